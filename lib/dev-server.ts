@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { devServerSearchAttributeFlags } from './search-attributes';
+
+export interface DevServerOptions {
+  binary: string;
+  port: number;
+  /** Web UI port; omit for a headless server. */
+  uiPort?: number;
+  /** SQLite file so runs survive a restart; omit for an in-memory server. */
+  dbFile?: string;
+  /** Where the server's output goes; it is noisy. */
+  logFile: string;
+  ip?: string;
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` with Lifeboat's search attributes and waits until its
+ * frontend answers. We start it ourselves, not through the SDK, because the SDK gives a first
+ * start only a few seconds, which a cold start on a busy 2-core machine can exceed.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const args = [
+    'server', 'start-dev',
+    '--ip', ip,
+    '--port', String(options.port),
+    '--log-level', 'warn',
+    ...(options.uiPort ? ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
+    ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    ...devServerSearchAttributeFlags(),
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    '--dynamic-config-value', 'frontend.workerVersioningWorkflowAPIs=true',
+  ];
+  if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(options.binary, args, { stdio: ['ignore', log, log] });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const address = `${ip}:${options.port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`the Temporal dev server exited with code ${child.exitCode} before it was ready; see ${options.logFile}`);
+    }
+    if (await answers(address)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the Temporal dev server did not answer on ${address} within ${options.readyTimeoutMs ?? 60_000} ms; see ${options.logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    address,
+    ...(options.uiPort ? { uiUrl: `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${options.uiPort}` } : {}),
+    process: child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Whether a Temporal frontend answers at this address. */
+export async function answers(address: string, timeoutMs = 2_000): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { defineRunbook, gate, step } from '../workflows/kit/definition';
+
+export const PagingCheckInput = z.object({
+  team: z.string().min(1).default('sre-oncall').describe('the roster group whose pager is checked'),
+  message: z.string().min(1).default('This is a Lifeboat paging check. Acknowledge it with lifeboat approve.'),
+});
+export type PagingCheckInput = z.infer<typeof PagingCheckInput>;
+
+/**
+ * Rehearses the path every real runbook depends on: a page goes out through the notification
+ * adapter, a person on call acknowledges it from the CLI, and the all-clear follows.
+ */
+export const pagingCheck = defineRunbook({
+  id: 'paging-check',
+  title: 'Paging check',
+  description: 'Send a test page to a roster group and wait for one of them to acknowledge it from the CLI.',
+  workflowType: 'pagingCheck',
+  input: PagingCheckInput,
+  target: (input) => input.team,
+  objectives: { rtoSeconds: 15 * 60 },
+  procedure: {
+    page: step({ title: 'Send the test page', timeout: '30 seconds' }),
+    acknowledge: gate({
+      title: 'An on-call engineer acknowledges the page',
+      policy: { approvers: { groups: ['sre-oncall'] }, quorum: 1, escalateAfter: '5 minutes', escalateEvery: '5 minutes', expireAfter: '30 minutes' },
+    }),
+    allClear: step({ title: 'Send the all-clear', timeout: '30 seconds', skippable: true }),
+  },
+});

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { expect, inject } from 'vitest';
+import { createActivities } from '../../activities';
+import { sampleRosterPath } from '../../lib/paths';
+import { statusQuery, type RunStatus } from '../../workflows/kit';
+import { createExerciseActivities } from './exercise-activities';
+
+let runtimeInstalled = false;
+
+/** Quiet SDK logs: tests read status, not log lines. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by another helper in this process
+  }
+}
+
+/** A task queue named after the running test, so tests never steal each other's tasks. */
+export function testTaskQueue(): string {
+  const name = expect.getState().currentTestName ?? 'test';
+  return `${name.replace(/[^a-zA-Z0-9]+/g, '-').slice(0, 60)}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface TemporalTestContext {
+  address: string;
+  client: Client;
+  connection: Connection;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+/** Connects to the dev server that the global setup started. */
+export async function connectToTestServer(): Promise<TemporalTestContext> {
+  installQuietRuntime();
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    address,
+    client: new Client({ connection, namespace: 'default' }),
+    connection,
+    nativeConnection,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+/** A worker on the test bundle with the kit's activities plus recording test activities. */
+export async function createTestWorker(ctx: TemporalTestContext, taskQueue: string, overrides: object = {}) {
+  const exercise = createExerciseActivities();
+  const kit = createActivities({ rosterPath: sampleRosterPath, notify: { log: () => undefined } });
+  const worker = await Worker.create({
+    connection: ctx.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: { codePath: inject('testBundlePath') },
+    activities: { ...kit, ...exercise.activities, ...overrides },
+  });
+  return { worker, ...exercise };
+}
+
+/** Polls the status query until `predicate` holds; fails with the last status seen. */
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  predicate: (status: RunStatus) => boolean,
+  timeoutMs = 30_000,
+): Promise<RunStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: RunStatus | undefined;
+  for (;;) {
+    try {
+      last = await handle.query(statusQuery);
+      if (predicate(last)) return last;
+    } catch {
+      // the first workflow task may not have run yet
+    }
+    if (Date.now() > deadline) throw new Error(`status never matched; last seen: ${JSON.stringify(last, null, 2)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

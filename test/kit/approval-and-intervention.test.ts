@@ -1,0 +1,231 @@
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { approveSignal, approveUpdate, interveneUpdate, rejectUpdate, statusQuery, type RunResult } from '../../workflows/kit';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import type { ExerciseInput } from '../workflows/kit-exercise';
+
+let ctx: TemporalTestContext;
+beforeAll(async () => {
+  ctx = await connectToTestServer();
+});
+afterAll(async () => ctx?.close());
+
+async function startExercise(taskQueue: string, input: Partial<ExerciseInput> & { target: string }, requestedBy = 'alice') {
+  return ctx.client.workflow.start('kitExercise', {
+    taskQueue,
+    workflowId: `kit-exercise/${input.target}`,
+    args: [{ input, requestedBy }],
+  });
+}
+
+test('a quorum of two distinct leads approves the gate and the run succeeds', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, effects } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const handle = await startExercise(taskQueue, { target: `quorum-${taskQueue}` });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    const first = await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob', comment: 'lag is zero' }] });
+    expect(first).toEqual({ gate: 'approve', status: 'open', approvals: 1, quorum: 2 });
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'carol' }] });
+    const result = (await handle.result()) as RunResult<{ applied: boolean }>;
+    expect(result.state).toBe('succeeded');
+    expect(result.output).toEqual({ applied: true });
+    expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+      ['prepare', 'succeeded'],
+      ['flaky', 'succeeded'],
+      ['approve:approvers', 'succeeded'],
+      ['apply', 'succeeded'],
+      ['verify', 'succeeded'],
+    ]);
+    expect(result.gates[0]).toMatchObject({ status: 'approved', votes: [{ by: 'bob', comment: 'lag is zero' }, { by: 'carol' }] });
+    expect(result.audit.filter((a) => a.action === 'approved').map((a) => a.actor)).toEqual(['bob', 'carol']);
+    expect(effects.map((e) => e.action)).toEqual(['prepare', 'apply', 'verify']);
+  });
+});
+
+test('invalid approvals are refused with a reason, recorded in the audit trail and never counted', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const handle = await startExercise(taskQueue, { target: `refusals-${taskQueue}`, quorum: 1 }, 'bob');
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    const refusal = async (by: string, gate?: string) => {
+      const err = await handle.executeUpdate(approveUpdate, { args: [{ by, ...(gate ? { gate } : {}) }] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      return ((err as WorkflowUpdateFailedError).cause as Error).message;
+    };
+    expect(await refusal('bob')).toMatch(/bob started this run and may not approve/);
+    expect(await refusal('alice')).toMatch(/alice may not approve gate "approve": it needs 1 approval from group sre-leads \(carol\)/);
+    expect(await refusal('carol', 'promote')).toMatch(/gate "promote" is not open/);
+    // The signal path applies the same rules; a refused signal is only audited.
+    await handle.signal(approveSignal, { by: 'dave' });
+    const status = await waitForStatus(handle, (s) => s.audit.some((a) => a.actor === 'dave'));
+    expect(status.gates[0]!.votes).toEqual([]);
+    expect(status.gates[0]!.eligible).toEqual(['carol']); // the requester bob is never eligible
+    expect(status.audit.filter((a) => a.action === 'approve-refused').map((a) => a.actor)).toEqual(['bob', 'alice', 'carol', 'dave']);
+    expect(status.state).toBe('waiting-approval');
+    await handle.signal(approveSignal, { by: 'carol' });
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('succeeded');
+    expect(result.audit.filter((a) => a.action === 'approve-refused')).toHaveLength(4);
+  });
+});
+
+test('gate quorum that the roster cannot meet asks an operator instead of waiting for nobody', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    // bob requests, so only carol is left among sre-leads: a quorum of 2 can never be met.
+    const handle = await startExercise(taskQueue, { target: `impossible-${taskQueue}` }, 'bob');
+    const status = await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    expect(status.intervention).toMatchObject({ step: 'approve:approvers', options: ['retry', 'abort'] });
+    expect(status.intervention!.error).toMatch(/needs 2 approver\(s\) but only 1 eligible person\(s\) besides the requester.*carol/);
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'bob', reason: 'fix roster first' }] });
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('aborted');
+  });
+});
+
+test('one valid rejection rejects the gate, and the undos run in reverse', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, effects } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const handle = await startExercise(taskQueue, { target: `reject-${taskQueue}` });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
+    const receipt = await handle.executeUpdate(rejectUpdate, { args: [{ by: 'carol', comment: 'standby is behind' }] });
+    expect(receipt.status).toBe('rejected');
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('aborted');
+    expect(result.outcome).toBe('gate "approve" rejected by carol: standby is behind');
+    expect(result.compensation).toEqual([{ step: 'prepare', status: 'succeeded' }]);
+    expect(effects.map((e) => e.action)).toEqual(['prepare', 'unprepare']);
+  });
+});
+
+test('a step that keeps failing waits for an operator; retry runs it again and the choice is audited', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, flakyCalls } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const target = `retry-${taskQueue}`;
+    const handle = await startExercise(taskQueue, { target, flakyFailures: 3, quorum: 1 });
+    const waiting = await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    expect(waiting.intervention).toMatchObject({ step: 'flaky', error: 'flaky failure 2 of 3', options: ['retry', 'skip', 'abort'] });
+    expect(waiting.steps.find((s) => s.name === 'flaky')).toMatchObject({ status: 'needs-intervention', attempts: 2 });
+    const receipt = await handle.executeUpdate(interveneUpdate, { args: [{ action: 'retry', by: 'alice', reason: 'restarted the service' }] });
+    expect(receipt).toEqual({ action: 'retry', step: 'flaky', state: 'needs-intervention' });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('succeeded');
+    expect(result.steps.find((s) => s.name === 'flaky')).toMatchObject({ status: 'succeeded', attempts: 4 });
+    expect(flakyCalls.get(target)).toBe(4);
+    expect(result.audit).toContainEqual(expect.objectContaining({ actor: 'alice', action: 'retry', comment: 'restarted the service' }));
+  });
+});
+
+test('a non-retryable failure goes straight to intervention; skip moves on where the step allows it', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, flakyCalls } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const target = `skip-${taskQueue}`;
+    const handle = await startExercise(taskQueue, { target, flakyFailures: 5, nonRetryable: true, quorum: 1 });
+    const waiting = await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    expect(waiting.steps.find((s) => s.name === 'flaky')!.attempts).toBe(1);
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'skip', by: 'erin', reason: 'checked by hand' }] });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    const status = await handle.query(statusQuery);
+    expect(status.steps.find((s) => s.name === 'flaky')!.status).toBe('skipped');
+    expect(flakyCalls.get(target)).toBe(1);
+    await handle.terminate('test done');
+  });
+});
+
+test('a step that may not be skipped refuses skip and says what may be chosen', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const handle = await startExercise(taskQueue, { target: `noskip-${taskQueue}` }, 'bob');
+    await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    const err = await handle.executeUpdate(interveneUpdate, { args: [{ action: 'skip', by: 'bob' }] }).catch((e: unknown) => e);
+    expect(((err as WorkflowUpdateFailedError).cause as Error).message).toBe('step "approve:approvers" may not be skipped; choose retry or abort');
+    await handle.terminate('test done');
+  });
+});
+
+test('abort during a gate runs the undos of the steps done so far, in reverse', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, effects } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const handle = await startExercise(taskQueue, { target: `abort-${taskQueue}`, quorum: 1 });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
+    const done = (await handle.result()) as RunResult;
+    expect(done.state).toBe('succeeded');
+    // The same pair may run again once the first run has finished; this time abort at the gate.
+    const second = await startExercise(taskQueue, { target: `abort-${taskQueue}`, quorum: 1 });
+    await waitForStatus(second, (s) => s.state === 'waiting-approval');
+    await second.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'alice', reason: 'wrong region' }] });
+    const aborted = (await second.result()) as RunResult;
+    expect(aborted.state).toBe('aborted');
+    expect(aborted.outcome).toBe('aborted by alice: wrong region');
+    expect(aborted.steps.at(-1)).toMatchObject({ name: 'undo:prepare', kind: 'undo', status: 'succeeded' });
+    expect(effects.filter((e) => e.target === `abort-${taskQueue}`).map((e) => e.action)).toEqual(['prepare', 'apply', 'verify', 'prepare', 'unprepare']);
+  });
+});
+
+test('a failed undo is reported in the result, and the other undos still run', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, effects } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const target = `undo-fails-${taskQueue}`;
+    const handle = await startExercise(taskQueue, { target, quorum: 1, failUndo: true, failVerify: true });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'carol' }] });
+    await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'alice', reason: 'verification failed' }] });
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('aborted');
+    expect(result.compensation).toEqual([
+      { step: 'apply', status: 'failed', error: 'revert refused by the test' },
+      { step: 'prepare', status: 'succeeded' },
+    ]);
+    expect(result.audit).toContainEqual(expect.objectContaining({ action: 'undo-failed', detail: 'apply: revert refused by the test' }));
+    expect(effects.filter((e) => e.target === target).map((e) => e.action)).toEqual(['prepare', 'apply', 'unprepare']);
+  });
+});
+
+test('cancelling through Temporal runs the undos and ends the run as aborted', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, effects } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const target = `cancel-${taskQueue}`;
+    const handle = await startExercise(taskQueue, { target, quorum: 1 });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.cancel();
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const status = await handle.query(statusQuery);
+    expect(status.state).toBe('aborted');
+    expect(status.outcome).toBe('cancelled through Temporal');
+    expect(status.compensation).toEqual([{ step: 'prepare', status: 'succeeded' }]);
+    expect(effects.filter((e) => e.target === target).map((e) => e.action)).toEqual(['prepare', 'unprepare']);
+  });
+});
+
+test('bad input from any client fails the run at once with the field and the fix', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: `kit-exercise/bad-${taskQueue}`,
+      args: [{ input: { target: '', flakyFailures: -1 }, requestedBy: 'alice' }],
+    });
+    const err = (await handle.result().catch((e: unknown) => e)) as WorkflowFailedError;
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(err.cause?.message).toMatch(/^Invalid input for kit-exercise:/);
+    expect(err.cause?.message).toMatch(/at target/);
+    expect(err.cause?.message).toMatch(/at flakyFailures/);
+  });
+});

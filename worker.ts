@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import { Runtime, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { notifyConfigFromEnv } from './activities/notify';
+import { readRoster } from './activities/roster';
+import { connectionSettings, taskQueue as defaultTaskQueue } from './lib/connection';
+import { sampleRosterPath, repoRoot } from './lib/paths';
+import { ensureSearchAttributes } from './lib/search-attributes';
+import { buildBundle, freshBundlePath } from './lib/workflow-bundle';
+
+export interface LifeboatWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  rosterPath: string;
+  /** Extra or replacement activities (tests add their own). */
+  activities?: object;
+  /** Use this workflows folder instead of the product's (tests bundle their own). */
+  workflowsPath?: string;
+  /** Bundle at start even when a fresh prebuilt bundle exists. */
+  bundleAtStart?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Picks the roster: --roster, then LIFEBOAT_ROSTER, then the sample shipped for the demo. */
+export function rosterPathFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(flag ?? env.LIFEBOAT_ROSTER ?? sampleRosterPath);
+}
+
+/**
+ * Creates the worker. Workflow code comes from the prebuilt bundle when it matches the sources
+ * (fast start), and is bundled at start otherwise. The roster is checked now so a broken roster
+ * stops the worker here rather than at the first gate.
+ */
+export async function createLifeboatWorker(options: LifeboatWorkerOptions): Promise<Worker> {
+  await readRoster(options.rosterPath);
+  const env = options.env ?? process.env;
+  const log = (message: string, fields: Record<string, unknown>) => Runtime.instance().logger.info(message, fields);
+  const activities = { ...createActivities({ rosterPath: options.rosterPath, notify: notifyConfigFromEnv(env, log) }), ...options.activities };
+  const prebuilt = options.workflowsPath || options.bundleAtStart ? undefined : freshBundlePath();
+  const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = prebuilt
+    ? { workflowBundle: { codePath: prebuilt } }
+    : options.workflowsPath
+      ? { workflowsPath: options.workflowsPath }
+      : { workflowBundle: { codePath: await buildBundle() } };
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities,
+    ...workflowSource,
+  });
+}
+
+/** `lifeboat worker`: connects with Temporal's conventions and runs until SIGINT or SIGTERM. */
+export async function runWorker(opts: { rosterPath: string; taskQueue?: string; env?: NodeJS.ProcessEnv; onReady?: () => void }): Promise<void> {
+  const env = opts.env ?? process.env;
+  if (!env.LIFEBOAT_LOG_LEVEL || env.LIFEBOAT_LOG_LEVEL !== 'debug') {
+    Runtime.install({ logger: new DefaultLogger((env.LIFEBOAT_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO') });
+  }
+  const settings = connectionSettings(env);
+  const connection = await NativeConnection.connect(settings.connectionOptions);
+  try {
+    await ensureSearchAttributes(connection, settings.namespace);
+    const worker = await createLifeboatWorker({
+      connection,
+      namespace: settings.namespace,
+      taskQueue: opts.taskQueue ?? defaultTaskQueue(env),
+      rosterPath: opts.rosterPath,
+      env,
+    });
+    opts.onReady?.();
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+export { repoRoot };

@@ -1,0 +1,20 @@
+/** Failure types the kit and the activities use, so callers can tell them apart without parsing text. */
+export const ErrorType = {
+  InvalidInput: 'InvalidInput',
+  RosterInvalid: 'RosterInvalid',
+  DecisionRefused: 'DecisionRefused',
+  NotReachable: 'NotReachable',
+  Precondition: 'Precondition',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Thrown inside a run to unwind to the kit, which then runs the registered undos. */
+export class RunAborted extends Error {
+  override readonly name = 'RunAborted';
+  constructor(
+    readonly reason: string,
+    readonly actor: string,
+  ) {
+    super(reason);
+  }
+}

@@ -1,0 +1,451 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityInterfaceFor,
+} from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { KitActivities, NotificationKind } from '../../activities/kit-types';
+import type { GateSpec, RunbookDefinition, StepSpec } from './definition';
+import { ErrorType, RunAborted } from './errors';
+import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
+import {
+  approveSignal,
+  approveUpdate,
+  GateDecision,
+  interveneSignal,
+  interveneUpdate,
+  OperatorDecision,
+  rejectSignal,
+  rejectUpdate,
+  statusQuery,
+  type GateReceipt,
+  type OperatorReceipt,
+} from './messages';
+import { backoffMs, retryPolicyOf } from './retry';
+import { resolveApprovers } from './roster';
+import { requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
+import type { AuditEntry, GateRecord, InterventionAction, RunState, RunStatus, StepRecord } from './status';
+
+/** What a skippable step returns: its result, or undefined when an operator skipped it. */
+export type StepResult<S extends StepSpec, T> = S extends { skippable: true } ? T | undefined : T;
+
+/** Options of one step call. */
+export interface StepOptions<A> {
+  /** Registered when the step succeeds; run in reverse order if the run is aborted. */
+  undo?: (activities: ActivityInterfaceFor<A>) => Promise<unknown>;
+}
+
+interface Undo<A> {
+  spec: StepSpec;
+  undo: (activities: ActivityInterfaceFor<A>) => Promise<unknown>;
+}
+
+const SYSTEM = 'lifeboat';
+
+const kitActivities = proxyActivities<KitActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '1 second' },
+});
+
+/**
+ * One execution of a runbook: its status and audit trail, its message handlers, and the
+ * primitives a runbook workflow calls (`step`, `gate`). Created by `runRunbook`.
+ */
+export class Run<A> {
+  readonly status: RunStatus;
+  private readonly undos: Undo<A>[] = [];
+  private openGate: GateRecord | undefined;
+  private decision: OperatorDecision | undefined;
+
+  constructor(definition: RunbookDefinition, target: string, requestedBy: string) {
+    const now = this.now();
+    this.status = {
+      runId: workflowInfo().workflowId,
+      runbook: definition.id,
+      title: definition.title,
+      target,
+      state: 'running',
+      requestedBy,
+      startedAt: now,
+      updatedAt: now,
+      steps: [],
+      gates: [],
+      compensation: [],
+      audit: [],
+    };
+  }
+
+  /** Wires queries, signals and updates to this run. Called once, before the first step. */
+  registerHandlers(): void {
+    setHandler(statusQuery, () => this.status);
+    for (const [signal, update, decision] of [
+      [approveSignal, approveUpdate, 'approve'],
+      [rejectSignal, rejectUpdate, 'reject'],
+    ] as const) {
+      setHandler(signal, (raw) => this.asSignal(() => this.decideGate(decision, GateDecision.parse(raw)), raw));
+      setHandler(update, (vote) => this.decideGate(decision, vote), { validator: (raw) => void GateDecision.parse(raw) });
+    }
+    setHandler(interveneSignal, (raw) => this.asSignal(() => this.decideOperator(OperatorDecision.parse(raw)), raw));
+    setHandler(interveneUpdate, (decision) => this.decideOperator(decision), {
+      validator: (raw) => void OperatorDecision.parse(raw),
+    });
+    this.setSearchAttributes(true);
+    this.audit(this.status.requestedBy, 'started', `${this.status.runbook} on ${this.status.target}`);
+  }
+
+  /**
+   * Runs one step: the action's activities get the step's timeout, and the kit retries the
+   * whole action with backoff. When retries run out, or the failure is non-retryable, the run
+   * waits for an operator to retry, skip (where allowed) or abort.
+   */
+  async step<S extends StepSpec, T>(
+    spec: S,
+    action: (activities: ActivityInterfaceFor<A>) => Promise<T>,
+    options: StepOptions<A> = {},
+  ): Promise<StepResult<S, T>> {
+    this.throwIfAbortRequested();
+    const record = this.beginStep(spec.name, spec.title, 'step');
+    const activities = this.activitiesFor(spec);
+    const retry = retryPolicyOf(spec.retry);
+    for (let attemptInRound = 1; ; attemptInRound++) {
+      record.attempts++;
+      try {
+        const result = await CancellationScope.nonCancellable(() => action(activities));
+        this.endStep(record, 'succeeded');
+        if (options.undo) this.undos.push({ spec, undo: options.undo });
+        return result;
+      } catch (err) {
+        record.lastError = describeError(err);
+        this.touch();
+        if (!isNonRetryable(err) && attemptInRound < retry.maximumAttempts) {
+          record.status = 'retrying';
+          await this.waitUnlessAborted(backoffMs(retry, attemptInRound));
+          record.status = 'running';
+          continue;
+        }
+        const choice = await this.awaitIntervention(spec, record);
+        if (choice === 'skip') {
+          this.endStep(record, 'skipped');
+          return undefined as StepResult<S, T>;
+        }
+        attemptInRound = 0;
+        record.status = 'running';
+      }
+    }
+  }
+
+  /**
+   * Opens an approval gate and waits for its policy to be met. Escalates on the policy's
+   * schedule; on expiry aborts the run unless the policy says to proceed. A rejection aborts.
+   */
+  async gate(spec: GateSpec): Promise<void> {
+    this.throwIfAbortRequested();
+    const eligible = await this.resolveEligible(spec);
+    const { policy } = spec;
+    const openedAt = Date.now();
+    const expiresAt = openedAt + msToNumber(policy.expireAfter);
+    const gate: GateRecord = {
+      name: spec.name,
+      title: spec.title,
+      status: 'open',
+      openedAt: new Date(openedAt).toISOString(),
+      quorum: policy.quorum,
+      approvers: policy.approvers,
+      eligible,
+      votes: [],
+      escalations: 0,
+      expiresAt: new Date(expiresAt).toISOString(),
+      onExpiry: policy.onExpiry,
+    };
+    this.status.gates.push(gate);
+    this.openGate = gate;
+    this.setState('waiting-approval');
+    this.audit(SYSTEM, 'gate-opened', `${spec.name}: needs ${describeApprovers(gate)}`);
+    await this.notify('approval-needed', `Approval needed: ${spec.title}`, `${describeApprovers(gate)}. Approve with: lifeboat approve ${this.status.runId}`, eligible);
+
+    let nextEscalation = openedAt + msToNumber(policy.escalateAfter);
+    while (gate.status === 'open' && !this.status.abortRequested) {
+      const wakeAt = Math.min(nextEscalation, expiresAt);
+      const decided = await condition(
+        () => gate.status !== 'open' || this.status.abortRequested !== undefined,
+        Math.max(1, wakeAt - Date.now()),
+      );
+      if (decided) break;
+      if (Date.now() >= expiresAt) {
+        gate.status = 'expired';
+        gate.decidedAt = this.now();
+        this.audit(SYSTEM, 'gate-expired', `${spec.name}: ${approvalsOf(gate)}/${gate.quorum} approvals; policy says ${policy.onExpiry}`);
+        break;
+      }
+      gate.escalations++;
+      nextEscalation += msToNumber(policy.escalateEvery);
+      this.audit(SYSTEM, 'gate-escalated', `${spec.name}: escalation ${gate.escalations}, ${approvalsOf(gate)}/${gate.quorum} approvals`);
+      await this.notify(
+        'escalation',
+        `Still waiting for approval: ${spec.title}`,
+        `Escalation ${gate.escalations}: ${approvalsOf(gate)} of ${gate.quorum} approvals; the gate expires at ${gate.expiresAt}.`,
+        eligible,
+      );
+    }
+    this.openGate = undefined;
+    this.throwIfAbortRequested();
+    if (gate.status === 'rejected') {
+      const rejection = gate.votes.find((v) => v.decision === 'reject')!;
+      throw new RunAborted(`gate "${spec.name}" rejected by ${rejection.by}${rejection.comment ? `: ${rejection.comment}` : ''}`, rejection.by);
+    }
+    if (gate.status === 'expired' && policy.onExpiry === 'abort') {
+      throw new RunAborted(`gate "${spec.name}" expired without ${describeApprovers(gate)}`, SYSTEM);
+    }
+    this.setState('running');
+  }
+
+  /** Runs the registered undos in reverse, each as a step. A failed undo is recorded, never swallowed. */
+  async compensate(): Promise<void> {
+    if (this.undos.length === 0) return;
+    this.setState('compensating');
+    while (this.undos.length > 0) {
+      const { spec, undo } = this.undos.pop()!;
+      const record = this.beginStep(`undo:${spec.name}`, `Undo: ${spec.undo ?? spec.title}`, 'undo');
+      const retry = retryPolicyOf(spec.retry);
+      for (let attempt = 1; ; attempt++) {
+        record.attempts = attempt;
+        try {
+          await CancellationScope.nonCancellable(() => undo(this.activitiesFor(spec)));
+          this.endStep(record, 'succeeded');
+          this.status.compensation.push({ step: spec.name, status: 'succeeded' });
+          break;
+        } catch (err) {
+          record.lastError = describeError(err);
+          if (isNonRetryable(err) || attempt >= retry.maximumAttempts) {
+            this.endStep(record, 'failed');
+            this.status.compensation.push({ step: spec.name, status: 'failed', error: record.lastError });
+            this.audit(SYSTEM, 'undo-failed', `${spec.name}: ${record.lastError}`);
+            break;
+          }
+          await CancellationScope.nonCancellable(() => condition(() => false, backoffMs(retry, attempt)));
+        }
+      }
+    }
+  }
+
+  /** Ends the run in a final state and tells the channel. */
+  async finish(state: Extract<RunState, 'succeeded' | 'failed' | 'aborted'>, outcome: string): Promise<void> {
+    this.status.outcome = outcome;
+    this.status.finishedAt = this.now();
+    this.status.currentStep = undefined;
+    this.setState(state);
+    this.audit(SYSTEM, `run-${state}`, outcome);
+    const failedUndos = this.status.compensation.filter((c) => c.status === 'failed');
+    const rollback = failedUndos.length > 0 ? ` ROLLBACK INCOMPLETE: ${failedUndos.map((c) => `${c.step} (${c.error})`).join('; ')}` : '';
+    await this.notify('run-finished', `${this.status.runbook} on ${this.status.target}: ${state}`, `${outcome}.${rollback}`);
+  }
+
+  /** Records an entry of the audit trail. */
+  audit(actor: string, action: string, detail?: string, comment?: string): void {
+    const entry: AuditEntry = { at: this.now(), actor, action };
+    if (detail !== undefined) entry.detail = detail;
+    if (comment) entry.comment = comment;
+    this.status.audit.push(entry);
+    this.touch();
+  }
+
+  private decideGate(decision: 'approve' | 'reject', vote: GateDecision): GateReceipt {
+    const refusal = refusalOf(decision, vote, this.openGate, this.status);
+    if (refusal) {
+      this.audit(vote.by, `${decision}-refused`, refusal, vote.comment);
+      throw ApplicationFailure.nonRetryable(refusal, ErrorType.DecisionRefused);
+    }
+    const gate = this.openGate!;
+    applyVote(gate, decision, vote, this.now());
+    this.audit(vote.by, decision === 'approve' ? 'approved' : 'rejected', `gate ${gate.name}: ${approvalsOf(gate)}/${gate.quorum} approvals`, vote.comment);
+    return { gate: gate.name, status: gate.status, approvals: approvalsOf(gate), quorum: gate.quorum };
+  }
+
+  private decideOperator(decision: OperatorDecision): OperatorReceipt {
+    const { state } = this.status;
+    const refuse = (reason: string): never => {
+      this.audit(decision.by, `${decision.action}-refused`, reason, decision.reason);
+      throw ApplicationFailure.nonRetryable(reason, ErrorType.DecisionRefused);
+    };
+    if (state === 'succeeded' || state === 'failed' || state === 'aborted') refuse(`the run has already finished (${state})`);
+    if (decision.action === 'abort') {
+      if (state === 'compensating' || this.status.abortRequested) refuse('the run is already aborting');
+      this.status.abortRequested = { by: decision.by, at: this.now(), ...(decision.reason ? { reason: decision.reason } : {}) };
+      if (state === 'needs-intervention') this.decision = decision;
+      this.audit(decision.by, 'abort', this.status.currentStep ? `requested during ${this.status.currentStep}` : undefined, decision.reason);
+      return { action: 'abort', step: this.status.currentStep, state };
+    }
+    const pending = this.status.intervention;
+    if (state !== 'needs-intervention' || !pending) refuse(`no step is waiting for an operator; the run is ${state}`);
+    if (!pending!.options.includes(decision.action)) {
+      refuse(`step "${pending!.step}" may not be skipped; choose ${pending!.options.filter((o) => o !== 'skip').join(' or ')}`);
+    }
+    this.decision = decision;
+    this.audit(decision.by, decision.action, `step ${pending!.step}`, decision.reason);
+    return { action: decision.action, step: pending!.step, state };
+  }
+
+  /** Signals cannot answer, so a refused one is only recorded (decide* already audited it). */
+  private asSignal(apply: () => unknown, raw: unknown): void {
+    try {
+      apply();
+    } catch (err) {
+      if (err instanceof ApplicationFailure) return;
+      this.audit(actorOf(raw), 'signal-ignored', `malformed payload: ${describeError(err)}`);
+    }
+  }
+
+  private async awaitIntervention(spec: StepSpec, record: StepRecord): Promise<Exclude<InterventionAction, 'abort'>> {
+    const options: InterventionAction[] = spec.skippable ? ['retry', 'skip', 'abort'] : ['retry', 'abort'];
+    this.status.intervention = { step: spec.name, error: record.lastError ?? 'unknown error', since: this.now(), options };
+    record.status = 'needs-intervention';
+    this.setState('needs-intervention');
+    this.audit(SYSTEM, 'intervention-needed', `${spec.name}: ${record.lastError}`);
+    if (!this.status.abortRequested) {
+      await this.notify(
+        'intervention-needed',
+        `Step failed: ${spec.title}`,
+        `${record.lastError}\nChoose: ${options.map((o) => `lifeboat ${o} ${this.status.runId}`).join(' | ')}`,
+      );
+    }
+    await condition(() => this.decision !== undefined || this.status.abortRequested !== undefined);
+    const decision = this.decision;
+    this.decision = undefined;
+    this.status.intervention = undefined;
+    if (!decision || decision.action === 'abort') {
+      this.endStep(record, 'failed');
+      this.throwIfAbortRequested();
+    }
+    this.setState('running');
+    return decision!.action as Exclude<InterventionAction, 'abort'>;
+  }
+
+  /**
+   * Reads the roster on the worker when the gate opens, so a change of who is on call applies to
+   * the next gate. A policy nobody can satisfy goes to an operator instead of waiting until expiry.
+   */
+  private async resolveEligible(spec: GateSpec): Promise<string[]> {
+    const rosterStep: StepSpec = { kind: 'step', name: `${spec.name}:approvers`, title: `Find who may approve ${spec.name}`, retry: { maximumAttempts: 2 } };
+    return this.step(rosterStep, async () => {
+      const roster = await kitActivities.loadRoster();
+      const { eligible, unknown } = resolveApprovers(roster, spec.policy.approvers);
+      const candidates = eligible.filter((p) => p !== this.status.requestedBy);
+      if (candidates.length < spec.policy.quorum) {
+        const missing = unknown.length > 0 ? `; the roster lacks ${unknown.join(', ')}` : '';
+        throw ApplicationFailure.nonRetryable(
+          `gate "${spec.name}" needs ${spec.policy.quorum} approver(s) but only ${candidates.length} eligible person(s) besides the requester are on the roster (${candidates.join(', ') || 'none'})${missing}. Fix the roster, then retry`,
+          ErrorType.RosterInvalid,
+        );
+      }
+      if (unknown.length > 0) this.audit(SYSTEM, 'roster-warning', `gate ${spec.name} names ${unknown.join(', ')}, which the roster lacks`);
+      return candidates;
+    });
+  }
+
+  private throwIfAbortRequested(): void {
+    const abort = this.status.abortRequested;
+    if (abort) throw new RunAborted(`aborted by ${abort.by}${abort.reason ? `: ${abort.reason}` : ''}`, abort.by);
+  }
+
+  private async waitUnlessAborted(ms: number): Promise<void> {
+    await condition(() => this.status.abortRequested !== undefined, ms);
+    this.throwIfAbortRequested();
+  }
+
+  private activitiesFor(spec: StepSpec): ActivityInterfaceFor<A> {
+    return proxyActivities<A>({
+      startToCloseTimeout: spec.timeout ?? '1 minute',
+      ...(spec.heartbeatTimeout ? { heartbeatTimeout: spec.heartbeatTimeout } : {}),
+      retry: { maximumAttempts: 1 },
+    });
+  }
+
+  private beginStep(name: string, title: string, kind: StepRecord['kind']): StepRecord {
+    const record: StepRecord = { name, title, kind, status: 'running', startedAt: this.now(), attempts: 0 };
+    this.status.steps.push(record);
+    this.status.currentStep = name;
+    this.touch();
+    return record;
+  }
+
+  private endStep(record: StepRecord, status: StepRecord['status']): void {
+    record.status = status;
+    record.finishedAt = this.now();
+    record.durationMs = Date.parse(record.finishedAt) - Date.parse(record.startedAt);
+    this.audit(SYSTEM, `step-${status}`, `${record.name} after ${record.attempts} attempt${record.attempts === 1 ? '' : 's'}`);
+  }
+
+  private setState(state: RunState): void {
+    if (this.status.state === state) return;
+    this.status.state = state;
+    this.touch();
+    this.setSearchAttributes(false);
+  }
+
+  private setSearchAttributes(all: boolean): void {
+    upsertSearchAttributes([
+      { key: stateAttribute, value: this.status.state },
+      ...(all
+        ? [
+            { key: runbookAttribute, value: this.status.runbook },
+            { key: targetAttribute, value: this.status.target },
+            { key: requestedByAttribute, value: this.status.requestedBy },
+          ]
+        : []),
+    ]);
+  }
+
+  private async notify(kind: NotificationKind, title: string, text: string, audience?: string[]): Promise<void> {
+    try {
+      await CancellationScope.nonCancellable(() =>
+        kitActivities.notify({
+          kind,
+          runId: this.status.runId,
+          runbook: this.status.runbook,
+          target: this.status.target,
+          state: this.status.state,
+          title,
+          text,
+          ...(audience ? { audience } : {}),
+        }),
+      );
+    } catch (err) {
+      this.audit(SYSTEM, 'notification-failed', `${kind}: ${describeError(err)}`);
+    }
+  }
+
+  private touch(): void {
+    this.status.updatedAt = this.now();
+  }
+
+  private now(): string {
+    return new Date(Date.now()).toISOString();
+  }
+}
+
+/** Whether retrying will not help: an activity that said so, or a workflow-side cancellation. */
+function isNonRetryable(err: unknown): boolean {
+  if (isCancellation(err)) return true;
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.nonRetryable === true;
+}
+
+/** The message an operator needs, from the innermost cause of an activity failure. */
+export function describeError(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  if (current instanceof Error) return current.message || current.name;
+  return String(current);
+}
+
+function actorOf(raw: unknown): string {
+  const by = (raw as { by?: unknown } | undefined)?.by;
+  return typeof by === 'string' && by.trim() ? by : 'unknown';
+}

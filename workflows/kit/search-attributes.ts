@@ -1,0 +1,9 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Custom search attributes that make runs listable; the dev command and the worker register them. */
+export const runbookAttribute = defineSearchAttributeKey('LifeboatRunbook', SearchAttributeType.KEYWORD);
+export const targetAttribute = defineSearchAttributeKey('LifeboatTarget', SearchAttributeType.KEYWORD);
+export const stateAttribute = defineSearchAttributeKey('LifeboatState', SearchAttributeType.KEYWORD);
+export const requestedByAttribute = defineSearchAttributeKey('LifeboatRequestedBy', SearchAttributeType.KEYWORD);
+
+export const lifeboatSearchAttributes = [runbookAttribute, targetAttribute, stateAttribute, requestedByAttribute];

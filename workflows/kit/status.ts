@@ -1,0 +1,107 @@
+import type { ApprovalPolicy } from './definition';
+
+/** Where a run is; the same word is in status, `lifeboat list` and the LifeboatState search attribute. */
+export type RunState =
+  | 'running'
+  | 'waiting-approval'
+  | 'needs-intervention'
+  | 'compensating'
+  | 'succeeded'
+  | 'failed'
+  | 'aborted';
+
+export const terminalStates: readonly RunState[] = ['succeeded', 'failed', 'aborted'];
+
+export type StepStatus = 'running' | 'retrying' | 'needs-intervention' | 'succeeded' | 'failed' | 'skipped';
+
+/** One step as it ran: timings, attempts and outcome. Undo steps are recorded the same way. */
+export interface StepRecord {
+  name: string;
+  title: string;
+  /** `undo` for a compensation of an earlier step. */
+  kind: 'step' | 'undo';
+  status: StepStatus;
+  startedAt: string;
+  finishedAt?: string;
+  durationMs?: number;
+  attempts: number;
+  lastError?: string;
+}
+
+export interface Vote {
+  by: string;
+  decision: 'approve' | 'reject';
+  at: string;
+  comment?: string;
+}
+
+export type GateStatus = 'open' | 'approved' | 'rejected' | 'expired';
+
+/** A gate as approvers see it: who may vote, the votes so far and when it expires. */
+export interface GateRecord {
+  name: string;
+  title: string;
+  status: GateStatus;
+  openedAt: string;
+  decidedAt?: string;
+  quorum: number;
+  approvers: ApprovalPolicy['approvers'];
+  /** People the roster allowed when the gate opened, the requester already removed. */
+  eligible: string[];
+  votes: Vote[];
+  escalations: number;
+  expiresAt: string;
+  onExpiry: ApprovalPolicy['onExpiry'];
+}
+
+export type InterventionAction = 'retry' | 'skip' | 'abort';
+
+/** Why the run is waiting for an operator and what they may choose. */
+export interface PendingIntervention {
+  step: string;
+  error: string;
+  since: string;
+  options: InterventionAction[];
+}
+
+/** One line of the audit trail: who did what, when, and why. */
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  detail?: string;
+  comment?: string;
+}
+
+export interface CompensationRecord {
+  step: string;
+  status: 'succeeded' | 'failed';
+  error?: string;
+}
+
+/** Everything `lifeboat status` shows; returned by the status query and, finished, as the run's result. */
+export interface RunStatus {
+  runId: string;
+  runbook: string;
+  title: string;
+  target: string;
+  state: RunState;
+  requestedBy: string;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  currentStep?: string;
+  steps: StepRecord[];
+  gates: GateRecord[];
+  intervention?: PendingIntervention;
+  abortRequested?: { by: string; reason?: string; at: string };
+  compensation: CompensationRecord[];
+  /** Why the run ended where it did, in a sentence. */
+  outcome?: string;
+  audit: AuditEntry[];
+}
+
+/** What a finished run returns: its final status plus the runbook's own output. */
+export interface RunResult<Output = unknown> extends RunStatus {
+  output?: Output;
+}

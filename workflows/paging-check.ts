@@ -1,0 +1,23 @@
+import type { KitActivities } from '../activities/kit-types';
+import { pagingCheck as runbook, type PagingCheckInput } from '../runbooks/paging-check';
+import type { Run } from './kit/run';
+import { runRunbook, type RunRequest } from './kit/runbook-run';
+import type { RunResult } from './kit/status';
+
+const { page, acknowledge, allClear } = runbook.procedure;
+
+/** Page the team, wait for an acknowledgement, send the all-clear. */
+export async function pagingCheck(request: RunRequest<PagingCheckInput>): Promise<RunResult<{ acknowledgedBy: string }>> {
+  return runRunbook(runbook, request, async (run: Run<KitActivities>, input) => {
+    const notice = { runId: run.status.runId, runbook: runbook.id, target: input.team, state: run.status.state };
+    await run.step(page, (a) =>
+      a.notify({ ...notice, kind: 'info', title: `Paging check for ${input.team}`, text: input.message }),
+    );
+    await run.gate(acknowledge);
+    const acknowledgedBy = run.status.gates.at(-1)!.votes[0]!.by;
+    await run.step(allClear, (a) =>
+      a.notify({ ...notice, kind: 'info', title: `Paging check for ${input.team}: all clear`, text: `Acknowledged by ${acknowledgedBy}.` }),
+    );
+    return { acknowledgedBy };
+  });
+}
