@@ -13,7 +13,7 @@ export async function pagingCheck(request: RunRequest<PagingCheckInput>): Promis
     await run.step(page, (a) =>
       a.notify({ ...notice, kind: 'info', title: `Paging check for ${input.team}`, text: input.message }),
     );
-    await run.gate(acknowledge);
+    await run.gate({ ...acknowledge, policy: { ...acknowledge.policy, approvers: { groups: [input.team] } } });
     const acknowledgedBy = run.status.gates.at(-1)!.votes[0]!.by;
     await run.step(allClear, (a) =>
       a.notify({ ...notice, kind: 'info', title: `Paging check for ${input.team}: all clear`, text: `Acknowledged by ${acknowledgedBy}.` }),

@@ -1,0 +1,26 @@
+import type { Command } from '../command';
+import { abortCommand, approveCommand, cancelCommand, rejectCommand, retryCommand, skipCommand } from './decisions';
+import { devCommand } from './dev';
+import { listCommand } from './list';
+import { planCommand } from './plan';
+import { runbooksCommand } from './runbooks';
+import { runCommand } from './run';
+import { statusCommand } from './status';
+import { workerCommand } from './worker';
+
+/** Every `lifeboat` command, in the order `lifeboat --help` lists them. */
+export const commands: Command[] = [
+  runbooksCommand,
+  planCommand,
+  runCommand,
+  statusCommand,
+  listCommand,
+  approveCommand,
+  rejectCommand,
+  retryCommand,
+  skipCommand,
+  abortCommand,
+  cancelCommand,
+  workerCommand,
+  devCommand,
+];

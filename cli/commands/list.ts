@@ -1,0 +1,46 @@
+import { commonOptions, type Command } from '../command';
+import { usageError } from '../errors';
+import { table } from '../render';
+
+const keyword = /^[A-Za-z0-9._/-]+$/;
+
+export const listCommand: Command = {
+  name: 'list',
+  summary: 'List runs, newest first, by runbook, target and state',
+  usage: 'lifeboat list [--runbook ID] [--target NAME] [--state STATE] [--limit N] [--json]',
+  options: { ...commonOptions, runbook: { type: 'string' }, target: { type: 'string' }, state: { type: 'string' }, limit: { type: 'string' } },
+  async run(ctx, { values }) {
+    const filters: string[] = ['LifeboatRunbook IS NOT NULL'];
+    for (const [flag, attribute] of [['runbook', 'LifeboatRunbook'], ['target', 'LifeboatTarget'], ['state', 'LifeboatState']] as const) {
+      const value = values[flag] as string | undefined;
+      if (value === undefined) continue;
+      if (!keyword.test(value)) throw usageError(`--${flag} "${value}" has characters a run's ${flag} never has`, `use a plain name such as --${flag} booking`);
+      filters.push(`${attribute} = '${value}'`);
+    }
+    const limit = Number(values.limit ?? 20);
+    if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${String(values.limit)} is not a positive whole number`, 'use --limit 50');
+    const client = await ctx.client();
+    const runs: Record<string, string>[] = [];
+    for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
+      const attrs = wf.typedSearchAttributes;
+      const get = (name: string) => {
+        const pair = attrs.getAll().find((p) => p.key.name === name);
+        return pair ? String(pair.value) : '';
+      };
+      runs.push({
+        runId: wf.workflowId,
+        runbook: get('LifeboatRunbook'),
+        target: get('LifeboatTarget'),
+        state: get('LifeboatState'),
+        requestedBy: get('LifeboatRequestedBy'),
+        temporalStatus: wf.status.name,
+        startedAt: wf.startTime.toISOString(),
+      });
+      if (runs.length >= limit) break;
+    }
+    if (ctx.json) ctx.printJson(runs);
+    else if (runs.length === 0) ctx.print('no runs');
+    else ctx.print(table([['RUN', 'STATE', 'REQUESTED BY', 'STARTED'], ...runs.map((r) => [r.runId!, r.state!, r.requestedBy!, r.startedAt!])]));
+    return 0;
+  },
+};

@@ -1,0 +1,67 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { z } from 'zod';
+import { requestedByAttribute, runbookAttribute, runIdFor, stateAttribute, statusQuery, targetAttribute } from '../../workflows/kit';
+import { findRunbook } from '../catalog';
+import { commonOptions, type Command } from '../command';
+import { CliError, inputError } from '../errors';
+import { buildInput } from '../input';
+import { runHandle } from '../runs';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'Start a runbook and print its run id',
+  usage: 'lifeboat run <runbook> [--input FILE.json] [--set key=value]... [--as USER] [--json]',
+  options: {
+    ...commonOptions,
+    input: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    as: { type: 'string' },
+  },
+  async run(ctx, { positionals, values }) {
+    const runbook = findRunbook(positionals[0]);
+    const raw = buildInput(values.input as string | undefined, (values.set as string[] | undefined) ?? []);
+    const parsed = runbook.input.safeParse(raw);
+    if (!parsed.success) {
+      throw inputError(`invalid input for ${runbook.id}`, parsed.error as z.ZodError, `fix the fields above with --set key=value or --input FILE.json; see lifeboat plan ${runbook.id}`);
+    }
+    const target = runbook.target(parsed.data);
+    const runId = runIdFor(runbook.id, target);
+    const requestedBy = ctx.identity(values.as as string | undefined);
+    const client = await ctx.client();
+    try {
+      await client.workflow.start(runbook.workflowType, {
+        workflowId: runId,
+        taskQueue: ctx.taskQueue,
+        args: [{ input: raw, requestedBy }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: runbookAttribute, value: runbook.id },
+          { key: targetAttribute, value: target },
+          { key: stateAttribute, value: 'running' },
+          { key: requestedByAttribute, value: requestedBy },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        const who = await runHandle(client, runId)
+          .query(statusQuery)
+          .then((s) => ` (started by ${s.requestedBy} at ${s.startedAt}, now ${s.state})`)
+          .catch(() => '');
+        throw new CliError(`${runId} is already running${who}; one run per runbook and target at a time`, {
+          code: 'already-running',
+          suggestion: `watch it with lifeboat status ${runId} --watch, or stop it with lifeboat abort ${runId} --reason "..."`,
+        });
+      }
+      throw err;
+    }
+    if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy });
+    else {
+      ctx.print(`started ${runId}`);
+      ctx.print(`  watch:  lifeboat status ${runId} --watch`);
+      ctx.print(`  stop:   lifeboat abort ${runId} --reason "..."`);
+    }
+    return 0;
+  },
+};

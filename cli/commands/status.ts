@@ -1,0 +1,32 @@
+import { terminalStates } from '../../workflows/kit/status';
+import { commonOptions, type Command } from '../command';
+import { usageError } from '../errors';
+import { renderStatus } from '../render';
+import { readStatus } from '../runs';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'Show a run\'s state, steps, open gate and audit trail; --watch follows it live',
+  usage: 'lifeboat status <run-id> [--watch] [--interval SECONDS] [--json]',
+  options: { ...commonOptions, watch: { type: 'boolean' }, interval: { type: 'string' } },
+  async run(ctx, { positionals, values }) {
+    const runId = positionals[0];
+    if (!runId) throw usageError('name the run', 'lifeboat status region-failover/booking (see lifeboat list)');
+    const intervalMs = Number(values.interval ?? 1) * 1000;
+    if (!(intervalMs > 0)) throw usageError(`--interval ${String(values.interval)} is not a positive number of seconds`, 'use --interval 2');
+    const client = await ctx.client();
+    let last = '';
+    for (;;) {
+      const status = await readStatus(client, runId, ctx.taskQueue);
+      const text = ctx.json ? JSON.stringify(status) : renderStatus(status);
+      if (text !== last) {
+        if (values.watch && !ctx.json && process.stdout.isTTY) ctx.io.stdout('\x1b[2J\x1b[H');
+        if (ctx.json && !values.watch) ctx.printJson(status);
+        else ctx.print(values.watch && !ctx.json ? `${text}\n` : text);
+        last = text;
+      }
+      if (!values.watch || terminalStates.includes(status.state)) return 0;
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  },
+};

@@ -1,0 +1,20 @@
+import { rosterPathFrom, runWorker } from '../../worker';
+import { commonOptions, type Command } from '../command';
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'Run a worker against the configured Temporal (TEMPORAL_ADDRESS, profile, or the local dev server)',
+  usage: 'lifeboat worker [--roster FILE] [--task-queue NAME]',
+  options: { ...commonOptions, roster: { type: 'string' }, 'task-queue': { type: 'string' } },
+  async run(ctx, { values }) {
+    const settings = ctx.settings();
+    const taskQueue = (values['task-queue'] as string | undefined) ?? ctx.taskQueue;
+    await runWorker({
+      rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env),
+      taskQueue,
+      env: ctx.env,
+      onReady: () => ctx.io.stderr(`worker polling ${taskQueue} on ${settings.connectionOptions.address} (namespace ${settings.namespace})\n`),
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,69 @@
+import { userInfo } from 'node:os';
+import { Client, Connection } from '@temporalio/client';
+import { connectionSettings, taskQueue, type ConnectionSettings } from '../lib/connection';
+import { CliError } from './errors';
+
+/** What every command gets: output streams, the environment, and a lazily made Temporal client. */
+export class CliContext {
+  private connection: Connection | undefined;
+  private clientPromise: Promise<Client> | undefined;
+
+  constructor(
+    readonly io: { stdout: (text: string) => void; stderr: (text: string) => void },
+    readonly env: NodeJS.ProcessEnv,
+    readonly json: boolean,
+  ) {}
+
+  /** `--as`, then LIFEBOAT_USER, then the OS user. */
+  identity(as: string | undefined): string {
+    const who = as ?? this.env.LIFEBOAT_USER ?? safeUsername();
+    if (!who) throw new CliError('cannot tell who you are', { code: 'no-identity', suggestion: 'pass --as USER or set LIFEBOAT_USER' });
+    return who;
+  }
+
+  get taskQueue(): string {
+    return taskQueue(this.env);
+  }
+
+  settings(): ConnectionSettings {
+    return connectionSettings(this.env);
+  }
+
+  async client(): Promise<Client> {
+    this.clientPromise ??= (async () => {
+      const settings = this.settings();
+      try {
+        this.connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: 5_000 });
+      } catch (err) {
+        throw new CliError(`cannot reach Temporal at ${settings.connectionOptions.address} (${settings.source}): ${(err as Error).message}`, {
+          code: 'unreachable',
+          suggestion: settings.embedded
+            ? 'start the embedded server and worker with `npm start` (or `npx lifeboat dev`)'
+            : 'check TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY or your TEMPORAL_PROFILE',
+        });
+      }
+      return new Client({ connection: this.connection, namespace: settings.namespace });
+    })();
+    return this.clientPromise;
+  }
+
+  print(text: string): void {
+    this.io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  printJson(value: unknown): void {
+    this.io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  async close(): Promise<void> {
+    await this.connection?.close().catch(() => undefined);
+  }
+}
+
+function safeUsername(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}

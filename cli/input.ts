@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { usageError } from './errors';
+
+/**
+ * Builds a runbook's raw input from `--input FILE.json` and repeated `--set key=value`.
+ * Values that read as JSON (numbers, booleans, arrays) become that; anything else is a string.
+ * Dotted keys nest: `--set rpo.seconds=5`. Validation is the runbook schema's job, not this one's.
+ */
+export function buildInput(file: string | undefined, sets: string[]): Record<string, unknown> {
+  let input: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw usageError(`cannot read --input ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass the path of a JSON file');
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('the top level must be an object');
+      input = parsed as Record<string, unknown>;
+    } catch (err) {
+      throw usageError(`--input ${file} is not a JSON object: ${(err as Error).message}`, 'write the input as {"field": value, ...}');
+    }
+  }
+  for (const assignment of sets) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) throw usageError(`--set ${assignment} is not key=value`, 'write it as --set service=booking');
+    const path = assignment.slice(0, eq).split('.');
+    const raw = assignment.slice(eq + 1);
+    let target = input;
+    for (const key of path.slice(0, -1)) {
+      const next = target[key];
+      target = (typeof next === 'object' && next !== null ? next : (target[key] = {})) as Record<string, unknown>;
+    }
+    target[path.at(-1)!] = coerce(raw);
+  }
+  return input;
+}
+
+function coerce(raw: string): unknown {
+  if (/^(true|false|null|-?\d+(\.\d+)?|\[.*\]|\{.*\})$/s.test(raw)) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}

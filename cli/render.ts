@@ -1,0 +1,111 @@
+import { describeApprovers, approvalsOf } from '../workflows/kit/gate-policy';
+import type { ProcedureEntry, RunbookDefinition } from '../workflows/kit/definition';
+import { msToNumber } from '@temporalio/common/lib/time';
+import type { RunStatus, StepRecord } from '../workflows/kit';
+import { retryPolicyOf } from '../workflows/kit/retry';
+
+const marks: Record<StepRecord['status'], string> = {
+  running: '>',
+  retrying: '~',
+  'needs-intervention': '!',
+  succeeded: '✓',
+  failed: '✗',
+  skipped: '-',
+};
+
+/** Aligns rows of cells into columns. */
+export function table(rows: string[][], indent = ''): string {
+  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
+  return rows.map((r) => indent + r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ').trimEnd()).join('\n');
+}
+
+function clock(iso: string | undefined): string {
+  return iso ? iso.slice(11, 19) + 'Z' : '';
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '' : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** The readable `lifeboat status`: state, steps, the open gate, what to do next, the recent audit. */
+export function renderStatus(s: RunStatus, auditLines = 8): string {
+  const out: string[] = [];
+  out.push(`${s.runId}  ${s.title}`);
+  out.push(`state: ${s.state}   requested by ${s.requestedBy}   started ${s.startedAt}${s.finishedAt ? `   finished ${s.finishedAt}` : ''}`);
+  if (s.outcome) out.push(`outcome: ${s.outcome}`);
+  if (s.abortRequested && !s.finishedAt) out.push(`abort requested by ${s.abortRequested.by}; the run stops after the current step`);
+  out.push('', 'steps:');
+  out.push(
+    s.steps.length === 0
+      ? '  (none yet)'
+      : table(
+          s.steps.map((step) => [
+            marks[step.status],
+            step.name,
+            step.status,
+            seconds(step.durationMs),
+            `${step.attempts} attempt${step.attempts === 1 ? '' : 's'}`,
+            step.lastError && step.status !== 'succeeded' ? `last error: ${step.lastError}` : '',
+          ]),
+          '  ',
+        ),
+  );
+  const gate = s.gates.find((g) => g.status === 'open');
+  if (gate) {
+    out.push('', `gate ${gate.name}: ${gate.title}`);
+    out.push(`  ${approvalsOf(gate)}/${gate.quorum} approvals; needs ${describeApprovers(gate)}`);
+    out.push(`  may approve: ${gate.eligible.join(', ') || 'nobody'}; votes: ${gate.votes.map((v) => `${v.by} ${v.decision}d`).join(', ') || 'none'}`);
+    out.push(`  escalations: ${gate.escalations}; expires ${gate.expiresAt} (then ${gate.onExpiry})`);
+    out.push(`  next: lifeboat approve ${s.runId} --as <you>   or   lifeboat reject ${s.runId} --as <you> --comment "why"`);
+  }
+  if (s.intervention) {
+    out.push('', `step ${s.intervention.step} needs an operator since ${s.intervention.since}:`);
+    out.push(`  error: ${s.intervention.error}`);
+    out.push(`  next: ${s.intervention.options.map((o) => `lifeboat ${o} ${s.runId} --reason "..."`).join('   or   ')}`);
+  }
+  if (s.compensation.length > 0) {
+    out.push('', 'rollback:');
+    for (const c of s.compensation) out.push(`  ${c.status === 'succeeded' ? '✓' : '✗'} undo ${c.step}${c.error ? `: ${c.error}` : ''}`);
+    if (s.compensation.some((c) => c.status === 'failed')) out.push('  ROLLBACK INCOMPLETE: undo the failed steps by hand');
+  }
+  const audit = s.audit.slice(-auditLines);
+  out.push('', `audit (last ${audit.length} of ${s.audit.length}):`);
+  out.push(table(audit.map((a) => [clock(a.at), a.actor, a.action, [a.detail, a.comment ? `"${a.comment}"` : ''].filter(Boolean).join(' ')]), '  '));
+  return out.join('\n');
+}
+
+function duration(d: Parameters<typeof msToNumber>[0]): string {
+  const ms = msToNumber(d);
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${ms / 1000}s`;
+}
+
+/** One line per procedure entry, for `lifeboat plan`. */
+export function describeEntry(entry: ProcedureEntry): string {
+  if (entry.kind === 'gate') {
+    const p = entry.policy;
+    return `gate: ${describeApprovers({ approvers: p.approvers, quorum: p.quorum })}, never the requester; escalate after ${duration(p.escalateAfter)} then every ${duration(p.escalateEvery)}; expires after ${duration(p.expireAfter)} and then ${p.onExpiry === 'abort' ? 'aborts the run' : 'proceeds'}`;
+  }
+  const retry = retryPolicyOf(entry.retry);
+  return [
+    `${retry.maximumAttempts} attempt${retry.maximumAttempts === 1 ? '' : 's'}, ${duration(entry.timeout ?? '1 minute')} each`,
+    entry.undo ? `undo: ${entry.undo}` : 'no undo',
+    entry.skippable ? 'may be skipped' : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** The dry run: the ordered steps and gates of the same definition the workflow runs. */
+export function renderPlan(runbook: RunbookDefinition): string {
+  const entries = Object.values(runbook.procedure);
+  return [
+    `${runbook.id}: ${runbook.title}`,
+    runbook.description,
+    '',
+    ...entries.map((e, i) => `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(e)}`),
+    '',
+    'Nothing was executed.',
+  ].join('\n');
+}

@@ -1,0 +1,40 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { statusQuery, type RunStatus } from '../workflows/kit';
+import { CliError } from './errors';
+
+/** A run's handle; the run id is the workflow ID, such as `region-failover/booking`. */
+export function runHandle(client: Client, runId: string): WorkflowHandle {
+  return client.workflow.getHandle(runId);
+}
+
+/** The live status, or an error that says why it cannot be read and what to do. */
+export async function readStatus(client: Client, runId: string, taskQueue: string): Promise<RunStatus> {
+  try {
+    return await runHandle(client, runId).query(statusQuery);
+  } catch (err) {
+    throw explain(err, runId, taskQueue);
+  }
+}
+
+/** Turns SDK errors into messages a person at 3 a.m. can act on. */
+export function explain(err: unknown, runId: string, taskQueue: string): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof WorkflowNotFoundError || /not found/i.test((err as Error)?.message ?? '')) {
+    return new CliError(`no run ${runId}`, { code: 'not-found', suggestion: 'list runs with `lifeboat list`; a run id looks like region-failover/booking' });
+  }
+  if (err instanceof WorkflowUpdateFailedError) {
+    const reason = (err.cause as Error | undefined)?.message ?? err.message;
+    return new CliError(`refused: ${reason}`, { code: 'refused' });
+  }
+  const message = (err as Error)?.message ?? String(err);
+  if (/no poller|deadline|timeout|timed out/i.test(message)) {
+    return new CliError(`run ${runId} did not answer: ${message}`, {
+      code: 'no-worker',
+      suggestion: `make sure a worker polls task queue ${taskQueue} (\`npm start\` or \`lifeboat worker\`)`,
+    });
+  }
+  if (/already completed|workflow execution already completed/i.test(message)) {
+    return new CliError(`run ${runId} has already finished`, { code: 'finished', suggestion: `see how it ended with lifeboat status ${runId}` });
+  }
+  return new CliError(message, { code: 'failed' });
+}

@@ -1,0 +1,24 @@
+import type { ApprovalPolicy, RunbookDefinition, StepRetry } from './definition';
+import { retryPolicyOf } from './retry';
+
+/** One entry of a dry run, as `lifeboat plan --json` prints it. */
+export type PlanEntry =
+  | { kind: 'step'; name: string; title: string; undo: string | null; skippable: boolean; retry: Required<StepRetry>; timeout: string | number }
+  | { kind: 'gate'; name: string; title: string; policy: ApprovalPolicy };
+
+/** The ordered steps and gates of a runbook, read from the definition its workflow executes. */
+export function planOf(runbook: RunbookDefinition): PlanEntry[] {
+  return Object.values(runbook.procedure).map((entry) =>
+    entry.kind === 'gate'
+      ? { kind: 'gate', name: entry.name, title: entry.title, policy: entry.policy }
+      : {
+          kind: 'step',
+          name: entry.name,
+          title: entry.title,
+          undo: entry.undo ?? null,
+          skippable: entry.skippable ?? false,
+          retry: retryPolicyOf(entry.retry),
+          timeout: entry.timeout ?? '1 minute',
+        },
+  );
+}
