@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { runbooks } from '../../runbooks';
+import { planOf } from '../../workflows/kit/plan';
+import type { RunStatus } from '../../workflows/kit';
+import { lifeboat } from '../helpers/cli';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+
+let ctx: TemporalTestContext;
+beforeAll(async () => {
+  ctx = await connectToTestServer();
+});
+afterAll(async () => ctx?.close());
+
+const envFor = (taskQueue: string) => ({ TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+
+test('runbooks and plan print the catalog; plan --json is the definition the workflow runs', async () => {
+  const list = await lifeboat(['runbooks', '--json']);
+  expect(list.code).toBe(0);
+  expect(JSON.parse(list.stdout).map((r: { id: string }) => r.id)).toEqual(Object.keys(runbooks));
+  const plan = await lifeboat(['plan', 'paging-check', '--json']);
+  expect(plan.code).toBe(0);
+  expect(JSON.parse(plan.stdout).plan).toEqual(JSON.parse(JSON.stringify(planOf(runbooks['paging-check']!))));
+  const text = await lifeboat(['plan', 'paging-check']);
+  expect(text.stdout).toContain('[gate] acknowledge');
+  expect(text.stdout).toContain('Nothing was executed.');
+});
+
+test('bad usage and bad input exit 2 with the field and the fix on stderr', async () => {
+  const badInput = await lifeboat(['run', 'paging-check', '--set', 'team=', '--as', 'alice']);
+  expect(badInput.code).toBe(2);
+  expect(badInput.stdout).toBe('');
+  expect(badInput.stderr).toMatchInlineSnapshot(`
+    "error: invalid input for paging-check:
+    ✖ Too small: expected string to have >=1 characters
+      → at team
+      fix: fix the fields above with --set key=value or --input FILE.json; see lifeboat plan paging-check
+    "
+  `);
+  const unknownRunbook = await lifeboat(['run', 'region-failovr']);
+  expect(unknownRunbook.code).toBe(2);
+  expect(unknownRunbook.stderr).toContain('unknown runbook "region-failovr"');
+  const unknownFlag = await lifeboat(['approve', 'x/y', '--quorum', '3']);
+  expect(unknownFlag.code).toBe(2);
+  expect(unknownFlag.stderr).toContain("Unknown option '--quorum'");
+  const badSet = await lifeboat(['run', 'paging-check', '--set', 'team']);
+  expect(badSet.code).toBe(2);
+  expect(badSet.stderr).toContain('--set team is not key=value');
+  const json = await lifeboat(['status', '--json']);
+  expect(json.code).toBe(2);
+  expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'usage', message: 'name the run', suggestion: 'lifeboat status region-failover/booking (see lifeboat list)' } });
+});
+
+test('an unreachable Temporal is a refusal (exit 1) that says what to check', async () => {
+  const result = await lifeboat(['list'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/cannot reach Temporal at 127\.0\.0\.1:1 \(TEMPORAL_ADDRESS\)/);
+  expect(result.stderr).toContain('fix: check TEMPORAL_ADDRESS');
+});
+
+test('an on-call engineer runs a runbook, a second start is refused, and only an eligible person approves', async () => {
+  const taskQueue = testTaskQueue();
+  const env = envFor(taskQueue);
+  const team = `sre-oncall`;
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const started = await lifeboat(['run', 'paging-check', '--set', `team=${team}`, '--set', `message=cli test ${taskQueue}`, '--as', 'alice', '--json'], env);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    const { runId } = JSON.parse(started.stdout) as { runId: string };
+    expect(runId).toBe('paging-check/sre-oncall');
+    try {
+      const again = await lifeboat(['run', 'paging-check', '--as', 'erin'], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/^error: paging-check\/sre-oncall is already running \(started by alice at .*\); one run per runbook and target at a time/);
+
+      const handle = ctx.client.workflow.getHandle(runId);
+      await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+      const status = await lifeboat(['status', runId], env);
+      expect(status.code).toBe(0);
+      expect(status.stdout).toContain('state: waiting-approval');
+      expect(status.stdout).toContain('may approve: erin');
+      expect(status.stdout).toContain(`next: lifeboat approve ${runId}`);
+
+      const self = await lifeboat(['approve', runId, '--as', 'alice'], env);
+      expect(self.code).toBe(1);
+      expect(self.stderr).toBe('error: refused: alice started this run and may not approve its gates; ask erin\n');
+      const outsider = await lifeboat(['approve', runId], { ...env, LIFEBOAT_USER: 'dave' });
+      expect(outsider.code).toBe(1);
+      expect(outsider.stderr).toContain('dave may not approve gate "acknowledge"');
+
+      const approved = await lifeboat(['approve', runId, '--as', 'erin', '--comment', 'paged and awake', '--json'], env);
+      expect(approved.code).toBe(0);
+      expect(JSON.parse(approved.stdout)).toMatchObject({ runId, by: 'erin', gate: 'acknowledge', status: 'approved', approvals: 1, quorum: 1 });
+
+      const watched = await lifeboat(['status', runId, '--watch', '--interval', '0.2'], env);
+      expect(watched.code).toBe(0);
+      expect(watched.stdout).toContain('state: succeeded');
+
+      const final = JSON.parse((await lifeboat(['status', runId, '--json'], env)).stdout) as RunStatus;
+      expect(final.state).toBe('succeeded');
+      expect(final.audit.filter((a) => a.action.startsWith('approve')).map((a) => [a.actor, a.action])).toEqual([
+        ['alice', 'approve-refused'],
+        ['dave', 'approve-refused'],
+        ['erin', 'approved'],
+      ]);
+      expect(final.audit.find((a) => a.action === 'approved')?.comment).toBe('paged and awake');
+
+      const listed = await lifeboat(['list', '--runbook', 'paging-check', '--json'], env);
+      expect(listed.code).toBe(0);
+      const finished = await waitForList(env, runId, 'succeeded');
+      expect(finished).toMatchObject({ runId, runbook: 'paging-check', target: 'sre-oncall', state: 'succeeded', requestedBy: 'alice' });
+    } finally {
+      await ctx.client.workflow.getHandle(runId).terminate('test cleanup').catch(() => undefined);
+    }
+  });
+});
+
+/** Visibility is eventually consistent; poll until the run shows the expected state. */
+async function waitForList(env: Record<string, string>, runId: string, state: string) {
+  for (let i = 0; i < 50; i++) {
+    const listed = await lifeboat(['list', '--state', state, '--json'], env);
+    const run = (JSON.parse(listed.stdout) as { runId: string }[]).find((r) => r.runId === runId);
+    if (run) return run;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${runId} never listed as ${state}`);
+}
+
+test('retry, skip and abort from the CLI steer a run that needs intervention', async () => {
+  const taskQueue = testTaskQueue();
+  const env = envFor(taskQueue);
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const runId = `kit-exercise/cli-${taskQueue}`;
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: runId,
+      args: [{ input: { target: `cli-${taskQueue}`, flakyFailures: 10, nonRetryable: true, quorum: 1 }, requestedBy: 'alice' }],
+    });
+    await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    const status = await lifeboat(['status', runId], env);
+    expect(status.stdout).toContain('step flaky needs an operator');
+    expect(status.stdout).toContain(`lifeboat skip ${runId}`);
+
+    const retried = await lifeboat(['retry', runId, '--as', 'erin', '--reason', 'one more go'], env);
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toBe(`erin chose retry for step flaky of ${runId}\n`);
+    await waitForStatus(handle, (s) => s.state === 'needs-intervention' && s.steps.find((x) => x.name === 'flaky')!.attempts === 2);
+
+    const skipped = await lifeboat(['skip', runId, '--as', 'erin', '--reason', 'verified by hand'], env);
+    expect(skipped.code).toBe(0);
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    const skipNothing = await lifeboat(['skip', runId, '--as', 'erin'], env);
+    expect(skipNothing.code).toBe(1);
+    expect(skipNothing.stderr).toBe('error: refused: no step is waiting for an operator; the run is waiting-approval\n');
+
+    const aborted = await lifeboat(['abort', runId, '--as', 'erin', '--reason', 'wrong target'], env);
+    expect(aborted.code).toBe(0);
+    const result = (await handle.result()) as RunStatus;
+    expect(result.state).toBe('aborted');
+    expect(result.outcome).toBe('aborted by erin: wrong target');
+    expect(result.audit.filter((a) => a.actor === 'erin').map((a) => [a.action, a.comment])).toEqual([
+      ['retry', 'one more go'],
+      ['skip', 'verified by hand'],
+      ['skip-refused', undefined],
+      ['abort', 'wrong target'],
+    ]);
+    const late = await lifeboat(['approve', runId, '--as', 'bob'], env);
+    expect(late.code).toBe(1);
+  });
+});

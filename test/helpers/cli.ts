@@ -1,0 +1,26 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const entry = resolve(__dirname, '../../bin/lifeboat.js');
+
+/** Runs the real `lifeboat` entry point in a child process, as a user's shell would. */
+export function lifeboat(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return new Promise((resolveResult, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], {
+      env: { ...process.env, LIFEBOAT_USER: undefined, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolveResult({ code: code ?? -1, stdout, stderr }));
+  });
+}
