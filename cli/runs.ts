@@ -7,10 +7,16 @@ export function runHandle(client: Client, runId: string): WorkflowHandle {
   return client.workflow.getHandle(runId);
 }
 
-/** The live status, or an error that says why it cannot be read and what to do. */
+/**
+ * The live status, or an error that says why it cannot be read and what to do. A finished run's
+ * result is its final status, so it is read from history and needs no worker to answer a query.
+ */
 export async function readStatus(client: Client, runId: string, taskQueue: string): Promise<RunStatus> {
+  const handle = runHandle(client, runId);
   try {
-    return await runHandle(client, runId).query(statusQuery);
+    const description = await handle.describe();
+    if (description.status.name === 'COMPLETED') return (await handle.result()) as RunStatus;
+    return await handle.query(statusQuery);
   } catch (err) {
     throw explain(err, runId, taskQueue);
   }

@@ -40,7 +40,13 @@ export const listCommand: Command = {
     }
     if (ctx.json) ctx.printJson(runs);
     else if (runs.length === 0) ctx.print('no runs');
-    else ctx.print(table([['RUN', 'STATE', 'REQUESTED BY', 'STARTED'], ...runs.map((r) => [r.runId!, r.state!, r.requestedBy!, r.startedAt!])]));
+    else ctx.print(table([['RUN', 'STATE', 'REQUESTED BY', 'STARTED'], ...runs.map((r) => [r.runId!, shownState(r.state!, r.temporalStatus!), r.requestedBy!, r.startedAt!])]));
     return 0;
   },
 };
+
+/** A run terminated or timed out by Temporal never set its final state; say so rather than show a stale one. */
+function shownState(state: string, temporalStatus: string): string {
+  const closedByTemporal = temporalStatus !== 'RUNNING' && temporalStatus !== 'COMPLETED' && !['aborted', 'failed'].includes(state);
+  return closedByTemporal ? `${state} (${temporalStatus.toLowerCase()} in Temporal)` : state;
+}

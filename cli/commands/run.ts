@@ -6,14 +6,17 @@ import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError } from '../errors';
 import { buildInput } from '../input';
+import { renderPlan } from '../render';
 import { runHandle } from '../runs';
+import { planOf } from '../../workflows/kit/plan';
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'Start a runbook and print its run id',
-  usage: 'lifeboat run <runbook> [--input FILE.json] [--set key=value]... [--as USER] [--json]',
+  usage: 'lifeboat run <runbook> [--input FILE.json] [--set key=value]... [--as USER] [--dry-run] [--json]',
   options: {
     ...commonOptions,
+    'dry-run': { type: 'boolean' },
     input: { type: 'string' },
     set: { type: 'string', multiple: true },
     as: { type: 'string' },
@@ -28,6 +31,11 @@ export const runCommand: Command = {
     const target = runbook.target(parsed.data);
     const runId = runIdFor(runbook.id, target);
     const requestedBy = ctx.identity(values.as as string | undefined);
+    if (values['dry-run']) {
+      if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, input: parsed.data, plan: planOf(runbook) });
+      else ctx.print(`would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${renderPlan(runbook)}`);
+      return 0;
+    }
     const client = await ctx.client();
     try {
       await client.workflow.start(runbook.workflowType, {

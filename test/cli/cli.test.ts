@@ -169,3 +169,32 @@ test('retry, skip and abort from the CLI steer a run that needs intervention', a
     expect(late.code).toBe(1);
   });
 });
+
+test('run --dry-run validates the input and prints the run id and plan without starting anything', async () => {
+  const result = await lifeboat(['run', 'paging-check', '--set', 'team=sre-leads', '--as', 'bob', '--dry-run', '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(result.code).toBe(0);
+  const dry = JSON.parse(result.stdout);
+  expect(dry).toMatchObject({ runId: 'paging-check/sre-leads', requestedBy: 'bob', input: { team: 'sre-leads' } });
+  expect(dry.plan.map((e: { name: string }) => e.name)).toEqual(['page', 'acknowledge', 'allClear']);
+});
+
+test("a finished run's status still shows when no worker is running", async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  const runId = `kit-exercise/finished-${taskQueue}`;
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: runId,
+      args: [{ input: { target: `finished-${taskQueue}`, quorum: 1 }, requestedBy: 'alice' }],
+    });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await lifeboat(['reject', runId, '--as', 'carol', '--comment', 'not now'], envFor(taskQueue));
+    await handle.result();
+  });
+  const status = await lifeboat(['status', runId], envFor(taskQueue));
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain('state: aborted');
+  expect(status.stdout).toContain('outcome: gate "approve" rejected by carol: not now');
+  expect(status.stdout).toContain('✓ undo prepare');
+});
