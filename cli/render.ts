@@ -63,6 +63,14 @@ export function renderStatus(s: RunStatus, auditLines = 8): string {
     out.push(`  error: ${s.intervention.error}`);
     out.push(`  next: ${s.intervention.options.map((o) => `lifeboat ${o} ${s.runId} --reason "..."`).join('   or   ')}`);
   }
+  if (s.pointOfNoReturn) {
+    out.push('', `point of no return passed after ${s.pointOfNoReturn.step} at ${s.pointOfNoReturn.at}: an abort undoes nothing now; to go back: ${s.pointOfNoReturn.undoInstead}`);
+  }
+  const details = Object.entries(s.details ?? {});
+  if (details.length > 0) {
+    out.push('', 'details:');
+    for (const [key, value] of details) out.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
   if (s.compensation.length > 0) {
     out.push('', 'rollback:');
     for (const c of s.compensation) out.push(`  ${c.status === 'succeeded' ? '✓' : '✗'} undo ${c.step}${c.error ? `: ${c.error}` : ''}`);

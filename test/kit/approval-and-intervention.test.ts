@@ -229,3 +229,23 @@ test('bad input from any client fails the run at once with the field and the fix
     expect(err.cause?.message).toMatch(/at flakyFailures/);
   });
 });
+
+test('after the point of no return an abort undoes nothing and names the way back', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, effects } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const target = `no-return-${taskQueue}`;
+    const handle = await startExercise(taskQueue, { target, quorum: 1, failVerify: true, noReturnAfterApply: true });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
+    const stuck = await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    expect(stuck.pointOfNoReturn).toMatchObject({ step: 'apply', undoInstead: 'run kit-exercise-back to revert' });
+    expect(stuck.details).toEqual({ applied: { target } });
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'carol', reason: 'verification is broken' }] });
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('aborted');
+    expect(result.outcome).toBe('aborted by carol: verification is broken; past the point of no return (apply), so nothing was undone: run kit-exercise-back to revert');
+    expect(result.compensation).toEqual([]);
+    expect(effects.filter((e) => e.target === target).map((e) => e.action)).toEqual(['prepare', 'apply']);
+  });
+});

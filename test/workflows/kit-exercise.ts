@@ -17,6 +17,8 @@ export const ExerciseInput = z.object({
   onExpiry: z.enum(['abort', 'proceed']).default('abort'),
   /** Make the last step fail for good, so an operator has to abort after `apply`. */
   failVerify: z.boolean().default(false),
+  /** Treat `apply` as irreversible, as a promotion is. */
+  noReturnAfterApply: z.boolean().default(false),
 });
 export type ExerciseInput = z.infer<typeof ExerciseInput>;
 
@@ -50,6 +52,8 @@ export async function kitExerciseWorkflow(request: RunRequest<ExerciseInput>): P
     await run.step(apply, (a) => a.record(input.target, 'apply'), {
       undo: (a) => (input.failUndo ? a.alwaysFail('revert refused by the test') : a.record(input.target, 'revert')),
     });
+    if (input.noReturnAfterApply) run.pointOfNoReturn('apply', 'run kit-exercise-back to revert');
+    run.report('applied', { target: input.target });
     await run.step(verify, (a) => (input.failVerify ? a.alwaysFail('verification failed') : a.record(input.target, 'verify')));
     return { applied: true };
   });

@@ -78,6 +78,7 @@ export class Run<A> {
       steps: [],
       gates: [],
       compensation: [],
+      details: {},
       audit: [],
     };
   }
@@ -204,6 +205,22 @@ export class Run<A> {
       throw new RunAborted(`gate "${spec.name}" expired without ${describeApprovers(gate)}`, SYSTEM);
     }
     this.setState('running');
+  }
+
+  /**
+   * Marks the step after which undoing is no longer safe: the registered undos are dropped, and an
+   * abort from here on ends the run without them, pointing at `undoInstead` (a failback runbook).
+   */
+  pointOfNoReturn(stepName: string, undoInstead: string): void {
+    this.undos.length = 0;
+    this.status.pointOfNoReturn = { step: stepName, at: this.now(), undoInstead };
+    this.audit(SYSTEM, 'point-of-no-return', `after ${stepName}; to go back: ${undoInstead}`);
+  }
+
+  /** Publishes a fact for status (progress, measurements); the latest value per key wins. */
+  report(key: string, value: unknown): void {
+    this.status.details[key] = value;
+    this.touch();
   }
 
   /** Runs the registered undos in reverse, each as a step. A failed undo is recorded, never swallowed. */

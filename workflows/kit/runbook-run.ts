@@ -45,7 +45,8 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
   } catch (err) {
     if (err instanceof RunAborted) {
       await run.compensate();
-      await run.finish('aborted', err.reason);
+      const beyond = run.status.pointOfNoReturn;
+      await run.finish('aborted', beyond ? `${err.reason}; past the point of no return (${beyond.step}), so nothing was undone: ${beyond.undoInstead}` : err.reason);
       return { ...run.status };
     }
     if (isCancellation(err)) {

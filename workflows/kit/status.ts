@@ -96,6 +96,13 @@ export interface RunStatus {
   intervention?: PendingIntervention;
   abortRequested?: { by: string; reason?: string; at: string };
   compensation: CompensationRecord[];
+  /**
+   * Set once a step makes the run irreversible (a promoted standby cannot be un-promoted): from then
+   * on an abort runs no undos, and the way back is the runbook named here.
+   */
+  pointOfNoReturn?: { step: string; at: string; undoInstead: string };
+  /** What the runbook publishes as it goes (blast radius, wave progress, lag): shown by `lifeboat status`. */
+  details: Record<string, unknown>;
   /** Why the run ended where it did, in a sentence. */
   outcome?: string;
   audit: AuditEntry[];
