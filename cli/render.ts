@@ -30,7 +30,7 @@ function seconds(ms: number | undefined): string {
 /** The readable `lifeboat status`: state, steps, the open gate, what to do next, the recent audit. */
 export function renderStatus(s: RunStatus, auditLines = 8): string {
   const out: string[] = [];
-  out.push(`${s.runId}  ${s.title}`);
+  out.push(`${s.runId}  ${s.title}${s.drill ? `   [DRILL: ${s.drill.kind}, gates approved by ${s.drill.approvals === 'policy' ? 'policy' : 'people'}]` : ''}`);
   out.push(`state: ${s.state}   requested by ${s.requestedBy}   started ${s.startedAt}${s.finishedAt ? `   finished ${s.finishedAt}` : ''}`);
   if (s.outcome) out.push(`outcome: ${s.outcome}`);
   if (s.abortRequested && !s.finishedAt) out.push(`abort requested by ${s.abortRequested.by}; the run stops after the current step`);
@@ -62,6 +62,20 @@ export function renderStatus(s: RunStatus, auditLines = 8): string {
     out.push('', `step ${s.intervention.step} needs an operator since ${s.intervention.since}:`);
     out.push(`  error: ${s.intervention.error}`);
     out.push(`  next: ${s.intervention.options.map((o) => `lifeboat ${o} ${s.runId} --reason "..."`).join('   or   ')}`);
+  }
+  if (s.measurements && Object.keys(s.measurements).length > 0) {
+    const objectives = s.objectives ?? {};
+    const m = s.measurements;
+    const vs = (value: number | undefined, objective: number | undefined, unit: string) =>
+      value === undefined ? undefined : `${value}${unit}${objective !== undefined ? ` (objective ${objective}${unit}: ${value <= objective ? 'met' : 'MISSED'})` : ''}`;
+    const parts = [
+      m.rtoSeconds !== undefined ? `RTO ${vs(m.rtoSeconds, objectives.rtoSeconds, 's')}` : '',
+      m.rtoFromDetectionSeconds !== undefined ? `RTO from detection ${m.rtoFromDetectionSeconds}s` : '',
+      m.rpoSeconds !== undefined ? `RPO ${vs(m.rpoSeconds, objectives.rpoSeconds, 's')}` : '',
+      m.rpoWrites !== undefined ? `lost writes ${m.rpoWrites}` : '',
+      m.rpoBytes !== undefined ? `unreplayed WAL ${m.rpoBytes} bytes` : '',
+    ].filter(Boolean);
+    out.push('', `measured: ${parts.join('; ')}`);
   }
   if (s.pointOfNoReturn) {
     out.push('', `point of no return passed after ${s.pointOfNoReturn.step} at ${s.pointOfNoReturn.at}: an abort undoes nothing now; to go back: ${s.pointOfNoReturn.undoInstead}`);

@@ -1,7 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
-import { requestedByAttribute, runbookAttribute, runIdFor, stateAttribute, statusQuery, targetAttribute } from '../../workflows/kit';
+import type { DrillMode } from '../../workflows/kit/status';
+import { drillAttribute, requestedByAttribute, runbookAttribute, runIdFor, stateAttribute, statusQuery, targetAttribute } from '../../workflows/kit';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError } from '../errors';
@@ -13,9 +14,11 @@ import { planOf } from '../../workflows/kit/plan';
 export const runCommand: Command = {
   name: 'run',
   summary: 'Start a runbook and print its run id',
-  usage: 'lifeboat run <runbook> [--input FILE.json] [--set key=value]... [--as USER] [--dry-run] [--json]',
+  usage: 'lifeboat run <runbook> [--input FILE.json] [--set key=value]... [--as USER] [--drill isolated|live] [--drill-approvals policy|people] [--dry-run] [--json]',
   options: {
     ...commonOptions,
+    drill: { type: 'string' },
+    'drill-approvals': { type: 'string' },
     'dry-run': { type: 'boolean' },
     input: { type: 'string' },
     set: { type: 'string', multiple: true },
@@ -31,8 +34,9 @@ export const runCommand: Command = {
     const target = runbook.target(parsed.data);
     const runId = runIdFor(runbook.id, target);
     const requestedBy = ctx.identity(values.as as string | undefined);
+    const drill = drillFrom(values.drill, values['drill-approvals']);
     if (values['dry-run']) {
-      if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, input: parsed.data, plan: planOf(runbook) });
+      if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}), input: parsed.data, plan: planOf(runbook) });
       else ctx.print(`would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${renderPlan(runbook)}`);
       return 0;
     }
@@ -41,7 +45,7 @@ export const runCommand: Command = {
       await client.workflow.start(runbook.workflowType, {
         workflowId: runId,
         taskQueue: ctx.taskQueue,
-        args: [{ input: raw, requestedBy }],
+        args: [{ input: raw, requestedBy, ...(drill ? { drill } : {}) }],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         typedSearchAttributes: [
@@ -49,6 +53,7 @@ export const runCommand: Command = {
           { key: targetAttribute, value: target },
           { key: stateAttribute, value: 'running' },
           { key: requestedByAttribute, value: requestedBy },
+          ...(drill ? [{ key: drillAttribute, value: drill.kind }] : []),
         ],
       });
     } catch (err) {
@@ -64,12 +69,28 @@ export const runCommand: Command = {
       }
       throw err;
     }
-    if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy });
+    if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}) });
     else {
-      ctx.print(`started ${runId}`);
+      ctx.print(`started ${drill ? `${drill.kind} drill ` : ''}${runId}`);
       ctx.print(`  watch:  lifeboat status ${runId} --watch`);
       ctx.print(`  stop:   lifeboat abort ${runId} --reason "..."`);
     }
     return 0;
   },
 };
+
+const DrillFlags = z.object({
+  kind: z.enum(['isolated', 'live'], { error: 'use --drill isolated (a throwaway copy) or --drill live (a game day)' }),
+  approvals: z.enum(['policy', 'people'], { error: 'use --drill-approvals policy (gates approve themselves) or people' }).default('policy'),
+});
+
+/** `--drill` and `--drill-approvals`, or undefined for a real run. */
+export function drillFrom(kind: unknown, approvals: unknown): DrillMode | undefined {
+  if (kind === undefined) {
+    if (approvals !== undefined) throw inputError('--drill-approvals needs --drill', new z.ZodError([{ code: 'custom', path: ['drill'], message: 'missing', input: undefined }]));
+    return undefined;
+  }
+  const parsed = DrillFlags.safeParse({ kind, ...(approvals !== undefined ? { approvals } : {}) });
+  if (!parsed.success) throw inputError('invalid drill flags', parsed.error);
+  return parsed.data;
+}

@@ -249,3 +249,26 @@ test('after the point of no return an abort undoes nothing and names the way bac
     expect(effects.filter((e) => e.target === target).map((e) => e.action)).toEqual(['prepare', 'apply']);
   });
 });
+
+test('a drill whose policy approves passes its gates without people, and says so everywhere', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, notifications } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const target = `drill-${taskQueue}`;
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: `kit-exercise/${target}`,
+      args: [{ input: { target }, requestedBy: 'alice', drill: { kind: 'isolated', approvals: 'policy' } }],
+    });
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('succeeded');
+    expect(result.drill).toEqual({ kind: 'isolated', approvals: 'policy' });
+    expect(result.gates[0]).toMatchObject({ status: 'approved', votes: [{ by: 'drill-policy', decision: 'approve' }] });
+    expect(result.audit).toContainEqual(expect.objectContaining({ actor: 'drill-policy', action: 'approved' }));
+    const mine = notifications.filter((n) => n.runId === handle.workflowId);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((n) => n.title.startsWith('[DRILL isolated] '))).toBe(true);
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.getAll().find((p) => p.key.name === 'LifeboatDrill')?.value).toBe('isolated');
+  });
+});

@@ -30,8 +30,8 @@ import {
 } from './messages';
 import { backoffMs, retryPolicyOf } from './retry';
 import { resolveApprovers } from './roster';
-import { requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
-import type { AuditEntry, GateRecord, InterventionAction, RunState, RunStatus, StepRecord } from './status';
+import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
+import type { AuditEntry, DrillMode, GateRecord, InterventionAction, Measurements, RunState, RunStatus, StepRecord } from './status';
 
 /** What a skippable step returns: its result, or undefined when an operator skipped it. */
 export type StepResult<S extends StepSpec, T> = S extends { skippable: true } ? T | undefined : T;
@@ -64,7 +64,7 @@ export class Run<A> {
   private openGate: GateRecord | undefined;
   private decision: OperatorDecision | undefined;
 
-  constructor(definition: RunbookDefinition, target: string, requestedBy: string) {
+  constructor(definition: RunbookDefinition, target: string, requestedBy: string, drill?: DrillMode) {
     const now = this.now();
     this.status = {
       runId: workflowInfo().workflowId,
@@ -73,6 +73,8 @@ export class Run<A> {
       target,
       state: 'running',
       requestedBy,
+      ...(drill ? { drill } : {}),
+      ...(definition.objectives ? { objectives: definition.objectives } : {}),
       startedAt: now,
       updatedAt: now,
       steps: [],
@@ -148,6 +150,7 @@ export class Run<A> {
    */
   async gate(spec: GateSpec): Promise<void> {
     this.throwIfAbortRequested();
+    if (this.status.drill?.approvals === 'policy') return this.approveByDrillPolicy(spec);
     const eligible = await this.resolveEligible(spec);
     const { policy } = spec;
     const openedAt = Date.now();
@@ -215,6 +218,32 @@ export class Run<A> {
     this.undos.length = 0;
     this.status.pointOfNoReturn = { step: stepName, at: this.now(), undoInstead };
     this.audit(SYSTEM, 'point-of-no-return', `after ${stepName}; to go back: ${undoInstead}`);
+  }
+
+  /** Records what the run measured against its objectives; later values add to earlier ones. */
+  measure(measurements: Measurements): void {
+    this.status.measurements = { ...this.status.measurements, ...measurements };
+    this.touch();
+  }
+
+  /** In a drill whose policy approves, the gate is recorded as approved by the policy, not by a person. */
+  private approveByDrillPolicy(spec: GateSpec): void {
+    const at = this.now();
+    this.status.gates.push({
+      name: spec.name,
+      title: spec.title,
+      status: 'approved',
+      openedAt: at,
+      decidedAt: at,
+      quorum: spec.policy.quorum,
+      approvers: spec.policy.approvers,
+      eligible: [],
+      votes: [{ by: 'drill-policy', decision: 'approve', at }],
+      escalations: 0,
+      expiresAt: at,
+      onExpiry: spec.policy.onExpiry,
+    });
+    this.audit('drill-policy', 'approved', `gate ${spec.name}: approved by the drill's policy, no person asked`);
   }
 
   /** Publishes a fact for status (progress, measurements); the latest value per key wins. */
@@ -414,6 +443,7 @@ export class Run<A> {
             { key: runbookAttribute, value: this.status.runbook },
             { key: targetAttribute, value: this.status.target },
             { key: requestedByAttribute, value: this.status.requestedBy },
+            ...(this.status.drill ? [{ key: drillAttribute, value: this.status.drill.kind }] : []),
           ]
         : []),
     ]);
@@ -428,7 +458,7 @@ export class Run<A> {
           runbook: this.status.runbook,
           target: this.status.target,
           state: this.status.state,
-          title,
+          title: this.status.drill ? `[DRILL ${this.status.drill.kind}] ${title}` : title,
           text,
           ...(audience ? { audience } : {}),
         }),

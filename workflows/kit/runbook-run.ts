@@ -3,14 +3,20 @@ import { z } from 'zod';
 import type { RunbookDefinition } from './definition';
 import { ErrorType, RunAborted } from './errors';
 import { describeError, Run } from './run';
-import type { RunResult } from './status';
+import type { DrillMode, RunResult } from './status';
 
 /** What every runbook workflow takes: the runbook's input and who asked for the run. */
 export const RunRequest = z.object({
   input: z.unknown(),
   requestedBy: z.string().trim().min(1, 'say who starts the run (--as USER or LIFEBOAT_USER)'),
+  drill: z
+    .object({
+      kind: z.enum(['isolated', 'live']),
+      approvals: z.enum(['people', 'policy']).default('policy'),
+    })
+    .optional(),
 });
-export type RunRequest<Input = unknown> = { input: Input; requestedBy: string };
+export type RunRequest<Input = unknown> = { input: Input; requestedBy: string; drill?: DrillMode };
 
 /** Parses a runbook's input; the CLI calls this before starting, the workflow again after. */
 export function parseInput<D extends RunbookDefinition>(definition: D, input: unknown): z.output<D['input']> {
@@ -35,7 +41,7 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
     throw ApplicationFailure.nonRetryable(`Invalid request for ${definition.id}:\n${z.prettifyError(request.error)}`, ErrorType.InvalidInput);
   }
   const input = parseInput(definition, request.data.input);
-  const run = new Run<A>(definition, definition.target(input), request.data.requestedBy);
+  const run = new Run<A>(definition, definition.target(input), request.data.requestedBy, request.data.drill);
   run.registerHandlers();
   try {
     const output = await procedure(run, input);

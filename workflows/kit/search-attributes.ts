@@ -5,5 +5,7 @@ export const runbookAttribute = defineSearchAttributeKey('LifeboatRunbook', Sear
 export const targetAttribute = defineSearchAttributeKey('LifeboatTarget', SearchAttributeType.KEYWORD);
 export const stateAttribute = defineSearchAttributeKey('LifeboatState', SearchAttributeType.KEYWORD);
 export const requestedByAttribute = defineSearchAttributeKey('LifeboatRequestedBy', SearchAttributeType.KEYWORD);
+/** `isolated` or `live` on drill runs; absent on real ones. */
+export const drillAttribute = defineSearchAttributeKey('LifeboatDrill', SearchAttributeType.KEYWORD);
 
-export const lifeboatSearchAttributes = [runbookAttribute, targetAttribute, stateAttribute, requestedByAttribute];
+export const lifeboatSearchAttributes = [runbookAttribute, targetAttribute, stateAttribute, requestedByAttribute, drillAttribute];

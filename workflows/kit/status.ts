@@ -1,4 +1,25 @@
-import type { ApprovalPolicy } from './definition';
+import type { ApprovalPolicy, Objectives } from './definition';
+
+/** How a drill runs: on a throwaway copy (`isolated`) or for real (`live`), and who approves its gates. */
+export interface DrillMode {
+  kind: 'isolated' | 'live';
+  /** `people`: real approvers vote, which rehearses them too; `policy`: gates approve themselves, audited. */
+  approvals: 'people' | 'policy';
+}
+
+/** What a run measured against its objectives; runbooks fill in what applies to them. */
+export interface Measurements {
+  /** From the run's start to verified recovery. */
+  rtoSeconds?: number;
+  /** From the detection time given in the input to verified recovery. */
+  rtoFromDetectionSeconds?: number;
+  /** Data lost, as time. */
+  rpoSeconds?: number;
+  /** Data lost, as acknowledged writes missing afterwards. */
+  rpoWrites?: number;
+  /** Data lost, as WAL bytes not replayed. */
+  rpoBytes?: number;
+}
 
 /** Where a run is; the same word is in status, `lifeboat list` and the LifeboatState search attribute. */
 export type RunState =
@@ -87,6 +108,10 @@ export interface RunStatus {
   target: string;
   state: RunState;
   requestedBy: string;
+  /** Set when the run is a drill; drills are marked as such everywhere. */
+  drill?: DrillMode;
+  objectives?: Objectives;
+  measurements?: Measurements;
   startedAt: string;
   updatedAt: string;
   finishedAt?: string;
