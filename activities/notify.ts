@@ -25,6 +25,7 @@ const icons: Record<Notification['kind'], string> = {
   escalation: ':rotating_light:',
   'intervention-needed': ':warning:',
   'run-finished': ':checkered_flag:',
+  'drill-failed': ':x:',
   info: ':information_source:',
 };
 

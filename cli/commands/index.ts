@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { abortCommand, approveCommand, cancelCommand, rejectCommand, retryCommand, skipCommand } from './decisions';
 import { devCommand } from './dev';
+import { drillCommand } from './drill';
 import { listCommand } from './list';
 import { planCommand } from './plan';
 import { runbooksCommand } from './runbooks';
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   skipCommand,
   abortCommand,
   cancelCommand,
+  drillCommand,
   workerCommand,
   devCommand,
 ];

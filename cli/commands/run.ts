@@ -60,7 +60,7 @@ export const runCommand: Command = {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         const who = await runHandle(client, runId)
           .query(statusQuery)
-          .then((s) => ` (started by ${s.requestedBy} at ${s.startedAt}, now ${s.state})`)
+          .then((s) => ` (${s.drill ? `a ${s.drill.kind} DRILL, ` : ''}started by ${s.requestedBy} at ${s.startedAt}, now ${s.state})`)
           .catch(() => '');
         throw new CliError(`${runId} is already running${who}; one run per runbook and target at a time`, {
           code: 'already-running',

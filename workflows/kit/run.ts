@@ -12,7 +12,8 @@ import {
 } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { KitActivities, NotificationKind } from '../../activities/kit-types';
-import type { GateSpec, RunbookDefinition, StepSpec } from './definition';
+import type { GateSpec, Objectives, RunbookDefinition, StepSpec } from './definition';
+import { drillProblems } from './objectives';
 import { ErrorType, RunAborted } from './errors';
 import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
 import {
@@ -64,7 +65,7 @@ export class Run<A> {
   private openGate: GateRecord | undefined;
   private decision: OperatorDecision | undefined;
 
-  constructor(definition: RunbookDefinition, target: string, requestedBy: string, drill?: DrillMode) {
+  constructor(definition: RunbookDefinition, target: string, requestedBy: string, drill?: DrillMode, objectives: Objectives = definition.objectives ?? {}) {
     const now = this.now();
     this.status = {
       runId: workflowInfo().workflowId,
@@ -74,7 +75,7 @@ export class Run<A> {
       state: 'running',
       requestedBy,
       ...(drill ? { drill } : {}),
-      ...(definition.objectives ? { objectives: definition.objectives } : {}),
+      ...(Object.keys(objectives).length > 0 ? { objectives } : {}),
       startedAt: now,
       updatedAt: now,
       steps: [],
@@ -291,6 +292,13 @@ export class Run<A> {
     const failedUndos = this.status.compensation.filter((c) => c.status === 'failed');
     const rollback = failedUndos.length > 0 ? ` ROLLBACK INCOMPLETE: ${failedUndos.map((c) => `${c.step} (${c.error})`).join('; ')}` : '';
     await this.notify('run-finished', `${this.status.runbook} on ${this.status.target}: ${state}`, `${outcome}.${rollback}`);
+    if (this.status.drill) {
+      const problems = drillProblems(this.status);
+      this.report('drillResult', problems.length === 0 ? 'passed' : { failed: problems });
+      if (problems.length > 0) {
+        await this.notify('drill-failed', `Drill did not pass: ${this.status.runbook} on ${this.status.target}`, problems.join('; '));
+      }
+    }
   }
 
   /** Records an entry of the audit trail. */

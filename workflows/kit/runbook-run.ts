@@ -1,6 +1,6 @@
 import { ApplicationFailure, CancellationScope, condition, allHandlersFinished, isCancellation } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { RunbookDefinition } from './definition';
+import type { Objectives, RunbookDefinition } from './definition';
 import { ErrorType, RunAborted } from './errors';
 import { describeError, Run } from './run';
 import type { DrillMode, RunResult } from './status';
@@ -15,8 +15,10 @@ export const RunRequest = z.object({
       approvals: z.enum(['people', 'policy']).default('policy'),
     })
     .optional(),
+  /** Objectives to check instead of the runbook's own, as a scheduled drill may set. */
+  objectives: z.object({ rtoSeconds: z.number().positive().optional(), rpoSeconds: z.number().min(0).optional() }).optional(),
 });
-export type RunRequest<Input = unknown> = { input: Input; requestedBy: string; drill?: DrillMode };
+export type RunRequest<Input = unknown> = { input: Input; requestedBy: string; drill?: DrillMode; objectives?: Objectives };
 
 /** Parses a runbook's input; the CLI calls this before starting, the workflow again after. */
 export function parseInput<D extends RunbookDefinition>(definition: D, input: unknown): z.output<D['input']> {
@@ -41,7 +43,8 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
     throw ApplicationFailure.nonRetryable(`Invalid request for ${definition.id}:\n${z.prettifyError(request.error)}`, ErrorType.InvalidInput);
   }
   const input = parseInput(definition, request.data.input);
-  const run = new Run<A>(definition, definition.target(input), request.data.requestedBy, request.data.drill);
+  const objectives = { ...definition.objectives, ...request.data.objectives };
+  const run = new Run<A>(definition, definition.target(input), request.data.requestedBy, request.data.drill, objectives);
   run.registerHandlers();
   try {
     const output = await procedure(run, input);

@@ -1,0 +1,210 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { z } from 'zod';
+import type { RunStatus } from '../../workflows/kit';
+import { checkObjectives, drillProblems } from '../../workflows/kit/objectives';
+import type { DrillSpec } from '../../workflows/scheduled-drill';
+import { findRunbook } from '../catalog';
+import { commonOptions, type Command } from '../command';
+import type { CliContext } from '../context';
+import { CliError, inputError, usageError } from '../errors';
+import { buildInput } from '../input';
+import { table } from '../render';
+import { drillFrom } from './run';
+
+const schedulePrefix = 'drill/';
+
+const subcommands = ['schedule', 'list', 'pause', 'resume', 'trigger', 'delete', 'history'] as const;
+type Subcommand = (typeof subcommands)[number];
+
+export const drillCommand: Command = {
+  name: 'drill',
+  summary: 'Scheduled DR drills on Temporal Schedules: schedule, list, pause, resume, trigger, delete, history',
+  usage: [
+    'lifeboat drill schedule <runbook> (--cron "0 3 * * 1" | --every 24h) [--drill isolated|live] [--drill-approvals policy|people]',
+    '                        [--set key=value]... [--input FILE] [--objective rto=SECONDS] [--objective rpo=SECONDS] [--jitter 10m] [--as USER]',
+    'lifeboat drill list',
+    'lifeboat drill pause|resume <schedule-id> [--reason TEXT]',
+    'lifeboat drill trigger|delete <schedule-id>',
+    'lifeboat drill history <runbook> [--limit N]',
+  ].join('\n       '),
+  options: {
+    ...commonOptions,
+    cron: { type: 'string' },
+    every: { type: 'string' },
+    jitter: { type: 'string' },
+    drill: { type: 'string' },
+    'drill-approvals': { type: 'string' },
+    set: { type: 'string', multiple: true },
+    input: { type: 'string' },
+    objective: { type: 'string', multiple: true },
+    as: { type: 'string' },
+    reason: { type: 'string' },
+    limit: { type: 'string' },
+  },
+  async run(ctx, { positionals, values }) {
+    const [sub, arg] = positionals as [Subcommand | undefined, string | undefined];
+    if (!sub || !subcommands.includes(sub)) throw usageError(`drill needs a subcommand`, `one of: ${subcommands.join(', ')}`);
+    if (sub === 'list') return listSchedules(ctx);
+    if (!arg) throw usageError(`drill ${sub} needs ${sub === 'schedule' || sub === 'history' ? 'a runbook' : 'a schedule id'}`, sub === 'schedule' || sub === 'history' ? `lifeboat drill ${sub} paging-check` : 'see lifeboat drill list');
+    if (sub === 'schedule') return createSchedule(ctx, arg, values);
+    if (sub === 'history') return history(ctx, arg, values);
+    return manageSchedule(ctx, sub, arg, values.reason as string | undefined);
+  },
+};
+
+function durationFlag(flag: string, value: unknown): Duration | undefined {
+  if (value === undefined) return undefined;
+  try {
+    if (msToNumber(value as Duration) > 0) return value as Duration;
+  } catch {
+    // fall through to the usage error
+  }
+  throw usageError(`--${flag} ${String(value)} is not a duration`, `write it like --${flag} 24h, 30m or 90s`);
+}
+
+function objectivesFrom(flags: string[] | undefined): DrillSpec['objectives'] {
+  if (!flags?.length) return undefined;
+  const objectives: Record<string, number> = {};
+  for (const flag of flags) {
+    const match = /^(rto|rpo)=(\d+(?:\.\d+)?)$/.exec(flag);
+    if (!match) throw usageError(`--objective ${flag} is not rto=SECONDS or rpo=SECONDS`, 'for example --objective rto=300 --objective rpo=0');
+    objectives[`${match[1]}Seconds`] = Number(match[2]);
+  }
+  return objectives;
+}
+
+async function createSchedule(ctx: CliContext, runbookId: string, values: Record<string, unknown>): Promise<number> {
+  const runbook = findRunbook(runbookId);
+  const cron = values.cron as string | undefined;
+  const every = durationFlag('every', values.every);
+  if (!cron === !every) throw usageError('say when the drill runs with exactly one of --cron or --every', 'for example --cron "0 3 * * 1" (Mondays 03:00 UTC) or --every 24h');
+  const jitter = durationFlag('jitter', values.jitter);
+  const raw = buildInput(values.input as string | undefined, (values.set as string[] | undefined) ?? []);
+  const parsed = runbook.input.safeParse(raw);
+  if (!parsed.success) throw inputError(`invalid input for ${runbook.id}`, parsed.error as z.ZodError, 'fix the fields above with --set key=value');
+  const target = runbook.target(parsed.data);
+  const drill = drillFrom(values.drill ?? 'isolated', values['drill-approvals']);
+  const objectives = objectivesFrom(values.objective as string[] | undefined);
+  const spec: DrillSpec = { runbook: runbook.id, input: raw, drill: drill!, requestedBy: ctx.identity(values.as as string | undefined), ...(objectives ? { objectives } : {}) };
+  const scheduleId = `${schedulePrefix}${runbook.id}/${target}`;
+  const client = await ctx.client();
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: { ...(cron ? { cronExpressions: [cron] } : { intervals: [{ every: every! }] }), ...(jitter ? { jitter } : {}) },
+      action: { type: 'startWorkflow', workflowType: 'scheduledDrill', taskQueue: ctx.taskQueue, workflowId: scheduleId, args: [spec] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      memo: { runbook: runbook.id, target, drill: spec.drill.kind },
+      state: { note: `${spec.drill.kind} drill of ${runbook.id} on ${target}, scheduled by ${spec.requestedBy}` },
+    });
+  } catch (err) {
+    if ((err as Error).name === 'ScheduleAlreadyRunning') {
+      throw new CliError(`a drill schedule ${scheduleId} already exists`, { code: 'exists', suggestion: `delete it first with lifeboat drill delete ${scheduleId}` });
+    }
+    throw err;
+  }
+  if (ctx.json) ctx.printJson({ scheduleId, ...spec, ...(cron ? { cron } : { every }), ...(jitter ? { jitter } : {}) });
+  else ctx.print(`scheduled ${scheduleId}: ${spec.drill.kind} drill ${cron ? `on cron "${cron}"` : `every ${every}`}${jitter ? ` with up to ${jitter} jitter` : ''}\n  run it now: lifeboat drill trigger ${scheduleId}`);
+  return 0;
+}
+
+async function listSchedules(ctx: CliContext): Promise<number> {
+  const client = await ctx.client();
+  const rows: Record<string, unknown>[] = [];
+  for await (const summary of client.schedule.list()) {
+    if (!summary.scheduleId.startsWith(schedulePrefix)) continue;
+    rows.push({
+      scheduleId: summary.scheduleId,
+      runbook: summary.memo?.runbook,
+      target: summary.memo?.target,
+      drill: summary.memo?.drill,
+      paused: summary.state.paused,
+      note: summary.state.note,
+      nextRun: summary.info.nextActionTimes[0]?.toISOString() ?? null,
+      lastRun: summary.info.recentActions.at(-1)?.takenAt.toISOString() ?? null,
+    });
+  }
+  if (ctx.json) ctx.printJson(rows);
+  else if (rows.length === 0) ctx.print('no drill schedules; create one with lifeboat drill schedule <runbook> --every 24h');
+  else ctx.print(table([['SCHEDULE', 'DRILL', 'PAUSED', 'NEXT RUN', 'LAST RUN'], ...rows.map((r) => [String(r.scheduleId), String(r.drill), r.paused ? 'yes' : 'no', String(r.nextRun ?? '-'), String(r.lastRun ?? '-')])]));
+  return 0;
+}
+
+async function manageSchedule(ctx: CliContext, sub: 'pause' | 'resume' | 'trigger' | 'delete', scheduleId: string, reason: string | undefined): Promise<number> {
+  const client = await ctx.client();
+  const handle = client.schedule.getHandle(scheduleId);
+  try {
+    if (sub === 'pause') await handle.pause(reason ?? 'paused from the lifeboat CLI');
+    else if (sub === 'resume') await handle.unpause(reason ?? 'resumed from the lifeboat CLI');
+    else if (sub === 'trigger') await handle.trigger();
+    else await handle.delete();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError || /not found/i.test((err as Error).message)) {
+      throw new CliError(`no drill schedule ${scheduleId}`, { code: 'not-found', suggestion: 'see lifeboat drill list' });
+    }
+    throw err;
+  }
+  const done = { pause: 'paused', resume: 'resumed', trigger: 'triggered', delete: 'deleted' }[sub];
+  if (ctx.json) ctx.printJson({ scheduleId, [done]: true });
+  else ctx.print(`${done} ${scheduleId}`);
+  return 0;
+}
+
+/** One finished drill as `drill history` shows it. */
+export interface DrillHistoryEntry {
+  runId: string;
+  temporalRunId: string;
+  startedAt: string;
+  state: string;
+  drill?: string;
+  rtoSeconds?: number;
+  rpoSeconds?: number;
+  objectives: RunStatus['objectives'];
+  passed: boolean;
+  problems: string[];
+}
+
+export async function drillHistory(client: Client, runbookId: string, limit: number): Promise<DrillHistoryEntry[]> {
+  const entries: DrillHistoryEntry[] = [];
+  const query = `LifeboatRunbook = '${runbookId}' AND LifeboatDrill IS NOT NULL AND ExecutionStatus != 'Running'`;
+  for await (const wf of client.workflow.list({ query })) {
+    if (entries.length >= limit) break;
+    const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
+    const status = wf.status.name === 'COMPLETED' ? ((await handle.result()) as RunStatus) : undefined;
+    const problems = status ? drillProblems(status) : [`the workflow ended ${wf.status.name.toLowerCase()} in Temporal`];
+    entries.push({
+      runId: wf.workflowId,
+      temporalRunId: wf.runId,
+      startedAt: wf.startTime.toISOString(),
+      state: status?.state ?? wf.status.name.toLowerCase(),
+      ...(status?.drill ? { drill: status.drill.kind } : {}),
+      ...(status?.measurements?.rtoSeconds !== undefined ? { rtoSeconds: status.measurements.rtoSeconds } : {}),
+      ...(status?.measurements?.rpoSeconds !== undefined ? { rpoSeconds: status.measurements.rpoSeconds } : {}),
+      objectives: status?.objectives,
+      passed: problems.length === 0 && (status ? checkObjectives(status).every((c) => c.met || c.measuredSeconds === undefined) : false),
+      problems,
+    });
+  }
+  return entries;
+}
+
+async function history(ctx: CliContext, runbookId: string, values: Record<string, unknown>): Promise<number> {
+  const runbook = findRunbook(runbookId);
+  const limit = Number(values.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${String(values.limit)} is not a positive whole number`, 'use --limit 50');
+  const entries = await drillHistory(await ctx.client(), runbook.id, limit);
+  if (ctx.json) ctx.printJson(entries);
+  else if (entries.length === 0) ctx.print(`no finished drills of ${runbook.id} yet`);
+  else {
+    const seconds = (v: number | undefined, objective: number | undefined) => (v === undefined ? '-' : `${v}s${objective !== undefined ? ` / ${objective}s` : ''}`);
+    ctx.print(
+      table([
+        ['STARTED', 'DRILL', 'STATE', 'RTO / OBJECTIVE', 'RPO / OBJECTIVE', 'RESULT'],
+        ...entries.map((e) => [e.startedAt, e.drill ?? '-', e.state, seconds(e.rtoSeconds, e.objectives?.rtoSeconds), seconds(e.rpoSeconds, e.objectives?.rpoSeconds), e.passed ? 'pass' : `FAIL: ${e.problems.join('; ')}`]),
+      ]),
+    );
+  }
+  return 0;
+}

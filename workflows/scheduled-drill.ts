@@ -1,0 +1,53 @@
+import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { runbooks } from '../runbooks';
+import { runIdFor } from './kit/definition';
+import type { Objectives } from './kit/definition';
+import { runbookAttribute, targetAttribute, stateAttribute, requestedByAttribute, drillAttribute } from './kit/search-attributes';
+import type { DrillMode, RunResult } from './kit/status';
+
+/** What a drill schedule starts: which runbook, with what input, as what kind of drill. */
+export interface DrillSpec {
+  runbook: string;
+  input: unknown;
+  drill: DrillMode;
+  requestedBy: string;
+  objectives?: Objectives;
+}
+
+export type ScheduledDrillResult = { ran: true; runId: string; result: RunResult } | { ran: false; runId: string; reason: string };
+
+/**
+ * Started by a drill schedule. Runs the drill as a child under the same workflow ID a real run of
+ * that runbook and target would use, so Temporal itself keeps a drill from overlapping a real run
+ * (or another drill): if the ID is taken, this drill is skipped and says why.
+ */
+export async function scheduledDrill(spec: DrillSpec): Promise<ScheduledDrillResult> {
+  const runbook = runbooks[spec.runbook];
+  if (!runbook) return { ran: false, runId: spec.runbook, reason: `unknown runbook ${spec.runbook}` };
+  const parsed = runbook.input.safeParse(spec.input);
+  if (!parsed.success) return { ran: false, runId: spec.runbook, reason: `the schedule's input is invalid: ${parsed.error.message}` };
+  const target = runbook.target(parsed.data);
+  const runId = runIdFor(runbook.id, target);
+  try {
+    const result = await executeChild<(request: unknown) => Promise<RunResult>>(runbook.workflowType, {
+      workflowId: runId,
+      args: [{ input: spec.input, requestedBy: spec.requestedBy, drill: spec.drill, ...(spec.objectives ? { objectives: spec.objectives } : {}) }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [
+        { key: runbookAttribute, value: runbook.id },
+        { key: targetAttribute, value: target },
+        { key: stateAttribute, value: 'running' },
+        { key: requestedByAttribute, value: spec.requestedBy },
+        { key: drillAttribute, value: spec.drill.kind },
+      ],
+    });
+    return { ran: true, runId, result };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      return { ran: false, runId, reason: `${runId} was already running, so this drill was skipped to avoid overlapping it` };
+    }
+    throw err;
+  }
+}
