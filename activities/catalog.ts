@@ -1,0 +1,160 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+
+/** The estate's two regions. */
+export const RegionName = z.enum(['A', 'B']);
+export type RegionName = z.infer<typeof RegionName>;
+
+const port = z.number().int().min(1).max(65535);
+const loopbackUrl = z.url();
+
+/** Where a region's PostgreSQL is and the role it had when the estate came up (adapters check the live role). */
+export const PostgresEndpoint = z.object({
+  host: z.string().min(1),
+  port,
+  user: z.string().min(1),
+  database: z.string().min(1),
+  dataDir: z.string().min(1),
+  role: z.enum(['primary', 'standby']),
+});
+export type PostgresEndpoint = z.infer<typeof PostgresEndpoint>;
+
+/** One region of a service: its HTTP address and its database. */
+export const ServiceRegion = z.object({ url: loopbackUrl, postgres: PostgresEndpoint });
+export type ServiceRegion = z.infer<typeof ServiceRegion>;
+
+/** HAProxy's names for one region: the backend the switch selects and its server. */
+export const LbBackend = z.object({ backend: z.string().min(1), server: z.string().min(1) });
+export type LbBackend = z.infer<typeof LbBackend>;
+
+/**
+ * The load balancer: clients use `clientUrl`; the active region is the value of `switch.key` in the HAProxy map
+ * `switch.mapFile`, changed at runtime through the admin socket at `runtimeApi` (no reload, no dropped connections).
+ */
+export const LoadBalancer = z.object({
+  clientUrl: loopbackUrl,
+  runtimeApi: z.object({ host: z.string().min(1), port }),
+  switch: z.object({ mapFile: z.string().min(1), key: z.string().min(1) }),
+  backends: z.object({ A: LbBackend, B: LbBackend }),
+});
+export type LoadBalancer = z.infer<typeof LoadBalancer>;
+
+/**
+ * What `estate up` writes to `catalog.json`: every address the adapters need, so runbooks act on whatever
+ * estate the catalog describes (the sample one, or a real one with the same shape).
+ */
+export const EstateCatalog = z.object({
+  version: z.literal(1),
+  stateDir: z.string().min(1),
+  services: z.object({
+    booking: z.object({ regions: z.object({ A: ServiceRegion, B: ServiceRegion }) }),
+  }),
+  /** `null` when HAProxy could not be started (not installed). */
+  loadBalancer: LoadBalancer.nullable(),
+  fleet: z.object({ url: loopbackUrl, hosts: z.number().int().positive() }),
+});
+export type EstateCatalog = z.infer<typeof EstateCatalog>;
+
+/** The catalog path: `LIFEBOAT_ESTATE_CATALOG`, else `catalog.json` in the estate dir. */
+export function defaultCatalogPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.LIFEBOAT_ESTATE_CATALOG) return resolve(env.LIFEBOAT_ESTATE_CATALOG);
+  const dir = env.LIFEBOAT_ESTATE_DIR ?? resolve(__dirname, '..', '.state', 'estate');
+  return resolve(dir, 'catalog.json');
+}
+
+/** Validates a catalog value; the error names each bad field, e.g. `services.booking.regions.B.postgres.port`. */
+export function parseCatalog(value: unknown, source = 'catalog'): EstateCatalog {
+  const result = EstateCatalog.safeParse(value);
+  if (!result.success) {
+    const detail = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new Error(`${source} is not a valid estate catalog: ${detail}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates the catalog `estate up` wrote; says how to create it when it is missing. */
+export function loadCatalog(path: string = defaultCatalogPath()): EstateCatalog {
+  if (!existsSync(path)) throw new Error(`no estate catalog at ${path}; start the estate with: npm run estate -- up`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`estate catalog ${path} is not JSON: ${(err as Error).message}`);
+  }
+  return parseCatalog(raw, path);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Plumbing every estate adapter shares (kept here because the adapters already depend on the catalog).
+
+/** Heartbeats when running as a Temporal activity; a no-op when an adapter is called from a plain test or script. */
+export function heartbeat(details?: unknown): void {
+  let ctx: Context;
+  try {
+    ctx = Context.current();
+  } catch {
+    return;
+  }
+  ctx.heartbeat(details);
+}
+
+/**
+ * A request id stable across retries of one activity (workflow, run and activity id), so a side effect a retry
+ * repeats is recognised by the server; `undefined` outside an activity.
+ */
+export function activityRequestId(): string | undefined {
+  try {
+    const info = Context.current().info;
+    const run = info.workflowExecution;
+    return run ? `${run.workflowId}:${run.runId}:${info.activityId}` : info.activityId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Failure types the estate adapters use beyond the kit's, so a runbook can branch on them. */
+export const EstateErrorType = {
+  NotReachable: 'NotReachable',
+  Precondition: 'Precondition',
+  InvalidInput: 'InvalidInput',
+  Refused: 'Refused',
+  Timeout: 'Timeout',
+} as const;
+
+/**
+ * Calls a JSON HTTP API with a short timeout. Unreachable or 5xx: a plain error (a retry may help).
+ * 4xx: non-retryable, carrying the server's message (a retry will get the same answer).
+ */
+export async function callJson<T>(
+  url: string,
+  init: { method?: string; body?: unknown; timeoutMs?: number; accept?: number[] } = {},
+): Promise<{ status: number; body: T }> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      signal: AbortSignal.timeout(init.timeoutMs ?? 5_000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    throw new Error(`${init.method ?? 'GET'} ${url} unreachable (${cause}): ${(err as Error).message}`);
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = text;
+  }
+  if (response.ok || init.accept?.includes(response.status)) return { status: response.status, body: body as T };
+  const message = (body as { message?: string } | undefined)?.message ?? text;
+  if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+    throw ApplicationFailure.nonRetryable(`${url}: HTTP ${response.status}: ${message}`, response.status === 409 ? EstateErrorType.Refused : EstateErrorType.InvalidInput, body);
+  }
+  throw new Error(`${url}: HTTP ${response.status}: ${message}`);
+}
