@@ -1,0 +1,214 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EstateCatalog, parseCatalog, type RegionName } from '../activities/catalog';
+import { freePort } from '../lib/free-port';
+import { ensureBookingSchema } from './booking/store';
+import { findHaproxy, HAPROXY_MISSING, loadBalancerEntry, startHaproxy } from './haproxy';
+import { clusterRunning, initPrimary, initStandby, pgLogFile, startCluster, stopCluster } from './postgres-cluster';
+import { isAlive, listRecords, nodeServerCommand, readRecord, startDetached, stopPid, stopRecorded, waitForHttp } from './processes';
+import { ensureLayout, estateDir, estateLayout } from './state-dir';
+
+/** Options for bringing the estate up. */
+export interface EstateOptions {
+  /** The estate's state dir; default `.state/estate` or `LIFEBOAT_ESTATE_DIR`. */
+  dir?: string;
+  /** Simulated fleet size (default 36; 10,000 works). */
+  fleetHosts?: number;
+  /** Start HAProxy (default true when installed). */
+  loadBalancer?: boolean;
+  /** Progress lines for the CLI; silent by default. */
+  log?: (line: string) => void;
+}
+
+/** A running estate: its catalog and what could not start (with what to install). */
+export interface RunningEstate {
+  dir: string;
+  catalog: EstateCatalog;
+  warnings: string[];
+}
+
+interface Ports {
+  pgA: number;
+  pgB: number;
+  bookingA: number;
+  bookingB: number;
+  fleet: number;
+  lbClient: number;
+  lbAdmin: number;
+}
+
+async function allocatePorts(previous?: EstateCatalog): Promise<Ports> {
+  if (previous) {
+    const r = previous.services.booking.regions;
+    const port = (u: string) => Number(new URL(u).port);
+    return {
+      pgA: r.A.postgres.port,
+      pgB: r.B.postgres.port,
+      bookingA: port(r.A.url),
+      bookingB: port(r.B.url),
+      fleet: port(previous.fleet.url),
+      lbClient: previous.loadBalancer ? port(previous.loadBalancer.clientUrl) : await freePort(),
+      lbAdmin: previous.loadBalancer?.runtimeApi.port ?? (await freePort()),
+    };
+  }
+  const ports = new Set<number>();
+  const take = async () => {
+    for (;;) {
+      const p = await freePort();
+      if (!ports.has(p)) {
+        ports.add(p);
+        return p;
+      }
+    }
+  };
+  return { pgA: await take(), pgB: await take(), bookingA: await take(), bookingB: await take(), fleet: await take(), lbClient: await take(), lbAdmin: await take() };
+}
+
+/** The catalog in a state dir, if `up` wrote one and it is valid. */
+export function readCatalogIn(dir: string): EstateCatalog | undefined {
+  const file = estateLayout(dir).catalog;
+  if (!existsSync(file)) return undefined;
+  return parseCatalog(JSON.parse(readFileSync(file, 'utf8')), file);
+}
+
+/**
+ * Brings the estate up: PostgreSQL primary (A) and streaming hot standby (B), a booking service per region,
+ * the fleet API, and HAProxy in front; writes `catalog.json`. Reuses existing data and ports after a `down`.
+ * Shared by `estate up`, the tests and the runbook tests.
+ */
+export async function startEstate(opts: EstateOptions = {}): Promise<RunningEstate> {
+  const dir = opts.dir ?? estateDir();
+  const log = opts.log ?? (() => undefined);
+  const layout = estateLayout(dir);
+  ensureLayout(layout);
+  const warnings: string[] = [];
+  const fresh = !existsSync(join(layout.pgData('A'), 'PG_VERSION'));
+  const previous = fresh ? undefined : readCatalogIn(dir);
+  const ports = await allocatePorts(previous);
+  const fleetHosts = opts.fleetHosts ?? previous?.fleet.hosts ?? 36;
+
+  // PostgreSQL: primary in A, standby in B cloned with pg_basebackup -R.
+  if (fresh) {
+    rmSync(join(dir, 'pg'), { recursive: true, force: true });
+    log(`initdb primary (region A) on port ${ports.pgA}`);
+    await initPrimary(layout.pgData('A'), ports.pgA);
+  }
+  await startCluster(layout.pgData('A'));
+  const db = (port: number) => ({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  if (fresh) {
+    await ensureBookingSchema(db(ports.pgA));
+    log(`pg_basebackup standby (region B) on port ${ports.pgB}`);
+    await initStandby(layout.pgData('B'), ports.pgB, ports.pgA);
+  }
+  await startCluster(layout.pgData('B'));
+
+  // Booking services and the fleet API, detached so they outlive this process.
+  const services: { name: string; port: number; args: string[]; file: string; probe: string }[] = (['A', 'B'] as const).map((r) => ({
+    name: `booking-${r}`,
+    port: r === 'A' ? ports.bookingA : ports.bookingB,
+    file: 'booking/server.ts',
+    probe: '/live',
+    args: ['--region', r, '--port', String(r === 'A' ? ports.bookingA : ports.bookingB), '--db-host', '127.0.0.1', '--db-port', String(r === 'A' ? ports.pgA : ports.pgB), '--state-dir', dir],
+  }));
+  services.push({ name: 'fleet', port: ports.fleet, file: 'fleet/server.ts', probe: '/health', args: ['--port', String(ports.fleet), '--hosts', String(fleetHosts)] });
+  await Promise.all(
+    services.map(async (s) => {
+      const existing = readRecord(layout.run, s.name);
+      if (existing && isAlive(existing.pid)) return;
+      log(`start ${s.name} on port ${s.port}`);
+      const logFile = join(layout.logs, `${s.name}.log`);
+      const rec = startDetached({ name: s.name, command: nodeServerCommand(s.file, s.args), runDir: layout.run, logFile, port: s.port });
+      await waitForHttp(`http://127.0.0.1:${s.port}${s.probe}`, { pid: rec.pid, logFile, timeoutMs: 60_000 });
+    }),
+  );
+
+  // HAProxy in front; the rest of the estate still runs without it.
+  let loadBalancer: EstateCatalog['loadBalancer'] = null;
+  if (opts.loadBalancer !== false) {
+    if (!findHaproxy()) warnings.push(HAPROXY_MISSING);
+    else {
+      const plan = {
+        configFile: layout.haproxyConfig,
+        mapFile: layout.haproxyMap,
+        clientPort: ports.lbClient,
+        adminPort: ports.lbAdmin,
+        backends: { A: ports.bookingA, B: ports.bookingB },
+        initial: 'A' as RegionName,
+      };
+      const existing = readRecord(layout.run, 'haproxy');
+      if (!existing || !isAlive(existing.pid)) {
+        log(`start HAProxy on port ${ports.lbClient} (runtime API ${ports.lbAdmin})`);
+        try {
+          await startHaproxy(plan, { runDir: layout.run, logFile: join(layout.logs, 'haproxy.log') });
+        } catch (err) {
+          warnings.push((err as Error).message);
+        }
+      }
+      if (!warnings.length) loadBalancer = loadBalancerEntry(plan);
+    }
+  }
+
+  const pg = (r: RegionName, port: number) => ({ ...db(port), dataDir: layout.pgData(r), role: r === 'A' ? ('primary' as const) : ('standby' as const) });
+  const catalog = EstateCatalog.parse({
+    version: 1,
+    stateDir: dir,
+    services: {
+      booking: {
+        regions: {
+          A: { url: `http://127.0.0.1:${ports.bookingA}`, postgres: pg('A', ports.pgA) },
+          B: { url: `http://127.0.0.1:${ports.bookingB}`, postgres: pg('B', ports.pgB) },
+        },
+      },
+    },
+    loadBalancer,
+    fleet: { url: `http://127.0.0.1:${ports.fleet}`, hosts: fleetHosts },
+  });
+  writeFileSync(layout.catalog, JSON.stringify(catalog, null, 2));
+  for (const w of warnings) log(`warning: ${w}`);
+  return { dir, catalog, warnings };
+}
+
+/** Pids of the PostgreSQL postmasters in a state dir (first line of `postmaster.pid`). */
+export function postmasterPids(dir: string): number[] {
+  const layout = estateLayout(dir);
+  return (['A', 'B'] as const)
+    .map((r) => join(layout.pgData(r), 'postmaster.pid'))
+    .filter((f) => existsSync(f))
+    .map((f) => Number(readFileSync(f, 'utf8').split('\n')[0]))
+    .filter((p) => p > 0 && isAlive(p));
+}
+
+/** Every process the estate runs: recorded servers and the postmasters. `down` must leave this empty. */
+export function estatePids(dir: string): number[] {
+  return [...listRecords(estateLayout(dir).run).map((r) => r.pid).filter(isAlive), ...postmasterPids(dir)];
+}
+
+/** Stops everything the estate runs and keeps its data (`up` restarts it). Leaves no process behind. */
+export async function stopEstate(dir: string = estateDir(), log: (line: string) => void = () => undefined): Promise<void> {
+  const layout = estateLayout(dir);
+  await Promise.all(listRecords(layout.run).map((r) => (log(`stop ${r.name}`), stopRecorded(layout.run, r.name))));
+  await Promise.all(
+    (['A', 'B'] as const).map(async (r) => {
+      const data = layout.pgData(r);
+      if (!(await clusterRunning(data))) return;
+      log(`stop PostgreSQL ${r}`);
+      await stopCluster(data, 'fast').catch(() => stopCluster(data, 'immediate'));
+    }),
+  );
+  for (const pid of postmasterPids(dir)) await stopPid(pid);
+}
+
+/** Stops the estate and deletes its state (data, ledgers, load counters) so the next `up` starts clean. */
+export async function wipeEstate(dir: string = estateDir()): Promise<void> {
+  await stopEstate(dir);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** An outage of a region: its booking service is killed and its database stopped abruptly (`pg_ctl -m immediate`). */
+export async function breakRegion(dir: string, region: RegionName): Promise<void> {
+  const layout = estateLayout(dir);
+  await stopRecorded(layout.run, `booking-${region}`, 0);
+  await stopCluster(layout.pgData(region), 'immediate');
+}
+
+export { pgLogFile };
