@@ -1,0 +1,144 @@
+import { loadCatalog } from '../activities/catalog';
+import { createFleetActivities, fleetDepsFromCatalog } from '../activities/fleet';
+import { breakRegion, estatePids, readCatalogIn, startEstate, stopEstate, wipeEstate } from './estate';
+import { argValue } from './http-util';
+import { countLostBookings, startLoad, writeCounters } from './load';
+import { estateStatus, formatStatus } from './status';
+import { estateDir, estateLayout } from './state-dir';
+import { runYardstick } from './yardstick';
+
+const USAGE = `usage: npm run estate -- <command>
+
+  up [--hosts 36]                    start PostgreSQL A (primary) + B (standby), booking services, fleet API, HAProxy
+  down                               stop everything (data kept; up restarts it)
+  status [--json]                    regions, replication lag, active backend, fleet health, booking modes
+  break-region <A|B>                 kill a region's booking service and stop its database abruptly
+  bad-vendor-update [--crash-rate 0.3] [--version C-00000291]
+                                     push a faulty agent content update to the fleet
+  load [--duration 30s] [--rate 20]  steady bookings through the load balancer until Ctrl-C; reports downtime and lost bookings
+  yardstick                          load + break-region A + manual promote and switch; prints the cost
+  reset                              stop, delete all estate state, start fresh
+
+State dir: ${estateDir()} (LIFEBOAT_ESTATE_DIR overrides)`;
+
+/** `30s`, `2m`, `1500ms` or plain seconds, in milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw new Error(`not a duration: ${text} (use e.g. 30s, 2m, 1500ms)`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000;
+}
+
+function catalogOrExit(dir: string) {
+  const catalog = readCatalogIn(dir);
+  if (!catalog) throw new Error(`the estate is not up (no catalog in ${dir}); run: npm run estate -- up`);
+  return catalog;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const dir = estateDir();
+  const log = (line: string) => console.log(line);
+  switch (command) {
+    case 'up': {
+      const hosts = argValue(rest, 'hosts');
+      const { warnings, catalog } = await startEstate({ dir, log, ...(hosts ? { fleetHosts: Number(hosts) } : {}) });
+      console.log(`\nestate up; catalog: ${estateLayout(dir).catalog}`);
+      if (catalog.loadBalancer) console.log(`clients: ${catalog.loadBalancer.clientUrl}`);
+      for (const w of warnings) console.log(`NOTE: ${w} (the rest of the estate runs)`);
+      return 0;
+    }
+    case 'down':
+      await stopEstate(dir, log);
+      console.log(estatePids(dir).length ? `still running: ${estatePids(dir).join(', ')}` : 'estate down; no process left');
+      return estatePids(dir).length ? 1 : 0;
+    case 'reset':
+      await wipeEstate(dir);
+      await startEstate({ dir, log });
+      console.log('estate reset: fresh data, A primary and active, fleet healthy');
+      return 0;
+    case 'status': {
+      const status = await estateStatus(catalogOrExit(dir));
+      console.log(rest.includes('--json') ? JSON.stringify(status, null, 2) : formatStatus(status));
+      return 0;
+    }
+    case 'break-region': {
+      const region = rest[0];
+      if (region !== 'A' && region !== 'B') throw new Error('usage: break-region <A|B>');
+      catalogOrExit(dir);
+      await breakRegion(dir, region);
+      console.log(`region ${region} broken: booking service killed, database stopped (immediate)`);
+      return 0;
+    }
+    case 'bad-vendor-update': {
+      const fleet = createFleetActivities(fleetDepsFromCatalog(catalogOrExit(dir)));
+      const crashRate = Number(argValue(rest, 'crash-rate') ?? 0.3);
+      const version = argValue(rest, 'version') ?? 'C-00000291';
+      const r = await fleet.pushContentUpdate({ version, faulty: true, crashRate });
+      const crashed = r.results.filter((x) => x.outcome === 'applied' && x.health === 'crashed').length;
+      console.log(`content update ${version} reached ${r.counts.applied} hosts (${r.counts.refused} refused it); ${crashed} crashed`);
+      return 0;
+    }
+    case 'load': {
+      const catalog = catalogOrExit(dir);
+      if (!catalog.loadBalancer) throw new Error('load needs the load balancer; install it with: apt-get install haproxy');
+      const layout = estateLayout(dir);
+      const duration = argValue(rest, 'duration');
+      const run = startLoad({
+        url: catalog.loadBalancer.clientUrl,
+        ratePerSecond: Number(argValue(rest, 'rate') ?? 20),
+        ...(duration ? { durationMs: parseDuration(duration) } : {}),
+        countersFile: layout.loadCounters,
+        ackedFile: layout.loadAcked,
+      });
+      const onSignal = () => void run.stop();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const ticker = setInterval(() => {
+        const c = run.counters();
+        process.stdout.write(`\r${c.successes} ok, ${c.failures} failed, downtime ${c.downtimeMs} ms   `);
+      }, 1000);
+      const counters = await run.done;
+      clearInterval(ticker);
+      counters.lost = await countLostBookings(catalog.loadBalancer.clientUrl, run.acknowledgedKeys()).catch((err) => {
+        console.error(`\ncould not check for lost bookings: ${(err as Error).message}`);
+        return null;
+      });
+      writeCounters(layout.loadCounters, counters);
+      console.log(
+        `\nbookings: ${counters.successes} acknowledged, ${counters.failures} failed ${JSON.stringify(counters.failuresByKind)}\n` +
+          `downtime: ${counters.downtimeMs} ms in ${counters.outages.length} outage(s)\n` +
+          `last acknowledged: ${counters.lastAcknowledged?.idempotencyKey ?? 'none'}\n` +
+          `lost acknowledged bookings: ${counters.lost ? counters.lost.lost : 'unknown'}\n` +
+          `counters: ${layout.loadCounters}`,
+      );
+      return 0;
+    }
+    case 'yardstick': {
+      const r = await runYardstick({ catalog: catalogOrExit(dir), log });
+      console.log(JSON.stringify({ downtimeMs: r.downtimeMs, acknowledged: r.acknowledged, lost: r.lost, failures: r.failures, timeline: r.timeline }, null, 2));
+      return 0;
+    }
+    case 'catalog':
+      console.log(JSON.stringify(loadCatalog(estateLayout(dir).catalog), null, 2));
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return command ? 0 : 2;
+    default:
+      console.error(`unknown command: ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`estate: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
