@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The checkout's root, so the estate finds its own files wherever it is started from. */
@@ -35,4 +35,6 @@ export function ensureLayout(layout: EstateLayout): void {
   for (const d of [layout.dir, layout.run, layout.logs, layout.ledger, layout.modes, join(layout.dir, 'pg'), join(layout.dir, 'haproxy')]) {
     mkdirSync(d, { recursive: true });
   }
+  // PostgreSQL runs as an unprivileged user and must be able to reach its data dirs below this one.
+  chmodSync(layout.dir, 0o755);
 }
