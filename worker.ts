@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Runtime, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { defaultCatalogPath } from './activities/catalog';
 import { notifyConfigFromEnv } from './activities/notify';
 import { readRoster } from './activities/roster';
 import { connectionSettings, taskQueue as defaultTaskQueue } from './lib/connection';
@@ -13,6 +14,8 @@ export interface LifeboatWorkerOptions {
   namespace: string;
   taskQueue: string;
   rosterPath: string;
+  /** The estate catalog the adapters act on; defaults to LIFEBOAT_ESTATE_CATALOG, then the sample estate's. */
+  catalogPath?: string;
   /** Extra or replacement activities (tests add their own). */
   activities?: object;
   /** Use this workflows folder instead of the product's (tests bundle their own). */
@@ -36,7 +39,8 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
   await readRoster(options.rosterPath);
   const env = options.env ?? process.env;
   const log = (message: string, fields: Record<string, unknown>) => Runtime.instance().logger.info(message, fields);
-  const activities = { ...createActivities({ rosterPath: options.rosterPath, notify: notifyConfigFromEnv(env, log) }), ...options.activities };
+  const catalogPath = options.catalogPath ?? defaultCatalogPath(env);
+  const activities = { ...createActivities({ rosterPath: options.rosterPath, notify: notifyConfigFromEnv(env, log), catalogPath }), ...options.activities };
   const prebuilt = options.workflowsPath || options.bundleAtStart ? undefined : freshBundlePath();
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = prebuilt
     ? { workflowBundle: { codePath: prebuilt } }

@@ -1,3 +1,4 @@
+import { createEstateActivities, type EstateActivities } from './estate';
 import type { KitActivities } from './kit-types';
 import { createNotifyActivities, type NotifyConfig } from './notify';
 import { createRosterActivities } from './roster';
@@ -6,11 +7,14 @@ import { createRosterActivities } from './roster';
 export interface ActivityDeps {
   rosterPath: string;
   notify: NotifyConfig;
+  /** The estate catalog the adapters act on; read at each call (see `createEstateActivities`). */
+  catalogPath: string;
 }
 
 /** Every activity the worker registers, built from its dependencies. */
-export function createActivities(deps: ActivityDeps): KitActivities {
+export function createActivities(deps: ActivityDeps): KitActivities & EstateActivities {
   return {
+    ...createEstateActivities({ catalogPath: deps.catalogPath }),
     ...createNotifyActivities(deps.notify),
     ...createRosterActivities({ rosterPath: deps.rosterPath }),
   };

@@ -79,7 +79,7 @@ test('a real run posts approval-needed and run-finished to the webhook', async (
     connection: ctx.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('testBundlePath') },
-    activities: createActivities({ rosterPath: sampleRosterPath, notify: { webhookUrl: receiver.url, format: 'json', log: () => undefined } }),
+    activities: createActivities({ rosterPath: sampleRosterPath, notify: { webhookUrl: receiver.url, format: 'json', log: () => undefined }, catalogPath: '/nonexistent/catalog.json' }),
   });
   await worker.runUntil(async () => {
     const team = 'sre-leads';

@@ -52,10 +52,13 @@ export async function connectToTestServer(): Promise<TemporalTestContext> {
   };
 }
 
-/** A worker on the test bundle with the kit's activities plus recording test activities. */
-export async function createTestWorker(ctx: TemporalTestContext, taskQueue: string, overrides: object = {}) {
+/**
+ * A worker on the test bundle with the product's activities plus recording test activities. Runbook tests pass
+ * the catalog of the estate they started; without one, estate activities fail as they would with no estate up.
+ */
+export async function createTestWorker(ctx: TemporalTestContext, taskQueue: string, overrides: object = {}, catalogPath = '/nonexistent/catalog.json') {
   const exercise = createExerciseActivities();
-  const kit = createActivities({ rosterPath: sampleRosterPath, notify: { log: () => undefined } });
+  const kit = createActivities({ rosterPath: sampleRosterPath, notify: { log: () => undefined }, catalogPath });
   const worker = await Worker.create({
     connection: ctx.nativeConnection,
     namespace: 'default',
