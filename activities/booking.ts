@@ -35,6 +35,12 @@ export interface Booking {
   createdAt: string;
 }
 
+export interface FlightSeats {
+  flight: string;
+  bookedCount: number;
+  seats: { seat: string; booked: boolean; passenger?: string; idempotencyKey?: string }[];
+}
+
 export interface LedgerEntry {
   idempotencyKey: string;
   station: string;
@@ -92,6 +98,29 @@ export function createBookingActivities(deps: BookingDeps) {
     async createBooking(args: { region?: RegionName; idempotencyKey: string; flight: string; seat: string; passenger: string }): Promise<{ booking: Booking; replayed: boolean }> {
       const { region, ...request } = args;
       const { body } = await callJson<{ booking: Booking; replayed: boolean }>(`${base(region)}/bookings`, { body: request, timeoutMs: t });
+      return body;
+    },
+
+    /**
+     * Books a seat in a region whatever its mode: how reconciliation writes the offline ledger into the database
+     * while online booking is still refused. Same idempotency and seat rules as `createBooking`.
+     */
+    async importBooking(args: { region: RegionName; idempotencyKey: string; flight: string; seat: string; passenger: string }): Promise<{ booking: Booking; replayed: boolean }> {
+      const { region, ...request } = args;
+      const { body } = await callJson<{ booking: Booking; replayed: boolean }>(`${base(region)}/admin/bookings`, { body: request, timeoutMs: t });
+      return body;
+    },
+
+    /** Moves a booking to another seat of its flight; idempotent (the seat it has is a no-op); a taken seat is `Refused`. */
+    async moveBooking(args: { region: RegionName; idempotencyKey: string; seat: string }): Promise<Booking> {
+      const url = `${base(args.region)}/admin/bookings/${encodeURIComponent(args.idempotencyKey)}/seat`;
+      const { body } = await callJson<{ booking: Booking }>(url, { method: 'PUT', body: { seat: args.seat }, timeoutMs: t });
+      return body.booking;
+    },
+
+    /** A flight's seat map: every standard seat, booked or free, with the passenger and key of each booked one. */
+    async flightSeats(args: { region: RegionName; flight: string }): Promise<FlightSeats> {
+      const { body } = await callJson<FlightSeats>(`${base(args.region)}/flights/${encodeURIComponent(args.flight)}/seats`, { timeoutMs: t });
       return body;
     },
 

@@ -14,7 +14,7 @@ export type EstateActivities = BookingActivities & FleetActivities & PostgresAct
  */
 const estateActivityNames = [
   // booking
-  'health', 'getMode', 'setMode', 'createBooking', 'getBooking', 'appendLedger', 'readLedger',
+  'health', 'getMode', 'setMode', 'createBooking', 'getBooking', 'appendLedger', 'readLedger', 'importBooking', 'moveBooking', 'flightSeats',
   // fleet
   'listHosts', 'fleetSummary', 'setUpdateChannel', 'pushContentUpdate', 'quarantineModule', 'rollbackHost', 'rebootHost', 'markRepaired', 'counters',
   // postgres

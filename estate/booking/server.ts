@@ -20,6 +20,7 @@ const SEAT_ROWS = 30;
 const SEAT_LETTERS = ['A', 'B', 'C', 'D', 'E', 'F'];
 
 const ModeChange = z.object({ mode: BookingMode });
+const SeatMove = BookingRequest.pick({ seat: true });
 const KeyLookup = z.object({ keys: z.array(z.string()).max(100_000) });
 
 /**
@@ -61,6 +62,17 @@ export function createBookingServer(opts: BookingServiceOptions): { server: Serv
         mode = next;
         writeFileSync(modeFile, mode);
         return send(200, { region: opts.region, mode, previous });
+      }
+    }
+    // Reconciliation of the offline ledger writes while online booking is still refused, so these ignore the mode.
+    if (parts[0] === 'admin' && parts[1] === 'bookings') {
+      if (method === 'POST' && parts.length === 2) {
+        const { booking, replayed } = await store.create(parseInput(BookingRequest, await readJson(req)), opts.region);
+        return send(replayed ? 200 : 201, { booking, replayed });
+      }
+      if (method === 'PUT' && parts.length === 4 && parts[3] === 'seat') {
+        const { seat } = parseInput(SeatMove, await readJson(req));
+        return send(200, { booking: await store.moveSeat(parts[2]!, seat) });
       }
     }
     if (parts[0] === 'bookings') {

@@ -97,6 +97,21 @@ export class BookingStore {
     }
   }
 
+  /**
+   * Moves a booking to another seat on its flight (reconciliation rebooks a passenger who lost a seat conflict).
+   * Moving to the seat it already has is a no-op; a taken seat is a 409, an unknown key a 404.
+   */
+  async moveSeat(key: string, seat: string): Promise<Booking> {
+    try {
+      const r = await this.pool.query<Row>('UPDATE bookings SET seat = $2 WHERE idempotency_key = $1 RETURNING *', [key, seat]);
+      if (!r.rows[0]) throw new HttpError(404, `no booking with idempotency key ${key}`, 'not-found');
+      return toBooking(r.rows[0]);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw new HttpError(409, `seat ${seat} is already booked on the flight of ${key}`, 'seat-taken');
+      dbError(err);
+    }
+  }
+
   async byKey(key: string): Promise<Booking | undefined> {
     try {
       const r = await this.pool.query<Row>('SELECT * FROM bookings WHERE idempotency_key = $1', [key]);
