@@ -1,0 +1,92 @@
+import { msToNumber } from '@temporalio/common/lib/time';
+import { z } from 'zod';
+import { defineRunbook, gate, step } from '../workflows/kit/definition';
+
+/** A duration as Temporal writes it (`30 seconds`, `4h`), checked here so a typo fails before the run starts. */
+const Duration = z.string().refine((text) => {
+  try {
+    return msToNumber(text as Parameters<typeof msToNumber>[0]) >= 0;
+  } catch {
+    return false;
+  }
+}, 'write a duration such as "30 seconds", "15m" or "4 hours"');
+
+/** Which hosts the run covers; every given field must match. Scope membership never changes during a run. */
+export const HostScope = z.object({
+  region: z.enum(['A', 'B']).optional(),
+  role: z.enum(['kiosk', 'gate', 'booking']).optional(),
+  /** Every tag must be on the host. */
+  tags: z.array(z.string().min(1)).default([]),
+});
+export type HostScope = z.infer<typeof HostScope>;
+
+/** A wave's size: a number of hosts, or a share of the affected hosts such as `"25%"`. */
+export const WaveSize = z.union([z.number().int().positive(), z.string().regex(/^(100|[1-9]\d?)%$/, 'a share such as "25%"')]);
+export type WaveSize = z.infer<typeof WaveSize>;
+
+/** How the fix is rolled out: a canary, then waves; the last size repeats until every affected host had its wave. */
+export const WavePlan = z.object({
+  canary: z.number().int().positive().default(2).describe('affected hosts in the canary wave'),
+  sizes: z.array(WaveSize).min(1).default(['10%', '30%', '100%']).describe('each later wave: a host count or a share of the affected hosts'),
+  concurrency: z.number().int().positive().max(1000).default(100).describe('hosts acted on at once within a wave'),
+  soak: Duration.default('0 seconds').describe('pause after each batch so hosts can report back before the next one'),
+});
+export type WavePlan = z.infer<typeof WavePlan>;
+
+export const IsolateVendorModuleInput = z
+  .object({
+    module: z.string().min(1).default('falcon-sensor-content').describe("the vendor's module that is quarantined"),
+    badVersion: z.string().min(1).describe('the faulty content version or id, e.g. C-00000291'),
+    goodVersion: z.string().min(1).describe('the last-known-good version the hosts roll back and stay pinned to'),
+    scope: HostScope.prefault({}),
+    waves: WavePlan.prefault({}),
+    failureThreshold: z.number().min(0).max(1).default(0.2).describe('share of a wave that may fail remotely before the rollout stops'),
+    handsOnDeadline: Duration.default('4 hours').describe('how long the run waits for hands-on repairs'),
+  })
+  .refine((input) => input.badVersion !== input.goodVersion, { message: 'the good version must differ from the bad one', path: ['goodVersion'] });
+export type IsolateVendorModuleInput = z.infer<typeof IsolateVendorModuleInput>;
+
+/** The scope as a run target: `fleet`, `A`, `A-kiosk`, `kiosk-bitlocker`; one run per scope at a time. */
+export function scopeLabel(scope: HostScope): string {
+  return [scope.region, scope.role, ...scope.tags].filter(Boolean).join('-') || 'fleet';
+}
+
+/**
+ * The CrowdStrike case: a vendor's content update crashes hosts. Stop the spread first (no meeting needed),
+ * then bring hosts back in controlled waves, and track the hosts that need a person's hands.
+ */
+export const isolateVendorModule = defineRunbook({
+  id: 'isolate-vendor-module',
+  title: 'Isolate a faulty vendor module across the fleet',
+  description:
+    'Pin the update channel to the last-known-good version, fix a canary, then the rest in waves (quarantine, roll back, reboot, verify), track hands-on repairs, and report recovery times.',
+  workflowType: 'isolateVendorModule',
+  input: IsolateVendorModuleInput,
+  target: (input) => scopeLabel(input.scope),
+  objectives: { rtoSeconds: 4 * 60 * 60 },
+  procedure: {
+    assess: step({ title: 'Assess the blast radius: hosts in scope that are down or carry the bad version', timeout: '5 minutes' }),
+    contain: step({ title: 'Contain: pin the update channel of every host in scope to the last-known-good version, and verify', timeout: '5 minutes' }),
+    canary: step({
+      title: 'Canary wave: quarantine the module, roll back, reboot, verify health',
+      timeout: '2 hours',
+      heartbeatTimeout: '10 seconds',
+      retry: { maximumAttempts: 2 },
+      skippable: true,
+    }),
+    continueRollout: gate({
+      title: 'Continue the rollout after the canary',
+      policy: { approvers: { groups: ['sre-oncall', 'sre-leads'] }, quorum: 1, escalateAfter: '10 minutes', escalateEvery: '10 minutes', expireAfter: '2 hours' },
+    }),
+    wave: step({
+      title: 'Wave: quarantine the module, roll back, reboot, verify health; stops over the failure threshold',
+      timeout: '2 hours',
+      heartbeatTimeout: '10 seconds',
+      retry: { maximumAttempts: 2 },
+      skippable: true,
+    }),
+    handsOn: step({ title: 'Hands-on queue: wait until each host that needs a person is done or waived, or the deadline', retry: { maximumAttempts: 1 } }),
+    verify: step({ title: 'Verify: every host in scope healthy or waived, and the channel pinned to the last-known-good version', timeout: '5 minutes', retry: { maximumAttempts: 2 } }),
+    report: step({ title: 'Report: time to containment and to recovery, fixed remotely against by hand, waivers', timeout: '1 minute', skippable: true }),
+  },
+});

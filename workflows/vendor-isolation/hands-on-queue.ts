@@ -1,0 +1,175 @@
+import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { FleetActivities } from '../../activities/fleet';
+import type { KitActivities } from '../../activities/kit-types';
+import { ErrorType } from '../kit/errors';
+import type { Run } from '../kit/run';
+import { terminalStates } from '../kit/status';
+import { TaskDecision, taskSignal, taskUpdate, type TaskReceipt } from './messages';
+
+/** One item of the checklist: a host that a person has to repair, or waive. */
+export interface HandsOnTask {
+  host: string;
+  reason: string;
+  /** The wave that found it. */
+  wave: string;
+  status: 'open' | 'done' | 'waived';
+  by?: string;
+  at?: string;
+  comment?: string;
+}
+
+/** Escalations go out when these shares of the time until the deadline have passed. */
+const ESCALATE_AT = [0.5, 0.75, 0.9];
+
+const fleet = proxyActivities<Pick<FleetActivities, 'markRepaired'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1 second' },
+});
+const kit = proxyActivities<KitActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
+
+/**
+ * The hands-on checklist of a run. Only the hosts that need a person are kept (never the whole fleet), so the history
+ * stays bounded. Operators close items by signal or update at any time until the run ends; a `done` is recorded in
+ * the fleet console (`markRepaired`) by the run, so the console knows who repaired what.
+ */
+export class HandsOnQueue {
+  private readonly tasks = new Map<string, HandsOnTask>();
+  private readonly toRecord: HandsOnTask[] = [];
+  /** [time in ms, 1] per host brought back by hand, for the recovery milestones. */
+  readonly repairs: [number, number][] = [];
+  escalations = 0;
+
+  constructor(
+    private readonly run: Pick<Run<unknown>, 'status' | 'audit' | 'report'>,
+    readonly deadlineAt: number,
+  ) {}
+
+  register(): void {
+    setHandler(taskSignal, (raw) => {
+      const parsed = TaskDecision.safeParse(raw);
+      if (!parsed.success) return this.run.audit(actorOf(raw), 'task-ignored', `malformed task signal: ${parsed.error.issues[0]?.message}`);
+      try {
+        this.decide(parsed.data);
+      } catch {
+        // decide() already audited the refusal; a signal cannot answer.
+      }
+    });
+    setHandler(taskUpdate, (decision) => this.decide(decision), { validator: (raw) => void TaskDecision.parse(raw) });
+    this.publish();
+  }
+
+  add(tasks: { host: string; reason: string }[], wave: string): void {
+    for (const t of tasks) if (!this.tasks.has(t.host)) this.tasks.set(t.host, { ...t, wave, status: 'open' });
+    this.publish();
+  }
+
+  get open(): number {
+    return [...this.tasks.values()].filter((t) => t.status === 'open').length;
+  }
+
+  list(): HandsOnTask[] {
+    return [...this.tasks.values()];
+  }
+
+  waived(): HandsOnTask[] {
+    return this.list().filter((t) => t.status === 'waived');
+  }
+
+  /**
+   * Waits until every item is done or waived, escalating as the deadline nears. At the deadline it stops waiting;
+   * the verification that follows then names the hosts still open, and operators can still close them.
+   */
+  async settle(notice: { runbook: string; target: string }): Promise<void> {
+    const startedAt = Date.now();
+    const window = Math.max(0, this.deadlineAt - startedAt);
+    const marks = ESCALATE_AT.map((f) => startedAt + f * window);
+    for (;;) {
+      await this.recordRepairs();
+      if (this.open === 0 || this.run.status.abortRequested) return;
+      const now = Date.now();
+      if (now >= this.deadlineAt) {
+        this.run.audit('lifeboat', 'hands-on-deadline', `${this.open} host(s) still open at the deadline`);
+        await this.tell('escalation', notice, `Hands-on deadline passed with ${this.open} host(s) open`);
+        return;
+      }
+      const next = marks.find((m) => m > now) ?? this.deadlineAt;
+      const woke = await condition(() => this.toRecord.length > 0 || this.open === 0 || this.run.status.abortRequested !== undefined, Math.max(1, next - now));
+      if (!woke && Date.now() < this.deadlineAt) {
+        this.escalations++;
+        this.run.audit('lifeboat', 'hands-on-escalated', `escalation ${this.escalations}: ${this.open} host(s) open`);
+        await this.tell('escalation', notice, `Hands-on repairs: ${this.open} host(s) still open; deadline ${new Date(this.deadlineAt).toISOString()}`);
+      }
+    }
+  }
+
+  /** Records each `done` in the fleet console, once; called before waiting and before verifying. */
+  async recordRepairs(): Promise<void> {
+    while (this.toRecord.length > 0) {
+      const task = this.toRecord[0]!;
+      const r = await fleet.markRepaired({ hostIds: [task.host], by: task.by! });
+      const outcome = r.results[0];
+      if (outcome?.outcome === 'applied' && outcome.health === 'healthy') this.repairs.push([Date.now(), 1]);
+      this.toRecord.shift();
+    }
+  }
+
+  private decide(decision: TaskDecision): TaskReceipt {
+    const refusal = this.refusalOf(decision);
+    if (refusal) {
+      this.run.audit(decision.by, `task-${decision.action}-refused`, refusal, decision.reason);
+      throw ApplicationFailure.nonRetryable(refusal, ErrorType.DecisionRefused);
+    }
+    const task = this.tasks.get(decision.host)!;
+    task.status = decision.action === 'done' ? 'done' : 'waived';
+    task.by = decision.by;
+    task.at = new Date(Date.now()).toISOString();
+    if (decision.reason) task.comment = decision.reason;
+    if (task.status === 'done') this.toRecord.push(task);
+    this.run.audit(decision.by, decision.action === 'done' ? 'task-done' : 'task-waived', `host ${task.host}`, decision.reason);
+    this.publish();
+    return { host: task.host, status: task.status, open: this.open };
+  }
+
+  private refusalOf(decision: TaskDecision): string | undefined {
+    if (terminalStates.includes(this.run.status.state)) return `the run has already finished (${this.run.status.state})`;
+    const task = this.tasks.get(decision.host);
+    if (!task) {
+      const open = this.list().filter((t) => t.status === 'open').map((t) => t.host);
+      return `host ${decision.host} is not in the hands-on queue; open: ${open.slice(0, 10).join(', ') || 'none'}${open.length > 10 ? ', ...' : ''}`;
+    }
+    if (task.status !== 'open') return `host ${task.host} was already ${task.status} by ${task.by}`;
+    return undefined;
+  }
+
+  private publish(): void {
+    const tasks = this.list();
+    this.run.report('handsOn', {
+      open: tasks.filter((t) => t.status === 'open').length,
+      done: tasks.filter((t) => t.status === 'done').length,
+      waived: tasks.filter((t) => t.status === 'waived').length,
+      deadline: new Date(this.deadlineAt).toISOString(),
+      tasks,
+    });
+  }
+
+  private async tell(kind: 'escalation' | 'info', notice: { runbook: string; target: string }, title: string): Promise<void> {
+    const open = this.list().filter((t) => t.status === 'open').map((t) => t.host);
+    try {
+      await kit.notify({
+        kind,
+        runId: this.run.status.runId,
+        ...notice,
+        state: this.run.status.state,
+        title,
+        text: `Open: ${open.slice(0, 20).join(', ')}${open.length > 20 ? ', ...' : ''}. Close each with: lifeboat task done|waive ${this.run.status.runId} <host> [--reason "..."]`,
+      });
+    } catch {
+      this.run.audit('lifeboat', 'notification-failed', title);
+    }
+  }
+}
+
+function actorOf(raw: unknown): string {
+  const by = (raw as { by?: unknown } | undefined)?.by;
+  return typeof by === 'string' && by.trim() ? by : 'unknown';
+}
