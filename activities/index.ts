@@ -1,7 +1,11 @@
 import { createEstateActivities, type EstateActivities } from './estate';
 import type { KitActivities } from './kit-types';
+import { createManualBookingActivities, type ManualBookingActivities } from './manual-booking';
 import { createNotifyActivities, type NotifyConfig } from './notify';
+import { createRegionSwitchActivities, type RegionSwitchActivities } from './region-switch';
 import { createRosterActivities } from './roster';
+import { createStandbyRebuildActivities, type StandbyRebuildActivities } from './standby-rebuild';
+import { createVendorIsolationActivities, type VendorIsolationActivities } from './vendor-isolation';
 
 /** What the activities need from the outside world; the worker builds it from the environment. */
 export interface ActivityDeps {
@@ -12,11 +16,15 @@ export interface ActivityDeps {
 }
 
 /** Every activity the worker registers, built from its dependencies. */
-export function createActivities(deps: ActivityDeps): KitActivities & EstateActivities {
+export function createActivities(deps: ActivityDeps): KitActivities & EstateActivities & VendorIsolationActivities & ManualBookingActivities & RegionSwitchActivities & StandbyRebuildActivities {
   return {
     ...createEstateActivities({ catalogPath: deps.catalogPath }),
     ...createNotifyActivities(deps.notify),
     ...createRosterActivities({ rosterPath: deps.rosterPath }),
+    ...createRegionSwitchActivities({ catalogPath: deps.catalogPath }),
+    ...createStandbyRebuildActivities({ catalogPath: deps.catalogPath }),
+    ...createManualBookingActivities({ catalogPath: deps.catalogPath }),
+    ...createVendorIsolationActivities({ catalogPath: deps.catalogPath }),
   };
 }
 

@@ -1,9 +1,15 @@
 import type { RunbookDefinition } from '../workflows/kit/definition';
 import { pagingCheck } from './paging-check';
+import { regionFailback } from './region-failback';
+import { regionFailover } from './region-failover';
+import { isolateVendorModule } from './isolate-vendor-module';
 
 /** Every runbook Lifeboat ships, by id. */
 export const runbooks: Record<string, RunbookDefinition> = {
   [pagingCheck.id]: pagingCheck,
+  [regionFailover.id]: regionFailover,
+  [regionFailback.id]: regionFailback,
+  [isolateVendorModule.id]: isolateVendorModule,
 };
 
-export { pagingCheck };
+export { pagingCheck, regionFailback, regionFailover };

@@ -1,3 +1,6 @@
 /** The workflow bundle's entry: every runbook workflow the worker serves, and the drill launcher. */
 export { pagingCheck } from './paging-check';
+export { regionFailback } from './region-failback';
+export { regionFailover } from './region-failover';
+export { isolateVendorModule } from './isolate-vendor-module';
 export { scheduledDrill } from './scheduled-drill';

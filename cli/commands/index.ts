@@ -7,6 +7,7 @@ import { planCommand } from './plan';
 import { runbooksCommand } from './runbooks';
 import { runCommand } from './run';
 import { statusCommand } from './status';
+import { taskCommand } from './task';
 import { workerCommand } from './worker';
 
 /** Every `lifeboat` command, in the order `lifeboat --help` lists them. */
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   skipCommand,
   abortCommand,
   cancelCommand,
+  taskCommand,
   drillCommand,
   workerCommand,
   devCommand,

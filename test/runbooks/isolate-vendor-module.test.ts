@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { createFleetActivities } from '../../activities/fleet';
+import { type TestEstate, startTestEstate } from '../../estate/testing';
+import type { IsolationReport } from '../../workflows/vendor-isolation/report';
+import type { HandsOnTask } from '../../workflows/vendor-isolation/hands-on-queue';
+import type { WaveProgress } from '../../workflows/vendor-isolation/rollout';
+import { taskSignal } from '../../workflows/vendor-isolation/messages';
+import { approveUpdate, interveneUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
+import { lifeboat } from '../helpers/cli';
+import { recordHistory } from '../helpers/histories';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+
+const BAD = 'C-00000291';
+const GOOD = 'C-00000290';
+
+let ctx: TemporalTestContext;
+let estate: TestEstate;
+let fleet: ReturnType<typeof createFleetActivities>;
+let catalogPath: string;
+
+beforeAll(async () => {
+  [ctx, estate] = await Promise.all([connectToTestServer(), startTestEstate({ loadBalancer: false, fleetHosts: 36 })]);
+  catalogPath = join(estate.dir, 'catalog.json');
+  fleet = createFleetActivities({ url: estate.catalog.fleet.url });
+});
+afterAll(async () => {
+  await ctx?.close();
+  await estate?.stop();
+});
+beforeEach(async () => {
+  await fetch(`${estate.catalog.fleet.url}/sim/reset`, { method: 'POST' });
+});
+
+const handsOnOf = (s: RunStatus) => s.details.handsOn as { open: number; tasks: HandsOnTask[] } | undefined;
+const wavesOf = (s: RunStatus) => s.details.waves as WaveProgress[];
+
+function start(taskQueue: string, input: Record<string, unknown>) {
+  return ctx.client.workflow.start('isolateVendorModule', {
+    taskQueue,
+    workflowId: `isolate-vendor-module/${taskQueue}`,
+    args: [{ input: { badVersion: BAD, goodVersion: GOOD, ...input }, requestedBy: 'alice' }],
+  });
+}
+
+test('contains a faulty push, heals remote-fixable hosts in waves, and finishes once every hands-on host is done or waived', async () => {
+  const taskQueue = testTaskQueue();
+  const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+  const push = await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 0.3 });
+  const crashed = push.results.filter((r) => r.health === 'crashed').map((r) => r.hostId);
+  expect(crashed.length).toBeGreaterThan(5);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  await worker.runUntil(async () => {
+    const handle = await start(taskQueue, { waves: { canary: 3, sizes: ['50%'], concurrency: 5 }, handsOnDeadline: '10 minutes' });
+    const runId = handle.workflowId;
+
+    // Contained before anyone is asked anything; the canary's result is in the gate's title and in status.
+    const atGate = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    expect(atGate.details.blastRadius).toMatchObject({ scopeHosts: 36, affected: 36, carryingBadVersion: 36, down: crashed.length });
+    expect(atGate.details.containment).toMatchObject({ pinnedTo: GOOD, hosts: 36, changed: 36 });
+    expect(atGate.steps.map((s) => [s.name, s.status])).toEqual([
+      ['assess', 'succeeded'],
+      ['contain', 'succeeded'],
+      ['canary', 'succeeded'],
+      ['continueRollout:approvers', 'succeeded'],
+    ]);
+    expect(atGate.gates[0]!.title).toMatch(/canary fixed \d+ of 3 remotely, \d+ need hands-on repair, 0 failed/);
+    expect(wavesOf(atGate).map((w) => [w.name, w.status])).toEqual([
+      ['canary', 'done'],
+      ['wave-1', 'planned'],
+      ['wave-2', 'planned'],
+    ]);
+    const second = await fleet.pushContentUpdate({ version: 'C-00000292', faulty: true, crashRate: 1 });
+    expect(second.counts.applied).toBe(0);
+    expect(second.results.every((r) => r.reason === `update channel pinned to ${GOOD}`)).toBe(true);
+    // Nothing past the canary was touched before the approval.
+    const touched = (await fleet.counters()).hosts.map((h) => h.hostId);
+    expect(touched.length).toBeLessThanOrEqual(3);
+
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin', comment: 'canary is fine' }] });
+    const waiting = await waitForStatus(handle, (s) => s.currentStep === 'handsOn' && (handsOnOf(s)?.open ?? 0) > 0);
+    expect(wavesOf(waiting).every((w) => w.status === 'done')).toBe(true);
+    const summary = await fleet.fleetSummary();
+    expect(summary.byHealth.crashed).toBe(summary.handsOnBroken);
+    const stillCrashed = (await fleet.listHosts({ health: 'crashed' })).hosts.map((h) => h.id).sort();
+    const queue = handsOnOf(waiting)!;
+    expect(queue.tasks.map((t) => t.host).sort()).toEqual(stillCrashed);
+    expect(queue.tasks.every((t) => t.status === 'open' && /hands-on/.test(t.reason))).toBe(true);
+    expect(stillCrashed.length).toBeGreaterThanOrEqual(2);
+
+    const status = await lifeboat(['status', runId], env);
+    expect(status.stdout).toContain('handsOn:');
+
+    // Refusals: a host not in the queue (exit 1), a waiver without a reason (exit 2).
+    const unknown = await lifeboat(['task', 'done', runId, 'a-kiosk-99', '--as', 'erin'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('host a-kiosk-99 is not in the hands-on queue');
+    const noReason = await lifeboat(['task', 'waive', runId, stillCrashed[0]!, '--as', 'erin'], env);
+    expect(noReason.code).toBe(2);
+
+    const [byHand, waived, ...rest] = stillCrashed;
+    const done = await lifeboat(['task', 'done', runId, byHand!, '--as', 'erin'], env);
+    expect(done.stderr).toBe('');
+    expect(done.stdout).toContain(`erin marked ${byHand} done`);
+    const again = await lifeboat(['task', 'done', runId, byHand!, '--as', 'bob'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`host ${byHand} was already done by erin`);
+    const waive = await lifeboat(['task', 'waive', runId, waived!, '--as', 'bob', '--reason', 'kiosk retired'], env);
+    expect(waive.code).toBe(0);
+    // The stock signal path works too.
+    for (const host of rest) await handle.signal(taskSignal, { action: 'done', host, by: 'dave' });
+
+    const result = (await handle.result()) as RunResult<IsolationReport>;
+    expect(result.state).toBe('succeeded');
+    const report = result.output!;
+    expect(report).toMatchObject({
+      affectedHosts: 36,
+      downAtStart: crashed.length,
+      fixedRemotely: 36 - stillCrashed.length,
+      fixedByHand: stillCrashed.length - 1,
+      waivers: [{ host: waived, by: 'bob', reason: 'kiosk retired' }],
+    });
+    expect(report.containedAfterSeconds).toBeGreaterThanOrEqual(0);
+    expect(report.recovery.p50Seconds).not.toBeNull();
+    expect(report.recovery.p90Seconds!).toBeGreaterThanOrEqual(report.recovery.p50Seconds!);
+    expect(report.recovery.p100Seconds).toBeNull(); // one host was waived, so never all of them
+    expect(result.details.verified).toEqual({ hosts: 36, healthy: 35, waivedBroken: 1 });
+    const after = await fleet.listHosts();
+    expect(after.hosts.every((h) => h.agent.channel === 'pinned' && h.agent.pinnedVersion === GOOD)).toBe(true);
+    expect(after.hosts.filter((h) => h.health !== 'healthy').map((h) => h.id)).toEqual([waived]);
+    const counters = await fleet.counters();
+    expect(counters.max.rollbacks).toBe(1);
+    expect(counters.max.reboots).toBe(1);
+    expect(counters.totals.repairs).toBe(stillCrashed.length - 1);
+    await recordHistory(handle, 'isolate-vendor-module-crash-rate-0.3');
+  });
+});
