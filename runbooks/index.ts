@@ -1,4 +1,5 @@
 import type { RunbookDefinition } from '../workflows/kit/definition';
+import { manualBookingMode } from './manual-booking-mode';
 import { pagingCheck } from './paging-check';
 import { regionFailback } from './region-failback';
 import { regionFailover } from './region-failover';
@@ -7,6 +8,7 @@ import { isolateVendorModule } from './isolate-vendor-module';
 /** Every runbook Lifeboat ships, by id. */
 export const runbooks: Record<string, RunbookDefinition> = {
   [pagingCheck.id]: pagingCheck,
+  [manualBookingMode.id]: manualBookingMode,
   [regionFailover.id]: regionFailover,
   [regionFailback.id]: regionFailback,
   [isolateVendorModule.id]: isolateVendorModule,

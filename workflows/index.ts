@@ -1,5 +1,6 @@
 /** The workflow bundle's entry: every runbook workflow the worker serves, and the drill launcher. */
 export { pagingCheck } from './paging-check';
+export { manualBookingMode } from './manual-booking-mode';
 export { regionFailback } from './region-failback';
 export { regionFailover } from './region-failover';
 export { isolateVendorModule } from './isolate-vendor-module';

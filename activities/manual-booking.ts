@@ -1,0 +1,124 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { bookingDepsFromCatalog, createBookingActivities, type BookingActivities, type BookingMode } from './booking';
+import { EstateErrorType, loadCatalog, type RegionName } from './catalog';
+import { CHECK_FLIGHT, CHECK_STATION, type HoldingSnapshot } from './manual-booking-types';
+import { createReconcileActivities } from './reconcile';
+import { createTrafficActivities, trafficDepsFromCatalog } from './traffic';
+
+export interface ManualBookingDeps {
+  catalogPath: string;
+  /** Pause after each reconciled entry; tests set LIFEBOAT_RECONCILE_DELAY_MS so a crash lands mid-pass. */
+  entryDelayMs?: number;
+}
+
+/** The part of an HTTP error a person reads: the service's own message. */
+const serviceMessage = (err: unknown) => ((err as Error).message ?? String(err)).replace(/^.*?HTTP \d+: /, '');
+
+/**
+ * Activities of the manual booking procedure that span more than one adapter call: which region to act on, the
+ * checks that manual mode works, the holding snapshot, and reconciliation. The catalog is read at each call.
+ */
+export function createManualBookingActivities(deps: ManualBookingDeps) {
+  const catalog = () => {
+    try {
+      return loadCatalog(deps.catalogPath);
+    } catch (err) {
+      throw ApplicationFailure.retryable((err as Error).message, EstateErrorType.NotReachable);
+    }
+  };
+  const booking = (): BookingActivities => createBookingActivities(bookingDepsFromCatalog(catalog()));
+  const entryDelayMs = deps.entryDelayMs ?? Number(process.env.LIFEBOAT_RECONCILE_DELAY_MS ?? 0);
+
+  return {
+    ...createReconcileActivities({ booking, entryDelayMs }),
+
+    /**
+     * The region booking is served from: the one asked for, else the load balancer's active region, else the one
+     * whose database accepts writes, else the catalog's primary (the database may be the thing that is down).
+     */
+    async bookingRegionInUse(args: { region?: RegionName }): Promise<{ region: RegionName; how: string }> {
+      if (args.region) return { region: args.region, how: 'given in the input' };
+      const c = catalog();
+      if (c.loadBalancer) {
+        const active = await createTrafficActivities(trafficDepsFromCatalog(c)).activeBackend();
+        if (active.region) return { region: active.region, how: `the load balancer's active backend (${active.backend})` };
+      }
+      const b = booking();
+      for (const region of ['A', 'B'] as const) {
+        if ((await b.health({ region })).db?.writable) return { region, how: 'its database accepts writes' };
+      }
+      const primary = (['A', 'B'] as const).find((r) => c.services.booking.regions[r].postgres.role === 'primary') ?? 'A';
+      return { region: primary, how: "no database accepts writes; the catalog's primary" };
+    },
+
+    /** Proves customers are turned away with a message naming the mode; a booking that goes through fails the check. */
+    async verifyOnlineRefused(args: { region: RegionName; mode: BookingMode; idempotencyKey: string }): Promise<{ refusedWith: string }> {
+      const b = booking();
+      try {
+        const { booking: made } = await b.createBooking({ region: args.region, idempotencyKey: args.idempotencyKey, flight: CHECK_FLIGHT, seat: '99F', passenger: 'Lifeboat refusal check' });
+        throw ApplicationFailure.nonRetryable(`online booking is still accepted in region ${args.region} (booking ${made.idempotencyKey} was made); the mode did not take effect`, EstateErrorType.Precondition);
+      } catch (err) {
+        if (err instanceof ApplicationFailure && err.type === EstateErrorType.Precondition) throw err;
+        const message = serviceMessage(err);
+        if (!message.includes(`${args.mode} mode`)) throw new Error(`online booking failed, but not because of ${args.mode} mode: ${message}`);
+        return { refusedWith: message };
+      }
+    },
+
+    /** Records a marked check entry at the check station and reads it back; reconciliation never applies it. */
+    async verifyLedgerRecords(args: { region: RegionName; idempotencyKey: string }): Promise<{ station: string; recordedAt: string }> {
+      const b = booking();
+      const { entry } = await b.appendLedger({
+        region: args.region,
+        station: CHECK_STATION,
+        idempotencyKey: args.idempotencyKey,
+        flight: CHECK_FLIGHT,
+        seat: '99F',
+        passenger: 'Lifeboat ledger check, not a booking',
+      });
+      const back = await b.readLedger({ region: args.region, station: CHECK_STATION });
+      if (!back.entries.some((e) => e.idempotencyKey === args.idempotencyKey)) {
+        throw new Error(`the check entry ${args.idempotencyKey} was acknowledged but is not in the ledger of region ${args.region}`);
+      }
+      return { station: CHECK_STATION, recordedAt: entry.recordedAt };
+    },
+
+    /** What holding status shows: the mode, the database's health, and the ledger's entries by station. Never throws. */
+    async holdingSnapshot(args: { region: RegionName }): Promise<HoldingSnapshot> {
+      const b = booking();
+      const health = await b.health({ region: args.region });
+      const snapshot: HoldingSnapshot = {
+        at: new Date().toISOString(),
+        mode: health.mode ?? 'unknown',
+        database: health.db ?? { reachable: false, writable: false, error: health.error ?? 'the booking service does not answer' },
+        ledger: { byStation: {}, total: 0, malformed: 0 },
+      };
+      try {
+        const ledger = await b.readLedger({ region: args.region });
+        for (const e of ledger.entries) {
+          if (e.station === CHECK_STATION) continue;
+          snapshot.ledger.byStation[e.station] = (snapshot.ledger.byStation[e.station] ?? 0) + 1;
+          snapshot.ledger.total++;
+        }
+        snapshot.ledger.malformed = ledger.malformed.length;
+      } catch (err) {
+        snapshot.ledger.malformed = -1;
+        snapshot.database = { ...snapshot.database, error: `ledger unreadable: ${(err as Error).message}` };
+      }
+      return snapshot;
+    },
+
+    /** Books one seat online on the check flight under a key from the run, proving normal mode works. Idempotent. */
+    async verifyOnlineBooking(args: { region: RegionName; idempotencyKey: string }): Promise<{ seat: string; bookingId: number }> {
+      const b = booking();
+      const existing = await b.getBooking({ region: args.region, idempotencyKey: args.idempotencyKey });
+      if (existing) return { seat: existing.seat, bookingId: existing.id };
+      const seat = (await b.flightSeats({ region: args.region, flight: CHECK_FLIGHT })).seats.find((s) => !s.booked)?.seat;
+      if (!seat) throw ApplicationFailure.nonRetryable(`check flight ${CHECK_FLIGHT} is full; remove old check bookings`, EstateErrorType.Precondition);
+      const { booking: made } = await b.createBooking({ region: args.region, idempotencyKey: args.idempotencyKey, flight: CHECK_FLIGHT, seat, passenger: 'Lifeboat online check' });
+      return { seat: made.seat, bookingId: made.id };
+    },
+  };
+}
+
+export type ManualBookingActivities = ReturnType<typeof createManualBookingActivities>;

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { defineRunbook, gate, step } from '../workflows/kit/definition';
+
+const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL-T1-03');
+
+export const ManualBookingModeInput = z.object({
+  service: z.enum(['booking']).default('booking').describe('the service switched to manual mode'),
+  reason: z.string().trim().min(1, 'say why booking goes manual (it is told to the stations)'),
+  incident: z.string().trim().min(1, 'the incident id, such as INC-4711'),
+  stations: z
+    .preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(station).min(1, 'name at least one station to notify'))
+    .describe('stations told to switch to the counter ledger: a list, or comma-separated'),
+  mode: z.enum(['manual', 'read-only']).default('manual').describe('read-only when the database still serves reads'),
+  region: z.enum(['A', 'B']).optional().describe('the region to act on; by default the active one'),
+  refreshMinutes: z.number().positive().max(24 * 60).default(15).describe('how often status refreshes the ledger and database health while the mode lasts'),
+  databaseRecheckSeconds: z.number().positive().max(3600).default(30).describe('after resume, how often an unhealthy database is checked again'),
+  approvers: z.string().min(1).default('airline-ops').describe('the roster group that approves entering and leaving the mode'),
+});
+export type ManualBookingModeInput = z.infer<typeof ManualBookingModeInput>;
+
+const approvalPolicy = { approvers: { groups: ['airline-ops'] }, quorum: 1, escalateAfter: '10 minutes', escalateEvery: '10 minutes', expireAfter: '4 hours' } as const;
+
+/**
+ * The fallback of July 2024 as a controlled procedure: stations take bookings by hand in the offline ledger while
+ * booking is down, and the way back applies each of those bookings exactly once, with every conflict decided by
+ * a person and reported.
+ */
+export const manualBookingMode = defineRunbook({
+  id: 'manual-booking-mode',
+  title: 'Manual booking mode, then reconcile and return to normal',
+  description:
+    'Switch booking to manual (or read-only) mode so stations record bookings in the offline ledger; hold until `lifeboat resume`; then reconcile the ledger into the database, resolve conflicts with the operator, and return to normal.',
+  workflowType: 'manualBookingMode',
+  input: ManualBookingModeInput,
+  target: (input) => input.service,
+  procedure: {
+    findRegion: step({ title: 'Find the region booking is served from', timeout: '30 seconds' }),
+    approveEntry: gate({ title: 'Airline operations approves switching stations to manual booking', policy: approvalPolicy }),
+    switchMode: step({ title: 'Switch booking to the fallback mode', timeout: '30 seconds', undo: 'Restore the mode booking had before' }),
+    verifyRefused: step({ title: 'Verify online booking is refused, naming the mode', timeout: '30 seconds' }),
+    verifyLedger: step({ title: 'Verify counter staff can record in the offline ledger (a marked check entry)', timeout: '30 seconds' }),
+    notifyStations: step({ title: 'Tell the stations to book at the counter', timeout: '30 seconds', skippable: true }),
+    checkDatabase: step({ title: 'Check the booking database is reachable and writable', timeout: '30 seconds' }),
+    approveReturn: gate({ title: 'Airline operations approves the return to online booking', policy: approvalPolicy }),
+    reconcile: step({ title: 'Apply the offline ledger to the database, once per idempotency key', timeout: '2 hours', heartbeatTimeout: '20 seconds' }),
+    applyResolutions: step({ title: 'Carry out the decided conflicts', timeout: '10 minutes' }),
+    switchBack: step({ title: 'Switch booking back to normal', timeout: '30 seconds' }),
+    verifyOnline: step({ title: 'Verify an online booking succeeds', timeout: '30 seconds' }),
+    account: step({ title: 'Account for every ledger line', timeout: '10 minutes' }),
+    notifyReturn: step({ title: 'Tell the stations online booking is back, and report', timeout: '30 seconds', skippable: true }),
+  },
+});
