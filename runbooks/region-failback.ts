@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { defineRunbook, step } from '../workflows/kit/definition';
+import { notifyStep, SwitchOptions, switchSteps } from './region-switch';
+
+export const RegionFailbackInput = SwitchOptions.extend({
+  rebuildTimeoutSeconds: z.number().positive().max(1800).default(300).describe('how long rebuilding the old primary as a standby may take'),
+}).refine((i) => i.source === undefined || i.target === undefined || i.source !== i.target, {
+  message: 'source and target must be different regions',
+  path: ['target'],
+});
+export type RegionFailbackInput = z.infer<typeof RegionFailbackInput>;
+
+/**
+ * Reprotect, then return: after a failover the old primary is stale. Rebuild it as a standby of the new primary,
+ * let it catch up, run the same controlled switch back (always planned: nothing may be lost), and rebuild the region
+ * left behind as a standby, so the next failover finds the estate as it was.
+ */
+export const regionFailback = defineRunbook({
+  id: 'region-failback',
+  title: 'Fail a service back to its home region',
+  description:
+    'Rebuild the old primary as a standby of the new one (pg_rewind, else a fresh base backup), wait for it to catch up, switch back under two approvals with no data loss, and reprotect the region left behind.',
+  workflowType: 'regionFailback',
+  input: RegionFailbackInput,
+  target: (input) => input.service,
+  objectives: { rtoSeconds: 30 * 60, rpoSeconds: 0 },
+  procedure: {
+    resolve: step({ title: 'Find the regions: the source is where the load balancer sends clients now', timeout: '30 seconds' }),
+    rebuild: step({
+      title: 'Rebuild the old primary as a standby of the current primary (pg_rewind where possible, otherwise a fresh base backup)',
+      timeout: '31 minutes',
+      heartbeatTimeout: '30 seconds',
+      retry: { maximumAttempts: 2 },
+    }),
+    preflight: step({
+      title: 'Wait until the rebuilt standby streams and has caught up; its service is healthy and the load balancer reaches it',
+      timeout: '5 minutes',
+      heartbeatTimeout: '10 seconds',
+    }),
+    ...switchSteps,
+    reprotect: step({
+      title: 'Rebuild the region left behind as a standby of the new primary, so the next failover works',
+      timeout: '31 minutes',
+      heartbeatTimeout: '30 seconds',
+      retry: { maximumAttempts: 2 },
+      skippable: true,
+    }),
+    notify: notifyStep,
+  },
+});

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { defineRunbook, step } from '../workflows/kit/definition';
+import { notifyStep, SwitchOptions, switchSteps } from './region-switch';
+
+export const RegionFailoverInput = SwitchOptions.extend({
+  mode: z
+    .enum(['planned', 'emergency'])
+    .describe('planned: the source is healthy and no acknowledged write may be lost; emergency: the source may be unreachable'),
+}).refine((i) => i.source === undefined || i.target === undefined || i.source !== i.target, {
+  message: 'source and target must be different regions',
+  path: ['target'],
+});
+export type RegionFailoverInput = z.infer<typeof RegionFailoverInput>;
+
+/**
+ * Moves a service to its secondary region: the recovery the July 2024 outage called for. Planned mode loses nothing
+ * (the source is fenced and the standby catches up before promotion); emergency mode records what was lost.
+ */
+export const regionFailover = defineRunbook({
+  id: 'region-failover',
+  title: 'Fail a service over to its secondary region',
+  description:
+    'Preflight the target, assess the data at risk, get two approvals, drain and fence the source, let the standby catch up (planned) or record the loss (emergency), promote, switch traffic, verify, and report RTO and RPO.',
+  workflowType: 'regionFailover',
+  input: RegionFailoverInput,
+  target: (input) => input.service,
+  objectives: { rtoSeconds: 15 * 60, rpoSeconds: 60 },
+  procedure: {
+    preflight: step({
+      title: 'Preflight the target: the standby is reachable and replaying, the target service is healthy, the load balancer reaches it',
+      timeout: '30 seconds',
+    }),
+    ...switchSteps,
+    notify: notifyStep,
+  },
+});

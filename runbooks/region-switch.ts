@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { gate, step } from '../workflows/kit/definition';
+
+/** A region of the estate's service catalog. */
+export const Region = z.enum(['A', 'B']);
+export type Region = z.infer<typeof Region>;
+
+/** The knobs of a controlled switch that failover and failback share. */
+export const SwitchOptions = z.object({
+  service: z.string().trim().min(1).describe('the service to move, as named in the estate catalog (booking)'),
+  source: Region.optional().describe('the region to leave; default: the region the load balancer sends clients to now'),
+  target: Region.optional().describe('the region to move to; default: the other region'),
+  rpoBudgetBytes: z.number().int().min(0).default(16 * 1024 * 1024).describe('replication lag (WAL bytes) a planned switch accepts before it stops'),
+  rpoBudgetSeconds: z.number().min(0).default(30).describe('replication lag (seconds) a planned switch accepts before it stops'),
+  incidentId: z.string().trim().min(1).optional().describe('the incident this run belongs to, for the audit trail and the notification'),
+  detectedAt: z.iso.datetime({ offset: true }).optional().describe('when the outage was detected (ISO 8601), so the RTO is also measured from detection'),
+  verifyWindowSeconds: z.number().min(0).max(300).default(10).describe('how long health must stay green through the load balancer after the switch'),
+  catchUpTimeoutSeconds: z.number().positive().max(240).default(60).describe('how long a planned switch waits for the standby to replay the fenced primary'),
+});
+export type SwitchOptions = z.infer<typeof SwitchOptions>;
+
+/** Two leads, never the requester: moving a service between regions is a decision for two people. */
+const switchApproval = { approvers: { groups: ['sre-leads'] }, quorum: 2, escalateAfter: '5 minutes', escalateEvery: '5 minutes', expireAfter: '1 hour' } as const;
+
+/**
+ * The controlled switch from one region to the other, in the order an SRE follows it on paper. Failover and failback
+ * both run it; only one of `catchUp` (planned) and `recordPosition` (emergency) runs.
+ */
+export const switchSteps = {
+  assess: step({ title: 'Assess the source and the data at risk: replication lag in bytes and seconds, and whether the source answers', timeout: '30 seconds' }),
+  approve: gate({ title: 'Two SRE leads approve the switch', policy: switchApproval }),
+  drain: step({
+    title: 'Drain the source region at the load balancer',
+    undo: 'Restore the source region at the load balancer',
+    timeout: '15 seconds',
+    retry: { maximumAttempts: 5 },
+  }),
+  fence: step({
+    title: "Fence the source database where it answers (writes refused) and note its last WAL position",
+    undo: 'Unfence the source database',
+    timeout: '30 seconds',
+  }),
+  catchUp: step({
+    title: "Planned: wait until the standby has replayed everything the fenced primary wrote",
+    timeout: '5 minutes',
+    heartbeatTimeout: '10 seconds',
+  }),
+  recordPosition: step({ title: "Emergency: record the standby's last replayed position and the estimated loss", timeout: '30 seconds' }),
+  promote: step({
+    title: 'Promote the standby to primary (the point of no return: the way back is a failback)',
+    timeout: '1 minute',
+    retry: { maximumAttempts: 5, initialInterval: '2 seconds' },
+  }),
+  measureLoss: step({
+    title: "Count acknowledged bookings the new primary lacks (where the estate's load counter runs), before clients write again",
+    timeout: '1 minute',
+    retry: { maximumAttempts: 1 },
+  }),
+  openTarget: step({ title: 'Switch the target service to read-write', timeout: '30 seconds' }),
+  switchTraffic: step({ title: 'Point the load balancer at the target region', timeout: '15 seconds', retry: { maximumAttempts: 5 } }),
+  verify: step({
+    title: 'Verify through the load balancer: a synthetic booking, then health green for the verify window',
+    timeout: '6 minutes',
+    heartbeatTimeout: '10 seconds',
+  }),
+} as const;
+
+/** The last step of both runbooks. */
+export const notifyStep = step({ title: 'Notify: RTO, RPO and each step’s timings', timeout: '30 seconds', skippable: true });

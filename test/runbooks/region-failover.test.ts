@@ -1,0 +1,150 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { breakRegion } from '../../estate/estate';
+import { countLostBookings } from '../../estate/load';
+import { startTestEstate, type TestEstate } from '../../estate/testing';
+import { rejectUpdate, type RunResult } from '../../workflows/kit';
+import type { SwitchResult } from '../../workflows/region-switch-facts';
+import { lifeboat } from '../helpers/cli';
+import { recordHistory } from '../helpers/histories';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { approveByLeads, estateSnapshot, expectOutagesWithin, loadThroughBalancer, moreBookings } from './region-helpers';
+
+const runId = 'region-failover/booking';
+let ctx: TemporalTestContext;
+let estate: TestEstate;
+
+beforeAll(async () => {
+  ctx = await connectToTestServer();
+  estate = await startTestEstate({ fleetHosts: 4 });
+});
+afterAll(async () => {
+  await ctx?.client.workflow.getHandle(runId).terminate('test cleanup').catch(() => undefined);
+  await estate?.stop();
+  await ctx?.close();
+});
+
+const cli = (taskQueue: string, args: string[]) => lifeboat(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+
+test('a rejection at the gate leaves the load balancer, the fencing and the modes as they were', async () => {
+  const taskQueue = testTaskQueue();
+  const before = await estateSnapshot(estate.catalog);
+  expect(before).toMatchObject({ active: 'A', A: { role: 'primary', fenced: false, mode: 'normal' }, B: { role: 'standby' } });
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  await worker.runUntil(async () => {
+    const started = await cli(taskQueue, ['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--as', 'alice']);
+    expect(started.stderr).toBe('');
+    expect(started.stdout).toContain(`started ${runId}`);
+    const handle = ctx.client.workflow.getHandle(runId);
+    const waiting = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    expect(waiting.details.regions).toMatchObject({ service: 'booking', source: 'A', target: 'B' });
+    expect(waiting.details.dataAtRisk).toMatchObject({ sourceServiceAnswers: true, sourceDatabaseAnswers: true });
+    expect(waiting.gates[0]).toMatchObject({ name: 'approve', quorum: 2, approvers: { groups: ['sre-leads'] }, eligible: ['bob', 'carol'] });
+    await handle.executeUpdate(rejectUpdate, { args: [{ by: 'carol', comment: 'not during the bank run' }] });
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('aborted');
+    expect(result.outcome).toBe('gate "approve" rejected by carol: not during the bank run');
+    expect(result.steps.map((s) => s.name)).toEqual(['preflight', 'assess', 'approve:approvers']);
+  });
+  expect(await estateSnapshot(estate.catalog)).toEqual(before);
+}, 90_000);
+
+test('a planned failover under load loses no acknowledged booking and reports the switch window', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const load = loadThroughBalancer(estate.catalog);
+  try {
+    await moreBookings(load, 20);
+    await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('regionFailover', {
+        taskQueue,
+        workflowId: runId,
+        args: [{ input: { service: 'booking', mode: 'planned', incidentId: 'INC-4', verifyWindowSeconds: 2 }, requestedBy: 'alice' }],
+      });
+      await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+      await approveByLeads(handle);
+      const result = (await handle.result()) as RunResult<SwitchResult>;
+      expect(result.state).toBe('succeeded');
+      await recordHistory(handle, 'region-failover-planned');
+      await moreBookings(load, 20);
+      const counters = await load.stop();
+      const lost = await countLostBookings(estate.catalog.loadBalancer!.clientUrl, load.acknowledgedKeys());
+
+      expect(lost).toMatchObject({ lost: 0 });
+      expect(lost.checked).toBeGreaterThanOrEqual(40);
+      const out = result.output!;
+      expect(out).toMatchObject({ service: 'booking', mode: 'planned', source: 'A', target: 'B', incidentId: 'INC-4' });
+      expect(out.rpo).toEqual({ bytes: 0, seconds: 0, lostAcknowledgedBookings: 0 });
+      expect(out.switchWindow.ms).toBeGreaterThan(0);
+      expect(out.switchWindow.ms).toBeLessThan(15_000);
+      expectOutagesWithin(counters, out.switchWindow);
+      expect(result.measurements).toMatchObject({ rpoBytes: 0, rpoWrites: 0, rpoSeconds: 0, rtoSeconds: out.rto.fromStartSeconds });
+      expect(result.pointOfNoReturn).toMatchObject({ step: 'promote', undoInstead: 'lifeboat run region-failback --set service=booking' });
+      expect(out.stepTimings.map((s) => s.step)).toEqual([
+        'preflight', 'assess', 'approve:approvers', 'drain', 'fence', 'catchUp', 'promote', 'measureLoss', 'openTarget', 'switchTraffic', 'verify', 'notify',
+      ]);
+      expect(result.steps.every((s) => s.status === 'succeeded' && s.attempts === 1)).toBe(true);
+      console.log(`planned failover: switch window ${out.switchWindow.ms} ms, load downtime ${counters.downtimeMs} ms, ${counters.failures} failed requests, RTO ${out.rto.fromStartSeconds}s (${out.rto.fromApprovalSeconds}s from approval)`);
+    });
+  } finally {
+    await load.stop();
+  }
+  expect(await estateSnapshot(estate.catalog)).toMatchObject({
+    active: 'B',
+    A: { role: 'primary', fenced: true, lbServer: 'DRAIN' },
+    B: { role: 'primary', fenced: false, mode: 'normal', lbServer: expect.stringMatching(/^UP/) },
+  });
+}, 120_000);
+
+test('an emergency failover after region A breaks serves from B, reports the RPO the load counter saw, and refuses a second start', async () => {
+  const emergency = await startTestEstate({ fleetHosts: 4 });
+  const taskQueue = testTaskQueue();
+  try {
+    const { worker } = await createTestWorker(ctx, taskQueue, {}, join(emergency.dir, 'catalog.json'));
+    const load = loadThroughBalancer(emergency.catalog, 40);
+    try {
+      await moreBookings(load, 40);
+      await breakRegion(emergency.dir, 'A');
+      const detectedAt = new Date().toISOString();
+      await worker.runUntil(async () => {
+        const handle = await ctx.client.workflow.start('regionFailover', {
+          taskQueue,
+          workflowId: runId,
+          args: [{ input: { service: 'booking', mode: 'emergency', detectedAt, verifyWindowSeconds: 2 }, requestedBy: 'alice' }],
+        });
+        const waiting = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+        expect(waiting.details.dataAtRisk).toMatchObject({ sourceServiceAnswers: false, sourceDatabaseAnswers: false, lagBytes: null });
+
+        const again = await cli(taskQueue, ['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=emergency', '--as', 'erin']);
+        expect(again.code).toBe(1);
+        expect(again.stderr).toMatch(/^error: region-failover\/booking is already running \(started by alice at .*, now waiting-approval\)/);
+
+        await approveByLeads(handle);
+        const result = (await handle.result()) as RunResult<SwitchResult>;
+        expect(result.state).toBe('succeeded');
+        await recordHistory(handle, 'region-failover-emergency');
+        await moreBookings(load, 20);
+        const counters = await load.stop();
+        const lost = await countLostBookings(emergency.catalog.loadBalancer!.clientUrl, load.acknowledgedKeys());
+
+        const out = result.output!;
+        expect(out).toMatchObject({ mode: 'emergency', source: 'A', target: 'B' });
+        expect(out.rpo.lostAcknowledgedBookings).toBe(lost.lost);
+        expect(out.rpo.bytes).toBeNull(); // region A's database never answered, so the WAL it kept is unknown
+        expect(result.measurements?.rpoWrites).toBe(lost.lost);
+        expect(out.rto.fromDetectionSeconds).toBeGreaterThanOrEqual(out.rto.fromStartSeconds);
+        expect(result.details.sourceFence).toMatchObject({ fenced: false });
+        expect(result.steps.map((s) => s.name)).toContain('recordPosition');
+        expect(result.steps.map((s) => s.name)).not.toContain('catchUp');
+        console.log(`emergency failover: ${lost.lost} of ${lost.checked} acknowledged bookings lost, load downtime ${counters.downtimeMs} ms, RTO ${out.rto.fromDetectionSeconds}s from detection`);
+      });
+    } finally {
+      await load.stop();
+    }
+    const health = (await (await fetch(`${emergency.catalog.loadBalancer!.clientUrl}/health`)).json()) as { region: string; db: { writable: boolean } };
+    expect(health).toMatchObject({ region: 'B', db: { writable: true } });
+    expect(await estateSnapshot(emergency.catalog)).toMatchObject({ active: 'B', A: { role: 'down' }, B: { role: 'primary', mode: 'normal' } });
+  } finally {
+    await emergency.stop();
+  }
+}, 180_000);

@@ -1,0 +1,54 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { expect } from 'vitest';
+import type { EstateCatalog } from '../../activities/catalog';
+import { createTrafficActivities, trafficDepsFromCatalog } from '../../activities/traffic';
+import { startLoad, type LoadCounters, type LoadRun } from '../../estate/load';
+import { estateLayout } from '../../estate/state-dir';
+import { estateStatus } from '../../estate/status';
+import { approveUpdate } from '../../workflows/kit';
+import type { SwitchResult } from '../../workflows/region-switch-facts';
+
+/** What an operator checks before and after: where traffic goes, each region's drain state, fencing, roles and modes. */
+export async function estateSnapshot(catalog: EstateCatalog) {
+  const status = await estateStatus(catalog);
+  const lb = await createTrafficActivities(trafficDepsFromCatalog(catalog)).backendHealth();
+  const region = (r: 'A' | 'B') => ({
+    lbServer: lb.regions.find((x) => x.region === r)!.status.split(' ')[0],
+    mode: status.regions[r].booking.mode ?? null,
+    role: !status.regions[r].database.reachable ? 'down' : status.regions[r].database.inRecovery ? 'standby' : 'primary',
+    fenced: status.regions[r].database.fenced ?? null,
+  });
+  return { active: status.activeBackend, A: region('A'), B: region('B') };
+}
+
+/** Steady bookings through the load balancer, writing the estate's load counter so the runbook can read it. */
+export function loadThroughBalancer(catalog: EstateCatalog, ratePerSecond = 20): LoadRun {
+  const layout = estateLayout(catalog.stateDir);
+  return startLoad({ url: catalog.loadBalancer!.clientUrl, ratePerSecond, countersFile: layout.loadCounters, ackedFile: layout.loadAcked, requestTimeoutMs: 2_000 });
+}
+
+/** Waits until the load has `count` more acknowledged bookings than now. */
+export async function moreBookings(load: LoadRun, count: number, timeoutMs = 30_000): Promise<void> {
+  const target = load.counters().successes + count;
+  const deadline = Date.now() + timeoutMs;
+  while (load.counters().successes < target) {
+    if (Date.now() > deadline) throw new Error(`load stalled at ${load.counters().successes} bookings: ${JSON.stringify(load.counters().failuresByKind)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The two SRE leads approve; the requester (alice) never could. */
+export async function approveByLeads(handle: WorkflowHandle): Promise<void> {
+  await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob', comment: 'lag checked' }] });
+  await handle.executeUpdate(approveUpdate, { args: [{ by: 'carol' }] });
+}
+
+/** Every outage the load saw lies within the switch window the run reported (with slack for the request timeout). */
+export function expectOutagesWithin(counters: LoadCounters, window: SwitchResult['switchWindow'], slackMs = 2_500): void {
+  const from = Date.parse(window.from) - slackMs;
+  const to = Date.parse(window.to) + slackMs;
+  for (const outage of counters.outages) {
+    expect(Date.parse(outage.from)).toBeGreaterThanOrEqual(from);
+    expect(Date.parse(outage.to ?? outage.from)).toBeLessThanOrEqual(to);
+  }
+}

@@ -1,0 +1,52 @@
+import { regionFailback as runbook, type RegionFailbackInput } from '../runbooks/region-failback';
+import type { Run } from './kit/run';
+import { runRunbook, type RunRequest } from './kit/runbook-run';
+import type { RunResult } from './kit/status';
+import type { SwitchResult } from './region-switch-facts';
+import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
+
+const { resolve, rebuild, preflight, reprotect, notify, ...steps } = runbook.procedure;
+
+/** What a failback returns: the switch's figures, and how each region was rebuilt as a standby. */
+export interface FailbackResult extends SwitchResult {
+  rebuilt: { region: string; method: string; rewindError?: string };
+  reprotected: { region: string; method: string; rewindError?: string } | null;
+}
+
+/**
+ * Reprotect, then return: rebuild the old primary as a standby of the current one, wait for it to catch up, run the
+ * controlled switch back (planned: nothing may be lost), and rebuild the region left behind so the next failover works.
+ */
+export async function regionFailback(request: RunRequest<RegionFailbackInput>): Promise<RunResult<FailbackResult>> {
+  return runRunbook(runbook, request, async (run: Run<RegionActivities>, input) => {
+    if (input.incidentId) run.audit(run.status.requestedBy, 'incident', input.incidentId);
+
+    const regions = await run.step(resolve, (a) => a.resolveRegions({ service: input.service, source: input.source, target: input.target }));
+    run.report('regions', regions);
+    const { source, target } = regions;
+
+    const rebuilt = await run.step(rebuild, (a) => a.rebuildStandby({ region: target, primary: source }));
+    run.report('rebuilt', rebuilt);
+
+    await run.step(preflight, async (a) => {
+      await a.waitForStandby({ region: target, maxLagBytes: input.rpoBudgetBytes, timeoutMs: 4 * 60_000 });
+      return a.preflightTarget({ region: target, requireStreaming: true });
+    });
+
+    const result = await switchRegions(run, {
+      steps,
+      options: input,
+      mode: 'planned',
+      source,
+      target,
+      undoInstead: `lifeboat run region-failover --set service=${input.service} --set mode=planned`,
+    });
+
+    const reprotected = await run.step(reprotect, (a) => a.rebuildStandby({ region: source, primary: target }));
+    run.report('reprotected', reprotected ?? 'skipped by an operator');
+
+    const output: FailbackResult = { ...result, stepTimings: stepTimings(run), rebuilt, reprotected: reprotected ?? null };
+    await notifySwitched(run, notify, output);
+    return output;
+  });
+}

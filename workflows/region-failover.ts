@@ -1,0 +1,37 @@
+import { regionFailover as runbook, type RegionFailoverInput } from '../runbooks/region-failover';
+import type { Run } from './kit/run';
+import { runRunbook, type RunRequest } from './kit/runbook-run';
+import type { RunResult } from './kit/status';
+import type { SwitchResult } from './region-switch-facts';
+import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
+
+const { preflight, notify, ...steps } = runbook.procedure;
+
+/**
+ * Fails a service over to its secondary region: preflight the target, then the controlled switch (assess, two
+ * approvals, drain and fence, catch up or record the loss, promote, switch, verify), then notify with RTO and RPO.
+ */
+export async function regionFailover(request: RunRequest<RegionFailoverInput>): Promise<RunResult<SwitchResult>> {
+  return runRunbook(runbook, request, async (run: Run<RegionActivities>, input) => {
+    if (input.incidentId) run.audit(run.status.requestedBy, 'incident', input.incidentId);
+
+    const regions = await run.step(preflight, async (a) => {
+      const resolved = await a.resolveRegions({ service: input.service, source: input.source, target: input.target });
+      const target = await a.preflightTarget({ region: resolved.target, requireStreaming: input.mode === 'planned' });
+      return { ...resolved, standby: { streaming: target.database.streaming ?? false, replayLsn: target.database.replayLsn ?? null } };
+    });
+    run.report('regions', regions);
+
+    const result = await switchRegions(run, {
+      steps,
+      options: input,
+      mode: input.mode,
+      source: regions.source,
+      target: regions.target,
+      undoInstead: `lifeboat run region-failback --set service=${input.service}`,
+    });
+
+    await notifySwitched(run, notify, { ...result, stepTimings: stepTimings(run) });
+    return { ...result, stepTimings: stepTimings(run) };
+  });
+}

@@ -1,0 +1,145 @@
+import { workflowInfo } from '@temporalio/workflow';
+import type { EstateActivities } from '../activities/estate';
+import type { KitActivities } from '../activities/kit-types';
+import type { LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
+import type { StandbyRebuildActivities } from '../activities/standby-rebuild';
+import type { Region, SwitchOptions, switchSteps } from '../runbooks/region-switch';
+import type { StepSpec } from './kit/definition';
+import { RunAborted } from './kit/errors';
+import { describeError, type Run } from './kit/run';
+import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, secondsBetween, type SwitchResult } from './region-switch-facts';
+
+/** Every activity the region runbooks call. */
+export type RegionActivities = KitActivities & EstateActivities & RegionSwitchActivities & StandbyRebuildActivities;
+
+type Named<T> = { [K in keyof T]: T[K] & { name: string } };
+
+/** What the controlled switch needs from the runbook that runs it. */
+export interface SwitchPlan {
+  steps: Named<typeof switchSteps>;
+  options: SwitchOptions;
+  mode: 'planned' | 'emergency';
+  source: Region;
+  target: Region;
+  /** What to run instead of undoing once the standby is promoted. */
+  undoInstead: string;
+}
+
+/**
+ * The controlled switch from `source` to `target`, steps 2 to 7 of the paper procedure: assess, approve, drain and
+ * fence, catch up or record the loss, promote, count lost bookings, open the target, switch traffic, verify.
+ * Every undo is registered as its step succeeds; after promotion the way back is `undoInstead`.
+ */
+export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan): Promise<SwitchResult> {
+  const { steps: s, options, mode, source, target } = plan;
+
+  const risk = await run.step(s.assess, async (a) => {
+    const [replication, sourceService] = await Promise.all([a.replicationStatus(), a.health({ region: source })]);
+    return dataAtRisk(replication, sourceService, source, target);
+  });
+  run.report('dataAtRisk', risk);
+  if (mode === 'planned') {
+    const refusal = plannedRefusal(risk, { bytes: options.rpoBudgetBytes, seconds: options.rpoBudgetSeconds });
+    if (refusal) throw new RunAborted(`planned switch stopped before any change: ${refusal}`, 'lifeboat');
+  }
+
+  await run.gate(s.approve);
+  const approvedAt = Date.now();
+
+  const drainFrom = Date.now();
+  await run.step(s.drain, (a) => a.drainBackend({ region: source }), { undo: (a) => a.drainBackend({ region: source, state: 'ready' }) });
+
+  let fence: { fenced: boolean; alreadyFenced: boolean; finalLsn?: string; unreachable?: string } | undefined;
+  fence = await run.step(
+    s.fence,
+    async (a) => {
+      const node = await a.nodeStatus({ region: source });
+      if (!node.reachable && mode === 'emergency') return { fenced: false, alreadyFenced: false, unreachable: node.error ?? 'unreachable' };
+      const fenced = await a.fenceDatabase({ region: source });
+      const { lsn } = await a.currentWalLsn({ region: source });
+      return { fenced: true, alreadyFenced: fenced.alreadyFenced, finalLsn: lsn };
+    },
+    { undo: async (a) => (fence?.fenced && !fence.alreadyFenced ? a.unfenceDatabase({ region: source }) : undefined) },
+  );
+  run.report('sourceFence', fence);
+
+  let standbyLsn: string | null = null;
+  let standbyLastReplayAt: string | null = null;
+  if (mode === 'planned') {
+    const timeoutMs = options.catchUpTimeoutSeconds * 1000;
+    const caught = await run.step(s.catchUp, (a) => a.waitForReplay({ region: target, targetLsn: fence!.finalLsn!, timeoutMs }));
+    standbyLsn = caught.replayLsn;
+  } else {
+    const position = await run.step(s.recordPosition, (a) => a.nodeStatus({ region: target }));
+    standbyLsn = [position.receiveLsn, position.replayLsn].filter((l): l is string => !!l).sort((x, y) => lsnBytes(x) - lsnBytes(y)).at(-1) ?? null;
+    standbyLastReplayAt = position.lastReplayAt ?? null;
+    run.report('lastPosition', { receiveLsn: position.receiveLsn, replayLsn: position.replayLsn, lastReplayAt: position.lastReplayAt, sourceFinalLsn: fence.finalLsn ?? null });
+  }
+
+  await run.step(s.promote, (a) => a.promoteStandby({ region: target }));
+  run.pointOfNoReturn(s.promote.name, plan.undoInstead);
+
+  const loss = await run.step(s.measureLoss, (a) =>
+    a.countLostAcknowledged({ region: target }).catch((err: unknown): LoadLoss => {
+      run.audit('lifeboat', 'loss-unmeasured', describeError(err));
+      return { present: false };
+    }),
+  );
+  const rpo = mode === 'planned' ? { bytes: 0, seconds: 0, lostAcknowledgedBookings: loss.present ? loss.lost : null } : emergencyRpo(fence.finalLsn, standbyLsn, standbyLastReplayAt, loss);
+  run.report('rpo', rpo);
+  run.measure({
+    ...(rpo.bytes !== null ? { rpoBytes: rpo.bytes } : {}),
+    ...(rpo.seconds !== null ? { rpoSeconds: rpo.seconds } : {}),
+    ...(rpo.lostAcknowledgedBookings !== null ? { rpoWrites: rpo.lostAcknowledgedBookings } : {}),
+  });
+
+  await run.step(s.openTarget, async (a) => {
+    await a.unfenceDatabase({ region: target });
+    return a.setMode({ region: target, mode: 'normal' });
+  });
+  await run.step(s.switchTraffic, (a) => a.setActiveBackend({ region: target }));
+  const switchedAt = Date.now();
+  const switchWindow = { from: new Date(drainFrom).toISOString(), to: new Date(switchedAt).toISOString(), ms: switchedAt - drainFrom };
+  run.report('switchWindow', switchWindow);
+
+  const { workflowId, runId } = workflowInfo();
+  await run.step(s.verify, (a) => a.verifyThroughLoadBalancer({ region: target, idempotencyKey: `lifeboat-verify:${workflowId}:${runId}`, windowSeconds: options.verifyWindowSeconds }));
+  const verifiedAt = Date.now();
+
+  const rto = {
+    fromStartSeconds: secondsBetween(Date.parse(run.status.startedAt), verifiedAt),
+    fromApprovalSeconds: secondsBetween(approvedAt, verifiedAt),
+    ...(options.detectedAt ? { fromDetectionSeconds: secondsBetween(Date.parse(options.detectedAt), verifiedAt) } : {}),
+  };
+  run.measure({ rtoSeconds: rto.fromStartSeconds, ...(rto.fromDetectionSeconds !== undefined ? { rtoFromDetectionSeconds: rto.fromDetectionSeconds } : {}) });
+  run.report('rto', rto);
+  return {
+    service: options.service,
+    mode,
+    source,
+    target,
+    ...(options.incidentId ? { incidentId: options.incidentId } : {}),
+    rto,
+    rpo,
+    switchWindow,
+    stepTimings: [],
+  };
+}
+
+/** Each step's duration so far, for the result and the notification. */
+export function stepTimings(run: Run<RegionActivities>): SwitchResult['stepTimings'] {
+  return run.status.steps.map((st) => ({ step: st.name, durationMs: st.durationMs ?? null }));
+}
+
+/** Sends the summary a channel needs after the switch: where the service is now, RTO and RPO. */
+export async function notifySwitched(run: Run<RegionActivities>, spec: StepSpec, result: SwitchResult): Promise<void> {
+  const { rto, rpo } = result;
+  const text = [
+    `${result.service} now serves from region ${result.target} (${result.mode}, from ${result.source})${result.incidentId ? `, incident ${result.incidentId}` : ''}.`,
+    `RTO ${rto.fromStartSeconds}s from start${rto.fromDetectionSeconds !== undefined ? `, ${rto.fromDetectionSeconds}s from detection` : ''}; clients could not book for ${result.switchWindow.ms} ms.`,
+    `RPO ${rpo.bytes ?? 'unknown'} WAL bytes, ${rpo.lostAcknowledgedBookings ?? 'unmeasured'} acknowledged bookings lost.`,
+  ].join('\n');
+  await run.step(spec, (a) =>
+    a.notify({ kind: 'info', runId: run.status.runId, runbook: run.status.runbook, target: run.status.target, state: run.status.state, title: `${run.status.title}: ${result.service} is in region ${result.target}`, text }),
+  );
+}
