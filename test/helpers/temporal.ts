@@ -10,7 +10,7 @@ import { createExerciseActivities } from './exercise-activities';
 let runtimeInstalled = false;
 
 /** Quiet SDK logs: tests read status, not log lines. */
-function installQuietRuntime(): void {
+export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {

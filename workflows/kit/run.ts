@@ -6,7 +6,6 @@ import {
   isCancellation,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
@@ -29,6 +28,7 @@ import {
   type GateReceipt,
   type OperatorReceipt,
 } from './messages';
+import { publishSearchAttributes } from './publish-search-attributes';
 import { backoffMs, retryPolicyOf } from './retry';
 import { resolveApprovers } from './roster';
 import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
@@ -444,7 +444,7 @@ export class Run<A> {
   }
 
   private setSearchAttributes(all: boolean): void {
-    upsertSearchAttributes([
+    publishSearchAttributes([
       { key: stateAttribute, value: this.status.state },
       ...(all
         ? [
