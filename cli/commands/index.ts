@@ -4,6 +4,8 @@ import { devCommand } from './dev';
 import { drillCommand } from './drill';
 import { listCommand } from './list';
 import { planCommand } from './plan';
+import { resolveCommand } from './resolve';
+import { resumeCommand } from './resume';
 import { runbooksCommand } from './runbooks';
 import { runCommand } from './run';
 import { statusCommand } from './status';
@@ -23,6 +25,8 @@ export const commands: Command[] = [
   skipCommand,
   abortCommand,
   cancelCommand,
+  resumeCommand,
+  resolveCommand,
   taskCommand,
   drillCommand,
   workerCommand,
