@@ -135,3 +135,56 @@ test('contains a faulty push, heals remote-fixable hosts in waves, and finishes 
     await recordHistory(handle, 'isolate-vendor-module-crash-rate-0.3');
   });
 });
+
+test('a wave over the failure threshold stops for an operator, and nothing past it is touched until they choose', async () => {
+  const taskQueue = testTaskQueue();
+  const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+  await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 0.3 });
+  // Region B's kiosks drop off the console's network: the remote fix cannot reach them.
+  await fetch(`${estate.catalog.fleet.url}/sim/reachability`, { method: 'POST', body: JSON.stringify({ scope: { region: 'B', role: 'kiosk' }, reachable: false }), headers: { 'content-type': 'application/json' } });
+  const unreachable = (await fleet.listHosts({ health: 'unreachable' })).hosts.map((h) => h.id);
+  expect(unreachable).toHaveLength(9);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  await worker.runUntil(async () => {
+    // Region A (18 hosts) first, then B: wave-2 is B's first nine hosts, six of them kiosks; wave-3 has three.
+    const handle = await start(taskQueue, { waves: { canary: 2, sizes: [16, 9], concurrency: 4 }, failureThreshold: 0.4 });
+    const runId = handle.workflowId;
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
+    const stopped = await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    expect(stopped.intervention).toMatchObject({ step: 'wave-2', options: ['retry', 'skip', 'abort'] });
+    expect(stopped.intervention!.error).toMatch(/^wave-2: 6 of 9 host\(s\) failed remotely, over the threshold of 40%: b-kiosk-01 \(unreachable from the console\)/);
+    expect(wavesOf(stopped).map((w) => [w.name, w.status])).toEqual([
+      ['canary', 'done'],
+      ['wave-1', 'done'],
+      ['wave-2', 'over-threshold'],
+      ['wave-3', 'planned'],
+    ]);
+    const lastNine = async () => (await fleet.listHosts({ region: 'B', offset: 9, limit: 9 })).hosts;
+    const untouched = await lastNine();
+    expect(untouched.filter((h) => h.health !== 'unreachable').length).toBe(6);
+    expect(untouched.every((h) => h.agent.contentVersion === BAD && h.counters.rollbacks + h.counters.reboots + h.counters.quarantines === 0)).toBe(true);
+
+    // Retrying changes nothing while the network is down; it stops again at the same wave.
+    const retry = await lifeboat(['retry', runId, '--as', 'erin', '--reason', 'network team says it is back'], env);
+    expect(retry.code).toBe(0);
+    const again = await waitForStatus(handle, (s) => s.state === 'needs-intervention' && s.steps.find((x) => x.name === 'wave-2')!.attempts === 2);
+    expect(again.intervention!.step).toBe('wave-2');
+    expect((await lastNine()).every((h) => h.counters.rollbacks === 0)).toBe(true);
+
+    // Skipping moves wave-2's failed hosts to the hands-on queue, and the rollout goes on with wave-3.
+    const skip = await lifeboat(['skip', runId, '--as', 'erin', '--reason', 'kiosks need a visit anyway'], env);
+    expect(skip.code).toBe(0);
+    const queued = await waitForStatus(handle, (s) => s.currentStep === 'handsOn');
+    expect(wavesOf(queued).map((w) => w.status)).toEqual(['done', 'done', 'failed-hosts-skipped', 'done']);
+    const tasks = handsOnOf(queued)!.tasks;
+    const skipped = tasks.filter((t) => /skipped by the operator/.test(t.reason)).map((t) => t.host);
+    expect(skipped.sort()).toEqual(['b-kiosk-01', 'b-kiosk-02', 'b-kiosk-03', 'b-kiosk-04', 'b-kiosk-05', 'b-kiosk-06']);
+    // Wave-3 stayed under the threshold; its three failures join the queue without stopping the run.
+    expect(wavesOf(queued)[3]).toMatchObject({ hosts: 9, failed: 3 });
+    expect(tasks.filter((t) => /unreachable/.test(t.reason)).map((t) => t.host).sort()).toEqual(unreachable.sort());
+    expect((await lastNine()).filter((h) => h.health !== 'unreachable').every((h) => h.agent.contentVersion === GOOD || h.handsOnOnly)).toBe(true);
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'test done' }] });
+    expect(((await handle.result()) as RunResult).state).toBe('aborted');
+  });
+});

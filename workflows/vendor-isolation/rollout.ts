@@ -82,6 +82,7 @@ export class Rollout {
     if (outcome) {
       row.status = 'done';
       this.queue.add(outcome.handsOn, wave.name);
+      this.queue.add(outcome.failed.map((f) => ({ host: f.host, reason: `remote fix failed: ${f.reason}` })), wave.name);
     } else {
       row.status = 'failed-hosts-skipped';
       if (last) {
