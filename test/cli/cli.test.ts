@@ -4,6 +4,7 @@ import { planOf } from '../../workflows/kit/plan';
 import type { RunStatus } from '../../workflows/kit';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { recordHistory } from '../helpers/histories';
 
 let ctx: TemporalTestContext;
 beforeAll(async () => {
@@ -104,6 +105,7 @@ test('an on-call engineer runs a runbook, a second start is refused, and only an
         ['erin', 'approved'],
       ]);
       expect(final.audit.find((a) => a.action === 'approved')?.comment).toBe('paged and awake');
+      await recordHistory(handle, 'paging-check-acknowledged');
 
       const listed = await lifeboat(['list', '--runbook', 'paging-check', '--json'], env);
       expect(listed.code).toBe(0);
@@ -167,6 +169,7 @@ test('retry, skip and abort from the CLI steer a run that needs intervention', a
     ]);
     const late = await lifeboat(['approve', runId, '--as', 'bob'], env);
     expect(late.code).toBe(1);
+    await recordHistory(handle, 'kit-exercise-retry-skip-abort');
   });
 });
 
