@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { createFleetActivities } from '../../activities/fleet';
 import { type TestEstate, startTestEstate } from '../../estate/testing';
@@ -188,3 +189,70 @@ test('a wave over the failure threshold stops for an operator, and nothing past 
     expect(((await handle.result()) as RunResult).state).toBe('aborted');
   });
 });
+
+/** `lifeboat worker` in its own process, so the test can SIGKILL it like a crashed host would. */
+function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
+    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_LOG_LEVEL: 'WARN' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return new Promise((resolveReady, reject) => {
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${stderr}`)), 120_000);
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('worker polling')) {
+        clearTimeout(timer);
+        resolveReady(child);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited with ${code}: ${stderr}`)));
+  });
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('after a SIGKILL of the worker mid-wave, a new worker resumes the wave and no host is rolled back twice', async () => {
+  const taskQueue = testTaskQueue();
+  await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 0.3 });
+  const workers: ChildProcess[] = [];
+  try {
+    workers.push(await startWorkerProcess(taskQueue));
+    const handle = await start(taskQueue, { waves: { canary: 2, sizes: ['100%'], concurrency: 2, soak: '1 second' } });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'carol' }] });
+    // Kill once a few batches of wave-1 are done (the canary rolled back at most 2 hosts).
+    const atKill = await until(async () => {
+      const c = await fleet.counters();
+      return c.totals.rollbacks >= 8 ? c : undefined;
+    }, 60_000);
+    workers[0]!.kill('SIGKILL');
+    await until(async () => (workers[0]!.exitCode !== null || workers[0]!.signalCode !== null ? true : undefined), 10_000);
+    workers.push(await startWorkerProcess(taskQueue));
+    const waiting = await waitForStatus(handle, (s) => s.currentStep === 'handsOn' && (handsOnOf(s)?.open ?? 0) > 0, 120_000);
+    const wave1 = wavesOf(waiting).find((w) => w.name === 'wave-1')!;
+    expect(wave1.status).toBe('done');
+    expect(wave1.resumedAtPosition).toBeGreaterThan(2);
+    expect(waiting.steps.find((s) => s.name === 'wave-1')!.attempts).toBe(1);
+    for (const t of handsOnOf(waiting)!.tasks) await handle.signal(taskSignal, { action: 'waive', host: t.host, by: 'erin', reason: 'repair after the test' });
+    const result = (await handle.result()) as RunResult<IsolationReport>;
+    expect(result.state).toBe('succeeded');
+    const counters = await fleet.counters();
+    expect(counters.totals.rollbacks).toBeGreaterThan(atKill.totals.rollbacks);
+    expect(counters.max.rollbacks).toBe(1);
+    expect(counters.max.reboots).toBe(1);
+    expect(counters.max.quarantines).toBe(1);
+    expect(result.output!.fixedRemotely).toBe(counters.totals.rollbacks);
+    await recordHistory(handle, 'isolate-vendor-module-worker-killed');
+  } finally {
+    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
+  }
+}, 300_000);
