@@ -1,0 +1,265 @@
+import { appendFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { bookingDepsFromCatalog, createBookingActivities } from '../../activities/booking';
+import { startCluster, stopCluster } from '../../estate/postgres-cluster';
+import { startTestEstate, type TestEstate } from '../../estate/testing';
+import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
+import { approveUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
+import type { ConflictRecord } from '../../workflows/manual-booking-conflicts';
+import type { ManualBookingReport } from '../../workflows/manual-booking-mode';
+import { lifeboat } from '../helpers/cli';
+import { recordHistory } from '../helpers/histories';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+
+const runId = 'manual-booking-mode/booking';
+
+let ctx: TemporalTestContext;
+let estate: TestEstate;
+let booking: ReturnType<typeof createBookingActivities>;
+let catalogPath: string;
+
+beforeAll(async () => {
+  [ctx, estate] = await Promise.all([connectToTestServer(), startTestEstate({ fleetHosts: 4 })]);
+  booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
+  catalogPath = join(estate.dir, 'catalog.json');
+});
+afterAll(async () => {
+  await ctx?.close();
+  await estate?.stop();
+});
+/** Each test is a new incident: the previous one's ledger was archived after it was reconciled. */
+beforeEach(() => {
+  const dir = join(estate.dir, 'ledger', 'A');
+  for (const file of readdirSync(dir)) rmSync(join(dir, file));
+});
+/** A test that failed half-way must not leave its run holding the one run id the next test needs. */
+afterEach(async () => {
+  await ctx.client.workflow.getHandle(runId).terminate('test cleanup').catch(() => undefined);
+});
+
+const primaryDataDir = () => estate.catalog.services.booking.regions.A.postgres.dataDir;
+const details = <T>(s: RunStatus, key: string) => s.details[key] as T;
+const conflictsOf = (s: RunStatus) => details<ConflictRecord[] | undefined>(s, 'conflicts') ?? [];
+const counter = (station: string, idempotencyKey: string, flight: string, seat: string, passenger: string, recordedAt?: string) =>
+  booking.appendLedger({ region: 'A', station, idempotencyKey, flight, seat, passenger, ...(recordedAt ? { recordedAt } : {}) });
+
+async function start(taskQueue: string, input: Partial<ManualBookingModeInput> = {}): Promise<WorkflowHandle> {
+  return ctx.client.workflow.start('manualBookingMode', {
+    taskQueue,
+    workflowId: runId,
+    args: [{ input: { reason: 'booking database outage', incident: 'INC-2407', stations: 'ATL-T1,DTW-T2', refreshMinutes: 0.05, databaseRecheckSeconds: 1, ...input }, requestedBy: 'alice' }],
+  });
+}
+
+/** Through the entry gate to holding, checking what the stations and customers see. */
+async function enterManualMode(handle: WorkflowHandle): Promise<RunStatus> {
+  await waitForStatus(handle, (s) => s.gates.some((g) => g.name === 'approveEntry' && g.status === 'open'));
+  await handle.executeUpdate(approveUpdate, { args: [{ by: 'dave', comment: 'stations are briefed' }] });
+  const holding = await waitForStatus(handle, (s) => s.details.phase === 'holding' && s.details.holding !== undefined);
+  expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'manual' });
+  expect(details<string>(holding, 'onlineRefusal')).toMatch(/online booking is refused: region A is in manual mode/);
+  return holding;
+}
+
+/** Dave, of airline operations, approves the return once the database is writable. */
+async function approveReturn(handle: WorkflowHandle): Promise<void> {
+  await waitForStatus(handle, (s) => s.gates.some((g) => g.name === 'approveReturn' && g.status === 'open'));
+  await handle.executeUpdate(approveUpdate, { args: [{ by: 'dave' }] });
+}
+
+const env = (taskQueue: string) => ({ TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+
+test('a full cycle: counter bookings during a database outage are applied exactly once, conflicts resolved and reported', async () => {
+  const taskQueue = testTaskQueue();
+  // Online bookings taken before the outage; they make flights LB500 and LB501 known to the database.
+  const online = await Promise.all([
+    booking.createBooking({ region: 'A', idempotencyKey: 'on-ann', flight: 'LB500', seat: '1A', passenger: 'Ann Online' }),
+    booking.createBooking({ region: 'A', idempotencyKey: 'on-bob', flight: 'LB500', seat: '2A', passenger: 'Bob Online' }),
+    booking.createBooking({ region: 'A', idempotencyKey: 'on-cy', flight: 'LB501', seat: '1A', passenger: 'Cy Online' }),
+  ]);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  await worker.runUntil(async () => {
+    const handle = await start(taskQueue);
+    await enterManualMode(handle);
+    await expect(booking.createBooking({ region: 'A', idempotencyKey: 'web-1', flight: 'LB500', seat: '9A', passenger: 'Web' })).rejects.toThrow(/manual mode/);
+
+    // The database goes down; the counters keep booking by hand.
+    await stopCluster(primaryDataDir(), 'immediate');
+    try {
+      const beforeBob = new Date(Date.parse(online[1].booking.createdAt) - 60_000).toISOString();
+      await counter('ATL-T1', 'tk-dee', 'LB500', '3A', 'Dee');
+      await counter('ATL-T1', 'tk-eve', 'LB500', '4A', 'Eve');
+      await counter('DTW-T2', 'tk-fay', 'LB501', '2B', 'Fay');
+      await counter('ATL-T1', 'tk-gil', 'LB500', '1A', 'Gil'); // Ann booked 1A online first
+      await counter('DTW-T2', 'tk-hal', 'LB500', '2A', 'Hal', beforeBob); // the counter gave 2A before Bob booked it online
+      await counter('DTW-T2', 'tk-cy', 'LB501', '5C', 'cy  online'); // Cy already holds 1A
+      await counter('ATL-T1', 'tk-ivy', 'LB999', '1A', 'Ivy'); // a flight the database does not know
+      await counter('ATL-T1', 'tk-jay', 'LB501', '7D', 'Jay');
+      await counter('DTW-T2', 'tk-kim', 'LB501', '7D', 'Kim'); // two counters, one seat: Jay was first
+
+      const held = await waitForStatus(handle, (s) => details<{ ledger: { total: number } }>(s, 'holding').ledger.total === 9, 15_000);
+      expect(details(held, 'holding')).toMatchObject({ region: 'A', mode: 'manual', database: { reachable: false, writable: false }, ledger: { byStation: { 'ATL-T1': 5, 'DTW-T2': 4 }, total: 9, malformed: 0 } });
+      expect(details<object>(held, 'holding')).toHaveProperty('timeInMode');
+
+      // Resume while the database is still down: the run says why it waits, and applies nothing.
+      const resumed = await lifeboat(['resume', runId, '--as', 'erin', '--comment', 'DBA says ten minutes', '--json'], env(taskQueue));
+      expect(resumed.stderr).toBe('');
+      expect(resumed.code).toBe(0);
+      expect(JSON.parse(resumed.stdout)).toMatchObject({ by: 'erin', databaseReady: false, database: expect.stringMatching(/^unreachable/) });
+      const waiting = await waitForStatus(handle, (s) => s.details.phase === 'waiting-for-database');
+      expect(details<string>(waiting, 'waitingFor')).toMatch(/^database: unreachable/);
+      expect(waiting.gates.map((g) => g.name)).toEqual(['approveEntry']);
+      const again = await lifeboat(['resume', runId, '--as', 'erin'], env(taskQueue));
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('the return was already asked for by erin');
+    } finally {
+      await startCluster(primaryDataDir());
+    }
+    await approveReturn(handle);
+    expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'manual' });
+
+    // Reconciliation lists the conflicts; everything else is applied already.
+    const resolving = await waitForStatus(handle, (s) => s.details.phase === 'resolving', 30_000);
+    const conflicts = conflictsOf(resolving);
+    const byKey = (key: string) => conflicts.find((c) => c.entry?.idempotencyKey === key)!;
+    expect(conflicts.map((c) => [c.entry?.idempotencyKey, c.kind, c.status])).toEqual([
+      ['tk-hal', 'seat-taken', 'open'],
+      ['tk-gil', 'seat-taken', 'open'],
+      ['tk-cy', 'duplicate-passenger', 'open'],
+      ['tk-ivy', 'unknown-flight', 'open'],
+      ['tk-kim', 'seat-taken', 'open'],
+    ]);
+    expect(byKey('tk-hal')).toMatchObject({ holder: { idempotencyKey: 'on-bob', source: 'online' }, earliest: 'keep-ledger' });
+    expect(byKey('tk-kim')).toMatchObject({ holder: { idempotencyKey: 'tk-jay', source: 'ledger' }, earliest: 'keep-database' });
+    for (const key of ['tk-dee', 'tk-eve', 'tk-fay', 'tk-jay']) expect(await booking.getBooking({ region: 'A', idempotencyKey: key })).not.toBeNull();
+    for (const key of ['tk-gil', 'tk-hal', 'tk-cy', 'tk-ivy', 'tk-kim']) expect(await booking.getBooking({ region: 'A', idempotencyKey: key })).toBeNull();
+
+    // One by one where judgement is needed, then the rule for the rest.
+    const wrong = await lifeboat(['resolve', runId, byKey('tk-ivy').id, '--keep', 'both', '--as', 'dave'], env(taskQueue));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`conflict ${byKey('tk-ivy').id} (unknown-flight) may be resolved with keep-ledger, discard, not keep-both`);
+    const one = await lifeboat(['resolve', runId, byKey('tk-cy').id, '--keep', 'database', '--as', 'dave', '--comment', 'same person, keeps 1A'], env(taskQueue));
+    expect(one.stderr).toBe('');
+    expect(one.stdout).toContain(`dave decided ${byKey('tk-cy').id}: keep-database; 4 conflicts still open`);
+    expect((await lifeboat(['resolve', runId, byKey('tk-ivy').id, '--keep', 'ledger', '--as', 'dave', '--comment', 'LB999 is a charter added today'], env(taskQueue))).code).toBe(0);
+    const rule = await lifeboat(['resolve', runId, '--rule', 'earliest-wins', '--as', 'erin', '--json'], env(taskQueue));
+    expect(rule.code).toBe(0);
+    expect(JSON.parse(rule.stdout)).toMatchObject({ by: 'erin', open: 0, resolved: [{ decision: 'keep-ledger' }, { decision: 'keep-database' }, { decision: 'keep-database' }] });
+
+    const result = (await handle.result()) as RunResult<ManualBookingReport>;
+    expect(result.state).toBe('succeeded');
+    const report = result.output!;
+    expect(report.ledger).toEqual({ entries: 9, applied: 8, rebooked: 2, settledByDecision: 1, duplicateCopies: 0, malformedLines: 0, unaccounted: [] });
+    expect(report.conflicts.map((c) => [c.entry?.idempotencyKey, c.status, c.resolution?.decision, c.resolution?.by, c.resolution?.rule])).toEqual([
+      ['tk-hal', 'done', 'keep-ledger', 'erin', 'earliest-wins'],
+      ['tk-gil', 'done', 'keep-database', 'erin', 'earliest-wins'],
+      ['tk-cy', 'done', 'keep-database', 'dave', undefined],
+      ['tk-ivy', 'done', 'keep-ledger', 'dave', undefined],
+      ['tk-kim', 'done', 'keep-database', 'erin', 'earliest-wins'],
+    ]);
+    expect(report.conflicts.every((c) => c.outcome)).toBe(true);
+    expect(report.timeInModeSeconds).toBeGreaterThan(0);
+
+    // The database: every counter booking once, the losers of a seat rebooked, nobody twice.
+    const seats = async (flight: string) => (await booking.flightSeats({ region: 'A', flight })).seats.filter((s) => s.booked);
+    const lb500 = await seats('LB500');
+    expect(lb500.find((s) => s.seat === '1A')?.idempotencyKey).toBe('on-ann');
+    expect(lb500.find((s) => s.seat === '2A')?.idempotencyKey).toBe('tk-hal');
+    expect(lb500.map((s) => s.idempotencyKey).sort()).toEqual(['on-ann', 'on-bob', 'tk-dee', 'tk-eve', 'tk-gil', 'tk-hal']);
+    const lb501 = await seats('LB501');
+    expect(lb501.map((s) => s.idempotencyKey).sort()).toEqual(['on-cy', 'tk-fay', 'tk-jay', 'tk-kim']);
+    expect(lb501.find((s) => s.seat === '7D')?.idempotencyKey).toBe('tk-jay');
+    expect((await seats('LB999')).map((s) => s.idempotencyKey)).toEqual(['tk-ivy']);
+
+    // Back to normal: online booking works, and the run proved it with its own check booking.
+    expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'normal' });
+    expect(await booking.getBooking({ region: 'A', idempotencyKey: `lifeboat-online-check:${runId}:${(await handle.describe()).runId}` })).toMatchObject({ flight: 'LBCHECK', seat: report.onlineCheck.seat });
+    expect((await booking.createBooking({ region: 'A', idempotencyKey: 'web-2', flight: 'LB500', seat: '9A', passenger: 'Web' })).replayed).toBe(false);
+    expect(result.audit.filter((a) => a.action === 'conflict-resolved').map((a) => a.actor)).toEqual(['dave', 'dave', 'erin', 'erin', 'erin']);
+    expect(result.audit).toContainEqual(expect.objectContaining({ actor: 'erin', action: 'resume', comment: 'DBA says ten minutes' }));
+
+    const status = await lifeboat(['status', runId], env(taskQueue));
+    expect(status.stdout).toContain('state: succeeded');
+    await recordHistory(handle, 'manual-booking-mode-full-cycle');
+  });
+});
+
+test('malformed, truncated and duplicated ledger lines are reported and never applied or dropped silently', async () => {
+  const taskQueue = testTaskQueue();
+  await booking.createBooking({ region: 'A', idempotencyKey: 'on-max', flight: 'LB600', seat: '1A', passenger: 'Max Online' });
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  await worker.runUntil(async () => {
+    const handle = await start(taskQueue);
+    await enterManualMode(handle);
+    await counter('ATL-T1', 'tk-nia', 'LB600', '2A', 'Nia');
+    await counter('DTW-T2', 'tk-nia', 'LB600', '2A', 'Nia'); // the same booking written at two counters
+    await counter('DTW-T2', 'tk-ole', 'LB600', '3A', 'Ole');
+    await counter('ATL-T1', 'tk-ole', 'LB600', '4B', 'Pia'); // the same ticket number for someone else
+    const atl = join(estate.dir, 'ledger', 'A', 'ATL-T1.jsonl');
+    appendFileSync(atl, 'coffee spilled on this line\n');
+    appendFileSync(atl, `${JSON.stringify({ idempotencyKey: 'tk-bad', station: 'ATL-T1', flight: 'LB600', seat: 'Z9', passenger: 'Quin', recordedAt: new Date().toISOString(), region: 'A' })}\n`);
+    appendFileSync(atl, '{"idempotencyKey":"tk-torn","station":"ATL-T1","flight":"LB6');
+
+    const held = await waitForStatus(handle, (s) => details<{ ledger: { malformed: number } }>(s, 'holding').ledger.malformed === 3, 15_000);
+    expect(details(held, 'holding')).toMatchObject({ ledger: { total: 4, malformed: 3 } });
+    await handle.signal('resume', { by: 'erin' });
+    await approveReturn(handle);
+
+    const resolving = await waitForStatus(handle, (s) => s.details.phase === 'resolving', 30_000);
+    const conflicts = conflictsOf(resolving);
+    expect(conflicts.map((c) => [c.kind, c.line?.lineNumber ?? c.entry?.idempotencyKey])).toEqual([
+      ['malformed', 3],
+      ['malformed', 4],
+      ['malformed', 5],
+      ['duplicate-key', 'tk-ole'],
+    ]);
+    expect(conflicts[2]!.detail).toMatch(/truncated line/);
+    expect(details<{ duplicates: unknown[] }>(resolving, 'reconciliation').duplicates).toEqual([expect.objectContaining({ station: 'DTW-T2', idempotencyKey: 'tk-nia' })]);
+    expect(await booking.getBooking({ region: 'A', idempotencyKey: 'tk-ole' })).toMatchObject({ passenger: 'Ole', seat: '3A' });
+
+    const rule = await lifeboat(['resolve', runId, '--rule', 'earliest-wins', '--as', 'dave'], env(taskQueue));
+    expect(rule.code).toBe(1);
+    expect(rule.stderr).toContain('no open conflict is one the earliest-wins rule decides; decide c1, c2, c3, c4 one by one');
+    for (const c of conflicts.filter((x) => x.kind === 'malformed')) {
+      const r = await lifeboat(['resolve', runId, c.id, '--discard', '--as', 'dave', '--comment', 're-entered from the paper copy'], env(taskQueue));
+      expect(r.code).toBe(0);
+    }
+    await handle.signal('resolve', { by: 'dave', conflict: 'c4', decision: 'keep-ledger', comment: 'Pia is a different passenger' });
+
+    const result = (await handle.result()) as RunResult<ManualBookingReport>;
+    expect(result.state).toBe('succeeded');
+    expect(result.output!.ledger).toEqual({ entries: 4, applied: 2, rebooked: 0, settledByDecision: 1, duplicateCopies: 1, malformedLines: 3, unaccounted: [] });
+    expect(result.output!.duplicates).toHaveLength(1);
+    expect(result.output!.conflicts.map((c) => [c.id, c.resolution?.decision, c.resolution?.by])).toEqual([
+      ['c1', 'discard', 'dave'],
+      ['c2', 'discard', 'dave'],
+      ['c3', 'discard', 'dave'],
+      ['c4', 'keep-ledger', 'dave'],
+    ]);
+    const booked = (await booking.flightSeats({ region: 'A', flight: 'LB600' })).seats.filter((s) => s.booked).map((s) => [s.idempotencyKey, s.passenger]);
+    expect(booked.sort()).toEqual([['on-max', 'Max Online'], ['tk-nia', 'Nia'], ['tk-ole#ATL-T1', 'Pia'], ['tk-ole', 'Ole']]);
+    await recordHistory(handle, 'manual-booking-mode-damaged-ledger');
+  });
+});
+
+test('resume is refused before the run holds in manual mode', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  await worker.runUntil(async () => {
+    const handle = await start(taskQueue, { mode: 'read-only' });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    const early = await lifeboat(['resume', runId, '--as', 'erin'], env(taskQueue));
+    expect(early.code).toBe(1);
+    expect(early.stderr).toBe('error: refused: erin cannot resume yet: the run is not holding in manual mode (it is entering)\n');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'dave' }] });
+    const holding = await waitForStatus(handle, (s) => s.details.phase === 'holding');
+    expect(details<string>(holding, 'onlineRefusal')).toMatch(/region A is in read-only mode/);
+    await lifeboat(['abort', runId, '--as', 'alice', '--reason', 'database came back by itself'], env(taskQueue));
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('aborted');
+    expect(result.compensation).toEqual([{ step: 'switchMode', status: 'succeeded' }]);
+    expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'normal' });
+  });
+});
