@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { sampleRosterPath } from '../lib/paths';
+import { approveUpdate, statusQuery, type RunStatus } from '../workflows/kit';
+import { createExerciseActivities } from '../test/helpers/exercise-activities';
+import type { BenchContext, BenchSection } from './section';
+import { median, ms, quantile, timed } from './stats';
+
+const STEPS = 200;
+const ROUNDS = 3;
+const APPROVALS = 20;
+const entry = resolve(__dirname, '..', 'bin', 'lifeboat.js');
+
+/**
+ * The kit's own costs, measured side by side on one dev server: a kit step against the same activity called
+ * directly, the time from an approval to the next step, worker start with and without a prebuilt bundle, and
+ * `lifeboat status`.
+ */
+export async function kitBenchmark(ctx: BenchContext): Promise<BenchSection> {
+  const connection = await Connection.connect({ address: ctx.address });
+  const native = await NativeConnection.connect({ address: ctx.address });
+  const client = new Client({ connection });
+  const taskQueue = `bench-kit-${Date.now()}`;
+  const activities = {
+    ...createActivities({ rosterPath: sampleRosterPath, notify: { log: () => undefined }, catalogPath: '/nonexistent' }),
+    ...createExerciseActivities().activities,
+  };
+  const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { codePath: ctx.bundlePath }, activities });
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  try {
+    await worker.runUntil(async () => {
+      // Per-step overhead, alternating the two workflows so noise hits both alike.
+      const kit: number[] = [];
+      const plain: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        ctx.log(`steps: round ${round + 1}/${ROUNDS}`);
+        plain.push((await timed(() => client.workflow.execute('plainSteps', { taskQueue, workflowId: `bench-plain-${taskQueue}-${round}`, args: [STEPS] }))).ms);
+        kit.push(
+          (
+            await timed(() =>
+              client.workflow.execute('kitStepsWorkflow', { taskQueue, workflowId: `kit-steps/bench-${taskQueue}-${round}`, args: [{ input: { target: `bench-${round}`, count: STEPS }, requestedBy: 'bench' }] }),
+            )
+          ).ms,
+        );
+      }
+      const ratio = median(kit) / median(plain);
+      rows.push([`${STEPS} no-op steps, plain workflow`, ms(median(plain)), `${ms(median(plain) / STEPS)} per step`]);
+      rows.push([`${STEPS} no-op steps, kit steps`, ms(median(kit)), `${ms(median(kit) / STEPS)} per step`]);
+      notes.push(`step ratio kit/plain: ${ratio.toFixed(2)} (target 1.10 or less), median of ${ROUNDS} rounds`);
+
+      // Approval latency: from the approve call (the update the CLI sends) to the start of the next step.
+      const latencies: number[] = [];
+      for (let i = 0; i < APPROVALS; i++) {
+        const handle = await client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/bench-${taskQueue}-${i}`, args: [{ input: { target: `bench-${i}`, quorum: 1 }, requestedBy: 'alice' }] });
+        await waitFor(() => handle.query(statusQuery), (s) => s.state === 'waiting-approval');
+        const sent = Date.now();
+        await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
+        const status = await waitFor(() => handle.query(statusQuery), (s) => s.steps.some((x) => x.name === 'apply'));
+        latencies.push(Date.parse(status.steps.find((x) => x.name === 'apply')!.startedAt) - sent);
+        await handle.result();
+      }
+      rows.push([`approve -> next step starts, p50 (${APPROVALS} runs)`, ms(quantile(latencies, 0.5)), 'target under 50 ms']);
+      rows.push([`approve -> next step starts, p95`, ms(quantile(latencies, 0.95)), 'clock: server time of the step, same machine']);
+
+      // `lifeboat status` as a person runs it: a new node process, connect, query, render.
+      const runId = `kit-exercise/bench-${taskQueue}-0`;
+      const statusRuns: number[] = [];
+      const queryRuns: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        statusRuns.push((await timed(() => cli(['status', runId], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue }))).ms);
+        queryRuns.push((await timed(() => client.workflow.getHandle(runId).query(statusQuery))).ms);
+      }
+      rows.push(['lifeboat status, wall time (median of 5)', ms(median(statusRuns)), 'new process: node start, connect, query, render']);
+      rows.push(['status query alone, in process (median of 5)', ms(median(queryRuns)), `process start is ${((median(statusRuns) - median(queryRuns)) / median(statusRuns) * 100).toFixed(0)}% of it`]);
+    });
+  } finally {
+    await native.close().catch(() => undefined);
+  }
+
+  // Worker start: bundling the workflow code at start against loading a prebuilt bundle.
+  const atStart: number[] = [];
+  const prebuilt: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    ctx.log(`worker start: round ${i + 1}/${ROUNDS}`);
+    atStart.push(await workerStart(ctx, { workflowsPath: resolve(__dirname, '..', 'workflows') }));
+    prebuilt.push(await workerStart(ctx, { workflowBundle: { codePath: ctx.bundlePath } }));
+  }
+  rows.push(['worker start, bundling at start', ms(median(atStart)), `median of ${ROUNDS}`]);
+  rows.push(['worker start, prebuilt bundle', ms(median(prebuilt)), 'target under 1.5 s']);
+  notes.push(`worker start ratio bundling/prebuilt: ${(median(atStart) / median(prebuilt)).toFixed(1)}x`);
+  await connection.close();
+  return { title: 'Kit overhead (dev server on this machine)', header: ['measure', 'value', 'note'], rows, notes };
+}
+
+/** Time from Worker.create to a worker that polls, then shuts it down. */
+async function workerStart(ctx: BenchContext, source: { workflowsPath: string } | { workflowBundle: { codePath: string } }): Promise<number> {
+  const native = await NativeConnection.connect({ address: ctx.address });
+  try {
+    const { value: worker, ms: took } = await timed(() =>
+      Worker.create({ connection: native, taskQueue: `bench-start-${Date.now()}`, ...source, activities: createExerciseActivities().activities }),
+    );
+    await worker.runUntil(new Promise((r) => setTimeout(r, 50)));
+    return took;
+  } finally {
+    await native.close();
+  }
+}
+
+async function waitFor(query: () => Promise<RunStatus>, predicate: (s: RunStatus) => boolean): Promise<RunStatus> {
+  for (let i = 0; ; i++) {
+    try {
+      const status = await query();
+      if (predicate(status)) return status;
+    } catch {
+      // not started yet
+    }
+    if (i > 2000) throw new Error('status never matched');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function cli(args: string[], env: Record<string, string>): Promise<void> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolveRun() : reject(new Error(`lifeboat ${args.join(' ')} exited ${code}`))));
+  });
+}

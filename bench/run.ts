@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { startDevServer } from '../lib/dev-server';
+import { freePort } from '../lib/free-port';
+import { requireTemporalCli } from '../lib/temporal-binaries';
+import { kitBenchmark } from './kit';
+import type { Benchmark, BenchSection } from './section';
+import { table } from '../cli/render';
+
+/** Every benchmark, by the name `npm run bench -- <name>` selects it with. */
+const benchmarks: Record<string, Benchmark> = {
+  kit: kitBenchmark,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !(name in benchmarks));
+  if (unknown.length) {
+    process.stderr.write(`unknown benchmark ${unknown.join(', ')}; choose from: ${Object.keys(benchmarks).join(', ')}\n`);
+    process.exit(2);
+  }
+  const selected = wanted.length ? wanted : Object.keys(benchmarks);
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const log = (line: string) => process.stderr.write(`  ${line}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-'));
+  log('starting a dev server and bundling the workflows...');
+  const [server, bundle] = await Promise.all([
+    (async () => startDevServer({ binary: requireTemporalCli().path, port: await freePort(), logFile: join(dir, 'temporal.log') }))(),
+    // The product's workflows plus the test-only ones the kit benchmark compares against.
+    bundleWorkflowCode({ workflowsPath: resolve(__dirname, '..', 'test', 'workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => log(m) } }),
+  ]);
+  const bundlePath = join(dir, 'workflows.js');
+  writeFileSync(bundlePath, bundle.code);
+  const sections: BenchSection[] = [];
+  try {
+    for (const name of selected) {
+      log(`running ${name}...`);
+      sections.push(await benchmarks[name]!({ address: server.address, bundlePath, log }));
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const cpus = require('node:os').cpus() as unknown[];
+  process.stdout.write(`Lifeboat benchmarks, ${new Date().toISOString()}, ${cpus.length} cores, node ${process.version}\n`);
+  for (const section of sections) {
+    process.stdout.write(`\n## ${section.title}\n\n${table([section.header, ...section.rows])}\n`);
+    for (const note of section.notes ?? []) process.stdout.write(`  - ${note}\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
