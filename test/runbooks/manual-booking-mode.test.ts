@@ -1,5 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { bookingDepsFromCatalog, createBookingActivities } from '../../activities/booking';
@@ -262,4 +263,75 @@ test('resume is refused before the run holds in manual mode', async () => {
     expect(result.compensation).toEqual([{ step: 'switchMode', status: 'succeeded' }]);
     expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'normal' });
   });
+});
+
+/** `lifeboat worker` in a child process, as an operator runs it, so the test can kill it like a crashed host. */
+function spawnWorker(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
+  const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
+    env: { ...process.env, ...env(taskQueue), LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_RECONCILE_DELAY_MS: '100', LIFEBOAT_LOG_LEVEL: 'WARN' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const ready = new Promise<void>((resolveReady, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes('worker polling')) resolveReady();
+    });
+    void exited.then(() => reject(new Error(`worker exited before polling: ${stderr}`)));
+  });
+  return { child, ready, exited };
+}
+
+test('after a SIGKILL of the worker in the middle of reconciliation, a new worker finishes it with no duplicate booking', { timeout: 180_000 }, async () => {
+  const taskQueue = testTaskQueue();
+  const total = 90;
+  await booking.createBooking({ region: 'A', idempotencyKey: 'on-zed', flight: 'LB700', seat: '1A', passenger: 'Zed Online' });
+  const keys = Array.from({ length: total }, (_, i) => `tk-crash-${i}`);
+  const first = spawnWorker(taskQueue);
+  let second: ReturnType<typeof spawnWorker> | undefined;
+  try {
+    await first.ready;
+    const handle = await start(taskQueue);
+    await enterManualMode(handle);
+    for (const [i, key] of keys.entries()) {
+      await counter(`CTR-${i % 3}`, key, 'LB700', `${2 + Math.floor(i / 6)}${'ABCDEF'[i % 6]}`, `Passenger ${i}`);
+    }
+    await handle.signal('resume', { by: 'erin' });
+    await approveReturn(handle);
+
+    const url = estate.catalog.services.booking.regions.A.url;
+    const found = async () => {
+      const res = await fetch(`${url}/bookings/lookup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keys }) });
+      return ((await res.json()) as { found: string[] }).found.length;
+    };
+    await expect.poll(found, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(25);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const atKill = await found();
+    expect(atKill).toBeLessThan(total);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await found()).toBe(atKill);
+
+    second = spawnWorker(taskQueue);
+    await second.ready;
+    const result = (await handle.result()) as RunResult<ManualBookingReport>;
+    expect(result.state).toBe('succeeded');
+    expect(result.output!.ledger).toMatchObject({ entries: total, applied: total, rebooked: 0, unaccounted: [] });
+    const [crashed] = details<{ passes: { resumed: boolean; applied: number; alreadyInDatabase: number }[] }>(result, 'reconciliation').passes;
+    expect(crashed!.resumed).toBe(true);
+    expect(crashed!.alreadyInDatabase).toBeGreaterThan(0);
+    expect(crashed!.applied + crashed!.alreadyInDatabase).toBe(total);
+    const seats = await booking.flightSeats({ region: 'A', flight: 'LB700' });
+    expect(seats.bookedCount).toBe(total + 1);
+    expect(await found()).toBe(total);
+    await recordHistory(handle, 'manual-booking-mode-worker-crash');
+  } finally {
+    for (const w of [first, second]) {
+      if (w && w.child.exitCode === null && w.child.signalCode === null) {
+        w.child.kill('SIGTERM');
+        await w.exited;
+      }
+    }
+  }
 });
