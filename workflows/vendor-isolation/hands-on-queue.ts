@@ -35,7 +35,7 @@ const kit = proxyActivities<KitActivities>({ startToCloseTimeout: '30 seconds', 
 export class HandsOnQueue {
   private readonly tasks = new Map<string, HandsOnTask>();
   private readonly toRecord: HandsOnTask[] = [];
-  /** [time in ms, 1] per host brought back by hand, for the recovery milestones. */
+  /** [time in ms, hosts] brought back by hand, for the recovery milestones. */
   readonly repairs: [number, number][] = [];
   escalations = 0;
 
@@ -102,14 +102,15 @@ export class HandsOnQueue {
     }
   }
 
-  /** Records each `done` in the fleet console, once; called before waiting and before verifying. */
+  /** Records the `done`s in the fleet console, one call per person, so a busy hour of repairs stays a few activities. */
   async recordRepairs(): Promise<void> {
     while (this.toRecord.length > 0) {
-      const task = this.toRecord[0]!;
-      const r = await fleet.markRepaired({ hostIds: [task.host], by: task.by! });
-      const outcome = r.results[0];
-      if (outcome?.outcome === 'applied' && outcome.health === 'healthy') this.repairs.push([Date.now(), 1]);
-      this.toRecord.shift();
+      const by = this.toRecord[0]!.by!;
+      const batch = this.toRecord.filter((t) => t.by === by);
+      const r = await fleet.markRepaired({ hostIds: batch.map((t) => t.host), by });
+      const back = r.results.filter((x) => x.outcome === 'applied' && x.health === 'healthy').length;
+      if (back > 0) this.repairs.push([Date.now(), back]);
+      for (const t of batch) this.toRecord.splice(this.toRecord.indexOf(t), 1);
     }
   }
 
