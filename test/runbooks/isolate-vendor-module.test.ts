@@ -50,7 +50,7 @@ test('contains a faulty push, heals remote-fixable hosts in waves, and finishes 
   const push = await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 0.3 });
   const crashed = push.results.filter((r) => r.health === 'crashed').map((r) => r.hostId);
   expect(crashed.length).toBeGreaterThan(5);
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
   await worker.runUntil(async () => {
     const handle = await start(taskQueue, { waves: { canary: 3, sizes: ['50%'], concurrency: 5 }, handsOnDeadline: '10 minutes' });
     const runId = handle.workflowId;
@@ -66,6 +66,8 @@ test('contains a faulty push, heals remote-fixable hosts in waves, and finishes 
       ['continueRollout:approvers', 'succeeded'],
     ]);
     expect(atGate.gates[0]!.title).toMatch(/canary fixed \d+ of 3 remotely, \d+ need hands-on repair, 0 failed/);
+    const approvalNeeded = await until(async () => notifications.find((n) => n.kind === 'approval-needed'), 10_000);
+    expect(approvalNeeded.title).toBe(`Approval needed: ${atGate.gates[0]!.title}`);
     expect(wavesOf(atGate).map((w) => [w.name, w.status])).toEqual([
       ['canary', 'done'],
       ['wave-1', 'planned'],
@@ -187,6 +189,36 @@ test('a wave over the failure threshold stops for an operator, and nothing past 
     expect((await lastNine()).filter((h) => h.health !== 'unreachable').every((h) => h.agent.contentVersion === GOOD || h.handsOnOnly)).toBe(true);
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'test done' }] });
     expect(((await handle.result()) as RunResult).state).toBe('aborted');
+  });
+});
+
+test('the hands-on queue escalates as its deadline nears; past it, verification names the open hosts until they are closed', async () => {
+  const taskQueue = testTaskQueue();
+  const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+  await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 1, scope: { region: 'A' } });
+  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  await worker.runUntil(async () => {
+    const handle = await start(taskQueue, { scope: { region: 'A' }, waves: { canary: 18, sizes: [1] }, handsOnDeadline: '6 seconds' });
+    const runId = handle.workflowId;
+    const stuck = await waitForStatus(handle, (s) => s.state === 'needs-intervention', 20_000);
+    // The canary covered the whole scope, so no gate was needed; the deadline passed with the queue still open.
+    expect(stuck.gates).toEqual([]);
+    expect(stuck.intervention!.step).toBe('verify');
+    const open = handsOnOf(stuck)!.tasks.map((t) => t.host);
+    expect(open.length).toBeGreaterThan(0);
+    expect(stuck.intervention!.error).toContain(`${open.length} host(s) neither healthy nor waived: ${open[0]}`);
+    expect(stuck.audit.filter((a) => a.action === 'hands-on-escalated').length).toBeGreaterThanOrEqual(2);
+    expect(stuck.audit.some((a) => a.action === 'hands-on-deadline')).toBe(true);
+    const escalations = notifications.filter((n) => n.kind === 'escalation');
+    expect(escalations.at(-1)!.title).toBe(`Hands-on deadline passed with ${open.length} host(s) open`);
+    expect(escalations[0]!.text).toContain(`lifeboat task done|waive ${runId} <host>`);
+    // Operators can still close items after the deadline; a retry of the verification then passes.
+    for (const host of open) expect((await lifeboat(['task', 'waive', runId, host, '--as', 'carol', '--reason', 'site closed'], env)).code).toBe(0);
+    expect((await lifeboat(['retry', runId, '--as', 'carol'], env)).code).toBe(0);
+    const result = (await handle.result()) as RunResult<IsolationReport>;
+    expect(result.state).toBe('succeeded');
+    expect(result.output!.waivers.map((w) => w.host)).toEqual(open);
+    expect(result.details.verified).toEqual({ hosts: 18, healthy: 18 - open.length, waivedBroken: open.length });
   });
 });
 
