@@ -222,6 +222,30 @@ test('the hands-on queue escalates as its deadline nears; past it, verification 
   });
 });
 
+test('a scope by region and several tags pins and fixes only its hosts; the rest of the fleet is left alone', async () => {
+  const taskQueue = testTaskQueue();
+  await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 1 });
+  const scoped = (await fleet.listHosts({ region: 'B', tag: 'os-windows' })).hosts.filter((h) => h.tags.includes('terminal-2')).map((h) => h.id);
+  expect(scoped.length).toBeGreaterThan(2);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  await worker.runUntil(async () => {
+    const handle = await start(taskQueue, { scope: { region: 'B', tags: ['os-windows', 'terminal-2'] }, waves: { canary: 1, sizes: ['100%'] } });
+    const atGate = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    expect(atGate.target).toBe('B-os-windows-terminal-2');
+    expect(atGate.details.blastRadius).toMatchObject({ scopeHosts: scoped.length, affected: scoped.length });
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
+    const waiting = await waitForStatus(handle, (s) => s.currentStep === 'handsOn' || s.state !== 'running');
+    for (const t of handsOnOf(waiting)?.tasks ?? []) await handle.signal(taskSignal, { action: 'done', host: t.host, by: 'dave' });
+    const result = (await handle.result()) as RunResult<IsolationReport>;
+    expect(result.state).toBe('succeeded');
+    const all = (await fleet.listHosts()).hosts;
+    const inside = all.filter((h) => scoped.includes(h.id));
+    const outside = all.filter((h) => !scoped.includes(h.id));
+    expect(inside.every((h) => h.health === 'healthy' && h.agent.contentVersion === GOOD && h.agent.pinnedVersion === GOOD)).toBe(true);
+    expect(outside.every((h) => h.agent.channel === 'open' && h.agent.contentVersion === BAD && h.counters.rollbacks + h.counters.reboots + h.counters.repairs === 0)).toBe(true);
+  });
+});
+
 /** `lifeboat worker` in its own process, so the test can SIGKILL it like a crashed host would. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
