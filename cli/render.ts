@@ -83,7 +83,10 @@ export function renderStatus(s: RunStatus, auditLines = 8): string {
   const details = Object.entries(s.details ?? {});
   if (details.length > 0) {
     out.push('', 'details:');
-    for (const [key, value] of details) out.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    for (const [key, value] of details) {
+      if (key === 'conflicts' && Array.isArray(value)) out.push(...renderConflicts(value as ConflictLine[]));
+      else out.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    }
   }
   if (s.compensation.length > 0) {
     out.push('', 'rollback:');
@@ -94,6 +97,31 @@ export function renderStatus(s: RunStatus, auditLines = 8): string {
   out.push('', `audit (last ${audit.length} of ${s.audit.length}):`);
   out.push(table(audit.map((a) => [clock(a.at), a.actor, a.action, [a.detail, a.comment ? `"${a.comment}"` : ''].filter(Boolean).join(' ')]), '  '));
   return out.join('\n');
+}
+
+/** The fields of a reconciliation conflict (manual-booking-mode) that a person deciding it reads. */
+interface ConflictLine {
+  id: string;
+  status: string;
+  kind: string;
+  detail: string;
+  options: string[];
+  earliest?: string;
+  resolution?: { decision: string; by: string; rule?: string };
+  outcome?: string;
+}
+
+/** One line per conflict: open ones with their choices, decided ones with who decided what. */
+function renderConflicts(conflicts: ConflictLine[]): string[] {
+  return [
+    `  conflicts (${conflicts.filter((c) => c.status === 'open').length} open of ${conflicts.length}):`,
+    ...conflicts.map((c) => {
+      const how = c.resolution
+        ? `${c.resolution.decision} by ${c.resolution.by}${c.resolution.rule ? ` (${c.resolution.rule})` : ''}${c.outcome ? `: ${c.outcome}` : ''}`
+        : `choose ${c.options.join(' | ')}${c.earliest ? `; earliest-wins picks ${c.earliest}` : ''}`;
+      return `    ${c.id} [${c.status}] ${c.kind}: ${c.detail} -> ${how}`;
+    }),
+  ];
 }
 
 function duration(d: Parameters<typeof msToNumber>[0]): string {

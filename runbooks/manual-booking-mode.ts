@@ -46,7 +46,8 @@ export const manualBookingMode = defineRunbook({
     applyResolutions: step({ title: 'Carry out the decided conflicts', timeout: '10 minutes' }),
     switchBack: step({ title: 'Switch booking back to normal', timeout: '30 seconds' }),
     verifyOnline: step({ title: 'Verify an online booking succeeds', timeout: '30 seconds' }),
-    account: step({ title: 'Account for every ledger line', timeout: '10 minutes' }),
-    notifyReturn: step({ title: 'Tell the stations online booking is back, and report', timeout: '30 seconds', skippable: true }),
+    notifyBack: step({ title: 'Tell the stations online booking is back: stop recording in the ledger', timeout: '30 seconds', skippable: true }),
+    account: step({ title: 'Sweep the lines recorded meanwhile, and account for every ledger line', timeout: '10 minutes' }),
+    notifyReturn: step({ title: 'Report: time in the mode, entries applied, conflicts and how each was resolved', timeout: '30 seconds', skippable: true }),
   },
 });

@@ -1,17 +1,17 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { BookingMode } from '../activities/booking';
 import type { EstateActivities } from '../activities/estate';
 import type { KitActivities } from '../activities/kit-types';
 import type { ManualBookingActivities } from '../activities/manual-booking';
-import type { DuplicateCopy, HoldingSnapshot, LedgerAccounting, ReconcilePass, RegionName } from '../activities/manual-booking-types';
+import type { DuplicateCopy, HoldingSnapshot, LedgerAccounting, RegionName } from '../activities/manual-booking-types';
 import { manualBookingMode as runbook, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
 import { ErrorType, RunAborted } from './kit/errors';
 import type { GateSpec } from './kit/definition';
-import type { Run } from './kit/run';
+import { describeError, type Run } from './kit/run';
 import { runRunbook, type RunRequest } from './kit/runbook-run';
 import type { RunResult } from './kit/status';
-import { ConflictBook, type ConflictRecord } from './manual-booking-conflicts';
-import { ResolveRequest, resolveSignal, resolveUpdate, ResumeRequest, resumeSignal, resumeUpdate, type ResumeReceipt } from './manual-booking-messages';
+import type { ConflictRecord } from './manual-booking-conflicts';
+import { Desk } from './manual-booking-desk';
 
 type Activities = KitActivities & EstateActivities & ManualBookingActivities;
 
@@ -73,18 +73,20 @@ export async function manualBookingMode(request: RunRequest<ManualBookingModeInp
 
     // Holding: no polling; a coarse timer refreshes what status shows until someone resumes.
     desk.phase('holding', `lifeboat resume ${workflowId} --as <you>`);
-    const holding = (snapshot: HoldingSnapshot) =>
+    const refresh = async (): Promise<HoldingSnapshot> => {
+      const snapshot = await snapshotOf(region);
       run.report('holding', { region, since: new Date(enteredAt).toISOString(), timeInMode: since(enteredAt), ...snapshot });
+      return snapshot;
+    };
     while (!desk.resume && !run.status.abortRequested) {
-      holding(await probe.holdingSnapshot({ region }));
+      await refresh();
       await condition(() => desk.resume !== undefined || run.status.abortRequested !== undefined, input.refreshMinutes * 60_000);
     }
     abortIfRequested(run);
 
     // The return: a writable database first (waiting, never half-applying), then a person approves.
     for (;;) {
-      const snapshot = await probe.holdingSnapshot({ region });
-      holding(snapshot);
+      const snapshot = await refresh();
       const ready = snapshot.database.reachable && snapshot.database.writable;
       desk.databaseChecked(ready, ready ? 'reachable and writable' : describeDatabase(snapshot), input.databaseRecheckSeconds);
       if (ready) break;
@@ -99,17 +101,19 @@ export async function manualBookingMode(request: RunRequest<ManualBookingModeInp
     desk.phase('approving-return', `lifeboat approve ${workflowId} --as <an ${input.approvers} member>`);
     await run.gate(approval(p.approveReturn));
 
-    // Reconciliation while stations still record by hand, back to normal, then a sweep for late entries.
+    // Reconciliation while stations still record by hand, then back to normal.
     await reconcileUntilSettled(run, desk, region);
     await run.step(p.switchBack, (a) => a.setMode({ region, mode: 'normal' }));
     const returnedAt = Date.now();
     const onlineCheck = await run.step(p.verifyOnline, (a) => a.verifyOnlineBooking({ region, idempotencyKey: `lifeboat-online-check:${workflowId}:${runId}` }));
-    await reconcileUntilSettled(run, desk, region);
-    const ledger = await run.step(p.account, async (a) => {
-      const accounting = await a.accountLedger({ region, settled: desk.book.settled() });
-      if (accounting.unaccounted.length > 0) throw ApplicationFailure.nonRetryable(`ledger lines neither applied nor decided: ${accounting.unaccounted.join(', ')}`, ErrorType.Precondition);
-      return accounting;
-    });
+    await run.step(p.notifyBack, (a) => a.notify(notice(`Online booking is back in region ${region}: stop recording in the ledger`, `${input.incident}: book online again. Entries recorded until now are being applied.`)));
+
+    // The sweep: lines recorded until the stations stopped, until every ledger line is applied or decided.
+    let ledger: LedgerAccounting;
+    do {
+      await reconcileUntilSettled(run, desk, region);
+      ledger = await run.step(p.account, (a) => a.accountLedger({ region, settled: desk.book.settled() }));
+    } while (ledger.unaccounted.length > 0);
 
     // The report.
     const report: ManualBookingReport = {
@@ -124,10 +128,16 @@ export async function manualBookingMode(request: RunRequest<ManualBookingModeInp
       conflicts: desk.book.records,
       onlineCheck: { seat: onlineCheck.seat },
     };
-    run.report('report', report);
+    const decided = (d: string) => report.conflicts.filter((c) => c.resolution?.decision === d).length;
+    run.report('report', {
+      timeInMode: report.timeInMode,
+      ledger,
+      conflicts: { total: report.conflicts.length, keepDatabase: decided('keep-database'), keepLedger: decided('keep-ledger'), keepBoth: decided('keep-both'), discarded: decided('discard') },
+      onlineCheck: report.onlineCheck,
+    });
     desk.phase('normal');
     await run.step(p.notifyReturn, (a) =>
-      a.notify(notice(`Online booking is back in region ${region}`, `${input.incident}: ${report.timeInMode} in ${input.mode} mode; ${ledger.applied} ledger entries applied (${ledger.rebooked} rebooked), ${report.conflicts.length} conflicts resolved, ${ledger.duplicateCopies} duplicate copies and ${ledger.malformedLines} unreadable lines reported. Stop recording in the ledger.`)),
+      a.notify(notice(`Online booking is back in region ${region}`, `${input.incident}: ${report.timeInMode} in ${input.mode} mode; ${ledger.applied} ledger entries applied (${ledger.rebooked} rebooked), ${report.conflicts.length} conflicts resolved, ${ledger.duplicateCopies} duplicate copies and ${ledger.malformedLines} unreadable lines reported.`)),
     );
     return report;
   });
@@ -137,7 +147,7 @@ export async function manualBookingMode(request: RunRequest<ManualBookingModeInp
  * Passes over the ledger until one finds nothing left to decide: each pass applies what fits, the operator
  * decides the conflicts (`lifeboat resolve`), and the decisions are carried out before the next pass.
  */
-async function reconcileUntilSettled(run: Run<Activities>, desk: Desk, region: RegionName): Promise<void> {
+async function reconcileUntilSettled(run: Run<Activities>, desk: Desk<Activities>, region: RegionName): Promise<void> {
   for (;;) {
     desk.phase('reconciling');
     const pass = await run.step(p.reconcile, () => reconciler.reconcileLedger({ region, settled: desk.book.settled(), confirmedFlights: desk.book.confirmedFlights() }));
@@ -152,101 +162,13 @@ async function reconcileUntilSettled(run: Run<Activities>, desk: Desk, region: R
   }
 }
 
-/** The run's own messages (resume, resolve) and what it publishes about them. */
-class Desk {
-  readonly book = new ConflictBook();
-  readonly duplicates: DuplicateCopy[] = [];
-  resume: ResumeRequest | undefined;
-  private database: { ready: boolean; detail: string; recheckSeconds: number } | undefined;
-  private readonly passes: Omit<ReconcilePass, 'conflicts' | 'duplicates'>[] = [];
-  private current = 'entering';
-
-  constructor(private readonly run: Run<Activities>) {
-    setHandler(resumeSignal, (raw) => this.asSignal(raw, () => this.acceptResume(ResumeRequest.parse(raw))));
-    setHandler(
-      resumeUpdate,
-      async (req) => {
-        this.acceptResume(req);
-        return this.resumeReceipt(req);
-      },
-      { validator: (raw) => this.throwIfRefused(this.resumeRefusal(ResumeRequest.parse(raw))) },
-    );
-    setHandler(resolveSignal, (raw) => this.asSignal(raw, () => this.resolve(ResolveRequest.parse(raw))));
-    setHandler(resolveUpdate, (req) => this.resolve(req), { validator: (raw) => this.throwIfRefused(this.book.refusal(ResolveRequest.parse(raw))) });
-  }
-
-  phase(name: string, next?: string): void {
-    this.current = name;
-    this.run.report('phase', name);
-    this.run.report('next', next ?? null);
-  }
-
-  databaseChecked(ready: boolean, detail: string, recheckSeconds: number): void {
-    const changed = this.database?.detail !== detail;
-    this.database = { ready, detail, recheckSeconds };
-    if (ready) return;
-    this.phase('waiting-for-database', `the run re-checks every ${recheckSeconds}s; nothing is applied until the database is writable`);
-    this.run.report('waitingFor', `database: ${detail}`);
-    if (changed) this.run.audit('lifeboat', 'resume-waiting', `database not ready: ${detail}`);
-  }
-
-  passDone(pass: ReconcilePass): void {
-    const { conflicts, duplicates, ...counts } = pass;
-    this.passes.push(counts);
-    for (const d of duplicates) if (!this.duplicates.some((x) => x.itemId === d.itemId)) this.duplicates.push(d);
-    for (const c of this.book.add(conflicts)) this.run.audit('lifeboat', 'conflict-found', `${c.id} ${c.kind}: ${c.detail}`);
-    this.publish();
-  }
-
-  publish(): void {
-    this.run.report('reconciliation', { passes: this.passes, duplicates: this.duplicates });
-    this.run.report('conflicts', this.book.records);
-  }
-
-  private resumeRefusal(req: ResumeRequest): string | undefined {
-    if (this.resume) return `the return was already asked for by ${this.resume.by}; the run is ${this.current}`;
-    if (this.current !== 'holding') return `${req.by} cannot resume yet: the run is not holding in manual mode (it is ${this.current})`;
-    return undefined;
-  }
-
-  private acceptResume(req: ResumeRequest): void {
-    this.throwIfRefused(this.resumeRefusal(req));
-    this.resume = req;
-    this.run.audit(req.by, 'resume', 'return to normal asked for', req.comment);
-  }
-
-  /** Answers once the run has checked the database, so the person resuming learns at once whether it waits. */
-  private async resumeReceipt(req: ResumeRequest): Promise<ResumeReceipt> {
-    await condition(() => this.database !== undefined || this.run.status.abortRequested !== undefined);
-    const db = this.database ?? { ready: false, detail: 'not checked: the run is aborting', recheckSeconds: 0 };
-    return {
-      by: req.by,
-      databaseReady: db.ready,
-      database: db.detail,
-      next: db.ready ? `approve the return: lifeboat approve ${this.run.status.runId}` : `the run waits and re-checks the database every ${db.recheckSeconds}s; nothing is applied until it is writable`,
-    };
-  }
-
-  private resolve(req: ResolveRequest) {
-    this.throwIfRefused(this.book.refusal(req));
-    const receipt = this.book.decide(req, new Date(Date.now()).toISOString());
-    for (const r of receipt.resolved) this.run.audit(req.by, 'conflict-resolved', `${r.id}: ${r.decision}${req.rule ? ` (rule ${req.rule})` : ''}`, req.comment);
-    this.publish();
-    return receipt;
-  }
-
-  private throwIfRefused(reason: string | undefined): void {
-    if (reason) throw ApplicationFailure.nonRetryable(reason, ErrorType.DecisionRefused);
-  }
-
-  /** A signal cannot answer; a refused or malformed one is recorded in the audit trail instead. */
-  private asSignal(raw: unknown, apply: () => unknown): void {
-    try {
-      apply();
-    } catch (err) {
-      const by = (raw as { by?: unknown } | undefined)?.by;
-      this.run.audit(typeof by === 'string' && by ? by : 'unknown', 'signal-refused', (err as Error).message);
-    }
+/** A holding snapshot; if even that cannot be taken (no catalog, no worker access), the hold goes on and says why. */
+async function snapshotOf(region: RegionName): Promise<HoldingSnapshot> {
+  try {
+    return await probe.holdingSnapshot({ region });
+  } catch (err) {
+    const error = `status could not be refreshed: ${describeError(err)}`;
+    return { at: new Date(Date.now()).toISOString(), mode: 'unknown', database: { reachable: false, writable: false, error }, ledger: { byStation: {}, total: 0, malformed: -1 } };
   }
 }
 

@@ -137,6 +137,11 @@ test('a full cycle: counter bookings during a database outage are applied exactl
     for (const key of ['tk-dee', 'tk-eve', 'tk-fay', 'tk-jay']) expect(await booking.getBooking({ region: 'A', idempotencyKey: key })).not.toBeNull();
     for (const key of ['tk-gil', 'tk-hal', 'tk-cy', 'tk-ivy', 'tk-kim']) expect(await booking.getBooking({ region: 'A', idempotencyKey: key })).toBeNull();
 
+    const shown = await lifeboat(['status', runId], env(taskQueue));
+    expect(shown.stdout).toContain('conflicts (5 open of 5):');
+    expect(shown.stdout).toMatch(/c1 \[open\] seat-taken: LB500 seat 2A: Hal \(DTW-T2, .*\) and Bob Online \(online, .*\) -> choose keep-database \| keep-ledger \| discard; earliest-wins picks keep-ledger/);
+    expect(shown.stdout).toContain(`next: lifeboat resolve ${runId} <conflict>`);
+
     // One by one where judgement is needed, then the rule for the rest.
     const wrong = await lifeboat(['resolve', runId, byKey('tk-ivy').id, '--keep', 'both', '--as', 'dave'], env(taskQueue));
     expect(wrong.code).toBe(1);

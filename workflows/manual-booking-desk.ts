@@ -1,0 +1,104 @@
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import type { DuplicateCopy, ReconcilePass } from '../activities/manual-booking-types';
+import { ErrorType } from './kit/errors';
+import type { Run } from './kit/run';
+import { ConflictBook } from './manual-booking-conflicts';
+import { ResolveRequest, resolveSignal, resolveUpdate, ResumeRequest, resumeSignal, resumeUpdate, type ResumeReceipt } from './manual-booking-messages';
+
+/** The run's own messages (resume, resolve) and what it publishes about them. */
+export class Desk<A> {
+  readonly book = new ConflictBook();
+  readonly duplicates: DuplicateCopy[] = [];
+  resume: ResumeRequest | undefined;
+  private database: { ready: boolean; detail: string; recheckSeconds: number } | undefined;
+  private readonly passes: Omit<ReconcilePass, 'conflicts' | 'duplicates'>[] = [];
+  private current = 'entering';
+
+  constructor(private readonly run: Run<A>) {
+    setHandler(resumeSignal, (raw) => this.asSignal(raw, () => this.acceptResume(ResumeRequest.parse(raw))));
+    setHandler(
+      resumeUpdate,
+      async (req) => {
+        this.acceptResume(req);
+        return this.resumeReceipt(req);
+      },
+      { validator: (raw) => this.throwIfRefused(this.resumeRefusal(ResumeRequest.parse(raw))) },
+    );
+    setHandler(resolveSignal, (raw) => this.asSignal(raw, () => this.resolve(ResolveRequest.parse(raw))));
+    setHandler(resolveUpdate, (req) => this.resolve(req), { validator: (raw) => this.throwIfRefused(this.book.refusal(ResolveRequest.parse(raw))) });
+  }
+
+  phase(name: string, next?: string): void {
+    this.current = name;
+    this.run.report('phase', name);
+    this.run.report('next', next ?? null);
+  }
+
+  databaseChecked(ready: boolean, detail: string, recheckSeconds: number): void {
+    const changed = this.database?.detail !== detail;
+    this.database = { ready, detail, recheckSeconds };
+    if (ready) return;
+    this.phase('waiting-for-database', `the run re-checks every ${recheckSeconds}s; nothing is applied until the database is writable`);
+    this.run.report('waitingFor', `database: ${detail}`);
+    if (changed) this.run.audit('lifeboat', 'resume-waiting', `database not ready: ${detail}`);
+  }
+
+  passDone(pass: ReconcilePass): void {
+    const { conflicts, duplicates, ...counts } = pass;
+    this.passes.push(counts);
+    for (const d of duplicates) if (!this.duplicates.some((x) => x.itemId === d.itemId)) this.duplicates.push(d);
+    for (const c of this.book.add(conflicts)) this.run.audit('lifeboat', 'conflict-found', `${c.id} ${c.kind}: ${c.detail}`);
+    this.publish();
+  }
+
+  publish(): void {
+    this.run.report('reconciliation', { passes: this.passes, duplicates: this.duplicates });
+    this.run.report('conflicts', this.book.records);
+  }
+
+  private resumeRefusal(req: ResumeRequest): string | undefined {
+    if (this.resume) return `the return was already asked for by ${this.resume.by}; the run is ${this.current}`;
+    if (this.current !== 'holding') return `${req.by} cannot resume yet: the run is not holding in manual mode (it is ${this.current})`;
+    return undefined;
+  }
+
+  private acceptResume(req: ResumeRequest): void {
+    this.throwIfRefused(this.resumeRefusal(req));
+    this.resume = req;
+    this.run.audit(req.by, 'resume', 'return to normal asked for', req.comment);
+  }
+
+  /** Answers once the run has checked the database, so the person resuming learns at once whether it waits. */
+  private async resumeReceipt(req: ResumeRequest): Promise<ResumeReceipt> {
+    await condition(() => this.database !== undefined || this.run.status.abortRequested !== undefined);
+    const db = this.database ?? { ready: false, detail: 'not checked: the run is aborting', recheckSeconds: 0 };
+    return {
+      by: req.by,
+      databaseReady: db.ready,
+      database: db.detail,
+      next: db.ready ? `approve the return: lifeboat approve ${this.run.status.runId}` : `the run waits and re-checks the database every ${db.recheckSeconds}s; nothing is applied until it is writable`,
+    };
+  }
+
+  private resolve(req: ResolveRequest) {
+    this.throwIfRefused(this.book.refusal(req));
+    const receipt = this.book.decide(req, new Date(Date.now()).toISOString());
+    for (const r of receipt.resolved) this.run.audit(req.by, 'conflict-resolved', `${r.id}: ${r.decision}${req.rule ? ` (rule ${req.rule})` : ''}`, req.comment);
+    this.publish();
+    return receipt;
+  }
+
+  private throwIfRefused(reason: string | undefined): void {
+    if (reason) throw ApplicationFailure.nonRetryable(reason, ErrorType.DecisionRefused);
+  }
+
+  /** A signal cannot answer; a refused or malformed one is recorded in the audit trail instead. */
+  private asSignal(raw: unknown, apply: () => unknown): void {
+    try {
+      apply();
+    } catch (err) {
+      const by = (raw as { by?: unknown } | undefined)?.by;
+      this.run.audit(typeof by === 'string' && by ? by : 'unknown', 'signal-refused', (err as Error).message);
+    }
+  }
+}
