@@ -28,7 +28,7 @@ export const regionFailover = defineRunbook({
   procedure: {
     preflight: step({
       title: 'Preflight the target: the standby is reachable and replaying, the target service is healthy, the load balancer reaches it',
-      timeout: '30 seconds',
+      timeout: '20 seconds',
     }),
     ...switchSteps,
     notify: notifyStep,

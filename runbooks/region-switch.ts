@@ -23,11 +23,12 @@ export type SwitchOptions = z.infer<typeof SwitchOptions>;
 const switchApproval = { approvers: { groups: ['sre-leads'] }, quorum: 2, escalateAfter: '5 minutes', escalateEvery: '5 minutes', expireAfter: '1 hour' } as const;
 
 /**
- * The controlled switch from one region to the other, in the order an SRE follows it on paper. Failover and failback
+ * The controlled switch from one region to the other, in the order an SRE follows it on paper. Timeouts are short:
+ * a worker that dies mid-step is noticed only when its attempt times out, and that wait is downtime. Failover and failback
  * both run it; only one of `catchUp` (planned) and `recordPosition` (emergency) runs.
  */
 export const switchSteps = {
-  assess: step({ title: 'Assess the source and the data at risk: replication lag in bytes and seconds, and whether the source answers', timeout: '30 seconds' }),
+  assess: step({ title: 'Assess the source and the data at risk: replication lag in bytes and seconds, and whether the source answers', timeout: '15 seconds' }),
   approve: gate({ title: 'Two SRE leads approve the switch', policy: switchApproval }),
   drain: step({
     title: 'Drain the source region at the load balancer',
@@ -38,26 +39,26 @@ export const switchSteps = {
   fence: step({
     title: "Fence the source database where it answers (writes refused) and note its last WAL position",
     undo: 'Unfence the source database',
-    timeout: '30 seconds',
+    timeout: '20 seconds',
   }),
   catchUp: step({
     title: "Planned: wait until the standby has replayed everything the fenced primary wrote",
     timeout: '5 minutes',
     heartbeatTimeout: '10 seconds',
   }),
-  recordPosition: step({ title: "Emergency: record the standby's last replayed position and the estimated loss", timeout: '30 seconds' }),
+  recordPosition: step({ title: "Emergency: record the standby's last replayed position and the estimated loss", timeout: '15 seconds' }),
   promote: step({
     title: 'Promote the standby to primary (the point of no return: the way back is a failback)',
-    timeout: '1 minute',
+    timeout: '45 seconds',
     retry: { maximumAttempts: 5, initialInterval: '2 seconds' },
   }),
   measureLoss: step({
     title: "Count acknowledged bookings the new primary lacks (where the estate's load counter runs), before clients write again",
-    timeout: '1 minute',
+    timeout: '20 seconds',
     retry: { maximumAttempts: 1 },
   }),
-  openTarget: step({ title: 'Switch the target service to read-write', timeout: '30 seconds' }),
-  switchTraffic: step({ title: 'Point the load balancer at the target region', timeout: '15 seconds', retry: { maximumAttempts: 5 } }),
+  openTarget: step({ title: 'Switch the target service to read-write', timeout: '10 seconds' }),
+  switchTraffic: step({ title: 'Point the load balancer at the target region', timeout: '10 seconds', retry: { maximumAttempts: 5 } }),
   verify: step({
     title: 'Verify through the load balancer: a synthetic booking, then health green for the verify window',
     timeout: '6 minutes',
