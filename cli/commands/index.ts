@@ -7,6 +7,7 @@ import { planCommand } from './plan';
 import { resolveCommand } from './resolve';
 import { resumeCommand } from './resume';
 import { runbooksCommand } from './runbooks';
+import { reportCommand } from './report';
 import { runCommand } from './run';
 import { statusCommand } from './status';
 import { taskCommand } from './task';
@@ -28,6 +29,7 @@ export const commands: Command[] = [
   resumeCommand,
   resolveCommand,
   taskCommand,
+  reportCommand,
   drillCommand,
   workerCommand,
   devCommand,

@@ -1,0 +1,48 @@
+import type { RunReport } from './model';
+
+const cell = (text: string | number | undefined) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const row = (cells: (string | number | undefined)[]) => `| ${cells.map(cell).join(' | ')} |`;
+const tableMd = (header: string[], rows: (string | number | undefined)[][]) => [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n');
+const s = (v: number | undefined) => (v === undefined ? '-' : `${v}s`);
+
+/** The report as Markdown; `chartFile`, when given, is linked as the timeline image. */
+export function reportMarkdown(r: RunReport, chartFile?: string): string {
+  const out: string[] = [];
+  out.push(`# ${r.title}: ${r.runId}${r.drill ? ` (DRILL, ${r.drill.kind})` : ''}`);
+  out.push('');
+  out.push(`**${r.state}**${r.outcome ? `: ${r.outcome}` : ''}`);
+  out.push('');
+  out.push(`Requested by ${r.requestedBy}; started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ' (still running)'}; ${r.durationSeconds}s in all: ${r.totals.workSeconds}s of work, ${r.totals.gateWaitSeconds}s waiting for approvers, ${r.totals.operatorWaitSeconds}s waiting for operators.`);
+  if (r.drill) out.push('', r.drillProblems?.length ? `Drill result: **FAIL**: ${r.drillProblems.join('; ')}` : 'Drill result: **pass**');
+  out.push('', '## Recovery objectives', '');
+  const m = r.measurements;
+  const checks = new Map(r.objectives.map((c) => [c.objective, c]));
+  out.push(
+    tableMd(
+      ['measure', 'measured', 'objective', 'result'],
+      [
+        ['RTO', s(m.rtoSeconds), s(checks.get('rto')?.targetSeconds), checks.has('rto') ? (checks.get('rto')!.met ? 'met' : 'MISSED') : '-'],
+        ...(m.rtoFromDetectionSeconds !== undefined ? [['RTO from detection', s(m.rtoFromDetectionSeconds), '-', '-']] : []),
+        ['RPO', s(m.rpoSeconds), s(checks.get('rpo')?.targetSeconds), checks.has('rpo') ? (checks.get('rpo')!.met ? 'met' : 'MISSED') : '-'],
+        ...(m.rpoWrites !== undefined ? [['lost acknowledged writes', m.rpoWrites, '-', '-']] : []),
+        ...(m.rpoBytes !== undefined ? [['WAL not replayed', `${m.rpoBytes} bytes`, '-', '-']] : []),
+      ],
+    ),
+  );
+  out.push('', '## Timeline', '');
+  if (chartFile) out.push(`![Timeline of ${r.runId}](${chartFile})`, '');
+  out.push(tableMd(['from', 'to', 'what', 'kind', 'outcome'], r.timeline.map((b) => [`+${(b.startMs / 1000).toFixed(1)}s`, `+${(b.endMs / 1000).toFixed(1)}s`, b.label, b.kind, b.outcome])));
+  out.push('', '## Approvals', '');
+  out.push(r.approvals.length ? tableMd(['gate', 'by', 'decision', 'response time', 'comment'], r.approvals.map((a) => [a.gate, a.by, a.decision, `${a.responseSeconds}s`, a.comment])) : 'No votes.');
+  out.push('', '## Interventions', '');
+  out.push(
+    r.interventions.length
+      ? tableMd(['step', 'error', 'choice', 'by', 'waited', 'reason'], r.interventions.map((i) => [i.step, i.error, i.action ?? 'waiting', i.by, s(i.waitedSeconds), i.reason]))
+      : 'None: no step needed an operator.',
+  );
+  if (r.compensation.length) {
+    out.push('', '## Rollback', '', tableMd(['undo of', 'result', 'error'], r.compensation.map((c) => [c.step, c.status, c.error])));
+  }
+  if (r.pointOfNoReturn) out.push('', `Point of no return passed after **${r.pointOfNoReturn.step}**; to go back: ${r.pointOfNoReturn.undoInstead}.`);
+  return `${out.join('\n')}\n`;
+}

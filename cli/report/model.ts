@@ -1,0 +1,133 @@
+import { checkObjectives, drillProblems, type ObjectiveCheck } from '../../workflows/kit/objectives';
+import type { RunStatus } from '../../workflows/kit/status';
+
+/** What a bar of the timeline stands for: work, waiting for approvers, waiting for an operator, or rolling back. */
+export type BarKind = 'work' | 'gate-wait' | 'operator-wait' | 'undo';
+
+export interface TimelineBar {
+  label: string;
+  kind: BarKind;
+  /** Milliseconds from the run's start. */
+  startMs: number;
+  endMs: number;
+  /** How it ended: a step's status, a gate's decision, an operator's choice, or `open`. */
+  outcome: string;
+}
+
+export interface ApprovalRecord {
+  gate: string;
+  by: string;
+  decision: 'approve' | 'reject';
+  /** From the gate opening to this vote. */
+  responseSeconds: number;
+  comment?: string;
+}
+
+export interface InterventionRecord {
+  step: string;
+  error: string;
+  at: string;
+  /** The operator's choice and who made it; absent while the run still waits. */
+  action?: string;
+  by?: string;
+  reason?: string;
+  waitedSeconds?: number;
+}
+
+/** Everything a report shows, derived from the run's status alone, so md, html and json agree. */
+export interface RunReport {
+  runId: string;
+  runbook: string;
+  title: string;
+  target: string;
+  state: RunStatus['state'];
+  drill?: RunStatus['drill'];
+  requestedBy: string;
+  startedAt: string;
+  finishedAt?: string;
+  durationSeconds: number;
+  outcome?: string;
+  measurements: NonNullable<RunStatus['measurements']>;
+  objectives: ObjectiveCheck[];
+  /** For drills: why it did not pass (empty when it passed). */
+  drillProblems?: string[];
+  timeline: TimelineBar[];
+  /** Time spent working against waiting for people, in seconds. */
+  totals: { workSeconds: number; gateWaitSeconds: number; operatorWaitSeconds: number };
+  approvals: ApprovalRecord[];
+  interventions: InterventionRecord[];
+  compensation: RunStatus['compensation'];
+  pointOfNoReturn?: RunStatus['pointOfNoReturn'];
+}
+
+const operatorActions = new Set(['retry', 'skip', 'abort']);
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+/** Builds the report of a run, live or finished; a live run's open bars end at its last update. */
+export function buildReport(status: RunStatus): RunReport {
+  const t0 = Date.parse(status.startedAt);
+  const end = Date.parse(status.finishedAt ?? status.updatedAt);
+  const at = (iso: string | undefined) => (iso ? Date.parse(iso) : end) - t0;
+
+  const interventions = interventionsOf(status);
+  const timeline: TimelineBar[] = [
+    ...status.steps
+      .filter((s) => !s.name.endsWith(':approvers'))
+      .map((s) => ({ label: s.kind === 'undo' ? s.name : s.name, kind: s.kind === 'undo' ? ('undo' as const) : ('work' as const), startMs: at(s.startedAt), endMs: at(s.finishedAt), outcome: s.status })),
+    ...status.gates.map((g) => ({ label: `gate ${g.name}`, kind: 'gate-wait' as const, startMs: at(g.openedAt), endMs: at(g.decidedAt), outcome: g.status })),
+    ...interventions.map((i) => ({
+      label: `operator: ${i.step}`,
+      kind: 'operator-wait' as const,
+      startMs: at(i.at),
+      endMs: i.waitedSeconds !== undefined ? at(i.at) + i.waitedSeconds * 1000 : at(undefined),
+      outcome: i.action ? `${i.action} by ${i.by}` : 'open',
+    })),
+  ].sort((a, b) => a.startMs - b.startMs || a.label.localeCompare(b.label));
+
+  const gateWait = timeline.filter((b) => b.kind === 'gate-wait').reduce((sum, b) => sum + (b.endMs - b.startMs), 0);
+  const operatorWait = timeline.filter((b) => b.kind === 'operator-wait').reduce((sum, b) => sum + (b.endMs - b.startMs), 0);
+  const approvals = status.gates.flatMap((g) =>
+    g.votes.map((v) => ({ gate: g.name, by: v.by, decision: v.decision, responseSeconds: seconds(Date.parse(v.at) - Date.parse(g.openedAt)), ...(v.comment ? { comment: v.comment } : {}) })),
+  );
+  return {
+    runId: status.runId,
+    runbook: status.runbook,
+    title: status.title,
+    target: status.target,
+    state: status.state,
+    ...(status.drill ? { drill: status.drill, drillProblems: drillProblems(status) } : {}),
+    requestedBy: status.requestedBy,
+    startedAt: status.startedAt,
+    ...(status.finishedAt ? { finishedAt: status.finishedAt } : {}),
+    durationSeconds: seconds(end - t0),
+    ...(status.outcome ? { outcome: status.outcome } : {}),
+    measurements: status.measurements ?? {},
+    objectives: checkObjectives(status),
+    timeline,
+    totals: { workSeconds: seconds(end - t0 - gateWait - operatorWait), gateWaitSeconds: seconds(gateWait), operatorWaitSeconds: seconds(operatorWait) },
+    approvals,
+    interventions,
+    compensation: status.compensation,
+    ...(status.pointOfNoReturn ? { pointOfNoReturn: status.pointOfNoReturn } : {}),
+  };
+}
+
+/** Pairs each `intervention-needed` in the audit trail with the operator decision that answered it. */
+function interventionsOf(status: RunStatus): InterventionRecord[] {
+  const records: InterventionRecord[] = [];
+  let open: InterventionRecord | undefined;
+  for (const entry of status.audit) {
+    if (entry.action === 'intervention-needed') {
+      const [step, ...error] = (entry.detail ?? '').split(': ');
+      open = { step: step ?? '?', error: error.join(': '), at: entry.at };
+      records.push(open);
+    } else if (open && operatorActions.has(entry.action)) {
+      open.action = entry.action;
+      open.by = entry.actor;
+      if (entry.comment) open.reason = entry.comment;
+      open.waitedSeconds = seconds(Date.parse(entry.at) - Date.parse(open.at));
+      open = undefined;
+    }
+  }
+  return records;
+}

@@ -1,0 +1,86 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { approveUpdate, interveneUpdate } from '../../workflows/kit';
+import type { RunReport } from '../../cli/report/model';
+import { lifeboat } from '../helpers/cli';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+
+let ctx: TemporalTestContext;
+let dir: string;
+beforeAll(async () => {
+  ctx = await connectToTestServer();
+  dir = mkdtempSync(join(tmpdir(), 'lifeboat-report-'));
+});
+afterAll(async () => {
+  await ctx?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Debian's chromium, headless; prints the DOM after the page's scripts ran. */
+async function renderedDom(file: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${file}`], { timeout: 60_000 });
+  return stdout;
+}
+
+test('a report shows the timeline with waits apart from work, approvals with response times, interventions, and renders in a browser', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+  const runId = `kit-exercise/report-${taskQueue}`;
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: runId,
+      args: [{ input: { target: `report-${taskQueue}`, flakyFailures: 3, quorum: 2 }, requestedBy: 'alice' }],
+    });
+    await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'retry', by: 'erin', reason: 'network blip' }] });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob', comment: 'go' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'carol' }] });
+    await handle.result();
+  });
+
+  const json = await lifeboat(['report', runId, '--format', 'json'], env);
+  expect(json.code).toBe(0);
+  const report = JSON.parse(json.stdout) as RunReport;
+  expect(report.state).toBe('succeeded');
+  expect(report.timeline.map((b) => [b.label, b.kind])).toEqual(
+    expect.arrayContaining([
+      ['prepare', 'work'],
+      ['flaky', 'work'],
+      ['operator: flaky', 'operator-wait'],
+      ['gate approve', 'gate-wait'],
+      ['apply', 'work'],
+    ]),
+  );
+  expect(report.approvals.map((a) => [a.by, a.decision, a.comment])).toEqual([
+    ['bob', 'approve', 'go'],
+    ['carol', 'approve', undefined],
+  ]);
+  expect(report.approvals.every((a) => a.responseSeconds >= 0)).toBe(true);
+  expect(report.interventions).toEqual([expect.objectContaining({ step: 'flaky', error: 'flaky failure 2 of 3', action: 'retry', by: 'erin', reason: 'network blip' })]);
+  expect(report.totals.gateWaitSeconds + report.totals.operatorWaitSeconds + report.totals.workSeconds).toBeCloseTo(report.durationSeconds, 0);
+
+  const md = await lifeboat(['report', runId], env);
+  expect(md.stdout).toContain(`# Kit exercise: ${runId}`);
+  expect(md.stdout).toMatch(/\| approve \| bob \| approve \| \d+(\.\d)?s \| go \|/);
+  expect(md.stdout).toMatch(/\| flaky \| flaky failure 2 of 3 \| retry \| erin \|/);
+
+  const htmlFile = join(dir, 'report.html');
+  const html = await lifeboat(['report', runId, '--format', 'html', '--out', htmlFile], env);
+  expect(html.code).toBe(0);
+  expect(readFileSync(htmlFile, 'utf8')).not.toMatch(/<(link|img)[^>]+(href|src)=["']https?:/);
+  const dom = await renderedDom(htmlFile);
+  const drawn = Number(/data-drawn-bars="(\d+)"/.exec(dom)?.[1]);
+  expect(drawn).toBe(report.timeline.length);
+  expect(dom).toContain('waiting for approvers');
+
+  const bad = await lifeboat(['report', runId, '--format', 'pdf'], env);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/choose md, html or json\n\s+→ at format/);
+});
