@@ -5,6 +5,8 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { startDevServer } from '../lib/dev-server';
 import { freePort } from '../lib/free-port';
 import { requireTemporalCli } from '../lib/temporal-binaries';
+import { failoverBenchmark } from './failover';
+import { fleetScaleBenchmark } from './fleet-scale';
 import { kitBenchmark } from './kit';
 import type { Benchmark, BenchSection } from './section';
 import { table } from '../cli/render';
@@ -12,6 +14,8 @@ import { table } from '../cli/render';
 /** Every benchmark, by the name `npm run bench -- <name>` selects it with. */
 const benchmarks: Record<string, Benchmark> = {
   kit: kitBenchmark,
+  failover: failoverBenchmark,
+  'fleet-scale': fleetScaleBenchmark,
 };
 
 async function main(): Promise<void> {
