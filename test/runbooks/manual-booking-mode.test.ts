@@ -262,6 +262,15 @@ test('resume is refused before the run holds in manual mode', async () => {
     await handle.executeUpdate(approveUpdate, { args: [{ by: 'dave' }] });
     const holding = await waitForStatus(handle, (s) => s.details.phase === 'holding');
     expect(details<string>(holding, 'onlineRefusal')).toMatch(/region A is in read-only mode/);
+    const nothingOpen = await lifeboat(['resolve', runId, 'c1', '--discard', '--as', 'dave'], env(taskQueue));
+    expect(nothingOpen.code).toBe(1);
+    expect(nothingOpen.stderr).toBe('error: refused: no conflict is waiting for a decision\n');
+    const noConflictId = await lifeboat(['resolve', runId, '--keep', 'database', '--as', 'dave'], env(taskQueue));
+    expect(noConflictId.code).toBe(2);
+    expect(noConflictId.stderr).toContain('a decision needs the conflict id, such as c1');
+    const badKeep = await lifeboat(['resolve', runId, 'c1', '--keep', 'everything', '--as', 'dave'], env(taskQueue));
+    expect(badKeep.code).toBe(2);
+    expect(badKeep.stderr).toContain('--keep everything is not one of database, ledger, both');
     await lifeboat(['abort', runId, '--as', 'alice', '--reason', 'database came back by itself'], env(taskQueue));
     const result = (await handle.result()) as RunResult;
     expect(result.state).toBe('aborted');
