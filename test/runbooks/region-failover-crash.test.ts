@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { Client as PgClient } from 'pg';
 import { afterAll, afterEach, beforeAll, expect, inject, test } from 'vitest';
 import { countLostBookings } from '../../estate/load';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import type { RunResult, RunStatus } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
-import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings } from './region-helpers';
+import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings, sql as sqlOn } from './region-helpers';
 
 const runId = 'region-failover/booking';
 let ctx: TemporalTestContext;
@@ -49,17 +48,7 @@ async function killHard(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Runs SQL on one region's database as the estate's superuser. */
-async function sql<T>(region: 'A' | 'B', text: string): Promise<T[]> {
-  const p = estate.catalog.services.booking.regions[region].postgres;
-  const client = new PgClient({ host: p.host, port: p.port, user: p.user, database: p.database });
-  await client.connect();
-  try {
-    return (await client.query(text)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
+const sql = <T>(region: 'A' | 'B', text: string) => sqlOn<T>(estate.catalog, region, text);
 
 const step = (s: RunStatus, name: string) => s.steps.filter((x) => x.name === name).at(-1);
 

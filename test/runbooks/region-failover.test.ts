@@ -3,12 +3,12 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { breakRegion } from '../../estate/estate';
 import { countLostBookings } from '../../estate/load';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
-import { rejectUpdate, type RunResult } from '../../workflows/kit';
+import { interveneUpdate, rejectUpdate, type RunResult } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
-import { approveByLeads, estateSnapshot, expectOutagesWithin, loadThroughBalancer, moreBookings } from './region-helpers';
+import { approveByLeads, estateSnapshot, expectOutagesWithin, loadThroughBalancer, moreBookings, sql } from './region-helpers';
 
 const runId = 'region-failover/booking';
 let ctx: TemporalTestContext;
@@ -45,6 +45,47 @@ test('a rejection at the gate leaves the load balancer, the fencing and the mode
     expect(result.state).toBe('aborted');
     expect(result.outcome).toBe('gate "approve" rejected by carol: not during the bank run');
     expect(result.steps.map((s) => s.name)).toEqual(['preflight', 'assess', 'approve:approvers']);
+  });
+  expect(await estateSnapshot(estate.catalog)).toEqual(before);
+}, 90_000);
+
+test('an abort while the standby cannot catch up unfences the source and restores it at the load balancer', async () => {
+  const taskQueue = testTaskQueue();
+  const before = await estateSnapshot(estate.catalog);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('regionFailover', {
+      taskQueue,
+      workflowId: runId,
+      args: [{ input: { service: 'booking', mode: 'planned', catchUpTimeoutSeconds: 1 }, requestedBy: 'alice' }],
+    });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await sql(estate.catalog, 'B', 'SELECT pg_wal_replay_pause()');
+    try {
+      // One more booking in A that B, paused, cannot replay: the fenced primary is now ahead of the standby.
+      const booked = await fetch(`${estate.catalog.loadBalancer!.clientUrl}/bookings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ idempotencyKey: `ahead-${taskQueue}`, flight: 'LB900', seat: '1A', passenger: 'Ahead' }),
+      });
+      expect(booked.status).toBe(201);
+      await approveByLeads(handle);
+      const stuck = await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+      expect(stuck.intervention).toMatchObject({ step: 'catchUp', options: ['retry', 'abort'] });
+      expect(stuck.intervention!.error).toMatch(/region B has not replayed .* yet/);
+      const during = await estateSnapshot(estate.catalog);
+      expect(during).toMatchObject({ active: 'A', A: { fenced: true, lbServer: 'DRAIN' } });
+      await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'bob', reason: 'standby stuck; stay in A' }] });
+      const result = (await handle.result()) as RunResult;
+      expect(result.state).toBe('aborted');
+      expect(result.compensation).toEqual([
+        { step: 'fence', status: 'succeeded' },
+        { step: 'drain', status: 'succeeded' },
+      ]);
+      expect(result.pointOfNoReturn).toBeUndefined();
+    } finally {
+      await sql(estate.catalog, 'B', 'SELECT pg_wal_replay_resume()');
+    }
   });
   expect(await estateSnapshot(estate.catalog)).toEqual(before);
 }, 90_000);

@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
 import { expect } from 'vitest';
 import type { EstateCatalog } from '../../activities/catalog';
 import { createTrafficActivities, trafficDepsFromCatalog } from '../../activities/traffic';
@@ -50,5 +51,17 @@ export function expectOutagesWithin(counters: LoadCounters, window: SwitchResult
   for (const outage of counters.outages) {
     expect(Date.parse(outage.from)).toBeGreaterThanOrEqual(from);
     expect(Date.parse(outage.to ?? outage.from)).toBeLessThanOrEqual(to);
+  }
+}
+
+/** Runs SQL on one region's database as the estate's superuser (to hold a standby back, or look at its timelines). */
+export async function sql<T>(catalog: EstateCatalog, region: 'A' | 'B', text: string): Promise<T[]> {
+  const p = catalog.services.booking.regions[region].postgres;
+  const client = new PgClient({ host: p.host, port: p.port, user: p.user, database: p.database });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as T[];
+  } finally {
+    await client.end();
   }
 }
