@@ -15,6 +15,8 @@ export async function pagingCheck(request: RunRequest<PagingCheckInput>): Promis
     );
     await run.gate({ ...acknowledge, policy: { ...acknowledge.policy, approvers: { groups: [input.team] } } });
     const acknowledgedBy = run.status.gates.at(-1)!.votes[0]!.by;
+    // The paging path's recovery time: from the page to a person on call answering it.
+    run.measure({ rtoSeconds: Math.round((Date.now() - Date.parse(run.status.startedAt)) / 100) / 10 });
     await run.step(allClear, (a) =>
       a.notify({ ...notice, kind: 'info', title: `Paging check for ${input.team}: all clear`, text: `Acknowledged by ${acknowledgedBy}.` }),
     );

@@ -11,6 +11,8 @@ import type { CliContext } from '../context';
 import { CliError, inputError, usageError } from '../errors';
 import { buildInput } from '../input';
 import { table } from '../render';
+import { drillHistorySvg, drillHistoryText } from '../report/history-chart';
+import { writeFileSync } from 'node:fs';
 import { drillFrom } from './run';
 
 const schedulePrefix = 'drill/';
@@ -27,7 +29,7 @@ export const drillCommand: Command = {
     'lifeboat drill list',
     'lifeboat drill pause|resume <schedule-id> [--reason TEXT]',
     'lifeboat drill trigger|delete <schedule-id>',
-    'lifeboat drill history <runbook> [--limit N]',
+    'lifeboat drill history <runbook> [--limit N] [--format text|html|json] [--out FILE]',
   ].join('\n       '),
   options: {
     ...commonOptions,
@@ -42,6 +44,8 @@ export const drillCommand: Command = {
     as: { type: 'string' },
     reason: { type: 'string' },
     limit: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
   },
   async run(ctx, { positionals, values }) {
     const [sub, arg] = positionals as [Subcommand | undefined, string | undefined];
@@ -194,17 +198,37 @@ async function history(ctx: CliContext, runbookId: string, values: Record<string
   const runbook = findRunbook(runbookId);
   const limit = Number(values.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${String(values.limit)} is not a positive whole number`, 'use --limit 50');
+  const format = ctx.json ? 'json' : ((values.format as string | undefined) ?? 'text');
+  if (!['text', 'html', 'json'].includes(format)) throw usageError(`--format ${format} is not one of text, html, json`, `lifeboat drill history ${runbook.id} --format html --out drills.html`);
   const entries = await drillHistory(await ctx.client(), runbook.id, limit);
-  if (ctx.json) ctx.printJson(entries);
-  else if (entries.length === 0) ctx.print(`no finished drills of ${runbook.id} yet`);
-  else {
-    const seconds = (v: number | undefined, objective: number | undefined) => (v === undefined ? '-' : `${v}s${objective !== undefined ? ` / ${objective}s` : ''}`);
-    ctx.print(
-      table([
-        ['STARTED', 'DRILL', 'STATE', 'RTO / OBJECTIVE', 'RPO / OBJECTIVE', 'RESULT'],
-        ...entries.map((e) => [e.startedAt, e.drill ?? '-', e.state, seconds(e.rtoSeconds, e.objectives?.rtoSeconds), seconds(e.rpoSeconds, e.objectives?.rpoSeconds), e.passed ? 'pass' : `FAIL: ${e.problems.join('; ')}`]),
-      ]),
-    );
-  }
+  const seconds = (v: number | undefined, objective: number | undefined) => (v === undefined ? '-' : `${v}s${objective !== undefined ? ` / ${objective}s` : ''}`);
+  const rows = [
+    ['STARTED', 'DRILL', 'STATE', 'RTO / OBJECTIVE', 'RPO / OBJECTIVE', 'RESULT'],
+    ...entries.map((e) => [e.startedAt, e.drill ?? '-', e.state, seconds(e.rtoSeconds, e.objectives?.rtoSeconds), seconds(e.rpoSeconds, e.objectives?.rpoSeconds), e.passed ? 'pass' : `FAIL: ${e.problems.join('; ')}`]),
+  ];
+  let text: string;
+  if (format === 'json') text = `${JSON.stringify(entries, null, 2)}\n`;
+  else if (format === 'html') text = drillHistoryHtml(runbook.id, rows, entries);
+  else if (entries.length === 0) text = `no finished drills of ${runbook.id} yet\n`;
+  else text = [table(rows), '', 'RTO, newest first:', drillHistoryText(entries, 'rtoSeconds'), '', 'RPO, newest first:', drillHistoryText(entries, 'rpoSeconds'), ''].join('\n');
+  const out = values.out as string | undefined;
+  if (out) {
+    writeFileSync(out, text);
+    ctx.io.stderr(`wrote ${out}\n`);
+  } else ctx.io.stdout(text);
   return 0;
+}
+
+function drillHistoryHtml(runbookId: string, rows: string[][], entries: DrillHistoryEntry[]): string {
+  const esc = (t: string) => t.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+  const [head, ...body] = rows;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Drills of ${esc(runbookId)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;color:#222}table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:4px 8px;font-size:14px}th{background:#f3f3f3}</style></head>
+<body><h1>Drills of ${esc(runbookId)}</h1>
+${entries.length ? drillHistorySvg(entries) : '<p>No finished drills yet.</p>'}
+<table><thead><tr>${head!.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>
+<script>document.body.dataset.drawnPoints=String([...document.querySelectorAll('svg.drill-history circle.point')].filter(function(p){var r=p.getBoundingClientRect();return r.width>0}).length)</script>
+</body></html>
+`;
 }

@@ -3,6 +3,11 @@ import type { RunStatus } from '../../workflows/kit';
 import type { ScheduledDrillResult } from '../../workflows/scheduled-drill';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunReport } from '../../cli/report/model';
+import { renderedDom } from '../helpers/browser';
 
 let ctx: TemporalTestContext;
 beforeAll(async () => {
@@ -72,6 +77,23 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
       expect(history.every((e) => e.passed)).toBe(true);
       const text = await lifeboat(['drill', 'history', 'paging-check'], env);
       expect(text.stdout).toContain('pass');
+      expect(text.stdout).toContain('RTO, newest first:');
+
+      // The drill's report: marked as a drill, measured against the schedule's objective, and passed.
+      const report = JSON.parse((await lifeboat(['report', `paging-check/${team}`, '--json'], env)).stdout) as RunReport;
+      expect(report).toMatchObject({ runbook: 'paging-check', drill: { kind: 'isolated', approvals: 'policy' }, drillProblems: [] });
+      expect(report.objectives).toEqual([expect.objectContaining({ objective: 'rto', targetSeconds: 600, met: true })]);
+
+      // The history as a page: the browser draws one point per drill that measured its RTO.
+      const page = join(tmpdir(), `drills-${taskQueue}.html`);
+      expect((await lifeboat(['drill', 'history', 'paging-check', '--format', 'html', '--out', page], env)).code).toBe(0);
+      const dom = await renderedDom(page);
+      rmSync(page, { force: true });
+      const rows = [...dom.matchAll(/<tr>((?:<td>.*?<\/td>)+)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1]!));
+      const measured = rows.flatMap((cells) => [cells[3], cells[4]]).filter((cell) => cell !== '-').length;
+      expect(rows.length).toBeGreaterThan(0);
+      expect(measured).toBeGreaterThan(0);
+      expect(Number(/data-drawn-points="(\d+)"/.exec(dom)?.[1])).toBe(measured);
     } finally {
       const deleted = await lifeboat(['drill', 'delete', scheduleId], env);
       expect(deleted.code).toBe(0);

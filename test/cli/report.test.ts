@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { approveUpdate, interveneUpdate } from '../../workflows/kit';
 import type { RunReport } from '../../cli/report/model';
+import { renderedDom } from '../helpers/browser';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -19,12 +18,6 @@ afterAll(async () => {
   await ctx?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Debian's chromium, headless; prints the DOM after the page's scripts ran. */
-async function renderedDom(file: string): Promise<string> {
-  const { stdout } = await promisify(execFile)('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${file}`], { timeout: 60_000 });
-  return stdout;
-}
 
 test('a report shows the timeline with waits apart from work, approvals with response times, interventions, and renders in a browser', async () => {
   const taskQueue = testTaskQueue();
