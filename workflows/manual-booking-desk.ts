@@ -38,7 +38,7 @@ export class Desk<A> {
     const changed = this.database?.detail !== detail;
     this.database = { ready, detail, recheckSeconds };
     if (ready) return;
-    this.phase('waiting-for-database', `the run re-checks every ${recheckSeconds}s; nothing is applied until the database is writable`);
+    this.phase('waiting-for-database', `the run re-checks in ${recheckSeconds}s, backing off; nothing is applied until the database is writable`);
     this.run.report('waitingFor', `database: ${detail}`);
     if (changed) this.run.audit('lifeboat', 'resume-waiting', `database not ready: ${detail}`);
   }
@@ -76,7 +76,7 @@ export class Desk<A> {
       by: req.by,
       databaseReady: db.ready,
       database: db.detail,
-      next: db.ready ? `approve the return: lifeboat approve ${this.run.status.runId}` : `the run waits and re-checks the database every ${db.recheckSeconds}s; nothing is applied until it is writable`,
+      next: db.ready ? `approve the return: lifeboat approve ${this.run.status.runId}` : `the run waits and re-checks the database in ${db.recheckSeconds}s, backing off; nothing is applied until it is writable`,
     };
   }
 

@@ -84,13 +84,15 @@ export async function manualBookingMode(request: RunRequest<ManualBookingModeInp
     }
     abortIfRequested(run);
 
-    // The return: a writable database first (waiting, never half-applying), then a person approves.
-    for (;;) {
+    // The return: a writable database first (waiting, never half-applying), then a person approves. Rechecks back
+    // off to the refresh interval, so a database down for days keeps the history small.
+    for (let check = 0; ; check++) {
       const snapshot = await refresh();
       const ready = snapshot.database.reachable && snapshot.database.writable;
-      desk.databaseChecked(ready, ready ? 'reachable and writable' : describeDatabase(snapshot), input.databaseRecheckSeconds);
+      const recheckSeconds = Math.min(input.databaseRecheckSeconds * 2 ** Math.min(check, 20), Math.max(input.databaseRecheckSeconds, input.refreshMinutes * 60));
+      desk.databaseChecked(ready, ready ? 'reachable and writable' : describeDatabase(snapshot), recheckSeconds);
       if (ready) break;
-      await condition(() => run.status.abortRequested !== undefined, input.databaseRecheckSeconds * 1000);
+      await condition(() => run.status.abortRequested !== undefined, recheckSeconds * 1000);
       abortIfRequested(run);
     }
     await run.step(p.checkDatabase, async (a) => {
