@@ -85,7 +85,7 @@ export function renderStatus(s: RunStatus, auditLines = 8): string {
     out.push('', 'details:');
     for (const [key, value] of details) {
       if (key === 'conflicts' && Array.isArray(value)) out.push(...renderConflicts(value as ConflictLine[]));
-      else out.push(`  ${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+      else out.push(`  ${key}: ${compactDetail(value)}`);
     }
   }
   if (s.compensation.length > 0) {
@@ -97,6 +97,20 @@ export function renderStatus(s: RunStatus, auditLines = 8): string {
   out.push('', `audit (last ${audit.length} of ${s.audit.length}):`);
   out.push(table(audit.map((a) => [clock(a.at), a.actor, a.action, [a.detail, a.comment ? `"${a.comment}"` : ''].filter(Boolean).join(' ')]), '  '));
   return out.join('\n');
+}
+
+/**
+ * A detail as one readable line: long lists (a hands-on queue of hundreds of hosts) show their first entries and
+ * a count, so the screen stays usable at 3 a.m.; `--json` has everything.
+ */
+export function compactDetail(value: unknown, maxItems = 8): string {
+  if (typeof value === 'string') return value;
+  const shorten = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.length > maxItems ? [...v.slice(0, maxItems).map(shorten), `... ${v.length - maxItems} more (--json for all)`] : v.map(shorten);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shorten(x)]));
+    return v;
+  };
+  return JSON.stringify(shorten(value));
 }
 
 /** The fields of a reconciliation conflict (manual-booking-mode) that a person deciding it reads. */
