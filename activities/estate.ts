@@ -16,7 +16,7 @@ const estateActivityNames = [
   // booking
   'health', 'getMode', 'setMode', 'createBooking', 'getBooking', 'appendLedger', 'readLedger', 'importBooking', 'moveBooking', 'flightSeats',
   // fleet
-  'listHosts', 'fleetSummary', 'setUpdateChannel', 'pushContentUpdate', 'quarantineModule', 'rollbackHost', 'rebootHost', 'markRepaired', 'counters',
+  'listHosts', 'fleetSummary', 'setUpdateChannel', 'pushContentUpdate', 'quarantineModule', 'rollbackHost', 'rebootHost', 'markRepaired', 'counters', 'createScratchFleet', 'removeScratchFleet',
   // postgres
   'nodeStatus', 'replicationStatus', 'currentWalLsn', 'waitForReplay', 'fenceDatabase', 'unfenceDatabase', 'promoteStandby',
   // traffic

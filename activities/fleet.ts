@@ -10,6 +10,8 @@ export interface HostSelector {
   role?: HostRole;
   tag?: string;
   health?: HostHealth;
+  /** A scratch fleet's id; without it only production hosts match. */
+  fleet?: string;
 }
 
 export interface HostCounters {
@@ -28,6 +30,19 @@ export interface Host {
   handsOnOnly: boolean;
   agent: { version: string; contentVersion: string; lastKnownGood: string; channel: 'open' | 'pinned' | 'blocked'; pinnedVersion?: string; moduleQuarantined: boolean };
   counters: HostCounters;
+  /** The scratch fleet the host belongs to; absent on production hosts. */
+  fleet?: string;
+}
+
+/** A scratch fleet of simulated hosts for an isolated drill, copied from a scope of production hosts. */
+export interface ScratchFleet {
+  id: string;
+  label?: string;
+  createdAt: string;
+  hosts: number;
+  byRole: Record<string, number>;
+  /** True when the console answered a repeated request with the fleet it had already built. */
+  replayed: boolean;
 }
 
 /** Per-host outcome of a batch action: `refused` carries the console's reason (e.g. needs hands-on repair). */
@@ -117,9 +132,23 @@ export function createFleetActivities(deps: FleetDeps) {
       return post('/actions/mark-repaired', { ...target(args), by: args.by });
     },
 
-    /** Per-host operation counters (rollbacks, reboots, quarantines, repairs), totals and maxima. */
-    async counters(): Promise<{ totals: HostCounters; max: HostCounters; hosts: (HostCounters & { hostId: string })[] }> {
-      return (await callJson<never>(`${deps.url}/counters`, { timeoutMs: t })).body;
+    /** Per-host operation counters (rollbacks, reboots, quarantines, repairs), totals and maxima; of production, or of a scratch fleet. */
+    async counters(args: { fleet?: string } = {}): Promise<{ totals: HostCounters; max: HostCounters; hosts: (HostCounters & { hostId: string })[] }> {
+      return (await callJson<never>(`${deps.url}/counters${query(args)}`, { timeoutMs: t })).body;
+    },
+
+    /**
+     * Builds a scratch fleet: fresh copies of the production hosts a scope selects, in a namespace of their own that
+     * only `{ fleet: id }` selects. The request id (the activity's own by default) makes a retry return the same fleet.
+     */
+    async createScratchFleet(args: { copyOf: { region?: 'A' | 'B'; role?: HostRole; tags?: string[] }; maxHosts?: number; label?: string; requestId?: string }): Promise<ScratchFleet> {
+      const requestId = args.requestId ?? activityRequestId();
+      return (await callJson<ScratchFleet>(`${deps.url}/scratch-fleets`, { body: { ...args, ...(requestId ? { requestId } : {}) }, timeoutMs: t })).body;
+    },
+
+    /** Removes a scratch fleet and its hosts; removing one that is already gone answers `removed: false`. */
+    async removeScratchFleet(args: { id: string }): Promise<{ id: string; removed: boolean; hosts: number }> {
+      return (await callJson<{ id: string; removed: boolean; hosts: number }>(`${deps.url}/scratch-fleets/${encodeURIComponent(args.id)}`, { method: 'DELETE', timeoutMs: t })).body;
     },
   };
 }

@@ -8,6 +8,8 @@ export interface IsolationScope {
   region?: 'A' | 'B';
   role?: 'kiosk' | 'gate' | 'booking';
   tags: string[];
+  /** An isolated drill's scratch fleet: the scope then selects its copies of the hosts, never production's. */
+  fleet?: string;
 }
 
 /**
@@ -64,7 +66,12 @@ interface WaveProgress {
 const PAGE = 1000;
 
 function selectorOf(scope: IsolationScope): HostSelector {
-  return { ...(scope.region ? { region: scope.region } : {}), ...(scope.role ? { role: scope.role } : {}), ...(scope.tags[0] ? { tag: scope.tags[0] } : {}) };
+  return {
+    ...(scope.region ? { region: scope.region } : {}),
+    ...(scope.role ? { role: scope.role } : {}),
+    ...(scope.tags[0] ? { tag: scope.tags[0] } : {}),
+    ...(scope.fleet ? { fleet: scope.fleet } : {}),
+  };
 }
 
 function inScope(host: Host, scope: IsolationScope): boolean {
@@ -242,6 +249,16 @@ export function createVendorIsolationActivities(opts: { catalogPath: string }) {
         handsOn,
         failed,
       };
+    },
+
+    /**
+     * Isolated drills: the vendor's faulty push, reproduced on a scratch fleet only. Refuses without a scratch fleet's
+     * id, so a drill can never push to production; answers counts, not a result per host.
+     */
+    async reproduceFaultyUpdate(args: { fleet: string; version: string; crashRate: number }): Promise<{ hosts: number; crashed: number }> {
+      if (!args.fleet) throw ApplicationFailure.nonRetryable('a drill reproduces the faulty update on a scratch fleet only; no scratch fleet was named', EstateErrorType.Precondition);
+      const r = await fleet().pushContentUpdate({ version: args.version, faulty: true, crashRate: args.crashRate, scope: { fleet: args.fleet }, ...opt(requestIdFor('push')) });
+      return { hosts: r.results.length, crashed: r.results.filter((x) => x.health === 'crashed').length };
     },
 
     /** The final check: every host in scope healthy (or waived) and pinned to the good version. Refuses with the hosts that are not. */

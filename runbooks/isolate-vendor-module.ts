@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { defineRunbook, gate, step } from '../workflows/kit/definition';
+import { defineRunbook, gate, step, type StepSpec } from '../workflows/kit/definition';
 
 /** A duration as Temporal writes it (`30 seconds`, `4h`), checked here so a typo fails before the run starts. */
 const Duration = z.string().refine((text) => {
@@ -50,6 +50,23 @@ export type IsolateVendorModuleInput = z.infer<typeof IsolateVendorModuleInput>;
 export function scopeLabel(scope: HostScope): string {
   return [scope.region, scope.role, ...scope.tags].filter(Boolean).join('-') || 'fleet';
 }
+
+/**
+ * The steps an isolated drill adds around the procedure: it rehearses on a scratch copy of the scope's hosts that
+ * production selectors never match, and removes it at the end; removing it is also the build's undo, so it always runs.
+ */
+export const isolatedDrillSteps = {
+  build: {
+    kind: 'step',
+    name: 'drillBuild',
+    title: "Drill: build a scratch fleet, a fresh copy of the scope's hosts in a namespace of its own",
+    undo: 'Remove the scratch fleet and its hosts',
+    timeout: '1 minute',
+    retry: { maximumAttempts: 3 },
+  },
+  reproduce: { kind: 'step', name: 'drillReproduce', title: 'Drill: reproduce the faulty update on the scratch fleet only', timeout: '1 minute', retry: { maximumAttempts: 3 } },
+  cleanup: { kind: 'step', name: 'drillCleanup', title: 'Drill: remove the scratch fleet and its hosts', timeout: '1 minute', retry: { maximumAttempts: 5 } },
+} as const satisfies Record<string, StepSpec>;
 
 /**
  * The CrowdStrike case: a vendor's content update crashes hosts. Stop the spread first (no meeting needed),

@@ -1,4 +1,4 @@
-import type { ActionOutcome, ActionResponse, ChannelChange, ContentUpdate, Host, HostHealth, HostResult, HostRole, HostSelector } from './schemas';
+import type { ActionOutcome, ActionResponse, ChannelChange, ContentUpdate, Host, HostHealth, HostResult, HostRole, HostSelector, ScratchFleet, ScratchFleetRemoval, ScratchFleetRequest } from './schemas';
 
 export const AGENT_VERSION = '7.11.18110';
 export const GOOD_CONTENT = 'C-00000290';
@@ -42,9 +42,14 @@ export function generateHosts(size: number): Host[] {
   return hosts;
 }
 
+/**
+ * Whether a host matches a selector. Scratch hosts match only a selector naming their fleet (or their ids), so no
+ * production selector, not even the whole fleet's `{}`, ever reaches a drill's hosts, and the reverse.
+ */
 export function matches(host: Host, s: HostSelector, ids?: Set<string>): boolean {
   return (
     (!ids || ids.has(host.id)) &&
+    (s.fleet !== undefined ? host.fleet === s.fleet : ids !== undefined || host.fleet === undefined) &&
     (!s.region || host.region === s.region) &&
     (!s.role || host.role === s.role) &&
     (!s.tag || host.tags.includes(s.tag)) &&
@@ -76,6 +81,10 @@ export class Fleet {
   private knownGood = new Map<string, Set<string>>();
   private answered = new Map<string, ActionResponse>();
   private beforeUnreachable = new Map<string, HostHealth>();
+  /** Scratch fleets by id, and the request that created each (so a retried create gets the same fleet). */
+  private scratch = new Map<string, Omit<ScratchFleet, 'replayed'>>();
+  private scratchByRequest = new Map<string, string>();
+  private scratchSeq = 0;
 
   constructor(readonly size: number) {
     this.hosts = [];
@@ -89,6 +98,8 @@ export class Fleet {
     this.knownGood = new Map();
     this.answered.clear();
     this.beforeUnreachable.clear();
+    this.scratch.clear();
+    this.scratchByRequest.clear();
   }
 
   list(selector: HostSelector = {}): Host[] {
@@ -100,25 +111,28 @@ export class Fleet {
     return this.byId.get(id);
   }
 
+  /** Production hosts only; scratch fleets report through `scratchFleet`. */
   summary() {
     const byHealth: Record<HostHealth, number> = { healthy: 0, crashed: 0, unreachable: 0 };
     const byRegion: Record<string, Record<HostHealth, number>> = {};
     const channels: Record<string, number> = {};
     let handsOnBroken = 0;
-    for (const h of this.hosts) {
+    const production = this.list();
+    for (const h of production) {
       byHealth[h.health]++;
       (byRegion[h.region] ??= { healthy: 0, crashed: 0, unreachable: 0 })[h.health]++;
       channels[h.agent.channel] = (channels[h.agent.channel] ?? 0) + 1;
       if (h.handsOnOnly && h.health !== 'healthy') handsOnBroken++;
     }
-    return { total: this.hosts.length, byHealth, byRegion, channels, handsOnBroken };
+    return { total: production.length, byHealth, byRegion, channels, handsOnBroken };
   }
 
-  counters() {
+  /** Per-host counters of production hosts, or of one scratch fleet's. */
+  counters(fleet?: string) {
     const totals = { rollbacks: 0, reboots: 0, quarantines: 0, repairs: 0 };
     const max = { rollbacks: 0, reboots: 0, quarantines: 0, repairs: 0 };
     const hosts: ({ hostId: string } & Host['counters'])[] = [];
-    for (const h of this.hosts) {
+    for (const h of this.list(fleet !== undefined ? { fleet } : {})) {
       const c = h.counters;
       for (const k of Object.keys(totals) as (keyof typeof totals)[]) {
         totals[k] += c[k];
@@ -180,7 +194,8 @@ export class Fleet {
 
   /** The vendor pushes content: hosts on an open channel take it; a faulty one crashes `crashRate` of them (deterministically). */
   pushContent(update: ContentUpdate): ActionResponse {
-    this.contents.set(update.version, { faulty: update.faulty });
+    if (update.scope.fleet !== undefined && !this.scratch.has(update.scope.fleet)) throw new FleetRequestError(404, `no scratch fleet ${update.scope.fleet}`);
+    this.contents.set(contentKey(update.scope.fleet, update.version), { faulty: update.faulty });
     return this.perHost('content-update', { scope: update.scope, ...(update.requestId ? { requestId: update.requestId } : {}) }, (h) => {
       if (h.agent.channel === 'blocked') return { hostId: h.id, outcome: 'refused', health: h.health, reason: 'update channel blocked' };
       if (h.agent.channel === 'pinned' && h.agent.pinnedVersion !== update.version) {
@@ -240,7 +255,7 @@ export class Fleet {
       if (why) return { hostId: h.id, outcome: 'refused', health: h.health, reason: why };
       h.counters.reboots++;
       if (h.health === 'crashed') {
-        const faulty = this.contents.get(h.agent.contentVersion)?.faulty ?? false;
+        const faulty = this.contents.get(contentKey(h.fleet, h.agent.contentVersion))?.faulty ?? false;
         if (!faulty || h.agent.moduleQuarantined) h.health = 'healthy';
       }
       return { hostId: h.id, outcome: 'applied', health: h.health, ...(h.health === 'crashed' ? { reason: 'crashed again on boot: faulty content still active' } : {}) };
@@ -259,6 +274,71 @@ export class Fleet {
     });
   }
 
+  /**
+   * Builds a scratch fleet: a copy of the production hosts matching `copyOf` (region, role, hands-on only, tags and
+   * agent), healthy on their last known-good content with an open channel, ids prefixed with the fleet's id.
+   * A repeated `requestId` answers with the fleet it created.
+   */
+  createScratchFleet(req: ScratchFleetRequest): ScratchFleet {
+    const earlier = req.requestId ? this.scratchByRequest.get(req.requestId) : undefined;
+    if (earlier !== undefined) {
+      const fleet = this.scratch.get(earlier);
+      if (fleet) return { ...fleet, replayed: true };
+      throw new FleetRequestError(409, `scratch fleet ${earlier} of request ${req.requestId} was already removed`);
+    }
+    const id = `scratch-${++this.scratchSeq}`;
+    const { region, role, tags } = req.copyOf;
+    const sources = this.list({ ...(region ? { region } : {}), ...(role ? { role } : {}) })
+      .filter((h) => tags.every((t) => h.tags.includes(t)))
+      .slice(0, req.maxHosts ?? Infinity);
+    const byRole: Record<string, number> = {};
+    for (const src of sources) {
+      const host: Host = {
+        id: `${id}.${src.id}`,
+        region: src.region,
+        role: src.role,
+        tags: [...src.tags],
+        health: 'healthy',
+        handsOnOnly: src.handsOnOnly,
+        agent: { version: src.agent.version, contentVersion: src.agent.lastKnownGood, lastKnownGood: src.agent.lastKnownGood, channel: 'open', moduleQuarantined: false },
+        counters: { rollbacks: 0, reboots: 0, quarantines: 0, repairs: 0 },
+        fleet: id,
+      };
+      this.hosts.push(host);
+      this.byId.set(host.id, host);
+      const good = this.knownGood.get(src.id);
+      if (good) this.knownGood.set(host.id, new Set(good));
+      byRole[host.role] = (byRole[host.role] ?? 0) + 1;
+    }
+    const fleet = { id, ...(req.label ? { label: req.label } : {}), createdAt: new Date().toISOString(), hosts: sources.length, byRole };
+    this.scratch.set(id, fleet);
+    if (req.requestId) this.scratchByRequest.set(req.requestId, id);
+    return { ...fleet, replayed: false };
+  }
+
+  scratchFleet(id: string): Omit<ScratchFleet, 'replayed'> | undefined {
+    return this.scratch.get(id);
+  }
+
+  scratchFleets(): Omit<ScratchFleet, 'replayed'>[] {
+    return [...this.scratch.values()];
+  }
+
+  /** Removes a scratch fleet and everything the console knew about its hosts; a fleet already gone is a no-op. */
+  removeScratchFleet(id: string): ScratchFleetRemoval {
+    if (!this.scratch.has(id)) return { id, removed: false, hosts: 0 };
+    const gone = this.hosts.filter((h) => h.fleet === id);
+    this.hosts = this.hosts.filter((h) => h.fleet !== id);
+    for (const h of gone) {
+      this.byId.delete(h.id);
+      this.knownGood.delete(h.id);
+      this.beforeUnreachable.delete(h.id);
+    }
+    for (const key of [...this.contents.keys()]) if (key.startsWith(contentKey(id, ''))) this.contents.delete(key);
+    this.scratch.delete(id);
+    return { id, removed: true, hosts: gone.length };
+  }
+
   /** Simulation only: cut or restore the console's network path to hosts. */
   setReachable(scope: HostSelector, reachable: boolean): ActionResponse {
     return this.perHost('set-reachable', { scope }, (h) => {
@@ -275,4 +355,9 @@ export class Fleet {
       return { hostId: h.id, outcome: 'no-op', health: h.health };
     });
   }
+}
+
+/** Content versions are known per fleet, so a drill's faulty push never marks a version faulty in production. */
+function contentKey(fleet: string | undefined, version: string): string {
+  return fleet === undefined ? version : `${fleet}/${version}`;
 }

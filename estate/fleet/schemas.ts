@@ -17,6 +17,8 @@ export const HostSelector = z.object({
   role: HostRole.optional(),
   tag: z.string().optional(),
   health: HostHealth.optional(),
+  /** A scratch fleet's id: only its hosts match. Without it only production hosts match (explicit `ids` aside). */
+  fleet: z.string().optional(),
 });
 export type HostSelector = z.infer<typeof HostSelector>;
 
@@ -41,6 +43,8 @@ export const Host = z.object({
     moduleQuarantined: z.boolean(),
   }),
   counters: HostCounters,
+  /** Set on the hosts of a scratch fleet (its id); production hosts have none. */
+  fleet: z.string().optional(),
 });
 export type Host = z.infer<typeof Host>;
 
@@ -76,3 +80,32 @@ export const ActionResponse = z.object({
   results: z.array(HostResult),
 });
 export type ActionResponse = z.infer<typeof ActionResponse>;
+
+/**
+ * A scratch fleet for an isolated drill: copies of the production hosts a scope selects (region, role, tags,
+ * hands-on only, agent), fresh and healthy on their last known-good content, in a namespace of their own.
+ */
+export const ScratchFleetRequest = z.object({
+  copyOf: z.object({ region: z.enum(['A', 'B']).optional(), role: HostRole.optional(), tags: z.array(z.string()).default([]) }).prefault({}),
+  /** Copies at most this many hosts (the first in listing order). */
+  maxHosts: z.number().int().positive().optional(),
+  /** Who or what the fleet is for, e.g. the drill's run id. */
+  label: z.string().max(300).optional(),
+  requestId: targeted.requestId,
+});
+export type ScratchFleetRequest = z.infer<typeof ScratchFleetRequest>;
+
+/** A scratch fleet as the console shows it. */
+export const ScratchFleet = z.object({
+  id: z.string(),
+  label: z.string().optional(),
+  createdAt: z.string(),
+  hosts: z.number(),
+  byRole: z.record(z.string(), z.number()),
+  replayed: z.boolean(),
+});
+export type ScratchFleet = z.infer<typeof ScratchFleet>;
+
+/** What removing a scratch fleet did; removing one that is already gone is a no-op. */
+export const ScratchFleetRemoval = z.object({ id: z.string(), removed: z.boolean(), hosts: z.number() });
+export type ScratchFleetRemoval = z.infer<typeof ScratchFleetRemoval>;

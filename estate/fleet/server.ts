@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { z } from 'zod';
 import { argValue, HttpError, parseInput, readJson, sendError, sendJson } from '../http-util';
 import { Fleet, FleetRequestError } from './model';
-import { ChannelChange, ContentUpdate, HostAction, HostSelector } from './schemas';
+import { ChannelChange, ContentUpdate, HostAction, HostSelector, ScratchFleetRequest } from './schemas';
 
 const Reachability = z.object({ scope: HostSelector.default({}), reachable: z.boolean() });
 
@@ -13,12 +13,15 @@ function selectorFrom(params: URLSearchParams): HostSelector {
     ...(params.get('tag') ? { tag: params.get('tag') } : {}),
     ...(params.get('health') ? { health: params.get('health') } : {}),
     ...(params.get('ids') ? { ids: params.get('ids')!.split(',') } : {}),
+    ...(params.get('fleet') ? { fleet: params.get('fleet') } : {}),
   });
 }
 
 /**
  * The fleet manager's control API, shaped like an EDR console: list hosts, steer the vendor's update channel,
- * and act on hosts in batches (by id list or selector). `/sim/*` drives the simulation (faults, reset).
+ * and act on hosts in batches (by id list or selector). `/scratch-fleets` builds and removes throwaway copies of
+ * a scope's hosts for isolated drills (selected with `fleet=<id>`, never by a production selector).
+ * `/sim/*` drives the simulation (faults, reset).
  */
 export function createFleetServer(size: number): { server: Server; fleet: Fleet; close: () => Promise<void> } {
   const fleet = new Fleet(size);
@@ -43,7 +46,13 @@ export function createFleetServer(size: number): { server: Server; fleet: Fleet;
         return send(200, { host });
       }
       if (url.pathname === '/summary') return send(200, fleet.summary());
-      if (url.pathname === '/counters') return send(200, fleet.counters());
+      if (url.pathname === '/counters') return send(200, fleet.counters(url.searchParams.get('fleet') ?? undefined));
+      if (url.pathname === '/scratch-fleets') return send(200, { fleets: fleet.scratchFleets() });
+      if (parts[0] === 'scratch-fleets' && parts.length === 2) {
+        const scratch = fleet.scratchFleet(parts[1]!);
+        if (!scratch) throw new HttpError(404, `no scratch fleet ${parts[1]}`, 'not-found');
+        return send(200, { ...scratch, counters: fleet.counters(scratch.id).totals });
+      }
     }
     if (method === 'POST') {
       const body = await readJson(req);
@@ -60,6 +69,10 @@ export function createFleetServer(size: number): { server: Server; fleet: Fleet;
           return send(200, fleet.reboot(parseInput(HostAction, body)));
         case '/actions/mark-repaired':
           return send(200, fleet.markRepaired(parseInput(HostAction, body)));
+        case '/scratch-fleets': {
+          const created = fleet.createScratchFleet(parseInput(ScratchFleetRequest, body));
+          return send(created.replayed ? 200 : 201, created);
+        }
         case '/sim/reset':
           fleet.reset();
           return send(200, fleet.summary());
@@ -69,6 +82,7 @@ export function createFleetServer(size: number): { server: Server; fleet: Fleet;
         }
       }
     }
+    if (method === 'DELETE' && parts[0] === 'scratch-fleets' && parts.length === 2) return send(200, fleet.removeScratchFleet(parts[1]!));
     throw new HttpError(404, `no route for ${method} ${url.pathname}`, 'not-found');
   }
 

@@ -102,6 +102,16 @@ export class HandsOnQueue {
     }
   }
 
+  /**
+   * Isolated drills whose gates the policy approves close their scratch hosts' items themselves, audited as the
+   * drill's policy, so a scheduled drill finishes unattended. Never used on real runs: there a person's hands are needed.
+   */
+  closeByDrillPolicy(): void {
+    for (const task of this.list()) {
+      if (task.status === 'open') this.decide({ action: 'done', host: task.host, by: 'drill-policy', reason: 'scratch host of an isolated drill: closed by the drill policy' });
+    }
+  }
+
   /** Records the `done`s in the fleet console, one call per person, so a busy hour of repairs stays a few activities. */
   async recordRepairs(): Promise<void> {
     while (this.toRecord.length > 0) {
@@ -161,7 +171,7 @@ export class HandsOnQueue {
         runId: this.run.status.runId,
         ...notice,
         state: this.run.status.state,
-        title,
+        title: this.run.status.drill ? `[DRILL ${this.run.status.drill.kind}] ${title}` : title,
         text: `Open: ${open.slice(0, 20).join(', ')}${open.length > 20 ? ', ...' : ''}. Close each with: lifeboat task done|waive ${this.run.status.runId} <host> [--reason "..."]`,
       });
     } catch {
