@@ -19,17 +19,20 @@ beforeAll(async () => {
   estate = await startTestEstate({ fleetHosts: 4 });
 });
 afterAll(async () => {
-  for (const id of ['region-failover/booking', 'region-failback/booking']) {
+  for (const id of ['region-failover/booking-failback-test', 'region-failback/booking-failback-test']) {
     await ctx?.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
   }
   await estate?.stop();
   await ctx?.close();
 });
 
-/** Starts a run as alice, has both leads approve it, and returns its result. */
+/**
+ * Starts a run as alice, has both leads approve it, and returns its result. The workflow ids carry a suffix: the
+ * failover test file runs `region-failover/booking` at the same time on the same server.
+ */
 async function approvedRun<T>(taskQueue: string, workflowType: string, input: object, name?: string): Promise<RunResult<T>> {
   const runbook = workflowType === 'regionFailover' ? 'region-failover' : 'region-failback';
-  const handle: WorkflowHandle = await ctx.client.workflow.start(workflowType, { taskQueue, workflowId: `${runbook}/booking`, args: [{ input, requestedBy: 'alice' }] });
+  const handle: WorkflowHandle = await ctx.client.workflow.start(workflowType, { taskQueue, workflowId: `${runbook}/booking-failback-test`, args: [{ input, requestedBy: 'alice' }] });
   await waitForStatus(handle, (s) => s.state === 'waiting-approval' || s.state === 'needs-intervention' || s.state === 'failed', 120_000);
   await approveByLeads(handle);
   const result = (await handle.result()) as RunResult<T>;

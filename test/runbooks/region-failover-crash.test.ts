@@ -8,7 +8,8 @@ import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings, sql as sqlOn } from './region-helpers';
 
-const runId = 'region-failover/booking';
+/** Not the product's `region-failover/booking`: other test files run that one at the same time on the same server. */
+const runId = 'region-failover/booking-crash-test';
 let ctx: TemporalTestContext;
 let estate: TestEstate;
 const workers: ChildProcess[] = [];
