@@ -42,6 +42,7 @@ export const IsolateVendorModuleInput = z
     waves: WavePlan.prefault({}),
     failureThreshold: z.number().min(0).max(1).default(0.2).describe('share of a wave that may fail remotely before the rollout stops'),
     handsOnDeadline: Duration.default('4 hours').describe('how long the run waits for hands-on repairs'),
+    drillCrashRate: z.number().min(0).max(1).default(0.3).describe('isolated drills only: share of the scratch hosts the reproduced faulty update crashes'),
   })
   .refine((input) => input.badVersion !== input.goodVersion, { message: 'the good version must differ from the bad one', path: ['goodVersion'] });
 export type IsolateVendorModuleInput = z.infer<typeof IsolateVendorModuleInput>;

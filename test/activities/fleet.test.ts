@@ -111,6 +111,50 @@ describe('fleet control API (the CrowdStrike case)', () => {
   });
 });
 
+describe('scratch fleets for isolated drills', () => {
+  it('copies a scope into a namespace that production selectors never match, and removes it', async () => {
+    const production = await api.listHosts();
+    const scope = await api.listHosts({ region: 'A', tag: 'os-windows' });
+    const first = await api.createScratchFleet({ copyOf: { region: 'A', tags: ['os-windows'] }, label: 'drill', requestId: 'drill-1/build' });
+    expect(first).toMatchObject({ hosts: scope.total, replayed: false, label: 'drill' });
+    // A retried create answers with the same fleet instead of building a second one.
+    expect(await api.createScratchFleet({ copyOf: { region: 'A', tags: ['os-windows'] }, requestId: 'drill-1/build' })).toMatchObject({ id: first.id, replayed: true });
+
+    const scratch = await api.listHosts({ fleet: first.id });
+    expect(scratch.total).toBe(scope.total);
+    expect(scratch.hosts.map((h) => h.id)).toEqual(scope.hosts.map((h) => `${first.id}.${h.id}`));
+    expect(scratch.hosts.every((h) => h.fleet === first.id && h.health === 'healthy' && h.agent.channel === 'open' && h.agent.contentVersion === GOOD)).toBe(true);
+    expect(scratch.hosts.filter((h) => h.handsOnOnly).length).toBe(scope.hosts.filter((h) => h.handsOnOnly).length);
+    // Every production selector, even the whole fleet's, still sees production only.
+    expect(await api.listHosts()).toEqual(production);
+    expect((await api.listHosts({ region: 'A', tag: 'os-windows' })).total).toBe(scope.total);
+    expect((await api.fleetSummary()).total).toBe(36);
+
+    // A faulty push to the scratch fleet crashes its hosts only; the fix works on them as on production.
+    const push = await api.pushContentUpdate({ version: BAD, faulty: true, crashRate: 1, scope: { fleet: first.id } });
+    expect(push.counts.applied).toBe(scope.total);
+    expect(await api.listHosts()).toEqual(production);
+    const remote = (await api.listHosts({ fleet: first.id, health: 'crashed' })).hosts.filter((h) => !h.handsOnOnly).map((h) => h.id);
+    await api.quarantineModule({ hostIds: remote });
+    expect((await api.rebootHost({ hostIds: remote })).results.every((r) => r.health === 'healthy')).toBe(true);
+    expect((await api.counters({ fleet: first.id })).totals.reboots).toBe(remote.length);
+    expect((await api.counters()).totals).toEqual({ rollbacks: 0, reboots: 0, quarantines: 0, repairs: 0 });
+    // The scratch push did not make the version faulty in production: production's own push decides that.
+    const prodPush = await api.pushContentUpdate({ version: BAD, faulty: false, scope: { ids: ['a-kiosk-01'] } });
+    expect(prodPush.results[0]).toMatchObject({ outcome: 'applied', health: 'healthy' });
+
+    expect(await api.removeScratchFleet({ id: first.id })).toEqual({ id: first.id, removed: true, hosts: scope.total });
+    expect(await api.removeScratchFleet({ id: first.id })).toEqual({ id: first.id, removed: false, hosts: 0 });
+    expect((await api.listHosts({ fleet: first.id })).total).toBe(0);
+    expect((await api.listHosts({ ids: remote })).hosts).toEqual([]);
+    const listing = await (await fetch(`${fleet.url}/scratch-fleets`)).json();
+    expect(listing).toEqual({ fleets: [] });
+    // The removed fleet's request is not answered with a new fleet, and pushes to it are refused.
+    await expect(api.createScratchFleet({ copyOf: {}, requestId: 'drill-1/build' })).rejects.toThrow(/HTTP 409: scratch fleet .* was already removed/);
+    await expect(api.pushContentUpdate({ version: BAD, faulty: true, scope: { fleet: first.id } })).rejects.toThrow(/HTTP 404/);
+  });
+});
+
 describe('a fleet of 10,000 hosts', () => {
   let big: Awaited<ReturnType<typeof startFleet>>;
   beforeAll(async () => {

@@ -5,9 +5,6 @@ import { isolatedDrillSteps as steps, type IsolateVendorModuleInput } from '../.
 import { RunAborted } from '../kit/errors';
 import type { Run } from '../kit/run';
 
-/** Share of the scratch hosts the reproduced update crashes: enough for waves, failures and hands-on repairs to show. */
-export const DRILL_CRASH_RATE = 0.3;
-
 type ScratchFleetActivities = Pick<FleetActivities, 'createScratchFleet' | 'removeScratchFleet'> & Pick<VendorIsolationActivities, 'reproduceFaultyUpdate'>;
 
 /** Each call is idempotent (the console answers a repeated request id, and removing a removed fleet is a no-op). */
@@ -48,7 +45,7 @@ export async function inScratchFleet<T>(
   run.report('drillScratchFleet', { id: scratch.id, hosts: scratch.hosts, byRole: scratch.byRole });
 
   try {
-    const fault = await run.step(steps.reproduce, () => fleet.reproduceFaultyUpdate({ fleet: scratch.id, version: input.badVersion, crashRate: DRILL_CRASH_RATE }));
+    const fault = await run.step(steps.reproduce, () => fleet.reproduceFaultyUpdate({ fleet: scratch.id, version: input.badVersion, crashRate: input.drillCrashRate }));
     run.report('drillScratchFleet', { id: scratch.id, hosts: scratch.hosts, byRole: scratch.byRole, faultyUpdate: { version: input.badVersion, ...fault } });
     const output = await procedure(scope);
     await run.step(steps.cleanup, () => remove(scratch.id, 'cleanup'));
