@@ -9,7 +9,7 @@ import type { FailbackResult } from '../../workflows/region-failback';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { recordHistory } from '../helpers/histories';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
-import { approveByLeads, estateSnapshot, expectOutagesWithin, loadThroughBalancer, moreBookings } from './region-helpers';
+import { approveByLeads, estateSnapshot, expectOutagesWithin, loadThroughBalancer, moreBookings, sql } from './region-helpers';
 
 let ctx: TemporalTestContext;
 let estate: TestEstate;
@@ -85,3 +85,23 @@ test('after an emergency failover, failback rebuilds region A, returns to it und
     expect(next.output).toMatchObject({ source: 'A', target: 'B', rpo: { bytes: 0, lostAcknowledgedBookings: 0 } });
   });
 }, 300_000);
+
+test('failback after a planned failover rewinds the fenced old primary and leaves no region fenced', async () => {
+  // The previous test ends with a planned failover to B: A is a fenced primary that still runs, the usual drill state.
+  expect(await estateSnapshot(estate.catalog)).toMatchObject({ active: 'B', A: { role: 'primary', fenced: true }, B: { role: 'primary', fenced: false } });
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  await worker.runUntil(async () => {
+    const failback = await approvedRun<FailbackResult>(taskQueue, 'regionFailback', { service: 'booking', verifyWindowSeconds: 1, incidentId: 'DRILL-7' }, 'region-failback-after-planned');
+    expect(failback.state).toBe('succeeded');
+    expect(failback.output).toMatchObject({ source: 'B', target: 'A', incidentId: 'DRILL-7', rebuilt: { region: 'A', method: 'pg_rewind' }, reprotected: { region: 'B' } });
+  });
+  expect(await estateSnapshot(estate.catalog)).toMatchObject({
+    active: 'A',
+    A: { role: 'primary', fenced: false, mode: 'normal' },
+    B: { role: 'standby', fenced: false },
+  });
+  const timelines = await sql<{ name: string }>(estate.catalog, 'A', `SELECT name FROM pg_ls_waldir() WHERE name LIKE '%.history' ORDER BY name`);
+  // Four promotions in this file (B, A, B, A), each exactly once, and A followed every one of them.
+  expect(timelines.map((t) => t.name)).toEqual(['00000002.history', '00000003.history', '00000004.history', '00000005.history']);
+}, 120_000);
