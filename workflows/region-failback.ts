@@ -45,8 +45,7 @@ export async function regionFailback(request: RunRequest<RegionFailbackInput>): 
     const reprotected = await run.step(reprotect, (a) => a.rebuildStandby({ region: source, primary: target }));
     run.report('reprotected', reprotected ?? 'skipped by an operator');
 
-    const output: FailbackResult = { ...result, stepTimings: stepTimings(run), rebuilt, reprotected: reprotected ?? null };
-    await notifySwitched(run, notify, output);
-    return output;
+    await notifySwitched(run, notify, result);
+    return { ...result, stepTimings: stepTimings(run), rebuilt, reprotected: reprotected ?? null };
   });
 }

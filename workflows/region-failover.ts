@@ -31,7 +31,7 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
       undoInstead: `lifeboat run region-failback --set service=${input.service}`,
     });
 
-    await notifySwitched(run, notify, { ...result, stepTimings: stepTimings(run) });
+    await notifySwitched(run, notify, result);
     return { ...result, stepTimings: stepTimings(run) };
   });
 }

@@ -9,6 +9,9 @@ import { RunAborted } from './kit/errors';
 import { describeError, type Run } from './kit/run';
 import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, secondsBetween, type SwitchResult } from './region-switch-facts';
 
+/** A switch's figures; the runbook adds each step's timings once its last step has run. */
+export type SwitchOutcome = Omit<SwitchResult, 'stepTimings'>;
+
 /** Every activity the region runbooks call. */
 export type RegionActivities = KitActivities & EstateActivities & RegionSwitchActivities & StandbyRebuildActivities;
 
@@ -30,7 +33,7 @@ export interface SwitchPlan {
  * fence, catch up or record the loss, promote, count lost bookings, open the target, switch traffic, verify.
  * Every undo is registered as its step succeeds; after promotion the way back is `undoInstead`.
  */
-export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan): Promise<SwitchResult> {
+export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan): Promise<SwitchOutcome> {
   const { steps: s, options, mode, source, target } = plan;
 
   const risk = await run.step(s.assess, async (a) => {
@@ -122,7 +125,6 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
     rto,
     rpo,
     switchWindow,
-    stepTimings: [],
   };
 }
 
@@ -132,7 +134,7 @@ export function stepTimings(run: Run<RegionActivities>): SwitchResult['stepTimin
 }
 
 /** Sends the summary a channel needs after the switch: where the service is now, RTO and RPO. */
-export async function notifySwitched(run: Run<RegionActivities>, spec: StepSpec, result: SwitchResult): Promise<void> {
+export async function notifySwitched(run: Run<RegionActivities>, spec: StepSpec, result: SwitchOutcome): Promise<void> {
   const { rto, rpo } = result;
   const text = [
     `${result.service} now serves from region ${result.target} (${result.mode}, from ${result.source})${result.incidentId ? `, incident ${result.incidentId}` : ''}.`,
