@@ -3,6 +3,7 @@ import { bookingDepsFromCatalog, createBookingActivities, type BookingActivities
 import { EstateErrorType, loadCatalog, type RegionName } from './catalog';
 import { CHECK_FLIGHT, CHECK_STATION, type HoldingSnapshot } from './manual-booking-types';
 import { createReconcileActivities } from './reconcile';
+import { bookingFor, createScratchBookingActivities, type BookingTarget } from './scratch-booking';
 import { createTrafficActivities, trafficDepsFromCatalog } from './traffic';
 
 export interface ManualBookingDeps {
@@ -26,11 +27,16 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
       throw ApplicationFailure.retryable((err as Error).message, EstateErrorType.NotReachable);
     }
   };
-  const booking = (): BookingActivities => createBookingActivities(bookingDepsFromCatalog(catalog()));
+  /** Production's booking services, or with `scratch` an isolated drill's scratch service (never production). */
+  const booking = (on: { scratch?: string } = {}): BookingActivities => {
+    const c = catalog();
+    return bookingFor(c, on, () => createBookingActivities(bookingDepsFromCatalog(c)));
+  };
   const entryDelayMs = deps.entryDelayMs ?? Number(process.env.LIFEBOAT_RECONCILE_DELAY_MS ?? 0);
 
   return {
     ...createReconcileActivities({ booking, entryDelayMs }),
+    ...createScratchBookingActivities(catalog),
 
     /**
      * The region booking is served from: the one asked for, else the load balancer's active region, else the one
@@ -52,8 +58,8 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
     },
 
     /** Proves customers are turned away with a message naming the mode; a booking that goes through fails the check. */
-    async verifyOnlineRefused(args: { region: RegionName; mode: BookingMode; idempotencyKey: string }): Promise<{ refusedWith: string }> {
-      const b = booking();
+    async verifyOnlineRefused(args: BookingTarget & { mode: BookingMode; idempotencyKey: string }): Promise<{ refusedWith: string }> {
+      const b = booking(args);
       try {
         const { booking: made } = await b.createBooking({ region: args.region, idempotencyKey: args.idempotencyKey, flight: CHECK_FLIGHT, seat: '99F', passenger: 'Lifeboat refusal check' });
         throw ApplicationFailure.nonRetryable(`online booking is still accepted in region ${args.region} (booking ${made.idempotencyKey} was made); the mode did not take effect`, EstateErrorType.Precondition);
@@ -66,8 +72,8 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
     },
 
     /** Records a marked check entry at the check station and reads it back; reconciliation never applies it. */
-    async verifyLedgerRecords(args: { region: RegionName; idempotencyKey: string }): Promise<{ station: string; recordedAt: string }> {
-      const b = booking();
+    async verifyLedgerRecords(args: BookingTarget & { idempotencyKey: string }): Promise<{ station: string; recordedAt: string }> {
+      const b = booking(args);
       const { entry } = await b.appendLedger({
         region: args.region,
         station: CHECK_STATION,
@@ -84,8 +90,8 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
     },
 
     /** What holding status shows: the mode, the database's health, and the ledger's entries by station. Never throws. */
-    async holdingSnapshot(args: { region: RegionName }): Promise<HoldingSnapshot> {
-      const b = booking();
+    async holdingSnapshot(args: BookingTarget): Promise<HoldingSnapshot> {
+      const b = booking(args);
       const health = await b.health({ region: args.region });
       const snapshot: HoldingSnapshot = {
         at: new Date().toISOString(),
@@ -109,8 +115,8 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
     },
 
     /** Books one seat online on the check flight under a key from the run, proving normal mode works. Idempotent. */
-    async verifyOnlineBooking(args: { region: RegionName; idempotencyKey: string }): Promise<{ seat: string; bookingId: number }> {
-      const b = booking();
+    async verifyOnlineBooking(args: BookingTarget & { idempotencyKey: string }): Promise<{ seat: string; bookingId: number }> {
+      const b = booking(args);
       const existing = await b.getBooking({ region: args.region, idempotencyKey: args.idempotencyKey });
       if (existing) return { seat: existing.seat, bookingId: existing.id };
       const seat = (await b.flightSeats({ region: args.region, flight: CHECK_FLIGHT })).seats.find((s) => !s.booked)?.seat;

@@ -23,7 +23,8 @@ interface Progress {
 }
 
 export interface ReconcileDeps {
-  booking: () => BookingActivities;
+  /** Production's booking services, or an isolated drill's scratch service when `scratch` names one. */
+  booking: (on: { scratch?: string }) => BookingActivities;
   /** A pause after each entry; only tests set it, to make a crash land in the middle of a pass. */
   entryDelayMs: number;
 }
@@ -70,8 +71,8 @@ export function createReconcileActivities(deps: ReconcileDeps) {
      * entry; a retried attempt skips what the last heartbeat recorded, and anything applied after it is found in the
      * database by its key. Refuses to start (applying nothing) while the database is not writable.
      */
-    async reconcileLedger(args: { region: RegionName; settled: string[]; confirmedFlights: string[] }): Promise<ReconcilePass> {
-      const b = deps.booking();
+    async reconcileLedger(args: { region: RegionName; scratch?: string; settled: string[]; confirmedFlights: string[] }): Promise<ReconcilePass> {
+      const b = deps.booking(args);
       const { region } = args;
       await requireWritable(b, region);
       const previous = Context.current().info.heartbeatDetails as Progress | undefined;
@@ -192,8 +193,8 @@ export function createReconcileActivities(deps: ReconcileDeps) {
     },
 
     /** Carries out decided conflicts. Each is idempotent: a repeated call finds its booking or move already done. */
-    async applyResolutions(args: { region: RegionName; decided: DecidedConflict[] }): Promise<ResolutionOutcome[]> {
-      const b = deps.booking();
+    async applyResolutions(args: { region: RegionName; scratch?: string; decided: DecidedConflict[] }): Promise<ResolutionOutcome[]> {
+      const b = deps.booking(args);
       const { region } = args;
       await requireWritable(b, region);
       const outcomes: ResolutionOutcome[] = [];
@@ -235,8 +236,8 @@ export function createReconcileActivities(deps: ReconcileDeps) {
      * Checks that every ledger line ended somewhere: booked under its key, or settled by a recorded decision,
      * or an identical copy of one that was. Lists what is not.
      */
-    async accountLedger(args: { region: RegionName; settled: string[] }): Promise<LedgerAccounting> {
-      const b = deps.booking();
+    async accountLedger(args: { region: RegionName; scratch?: string; settled: string[] }): Promise<LedgerAccounting> {
+      const b = deps.booking(args);
       const settled = new Set(args.settled);
       const ledger = organizeLedger(await b.readLedger({ region: args.region }));
       const result: LedgerAccounting = { entries: 0, applied: 0, rebooked: 0, settledByDecision: 0, duplicateCopies: ledger.copies.length, malformedLines: ledger.malformed.length, unaccounted: [] };

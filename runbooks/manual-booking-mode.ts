@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, gate, step } from '../workflows/kit/definition';
+import { defineRunbook, gate, step, type StepSpec } from '../workflows/kit/definition';
 
 const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL-T1-03');
 
@@ -15,6 +15,7 @@ export const ManualBookingModeInput = z.object({
   refreshMinutes: z.number().positive().max(24 * 60).default(15).describe('how often status refreshes the ledger and database health while the mode lasts'),
   databaseRecheckSeconds: z.number().positive().max(3600).default(30).describe('after resume, the first wait before an unhealthy database is checked again; it doubles up to the refresh interval'),
   approvers: z.string().min(1).default('airline-ops').describe('the roster group that approves entering and leaving the mode'),
+  drillHoldSeconds: z.number().positive().max(24 * 3600).default(60).describe('in an isolated drill approved by policy, how long the scratch service holds in the mode before the policy resumes it'),
 });
 export type ManualBookingModeInput = z.infer<typeof ManualBookingModeInput>;
 
@@ -33,6 +34,8 @@ export const manualBookingMode = defineRunbook({
   workflowType: 'manualBookingMode',
   input: ManualBookingModeInput,
   target: (input) => input.service,
+  /** Stations booking at the counter within 15 minutes of the call: the July 2024 lesson. */
+  objectives: { rtoSeconds: 15 * 60 },
   procedure: {
     findRegion: step({ title: 'Find the region booking is served from', timeout: '30 seconds' }),
     approveEntry: gate({ title: 'Airline operations approves switching stations to manual booking', policy: approvalPolicy }),
@@ -51,3 +54,20 @@ export const manualBookingMode = defineRunbook({
     notifyReturn: step({ title: 'Report: time in the mode, entries applied, conflicts and how each was resolved', timeout: '30 seconds', skippable: true }),
   },
 });
+
+/**
+ * The steps an isolated drill adds around the procedure: it runs on a scratch booking service (its own port,
+ * database and ledger) that it builds first and removes last, and records counter bookings there as stations would.
+ */
+export const isolatedDrillSteps = {
+  build: {
+    kind: 'step',
+    name: 'drillBuild',
+    title: 'Drill: start a scratch booking service with its own database and ledger',
+    undo: 'Stop the scratch booking service, drop its database and delete its ledger',
+    timeout: '2 minutes',
+    retry: { maximumAttempts: 3 },
+  },
+  seedLedger: { kind: 'step', name: 'drillSeedLedger', title: 'Drill: record counter bookings in the scratch ledger, as the stations would', timeout: '30 seconds', retry: { maximumAttempts: 3 } },
+  cleanup: { kind: 'step', name: 'drillCleanup', title: 'Drill: stop the scratch booking service, drop its database and delete its ledger', timeout: '1 minute', retry: { maximumAttempts: 5 } },
+} as const satisfies Record<string, StepSpec>;

@@ -68,6 +68,13 @@ export class Desk<A> {
     this.run.audit(req.by, 'resume', 'return to normal asked for', req.comment);
   }
 
+  /** An unattended drill has nobody to type `resume`: its policy asks for the return, and the audit trail says so. */
+  resumeByDrillPolicy(detail: string): void {
+    if (this.resume) return;
+    this.resume = { by: 'drill-policy' };
+    this.run.audit('drill-policy', 'resume', detail);
+  }
+
   /** Answers once the run has checked the database, so the person resuming learns at once whether it waits. */
   private async resumeReceipt(req: ResumeRequest): Promise<ResumeReceipt> {
     await condition(() => this.database !== undefined || this.run.status.abortRequested !== undefined);

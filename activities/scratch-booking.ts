@@ -1,0 +1,248 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { Client } from 'pg';
+import { z } from 'zod';
+import { OfflineLedger } from '../estate/booking/ledger';
+import { ensureBookingSchema } from '../estate/booking/store';
+import { isAlive, nodeServerCommand, readRecord, startDetached, stopRecorded, waitForHttp } from '../estate/processes';
+import { estateLayout } from '../estate/state-dir';
+import { freePort, isListening } from '../lib/free-port';
+import { createBookingActivities, type BookingActivities, type BookingMode } from './booking';
+import { EstateErrorType, RegionName, type EstateCatalog } from './catalog';
+
+/**
+ * What an isolated drill's scratch booking service is, recorded on disk when it starts so a worker that crashed
+ * (or a later drill under the same workflow id) can find it and remove it.
+ */
+export const ScratchBooking = z.object({
+  /** The workflow id of the drill that owns it. */
+  key: z.string().min(1),
+  /** The run of that workflow that built it; a later run finds a leftover and replaces it. */
+  runId: z.string(),
+  /** The production region it stands in for; its messages name that region. */
+  region: RegionName,
+  url: z.string(),
+  port: z.number().int().positive(),
+  /** The scratch database on the primary's server: never production's tables. */
+  database: z.object({ host: z.string(), port: z.number().int().positive(), user: z.string(), name: z.string() }),
+  /** Its own ledger and mode files, apart from production's. */
+  stateDir: z.string(),
+  /** The estate's process record (`run/<name>.json`), so `estate down` stops it too. */
+  processName: z.string(),
+  pid: z.number().int().positive(),
+  createdAt: z.string(),
+});
+export type ScratchBooking = z.infer<typeof ScratchBooking>;
+
+/** What removing a scratch booking service did, for status (`drillCleanup`). */
+export interface ScratchBookingRemoval {
+  key: string;
+  /** False when nothing was left to remove (already removed, or never built). */
+  removed: boolean;
+  service?: { url: string; port: number; pid: number; stopped: boolean };
+  database?: { name: string; dropped: boolean };
+  ledger?: { dir: string; entries: number; deleted: boolean };
+}
+
+/** Where a booking activity acts: a production region, or (in an isolated drill) the scratch service keyed `scratch`. */
+export interface BookingTarget {
+  region: RegionName;
+  scratch?: string;
+}
+
+/** The online bookings a scratch database starts with, so counter entries on the drill flight reconcile without a person. */
+export const DRILL_FLIGHT = 'LBDRILL';
+const ONLINE_SEED = [
+  { key: 'drill-online-1', seat: '1A', passenger: 'Drill Online One' },
+  { key: 'drill-online-2', seat: '1B', passenger: 'Drill Online Two' },
+];
+
+/** A name PostgreSQL and the file system accept, stable for a workflow id. */
+export function scratchSlug(key: string): string {
+  return `drill_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The scratch booking service of an isolated `manual-booking-mode` drill: the estate's own booking server on a free
+ * loopback port, with a database created for it on the current primary and its own ledger directory. Keyed by the
+ * drill's workflow id; starting twice returns the same service, removing twice is a no-op.
+ */
+export function createScratchBookingActivities(catalog: () => EstateCatalog) {
+  const paths = (key: string) => ({ catalog: catalog(), ...scratchPaths(catalog(), key) });
+  const readScratch = (key: string) => readScratchRecord(catalog(), key);
+
+  /** The server that accepts writes now (a failover may have moved it), as the scratch database's home. */
+  async function currentPrimary(c: EstateCatalog): Promise<EstateCatalog['services']['booking']['regions']['A']['postgres']> {
+    for (const region of ['A', 'B'] as const) {
+      const pg = c.services.booking.regions[region].postgres;
+      const client = new Client({ host: pg.host, port: pg.port, user: pg.user, database: pg.database, connectionTimeoutMillis: 3_000 });
+      try {
+        await client.connect();
+        const r = await client.query<{ rec: boolean }>('SELECT pg_is_in_recovery() AS rec');
+        if (!r.rows[0]!.rec) return pg;
+      } catch {
+        // down or unreachable: try the other region
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+    throw new Error('no database server accepts writes, so no scratch database can be created; retry once a primary is up');
+  }
+
+  async function admin<T>(db: ScratchBooking['database'], work: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ host: db.host, port: db.port, user: db.user, database: 'postgres', connectionTimeoutMillis: 3_000 });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async function remove(key: string): Promise<ScratchBookingRemoval> {
+    const p = paths(key);
+    const scratch = readScratch(key);
+    if (!scratch) {
+      rmSync(p.dir, { recursive: true, force: true });
+      return { key, removed: false };
+    }
+    const wasRunning = isAlive(scratch.pid);
+    await stopRecorded(p.runDir, scratch.processName, 3_000);
+    if (await isListening(scratch.port)) throw new Error(`the scratch booking service still listens on port ${scratch.port} after it was stopped`);
+    const dropped = await admin(scratch.database, async (client) => {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [scratch.database.name]);
+      await client.query(`DROP DATABASE IF EXISTS "${scratch.database.name}" WITH (FORCE)`);
+      return exists.rowCount === 1;
+    });
+    let entries = 0;
+    const ledgerDir = join(scratch.stateDir, 'ledger');
+    try {
+      entries = new OfflineLedger(ledgerDir, scratch.region).read().entries.length;
+    } catch {
+      // an unreadable scratch ledger is deleted all the same
+    }
+    rmSync(p.dir, { recursive: true, force: true });
+    return {
+      key,
+      removed: true,
+      service: { url: scratch.url, port: scratch.port, pid: scratch.pid, stopped: wasRunning },
+      database: { name: scratch.database.name, dropped },
+      ledger: { dir: ledgerDir, entries, deleted: true },
+    };
+  }
+
+  return {
+    /**
+     * Starts the scratch booking service of the drill `key` (its workflow id), or returns it when it already runs.
+     * A leftover of an earlier run under the same workflow id (terminated before its cleanup) is removed first.
+     */
+    async startScratchBooking(args: { key: string; runId: string; region: RegionName }): Promise<ScratchBooking & { replacedLeftover: boolean }> {
+      const existing = readScratch(args.key);
+      if (existing && existing.runId === args.runId && isAlive(existing.pid)) {
+        try {
+          await waitForHttp(`${existing.url}/live`, { pid: existing.pid, timeoutMs: 10_000 });
+          return { ...existing, replacedLeftover: false };
+        } catch {
+          // not answering: start it again below
+        }
+      }
+      const replacedLeftover = existing !== undefined && existing.runId !== args.runId;
+      if (existing) await remove(args.key);
+
+      const p = paths(args.key);
+      const slug = scratchSlug(args.key);
+      const primary = await currentPrimary(p.catalog);
+      const database = { host: primary.host, port: primary.port, user: primary.user, name: slug };
+      await admin(database, async (client) => {
+        const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [slug]);
+        if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${slug}"`);
+      });
+      const db = { host: database.host, port: database.port, user: database.user, database: slug };
+      await ensureBookingSchema(db);
+      await seedOnline(db, args.region);
+
+      mkdirSync(p.stateDir, { recursive: true });
+      const port = await freePort();
+      const processName = `scratch-booking-${slug}`;
+      const command = nodeServerCommand('booking/server.ts', ['--region', args.region, '--port', String(port), '--db-host', db.host, '--db-port', String(db.port), '--db-user', db.user, '--db-name', slug, '--state-dir', p.stateDir]);
+      const proc = startDetached({ name: processName, command, runDir: p.runDir, logFile: p.logFile, port });
+      const scratch: ScratchBooking = { key: args.key, runId: args.runId, region: args.region, url: `http://127.0.0.1:${port}`, port, database, stateDir: p.stateDir, processName, pid: proc.pid, createdAt: new Date().toISOString() };
+      writeFileSync(p.record, JSON.stringify(scratch, null, 2));
+      await waitForHttp(`${scratch.url}/live`, { pid: proc.pid, logFile: p.logFile, timeoutMs: 30_000 });
+      return { ...scratch, replacedLeftover };
+    },
+
+    /** Stops the scratch service of drill `key`, drops its database and deletes its ledger. Idempotent. */
+    async removeScratchBooking(args: { key: string }): Promise<ScratchBookingRemoval> {
+      return remove(args.key);
+    },
+
+    /** Sets the scratch service's mode (the drill's `setMode`); returns the previous one, like the adapter. Idempotent. */
+    async setScratchMode(args: { key: string; mode: BookingMode }): Promise<{ region: RegionName; mode: BookingMode; previous: BookingMode; changed: boolean }> {
+      const scratch = readScratch(args.key);
+      if (!scratch) throw ApplicationFailure.nonRetryable(`no scratch booking service for ${args.key}; a drill never switches production's mode`, EstateErrorType.Precondition);
+      return scratchBooking(scratch).setMode({ region: scratch.region, mode: args.mode });
+    },
+
+    /**
+     * Counter staff of a drill: records `perStation` bookings on the drill flight at each station in the scratch
+     * ledger, keyed by the drill so a retry records nothing twice. Refuses anything but a scratch service.
+     */
+    async seedScratchLedger(args: { key: string; stations: string[]; perStation: number }): Promise<{ recorded: number; stations: string[] }> {
+      const scratch = readScratch(args.key);
+      if (!scratch) throw ApplicationFailure.nonRetryable(`no scratch booking service for ${args.key}; counter bookings of a drill go to its scratch ledger only`, EstateErrorType.Precondition);
+      const b = scratchBooking(scratch);
+      let recorded = 0;
+      for (const [s, station] of args.stations.entries()) {
+        for (let i = 0; i < args.perStation; i++) {
+          const row = 10 + s * args.perStation + i;
+          const { duplicate } = await b.appendLedger({ region: scratch.region, station, idempotencyKey: `drill-${station}-${i + 1}`, flight: DRILL_FLIGHT, seat: `${row}C`, passenger: `Drill Passenger ${station} ${i + 1}` });
+          if (!duplicate) recorded++;
+        }
+      }
+      return { recorded, stations: args.stations };
+    },
+  };
+}
+
+function scratchPaths(c: EstateCatalog, key: string) {
+  const dir = join(c.stateDir, 'scratch', 'booking', scratchSlug(key));
+  return { dir, record: join(dir, 'scratch.json'), stateDir: join(dir, 'state'), logFile: join(dir, 'server.log'), runDir: estateLayout(c.stateDir).run };
+}
+
+function readScratchRecord(c: EstateCatalog, key: string): ScratchBooking | undefined {
+  const { record } = scratchPaths(c, key);
+  if (!existsSync(record)) return undefined;
+  return ScratchBooking.parse(JSON.parse(readFileSync(record, 'utf8')));
+}
+
+/**
+ * The booking adapter for a target: production's regions, or a drill's scratch service (both regions point at it,
+ * so a drill never reaches production). A scratch service that is gone is an error, never a fallback.
+ */
+export function bookingFor(c: EstateCatalog, target: { scratch?: string }, production: () => BookingActivities): BookingActivities {
+  if (!target.scratch) return production();
+  const scratch = readScratchRecord(c, target.scratch);
+  if (!scratch) throw ApplicationFailure.nonRetryable(`the scratch booking service of ${target.scratch} is gone; a drill never falls back to production`, EstateErrorType.Precondition);
+  return scratchBooking(scratch);
+}
+
+function scratchBooking(scratch: ScratchBooking): BookingActivities {
+  return createBookingActivities({ regions: { A: { url: scratch.url }, B: { url: scratch.url } } });
+}
+
+async function seedOnline(db: { host: string; port: number; user: string; database: string }, region: RegionName): Promise<void> {
+  const client = new Client({ ...db, connectionTimeoutMillis: 3_000 });
+  await client.connect();
+  try {
+    for (const b of ONLINE_SEED) {
+      await client.query('INSERT INTO bookings (idempotency_key, flight, seat, passenger, region) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [b.key, DRILL_FLIGHT, b.seat, b.passenger, region]);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export type ScratchBookingActivities = ReturnType<typeof createScratchBookingActivities>;
