@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { breakRegion } from '../../estate/estate';
 import { countLostBookings } from '../../estate/load';
+import { stopRecorded } from '../../estate/processes';
+import { estateLayout } from '../../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { interveneUpdate, rejectUpdate, type RunResult } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
@@ -189,3 +191,31 @@ test('an emergency failover after region A breaks serves from B, reports the RPO
     await emergency.stop();
   }
 }, 180_000);
+
+test('an emergency failover fences the source database when only its service is down, and measures the WAL it kept', async () => {
+  const partial = await startTestEstate({ fleetHosts: 4 });
+  const taskQueue = testTaskQueue();
+  try {
+    await stopRecorded(estateLayout(partial.dir).run, 'booking-A', 0);
+    const { worker } = await createTestWorker(ctx, taskQueue, {}, join(partial.dir, 'catalog.json'));
+    await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('regionFailover', {
+        taskQueue,
+        workflowId: `${runId}-service-down-test`,
+        args: [{ input: { service: 'booking', mode: 'emergency', verifyWindowSeconds: 1 }, requestedBy: 'alice' }],
+      });
+      const waiting = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+      expect(waiting.details.dataAtRisk).toMatchObject({ sourceServiceAnswers: false, sourceDatabaseAnswers: true, lagBytes: expect.any(Number) });
+      await approveByLeads(handle);
+      const result = (await handle.result()) as RunResult<SwitchResult>;
+      expect(result.state).toBe('succeeded');
+      expect(result.details.sourceFence).toMatchObject({ fenced: true, finalLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) });
+      expect(result.output!.rpo).toMatchObject({ bytes: 0, seconds: 0 });
+      expect(result.measurements).toMatchObject({ rpoBytes: 0 });
+    });
+    // The old primary answers but refuses writes, so nothing can split the brain when its service comes back.
+    expect(await estateSnapshot(partial.catalog)).toMatchObject({ active: 'B', A: { role: 'primary', fenced: true }, B: { role: 'primary', fenced: false } });
+  } finally {
+    await partial.stop();
+  }
+}, 120_000);
