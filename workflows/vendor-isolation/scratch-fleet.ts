@@ -1,4 +1,4 @@
-import { CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { FleetActivities, ScratchFleet } from '../../activities/fleet';
 import type { IsolationScope, VendorIsolationActivities } from '../../activities/vendor-isolation';
 import { isolatedDrillSteps as steps, type IsolateVendorModuleInput } from '../../runbooks/isolate-vendor-module';
@@ -38,7 +38,9 @@ export async function inScratchFleet<T>(
     run.audit('lifeboat', 'drill-cleanup', `scratch fleet ${id}: ${r.removed ? `removed with its ${r.hosts} host(s)` : 'already gone'}`);
   };
 
-  const scratch: ScratchFleet = await run.step(steps.build, () => fleet.createScratchFleet({ copyOf: input.scope, label: run.status.runId }), {
+  // One request id for every attempt of the build, even the kit's retries (new activities), so a retry never builds a second fleet.
+  const requestId = `${workflowInfo().workflowId}:${workflowInfo().runId}:drill-build`;
+  const scratch: ScratchFleet = await run.step(steps.build, () => fleet.createScratchFleet({ copyOf: input.scope, label: run.status.runId, requestId }), {
     undo: () => remove(scratch.id, 'undo'),
   });
   const scope: IsolationScope = { ...input.scope, fleet: scratch.id };
