@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { z } from 'zod';
 import { OfflineLedger } from '../estate/booking/ledger';
 import { ensureBookingSchema } from '../estate/booking/store';
-import { isAlive, nodeServerCommand, readRecord, startDetached, stopRecorded, waitForHttp } from '../estate/processes';
+import { isAlive, nodeServerCommand, readRecord, startDetached, stopPid, stopRecorded, waitForHttp } from '../estate/processes';
 import { estateLayout } from '../estate/state-dir';
 import { freePort, isListening } from '../lib/free-port';
 import { createBookingActivities, type BookingActivities, type BookingMode } from './booking';
@@ -59,6 +59,8 @@ const ONLINE_SEED = [
   { key: 'drill-online-2', seat: '1B', passenger: 'Drill Online Two' },
 ];
 
+const processNameOf = (slug: string) => `scratch-booking-${slug}`;
+
 /** A name PostgreSQL and the file system accept, stable for a workflow id. */
 export function scratchSlug(key: string): string {
   return `drill_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
@@ -101,25 +103,35 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
     }
   }
 
+  /**
+   * Removes what a build left, even a build a worker crash interrupted before it wrote its record: the process
+   * recorded under the drill's name, the database named after the drill, and the scratch directory.
+   */
   async function remove(key: string): Promise<ScratchBookingRemoval> {
     const p = paths(key);
+    const slug = scratchSlug(key);
     const scratch = readScratch(key);
-    if (!scratch) {
-      rmSync(p.dir, { recursive: true, force: true });
-      return { key, removed: false };
-    }
-    const wasRunning = isAlive(scratch.pid);
-    await stopRecorded(p.runDir, scratch.processName, 3_000);
-    if (await isListening(scratch.port)) throw new Error(`the scratch booking service still listens on port ${scratch.port} after it was stopped`);
-    const dropped = await admin(scratch.database, async (client) => {
-      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [scratch.database.name]);
-      await client.query(`DROP DATABASE IF EXISTS "${scratch.database.name}" WITH (FORCE)`);
+    const proc = readRecord(p.runDir, processNameOf(slug));
+    if (!scratch && !proc && !existsSync(p.dir)) return { key, removed: false };
+
+    const pid = scratch?.pid ?? proc?.pid;
+    const port = scratch?.port ?? proc?.port;
+    const wasRunning = pid !== undefined && isAlive(pid);
+    await stopRecorded(p.runDir, processNameOf(slug), 3_000);
+    if (scratch && pid !== undefined && pid !== proc?.pid) await stopPid(pid, 3_000);
+    if (port !== undefined && (await isListening(port))) throw new Error(`the scratch booking service still listens on port ${port} after it was stopped`);
+
+    const server = scratch?.database ?? { ...(await currentPrimary(p.catalog)), name: slug };
+    const dropped = await admin(server, async (client) => {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [slug]);
+      await client.query(`DROP DATABASE IF EXISTS "${slug}" WITH (FORCE)`);
       return exists.rowCount === 1;
     });
+
+    const ledgerDir = join(p.stateDir, 'ledger');
     let entries = 0;
-    const ledgerDir = join(scratch.stateDir, 'ledger');
     try {
-      entries = new OfflineLedger(ledgerDir, scratch.region).read().entries.length;
+      if (scratch) entries = new OfflineLedger(ledgerDir, scratch.region).read().entries.length;
     } catch {
       // an unreadable scratch ledger is deleted all the same
     }
@@ -127,8 +139,8 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
     return {
       key,
       removed: true,
-      service: { url: scratch.url, port: scratch.port, pid: scratch.pid, stopped: wasRunning },
-      database: { name: scratch.database.name, dropped },
+      ...(pid !== undefined && port !== undefined ? { service: { url: `http://127.0.0.1:${port}`, port, pid, stopped: wasRunning } } : {}),
+      database: { name: slug, dropped },
       ledger: { dir: ledgerDir, entries, deleted: true },
     };
   }
@@ -153,6 +165,8 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
 
       const p = paths(args.key);
       const slug = scratchSlug(args.key);
+      // The directory first: from here on a removal knows there may be something to remove.
+      mkdirSync(p.stateDir, { recursive: true });
       const primary = await currentPrimary(p.catalog);
       const database = { host: primary.host, port: primary.port, user: primary.user, name: slug };
       await admin(database, async (client) => {
@@ -163,9 +177,9 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
       await ensureBookingSchema(db);
       await seedOnline(db, args.region);
 
-      mkdirSync(p.stateDir, { recursive: true });
       const port = await freePort();
-      const processName = `scratch-booking-${slug}`;
+      const processName = processNameOf(slug);
+      await stopRecorded(p.runDir, processName, 3_000); // an earlier attempt's process, if it died before its record
       const command = nodeServerCommand('booking/server.ts', ['--region', args.region, '--port', String(port), '--db-host', db.host, '--db-port', String(db.port), '--db-user', db.user, '--db-name', slug, '--state-dir', p.stateDir]);
       const proc = startDetached({ name: processName, command, runDir: p.runDir, logFile: p.logFile, port });
       const scratch: ScratchBooking = { key: args.key, runId: args.runId, region: args.region, url: `http://127.0.0.1:${port}`, port, database, stateDir: p.stateDir, processName, pid: proc.pid, createdAt: new Date().toISOString() };

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client } from 'pg';
@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { bookingDepsFromCatalog, createBookingActivities, type BookingMode } from '../../activities/booking';
 import type { RegionName } from '../../activities/catalog';
 import type { Notification } from '../../activities/kit-types';
-import type { ScratchBookingRemoval } from '../../activities/scratch-booking';
+import { createScratchBookingActivities, scratchSlug, type ScratchBookingRemoval } from '../../activities/scratch-booking';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { isListening } from '../../lib/free-port';
 import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
@@ -208,4 +208,27 @@ test('an isolated drill aborted while holding removes its scratch service, datab
     await expectRemoved(result, scratch, 'undo');
     expect(await production()).toEqual(before);
   });
+});
+
+test('the scratch service activities are idempotent, replace a leftover of an earlier run, and remove a build a crash interrupted', async () => {
+  const scratch = createScratchBookingActivities(() => estate.catalog);
+  const key = 'manual-booking-mode/scratch-activities';
+  const first = await scratch.startScratchBooking({ key, runId: 'run-1', region: 'A' });
+  const again = await scratch.startScratchBooking({ key, runId: 'run-1', region: 'A' });
+  expect([again.pid, again.port, again.replacedLeftover]).toEqual([first.pid, first.port, false]);
+
+  // A later run under the same workflow id finds what a terminated run left, and starts afresh.
+  const later = await scratch.startScratchBooking({ key, runId: 'run-2', region: 'A' });
+  expect(later.replacedLeftover).toBe(true);
+  expect(await isListening(first.port)).toBe(false);
+  expect(await isListening(later.port)).toBe(true);
+
+  // A worker crash lost the record: removal still finds the process by its name and the database by the drill's.
+  rmSync(join(estate.dir, 'scratch', 'booking', scratchSlug(key), 'scratch.json'));
+  const removal = await scratch.removeScratchBooking({ key });
+  expect(removal).toMatchObject({ removed: true, service: { port: later.port, stopped: true }, database: { name: scratchSlug(key), dropped: true } });
+  expect(await isListening(later.port)).toBe(false);
+  expect(await databaseExists(scratchSlug(key))).toBe(false);
+  expect(existsSync(join(estate.dir, 'scratch', 'booking', scratchSlug(key)))).toBe(false);
+  expect(await scratch.removeScratchBooking({ key })).toEqual({ key, removed: false });
 });
