@@ -2,6 +2,7 @@ import { createEstateActivities, type EstateActivities } from './estate';
 import type { KitActivities } from './kit-types';
 import { createManualBookingActivities, type ManualBookingActivities } from './manual-booking';
 import { createNotifyActivities, type NotifyConfig } from './notify';
+import { createFailoverDrillActivities, type FailoverDrillActivities } from './failover-drill';
 import { createRegionSwitchActivities, type RegionSwitchActivities } from './region-switch';
 import { createRosterActivities } from './roster';
 import { createStandbyRebuildActivities, type StandbyRebuildActivities } from './standby-rebuild';
@@ -16,13 +17,14 @@ export interface ActivityDeps {
 }
 
 /** Every activity the worker registers, built from its dependencies. */
-export function createActivities(deps: ActivityDeps): KitActivities & EstateActivities & VendorIsolationActivities & ManualBookingActivities & RegionSwitchActivities & StandbyRebuildActivities {
+export function createActivities(deps: ActivityDeps): KitActivities & EstateActivities & VendorIsolationActivities & ManualBookingActivities & RegionSwitchActivities & StandbyRebuildActivities & FailoverDrillActivities {
   return {
     ...createEstateActivities({ catalogPath: deps.catalogPath }),
     ...createNotifyActivities(deps.notify),
     ...createRosterActivities({ rosterPath: deps.rosterPath }),
     ...createRegionSwitchActivities({ catalogPath: deps.catalogPath }),
     ...createStandbyRebuildActivities({ catalogPath: deps.catalogPath }),
+    ...createFailoverDrillActivities({ catalogPath: deps.catalogPath }),
     ...createManualBookingActivities({ catalogPath: deps.catalogPath }),
     ...createVendorIsolationActivities({ catalogPath: deps.catalogPath }),
   };

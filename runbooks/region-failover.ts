@@ -31,6 +31,16 @@ export const regionFailover = defineRunbook({
       timeout: '20 seconds',
     }),
     ...switchSteps,
+    drillClone: step({
+      title: 'Isolated drill only, instead of the switch: clone the target standby onto its own port (production is not touched)',
+      undo: 'Remove the clone',
+      timeout: '10 minutes',
+      heartbeatTimeout: '30 seconds',
+      retry: { maximumAttempts: 2 },
+    }),
+    drillPromote: step({ title: 'Isolated drill: promote the clone, measuring what a failover now would lose', timeout: '45 seconds' }),
+    drillVerify: step({ title: 'Isolated drill: a synthetic booking on the promoted clone', timeout: '20 seconds' }),
+    drillRemove: step({ title: 'Isolated drill: remove the clone', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
     notify: notifyStep,
   },
 });

@@ -1,4 +1,5 @@
 import { regionFailback as runbook, type RegionFailbackInput } from '../runbooks/region-failback';
+import { RunAborted } from './kit/errors';
 import type { Run } from './kit/run';
 import { runRunbook, type RunRequest } from './kit/runbook-run';
 import type { RunResult } from './kit/status';
@@ -19,6 +20,9 @@ export interface FailbackResult extends SwitchResult {
  */
 export async function regionFailback(request: RunRequest<RegionFailbackInput>): Promise<RunResult<FailbackResult>> {
   return runRunbook(runbook, request, async (run: Run<RegionActivities>, input) => {
+    if (run.status.drill?.kind === 'isolated') {
+      throw new RunAborted('region-failback has no isolated drill: it rebuilds real databases. Rehearse it with --drill live on a drill estate, after a live failover drill', 'lifeboat');
+    }
     if (input.incidentId) run.audit(run.status.requestedBy, 'incident', input.incidentId);
 
     const regions = await run.step(resolve, (a) => a.resolveRegions({ service: input.service, source: input.source, target: input.target }));

@@ -2,16 +2,19 @@ import { regionFailover as runbook, type RegionFailoverInput } from '../runbooks
 import type { Run } from './kit/run';
 import { runRunbook, type RunRequest } from './kit/runbook-run';
 import type { RunResult } from './kit/status';
+import { isolatedFailoverDrill, type IsolatedDrillResult } from './region-failover-drill';
 import type { SwitchResult } from './region-switch-facts';
 import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
 
-const { preflight, notify, ...steps } = runbook.procedure;
+const steps = runbook.procedure;
+const { preflight, notify } = steps;
 
 /**
  * Fails a service over to its secondary region: preflight the target, then the controlled switch (assess, two
  * approvals, drain and fence, catch up or record the loss, promote, switch, verify), then notify with RTO and RPO.
+ * An isolated drill rehearses the database side on a clone of the standby instead, and leaves production alone.
  */
-export async function regionFailover(request: RunRequest<RegionFailoverInput>): Promise<RunResult<SwitchResult>> {
+export async function regionFailover(request: RunRequest<RegionFailoverInput>): Promise<RunResult<SwitchResult | IsolatedDrillResult>> {
   return runRunbook(runbook, request, async (run: Run<RegionActivities>, input) => {
     if (input.incidentId) run.audit(run.status.requestedBy, 'incident', input.incidentId);
 
@@ -21,6 +24,10 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
       return { ...resolved, standby: { streaming: target.database.streaming ?? false, replayLsn: target.database.replayLsn ?? null } };
     });
     run.report('regions', regions);
+
+    if (run.status.drill?.kind === 'isolated') {
+      return isolatedFailoverDrill(run, runbook.procedure, { options: input, mode: input.mode, source: regions.source, target: regions.target });
+    }
 
     const result = await switchRegions(run, {
       steps,

@@ -1,5 +1,6 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { EstateActivities } from '../activities/estate';
+import type { FailoverDrillActivities } from '../activities/failover-drill';
 import type { KitActivities } from '../activities/kit-types';
 import type { LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
 import type { StandbyRebuildActivities } from '../activities/standby-rebuild';
@@ -13,7 +14,7 @@ import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, secondsBetween, typ
 export type SwitchOutcome = Omit<SwitchResult, 'stepTimings'>;
 
 /** Every activity the region runbooks call. */
-export type RegionActivities = KitActivities & EstateActivities & RegionSwitchActivities & StandbyRebuildActivities;
+export type RegionActivities = KitActivities & EstateActivities & RegionSwitchActivities & StandbyRebuildActivities & FailoverDrillActivities;
 
 type Named<T> = { [K in keyof T]: T[K] & { name: string } };
 
@@ -36,18 +37,7 @@ export interface SwitchPlan {
 export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan): Promise<SwitchOutcome> {
   const { steps: s, options, mode, source, target } = plan;
 
-  const risk = await run.step(s.assess, async (a) => {
-    const [replication, sourceService] = await Promise.all([a.replicationStatus(), a.health({ region: source })]);
-    return dataAtRisk(replication, sourceService, source, target);
-  });
-  run.report('dataAtRisk', risk);
-  if (mode === 'planned') {
-    const refusal = plannedRefusal(risk, { bytes: options.rpoBudgetBytes, seconds: options.rpoBudgetSeconds });
-    if (refusal) throw new RunAborted(`planned switch stopped before any change: ${refusal}`, 'lifeboat');
-  }
-
-  await run.gate(s.approve);
-  const approvedAt = Date.now();
+  const { approvedAt } = await assessAndApprove(run, plan);
 
   const drainFrom = Date.now();
   await run.step(s.drain, (a) => a.drainBackend({ region: source }), { undo: (a) => a.drainBackend({ region: source, state: 'ready' }) });
@@ -126,6 +116,26 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
     rpo,
     switchWindow,
   };
+}
+
+/**
+ * Where a switch starts, and an isolated drill too: see how much data is at risk (a planned switch over its budget
+ * stops here, before any change), then wait for the approvals.
+ */
+export async function assessAndApprove(run: Run<RegionActivities>, plan: Pick<SwitchPlan, 'options' | 'mode' | 'source' | 'target'> & { steps: Pick<SwitchPlan['steps'], 'assess' | 'approve'> }): Promise<{ approvedAt: number }> {
+  const { steps: s, options, mode, source, target } = plan;
+  const risk = await run.step(s.assess, async (a) => {
+    const [replication, sourceService] = await Promise.all([a.replicationStatus(), a.health({ region: source })]);
+    return dataAtRisk(replication, sourceService, source, target);
+  });
+  run.report('dataAtRisk', risk);
+  if (mode === 'planned') {
+    const refusal = plannedRefusal(risk, { bytes: options.rpoBudgetBytes, seconds: options.rpoBudgetSeconds });
+    if (refusal) throw new RunAborted(`planned switch stopped before any change: ${refusal}`, 'lifeboat');
+  }
+
+  await run.gate(s.approve);
+  return { approvedAt: Date.now() };
 }
 
 /** Each step's duration so far, for the result and the notification. */

@@ -40,6 +40,22 @@ async function approvedRun<T>(taskQueue: string, workflowType: string, input: ob
   return result;
 }
 
+test('an isolated drill of failback is refused before anything is touched', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('regionFailback', {
+      taskQueue,
+      workflowId: 'region-failback/booking-failback-test',
+      args: [{ input: { service: 'booking' }, requestedBy: 'alice', drill: { kind: 'isolated' } }],
+    });
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('aborted');
+    expect(result.outcome).toMatch(/^region-failback has no isolated drill: it rebuilds real databases/);
+    expect(result.steps).toEqual([]);
+  });
+});
+
 test('after an emergency failover, failback rebuilds region A, returns to it under load with nothing lost, and the next failover works', async () => {
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));

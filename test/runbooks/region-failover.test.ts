@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { breakRegion } from '../../estate/estate';
@@ -6,6 +7,7 @@ import { stopRecorded } from '../../estate/processes';
 import { estateLayout } from '../../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { interveneUpdate, rejectUpdate, type RunResult } from '../../workflows/kit';
+import type { IsolatedDrillResult } from '../../workflows/region-failover-drill';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
@@ -90,6 +92,37 @@ test('an abort while the standby cannot catch up unfences the source and restore
     }
   });
   expect(await estateSnapshot(estate.catalog)).toEqual(before);
+}, 90_000);
+
+test('an isolated drill promotes and writes to a clone of the standby, and production never notices', async () => {
+  const taskQueue = testTaskQueue();
+  const before = await estateSnapshot(estate.catalog);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const load = loadThroughBalancer(estate.catalog);
+  try {
+    await moreBookings(load, 10);
+    await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('regionFailover', {
+        taskQueue,
+        workflowId: runId,
+        args: [{ input: { service: 'booking', mode: 'planned' }, requestedBy: 'alice', drill: { kind: 'isolated', approvals: 'policy' } }],
+      });
+      const result = (await handle.result()) as RunResult<IsolatedDrillResult>;
+      expect(result.state).toBe('succeeded');
+      await recordHistory(handle, 'region-failover-isolated-drill');
+      expect(result.steps.map((s) => s.name)).toEqual(['preflight', 'assess', 'drillClone', 'drillPromote', 'drillVerify', 'drillRemove']);
+      expect(result.output).toMatchObject({ drill: 'isolated', source: 'A', target: 'B', clone: { removed: true, bookingId: expect.any(Number) } });
+      expect(result.measurements).toMatchObject({ rtoSeconds: expect.any(Number), rpoBytes: expect.any(Number) });
+      expect(result.gates[0]).toMatchObject({ status: 'approved', votes: [{ by: 'drill-policy' }] });
+    });
+    await moreBookings(load, 10);
+    const counters = await load.stop();
+    expect(counters.failures).toBe(0);
+  } finally {
+    await load.stop();
+  }
+  expect(await estateSnapshot(estate.catalog)).toEqual(before);
+  expect(existsSync(join(estate.dir, 'drills')) ? readdirSync(join(estate.dir, 'drills')) : []).toEqual([]);
 }, 90_000);
 
 test('a planned failover under load loses no acknowledged booking and reports the switch window', async () => {

@@ -1,0 +1,60 @@
+import { workflowInfo } from '@temporalio/workflow';
+import type { regionFailover } from '../runbooks/region-failover';
+import type { Region, SwitchOptions } from '../runbooks/region-switch';
+import type { Run } from './kit/run';
+import { secondsBetween } from './region-switch-facts';
+import { assessAndApprove, type RegionActivities } from './region-switch';
+
+/** What an isolated drill measured on its clone. */
+export interface IsolatedDrillResult {
+  drill: 'isolated';
+  service: string;
+  mode: 'planned' | 'emergency';
+  source: Region;
+  target: Region;
+  clone: { name: string; port: number; bookingId: number; removed: boolean };
+  rto: { fromStartSeconds: number; fromApprovalSeconds: number };
+  /** What a failover at the moment of the drill's promotion would have lost. */
+  rpo: { bytes: number | null; seconds: number | null };
+}
+
+type Steps = (typeof regionFailover)['procedure'];
+
+/**
+ * The isolated drill of a failover: the same preflight, assessment and gate, then a clone of the target standby is
+ * promoted and written to instead of the real one, and removed. Production keeps serving from the source throughout;
+ * an abort or a failure removes the clone through its undo.
+ */
+export async function isolatedFailoverDrill(
+  run: Run<RegionActivities>,
+  steps: Steps,
+  plan: { options: SwitchOptions; mode: 'planned' | 'emergency'; source: Region; target: Region },
+): Promise<IsolatedDrillResult> {
+  const { source, target } = plan;
+  const { approvedAt } = await assessAndApprove(run, { ...plan, steps });
+
+  const { workflowId, runId } = workflowInfo();
+  const name = `drill-${runId}`;
+  const clone = await run.step(steps.drillClone, (a) => a.cloneStandby({ region: target, name }), { undo: (a) => a.removeClone({ name }) });
+  run.report('drillClone', clone);
+  const promoted = await run.step(steps.drillPromote, (a) => a.promoteClone({ name, primary: source }));
+  const verified = await run.step(steps.drillVerify, (a) => a.verifyClone({ name, idempotencyKey: `lifeboat-drill:${workflowId}:${runId}` }));
+  const verifiedAt = Date.now();
+  const removed = await run.step(steps.drillRemove, (a) => a.removeClone({ name }));
+
+  const rto = { fromStartSeconds: secondsBetween(Date.parse(run.status.startedAt), verifiedAt), fromApprovalSeconds: secondsBetween(approvedAt, verifiedAt) };
+  const rpo = { bytes: promoted.lagBytes, seconds: promoted.lagSeconds };
+  run.measure({ rtoSeconds: rto.fromStartSeconds, ...(rpo.bytes !== null ? { rpoBytes: rpo.bytes } : {}), ...(rpo.seconds !== null ? { rpoSeconds: rpo.seconds } : {}) });
+  run.report('rto', rto);
+  run.report('rpo', rpo);
+  return {
+    drill: 'isolated',
+    service: plan.options.service,
+    mode: plan.mode,
+    source,
+    target,
+    clone: { name, port: clone.port, bookingId: verified.bookingId, removed: removed.removed },
+    rto,
+    rpo,
+  };
+}
