@@ -58,8 +58,9 @@ export function createFailoverDrillActivities(opts: { catalogPath: string }) {
         const port = await freePort();
         writeFileSync(join(dataDir, 'postgresql.conf'), `${readFileSync(join(dataDir, 'postgresql.conf'), 'utf8')}\n# lifeboat: isolated drill clone\nport = ${port}\n`);
         const info: CloneInfo = { name: args.name, dataDir, port };
-        await startCluster(dataDir);
+        // Recorded before the start, so a retry after a crash restarts this clone instead of deleting a running one.
         writeFileSync(meta, JSON.stringify(info));
+        await startCluster(dataDir);
         return info;
       } finally {
         clearInterval(beating);
