@@ -44,6 +44,9 @@ export function haproxyConfig(plan: HaproxyPlan): string {
     [`backend booking_${r}`, '  option httpchk GET /live', `  server ${r} 127.0.0.1:${plan.backends[r]} check inter 500ms fall 2 rise 1`, ''].join('\n');
   return [
     'global',
+    // Without it a second HAProxy may bind a port another estate already listens on, and the two would
+    // silently share its clients; with it, a clash fails at start.
+    '  noreuseport',
     `  stats socket ipv4@127.0.0.1:${plan.adminPort} level admin`,
     '  stats timeout 10s',
     '  maxconn 4000',
