@@ -42,5 +42,11 @@ export const regionFailover = defineRunbook({
     drillVerify: step({ title: 'Isolated drill: a synthetic booking on the promoted clone', timeout: '20 seconds' }),
     drillRemove: step({ title: 'Isolated drill: remove the clone', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
     notify: notifyStep,
+    drillFailback: step({
+      title: 'Live drill only, after the failover: fail back to the home region (region-failback, a child run under its own gates), so the estate ends where it started',
+      timeout: '1 hour',
+      retry: { maximumAttempts: 1 },
+      skippable: true,
+    }),
   },
 });

@@ -1,20 +1,23 @@
+import { patched } from '@temporalio/workflow';
 import { regionFailover as runbook, type RegionFailoverInput } from '../runbooks/region-failover';
 import type { Run } from './kit/run';
 import { runRunbook, type RunRequest } from './kit/runbook-run';
 import type { RunResult } from './kit/status';
 import { isolatedFailoverDrill, type IsolatedDrillResult } from './region-failover-drill';
+import { failBackAfterLiveDrill, type LiveDrillResult } from './region-failover-live-drill';
 import type { SwitchResult } from './region-switch-facts';
 import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
 
 const steps = runbook.procedure;
-const { preflight, notify } = steps;
+const { preflight, notify, drillFailback } = steps;
 
 /**
  * Fails a service over to its secondary region: preflight the target, then the controlled switch (assess, two
  * approvals, drain and fence, catch up or record the loss, promote, switch, verify), then notify with RTO and RPO.
- * An isolated drill rehearses the database side on a clone of the standby instead, and leaves production alone.
+ * An isolated drill rehearses the database side on a clone of the standby instead, and leaves production alone; a
+ * live drill runs the real failover, then fails back as a child run, so the estate ends where it started.
  */
-export async function regionFailover(request: RunRequest<RegionFailoverInput>): Promise<RunResult<SwitchResult | IsolatedDrillResult>> {
+export async function regionFailover(request: RunRequest<RegionFailoverInput>): Promise<RunResult<SwitchResult | IsolatedDrillResult | LiveDrillResult>> {
   return runRunbook(runbook, request, async (run: Run<RegionActivities>, input) => {
     if (input.incidentId) run.audit(run.status.requestedBy, 'incident', input.incidentId);
 
@@ -39,6 +42,10 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
     });
 
     await notifySwitched(run, notify, result);
+    if (run.status.drill?.kind === 'live' && patched('live-drill-failback')) {
+      const failback = await failBackAfterLiveDrill(run, drillFailback, input, result);
+      if (failback) return { ...result, stepTimings: stepTimings(run), drill: 'live', failback };
+    }
     return { ...result, stepTimings: stepTimings(run) };
   });
 }

@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { RunReport } from '../../cli/report/model';
+import { countLostBookings } from '../../estate/load';
+import { startTestEstate, type TestEstate } from '../../estate/testing';
+import type { RunResult } from '../../workflows/kit';
+import type { LiveDrillResult } from '../../workflows/region-failover-live-drill';
+import { lifeboat } from '../helpers/cli';
+import { recordHistory } from '../helpers/histories';
+import { connectToTestServer, createTestWorker, testTaskQueue, type TemporalTestContext } from '../helpers/temporal';
+import { estateSnapshot, loadThroughBalancer, moreBookings, sql } from './region-helpers';
+
+// The suffix keeps this run apart from region-failover.test.ts, which may run `region-failover/booking` at the same time.
+const runId = 'region-failover/booking-live-drill-test';
+const failbackId = 'region-failback/booking';
+let ctx: TemporalTestContext;
+let estate: TestEstate;
+
+beforeAll(async () => {
+  ctx = await connectToTestServer();
+  estate = await startTestEstate({ fleetHosts: 4 });
+});
+afterAll(async () => {
+  for (const id of [runId, failbackId]) await ctx?.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
+  await estate?.stop();
+  await ctx?.close();
+});
+
+/** How many runs `lifeboat list` finds as the live drill's failback: the child carries the same search attributes as any run. */
+async function listedFailbacks(): Promise<number> {
+  let n = 0;
+  for await (const _ of ctx.client.workflow.list({ query: `WorkflowId = '${failbackId}' AND LifeboatDrill = 'live' AND LifeboatRunbook = 'region-failback'` })) n++;
+  return n;
+}
+
+test('a live drill fails over to B and back to A under load, loses nothing, and its report shows RTO and RPO within the objectives', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const load = loadThroughBalancer(estate.catalog);
+  try {
+    await moreBookings(load, 20);
+    await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('regionFailover', {
+        taskQueue,
+        workflowId: runId,
+        args: [{ input: { service: 'booking', mode: 'planned', verifyWindowSeconds: 2 }, requestedBy: 'alice', drill: { kind: 'live', approvals: 'policy' } }],
+      });
+      const result = (await handle.result()) as RunResult<LiveDrillResult>;
+      expect(result.state).toBe('succeeded');
+      await recordHistory(handle, 'region-failover-drill-live');
+      await recordHistory(ctx.client.workflow.getHandle(failbackId), 'region-failback-drill-live');
+
+      const out = result.output!;
+      expect(out).toMatchObject({ drill: 'live', source: 'A', target: 'B', rpo: { bytes: 0, lostAcknowledgedBookings: 0 } });
+      expect(out.failback).toMatchObject({ runId: failbackId, state: 'succeeded', source: 'B', target: 'A', rpo: { bytes: 0, lostAcknowledgedBookings: 0 }, drillProblems: [] });
+      expect(result.details.failback).toEqual(out.failback);
+      expect(result.steps.map((s) => s.name).slice(-2)).toEqual(['notify', 'drillFailback']);
+      expect(result.measurements).toMatchObject({ rtoSeconds: out.rto.fromStartSeconds, rpoSeconds: 0, rpoWrites: 0 });
+
+      const child = (await ctx.client.workflow.getHandle(failbackId).result()) as RunResult;
+      expect(child).toMatchObject({ requestedBy: 'alice', drill: { kind: 'live', approvals: 'policy' } });
+      expect(child.gates.map((g) => g.votes.map((v) => v.by))).toEqual([['drill-policy']]);
+      await expect.poll(() => listedFailbacks(), { timeout: 10_000 }).toBe(1);
+    });
+    await moreBookings(load, 20);
+    const counters = await load.stop();
+    const lost = await countLostBookings(estate.catalog.loadBalancer!.clientUrl, load.acknowledgedKeys());
+    expect(lost.lost).toBe(0);
+    expect(lost.checked).toBeGreaterThanOrEqual(40);
+    console.log(`live drill: ${lost.checked} bookings checked, load downtime ${counters.downtimeMs} ms over failover and failback`);
+  } finally {
+    await load.stop();
+  }
+  expect(await estateSnapshot(estate.catalog)).toMatchObject({
+    active: 'A',
+    A: { role: 'primary', fenced: false, mode: 'normal', lbServer: 'UP' },
+    B: { role: 'standby', fenced: false },
+  });
+  expect(await sql(estate.catalog, 'A', 'SELECT application_name, state FROM pg_stat_replication')).toEqual([expect.objectContaining({ state: 'streaming' })]);
+
+  const report = await lifeboat(['report', runId, '--format', 'json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  expect(report.stderr).toBe('');
+  const json = JSON.parse(report.stdout) as RunReport;
+  expect(json).toMatchObject({ state: 'succeeded', drill: { kind: 'live' }, drillProblems: [] });
+  expect(json.objectives.map((o) => [o.objective, o.met])).toEqual([
+    ['rto', true],
+    ['rpo', true],
+  ]);
+  expect(json.timeline.map((b) => b.label)).toContain('drillFailback');
+}, 300_000);

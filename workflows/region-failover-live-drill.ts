@@ -1,0 +1,95 @@
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { ApplicationFailure, executeChild, ParentClosePolicy } from '@temporalio/workflow';
+import { regionFailback, type RegionFailbackInput } from '../runbooks/region-failback';
+import type { RegionFailoverInput } from '../runbooks/region-failover';
+import type { StepSpec } from './kit/definition';
+import { runIdFor } from './kit/definition';
+import { ErrorType } from './kit/errors';
+import { checkObjectives, type ObjectiveCheck } from './kit/objectives';
+import type { Run } from './kit/run';
+import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './kit/search-attributes';
+import type { RunResult } from './kit/status';
+import type { FailbackResult } from './region-failback';
+import type { SwitchResult } from './region-switch-facts';
+import type { RegionActivities, SwitchOutcome } from './region-switch';
+
+/** What a live drill's way back did: the failback run, its outcome and its own RTO and RPO. */
+export interface LiveDrillFailback {
+  runId: string;
+  state: RunResult['state'];
+  outcome: string | null;
+  source: string;
+  target: string;
+  rto: FailbackResult['rto'] | null;
+  rpo: FailbackResult['rpo'] | null;
+  objectives: ObjectiveCheck[];
+  /** The failback's own drill verdict: empty when it passed. */
+  drillProblems: string[];
+}
+
+/** A live drill's result: the failover's figures (its RTO and RPO are the drill's), and the failback's. */
+export interface LiveDrillResult extends SwitchResult {
+  drill: 'live';
+  failback: LiveDrillFailback;
+}
+
+/**
+ * The way back of a live drill: `region-failback` as a child workflow, under the ID a real failback of the service
+ * would use (so it never overlaps one), as the same kind of drill for the same requester. The child is abandoned
+ * rather than killed if this run is terminated: a failback half done must finish or be handled on its own.
+ * A failback that does not succeed fails this step, so the drill says so, and an operator decides what next.
+ */
+export async function failBackAfterLiveDrill(run: Run<RegionActivities>, spec: StepSpec & { skippable: true }, input: RegionFailoverInput, failover: SwitchOutcome): Promise<LiveDrillFailback | undefined> {
+  return run.step(spec, async () => {
+    const childInput: RegionFailbackInput = {
+      service: input.service,
+      source: failover.target,
+      target: failover.source,
+      rpoBudgetBytes: input.rpoBudgetBytes,
+      rpoBudgetSeconds: input.rpoBudgetSeconds,
+      verifyWindowSeconds: input.verifyWindowSeconds,
+      catchUpTimeoutSeconds: input.catchUpTimeoutSeconds,
+      rebuildTimeoutSeconds: 300,
+      ...(input.incidentId ? { incidentId: input.incidentId } : {}),
+    };
+    const workflowId = runIdFor(regionFailback.id, regionFailback.target(childInput));
+    const drill = run.status.drill!;
+    run.report('failback', { runId: workflowId, state: 'running' });
+    const result = await executeChild<(request: unknown) => Promise<RunResult<FailbackResult>>>(regionFailback.workflowType, {
+      workflowId,
+      args: [{ input: childInput, requestedBy: run.status.requestedBy, drill }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [
+        { key: runbookAttribute, value: regionFailback.id },
+        { key: targetAttribute, value: input.service },
+        { key: stateAttribute, value: 'running' },
+        { key: requestedByAttribute, value: run.status.requestedBy },
+        { key: drillAttribute, value: drill.kind },
+      ],
+    });
+    const summary: LiveDrillFailback = {
+      runId: workflowId,
+      state: result.state,
+      outcome: result.outcome ?? null,
+      source: failover.target,
+      target: failover.source,
+      rto: result.output?.rto ?? null,
+      rpo: result.output?.rpo ?? null,
+      objectives: checkObjectives(result),
+      drillProblems: problemsOf(result),
+    };
+    run.report('failback', summary);
+    if (result.state !== 'succeeded') {
+      throw ApplicationFailure.nonRetryable(`the failback ${workflowId} ended ${result.state}: ${result.outcome ?? 'no outcome'}; the service is still in region ${failover.target}`, ErrorType.Precondition);
+    }
+    return summary;
+  });
+}
+
+function problemsOf(result: RunResult): string[] {
+  const verdict = result.details.drillResult;
+  if (verdict === 'passed') return [];
+  const failed = (verdict as { failed?: unknown } | undefined)?.failed;
+  return Array.isArray(failed) ? failed.map(String) : [];
+}
