@@ -80,7 +80,12 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
       expect(text.stdout).toContain('RTO, newest first:');
 
       // The drill's report: marked as a drill, measured against the schedule's objective, and passed.
-      const report = JSON.parse((await lifeboat(['report', `paging-check/${team}`, '--json'], env)).stdout) as RunReport;
+      // The schedule keeps firing; pause it so the latest drill run can finish before its report is read.
+      expect((await lifeboat(['drill', 'pause', scheduleId], env)).code).toBe(0);
+      const report = await eventually('the latest drill to finish', async () => {
+        const latest = JSON.parse((await lifeboat(['report', `paging-check/${team}`, '--json'], env)).stdout) as RunReport;
+        return latest.finishedAt ? latest : undefined;
+      });
       expect(report).toMatchObject({ runbook: 'paging-check', drill: { kind: 'isolated', approvals: 'policy' }, drillProblems: [] });
       expect(report.objectives).toEqual([expect.objectContaining({ objective: 'rto', targetSeconds: 600, met: true })]);
 
