@@ -1,13 +1,10 @@
 import { z } from 'zod';
 import { defineRunbook, step } from '../workflows/kit/definition';
-import { notifyStep, SwitchOptions, switchSteps } from './region-switch';
+import { differentRegions, differentRegionsError, notifyStep, SwitchOptions, switchSteps } from './region-switch';
 
 export const RegionFailbackInput = SwitchOptions.extend({
   rebuildTimeoutSeconds: z.number().positive().max(1800).default(300).describe('how long rebuilding the old primary as a standby may take'),
-}).refine((i) => i.source === undefined || i.target === undefined || i.source !== i.target, {
-  message: 'source and target must be different regions',
-  path: ['target'],
-});
+}).refine(differentRegions, differentRegionsError);
 export type RegionFailbackInput = z.infer<typeof RegionFailbackInput>;
 
 /**

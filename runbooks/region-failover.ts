@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { defineRunbook, step } from '../workflows/kit/definition';
-import { notifyStep, SwitchOptions, switchSteps } from './region-switch';
+import { differentRegions, differentRegionsError, notifyStep, SwitchOptions, switchSteps } from './region-switch';
 
 export const RegionFailoverInput = SwitchOptions.extend({
   mode: z
     .enum(['planned', 'emergency'])
     .describe('planned: the source is healthy and no acknowledged write may be lost; emergency: the source may be unreachable'),
-}).refine((i) => i.source === undefined || i.target === undefined || i.source !== i.target, {
-  message: 'source and target must be different regions',
-  path: ['target'],
-});
+}).refine(differentRegions, differentRegionsError);
 export type RegionFailoverInput = z.infer<typeof RegionFailoverInput>;
 
 /**

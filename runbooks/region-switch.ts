@@ -68,3 +68,9 @@ export const switchSteps = {
 
 /** The last step of both runbooks. */
 export const notifyStep = step({ title: 'Notify: RTO, RPO and each step’s timings', timeout: '30 seconds', skippable: true });
+
+/** Both switch runbooks refuse the same region as source and target, naming the field to fix. */
+export function differentRegions(input: { source?: string | undefined; target?: string | undefined }): boolean {
+  return input.source === undefined || input.target === undefined || input.source !== input.target;
+}
+export const differentRegionsError = { message: 'source and target must be different regions', path: ['target'] };
