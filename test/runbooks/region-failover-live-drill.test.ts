@@ -3,12 +3,12 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunReport } from '../../cli/report/model';
 import { countLostBookings } from '../../estate/load';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
-import type { RunResult } from '../../workflows/kit';
+import { interveneUpdate, rejectUpdate, type RunResult } from '../../workflows/kit';
 import type { LiveDrillResult } from '../../workflows/region-failover-live-drill';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
-import { connectToTestServer, createTestWorker, testTaskQueue, type TemporalTestContext } from '../helpers/temporal';
-import { estateSnapshot, loadThroughBalancer, moreBookings, sql } from './region-helpers';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings, sql } from './region-helpers';
 
 // The suffix keeps this run apart from region-failover.test.ts, which may run `region-failover/booking` at the same time.
 const runId = 'region-failover/booking-live-drill-test';
@@ -87,4 +87,34 @@ test('a live drill fails over to B and back to A under load, loses nothing, and 
     ['rpo', true],
   ]);
   expect(json.timeline.map((b) => b.label)).toContain('drillFailback');
+}, 300_000);
+
+test('a live drill whose failback is rejected says so: the step needs an operator, and the report fails the drill', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('regionFailover', {
+      taskQueue,
+      workflowId: runId,
+      args: [{ input: { service: 'booking', mode: 'planned', verifyWindowSeconds: 1 }, requestedBy: 'alice', drill: { kind: 'live', approvals: 'people' } }],
+    });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await approveByLeads(handle);
+    const failback = ctx.client.workflow.getHandle(failbackId);
+    // The first test's failback is closed, and its worker gone: query only once the new one runs.
+    await expect.poll(async () => (await failback.describe()).status.name, { timeout: 30_000 }).toBe('RUNNING');
+    await waitForStatus(failback, (s) => s.state === 'waiting-approval');
+    await failback.executeUpdate(rejectUpdate, { args: [{ by: 'carol', comment: 'stay in B for the game day' }] });
+
+    const stuck = await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    expect(stuck.intervention).toMatchObject({ step: 'drillFailback', options: ['retry', 'skip', 'abort'] });
+    expect(stuck.intervention!.error).toMatch(/^the failback region-failback\/booking ended aborted: gate "approve" rejected by carol/);
+    expect(stuck.details.failback).toMatchObject({ state: 'aborted', source: 'B', target: 'A' });
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'skip', by: 'bob', reason: 'fail back tomorrow' }] });
+    expect(((await handle.result()) as RunResult).state).toBe('succeeded');
+  });
+  const report = await lifeboat(['report', runId, '--format', 'json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  const json = JSON.parse(report.stdout) as RunReport;
+  expect(json.drillProblems).toEqual(['step drillFailback skipped', '1 step failure(s) needed an operator']);
+  expect(await estateSnapshot(estate.catalog)).toMatchObject({ active: 'B', B: { role: 'primary' } });
 }, 300_000);
