@@ -9,7 +9,7 @@ import { startTestEstate, type TestEstate } from '../estate/testing';
 import { runYardstick } from '../estate/yardstick';
 import { sampleRosterPath } from '../lib/paths';
 import { ensureSearchAttributes } from '../lib/search-attributes';
-import type { RunResult } from '../workflows/kit';
+import { approveUpdate, statusQuery, type RunResult } from '../workflows/kit';
 import type { SwitchResult } from '../workflows/region-switch-facts';
 import type { Benchmark, BenchContext, BenchSection } from './section';
 
@@ -44,8 +44,8 @@ async function withEstate<T>(fn: (estate: TestEstate) => Promise<T>): Promise<T>
 }
 
 /**
- * The runbook under the same load as the yardstick: gates approved by the drill policy (the mechanics, not a person's
- * reaction time), the verify window at zero so the RTO ends at the first verified booking through the load balancer.
+ * The runbook under the same load as the yardstick: the gate approved by two leads as soon as it opens (the mechanics,
+ * not a person's reaction time), the verify window at zero so the RTO ends at the first verified booking through the load balancer.
  */
 async function runbookFailover(ctx: BenchContext, client: Client, native: NativeConnection, estate: TestEstate, mode: 'planned' | 'emergency'): Promise<Sample> {
   const taskQueue = `bench-failover-${mode}-${Date.now()}`;
@@ -61,11 +61,14 @@ async function runbookFailover(ctx: BenchContext, client: Client, native: Native
     return await worker.runUntil(async () => {
       await until('warm-up bookings', () => load.counters().successes >= WARMUP);
       if (mode === 'emergency') await breakRegion(estate.dir, 'A');
+      // A real run (a live drill would also fail back), approved by two leads the moment the gate opens.
       const handle = await client.workflow.start('regionFailover', {
         taskQueue,
         workflowId: `region-failover/booking`,
-        args: [{ input: { service: 'booking', mode, verifyWindowSeconds: 0, detectedAt: new Date().toISOString() }, requestedBy: 'bench', drill: { kind: 'live', approvals: 'policy' } }],
+        args: [{ input: { service: 'booking', mode, verifyWindowSeconds: 0, detectedAt: new Date().toISOString() }, requestedBy: 'bench' }],
       });
+      while ((await handle.query(statusQuery).catch(() => undefined))?.state !== 'waiting-approval') await new Promise((r) => setTimeout(r, 20));
+      for (const by of ['bob', 'carol']) await handle.executeUpdate(approveUpdate, { args: [{ by }] });
       const result = (await handle.result()) as RunResult<SwitchResult>;
       if (result.state !== 'succeeded') throw new Error(`${mode} failover ended ${result.state}: ${result.outcome}`);
       const atSwitch = load.counters().successes;
