@@ -272,3 +272,24 @@ test('a drill whose policy approves passes its gates without people, and says so
     expect(description.typedSearchAttributes.getAll().find((p) => p.key.name === 'LifeboatDrill')?.value).toBe('isolated');
   });
 });
+
+test('a drill that does not pass sends a drill-failed notification naming what went wrong', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, notifications } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const target = `drill-fails-${taskQueue}`;
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: `kit-exercise/${target}`,
+      args: [{ input: { target, failVerify: true }, requestedBy: 'alice', drill: { kind: 'live', approvals: 'policy' } }],
+    });
+    await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'verification keeps failing' }] });
+    const result = (await handle.result()) as RunResult;
+    expect(result.details.drillResult).toEqual({ failed: expect.arrayContaining(['the run ended aborted: aborted by erin: verification keeps failing', 'step verify failed']) });
+    const failed = notifications.filter((n) => n.runId === handle.workflowId && n.kind === 'drill-failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.title).toBe(`[DRILL live] Drill did not pass: kit-exercise on ${target}`);
+    expect(failed[0]!.text).toContain('step verify failed');
+  });
+});

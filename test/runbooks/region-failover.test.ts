@@ -125,6 +125,32 @@ test('an isolated drill promotes and writes to a clone of the standby, and produ
   expect(existsSync(join(estate.dir, 'drills')) ? readdirSync(join(estate.dir, 'drills')) : []).toEqual([]);
 }, 90_000);
 
+test('an isolated drill aborted halfway, once its clone exists, still removes the clone and leaves production as it was', async () => {
+  const taskQueue = testTaskQueue();
+  const before = await estateSnapshot(estate.catalog);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('regionFailover', {
+      taskQueue,
+      workflowId: runId,
+      args: [{ input: { service: 'booking', mode: 'planned' }, requestedBy: 'alice', drill: { kind: 'isolated', approvals: 'people' } }],
+    });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await approveByLeads(handle);
+    const building = await waitForStatus(handle, (s) => s.steps.some((x) => x.name === 'drillClone'));
+    expect(building.state).toBe('running');
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'bob', reason: 'drill called off' }] });
+    const result = (await handle.result()) as RunResult<IsolatedDrillResult>;
+    expect(result.state).toBe('aborted');
+    expect(result.outcome).toBe('aborted by bob: drill called off');
+    expect(result.steps.find((x) => x.name === 'drillClone')?.status).toBe('succeeded');
+    expect(result.compensation).toEqual([{ step: 'drillClone', status: 'succeeded' }]);
+    expect(result.details.drillResult).toEqual({ failed: [expect.stringMatching(/^the run ended aborted/)] });
+  });
+  expect(await estateSnapshot(estate.catalog)).toEqual(before);
+  expect(existsSync(join(estate.dir, 'drills')) ? readdirSync(join(estate.dir, 'drills')) : []).toEqual([]);
+}, 90_000);
+
 test('a planned failover under load loses no acknowledged booking and reports the switch window', async () => {
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
