@@ -164,11 +164,13 @@ export function describeEntry(entry: ProcedureEntry): string {
 /** The dry run: the ordered steps and gates of the same definition the workflow runs. */
 export function renderPlan(runbook: RunbookDefinition): string {
   const entries = Object.values(runbook.procedure);
+  const drillSteps = Object.values(runbook.isolatedDrillSteps ?? {});
   return [
     `${runbook.id}: ${runbook.title}`,
     runbook.description,
     '',
     ...entries.map((e, i) => `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(e)}`),
+    ...(drillSteps.length ? ['', 'An isolated drill (--drill isolated) runs the procedure on a scratch copy, with these steps around it:', ...drillSteps.map((e) => `  - ${e.name} — ${e.title}\n    ${describeEntry(e)}`)] : []),
     '',
     'Nothing was executed.',
   ].join('\n');

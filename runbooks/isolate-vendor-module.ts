@@ -82,6 +82,7 @@ export const isolateVendorModule = defineRunbook({
   input: IsolateVendorModuleInput,
   target: (input) => scopeLabel(input.scope),
   objectives: { rtoSeconds: 4 * 60 * 60 },
+  isolatedDrillSteps,
   procedure: {
     assess: step({ title: 'Assess the blast radius: hosts in scope that are down or carry the bad version', timeout: '5 minutes' }),
     contain: step({ title: 'Contain: pin the update channel of every host in scope to the last-known-good version, and verify', timeout: '5 minutes' }),

@@ -24,6 +24,11 @@ test('runbooks and plan print the catalog; plan --json is the definition the wor
   const text = await lifeboat(['plan', 'paging-check']);
   expect(text.stdout).toContain('[gate] acknowledge');
   expect(text.stdout).toContain('Nothing was executed.');
+  // A runbook whose isolated drill works on a scratch copy shows the steps that build and remove it.
+  const drill = JSON.parse((await lifeboat(['plan', 'manual-booking-mode', '--json'])).stdout) as { isolatedDrill: { name: string; undo: string | null }[] };
+  expect(drill.isolatedDrill.map((e) => e.name)).toEqual(['drillBuild', 'drillSeedLedger', 'drillCleanup']);
+  expect(drill.isolatedDrill[0]!.undo).toMatch(/drop its database/);
+  expect((await lifeboat(['plan', 'manual-booking-mode'])).stdout).toContain('An isolated drill (--drill isolated) runs the procedure on a scratch copy');
 });
 
 test('bad usage and bad input exit 2 with the field and the fix on stderr', async () => {

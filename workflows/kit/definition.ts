@@ -76,6 +76,8 @@ export interface RunbookDefinition<
   readonly target: (input: z.output<Input>) => string;
   readonly objectives?: Objectives;
   readonly procedure: Procedure;
+  /** Steps an isolated drill adds around the procedure (building and removing its scratch copy); shown by the plan. */
+  readonly isolatedDrillSteps?: Readonly<Record<string, StepSpec>>;
 }
 
 type StepInit = Omit<StepSpec, 'kind' | 'name'>;
