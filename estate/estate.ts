@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EstateCatalog, parseCatalog, type RegionName } from '../activities/catalog';
+import { createTrafficActivities } from '../activities/traffic';
 import { freePort } from '../lib/free-port';
 import { ensureBookingSchema } from './booking/store';
 import { findHaproxy, HAPROXY_MISSING, loadBalancerEntry, startHaproxy } from './haproxy';
@@ -186,6 +187,7 @@ export function estatePids(dir: string): number[] {
 /** Stops everything the estate runs and keeps its data (`up` restarts it). Leaves no process behind. */
 export async function stopEstate(dir: string = estateDir(), log: (line: string) => void = () => undefined): Promise<void> {
   const layout = estateLayout(dir);
+  await keepActiveBackend(dir, log);
   await Promise.all(listRecords(layout.run).map((r) => (log(`stop ${r.name}`), stopRecorded(layout.run, r.name))));
   await Promise.all(
     (['A', 'B'] as const).map(async (r) => {
@@ -196,6 +198,22 @@ export async function stopEstate(dir: string = estateDir(), log: (line: string) 
     }),
   );
   for (const pid of postmasterPids(dir)) await stopPid(pid);
+}
+
+/**
+ * A switch through HAProxy's runtime API lives in its memory only; before HAProxy stops, the active region is written
+ * back to its map file, so the next `up` sends clients where they went before (after a failover: the new primary).
+ */
+async function keepActiveBackend(dir: string, log: (line: string) => void): Promise<void> {
+  const catalog = existsSync(estateLayout(dir).catalog) ? readCatalogIn(dir) : undefined;
+  const record = readRecord(estateLayout(dir).run, 'haproxy');
+  if (!catalog?.loadBalancer || !record || !isAlive(record.pid)) return;
+  try {
+    const { backend } = await createTrafficActivities({ loadBalancer: catalog.loadBalancer }).activeBackend();
+    writeFileSync(catalog.loadBalancer.switch.mapFile, `${catalog.loadBalancer.switch.key} ${backend}\n`);
+  } catch (err) {
+    log(`could not read the active backend before stopping HAProxy (${(err as Error).message}); the next up starts with region A`);
+  }
 }
 
 /** Stops the estate and deletes its state (data, ledgers, load counters) so the next `up` starts clean. */

@@ -73,7 +73,8 @@ export async function startHaproxy(plan: HaproxyPlan, opts: { runDir: string; lo
   const binary = findHaproxy();
   if (!binary) throw new Error(HAPROXY_MISSING);
   mkdirSync(dirname(plan.configFile), { recursive: true });
-  writeFileSync(plan.mapFile, `booking booking_${plan.initial}\n`);
+  // A map kept from an earlier run holds the region clients were sent to last (see stopEstate); keep it.
+  if (!existsSync(plan.mapFile)) writeFileSync(plan.mapFile, `booking booking_${plan.initial}\n`);
   writeFileSync(plan.configFile, haproxyConfig(plan));
   try {
     execFileSync(binary, ['-c', '-q', '-f', plan.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });

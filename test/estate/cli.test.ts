@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { estatePids } from '../../estate/estate';
 import type { EstateStatus } from '../../estate/status';
 import { loadCatalog } from '../../activities/catalog';
+import { createTrafficActivities } from '../../activities/traffic';
 
 const run = promisify(execFile);
 const repo = resolve(__dirname, '../..');
@@ -65,6 +66,16 @@ describe('npm run estate -- up / status / down', () => {
     expect(down.code, down.stdout).toBe(0);
     expect(down.stdout).toContain('no process left');
     expect(estatePids(dir)).toEqual([]);
+  });
+
+  it('down keeps the region clients were switched to, and the next up sends them there again', async () => {
+    expect((await estate('up')).code).toBe(0);
+    const catalog = loadCatalog(join(dir, 'catalog.json'));
+    await createTrafficActivities({ loadBalancer: catalog.loadBalancer! }).setActiveBackend({ region: 'B' });
+    expect((await estate('down')).code).toBe(0);
+    expect((await estate('up')).code).toBe(0);
+    expect((JSON.parse((await estate('status', '--json')).stdout) as EstateStatus).activeBackend).toBe('B');
+    expect((await estate('down')).code).toBe(0);
   });
 
   it('status without an estate says how to start one', async () => {
