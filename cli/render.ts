@@ -3,6 +3,7 @@ import type { ProcedureEntry, RunbookDefinition } from '../workflows/kit/definit
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { RunStatus, StepRecord } from '../workflows/kit';
 import { retryPolicyOf } from '../workflows/kit/retry';
+import { terminalStates } from '../workflows/kit/status';
 
 const marks: Record<StepRecord['status'], string> = {
   running: '>',
@@ -85,6 +86,7 @@ export function renderStatus(s: RunStatus, auditLines = 8): string {
     out.push('', 'details:');
     for (const [key, value] of details) {
       if (key === 'conflicts' && Array.isArray(value)) out.push(...renderConflicts(value as ConflictLine[]));
+      else if (key === 'handsOn' && isHandsOn(value)) out.push(...renderHandsOn(value, s.runId, s.state));
       else out.push(`  ${key}: ${compactDetail(value)}`);
     }
   }
@@ -111,6 +113,31 @@ export function compactDetail(value: unknown, maxItems = 8): string {
     return v;
   };
   return JSON.stringify(shorten(value));
+}
+
+/** The hands-on checklist of a run (isolate-vendor-module): hosts a person must repair or waive. */
+interface HandsOnLine {
+  open: number;
+  done: number;
+  waived: number;
+  deadline?: string;
+  tasks: { host: string; reason?: string; status: string }[];
+}
+
+function isHandsOn(value: unknown): value is HandsOnLine {
+  return typeof value === 'object' && value !== null && Array.isArray((value as HandsOnLine).tasks) && typeof (value as HandsOnLine).open === 'number';
+}
+
+/** The open hosts first, one line each (the first 10), and the command that closes one. */
+function renderHandsOn(h: HandsOnLine, runId: string, state: string): string[] {
+  const open = h.tasks.filter((t) => t.status === 'open');
+  const lines = [`  hands-on: ${h.open} open, ${h.done} done, ${h.waived} waived${h.deadline ? `; deadline ${h.deadline}` : ''}`];
+  lines.push(...open.slice(0, 10).map((t) => `    ${t.host}: ${t.reason ?? 'needs a person'}`));
+  if (open.length > 10) lines.push(`    ... ${open.length - 10} more (lifeboat status ${runId} --json)`);
+  if (open.length > 0 && !terminalStates.includes(state as RunStatus['state'])) {
+    lines.push(`    next: lifeboat task done ${runId} <host> --as <you>   or   lifeboat task waive ${runId} <host> --reason "why"`);
+  }
+  return lines;
 }
 
 /** The fields of a reconciliation conflict (manual-booking-mode) that a person deciding it reads. */
