@@ -90,7 +90,7 @@ async function isolate(
       runId: run.status.runId,
       state: run.status.state,
       title: `${drillMark(run)}${input.module} ${input.badVersion} isolated on ${run.status.target}${on.scope.fleet ? ` (scratch fleet ${on.scope.fleet})` : ''}`,
-      text: `Contained after ${result.containedAfterSeconds}s; 50/90/100% of ${result.downAtStart} down hosts healthy after ${result.recovery.p50Seconds}/${result.recovery.p90Seconds}/${result.recovery.p100Seconds}s; fixed remotely ${result.fixedRemotely}, by hand ${result.fixedByHand}, waived ${result.waivers.length}.`,
+      text: `Contained after ${result.containedAfterSeconds}s; 50/90/100% of ${result.downAtStart} down hosts healthy after ${[result.recovery.p50Seconds, result.recovery.p90Seconds, result.recovery.p100Seconds].map((v) => (v === null ? 'not reached' : `${v}s`)).join(' / ')}; fixed remotely ${result.fixedRemotely}, by hand ${result.fixedByHand}, waived ${result.waivers.length}.`,
     }),
   );
   return result;
