@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { usageError } from './errors';
+import type { z } from 'zod';
+import type { RunbookDefinition } from '../workflows/kit/definition';
+import { inputError, usageError } from './errors';
 
 /**
  * Builds a runbook's raw input from `--input FILE.json` and repeated `--set key=value`.
@@ -47,4 +49,28 @@ function coerce(raw: string): unknown {
     }
   }
   return raw;
+}
+
+/**
+ * Checks a runbook's input at the edge, before anything starts: a field the runbook does not know (a typo such as
+ * `incidentId` for `incident`) is refused by name, since the schema would otherwise drop it without a word.
+ */
+export function parseRunbookInput<D extends RunbookDefinition>(runbook: D, raw: Record<string, unknown>): z.output<D['input']> {
+  const shape = (runbook.input as unknown as { shape?: Record<string, unknown> }).shape;
+  if (shape) {
+    const known = Object.keys(shape);
+    const unknown = Object.keys(raw).filter((key) => !known.includes(key));
+    if (unknown.length > 0) {
+      const hints = unknown.map((key) => {
+        const near = known.find((k) => k.toLowerCase().startsWith(key.toLowerCase().slice(0, 4)) || key.toLowerCase().startsWith(k.toLowerCase()));
+        return near ? `${key} (did you mean ${near}?)` : key;
+      });
+      throw usageError(`${runbook.id} has no input field ${hints.join(', ')}`, `its fields are: ${known.join(', ')}; see lifeboat plan ${runbook.id}`);
+    }
+  }
+  const parsed = runbook.input.safeParse(raw);
+  if (!parsed.success) {
+    throw inputError(`invalid input for ${runbook.id}`, parsed.error as z.ZodError, `fix the fields above with --set key=value or --input FILE.json; see lifeboat plan ${runbook.id}`);
+  }
+  return parsed.data as z.output<D['input']>;
 }

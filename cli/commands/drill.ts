@@ -1,15 +1,14 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { z } from 'zod';
 import type { RunStatus } from '../../workflows/kit';
 import { checkObjectives, drillProblems } from '../../workflows/kit/objectives';
 import type { DrillSpec } from '../../workflows/scheduled-drill';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
-import { CliError, inputError, usageError } from '../errors';
-import { buildInput } from '../input';
+import { CliError, usageError } from '../errors';
+import { buildInput, parseRunbookInput } from '../input';
 import { table } from '../render';
 import { drillHistorySvg, drillHistoryText } from '../report/history-chart';
 import { writeFileSync } from 'node:fs';
@@ -86,9 +85,7 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
   if (!cron === !every) throw usageError('say when the drill runs with exactly one of --cron or --every', 'for example --cron "0 3 * * 1" (Mondays 03:00 UTC) or --every 24h');
   const jitter = durationFlag('jitter', values.jitter);
   const raw = buildInput(values.input as string | undefined, (values.set as string[] | undefined) ?? []);
-  const parsed = runbook.input.safeParse(raw);
-  if (!parsed.success) throw inputError(`invalid input for ${runbook.id}`, parsed.error as z.ZodError, 'fix the fields above with --set key=value');
-  const target = runbook.target(parsed.data);
+  const target = runbook.target(parseRunbookInput(runbook, raw));
   const drill = drillFrom(values.drill ?? 'isolated', values['drill-approvals']);
   const objectives = objectivesFrom(values.objective as string[] | undefined);
   const spec: DrillSpec = { runbook: runbook.id, input: raw, drill: drill!, requestedBy: ctx.identity(values.as as string | undefined), ...(objectives ? { objectives } : {}) };

@@ -6,7 +6,7 @@ import { drillAttribute, requestedByAttribute, runbookAttribute, runIdFor, state
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError } from '../errors';
-import { buildInput } from '../input';
+import { buildInput, parseRunbookInput } from '../input';
 import { renderPlan } from '../render';
 import { runHandle } from '../runs';
 import { planOf } from '../../workflows/kit/plan';
@@ -27,10 +27,7 @@ export const runCommand: Command = {
   async run(ctx, { positionals, values }) {
     const runbook = findRunbook(positionals[0]);
     const raw = buildInput(values.input as string | undefined, (values.set as string[] | undefined) ?? []);
-    const parsed = runbook.input.safeParse(raw);
-    if (!parsed.success) {
-      throw inputError(`invalid input for ${runbook.id}`, parsed.error as z.ZodError, `fix the fields above with --set key=value or --input FILE.json; see lifeboat plan ${runbook.id}`);
-    }
+    const parsed = { data: parseRunbookInput(runbook, raw) };
     const target = runbook.target(parsed.data);
     const runId = runIdFor(runbook.id, target);
     const requestedBy = ctx.identity(values.as as string | undefined);

@@ -48,6 +48,9 @@ test('bad usage and bad input exit 2 with the field and the fix on stderr', asyn
   const unknownFlag = await lifeboat(['approve', 'x/y', '--quorum', '3']);
   expect(unknownFlag.code).toBe(2);
   expect(unknownFlag.stderr).toContain("Unknown option '--quorum'");
+  const typo = await lifeboat(['run', 'manual-booking-mode', '--set', 'reason=db down', '--set', 'incidentId=INC-42', '--as', 'alice']);
+  expect(typo.code).toBe(2);
+  expect(typo.stderr).toMatch(/^error: manual-booking-mode has no input field incidentId \(did you mean incident\?\)\n  fix: its fields are: service, reason, incident, /);
   const badSet = await lifeboat(['run', 'paging-check', '--set', 'team']);
   expect(badSet.code).toBe(2);
   expect(badSet.stderr).toContain('--set team is not key=value');
