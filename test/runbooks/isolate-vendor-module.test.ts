@@ -92,7 +92,9 @@ test('contains a faulty push, heals remote-fixable hosts in waves, and finishes 
     expect(stillCrashed.length).toBeGreaterThanOrEqual(2);
 
     const status = await lifeboat(['status', runId], env);
-    expect(status.stdout).toContain('handsOn:');
+    expect(status.stdout).toContain(`hands-on: ${stillCrashed.length} open, 0 done, 0 waived`);
+    for (const host of stillCrashed.slice(0, 10)) expect(status.stdout).toMatch(new RegExp(`^    ${host}: .*hands-on`, 'm'));
+    expect(status.stdout).toContain(`next: lifeboat task done ${runId} <host>`);
 
     // Refusals: a host not in the queue (exit 1), a waiver without a reason (exit 2).
     const unknown = await lifeboat(['task', 'done', runId, 'a-kiosk-99', '--as', 'erin'], env);
