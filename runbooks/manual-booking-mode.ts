@@ -63,7 +63,13 @@ export const manualBookingMode = defineRunbook({
     notifyStations: step({ title: 'Tell the stations to book at the counter', timeout: '30 seconds', skippable: true }),
     checkDatabase: step({ title: 'Check the booking database is reachable and writable', timeout: '30 seconds' }),
     approveReturn: gate({ title: 'Airline operations approves the return to online booking', policy: approvalPolicy }),
-    reconcile: step({ title: 'Apply the offline ledger to the database, once per idempotency key', timeout: '2 hours', heartbeatTimeout: '10 seconds' }),
+    reconcile: step({
+      title: 'Apply the offline ledger to the database, once per idempotency key',
+      timeout: '2 hours',
+      heartbeatTimeout: '10 seconds',
+      // Retried as the same activity, so a new attempt after a worker crash resumes from the last heartbeat.
+      activityRetry: { maximumAttempts: 5, initialInterval: '2 seconds', maximumInterval: '30 seconds' },
+    }),
     applyResolutions: step({ title: 'Carry out the decided conflicts', timeout: '10 minutes' }),
     switchBack: step({ title: 'Switch booking back to normal', timeout: '30 seconds' }),
     verifyOnline: step({ title: 'Verify an online booking succeeds', timeout: '30 seconds' }),

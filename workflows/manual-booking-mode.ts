@@ -22,13 +22,6 @@ const p = runbook.procedure;
 /** Small reads outside the procedure's steps (holding refreshes, database rechecks), so status does not grow a step each time. */
 const probe = proxyActivities<ManualBookingActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '2 seconds' } });
 
-/** Reconciliation retries as the same activity, so a new attempt after a worker crash gets the last heartbeat. */
-const reconciler = proxyActivities<ManualBookingActivities>({
-  startToCloseTimeout: p.reconcile.timeout,
-  heartbeatTimeout: p.reconcile.heartbeatTimeout,
-  retry: { maximumAttempts: 5, initialInterval: '2 seconds', maximumInterval: '30 seconds' },
-});
-
 /** What the run reports when booking is back to normal. */
 export interface ManualBookingReport {
   region: RegionName;
@@ -185,7 +178,7 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
 async function reconcileUntilSettled(run: Run<Activities>, desk: Desk<Activities>, on: BookingTarget): Promise<void> {
   for (;;) {
     desk.phase('reconciling');
-    const pass = await run.step(p.reconcile, () => reconciler.reconcileLedger({ ...on, settled: desk.book.settled(), confirmedFlights: desk.book.confirmedFlights() }));
+    const pass = await run.step(p.reconcile, (a) => a.reconcileLedger({ ...on, settled: desk.book.settled(), confirmedFlights: desk.book.confirmedFlights() }));
     desk.passDone(pass);
     if (desk.book.open().length === 0) return;
     desk.phase('resolving', `lifeboat resolve ${run.status.runId} <conflict> --keep database|ledger|both | --discard   or   lifeboat resolve ${run.status.runId} --rule earliest-wins`);

@@ -25,6 +25,12 @@ export interface StepSpec {
   readonly timeout?: Duration;
   /** Long steps heartbeat; a worker that dies is noticed after this long. */
   readonly heartbeatTimeout?: Duration;
+  /**
+   * Retries Temporal makes of the step's activity itself, inside one kit attempt (default: none). For a long
+   * heartbeating step: a retried activity gets the last heartbeat's details and resumes where it stopped, which a
+   * new activity started by the kit's own retry would not.
+   */
+  readonly activityRetry?: StepRetry;
 }
 
 /** What a gate waits for and what happens when nobody answers. */

@@ -417,7 +417,7 @@ export class Run<A> {
     return proxyActivities<A>({
       startToCloseTimeout: spec.timeout ?? '1 minute',
       ...(spec.heartbeatTimeout ? { heartbeatTimeout: spec.heartbeatTimeout } : {}),
-      retry: { maximumAttempts: 1 },
+      retry: spec.activityRetry ? retryPolicyOf(spec.activityRetry) : { maximumAttempts: 1 },
     });
   }
 
