@@ -28,7 +28,9 @@ test('runbooks and plan print the catalog; plan --json is the definition the wor
   const drill = JSON.parse((await lifeboat(['plan', 'manual-booking-mode', '--json'])).stdout) as { isolatedDrill: { name: string; undo: string | null }[] };
   expect(drill.isolatedDrill.map((e) => e.name)).toEqual(['drillBuild', 'drillSeedLedger', 'drillCleanup']);
   expect(drill.isolatedDrill[0]!.undo).toMatch(/drop its database/);
-  expect((await lifeboat(['plan', 'manual-booking-mode'])).stdout).toContain('An isolated drill (--drill isolated) runs the procedure on a scratch copy');
+  const manualPlan = (await lifeboat(['plan', 'manual-booking-mode'])).stdout;
+  expect(manualPlan).toContain('An isolated drill (--drill isolated) runs the procedure on a scratch copy');
+  expect(manualPlan).toMatch(/reconcile — .*\n {4}3 attempts, 2h each; Temporal runs each attempt up to 5 times, resuming from its last heartbeat; no undo/);
 });
 
 test('bad usage and bad input exit 2 with the field and the fix on stderr', async () => {

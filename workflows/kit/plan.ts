@@ -3,7 +3,7 @@ import { retryPolicyOf } from './retry';
 
 /** One entry of a dry run, as `lifeboat plan --json` prints it. */
 export type PlanEntry =
-  | { kind: 'step'; name: string; title: string; undo: string | null; skippable: boolean; retry: Required<StepRetry>; timeout: string | number }
+  | { kind: 'step'; name: string; title: string; undo: string | null; skippable: boolean; retry: Required<StepRetry>; activityRetry?: Required<StepRetry>; timeout: string | number }
   | { kind: 'gate'; name: string; title: string; policy: ApprovalPolicy };
 
 /** The ordered steps and gates of a runbook, read from the definition its workflow executes. */
@@ -26,6 +26,7 @@ function planEntry(entry: ProcedureEntry): PlanEntry {
         undo: entry.undo ?? null,
         skippable: entry.skippable ?? false,
         retry: retryPolicyOf(entry.retry),
+        ...(entry.activityRetry ? { activityRetry: retryPolicyOf(entry.activityRetry) } : {}),
         timeout: entry.timeout ?? '1 minute',
       };
 }
