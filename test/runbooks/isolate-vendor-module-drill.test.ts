@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { createFleetActivities, type Host } from '../../activities/fleet';
-import { type TestEstate, startTestEstate } from '../../estate/testing';
+import type { TestEstate } from '../../estate/testing';
 import { Fleet } from '../../estate/fleet/model';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import type { HandsOnTask } from '../../workflows/vendor-isolation/hands-on-queue';
@@ -9,7 +8,8 @@ import type { DrillCleanup } from '../../workflows/vendor-isolation/scratch-flee
 import type { RunResult, RunStatus } from '../../workflows/kit';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
-import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 
 const BAD = 'C-00000291';
 const GOOD = 'C-00000290';
@@ -20,14 +20,10 @@ let fleet: ReturnType<typeof createFleetActivities>;
 let catalogPath: string;
 
 beforeAll(async () => {
-  [ctx, estate] = await Promise.all([connectToTestServer(), startTestEstate({ loadBalancer: false, fleetHosts: 36 })]);
-  catalogPath = join(estate.dir, 'catalog.json');
+  ({ ctx, estate, catalogPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }));
   fleet = createFleetActivities({ url: estate.catalog.fleet.url });
 });
-afterAll(async () => {
-  await ctx?.close();
-  await estate?.stop();
-});
+afterAll(() => closeRunbookSuite({ ctx, estate }));
 beforeEach(async () => {
   await fetch(`${estate.catalog.fleet.url}/sim/reset`, { method: 'POST' });
 });

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { createFleetActivities } from '../../activities/fleet';
-import { type TestEstate, startTestEstate } from '../../estate/testing';
+import type { TestEstate } from '../../estate/testing';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import type { HandsOnTask } from '../../workflows/vendor-isolation/hands-on-queue';
 import type { WaveProgress } from '../../workflows/vendor-isolation/rollout';
@@ -10,7 +10,8 @@ import { taskSignal } from '../../workflows/vendor-isolation/messages';
 import { approveUpdate, interveneUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
-import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 
 const BAD = 'C-00000291';
 const GOOD = 'C-00000290';
@@ -21,14 +22,10 @@ let fleet: ReturnType<typeof createFleetActivities>;
 let catalogPath: string;
 
 beforeAll(async () => {
-  [ctx, estate] = await Promise.all([connectToTestServer(), startTestEstate({ loadBalancer: false, fleetHosts: 36 })]);
-  catalogPath = join(estate.dir, 'catalog.json');
+  ({ ctx, estate, catalogPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }));
   fleet = createFleetActivities({ url: estate.catalog.fleet.url });
 });
-afterAll(async () => {
-  await ctx?.close();
-  await estate?.stop();
-});
+afterAll(() => closeRunbookSuite({ ctx, estate }));
 beforeEach(async () => {
   await fetch(`${estate.catalog.fleet.url}/sim/reset`, { method: 'POST' });
 });

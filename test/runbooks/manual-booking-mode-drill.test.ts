@@ -7,13 +7,14 @@ import { bookingDepsFromCatalog, createBookingActivities, type BookingMode } fro
 import type { RegionName } from '../../activities/catalog';
 import type { Notification } from '../../activities/kit-types';
 import { createScratchBookingActivities, scratchSlug, type ScratchBookingRemoval } from '../../activities/scratch-booking';
-import { startTestEstate, type TestEstate } from '../../estate/testing';
+import type { TestEstate } from '../../estate/testing';
 import { isListening } from '../../lib/free-port';
 import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
 import { approveUpdate, interveneUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
 import type { ManualBookingReport } from '../../workflows/manual-booking-mode';
 import { recordHistory } from '../helpers/histories';
-import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 
 const runId = 'manual-booking-mode/booking';
 
@@ -23,17 +24,13 @@ let booking: ReturnType<typeof createBookingActivities>;
 let catalogPath: string;
 
 beforeAll(async () => {
-  [ctx, estate] = await Promise.all([connectToTestServer(), startTestEstate({ fleetHosts: 4, loadBalancer: false })]);
+  ({ ctx, estate, catalogPath } = await openRunbookSuite({ fleetHosts: 4, loadBalancer: false }));
   booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
-  catalogPath = join(estate.dir, 'catalog.json');
   // Production has bookings and counter entries of its own that no drill may touch.
   await booking.createBooking({ region: 'A', idempotencyKey: 'prod-online-1', flight: 'LB700', seat: '1A', passenger: 'Pat Production' });
   await booking.appendLedger({ region: 'A', station: 'ATL-T1', idempotencyKey: 'prod-counter-1', flight: 'LB700', seat: '2A', passenger: 'Cora Counter' });
 });
-afterAll(async () => {
-  await ctx?.close();
-  await estate?.stop();
-});
+afterAll(() => closeRunbookSuite({ ctx, estate }));
 afterEach(async () => {
   await ctx.client.workflow.getHandle(runId).terminate('test cleanup').catch(() => undefined);
 });

@@ -5,14 +5,15 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { bookingDepsFromCatalog, createBookingActivities } from '../../activities/booking';
 import { startCluster, stopCluster } from '../../estate/postgres-cluster';
-import { startTestEstate, type TestEstate } from '../../estate/testing';
+import type { TestEstate } from '../../estate/testing';
 import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
 import { approveUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
 import type { ConflictRecord } from '../../workflows/manual-booking-conflicts';
 import type { ManualBookingReport } from '../../workflows/manual-booking-mode';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
-import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 
 const runId = 'manual-booking-mode/booking';
 
@@ -22,14 +23,10 @@ let booking: ReturnType<typeof createBookingActivities>;
 let catalogPath: string;
 
 beforeAll(async () => {
-  [ctx, estate] = await Promise.all([connectToTestServer(), startTestEstate({ fleetHosts: 4 })]);
+  ({ ctx, estate, catalogPath } = await openRunbookSuite({ fleetHosts: 4 }));
   booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
-  catalogPath = join(estate.dir, 'catalog.json');
 });
-afterAll(async () => {
-  await ctx?.close();
-  await estate?.stop();
-});
+afterAll(() => closeRunbookSuite({ ctx, estate }));
 /** Each test is a new incident: the previous one's ledger was archived after it was reconciled. */
 beforeEach(() => {
   const dir = join(estate.dir, 'ledger', 'A');

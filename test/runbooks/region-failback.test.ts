@@ -3,28 +3,22 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { breakRegion, startEstate } from '../../estate/estate';
 import { countLostBookings } from '../../estate/load';
-import { startTestEstate, type TestEstate } from '../../estate/testing';
+import type { TestEstate } from '../../estate/testing';
 import type { RunResult } from '../../workflows/kit';
 import type { FailbackResult } from '../../workflows/region-failback';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { recordHistory } from '../helpers/histories';
-import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, expectOutagesWithin, loadThroughBalancer, moreBookings, sql } from './region-helpers';
 
 let ctx: TemporalTestContext;
 let estate: TestEstate;
 
 beforeAll(async () => {
-  ctx = await connectToTestServer();
-  estate = await startTestEstate({ fleetHosts: 4 });
+  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }));
 });
-afterAll(async () => {
-  for (const id of ['region-failover/booking-failback-test', 'region-failback/booking-failback-test']) {
-    await ctx?.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
-  }
-  await estate?.stop();
-  await ctx?.close();
-});
+afterAll(() => closeRunbookSuite({ ctx, estate }, ['region-failover/booking-failback-test', 'region-failback/booking-failback-test']));
 
 /**
  * Starts a run as alice, has both leads approve it, and returns its result. The workflow ids carry a suffix: the

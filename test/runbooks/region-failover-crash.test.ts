@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, inject, test } from 'vitest';
 import { countLostBookings } from '../../estate/load';
-import { startTestEstate, type TestEstate } from '../../estate/testing';
+import type { TestEstate } from '../../estate/testing';
 import type { RunResult, RunStatus } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
-import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings, sql as sqlOn } from './region-helpers';
 
 /** Not the product's `region-failover/booking`: other test files run that one at the same time on the same server. */
@@ -15,17 +16,12 @@ let estate: TestEstate;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  ctx = await connectToTestServer();
-  estate = await startTestEstate({ fleetHosts: 4 });
+  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }));
 });
 afterEach(() => {
   for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
 });
-afterAll(async () => {
-  await ctx?.client.workflow.getHandle(runId).terminate('test cleanup').catch(() => undefined);
-  await estate?.stop();
-  await ctx?.close();
-});
+afterAll(() => closeRunbookSuite({ ctx, estate }, [runId]));
 
 /** Starts a worker process and resolves once it polls. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {

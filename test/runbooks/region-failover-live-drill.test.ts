@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunReport } from '../../cli/report/model';
 import { countLostBookings } from '../../estate/load';
-import { startTestEstate, type TestEstate } from '../../estate/testing';
+import type { TestEstate } from '../../estate/testing';
 import { interveneUpdate, rejectUpdate, type RunResult } from '../../workflows/kit';
 import type { LiveDrillResult } from '../../workflows/region-failover-live-drill';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
-import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings, sql } from './region-helpers';
 
 // The suffix keeps this run apart from region-failover.test.ts, which may run `region-failover/booking` at the same time.
@@ -17,14 +18,9 @@ let ctx: TemporalTestContext;
 let estate: TestEstate;
 
 beforeAll(async () => {
-  ctx = await connectToTestServer();
-  estate = await startTestEstate({ fleetHosts: 4 });
+  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }));
 });
-afterAll(async () => {
-  for (const id of [runId, failbackId]) await ctx?.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
-  await estate?.stop();
-  await ctx?.close();
-});
+afterAll(() => closeRunbookSuite({ ctx, estate }, [runId, failbackId]));
 
 /** How many runs `lifeboat list` finds as the live drill's failback: the child carries the same search attributes as any run. */
 async function listedFailbacks(): Promise<number> {

@@ -11,7 +11,8 @@ import type { IsolatedDrillResult } from '../../workflows/region-failover-drill'
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
-import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, expectOutagesWithin, loadThroughBalancer, moreBookings, sql } from './region-helpers';
 
 const runId = 'region-failover/booking';
@@ -19,14 +20,9 @@ let ctx: TemporalTestContext;
 let estate: TestEstate;
 
 beforeAll(async () => {
-  ctx = await connectToTestServer();
-  estate = await startTestEstate({ fleetHosts: 4 });
+  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }));
 });
-afterAll(async () => {
-  await ctx?.client.workflow.getHandle(runId).terminate('test cleanup').catch(() => undefined);
-  await estate?.stop();
-  await ctx?.close();
-});
+afterAll(() => closeRunbookSuite({ ctx, estate }, [runId]));
 
 const cli = (taskQueue: string, args: string[]) => lifeboat(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
 
