@@ -10,8 +10,37 @@ export interface EstateStatus {
   replication: Pick<ReplicationStatus, 'primary' | 'standby' | 'lagBytes' | 'lagSeconds'>;
   activeBackend: RegionName | null | 'unavailable';
   fleet: { total: number; healthy: number; crashed: number; unreachable: number; handsOnBroken: number } | null;
-  /** Both services and databases reachable, a streaming standby with known lag. */
+  /** No problem below: both services and databases reachable, a streaming standby with known lag, every fleet host healthy. */
   healthy: boolean;
+  /** What keeps the estate from being healthy, one short phrase each, such as "14 of 36 fleet hosts crashed". */
+  problems: string[];
+}
+
+/**
+ * What is wrong with the estate, in the order the table shows it. A fleet with crashed hosts is an outage of its own (the July 2024
+ * case), even while booking and its databases are fine, so it counts as much as a region that is down.
+ */
+export function estateProblems(s: Pick<EstateStatus, 'regions' | 'replication' | 'fleet'>): string[] {
+  const problems: string[] = [];
+  for (const r of ['A', 'B'] as const) {
+    if (!s.regions[r].booking.reachable) problems.push(`booking service ${r} down`);
+    if (!s.regions[r].database.reachable) problems.push(`database ${r} down`);
+  }
+  if (s.replication.primary === null) problems.push('no primary database');
+  if (s.replication.standby === null) problems.push('no streaming standby');
+  else if (s.replication.primary !== null && s.replication.lagBytes === null) problems.push('replication lag unknown');
+  const f = s.fleet;
+  if (!f) problems.push('fleet API down');
+  else {
+    if (f.crashed > 0) problems.push(`${f.crashed} of ${f.total} fleet hosts crashed`);
+    if (f.unreachable > 0) problems.push(`${f.unreachable} of ${f.total} fleet hosts unreachable`);
+  }
+  return problems;
+}
+
+/** The one-line verdict: `healthy`, or `degraded: ` and the problems. */
+export function overallVerdict(problems: string[]): string {
+  return problems.length ? `degraded: ${problems.join('; ')}` : 'healthy';
 }
 
 export async function estateStatus(catalog: EstateCatalog): Promise<EstateStatus> {
@@ -30,15 +59,14 @@ export async function estateStatus(catalog: EstateCatalog): Promise<EstateStatus
       : Promise.resolve('unavailable' as const),
     fleet.fleetSummary().catch(() => null),
   ]);
-  const healthy =
-    bookingA.reachable && bookingB.reachable && replication.nodes.A.reachable && replication.nodes.B.reachable && replication.primary !== null && replication.standby !== null && replication.lagBytes !== null;
-  return {
+  const parts = {
     regions: { A: { booking: bookingA, database: replication.nodes.A }, B: { booking: bookingB, database: replication.nodes.B } },
     replication: { primary: replication.primary, standby: replication.standby, lagBytes: replication.lagBytes, lagSeconds: replication.lagSeconds },
     activeBackend: active,
     fleet: fleetSummary && { total: fleetSummary.total, ...fleetSummary.byHealth, handsOnBroken: fleetSummary.handsOnBroken },
-    healthy,
   };
+  const problems = estateProblems(parts);
+  return { ...parts, healthy: problems.length === 0, problems };
 }
 
 function table(rows: string[][]): string {
@@ -73,6 +101,6 @@ export function formatStatus(s: EstateStatus): string {
     `replication lag: ${lag}`,
     `active backend:  ${s.activeBackend === 'unavailable' ? 'unavailable (no load balancer)' : (s.activeBackend ?? 'unknown')}`,
     `fleet:           ${f ? `${f.total} hosts: ${f.healthy} healthy, ${f.crashed} crashed, ${f.unreachable} unreachable (${f.handsOnBroken} need hands-on repair)` : 'down'}`,
-    `overall:         ${s.healthy ? 'healthy' : 'DEGRADED'}`,
+    `overall:         ${overallVerdict(s.problems)}`,
   ].join('\n');
 }
