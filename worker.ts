@@ -4,8 +4,10 @@ import { createActivities } from './activities';
 import { defaultCatalogPath } from './activities/catalog';
 import { notifyConfigFromEnv } from './activities/notify';
 import { readRoster } from './activities/roster';
+import { dataConverterFromEnv } from './lib/codec';
 import { connectionSettings, taskQueue as defaultTaskQueue } from './lib/connection';
 import { sampleRosterPath, repoRoot } from './lib/paths';
+import { CliError, ExitCode } from './cli/errors';
 import { ensureSearchAttributes } from './lib/search-attributes';
 import { buildBundle, freshBundlePath } from './lib/workflow-bundle';
 
@@ -25,9 +27,19 @@ export interface LifeboatWorkerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Picks the roster: --roster, then LIFEBOAT_ROSTER, then the sample shipped for the demo. */
-export function rosterPathFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag ?? env.LIFEBOAT_ROSTER ?? sampleRosterPath);
+/**
+ * Picks the roster: --roster, then LIFEBOAT_ROSTER. Only the demo (`lifeboat dev`) falls back, to the demo roster
+ * that lists its generated keys; a worker anywhere else refuses to start without a roster named on purpose.
+ */
+export function rosterPathFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, fallback?: string): string {
+  const named = flag ?? env.LIFEBOAT_ROSTER;
+  if (named) return resolve(named);
+  if (fallback) return fallback;
+  throw new CliError('no roster: a worker decides who may approve from the roster, so it needs one named on purpose', {
+    code: 'no-roster',
+    suggestion: `pass --roster FILE or set LIFEBOAT_ROSTER (the format is in ${sampleRosterPath}); only \`npm start\` uses the demo roster by itself`,
+    exitCode: ExitCode.usage,
+  });
 }
 
 /**
@@ -39,6 +51,8 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
   await readRoster(options.rosterPath);
   const env = options.env ?? process.env;
   const log = (message: string, fields: Record<string, unknown>) => Runtime.instance().logger.info(message, fields);
+  const dataConverter = dataConverterFromEnv(env);
+  if (dataConverter) log('payloads are encrypted (binary/encrypted)', { encryptionKeyId: dataConverter.payloadCodecs[0]?.currentKeyId });
   const catalogPath = options.catalogPath ?? defaultCatalogPath(env);
   const activities = { ...createActivities({ rosterPath: options.rosterPath, notify: notifyConfigFromEnv(env, log), catalogPath }), ...options.activities };
   const prebuilt = options.workflowsPath || options.bundleAtStart ? undefined : freshBundlePath();
@@ -53,6 +67,7 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
     taskQueue: options.taskQueue,
     activities,
     ...workflowSource,
+    ...(dataConverter ? { dataConverter } : {}),
   });
 }
 

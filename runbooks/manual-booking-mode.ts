@@ -14,7 +14,6 @@ export const ManualBookingModeInput = z.object({
   region: z.enum(['A', 'B']).optional().describe('the region to act on; by default the active one'),
   refreshMinutes: z.number().positive().max(24 * 60).default(15).describe('how often status refreshes the ledger and database health while the mode lasts'),
   databaseRecheckSeconds: z.number().positive().max(3600).default(30).describe('after resume, the first wait before an unhealthy database is checked again; it doubles up to the refresh interval'),
-  approvers: z.string().min(1).default('airline-ops').describe('the roster group that approves entering and leaving the mode'),
   drillHoldSeconds: z.number().positive().max(24 * 3600).default(60).describe('in an isolated drill approved by policy, how long the scratch service holds in the mode before the policy resumes it'),
 });
 export type ManualBookingModeInput = z.infer<typeof ManualBookingModeInput>;

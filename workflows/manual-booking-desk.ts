@@ -1,5 +1,6 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { DuplicateCopy, ReconcilePass } from '../activities/manual-booking-types';
+import type { VerifiedDecision } from './kit/decisions/verify';
 import { ErrorType } from './kit/errors';
 import type { Run } from './kit/run';
 import { ConflictBook } from './manual-booking-conflicts';
@@ -15,17 +16,37 @@ export class Desk<A> {
   private current = 'entering';
 
   constructor(private readonly run: Run<A>) {
-    setHandler(resumeSignal, (raw) => this.asSignal(raw, () => this.acceptResume(ResumeRequest.parse(raw))));
+    setHandler(resumeSignal, (raw) => this.run.asSignal('resume', raw, () => this.acceptResume(this.resumeRequest(raw))));
     setHandler(
       resumeUpdate,
-      async (req) => {
+      async (raw) => {
+        const req = this.resumeRequest(raw);
         this.acceptResume(req);
         return this.resumeReceipt(req);
       },
-      { validator: (raw) => this.throwIfRefused(this.resumeRefusal(ResumeRequest.parse(raw))) },
+      { validator: (raw) => this.throwIfRefused(this.resumeRefusal(this.resumeRequest(raw))) },
     );
-    setHandler(resolveSignal, (raw) => this.asSignal(raw, () => this.resolve(ResolveRequest.parse(raw))));
-    setHandler(resolveUpdate, (req) => this.resolve(req), { validator: (raw) => this.throwIfRefused(this.book.refusal(ResolveRequest.parse(raw))) });
+    setHandler(resolveSignal, (raw) => this.run.asSignal('resolve', raw, () => this.resolve(this.resolveRequest(raw))));
+    setHandler(resolveUpdate, (raw) => this.resolve(this.resolveRequest(raw)), { validator: (raw) => this.throwIfRefused(this.resolveRefusal(this.resolveRequest(raw))) });
+  }
+
+  /** A resume as its message carries it: signed and verified, with the role checked (old runs: unsigned). */
+  private resumeRequest(raw: unknown): Signed<ResumeRequest> {
+    if (!this.run.trust) return ResumeRequest.parse(raw);
+    const verified = this.run.accept(['resume'], raw);
+    this.run.requireRole('resume', verified.by);
+    return { ...ResumeRequest.parse({ ...verified.body, by: verified.by }), verified };
+  }
+
+  private resolveRequest(raw: unknown): Signed<ResolveRequest> {
+    if (!this.run.trust) return ResolveRequest.parse(raw);
+    const verified = this.run.accept(['resolve'], raw);
+    this.run.requireRole('resolve', verified.by);
+    return { ...ResolveRequest.parse({ ...verified.body, by: verified.by }), verified };
+  }
+
+  private resolveRefusal(req: ResolveRequest): string | undefined {
+    return this.book.refusal(req);
   }
 
   phase(name: string, next?: string): void {
@@ -62,10 +83,12 @@ export class Desk<A> {
     return undefined;
   }
 
-  private acceptResume(req: ResumeRequest): void {
+  private acceptResume(req: Signed<ResumeRequest>): void {
     this.throwIfRefused(this.resumeRefusal(req));
-    this.resume = req;
-    this.run.audit(req.by, 'resume', 'return to normal asked for', req.comment);
+    const { verified, ...request } = req;
+    if (verified) this.run.consume(verified);
+    this.resume = request;
+    this.run.audit(req.by, 'resume', 'return to normal asked for', req.comment, verified && proofOf(verified));
   }
 
   /** An unattended drill has nobody to type `resume`: its policy asks for the return, and the audit trail says so. */
@@ -87,10 +110,14 @@ export class Desk<A> {
     };
   }
 
-  private resolve(req: ResolveRequest) {
+  private resolve(req: Signed<ResolveRequest>) {
     this.throwIfRefused(this.book.refusal(req));
-    const receipt = this.book.decide(req, new Date(Date.now()).toISOString());
-    for (const r of receipt.resolved) this.run.audit(req.by, 'conflict-resolved', `${r.id}: ${r.decision}${req.rule ? ` (rule ${req.rule})` : ''}`, req.comment);
+    const { verified, ...request } = req;
+    if (verified) this.run.consume(verified);
+    const receipt = this.book.decide(request, new Date(Date.now()).toISOString());
+    for (const r of receipt.resolved) {
+      this.run.audit(req.by, 'conflict-resolved', `${r.id}: ${r.decision}${req.rule ? ` (rule ${req.rule})` : ''}`, req.comment, verified && proofOf(verified));
+    }
     this.publish();
     return receipt;
   }
@@ -98,14 +125,10 @@ export class Desk<A> {
   private throwIfRefused(reason: string | undefined): void {
     if (reason) throw ApplicationFailure.nonRetryable(reason, ErrorType.DecisionRefused);
   }
+}
 
-  /** A signal cannot answer; a refused or malformed one is recorded in the audit trail instead. */
-  private asSignal(raw: unknown, apply: () => unknown): void {
-    try {
-      apply();
-    } catch (err) {
-      const by = (raw as { by?: unknown } | undefined)?.by;
-      this.run.audit(typeof by === 'string' && by ? by : 'unknown', 'signal-refused', (err as Error).message);
-    }
-  }
+type Signed<T> = T & { verified?: VerifiedDecision };
+
+function proofOf(d: VerifiedDecision) {
+  return { fingerprint: d.fingerprint, keyType: d.keyType, nonce: d.nonce };
 }

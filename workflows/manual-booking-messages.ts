@@ -1,10 +1,11 @@
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { SignedDecision } from './kit/decisions/statement';
 
-const person = z.string().trim().min(1, 'say who you are (--as USER or LIFEBOAT_USER)');
+const person = z.string().trim().min(1, 'say who you are (--as USER or LIFEBOAT_USER)').max(64);
 
 /** Asks a run holding in manual mode to start the return to normal. */
-export const ResumeRequest = z.object({ by: person, comment: z.string().optional() });
+export const ResumeRequest = z.object({ by: person, comment: z.string().max(2000).optional() });
 export type ResumeRequest = z.infer<typeof ResumeRequest>;
 
 /**
@@ -14,10 +15,10 @@ export type ResumeRequest = z.infer<typeof ResumeRequest>;
 export const ResolveRequest = z
   .object({
     by: person,
-    conflict: z.string().trim().min(1).optional(),
+    conflict: z.string().trim().min(1).max(32).optional(),
     decision: z.enum(['keep-database', 'keep-ledger', 'keep-both', 'discard']).optional(),
     rule: z.literal('earliest-wins').optional(),
-    comment: z.string().optional(),
+    comment: z.string().max(2000).optional(),
   })
   .refine((r) => (r.decision === undefined) !== (r.rule === undefined), { message: 'give either a decision (--keep/--discard) or a rule (--rule earliest-wins), not both' })
   .refine((r) => r.rule !== undefined || r.conflict !== undefined, { message: 'a decision needs the conflict id, such as c1', path: ['conflict'] });
@@ -38,9 +39,9 @@ export interface ResolveReceipt {
 }
 
 /** Signals, so `temporal workflow signal --name resume --input '{"by":"dave"}'` works without the Lifeboat CLI. */
-export const resumeSignal = defineSignal<[ResumeRequest]>('resume');
-export const resolveSignal = defineSignal<[ResolveRequest]>('resolve');
+export const resumeSignal = defineSignal<[SignedDecision | ResumeRequest]>('resume');
+export const resolveSignal = defineSignal<[SignedDecision | ResolveRequest]>('resolve');
 
 /** Updates, so the Lifeboat CLI gets a receipt or the reason for a refusal. */
-export const resumeUpdate = defineUpdate<ResumeReceipt, [ResumeRequest]>('resume-update');
-export const resolveUpdate = defineUpdate<ResolveReceipt, [ResolveRequest]>('resolve-update');
+export const resumeUpdate = defineUpdate<ResumeReceipt, [SignedDecision | ResumeRequest]>('resume-update');
+export const resolveUpdate = defineUpdate<ResolveReceipt, [SignedDecision | ResolveRequest]>('resolve-update');

@@ -7,7 +7,7 @@ import type { DuplicateCopy, HoldingSnapshot, LedgerAccounting, RegionName } fro
 import type { BookingTarget } from '../activities/scratch-booking';
 import { manualBookingMode as runbook, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
 import { ErrorType, RunAborted } from './kit/errors';
-import type { GateSpec } from './kit/definition';
+import { describeApprovers } from './kit/gate-policy';
 import { describeError, type Run } from './kit/run';
 import { runRunbook, type RunRequest } from './kit/runbook-run';
 import type { RunResult } from './kit/status';
@@ -53,7 +53,6 @@ export async function manualBookingMode(request: RunRequest<ManualBookingModeInp
 async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, drill?: IsolatedBookingDrill<Activities>): Promise<ManualBookingReport> {
   const { workflowId, runId } = workflowInfo();
   const desk = new Desk(run);
-  const approval = (gate: GateSpec): GateSpec => ({ ...gate, policy: { ...gate.policy, approvers: { groups: [input.approvers] } } });
   // Drill notices say so, and an isolated drill pages no station.
   const notice = (title: string, text: string) => ({
     kind: 'info' as const,
@@ -71,7 +70,7 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
   run.report('region', `${region} (${how})`);
   const on: BookingTarget = drill ? await drill.build(region) : { region };
   const setMode = (a: Activities, mode: BookingMode) => (on.scratch ? a.setScratchMode({ key: on.scratch, mode }) : a.setMode({ region, mode }));
-  await run.gate(approval(p.approveEntry));
+  await run.gate(p.approveEntry);
   let previous: BookingMode = 'normal';
   await run.step(
     p.switchMode,
@@ -126,8 +125,8 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
     if (!snapshot.database.writable) throw ApplicationFailure.nonRetryable(`the database is not writable: ${describeDatabase(snapshot)}`, ErrorType.Precondition);
     return snapshot.database;
   });
-  desk.phase('approving-return', `lifeboat approve ${workflowId} --as <an ${input.approvers} member>`);
-  await run.gate(approval(p.approveReturn));
+  desk.phase('approving-return', `lifeboat approve ${workflowId} --as <${describeApprovers({ ...p.approveReturn.policy })}>`);
+  await run.gate(p.approveReturn);
 
   // Reconciliation while stations still record by hand, then back to normal.
   await reconcileUntilSettled(run, desk, on);

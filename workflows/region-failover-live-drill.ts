@@ -57,7 +57,7 @@ export async function failBackAfterLiveDrill(run: Run<RegionActivities>, spec: S
     run.report('failback', { runId: workflowId, state: 'running' });
     const result = await executeChild<(request: unknown) => Promise<RunResult<FailbackResult>>>(regionFailback.workflowType, {
       workflowId,
-      args: [{ input: childInput, requestedBy: run.status.requestedBy, drill }],
+      args: [{ input: childInput, requestedBy: run.status.requestedBy, drill, ...(run.trust?.startProof ? { start: run.trust.startProof } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [

@@ -4,6 +4,7 @@ import { runbooks } from '../runbooks';
 import { runIdFor } from './kit/definition';
 import type { Objectives } from './kit/definition';
 import { runbookAttribute, targetAttribute, stateAttribute, requestedByAttribute, drillAttribute } from './kit/search-attributes';
+import type { SignedDecision } from './kit/decisions/statement';
 import type { DrillMode, RunResult } from './kit/status';
 
 /** What a drill schedule starts: which runbook, with what input, as what kind of drill. */
@@ -13,6 +14,11 @@ export interface DrillSpec {
   drill: DrillMode;
   requestedBy: string;
   objectives?: Objectives;
+  /**
+   * The requester's signed authorisation of this schedule's drills: a start statement naming the schedule, valid
+   * until the date it gives. Each drill run checks it; without it a drill refuses to start.
+   */
+  start?: SignedDecision;
 }
 
 export type ScheduledDrillResult = { ran: true; runId: string; result: RunResult } | { ran: false; runId: string; reason: string };
@@ -32,7 +38,7 @@ export async function scheduledDrill(spec: DrillSpec): Promise<ScheduledDrillRes
   try {
     const result = await executeChild<(request: unknown) => Promise<RunResult>>(runbook.workflowType, {
       workflowId: runId,
-      args: [{ input: spec.input, requestedBy: spec.requestedBy, drill: spec.drill, ...(spec.objectives ? { objectives: spec.objectives } : {}) }],
+      args: [{ input: spec.input, requestedBy: spec.requestedBy, drill: spec.drill, ...(spec.objectives ? { objectives: spec.objectives } : {}), ...(spec.start ? { start: spec.start } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [

@@ -1,7 +1,10 @@
 import { approveUpdate, interveneUpdate, rejectUpdate, type InterventionAction } from '../../workflows/kit';
 import { commonOptions, type Command } from '../command';
+import { decide, openGateOf } from '../decide';
 import { usageError } from '../errors';
-import { explain, runHandle } from '../runs';
+import { signingOptions } from '../signing';
+
+const signingUsage = '[--as USER] [--key FILE] [--print-statement | --statement FILE --signature FILE] [--json]';
 
 function requireRunId(positionals: string[], command: string): string {
   const runId = positionals[0];
@@ -12,19 +15,27 @@ function requireRunId(positionals: string[], command: string): string {
 function gateCommand(decision: 'approve' | 'reject'): Command {
   return {
     name: decision,
-    summary: decision === 'approve' ? 'Approve the open gate of a run' : 'Reject the open gate of a run (one rejection aborts it)',
-    usage: `lifeboat ${decision} <run-id> [--gate NAME] [--comment TEXT] [--as USER] [--json]`,
-    options: { ...commonOptions, gate: { type: 'string' }, comment: { type: 'string' }, as: { type: 'string' } },
+    summary: decision === 'approve' ? 'Approve the open gate of a run (signed with your key)' : 'Reject the open gate of a run (signed; one rejection aborts it)',
+    usage: `lifeboat ${decision} <run-id> [--gate NAME] [--comment TEXT] ${signingUsage}`,
+    options: { ...commonOptions, ...signingOptions, gate: { type: 'string' }, comment: { type: 'string' }, as: { type: 'string' } },
     async run(ctx, { positionals, values }) {
       const runId = requireRunId(positionals, decision);
-      const by = ctx.identity(values.as as string | undefined);
-      const vote = { by, ...(values.comment ? { comment: values.comment as string } : {}), ...(values.gate ? { gate: values.gate as string } : {}) };
-      const client = await ctx.client();
-      const receipt = await runHandle(client, runId)
-        .executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [vote] })
-        .catch((err: unknown) => {
-          throw explain(err, runId, ctx.taskQueue);
-        });
+      const comment = values.comment as string | undefined;
+      const gate = values.gate as string | undefined;
+      const done = await decide(
+        ctx,
+        {
+          runId,
+          kind: decision,
+          body: (status) => ({ gate: openGateOf(status, gate), ...(comment ? { comment } : {}) }),
+          update: decision === 'approve' ? approveUpdate : rejectUpdate,
+          legacy: (by) => ({ by, ...(comment ? { comment } : {}), ...(gate ? { gate } : {}) }),
+          submit: `lifeboat ${decision} ${runId}`,
+        },
+        values,
+      );
+      if (!done) return 0;
+      const { by, receipt } = done;
       if (ctx.json) ctx.printJson({ runId, by, decision, ...receipt });
       else {
         const verb = decision === 'approve' ? 'approved' : 'rejected';
@@ -36,23 +47,31 @@ function gateCommand(decision: 'approve' | 'reject'): Command {
   };
 }
 
-function operatorCommand(action: InterventionAction, summary: string): Command {
+function operatorCommand(action: InterventionAction | 'cancel', summary: string): Command {
   return {
     name: action,
     summary,
-    usage: `lifeboat ${action} <run-id> [--reason TEXT] [--as USER] [--json]`,
-    options: { ...commonOptions, reason: { type: 'string' }, as: { type: 'string' } },
+    usage: `lifeboat ${action} <run-id> [--reason TEXT] ${signingUsage}`,
+    options: { ...commonOptions, ...signingOptions, reason: { type: 'string' }, as: { type: 'string' } },
     async run(ctx, { positionals, values }) {
       const runId = requireRunId(positionals, action);
-      const by = ctx.identity(values.as as string | undefined);
-      const client = await ctx.client();
-      const receipt = await runHandle(client, runId)
-        .executeUpdate(interveneUpdate, { args: [{ action, by, ...(values.reason ? { reason: values.reason as string } : {}) }] })
-        .catch((err: unknown) => {
-          throw explain(err, runId, ctx.taskQueue);
-        });
+      const reason = values.reason as string | undefined;
+      const done = await decide(
+        ctx,
+        {
+          runId,
+          kind: action,
+          body: (status) => ({ ...(action === 'retry' || action === 'skip' ? { step: status.intervention?.step ?? status.currentStep } : {}), ...(reason ? { reason } : {}) }),
+          update: interveneUpdate,
+          legacy: (by) => ({ action: action === 'cancel' ? 'abort' : action, by, ...(reason ? { reason } : {}) }),
+          submit: `lifeboat ${action} ${runId}`,
+        },
+        values,
+      );
+      if (!done) return 0;
+      const { by, receipt } = done;
       if (ctx.json) ctx.printJson({ runId, by, ...receipt });
-      else if (action === 'abort') ctx.print(`${by} aborted ${runId}; it stops after the current step and runs its undos`);
+      else if (action === 'abort' || action === 'cancel') ctx.print(`${by} ${action === 'abort' ? 'aborted' : 'cancelled'} ${runId}; it stops after the current step and runs its undos`);
       else ctx.print(`${by} chose ${action} for step ${receipt.step} of ${runId}`);
       return 0;
     },
@@ -61,25 +80,10 @@ function operatorCommand(action: InterventionAction, summary: string): Command {
 
 export const approveCommand = gateCommand('approve');
 export const rejectCommand = gateCommand('reject');
-export const retryCommand = operatorCommand('retry', 'Retry the step a run is stuck on');
-export const skipCommand = operatorCommand('skip', 'Skip the step a run is stuck on, where the step allows it');
-export const abortCommand = operatorCommand('abort', 'Abort a run: it stops after the current step and undoes what it did');
-
-export const cancelCommand: Command = {
-  name: 'cancel',
-  summary: 'Cancel a run through Temporal (like `temporal workflow cancel`); its undos still run',
-  usage: 'lifeboat cancel <run-id> [--json]',
-  options: commonOptions,
-  async run(ctx, { positionals }) {
-    const runId = requireRunId(positionals, 'cancel');
-    const client = await ctx.client();
-    await runHandle(client, runId)
-      .cancel()
-      .catch((err: unknown) => {
-        throw explain(err, runId, ctx.taskQueue);
-      });
-    if (ctx.json) ctx.printJson({ runId, cancelRequested: true });
-    else ctx.print(`cancellation of ${runId} requested; it runs its undos, then ends`);
-    return 0;
-  },
-};
+export const retryCommand = operatorCommand('retry', 'Retry the step a run is stuck on (signed)');
+export const skipCommand = operatorCommand('skip', 'Skip the step a run is stuck on, where the step allows it (signed)');
+export const abortCommand = operatorCommand('abort', 'Abort a run: it stops after the current step and undoes what it did (signed)');
+export const cancelCommand = operatorCommand(
+  'cancel',
+  'Cancel a run (signed): like abort, it stops after the current step and runs its undos; an unsigned `temporal workflow cancel` is refused',
+);

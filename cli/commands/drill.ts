@@ -13,6 +13,9 @@ import { table } from '../render';
 import { drillHistorySvg, drillHistoryText } from '../report/history-chart';
 import { writeFileSync } from 'node:fs';
 import { drillFrom } from './run';
+import { runIdFor } from '../../workflows/kit';
+import { digestOf, MAX_SCHEDULE_AUTHORISATION_MS } from '../../workflows/kit/decisions/statement';
+import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
 
 const schedulePrefix = 'drill/';
 
@@ -25,6 +28,7 @@ export const drillCommand: Command = {
   usage: [
     'lifeboat drill schedule <runbook> (--cron "0 3 * * 1" | --every 24h) [--drill isolated|live] [--drill-approvals policy|people]',
     '                        [--set key=value]... [--input FILE] [--objective rto=SECONDS] [--objective rpo=SECONDS] [--jitter 10m] [--as USER]',
+    '                        [--key FILE] [--authorise-for 90d] (the drills run on your signature until then)',
     'lifeboat drill list',
     'lifeboat drill pause|resume <schedule-id> [--reason TEXT]',
     'lifeboat drill trigger|delete <schedule-id>',
@@ -41,6 +45,8 @@ export const drillCommand: Command = {
     input: { type: 'string' },
     objective: { type: 'string', multiple: true },
     as: { type: 'string' },
+    ...signingOptions,
+    'authorise-for': { type: 'string' },
     reason: { type: 'string' },
     limit: { type: 'string' },
     format: { type: 'string' },
@@ -88,8 +94,21 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
   const target = runbook.target(parseRunbookInput(runbook, raw));
   const drill = drillFrom(values.drill ?? 'isolated', values['drill-approvals']);
   const objectives = objectivesFrom(values.objective as string[] | undefined);
-  const spec: DrillSpec = { runbook: runbook.id, input: raw, drill: drill!, requestedBy: ctx.identity(values.as as string | undefined), ...(objectives ? { objectives } : {}) };
+  const requestedBy = ctx.identity(values.as as string | undefined);
   const scheduleId = `${schedulePrefix}${runbook.id}/${target}`;
+  const authoriseFor = durationFlag('authorise-for', values['authorise-for'] ?? '90 days')!;
+  if (msToNumber(authoriseFor) > MAX_SCHEDULE_AUTHORISATION_MS) throw usageError(`--authorise-for ${String(authoriseFor)} is too long`, 'at most 400 days; create the schedule again when it runs out');
+  // The requester signs once for the schedule's drills: this runbook, input and drill kind, started by this schedule only.
+  const statement = newStatement(
+    'start',
+    { namespace: ctx.settings().namespace, workflowId: runIdFor(runbook.id, target), runId: '', inputDigest: digestOf(raw) },
+    requestedBy,
+    { runbook: runbook.id, drill: drill!.kind, schedule: scheduleId },
+    msToNumber(authoriseFor),
+  );
+  if (printStatementIfAsked(ctx, statement, values, `lifeboat drill schedule ${runbook.id} <the same flags>`)) return 0;
+  const start = await signed(ctx, statement, values);
+  const spec: DrillSpec = { runbook: runbook.id, input: raw, drill: drill!, requestedBy, ...(objectives ? { objectives } : {}), start };
   const client = await ctx.client();
   try {
     await client.schedule.create({

@@ -1,7 +1,8 @@
 import { ResolveRequest, resolveUpdate } from '../../workflows/manual-booking-messages';
 import { commonOptions, type Command } from '../command';
 import { inputError, usageError } from '../errors';
-import { explain, runHandle } from '../runs';
+import { decide } from '../decide';
+import { signingOptions } from '../signing';
 
 const keeps = { database: 'keep-database', ledger: 'keep-ledger', both: 'keep-both' } as const;
 
@@ -9,8 +10,8 @@ const keeps = { database: 'keep-database', ledger: 'keep-ledger', both: 'keep-bo
 export const resolveCommand: Command = {
   name: 'resolve',
   summary: 'Decide a reconciliation conflict of a manual booking run (--keep, --discard or --rule earliest-wins)',
-  usage: 'lifeboat resolve <run-id> [<conflict-id>] (--keep database|ledger|both | --discard | --rule earliest-wins) [--comment TEXT] [--as USER] [--json]',
-  options: { ...commonOptions, keep: { type: 'string' }, discard: { type: 'boolean' }, rule: { type: 'string' }, comment: { type: 'string' }, as: { type: 'string' } },
+  usage: 'lifeboat resolve <run-id> [<conflict-id>] (--keep database|ledger|both | --discard | --rule earliest-wins) [--comment TEXT] [--as USER] [--key FILE] [--print-statement | --statement FILE --signature FILE] [--json]',
+  options: { ...commonOptions, ...signingOptions, keep: { type: 'string' }, discard: { type: 'boolean' }, rule: { type: 'string' }, comment: { type: 'string' }, as: { type: 'string' } },
   async run(ctx, { positionals, values }) {
     const [runId, conflict] = positionals;
     if (!runId) throw usageError('name the run', 'lifeboat resolve manual-booking-mode/booking c1 --keep database (see lifeboat status)');
@@ -26,14 +27,12 @@ export const resolveCommand: Command = {
       ...(values.comment ? { comment: values.comment } : {}),
     });
     if (!parsed.success) throw inputError('invalid decision', parsed.error, `usage: ${resolveCommand.usage}`);
-    const client = await ctx.client();
-    const receipt = await runHandle(client, runId)
-      .executeUpdate(resolveUpdate, { args: [parsed.data] })
-      .catch((err: unknown) => {
-        throw explain(err, runId, ctx.taskQueue);
-      });
-    if (ctx.json) ctx.printJson({ runId, by: parsed.data.by, ...receipt });
-    else ctx.print(`${parsed.data.by} decided ${receipt.resolved.map((r) => `${r.id}: ${r.decision}`).join(', ')}; ${receipt.open} conflict${receipt.open === 1 ? '' : 's'} still open`);
+    const { by: claimed, ...body } = parsed.data;
+    const done = await decide(ctx, { runId, kind: 'resolve', body: () => body, update: resolveUpdate, legacy: (by) => ({ ...body, by }), submit: `lifeboat resolve ${runId}` }, values);
+    if (!done) return 0;
+    const { by, receipt } = done;
+    if (ctx.json) ctx.printJson({ runId, by: by ?? claimed, ...receipt });
+    else ctx.print(`${by} decided ${receipt.resolved.map((r) => `${r.id}: ${r.decision}`).join(', ')}; ${receipt.open} conflict${receipt.open === 1 ? '' : 's'} still open`);
     return 0;
   },
 };

@@ -10,13 +10,17 @@ import { buildInput, parseRunbookInput } from '../input';
 import { renderPlan } from '../render';
 import { runHandle } from '../runs';
 import { planOf } from '../../workflows/kit/plan';
+import { digestOf } from '../../workflows/kit/decisions/statement';
+import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
 
 export const runCommand: Command = {
   name: 'run',
   summary: 'Start a runbook and print its run id',
-  usage: 'lifeboat run <runbook> [--input FILE.json] [--set key=value]... [--as USER] [--drill isolated|live] [--drill-approvals policy|people] [--dry-run] [--json]',
+  usage:
+    'lifeboat run <runbook> [--input FILE.json] [--set key=value]... [--as USER] [--key FILE] [--drill isolated|live] [--drill-approvals policy|people] [--dry-run] [--print-statement | --statement FILE --signature FILE] [--json]',
   options: {
     ...commonOptions,
+    ...signingOptions,
     drill: { type: 'string' },
     'drill-approvals': { type: 'string' },
     'dry-run': { type: 'boolean' },
@@ -37,12 +41,18 @@ export const runCommand: Command = {
       else ctx.print(`would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${renderPlan(runbook)}`);
       return 0;
     }
+    const statement = newStatement('start', { namespace: ctx.settings().namespace, workflowId: runId, runId: '', inputDigest: digestOf(raw) }, requestedBy, {
+      runbook: runbook.id,
+      drill: drill?.kind ?? 'none',
+    });
+    if (printStatementIfAsked(ctx, statement, values, `lifeboat run ${runbook.id} <the same --set/--input>`)) return 0;
+    const start = await signed(ctx, statement, values);
     const client = await ctx.client();
     try {
       await client.workflow.start(runbook.workflowType, {
         workflowId: runId,
         taskQueue: ctx.taskQueue,
-        args: [{ input: raw, requestedBy, ...(drill ? { drill } : {}) }],
+        args: [{ input: raw, requestedBy, ...(drill ? { drill } : {}), start }],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         typedSearchAttributes: [
@@ -76,10 +86,16 @@ export const runCommand: Command = {
   },
 };
 
-const DrillFlags = z.object({
-  kind: z.enum(['isolated', 'live'], { error: 'use --drill isolated (a throwaway copy) or --drill live (a game day)' }),
-  approvals: z.enum(['policy', 'people'], { error: 'use --drill-approvals policy (gates approve themselves) or people' }).default('policy'),
-});
+const DrillFlags = z
+  .object({
+    kind: z.enum(['isolated', 'live'], { error: 'use --drill isolated (a throwaway copy) or --drill live (a game day)' }),
+    approvals: z.enum(['policy', 'people'], { error: 'use --drill-approvals policy (gates approve themselves) or people' }).optional(),
+  })
+  .refine((d) => !(d.kind === 'live' && d.approvals === 'policy'), {
+    message: 'a live drill moves production, so its gates need people: drop --drill-approvals policy, or use --drill isolated',
+    path: ['approvals'],
+  })
+  .transform((d) => ({ kind: d.kind, approvals: d.approvals ?? (d.kind === 'isolated' ? 'policy' : 'people') }));
 
 /** `--drill` and `--drill-approvals`, or undefined for a real run. */
 export function drillFrom(kind: unknown, approvals: unknown): DrillMode | undefined {

@@ -1,7 +1,8 @@
 import { taskUpdate } from '../../workflows/vendor-isolation/messages';
 import { commonOptions, type Command } from '../command';
 import { usageError } from '../errors';
-import { explain, runHandle } from '../runs';
+import { decide } from '../decide';
+import { signingOptions } from '../signing';
 
 /**
  * `lifeboat task done|waive <run-id> <host>`: closes one item of a run's hands-on checklist. Uses the `task-update`
@@ -11,21 +12,18 @@ import { explain, runHandle } from '../runs';
 export const taskCommand: Command = {
   name: 'task',
   summary: 'Mark a hands-on host of a run repaired (done) or waive it with a reason',
-  usage: 'lifeboat task done|waive <run-id> <host> [--reason TEXT] [--as USER] [--json]',
-  options: { ...commonOptions, reason: { type: 'string' }, as: { type: 'string' } },
+  usage: 'lifeboat task done|waive <run-id> <host> [--reason TEXT] [--as USER] [--key FILE] [--print-statement | --statement FILE --signature FILE] [--json]',
+  options: { ...commonOptions, ...signingOptions, reason: { type: 'string' }, as: { type: 'string' } },
   async run(ctx, { positionals, values }) {
     const [action, runId, host] = positionals;
     if (action !== 'done' && action !== 'waive') throw usageError(`say done or waive, not ${action ?? 'nothing'}`, 'lifeboat task done isolate-vendor-module/fleet a-kiosk-05');
     if (!runId || !host) throw usageError('name the run and the host', `lifeboat task ${action} isolate-vendor-module/fleet a-kiosk-05 (see lifeboat status <run-id>)`);
     const reason = values.reason as string | undefined;
     if (action === 'waive' && !reason?.trim()) throw usageError('a waiver needs a reason', `lifeboat task waive ${runId} ${host} --reason "kiosk retired"`);
-    const by = ctx.identity(values.as as string | undefined);
-    const client = await ctx.client();
-    const receipt = await runHandle(client, runId)
-      .executeUpdate(taskUpdate, { args: [{ action, host, by, ...(reason ? { reason } : {}) }] })
-      .catch((err: unknown) => {
-        throw explain(err, runId, ctx.taskQueue);
-      });
+    const body = { action, host, ...(reason ? { reason } : {}) };
+    const done = await decide(ctx, { runId, kind: 'task', body: () => body, update: taskUpdate, legacy: (by) => ({ ...body, by }), submit: `lifeboat task ${action} ${runId} ${host}` }, values);
+    if (!done) return 0;
+    const { by, receipt } = done;
     if (ctx.json) ctx.printJson({ runId, by, ...receipt });
     else ctx.print(`${by} marked ${receipt.host} ${receipt.status} in ${runId}; ${receipt.open} host(s) still open`);
     return 0;

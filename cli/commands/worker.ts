@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { demoRosterPath } from '../../lib/demo-keys';
 import { rosterPathFrom, runWorker } from '../../worker';
 import { commonOptions, type Command } from '../command';
 
@@ -10,7 +12,8 @@ export const workerCommand: Command = {
     const settings = ctx.settings();
     const taskQueue = (values['task-queue'] as string | undefined) ?? ctx.taskQueue;
     await runWorker({
-      rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env),
+      // Only next to the embedded dev server, whose demo made the demo roster, may a worker fall back to it.
+      rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env, settings.embedded && existsSync(demoRosterPath(ctx.env)) ? demoRosterPath(ctx.env) : undefined),
       taskQueue,
       env: ctx.env,
       onReady: () => ctx.io.stderr(`worker polling ${taskQueue} on ${settings.connectionOptions.address} (namespace ${settings.namespace})\n`),

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { inject } from 'vitest';
 
 export interface CliResult {
   code: number;
@@ -13,7 +14,8 @@ const entry = resolve(__dirname, '../../bin/lifeboat.js');
 export function lifeboat(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolveResult, reject) => {
     const child = spawn(process.execPath, [entry, ...args], {
-      env: { ...process.env, LIFEBOAT_USER: undefined, ...env },
+      // The test people's keys sign as the person `--as` names; the roster lists their public keys.
+      env: { ...process.env, LIFEBOAT_USER: undefined, LIFEBOAT_KEYS_DIR: inject('testKeysDir'), LIFEBOAT_ROSTER: inject('testRosterPath'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,16 +1,22 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer, type DevServer } from '../../lib/dev-server';
 import { freePort } from '../../lib/free-port';
+import { sampleRosterPath } from '../../lib/paths';
+import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { requireTemporalCli } from '../../lib/temporal-binaries';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     testBundlePath: string;
+    /** One unencrypted ed25519 key per test person, named by roster id. */
+    testKeysDir: string;
+    /** The sample roster with the test people's public keys (mallory's is in no roster). */
+    testRosterPath: string;
   }
 }
 
@@ -19,16 +25,30 @@ let server: DevServer | undefined;
 /** One real dev server and one workflow bundle for the whole run; each test file connects to them. */
 export async function setup(project: TestProject): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-test-'));
-  const [started, bundle] = await Promise.all([
+  const [started, bundle, keys] = await Promise.all([
     (async () =>
       startDevServer({ binary: requireTemporalCli().path, port: await freePort(), logFile: join(dir, 'temporal.log') }))(),
     bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../workflows'), logger: silent }),
+    makeTestKeys(join(dir, 'keys')),
   ]);
   server = started;
   const bundlePath = join(dir, 'test-workflows.js');
   writeFileSync(bundlePath, bundle.code);
   project.provide('temporalAddress', server.address);
   project.provide('testBundlePath', bundlePath);
+  const roster = JSON.parse(readFileSync(sampleRosterPath, 'utf8')) as { people: { id: string; keys?: string[] }[] };
+  for (const person of roster.people) person.keys = [keys[person.id]!];
+  const rosterPath = join(dir, 'roster.json');
+  writeFileSync(rosterPath, JSON.stringify(roster, null, 2));
+  project.provide('testKeysDir', join(dir, 'keys'));
+  project.provide('testRosterPath', rosterPath);
+}
+
+/** Real ssh-keygen keys for the test people, so tests sign exactly as users do. */
+async function makeTestKeys(dir: string): Promise<Record<string, string>> {
+  const lines: Record<string, string> = {};
+  for (const id of ['alice', 'bob', 'carol', 'dave', 'erin', 'mallory']) lines[id] = (await generateEd25519KeyPair(dir, id)).publicKeyLine;
+  return lines;
 }
 
 export async function teardown(): Promise<void> {

@@ -3,9 +3,9 @@ import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
 import { createActivities } from '../../activities';
-import { sampleRosterPath } from '../../lib/paths';
 import { statusQuery, type RunStatus } from '../../workflows/kit';
 import { createExerciseActivities } from './exercise-activities';
+import { signingInterceptor } from './signing';
 
 let runtimeInstalled = false;
 
@@ -28,7 +28,10 @@ export function testTaskQueue(): string {
 
 export interface TemporalTestContext {
   address: string;
+  /** Signs starts and decisions sent in the old unsigned shape with the named person's test key. */
   client: Client;
+  /** Sends exactly what it is given: for tests of what the runs refuse. */
+  rawClient: Client;
   connection: Connection;
   nativeConnection: NativeConnection;
   close(): Promise<void>;
@@ -40,9 +43,11 @@ export async function connectToTestServer(): Promise<TemporalTestContext> {
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
+  const rawClient = new Client({ connection, namespace: 'default' });
   return {
     address,
-    client: new Client({ connection, namespace: 'default' }),
+    client: new Client({ connection, namespace: 'default', interceptors: { workflow: [signingInterceptor(() => rawClient)] } }),
+    rawClient,
     connection,
     nativeConnection,
     async close() {
@@ -58,7 +63,7 @@ export async function connectToTestServer(): Promise<TemporalTestContext> {
  */
 export async function createTestWorker(ctx: TemporalTestContext, taskQueue: string, overrides: object = {}, catalogPath = '/nonexistent/catalog.json') {
   const exercise = createExerciseActivities();
-  const kit = createActivities({ rosterPath: sampleRosterPath, notify: { log: () => undefined }, catalogPath });
+  const kit = createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, catalogPath });
   const worker = await Worker.create({
     connection: ctx.nativeConnection,
     namespace: 'default',

@@ -43,7 +43,7 @@ test('a quorum of two distinct leads approves the gate and the run succeeds', as
   });
 });
 
-test('invalid approvals are refused with a reason, recorded in the audit trail and never counted', async () => {
+test('invalid approvals are refused with a reason and never counted; a refused signal leaves one audit line, a refused update none', async () => {
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue);
   await worker.runUntil(async () => {
@@ -57,17 +57,19 @@ test('invalid approvals are refused with a reason, recorded in the audit trail a
     expect(await refusal('bob')).toMatch(/bob started this run and may not approve/);
     expect(await refusal('alice')).toMatch(/alice may not approve gate "approve": it needs 1 approval from group sre-leads \(carol\)/);
     expect(await refusal('carol', 'promote')).toMatch(/gate "promote" is not open/);
-    // The signal path applies the same rules; a refused signal is only audited.
+    // Refused updates never reached history; the signal path applies the same rules, and a refused signal is audited.
     await handle.signal(approveSignal, { by: 'dave' });
     const status = await waitForStatus(handle, (s) => s.audit.some((a) => a.actor === 'dave'));
     expect(status.gates[0]!.votes).toEqual([]);
     expect(status.gates[0]!.eligible).toEqual(['carol']); // the requester bob is never eligible
-    expect(status.audit.filter((a) => a.action === 'approve-refused').map((a) => a.actor)).toEqual(['bob', 'alice', 'carol', 'dave']);
+    expect(status.audit.filter((a) => a.action === 'approve-refused').map((a) => a.actor)).toEqual(['dave']);
+    expect(status.refused).toMatchObject({ count: 1, lastBy: 'dave' });
     expect(status.state).toBe('waiting-approval');
     await handle.signal(approveSignal, { by: 'carol' });
     const result = (await handle.result()) as RunResult;
     expect(result.state).toBe('succeeded');
-    expect(result.audit.filter((a) => a.action === 'approve-refused')).toHaveLength(4);
+    expect(result.audit.filter((a) => a.action === 'approve-refused')).toHaveLength(1);
+    expect(result.gates[0]!.votes[0]).toMatchObject({ by: 'carol', verified: { keyType: 'ssh-ed25519', fingerprint: expect.stringMatching(/^SHA256:/) } });
   });
 });
 
@@ -195,7 +197,7 @@ test('a failed undo is reported in the result, and the other undos still run', a
   });
 });
 
-test('cancelling through Temporal runs the undos and ends the run as aborted', async () => {
+test('an unsigned Temporal cancellation is recorded and ignored; a signed cancel runs the undos and ends the run as aborted', async () => {
   const taskQueue = testTaskQueue();
   const { worker, effects } = await createTestWorker(ctx, taskQueue);
   await worker.runUntil(async () => {
@@ -203,11 +205,15 @@ test('cancelling through Temporal runs the undos and ends the run as aborted', a
     const handle = await startExercise(taskQueue, { target, quorum: 1 });
     await waitForStatus(handle, (s) => s.state === 'waiting-approval');
     await handle.cancel();
-    const err = await handle.result().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const ignored = await waitForStatus(handle, (s) => s.audit.some((a) => a.action === 'cancel-refused'));
+    expect(ignored.state).toBe('waiting-approval');
+    expect(effects.filter((e) => e.target === target).map((e) => e.action)).toEqual(['prepare']);
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'cancel', by: 'erin', reason: 'wrong target' }] });
+    const result = (await handle.result()) as RunResult;
     const status = await handle.query(statusQuery);
-    expect(status.state).toBe('aborted');
-    expect(status.outcome).toBe('cancelled through Temporal');
+    expect(result.state).toBe('aborted');
+    expect(status.outcome).toBe('aborted by erin: wrong target');
+    expect(status.audit).toContainEqual(expect.objectContaining({ actor: 'erin', action: 'cancel', verified: expect.objectContaining({ keyType: 'ssh-ed25519' }) }));
     expect(status.compensation).toEqual([{ step: 'prepare', status: 'succeeded' }]);
     expect(effects.filter((e) => e.target === target).map((e) => e.action)).toEqual(['prepare', 'unprepare']);
   });
@@ -281,7 +287,7 @@ test('a drill that does not pass sends a drill-failed notification naming what w
     const handle = await ctx.client.workflow.start('kitExercise', {
       taskQueue,
       workflowId: `kit-exercise/${target}`,
-      args: [{ input: { target, failVerify: true }, requestedBy: 'alice', drill: { kind: 'live', approvals: 'policy' } }],
+      args: [{ input: { target, failVerify: true }, requestedBy: 'alice', drill: { kind: 'isolated' } }],
     });
     await waitForStatus(handle, (s) => s.state === 'needs-intervention');
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'verification keeps failing' }] });
@@ -289,7 +295,7 @@ test('a drill that does not pass sends a drill-failed notification naming what w
     expect(result.details.drillResult).toEqual({ failed: expect.arrayContaining(['the run ended aborted: aborted by erin: verification keeps failing', 'step verify failed']) });
     const failed = notifications.filter((n) => n.runId === handle.workflowId && n.kind === 'drill-failed');
     expect(failed).toHaveLength(1);
-    expect(failed[0]!.title).toBe(`[DRILL live] Drill did not pass: kit-exercise on ${target}`);
+    expect(failed[0]!.title).toBe(`[DRILL isolated] Drill did not pass: kit-exercise on ${target}`);
     expect(failed[0]!.text).toContain('step verify failed');
   });
 });

@@ -2,12 +2,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolve } from 'node:path';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import webpack from 'webpack';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createActivities } from '../../activities';
-import { sampleRosterPath } from '../../lib/paths';
 import { findTestServer, installHint } from '../../lib/temporal-binaries';
 import type { RunResult } from '../../workflows/kit';
 import { createExerciseActivities } from '../helpers/exercise-activities';
+import { signedStart } from '../helpers/signing';
 import { installQuietRuntime, testTaskQueue } from '../helpers/temporal';
 import type { ExerciseInput } from '../workflows/kit-exercise';
 
@@ -42,13 +42,15 @@ async function runUnanswered(input: Partial<ExerciseInput>) {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: { ...createActivities({ rosterPath: sampleRosterPath, notify: { log: () => undefined }, catalogPath: '/nonexistent' }), ...exercise.activities },
+    activities: { ...createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, catalogPath: '/nonexistent' }), ...exercise.activities },
   });
   const result = await worker.runUntil(async () => {
+    const workflowId = `kit-exercise/timers-${taskQueue}`;
+    const runInput = { target: 'timers', quorum: 1, ...input };
     const handle = await env.client.workflow.start('kitExercise', {
       taskQueue,
-      workflowId: `kit-exercise/timers-${taskQueue}`,
-      args: [{ input: { target: 'timers', quorum: 1, ...input }, requestedBy: 'alice' }],
+      workflowId,
+      args: [{ input: runInput, requestedBy: 'alice', start: signedStart({ workflowId, workflowType: 'kitExercise', input: runInput, by: 'alice' }) }],
     });
     return (await handle.result()) as RunResult<{ applied: boolean }>;
   });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, inject, test } from 'vitest';
 import { createFleetActivities } from '../../activities/fleet';
 import type { TestEstate } from '../../estate/testing';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
@@ -248,7 +248,7 @@ test('a scope by region and several tags pins and fixes only its hosts; the rest
 /** `lifeboat worker` in its own process, so the test can SIGKILL it like a crashed host would. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_LOG_LEVEL: 'WARN' },
+    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_ROSTER: inject('testRosterPath'), LIFEBOAT_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolveReady, reject) => {

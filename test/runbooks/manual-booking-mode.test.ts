@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, test } from 'vitest';
 import { bookingDepsFromCatalog, createBookingActivities } from '../../activities/booking';
 import { startCluster, stopCluster } from '../../estate/postgres-cluster';
 import type { TestEstate } from '../../estate/testing';
@@ -279,7 +279,7 @@ test('resume is refused before the run holds in manual mode', async () => {
 /** `lifeboat worker` in a child process, as an operator runs it, so the test can kill it like a crashed host. */
 function spawnWorker(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
-    env: { ...process.env, ...env(taskQueue), LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_RECONCILE_DELAY_MS: '100', LIFEBOAT_LOG_LEVEL: 'WARN' },
+    env: { ...process.env, ...env(taskQueue), LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_ROSTER: inject('testRosterPath'), LIFEBOAT_RECONCILE_DELAY_MS: '100', LIFEBOAT_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

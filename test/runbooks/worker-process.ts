@@ -1,6 +1,5 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { sampleRosterPath } from '../../lib/paths';
 
 /**
  * A worker in its own process, so a test can SIGKILL it the way a host dies: the test workflow bundle and the
@@ -13,7 +12,7 @@ async function main(): Promise<void> {
     connection,
     taskQueue: env('LIFEBOAT_TASK_QUEUE'),
     workflowBundle: { codePath: env('LIFEBOAT_TEST_BUNDLE') },
-    activities: createActivities({ rosterPath: sampleRosterPath, notify: { log: () => undefined }, catalogPath: env('LIFEBOAT_ESTATE_CATALOG') }),
+    activities: createActivities({ rosterPath: env('LIFEBOAT_ROSTER'), notify: { log: () => undefined }, catalogPath: env('LIFEBOAT_ESTATE_CATALOG') }),
   });
   await worker.runUntil(async () => {
     process.stdout.write('ready\n');

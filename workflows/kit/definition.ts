@@ -1,5 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
+import type { OperatorAuthority } from './authority';
 import type { ApproverSelector } from './roster';
 
 /** How a step is retried before the run asks an operator what to do. */
@@ -82,6 +83,11 @@ export interface RunbookDefinition<
   readonly target: (input: z.output<Input>) => string;
   readonly objectives?: Objectives;
   readonly procedure: Procedure;
+  /**
+   * Who may abort, retry, skip, cancel, resume, resolve or close hands-on tasks; an action left out defaults to the
+   * approvers of the runbook's gates plus sre-oncall. Authority lives here and in the roster, never in a run's input.
+   */
+  readonly operators?: OperatorAuthority;
   /** Steps an isolated drill adds around the procedure (building and removing its scratch copy); shown by the plan. */
   readonly isolatedDrillSteps?: Readonly<Record<string, StepSpec>>;
 }

@@ -1,5 +1,5 @@
 import type { GateDecision } from './messages';
-import type { GateRecord, RunState } from './status';
+import type { DecisionProof, GateRecord, RunState } from './status';
 
 /**
  * Decides whether a vote counts. Pure, so the rules are unit-tested apart from Temporal:
@@ -32,8 +32,8 @@ export function refusalOf(
 }
 
 /** Applies a counted vote: one rejection rejects, `quorum` distinct approvals approve. */
-export function applyVote(gate: GateRecord, decision: 'approve' | 'reject', vote: GateDecision, at: string): void {
-  gate.votes.push({ by: vote.by, decision, at, ...(vote.comment ? { comment: vote.comment } : {}) });
+export function applyVote(gate: GateRecord, decision: 'approve' | 'reject', vote: GateDecision, at: string, verified?: DecisionProof): void {
+  gate.votes.push({ by: vote.by, decision, at, ...(vote.comment ? { comment: vote.comment } : {}), ...(verified ? { verified } : {}) });
   if (decision === 'reject') {
     gate.status = 'rejected';
     gate.decidedAt = at;

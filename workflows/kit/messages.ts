@@ -1,22 +1,25 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { SignedDecision } from './decisions/statement';
 import type { GateStatus, InterventionAction, RunState, RunStatus } from './status';
 
-const person = z.string().trim().min(1, 'say who you are (--as USER or LIFEBOAT_USER)');
+export { SignedDecision };
+
+const person = z.string().trim().min(1, 'say who you are (--as USER or LIFEBOAT_USER)').max(64, 'a name is at most 64 characters');
 
 /** An approval or rejection. `gate` is optional and, when given, must name the open gate. */
 export const GateDecision = z.object({
   by: person,
-  comment: z.string().optional(),
-  gate: z.string().optional(),
+  comment: z.string().max(2000, 'a comment is at most 2000 characters').optional(),
+  gate: z.string().max(64).optional(),
 });
 export type GateDecision = z.infer<typeof GateDecision>;
 
-/** An operator's answer to a step that keeps failing, or an abort at any time. */
+/** An operator's answer to a step that keeps failing, an abort at any time, or a cancellation (an abort by another name). */
 export const OperatorDecision = z.object({
-  action: z.enum(['retry', 'skip', 'abort'] satisfies InterventionAction[]),
+  action: z.enum(['retry', 'skip', 'abort', 'cancel'] satisfies (InterventionAction | 'cancel')[]),
   by: person,
-  reason: z.string().optional(),
+  reason: z.string().max(2000, 'a reason is at most 2000 characters').optional(),
 });
 export type OperatorDecision = z.infer<typeof OperatorDecision>;
 
@@ -30,7 +33,7 @@ export interface GateReceipt {
 
 /** What an accepted operator decision changed. */
 export interface OperatorReceipt {
-  action: InterventionAction;
+  action: InterventionAction | 'cancel';
   step?: string;
   state: RunState;
 }
@@ -38,12 +41,21 @@ export interface OperatorReceipt {
 /** The run's live status and audit trail. */
 export const statusQuery = defineQuery<RunStatus>('status');
 
-/** Signals, so the stock `temporal workflow signal --name approve --input '{"by":"bob"}'` works. */
-export const approveSignal = defineSignal<[GateDecision]>('approve');
-export const rejectSignal = defineSignal<[GateDecision]>('reject');
-export const interveneSignal = defineSignal<[OperatorDecision]>('intervene');
+/**
+ * A decision as a message carries it: a signed statement ({@link SignedDecision}). Runs started before signed
+ * decisions existed still take the old unsigned shape, and only they do.
+ */
+export type DecisionMessage = SignedDecision | GateDecision | OperatorDecision;
+
+/**
+ * Signals, so the stock `temporal workflow signal --name approve --input '{"statement":"…","signature":"…"}'` works
+ * with a statement printed by `lifeboat approve --print-statement` and signed with `ssh-keygen -Y sign -n lifeboat`.
+ */
+export const approveSignal = defineSignal<[SignedDecision | GateDecision]>('approve');
+export const rejectSignal = defineSignal<[SignedDecision | GateDecision]>('reject');
+export const interveneSignal = defineSignal<[SignedDecision | OperatorDecision]>('intervene');
 
 /** Updates, so the `lifeboat` CLI learns at once whether a decision was accepted and, if not, why. */
-export const approveUpdate = defineUpdate<GateReceipt, [GateDecision]>('approve-update');
-export const rejectUpdate = defineUpdate<GateReceipt, [GateDecision]>('reject-update');
-export const interveneUpdate = defineUpdate<OperatorReceipt, [OperatorDecision]>('intervene-update');
+export const approveUpdate = defineUpdate<GateReceipt, [SignedDecision | GateDecision]>('approve-update');
+export const rejectUpdate = defineUpdate<GateReceipt, [SignedDecision | GateDecision]>('reject-update');
+export const interveneUpdate = defineUpdate<OperatorReceipt, [SignedDecision | OperatorDecision]>('intervene-update');

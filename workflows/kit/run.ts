@@ -15,6 +15,9 @@ import type { GateSpec, Objectives, RunbookDefinition, StepSpec } from './defini
 import { drillProblems } from './objectives';
 import { ErrorType, RunAborted } from './errors';
 import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
+import { operatorsFor, type OperatorAction } from './authority';
+import type { DecisionKind, SignedDecision } from './decisions/statement';
+import { verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision } from './decisions/verify';
 import {
   approveSignal,
   approveUpdate,
@@ -30,9 +33,9 @@ import {
 } from './messages';
 import { publishSearchAttributes } from './publish-search-attributes';
 import { backoffMs, retryPolicyOf } from './retry';
-import { resolveApprovers } from './roster';
+import { normaliseId, resolveApprovers, rosterDigest, type Roster } from './roster';
 import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
-import type { AuditEntry, DrillMode, GateRecord, InterventionAction, Measurements, RunState, RunStatus, StepRecord } from './status';
+import type { AuditEntry, DecisionProof, DrillMode, GateRecord, InterventionAction, Measurements, RunState, RunStatus, RunTrustStatus, StepRecord } from './status';
 
 /** What a skippable step returns: its result, or undefined when an operator skipped it. */
 export type StepResult<S extends StepSpec, T> = S extends { skippable: true } ? T | undefined : T;
@@ -50,6 +53,20 @@ interface Undo<A> {
 
 const SYSTEM = 'lifeboat';
 
+/** Refused decisions beyond this many are only counted, so forged messages cannot grow the audit trail. */
+const AUDITED_REFUSALS = 20;
+
+/**
+ * What a run that takes only signed decisions knows: who it is (as statements name it), the roster it checks
+ * signatures against, and the proof of its start, which a child run it starts (a live drill's failback) inherits.
+ */
+export interface RunTrust {
+  readonly identity: RunIdentity;
+  roster: Roster;
+  start: RunTrustStatus['start'];
+  startProof?: SignedDecision;
+}
+
 const kitActivities = proxyActivities<KitActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 3, initialInterval: '1 second' },
@@ -64,8 +81,19 @@ export class Run<A> {
   private readonly undos: Undo<A>[] = [];
   private openGate: GateRecord | undefined;
   private decision: OperatorDecision | undefined;
+  private readonly usedNonces = new Set<string>();
+  /** Verdicts of the current activation by signature, so a validator's check is not repeated by its handler. */
+  private readonly verdicts = new Map<string, Verdict>();
 
-  constructor(definition: RunbookDefinition, target: string, requestedBy: string, drill?: DrillMode, objectives: Objectives = definition.objectives ?? {}) {
+  constructor(
+    private readonly definition: RunbookDefinition,
+    target: string,
+    requestedBy: string,
+    drill?: DrillMode,
+    objectives: Objectives = definition.objectives ?? {},
+    /** Absent only for runs started before signed decisions existed, replayed with their old rules. */
+    readonly trust?: RunTrust,
+  ) {
     const now = this.now();
     this.status = {
       runId: workflowInfo().workflowId,
@@ -83,6 +111,17 @@ export class Run<A> {
       compensation: [],
       details: {},
       audit: [],
+      ...(trust
+        ? {
+            trust: {
+              namespace: trust.identity.namespace,
+              temporalRunId: trust.identity.runId,
+              inputDigest: trust.identity.inputDigest,
+              rosterDigest: rosterDigest(trust.roster),
+              start: trust.start,
+            },
+          }
+        : {}),
     };
   }
 
@@ -93,15 +132,86 @@ export class Run<A> {
       [approveSignal, approveUpdate, 'approve'],
       [rejectSignal, rejectUpdate, 'reject'],
     ] as const) {
-      setHandler(signal, (raw) => this.asSignal(() => this.decideGate(decision, GateDecision.parse(raw)), raw));
-      setHandler(update, (vote) => this.decideGate(decision, vote), { validator: (raw) => void GateDecision.parse(raw) });
+      setHandler(signal, (raw) => this.asSignal(decision, raw, () => this.decideGate(decision, this.gateVote(decision, raw))));
+      setHandler(update, (raw) => this.decideGate(decision, this.gateVote(decision, raw)), {
+        validator: (raw) => this.validate(() => this.gateRefusal(decision, this.gateVote(decision, raw))),
+      });
     }
-    setHandler(interveneSignal, (raw) => this.asSignal(() => this.decideOperator(OperatorDecision.parse(raw)), raw));
-    setHandler(interveneUpdate, (decision) => this.decideOperator(decision), {
-      validator: (raw) => void OperatorDecision.parse(raw),
+    setHandler(interveneSignal, (raw) => this.asSignal('intervene', raw, () => this.decideOperator(this.operatorDecision(raw))));
+    setHandler(interveneUpdate, (raw) => this.decideOperator(this.operatorDecision(raw)), {
+      validator: (raw) => this.validate(() => this.operatorRefusal(this.operatorDecision(raw))),
     });
     this.setSearchAttributes(true);
-    this.audit(this.status.requestedBy, 'started', `${this.status.runbook} on ${this.status.target}`);
+    const start = this.trust?.start;
+    this.audit(
+      this.status.requestedBy,
+      'started',
+      `${this.status.runbook} on ${this.status.target}${start?.delegatedBy ? `, started for ${start.delegatedBy}` : ''}${start?.schedule ? `, by drill schedule ${start.schedule}` : ''}${
+        this.status.trust ? `; roster ${this.status.trust.rosterDigest}` : ''
+      }`,
+      undefined,
+      start?.verified,
+    );
+  }
+
+  /**
+   * Checks a signed decision of one of `kinds` and returns it, or throws the refusal. Runs that take signed
+   * decisions accept nothing else; the check is pure, so replay reaches the same verdict.
+   */
+  accept(kinds: readonly DecisionKind[], raw: unknown): VerifiedDecision {
+    const trust = this.trust;
+    if (!trust) throw ApplicationFailure.nonRetryable('this run predates signed decisions', ErrorType.DecisionRefused);
+    const signature = (raw as { signature?: unknown } | null)?.signature;
+    const cacheKey = typeof signature === 'string' ? `${Date.now()}:${kinds.join(',')}:${signature}` : undefined;
+    let verdict = cacheKey ? this.verdicts.get(cacheKey) : undefined;
+    if (!verdict) {
+      verdict = verifySignedDecision(kinds, raw, { ...trust.identity, nowMs: Date.now(), roster: trust.roster, used: this.usedNonces });
+      if (this.verdicts.size > 32) this.verdicts.clear();
+      if (cacheKey) this.verdicts.set(cacheKey, verdict);
+    }
+    if (!verdict.ok) throw new DecisionRefusal(verdict.reason, verdict.claimed);
+    if (this.usedNonces.has(verdict.decision.nonce)) throw new DecisionRefusal('this signed decision was already used; sign a new one', verdict.decision.by);
+    return verdict.decision;
+  }
+
+  /** Marks a verified decision as used, once it has counted. */
+  consume(decision: VerifiedDecision): void {
+    this.usedNonces.add(decision.nonce);
+  }
+
+  /**
+   * Refuses unless the roster puts `by` among those the runbook lets take `action`. Old runs (no trust) had no
+   * roles, and keep none on replay.
+   */
+  requireRole(action: OperatorAction, by: string): void {
+    if (!this.trust) return;
+    const allowed = resolveApprovers(this.trust.roster, operatorsFor(this.definition, action)).eligible;
+    if (!allowed.includes(by)) {
+      const selector = operatorsFor(this.definition, action);
+      const who = [...(selector.groups ?? []).map((g) => `group ${g}`), ...(selector.users ?? []).map((u) => `user ${u}`)].join(' or ');
+      throw new DecisionRefusal(`${by} may not ${action} runs of ${this.definition.id}: it needs ${who}`, by);
+    }
+  }
+
+  /** Records a refused decision: in the audit trail for the first few, always in the count. */
+  recordRefusal(claimed: string, action: string, reason: string): void {
+    const at = this.now();
+    const count = (this.status.refused?.count ?? 0) + 1;
+    this.status.refused = { count, lastAt: at, lastBy: claimed.slice(0, 64), lastReason: reason.slice(0, 300) };
+    if (count <= AUDITED_REFUSALS) this.audit(claimed.slice(0, 64), `${action}-refused`, reason.slice(0, 300));
+    else if (count === AUDITED_REFUSALS + 1) this.audit(SYSTEM, 'refusals-summarised', `more than ${AUDITED_REFUSALS} decisions refused; further ones are only counted in status`);
+    else this.touch();
+  }
+
+  /** An update validator: refuses with the reason and records nothing (a refused update never enters history). */
+  private validate(check: () => string | undefined): void {
+    let reason: string | undefined;
+    try {
+      reason = check();
+    } catch (err) {
+      reason = err instanceof Error ? err.message : String(err);
+    }
+    if (reason) throw ApplicationFailure.nonRetryable(reason, ErrorType.DecisionRefused);
   }
 
   /**
@@ -172,7 +282,7 @@ export class Run<A> {
     this.status.gates.push(gate);
     this.openGate = gate;
     this.setState('waiting-approval');
-    this.audit(SYSTEM, 'gate-opened', `${spec.name}: needs ${describeApprovers(gate)}`);
+    this.audit(SYSTEM, 'gate-opened', `${spec.name}: needs ${describeApprovers(gate)}${this.status.trust ? `; roster ${this.status.trust.rosterDigest}` : ''}`);
     await this.notify('approval-needed', `Approval needed: ${spec.title}`, `${describeApprovers(gate)}. Approve with: lifeboat approve ${this.status.runId}`, eligible);
 
     let nextEscalation = openedAt + msToNumber(policy.escalateAfter);
@@ -302,57 +412,112 @@ export class Run<A> {
   }
 
   /** Records an entry of the audit trail. */
-  audit(actor: string, action: string, detail?: string, comment?: string): void {
+  audit(actor: string, action: string, detail?: string, comment?: string, verified?: DecisionProof): void {
     const entry: AuditEntry = { at: this.now(), actor, action };
     if (detail !== undefined) entry.detail = detail;
     if (comment) entry.comment = comment;
+    if (verified) entry.verified = verified;
     this.status.audit.push(entry);
     this.touch();
   }
 
-  private decideGate(decision: 'approve' | 'reject', vote: GateDecision): GateReceipt {
-    const refusal = refusalOf(decision, vote, this.openGate, this.status);
-    if (refusal) {
-      this.audit(vote.by, `${decision}-refused`, refusal, vote.comment);
-      throw ApplicationFailure.nonRetryable(refusal, ErrorType.DecisionRefused);
-    }
+  /** The vote a gate message carries: a verified signed decision, or (old runs only) the unsigned shape. */
+  private gateVote(decision: 'approve' | 'reject', raw: unknown): SignedVote {
+    if (!this.trust) return GateDecision.parse(raw);
+    const verified = this.accept([decision], raw);
+    const { gate, comment } = verified.body;
+    if (typeof gate !== 'string') throw new DecisionRefusal(`a signed ${decision} must name the gate it answers`, verified.by);
+    return { by: verified.by, gate, ...(typeof comment === 'string' && comment ? { comment } : {}), verified };
+  }
+
+  private gateRefusal(decision: 'approve' | 'reject', vote: SignedVote): string | undefined {
+    return refusalOf(decision, vote, this.openGate, this.status);
+  }
+
+  private decideGate(decision: 'approve' | 'reject', vote: SignedVote): GateReceipt {
+    const refusal = this.gateRefusal(decision, vote);
+    if (refusal) throw new DecisionRefusal(refusal, vote.by);
     const gate = this.openGate!;
-    applyVote(gate, decision, vote, this.now());
-    this.audit(vote.by, decision === 'approve' ? 'approved' : 'rejected', `gate ${gate.name}: ${approvalsOf(gate)}/${gate.quorum} approvals`, vote.comment);
+    const proof = vote.verified ? this.proofOf(vote.verified) : undefined;
+    if (vote.verified) this.consume(vote.verified);
+    applyVote(gate, decision, vote, this.now(), proof);
+    this.audit(vote.by, decision === 'approve' ? 'approved' : 'rejected', `gate ${gate.name}: ${approvalsOf(gate)}/${gate.quorum} approvals`, vote.comment, proof);
     return { gate: gate.name, status: gate.status, approvals: approvalsOf(gate), quorum: gate.quorum };
   }
 
-  private decideOperator(decision: OperatorDecision): OperatorReceipt {
-    const { state } = this.status;
-    const refuse = (reason: string): never => {
-      this.audit(decision.by, `${decision.action}-refused`, reason, decision.reason);
-      throw ApplicationFailure.nonRetryable(reason, ErrorType.DecisionRefused);
+  /** The operator decision a message carries: verified and signed, or (old runs only) the unsigned shape. */
+  private operatorDecision(raw: unknown): SignedOperatorDecision {
+    if (!this.trust) return OperatorDecision.parse(raw);
+    const verified = this.accept(['retry', 'skip', 'abort', 'cancel'], raw);
+    const { step, reason } = verified.body;
+    return {
+      action: verified.kind as OperatorDecision['action'],
+      by: verified.by,
+      ...(typeof reason === 'string' && reason ? { reason } : {}),
+      ...(typeof step === 'string' ? { step } : {}),
+      verified,
     };
-    if (state === 'succeeded' || state === 'failed' || state === 'aborted') refuse(`the run has already finished (${state})`);
-    if (decision.action === 'abort') {
-      if (state === 'compensating' || this.status.abortRequested) refuse('the run is already aborting');
-      this.status.abortRequested = { by: decision.by, at: this.now(), ...(decision.reason ? { reason: decision.reason } : {}) };
-      if (state === 'needs-intervention') this.decision = decision;
-      this.audit(decision.by, 'abort', this.status.currentStep ? `requested during ${this.status.currentStep}` : undefined, decision.reason);
-      return { action: 'abort', step: this.status.currentStep, state };
-    }
-    const pending = this.status.intervention;
-    if (state !== 'needs-intervention' || !pending) refuse(`no step is waiting for an operator; the run is ${state}`);
-    if (!pending!.options.includes(decision.action)) {
-      refuse(`step "${pending!.step}" may not be skipped; choose ${pending!.options.filter((o) => o !== 'skip').join(' or ')}`);
-    }
-    this.decision = decision;
-    this.audit(decision.by, decision.action, `step ${pending!.step}`, decision.reason);
-    return { action: decision.action, step: pending!.step, state };
   }
 
-  /** Signals cannot answer, so a refused one is only recorded (decide* already audited it). */
-  private asSignal(apply: () => unknown, raw: unknown): void {
+  /** Why an operator decision cannot be taken now, or undefined when it can. */
+  private operatorRefusal(decision: SignedOperatorDecision): string | undefined {
+    const { state } = this.status;
+    if (state === 'succeeded' || state === 'failed' || state === 'aborted') return `the run has already finished (${state})`;
+    if (this.trust) {
+      try {
+        this.requireRole(decision.action, decision.by);
+      } catch (err) {
+        return (err as Error).message;
+      }
+    }
+    if (decision.action === 'abort' || decision.action === 'cancel') {
+      if (state === 'compensating' || this.status.abortRequested) return 'the run is already aborting';
+      return undefined;
+    }
+    const pending = this.status.intervention;
+    if (state !== 'needs-intervention' || !pending) return `no step is waiting for an operator; the run is ${state}`;
+    if (this.trust && decision.step !== pending.step) {
+      return `the decision answers step "${decision.step ?? '(none)'}", but the step waiting for an operator is "${pending.step}"`;
+    }
+    if (!pending.options.includes(decision.action)) {
+      return `step "${pending.step}" may not be skipped; choose ${pending.options.filter((o) => o !== 'skip').join(' or ')}`;
+    }
+    return undefined;
+  }
+
+  private decideOperator(decision: SignedOperatorDecision): OperatorReceipt {
+    const { state } = this.status;
+    const refusal = this.operatorRefusal(decision);
+    if (refusal) throw new DecisionRefusal(refusal, decision.by);
+    const proof = decision.verified ? this.proofOf(decision.verified) : undefined;
+    if (decision.verified) this.consume(decision.verified);
+    if (decision.action === 'abort' || decision.action === 'cancel') {
+      this.status.abortRequested = { by: decision.by, at: this.now(), ...(decision.reason ? { reason: decision.reason } : {}) };
+      if (state === 'needs-intervention') this.decision = { action: 'abort', by: decision.by, ...(decision.reason ? { reason: decision.reason } : {}) };
+      this.audit(decision.by, decision.action, this.status.currentStep ? `requested during ${this.status.currentStep}` : undefined, decision.reason, proof);
+      return { action: decision.action, step: this.status.currentStep, state };
+    }
+    const pending = this.status.intervention!;
+    this.decision = decision;
+    this.audit(decision.by, decision.action, `step ${pending.step}`, decision.reason, proof);
+    return { action: decision.action, step: pending.step, state };
+  }
+
+  private proofOf(decision: VerifiedDecision): DecisionProof {
+    return { fingerprint: decision.fingerprint, keyType: decision.keyType, nonce: decision.nonce };
+  }
+
+  /**
+   * Applies a decision that came as a signal. A signal cannot answer, so a refusal (bad signature, no role, wrong
+   * gate, a malformed payload) is recorded: one audit line for the first few, a count for the rest.
+   */
+  asSignal(name: string, raw: unknown, apply: () => unknown): void {
     try {
       apply();
     } catch (err) {
-      if (err instanceof ApplicationFailure) return;
-      this.audit(actorOf(raw), 'signal-ignored', `malformed payload: ${describeError(err)}`);
+      const claimed = err instanceof DecisionRefusal ? err.claimed : actorOf(raw);
+      const reason = err instanceof DecisionRefusal ? err.message : `malformed payload: ${describeError(err)}`;
+      this.recordRefusal(claimed, name, reason);
     }
   }
 
@@ -389,8 +554,10 @@ export class Run<A> {
     const rosterStep: StepSpec = { kind: 'step', name: `${spec.name}:approvers`, title: `Find who may approve ${spec.name}`, retry: { maximumAttempts: 2 } };
     return this.step(rosterStep, async () => {
       const roster = await kitActivities.loadRoster();
+      if (this.trust) this.useRoster(roster);
       const { eligible, unknown } = resolveApprovers(roster, spec.policy.approvers);
-      const candidates = eligible.filter((p) => p !== this.status.requestedBy);
+      // A person without a key cannot sign, so cannot count towards a quorum of a run that takes signed decisions.
+      const candidates = eligible.filter((p) => p !== this.status.requestedBy && (!this.trust || (roster.people.find((x) => x.id === p)?.keys.length ?? 0) > 0));
       if (candidates.length < spec.policy.quorum) {
         const missing = unknown.length > 0 ? `; the roster lacks ${unknown.join(', ')}` : '';
         throw ApplicationFailure.nonRetryable(
@@ -401,6 +568,13 @@ export class Run<A> {
       if (unknown.length > 0) this.audit(SYSTEM, 'roster-warning', `gate ${spec.name} names ${unknown.join(', ')}, which the roster lacks`);
       return candidates;
     });
+  }
+
+  /** Checks decisions against this roster from now on, and says so in status (the digest an auditor compares). */
+  private useRoster(roster: Roster): void {
+    if (!this.trust || !this.status.trust) return;
+    this.trust.roster = roster;
+    this.status.trust.rosterDigest = rosterDigest(roster);
   }
 
   private throwIfAbortRequested(): void {
@@ -502,5 +676,22 @@ export function describeError(err: unknown): string {
 
 function actorOf(raw: unknown): string {
   const by = (raw as { by?: unknown } | undefined)?.by;
-  return typeof by === 'string' && by.trim() ? by : 'unknown';
+  return typeof by === 'string' && by.trim() ? by.slice(0, 64) : 'unknown';
+}
+
+/** A vote as the kit counts it, with the verified decision behind it when it was signed. */
+type SignedVote = GateDecision & { verified?: VerifiedDecision };
+type SignedOperatorDecision = OperatorDecision & { step?: string; verified?: VerifiedDecision };
+
+/**
+ * A decision the run refuses. Thrown from validators and handlers; an update caller sees the message, a signal
+ * leaves an audit line under the name it claimed.
+ */
+export class DecisionRefusal extends ApplicationFailure {
+  constructor(
+    message: string,
+    readonly claimed: string,
+  ) {
+    super(message, ErrorType.DecisionRefused, true);
+  }
 }

@@ -1,27 +1,130 @@
-import { ApplicationFailure, CancellationScope, condition, allHandlersFinished, isCancellation } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, allHandlersFinished, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { KitActivities } from '../../activities/kit-types';
+import { digestOf, SignedDecision } from './decisions/statement';
+import { verifySignedDecision, type RunIdentity } from './decisions/verify';
 import type { Objectives, RunbookDefinition } from './definition';
 import { ErrorType, RunAborted } from './errors';
-import { describeError, Run } from './run';
+import { describeError, Run, type RunTrust } from './run';
+import type { Roster } from './roster';
 import type { DrillMode, RunResult } from './status';
 
 /** What every runbook workflow takes: the runbook's input and who asked for the run. */
 export const RunRequest = z.object({
   input: z.unknown(),
-  requestedBy: z.string().trim().min(1, 'say who starts the run (--as USER or LIFEBOAT_USER)'),
+  requestedBy: z.string().trim().min(1, 'say who starts the run (--as USER or LIFEBOAT_USER)').max(64),
   drill: z
     .object({
       kind: z.enum(['isolated', 'live']),
-      approvals: z.enum(['people', 'policy']).default('policy'),
+      /** Defaults to `policy` for an isolated drill and `people` for a live one, the only choice a live drill has. */
+      approvals: z.enum(['people', 'policy']).optional(),
     })
     .optional(),
   /** Objectives to check instead of the runbook's own, as a scheduled drill may set. */
-  objectives: z.object({ rtoSeconds: z.number().positive().optional(), rpoSeconds: z.number().min(0).optional() }).optional(),
+  objectives: z.object({ rtoSeconds: z.number().positive().max(7 * 24 * 3600).optional(), rpoSeconds: z.number().min(0).max(7 * 24 * 3600).optional() }).optional(),
+  /** The requester's signed start; a child run started by a run gets its parent's. */
+  start: SignedDecision.optional(),
 });
-export type RunRequest<Input = unknown> = { input: Input; requestedBy: string; drill?: DrillMode; objectives?: Objectives };
+export type RunRequest<Input = unknown> = {
+  input: Input;
+  requestedBy: string;
+  drill?: { kind: DrillMode['kind']; approvals?: DrillMode['approvals'] };
+  objectives?: Objectives;
+  start?: SignedDecision;
+};
+
+const kitActivities = proxyActivities<KitActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second' } });
+
+/**
+ * The drill mode a request asks for. Approval by policy is for isolated drills only: a live drill moves production,
+ * so its gates wait for people. Old runs keep the old default (policy) on replay.
+ */
+function drillModeOf(drill: RunRequest['drill'], signed: boolean): DrillMode | undefined {
+  if (!drill) return undefined;
+  if (!signed) return { kind: drill.kind, approvals: drill.approvals ?? 'policy' };
+  if (drill.kind === 'live' && drill.approvals === 'policy') {
+    throw ApplicationFailure.nonRetryable('a live drill moves production, so its gates need people: drop drill.approvals=policy (or run an isolated drill)', ErrorType.InvalidInput);
+  }
+  return { kind: drill.kind, approvals: drill.approvals ?? (drill.kind === 'isolated' ? 'policy' : 'people') };
+}
+
+/**
+ * Loads the roster and proves who started the run: a start statement signed by the requester for this workflow,
+ * runbook, input and drill (a drill schedule's authorisation may live as long as the schedule), or, for a child run,
+ * the parent's own verified start. Refuses the run otherwise: nothing has happened yet, so nothing needs undoing.
+ */
+async function establishTrust(
+  definition: RunbookDefinition,
+  request: RunRequest,
+  drill: DrillMode | undefined,
+): Promise<{ requestedBy: string; trust: RunTrust }> {
+  const info = workflowInfo();
+  const identity: RunIdentity = { namespace: info.namespace, workflowId: info.workflowId, runId: info.firstExecutionRunId, inputDigest: digestOf(request.input) };
+  const roster: Roster = await kitActivities.loadRoster();
+  const refuse = (reason: string): never => {
+    throw ApplicationFailure.nonRetryable(`start refused: ${reason}`, ErrorType.DecisionRefused);
+  };
+  if (!request.start) return refuse(`the start is not signed; start runs with lifeboat run (it signs as ${request.requestedBy}), or pass a signed start`);
+  const parent = info.parent;
+  // A child run (a live drill's failback) carries its parent's start, checked against the parent the server names.
+  const delegated = parent !== undefined && parseStartStatement(request.start)?.workflowId === parent.workflowId;
+  const startStatement = parseStartStatement(request.start);
+  const context = delegated
+    ? { namespace: identity.namespace, workflowId: parent.workflowId, runId: '', inputDigest: startStatement!.inputDigest, nowMs: Date.parse(startStatement!.issuedAt), roster, used: new Set<string>() }
+    : { ...identity, runId: '', nowMs: Date.now(), roster, used: new Set<string>(), allowScheduleLifetime: true };
+  const verdict = verifySignedDecision(['start'], request.start, context);
+  if (!verdict.ok) return refuse(verdict.reason);
+  const { decision } = verdict;
+  if (decision.by !== request.requestedBy) refuse(`the start is signed by ${decision.by}, but the request names ${request.requestedBy} as requester`);
+  const schedule = typeof decision.body.schedule === 'string' ? decision.body.schedule : undefined;
+  if (!delegated) {
+    if (decision.body.runbook !== definition.id) refuse(`the signed start is for runbook ${String(decision.body.runbook)}, not ${definition.id}`);
+    if ((decision.body.drill ?? 'none') !== (drill?.kind ?? 'none')) refuse(`the signed start is for drill ${String(decision.body.drill ?? 'none')}, but the request asks for ${drill?.kind ?? 'no drill'}`);
+    if (schedule !== undefined && !(parent?.workflowId ?? '').startsWith(`${schedule}-`)) {
+      refuse(`a drill schedule's authorisation (${schedule}) is only valid for runs that schedule starts`);
+    }
+  }
+  const proof = { fingerprint: decision.fingerprint, keyType: decision.keyType, nonce: decision.nonce };
+  return {
+    requestedBy: decision.by,
+    trust: {
+      identity,
+      roster,
+      startProof: request.start,
+      start: { verified: proof, ...(delegated ? { delegatedBy: parent.workflowId } : {}), ...(schedule ? { schedule } : {}) },
+    },
+  };
+}
+
+function parseStartStatement(signed: SignedDecision): { workflowId: string; inputDigest: string; issuedAt: string } | undefined {
+  try {
+    const json = JSON.parse(signed.statement) as { workflowId?: unknown; inputDigest?: unknown; issuedAt?: unknown };
+    if (typeof json.workflowId !== 'string' || typeof json.inputDigest !== 'string' || typeof json.issuedAt !== 'string') return undefined;
+    return { workflowId: json.workflowId, inputDigest: json.inputDigest, issuedAt: json.issuedAt };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Input fields that older versions took and that now come from elsewhere, with what to do instead. */
+const retiredInputs: Record<string, string> = {
+  approvers: 'approvers is not an input: who approves comes from the runbook definition and the roster, so a run cannot choose its own approvers; remove it',
+};
+
+/** The first top-level field of an object input that the runbook's schema does not declare (zod would drop it silently). */
+function unknownFieldOf(definition: RunbookDefinition, input: unknown): string | undefined {
+  const shape = (definition.input as unknown as { shape?: Record<string, unknown> }).shape;
+  if (!shape || typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  return Object.keys(input).find((key) => !Object.hasOwn(shape, key));
+}
 
 /** Parses a runbook's input; the CLI calls this before starting, the workflow again after. */
 export function parseInput<D extends RunbookDefinition>(definition: D, input: unknown): z.output<D['input']> {
+  const unknownField = unknownFieldOf(definition, input);
+  if (unknownField) {
+    const why = retiredInputs[unknownField] ?? `${definition.id} has no input field "${unknownField}"; remove it (see lifeboat plan ${definition.id})`;
+    throw ApplicationFailure.nonRetryable(`Invalid input for ${definition.id}:\n✖ ${why}\n  → at ${unknownField}`, ErrorType.InvalidInput);
+  }
   const parsed = definition.input.safeParse(input);
   if (!parsed.success) {
     throw ApplicationFailure.nonRetryable(`Invalid input for ${definition.id}:\n${z.prettifyError(parsed.error)}`, ErrorType.InvalidInput);
@@ -44,10 +147,21 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
   }
   const input = parseInput(definition, request.data.input);
   const objectives = { ...definition.objectives, ...request.data.objectives };
-  const run = new Run<A>(definition, definition.target(input), request.data.requestedBy, request.data.drill, objectives);
+  // Runs started before signed decisions existed replay with their old rules; every new run takes only signed ones.
+  const signed = patched('signed-decisions');
+  const drill = drillModeOf(request.data.drill, signed);
+  const trust = signed ? await establishTrust(definition, request.data, drill) : undefined;
+  const run = new Run<A>(definition, definition.target(input), trust ? trust.requestedBy : request.data.requestedBy, drill, objectives, trust?.trust);
   run.registerHandlers();
   try {
-    const output = await procedure(run, input);
+    // A Temporal cancellation carries no signature, so a run that takes signed decisions does not act on it: it is
+    // recorded, and `lifeboat cancel` (a signed cancel) is the way to stop the run with its undos.
+    if (signed) {
+      CancellationScope.current().cancelRequested.catch(() =>
+        run.recordRefusal('temporal', 'cancel', 'a Temporal cancellation is not signed, so it was ignored; cancel with lifeboat cancel, which signs it'),
+      );
+    }
+    const output = signed ? await CancellationScope.nonCancellable(() => procedure(run, input)) : await procedure(run, input);
     await run.finish('succeeded', 'all steps completed');
     await condition(allHandlersFinished);
     return { ...run.status, output };

@@ -49,11 +49,21 @@ export interface StepRecord {
   lastError?: string;
 }
 
+/** What proves a decision was its signer's: the key that signed it and the statement's single-use nonce. */
+export interface DecisionProof {
+  /** `SHA256:…`, as `ssh-keygen -l` prints it. */
+  fingerprint: string;
+  keyType: string;
+  nonce: string;
+}
+
 export interface Vote {
   by: string;
   decision: 'approve' | 'reject';
   at: string;
   comment?: string;
+  /** Present when the vote was a signed decision the workflow verified. */
+  verified?: DecisionProof;
 }
 
 export type GateStatus = 'open' | 'approved' | 'rejected' | 'expired';
@@ -92,6 +102,28 @@ export interface AuditEntry {
   action: string;
   detail?: string;
   comment?: string;
+  /** The verified signature behind a person's decision. */
+  verified?: DecisionProof;
+}
+
+/** Decisions the run refused: counted, with the latest, so a flood of forged messages cannot grow the status. */
+export interface RefusalSummary {
+  count: number;
+  lastAt: string;
+  lastBy: string;
+  lastReason: string;
+}
+
+/** What ties a run's decisions to people: who the run is, as a signer names it, and which roster decided. */
+export interface RunTrustStatus {
+  namespace: string;
+  /** Temporal's run ID that statements name (the first run of the chain). */
+  temporalRunId: string;
+  inputDigest: string;
+  /** The digest of the roster the run checks decisions against now. */
+  rosterDigest: string;
+  /** The requester's verified start, or how it was delegated (a parent run, a drill schedule). */
+  start: { verified?: DecisionProof; delegatedBy?: string; schedule?: string };
 }
 
 export interface CompensationRecord {
@@ -131,6 +163,10 @@ export interface RunStatus {
   /** Why the run ended where it did, in a sentence. */
   outcome?: string;
   audit: AuditEntry[];
+  /** Set on runs whose decisions must be signed (every run started since signed decisions exist). */
+  trust?: RunTrustStatus;
+  /** Decisions refused so far; the first few are also in the audit trail. */
+  refused?: RefusalSummary;
 }
 
 /** What a finished run returns: its final status plus the runbook's own output. */

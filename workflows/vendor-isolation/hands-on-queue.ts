@@ -2,7 +2,8 @@ import { ApplicationFailure, condition, proxyActivities, setHandler } from '@tem
 import type { FleetActivities } from '../../activities/fleet';
 import type { KitActivities } from '../../activities/kit-types';
 import { ErrorType } from '../kit/errors';
-import type { Run } from '../kit/run';
+import type { VerifiedDecision } from '../kit/decisions/verify';
+import { DecisionRefusal, type Run } from '../kit/run';
 import { terminalStates } from '../kit/status';
 import { TaskDecision, taskSignal, taskUpdate, type TaskReceipt } from './messages';
 
@@ -40,21 +41,18 @@ export class HandsOnQueue {
   escalations = 0;
 
   constructor(
-    private readonly run: Pick<Run<unknown>, 'status' | 'audit' | 'report'>,
+    private readonly run: Pick<Run<unknown>, 'status' | 'audit' | 'report' | 'trust' | 'accept' | 'consume' | 'requireRole' | 'asSignal'>,
     readonly deadlineAt: number,
   ) {}
 
   register(): void {
-    setHandler(taskSignal, (raw) => {
-      const parsed = TaskDecision.safeParse(raw);
-      if (!parsed.success) return this.run.audit(actorOf(raw), 'task-ignored', `malformed task signal: ${parsed.error.issues[0]?.message}`);
-      try {
-        this.decide(parsed.data);
-      } catch {
-        // decide() already audited the refusal; a signal cannot answer.
-      }
+    setHandler(taskSignal, (raw) => this.run.asSignal('task', raw, () => this.decide(this.taskDecision(raw))));
+    setHandler(taskUpdate, (raw) => this.decide(this.taskDecision(raw)), {
+      validator: (raw) => {
+        const refusal = this.refusalOf(this.taskDecision(raw));
+        if (refusal) throw ApplicationFailure.nonRetryable(refusal, ErrorType.DecisionRefused);
+      },
     });
-    setHandler(taskUpdate, (decision) => this.decide(decision), { validator: (raw) => void TaskDecision.parse(raw) });
     this.publish();
   }
 
@@ -124,19 +122,26 @@ export class HandsOnQueue {
     }
   }
 
-  private decide(decision: TaskDecision): TaskReceipt {
+  /** A task decision as its message carries it: signed, verified and within the sender's role (old runs: unsigned). */
+  private taskDecision(raw: unknown): TaskDecision & { verified?: VerifiedDecision } {
+    if (!this.run.trust) return TaskDecision.parse(raw);
+    const verified = this.run.accept(['task'], raw);
+    this.run.requireRole('task', verified.by);
+    return { ...TaskDecision.parse({ ...verified.body, by: verified.by }), verified };
+  }
+
+  private decide(decision: TaskDecision & { verified?: VerifiedDecision }): TaskReceipt {
     const refusal = this.refusalOf(decision);
-    if (refusal) {
-      this.run.audit(decision.by, `task-${decision.action}-refused`, refusal, decision.reason);
-      throw ApplicationFailure.nonRetryable(refusal, ErrorType.DecisionRefused);
-    }
+    if (refusal) throw new DecisionRefusal(refusal, decision.by);
+    const proof = decision.verified && { fingerprint: decision.verified.fingerprint, keyType: decision.verified.keyType, nonce: decision.verified.nonce };
+    if (decision.verified) this.run.consume(decision.verified);
     const task = this.tasks.get(decision.host)!;
     task.status = decision.action === 'done' ? 'done' : 'waived';
     task.by = decision.by;
     task.at = new Date(Date.now()).toISOString();
     if (decision.reason) task.comment = decision.reason;
     if (task.status === 'done') this.toRecord.push(task);
-    this.run.audit(decision.by, decision.action === 'done' ? 'task-done' : 'task-waived', `host ${task.host}`, decision.reason);
+    this.run.audit(decision.by, decision.action === 'done' ? 'task-done' : 'task-waived', `host ${task.host}`, decision.reason, proof);
     this.publish();
     return { host: task.host, status: task.status, open: this.open };
   }

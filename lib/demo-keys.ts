@@ -1,0 +1,33 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Roster } from '../workflows/kit/roster';
+import { sampleRosterPath, stateDir } from './paths';
+import { generateEd25519KeyPair } from './ssh-keys';
+
+/** Where the demo keeps one private key per sample roster person; git-ignored with the rest of `.state/`. */
+export function demoKeysDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.LIFEBOAT_DEMO_KEYS ?? join(env.LIFEBOAT_STATE_DIR ?? stateDir, 'demo-keys'));
+}
+
+/** The roster the demo's worker reads: the sample roster with each person's demo public key added. */
+export function demoRosterPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(dirname(demoKeysDir(env)), 'roster.demo.json');
+}
+
+/**
+ * Gives every person of the sample roster a demo key (made once, kept after) and writes the demo roster that
+ * lists their public keys, so `lifeboat approve --as bob` in the demo signs with bob's key like a real user's would.
+ * Returns the demo roster's path.
+ */
+export async function prepareDemoRoster(env: NodeJS.ProcessEnv = process.env, baseRoster = sampleRosterPath): Promise<string> {
+  const roster = Roster.parse(JSON.parse(await readFile(baseRoster, 'utf8')));
+  const dir = demoKeysDir(env);
+  for (const person of roster.people) {
+    const { publicKeyLine } = await generateEd25519KeyPair(dir, person.id);
+    if (!person.keys.includes(publicKeyLine)) person.keys = [...person.keys, publicKeyLine];
+  }
+  const out = demoRosterPath(env);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(roster, null, 2)}\n`);
+  return out;
+}
