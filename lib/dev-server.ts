@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeFlags } from './search-attributes';
@@ -15,6 +15,11 @@ export interface DevServerOptions {
   logFile: string;
   ip?: string;
   readyTimeoutMs?: number;
+  /**
+   * Run it in its own process group, so a Ctrl-C in the terminal reaches only the process that supervises it,
+   * which stops it last, after the worker that talks to it.
+   */
+  detached?: boolean;
 }
 
 export interface DevServer {
@@ -46,13 +51,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = openSync(options.logFile, 'a');
-  const child = spawn(options.binary, args, { stdio: ['ignore', log, log] });
+  const child = spawn(options.binary, args, { stdio: ['ignore', log, log], detached: options.detached ?? false });
+  closeSync(log);
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   const address = `${ip}:${options.port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`the Temporal dev server exited with code ${child.exitCode} before it was ready; see ${options.logFile}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the Temporal dev server ${child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`} before it was ready; see ${options.logFile}`);
     }
     if (await answers(address)) break;
     if (Date.now() > deadline) {
@@ -66,7 +72,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(options.uiPort ? { uiUrl: `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${options.uiPort}` } : {}),
     process: child,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;

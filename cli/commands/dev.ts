@@ -1,6 +1,10 @@
 import { estatePids, startEstate, stopEstate } from '../../estate/estate';
 import { estateDir } from '../../estate/state-dir';
-import { ensureEmbeddedServer, takeDevLock } from '../../lib/dev-environment';
+import { surviveClosedOutput } from '../../lib/closed-output';
+import { prepareDemoRoster } from '../../lib/demo-keys';
+import { ensureEmbeddedServer, takeDevLock, takeOverLeftovers, type EmbeddedServer } from '../../lib/dev-environment';
+import { clearDevRecord, writeDevRecord, type DevRecord } from '../../lib/dev-record';
+import { ensureSystemPackages, estatePackages } from '../../lib/system-packages';
 import { rosterPathFrom, runWorker } from '../../worker';
 import { commonOptions, type Command } from '../command';
 import { CliError } from '../errors';
@@ -11,6 +15,8 @@ export const devCommand: Command = {
   usage: 'lifeboat dev [--roster FILE] [--no-estate]',
   options: { ...commonOptions, roster: { type: 'string' }, 'no-estate': { type: 'boolean' } },
   async run(ctx, { values }) {
+    // Whatever happens to the terminal or the pipe we print to, what this command started is stopped.
+    surviveClosedOutput();
     const say = (line: string) => ctx.io.stderr(`${line}\n`);
     let releaseLock: () => void;
     try {
@@ -18,25 +24,69 @@ export const devCommand: Command = {
     } catch (err) {
       throw new CliError((err as Error).message, { code: 'already-running' });
     }
+    // Until the worker runs (and its runtime turns Ctrl-C into a shutdown), a Ctrl-C ends the step under way and skips the rest.
+    let stopRequested = false;
+    const onSignal = () => {
+      if (!stopRequested) say('stopping...');
+      stopRequested = true;
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
     const configured = !ctx.settings().embedded;
-    let server: Awaited<ReturnType<typeof ensureEmbeddedServer>> | undefined;
-    let startedEstate = false;
+    const withEstate = !values['no-estate'];
     const dir = estateDir(ctx.env);
+    const record: DevRecord = { pid: process.pid, startedAt: new Date().toISOString() };
+    let server: EmbeddedServer | undefined;
+    let ownEstate = false;
+    let gaveUp: string | undefined;
     try {
+      const { adoptedEstate } = await takeOverLeftovers({ estateDir: withEstate ? dir : undefined, log: say });
+      ownEstate = adoptedEstate;
+      if (adoptedEstate) record.estate = { dir };
+      writeDevRecord(record);
       if (!configured) {
         say('starting the Temporal dev server...');
-        server = await ensureEmbeddedServer(ctx.env);
-        say(server.started ? `Temporal dev server started on ${server.address}` : `reusing the Temporal dev server already on ${server.address}`);
+        server = await ensureEmbeddedServer(ctx.env, {
+          log: say,
+          onStarted: (started, { uiPort, dbFile, logFile }) => {
+            record.server = { pid: started.process.pid!, address: started.address, uiPort: uiPort!, dbFile: dbFile!, logFile };
+            writeDevRecord(record);
+          },
+          onGiveUp: (reason) => {
+            say(reason);
+            gaveUp = reason;
+            // The worker's runtime shuts it down on this signal, as on Ctrl-C; then everything started is stopped.
+            process.kill(process.pid, 'SIGTERM');
+          },
+        });
+        say(
+          server.started
+            ? `Temporal dev server started on ${server.address} (pid ${server.started.pid}); web UI ${server.uiUrl}`
+            : `reusing the Temporal dev server already on ${server.address}`,
+        );
       } else {
         say(`using the configured Temporal at ${ctx.settings().connectionOptions.address}; no embedded server`);
       }
       let estateLine = '  estate:       not started (--no-estate)';
-      if (!values['no-estate']) {
+      if (withEstate && !stopRequested) {
+        await ensureSystemPackages({ packages: estatePackages, env: ctx.env, log: say });
         const wasUp = estatePids(dir).length > 0;
-        say(wasUp ? `the sample estate is already running in ${dir}; reusing it` : 'starting the sample airline estate (PostgreSQL pair, booking services, fleet, HAProxy)...');
+        if (!wasUp) {
+          // Recorded before it starts, so a start cut short is stopped by the next `lifeboat dev`.
+          ownEstate = true;
+          record.estate = { dir };
+          writeDevRecord(record);
+        }
+        say(
+          adoptedEstate
+            ? 'bringing the sample estate up to date...'
+            : wasUp
+              ? `the sample estate is already running in ${dir}; reusing it (Ctrl-C leaves it running)`
+              : 'starting the sample airline estate (PostgreSQL pair, booking services, fleet, HAProxy)...',
+        );
         try {
           const { catalog, warnings } = await startEstate({ dir, log: (line) => say(`  ${line}`) });
-          startedEstate = !wasUp;
           for (const w of warnings) say(`NOTE: ${w}; the rest of the estate runs`);
           estateLine = `  estate:       clients at ${catalog.loadBalancer?.clientUrl ?? '(no load balancer)'}; npm run estate -- status`;
         } catch (err) {
@@ -45,38 +95,20 @@ export const devCommand: Command = {
           estateLine = '  estate:       not running (see the note above)';
         }
       }
-      const env = server ? { ...ctx.env, TEMPORAL_ADDRESS: server.address } : ctx.env;
-      await runWorker({
-        rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env),
-        env,
-        onReady: () =>
-          say(
-            [
-              '',
-              'Lifeboat is up.',
-              ...(server ? [`  Temporal UI:  ${server.uiUrl}`] : []),
-              `  worker:       polling task queue ${ctx.taskQueue}`,
-              estateLine,
-              '',
-              'Try, in another terminal:',
-              '  npx lifeboat runbooks',
-              '  npx lifeboat plan region-failover',
-              '  npx lifeboat run region-failover --set service=booking --set mode=planned --as alice',
-              '  npx lifeboat status region-failover/booking --watch',
-              '  npx lifeboat approve region-failover/booking --as bob      # and --as carol: two SRE leads',
-              '  npx lifeboat run region-failback --set service=booking --as alice',
-              '  npm run estate -- bad-vendor-update --crash-rate 0.3',
-              '  npx lifeboat run isolate-vendor-module --set badVersion=C-00000291 --set goodVersion=C-00000290 --as alice',
-              '',
-              'Ctrl-C stops what this command started.',
-            ].join('\n'),
-          ),
-      });
+      if (!stopRequested) {
+        await runWorker({
+          // The demo gives each sample roster person a key, so `--as bob` signs as bob does with a real key.
+          rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env, await prepareDemoRoster(ctx.env)),
+          env: server ? { ...ctx.env, TEMPORAL_ADDRESS: server.address } : ctx.env,
+          onReady: () => say(readyText(ctx.taskQueue, server, estateLine)),
+        });
+      }
+      if (gaveUp) throw new Error(gaveUp);
       return 0;
     } catch (err) {
       throw new CliError((err as Error).message, { code: 'dev-failed' });
     } finally {
-      if (startedEstate) {
+      if (ownEstate) {
         say('stopping the sample estate (its data is kept)...');
         await stopEstate(dir).catch((err: unknown) => say(`could not stop the estate: ${(err as Error).message}; run npm run estate -- down`));
       }
@@ -84,8 +116,33 @@ export const devCommand: Command = {
         say('stopping the Temporal dev server...');
         await server.started.stop();
       }
+      clearDevRecord();
       releaseLock();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       say('stopped.');
     }
   },
 };
+
+function readyText(taskQueue: string, server: EmbeddedServer | undefined, estateLine: string): string {
+  return [
+    '',
+    'Lifeboat is up.',
+    ...(server ? [`  Temporal UI:  ${server.uiUrl}`] : []),
+    `  worker:       polling task queue ${taskQueue}`,
+    estateLine,
+    '',
+    'Try, in another terminal:',
+    '  npx lifeboat runbooks',
+    '  npx lifeboat plan region-failover',
+    '  npx lifeboat run region-failover --set service=booking --set mode=planned --as alice',
+    '  npx lifeboat status region-failover/booking --watch',
+    '  npx lifeboat approve region-failover/booking --as bob      # and --as carol: two SRE leads',
+    '  npx lifeboat run region-failback --set service=booking --as alice',
+    '  npm run estate -- bad-vendor-update --crash-rate 0.3',
+    '  npx lifeboat run isolate-vendor-module --set badVersion=C-00000291 --set goodVersion=C-00000290 --as alice',
+    '',
+    'Ctrl-C stops what this command started.',
+  ].join('\n');
+}
