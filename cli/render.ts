@@ -4,6 +4,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { RunStatus, StepRecord } from '../workflows/kit';
 import { retryPolicyOf } from '../workflows/kit/retry';
 import { terminalStates } from '../workflows/kit/status';
+import { visibleFields, visibleLine } from '../lib/terminal-text';
 
 const marks: Record<StepRecord['status'], string> = {
   running: '>',
@@ -14,8 +15,9 @@ const marks: Record<StepRecord['status'], string> = {
   skipped: '-',
 };
 
-/** Aligns rows of cells into columns. */
-export function table(rows: string[][], indent = ''): string {
+/** Aligns rows of cells into columns. A cell is one line: control characters, newlines and tabs in it are shown as escapes. */
+export function table(cells: string[][], indent = ''): string {
+  const rows = cells.map((r) => r.map(visibleLine));
   const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
   return rows.map((r) => indent + r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ').trimEnd()).join('\n');
 }
@@ -28,8 +30,12 @@ function seconds(ms: number | undefined): string {
   return ms === undefined ? '' : `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** The readable `lifeboat status`: state, steps, the open gate, what to do next, the recent audit. */
-export function renderStatus(s: RunStatus, auditLines = 8): string {
+/**
+ * The readable `lifeboat status`: state, steps, the open gate, what to do next, the recent audit. Every field is
+ * made inert first (see `visibleFields`): comments, reasons, names and errors come from people and systems outside.
+ */
+export function renderStatus(status: RunStatus, auditLines = 8): string {
+  const s = visibleFields(status);
   const out: string[] = [];
   out.push(`${s.runId}  ${s.title}${s.drill ? `   [DRILL: ${s.drill.kind}, gates approved by ${s.drill.approvals === 'policy' ? 'policy' : 'people'}]` : ''}`);
   out.push(`state: ${s.state}   requested by ${s.requestedBy}   started ${s.startedAt}${s.finishedAt ? `   finished ${s.finishedAt}` : ''}`);

@@ -1,3 +1,4 @@
+import { terminalSafeJson } from '../../lib/terminal-text';
 import { commonOptions, type Command } from '../command';
 import { usageError } from '../errors';
 import { table } from '../render';
@@ -39,7 +40,7 @@ export const listCommand: Command = {
       });
       if (runs.length >= limit) break;
     }
-    if (ctx.json) ctx.printJson(runs);
+    if (ctx.json) ctx.print(terminalSafeJson(runs, 2));
     else if (runs.length === 0) ctx.print('no runs');
     else ctx.print(table([['RUN', 'STATE', 'REQUESTED BY', 'STARTED'], ...runs.map((r) => [r.drill ? `${r.runId!} [drill: ${r.drill}]` : r.runId!, shownState(r.state!, r.temporalStatus!), r.requestedBy!, r.startedAt!])]));
     return 0;

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
+import { terminalSafeJson } from '../../lib/terminal-text';
 import { commonOptions, type Command } from '../command';
 import { inputError, usageError } from '../errors';
 import { ganttSvg } from '../report/gantt-svg';
@@ -27,7 +28,7 @@ export const reportCommand: Command = {
     const { format, out } = parsed.data;
     const report = buildReport(await readStatus(await ctx.client(), runId, ctx.taskQueue));
     let text: string;
-    if (format === 'json') text = `${JSON.stringify(report, null, 2)}\n`;
+    if (format === 'json') text = `${terminalSafeJson(report, 2)}\n`;
     else if (format === 'html') text = reportHtml(report);
     else if (out) {
       // Markdown cannot carry the chart inline everywhere, so it goes beside the report as an SVG file.

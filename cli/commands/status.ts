@@ -1,3 +1,4 @@
+import { terminalSafeJson } from '../../lib/terminal-text';
 import { terminalStates } from '../../workflows/kit/status';
 import { commonOptions, type Command } from '../command';
 import { usageError } from '../errors';
@@ -18,10 +19,10 @@ export const statusCommand: Command = {
     let last = '';
     for (;;) {
       const status = await readStatus(client, runId, ctx.taskQueue);
-      const text = ctx.json ? JSON.stringify(status) : renderStatus(status);
+      const text = ctx.json ? terminalSafeJson(status) : renderStatus(status);
       if (text !== last) {
         if (values.watch && !ctx.json && process.stdout.isTTY) ctx.io.stdout('\x1b[2J\x1b[H');
-        if (ctx.json && !values.watch) ctx.printJson(status);
+        if (ctx.json && !values.watch) ctx.print(terminalSafeJson(status, 2));
         else ctx.print(values.watch && !ctx.json ? `${text}\n` : text);
         last = text;
       }

@@ -1,3 +1,4 @@
+import { visibleFields } from '../../lib/terminal-text';
 import type { BarKind, TimelineBar } from './model';
 
 /** Colours per kind of bar; waits for people are set apart from the work. */
@@ -31,9 +32,11 @@ function tickLabel(ms: number): string {
 
 /**
  * A Gantt chart of the run as one self-contained SVG: a row per bar, a time axis from the run's start, and a
- * legend. Each bar carries a `<title>` (shown on hover) and `data-kind`, so a test can find the bars.
+ * legend. Each bar carries a `<title>` (shown on hover) and `data-kind`, so a test can find the bars. Labels are
+ * escaped for XML, and control characters (which XML forbids) are shown as escapes.
  */
-export function ganttSvg(bars: TimelineBar[], opts: { width?: number } = {}): string {
+export function ganttSvg(timeline: TimelineBar[], opts: { width?: number } = {}): string {
+  const bars = visibleFields(timeline);
   const width = opts.width ?? 960;
   const labelWidth = 220;
   const rowHeight = 22;

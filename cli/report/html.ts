@@ -1,3 +1,4 @@
+import { visibleFields } from '../../lib/terminal-text';
 import { ganttSvg } from './gantt-svg';
 import { reportMarkdown } from './markdown';
 import type { RunReport } from './model';
@@ -39,8 +40,10 @@ th{background:#f3f3f3}figure{margin:0;overflow-x:auto}h1{font-size:1.5em}h2{font
 /**
  * One self-contained HTML file: styles and the SVG chart inline, nothing fetched. The small script records how
  * many bars the browser laid out with a visible size, so a headless browser can confirm the chart is drawn.
+ * Text is HTML-escaped, and control characters are shown as escapes, as in the other formats.
  */
-export function reportHtml(r: RunReport): string {
+export function reportHtml(report: RunReport): string {
+  const r = visibleFields(report);
   const body = markdownToHtml(reportMarkdown(r), ganttSvg(r.timeline));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(`${r.title}: ${r.runId}`)}</title><style>${style}</style></head>

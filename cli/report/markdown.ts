@@ -1,3 +1,4 @@
+import { visibleFields } from '../../lib/terminal-text';
 import type { RunReport } from './model';
 
 const cell = (text: string | number | undefined) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -5,8 +6,12 @@ const row = (cells: (string | number | undefined)[]) => `| ${cells.map(cell).joi
 const tableMd = (header: string[], rows: (string | number | undefined)[][]) => [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n');
 const s = (v: number | undefined) => (v === undefined ? '-' : `${v}s`);
 
-/** The report as Markdown; `chartFile`, when given, is linked as the timeline image. */
-export function reportMarkdown(r: RunReport, chartFile?: string): string {
+/**
+ * The report as Markdown; `chartFile`, when given, is linked as the timeline image. It is often read in a terminal,
+ * so control characters in any field (a comment, a reason) are shown as escapes rather than sent.
+ */
+export function reportMarkdown(report: RunReport, chartFile?: string): string {
+  const r = visibleFields(report);
   const out: string[] = [];
   out.push(`# ${r.title}: ${r.runId}${r.drill ? ` (DRILL, ${r.drill.kind})` : ''}`);
   out.push('');
