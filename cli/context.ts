@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
+import { CodecConfigError, dataConverterFromEnv } from '../lib/codec';
 import { connectionSettings, taskQueue, type ConnectionSettings } from '../lib/connection';
-import { CliError } from './errors';
+import { CliError, ExitCode } from './errors';
 
 /** What every command gets: output streams, the environment, and a lazily made Temporal client. */
 export class CliContext {
@@ -32,6 +33,7 @@ export class CliContext {
   async client(): Promise<Client> {
     this.clientPromise ??= (async () => {
       const settings = this.settings();
+      const dataConverter = this.dataConverter();
       try {
         this.connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: 5_000 });
       } catch (err) {
@@ -42,9 +44,19 @@ export class CliContext {
             : 'check TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY or your TEMPORAL_PROFILE',
         });
       }
-      return new Client({ connection: this.connection, namespace: settings.namespace });
+      return new Client({ connection: this.connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) });
     })();
     return this.clientPromise;
+  }
+
+  /** The payload codec LIFEBOAT_CODEC_KEYS or LIFEBOAT_CODEC_KEY configures, as the client's data converter. */
+  dataConverter(): ReturnType<typeof dataConverterFromEnv> {
+    try {
+      return dataConverterFromEnv(this.env);
+    } catch (err) {
+      if (err instanceof CodecConfigError) throw new CliError(err.problem, { code: 'codec-config', suggestion: err.suggestion, exitCode: ExitCode.usage });
+      throw err;
+    }
   }
 
   print(text: string): void {

@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { codecServerCommand } from './codec-server';
 import { abortCommand, approveCommand, cancelCommand, rejectCommand, retryCommand, skipCommand } from './decisions';
 import { devCommand } from './dev';
 import { drillCommand } from './drill';
@@ -32,5 +33,6 @@ export const commands: Command[] = [
   reportCommand,
   drillCommand,
   workerCommand,
+  codecServerCommand,
   devCommand,
 ];
