@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { haproxyCommand } from '../activities/traffic';
 import type { LoadBalancer } from '../activities/catalog';
 import { isListening } from '../lib/free-port';
+import { childEnv } from '../lib/child-env';
 import { isAlive, sleep, startDetached, type ProcessRecord } from './processes';
 
 /** Where HAProxy is, or `undefined` with the reason the estate reports (what to install). */
@@ -77,7 +78,7 @@ export async function startHaproxy(plan: HaproxyPlan, opts: { runDir: string; lo
   if (!existsSync(plan.mapFile)) writeFileSync(plan.mapFile, `booking booking_${plan.initial}\n`);
   writeFileSync(plan.configFile, haproxyConfig(plan));
   try {
-    execFileSync(binary, ['-c', '-q', '-f', plan.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(binary, ['-c', '-q', '-f', plan.configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
   } catch (err) {
     throw new Error(`HAProxy rejected its config: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}`);
   }
