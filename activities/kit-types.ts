@@ -16,8 +16,26 @@ export interface Notification {
   audience?: string[];
 }
 
+/** Why one notification channel did not deliver, in words safe for history, status and the channel itself. */
+export interface ChannelFailure {
+  /** The channel's public name: `webhook #2 (https://hooks.example.com)`, never its URL; or `notify command`. */
+  channel: string;
+  error: string;
+  attempts: number;
+  /** The receiver refused the post (a 4xx): retrying will not help. */
+  permanent: boolean;
+}
+
+/** Which channel delivered a notification, and which failed before it: a broken primary channel is to be seen, not lost. */
+export interface NotifyReceipt {
+  deliveredBy: string;
+  attempts: number;
+  failed: ChannelFailure[];
+}
+
 /** The activities every run uses, whatever its runbook. */
 export interface KitActivities {
-  notify(notification: Notification): Promise<void>;
+  /** Test fakes may return nothing; the real adapter returns a receipt. */
+  notify(notification: Notification): Promise<NotifyReceipt | void>;
   loadRoster(): Promise<Roster>;
 }
