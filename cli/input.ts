@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { visibleLine } from '../lib/terminal-text';
 import type { RunbookDefinition } from '../workflows/kit/definition';
 import { inputError, usageError } from './errors';
+
+/**
+ * Keys that reach an object's prototype rather than a field of it. No runbook input has them, so they are refused
+ * wherever they appear: in a `--set` path, in an `--input` file, in a JSON value given to `--set`.
+ */
+const prototypeKeys = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Builds a runbook's raw input from `--input FILE.json` and repeated `--set key=value`.
@@ -24,20 +31,38 @@ export function buildInput(file: string | undefined, sets: string[]): Record<str
     } catch (err) {
       throw usageError(`--input ${file} is not a JSON object: ${(err as Error).message}`, 'write the input as {"field": value, ...}');
     }
+    refusePrototypeKeys(input, `--input ${file}`);
   }
   for (const assignment of sets) {
     const eq = assignment.indexOf('=');
     if (eq <= 0) throw usageError(`--set ${assignment} is not key=value`, 'write it as --set service=booking');
-    const path = assignment.slice(0, eq).split('.');
-    const raw = assignment.slice(eq + 1);
-    let target = input;
-    for (const key of path.slice(0, -1)) {
-      const next = target[key];
-      target = (typeof next === 'object' && next !== null ? next : (target[key] = {})) as Record<string, unknown>;
+    const key = assignment.slice(0, eq);
+    const path = key.split('.');
+    const refused = path.find((part) => prototypeKeys.has(part));
+    if (refused !== undefined) {
+      throw usageError(`--set ${visibleLine(key)}: "${refused}" cannot be an input key`, 'name a field of the runbook; see lifeboat plan <runbook>');
     }
-    target[path.at(-1)!] = coerce(raw);
+    const value = coerce(assignment.slice(eq + 1));
+    refusePrototypeKeys(value, `--set ${visibleLine(key)}`);
+    let target = input;
+    for (const part of path.slice(0, -1)) {
+      const next = Object.hasOwn(target, part) ? target[part] : undefined;
+      target = (typeof next === 'object' && next !== null ? next : (target[part] = {})) as Record<string, unknown>;
+    }
+    target[path.at(-1)!] = value;
   }
   return input;
+}
+
+/** Refuses a prototype key anywhere in a parsed JSON value, naming where it was found. */
+function refusePrototypeKeys(value: unknown, where: string, at: string[] = []): void {
+  if (typeof value !== 'object' || value === null) return;
+  for (const [key, inner] of Object.entries(value)) {
+    if (prototypeKeys.has(key)) {
+      throw usageError(`${where}: "${[...at, key].join('.')}" cannot be an input key`, 'name a field of the runbook; see lifeboat plan <runbook>');
+    }
+    refusePrototypeKeys(inner, where, [...at, key]);
+  }
 }
 
 function coerce(raw: string): unknown {
