@@ -8,6 +8,7 @@ import { dataConverterFromEnv } from './lib/codec';
 import { connectionSettings, taskQueue as defaultTaskQueue } from './lib/connection';
 import { sampleRosterPath, repoRoot } from './lib/paths';
 import { CliError, ExitCode } from './cli/errors';
+import { visibleLogFunction } from './lib/terminal-text';
 import { ensureSearchAttributes } from './lib/search-attributes';
 import { buildBundle, freshBundlePath } from './lib/workflow-bundle';
 
@@ -75,7 +76,8 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
 export async function runWorker(opts: { rosterPath: string; taskQueue?: string; env?: NodeJS.ProcessEnv; onReady?: () => void }): Promise<void> {
   const env = opts.env ?? process.env;
   if (!env.LIFEBOAT_LOG_LEVEL || env.LIFEBOAT_LOG_LEVEL !== 'debug') {
-    Runtime.install({ logger: new DefaultLogger((env.LIFEBOAT_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO') });
+    // Log lines carry free text from runs (errors, names); control sequences in them are shown, not obeyed.
+    Runtime.install({ logger: new DefaultLogger((env.LIFEBOAT_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO', visibleLogFunction()) });
   }
   const settings = connectionSettings(env);
   const connection = await NativeConnection.connect(settings.connectionOptions);

@@ -7,7 +7,6 @@ import { countLostBookings, startLoad, writeCounters } from '../estate/load';
 import { estateLayout } from '../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../estate/testing';
 import { runYardstick } from '../estate/yardstick';
-import { sampleRosterPath } from '../lib/paths';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { approveUpdate, statusQuery, type RunResult } from '../workflows/kit';
 import type { SwitchResult } from '../workflows/region-switch-facts';
@@ -53,7 +52,7 @@ async function runbookFailover(ctx: BenchContext, client: Client, native: Native
     connection: native,
     taskQueue,
     workflowBundle: { codePath: ctx.bundlePath },
-    activities: createActivities({ rosterPath: sampleRosterPath, notify: { log: () => undefined }, catalogPath: join(estate.dir, 'catalog.json') }),
+    activities: createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, catalogPath: join(estate.dir, 'catalog.json') }),
   });
   const layout = estateLayout(estate.dir);
   const load = startLoad({ url: estate.catalog.loadBalancer!.clientUrl, ratePerSecond: RATE, countersFile: layout.loadCounters, ackedFile: layout.loadAcked });
@@ -65,7 +64,7 @@ async function runbookFailover(ctx: BenchContext, client: Client, native: Native
       const handle = await client.workflow.start('regionFailover', {
         taskQueue,
         workflowId: `region-failover/booking`,
-        args: [{ input: { service: 'booking', mode, verifyWindowSeconds: 0, detectedAt: new Date().toISOString() }, requestedBy: 'bench' }],
+        args: [{ input: { service: 'booking', mode, verifyWindowSeconds: 0, detectedAt: new Date().toISOString() }, requestedBy: 'alice' }],
       });
       while ((await handle.query(statusQuery).catch(() => undefined))?.state !== 'waiting-approval') await new Promise((r) => setTimeout(r, 20));
       for (const by of ['bob', 'carol']) await handle.executeUpdate(approveUpdate, { args: [{ by }] });
@@ -95,7 +94,7 @@ export const failoverBenchmark: Benchmark = async (ctx) => {
   const connection = await Connection.connect({ address: ctx.address });
   const native = await NativeConnection.connect({ address: ctx.address });
   await ensureSearchAttributes(native, 'default');
-  const client = new Client({ connection, namespace: 'default' });
+  const client = ctx.signing.client(connection);
   const samples: Record<'manual' | 'planned' | 'emergency', Sample[]> = { manual: [], planned: [], emergency: [] };
   try {
     for (let round = 1; round <= rounds; round++) {

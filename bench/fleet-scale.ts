@@ -4,7 +4,6 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createFleetActivities } from '../activities/fleet';
 import { startTestEstate } from '../estate/testing';
-import { sampleRosterPath } from '../lib/paths';
 import { approveUpdate, statusQuery, type RunResult, type RunStatus } from '../workflows/kit';
 import type { HandsOnTask } from '../workflows/vendor-isolation/hands-on-queue';
 import { taskSignal } from '../workflows/vendor-isolation/messages';
@@ -52,9 +51,9 @@ async function measure(ctx: BenchContext, hosts: number): Promise<Measured> {
     const fleet = createFleetActivities({ url: estate.catalog.fleet.url });
     await fleet.pushContentUpdate({ version: 'C-00000291', faulty: true, crashRate: 0.3 });
     const taskQueue = `bench-fleet-scale-${hosts}-${Date.now()}`;
-    const activities = createActivities({ rosterPath: sampleRosterPath, notify: { log: () => undefined }, catalogPath: join(estate.dir, 'catalog.json') });
+    const activities = createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, catalogPath: join(estate.dir, 'catalog.json') });
     const worker = await Worker.create({ connection: native, namespace: 'default', taskQueue, workflowBundle: { codePath: ctx.bundlePath }, activities });
-    const client = new Client({ connection, namespace: 'default' });
+    const client = ctx.signing.client(connection);
     return await worker.runUntil(async () => {
       const started = Date.now();
       const handle = await client.workflow.start('isolateVendorModule', {
@@ -67,7 +66,7 @@ async function measure(ctx: BenchContext, hosts: number): Promise<Measured> {
       const queued = await poll(handle, (s) => s.currentStep === 'handsOn' || s.state !== 'running');
       const tasks = ((queued.details.handsOn as { tasks: HandsOnTask[] } | undefined)?.tasks ?? []).filter((t) => t.status === 'open');
       ctx.log(`fleet-scale: ${hosts} hosts: waves done, ${tasks.length} hands-on repairs to report`);
-      for (const t of tasks) await handle.signal(taskSignal, { action: 'done', host: t.host, by: `tech-${t.host.slice(0, 1)}` });
+      for (const t of tasks) await handle.signal(taskSignal, { action: 'done', host: t.host, by: 'erin' });
       const result = (await handle.result()) as RunResult<IsolationReport>;
       const wallSeconds = (Date.now() - started) / 1000;
       if (result.state !== 'succeeded') throw new Error(`the ${hosts}-host run ended ${result.state}: ${result.outcome}`);

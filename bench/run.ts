@@ -8,6 +8,7 @@ import { requireTemporalCli } from '../lib/temporal-binaries';
 import { failoverBenchmark } from './failover';
 import { fleetScaleBenchmark } from './fleet-scale';
 import { kitBenchmark } from './kit';
+import { benchSigning } from './signing';
 import type { Benchmark, BenchSection } from './section';
 import { table } from '../cli/render';
 
@@ -37,11 +38,12 @@ async function main(): Promise<void> {
   ]);
   const bundlePath = join(dir, 'workflows.js');
   writeFileSync(bundlePath, bundle.code);
+  const signing = await benchSigning(dir);
   const sections: BenchSection[] = [];
   try {
     for (const name of selected) {
       log(`running ${name}...`);
-      sections.push(await benchmarks[name]!({ address: server.address, bundlePath, log }));
+      sections.push(await benchmarks[name]!({ address: server.address, bundlePath, log, signing }));
     }
   } finally {
     await server.stop();

@@ -1,3 +1,5 @@
+import type { BenchSigning } from './signing';
+
 /** What every benchmark gets from `bench/run.ts`: one dev server and one workflow bundle for the whole run. */
 export interface BenchContext {
   /** The dev server's address, e.g. 127.0.0.1:40123 (namespace `default`). */
@@ -6,6 +8,8 @@ export interface BenchContext {
   bundlePath: string;
   /** Progress lines, to stderr, so the table on stdout stays clean. */
   log(line: string): void;
+  /** The people of the sample roster with keys, the roster listing them, and a client that signs as them. */
+  signing: BenchSigning;
 }
 
 /** One table of the report: figures measured side by side in the same run, and the ratios between them. */

@@ -2,6 +2,8 @@ import { userInfo } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { CodecConfigError, dataConverterFromEnv } from '../lib/codec';
 import { connectionSettings, taskQueue, type ConnectionSettings } from '../lib/connection';
+import { terminalSafeJson } from '../lib/terminal-text';
+import { normaliseId } from '../workflows/kit/roster';
 import { CliError, ExitCode } from './errors';
 
 /** What every command gets: output streams, the environment, and a lazily made Temporal client. */
@@ -15,11 +17,14 @@ export class CliContext {
     readonly json: boolean,
   ) {}
 
-  /** `--as`, then LIFEBOAT_USER, then the OS user. */
+  /**
+   * `--as`, then LIFEBOAT_USER, then the OS user, normalised as the workflow compares names with roster ids
+   * (NFKC, trimmed, lower case). It is only a claim: the signature proves it, or the run refuses it.
+   */
   identity(as: string | undefined): string {
     const who = as ?? this.env.LIFEBOAT_USER ?? safeUsername();
     if (!who) throw new CliError('cannot tell who you are', { code: 'no-identity', suggestion: 'pass --as USER or set LIFEBOAT_USER' });
-    return who;
+    return normaliseId(who);
   }
 
   get taskQueue(): string {
@@ -64,7 +69,7 @@ export class CliContext {
   }
 
   printJson(value: unknown): void {
-    this.io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+    this.io.stdout(`${terminalSafeJson(value, 2)}\n`);
   }
 
   async close(): Promise<void> {

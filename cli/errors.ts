@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { terminalSafeJson, visibleText } from '../lib/terminal-text';
 
 /** Exit codes scripts rely on: 0 success, 1 refused or failed, 2 bad usage or bad input. */
 export const ExitCode = { ok: 0, refused: 1, usage: 2 } as const;
@@ -35,9 +36,10 @@ export function handleError(err: unknown, io: { stderr: (text: string) => void; 
       ? err
       : new CliError(err instanceof Error ? err.message : String(err), { code: 'failed', exitCode: ExitCode.refused });
   if (io.json) {
-    io.stderr(JSON.stringify({ error: { code: cli.code, message: cli.message, ...(cli.suggestion ? { suggestion: cli.suggestion } : {}) } }) + '\n');
+    io.stderr(terminalSafeJson({ error: { code: cli.code, message: cli.message, ...(cli.suggestion ? { suggestion: cli.suggestion } : {}) } }) + '\n');
   } else {
-    io.stderr(`error: ${cli.message}\n${cli.suggestion ? `  fix: ${cli.suggestion}\n` : ''}`);
+    // A refusal quotes names and reasons people typed; they are shown, never obeyed by the terminal.
+    io.stderr(`error: ${visibleText(cli.message)}\n${cli.suggestion ? `  fix: ${visibleText(cli.suggestion)}\n` : ''}`);
   }
   return cli.exitCode;
 }

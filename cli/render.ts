@@ -34,11 +34,23 @@ function seconds(ms: number | undefined): string {
  * The readable `lifeboat status`: state, steps, the open gate, what to do next, the recent audit. Every field is
  * made inert first (see `visibleFields`): comments, reasons, names and errors come from people and systems outside.
  */
+/** A vote as status shows it: who, what, and the key that signed it (verified by the run) or that nothing did. */
+function voteText(v: RunStatus['gates'][number]['votes'][number]): string {
+  const proof = v.verified ? `verified, key ${v.verified.fingerprint}` : v.by === 'drill-policy' ? 'by the drill policy' : 'unsigned (a run older than signed decisions)';
+  return `${v.by} ${v.decision}d (${proof})`;
+}
+
 export function renderStatus(status: RunStatus, auditLines = 8): string {
   const s = visibleFields(status);
   const out: string[] = [];
   out.push(`${s.runId}  ${s.title}${s.drill ? `   [DRILL: ${s.drill.kind}, gates approved by ${s.drill.approvals === 'policy' ? 'policy' : 'people'}]` : ''}`);
   out.push(`state: ${s.state}   requested by ${s.requestedBy}   started ${s.startedAt}${s.finishedAt ? `   finished ${s.finishedAt}` : ''}`);
+  if (s.trust) {
+    const start = s.trust.start;
+    const how = start.verified ? `signed by ${s.requestedBy}, key ${start.verified.fingerprint}` : 'not verified';
+    out.push(`trust: start ${how}${start.delegatedBy ? ` (through ${start.delegatedBy})` : ''}${start.schedule ? ` (drill schedule ${start.schedule})` : ''}; roster ${s.trust.rosterDigest.slice(0, 19)}…`);
+  }
+  if (s.refused) out.push(`refused: ${s.refused.count} decision${s.refused.count === 1 ? '' : 's'} (last from ${s.refused.lastBy} at ${s.refused.lastAt}: ${s.refused.lastReason})`);
   if (s.outcome) out.push(`outcome: ${s.outcome}`);
   if (s.abortRequested && !s.finishedAt) out.push(`abort requested by ${s.abortRequested.by}; the run stops after the current step`);
   out.push('', 'steps:');
@@ -61,9 +73,14 @@ export function renderStatus(status: RunStatus, auditLines = 8): string {
   if (gate) {
     out.push('', `gate ${gate.name}: ${gate.title}`);
     out.push(`  ${approvalsOf(gate)}/${gate.quorum} approvals; needs ${describeApprovers(gate)}`);
-    out.push(`  may approve: ${gate.eligible.join(', ') || 'nobody'}; votes: ${gate.votes.map((v) => `${v.by} ${v.decision}d`).join(', ') || 'none'}`);
+    out.push(`  may approve: ${gate.eligible.join(', ') || 'nobody'}; votes: ${gate.votes.map(voteText).join(', ') || 'none'}`);
     out.push(`  escalations: ${gate.escalations}; expires ${gate.expiresAt} (then ${gate.onExpiry})`);
     out.push(`  next: lifeboat approve ${s.runId} --as <you>   or   lifeboat reject ${s.runId} --as <you> --comment "why"`);
+  }
+  const decided = s.gates.filter((g) => g.status !== 'open' && g.votes.length > 0);
+  if (decided.length > 0) {
+    out.push('', 'approvals:');
+    for (const g of decided) out.push(`  ${g.name} ${g.status}: ${g.votes.map(voteText).join(', ')}`);
   }
   if (s.intervention) {
     out.push('', `step ${s.intervention.step} needs an operator since ${s.intervention.since}:`);

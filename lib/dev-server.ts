@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { childEnv } from './child-env';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -51,7 +52,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = openSync(options.logFile, 'a');
-  const child = spawn(options.binary, args, { stdio: ['ignore', log, log], detached: options.detached ?? false });
+  // A minimal environment: the server needs none of the worker's secrets (API keys, webhook URLs, codec keys).
+  const child = spawn(options.binary, args, { stdio: ['ignore', log, log], detached: options.detached ?? false, env: childEnv() });
   closeSync(log);
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   const address = `${ip}:${options.port}`;

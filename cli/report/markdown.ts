@@ -38,7 +38,14 @@ export function reportMarkdown(report: RunReport, chartFile?: string): string {
   if (chartFile) out.push(`![Timeline of ${r.runId}](${chartFile})`, '');
   out.push(tableMd(['from', 'to', 'what', 'kind', 'outcome'], r.timeline.map((b) => [`+${(b.startMs / 1000).toFixed(1)}s`, `+${(b.endMs / 1000).toFixed(1)}s`, b.label, b.kind, b.outcome])));
   out.push('', '## Approvals', '');
-  out.push(r.approvals.length ? tableMd(['gate', 'by', 'decision', 'response time', 'comment'], r.approvals.map((a) => [a.gate, a.by, a.decision, `${a.responseSeconds}s`, a.comment])) : 'No votes.');
+  out.push(
+    r.approvals.length
+      ? tableMd(
+          ['gate', 'by', 'decision', 'response time', 'signature', 'comment'],
+          r.approvals.map((a) => [a.gate, a.by, a.decision, `${a.responseSeconds}s`, a.verifiedKey ? `verified, key ${a.verifiedKey}` : 'none', a.comment]),
+        )
+      : 'No votes.',
+  );
   out.push('', '## Interventions', '');
   out.push(
     r.interventions.length

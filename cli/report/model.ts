@@ -21,6 +21,8 @@ export interface ApprovalRecord {
   /** From the gate opening to this vote. */
   responseSeconds: number;
   comment?: string;
+  /** The fingerprint of the key whose signature the run verified; absent for policy votes and old unsigned runs. */
+  verifiedKey?: string;
 }
 
 export interface InterventionRecord {
@@ -87,7 +89,14 @@ export function buildReport(status: RunStatus): RunReport {
   const gateWait = timeline.filter((b) => b.kind === 'gate-wait').reduce((sum, b) => sum + (b.endMs - b.startMs), 0);
   const operatorWait = timeline.filter((b) => b.kind === 'operator-wait').reduce((sum, b) => sum + (b.endMs - b.startMs), 0);
   const approvals = status.gates.flatMap((g) =>
-    g.votes.map((v) => ({ gate: g.name, by: v.by, decision: v.decision, responseSeconds: seconds(Date.parse(v.at) - Date.parse(g.openedAt)), ...(v.comment ? { comment: v.comment } : {}) })),
+    g.votes.map((v) => ({
+      gate: g.name,
+      by: v.by,
+      decision: v.decision,
+      responseSeconds: seconds(Date.parse(v.at) - Date.parse(g.openedAt)),
+      ...(v.comment ? { comment: v.comment } : {}),
+      ...(v.verified ? { verifiedKey: v.verified.fingerprint } : {}),
+    })),
   );
   return {
     runId: status.runId,

@@ -119,7 +119,7 @@ test('a drill never overlaps a real run of the same runbook and target', async (
     const real = ctx.client.workflow.getHandle('paging-check/airline-ops');
     await waitForStatus(real, (s) => s.state === 'waiting-approval');
     const scheduleId = 'drill/paging-check/airline-ops';
-    expect((await lifeboat(['drill', 'schedule', 'paging-check', '--every', '1h', '--set', 'team=airline-ops'], env)).code).toBe(0);
+    expect((await lifeboat(['drill', 'schedule', 'paging-check', '--every', '1h', '--set', 'team=airline-ops', '--as', 'erin'], env)).code).toBe(0);
     try {
       expect((await lifeboat(['drill', 'trigger', scheduleId], env)).code).toBe(0);
       const skipped = await eventually('the triggered drill', async () => (await scheduledResults(scheduleId))[0]);

@@ -61,7 +61,7 @@ test('a report shows the timeline with waits apart from work, approvals with res
 
   const md = await lifeboat(['report', runId], env);
   expect(md.stdout).toContain(`# Kit exercise: ${runId}`);
-  expect(md.stdout).toMatch(/\| approve \| bob \| approve \| \d+(\.\d)?s \| go \|/);
+  expect(md.stdout).toMatch(/\| approve \| bob \| approve \| \d+(\.\d)?s \| verified, key SHA256:[A-Za-z0-9+\/]+ \| go \|/);
   expect(md.stdout).toMatch(/\| flaky \| flaky failure 2 of 3 \| retry \| erin \|/);
 
   const htmlFile = join(dir, 'report.html');

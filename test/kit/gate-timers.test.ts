@@ -50,7 +50,7 @@ async function runUnanswered(input: Partial<ExerciseInput>) {
     const handle = await env.client.workflow.start('kitExercise', {
       taskQueue,
       workflowId,
-      args: [{ input: runInput, requestedBy: 'alice', start: signedStart({ workflowId, workflowType: 'kitExercise', input: runInput, by: 'alice' }) }],
+      args: [{ input: runInput, requestedBy: 'alice', start: signedStart({ workflowId, workflowType: 'kitExercise', input: runInput, by: 'alice', now: await env.currentTimeMs() }) }],
     });
     return (await handle.result()) as RunResult<{ applied: boolean }>;
   });

@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { expect, inject, test } from 'vitest';
 import { runbooks } from '../../runbooks';
-import { historiesDir } from '../helpers/histories';
+import { historiesDir, recordedWorkflowIds, workflowIdsFile } from '../helpers/histories';
 import { installQuietRuntime } from '../helpers/temporal';
 
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json') && f !== basename(workflowIdsFile)).sort();
 
 test('every runbook has at least one recorded history to replay', () => {
   const missing = Object.keys(runbooks).filter((id) => !files.some((f) => f.startsWith(`${id}-`)));
@@ -19,8 +19,9 @@ test('every runbook has at least one recorded history to replay', () => {
 test('every recorded history replays through the current workflow code', async () => {
   installQuietRuntime();
   expect(files.length).toBeGreaterThan(0);
+  const ids = recordedWorkflowIds();
   const histories = files.map((file) => ({
-    workflowId: file.replace(/\.json$/, ''),
+    workflowId: ids[file.replace(/\.json$/, '')] ?? file.replace(/\.json$/, ''),
     history: historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8'))),
   }));
   const failures: string[] = [];

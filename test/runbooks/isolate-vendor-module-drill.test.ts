@@ -101,7 +101,7 @@ test('an isolated drill with policy approvals runs the whole procedure on a scra
     // Production: every host exactly as before (versions, channel, health, counters), and no counter moved.
     expect(await production()).toEqual(before);
     expect(await fleet.counters()).toEqual(countersBefore);
-    await recordHistory(handle, 'isolate-vendor-module-drill-isolated');
+    await recordHistory(handle, 'isolate-vendor-module-drill-isolated-signed');
   });
 
   // A real faulty push afterwards behaves as it would on a fleet the drill never ran beside.

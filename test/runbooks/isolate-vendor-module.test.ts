@@ -134,7 +134,7 @@ test('contains a faulty push, heals remote-fixable hosts in waves, and finishes 
     expect(counters.max.rollbacks).toBe(1);
     expect(counters.max.reboots).toBe(1);
     expect(counters.totals.repairs).toBe(stillCrashed.length - 1);
-    await recordHistory(handle, 'isolate-vendor-module-crash-rate-0.3');
+    await recordHistory(handle, 'isolate-vendor-module-crash-rate-0.3-signed');
   });
 });
 
@@ -306,7 +306,7 @@ test('after a SIGKILL of the worker mid-wave, a new worker resumes the wave and 
     expect(counters.max.reboots).toBe(1);
     expect(counters.max.quarantines).toBe(1);
     expect(result.output!.fixedRemotely).toBe(counters.totals.rollbacks);
-    await recordHistory(handle, 'isolate-vendor-module-worker-killed');
+    await recordHistory(handle, 'isolate-vendor-module-worker-killed-signed');
   } finally {
     for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGTERM');
   }

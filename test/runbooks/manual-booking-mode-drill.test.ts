@@ -171,7 +171,7 @@ test('an isolated drill approved by policy runs the whole procedure on a scratch
 
     await expectRemoved(result, scratch, 'cleanup');
     expect(await production()).toEqual(before);
-    await recordHistory(handle, 'manual-booking-mode-drill-isolated');
+    await recordHistory(handle, 'manual-booking-mode-drill-isolated-signed');
   });
 });
 

@@ -185,7 +185,7 @@ test('a full cycle: counter bookings during a database outage are applied exactl
 
     const status = await lifeboat(['status', runId], env(taskQueue));
     expect(status.stdout).toContain('state: succeeded');
-    await recordHistory(handle, 'manual-booking-mode-full-cycle');
+    await recordHistory(handle, 'manual-booking-mode-full-cycle-signed');
   });
 });
 
@@ -243,7 +243,7 @@ test('malformed, truncated and duplicated ledger lines are reported and never ap
     ]);
     const booked = (await booking.flightSeats({ region: 'A', flight: 'LB600' })).seats.filter((s) => s.booked).map((s) => [s.idempotencyKey, s.passenger]);
     expect(booked.sort()).toEqual([['on-max', 'Max Online'], ['tk-nia', 'Nia'], ['tk-ole#ATL-T1', 'Pia'], ['tk-ole', 'Ole']]);
-    await recordHistory(handle, 'manual-booking-mode-damaged-ledger');
+    await recordHistory(handle, 'manual-booking-mode-damaged-ledger-signed');
   });
 });
 
@@ -336,7 +336,7 @@ test('after a SIGKILL of the worker in the middle of reconciliation, a new worke
     const seats = await booking.flightSeats({ region: 'A', flight: 'LB700' });
     expect(seats.bookedCount).toBe(total + 1);
     expect(await found()).toBe(total);
-    await recordHistory(handle, 'manual-booking-mode-worker-crash');
+    await recordHistory(handle, 'manual-booking-mode-worker-crash-signed');
   } finally {
     for (const w of [first, second]) {
       if (w && w.child.exitCode === null && w.child.signalCode === null) {

@@ -66,7 +66,7 @@ test('after an emergency failover, failback rebuilds region A, returns to it und
     const load = loadThroughBalancer(estate.catalog);
     try {
       await moreBookings(load, 20);
-      const failback = await approvedRun<FailbackResult>(taskQueue, 'regionFailback', { service: 'booking', verifyWindowSeconds: 2 }, 'region-failback-after-emergency');
+      const failback = await approvedRun<FailbackResult>(taskQueue, 'regionFailback', { service: 'booking', verifyWindowSeconds: 2 }, 'region-failback-after-emergency-signed');
       expect(failback.state).toBe('succeeded');
       await moreBookings(load, 20);
       const counters = await load.stop();
@@ -102,7 +102,7 @@ test('failback after a planned failover rewinds the fenced old primary and leave
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
   await worker.runUntil(async () => {
-    const failback = await approvedRun<FailbackResult>(taskQueue, 'regionFailback', { service: 'booking', verifyWindowSeconds: 1, incidentId: 'DRILL-7' }, 'region-failback-after-planned');
+    const failback = await approvedRun<FailbackResult>(taskQueue, 'regionFailback', { service: 'booking', verifyWindowSeconds: 1, incidentId: 'DRILL-7' }, 'region-failback-after-planned-signed');
     expect(failback.state).toBe('succeeded');
     expect(failback.output).toMatchObject({ source: 'B', target: 'A', incidentId: 'DRILL-7', rebuilt: { region: 'A', method: 'pg_rewind' }, reprotected: { region: 'B' } });
   });

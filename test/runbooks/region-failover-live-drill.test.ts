@@ -43,8 +43,8 @@ test('a live drill fails over to B and back to A under load, loses nothing, and 
       });
       const result = (await handle.result()) as RunResult<LiveDrillResult>;
       expect(result.state).toBe('succeeded');
-      await recordHistory(handle, 'region-failover-drill-live');
-      await recordHistory(ctx.client.workflow.getHandle(failbackId), 'region-failback-drill-live');
+      await recordHistory(handle, 'region-failover-drill-live-signed');
+      await recordHistory(ctx.client.workflow.getHandle(failbackId), 'region-failback-drill-live-signed');
 
       const out = result.output!;
       expect(out).toMatchObject({ drill: 'live', source: 'A', target: 'B', rpo: { bytes: 0, lostAcknowledgedBookings: 0 } });

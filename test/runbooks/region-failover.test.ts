@@ -105,7 +105,7 @@ test('an isolated drill promotes and writes to a clone of the standby, and produ
       });
       const result = (await handle.result()) as RunResult<IsolatedDrillResult>;
       expect(result.state).toBe('succeeded');
-      await recordHistory(handle, 'region-failover-isolated-drill');
+      await recordHistory(handle, 'region-failover-isolated-drill-signed');
       expect(result.steps.map((s) => s.name)).toEqual(['preflight', 'assess', 'drillClone', 'drillPromote', 'drillVerify', 'drillRemove']);
       expect(result.output).toMatchObject({ drill: 'isolated', source: 'A', target: 'B', clone: { removed: true, bookingId: expect.any(Number) } });
       expect(result.measurements).toMatchObject({ rtoSeconds: expect.any(Number), rpoBytes: expect.any(Number) });
@@ -163,7 +163,7 @@ test('a planned failover under load loses no acknowledged booking and reports th
       await approveByLeads(handle);
       const result = (await handle.result()) as RunResult<SwitchResult>;
       expect(result.state).toBe('succeeded');
-      await recordHistory(handle, 'region-failover-planned');
+      await recordHistory(handle, 'region-failover-planned-signed');
       await moreBookings(load, 20);
       const counters = await load.stop();
       const lost = await countLostBookings(estate.catalog.loadBalancer!.clientUrl, load.acknowledgedKeys());
@@ -220,7 +220,7 @@ test('an emergency failover after region A breaks serves from B, reports the RPO
         await approveByLeads(handle);
         const result = (await handle.result()) as RunResult<SwitchResult>;
         expect(result.state).toBe('succeeded');
-        await recordHistory(handle, 'region-failover-emergency');
+        await recordHistory(handle, 'region-failover-emergency-signed');
         await moreBookings(load, 20);
         const counters = await load.stop();
         const lost = await countLostBookings(emergency.catalog.loadBalancer!.clientUrl, load.acknowledgedKeys());
