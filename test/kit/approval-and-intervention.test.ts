@@ -176,7 +176,7 @@ test('abort during a gate runs the undos of the steps done so far, in reverse', 
   });
 });
 
-test('a failed undo is reported in the result, and the other undos still run', async () => {
+test('a failed undo waits for an operator: retry runs it again, skip leaves it reported as failed, and the other undos still run', async () => {
   const taskQueue = testTaskQueue();
   const { worker, effects } = await createTestWorker(ctx, taskQueue);
   await worker.runUntil(async () => {
@@ -186,6 +186,11 @@ test('a failed undo is reported in the result, and the other undos still run', a
     await handle.executeUpdate(approveUpdate, { args: [{ by: 'carol' }] });
     await waitForStatus(handle, (s) => s.state === 'needs-intervention');
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'alice', reason: 'verification failed' }] });
+    const stuck = await waitForStatus(handle, (s) => s.state === 'needs-intervention' && s.intervention?.step === 'undo:apply');
+    expect(stuck.intervention).toMatchObject({ error: 'revert refused by the test', options: ['retry', 'skip'] });
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'retry', by: 'erin', reason: 'try the revert once more' }] });
+    await waitForStatus(handle, (s) => s.state === 'needs-intervention' && s.steps.find((x) => x.name === 'undo:apply')!.attempts > stuck.steps.find((x) => x.name === 'undo:apply')!.attempts);
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'skip', by: 'erin', reason: 'reverted by hand' }] });
     const result = (await handle.result()) as RunResult;
     expect(result.state).toBe('aborted');
     expect(result.compensation).toEqual([

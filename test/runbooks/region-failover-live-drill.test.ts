@@ -29,7 +29,7 @@ async function listedFailbacks(): Promise<number> {
   return n;
 }
 
-test('a live drill fails over to B and back to A under load, loses nothing, and its report shows RTO and RPO within the objectives', async () => {
+test('a live drill, approved by people at each gate, fails over to B and back to A under load, loses nothing, and its report shows RTO and RPO within the objectives', async () => {
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
   const load = loadThroughBalancer(estate.catalog);
@@ -39,8 +39,14 @@ test('a live drill fails over to B and back to A under load, loses nothing, and 
       const handle = await ctx.client.workflow.start('regionFailover', {
         taskQueue,
         workflowId: runId,
-        args: [{ input: { service: 'booking', mode: 'planned', verifyWindowSeconds: 2 }, requestedBy: 'alice', drill: { kind: 'live', approvals: 'policy' } }],
+        args: [{ input: { service: 'booking', mode: 'planned', verifyWindowSeconds: 2 }, requestedBy: 'alice', drill: { kind: 'live' } }],
       });
+      // A live drill moves production, so two leads approve the failover and then the failback, as in a real one.
+      await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+      await approveByLeads(handle);
+      const failback = ctx.client.workflow.getHandle(failbackId);
+      await waitForStatus(failback, (s) => s.state === 'waiting-approval', 120_000);
+      await approveByLeads(failback);
       const result = (await handle.result()) as RunResult<LiveDrillResult>;
       expect(result.state).toBe('succeeded');
       await recordHistory(handle, 'region-failover-drill-live-signed');
@@ -54,8 +60,9 @@ test('a live drill fails over to B and back to A under load, loses nothing, and 
       expect(result.measurements).toMatchObject({ rtoSeconds: out.rto.fromStartSeconds, rpoSeconds: 0, rpoWrites: 0 });
 
       const child = (await ctx.client.workflow.getHandle(failbackId).result()) as RunResult;
-      expect(child).toMatchObject({ requestedBy: 'alice', drill: { kind: 'live', approvals: 'policy' } });
-      expect(child.gates.map((g) => g.votes.map((v) => v.by))).toEqual([['drill-policy']]);
+      expect(child).toMatchObject({ requestedBy: 'alice', drill: { kind: 'live', approvals: 'people' }, trust: { start: { delegatedBy: runId } } });
+      expect(child.gates.map((g) => g.votes.map((v) => v.by))).toEqual([['bob', 'carol']]);
+      expect(child.gates[0]!.votes.every((v) => v.verified !== undefined)).toBe(true);
       await expect.poll(() => listedFailbacks(), { timeout: 10_000 }).toBe(1);
     });
     await moreBookings(load, 20);

@@ -4,6 +4,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -55,6 +56,12 @@ const SYSTEM = 'lifeboat';
 
 /** Refused decisions beyond this many are only counted, so forged messages cannot grow the audit trail. */
 const AUDITED_REFUSALS = 20;
+/** The audit trail status carries; older entries (after the first) are dropped from status and counted. */
+const MAX_AUDIT_ENTRIES = 500;
+/** Temporal's default limits on one run's history, and the share of either at which status warns. */
+const HISTORY_EVENT_LIMIT = 51_200;
+const HISTORY_BYTE_LIMIT = 50 * 1024 * 1024;
+const HISTORY_WARNING_SHARE = 0.6;
 
 /**
  * What a run that takes only signed decisions knows: who it is (as statements name it), the roster it checks
@@ -302,14 +309,22 @@ export class Run<A> {
       gate.escalations++;
       nextEscalation += msToNumber(policy.escalateEvery);
       this.audit(SYSTEM, 'gate-escalated', `${spec.name}: escalation ${gate.escalations}, ${approvalsOf(gate)}/${gate.quorum} approvals`);
+      const undelivered = this.status.notifications?.lastFailure;
       await this.notify(
         'escalation',
         `Still waiting for approval: ${spec.title}`,
-        `Escalation ${gate.escalations}: ${approvalsOf(gate)} of ${gate.quorum} approvals; the gate expires at ${gate.expiresAt}.`,
+        `Escalation ${gate.escalations}: ${approvalsOf(gate)} of ${gate.quorum} approvals; the gate expires at ${gate.expiresAt}.${
+          undelivered ? ` An earlier notification was not delivered (${undelivered.kind}: ${undelivered.error}).` : ''
+        }`,
         eligible,
       );
     }
     this.openGate = undefined;
+    if (gate.status === 'open') {
+      // Aborted while waiting: the gate is closed, so status offers no vote on it any more.
+      gate.status = 'closed';
+      gate.decidedAt = this.now();
+    }
     this.throwIfAbortRequested();
     if (gate.status === 'rejected') {
       const rejection = gate.votes.find((v) => v.decision === 'reject')!;
@@ -363,7 +378,10 @@ export class Run<A> {
     this.touch();
   }
 
-  /** Runs the registered undos in reverse, each as a step. A failed undo is recorded, never swallowed. */
+  /**
+   * Runs the registered undos in reverse, each as a step. An undo that keeps failing waits for an operator, who
+   * retries it (after fixing what blocks it) or skips it; a skipped undo is reported as failed, never swallowed.
+   */
   async compensate(): Promise<void> {
     if (this.undos.length === 0) return;
     this.setState('compensating');
@@ -372,7 +390,7 @@ export class Run<A> {
       const record = this.beginStep(`undo:${spec.name}`, `Undo: ${spec.undo ?? spec.title}`, 'undo');
       const retry = retryPolicyOf(spec.retry);
       for (let attempt = 1; ; attempt++) {
-        record.attempts = attempt;
+        record.attempts++;
         try {
           await CancellationScope.nonCancellable(() => undo(this.activitiesFor(spec)));
           this.endStep(record, 'succeeded');
@@ -380,6 +398,12 @@ export class Run<A> {
           break;
         } catch (err) {
           record.lastError = describeError(err);
+          if ((isNonRetryable(err) || attempt >= retry.maximumAttempts) && patched('undo-needs-operator')) {
+            if ((await this.awaitUndoIntervention(record)) === 'retry') {
+              attempt = 0;
+              continue;
+            }
+          }
           if (isNonRetryable(err) || attempt >= retry.maximumAttempts) {
             this.endStep(record, 'failed');
             this.status.compensation.push({ step: spec.name, status: 'failed', error: record.lastError });
@@ -418,6 +442,12 @@ export class Run<A> {
     if (comment) entry.comment = comment;
     if (verified) entry.verified = verified;
     this.status.audit.push(entry);
+    // The trail in status stays small whatever arrives; the history keeps every decision for `lifeboat verify`.
+    if (this.status.audit.length > MAX_AUDIT_ENTRIES) {
+      const drop = this.status.audit.length - MAX_AUDIT_ENTRIES;
+      this.status.audit.splice(1, drop);
+      this.status.auditDropped = (this.status.auditDropped ?? 0) + drop;
+    }
     this.touch();
   }
 
@@ -519,6 +549,26 @@ export class Run<A> {
       const reason = err instanceof DecisionRefusal ? err.message : `malformed payload: ${describeError(err)}`;
       this.recordRefusal(claimed, name, reason);
     }
+  }
+
+  /** A failed undo waits for an operator: retry it, or skip it and leave it reported as not undone. */
+  private async awaitUndoIntervention(record: StepRecord): Promise<'retry' | 'skip'> {
+    this.status.intervention = { step: record.name, error: record.lastError ?? 'unknown error', since: this.now(), options: ['retry', 'skip'] };
+    record.status = 'needs-intervention';
+    this.setState('needs-intervention');
+    this.audit(SYSTEM, 'intervention-needed', `${record.name}: ${record.lastError}`);
+    await this.notify(
+      'intervention-needed',
+      `Undo failed: ${record.title}`,
+      `${record.lastError}\nThe run is rolling back and cannot finish this undo by itself. Choose: lifeboat retry ${this.status.runId} | lifeboat skip ${this.status.runId}`,
+    );
+    await condition(() => this.decision !== undefined);
+    const choice = this.decision!.action === 'retry' ? 'retry' : 'skip';
+    this.decision = undefined;
+    this.status.intervention = undefined;
+    record.status = 'running';
+    this.setState('compensating');
+    return choice;
   }
 
   private async awaitIntervention(spec: StepSpec, record: StepRecord): Promise<Exclude<InterventionAction, 'abort'>> {
@@ -631,9 +681,13 @@ export class Run<A> {
     ]);
   }
 
+  /**
+   * Tells the channel. A delivery that failed, wholly or on a channel a backup then covered, is shown in status and
+   * audited, and the next escalation names it: a webhook that is down must never mean that nobody knows.
+   */
   private async notify(kind: NotificationKind, title: string, text: string, audience?: string[]): Promise<void> {
     try {
-      await CancellationScope.nonCancellable(() =>
+      const receipt = await CancellationScope.nonCancellable(() =>
         kitActivities.notify({
           kind,
           runId: this.status.runId,
@@ -645,13 +699,44 @@ export class Run<A> {
           ...(audience ? { audience } : {}),
         }),
       );
+      if (receipt && receipt.failed.length > 0) {
+        const error = receipt.failed.map((f) => `${f.channel}: ${f.error}`).join('; ');
+        this.noteNotificationFailure(kind, `delivered by ${receipt.deliveredBy} after ${error}`, false);
+      }
     } catch (err) {
-      this.audit(SYSTEM, 'notification-failed', `${kind}: ${describeError(err)}`);
+      this.noteNotificationFailure(kind, describeError(err), true);
     }
+  }
+
+  private noteNotificationFailure(kind: NotificationKind, error: string, undelivered: boolean): void {
+    const record = { kind, at: this.now(), error: error.slice(0, 500), undelivered };
+    const previous = this.status.notifications;
+    this.status.notifications = { failures: (previous?.failures ?? 0) + 1, ...(undelivered ? { lastFailure: record } : previous?.lastFailure ? { lastFailure: previous.lastFailure } : {}), last: record };
+    this.audit(SYSTEM, undelivered ? 'notification-failed' : 'notification-degraded', `${kind}: ${record.error}`);
   }
 
   private touch(): void {
     this.status.updatedAt = this.now();
+    this.watchHistory();
+  }
+
+  /**
+   * Publishes how much of Temporal's history limits the run has used, and warns once (status, audit, a
+   * notification) when it passes {@link HISTORY_WARNING_SHARE} of either: a flood of signals is the usual cause.
+   */
+  private watchHistory(): void {
+    const { historyLength: events, historySize: bytes } = workflowInfo();
+    const share = Math.max(events / HISTORY_EVENT_LIMIT, bytes / HISTORY_BYTE_LIMIT);
+    const warning =
+      share >= HISTORY_WARNING_SHARE
+        ? `the run's history is at ${Math.round(share * 100)}% of Temporal's limit (${events} events, ${(bytes / 1048576).toFixed(1)} MiB); Temporal ends a run at the limit, so finish or abort it soon`
+        : undefined;
+    const warnedBefore = this.status.history?.warning !== undefined;
+    this.status.history = { events, bytes, ...(warning ? { warning } : {}) };
+    if (warning && !warnedBefore) {
+      this.status.audit.push({ at: this.now(), actor: SYSTEM, action: 'history-warning', detail: warning });
+      void this.notify('escalation', `Run near its history limit: ${this.status.runbook} on ${this.status.target}`, warning);
+    }
   }
 
   private now(): string {

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, condition, allHandlersFinished, isCancellation, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, allHandlersFinished, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { KitActivities } from '../../activities/kit-types';
 import { digestOf, SignedDecision } from './decisions/statement';
@@ -7,7 +7,10 @@ import type { Objectives, RunbookDefinition } from './definition';
 import { ErrorType, RunAborted } from './errors';
 import { describeError, Run, type RunTrust } from './run';
 import type { Roster } from './roster';
-import type { DrillMode, RunResult } from './status';
+import { statusQuery } from './messages';
+import { publishSearchAttributes } from './publish-search-attributes';
+import { runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
+import type { DrillMode, RunResult, RunStatus } from './status';
 
 /** What every runbook workflow takes: the runbook's input and who asked for the run. */
 export const RunRequest = z.object({
@@ -34,6 +37,75 @@ export type RunRequest<Input = unknown> = {
 };
 
 const kitActivities = proxyActivities<KitActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second' } });
+
+/**
+ * Everything a run checks before it does anything: the request, the input, the drill mode and the signed start.
+ * A start that fails any of them ends the run as failed with the reason, and status and `lifeboat list` show it so.
+ */
+async function startOrFail<D extends RunbookDefinition>(definition: D, rawRequest: RunRequest) {
+  let target: string | undefined;
+  try {
+    const parsed = RunRequest.safeParse(rawRequest);
+    if (!parsed.success) {
+      throw ApplicationFailure.nonRetryable(`Invalid request for ${definition.id}:\n${z.prettifyError(parsed.error)}`, ErrorType.InvalidInput);
+    }
+    const request = parsed.data;
+    const input = parseInput(definition, request.input);
+    target = definition.target(input);
+    checkTarget(definition, target);
+    // Runs started before signed decisions existed replay with their old rules; every new run takes only signed ones.
+    const signed = patched('signed-decisions');
+    const drill = drillModeOf(request.drill, signed);
+    const trust = signed ? await establishTrust(definition, request, drill) : undefined;
+    return { request, input, signed, drill, trust };
+  } catch (err) {
+    if (patched('failed-start-status')) showFailedStart(definition, target, err);
+    throw err;
+  }
+}
+
+/** Targets go into workflow IDs and into commands that status tells people to copy: a safe character set only. */
+const SAFE_TARGET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function checkTarget(definition: RunbookDefinition, target: string): void {
+  if (!SAFE_TARGET.test(target)) {
+    throw ApplicationFailure.nonRetryable(
+      `Invalid input for ${definition.id}: its target "${target.slice(0, 80)}" may hold only letters, digits, ".", "_" and "-" (at most 128, starting with a letter or digit); it becomes part of the run id and of commands people copy`,
+      ErrorType.InvalidInput,
+    );
+  }
+}
+
+/** A run that failed before it began still answers `status` and shows in `list`, as failed, with the reason. */
+function showFailedStart(definition: RunbookDefinition, target: string | undefined, err: unknown): void {
+  const info = workflowInfo();
+  const now = new Date(Date.now()).toISOString();
+  const outcome = describeError(err).slice(0, 2000);
+  const shownTarget = target && SAFE_TARGET.test(target) ? target : '(invalid)';
+  const status: RunStatus = {
+    runId: info.workflowId,
+    runbook: definition.id,
+    title: definition.title,
+    target: shownTarget,
+    state: 'failed',
+    requestedBy: 'unknown',
+    startedAt: now,
+    updatedAt: now,
+    finishedAt: now,
+    steps: [],
+    gates: [],
+    compensation: [],
+    details: {},
+    outcome: `the run was refused at start: ${outcome}`,
+    audit: [{ at: now, actor: 'lifeboat', action: 'start-refused', detail: outcome }],
+  };
+  setHandler(statusQuery, () => status);
+  publishSearchAttributes([
+    { key: runbookAttribute, value: definition.id },
+    { key: targetAttribute, value: shownTarget },
+    { key: stateAttribute, value: 'failed' },
+  ]);
+}
 
 /**
  * The drill mode a request asks for. Approval by policy is for isolated drills only: a live drill moves production,
@@ -141,17 +213,9 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
   rawRequest: RunRequest,
   procedure: (run: Run<A>, input: z.output<D['input']>) => Promise<Output>,
 ): Promise<RunResult<Output>> {
-  const request = RunRequest.safeParse(rawRequest);
-  if (!request.success) {
-    throw ApplicationFailure.nonRetryable(`Invalid request for ${definition.id}:\n${z.prettifyError(request.error)}`, ErrorType.InvalidInput);
-  }
-  const input = parseInput(definition, request.data.input);
-  const objectives = { ...definition.objectives, ...request.data.objectives };
-  // Runs started before signed decisions existed replay with their old rules; every new run takes only signed ones.
-  const signed = patched('signed-decisions');
-  const drill = drillModeOf(request.data.drill, signed);
-  const trust = signed ? await establishTrust(definition, request.data, drill) : undefined;
-  const run = new Run<A>(definition, definition.target(input), trust ? trust.requestedBy : request.data.requestedBy, drill, objectives, trust?.trust);
+  const { request, input, signed, drill, trust } = await startOrFail(definition, rawRequest);
+  const objectives = { ...definition.objectives, ...request.objectives };
+  const run = new Run<A>(definition, definition.target(input), trust ? trust.requestedBy : request.requestedBy, drill, objectives, trust?.trust);
   run.registerHandlers();
   try {
     // A Temporal cancellation carries no signature, so a run that takes signed decisions does not act on it: it is

@@ -66,7 +66,8 @@ export interface Vote {
   verified?: DecisionProof;
 }
 
-export type GateStatus = 'open' | 'approved' | 'rejected' | 'expired';
+/** `closed`: the run was aborted while the gate was open, so nobody decides it any more. */
+export type GateStatus = 'open' | 'approved' | 'rejected' | 'expired' | 'closed';
 
 /** A gate as approvers see it: who may vote, the votes so far and when it expires. */
 export interface GateRecord {
@@ -104,6 +105,14 @@ export interface AuditEntry {
   comment?: string;
   /** The verified signature behind a person's decision. */
   verified?: DecisionProof;
+}
+
+export interface NotificationFailure {
+  kind: string;
+  at: string;
+  error: string;
+  /** No channel delivered it. */
+  undelivered: boolean;
 }
 
 /** Decisions the run refused: counted, with the latest, so a flood of forged messages cannot grow the status. */
@@ -167,6 +176,12 @@ export interface RunStatus {
   trust?: RunTrustStatus;
   /** Decisions refused so far; the first few are also in the audit trail. */
   refused?: RefusalSummary;
+  /** Notifications that failed: `lastFailure` is the latest that reached nobody, `last` the latest problem of any kind. */
+  notifications?: { failures: number; last: NotificationFailure; lastFailure?: NotificationFailure };
+  /** How close the run is to Temporal's history limits, with a warning once it nears them. */
+  history?: { events: number; bytes: number; warning?: string };
+  /** Audit entries dropped from the front of the trail to keep the status small; the history still holds them. */
+  auditDropped?: number;
 }
 
 /** What a finished run returns: its final status plus the runbook's own output. */
