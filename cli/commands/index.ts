@@ -12,6 +12,7 @@ import { reportCommand } from './report';
 import { runCommand } from './run';
 import { statusCommand } from './status';
 import { taskCommand } from './task';
+import { verifyCommand } from './verify';
 import { workerCommand } from './worker';
 
 /** Every `lifeboat` command, in the order `lifeboat --help` lists them. */
@@ -31,6 +32,7 @@ export const commands: Command[] = [
   resolveCommand,
   taskCommand,
   reportCommand,
+  verifyCommand,
   drillCommand,
   workerCommand,
   codecServerCommand,

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { decode } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+import { terminalSafeJson } from '../../lib/terminal-text';
+import { runbooks } from '../../runbooks';
+import { statusQuery, type RunStatus } from '../../workflows/kit';
+import { commonOptions, type Command } from '../command';
+import type { CliContext } from '../context';
+import { CliError, usageError } from '../errors';
+import { explain, runHandle } from '../runs';
+import { checkRun } from '../verify/check';
+import { HistoryError, readRunHistory, type PayloadDecoder } from '../verify/history-decisions';
+import { renderVerifyReport } from '../verify/render';
+
+type History = temporal.api.history.v1.IHistory;
+
+/** How long a running run's worker gets to answer the status query; its answer only adds detail. */
+const STATUS_QUERY_DEADLINE_MS = 5_000;
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: "Re-check every signed decision of a run from its history alone: signers' keys, rosters, nonces, times",
+  usage: 'lifeboat verify <run-id> [--history FILE] [--json]',
+  options: { ...commonOptions, history: { type: 'string' } },
+  async run(ctx, { positionals, values }) {
+    const runId = positionals[0];
+    if (!runId) throw usageError('name the run', 'lifeboat verify region-failover/booking (see lifeboat list)');
+    const file = values.history as string | undefined;
+    const codecs = ctx.dataConverter()?.payloadCodecs ?? [];
+    const decodePayloads: PayloadDecoder = async (payloads) =>
+      (await decode(codecs, payloads as Parameters<typeof decode>[1])).map((p) => defaultPayloadConverter.fromPayload(p));
+
+    const client = file ? undefined : await ctx.client();
+    const history = file ? historyFromFile(file) : await runHandle(client!, runId).fetchHistory().catch((err: unknown) => Promise.reject(explain(err, runId, ctx.taskQueue)));
+    let run;
+    try {
+      run = await readRunHistory(history, decodePayloads);
+    } catch (err) {
+      if (err instanceof HistoryError) throw new CliError(`cannot verify ${runId}: ${err.message}`, { code: 'bad-history', suggestion: codecHint(ctx) });
+      throw err;
+    }
+    if (!run.signedDecisions) {
+      throw new CliError(`${runId} predates signed decisions: its decisions were never signed, so there is nothing to verify`, {
+        code: 'unsigned-run',
+        suggestion: `its audit trail (lifeboat status ${runId}) is all there is for it; runs started since signed decisions exist can be verified`,
+      });
+    }
+    const final = run.closed?.state === 'completed' && isStatus(run.closed.result) ? { value: run.closed.result, from: 'result' as const } : undefined;
+    const live = !final && !run.closed && client ? await liveStatus(client, runId) : undefined;
+    const report = checkRun(run, {
+      namespace: ctx.settings().namespace,
+      workflowId: runId,
+      ...(final ?? live ? { status: (final ?? live)! } : {}),
+      runbookOf: (workflowType) => Object.values(runbooks).find((r) => r.workflowType === workflowType)?.id,
+    });
+    if (ctx.json) ctx.print(terminalSafeJson(report, 2));
+    else ctx.print(renderVerifyReport(report));
+    return report.ok ? 0 : 1;
+  },
+};
+
+/** A history JSON file, as `temporal workflow show --output json` or `historyToJSON` writes it. */
+function historyFromFile(file: string): History {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw usageError(`cannot read --history ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'pass a history JSON file');
+  }
+  try {
+    return historyFromJSON(JSON.parse(text));
+  } catch (err) {
+    throw usageError(`--history ${file} is not a workflow history: ${(err as Error).message}`, 'export one with temporal workflow show --workflow-id ID --output json > history.json');
+  }
+}
+
+/** The status a running run's worker answers with, or undefined when no worker answers in time. */
+async function liveStatus(client: Awaited<ReturnType<CliContext['client']>>, runId: string): Promise<{ value: RunStatus; from: 'query' } | undefined> {
+  try {
+    const value = await client.withDeadline(Date.now() + STATUS_QUERY_DEADLINE_MS, () => runHandle(client, runId).query(statusQuery));
+    return isStatus(value) ? { value, from: 'query' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isStatus(value: unknown): value is RunStatus {
+  const status = value as Partial<RunStatus> | null | undefined;
+  return typeof status === 'object' && status !== null && Array.isArray(status.audit) && Array.isArray(status.gates);
+}
+
+function codecHint(ctx: CliContext): string {
+  return ctx.env.LIFEBOAT_CODEC_KEYS || ctx.env.LIFEBOAT_CODEC_KEY
+    ? 'check that LIFEBOAT_CODEC_KEYS holds the key the run was encrypted with'
+    : 'if the run is encrypted, set LIFEBOAT_CODEC_KEYS (or LIFEBOAT_CODEC_KEY) as for lifeboat status';
+}
