@@ -122,6 +122,7 @@ export const EstateErrorType = {
   InvalidInput: 'InvalidInput',
   Refused: 'Refused',
   Timeout: 'Timeout',
+  UnknownTarget: 'UnknownTarget',
 } as const;
 
 /**

@@ -58,7 +58,7 @@ async function measure(ctx: BenchContext, hosts: number): Promise<Measured> {
       const started = Date.now();
       const handle = await client.workflow.start('isolateVendorModule', {
         taskQueue,
-        workflowId: `isolate-vendor-module/${taskQueue}`,
+        workflowId: 'isolate-vendor-module/fleet',
         args: [{ input: { badVersion: 'C-00000291', goodVersion: 'C-00000290' }, requestedBy: 'alice' }],
       });
       await poll(handle, (s) => s.state === 'waiting-approval');

@@ -46,7 +46,7 @@ export async function kitBenchmark(ctx: BenchContext): Promise<BenchSection> {
         kit.push(
           (
             await timed(() =>
-              client.workflow.execute('kitStepsWorkflow', { taskQueue, workflowId: `kit-steps/bench-${taskQueue}-${round}`, args: [{ input: { target: `bench-${round}`, count: STEPS }, requestedBy: 'alice' }] }),
+              client.workflow.execute('kitStepsWorkflow', { taskQueue, workflowId: `kit-steps/bench-${taskQueue}-${round}`, args: [{ input: { target: `bench-${taskQueue}-${round}`, count: STEPS }, requestedBy: 'alice' }] }),
             )
           ).ms,
         );
@@ -59,7 +59,7 @@ export async function kitBenchmark(ctx: BenchContext): Promise<BenchSection> {
       // Approval latency: from the approve call (the update the CLI sends) to the start of the next step.
       const latencies: number[] = [];
       for (let i = 0; i < APPROVALS; i++) {
-        const handle = await client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/bench-${taskQueue}-${i}`, args: [{ input: { target: `bench-${i}`, quorum: 1 }, requestedBy: 'alice' }] });
+        const handle = await client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/bench-${taskQueue}-${i}`, args: [{ input: { target: `bench-${taskQueue}-${i}`, quorum: 1 }, requestedBy: 'alice' }] });
         await waitFor(() => handle.query(statusQuery), (s) => s.state === 'waiting-approval');
         const sent = Date.now();
         await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });

@@ -19,6 +19,8 @@ export interface DevServerOptions {
   logFile: string;
   ip?: string;
   readyTimeoutMs?: number;
+  /** More namespaces to create at start besides `default`, each with Lifeboat's search attributes. */
+  namespaces?: readonly string[];
   /**
    * Run it in its own process group, so a Ctrl-C in the terminal reaches only the process that supervises it,
    * which stops it last, after the worker that talks to it.
@@ -48,6 +50,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...(options.uiPort ? ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...devServerSearchAttributeFlags(),
+    ...(options.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     '--dynamic-config-value', 'frontend.workerVersioningWorkflowAPIs=true',

@@ -118,7 +118,14 @@ export function checkRun(run: RunHistory, options: CheckOptions): VerifyReport {
     if (recorded.source === 'start') {
       wasCounted = status ? nonce !== undefined && status.trust?.start.verified?.nonce === nonce : !/^start refused/.test(run.closed?.failure ?? '');
     } else if (nonce !== undefined && used.has(nonce)) wasCounted = false;
-    else if (counted) wasCounted = nonce !== undefined && counted.has(nonce) && (!timed.has(nonce) || counted.get(nonce)!.at.has(recorded.handledAtMs));
+    else if (counted) {
+      wasCounted = nonce !== undefined && counted.has(nonce) && (!timed.has(nonce) || counted.get(nonce)!.at.has(recorded.handledAtMs));
+      // A copy that does not verify, handled in the same workflow task as one with the same nonce that does, is the
+      // forgery the run refused; the run counted the one that verifies.
+      if (wasCounted && !verdict.ok && run.decisions.some((d) => d !== recorded && d.handledAtMs === recorded.handledAtMs && statementField(d.message, 'nonce') === nonce)) {
+        wasCounted = false;
+      }
+    }
     else if (recorded.source === 'update') wasCounted = recorded.outcome !== 'failed';
     else wasCounted = null;
     if (recorded.source !== 'start' && nonce !== undefined && (wasCounted === true || (wasCounted === null && verdict.ok))) used.add(nonce);

@@ -260,7 +260,7 @@ test('a real run posts approval-needed and run-finished to the webhook', async (
     const team = 'sre-leads';
     const handle = await ctx.client.workflow.start('pagingCheck', {
       taskQueue,
-      workflowId: `paging-check/notify-${taskQueue}`,
+      workflowId: `paging-check/${team}`,
       args: [{ input: { team }, requestedBy: 'alice' }],
     });
     await waitForStatus(handle, (s) => s.state === 'waiting-approval');
@@ -303,7 +303,7 @@ test("a run whose webhook is down keeps the webhook's secret out of its history,
   await worker.runUntil(async () => {
     const handle = await ctx.client.workflow.start('pagingCheck', {
       taskQueue,
-      workflowId: `paging-check/secret-${taskQueue}`,
+      workflowId: 'paging-check/sre-leads',
       args: [{ input: { team: 'sre-leads' }, requestedBy: 'alice' }],
     });
     try {

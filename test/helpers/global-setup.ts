@@ -7,6 +7,7 @@ import { startDevServer, type DevServer } from '../../lib/dev-server';
 import { freePort } from '../../lib/free-port';
 import { sampleRosterPath } from '../../lib/paths';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
+import { testNamespaces } from './namespaces';
 import { requireTemporalCli } from '../../lib/temporal-binaries';
 
 declare module 'vitest' {
@@ -27,7 +28,7 @@ export async function setup(project: TestProject): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-test-'));
   const [started, bundle, keys] = await Promise.all([
     (async () =>
-      startDevServer({ binary: requireTemporalCli().path, port: await freePort(), logFile: join(dir, 'temporal.log') }))(),
+      startDevServer({ binary: requireTemporalCli().path, port: await freePort(), logFile: join(dir, 'temporal.log'), namespaces: testNamespaces }))(),
     bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../workflows'), logger: silent }),
     makeTestKeys(join(dir, 'keys')),
   ]);

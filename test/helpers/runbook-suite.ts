@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { EstateOptions } from '../../estate/estate';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
+import type { TestNamespace } from './namespaces';
 import { connectToTestServer, type TemporalTestContext } from './temporal';
 
 /** What a runbook test file works with: the test server, its own estate, and that estate's catalog. */
@@ -11,8 +12,8 @@ export interface RunbookSuite {
 }
 
 /** Connects to the test server and starts an estate for one test file, both at once. */
-export async function openRunbookSuite(estateOptions: Omit<EstateOptions, 'dir'>): Promise<RunbookSuite> {
-  const [ctx, estate] = await Promise.all([connectToTestServer(), startTestEstate(estateOptions)]);
+export async function openRunbookSuite(estateOptions: Omit<EstateOptions, 'dir'>, namespace: TestNamespace | 'default' = 'default'): Promise<RunbookSuite> {
+  const [ctx, estate] = await Promise.all([connectToTestServer(namespace), startTestEstate(estateOptions)]);
   return { ctx, estate, catalogPath: join(estate.dir, 'catalog.json') };
 }
 

@@ -108,7 +108,7 @@ function clean(body: Record<string, unknown>): Statement['body'] {
  * are already signed, or name someone without a key, go out unchanged (and the run refuses the latter).
  * Adversarial tests use a client without it.
  */
-export function signingInterceptor(keys: KeyFolderSigner, raw: () => Client): WorkflowClientInterceptor {
+export function signingInterceptor(keys: KeyFolderSigner, raw: () => Client, namespace = 'default'): WorkflowClientInterceptor {
   const signDecision = async (name: string, args: unknown[], workflowId: string): Promise<unknown[]> => {
     const arg = args[0] as Record<string, unknown> | undefined;
     const kindOf = messageKinds[name.replace(/-update$/, '')];
@@ -122,7 +122,7 @@ export function signingInterceptor(keys: KeyFolderSigner, raw: () => Client): Wo
     async start(input, next) {
       const request = input.options.args[0] as { input?: unknown; requestedBy?: unknown; drill?: { kind?: string }; start?: unknown } | undefined;
       if (!request || typeof request.requestedBy !== 'string' || request.start || !keys.has(request.requestedBy) || !workflowTypeToRunbook.has(input.workflowType)) return next(input);
-      const start = signedStartWith(keys, { workflowId: input.options.workflowId, workflowType: input.workflowType, input: request.input, by: request.requestedBy, ...(request.drill?.kind ? { drill: request.drill.kind } : {}) });
+      const start = signedStartWith(keys, { namespace, workflowId: input.options.workflowId, workflowType: input.workflowType, input: request.input, by: request.requestedBy, ...(request.drill?.kind ? { drill: request.drill.kind } : {}) });
       return next({ ...input, options: { ...input.options, args: [{ ...request, start }, ...input.options.args.slice(1)] } });
     },
     async startUpdate(input, next) {

@@ -28,6 +28,6 @@ export function signedStart(opts: Parameters<typeof signedStartWith>[1]): Signed
 }
 
 /** The test client's interceptor: signs old-shaped starts and decisions with the test people's keys. */
-export function signingInterceptor(raw: () => Client): WorkflowClientInterceptor {
-  return interceptorWith(testSigner(), raw);
+export function signingInterceptor(raw: () => Client, namespace = 'default'): WorkflowClientInterceptor {
+  return interceptorWith(testSigner(), raw, namespace);
 }

@@ -5,6 +5,7 @@ import { expect, inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { statusQuery, type RunStatus } from '../../workflows/kit';
 import { createExerciseActivities } from './exercise-activities';
+import type { TestNamespace } from './namespaces';
 import { signingInterceptor } from './signing';
 
 let runtimeInstalled = false;
@@ -28,6 +29,7 @@ export function testTaskQueue(): string {
 
 export interface TemporalTestContext {
   address: string;
+  namespace: string;
   /** Signs starts and decisions sent in the old unsigned shape with the named person's test key. */
   client: Client;
   /** Sends exactly what it is given: for tests of what the runs refuse. */
@@ -37,16 +39,25 @@ export interface TemporalTestContext {
   close(): Promise<void>;
 }
 
-/** Connects to the dev server that the global setup started. */
-export async function connectToTestServer(): Promise<TemporalTestContext> {
+let fileNamespace = 'default';
+
+/** The namespace this test file connected to; the `lifeboat` helper points the CLI at it. */
+export function testNamespace(): string {
+  return fileNamespace;
+}
+
+/** Connects to the dev server that the global setup started, in `default` or one of the test namespaces. */
+export async function connectToTestServer(namespace: TestNamespace | 'default' = 'default'): Promise<TemporalTestContext> {
   installQuietRuntime();
+  fileNamespace = namespace;
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
-  const rawClient = new Client({ connection, namespace: 'default' });
+  const rawClient = new Client({ connection, namespace });
   return {
     address,
-    client: new Client({ connection, namespace: 'default', interceptors: { workflow: [signingInterceptor(() => rawClient)] } }),
+    namespace,
+    client: new Client({ connection, namespace, interceptors: { workflow: [signingInterceptor(() => rawClient, namespace)] } }),
     rawClient,
     connection,
     nativeConnection,
@@ -66,7 +77,7 @@ export async function createTestWorker(ctx: TemporalTestContext, taskQueue: stri
   const kit = createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, catalogPath });
   const worker = await Worker.create({
     connection: ctx.nativeConnection,
-    namespace: 'default',
+    namespace: ctx.namespace,
     taskQueue,
     workflowBundle: { codePath: inject('testBundlePath') },
     activities: { ...kit, ...exercise.activities, ...overrides },

@@ -45,8 +45,8 @@ async function runUnanswered(input: Partial<ExerciseInput>) {
     activities: { ...createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, catalogPath: '/nonexistent' }), ...exercise.activities },
   });
   const result = await worker.runUntil(async () => {
-    const workflowId = `kit-exercise/timers-${taskQueue}`;
-    const runInput = { target: 'timers', quorum: 1, ...input };
+    const runInput = { target: `timers-${taskQueue}`, quorum: 1, ...input };
+    const workflowId = `kit-exercise/${runInput.target}`;
     const handle = await env.client.workflow.start('kitExercise', {
       taskQueue,
       workflowId,

@@ -20,7 +20,7 @@ let fleet: ReturnType<typeof createFleetActivities>;
 let catalogPath: string;
 
 beforeAll(async () => {
-  ({ ctx, estate, catalogPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }));
+  ({ ctx, estate, catalogPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }, 'isolate-drill'));
   fleet = createFleetActivities({ url: estate.catalog.fleet.url });
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }));
@@ -37,7 +37,7 @@ const production = async (): Promise<Host[]> => (await fleet.listHosts()).hosts;
 function startDrill(taskQueue: string, approvals: 'policy' | 'people') {
   return ctx.client.workflow.start('isolateVendorModule', {
     taskQueue,
-    workflowId: `isolate-vendor-module/${taskQueue}`,
+    workflowId: 'isolate-vendor-module/A',
     args: [
       {
         input: { badVersion: BAD, goodVersion: GOOD, scope: { region: 'A' }, waves: { canary: 2, sizes: ['100%'], concurrency: 10 }, drillCrashRate: 1, handsOnDeadline: '10 minutes' },

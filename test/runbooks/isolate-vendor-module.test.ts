@@ -7,7 +7,8 @@ import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import type { HandsOnTask } from '../../workflows/vendor-isolation/hands-on-queue';
 import type { WaveProgress } from '../../workflows/vendor-isolation/rollout';
 import { taskSignal } from '../../workflows/vendor-isolation/messages';
-import { approveUpdate, interveneUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
+import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -22,7 +23,7 @@ let fleet: ReturnType<typeof createFleetActivities>;
 let catalogPath: string;
 
 beforeAll(async () => {
-  ({ ctx, estate, catalogPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }));
+  ({ ctx, estate, catalogPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }, 'isolate'));
   fleet = createFleetActivities({ url: estate.catalog.fleet.url });
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }));
@@ -36,7 +37,7 @@ const wavesOf = (s: RunStatus) => s.details.waves as WaveProgress[];
 function start(taskQueue: string, input: Record<string, unknown>) {
   return ctx.client.workflow.start('isolateVendorModule', {
     taskQueue,
-    workflowId: `isolate-vendor-module/${taskQueue}`,
+    workflowId: runIdFor('isolate-vendor-module', scopeLabel(HostScope.parse(input.scope ?? {}))),
     args: [{ input: { badVersion: BAD, goodVersion: GOOD, ...input }, requestedBy: 'alice' }],
   });
 }
@@ -248,7 +249,7 @@ test('a scope by region and several tags pins and fixes only its hosts; the rest
 /** `lifeboat worker` in its own process, so the test can SIGKILL it like a crashed host would. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_ROSTER: inject('testRosterPath'), LIFEBOAT_LOG_LEVEL: 'WARN' },
+    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolveReady, reject) => {

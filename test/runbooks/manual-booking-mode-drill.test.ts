@@ -24,7 +24,7 @@ let booking: ReturnType<typeof createBookingActivities>;
 let catalogPath: string;
 
 beforeAll(async () => {
-  ({ ctx, estate, catalogPath } = await openRunbookSuite({ fleetHosts: 4, loadBalancer: false }));
+  ({ ctx, estate, catalogPath } = await openRunbookSuite({ fleetHosts: 4, loadBalancer: false }, 'manual-booking-drill'));
   booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
   // Production has bookings and counter entries of its own that no drill may touch.
   await booking.createBooking({ region: 'A', idempotencyKey: 'prod-online-1', flight: 'LB700', seat: '1A', passenger: 'Pat Production' });

@@ -16,7 +16,7 @@ let ctx: TemporalTestContext;
 let estate: TestEstate;
 
 beforeAll(async () => {
-  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }));
+  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }, 'region-failback'));
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }, ['region-failover/booking-failback-test', 'region-failback/booking-failback-test']));
 
@@ -26,7 +26,7 @@ afterAll(() => closeRunbookSuite({ ctx, estate }, ['region-failover/booking-fail
  */
 async function approvedRun<T>(taskQueue: string, workflowType: string, input: object, name?: string): Promise<RunResult<T>> {
   const runbook = workflowType === 'regionFailover' ? 'region-failover' : 'region-failback';
-  const handle: WorkflowHandle = await ctx.client.workflow.start(workflowType, { taskQueue, workflowId: `${runbook}/booking-failback-test`, args: [{ input, requestedBy: 'alice' }] });
+  const handle: WorkflowHandle = await ctx.client.workflow.start(workflowType, { taskQueue, workflowId: `${runbook}/booking`, args: [{ input, requestedBy: 'alice' }] });
   await waitForStatus(handle, (s) => s.state === 'waiting-approval' || s.state === 'needs-intervention' || s.state === 'failed', 120_000);
   await approveByLeads(handle);
   const result = (await handle.result()) as RunResult<T>;
@@ -40,7 +40,7 @@ test('an isolated drill of failback is refused before anything is touched', asyn
   await worker.runUntil(async () => {
     const handle = await ctx.client.workflow.start('regionFailback', {
       taskQueue,
-      workflowId: 'region-failback/booking-failback-test',
+      workflowId: 'region-failback/booking',
       args: [{ input: { service: 'booking' }, requestedBy: 'alice', drill: { kind: 'isolated' } }],
     });
     const result = (await handle.result()) as RunResult;

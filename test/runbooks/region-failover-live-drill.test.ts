@@ -12,13 +12,13 @@ import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings, sql } from './region-helpers';
 
 // The suffix keeps this run apart from region-failover.test.ts, which may run `region-failover/booking` at the same time.
-const runId = 'region-failover/booking-live-drill-test';
+const runId = 'region-failover/booking';
 const failbackId = 'region-failback/booking';
 let ctx: TemporalTestContext;
 let estate: TestEstate;
 
 beforeAll(async () => {
-  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }));
+  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }, 'region-live-drill'));
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }, [runId, failbackId]));
 

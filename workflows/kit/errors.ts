@@ -5,6 +5,8 @@ export const ErrorType = {
   DecisionRefused: 'DecisionRefused',
   NotReachable: 'NotReachable',
   Precondition: 'Precondition',
+  /** The run's target does not exist (no such service): no operator can fix that, so the run fails at once. */
+  UnknownTarget: 'UnknownTarget',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

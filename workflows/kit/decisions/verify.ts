@@ -53,7 +53,7 @@ export type Verdict = { ok: true; decision: VerifiedDecision } | { ok: false; re
 export function verifySignedDecision(kinds: readonly DecisionKind[], raw: unknown, ctx: VerifyContext): Verdict {
   const envelope = SignedDecision.safeParse(raw);
   if (!envelope.success) {
-    return refuse('unknown', `not a signed decision (${envelope.error.issues[0]?.path.join('.') || 'message'}: ${envelope.error.issues[0]?.message}); sign it with lifeboat or ssh-keygen -Y sign -n ${SIGNATURE_NAMESPACE}`);
+    return refuse(claimedOf(raw), `not a signed decision (${envelope.error.issues[0]?.path.join('.') || 'message'}: ${envelope.error.issues[0]?.message}); sign it with lifeboat or ssh-keygen -Y sign -n ${SIGNATURE_NAMESPACE}`);
   }
   let json: unknown;
   try {
