@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { visibleLine } from '../lib/terminal-text';
 import type { RunbookDefinition } from '../workflows/kit/definition';
+import { retiredInputs } from '../workflows/kit/runbook-run';
 import { inputError, usageError } from './errors';
 
 /**
@@ -85,6 +86,8 @@ export function parseRunbookInput<D extends RunbookDefinition>(runbook: D, raw: 
   if (shape) {
     const known = Object.keys(shape);
     const unknown = Object.keys(raw).filter((key) => !known.includes(key));
+    const retired = unknown.find((key) => Object.hasOwn(retiredInputs, key));
+    if (retired) throw usageError(`${runbook.id}: ${retiredInputs[retired]}`, `drop --set ${retired}=…; see lifeboat plan ${runbook.id} for who approves`);
     if (unknown.length > 0) {
       const hints = unknown.map((key) => {
         const near = known.find((k) => k.toLowerCase().startsWith(key.toLowerCase().slice(0, 4)) || key.toLowerCase().startsWith(k.toLowerCase()));

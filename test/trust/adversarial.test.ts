@@ -283,7 +283,7 @@ test('approvers is not an input: the CLI refuses it (exit 2), and a signed stock
   expect(cli.code).toBe(2);
   expect(cli.stdout).toBe('');
   // The CLI's own check of unknown fields answers first; the workflow's explanation follows below.
-  expect(cli.stderr).toMatch(/^error: manual-booking-mode has no input field approvers\n  fix: its fields are: service, reason, incident, stations, /);
+  expect(cli.stderr).toMatch(/^error: manual-booking-mode: approvers is not an input: who approves comes from the runbook definition and the roster, so a run cannot choose its own approvers; remove it\n  fix: drop --set approvers=/);
 
   const workflowId = `manual-booking-mode/adv-${suffix}`;
   const start = signedStart({ workflowId, workflowType: 'manualBookingMode', input, by: 'alice' });
