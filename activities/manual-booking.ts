@@ -57,6 +57,14 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
       return { region: primary, how: "no database accepts writes; the catalog's primary" };
     },
 
+    /**
+     * The mode booking is in, on production or a drill's scratch service: read before the mode switch, so that its undo
+     * restores it even when a retried switch found its own mode already set.
+     */
+    async bookingMode(on: BookingTarget): Promise<{ region: RegionName; mode: BookingMode }> {
+      return booking(on).getMode({ region: on.region });
+    },
+
     /** Proves customers are turned away with a message naming the mode; a booking that goes through fails the check. */
     async verifyOnlineRefused(args: BookingTarget & { mode: BookingMode; idempotencyKey: string }): Promise<{ refusedWith: string }> {
       const b = booking(args);

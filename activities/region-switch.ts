@@ -25,6 +25,17 @@ export interface TargetPreflight {
   loadBalancer: BackendHealth;
 }
 
+/** Whether a region's database was fenced, as the fence step's undo needs it; `reachable: false` when it did not answer. */
+export type FencingState = { region: RegionName; reachable: true; fenced: boolean } | { region: RegionName; reachable: false; error: string };
+
+/** A region's server at the load balancer as an operator set it (`set server ... state`), whatever its health checks say. */
+export interface ServerState {
+  region: RegionName;
+  state: 'ready' | 'drain' | 'maint';
+  /** HAProxy's status column, for the audit trail: `UP`, `DOWN`, `DRAIN`, `MAINT`, ... */
+  status: string;
+}
+
 /** What the load counter says about acknowledged bookings after a switch; `present: false` where no load runs. */
 export type LoadLoss =
   | { present: false }
@@ -64,6 +75,27 @@ export function createRegionSwitchActivities(opts: { catalogPath: string }) {
       const target = args.target ?? other(source);
       if (source === target) throw refuse(`source and target are both region ${source}`);
       return { service: args.service, source, target, activeBefore: active.region };
+    },
+
+    /**
+     * Whether the region's database is fenced, read before the fence step so that its undo puts back what was there,
+     * not what a retried attempt saw. Never throws: a database that does not answer is `reachable: false`.
+     */
+    async readFencing(args: { region: RegionName }): Promise<FencingState> {
+      const node = await estate.nodeStatus(args);
+      if (!node.reachable) return { region: args.region, reachable: false, error: node.error ?? 'unreachable' };
+      return { region: args.region, reachable: true, fenced: node.fenced === true };
+    },
+
+    /**
+     * How the region's server is set at the load balancer (ready, drain or maint), read before the drain step so its
+     * undo restores that: a server an operator had put in maintenance is not brought back into rotation by an abort.
+     */
+    async readServerState(args: { region: RegionName }): Promise<ServerState> {
+      const { regions } = await estate.backendHealth();
+      const status = regions.find((r) => r.region === args.region)?.status ?? 'unknown';
+      const state = status.startsWith('MAINT') ? 'maint' : status.startsWith('DRAIN') ? 'drain' : 'ready';
+      return { region: args.region, state, status };
     },
 
     /**

@@ -1,6 +1,7 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { defineRunbook, gate, step, type StepSpec } from '../workflows/kit/definition';
+import { asRecorded, ranged, type InputRanges } from './ranges';
 
 /** A duration as Temporal writes it (`30 seconds`, `4h`), checked here so a typo fails before the run starts. */
 const Duration = z.string().refine((text) => {
@@ -20,31 +21,115 @@ export const HostScope = z.object({
 });
 export type HostScope = z.infer<typeof HostScope>;
 
-/** A wave's size: a number of hosts, or a share of the affected hosts such as `"25%"`. */
-export const WaveSize = z.union([z.number().int().positive(), z.string().regex(/^(100|[1-9]\d?)%$/, 'a share such as "25%"')]);
+/** A share of the affected hosts, such as `"25%"`: at most a hundred waves, however large the fleet. */
+const Share = z.string().regex(/^(100|[1-9]\d?)%$/, 'a share in waves.sizes is from "1%" to "100%", such as "25%"');
+
+/**
+ * A wave's size: a number of hosts, or a share of the affected hosts such as `"25%"`. Each wave is a step of the run, a
+ * few events in its history: one host a wave would make 10,000 affected hosts 10,000 steps, past Temporal's event
+ * limit; five a wave keeps them at 2,000 waves, under a quarter of it.
+ */
+function waveSize(r: InputRanges) {
+  const fix = 'give waves.sizes host counts from 5 to 100000, or shares from "1%" to "100%"';
+  const count = r.number(
+    'a host count in waves.sizes',
+    {
+      min: 5,
+      max: 100_000,
+      unit: 'hosts',
+      integer: true,
+      belowMin: "smaller waves make a step per host or two, and a large fleet would then outgrow the run's history",
+      aboveMax: 'no fleet here is that large',
+      fix,
+    },
+    z.number().int().positive(),
+  );
+  return z.union([count, Share], { error: `each of waves.sizes is a host count or a share: ${fix}` });
+}
+export const WaveSize = waveSize(ranged);
 export type WaveSize = z.infer<typeof WaveSize>;
 
 /** How the fix is rolled out: a canary, then waves; the last size repeats until every affected host had its wave. */
-export const WavePlan = z.object({
-  canary: z.number().int().positive().default(2).describe('affected hosts in the canary wave'),
-  sizes: z.array(WaveSize).min(1).default(['10%', '30%', '100%']).describe('each later wave: a host count or a share of the affected hosts'),
-  concurrency: z.number().int().positive().max(1000).default(100).describe('hosts acted on at once within a wave'),
-  soak: Duration.default('0 seconds').describe('pause after each batch so hosts can report back before the next one'),
-});
+function wavePlan(r: InputRanges) {
+  return z.object({
+    canary: r
+      .number(
+        'waves.canary',
+        {
+          min: 1,
+          max: 1000,
+          unit: 'hosts',
+          integer: true,
+          belowMin: 'the canary proves the fix on at least one host before anyone approves the rest',
+          aboveMax: 'a canary that large is a wave; use waves.sizes',
+        },
+        z.number().int().positive(),
+      )
+      .default(2)
+      .describe('affected hosts in the canary wave'),
+    sizes: z
+      .array(waveSize(r))
+      .min(1)
+      .default(['10%', '30%', '100%'])
+      .describe('each later wave: a host count (at least 5) or a share of the affected hosts (1% to 100%)'),
+    concurrency: r
+      .number(
+        'waves.concurrency',
+        { min: 1, max: 1000, unit: 'hosts', integer: true, belowMin: 'a wave acts on at least one host at a time', aboveMax: 'the fleet console takes at most 1000 actions at once' },
+        z.number().int().positive().max(1000),
+      )
+      .default(100)
+      .describe('hosts acted on at once within a wave'),
+    soak: r
+      .duration(
+        'waves.soak',
+        { min: '0 seconds', max: '10 minutes', belowMin: 'a pause is never negative', aboveMax: "a wave's batches and pauses must fit in its 2-hour step timeout" },
+        Duration,
+      )
+      .default('0 seconds')
+      .describe('pause after each batch so hosts can report back before the next one'),
+  });
+}
+export const WavePlan = wavePlan(ranged);
 export type WavePlan = z.infer<typeof WavePlan>;
 
-export const IsolateVendorModuleInput = z
-  .object({
-    module: z.string().min(1).default('falcon-sensor-content').describe("the vendor's module that is quarantined"),
-    badVersion: z.string().min(1).describe('the faulty content version or id, e.g. C-00000291'),
-    goodVersion: z.string().min(1).describe('the last-known-good version the hosts roll back and stay pinned to'),
-    scope: HostScope.prefault({}),
-    waves: WavePlan.prefault({}),
-    failureThreshold: z.number().min(0).max(1).default(0.2).describe('share of a wave that may fail remotely before the rollout stops'),
-    handsOnDeadline: Duration.default('4 hours').describe('how long the run waits for hands-on repairs'),
-    drillCrashRate: z.number().min(0).max(1).default(0.3).describe('isolated drills only: share of the scratch hosts the reproduced faulty update crashes'),
-  })
-  .refine((input) => input.badVersion !== input.goodVersion, { message: 'the good version must differ from the bad one', path: ['goodVersion'] });
+function isolateVendorModuleInput(r: InputRanges) {
+  return z
+    .object({
+      module: z.string().min(1).default('falcon-sensor-content').describe("the vendor's module that is quarantined"),
+      badVersion: z.string().min(1).describe('the faulty content version or id, e.g. C-00000291'),
+      goodVersion: z.string().min(1).describe('the last-known-good version the hosts roll back and stay pinned to'),
+      scope: HostScope.prefault({}),
+      waves: wavePlan(r).prefault({}),
+      failureThreshold: r
+        .number(
+          'failureThreshold',
+          { min: 0, max: 1, belowMin: 'it is a share of a wave (0 stops at the first failure)', aboveMax: 'it is a share of a wave (1 never stops)' },
+          z.number().min(0).max(1),
+        )
+        .default(0.2)
+        .describe('share of a wave that may fail remotely before the rollout stops'),
+      handsOnDeadline: r
+        .duration(
+          'handsOnDeadline',
+          { min: '0 seconds', max: '14 days', belowMin: 'a deadline is never in the past', aboveMax: 'a run that waits longer for hands-on repairs is better closed, with waivers' },
+          Duration,
+        )
+        .default('4 hours')
+        .describe('how long the run waits for hands-on repairs'),
+      drillCrashRate: r
+        .number(
+          'drillCrashRate',
+          { min: 0, max: 1, belowMin: 'it is a share of the scratch hosts', aboveMax: 'it is a share of the scratch hosts (1 crashes them all)' },
+          z.number().min(0).max(1),
+        )
+        .default(0.3)
+        .describe('isolated drills only: share of the scratch hosts the reproduced faulty update crashes'),
+    })
+    .refine((input) => input.badVersion !== input.goodVersion, { message: 'the good version must differ from the bad one', path: ['goodVersion'] });
+}
+
+export const IsolateVendorModuleInput = isolateVendorModuleInput(ranged);
 export type IsolateVendorModuleInput = z.infer<typeof IsolateVendorModuleInput>;
 
 /** The scope as a run target: `fleet`, `A`, `A-kiosk`, `kiosk-bitlocker`; one run per scope at a time. */
@@ -80,6 +165,7 @@ export const isolateVendorModule = defineRunbook({
     'Pin the update channel to the last-known-good version, fix a canary, then the rest in waves (quarantine, roll back, reboot, verify), track hands-on repairs, and report recovery times.',
   workflowType: 'isolateVendorModule',
   input: IsolateVendorModuleInput,
+  inputBeforeRanges: isolateVendorModuleInput(asRecorded),
   target: (input) => scopeLabel(input.scope),
   objectives: { rtoSeconds: 4 * 60 * 60 },
   isolatedDrillSteps,

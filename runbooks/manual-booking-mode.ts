@@ -1,21 +1,67 @@
 import { z } from 'zod';
 import { defineRunbook, gate, step, type StepSpec } from '../workflows/kit/definition';
+import { asRecorded, ranged, type InputRanges } from './ranges';
 
 const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL-T1-03');
 
-export const ManualBookingModeInput = z.object({
-  service: z.enum(['booking']).default('booking').describe('the service switched to manual mode'),
-  reason: z.string().trim().min(1, 'say why booking goes manual (it is told to the stations)'),
-  incident: z.string().trim().min(1, 'the incident id, such as INC-4711'),
-  stations: z
-    .preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(station).min(1, 'name at least one station to notify'))
-    .describe('stations told to switch to the counter ledger: a list, or comma-separated'),
-  mode: z.enum(['manual', 'read-only']).default('manual').describe('read-only when the database still serves reads'),
-  region: z.enum(['A', 'B']).optional().describe('the region to act on; by default the active one'),
-  refreshMinutes: z.number().positive().max(24 * 60).default(15).describe('how often status refreshes the ledger and database health while the mode lasts'),
-  databaseRecheckSeconds: z.number().positive().max(3600).default(30).describe('after resume, the first wait before an unhealthy database is checked again; it doubles up to the refresh interval'),
-  drillHoldSeconds: z.number().positive().max(24 * 3600).default(60).describe('in an isolated drill approved by policy, how long the scratch service holds in the mode before the policy resumes it'),
-});
+/**
+ * The input, with its numbers built by `r`. While the mode lasts the run refreshes status on a timer, and each refresh
+ * adds about a dozen events to its history: at the floor of one a minute a hold can last about three days before
+ * Temporal's 51,200-event limit (status warns at 60%), at the default of 15 over six weeks.
+ */
+function manualBookingModeInput(r: InputRanges) {
+  return z.object({
+    service: z.enum(['booking']).default('booking').describe('the service switched to manual mode'),
+    reason: z.string().trim().min(1, 'say why booking goes manual (it is told to the stations)'),
+    incident: z.string().trim().min(1, 'the incident id, such as INC-4711'),
+    stations: z
+      .preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(station).min(1, 'name at least one station to notify'))
+      .describe('stations told to switch to the counter ledger: a list, or comma-separated'),
+    mode: z.enum(['manual', 'read-only']).default('manual').describe('read-only when the database still serves reads'),
+    region: z.enum(['A', 'B']).optional().describe('the region to act on; by default the active one'),
+    refreshMinutes: r.number(
+      'refreshMinutes',
+      {
+        min: 1,
+        max: 24 * 60,
+        unit: 'minutes',
+        belowMin: "every refresh adds to the run's history, and faster ones would reach Temporal's history limit while the stations still book by hand",
+        aboveMax: 'status would go more than a day without news of the ledger and the database',
+      },
+      z.number().positive().max(24 * 60),
+    )
+      .default(15)
+      .describe('how often status refreshes the ledger and database health while the mode lasts'),
+    databaseRecheckSeconds: r.number(
+      'databaseRecheckSeconds',
+      {
+        min: 1,
+        max: 3600,
+        unit: 'seconds',
+        belowMin: 'a database that is down is not back within a second',
+        aboveMax: 'the return would wait more than an hour to notice a database that is back',
+      },
+      z.number().positive().max(3600),
+    )
+      .default(30)
+      .describe('after resume, the first wait before an unhealthy database is checked again; it doubles up to the refresh interval'),
+    drillHoldSeconds: r.number(
+      'drillHoldSeconds',
+      {
+        min: 1,
+        max: 24 * 3600,
+        unit: 'seconds',
+        belowMin: 'the drill must hold in the mode for a moment',
+        aboveMax: 'an unattended drill holding for more than a day keeps its scratch service up for nothing',
+      },
+      z.number().positive().max(24 * 3600),
+    )
+      .default(60)
+      .describe('in an isolated drill approved by policy, how long the scratch service holds in the mode before the policy resumes it'),
+  });
+}
+
+export const ManualBookingModeInput = manualBookingModeInput(ranged);
 export type ManualBookingModeInput = z.infer<typeof ManualBookingModeInput>;
 
 const approvalPolicy = { approvers: { groups: ['airline-ops'] }, quorum: 1, escalateAfter: '10 minutes', escalateEvery: '10 minutes', expireAfter: '4 hours' } as const;
@@ -49,6 +95,7 @@ export const manualBookingMode = defineRunbook({
     'Switch booking to manual (or read-only) mode so stations record bookings in the offline ledger; hold until `lifeboat resume`; then reconcile the ledger into the database, resolve conflicts with the operator, and return to normal.',
   workflowType: 'manualBookingMode',
   input: ManualBookingModeInput,
+  inputBeforeRanges: manualBookingModeInput(asRecorded),
   target: (input) => input.service,
   /** Stations booking at the counter within 15 minutes of the call: the July 2024 lesson. */
   objectives: { rtoSeconds: 15 * 60 },

@@ -1,10 +1,29 @@
 import { z } from 'zod';
 import { defineRunbook, step } from '../workflows/kit/definition';
-import { differentRegions, differentRegionsError, notifyStep, SwitchOptions, switchSteps } from './region-switch';
+import { asRecorded, ranged, type InputRanges } from './ranges';
+import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
-export const RegionFailbackInput = SwitchOptions.extend({
-  rebuildTimeoutSeconds: z.number().positive().max(1800).default(300).describe('how long rebuilding the old primary as a standby may take'),
-}).refine(differentRegions, differentRegionsError);
+function regionFailbackInput(r: InputRanges) {
+  return switchOptions(r)
+    .extend({
+      rebuildTimeoutSeconds: r.number(
+        'rebuildTimeoutSeconds',
+        {
+          min: 30,
+          max: 1800,
+          unit: 'seconds',
+          belowMin: 'even pg_rewind of a small database takes longer',
+          aboveMax: "the rebuild step's own timeout is 31 minutes",
+        },
+        z.number().positive().max(1800),
+      )
+        .default(300)
+        .describe('how long rebuilding the old primary as a standby may take'),
+    })
+    .refine(differentRegions, differentRegionsError);
+}
+
+export const RegionFailbackInput = regionFailbackInput(ranged);
 export type RegionFailbackInput = z.infer<typeof RegionFailbackInput>;
 
 /**
@@ -19,6 +38,7 @@ export const regionFailback = defineRunbook({
     'Rebuild the old primary as a standby of the new one (pg_rewind, else a fresh base backup), wait for it to catch up, switch back under two approvals with no data loss, and reprotect the region left behind.',
   workflowType: 'regionFailback',
   input: RegionFailbackInput,
+  inputBeforeRanges: regionFailbackInput(asRecorded),
   target: (input) => input.service,
   objectives: { rtoSeconds: 30 * 60, rpoSeconds: 0 },
   procedure: {

@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { defineRunbook, step } from '../workflows/kit/definition';
-import { differentRegions, differentRegionsError, notifyStep, SwitchOptions, switchSteps } from './region-switch';
+import { asRecorded, ranged, type InputRanges } from './ranges';
+import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
-export const RegionFailoverInput = SwitchOptions.extend({
-  mode: z
-    .enum(['planned', 'emergency'])
-    .describe('planned: the source is healthy and no acknowledged write may be lost; emergency: the source may be unreachable'),
-}).refine(differentRegions, differentRegionsError);
+function regionFailoverInput(r: InputRanges) {
+  return switchOptions(r)
+    .extend({
+      mode: z
+        .enum(['planned', 'emergency'])
+        .describe('planned: the source is healthy and no acknowledged write may be lost; emergency: the source may be unreachable'),
+    })
+    .refine(differentRegions, differentRegionsError);
+}
+
+export const RegionFailoverInput = regionFailoverInput(ranged);
 export type RegionFailoverInput = z.infer<typeof RegionFailoverInput>;
 
 /**
@@ -20,6 +27,7 @@ export const regionFailover = defineRunbook({
     'Preflight the target, assess the data at risk, get two approvals, drain and fence the source, let the standby catch up (planned) or record the loss (emergency), promote, switch traffic, verify, and report RTO and RPO.',
   workflowType: 'regionFailover',
   input: RegionFailoverInput,
+  inputBeforeRanges: regionFailoverInput(asRecorded),
   target: (input) => input.service,
   objectives: { rtoSeconds: 15 * 60, rpoSeconds: 60 },
   procedure: {

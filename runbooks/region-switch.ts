@@ -1,22 +1,71 @@
 import { z } from 'zod';
 import { gate, step } from '../workflows/kit/definition';
+import { ranged, type InputRanges } from './ranges';
 
 /** A region of the estate's service catalog. */
 export const Region = z.enum(['A', 'B']);
 export type Region = z.infer<typeof Region>;
 
-/** The knobs of a controlled switch that failover and failback share. */
-export const SwitchOptions = z.object({
-  service: z.string().trim().min(1).describe('the service to move, as named in the estate catalog (booking)'),
-  source: Region.optional().describe('the region to leave; default: the region the load balancer sends clients to now'),
-  target: Region.optional().describe('the region to move to; default: the other region'),
-  rpoBudgetBytes: z.number().int().min(0).default(16 * 1024 * 1024).describe('replication lag (WAL bytes) a planned switch accepts before it stops'),
-  rpoBudgetSeconds: z.number().min(0).default(30).describe('replication lag (seconds) a planned switch accepts before it stops'),
-  incidentId: z.string().trim().min(1).optional().describe('the incident this run belongs to, for the audit trail and the notification'),
-  detectedAt: z.iso.datetime({ offset: true }).optional().describe('when the outage was detected (ISO 8601), so the RTO is also measured from detection'),
-  verifyWindowSeconds: z.number().min(0).max(300).default(10).describe('how long health must stay green through the load balancer after the switch'),
-  catchUpTimeoutSeconds: z.number().positive().max(240).default(60).describe('how long a planned switch waits for the standby to replay the fenced primary'),
-});
+/** The knobs of a controlled switch that failover and failback share, with their numbers built by `r`. */
+export function switchOptions(r: InputRanges) {
+  return z.object({
+    service: z.string().trim().min(1).describe('the service to move, as named in the estate catalog (booking)'),
+    source: Region.optional().describe('the region to leave; default: the region the load balancer sends clients to now'),
+    target: Region.optional().describe('the region to move to; default: the other region'),
+    rpoBudgetBytes: r.number(
+      'rpoBudgetBytes',
+      {
+        min: 0,
+        max: 1024 * 1024 * 1024,
+        unit: 'bytes',
+        integer: true,
+        belowMin: 'a lag is never negative (0 accepts no lag at all)',
+        aboveMax: 'a standby more than 1 GiB behind cannot catch up within a planned switch; use mode=emergency',
+      },
+      z.number().int().min(0),
+    )
+      .default(16 * 1024 * 1024)
+      .describe('replication lag (WAL bytes) a planned switch accepts before it stops'),
+    rpoBudgetSeconds: r.number(
+      'rpoBudgetSeconds',
+      {
+        min: 0,
+        max: 3600,
+        unit: 'seconds',
+        belowMin: 'a lag is never negative (0 accepts no lag at all)',
+        aboveMax: 'more than an hour of lag is no planned switch; use mode=emergency',
+      },
+      z.number().min(0),
+    )
+      .default(30)
+      .describe('replication lag (seconds) a planned switch accepts before it stops'),
+    incidentId: z.string().trim().min(1).optional().describe('the incident this run belongs to, for the audit trail and the notification'),
+    detectedAt: z.iso.datetime({ offset: true }).optional().describe('when the outage was detected (ISO 8601), so the RTO is also measured from detection'),
+    verifyWindowSeconds: r.number(
+      'verifyWindowSeconds',
+      { min: 0, max: 300, unit: 'seconds', belowMin: 'it is a length of time (0 checks health once)', aboveMax: "the verify step's own timeout is 6 minutes" },
+      z.number().min(0).max(300),
+    )
+      .default(10)
+      .describe('how long health must stay green through the load balancer after the switch'),
+    catchUpTimeoutSeconds: r.number(
+      'catchUpTimeoutSeconds',
+      {
+        min: 1,
+        max: 240,
+        unit: 'seconds',
+        belowMin: 'the standby needs a moment to replay what the fenced primary wrote last',
+        aboveMax: "the catch-up step's own timeout is 5 minutes",
+      },
+      z.number().positive().max(240),
+    )
+      .default(60)
+      .describe('how long a planned switch waits for the standby to replay the fenced primary'),
+  });
+}
+
+/** The switch's knobs as the CLI and every new run check them. */
+export const SwitchOptions = switchOptions(ranged);
 export type SwitchOptions = z.infer<typeof SwitchOptions>;
 
 /** Two leads, never the requester: moving a service between regions is a decision for two people. */

@@ -71,16 +71,12 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
   const on: BookingTarget = drill ? await drill.build(region) : { region };
   const setMode = (a: Activities, mode: BookingMode) => (on.scratch ? a.setScratchMode({ key: on.scratch, mode }) : a.setMode({ region, mode }));
   await run.gate(p.approveEntry);
-  let previous: BookingMode = 'normal';
-  await run.step(
-    p.switchMode,
-    async (a) => {
-      const switched = await setMode(a, input.mode);
-      previous = switched.previous;
-      return switched;
-    },
-    { undo: (a) => setMode(a, previous) },
-  );
+  // The undo restores the mode read before the first attempt: a retry after a lost worker finds its own mode set.
+  // Runs recorded before that read go by the last attempt's `previous`, as they did.
+  await run.step(p.switchMode, (a) => setMode(a, input.mode), {
+    before: (a) => a.bookingMode(on),
+    undo: (a, { before, result }) => setMode(a, before?.mode ?? result?.previous ?? 'normal'),
+  });
   const enteredAt = Date.now();
   const refused = await run.step(p.verifyRefused, (a) => a.verifyOnlineRefused({ ...on, mode: input.mode, idempotencyKey: `lifeboat-refusal-check:${workflowId}:${runId}` }));
   run.report('onlineRefusal', refused.refusedWith);

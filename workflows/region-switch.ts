@@ -1,13 +1,13 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { EstateActivities } from '../activities/estate';
 import type { FailoverDrillActivities } from '../activities/failover-drill';
 import type { KitActivities } from '../activities/kit-types';
-import type { LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
+import type { FencingState, LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
 import type { StandbyRebuildActivities } from '../activities/standby-rebuild';
 import type { Region, SwitchOptions, switchSteps } from '../runbooks/region-switch';
 import type { StepSpec } from './kit/definition';
 import { RunAborted } from './kit/errors';
-import { describeError, type Run } from './kit/run';
+import { describeError, type Run, type UndoContext } from './kit/run';
 import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, secondsBetween, type SwitchResult } from './region-switch-facts';
 
 /** A switch's figures; the runbook adds each step's timings once its last step has run. */
@@ -39,20 +39,23 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
 
   const { approvedAt } = await assessAndApprove(run, plan);
 
+  // Both undos put back what was there before the step's first attempt, which a retry after a lost worker cannot see.
   const drainFrom = Date.now();
-  await run.step(s.drain, (a) => a.drainBackend({ region: source }), { undo: (a) => a.drainBackend({ region: source, state: 'ready' }) });
+  await run.step(s.drain, (a) => a.drainBackend({ region: source }), {
+    before: (a) => a.readServerState({ region: source }),
+    undo: (a, { before }) => a.drainBackend({ region: source, state: before?.state ?? 'ready' }),
+  });
 
-  let fence: { fenced: boolean; alreadyFenced: boolean; finalLsn?: string; unreachable?: string } | undefined;
-  fence = await run.step(
+  const fence = await run.step(
     s.fence,
-    async (a) => {
+    async (a): Promise<SourceFence> => {
       const node = await a.nodeStatus({ region: source });
       if (!node.reachable && mode === 'emergency') return { fenced: false, alreadyFenced: false, unreachable: node.error ?? 'unreachable' };
       const fenced = await a.fenceDatabase({ region: source });
       const { lsn } = await a.currentWalLsn({ region: source });
       return { fenced: true, alreadyFenced: fenced.alreadyFenced, finalLsn: lsn };
     },
-    { undo: async (a) => (fence?.fenced && !fence.alreadyFenced ? a.unfenceDatabase({ region: source }) : undefined) },
+    { before: (a) => a.readFencing({ region: source }), undo: (a, seen) => restoreFencing(a, source, seen) },
   );
   run.report('sourceFence', fence);
 
@@ -116,6 +119,25 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
     rpo,
     switchWindow,
   };
+}
+
+/** What the fence step did to the source database. */
+interface SourceFence {
+  fenced: boolean;
+  alreadyFenced: boolean;
+  finalLsn?: string;
+  unreachable?: string;
+}
+
+/**
+ * Undoes the fence step by putting back the fence as it was before the step: lifted if the source was not fenced, left
+ * if it was. Where that is unknown (runs recorded before the kit read it first, or a source that did not answer then),
+ * it goes by what the step says it did, and lifts only a fence the step itself set.
+ */
+async function restoreFencing(a: ActivityInterfaceFor<RegionActivities>, source: Region, seen: UndoContext<FencingState, SourceFence>): Promise<unknown> {
+  const { before, result } = seen;
+  if (before?.reachable) return before.fenced ? undefined : a.unfenceDatabase({ region: source });
+  return result?.fenced && !result.alreadyFenced ? a.unfenceDatabase({ region: source }) : undefined;
 }
 
 /**

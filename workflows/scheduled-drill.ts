@@ -2,6 +2,7 @@ import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runbooks } from '../runbooks';
 import { runIdFor } from './kit/definition';
+import { inputSchemaOf } from './kit/runbook-run';
 import type { Objectives } from './kit/definition';
 import { runbookAttribute, targetAttribute, stateAttribute, requestedByAttribute, drillAttribute } from './kit/search-attributes';
 import type { SignedDecision } from './kit/decisions/statement';
@@ -31,7 +32,7 @@ export type ScheduledDrillResult = { ran: true; runId: string; result: RunResult
 export async function scheduledDrill(spec: DrillSpec): Promise<ScheduledDrillResult> {
   const runbook = runbooks[spec.runbook];
   if (!runbook) return { ran: false, runId: spec.runbook, reason: `unknown runbook ${spec.runbook}` };
-  const parsed = runbook.input.safeParse(spec.input);
+  const parsed = inputSchemaOf(runbook).safeParse(spec.input);
   if (!parsed.success) return { ran: false, runId: spec.runbook, reason: `the schedule's input is invalid: ${parsed.error.message}` };
   const target = runbook.target(parsed.data);
   const runId = runIdFor(runbook.id, target);

@@ -198,7 +198,7 @@ test('the hands-on queue escalates as its deadline nears; past it, verification 
   await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 1, scope: { region: 'A' } });
   const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
   await worker.runUntil(async () => {
-    const handle = await start(taskQueue, { scope: { region: 'A' }, waves: { canary: 18, sizes: [1] }, handsOnDeadline: '6 seconds' });
+    const handle = await start(taskQueue, { scope: { region: 'A' }, waves: { canary: 18, sizes: ['100%'] }, handsOnDeadline: '6 seconds' });
     const runId = handle.workflowId;
     const stuck = await waitForStatus(handle, (s) => s.state === 'needs-intervention', 20_000);
     // The canary covered the whole scope, so no gate was needed; the deadline passed with the queue still open.

@@ -84,7 +84,7 @@ function startDrill(taskQueue: string, approvals: 'policy' | 'people', input: Pa
     workflowId: runId,
     args: [
       {
-        input: { reason: 'quarterly drill', incident: 'DRILL-Q4', stations: 'ATL-T1,DTW-T2', refreshMinutes: 0.05, drillHoldSeconds: 1, ...input },
+        input: { reason: 'quarterly drill', incident: 'DRILL-Q4', stations: 'ATL-T1,DTW-T2', refreshMinutes: 1, drillHoldSeconds: 1, ...input },
         requestedBy: 'alice',
         drill: { kind: 'isolated', approvals },
       },

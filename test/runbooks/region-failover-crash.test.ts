@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, inject, test } from 'vitest';
 import { countLostBookings } from '../../estate/load';
 import type { TestEstate } from '../../estate/testing';
-import type { RunResult, RunStatus } from '../../workflows/kit';
+import { interveneUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
@@ -23,11 +23,11 @@ afterEach(() => {
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }, [runId]));
 
-/** Starts a worker process and resolves once it polls. */
-function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
+/** Starts a worker process and resolves once it polls; `env` adds test hooks such as LIFEBOAT_TEST_STALL_AFTER. */
+function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<ChildProcess> {
   const script = resolve(__dirname, 'worker-process.ts');
   const child = spawn(process.execPath, ['-e', `require('tsx/cjs/api').register(); require(${JSON.stringify(script)})`], {
-    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'), LIFEBOAT_ROSTER: inject('testRosterPath'), LIFEBOAT_ESTATE_CATALOG: join(estate.dir, 'catalog.json') },
+    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'), LIFEBOAT_ROSTER: inject('testRosterPath'), LIFEBOAT_ESTATE_CATALOG: join(estate.dir, 'catalog.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   workers.push(child);
@@ -39,6 +39,12 @@ function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
   });
 }
 
+/** Resolves once the worker process prints `line` (a stalled activity says "stalled <name>"). */
+function printed(child: ChildProcess, line: string): Promise<void> {
+  let out = '';
+  return new Promise((resolvePrinted) => child.stdout!.on('data', (d: Buffer) => (out += d.toString()).includes(line) && resolvePrinted()));
+}
+
 async function killHard(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
@@ -48,6 +54,52 @@ async function killHard(child: ChildProcess): Promise<void> {
 const sql = <T>(region: 'A' | 'B', text: string) => sqlOn<T>(estate.catalog, region, text);
 
 const step = (s: RunStatus, name: string) => s.steps.filter((x) => x.name === name).at(-1);
+
+// First in the file: it needs the estate as it started, and an abort leaves it so.
+test('a worker killed inside the fence, after the fence took effect: an abort still lifts it, and the estate ends as it started', async () => {
+  const taskQueue = testTaskQueue();
+  const before = await estateSnapshot(estate.catalog);
+  expect(before).toMatchObject({ active: 'A', A: { role: 'primary', fenced: false }, B: { role: 'standby' } });
+  const handle = await ctx.client.workflow.start('regionFailover', {
+    taskQueue,
+    workflowId: runId,
+    args: [{ input: { service: 'booking', mode: 'planned', catchUpTimeoutSeconds: 5 }, requestedBy: 'alice' }],
+  });
+  let worker = await startWorkerProcess(taskQueue, { LIFEBOAT_TEST_STALL_AFTER: 'fenceDatabase' });
+  const fenceStalled = printed(worker, 'stalled fenceDatabase');
+  try {
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval', 60_000);
+    // The standby is held back and the primary writes once more, so the run waits in catch-up, before promotion.
+    await sql('B', 'SELECT pg_wal_replay_pause()');
+    const booked = await fetch(`${estate.catalog.loadBalancer!.clientUrl}/bookings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ idempotencyKey: `ahead-${taskQueue}`, flight: 'LB901', seat: '1A', passenger: 'Ahead' }),
+    });
+    expect(booked.status).toBe(201);
+    await approveByLeads(handle);
+    await fenceStalled;
+    expect((await estateSnapshot(estate.catalog)).A.fenced).toBe(true);
+    await killHard(worker);
+
+    worker = await startWorkerProcess(taskQueue);
+    // The dead attempt times out; the retry on the new worker finds the source fenced already, by the dead one.
+    const waiting = await waitForStatus(handle, (s) => s.currentStep === 'catchUp', 90_000);
+    expect(step(waiting, 'fence')).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(waiting.details.sourceFence).toMatchObject({ fenced: true, alreadyFenced: true });
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'bob', reason: 'the fence crashed; back to where we were' }] });
+    const result = (await handle.result()) as RunResult;
+    expect(result.state).toBe('aborted');
+    expect(result.compensation).toEqual([
+      { step: 'fence', status: 'succeeded' },
+      { step: 'drain', status: 'succeeded' },
+    ]);
+  } finally {
+    await sql('B', 'SELECT pg_wal_replay_resume()');
+  }
+  // The undo restored what was there before the fence step, not what its retry saw.
+  expect(await estateSnapshot(estate.catalog)).toEqual(before);
+}, 180_000);
 
 test('a worker killed during the catch-up wait and again right after promotion: the run finishes, promoting and switching once', async () => {
   const taskQueue = testTaskQueue();

@@ -6,6 +6,7 @@ import { countLostBookings } from '../../estate/load';
 import { stopRecorded } from '../../estate/processes';
 import { estateLayout } from '../../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
+import { createTrafficActivities, trafficDepsFromCatalog } from '../../activities/traffic';
 import { interveneUpdate, rejectUpdate, type RunResult } from '../../workflows/kit';
 import type { IsolatedDrillResult } from '../../workflows/region-failover-drill';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
@@ -88,6 +89,47 @@ test('an abort while the standby cannot catch up unfences the source and restore
     }
   });
   expect(await estateSnapshot(estate.catalog)).toEqual(before);
+}, 90_000);
+
+test('an abort puts the source back at the load balancer as it was before the run: in maintenance, where an operator had put it', async () => {
+  const taskQueue = testTaskQueue();
+  const traffic = createTrafficActivities(trafficDepsFromCatalog(estate.catalog));
+  await traffic.drainBackend({ region: 'A', state: 'maint' });
+  try {
+    const before = await estateSnapshot(estate.catalog);
+    expect(before).toMatchObject({ active: 'A', A: { lbServer: 'MAINT', fenced: false } });
+    const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+    await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('regionFailover', {
+        taskQueue,
+        workflowId: runId,
+        args: [{ input: { service: 'booking', mode: 'planned', catchUpTimeoutSeconds: 1 }, requestedBy: 'alice' }],
+      });
+      await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+      await sql(estate.catalog, 'B', 'SELECT pg_wal_replay_pause()');
+      try {
+        // Straight to region A, which the load balancer no longer sends anyone to: the standby is now behind.
+        const booked = await fetch(`${estate.catalog.services.booking.regions.A.url}/bookings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ idempotencyKey: `ahead-${taskQueue}`, flight: 'LB902', seat: '1A', passenger: 'Ahead' }),
+        });
+        expect(booked.status).toBe(201);
+        await approveByLeads(handle);
+        await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+        expect((await estateSnapshot(estate.catalog)).A.lbServer).toBe('DRAIN');
+        await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'bob', reason: 'stay in A' }] });
+        expect(((await handle.result()) as RunResult).state).toBe('aborted');
+      } finally {
+        await sql(estate.catalog, 'B', 'SELECT pg_wal_replay_resume()');
+      }
+    });
+    // Not "ready": an abort never puts back into rotation a server that was out of it before the run.
+    expect(await estateSnapshot(estate.catalog)).toEqual(before);
+  } finally {
+    await traffic.drainBackend({ region: 'A', state: 'ready' });
+    await expect.poll(async () => (await estateSnapshot(estate.catalog)).A.lbServer, { timeout: 10_000 }).toBe('UP');
+  }
 }, 90_000);
 
 test('an isolated drill promotes and writes to a clone of the standby, and production never notices', async () => {

@@ -2,4 +2,5 @@
 export * from '../../workflows';
 export { kitExerciseWorkflow as kitExercise } from './kit-exercise';
 export { kitStepsWorkflow } from './kit-steps';
+export { kitBeforeWorkflow } from './kit-before';
 export { plainSteps } from './plain';

@@ -79,6 +79,11 @@ export interface RunbookDefinition<
   /** The exported workflow function that runs it. */
   readonly workflowType: string;
   readonly input: Input;
+  /**
+   * The input as runs started before its numbers had sane ranges checked it; they replay with it, so a run in flight
+   * is never refused half-way (`patched('input-ranges')`). Every new run, and the CLI, check `input`.
+   */
+  readonly inputBeforeRanges?: z.ZodType;
   /** What the run acts on; with the id it forms the workflow ID, so one run per pair at a time. */
   readonly target: (input: z.output<Input>) => string;
   readonly objectives?: Objectives;

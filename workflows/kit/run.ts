@@ -41,10 +41,33 @@ import type { AuditEntry, DecisionProof, DrillMode, GateRecord, InterventionActi
 /** What a skippable step returns: its result, or undefined when an operator skipped it. */
 export type StepResult<S extends StepSpec, T> = S extends { skippable: true } ? T | undefined : T;
 
+/** What an undo is told: the state before the step, where the step reads it, and what the step returned. */
+export interface UndoContext<B, T> {
+  /**
+   * What `before` read ahead of the step's first attempt. Undefined for a step without `before`, and in runs recorded
+   * before the kit read it (they replay as they ran: the undo goes by `result`).
+   */
+  before: B | undefined;
+  /** The step's result; undefined when the run was aborted (or the step skipped) before an attempt succeeded. */
+  result: T | undefined;
+}
+
 /** Options of one step call. */
-export interface StepOptions<A> {
-  /** Registered when the step succeeds; run in reverse order if the run is aborted. */
-  undo?: (activities: ActivityInterfaceFor<A>) => Promise<unknown>;
+export interface StepOptions<A, T = unknown, B = never> {
+  /**
+   * Reads the state the step is about to change, once, before its first attempt. The last attempt cannot tell what was
+   * there before: an attempt that acted and then lost its worker leaves the retry seeing its own work (already fenced,
+   * already in manual mode), so an undo built from the retry would restore the step's own state. The read is an
+   * activity of its own in the run's history, so retries and a replacement worker reuse it instead of reading again.
+   * Once it is recorded the undo is registered, so an abort while the step is still failing, waiting for an operator or
+   * after an operator skipped it also restores it: write undos that restore `before`, not ones that reverse the step.
+   */
+  before?: (activities: ActivityInterfaceFor<A>) => Promise<B>;
+  /**
+   * Run in reverse order if the run is aborted. Registered once `before` is recorded, or (without `before`) when the
+   * step succeeds.
+   */
+  undo?: (activities: ActivityInterfaceFor<A>, seen: UndoContext<B, T>) => Promise<unknown>;
 }
 
 interface Undo<A> {
@@ -224,23 +247,35 @@ export class Run<A> {
   /**
    * Runs one step: the action's activities get the step's timeout, and the kit retries the
    * whole action with backoff. When retries run out, or the failure is non-retryable, the run
-   * waits for an operator to retry, skip (where allowed) or abort.
+   * waits for an operator to retry, skip (where allowed) or abort. With `before`, the state the
+   * step changes is read once ahead of the first attempt and handed to the undo (see {@link StepOptions}).
    */
-  async step<S extends StepSpec, T>(
+  async step<S extends StepSpec, T, B = never>(
     spec: S,
     action: (activities: ActivityInterfaceFor<A>) => Promise<T>,
-    options: StepOptions<A> = {},
+    options: StepOptions<A, T, B> = {},
   ): Promise<StepResult<S, T>> {
     this.throwIfAbortRequested();
     const record = this.beginStep(spec.name, spec.title, 'step');
     const activities = this.activitiesFor(spec);
     const retry = retryPolicyOf(spec.retry);
+    const { before, undo } = options;
+    // Runs recorded before the kit read the state first replay the old way: no read, undo from the result.
+    const readsBefore = before !== undefined && patched('undo-restores-before');
+    let seen: { before: B } | undefined;
+    let done: { result: T } | undefined;
     for (let attemptInRound = 1; ; attemptInRound++) {
       record.attempts++;
       try {
+        if (readsBefore && !seen) {
+          seen = { before: await CancellationScope.nonCancellable(() => before(activities)) };
+          this.audit(SYSTEM, 'state-before', `${spec.name}: ${JSON.stringify(seen.before)?.slice(0, 300)}`);
+          if (undo) this.undos.push({ spec, undo: (a) => undo(a, { before: seen!.before, result: done?.result }) });
+        }
         const result = await CancellationScope.nonCancellable(() => action(activities));
+        done = { result };
         this.endStep(record, 'succeeded');
-        if (options.undo) this.undos.push({ spec, undo: options.undo });
+        if (undo && !readsBefore) this.undos.push({ spec, undo: (a) => undo(a, { before: undefined, result }) });
         return result;
       } catch (err) {
         record.lastError = describeError(err);

@@ -50,7 +50,7 @@ async function startOrFail<D extends RunbookDefinition>(definition: D, rawReques
       throw ApplicationFailure.nonRetryable(`Invalid request for ${definition.id}:\n${z.prettifyError(parsed.error)}`, ErrorType.InvalidInput);
     }
     const request = parsed.data;
-    const input = parseInput(definition, request.input);
+    const input = parseInput({ ...definition, input: inputSchemaOf(definition) }, request.input);
     target = definition.target(input);
     checkTarget(definition, target);
     // Runs started before signed decisions existed replay with their old rules; every new run takes only signed ones.
@@ -179,7 +179,7 @@ function parseStartStatement(signed: SignedDecision): { workflowId: string; inpu
 }
 
 /** Input fields that older versions took and that now come from elsewhere, with what to do instead. */
-const retiredInputs: Record<string, string> = {
+export const retiredInputs: Record<string, string> = {
   approvers: 'approvers is not an input: who approves comes from the runbook definition and the roster, so a run cannot choose its own approvers; remove it',
 };
 
@@ -188,6 +188,14 @@ function unknownFieldOf(definition: RunbookDefinition, input: unknown): string |
   const shape = (definition.input as unknown as { shape?: Record<string, unknown> }).shape;
   if (!shape || typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
   return Object.keys(input).find((key) => !Object.hasOwn(shape, key));
+}
+
+/**
+ * The schema a run checks its input with: the runbook's, ranges and all, except in runs started before the ranges
+ * existed, which replay with the schema they started with. Call it from workflow code only.
+ */
+export function inputSchemaOf(definition: RunbookDefinition): z.ZodType {
+  return definition.inputBeforeRanges && !patched('input-ranges') ? definition.inputBeforeRanges : definition.input;
 }
 
 /** Parses a runbook's input; the CLI calls this before starting, the workflow again after. */
