@@ -67,7 +67,8 @@ export function createRegionSwitchActivities(opts: { catalogPath: string }) {
     async resolveRegions(args: { service: string; source?: RegionName; target?: RegionName }): Promise<SwitchRegions> {
       const services = Object.keys(catalog().services);
       if (!services.includes(args.service)) {
-        throw refuse(`the estate catalog has no service "${args.service}"; it has ${services.join(', ')}`);
+        // An unknown target ends the run at once (no operator can fix it), so it never holds the run id of a real one.
+        throw ApplicationFailure.nonRetryable(`the estate catalog has no service "${args.service}"; it has ${services.join(', ')}`, EstateErrorType.UnknownTarget);
       }
       const active = await estate.activeBackend();
       const source = args.source ?? (args.target ? other(args.target) : active.region);

@@ -40,7 +40,12 @@ export class CliContext {
       const settings = this.settings();
       const dataConverter = this.dataConverter();
       try {
-        this.connection = await Connection.connect({ ...settings.connectionOptions, connectTimeout: 5_000 });
+        // A history page with large (forged) signals can pass gRPC's default 4 MiB; verify and status must still read it.
+        this.connection = await Connection.connect({
+          ...settings.connectionOptions,
+          connectTimeout: 5_000,
+          channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 },
+        });
       } catch (err) {
         throw new CliError(`cannot reach Temporal at ${settings.connectionOptions.address} (${settings.source}): ${(err as Error).message}`, {
           code: 'unreachable',

@@ -16,6 +16,8 @@ export const pagingCheck = defineRunbook({
   title: 'Paging check',
   description: 'Send a test page to a roster group and wait for one of them to acknowledge it from the CLI.',
   workflowType: 'pagingCheck',
+  // Only kit steps come before its gates, so a run can carry itself over at a gate (continue-as-new).
+  carryOver: true,
   input: PagingCheckInput,
   target: (input) => input.team,
   objectives: { rtoSeconds: 15 * 60 },

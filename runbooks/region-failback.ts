@@ -37,6 +37,8 @@ export const regionFailback = defineRunbook({
   description:
     'Rebuild the old primary as a standby of the new one (pg_rewind, else a fresh base backup), wait for it to catch up, switch back under two approvals with no data loss, and reprotect the region left behind.',
   workflowType: 'regionFailback',
+  // Only kit steps come before its gates, so a run can carry itself over at a gate (continue-as-new).
+  carryOver: true,
   input: RegionFailbackInput,
   inputBeforeRanges: regionFailbackInput(asRecorded),
   target: (input) => input.service,

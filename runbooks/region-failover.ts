@@ -26,6 +26,8 @@ export const regionFailover = defineRunbook({
   description:
     'Preflight the target, assess the data at risk, get two approvals, drain and fence the source, let the standby catch up (planned) or record the loss (emergency), promote, switch traffic, verify, and report RTO and RPO.',
   workflowType: 'regionFailover',
+  // Only kit steps come before its gates, so a run can carry itself over at a gate (continue-as-new).
+  carryOver: true,
   input: RegionFailoverInput,
   inputBeforeRanges: regionFailoverInput(asRecorded),
   target: (input) => input.service,

@@ -11,6 +11,7 @@ import type { CliContext } from '../context';
 import { CliError, usageError } from '../errors';
 import { explain, runHandle } from '../runs';
 import { checkRun } from '../verify/check';
+import { fetchHistoryChain, joinHistoryChain } from '../verify/history-chain';
 import { HistoryError, readRunHistory, type PayloadDecoder } from '../verify/history-decisions';
 import { renderVerifyReport } from '../verify/render';
 
@@ -33,7 +34,10 @@ export const verifyCommand: Command = {
       (await decode(codecs, payloads as Parameters<typeof decode>[1])).map((p) => defaultPayloadConverter.fromPayload(p));
 
     const client = file ? undefined : await ctx.client();
-    const history = file ? historyFromFile(file) : await runHandle(client!, runId).fetchHistory().catch((err: unknown) => Promise.reject(explain(err, runId, ctx.taskQueue)));
+    // A run that carried itself over (continue-as-new) keeps its earlier decisions in the earlier runs' histories.
+    const history = file
+      ? historyFromFile(file)
+      : joinHistoryChain(await fetchHistoryChain(client!, runId).catch((err: unknown) => Promise.reject(explain(err, runId, ctx.taskQueue))));
     let run;
     try {
       run = await readRunHistory(history, decodePayloads);

@@ -23,7 +23,7 @@ let booking: ReturnType<typeof createBookingActivities>;
 let catalogPath: string;
 
 beforeAll(async () => {
-  ({ ctx, estate, catalogPath } = await openRunbookSuite({ fleetHosts: 4 }));
+  ({ ctx, estate, catalogPath } = await openRunbookSuite({ fleetHosts: 4 }, 'manual-booking'));
   booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }));
@@ -278,7 +278,7 @@ test('resume is refused before the run holds in manual mode', async () => {
 /** `lifeboat worker` in a child process, as an operator runs it, so the test can kill it like a crashed host. */
 function spawnWorker(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
-    env: { ...process.env, ...env(taskQueue), LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_ROSTER: inject('testRosterPath'), LIFEBOAT_RECONCILE_DELAY_MS: '100', LIFEBOAT_LOG_LEVEL: 'WARN' },
+    env: { ...process.env, ...env(taskQueue), LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_RECONCILE_DELAY_MS: '100', LIFEBOAT_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

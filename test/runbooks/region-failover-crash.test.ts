@@ -10,13 +10,13 @@ import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings, sql as sqlOn } from './region-helpers';
 
 /** Not the product's `region-failover/booking`: other test files run that one at the same time on the same server. */
-const runId = 'region-failover/booking-crash-test';
+const runId = 'region-failover/booking';
 let ctx: TemporalTestContext;
 let estate: TestEstate;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }));
+  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }, 'region-crash'));
 });
 afterEach(() => {
   for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
@@ -27,7 +27,7 @@ afterAll(() => closeRunbookSuite({ ctx, estate }, [runId]));
 function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<ChildProcess> {
   const script = resolve(__dirname, 'worker-process.ts');
   const child = spawn(process.execPath, ['-e', `require('tsx/cjs/api').register(); require(${JSON.stringify(script)})`], {
-    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'), LIFEBOAT_ROSTER: inject('testRosterPath'), LIFEBOAT_ESTATE_CATALOG: join(estate.dir, 'catalog.json'), ...env },
+    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'), LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_ESTATE_CATALOG: join(estate.dir, 'catalog.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   workers.push(child);

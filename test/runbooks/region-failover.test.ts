@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { breakRegion } from '../../estate/estate';
 import { countLostBookings } from '../../estate/load';
@@ -7,7 +8,7 @@ import { stopRecorded } from '../../estate/processes';
 import { estateLayout } from '../../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { createTrafficActivities, trafficDepsFromCatalog } from '../../activities/traffic';
-import { interveneUpdate, rejectUpdate, type RunResult } from '../../workflows/kit';
+import { interveneUpdate, rejectUpdate, statusQuery, type RunResult } from '../../workflows/kit';
 import type { IsolatedDrillResult } from '../../workflows/region-failover-drill';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboat } from '../helpers/cli';
@@ -21,11 +22,26 @@ let ctx: TemporalTestContext;
 let estate: TestEstate;
 
 beforeAll(async () => {
-  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }));
+  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }, 'region-failover'));
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }, [runId]));
 
 const cli = (taskQueue: string, args: string[]) => lifeboat(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+
+test('an unknown service fails the run at once, with no operator to wait for, and leaves the estate as it was', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const before = await estateSnapshot(estate.catalog);
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('regionFailover', { taskQueue, workflowId: 'region-failover/nosuch', args: [{ input: { service: 'nosuch', mode: 'planned' }, requestedBy: 'alice' }] });
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const status = await handle.query(statusQuery);
+    expect(status).toMatchObject({ state: 'failed', outcome: expect.stringMatching(/the estate catalog has no service "nosuch"/) });
+    expect(status.steps.every((s) => s.status !== 'needs-intervention')).toBe(true);
+  });
+  expect(await estateSnapshot(estate.catalog)).toEqual(before);
+});
 
 test('a rejection at the gate leaves the load balancer, the fencing and the modes as they were', async () => {
   const taskQueue = testTaskQueue();
@@ -298,7 +314,7 @@ test('an emergency failover fences the source database when only its service is 
     await worker.runUntil(async () => {
       const handle = await ctx.client.workflow.start('regionFailover', {
         taskQueue,
-        workflowId: `${runId}-service-down-test`,
+        workflowId: runId,
         args: [{ input: { service: 'booking', mode: 'emergency', verifyWindowSeconds: 1 }, requestedBy: 'alice' }],
       });
       const waiting = await waitForStatus(handle, (s) => s.state === 'waiting-approval');

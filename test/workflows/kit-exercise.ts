@@ -28,6 +28,8 @@ export const kitExercise = defineRunbook({
   title: 'Kit exercise',
   description: 'Test-only: prepare, a flaky step, an approval gate, then apply.',
   workflowType: 'kitExercise',
+  // Only kit steps come before its gates, so a run can carry itself over at a gate (continue-as-new).
+  carryOver: true,
   input: ExerciseInput,
   target: (input) => input.target,
   procedure: {

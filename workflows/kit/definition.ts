@@ -93,6 +93,12 @@ export interface RunbookDefinition<
    * approvers of the runbook's gates plus sre-oncall. Authority lives here and in the roster, never in a run's input.
    */
   readonly operators?: OperatorAuthority;
+  /**
+   * Whether a run may carry itself over (continue-as-new) while it waits at a gate, once its history nears the limits
+   * (a flood of forged signals, a very long wait). Only for procedures whose work before each gate is made of kit
+   * steps, since the next run replays the procedure from the steps' recorded results.
+   */
+  readonly carryOver?: boolean;
   /** Steps an isolated drill adds around the procedure (building and removing its scratch copy); shown by the plan. */
   readonly isolatedDrillSteps?: Readonly<Record<string, StepSpec>>;
 }

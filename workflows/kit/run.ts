@@ -2,7 +2,9 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  allHandlersFinished,
   condition,
+  continueAsNew,
   isCancellation,
   patched,
   proxyActivities,
@@ -17,6 +19,7 @@ import { drillProblems } from './objectives';
 import { ErrorType, RunAborted } from './errors';
 import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
 import { operatorsFor, type OperatorAction } from './authority';
+import { StepMemory, type CarriedRun } from './carry-over';
 import type { DecisionKind, SignedDecision } from './decisions/statement';
 import { verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision } from './decisions/verify';
 import {
@@ -85,6 +88,9 @@ const MAX_AUDIT_ENTRIES = 500;
 const HISTORY_EVENT_LIMIT = 51_200;
 const HISTORY_BYTE_LIMIT = 50 * 1024 * 1024;
 const HISTORY_WARNING_SHARE = 0.6;
+/** A run that may carry itself over does so at a gate past either of these, or when Temporal suggests it. */
+const CARRY_OVER_EVENTS = 10_000;
+const CARRY_OVER_BYTES = 10 * 1024 * 1024;
 
 /**
  * What a run that takes only signed decisions knows: who it is (as statements name it), the roster it checks
@@ -112,6 +118,12 @@ export class Run<A> {
   private openGate: GateRecord | undefined;
   private decision: OperatorDecision | undefined;
   private readonly usedNonces = new Set<string>();
+  /** Steps done, by occurrence: what a run carries over to the run it continues as, and recalls from the one before. */
+  private memory = new StepMemory();
+  /** Set while a continued run replays its procedure up to the gate it was waiting at. */
+  private resuming = false;
+  private carryOverAllowed = false;
+  private request: unknown;
   /** Verdicts of the current activation by signature, so a validator's check is not repeated by its handler. */
   private readonly verdicts = new Map<string, Verdict>();
 
@@ -191,8 +203,9 @@ export class Run<A> {
   accept(kinds: readonly DecisionKind[], raw: unknown): VerifiedDecision {
     const trust = this.trust;
     if (!trust) throw ApplicationFailure.nonRetryable('this run predates signed decisions', ErrorType.DecisionRefused);
-    const signature = (raw as { signature?: unknown } | null)?.signature;
-    const cacheKey = typeof signature === 'string' ? `${Date.now()}:${kinds.join(',')}:${signature}` : undefined;
+    const { signature, statement } = (raw ?? {}) as { signature?: unknown; statement?: unknown };
+    // Keyed by everything the verdict depends on, so a forged copy of a real signature cannot share its verdict.
+    const cacheKey = typeof signature === 'string' && typeof statement === 'string' ? `${Date.now()}:${kinds.join(',')}:${statement}:${signature}` : undefined;
     let verdict = cacheKey ? this.verdicts.get(cacheKey) : undefined;
     if (!verdict) {
       verdict = verifySignedDecision(kinds, raw, { ...trust.identity, nowMs: Date.now(), roster: trust.roster, used: this.usedNonces });
@@ -256,10 +269,19 @@ export class Run<A> {
     options: StepOptions<A, T, B> = {},
   ): Promise<StepResult<S, T>> {
     this.throwIfAbortRequested();
+    const { before, undo } = options;
+    const key = this.memory.next(spec.name);
+    const recalled = this.memory.recall(key);
+    if (recalled) {
+      // Done before this run carried itself over: recall it, and its undo, without acting again.
+      if (recalled.skipped) return undefined as StepResult<S, T>;
+      if (undo) this.undos.push({ spec, undo: (a) => undo(a, { before: recalled.before as B | undefined, result: recalled.result as T }) });
+      return recalled.result as StepResult<S, T>;
+    }
+    this.resuming = false;
     const record = this.beginStep(spec.name, spec.title, 'step');
     const activities = this.activitiesFor(spec);
     const retry = retryPolicyOf(spec.retry);
-    const { before, undo } = options;
     // Runs recorded before the kit read the state first replay the old way: no read, undo from the result.
     const readsBefore = before !== undefined && patched('undo-restores-before');
     let seen: { before: B } | undefined;
@@ -274,12 +296,17 @@ export class Run<A> {
         }
         const result = await CancellationScope.nonCancellable(() => action(activities));
         done = { result };
+        this.memory.remember(key, { result, ...(seen ? { before: seen.before } : {}) });
         this.endStep(record, 'succeeded');
         if (undo && !readsBefore) this.undos.push({ spec, undo: (a) => undo(a, { before: undefined, result }) });
         return result;
       } catch (err) {
         record.lastError = describeError(err);
         this.touch();
+        if (failureTypeOf(err) === ErrorType.UnknownTarget) {
+          this.endStep(record, 'failed');
+          throw err;
+        }
         if (!isNonRetryable(err) && attemptInRound < retry.maximumAttempts) {
           record.status = 'retrying';
           await this.waitUnlessAborted(backoffMs(retry, attemptInRound));
@@ -288,6 +315,7 @@ export class Run<A> {
         }
         const choice = await this.awaitIntervention(spec, record);
         if (choice === 'skip') {
+          this.memory.remember(key, { skipped: true });
           this.endStep(record, 'skipped');
           return undefined as StepResult<S, T>;
         }
@@ -303,37 +331,37 @@ export class Run<A> {
    */
   async gate(spec: GateSpec): Promise<void> {
     this.throwIfAbortRequested();
-    if (this.status.drill?.approvals === 'policy') return this.approveByDrillPolicy(spec);
+    const key = this.memory.next(`gate:${spec.name}`);
+    if (this.memory.recall(key)) return;
+    if (this.status.drill?.approvals === 'policy') {
+      this.approveByDrillPolicy(spec);
+      this.memory.remember(key, { result: 'passed' });
+      return;
+    }
     const eligible = await this.resolveEligible(spec);
     const { policy } = spec;
-    const openedAt = Date.now();
-    const expiresAt = openedAt + msToNumber(policy.expireAfter);
-    const gate: GateRecord = {
-      name: spec.name,
-      title: spec.title,
-      status: 'open',
-      openedAt: new Date(openedAt).toISOString(),
-      quorum: policy.quorum,
-      approvers: policy.approvers,
-      eligible,
-      votes: [],
-      escalations: 0,
-      expiresAt: new Date(expiresAt).toISOString(),
-      onExpiry: policy.onExpiry,
-    };
-    this.status.gates.push(gate);
+    // A run that carried itself over while waiting here reopens the same gate, votes, deadline and all.
+    const carried = this.resuming ? this.status.gates.find((g) => g.name === spec.name && g.status === 'open') : undefined;
+    this.resuming = false;
+    const gate = carried ?? this.openNewGate(spec, eligible);
+    const openedAt = Date.parse(gate.openedAt);
+    const expiresAt = Date.parse(gate.expiresAt);
     this.openGate = gate;
     this.setState('waiting-approval');
-    this.audit(SYSTEM, 'gate-opened', `${spec.name}: needs ${describeApprovers(gate)}${this.status.trust ? `; roster ${this.status.trust.rosterDigest}` : ''}`);
-    await this.notify('approval-needed', `Approval needed: ${spec.title}`, `${describeApprovers(gate)}. Approve with: lifeboat approve ${this.status.runId}`, eligible);
+    if (carried) this.audit(SYSTEM, 'continued-as-new', `carried over (${this.status.carriedOver}) while gate ${spec.name} waits; its votes stand`);
+    else {
+      this.audit(SYSTEM, 'gate-opened', `${spec.name}: needs ${describeApprovers(gate)}${this.status.trust ? `; roster ${this.status.trust.rosterDigest}` : ''}`);
+      await this.notify('approval-needed', `Approval needed: ${spec.title}`, `${describeApprovers(gate)}. Approve with: lifeboat approve ${this.status.runId}`, eligible);
+    }
 
-    let nextEscalation = openedAt + msToNumber(policy.escalateAfter);
+    let nextEscalation = openedAt + msToNumber(policy.escalateAfter) + gate.escalations * msToNumber(policy.escalateEvery);
     while (gate.status === 'open' && !this.status.abortRequested) {
       const wakeAt = Math.min(nextEscalation, expiresAt);
       const decided = await condition(
-        () => gate.status !== 'open' || this.status.abortRequested !== undefined,
+        () => gate.status !== 'open' || this.status.abortRequested !== undefined || this.shouldCarryOver(),
         Math.max(1, wakeAt - Date.now()),
       );
+      if (decided && gate.status === 'open' && !this.status.abortRequested && this.shouldCarryOver()) await this.carryOver();
       if (decided) break;
       if (Date.now() >= expiresAt) {
         gate.status = 'expired';
@@ -354,6 +382,33 @@ export class Run<A> {
         eligible,
       );
     }
+    this.finishGate(spec, gate, key);
+  }
+
+  private openNewGate(spec: GateSpec, eligible: string[]): GateRecord {
+    const { policy } = spec;
+    const openedAt = Date.now();
+    const expiresAt = openedAt + msToNumber(policy.expireAfter);
+    const gate: GateRecord = {
+      name: spec.name,
+      title: spec.title,
+      status: 'open',
+      openedAt: new Date(openedAt).toISOString(),
+      quorum: policy.quorum,
+      approvers: policy.approvers,
+      eligible,
+      votes: [],
+      escalations: 0,
+      expiresAt: new Date(expiresAt).toISOString(),
+      onExpiry: policy.onExpiry,
+    };
+    this.status.gates.push(gate);
+    return gate;
+  }
+
+  /** Ends a gate's wait: a gate left open by an abort is closed; a rejection or an expiry that says so aborts. */
+  private finishGate(spec: GateSpec, gate: GateRecord, key: string): void {
+    const { policy } = spec;
     this.openGate = undefined;
     if (gate.status === 'open') {
       // Aborted while waiting: the gate is closed, so status offers no vote on it any more.
@@ -368,7 +423,46 @@ export class Run<A> {
     if (gate.status === 'expired' && policy.onExpiry === 'abort') {
       throw new RunAborted(`gate "${spec.name}" expired without ${describeApprovers(gate)}`, SYSTEM);
     }
+    this.memory.remember(key, { result: 'passed' });
     this.setState('running');
+  }
+
+  /**
+   * Lets the run carry itself over (continue-as-new) once its history nears Temporal's limits while it waits at a
+   * gate, as a flood of forged signals would make it; only runbooks whose procedure before their gates is made of kit
+   * steps allow it ({@link RunbookDefinition.carryOver}), since the next run replays it from the step results.
+   */
+  configureCarryOver(request: unknown, carried: CarriedRun | undefined): void {
+    this.request = request;
+    this.carryOverAllowed = this.definition.carryOver === true && patched('carry-over');
+    if (!carried) return;
+    Object.assign(this.status, carried.status, { carriedOver: carried.count });
+    for (const nonce of carried.usedNonces) this.usedNonces.add(nonce);
+    this.memory = new StepMemory(carried.steps);
+    this.resuming = true;
+  }
+
+  private shouldCarryOver(): boolean {
+    if (!this.carryOverAllowed) return false;
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > CARRY_OVER_EVENTS || info.historySize > CARRY_OVER_BYTES;
+  }
+
+  /** Continues as a new run of the same workflow ID with what it needs to pick up at this gate. Never returns. */
+  private async carryOver(): Promise<never> {
+    await condition(allHandlersFinished);
+    const count = (this.status.carriedOver ?? 0) + 1;
+    const { historyLength, historySize } = workflowInfo();
+    this.audit(SYSTEM, 'carrying-over', `history at ${historyLength} events, ${(historySize / 1048576).toFixed(1)} MiB: continuing as a new run (${count})`);
+    const carried: CarriedRun = {
+      status: { ...this.status, carriedOver: count },
+      steps: this.memory.done,
+      usedNonces: [...this.usedNonces],
+      ...(this.trust ? { roster: this.trust.roster } : {}),
+      ...(this.trust?.startProof ? { startProof: this.trust.startProof } : {}),
+      count,
+    };
+    return continueAsNew<(request: unknown) => Promise<unknown>>({ ...(this.request as object), carried });
   }
 
   /**
@@ -472,6 +566,8 @@ export class Run<A> {
 
   /** Records an entry of the audit trail. */
   audit(actor: string, action: string, detail?: string, comment?: string, verified?: DecisionProof): void {
+    // A continued run replaying its procedure would repeat lines the carried trail already holds.
+    if (this.resuming) return;
     const entry: AuditEntry = { at: this.now(), actor, action };
     if (detail !== undefined) entry.detail = detail;
     if (comment) entry.comment = comment;
@@ -784,6 +880,12 @@ function isNonRetryable(err: unknown): boolean {
   if (isCancellation(err)) return true;
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause instanceof ApplicationFailure && cause.nonRetryable === true;
+}
+
+/** The type of the application failure behind an activity failure, if any. */
+function failureTypeOf(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
 /** The message an operator needs, from the innermost cause of an activity failure. */

@@ -1,10 +1,11 @@
-import { ApplicationFailure, CancellationScope, condition, allHandlersFinished, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, ContinueAsNew, allHandlersFinished, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { KitActivities } from '../../activities/kit-types';
 import { digestOf, SignedDecision } from './decisions/statement';
 import { verifySignedDecision, type RunIdentity } from './decisions/verify';
-import type { Objectives, RunbookDefinition } from './definition';
+import { runIdFor, type Objectives, type RunbookDefinition } from './definition';
 import { ErrorType, RunAborted } from './errors';
+import type { CarriedRun } from './carry-over';
 import { describeError, Run, type RunTrust } from './run';
 import type { Roster } from './roster';
 import { statusQuery } from './messages';
@@ -27,6 +28,8 @@ export const RunRequest = z.object({
   objectives: z.object({ rtoSeconds: z.number().positive().max(7 * 24 * 3600).optional(), rpoSeconds: z.number().min(0).max(7 * 24 * 3600).optional() }).optional(),
   /** The requester's signed start; a child run started by a run gets its parent's. */
   start: SignedDecision.optional(),
+  /** Set only by the kit when a run carries itself over; a run Temporal did not continue refuses it. */
+  carried: z.custom<CarriedRun>((v) => typeof v === 'object' && v !== null && 'status' in v && 'steps' in v).optional(),
 });
 export type RunRequest<Input = unknown> = {
   input: Input;
@@ -34,6 +37,7 @@ export type RunRequest<Input = unknown> = {
   drill?: { kind: DrillMode['kind']; approvals?: DrillMode['approvals'] };
   objectives?: Objectives;
   start?: SignedDecision;
+  carried?: CarriedRun;
 };
 
 const kitActivities = proxyActivities<KitActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3, initialInterval: '1 second' } });
@@ -56,7 +60,11 @@ async function startOrFail<D extends RunbookDefinition>(definition: D, rawReques
     // Runs started before signed decisions existed replay with their old rules; every new run takes only signed ones.
     const signed = patched('signed-decisions');
     const drill = drillModeOf(request.drill, signed);
-    const trust = signed ? await establishTrust(definition, request, drill) : undefined;
+    if (signed && patched('run-id-matches-target')) checkRunId(definition, target);
+    if (request.carried && !workflowInfo().continuedFromExecutionRunId) {
+      throw ApplicationFailure.nonRetryable('start refused: carried-over state is only taken from a run that continued as this one', ErrorType.DecisionRefused);
+    }
+    const trust = signed ? (request.carried ? carriedTrust(request.carried, request) : await establishTrust(definition, request, drill)) : undefined;
     return { request, input, signed, drill, trust };
   } catch (err) {
     if (patched('failed-start-status')) showFailedStart(definition, target, err);
@@ -71,6 +79,21 @@ function checkTarget(definition: RunbookDefinition, target: string): void {
   if (!SAFE_TARGET.test(target)) {
     throw ApplicationFailure.nonRetryable(
       `Invalid input for ${definition.id}: its target "${target.slice(0, 80)}" may hold only letters, digits, ".", "_" and "-" (at most 128, starting with a letter or digit); it becomes part of the run id and of commands people copy`,
+      ErrorType.InvalidInput,
+    );
+  }
+}
+
+/**
+ * A run is what its ID says: one run per runbook and target holds only when the ID is the one the input's target
+ * gives. A start from any client under another ID (`region-failover/not-booking` acting on booking) is refused.
+ */
+function checkRunId(definition: RunbookDefinition, target: string): void {
+  const expected = runIdFor(definition.id, target);
+  const actual = workflowInfo().workflowId;
+  if (actual !== expected) {
+    throw ApplicationFailure.nonRetryable(
+      `this run's workflow ID is "${actual.slice(0, 200)}", but its input makes it ${definition.id} on ${target}, whose ID is "${expected}"; start it under that ID (lifeboat run does), so that one run per target holds`,
       ErrorType.InvalidInput,
     );
   }
@@ -168,6 +191,25 @@ async function establishTrust(
   };
 }
 
+/**
+ * The trust of a run that continued from an earlier one: the earlier run verified the start, so this one takes the
+ * start's proof and the roster it carried; who the run is (namespace, first run ID, input) is the same.
+ */
+function carriedTrust(carried: CarriedRun, request: RunRequest): { requestedBy: string; trust: RunTrust } {
+  const info = workflowInfo();
+  const start = carried.status.trust?.start ?? {};
+  if (!carried.roster) throw ApplicationFailure.nonRetryable('start refused: the carried-over state has no roster', ErrorType.DecisionRefused);
+  return {
+    requestedBy: carried.status.requestedBy,
+    trust: {
+      identity: { namespace: info.namespace, workflowId: info.workflowId, runId: info.firstExecutionRunId, inputDigest: digestOf(request.input) },
+      roster: carried.roster,
+      start,
+      ...(carried.startProof ? { startProof: carried.startProof } : {}),
+    },
+  };
+}
+
 function parseStartStatement(signed: SignedDecision): { workflowId: string; inputDigest: string; issuedAt: string } | undefined {
   try {
     const json = JSON.parse(signed.statement) as { workflowId?: unknown; inputDigest?: unknown; issuedAt?: unknown };
@@ -224,6 +266,7 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
   const { request, input, signed, drill, trust } = await startOrFail(definition, rawRequest);
   const objectives = { ...definition.objectives, ...request.objectives };
   const run = new Run<A>(definition, definition.target(input), trust ? trust.requestedBy : request.requestedBy, drill, objectives, trust?.trust);
+  run.configureCarryOver(rawRequest, request.carried);
   run.registerHandlers();
   try {
     // A Temporal cancellation carries no signature, so a run that takes signed decisions does not act on it: it is
@@ -238,6 +281,7 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
     await condition(allHandlersFinished);
     return { ...run.status, output };
   } catch (err) {
+    if (err instanceof ContinueAsNew) throw err;
     if (err instanceof RunAborted) {
       await run.compensate();
       const beyond = run.status.pointOfNoReturn;

@@ -182,6 +182,8 @@ export interface RunStatus {
   history?: { events: number; bytes: number; warning?: string };
   /** Audit entries dropped from the front of the trail to keep the status small; the history still holds them. */
   auditDropped?: number;
+  /** How many times the run carried itself over to a new run (continue-as-new) as its history neared the limits. */
+  carriedOver?: number;
 }
 
 /** What a finished run returns: its final status plus the runbook's own output. */
