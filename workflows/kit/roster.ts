@@ -35,7 +35,7 @@ const PublicKeyLine = z
 export const Roster = z
   .object({
     groups: z.record(
-      z.string().min(1).max(64).refine((g) => !forbiddenGroupNames.has(g), { message: 'this group name is reserved; choose another' }),
+      z.string().min(1).max(64),
       z.string().max(500).describe('what the group is for'),
     ),
     people: z
@@ -56,6 +56,9 @@ export const Roster = z
       .max(5_000),
   })
   .superRefine((roster, ctx) => {
+    for (const group of Object.keys(roster.groups)) {
+      if (forbiddenGroupNames.has(group)) ctx.addIssue({ code: 'custom', path: ['groups', group], message: `"${group}" is reserved (a name every object has); choose another group name` });
+    }
     const seen = new Set<string>();
     const keyOwners = new Map<string, string>();
     roster.people.forEach((person, index) => {
