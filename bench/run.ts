@@ -7,6 +7,7 @@ import { freePort } from '../lib/free-port';
 import { requireTemporalCli } from '../lib/temporal-binaries';
 import { failoverBenchmark } from './failover';
 import { fleetScaleBenchmark } from './fleet-scale';
+import { floodBenchmark } from './flood';
 import { kitBenchmark } from './kit';
 import { benchSigning } from './signing';
 import type { Benchmark, BenchSection } from './section';
@@ -17,6 +18,7 @@ const benchmarks: Record<string, Benchmark> = {
   kit: kitBenchmark,
   failover: failoverBenchmark,
   'fleet-scale': fleetScaleBenchmark,
+  flood: floodBenchmark,
 };
 
 async function main(): Promise<void> {
