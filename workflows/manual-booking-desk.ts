@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { DuplicateCopy, ReconcilePass } from '../activities/manual-booking-types';
-import type { VerifiedDecision } from './kit/decisions/verify';
+import { proofOf, type VerifiedDecision } from './kit/decisions/verify';
 import { ErrorType } from './kit/errors';
 import type { Run } from './kit/run';
 import { ConflictBook } from './manual-booking-conflicts';
@@ -128,7 +128,3 @@ export class Desk<A> {
 }
 
 type Signed<T> = T & { verified?: VerifiedDecision };
-
-function proofOf(d: VerifiedDecision) {
-  return { fingerprint: d.fingerprint, keyType: d.keyType, nonce: d.nonce };
-}

@@ -21,7 +21,7 @@ import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-pol
 import { operatorsFor, type OperatorAction } from './authority';
 import { StepMemory, type CarriedRun } from './carry-over';
 import type { DecisionKind, SignedDecision } from './decisions/statement';
-import { verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision } from './decisions/verify';
+import { proofOf, verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision } from './decisions/verify';
 import {
   approveSignal,
   approveUpdate,
@@ -599,7 +599,7 @@ export class Run<A> {
     const refusal = this.gateRefusal(decision, vote);
     if (refusal) throw new DecisionRefusal(refusal, vote.by);
     const gate = this.openGate!;
-    const proof = vote.verified ? this.proofOf(vote.verified) : undefined;
+    const proof = vote.verified ? proofOf(vote.verified) : undefined;
     if (vote.verified) this.consume(vote.verified);
     applyVote(gate, decision, vote, this.now(), proof);
     this.audit(vote.by, decision === 'approve' ? 'approved' : 'rejected', `gate ${gate.name}: ${approvalsOf(gate)}/${gate.quorum} approvals`, vote.comment, proof);
@@ -650,7 +650,7 @@ export class Run<A> {
     const { state } = this.status;
     const refusal = this.operatorRefusal(decision);
     if (refusal) throw new DecisionRefusal(refusal, decision.by);
-    const proof = decision.verified ? this.proofOf(decision.verified) : undefined;
+    const proof = decision.verified ? proofOf(decision.verified) : undefined;
     if (decision.verified) this.consume(decision.verified);
     if (decision.action === 'abort' || decision.action === 'cancel') {
       this.status.abortRequested = { by: decision.by, at: this.now(), ...(decision.reason ? { reason: decision.reason } : {}) };
@@ -662,10 +662,6 @@ export class Run<A> {
     this.decision = decision;
     this.audit(decision.by, decision.action, `step ${pending.step}`, decision.reason, proof);
     return { action: decision.action, step: pending.step, state };
-  }
-
-  private proofOf(decision: VerifiedDecision): DecisionProof {
-    return { fingerprint: decision.fingerprint, keyType: decision.keyType, nonce: decision.nonce };
   }
 
   /**

@@ -2,7 +2,7 @@ import { ApplicationFailure, CancellationScope, condition, ContinueAsNew, allHan
 import { z } from 'zod';
 import type { KitActivities } from '../../activities/kit-types';
 import { digestOf, SignedDecision } from './decisions/statement';
-import { verifySignedDecision, type RunIdentity } from './decisions/verify';
+import { proofOf, verifySignedDecision, type RunIdentity } from './decisions/verify';
 import { runIdFor, type Objectives, type RunbookDefinition } from './definition';
 import { ErrorType, RunAborted } from './errors';
 import type { CarriedRun } from './carry-over';
@@ -179,7 +179,7 @@ async function establishTrust(
       refuse(`a drill schedule's authorisation (${schedule}) is only valid for runs that schedule starts`);
     }
   }
-  const proof = { fingerprint: decision.fingerprint, keyType: decision.keyType, nonce: decision.nonce };
+  const proof = proofOf(decision);
   return {
     requestedBy: decision.by,
     trust: {

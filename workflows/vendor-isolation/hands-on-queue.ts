@@ -2,7 +2,7 @@ import { ApplicationFailure, condition, proxyActivities, setHandler } from '@tem
 import type { FleetActivities } from '../../activities/fleet';
 import type { KitActivities } from '../../activities/kit-types';
 import { ErrorType } from '../kit/errors';
-import type { VerifiedDecision } from '../kit/decisions/verify';
+import { proofOf, type VerifiedDecision } from '../kit/decisions/verify';
 import { DecisionRefusal, type Run } from '../kit/run';
 import { terminalStates } from '../kit/status';
 import { TaskDecision, taskSignal, taskUpdate, type TaskReceipt } from './messages';
@@ -133,7 +133,7 @@ export class HandsOnQueue {
   private decide(decision: TaskDecision & { verified?: VerifiedDecision }): TaskReceipt {
     const refusal = this.refusalOf(decision);
     if (refusal) throw new DecisionRefusal(refusal, decision.by);
-    const proof = decision.verified && { fingerprint: decision.verified.fingerprint, keyType: decision.verified.keyType, nonce: decision.verified.nonce };
+    const proof = decision.verified && proofOf(decision.verified);
     if (decision.verified) this.run.consume(decision.verified);
     const task = this.tasks.get(decision.host)!;
     task.status = decision.action === 'done' ? 'done' : 'waived';
@@ -183,9 +183,4 @@ export class HandsOnQueue {
       this.run.audit('lifeboat', 'notification-failed', title);
     }
   }
-}
-
-function actorOf(raw: unknown): string {
-  const by = (raw as { by?: unknown } | undefined)?.by;
-  return typeof by === 'string' && by.trim() ? by : 'unknown';
 }

@@ -1,4 +1,5 @@
 import { personOf, RESERVED_ACTORS, type Roster } from '../roster';
+import type { DecisionProof } from '../status';
 import { parsePublicKeyLine, sameKey, verifySshSignature } from '../signatures';
 import {
   CLOCK_SKEW_MS,
@@ -41,6 +42,11 @@ export interface VerifiedDecision {
   keyType: string;
   issuedAt: string;
   expiresAt: string;
+}
+
+/** What status and the audit trail keep of a verified decision: the key that signed it and its single-use nonce. */
+export function proofOf(decision: VerifiedDecision): DecisionProof {
+  return { fingerprint: decision.fingerprint, keyType: decision.keyType, nonce: decision.nonce };
 }
 
 export type Verdict = { ok: true; decision: VerifiedDecision } | { ok: false; reason: string; claimed: string };
