@@ -4,6 +4,7 @@ import { createManualBookingActivities, type ManualBookingActivities } from './m
 import { createNotifyActivities, type NotifyConfig } from './notify';
 import { createFailoverDrillActivities, type FailoverDrillActivities } from './failover-drill';
 import { createRegionSwitchActivities, type RegionSwitchActivities } from './region-switch';
+import { createReadinessActivities, type ReadinessActivities } from './readiness';
 import { createRosterActivities } from './roster';
 import { createStandbyRebuildActivities, type StandbyRebuildActivities } from './standby-rebuild';
 import { createVendorIsolationActivities, type VendorIsolationActivities } from './vendor-isolation';
@@ -17,7 +18,7 @@ export interface ActivityDeps {
 }
 
 /** Every activity the worker registers, built from its dependencies. */
-export function createActivities(deps: ActivityDeps): KitActivities & EstateActivities & VendorIsolationActivities & ManualBookingActivities & RegionSwitchActivities & StandbyRebuildActivities & FailoverDrillActivities {
+export function createActivities(deps: ActivityDeps): KitActivities & EstateActivities & VendorIsolationActivities & ManualBookingActivities & RegionSwitchActivities & StandbyRebuildActivities & FailoverDrillActivities & ReadinessActivities {
   return {
     ...createEstateActivities({ catalogPath: deps.catalogPath }),
     ...createNotifyActivities(deps.notify),
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps): KitActivities & EstateActi
     ...createFailoverDrillActivities({ catalogPath: deps.catalogPath }),
     ...createManualBookingActivities({ catalogPath: deps.catalogPath }),
     ...createVendorIsolationActivities({ catalogPath: deps.catalogPath }),
+    ...createReadinessActivities({ catalogPath: deps.catalogPath, rosterPath: deps.rosterPath }),
   };
 }
 

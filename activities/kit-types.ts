@@ -1,7 +1,7 @@
 import type { Roster } from '../workflows/kit/roster';
 import type { RunState } from '../workflows/kit/status';
 
-export type NotificationKind = 'approval-needed' | 'escalation' | 'intervention-needed' | 'run-finished' | 'drill-failed' | 'info';
+export type NotificationKind = 'approval-needed' | 'escalation' | 'intervention-needed' | 'run-finished' | 'drill-failed' | 'readiness' | 'info';
 
 /** What the kit tells people; the notification adapter turns it into a webhook post or a log line. */
 export interface Notification {

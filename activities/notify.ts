@@ -55,6 +55,7 @@ const icons: Record<Notification['kind'], string> = {
   'intervention-needed': ':warning:',
   'run-finished': ':checkered_flag:',
   'drill-failed': ':x:',
+  readiness: ':vertical_traffic_light:',
   info: ':information_source:',
 };
 

@@ -1,3 +1,4 @@
+import { readinessOf } from '../workflows/kit/readiness';
 import { describeApprovers, approvalsOf } from '../workflows/kit/gate-policy';
 import type { ProcedureEntry, RunbookDefinition } from '../workflows/kit/definition';
 import { msToNumber } from '@temporalio/common/lib/time';
@@ -222,6 +223,9 @@ export function renderPlan(runbook: RunbookDefinition): string {
     '',
     ...entries.map((e, i) => `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(e)}`),
     ...(drillSteps.length ? ['', 'An isolated drill (--drill isolated) runs the procedure on a scratch copy, with these steps around it:', ...drillSteps.map((e) => `  - ${e.name} — ${e.title}\n    ${describeEntry(e)}`)] : []),
+    '',
+    `Readiness checks (lifeboat readiness ${runbook.id}; read-only):`,
+    ...readinessOf(runbook).map((c) => `  - ${c.name} — ${c.verifies}\n    fix: ${c.fix}`),
     '',
     'Nothing was executed.',
   ].join('\n');

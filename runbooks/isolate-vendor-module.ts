@@ -1,6 +1,7 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { defineRunbook, gate, step, type StepSpec } from '../workflows/kit/definition';
+import { drillCheck } from '../workflows/kit/readiness';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 
 /** A duration as Temporal writes it (`30 seconds`, `4h`), checked here so a typo fails before the run starts. */
@@ -169,6 +170,17 @@ export const isolateVendorModule = defineRunbook({
   target: (input) => scopeLabel(input.scope),
   objectives: { rtoSeconds: 4 * 60 * 60 },
   isolatedDrillSteps,
+  readinessTarget: 'fleet',
+  readiness: [
+    { name: 'fleet-api', verifies: "the fleet manager's API answers", fix: 'restore the fleet manager or its network path; containment needs it', probe: { kind: 'fleet-api' } },
+    {
+      name: 'last-known-good',
+      verifies: 'the hosts name a last-known-good content version to pin the update channel to and roll back to',
+      fix: 'record a last-known-good version with the vendor console before the next update',
+      probe: { kind: 'last-known-good' },
+    },
+    drillCheck(7),
+  ],
   procedure: {
     assess: step({ title: 'Assess the blast radius: hosts in scope that are down or carry the bad version', timeout: '5 minutes' }),
     contain: step({ title: 'Contain: pin the update channel of every host in scope to the last-known-good version, and verify', timeout: '5 minutes' }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, gate, step, type StepSpec } from '../workflows/kit/definition';
+import { drillCheck } from '../workflows/kit/readiness';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 
 const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL-T1-03');
@@ -100,6 +101,22 @@ export const manualBookingMode = defineRunbook({
   /** Stations booking at the counter within 15 minutes of the call: the July 2024 lesson. */
   objectives: { rtoSeconds: 15 * 60 },
   isolatedDrillSteps,
+  readinessTarget: 'booking',
+  readiness: [
+    {
+      name: 'ledger-writable',
+      verifies: 'the offline ledger of the region booking is served from can be written by the counter staff',
+      fix: "make the ledger folder writable by the booking service's user, and check its disk has room",
+      probe: { kind: 'ledger-writable' },
+    },
+    {
+      name: 'stations-known',
+      verifies: 'the estate lists the stations to tell when booking goes manual',
+      fix: 'list the stations in the estate catalog (stations: ["ATL-T1-03", ...]); until then each run names them in --set stations=',
+      probe: { kind: 'stations-known' },
+    },
+    drillCheck(7),
+  ],
   procedure: {
     findRegion: step({ title: 'Find the region booking is served from', timeout: '30 seconds' }),
     approveEntry: gate({ title: 'Airline operations approves switching stations to manual booking', policy: approvalPolicy }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, gate, step } from '../workflows/kit/definition';
+import { drillCheck } from '../workflows/kit/readiness';
 
 export const PagingCheckInput = z.object({
   team: z.string().min(1).default('sre-oncall').describe('the roster group whose pager is checked'),
@@ -21,6 +22,16 @@ export const pagingCheck = defineRunbook({
   input: PagingCheckInput,
   target: (input) => input.team,
   objectives: { rtoSeconds: 15 * 60 },
+  readinessTarget: 'sre-oncall',
+  readiness: [
+    {
+      name: 'page-acknowledged',
+      verifies: 'a real paging check of this team was acknowledged within 30 days',
+      fix: 'run lifeboat run paging-check --set team=<team> and have someone on call acknowledge it',
+      probe: { kind: 'paging-acknowledged', withinDays: 30 },
+    },
+    drillCheck(7),
+  ],
   procedure: {
     page: step({ title: 'Send the test page', timeout: '30 seconds' }),
     acknowledge: gate({

@@ -43,6 +43,7 @@ export const regionFailback = defineRunbook({
   inputBeforeRanges: regionFailbackInput(asRecorded),
   target: (input) => input.service,
   objectives: { rtoSeconds: 30 * 60, rpoSeconds: 0 },
+  readinessTarget: 'booking',
   procedure: {
     resolve: step({ title: 'Find the regions: the source is where the load balancer sends clients now', timeout: '30 seconds' }),
     rebuild: step({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, step } from '../workflows/kit/definition';
+import { drillCheck } from '../workflows/kit/readiness';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
@@ -32,6 +33,29 @@ export const regionFailover = defineRunbook({
   inputBeforeRanges: regionFailoverInput(asRecorded),
   target: (input) => input.service,
   objectives: { rtoSeconds: 15 * 60, rpoSeconds: 60 },
+  readinessTarget: 'booking',
+  readiness: [
+    {
+      name: 'standby-streaming',
+      verifies: "the target region's standby streams from the primary, with its lag within the planned failover's RPO budget (16 MiB, 30 s)",
+      fix: 'restart replication on the standby (check primary_conninfo and the primary\'s pg_hba), or rebuild it with region-failback',
+      // The defaults of rpoBudgetBytes and rpoBudgetSeconds: a planned failover over them stops at its assessment.
+      probe: { kind: 'standby-streaming', maxLagBytes: 16 * 1024 * 1024, maxLagSeconds: 30 },
+    },
+    {
+      name: 'load-balancer-reaches-target',
+      verifies: "the load balancer's health checks see the target region's server up",
+      fix: "bring the target's server back into rotation (HAProxy: set server ... state ready) and check its health check",
+      probe: { kind: 'load-balancer-reaches-target' },
+    },
+    {
+      name: 'target-service-healthy',
+      verifies: "the target region's service answers and reaches its database",
+      fix: "restart the target region's service and check that it reaches its database",
+      probe: { kind: 'target-service-healthy' },
+    },
+    drillCheck(7),
+  ],
   procedure: {
     preflight: step({
       title: 'Preflight the target: the standby is reachable and replaying, the target service is healthy, the load balancer reaches it',

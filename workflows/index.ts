@@ -5,3 +5,4 @@ export { regionFailback } from './region-failback';
 export { regionFailover } from './region-failover';
 export { isolateVendorModule } from './isolate-vendor-module';
 export { scheduledDrill } from './scheduled-drill';
+export { readinessCheck } from './readiness-check';

@@ -5,6 +5,7 @@ import { devCommand } from './dev';
 import { drillCommand } from './drill';
 import { listCommand } from './list';
 import { planCommand } from './plan';
+import { readinessCommand } from './readiness';
 import { resolveCommand } from './resolve';
 import { resumeCommand } from './resume';
 import { runbooksCommand } from './runbooks';
@@ -34,6 +35,7 @@ export const commands: Command[] = [
   reportCommand,
   verifyCommand,
   drillCommand,
+  readinessCommand,
   workerCommand,
   codecServerCommand,
   devCommand,

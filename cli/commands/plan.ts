@@ -1,4 +1,5 @@
 import { isolatedDrillPlanOf, planOf } from '../../workflows/kit/plan';
+import { readinessOf } from '../../workflows/kit/readiness';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { renderPlan } from '../render';
@@ -10,7 +11,7 @@ export const planCommand: Command = {
   options: commonOptions,
   async run(ctx, { positionals }) {
     const runbook = findRunbook(positionals[0]);
-    if (ctx.json) ctx.printJson({ runbook: runbook.id, title: runbook.title, objectives: runbook.objectives ?? {}, plan: planOf(runbook), isolatedDrill: isolatedDrillPlanOf(runbook) });
+    if (ctx.json) ctx.printJson({ runbook: runbook.id, title: runbook.title, objectives: runbook.objectives ?? {}, plan: planOf(runbook), isolatedDrill: isolatedDrillPlanOf(runbook), readiness: readinessOf(runbook) });
     else ctx.print(renderPlan(runbook));
     return 0;
   },

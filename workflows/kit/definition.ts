@@ -1,6 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
 import type { OperatorAuthority } from './authority';
+import type { ReadinessCheckSpec } from './readiness';
 import type { ApproverSelector } from './roster';
 
 /** How a step is retried before the run asks an operator what to do. */
@@ -101,6 +102,13 @@ export interface RunbookDefinition<
   readonly carryOver?: boolean;
   /** Steps an isolated drill adds around the procedure (building and removing its scratch copy); shown by the plan. */
   readonly isolatedDrillSteps?: Readonly<Record<string, StepSpec>>;
+  /**
+   * The read-only half of the preflight, checked before any outage by `lifeboat readiness` and its schedule: the
+   * estate, the last drill, the pager. Every runbook also gets the kit's approvers check (see `readinessOf`).
+   */
+  readonly readiness?: readonly ReadinessCheckSpec[];
+  /** The target readiness checks when none is named, such as `booking`; default: the runbook's id. */
+  readonly readinessTarget?: string;
 }
 
 type StepInit = Omit<StepSpec, 'kind' | 'name'>;

@@ -1,0 +1,186 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { runbooks } from '../runbooks';
+import { ErrorType } from '../workflows/kit/errors';
+import { drillProblems } from '../workflows/kit/objectives';
+import type { ReadinessCheckSpec, ReadinessEvaluation } from '../workflows/kit/readiness';
+import { resolveApprovers } from '../workflows/kit/roster';
+import type { RunStatus } from '../workflows/kit/status';
+import { loadCatalog } from './catalog';
+import { createEstateActivities } from './estate';
+import { createManualBookingActivities } from './manual-booking';
+import { createRegionSwitchActivities } from './region-switch';
+import { readRoster } from './roster';
+
+/** What one probe found: ready or not, and why, in words for the table and the notification. */
+export interface ProbeOutcome {
+  ready: boolean;
+  reason: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const ago = (ms: number) => (ms < 2 * 60 * 60 * 1000 ? `${Math.round(ms / 60_000)} min ago` : ms < 2 * DAY_MS ? `${Math.round(ms / 3_600_000)} h ago` : `${Math.round(ms / DAY_MS)} days ago`);
+
+/**
+ * The readiness probes: read-only looks at the estate (through the same adapters the runbooks use), the roster and
+ * Temporal's visibility. A probe reports "not ready" with the reason; it throws only when it cannot look at all.
+ */
+export function createReadinessActivities(deps: { catalogPath: string; rosterPath: string }) {
+  const estate = createEstateActivities(deps);
+  const regionSwitch = createRegionSwitchActivities(deps);
+  const manualBooking = createManualBookingActivities(deps);
+
+  /** The region a failover of `service` would move to: the other one than where the load balancer sends clients. */
+  const failoverTarget = async (service: string) => (await regionSwitch.resolveRegions({ service })).target;
+
+  /** Finished runs that match `query`, newest first (by close time). */
+  async function finished(client: Client, query: string, limit = 50): Promise<WorkflowExecutionInfo[]> {
+    const runs: WorkflowExecutionInfo[] = [];
+    for await (const wf of client.workflow.list({ query })) {
+      runs.push(wf);
+      if (runs.length >= limit) break;
+    }
+    return runs.sort((a, b) => (b.closeTime?.getTime() ?? 0) - (a.closeTime?.getTime() ?? 0));
+  }
+
+  async function approvers(runbookId: string, requester: string | undefined): Promise<ProbeOutcome> {
+    const runbook = runbooks[runbookId]!;
+    const roster = await readRoster(deps.rosterPath);
+    const gates = Object.values(runbook.procedure).filter((e) => e.kind === 'gate');
+    if (gates.length === 0) return { ready: true, reason: 'the runbook has no approval gates' };
+    const problems: string[] = [];
+    for (const gate of gates) {
+      const { eligible, unknown } = resolveApprovers(roster, gate.policy.approvers);
+      const withKeys = eligible.filter((id) => id !== requester && (roster.people.find((p) => p.id === id)?.keys.length ?? 0) > 0);
+      if (unknown.length > 0) problems.push(`gate ${gate.name} names ${unknown.join(', ')}, which the roster lacks`);
+      if (withKeys.length < gate.policy.quorum) {
+        const keyless = eligible.filter((id) => (roster.people.find((p) => p.id === id)?.keys.length ?? 0) === 0);
+        problems.push(
+          `gate ${gate.name} needs ${gate.policy.quorum} approval(s) but only ${withKeys.length} eligible people have keys` +
+            `${requester && eligible.includes(requester) ? `, not counting the requester ${requester}` : ''}` +
+            `${keyless.length ? ` (no keys: ${keyless.join(', ')})` : ''}`,
+        );
+      }
+    }
+    if (problems.length) return { ready: false, reason: problems.join('; ') };
+    return { ready: true, reason: `${gates.length} gate(s) can each reach their quorum from people with keys${requester ? `, not counting ${requester}` : ''}` };
+  }
+
+  async function drillRecency(runbookId: string, target: string, withinDays: number): Promise<ProbeOutcome> {
+    const client = Context.current().client;
+    const query = `LifeboatRunbook = ${quote(runbookId)} AND LifeboatTarget = ${quote(target)} AND LifeboatDrill IS NOT NULL AND ExecutionStatus != 'Running'`;
+    const [last] = await finished(client, query);
+    if (!last) return { ready: false, reason: `no finished drill of ${runbookId} on ${target}` };
+    const age = Date.now() - (last.closeTime ?? last.startTime).getTime();
+    const when = ago(age);
+    const status = last.status.name === 'COMPLETED' ? ((await client.workflow.getHandle(last.workflowId, last.runId).result()) as RunStatus) : undefined;
+    // As `drill history` judges it: a missed objective that was measured fails the drill, one not measured does not.
+    const problems = status ? drillProblems(status) : [`the workflow ended ${last.status.name.toLowerCase()}`];
+    if (problems.length) return { ready: false, reason: `the last drill (${when}) did not pass: ${problems.join('; ')}` };
+    if (age > withinDays * DAY_MS) return { ready: false, reason: `the last drill passed ${when}, outside the ${withinDays}-day window` };
+    return { ready: true, reason: `the last drill passed ${when}` };
+  }
+
+  async function pagingAcknowledged(team: string, withinDays: number): Promise<ProbeOutcome> {
+    const client = Context.current().client;
+    const query = `LifeboatRunbook = 'paging-check' AND LifeboatTarget = ${quote(team)} AND LifeboatDrill IS NULL AND ExecutionStatus = 'Completed'`;
+    for (const run of await finished(client, query)) {
+      const status = (await client.workflow.getHandle(run.workflowId, run.runId).result()) as RunStatus;
+      const ack = status.gates.find((g) => g.status === 'approved');
+      if (status.state !== 'succeeded' || !ack) continue;
+      const age = Date.now() - Date.parse(ack.decidedAt ?? status.finishedAt ?? run.startTime.toISOString());
+      if (age > withinDays * DAY_MS) return { ready: false, reason: `the last acknowledged page of ${team} was ${ago(age)}, outside the ${withinDays}-day window` };
+      return { ready: true, reason: `${ack.votes.find((v) => v.decision === 'approve')?.by ?? 'someone'} acknowledged a page of ${team} ${ago(age)}` };
+    }
+    return { ready: false, reason: `no acknowledged paging check of ${team} yet` };
+  }
+
+  return {
+    /** Runs one readiness check of a runbook on a target. Read-only: it looks, and never acts. */
+    async readinessProbe(args: { runbook: string; target: string; requester?: string; check: ReadinessCheckSpec }): Promise<ProbeOutcome> {
+      const { target, check } = args;
+      if (!runbooks[args.runbook]) throw ApplicationFailure.nonRetryable(`unknown runbook ${args.runbook}`, ErrorType.InvalidInput);
+      const probe = check.probe;
+      switch (probe.kind) {
+        case 'approvers':
+          return approvers(args.runbook, args.requester);
+        case 'drill-recency':
+          return drillRecency(args.runbook, target, probe.withinDays);
+        case 'paging-acknowledged':
+          return pagingAcknowledged(target, probe.withinDays);
+        case 'standby-streaming': {
+          const region = await failoverTarget(target);
+          const replication = await estate.replicationStatus();
+          const node = replication.nodes[region];
+          if (!node.reachable) return { ready: false, reason: `the standby in region ${region} is unreachable (${node.error ?? 'no answer'})` };
+          if (node.inRecovery === false) return { ready: false, reason: `region ${region}'s database is a primary, not a standby` };
+          if (!node.streaming) return { ready: false, reason: `the standby in region ${region} is not streaming from the primary` };
+          const { lagBytes, lagSeconds } = replication;
+          if (lagBytes === null) return { ready: false, reason: `the lag of region ${region}'s standby cannot be measured` };
+          if (lagBytes > probe.maxLagBytes || (lagSeconds ?? 0) > probe.maxLagSeconds) {
+            return { ready: false, reason: `the standby in region ${region} is ${lagBytes} bytes and ${lagSeconds ?? '?'} s behind, over the budget of ${probe.maxLagBytes} bytes and ${probe.maxLagSeconds} s` };
+          }
+          return { ready: true, reason: `region ${region}'s standby streams, ${lagBytes} bytes and ${lagSeconds ?? 0} s behind` };
+        }
+        case 'load-balancer-reaches-target': {
+          const region = await failoverTarget(target);
+          const server = (await estate.backendHealth()).regions.find((r) => r.region === region)!;
+          const up = server.status.startsWith('UP');
+          return { ready: up, reason: `the load balancer sees ${server.backend}/${server.server} (region ${region}) as ${server.status}${server.checkStatus ? ` (${server.checkStatus})` : ''}` };
+        }
+        case 'target-service-healthy': {
+          const region = await failoverTarget(target);
+          const health = await estate.health({ region });
+          if (!health.reachable) return { ready: false, reason: `the ${target} service in region ${region} is unreachable (${health.error})` };
+          if (!health.db?.reachable) return { ready: false, reason: `the ${target} service in region ${region} cannot reach its database (${health.db?.error ?? 'unknown'})` };
+          return { ready: true, reason: `the ${target} service in region ${region} answers and reaches its database` };
+        }
+        case 'fleet-api': {
+          try {
+            const summary = await estate.fleetSummary();
+            return { ready: true, reason: `the fleet API answers: ${summary.total} hosts, ${summary.byHealth.healthy ?? 0} healthy` };
+          } catch (err) {
+            return { ready: false, reason: `the fleet API does not answer: ${(err as Error).message}` };
+          }
+        }
+        case 'last-known-good': {
+          const { total, hosts } = await estate.listHosts({ limit: 200 });
+          const versions = [...new Set(hosts.map((h) => h.agent.lastKnownGood).filter(Boolean))];
+          if (total === 0) return { ready: false, reason: 'the fleet has no hosts in scope' };
+          if (versions.length === 0) return { ready: false, reason: 'no host names a last-known-good version' };
+          // The fleet API lists hosts, not the versions the channel offers; the hosts' own record is what it can tell.
+          return { ready: true, reason: `hosts name last-known-good ${versions.join(', ')} (the fleet API cannot list the channel's versions, so this is the hosts' record)` };
+        }
+        case 'ledger-writable': {
+          const { region } = await manualBooking.bookingRegionInUse({});
+          const dir = join(loadCatalog(deps.catalogPath).stateDir, 'ledger', region);
+          try {
+            await access(dir, constants.W_OK);
+            return { ready: true, reason: `region ${region}'s ledger (${dir}) is writable` };
+          } catch (err) {
+            return { ready: false, reason: `region ${region}'s ledger (${dir}) is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+          }
+        }
+        case 'stations-known': {
+          const catalog = loadCatalog(deps.catalogPath) as { stations?: unknown };
+          if (Array.isArray(catalog.stations) && catalog.stations.length > 0) return { ready: true, reason: `${catalog.stations.length} stations listed` };
+          return { ready: false, reason: 'the estate catalog lists no stations, so a run must name them by hand' };
+        }
+      }
+    },
+
+    /** The newest finished evaluation a readiness schedule made, from its memo; undefined before the first. */
+    async lastReadiness(args: { scheduleId: string }): Promise<ReadinessEvaluation | undefined> {
+      const client = Context.current().client;
+      const [last] = await finished(client, `TemporalScheduledById = ${quote(args.scheduleId)} AND ExecutionStatus = 'Completed'`, 5);
+      return last?.memo?.readiness as ReadinessEvaluation | undefined;
+    },
+  };
+}
+
+export type ReadinessActivities = ReturnType<typeof createReadinessActivities>;

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { ScheduleOverlapPolicy, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { runbooks } from '../../runbooks';
+import type { RunbookDefinition } from '../../workflows/kit/definition';
+import { readinessScheduleId, readinessSummary, readinessTargetOf, type ReadinessEvaluation } from '../../workflows/kit/readiness';
+import type { ReadinessRequest } from '../../workflows/readiness-check';
+import { findRunbook } from '../catalog';
+import { commonOptions, type Command } from '../command';
+import type { CliContext } from '../context';
+import { CliError, ExitCode, usageError } from '../errors';
+import { table } from '../render';
+
+const HISTORY_LIMIT = 100;
+
+export const readinessCommand: Command = {
+  name: 'readiness',
+  summary: 'Check now whether runbooks could run (estate, approvers, last drill, pager); schedule the check; its history',
+  usage: [
+    'lifeboat readiness [<runbook>] [--target T] [--as USER] [--json]      (exit 1 when anything is not ready)',
+    'lifeboat readiness schedule <runbook> [--target T] [--every 15m] [--as USER]',
+    'lifeboat readiness history <runbook> [--target T] [--json]',
+  ].join('\n       '),
+  options: { ...commonOptions, target: { type: 'string' }, every: { type: 'string' }, as: { type: 'string' } },
+  async run(ctx, { positionals, values }) {
+    const [first, second] = positionals;
+    const target = values.target as string | undefined;
+    if (first === 'schedule') return schedule(ctx, findRunbook(second), target, values);
+    if (first === 'history') return history(ctx, findRunbook(second), target);
+    if (!first && target) throw usageError('--target needs a runbook', 'lifeboat readiness region-failover --target booking');
+    const chosen = first ? [findRunbook(first)] : Object.values(runbooks);
+    return checkNow(ctx, chosen, target, requesterOf(ctx, values));
+  },
+};
+
+/** The person who would start the run; without one the approvers check counts everyone. */
+function requesterOf(ctx: CliContext, values: Record<string, unknown>): string | undefined {
+  try {
+    return ctx.identity(values.as as string | undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+async function checkNow(ctx: CliContext, chosen: RunbookDefinition[], target: string | undefined, requester: string | undefined): Promise<number> {
+  const client = await ctx.client();
+  const evaluations = await Promise.all(chosen.map((runbook) => evaluate(ctx, client, { runbook: runbook.id, target: target ?? readinessTargetOf(runbook), ...(requester ? { requester } : {}) })));
+  const ready = evaluations.every((e) => e.ready);
+  if (ctx.json) ctx.printJson(chosen.length === 1 ? evaluations[0] : { ready, runbooks: evaluations });
+  else {
+    const rows = [['RUNBOOK', 'TARGET', 'CHECK', 'RESULT', 'REASON', 'FIX']];
+    for (const e of evaluations) for (const c of e.checks) rows.push([e.runbook, e.target, c.name, c.ready ? 'ready' : 'NOT READY', c.reason, c.ready ? '-' : c.fix]);
+    ctx.print(`${table(rows)}\n\n${ready ? 'ready' : `NOT READY: ${evaluations.filter((e) => !e.ready).map((e) => `${e.runbook} on ${e.target}`).join(', ')}`}`);
+  }
+  return ready ? ExitCode.ok : ExitCode.refused;
+}
+
+/** Runs the `readinessCheck` workflow on the worker, where the estate adapters and the roster are, and waits for it. */
+async function evaluate(ctx: CliContext, client: Client, request: ReadinessRequest & { target: string }): Promise<ReadinessEvaluation> {
+  try {
+    return await client.workflow.execute('readinessCheck', {
+      taskQueue: ctx.taskQueue,
+      workflowId: `${readinessScheduleId(request.runbook, request.target)}/now-${randomUUID().slice(0, 8)}`,
+      args: [request],
+      // With no worker polling, say so within a minute instead of waiting for ever.
+      workflowExecutionTimeout: '1 minute',
+    });
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      throw new CliError(`the readiness check of ${request.runbook} on ${request.target} did not finish: ${err.cause?.message ?? err.message}`, {
+        code: 'no-result',
+        suggestion: `is a worker running on task queue ${ctx.taskQueue}? (lifeboat worker, or npm start)`,
+      });
+    }
+    throw err;
+  }
+}
+
+async function schedule(ctx: CliContext, runbook: RunbookDefinition, flagTarget: string | undefined, values: Record<string, unknown>): Promise<number> {
+  const target = flagTarget ?? readinessTargetOf(runbook);
+  const every = (values.every as string | undefined) ?? '15m';
+  try {
+    if (!(msToNumber(every as Duration) > 0)) throw new Error('not positive');
+  } catch {
+    throw usageError(`--every ${every} is not a duration`, 'write it like --every 15m, 1h or 30s');
+  }
+  const scheduleId = readinessScheduleId(runbook.id, target);
+  const requester = requesterOf(ctx, values);
+  const request: ReadinessRequest = { runbook: runbook.id, target, schedule: scheduleId, ...(requester ? { requester } : {}) };
+  const client = await ctx.client();
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: every as Duration }] },
+      action: { type: 'startWorkflow', workflowType: 'readinessCheck', taskQueue: ctx.taskQueue, workflowId: scheduleId, args: [request], workflowExecutionTimeout: '5 minutes' },
+      // One evaluation at a time, so each compares itself with a finished one.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      memo: { runbook: runbook.id, target, kind: 'readiness' },
+      state: { note: `readiness of ${runbook.id} on ${target}, every ${every}`, triggerImmediately: true },
+    });
+  } catch (err) {
+    if ((err as Error).name === 'ScheduleAlreadyRunning') {
+      throw new CliError(`a readiness schedule ${scheduleId} already exists`, { code: 'exists', suggestion: `delete it with temporal schedule delete --schedule-id ${scheduleId}, then schedule again` });
+    }
+    throw err;
+  }
+  if (ctx.json) ctx.printJson({ scheduleId, runbook: runbook.id, target, every });
+  else ctx.print(`scheduled ${scheduleId}: readiness of ${runbook.id} on ${target} every ${every}, starting now\n  see it with: lifeboat readiness history ${runbook.id} --target ${target}`);
+  return ExitCode.ok;
+}
+
+/** The schedule's last evaluations, newest first, read from the memos of the workflows it started. */
+export async function readinessHistory(client: Client, scheduleId: string, limit = HISTORY_LIMIT): Promise<ReadinessEvaluation[]> {
+  const found: { startedAt: number; evaluation: ReadinessEvaluation }[] = [];
+  const query = `TemporalScheduledById = '${scheduleId.replace(/'/g, "\\'")}' AND ExecutionStatus = 'Completed'`;
+  for await (const wf of client.workflow.list({ query })) {
+    const evaluation = wf.memo?.readiness as ReadinessEvaluation | undefined;
+    if (evaluation) found.push({ startedAt: wf.startTime.getTime(), evaluation });
+    if (found.length >= limit) break;
+  }
+  return found.sort((a, b) => b.startedAt - a.startedAt).map((f) => f.evaluation);
+}
+
+async function history(ctx: CliContext, runbook: RunbookDefinition, flagTarget: string | undefined): Promise<number> {
+  const target = flagTarget ?? readinessTargetOf(runbook);
+  const evaluations = await readinessHistory(await ctx.client(), readinessScheduleId(runbook.id, target));
+  if (ctx.json) ctx.printJson(evaluations);
+  else if (evaluations.length === 0) ctx.print(`no scheduled readiness evaluations of ${runbook.id} on ${target}; start them with lifeboat readiness schedule ${runbook.id} --target ${target}`);
+  else {
+    const change = (e: ReadinessEvaluation) => (e.changed ? `${e.changed.from ? 'ready' : 'not ready'} -> ${e.changed.to ? 'ready' : 'not ready'}${e.changed.notified ? ' (notified)' : ' (notify failed)'}` : '-');
+    ctx.print(table([['CHECKED AT', 'RESULT', 'CHANGE', 'REASON'], ...evaluations.map((e) => [e.checkedAt, e.ready ? 'ready' : 'NOT READY', change(e), readinessSummary(e)])]));
+  }
+  return ExitCode.ok;
+}

@@ -1,0 +1,108 @@
+import type { RunbookDefinition } from './definition';
+
+/**
+ * What a readiness check probes. Every probe is read-only: it looks at the estate, the roster or Temporal's
+ * visibility, and never acts, so it can run every few minutes beside a real recovery.
+ */
+export type ReadinessProbe =
+  /** The target region's standby streams from the primary and its lag is within the runbook's RPO budget. */
+  | { kind: 'standby-streaming'; maxLagBytes: number; maxLagSeconds: number }
+  /** The load balancer sees the target region's server up. */
+  | { kind: 'load-balancer-reaches-target' }
+  /** The target region's service answers and reaches its database. */
+  | { kind: 'target-service-healthy' }
+  /** Every gate's policy can be met by roster people with keys, not counting the requester. */
+  | { kind: 'approvers' }
+  /** The newest finished drill of this runbook and target passed, and finished within the window. */
+  | { kind: 'drill-recency'; withinDays: number }
+  /** A real run of paging-check on the target team was acknowledged and finished within the window. */
+  | { kind: 'paging-acknowledged'; withinDays: number }
+  /** The fleet manager's API answers. */
+  | { kind: 'fleet-api' }
+  /** The hosts name a last-known-good content version that rollback and pinning can use. */
+  | { kind: 'last-known-good' }
+  /** The offline ledger of the region booking runs in can be written by the counter staff. */
+  | { kind: 'ledger-writable' }
+  /** The estate lists the stations to tell when booking goes manual. */
+  | { kind: 'stations-known' };
+
+/** One readiness check of a runbook, as `lifeboat plan` shows it and `lifeboat readiness` runs it. */
+export interface ReadinessCheckSpec {
+  readonly name: string;
+  /** What is true when the check passes, in words for the on-call engineer. */
+  readonly verifies: string;
+  /** What to do when it fails. */
+  readonly fix: string;
+  readonly probe: ReadinessProbe;
+}
+
+/** The outcome of one check at one evaluation. */
+export interface ReadinessCheckResult {
+  name: string;
+  ready: boolean;
+  reason: string;
+  fix: string;
+}
+
+/** One evaluation of a runbook on a target: every check, and whether all passed. */
+export interface ReadinessEvaluation {
+  runbook: string;
+  target: string;
+  ready: boolean;
+  checkedAt: string;
+  checks: ReadinessCheckResult[];
+  /** Set when this evaluation differs from the previous one (ready to not ready, or back) and a notification went out. */
+  changed?: { from: boolean; to: boolean; notified: boolean };
+}
+
+/** Days a runbook's last drill may be old before the runbook counts as not ready, unless it says otherwise. */
+export const defaultDrillWindowDays = 7;
+
+/** The kit's own check, which every runbook has: its gates can be passed by the roster as it is now. */
+export const approversCheck: ReadinessCheckSpec = {
+  name: 'approvers',
+  verifies: "every gate's policy can be met by roster people who have keys, not counting the requester",
+  fix: "add people with keys to the gate's groups in the roster (a person without keys can decide nothing)",
+  probe: { kind: 'approvers' },
+};
+
+/** A drill-recency check for a runbook rehearsed at least every `withinDays` days. */
+export function drillCheck(withinDays = defaultDrillWindowDays): ReadinessCheckSpec {
+  return {
+    name: 'last-drill',
+    verifies: `the last drill of this runbook and target passed, within ${withinDays} days`,
+    fix: `run a drill (lifeboat run <runbook> --drill isolated ...) or schedule one with lifeboat drill schedule --every 24h`,
+    probe: { kind: 'drill-recency', withinDays },
+  };
+}
+
+/** The checks a readiness evaluation runs for a runbook: the kit's approvers check, then the runbook's own. */
+export function readinessOf(runbook: RunbookDefinition): ReadinessCheckSpec[] {
+  return [approversCheck, ...(runbook.readiness ?? [])];
+}
+
+/** The target a readiness evaluation uses when none is given: the runbook's usual one. */
+export function readinessTargetOf(runbook: RunbookDefinition): string {
+  return runbook.readinessTarget ?? runbook.id;
+}
+
+/** The schedule (and workflow-ID prefix) of the scheduled readiness of a runbook on a target. */
+export function readinessScheduleId(runbookId: string, target: string): string {
+  return `readiness/${runbookId}/${target}`;
+}
+
+/**
+ * Whether an evaluation is a transition worth a notification: ready to not ready, or back. With no previous
+ * evaluation the baseline is "ready", so a first evaluation that finds a problem says so once and a ready one is quiet.
+ */
+export function transitionOf(previous: Pick<ReadinessEvaluation, 'ready'> | undefined, ready: boolean): { from: boolean; to: boolean } | undefined {
+  const from = previous?.ready ?? true;
+  return from === ready ? undefined : { from, to: ready };
+}
+
+/** The one line a notification and history show for an evaluation: the failing checks with their reasons. */
+export function readinessSummary(evaluation: Pick<ReadinessEvaluation, 'ready' | 'checks'>): string {
+  const failing = evaluation.checks.filter((c) => !c.ready);
+  if (failing.length === 0) return `all ${evaluation.checks.length} checks pass`;
+  return failing.map((c) => `${c.name}: ${c.reason}`).join('; ');
+}
