@@ -6,6 +6,14 @@ import type { RunStatus, StepRecord } from '../workflows/kit';
 import { retryPolicyOf } from '../workflows/kit/retry';
 import { terminalStates } from '../workflows/kit/status';
 import { visibleFields, visibleLine } from '../lib/terminal-text';
+import type { ReadinessAtRun } from './readiness-at';
+import { pathLines, type PathPoint } from './report/path';
+
+/** What `lifeboat status` shows beside the run's own status: the incident's path and readiness before the run. */
+export interface StatusContext {
+  path?: PathPoint[];
+  readinessBeforeRun?: ReadinessAtRun;
+}
 
 const marks: Record<StepRecord['status'], string> = {
   running: '>',
@@ -41,11 +49,13 @@ function voteText(v: RunStatus['gates'][number]['votes'][number]): string {
   return `${v.by} ${v.decision}d (${proof})`;
 }
 
-export function renderStatus(status: RunStatus, auditLines = 8): string {
+export function renderStatus(status: RunStatus, auditLines = 8, around: StatusContext = {}): string {
   const s = visibleFields(status);
   const out: string[] = [];
   out.push(`${s.runId}  ${s.title}${s.drill ? `   [DRILL: ${s.drill.kind}, gates approved by ${s.drill.approvals === 'policy' ? 'policy' : 'people'}]` : ''}`);
   out.push(`state: ${s.state}   requested by ${s.requestedBy}   started ${s.startedAt}${s.finishedAt ? `   finished ${s.finishedAt}` : ''}`);
+  if (around.readinessBeforeRun) out.push(`readiness before the run: ${visibleLine(around.readinessBeforeRun.summary)}`);
+  if (around.path && around.path.length > 0) out.push('path:', ...pathLines(visibleFields(around.path)));
   if (s.trust) {
     const start = s.trust.start;
     const how = start.verified ? `signed by ${s.requestedBy}, key ${start.verified.fingerprint}` : 'not verified';
@@ -93,9 +103,11 @@ export function renderStatus(status: RunStatus, auditLines = 8): string {
     const m = s.measurements;
     const vs = (value: number | undefined, objective: number | undefined, unit: string) =>
       value === undefined ? undefined : `${value}${unit}${objective !== undefined ? ` (objective ${objective}${unit}: ${value <= objective ? 'met' : 'MISSED'})` : ''}`;
+    // The objective is judged from detection when the run knows when the outage was detected.
+    const fromDetection = m.rtoFromDetectionSeconds !== undefined;
     const parts = [
-      m.rtoSeconds !== undefined ? `RTO ${vs(m.rtoSeconds, objectives.rtoSeconds, 's')}` : '',
-      m.rtoFromDetectionSeconds !== undefined ? `RTO from detection ${m.rtoFromDetectionSeconds}s` : '',
+      m.rtoSeconds !== undefined ? `RTO ${fromDetection ? `${m.rtoSeconds}s from the run's start` : vs(m.rtoSeconds, objectives.rtoSeconds, 's')}` : '',
+      fromDetection ? `RTO from detection ${vs(m.rtoFromDetectionSeconds, objectives.rtoSeconds, 's')}` : '',
       m.rpoSeconds !== undefined ? `RPO ${vs(m.rpoSeconds, objectives.rpoSeconds, 's')}` : '',
       m.rpoWrites !== undefined ? `lost writes ${m.rpoWrites}` : '',
       m.rpoBytes !== undefined ? `unreplayed WAL ${m.rpoBytes} bytes` : '',

@@ -2,7 +2,9 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temp
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { RunStatus } from '../../workflows/kit';
-import { checkObjectives, drillProblems } from '../../workflows/kit/objectives';
+import { drillProblems } from '../../workflows/kit/objectives';
+import { readinessBefore, type ReadinessAtRun } from '../readiness-at';
+import { objectivesFromDetection } from '../report/path';
 import type { DrillSpec } from '../../workflows/scheduled-drill';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
@@ -184,6 +186,8 @@ export interface DrillHistoryEntry {
   objectives: RunStatus['objectives'];
   passed: boolean;
   problems: string[];
+  /** The scheduled readiness evaluation last made before the drill started, or that there was none. */
+  readinessBeforeRun?: ReadinessAtRun;
 }
 
 export async function drillHistory(client: Client, runbookId: string, limit: number): Promise<DrillHistoryEntry[]> {
@@ -203,8 +207,9 @@ export async function drillHistory(client: Client, runbookId: string, limit: num
       ...(status?.measurements?.rtoSeconds !== undefined ? { rtoSeconds: status.measurements.rtoSeconds } : {}),
       ...(status?.measurements?.rpoSeconds !== undefined ? { rpoSeconds: status.measurements.rpoSeconds } : {}),
       objectives: status?.objectives,
-      passed: problems.length === 0 && (status ? checkObjectives(status).every((c) => c.met || c.measuredSeconds === undefined) : false),
+      passed: problems.length === 0 && (status ? objectivesFromDetection(status).every((c) => c.met || c.measuredSeconds === undefined) : false),
       problems,
+      ...(status ? { readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt) } : {}),
     });
   }
   return entries;
@@ -219,8 +224,16 @@ async function history(ctx: CliContext, runbookId: string, values: Record<string
   const entries = await drillHistory(await ctx.client(), runbook.id, limit);
   const seconds = (v: number | undefined, objective: number | undefined) => (v === undefined ? '-' : `${v}s${objective !== undefined ? ` / ${objective}s` : ''}`);
   const rows = [
-    ['STARTED', 'DRILL', 'STATE', 'RTO / OBJECTIVE', 'RPO / OBJECTIVE', 'RESULT'],
-    ...entries.map((e) => [e.startedAt, e.drill ?? '-', e.state, seconds(e.rtoSeconds, e.objectives?.rtoSeconds), seconds(e.rpoSeconds, e.objectives?.rpoSeconds), e.passed ? 'pass' : `FAIL: ${e.problems.join('; ')}`]),
+    ['STARTED', 'DRILL', 'STATE', 'RTO / OBJECTIVE', 'RPO / OBJECTIVE', 'RESULT', 'READINESS BEFORE'],
+    ...entries.map((e) => [
+      e.startedAt,
+      e.drill ?? '-',
+      e.state,
+      seconds(e.rtoSeconds, e.objectives?.rtoSeconds),
+      seconds(e.rpoSeconds, e.objectives?.rpoSeconds),
+      e.passed ? 'pass' : `FAIL: ${e.problems.join('; ')}`,
+      e.readinessBeforeRun?.summary ?? '-',
+    ]),
   ];
   let text: string;
   if (format === 'json') text = `${JSON.stringify(entries, null, 2)}\n`;

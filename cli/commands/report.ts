@@ -8,6 +8,7 @@ import { ganttSvg } from '../report/gantt-svg';
 import { reportHtml } from '../report/html';
 import { reportMarkdown } from '../report/markdown';
 import { buildReport } from '../report/model';
+import { readinessBefore } from '../readiness-at';
 import { readStatus } from '../runs';
 
 const ReportOptions = z.object({
@@ -26,14 +27,16 @@ export const reportCommand: Command = {
     const parsed = ReportOptions.safeParse({ format: ctx.json ? 'json' : values.format, out: values.out });
     if (!parsed.success) throw inputError('bad report options', parsed.error, 'lifeboat report <run-id> --format md|html|json [--out FILE]');
     const { format, out } = parsed.data;
-    const report = buildReport(await readStatus(await ctx.client(), runId, ctx.taskQueue));
+    const client = await ctx.client();
+    const status = await readStatus(client, runId, ctx.taskQueue);
+    const report = buildReport(status, { readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt) });
     let text: string;
     if (format === 'json') text = `${terminalSafeJson(report, 2)}\n`;
     else if (format === 'html') text = reportHtml(report);
     else if (out) {
       // Markdown cannot carry the chart inline everywhere, so it goes beside the report as an SVG file.
       const chart = `${basename(out, extname(out))}.svg`;
-      writeFileSync(join(dirname(out), chart), ganttSvg(report.timeline));
+      writeFileSync(join(dirname(out), chart), ganttSvg(report.timeline, { path: report.path }));
       text = reportMarkdown(report, chart);
     } else text = reportMarkdown(report);
     if (out) {

@@ -3,6 +3,8 @@ import { terminalStates } from '../../workflows/kit/status';
 import { commonOptions, type Command } from '../command';
 import { usageError } from '../errors';
 import { renderStatus } from '../render';
+import { readinessBefore, type ReadinessAtRun } from '../readiness-at';
+import { incidentPath } from '../report/path';
 import { readStatus } from '../runs';
 
 export const statusCommand: Command = {
@@ -17,12 +19,16 @@ export const statusCommand: Command = {
     if (!(intervalMs > 0)) throw usageError(`--interval ${String(values.interval)} is not a positive number of seconds`, 'use --interval 2');
     const client = await ctx.client();
     let last = '';
+    let readiness: ReadinessAtRun | undefined;
     for (;;) {
       const status = await readStatus(client, runId, ctx.taskQueue);
-      const text = ctx.json ? terminalSafeJson(status) : renderStatus(status);
+      // What was known before the run does not change while it runs: look it up once.
+      readiness ??= await readinessBefore(client, status.runbook, status.target, status.startedAt);
+      const shown = { ...status, path: incidentPath(status), readinessBeforeRun: readiness };
+      const text = ctx.json ? terminalSafeJson(shown) : renderStatus(status, undefined, { path: shown.path, readinessBeforeRun: readiness });
       if (text !== last) {
         if (values.watch && !ctx.json && process.stdout.isTTY) ctx.io.stdout('\x1b[2J\x1b[H');
-        if (ctx.json && !values.watch) ctx.print(terminalSafeJson(status, 2));
+        if (ctx.json && !values.watch) ctx.print(terminalSafeJson(shown, 2));
         else ctx.print(values.watch && !ctx.json ? `${text}\n` : text);
         last = text;
       }

@@ -1,5 +1,6 @@
 import { visibleFields } from '../../lib/terminal-text';
 import type { BarKind, TimelineBar } from './model';
+import type { PathPoint } from './path';
 
 /** Colours per kind of bar; waits for people are set apart from the work. */
 export const barColours: Record<BarKind, string> = {
@@ -25,6 +26,7 @@ function tickStep(spanMs: number): number {
 }
 
 function tickLabel(ms: number): string {
+  if (ms < 0) return `-${tickLabel(-ms)}`;
   if (ms < 60_000) return `${+(ms / 1000).toFixed(1)}s`;
   if (ms < 3_600_000) return `${+(ms / 60_000).toFixed(1)}m`;
   return `${+(ms / 3_600_000).toFixed(1)}h`;
@@ -35,19 +37,23 @@ function tickLabel(ms: number): string {
  * legend. Each bar carries a `<title>` (shown on hover) and `data-kind`, so a test can find the bars. Labels are
  * escaped for XML, and control characters (which XML forbids) are shown as escapes.
  */
-export function ganttSvg(timeline: TimelineBar[], opts: { width?: number } = {}): string {
+export function ganttSvg(timeline: TimelineBar[], opts: { width?: number; path?: PathPoint[] } = {}): string {
   const bars = visibleFields(timeline);
+  const path = opts.path ?? [];
   const width = opts.width ?? 960;
   const labelWidth = 220;
   const rowHeight = 22;
-  const top = 30;
+  // The path's labels sit in a band above the axis.
+  const top = path.length > 0 ? 30 + 14 * path.length : 30;
   const chartWidth = width - labelWidth - 20;
-  const span = Math.max(1, ...bars.map((b) => b.endMs));
-  const x = (ms: number) => labelWidth + (ms / span) * chartWidth;
+  // A detection before the run's start widens the axis to the left of zero.
+  const origin = Math.min(0, ...path.map((p) => p.atMs));
+  const span = Math.max(1, ...bars.map((b) => b.endMs), ...path.map((p) => p.atMs)) - origin;
+  const x = (ms: number) => labelWidth + ((ms - origin) / span) * chartWidth;
   const height = top + bars.length * rowHeight + 50;
   const step = tickStep(span);
   const ticks: string[] = [];
-  for (let t = 0; t <= span; t += step) {
+  for (let t = Math.ceil(origin / step) * step; t <= span + origin; t += step) {
     ticks.push(`<line x1="${x(t).toFixed(1)}" y1="${top - 6}" x2="${x(t).toFixed(1)}" y2="${top + bars.length * rowHeight}" stroke="#ddd"/>`);
     ticks.push(`<text x="${x(t).toFixed(1)}" y="${top - 10}" font-size="10" text-anchor="middle" fill="#555">${tickLabel(t)}</text>`);
   }
@@ -60,6 +66,14 @@ export function ganttSvg(timeline: TimelineBar[], opts: { width?: number } = {})
       `<rect class="bar" data-kind="${b.kind}" x="${x(b.startMs).toFixed(1)}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowHeight - 8}" rx="3" fill="${barColours[b.kind]}"${b.outcome === 'failed' || b.outcome === 'rejected' || b.outcome === 'expired' ? ' stroke="#000" stroke-dasharray="3,2"' : ''}><title>${escape(tip)}</title></rect>`,
     ].join('');
   });
+  const markers = path.map((p, i) => {
+    const px = x(p.atMs).toFixed(1);
+    const tip = `${p.milestone} at ${p.at}${p.legSeconds !== undefined ? `, ${p.legSeconds}s after the point before` : ''}`;
+    return [
+      `<line class="milestone" data-milestone="${escape(p.milestone)}" x1="${px}" y1="${22 + i * 14}" x2="${px}" y2="${top + bars.length * rowHeight}" stroke="#1a8a3a" stroke-width="1.5" stroke-dasharray="4,2"><title>${escape(tip)}</title></line>`,
+      `<text x="${px}" y="${18 + i * 14}" font-size="10" text-anchor="${p.atMs - origin > span / 2 ? 'end' : 'start'}" fill="#1a8a3a">${escape(p.milestone)}${p.legSeconds !== undefined ? ` +${p.legSeconds}s` : ''}</text>`,
+    ].join('');
+  });
   const legendY = top + bars.length * rowHeight + 30;
   const legend = (Object.keys(barColours) as BarKind[]).map((kind, i) => {
     const lx = labelWidth + i * 170;
@@ -69,6 +83,7 @@ export function ganttSvg(timeline: TimelineBar[], opts: { width?: number } = {})
     `<svg xmlns="http://www.w3.org/2000/svg" class="gantt" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" role="img" aria-label="Timeline of the run">`,
     ...ticks,
     ...rows,
+    ...markers,
     ...legend,
     '</svg>',
   ].join('\n');

@@ -22,18 +22,27 @@ export function reportMarkdown(report: RunReport, chartFile?: string): string {
   out.push('', '## Recovery objectives', '');
   const m = r.measurements;
   const checks = new Map(r.objectives.map((c) => [c.objective, c]));
+  const rto = checks.get('rto');
   out.push(
     tableMd(
       ['measure', 'measured', 'objective', 'result'],
       [
-        ['RTO', s(m.rtoSeconds), s(checks.get('rto')?.targetSeconds), checks.has('rto') ? (checks.get('rto')!.met ? 'met' : 'MISSED') : '-'],
-        ...(m.rtoFromDetectionSeconds !== undefined ? [['RTO from detection', s(m.rtoFromDetectionSeconds), '-', '-']] : []),
+        ...(m.rtoFromDetectionSeconds !== undefined
+          ? [
+              ['RTO from detection', s(m.rtoFromDetectionSeconds), s(rto?.targetSeconds), rto ? (rto.met ? 'met' : 'MISSED') : '-'],
+              ['RTO from the run\'s start', s(m.rtoSeconds), '-', '-'],
+            ]
+          : [['RTO', s(m.rtoSeconds), s(rto?.targetSeconds), rto ? (rto.met ? 'met' : 'MISSED') : '-']]),
         ['RPO', s(m.rpoSeconds), s(checks.get('rpo')?.targetSeconds), checks.has('rpo') ? (checks.get('rpo')!.met ? 'met' : 'MISSED') : '-'],
         ...(m.rpoWrites !== undefined ? [['lost acknowledged writes', m.rpoWrites, '-', '-']] : []),
         ...(m.rpoBytes !== undefined ? [['WAL not replayed', `${m.rpoBytes} bytes`, '-', '-']] : []),
       ],
     ),
   );
+  out.push('', '## Incident path', '');
+  const first = r.path[0]?.milestone === 'detected' ? 'detection' : "the run's start";
+  out.push(tableMd(['point', 'at', 'leg', `since ${first}`], r.path.map((p) => [p.milestone, p.at, p.legSeconds === undefined ? '-' : `+${p.legSeconds}s`, `${p.elapsedSeconds}s`])));
+  if (r.readinessBeforeRun) out.push('', `Readiness before the run (${r.readinessBeforeRun.scheduleId}): ${r.readinessBeforeRun.summary}.`);
   out.push('', '## Timeline', '');
   if (chartFile) out.push(`![Timeline of ${r.runId}](${chartFile})`, '');
   out.push(tableMd(['from', 'to', 'what', 'kind', 'outcome'], r.timeline.map((b) => [`+${(b.startMs / 1000).toFixed(1)}s`, `+${(b.endMs / 1000).toFixed(1)}s`, b.label, b.kind, b.outcome])));

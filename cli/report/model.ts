@@ -1,5 +1,7 @@
-import { checkObjectives, drillProblems, type ObjectiveCheck } from '../../workflows/kit/objectives';
+import { drillProblems } from '../../workflows/kit/objectives';
 import type { RunStatus } from '../../workflows/kit/status';
+import type { ReadinessAtRun } from '../readiness-at';
+import { incidentPath, objectivesFromDetection, type CountedObjectiveCheck, type PathPoint } from './path';
 
 /** What a bar of the timeline stands for: work, waiting for approvers, waiting for an operator, or rolling back. */
 export type BarKind = 'work' | 'gate-wait' | 'operator-wait' | 'undo';
@@ -50,7 +52,12 @@ export interface RunReport {
   durationSeconds: number;
   outcome?: string;
   measurements: NonNullable<RunStatus['measurements']>;
-  objectives: ObjectiveCheck[];
+  /** RTO counted from detection when the run knows when the outage was detected. */
+  objectives: CountedObjectiveCheck[];
+  /** The incident's path: detected, run started, gate opened, approved, traffic restored, verified, as far as reached. */
+  path: PathPoint[];
+  /** The scheduled readiness evaluation last made before the run started; absent when it was not looked up. */
+  readinessBeforeRun?: ReadinessAtRun;
   /** For drills: why it did not pass (empty when it passed). */
   drillProblems?: string[];
   timeline: TimelineBar[];
@@ -65,8 +72,14 @@ export interface RunReport {
 const operatorActions = new Set(['retry', 'skip', 'abort']);
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
+/** What the report adds to the status from elsewhere: the detection time, and readiness before the run. */
+export interface ReportContext {
+  detectedAt?: string;
+  readinessBeforeRun?: ReadinessAtRun;
+}
+
 /** Builds the report of a run, live or finished; a live run's open bars end at its last update. */
-export function buildReport(status: RunStatus): RunReport {
+export function buildReport(status: RunStatus, context: ReportContext = {}): RunReport {
   const t0 = Date.parse(status.startedAt);
   const end = Date.parse(status.finishedAt ?? status.updatedAt);
   const at = (iso: string | undefined) => (iso ? Date.parse(iso) : end) - t0;
@@ -111,7 +124,9 @@ export function buildReport(status: RunStatus): RunReport {
     durationSeconds: seconds(end - t0),
     ...(status.outcome ? { outcome: status.outcome } : {}),
     measurements: status.measurements ?? {},
-    objectives: checkObjectives(status),
+    objectives: objectivesFromDetection(status),
+    path: incidentPath(status, context.detectedAt ? { detectedAt: context.detectedAt } : {}),
+    ...(context.readinessBeforeRun ? { readinessBeforeRun: context.readinessBeforeRun } : {}),
     timeline,
     totals: { workSeconds: seconds(end - t0 - gateWait - operatorWait), gateWaitSeconds: seconds(gateWait), operatorWaitSeconds: seconds(operatorWait) },
     approvals,
