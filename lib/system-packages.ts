@@ -20,8 +20,12 @@ export const estatePackages: SystemPackage[] = [
   { name: 'postgresql-15', neededBy: "the estate's databases", commands: ['initdb'], paths: ['/usr/lib/postgresql/15/bin/initdb'] },
 ];
 
-/** What the test suite needs on top of the estate: Chromium renders the HTML report. */
-export const testPackages: SystemPackage[] = [...estatePackages, { name: 'chromium', neededBy: 'the HTML report test', commands: ['chromium'] }];
+/** What the test suite needs on top of the estate: Chromium renders the HTML report; the alert test needs Alertmanager. */
+export const testPackages: SystemPackage[] = [
+  ...estatePackages,
+  { name: 'chromium', neededBy: 'the HTML report test', commands: ['chromium'] },
+  { name: 'prometheus-alertmanager', neededBy: 'the alert receiver test', commands: ['prometheus-alertmanager'] },
+];
 
 function isExecutable(path: string): boolean {
   try {

@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { alertsCommand } from './alerts';
 import { codecServerCommand } from './codec-server';
 import { abortCommand, approveCommand, cancelCommand, rejectCommand, retryCommand, skipCommand } from './decisions';
 import { devCommand } from './dev';
@@ -36,6 +37,7 @@ export const commands: Command[] = [
   verifyCommand,
   drillCommand,
   readinessCommand,
+  alertsCommand,
   workerCommand,
   codecServerCommand,
   devCommand,

@@ -1,0 +1,304 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { runbooks } from '../../runbooks';
+import { signStatement } from '../../lib/ssh-keys';
+import { requestedByAttribute, runbookAttribute, runIdFor, stateAttribute, targetAttribute } from '../../workflows/kit';
+import { digestOf, statementText } from '../../workflows/kit/decisions/statement';
+import { readinessScheduleId, readinessSummary, type ReadinessEvaluation } from '../../workflows/kit/readiness';
+import type { Notification } from '../../activities/kit-types';
+import { CliError } from '../errors';
+import { parseRunbookInput } from '../input';
+import { newStatement } from '../signing';
+import { MalformedAlertBody, parseAlertBody, type ReceivedAlert } from './payload';
+import { ruleFor, type AlertRule, type AlertRules } from './rules';
+
+/** What the receiver did with one alert; each is logged and returned in the HTTP answer. */
+export type AlertOutcomeKind =
+  | 'started'
+  | 'already-running'
+  | 'anti-flap'
+  | 'pending'
+  | 'not-ready'
+  | 'notified'
+  | 'resolved'
+  | 'no-rule'
+  | 'refused';
+
+export interface AlertOutcome {
+  outcome: AlertOutcomeKind;
+  alertname: string;
+  fingerprint: string;
+  rule?: string;
+  runId?: string;
+  detail: string;
+}
+
+/** What the receiver needs: rules, Temporal, and the service principal that signs its starts. */
+export interface AlertReceiverOptions {
+  rules: AlertRules;
+  client: Client;
+  taskQueue: string;
+  /** The roster id the receiver starts runs as; a person with a key and no groups, so it can never approve. */
+  requester: string;
+  /** The requester's private key, which signs each start. */
+  keyFile: string;
+  /** Pages for "notify" rules and for runs that readiness held back. */
+  notify: (n: Notification) => Promise<unknown>;
+  log: (outcome: AlertOutcome) => void;
+}
+
+/**
+ * Turns alerts into signed runbook starts, through the rule's guards: how long the alert must fire, a minimum
+ * delay between starts of a rule on one target (remembered here, and read back from Temporal after a restart),
+ * readiness, and Temporal's own refusal of a second run under one workflow ID. Alerts are handled one at a time.
+ */
+export class AlertReceiver {
+  private readonly lastStarts = new Map<string, number>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: AlertReceiverOptions) {}
+
+  /** Handles the alerts of one request in order and says what became of each. */
+  receive(alerts: ReceivedAlert[]): Promise<AlertOutcome[]> {
+    const done = this.queue.then(async () => {
+      const outcomes: AlertOutcome[] = [];
+      for (const alert of alerts) {
+        const outcome = await this.handle(alert).catch((err: unknown) => this.outcome(alert, undefined, 'refused', `failed: ${(err as Error).message}`));
+        this.options.log(outcome);
+        outcomes.push(outcome);
+      }
+      return outcomes;
+    });
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Cancels the timers of alerts still waiting out their rule's `for`. */
+  close(): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  private outcome(alert: ReceivedAlert, rule: AlertRule | undefined, outcome: AlertOutcomeKind, detail: string, runId?: string): AlertOutcome {
+    return { outcome, alertname: alert.labels.alertname ?? '', fingerprint: alert.fingerprint, ...(rule ? { rule: rule.name } : {}), ...(runId ? { runId } : {}), detail };
+  }
+
+  private async handle(alert: ReceivedAlert): Promise<AlertOutcome> {
+    const rule = ruleFor(this.options.rules, alert.labels);
+    if (!rule) return this.outcome(alert, undefined, 'no-rule', 'no rule matches its labels');
+    const waitKey = `${rule.name}|${alert.fingerprint}`;
+    if (alert.status === 'resolved') {
+      clearTimeout(this.pending.get(waitKey));
+      this.pending.delete(waitKey);
+      return this.outcome(alert, rule, 'resolved', 'resolved alerts start nothing');
+    }
+    const firingMs = Date.now() - Date.parse(alert.startsAt);
+    if (firingMs < rule.for) {
+      if (!this.pending.has(waitKey)) {
+        const timer = setTimeout(() => {
+          this.pending.delete(waitKey);
+          void this.receive([alert]);
+        }, rule.for - firingMs);
+        timer.unref();
+        this.pending.set(waitKey, timer);
+      }
+      return this.outcome(alert, rule, 'pending', `firing for ${Math.round(firingMs / 1000)}s; the rule acts after ${rule.for / 1000}s unless it resolves first`);
+    }
+    if (rule.action === 'notify') return this.page(alert, rule);
+    return this.start(alert, rule);
+  }
+
+  private async page(alert: ReceivedAlert, rule: AlertRule): Promise<AlertOutcome> {
+    const key = `${rule.name}|${alert.fingerprint}`;
+    const last = this.lastStarts.get(key);
+    if (last !== undefined && Date.now() - last < rule.minInterval) return this.outcome(alert, rule, 'anti-flap', `paged ${Math.round((Date.now() - last) / 1000)}s ago`);
+    this.lastStarts.set(key, Date.now());
+    await this.options.notify({
+      kind: 'info',
+      runId: '',
+      runbook: rule.runbook ?? '',
+      target: '',
+      state: 'running',
+      title: `Alert ${alert.labels.alertname ?? ''} firing (rule ${rule.name})`,
+      text: `Firing since ${alert.startsAt}; labels ${JSON.stringify(alert.labels)}. This rule only pages: start a runbook by hand if needed.`,
+    });
+    return this.outcome(alert, rule, 'notified', 'paged; this rule starts nothing');
+  }
+
+  private async start(alert: ReceivedAlert, rule: AlertRule): Promise<AlertOutcome> {
+    const runbook = runbooks[rule.runbook!]!;
+    const raw: Record<string, unknown> = structuredClone(rule.input);
+    for (const [field, label] of Object.entries(rule.inputFromLabels)) {
+      if (alert.labels[label] === undefined) return this.outcome(alert, rule, 'refused', `the alert has no label "${label}" for input field ${field}`);
+      raw[field] = alert.labels[label];
+    }
+    // Detection time goes into the input when the runbook takes it, and into the signed start always.
+    const shape = (runbook.input as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+    if (Object.hasOwn(shape, 'detectedAt') && raw.detectedAt === undefined) raw.detectedAt = alert.startsAt;
+    let target: string;
+    try {
+      target = runbook.target(parseRunbookInput(runbook, raw));
+    } catch (err) {
+      if (err instanceof CliError) return this.outcome(alert, rule, 'refused', `the rule's input is not valid for ${runbook.id}: ${err.message}`);
+      throw err;
+    }
+    const workflowId = runIdFor(runbook.id, target);
+    const flapKey = `${rule.name}|${target}`;
+    const latest = await this.latestRun(workflowId);
+    if (latest?.running) return this.outcome(alert, rule, 'already-running', `${workflowId} is already running; nothing new started`, workflowId);
+    const last = Math.max(this.lastStarts.get(flapKey) ?? -Infinity, latest?.startedAt ?? -Infinity);
+    if (Date.now() - last < rule.minInterval) {
+      return this.outcome(alert, rule, 'anti-flap', `${workflowId} last started ${Math.round((Date.now() - last) / 1000)}s ago; the rule waits ${rule.minInterval / 1000}s between starts`, workflowId);
+    }
+    if (rule.requireReady) {
+      const evaluation = await this.readiness(runbook.id, target);
+      if (!evaluation.ready) {
+        const why = typeof evaluation.reason === 'string' ? evaluation.reason : readinessSummary(evaluation.reason);
+        await this.options.notify({
+          kind: 'readiness',
+          runId: workflowId,
+          runbook: runbook.id,
+          target,
+          state: 'failed',
+          title: `Alert ${alert.labels.alertname ?? ''} did not start ${workflowId}: not ready`,
+          text: `Rule ${rule.name} requires readiness. ${why}. Start it by hand with lifeboat run if it should run anyway.`,
+        }).catch(() => undefined);
+        return this.outcome(alert, rule, 'not-ready', why, workflowId);
+      }
+    }
+    const { client, requester } = this.options;
+    const statement = newStatement('start', { namespace: client.options.namespace, workflowId, runId: '', inputDigest: digestOf(raw) }, requester, {
+      runbook: runbook.id,
+      drill: 'none',
+      rule: rule.name,
+      fingerprint: alert.fingerprint,
+      detectedAt: alert.startsAt,
+    });
+    const text = statementText(statement);
+    const start = { statement: text, signature: await signStatement(text, this.options.keyFile) };
+    try {
+      await client.workflow.start(runbook.workflowType, {
+        workflowId,
+        taskQueue: this.options.taskQueue,
+        args: [{ input: raw, requestedBy: requester, start }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: runbookAttribute, value: runbook.id },
+          { key: targetAttribute, value: target },
+          { key: stateAttribute, value: 'running' },
+          { key: requestedByAttribute, value: requester },
+        ],
+        memo: { trigger: { rule: rule.name, fingerprint: alert.fingerprint, detectedAt: alert.startsAt } },
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.outcome(alert, rule, 'already-running', `${workflowId} is already running; nothing new started`, workflowId);
+      throw err;
+    }
+    this.lastStarts.set(flapKey, Date.now());
+    return this.outcome(alert, rule, 'started', `started ${workflowId} as ${requester}; detected at ${alert.startsAt}; it waits at its gates for people`, workflowId);
+  }
+
+  /**
+   * The latest run under this workflow ID: whether it is still running (dedupe), and when it started, so a
+   * restarted receiver still keeps the rule's delay between starts.
+   */
+  private async latestRun(workflowId: string): Promise<{ running: boolean; startedAt: number } | undefined> {
+    try {
+      const run = await this.options.client.workflow.getHandle(workflowId).describe();
+      return { running: run.status.name === 'RUNNING', startedAt: run.startTime.getTime() };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  private async readiness(runbook: string, target: string): Promise<{ ready: boolean; reason: string | ReadinessEvaluation }> {
+    try {
+      const evaluation: ReadinessEvaluation = await this.options.client.workflow.execute('readinessCheck', {
+        taskQueue: this.options.taskQueue,
+        workflowId: `${readinessScheduleId(runbook, target)}/alert-${randomUUID().slice(0, 8)}`,
+        args: [{ runbook, target, requester: this.options.requester }],
+        workflowExecutionTimeout: '1 minute',
+      });
+      return { ready: evaluation.ready, reason: evaluation };
+    } catch (err) {
+      const message = err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : (err as Error).message;
+      return { ready: false, reason: `the readiness check did not finish (${message}); is a worker running on ${this.options.taskQueue}?` };
+    }
+  }
+}
+
+/** Alertmanager's notification bodies are small; this bounds one request. */
+const maxBodyBytes = 1024 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBodyBytes) throw new HttpError(413, `request body over ${maxBodyBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The receiver's HTTP handler: POST with `Authorization: Bearer <token>` (Alertmanager's
+ * `http_config.authorization.credentials`), a body in Alertmanager's webhook format or the generic one. It answers
+ * 401 before it reads a body, 400 for a body it cannot read, and 200 with what became of each alert otherwise, so
+ * Alertmanager does not resend what was understood.
+ */
+export function alertRequestListener(receiver: AlertReceiver, token: string, log: (line: string) => void): RequestListener {
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://alerts').pathname;
+    if (req.method === 'GET' && path === '/healthz') return send(res, 200, { ok: true });
+    if (req.method !== 'POST') {
+      res.setHeader('Allow', 'POST');
+      throw new HttpError(405, 'use POST with the alert as the body');
+    }
+    const match = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (!match || !sameToken(match[1]!.trim(), token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      throw new HttpError(401, 'missing or wrong token; send Authorization: Bearer <token> (Alertmanager: http_config.authorization.credentials)');
+    }
+    let alerts: ReceivedAlert[];
+    try {
+      alerts = parseAlertBody(await readBody(req));
+    } catch (err) {
+      if (err instanceof MalformedAlertBody) throw new HttpError(400, err.message);
+      throw err;
+    }
+    send(res, 200, { outcomes: await receiver.receive(alerts) });
+  };
+  return (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : 500;
+      const message = err instanceof Error ? err.message : String(err);
+      log(`${req.method ?? '?'} ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}: ${status} ${message.split('\n')[0]}`);
+      if (!res.headersSent) send(res, status, { error: message });
+      else res.end();
+    });
+  };
+}

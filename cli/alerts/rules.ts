@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { z } from 'zod';
+import { runbooks } from '../../runbooks';
+import { CliError, ExitCode } from '../errors';
+
+const DurationText = z
+  .string()
+  .refine(
+    (s) => {
+      try {
+        return msToNumber(s as Duration) >= 0;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'a duration such as "90s", "2m" or "1h"' },
+  )
+  .transform((s) => msToNumber(s as Duration));
+
+const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a Prometheus label name such as "region"');
+
+/** One rule: which alerts it takes, and whether it starts a runbook or only pages. */
+export const AlertRule = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,63}$/, 'a lowercase name such as "booking-region-down"; it is recorded as the reason for every run the rule starts')
+      .describe('recorded in the signed start and the receiver log'),
+    match: z
+      .record(LabelName, z.string())
+      .refine((m) => typeof m.alertname === 'string', { message: 'name the alert: "match": {"alertname": "BookingRegionDown", ...}' })
+      .describe('labels the alert must carry, with these exact values'),
+    for: DurationText.default(0).describe('how long the alert must have been firing (since its startsAt) before the rule acts'),
+    action: z.enum(['start', 'notify'], { error: 'use "start" (start the runbook) or "notify" (page people, start nothing)' }).default('start'),
+    runbook: z
+      .string()
+      .refine((id) => Object.hasOwn(runbooks, id), { message: `a runbook id: one of ${Object.keys(runbooks).join(', ')}` })
+      .optional()
+      .describe('the runbook to start; required when action is "start"'),
+    input: z.record(z.string(), z.unknown()).default({}).describe("the runbook's input, as `lifeboat run --set` would give it"),
+    inputFromLabels: z.record(z.string(), LabelName).default({}).describe('input fields taken from the alert\'s labels: {"team": "team"}'),
+    minInterval: DurationText.default(15 * 60_000).describe('the least time between two starts of this rule on one target (anti-flap)'),
+    requireReady: z.boolean().default(false).describe('check readiness first; when not ready, page instead of starting'),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.action === 'start' && !rule.runbook) ctx.addIssue({ code: 'custom', path: ['runbook'], message: 'a "start" rule names the runbook it starts, such as "region-failover"' });
+  });
+export type AlertRule = z.infer<typeof AlertRule>;
+
+/** The rules file `lifeboat alerts serve --rules FILE` reads. */
+export const AlertRules = z
+  .strictObject({ rules: z.array(AlertRule).min(1, 'list at least one rule') })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.rules.forEach((rule, i) => {
+      if (seen.has(rule.name)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `"${rule.name}" is used twice; give each rule its own name` });
+      seen.add(rule.name);
+    });
+  });
+export type AlertRules = z.infer<typeof AlertRules>;
+
+/** Reads and checks a rules file; every error names the file, the path inside it and the fix. Exit 2. */
+export function loadAlertRules(file: string): AlertRules {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read the rules file ${file}: ${code ?? (err as Error).message}`, {
+      code: 'rules-file',
+      suggestion: code ? 'pass an existing file with --rules (or LIFEBOAT_ALERT_RULES)' : 'write it as JSON: {"rules": [{"name": ..., "match": {"alertname": ...}, ...}]}',
+      exitCode: ExitCode.usage,
+    });
+  }
+  const parsed = AlertRules.safeParse(json);
+  if (!parsed.success) {
+    throw new CliError(`invalid rules file ${file}:\n${z.prettifyError(parsed.error)}`, {
+      code: 'rules-file',
+      suggestion: 'fix the fields named above; see "Alert-triggered runs" in the README for an example',
+      exitCode: ExitCode.usage,
+    });
+  }
+  return parsed.data;
+}
+
+/** The first rule whose labels all match the alert's, or undefined. */
+export function ruleFor(rules: AlertRules, labels: Record<string, string>): AlertRule | undefined {
+  return rules.rules.find((rule) => Object.entries(rule.match).every(([k, v]) => labels[k] === v));
+}

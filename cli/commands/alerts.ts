@@ -1,0 +1,165 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { terminalSafeJson } from '../../lib/terminal-text';
+import { createNotifyActivities, notifyConfigFromEnv } from '../../activities/notify';
+import { AlertReceiver, alertRequestListener, type AlertOutcome } from '../alerts/receiver';
+import { loadAlertRules } from '../alerts/rules';
+import { commonOptions, type Command } from '../command';
+import { CliError, usageError } from '../errors';
+import { ClaimedName } from '../signing';
+
+const usage =
+  'lifeboat alerts serve --rules FILE [--port 9095] [--host 127.0.0.1] [--token TOKEN] [--as alertmanager] [--key FILE] [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [--json]';
+
+/** The command's flags, parsed once at the edge; secrets and the key may also come from the environment. */
+export const AlertsServeOptions = z
+  .object({
+    rules: z.string({ error: 'name the rules file: --rules FILE or LIFEBOAT_ALERT_RULES' }).min(1),
+    port: z.coerce.number({ error: 'a port is a number from 0 to 65535' }).int().min(0).max(65535).default(9095),
+    host: z.string().min(1).default('127.0.0.1'),
+    token: z
+      .string({ error: 'set the shared secret senders must present: LIFEBOAT_ALERTS_TOKEN (or --token); make one with `openssl rand -hex 32`' })
+      .min(16, 'a token is at least 16 characters; make one with `openssl rand -hex 32`'),
+    as: ClaimedName.default('alertmanager'),
+    key: z
+      .string({ error: "the receiver signs its starts with its own key: --key FILE or LIFEBOAT_ALERTS_KEY, the private half of the key its roster entry lists" })
+      .refine((f) => existsSync(f), { message: 'no such file; give the path of the private key the roster lists for the receiver' }),
+    tlsCert: z.string().optional(),
+    tlsKey: z.string().optional(),
+    clientCa: z.string().optional(),
+  })
+  .refine((o) => Boolean(o.tlsCert) === Boolean(o.tlsKey), { message: '--tls-cert and --tls-key go together', path: ['tlsCert'] })
+  .refine((o) => !o.clientCa || o.tlsCert, { message: '--client-ca (mTLS) needs --tls-cert and --tls-key', path: ['clientCa'] });
+export type AlertsServeOptions = z.infer<typeof AlertsServeOptions>;
+
+const flagOf: Record<string, string> = {
+  rules: '--rules (or LIFEBOAT_ALERT_RULES)',
+  token: '--token (or LIFEBOAT_ALERTS_TOKEN)',
+  key: '--key (or LIFEBOAT_ALERTS_KEY)',
+  as: '--as (or LIFEBOAT_ALERTS_AS)',
+  tlsCert: '--tls-cert',
+  tlsKey: '--tls-key',
+  clientCa: '--client-ca',
+};
+
+function readPem(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw usageError(`cannot read ${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'give the path of a PEM file');
+  }
+}
+
+function makeServer(options: AlertsServeOptions, listener: ReturnType<typeof alertRequestListener>): Server {
+  if (!options.tlsCert || !options.tlsKey) return createServer(listener);
+  return createTlsServer(
+    {
+      cert: readPem('--tls-cert', options.tlsCert),
+      key: readPem('--tls-key', options.tlsKey),
+      // With a client CA, a sender must show a certificate it signed before any request is read (Alertmanager: http_config.tls_config).
+      ...(options.clientCa ? { ca: readPem('--client-ca', options.clientCa), requestCert: true, rejectUnauthorized: true } : {}),
+    },
+    listener,
+  );
+}
+
+export const alertsCommand: Command = {
+  name: 'alerts',
+  summary: 'Receive alerts (Alertmanager webhook or generic JSON) and start runbooks by rule, signed as the receiver',
+  usage,
+  options: {
+    ...commonOptions,
+    rules: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    as: { type: 'string' },
+    key: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'client-ca': { type: 'string' },
+  },
+  async run(ctx, { positionals, values }) {
+    if (positionals[0] !== 'serve') throw usageError(positionals[0] ? `unknown alerts command "${positionals[0]}"` : 'say what to do', `usage: ${usage}`);
+    const env = ctx.env;
+    const parsed = AlertsServeOptions.safeParse({
+      rules: values.rules ?? (env.LIFEBOAT_ALERT_RULES || undefined),
+      port: values.port,
+      host: values.host,
+      token: values.token ?? (env.LIFEBOAT_ALERTS_TOKEN || undefined),
+      as: values.as ?? (env.LIFEBOAT_ALERTS_AS || undefined),
+      key: values.key ?? (env.LIFEBOAT_ALERTS_KEY || undefined),
+      tlsCert: values['tls-cert'],
+      tlsKey: values['tls-key'],
+      clientCa: values['client-ca'],
+    });
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map((issue) => `${flagOf[String(issue.path[0])] ?? `--${String(issue.path[0])}`}: ${issue.message}`);
+      throw usageError(`invalid alerts serve options:\n  ${lines.join('\n  ')}`, `usage: ${usage}`);
+    }
+    const options = parsed.data;
+    const rules = loadAlertRules(options.rules);
+    const say = (line: string) => ctx.io.stderr(`${line}\n`);
+    let notifier: ReturnType<typeof createNotifyActivities>;
+    try {
+      notifier = createNotifyActivities(notifyConfigFromEnv(env, (message, fields) => say(`notify: ${message} ${JSON.stringify(fields)}`)));
+    } catch (err) {
+      throw usageError((err as Error).message);
+    }
+    const log = (o: AlertOutcome) => {
+      // One line per alert, so a log shipper (or a test) reads them as they come.
+      if (ctx.json) ctx.io.stdout(`${terminalSafeJson(o)}\n`);
+      else ctx.print(`${new Date().toISOString()} ${o.alertname} [${o.fingerprint}] rule=${o.rule ?? '-'} ${o.outcome}: ${o.detail}`);
+    };
+    const receiver = new AlertReceiver({
+      rules,
+      client: await ctx.client(),
+      taskQueue: ctx.taskQueue,
+      requester: options.as,
+      keyFile: options.key,
+      notify: (n) => notifier.notify(n),
+      log,
+    });
+    const server = makeServer(options, alertRequestListener(receiver, options.token, say));
+    const address = await new Promise<AddressInfo>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolveListen(server.address() as AddressInfo);
+      });
+    }).catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`, {
+        code: 'listen-failed',
+        suggestion: err.code === 'EADDRINUSE' ? `port ${options.port} is taken; pick another with --port` : 'check --host and --port',
+      });
+    });
+    const url = `${options.tlsCert ? 'https' : 'http'}://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}/alerts`;
+    const summary = { listening: url, requester: options.as, rules: rules.rules.map((r) => r.name), mtls: Boolean(options.clientCa) };
+    if (ctx.json) ctx.io.stdout(`${terminalSafeJson(summary)}\n`);
+    else {
+      ctx.print(
+        [
+          `alert receiver listening on ${url}, starting runs as ${options.as}; rules: ${summary.rules.join(', ')}`,
+          `  Alertmanager: webhook_configs: [{url: ${url}, http_config: {authorization: {credentials: <LIFEBOAT_ALERTS_TOKEN>}}}]`,
+          'Ctrl-C stops it.',
+        ].join('\n'),
+      );
+    }
+    await new Promise<void>((resolveStopped) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        receiver.close();
+        server.close(() => resolveStopped());
+        server.closeAllConnections();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    say('alert receiver stopped.');
+    return 0;
+  },
+};
