@@ -59,7 +59,21 @@ test('a report shows the timeline with waits apart from work, approvals with res
   expect(report.interventions).toEqual([expect.objectContaining({ step: 'flaky', error: 'flaky failure 2 of 3', action: 'retry', by: 'erin', reason: 'network blip' })]);
   expect(report.totals.gateWaitSeconds + report.totals.operatorWaitSeconds + report.totals.workSeconds).toBeCloseTo(report.durationSeconds, 0);
 
+  // The path as far as a kit exercise has it: no detection time, and `apply` is what restores service.
+  expect(report.path.map((p) => p.milestone)).toEqual(['run started', 'gate opened', 'approved', 'traffic restored', 'verified']);
+  expect(report.path.slice(1).every((p) => p.legSeconds! >= 0)).toBe(true);
+  expect(report.path.at(-1)!.elapsedSeconds).toBeCloseTo(report.path.slice(1).reduce((sum, p) => sum + p.legSeconds!, 0), 0);
+  expect(report.objectives).toEqual([]);
+  expect(report.readinessBeforeRun).toMatchObject({ scheduleId: `readiness/kit-exercise/report-${taskQueue}`, summary: 'no readiness evaluation before this run' });
+
+  const status = await lifeboat(['status', runId], env);
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain('readiness before the run: no readiness evaluation before this run');
+  expect(status.stdout).toMatch(/path:\n {2}run started .*\n {2}gate opened .*\+\d+(\.\d)?s .*\n {2}approved .*\n {2}traffic restored .*\n {2}verified /);
+
   const md = await lifeboat(['report', runId], env);
+  expect(md.stdout).toContain('## Incident path');
+  expect(md.stdout).toMatch(/\| traffic restored \| \S+ \| \+\d+(\.\d)?s \| \d+(\.\d)?s \|/);
   expect(md.stdout).toContain(`# Kit exercise: ${runId}`);
   expect(md.stdout).toMatch(/\| approve \| bob \| approve \| \d+(\.\d)?s \| verified, key SHA256:[A-Za-z0-9+\/]+ \| go \|/);
   expect(md.stdout).toMatch(/\| flaky \| flaky failure 2 of 3 \| retry \| erin \|/);
@@ -72,6 +86,7 @@ test('a report shows the timeline with waits apart from work, approvals with res
   const drawn = Number(/data-drawn-bars="(\d+)"/.exec(dom)?.[1]);
   expect(drawn).toBe(report.timeline.length);
   expect(dom).toContain('waiting for approvers');
+  expect([...dom.matchAll(/data-milestone="([^"]+)"/g)].map((m) => m[1])).toEqual(report.path.map((p) => p.milestone));
 
   const bad = await lifeboat(['report', runId, '--format', 'pdf'], env);
   expect(bad.code).toBe(2);
