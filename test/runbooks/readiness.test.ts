@@ -169,3 +169,39 @@ test('every runbook declares its checks, the plan shows them, and readiness with
     expect(checkOf(byId['manual-booking-mode']!, 'stations-known')).toMatchObject({ ready: false, reason: expect.stringMatching(/lists no stations/), fix: expect.stringMatching(/stations/) });
   });
 });
+
+test('status, the report and drill history show the scheduled readiness last evaluated before the run', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const scheduleId = 'readiness/paging-check/sre-oncall';
+  await worker.runUntil(async () => {
+    // An hour apart, so the one evaluation made at once is the last before the run.
+    expect((await cli(taskQueue, ['readiness', 'schedule', 'paging-check', '--every', '1h', '--as', 'alice'])).code).toBe(0);
+    try {
+      const history = async () => JSON.parse((await cli(taskQueue, ['readiness', 'history', 'paging-check', '--json'])).stdout) as ReadinessEvaluation[];
+      await expect.poll(async () => (await history()).length, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(1);
+      const [before] = await history();
+      const drill = await ctx.client.workflow.execute('pagingCheck', {
+        taskQueue,
+        workflowId: 'paging-check/sre-oncall',
+        args: [{ input: { team: 'sre-oncall' }, requestedBy: 'alice', drill: { kind: 'isolated', approvals: 'policy' } }],
+      });
+      expect((drill as RunResult).state).toBe('succeeded');
+      const expected = `${before!.ready ? 'ready' : 'NOT READY'} at ${before!.checkedAt}`;
+
+      const status = await cli(taskQueue, ['status', 'paging-check/sre-oncall', '--json']);
+      const shown = JSON.parse(status.stdout) as { startedAt: string; readinessBeforeRun: { scheduleId: string; summary: string; evaluation: ReadinessEvaluation } };
+      expect(shown.readinessBeforeRun).toMatchObject({ scheduleId, evaluation: before, summary: expect.stringContaining(expected) });
+      expect(Date.parse(shown.readinessBeforeRun.evaluation.checkedAt)).toBeLessThan(Date.parse(shown.startedAt));
+      expect((await cli(taskQueue, ['status', 'paging-check/sre-oncall'])).stdout).toContain(`readiness before the run: ${expected}`);
+      expect((await cli(taskQueue, ['report', 'paging-check/sre-oncall'])).stdout).toContain(`Readiness before the run (${scheduleId}): ${expected}`);
+
+      // Visibility lists the drill once its close is indexed.
+      const drills = async () => JSON.parse((await cli(taskQueue, ['drill', 'history', 'paging-check', '--json'])).stdout) as { readinessBeforeRun?: { summary: string } }[];
+      await expect.poll(async () => (await drills())[0]?.readinessBeforeRun?.summary, { timeout: 20_000, interval: 500 }).toContain(expected);
+      expect((await cli(taskQueue, ['drill', 'history', 'paging-check'])).stdout).toContain(expected);
+    } finally {
+      await ctx.client.schedule.getHandle(scheduleId).delete();
+    }
+  });
+});
