@@ -1,0 +1,287 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { createRosterActivities } from '../../activities/roster';
+import type { AlertOutcome } from '../../cli/alerts/receiver';
+import { freePort, isListening } from '../../lib/free-port';
+import { generateEd25519KeyPair } from '../../lib/ssh-keys';
+import { lifeboat } from '../helpers/cli';
+import { startReceiver } from '../helpers/http-receiver';
+import { connectToTestServer, createTestWorker, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+
+/*
+ * The alert receiver behind the real Alertmanager (Debian's prometheus-alertmanager): alerts posted to
+ * Alertmanager's API reach `lifeboat alerts serve` as Alertmanager's own webhook, with its bearer token, and start
+ * paging-check runs signed by the receiver's roster entry. Each run waits at its gate for a person.
+ */
+
+const alertmanagerBinary = '/usr/bin/prometheus-alertmanager';
+const suffix = randomUUID().slice(0, 8);
+const taskQueue = `alerts-${suffix}`;
+const token = randomBytes(24).toString('hex');
+const teams = { dedupe: `alerts-dedupe-${suffix}`, flap: `alerts-flap-${suffix}`, bad: `alerts-bad-${suffix}` };
+
+let ctx: TemporalTestContext;
+let worker: Worker;
+let running: Promise<void>;
+let dir: string;
+let receiverUrl: string;
+let alertmanagerUrl: string;
+let receiver: ChildProcess;
+let alertmanager: ChildProcess;
+let pager: Awaited<ReturnType<typeof startReceiver>>;
+const outcomes: AlertOutcome[] = [];
+let receiverErr = '';
+
+beforeAll(async () => {
+  ctx = await connectToTestServer('alerts');
+  dir = mkdtempSync(join(tmpdir(), 'lifeboat-alerts-'));
+  // The receiver is a person of its own in the roster: a key, no groups, so it can start runs and approve nothing.
+  const principal = await generateEd25519KeyPair(dir, 'alertmanager');
+  const roster = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as { groups: Record<string, string>; people: { id: string; name: string; groups: string[]; keys: string[] }[] };
+  for (const team of Object.values(teams)) {
+    roster.groups[team] = 'a paging-check team of this test';
+    for (const person of roster.people) if (person.id === 'alice' || person.id === 'erin') person.groups.push(team);
+  }
+  roster.people.push({ id: 'alertmanager', name: 'Alertmanager (alert receiver)', groups: [], keys: [principal.publicKeyLine] });
+  const rosterPath = join(dir, 'roster.json');
+  writeFileSync(rosterPath, JSON.stringify(roster));
+  worker = (await createTestWorker(ctx, taskQueue, createRosterActivities({ rosterPath }))).worker;
+  running = worker.run();
+
+  const rulesPath = join(dir, 'rules.json');
+  writeFileSync(
+    rulesPath,
+    JSON.stringify({
+      rules: [
+        { name: 'team-pager-down', match: { alertname: 'TeamPagerDown' }, runbook: 'paging-check', inputFromLabels: { team: 'team' }, minInterval: '10m' },
+        { name: 'disk-filling', match: { alertname: 'DiskFilling' }, action: 'notify' },
+      ],
+    }),
+  );
+  pager = await startReceiver();
+  const receiverPort = await freePort();
+  receiverUrl = `http://127.0.0.1:${receiverPort}/alerts`;
+  receiver = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'alerts', 'serve', '--rules', rulesPath, '--port', String(receiverPort), '--json'], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: ctx.address,
+      TEMPORAL_NAMESPACE: ctx.namespace,
+      LIFEBOAT_TASK_QUEUE: taskQueue,
+      LIFEBOAT_ALERTS_TOKEN: token,
+      LIFEBOAT_ALERTS_KEY: principal.privateKeyPath,
+      LIFEBOAT_WEBHOOK_URL: pager.url,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let pendingOut = '';
+  receiver.stdout!.on('data', (d: Buffer) => {
+    pendingOut += d.toString();
+    const lines = pendingOut.split('\n');
+    pendingOut = lines.pop()!;
+    for (const line of lines) {
+      const parsed = JSON.parse(line) as AlertOutcome & { listening?: string };
+      if (!parsed.listening) outcomes.push(parsed);
+    }
+  });
+  receiver.stderr!.on('data', (d: Buffer) => (receiverErr += d.toString()));
+  await listening(receiverPort, () => receiverErr);
+
+  const amPort = await freePort();
+  alertmanagerUrl = `http://127.0.0.1:${amPort}`;
+  const config = join(dir, 'alertmanager.yml');
+  writeFileSync(
+    config,
+    [
+      'route:',
+      '  receiver: lifeboat',
+      "  group_by: ['alertname', 'team']",
+      '  group_wait: 1s',
+      '  group_interval: 1s',
+      '  repeat_interval: 2s',
+      'receivers:',
+      '  - name: lifeboat',
+      '    webhook_configs:',
+      `      - url: ${receiverUrl}`,
+      '        send_resolved: true',
+      '        http_config:',
+      '          authorization:',
+      `            credentials: ${token}`,
+      '',
+    ].join('\n'),
+  );
+  mkdirSync(join(dir, 'am-data'));
+  alertmanager = spawn(
+    alertmanagerBinary,
+    [`--config.file=${config}`, `--storage.path=${join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=warn'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let amErr = '';
+  alertmanager.stderr!.on('data', (d: Buffer) => (amErr += d.toString()));
+  await listening(amPort, () => amErr);
+});
+
+/** Waits for a child process's port; a hook cannot use expect.poll. */
+async function listening(port: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await isListening(port))) {
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}; the process said:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+afterAll(async () => {
+  for (const child of [alertmanager, receiver]) {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  }
+  await pager?.close();
+  worker?.shutdown();
+  await running;
+  await ctx?.close();
+});
+
+/** Posts alerts to Alertmanager's API, as Prometheus does; `endsAt` in the past resolves them. */
+async function postToAlertmanager(alerts: { labels: Record<string, string>; startsAt?: string; endsAt?: string }[]): Promise<void> {
+  const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+  expect(response.status, await response.text()).toBe(200);
+}
+
+function outcomesFor(team: string): AlertOutcome[] {
+  return outcomes.filter((o) => o.runId === `paging-check/${team}` || (o.outcome === 'resolved' && o.fingerprint === fingerprints.get(team)));
+}
+const fingerprints = new Map<string, string>();
+
+/** Every run Temporal holds under the workflow ID, from the latest back along its chain. */
+async function runsOf(workflowId: string): Promise<number> {
+  let count = 0;
+  for await (const _ of ctx.rawClient.workflow.list({ query: `WorkflowId = '${workflowId}'` })) count++;
+  return count;
+}
+
+test('a firing alert starts exactly one run, signed by the receiver, and repeated notifications start nothing new', async () => {
+  const team = teams.dedupe;
+  await postToAlertmanager([{ labels: { alertname: 'TeamPagerDown', team, severity: 'page' } }]);
+  await expect.poll(() => outcomesFor(team).filter((o) => o.outcome === 'started').length, { timeout: 20_000, interval: 200 }).toBe(1);
+  const handle = ctx.rawClient.workflow.getHandle(`paging-check/${team}`);
+  const status = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+  expect(status.requestedBy).toBe('alertmanager');
+  expect((await handle.describe()).memo?.trigger).toMatchObject({ rule: 'team-pager-down', fingerprint: outcomesFor(team)[0]!.fingerprint });
+  // Alertmanager repeats the notification every 2 seconds while the alert fires.
+  await expect.poll(() => outcomesFor(team).filter((o) => o.outcome === 'already-running').length, { timeout: 30_000, interval: 250 }).toBeGreaterThanOrEqual(2);
+  expect(outcomesFor(team).filter((o) => o.outcome === 'started')).toHaveLength(1);
+  await expect.poll(() => runsOf(`paging-check/${team}`), { timeout: 10_000, interval: 250 }).toBe(1);
+  // The receiver has no authority at the gate: it is not an approver, so the run waits for a person.
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+});
+
+test('anti-flap: fire, resolve and fire again within the rule delay starts one run', async () => {
+  const team = teams.flap;
+  const labels = { alertname: 'TeamPagerDown', team };
+  await postToAlertmanager([{ labels }]);
+  await expect.poll(() => outcomesFor(team).filter((o) => o.outcome === 'started').length, { timeout: 20_000, interval: 200 }).toBe(1);
+  fingerprints.set(team, outcomesFor(team)[0]!.fingerprint);
+  const workflowId = `paging-check/${team}`;
+  const handle = ctx.rawClient.workflow.getHandle(workflowId);
+  await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+  // A person acknowledges, so the run ends and the next alert meets the delay, not a running run.
+  const approved = await lifeboat(['approve', workflowId, '--as', 'alice'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  expect(approved.code, approved.stderr).toBe(0);
+  await handle.result();
+  await postToAlertmanager([{ labels, endsAt: new Date().toISOString() }]);
+  await expect.poll(() => outcomesFor(team).some((o) => o.outcome === 'resolved'), { timeout: 20_000, interval: 200 }).toBe(true);
+  await postToAlertmanager([{ labels, startsAt: new Date().toISOString() }]);
+  await expect.poll(() => outcomesFor(team).filter((o) => o.outcome === 'anti-flap').length, { timeout: 20_000, interval: 200 }).toBeGreaterThanOrEqual(1);
+  expect(outcomesFor(team).filter((o) => o.outcome === 'started')).toHaveLength(1);
+  expect(outcomesFor(team).find((o) => o.outcome === 'anti-flap')!.detail).toMatch(/last started \d+s ago; the rule waits 600s between starts/);
+  expect(await runsOf(workflowId)).toBe(1);
+});
+
+/** Posts straight to the receiver, bypassing Alertmanager. */
+function postToReceiver(body: string, authorization?: string): Promise<Response> {
+  return fetch(receiverUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body });
+}
+
+const webhookBody = (team: string) =>
+  JSON.stringify({
+    version: '4',
+    receiver: 'lifeboat',
+    status: 'firing',
+    alerts: [{ status: 'firing', labels: { alertname: 'TeamPagerDown', team }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', fingerprint: 'f00dfeed' }],
+    groupLabels: {},
+  });
+
+async function nothingStarted(team: string): Promise<void> {
+  await expect(ctx.rawClient.workflow.getHandle(`paging-check/${team}`).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+}
+
+test('missing or wrong credentials get 401 and start nothing', async () => {
+  const before = outcomes.length;
+  for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Basic ${Buffer.from(`x:${token}`).toString('base64')}`, token]) {
+    const response = await postToReceiver(webhookBody(teams.bad), authorization);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(((await response.json()) as { error: string }).error).toMatch(/missing or wrong token/);
+  }
+  expect(outcomes.length).toBe(before);
+  await nothingStarted(teams.bad);
+});
+
+test('malformed bodies get 400 with what is wrong, and start nothing', async () => {
+  const before = outcomes.length;
+  const cases: [string, RegExp][] = [
+    ['{"version": "4", "alerts": [', /^the body is not JSON/],
+    ['[1, 2]', /not a JSON object/],
+    [webhookBody(teams.bad).replace('"fingerprint":"f00dfeed"', '"fingerprint":""'), /Alertmanager webhook[\s\S]*alerts\[0\]\.fingerprint/],
+    [webhookBody(teams.bad).replace('"status":"firing","labels"', '"status":"burning","labels"'), /alerts\[0\]\.status/],
+    ['{"labels": {"team": "x"}}', /generic alert[\s\S]*alert/],
+  ];
+  for (const [body, message] of cases) {
+    const response = await postToReceiver(body, `Bearer ${token}`);
+    expect(response.status, body).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(message);
+  }
+  expect(outcomes.length).toBe(before);
+  await nothingStarted(teams.bad);
+});
+
+test('a notify-only rule pages and starts nothing; a resolved or unmatched alert does nothing', async () => {
+  const response = await postToReceiver(JSON.stringify({ alert: 'DiskFilling', labels: { host: 'db-1' } }), `Bearer ${token}`);
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { outcomes: AlertOutcome[] };
+  expect(body.outcomes).toMatchObject([{ outcome: 'notified', rule: 'disk-filling', alertname: 'DiskFilling' }]);
+  expect(pager.received).toHaveLength(1);
+  expect(JSON.stringify(pager.received[0]!.body)).toMatch(/DiskFilling firing \(rule disk-filling\)/);
+  const resolved = await postToReceiver(JSON.stringify({ alert: 'TeamPagerDown', labels: { team: teams.bad }, status: 'resolved' }), `Bearer ${token}`);
+  expect(((await resolved.json()) as { outcomes: AlertOutcome[] }).outcomes).toMatchObject([{ outcome: 'resolved' }]);
+  const unmatched = await postToReceiver(JSON.stringify({ alert: 'SomethingElse' }), `Bearer ${token}`);
+  expect(((await unmatched.json()) as { outcomes: AlertOutcome[] }).outcomes).toMatchObject([{ outcome: 'no-rule' }]);
+  await nothingStarted(teams.bad);
+  expect(receiverErr).not.toMatch(/ 500 /);
+});
+
+test('a rules file with a mistake is refused with its path and the fix', async () => {
+  const bad = join(dir, 'bad-rules.json');
+  writeFileSync(bad, JSON.stringify({ rules: [{ name: 'x', match: { region: 'A' }, runbook: 'region-failovr', minInterval: 'soon' }] }));
+  const result = await lifeboat(['alerts', 'serve', '--rules', bad], { LIFEBOAT_ALERTS_TOKEN: token, LIFEBOAT_ALERTS_KEY: join(dir, 'alertmanager') });
+  expect(result.code).toBe(2);
+  expect(result.stderr.replace(bad, '<rules>')).toMatchInlineSnapshot(`
+    "error: invalid rules file <rules>:
+    ✖ name the alert: "match": {"alertname": "BookingRegionDown", ...}
+      → at rules[0].match
+    ✖ a runbook id: one of paging-check, manual-booking-mode, region-failover, region-failback, isolate-vendor-module
+      → at rules[0].runbook
+    ✖ a duration such as "90s", "2m" or "1h"
+      → at rules[0].minInterval
+      fix: fix the fields named above; see "Alert-triggered runs" in the README for an example
+    "
+  `);
+});
