@@ -24,7 +24,7 @@ const alertmanagerBinary = '/usr/bin/prometheus-alertmanager';
 const suffix = randomUUID().slice(0, 8);
 const taskQueue = `alerts-${suffix}`;
 const token = randomBytes(24).toString('hex');
-const teams = { dedupe: `alerts-dedupe-${suffix}`, flap: `alerts-flap-${suffix}`, bad: `alerts-bad-${suffix}` };
+const teams = { dedupe: `alerts-dedupe-${suffix}`, flap: `alerts-flap-${suffix}`, bad: `alerts-bad-${suffix}`, slow: `alerts-slow-${suffix}`, calm: `alerts-calm-${suffix}` };
 
 let ctx: TemporalTestContext;
 let worker: Worker;
@@ -61,6 +61,8 @@ beforeAll(async () => {
       rules: [
         { name: 'team-pager-down', match: { alertname: 'TeamPagerDown' }, runbook: 'paging-check', inputFromLabels: { team: 'team' }, minInterval: '10m' },
         { name: 'disk-filling', match: { alertname: 'DiskFilling' }, action: 'notify' },
+        { name: 'pager-ready-first', match: { alertname: 'TeamPagerReadyFirst' }, runbook: 'paging-check', inputFromLabels: { team: 'team' }, requireReady: true },
+        { name: 'pager-slow', match: { alertname: 'TeamPagerSlow' }, for: '2s', runbook: 'paging-check', inputFromLabels: { team: 'team' } },
       ],
     }),
   );
@@ -266,6 +268,28 @@ test('a notify-only rule pages and starts nothing; a resolved or unmatched alert
   expect(((await unmatched.json()) as { outcomes: AlertOutcome[] }).outcomes).toMatchObject([{ outcome: 'no-rule' }]);
   await nothingStarted(teams.bad);
   expect(receiverErr).not.toMatch(/ 500 /);
+});
+
+test('a rule that requires readiness starts nothing when not ready, and pages why', async () => {
+  // No paging check of this team was ever acknowledged, so paging-check is not ready on it.
+  const response = await postToReceiver(JSON.stringify({ alert: 'TeamPagerReadyFirst', labels: { team: teams.bad } }), `Bearer ${token}`);
+  const { outcomes: [outcome] } = (await response.json()) as { outcomes: AlertOutcome[] };
+  expect(outcome).toMatchObject({ outcome: 'not-ready', rule: 'pager-ready-first', runId: `paging-check/${teams.bad}` });
+  expect(outcome!.detail).toMatch(/page-acknowledged/);
+  await nothingStarted(teams.bad);
+  expect(pager.received.map((r) => JSON.stringify(r.body)).filter((b) => b.includes('not ready'))).toHaveLength(1);
+});
+
+test('a rule with "for" waits until the alert has fired that long, and a resolve before then cancels it', async () => {
+  const post = (team: string, status = 'firing') => postToReceiver(JSON.stringify({ alert: 'TeamPagerSlow', labels: { team }, status }), `Bearer ${token}`);
+  const first = (await (await post(teams.slow)).json()) as { outcomes: AlertOutcome[] };
+  expect(first.outcomes).toMatchObject([{ outcome: 'pending', rule: 'pager-slow' }]);
+  await post(teams.calm);
+  await post(teams.calm, 'resolved');
+  await expect.poll(() => outcomesFor(teams.slow).filter((o) => o.outcome === 'started').length, { timeout: 10_000, interval: 200 }).toBe(1);
+  await waitForStatus(ctx.rawClient.workflow.getHandle(`paging-check/${teams.slow}`), (s) => s.state === 'waiting-approval');
+  await new Promise((r) => setTimeout(r, 1_000));
+  await nothingStarted(teams.calm);
 });
 
 test('a rules file with a mistake is refused with its path and the fix', async () => {
