@@ -9,6 +9,7 @@ import { failoverBenchmark } from './failover';
 import { fleetScaleBenchmark } from './fleet-scale';
 import { floodBenchmark } from './flood';
 import { kitBenchmark } from './kit';
+import { readinessBenchmark } from './readiness';
 import { benchSigning } from './signing';
 import type { Benchmark, BenchSection } from './section';
 import { table } from '../cli/render';
@@ -19,6 +20,7 @@ const benchmarks: Record<string, Benchmark> = {
   failover: failoverBenchmark,
   'fleet-scale': fleetScaleBenchmark,
   flood: floodBenchmark,
+  readiness: readinessBenchmark,
 };
 
 async function main(): Promise<void> {
