@@ -66,7 +66,8 @@ export class AlertReceiver {
     const done = this.queue.then(async () => {
       const outcomes: AlertOutcome[] = [];
       for (const alert of alerts) {
-        const outcome = await this.handle(alert).catch((err: unknown) => this.outcome(alert, undefined, 'refused', `failed: ${(err as Error).message}`));
+        // A failure to reach Temporal or to sign fails the request, so the sender retries; dedupe makes a retry safe.
+        const outcome = await this.handle(alert);
         this.options.log(outcome);
         outcomes.push(outcome);
       }
@@ -263,8 +264,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /**
  * The receiver's HTTP handler: POST with `Authorization: Bearer <token>` (Alertmanager's
  * `http_config.authorization.credentials`), a body in Alertmanager's webhook format or the generic one. It answers
- * 401 before it reads a body, 400 for a body it cannot read, and 200 with what became of each alert otherwise, so
- * Alertmanager does not resend what was understood.
+ * 401 before it reads a body, 400 for a body it cannot read, 503 when Temporal could not be reached (so the sender
+ * retries), and 200 with what became of each alert otherwise, so Alertmanager does not resend what was understood.
  */
 export function alertRequestListener(receiver: AlertReceiver, token: string, log: (line: string) => void): RequestListener {
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -290,7 +291,13 @@ export function alertRequestListener(receiver: AlertReceiver, token: string, log
       if (err instanceof MalformedAlertBody) throw new HttpError(400, err.message);
       throw err;
     }
-    send(res, 200, { outcomes: await receiver.receive(alerts) });
+    let outcomes: AlertOutcome[];
+    try {
+      outcomes = await receiver.receive(alerts);
+    } catch (err) {
+      throw new HttpError(503, `could not act on the alerts, so send them again (Alertmanager retries by itself): ${(err as Error).message}`);
+    }
+    send(res, 200, { outcomes });
   };
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {

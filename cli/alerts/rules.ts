@@ -46,6 +46,16 @@ export const AlertRule = z
   })
   .superRefine((rule, ctx) => {
     if (rule.action === 'start' && !rule.runbook) ctx.addIssue({ code: 'custom', path: ['runbook'], message: 'a "start" rule names the runbook it starts, such as "region-failover"' });
+    const runbook = rule.runbook !== undefined && Object.hasOwn(runbooks, rule.runbook) ? runbooks[rule.runbook] : undefined;
+    const shape = (runbook?.input as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
+    if (!runbook || !shape) return;
+    for (const [where, fields] of [['input', Object.keys(rule.input)], ['inputFromLabels', Object.keys(rule.inputFromLabels)]] as const) {
+      for (const field of fields) {
+        if (!Object.hasOwn(shape, field)) {
+          ctx.addIssue({ code: 'custom', path: [where, field], message: `${runbook.id} has no input field "${field}"; its fields are ${Object.keys(shape).join(', ')} (see lifeboat plan ${runbook.id})` });
+        }
+      }
+    }
   });
 export type AlertRule = z.infer<typeof AlertRule>;
 

@@ -294,7 +294,15 @@ test('a rule with "for" waits until the alert has fired that long, and a resolve
 
 test('a rules file with a mistake is refused with its path and the fix', async () => {
   const bad = join(dir, 'bad-rules.json');
-  writeFileSync(bad, JSON.stringify({ rules: [{ name: 'x', match: { region: 'A' }, runbook: 'region-failovr', minInterval: 'soon' }] }));
+  writeFileSync(
+    bad,
+    JSON.stringify({
+      rules: [
+        { name: 'x', match: { region: 'A' }, runbook: 'region-failovr', minInterval: 'soon' },
+        { name: 'y', match: { alertname: 'TeamPagerDown' }, runbook: 'paging-check', input: { teem: 'sre-oncall' } },
+      ],
+    }),
+  );
   const result = await lifeboat(['alerts', 'serve', '--rules', bad], { LIFEBOAT_ALERTS_TOKEN: token, LIFEBOAT_ALERTS_KEY: join(dir, 'alertmanager') });
   expect(result.code).toBe(2);
   expect(result.stderr.replace(bad, '<rules>')).toMatchInlineSnapshot(`
@@ -305,6 +313,8 @@ test('a rules file with a mistake is refused with its path and the fix', async (
       → at rules[0].runbook
     ✖ a duration such as "90s", "2m" or "1h"
       → at rules[0].minInterval
+    ✖ paging-check has no input field "teem"; its fields are team, message (see lifeboat plan paging-check)
+      → at rules[1].input.teem
       fix: fix the fields named above; see "Alert-triggered runs" in the README for an example
     "
   `);
