@@ -101,7 +101,8 @@ export class AlertReceiver {
       if (!this.pending.has(waitKey)) {
         const timer = setTimeout(() => {
           this.pending.delete(waitKey);
-          void this.receive([alert]);
+          // No sender waits on this one to retry it: say so in the log, where the next notification will be seen too.
+          this.receive([alert]).catch((err: unknown) => this.options.log(this.outcome(alert, rule, 'refused', `could not act once the alert had fired ${rule.for / 1000}s: ${(err as Error).message}`)));
         }, rule.for - firingMs);
         timer.unref();
         this.pending.set(waitKey, timer);

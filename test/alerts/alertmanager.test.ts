@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -37,6 +38,35 @@ let alertmanager: ChildProcess;
 let pager: Awaited<ReturnType<typeof startReceiver>>;
 const outcomes: AlertOutcome[] = [];
 let receiverErr = '';
+let rulesPath: string;
+let principalKey: string;
+
+/** `lifeboat alerts serve --json` as a child process, each outcome line handed to `onOutcome`. */
+function startAlertReceiver(flags: string[], keyFile: string, onOutcome: (o: AlertOutcome) => void): ChildProcess {
+  const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'alerts', 'serve', '--rules', rulesPath, '--json', ...flags], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: ctx.address,
+      TEMPORAL_NAMESPACE: ctx.namespace,
+      LIFEBOAT_TASK_QUEUE: taskQueue,
+      LIFEBOAT_ALERTS_TOKEN: token,
+      LIFEBOAT_ALERTS_KEY: keyFile,
+      LIFEBOAT_WEBHOOK_URL: pager.url,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let partial = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const parsed = JSON.parse(line) as AlertOutcome & { listening?: string };
+      if (!parsed.listening) onOutcome(parsed);
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => (receiverErr += d.toString()));
+  return child;
+}
 
 beforeAll(async () => {
   ctx = await connectToTestServer('alerts');
@@ -54,7 +84,8 @@ beforeAll(async () => {
   worker = (await createTestWorker(ctx, taskQueue, createRosterActivities({ rosterPath }))).worker;
   running = worker.run();
 
-  const rulesPath = join(dir, 'rules.json');
+  rulesPath = join(dir, 'rules.json');
+  principalKey = principal.privateKeyPath;
   writeFileSync(
     rulesPath,
     JSON.stringify({
@@ -69,29 +100,7 @@ beforeAll(async () => {
   pager = await startReceiver();
   const receiverPort = await freePort();
   receiverUrl = `http://127.0.0.1:${receiverPort}/alerts`;
-  receiver = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'alerts', 'serve', '--rules', rulesPath, '--port', String(receiverPort), '--json'], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: ctx.address,
-      TEMPORAL_NAMESPACE: ctx.namespace,
-      LIFEBOAT_TASK_QUEUE: taskQueue,
-      LIFEBOAT_ALERTS_TOKEN: token,
-      LIFEBOAT_ALERTS_KEY: principal.privateKeyPath,
-      LIFEBOAT_WEBHOOK_URL: pager.url,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let pendingOut = '';
-  receiver.stdout!.on('data', (d: Buffer) => {
-    pendingOut += d.toString();
-    const lines = pendingOut.split('\n');
-    pendingOut = lines.pop()!;
-    for (const line of lines) {
-      const parsed = JSON.parse(line) as AlertOutcome & { listening?: string };
-      if (!parsed.listening) outcomes.push(parsed);
-    }
-  });
-  receiver.stderr!.on('data', (d: Buffer) => (receiverErr += d.toString()));
+  receiver = startAlertReceiver(['--port', String(receiverPort)], principal.privateKeyPath, (o) => outcomes.push(o));
   await listening(receiverPort, () => receiverErr);
 
   const amPort = await freePort();
@@ -290,6 +299,68 @@ test('a rule with "for" waits until the alert has fired that long, and a resolve
   await waitForStatus(ctx.rawClient.workflow.getHandle(`paging-check/${teams.slow}`), (s) => s.state === 'waiting-approval');
   await new Promise((r) => setTimeout(r, 1_000));
   await nothingStarted(teams.calm);
+});
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate it signed, made with openssl. */
+function makeCertificates(at: string): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'rogueCert' | 'rogueKey', string> {
+  mkdirSync(at);
+  const f = (name: string) => join(at, name);
+  const ossl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl('req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '1', '-subj', '/CN=lifeboat-test-ca');
+  writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  writeFileSync(f('client.ext'), 'extendedKeyUsage=clientAuth\n');
+  for (const who of ['server', 'client']) {
+    ossl('req', ...ec, '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`), '-subj', `/CN=${who}`);
+    ossl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${who}.crt`), '-days', '1', '-extfile', f(`${who}.ext`));
+  }
+  ossl('req', '-x509', ...ec, '-keyout', f('rogue.key'), '-out', f('rogue.crt'), '-days', '1', '-subj', '/CN=rogue');
+  return { ca: f('ca.crt'), serverCert: f('server.crt'), serverKey: f('server.key'), clientCert: f('client.crt'), clientKey: f('client.key'), rogueCert: f('rogue.crt'), rogueKey: f('rogue.key') };
+}
+
+/** POSTs over HTTPS, trusting the test CA, with a client certificate when given one. */
+function postTls(url: string, body: string, ca: string, client?: { cert: string; key: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePost, reject) => {
+    const req = httpsRequest(
+      url,
+      {
+        method: 'POST',
+        ca: readFileSync(ca),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        ...(client ? { cert: readFileSync(client.cert), key: readFileSync(client.key) } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolvePost({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('with --client-ca only a sender with a certificate the CA signed is heard (mTLS)', async () => {
+  const certs = makeCertificates(join(dir, 'tls'));
+  const port = await freePort();
+  const seen: AlertOutcome[] = [];
+  const tlsReceiver = startAlertReceiver(['--port', String(port), '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, '--client-ca', certs.ca], principalKey, (o) => seen.push(o));
+  try {
+    await listening(port, () => receiverErr);
+    const url = `https://127.0.0.1:${port}/alerts`;
+    const body = JSON.stringify({ alert: 'NothingMatchesThis' });
+    const heard = await postTls(url, body, certs.ca, { cert: certs.clientCert, key: certs.clientKey });
+    expect(heard.status).toBe(200);
+    expect(JSON.parse(heard.body)).toMatchObject({ outcomes: [{ outcome: 'no-rule' }] });
+    await expect(postTls(url, body, certs.ca)).rejects.toThrow();
+    await expect(postTls(url, body, certs.ca, { cert: certs.rogueCert, key: certs.rogueKey })).rejects.toThrow();
+    expect(seen).toHaveLength(1);
+  } finally {
+    const exited = new Promise((r) => tlsReceiver.once('exit', r));
+    tlsReceiver.kill('SIGTERM');
+    await exited;
+  }
 });
 
 test('a rules file with a mistake is refused with its path and the fix', async () => {
