@@ -216,6 +216,26 @@ test('anti-flap: fire, resolve and fire again within the rule delay starts one r
   expect(await runsOf(workflowId)).toBe(1);
 });
 
+test('a restarted receiver still keeps the delay: it reads the last start from Temporal', async () => {
+  const port = await freePort();
+  const seen: AlertOutcome[] = [];
+  const fresh = startAlertReceiver(['--port', String(port)], principalKey, (o) => seen.push(o));
+  try {
+    await listening(port, () => receiverErr);
+    const response = await fetch(`http://127.0.0.1:${port}/alerts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ alert: 'TeamPagerDown', labels: { team: teams.flap } }),
+    });
+    expect(((await response.json()) as { outcomes: AlertOutcome[] }).outcomes).toMatchObject([{ outcome: 'anti-flap', rule: 'team-pager-down' }]);
+    expect(await runsOf(`paging-check/${teams.flap}`)).toBe(1);
+  } finally {
+    const exited = new Promise((r) => fresh.once('exit', r));
+    fresh.kill('SIGTERM');
+    await exited;
+  }
+});
+
 /** Posts straight to the receiver, bypassing Alertmanager. */
 function postToReceiver(body: string, authorization?: string): Promise<Response> {
   return fetch(receiverUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body });
