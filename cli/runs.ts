@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { statusQuery, type RunStatus } from '../workflows/kit';
 import { CliError } from './errors';
 
@@ -19,6 +20,24 @@ export async function readStatus(client: Client, runId: string, taskQueue: strin
     return await handle.query(statusQuery);
   } catch (err) {
     throw explain(err, runId, taskQueue);
+  }
+}
+
+/**
+ * When the outage was detected, as the run's start request gave it (`detectedAt` in the input: typed by a person,
+ * or an alert's startsAt), read from the first event of the run's history; undefined when it has none or the
+ * request cannot be read. Only that one event is fetched, so a long history costs nothing here.
+ */
+export async function detectedAtOfRun(client: Client, runId: string): Promise<string | undefined> {
+  try {
+    const page = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId: runId }, maximumPageSize: 1 });
+    const started = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const [request] = await decodeArrayFromPayloads(client.options.loadedDataConverter, started?.input?.payloads);
+    const detectedAt = (request as { input?: { detectedAt?: unknown } } | undefined)?.input?.detectedAt;
+    return typeof detectedAt === 'string' && !Number.isNaN(Date.parse(detectedAt)) ? detectedAt : undefined;
+  } catch {
+    // The path falls back to what the status says; an unreadable start request must not hide the rest.
+    return undefined;
   }
 }
 

@@ -9,7 +9,7 @@ import { reportHtml } from '../report/html';
 import { reportMarkdown } from '../report/markdown';
 import { buildReport } from '../report/model';
 import { readinessBefore } from '../readiness-at';
-import { readStatus } from '../runs';
+import { detectedAtOfRun, readStatus } from '../runs';
 
 const ReportOptions = z.object({
   format: z.enum(['md', 'html', 'json'], { error: 'choose md, html or json' }).default('md'),
@@ -29,7 +29,8 @@ export const reportCommand: Command = {
     const { format, out } = parsed.data;
     const client = await ctx.client();
     const status = await readStatus(client, runId, ctx.taskQueue);
-    const report = buildReport(status, { readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt) });
+    const detectedAt = await detectedAtOfRun(client, runId);
+    const report = buildReport(status, { readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt), ...(detectedAt ? { detectedAt } : {}) });
     let text: string;
     if (format === 'json') text = `${terminalSafeJson(report, 2)}\n`;
     else if (format === 'html') text = reportHtml(report);

@@ -5,7 +5,7 @@ import { usageError } from '../errors';
 import { renderStatus } from '../render';
 import { readinessBefore, type ReadinessAtRun } from '../readiness-at';
 import { incidentPath } from '../report/path';
-import { readStatus } from '../runs';
+import { detectedAtOfRun, readStatus } from '../runs';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -19,12 +19,13 @@ export const statusCommand: Command = {
     if (!(intervalMs > 0)) throw usageError(`--interval ${String(values.interval)} is not a positive number of seconds`, 'use --interval 2');
     const client = await ctx.client();
     let last = '';
-    let readiness: ReadinessAtRun | undefined;
+    let before: { readiness: ReadinessAtRun; detectedAt: string | undefined } | undefined;
     for (;;) {
       const status = await readStatus(client, runId, ctx.taskQueue);
       // What was known before the run does not change while it runs: look it up once.
-      readiness ??= await readinessBefore(client, status.runbook, status.target, status.startedAt);
-      const shown = { ...status, path: incidentPath(status), readinessBeforeRun: readiness };
+      before ??= { readiness: await readinessBefore(client, status.runbook, status.target, status.startedAt), detectedAt: await detectedAtOfRun(client, runId) };
+      const readiness = before.readiness;
+      const shown = { ...status, path: incidentPath(status, before.detectedAt ? { detectedAt: before.detectedAt } : {}), readinessBeforeRun: readiness };
       const text = ctx.json ? terminalSafeJson(shown) : renderStatus(status, undefined, { path: shown.path, readinessBeforeRun: readiness });
       if (text !== last) {
         if (values.watch && !ctx.json && process.stdout.isTTY) ctx.io.stdout('\x1b[2J\x1b[H');

@@ -11,6 +11,8 @@ import { createTrafficActivities, trafficDepsFromCatalog } from '../../activitie
 import { interveneUpdate, rejectUpdate, statusQuery, type RunResult } from '../../workflows/kit';
 import type { IsolatedDrillResult } from '../../workflows/region-failover-drill';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
+import type { RunReport } from '../../cli/report/model';
+import type { PathPoint } from '../../cli/report/path';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -270,6 +272,10 @@ test('an emergency failover after region A breaks serves from B, reports the RPO
         });
         const waiting = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
         expect(waiting.details.dataAtRisk).toMatchObject({ sourceServiceAnswers: false, sourceDatabaseAnswers: false, lagBytes: null });
+        // While the run waits, the path already starts at the detection its input gave.
+        const live = JSON.parse((await cli(taskQueue, ['status', runId, '--json'])).stdout) as { path: PathPoint[] };
+        expect(live.path.map((p) => p.milestone)).toEqual(['detected', 'run started', 'gate opened']);
+        expect(live.path[0]).toMatchObject({ at: detectedAt, elapsedSeconds: 0 });
 
         const again = await cli(taskQueue, ['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=emergency', '--as', 'erin']);
         expect(again.code).toBe(1);
@@ -289,6 +295,11 @@ test('an emergency failover after region A breaks serves from B, reports the RPO
         expect(out.rpo.bytes).toBeNull(); // region A's database never answered, so the WAL it kept is unknown
         expect(result.measurements?.rpoWrites).toBe(lost.lost);
         expect(out.rto.fromDetectionSeconds).toBeGreaterThanOrEqual(out.rto.fromStartSeconds);
+        const report = JSON.parse((await cli(taskQueue, ['report', runId, '--format', 'json'])).stdout) as RunReport;
+        expect(report.path.map((p) => p.milestone)).toEqual(['detected', 'run started', 'gate opened', 'approved', 'traffic restored', 'verified']);
+        expect(report.path.at(-1)!.elapsedSeconds).toBeCloseTo(out.rto.fromDetectionSeconds!, 0);
+        expect(report.objectives.find((c) => c.objective === 'rto')).toMatchObject({ countedFrom: 'detection', measuredSeconds: out.rto.fromDetectionSeconds });
+        expect((await cli(taskQueue, ['status', runId])).stdout).toMatch(/path:\n {2}detected .*\n {2}run started .*\n {2}gate opened .*\n {2}approved .*\n {2}traffic restored .*\n {2}verified /);
         expect(result.details.sourceFence).toMatchObject({ fenced: false });
         expect(result.steps.map((s) => s.name)).toContain('recordPosition');
         expect(result.steps.map((s) => s.name)).not.toContain('catchUp');
