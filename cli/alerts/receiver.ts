@@ -117,7 +117,7 @@ export class AlertReceiver {
     const key = `${rule.name}|${alert.fingerprint}`;
     const last = this.lastStarts.get(key);
     if (last !== undefined && Date.now() - last < rule.minInterval) return this.outcome(alert, rule, 'anti-flap', `paged ${Math.round((Date.now() - last) / 1000)}s ago`);
-    this.lastStarts.set(key, Date.now());
+    // A page that could not be delivered fails the request, so Alertmanager sends the alert again and it is retried.
     await this.options.notify({
       kind: 'info',
       runId: '',
@@ -127,6 +127,7 @@ export class AlertReceiver {
       title: `Alert ${alert.labels.alertname ?? ''} firing (rule ${rule.name})`,
       text: `Firing since ${alert.startsAt}; labels ${JSON.stringify(alert.labels)}. This rule only pages: start a runbook by hand if needed.`,
     });
+    this.lastStarts.set(key, Date.now());
     return this.outcome(alert, rule, 'notified', 'paged; this rule starts nothing');
   }
 

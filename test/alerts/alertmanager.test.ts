@@ -299,6 +299,20 @@ test('a notify-only rule pages and starts nothing; a resolved or unmatched alert
   expect(receiverErr).not.toMatch(/ 500 /);
 });
 
+test('a page that cannot be delivered answers 503, so the sender retries, and the retry pages', async () => {
+  const body = JSON.stringify({ alert: 'DiskFilling', labels: { host: 'db-2' } });
+  pager.answerWith(500);
+  try {
+    const failed = await postToReceiver(body, `Bearer ${token}`);
+    expect(failed.status).toBe(503);
+    expect(((await failed.json()) as { error: string }).error).toMatch(/^could not act on the alerts, so send them again/);
+  } finally {
+    pager.answerWith(200);
+  }
+  const retried = await postToReceiver(body, `Bearer ${token}`);
+  expect(((await retried.json()) as { outcomes: AlertOutcome[] }).outcomes).toMatchObject([{ outcome: 'notified' }]);
+});
+
 test('a rule that requires readiness starts nothing when not ready, and pages why', async () => {
   // No paging check of this team was ever acknowledged, so paging-check is not ready on it.
   const response = await postToReceiver(JSON.stringify({ alert: 'TeamPagerReadyFirst', labels: { team: teams.bad } }), `Bearer ${token}`);
