@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { terminalSafeJson } from '../../lib/terminal-text';
 import { createNotifyActivities, notifyConfigFromEnv } from '../../activities/notify';
 import { AlertReceiver, alertRequestListener, type AlertOutcome } from '../alerts/receiver';
-import { loadAlertRules } from '../alerts/rules';
+import { loadAlertRules, type AlertRules } from '../alerts/rules';
 import { commonOptions, type Command } from '../command';
 import { CliError, usageError } from '../errors';
 import { ClaimedName } from '../signing';
@@ -53,7 +54,7 @@ function readPem(flag: string, file: string): Buffer {
   }
 }
 
-function makeServer(options: AlertsServeOptions, listener: ReturnType<typeof alertRequestListener>): Server {
+function makeServer(options: Pick<AlertsServeOptions, 'tlsCert' | 'tlsKey' | 'clientCa'>, listener: ReturnType<typeof alertRequestListener>): Server {
   if (!options.tlsCert || !options.tlsKey) return createServer(listener);
   return createTlsServer(
     {
@@ -64,6 +65,59 @@ function makeServer(options: AlertsServeOptions, listener: ReturnType<typeof ale
     },
     listener,
   );
+}
+
+/** A running receiver: its URL, and how to stop it. */
+export interface ServingAlerts {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the alert receiver's HTTP(S) server with its rules, signing starts as `as` with `key`; `lifeboat alerts
+ * serve` and `lifeboat dev` both run it. Pages go where the worker's do (LIFEBOAT_WEBHOOK_URL, LIFEBOAT_NOTIFY_COMMAND).
+ */
+export async function serveAlerts(
+  options: Omit<AlertsServeOptions, 'rules'> & { rules: AlertRules; client: Client; taskQueue: string; env: NodeJS.ProcessEnv; log: (o: AlertOutcome) => void; say: (line: string) => void },
+): Promise<ServingAlerts> {
+  let notifier: ReturnType<typeof createNotifyActivities>;
+  try {
+    notifier = createNotifyActivities(notifyConfigFromEnv(options.env, (message, fields) => options.say(`notify: ${message} ${JSON.stringify(fields)}`)));
+  } catch (err) {
+    throw usageError((err as Error).message);
+  }
+  const receiver = new AlertReceiver({
+    rules: options.rules,
+    client: options.client,
+    taskQueue: options.taskQueue,
+    requester: options.as,
+    keyFile: options.key,
+    notify: (n) => notifier.notify(n),
+    log: options.log,
+  });
+  const server = makeServer(options, alertRequestListener(receiver, options.token, options.say));
+  const address = await new Promise<AddressInfo>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolveListen(server.address() as AddressInfo);
+    });
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`, {
+      code: 'listen-failed',
+      suggestion: err.code === 'EADDRINUSE' ? `port ${options.port} is taken; pick another with --port` : 'check --host and --port',
+    });
+  });
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return {
+    url: `${options.tlsCert ? 'https' : 'http'}://${host}:${address.port}/alerts`,
+    close: () =>
+      new Promise<void>((resolveClosed) => {
+        receiver.close();
+        server.close(() => resolveClosed());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 export const alertsCommand: Command = {
@@ -103,47 +157,19 @@ export const alertsCommand: Command = {
     const options = parsed.data;
     const rules = loadAlertRules(options.rules);
     const say = (line: string) => ctx.io.stderr(`${line}\n`);
-    let notifier: ReturnType<typeof createNotifyActivities>;
-    try {
-      notifier = createNotifyActivities(notifyConfigFromEnv(env, (message, fields) => say(`notify: ${message} ${JSON.stringify(fields)}`)));
-    } catch (err) {
-      throw usageError((err as Error).message);
-    }
     const log = (o: AlertOutcome) => {
       // One line per alert, so a log shipper (or a test) reads them as they come.
       if (ctx.json) ctx.io.stdout(`${terminalSafeJson(o)}\n`);
       else ctx.print(`${new Date().toISOString()} ${o.alertname} [${o.fingerprint}] rule=${o.rule ?? '-'} ${o.outcome}: ${o.detail}`);
     };
-    const receiver = new AlertReceiver({
-      rules,
-      client: await ctx.client(),
-      taskQueue: ctx.taskQueue,
-      requester: options.as,
-      keyFile: options.key,
-      notify: (n) => notifier.notify(n),
-      log,
-    });
-    const server = makeServer(options, alertRequestListener(receiver, options.token, say));
-    const address = await new Promise<AddressInfo>((resolveListen, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolveListen(server.address() as AddressInfo);
-      });
-    }).catch((err: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`, {
-        code: 'listen-failed',
-        suggestion: err.code === 'EADDRINUSE' ? `port ${options.port} is taken; pick another with --port` : 'check --host and --port',
-      });
-    });
-    const url = `${options.tlsCert ? 'https' : 'http'}://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}/alerts`;
-    const summary = { listening: url, requester: options.as, rules: rules.rules.map((r) => r.name), mtls: Boolean(options.clientCa) };
+    const serving = await serveAlerts({ ...options, rules, client: await ctx.client(), taskQueue: ctx.taskQueue, env, log, say });
+    const summary = { listening: serving.url, requester: options.as, rules: rules.rules.map((r) => r.name), mtls: Boolean(options.clientCa) };
     if (ctx.json) ctx.io.stdout(`${terminalSafeJson(summary)}\n`);
     else {
       ctx.print(
         [
-          `alert receiver listening on ${url}, starting runs as ${options.as}; rules: ${summary.rules.join(', ')}`,
-          `  Alertmanager: webhook_configs: [{url: ${url}, http_config: {authorization: {credentials: <LIFEBOAT_ALERTS_TOKEN>}}}]`,
+          `alert receiver listening on ${serving.url}, starting runs as ${options.as}; rules: ${summary.rules.join(', ')}`,
+          `  Alertmanager: webhook_configs: [{url: ${serving.url}, http_config: {authorization: {credentials: <LIFEBOAT_ALERTS_TOKEN>}}}]`,
           'Ctrl-C stops it.',
         ].join('\n'),
       );
@@ -152,9 +178,7 @@ export const alertsCommand: Command = {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        receiver.close();
-        server.close(() => resolveStopped());
-        server.closeAllConnections();
+        void serving.close().then(resolveStopped);
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
