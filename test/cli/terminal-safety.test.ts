@@ -43,7 +43,11 @@ test('status, list and report through the real CLI send no control character fro
   // JSON.stringify escapes C0 controls but not DEL, C1 or bidi overrides; those are escaped too, and the data survives.
   const json = await lifeboat(['status', runId, '--json'], env);
   expectInert(json.stdout, { shown: false });
-  expect(JSON.parse(json.stdout)).toEqual(JSON.parse(JSON.stringify(status)));
+  // Status adds the incident's path and the readiness before the run to the run's own status.
+  const { path, readinessBeforeRun, ...shown } = JSON.parse(json.stdout) as Record<string, unknown>;
+  expect(shown).toEqual(JSON.parse(JSON.stringify(status)));
+  expect(path).toEqual([expect.objectContaining({ milestone: 'run started' }), expect.objectContaining({ milestone: 'gate opened' })]);
+  expect(readinessBeforeRun).toMatchObject({ summary: 'no readiness evaluation before this run' });
 
   // The visibility store catches up with a finished run within a moment.
   await expect.poll(async () => (await lifeboat(['list', '--target', target], env)).stdout, { timeout: 20_000 }).toContain(runId);
