@@ -4,6 +4,9 @@ import { Roster } from '../workflows/kit/roster';
 import { sampleRosterPath, stateDir } from './paths';
 import { generateEd25519KeyPair } from './ssh-keys';
 
+/** The roster id the demo's alert receiver starts runs as; its key is in the demo keys folder. */
+export const demoAlertsPrincipal = 'alertmanager';
+
 /** Where the demo keeps one private key per sample roster person; git-ignored with the rest of `.state/`. */
 export function demoKeysDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.LIFEBOAT_DEMO_KEYS ?? join(env.LIFEBOAT_STATE_DIR ?? stateDir, 'demo-keys'));
@@ -25,6 +28,11 @@ export async function prepareDemoRoster(env: NodeJS.ProcessEnv = process.env, ba
   for (const person of roster.people) {
     const { publicKeyLine } = await generateEd25519KeyPair(dir, person.id);
     if (!person.keys.includes(publicKeyLine)) person.keys = [...person.keys, publicKeyLine];
+  }
+  // The demo's alert receiver signs its starts as a person of its own, in no group, so it can approve nothing.
+  if (!roster.people.some((p) => p.id === demoAlertsPrincipal)) {
+    const { publicKeyLine } = await generateEd25519KeyPair(dir, demoAlertsPrincipal);
+    roster.people.push({ id: demoAlertsPrincipal, name: 'Alertmanager (the demo alert receiver)', groups: [], keys: [publicKeyLine] });
   }
   const out = demoRosterPath(env);
   await mkdir(dirname(out), { recursive: true });

@@ -10,3 +10,6 @@ export const stateDir = process.env.LIFEBOAT_STATE_DIR ?? resolve(repoRoot, '.st
 export const toolsDir = resolve(repoRoot, '.tools');
 
 export const sampleRosterPath = resolve(repoRoot, 'roster.sample.json');
+
+/** The demo's alert rules, which `lifeboat dev` serves unless LIFEBOAT_ALERT_RULES names others. */
+export const sampleAlertRulesPath = resolve(repoRoot, 'alert-rules.sample.json');

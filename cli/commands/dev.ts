@@ -1,7 +1,14 @@
 import { estatePids, startEstate, stopEstate } from '../../estate/estate';
 import { estateDir } from '../../estate/state-dir';
 import { surviveClosedOutput } from '../../lib/closed-output';
-import { prepareDemoRoster } from '../../lib/demo-keys';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { demoAlertsPrincipal, demoKeysDir, prepareDemoRoster } from '../../lib/demo-keys';
+import { sampleAlertRulesPath, stateDir } from '../../lib/paths';
+import { loadAlertRules } from '../alerts/rules';
+import { serveAlerts } from './alerts';
+import { CliContext } from '../context';
 import { ensureEmbeddedServer, takeDevLock, takeOverLeftovers, type EmbeddedServer } from '../../lib/dev-environment';
 import { clearDevRecord, writeDevRecord, type DevRecord } from '../../lib/dev-record';
 import { ensureSystemPackages, estatePackages } from '../../lib/system-packages';
@@ -40,6 +47,7 @@ export const devCommand: Command = {
     let server: EmbeddedServer | undefined;
     let ownEstate = false;
     let gaveUp: string | undefined;
+    let alerts: DemoAlerts | undefined;
     try {
       const { adoptedEstate } = await takeOverLeftovers({ estateDir: withEstate ? dir : undefined, log: say });
       ownEstate = adoptedEstate;
@@ -96,11 +104,14 @@ export const devCommand: Command = {
         }
       }
       if (!stopRequested) {
+        // The demo gives each sample roster person a key, so `--as bob` signs as bob does with a real key.
+        const demoRoster = await prepareDemoRoster(ctx.env);
+        const workerEnv = server ? { ...ctx.env, TEMPORAL_ADDRESS: server.address } : ctx.env;
+        alerts = await startDemoAlerts(ctx, workerEnv, say);
         await runWorker({
-          // The demo gives each sample roster person a key, so `--as bob` signs as bob does with a real key.
-          rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env, await prepareDemoRoster(ctx.env)),
-          env: server ? { ...ctx.env, TEMPORAL_ADDRESS: server.address } : ctx.env,
-          onReady: () => say(readyText(ctx.taskQueue, server, estateLine)),
+          rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env, demoRoster),
+          env: workerEnv,
+          onReady: () => say(readyText(ctx.taskQueue, server, estateLine, alerts?.line)),
         });
       }
       if (gaveUp) throw new Error(gaveUp);
@@ -108,6 +119,7 @@ export const devCommand: Command = {
     } catch (err) {
       throw new CliError((err as Error).message, { code: 'dev-failed' });
     } finally {
+      await alerts?.stop();
       if (ownEstate) {
         say('stopping the sample estate (its data is kept)...');
         await stopEstate(dir).catch((err: unknown) => say(`could not stop the estate: ${(err as Error).message}; run npm run estate -- down`));
@@ -125,13 +137,64 @@ export const devCommand: Command = {
   },
 };
 
-function readyText(taskQueue: string, server: EmbeddedServer | undefined, estateLine: string): string {
+interface DemoAlerts {
+  line: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The demo's alert receiver on 127.0.0.1:9095 (LIFEBOAT_ALERTS_PORT), with the sample rules (LIFEBOAT_ALERT_RULES),
+ * signing as the demo roster's `alertmanager` with its demo key. The token is LIFEBOAT_ALERTS_TOKEN, or one made once
+ * and kept in `.state/alerts-token`. The demo runs on without it when it cannot start (a taken port, say).
+ */
+async function startDemoAlerts(ctx: CliContext, env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<DemoAlerts | undefined> {
+  const alertsCtx = new CliContext(ctx.io, env, false);
+  try {
+    const tokenFile = join(stateDir, 'alerts-token');
+    let token = env.LIFEBOAT_ALERTS_TOKEN;
+    if (!token) {
+      if (!existsSync(tokenFile)) {
+        mkdirSync(stateDir, { recursive: true });
+        writeFileSync(tokenFile, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+      }
+      token = readFileSync(tokenFile, 'utf8').trim();
+    }
+    const serving = await serveAlerts({
+      rules: loadAlertRules(env.LIFEBOAT_ALERT_RULES ?? sampleAlertRulesPath),
+      port: Number(env.LIFEBOAT_ALERTS_PORT ?? 9095),
+      host: '127.0.0.1',
+      token,
+      as: demoAlertsPrincipal,
+      key: join(demoKeysDir(env), demoAlertsPrincipal),
+      client: await alertsCtx.client(),
+      taskQueue: alertsCtx.taskQueue,
+      env,
+      log: (o) => say(`alert ${o.alertname} [${o.fingerprint}] rule=${o.rule ?? '-'} ${o.outcome}: ${o.detail}`),
+      say,
+    });
+    const tokenHint = env.LIFEBOAT_ALERTS_TOKEN ? 'LIFEBOAT_ALERTS_TOKEN' : tokenFile;
+    return {
+      line: `  alerts:       ${serving.url} (bearer token in ${tokenHint}); rules ${env.LIFEBOAT_ALERT_RULES ?? 'alert-rules.sample.json'}`,
+      stop: async () => {
+        await serving.close();
+        await alertsCtx.close();
+      },
+    };
+  } catch (err) {
+    say(`NOTE: the alert receiver did not start: ${(err as Error).message}; the rest of the demo runs`);
+    await alertsCtx.close();
+    return undefined;
+  }
+}
+
+function readyText(taskQueue: string, server: EmbeddedServer | undefined, estateLine: string, alertsLine = '  alerts:       not receiving (see the note above)'): string {
   return [
     '',
     'Lifeboat is up.',
     ...(server ? [`  Temporal UI:  ${server.uiUrl}`] : []),
     `  worker:       polling task queue ${taskQueue}`,
     estateLine,
+    alertsLine,
     '',
     'Try, in another terminal:',
     '  npx lifeboat runbooks',

@@ -9,7 +9,9 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
 import type { AlertOutcome } from '../../cli/alerts/receiver';
+import { loadAlertRules } from '../../cli/alerts/rules';
 import { freePort, isListening } from '../../lib/free-port';
+import { sampleAlertRulesPath } from '../../lib/paths';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { lifeboat } from '../helpers/cli';
 import { startReceiver } from '../helpers/http-receiver';
@@ -423,4 +425,12 @@ test('a rules file with a mistake is refused with its path and the fix', async (
       fix: fix the fields named above; see "Alert-triggered runs" in the README for an example
     "
   `);
+});
+
+test('the sample rules the demo serves load', () => {
+  expect(loadAlertRules(sampleAlertRulesPath).rules.map((r) => [r.name, r.action, r.runbook ?? '-'])).toEqual([
+    ['booking-region-down', 'start', 'region-failover'],
+    ['pager-down', 'start', 'paging-check'],
+    ['disk-filling', 'notify', '-'],
+  ]);
 });

@@ -23,9 +23,13 @@ function startDevOnly(env: Record<string, string>): DevProcess {
 
 test('npm start brings up the dev server and a worker, refuses a second start, and Ctrl-C stops what it started', async () => {
   const port = await freeDevPort();
-  const env = { LIFEBOAT_DEV_PORT: String(port), LIFEBOAT_TASK_QUEUE: `dev-test-${port}` };
+  const alertsPort = await freePort();
+  const env = { LIFEBOAT_DEV_PORT: String(port), LIFEBOAT_TASK_QUEUE: `dev-test-${port}`, LIFEBOAT_ALERTS_PORT: String(alertsPort) };
   const dev = startDevOnly(env);
   await dev.waitFor('Lifeboat is up.');
+  // The demo's alert receiver, with the sample rules, answers only with its token.
+  expect(dev.output()).toContain(`  alerts:       http://127.0.0.1:${alertsPort}/alerts (bearer token in ${join(stateDir, 'alerts-token')}); rules alert-rules.sample.json`);
+  expect((await fetch(`http://127.0.0.1:${alertsPort}/alerts`, { method: 'POST', body: '{}' })).status).toBe(401);
   expect(dev.output()).toMatch(new RegExp(`Temporal dev server started on 127\\.0\\.0\\.1:${port} \\(pid \\d+\\); web UI http://localhost:${port + 1000}`));
   expect(dev.output()).toContain(`  Temporal UI:  http://localhost:${port + 1000}`);
   expect(dev.output()).toContain('npx lifeboat run region-failover --set service=booking --set mode=planned --as alice');
@@ -45,6 +49,7 @@ test('npm start brings up the dev server and a worker, refuses a second start, a
   expect(dev.output()).toContain('stopped.');
   expect(await isListening(port)).toBe(false);
   expect(await isListening(port + 1000)).toBe(false);
+  expect(await isListening(alertsPort)).toBe(false);
 }, 150_000);
 
 test('LIFEBOAT_DEV_UI_PORT puts the web UI on a port of its own', async () => {
