@@ -18,7 +18,7 @@ const usage =
 /** The command's flags, parsed once at the edge; secrets and the key may also come from the environment. */
 export const AlertsServeOptions = z
   .object({
-    rules: z.string({ error: 'name the rules file: --rules FILE or LIFEBOAT_ALERT_RULES' }).min(1),
+    rules: z.string({ error: 'missing: the JSON file of rules (see alert-rules.sample.json)' }).min(1),
     port: z.coerce.number({ error: 'a port is a number from 0 to 65535' }).int().min(0).max(65535).default(9095),
     host: z.string().min(1).default('127.0.0.1'),
     token: z
@@ -26,7 +26,7 @@ export const AlertsServeOptions = z
       .min(16, 'a token is at least 16 characters; make one with `openssl rand -hex 32`'),
     as: ClaimedName.default('alertmanager'),
     key: z
-      .string({ error: "the receiver signs its starts with its own key: --key FILE or LIFEBOAT_ALERTS_KEY, the private half of the key its roster entry lists" })
+      .string({ error: "missing: the receiver's own private key, whose public half its roster entry lists; it signs every start" })
       .refine((f) => existsSync(f), { message: 'no such file; give the path of the private key the roster lists for the receiver' }),
     tlsCert: z.string().optional(),
     tlsKey: z.string().optional(),

@@ -434,3 +434,17 @@ test('the sample rules the demo serves load', () => {
     ['disk-filling', 'notify', '-'],
   ]);
 });
+
+test('alerts serve without its token, key or rules says which is missing and how to give it', async () => {
+  const result = await lifeboat(['alerts', 'serve', '--port', 'x'], { LIFEBOAT_ALERTS_TOKEN: 'short', LIFEBOAT_ALERTS_KEY: undefined, LIFEBOAT_ALERT_RULES: undefined });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatchInlineSnapshot(`
+    "error: invalid alerts serve options:
+      --rules (or LIFEBOAT_ALERT_RULES): missing: the JSON file of rules (see alert-rules.sample.json)
+      --port: a port is a number from 0 to 65535
+      --token (or LIFEBOAT_ALERTS_TOKEN): a token is at least 16 characters; make one with \`openssl rand -hex 32\`
+      --key (or LIFEBOAT_ALERTS_KEY): missing: the receiver's own private key, whose public half its roster entry lists; it signs every start
+      fix: usage: lifeboat alerts serve --rules FILE [--port 9095] [--host 127.0.0.1] [--token TOKEN] [--as alertmanager] [--key FILE] [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [--json]
+    "
+  `);
+});
