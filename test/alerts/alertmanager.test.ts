@@ -9,6 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
 import type { AlertOutcome } from '../../cli/alerts/receiver';
+import { detectedAtOfRun } from '../../cli/runs';
 import { loadAlertRules } from '../../cli/alerts/rules';
 import { freePort, isListening } from '../../lib/free-port';
 import { sampleAlertRulesPath } from '../../lib/paths';
@@ -95,6 +96,7 @@ beforeAll(async () => {
         { name: 'team-pager-down', match: { alertname: 'TeamPagerDown' }, runbook: 'paging-check', inputFromLabels: { team: 'team' }, minInterval: '10m' },
         { name: 'disk-filling', match: { alertname: 'DiskFilling' }, action: 'notify' },
         { name: 'pager-ready-first', match: { alertname: 'TeamPagerReadyFirst' }, runbook: 'paging-check', inputFromLabels: { team: 'team' }, requireReady: true },
+        { name: 'booking-region-down', match: { alertname: 'BookingRegionDown', region: 'A' }, for: '2m', runbook: 'region-failover', input: { service: 'booking', mode: 'emergency' } },
         { name: 'pager-slow', match: { alertname: 'TeamPagerSlow' }, for: '2s', runbook: 'paging-check', inputFromLabels: { team: 'team' } },
       ],
     }),
@@ -396,6 +398,21 @@ test('with --client-ca only a sender with a certificate the CA signed is heard (
     const exited = new Promise((r) => tlsReceiver.once('exit', r));
     tlsReceiver.kill('SIGTERM');
     await exited;
+  }
+});
+
+test('BookingRegionDown{region="A"} firing for 2 minutes starts an emergency region-failover detected at the alert\'s startsAt', async () => {
+  const startsAt = new Date(Date.now() - 3 * 60_000).toISOString();
+  const response = await postToReceiver(JSON.stringify({ alert: 'BookingRegionDown', labels: { region: 'A' }, startsAt }), `Bearer ${token}`);
+  expect(((await response.json()) as { outcomes: AlertOutcome[] }).outcomes).toMatchObject([{ outcome: 'started', rule: 'booking-region-down', runId: 'region-failover/booking' }]);
+  const handle = ctx.rawClient.workflow.getHandle('region-failover/booking');
+  try {
+    expect(await detectedAtOfRun(ctx.rawClient, 'region-failover/booking')).toBe(startsAt);
+    const status = await waitForStatus(handle, (s) => s.requestedBy === 'alertmanager');
+    expect(status.state).not.toBe('failed');
+  } finally {
+    // No estate here: the run would wait for an operator; it has shown what it needed to.
+    await handle.terminate('test over');
   }
 });
 
