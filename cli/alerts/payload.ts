@@ -55,14 +55,18 @@ export function parseAlertBody(text: string, now = new Date()): ReceivedAlert[] 
   } catch (err) {
     throw new MalformedAlertBody(`the body is not JSON: ${(err as Error).message}`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MalformedAlertBody('the body is not a JSON object; send Alertmanager\'s webhook body or {"alert": "...", "labels": {...}}');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new MalformedAlertBody('the body is not a JSON object; send Alertmanager\'s webhook body or {"alert": "...", "labels": {...}}');
+  }
   if ('alerts' in json) {
     const parsed = AlertmanagerWebhook.safeParse(json);
     if (!parsed.success) throw new MalformedAlertBody(`the body is not an Alertmanager webhook (version 4):\n${z.prettifyError(parsed.error)}`);
     return parsed.data.alerts.map((a) => ({ status: a.status, labels: a.labels, startsAt: a.startsAt, fingerprint: a.fingerprint }));
   }
   const parsed = GenericAlert.safeParse(json);
-  if (!parsed.success) throw new MalformedAlertBody(`the body is not a generic alert {"alert", "labels", "status", "startsAt", "fingerprint"}:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) {
+    throw new MalformedAlertBody(`the body is not a generic alert {"alert", "labels", "status", "startsAt", "fingerprint"}:\n${z.prettifyError(parsed.error)}`);
+  }
   const { alert, labels, status, startsAt, fingerprint } = parsed.data;
   const all = { ...labels, alertname: alert };
   return [{ status, labels: all, startsAt: startsAt ?? now.toISOString(), fingerprint: fingerprint ?? labelDigest(all) }];

@@ -84,7 +84,8 @@ export class AlertReceiver {
   }
 
   private outcome(alert: ReceivedAlert, rule: AlertRule | undefined, outcome: AlertOutcomeKind, detail: string, runId?: string): AlertOutcome {
-    return { outcome, alertname: alert.labels.alertname ?? '', fingerprint: alert.fingerprint, ...(rule ? { rule: rule.name } : {}), ...(runId ? { runId } : {}), detail };
+    const named = { ...(rule ? { rule: rule.name } : {}), ...(runId ? { runId } : {}) };
+    return { outcome, alertname: alert.labels.alertname ?? '', fingerprint: alert.fingerprint, ...named, detail };
   }
 
   private async handle(alert: ReceivedAlert): Promise<AlertOutcome> {
@@ -102,12 +103,15 @@ export class AlertReceiver {
         const timer = setTimeout(() => {
           this.pending.delete(waitKey);
           // No sender waits on this one to retry it: say so in the log, where the next notification will be seen too.
-          this.receive([alert]).catch((err: unknown) => this.options.log(this.outcome(alert, rule, 'refused', `could not act once the alert had fired ${rule.for / 1000}s: ${(err as Error).message}`)));
+          this.receive([alert]).catch((err: unknown) => {
+            this.options.log(this.outcome(alert, rule, 'refused', `could not act once the alert had fired ${rule.for / 1000}s: ${(err as Error).message}`));
+          });
         }, rule.for - firingMs);
         timer.unref();
         this.pending.set(waitKey, timer);
       }
-      return this.outcome(alert, rule, 'pending', `firing for ${Math.round(firingMs / 1000)}s; the rule acts after ${rule.for / 1000}s unless it resolves first`);
+      const wait = `firing for ${Math.round(firingMs / 1000)}s; the rule acts after ${rule.for / 1000}s unless it resolves first`;
+      return this.outcome(alert, rule, 'pending', wait);
     }
     if (rule.action === 'notify') return this.page(alert, rule);
     return this.start(alert, rule);
@@ -116,7 +120,9 @@ export class AlertReceiver {
   private async page(alert: ReceivedAlert, rule: AlertRule): Promise<AlertOutcome> {
     const key = `${rule.name}|${alert.fingerprint}`;
     const last = this.lastStarts.get(key);
-    if (last !== undefined && Date.now() - last < rule.minInterval) return this.outcome(alert, rule, 'anti-flap', `paged ${Math.round((Date.now() - last) / 1000)}s ago`);
+    if (last !== undefined && Date.now() - last < rule.minInterval) {
+      return this.outcome(alert, rule, 'anti-flap', `paged ${Math.round((Date.now() - last) / 1000)}s ago`);
+    }
     // A page that could not be delivered fails the request, so Alertmanager sends the alert again and it is retried.
     await this.options.notify({
       kind: 'info',
@@ -154,7 +160,8 @@ export class AlertReceiver {
     if (latest?.running) return this.outcome(alert, rule, 'already-running', `${workflowId} is already running; nothing new started`, workflowId);
     const last = Math.max(this.lastStarts.get(flapKey) ?? -Infinity, latest?.startedAt ?? -Infinity);
     if (Date.now() - last < rule.minInterval) {
-      return this.outcome(alert, rule, 'anti-flap', `${workflowId} last started ${Math.round((Date.now() - last) / 1000)}s ago; the rule waits ${rule.minInterval / 1000}s between starts`, workflowId);
+      const why = `${workflowId} last started ${Math.round((Date.now() - last) / 1000)}s ago; the rule waits ${rule.minInterval / 1000}s between starts`;
+      return this.outcome(alert, rule, 'anti-flap', why, workflowId);
     }
     if (rule.requireReady) {
       const evaluation = await this.readiness(runbook.id, target);
@@ -198,11 +205,14 @@ export class AlertReceiver {
         memo: { trigger: { rule: rule.name, fingerprint: alert.fingerprint, detectedAt: alert.startsAt } },
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.outcome(alert, rule, 'already-running', `${workflowId} is already running; nothing new started`, workflowId);
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        return this.outcome(alert, rule, 'already-running', `${workflowId} is already running; nothing new started`, workflowId);
+      }
       throw err;
     }
     this.lastStarts.set(flapKey, Date.now());
-    return this.outcome(alert, rule, 'started', `started ${workflowId} as ${requester}; detected at ${alert.startsAt}; it waits at its gates for people`, workflowId);
+    const started = `started ${workflowId} as ${requester}; detected at ${alert.startsAt}; it waits at its gates for people`;
+    return this.outcome(alert, rule, 'started', started, workflowId);
   }
 
   /**

@@ -45,14 +45,17 @@ export const AlertRule = z
     requireReady: z.boolean().default(false).describe('check readiness first; when not ready, page instead of starting'),
   })
   .superRefine((rule, ctx) => {
-    if (rule.action === 'start' && !rule.runbook) ctx.addIssue({ code: 'custom', path: ['runbook'], message: 'a "start" rule names the runbook it starts, such as "region-failover"' });
+    if (rule.action === 'start' && !rule.runbook) {
+      ctx.addIssue({ code: 'custom', path: ['runbook'], message: 'a "start" rule names the runbook it starts, such as "region-failover"' });
+    }
     const runbook = rule.runbook !== undefined && Object.hasOwn(runbooks, rule.runbook) ? runbooks[rule.runbook] : undefined;
     const shape = (runbook?.input as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
     if (!runbook || !shape) return;
     for (const [where, fields] of [['input', Object.keys(rule.input)], ['inputFromLabels', Object.keys(rule.inputFromLabels)]] as const) {
       for (const field of fields) {
         if (!Object.hasOwn(shape, field)) {
-          ctx.addIssue({ code: 'custom', path: [where, field], message: `${runbook.id} has no input field "${field}"; its fields are ${Object.keys(shape).join(', ')} (see lifeboat plan ${runbook.id})` });
+          const message = `${runbook.id} has no input field "${field}"; its fields are ${Object.keys(shape).join(', ')} (see lifeboat plan ${runbook.id})`;
+          ctx.addIssue({ code: 'custom', path: [where, field], message });
         }
       }
     }
@@ -65,7 +68,9 @@ export const AlertRules = z
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
     file.rules.forEach((rule, i) => {
-      if (seen.has(rule.name)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `"${rule.name}" is used twice; give each rule its own name` });
+      if (seen.has(rule.name)) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `"${rule.name}" is used twice; give each rule its own name` });
+      }
       seen.add(rule.name);
     });
   });
@@ -80,7 +85,9 @@ export function loadAlertRules(file: string): AlertRules {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError(`cannot read the rules file ${file}: ${code ?? (err as Error).message}`, {
       code: 'rules-file',
-      suggestion: code ? 'pass an existing file with --rules (or LIFEBOAT_ALERT_RULES)' : 'write it as JSON: {"rules": [{"name": ..., "match": {"alertname": ...}, ...}]}',
+      suggestion: code
+        ? 'pass an existing file with --rules (or LIFEBOAT_ALERT_RULES)'
+        : 'write it as JSON: {"rules": [{"name": ..., "match": {"alertname": ...}, ...}]}',
       exitCode: ExitCode.usage,
     });
   }

@@ -13,7 +13,8 @@ import { CliError, usageError } from '../errors';
 import { ClaimedName } from '../signing';
 
 const usage =
-  'lifeboat alerts serve --rules FILE [--port 9095] [--host 127.0.0.1] [--token TOKEN] [--as alertmanager] [--key FILE] [--tls-cert FILE --tls-key FILE [--client-ca FILE]] [--json]';
+  'lifeboat alerts serve --rules FILE [--port 9095] [--host 127.0.0.1] [--token TOKEN] [--as alertmanager] [--key FILE] ' +
+  '[--tls-cert FILE --tls-key FILE [--client-ca FILE]] [--json]';
 
 /** The command's flags, parsed once at the edge; secrets and the key may also come from the environment. */
 export const AlertsServeOptions = z
@@ -78,7 +79,14 @@ export interface ServingAlerts {
  * serve` and `lifeboat dev` both run it. Pages go where the worker's do (LIFEBOAT_WEBHOOK_URL, LIFEBOAT_NOTIFY_COMMAND).
  */
 export async function serveAlerts(
-  options: Omit<AlertsServeOptions, 'rules'> & { rules: AlertRules; client: Client; taskQueue: string; env: NodeJS.ProcessEnv; log: (o: AlertOutcome) => void; say: (line: string) => void },
+  options: Omit<AlertsServeOptions, 'rules'> & {
+    rules: AlertRules;
+    client: Client;
+    taskQueue: string;
+    env: NodeJS.ProcessEnv;
+    log: (o: AlertOutcome) => void;
+    say: (line: string) => void;
+  },
 ): Promise<ServingAlerts> {
   let notifier: ReturnType<typeof createNotifyActivities>;
   try {

@@ -187,7 +187,12 @@ async function startDemoAlerts(ctx: CliContext, env: NodeJS.ProcessEnv, say: (li
   }
 }
 
-function readyText(taskQueue: string, server: EmbeddedServer | undefined, estateLine: string, alertsLine = '  alerts:       not receiving (see the note above)'): string {
+function readyText(
+  taskQueue: string,
+  server: EmbeddedServer | undefined,
+  estateLine: string,
+  alertsLine = '  alerts:       not receiving (see the note above)',
+): string {
   return [
     '',
     'Lifeboat is up.',
