@@ -1,4 +1,5 @@
-import { terminalSafeJson } from '../../lib/terminal-text';
+import { terminalSafeJson, visibleLine } from '../../lib/terminal-text';
+import type { CliContext } from '../context';
 import { terminalStates } from '../../workflows/kit/status';
 import { commonOptions, type Command } from '../command';
 import { usageError } from '../errors';
@@ -19,14 +20,19 @@ export const statusCommand: Command = {
     if (!(intervalMs > 0)) throw usageError(`--interval ${String(values.interval)} is not a positive number of seconds`, 'use --interval 2');
     const client = await ctx.client();
     let last = '';
-    let before: { readiness: ReadinessAtRun; detectedAt: string | undefined } | undefined;
+    let before: { readiness: ReadinessAtRun; detectedAt: string | undefined; trigger: AlertTrigger | undefined } | undefined;
     for (;;) {
       const status = await readStatus(client, runId, ctx.taskQueue);
       // What was known before the run does not change while it runs: look it up once.
-      before ??= { readiness: await readinessBefore(client, status.runbook, status.target, status.startedAt), detectedAt: await detectedAtOfRun(client, runId) };
+      before ??= {
+        readiness: await readinessBefore(client, status.runbook, status.target, status.startedAt),
+        detectedAt: await detectedAtOfRun(client, runId),
+        trigger: await alertTriggerOf(client, runId),
+      };
       const readiness = before.readiness;
-      const shown = { ...status, path: incidentPath(status, before.detectedAt ? { detectedAt: before.detectedAt } : {}), readinessBeforeRun: readiness };
-      const text = ctx.json ? terminalSafeJson(shown) : renderStatus(status, undefined, { path: shown.path, readinessBeforeRun: readiness });
+      const shown = { ...status, path: incidentPath(status, before.detectedAt ? { detectedAt: before.detectedAt } : {}), readinessBeforeRun: readiness, ...(before.trigger ? { triggeredBy: before.trigger } : {}) };
+      const rendered = renderStatus(status, undefined, { path: shown.path, readinessBeforeRun: readiness });
+      const text = ctx.json ? terminalSafeJson(shown) : before.trigger ? withTrigger(rendered, before.trigger) : rendered;
       if (text !== last) {
         if (values.watch && !ctx.json && process.stdout.isTTY) ctx.io.stdout('\x1b[2J\x1b[H');
         if (ctx.json && !values.watch) ctx.print(terminalSafeJson(shown, 2));
@@ -38,3 +44,26 @@ export const statusCommand: Command = {
     }
   },
 };
+
+/** The alert rule that started a run, as the alert receiver records it in the run's memo. */
+interface AlertTrigger {
+  rule: string;
+  fingerprint?: string;
+  detectedAt?: string;
+}
+
+async function alertTriggerOf(client: Awaited<ReturnType<CliContext['client']>>, runId: string): Promise<AlertTrigger | undefined> {
+  try {
+    const trigger = (await client.workflow.getHandle(runId).describe()).memo?.trigger as Partial<AlertTrigger> | undefined;
+    return typeof trigger?.rule === 'string' ? { rule: trigger.rule, ...(trigger.fingerprint ? { fingerprint: trigger.fingerprint } : {}), ...(trigger.detectedAt ? { detectedAt: trigger.detectedAt } : {}) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Status with a line under its heading saying which alert rule started the run (it can start runs, never approve). */
+function withTrigger(rendered: string, trigger: AlertTrigger): string {
+  const [heading, ...rest] = rendered.split('\n');
+  const line = visibleLine(`triggered by alert rule ${trigger.rule}${trigger.fingerprint ? ` (alert ${trigger.fingerprint})` : ''}${trigger.detectedAt ? `, detected ${trigger.detectedAt}` : ''}`);
+  return [heading, line, ...rest].join('\n');
+}

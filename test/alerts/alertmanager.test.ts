@@ -190,6 +190,8 @@ test('a firing alert starts exactly one run, signed by the receiver, and repeate
   const status = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
   expect(status.requestedBy).toBe('alertmanager');
   expect((await handle.describe()).memo?.trigger).toMatchObject({ rule: 'team-pager-down', fingerprint: outcomesFor(team)[0]!.fingerprint });
+  const shown = await lifeboat(['status', handle.workflowId], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  expect(shown.stdout.split('\n')[1]).toMatch(new RegExp(`^triggered by alert rule team-pager-down \\(alert ${outcomesFor(team)[0]!.fingerprint}\\), detected \\d{4}-`));
   // Alertmanager repeats the notification every 2 seconds while the alert fires.
   await expect.poll(() => outcomesFor(team).filter((o) => o.outcome === 'already-running').length, { timeout: 30_000, interval: 250 }).toBeGreaterThanOrEqual(2);
   expect(outcomesFor(team).filter((o) => o.outcome === 'started')).toHaveLength(1);
