@@ -5,6 +5,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { startDevServer } from '../lib/dev-server';
 import { freePort } from '../lib/free-port';
 import { requireTemporalCli } from '../lib/temporal-binaries';
+import { detectionBenchmark } from './detection';
 import { failoverBenchmark } from './failover';
 import { fleetScaleBenchmark } from './fleet-scale';
 import { floodBenchmark } from './flood';
@@ -21,6 +22,7 @@ const benchmarks: Record<string, Benchmark> = {
   'fleet-scale': fleetScaleBenchmark,
   flood: floodBenchmark,
   readiness: readinessBenchmark,
+  detection: detectionBenchmark,
 };
 
 async function main(): Promise<void> {
