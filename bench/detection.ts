@@ -180,7 +180,7 @@ async function alertTriggeredFailover(ctx: BenchContext, connection: Connection,
       let firstFailedPollAt = 0;
       let postedAt = 0;
       let monitorError: unknown;
-      const monitor = (async () => {
+      void (async () => {
         while (monitoring) {
           const polledAt = Date.now();
           if (!(await regionUp(regionA))) {

@@ -1,10 +1,10 @@
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runbooks } from '../../runbooks';
+import { HttpError, readBody, sameToken } from '../../lib/http-request';
 import { signStatement } from '../../lib/ssh-keys';
-import { requestedByAttribute, runbookAttribute, runIdFor, stateAttribute, targetAttribute } from '../../workflows/kit';
+import { runIdFor } from '../../workflows/kit';
 import { digestOf, statementText } from '../../workflows/kit/decisions/statement';
 import { readinessScheduleId, readinessSummary, type ReadinessEvaluation } from '../../workflows/kit/readiness';
 import type { Notification } from '../../activities/kit-types';
@@ -13,6 +13,7 @@ import { parseRunbookInput } from '../input';
 import { newStatement } from '../signing';
 import { MalformedAlertBody, parseAlertBody, type ReceivedAlert } from './payload';
 import { ruleFor, type AlertRule, type AlertRules } from './rules';
+import { startRun } from '../start-run';
 
 /** What the receiver did with one alert; each is logged and returned in the HTTP answer. */
 export type AlertOutcomeKind =
@@ -190,18 +191,14 @@ export class AlertReceiver {
     const text = statementText(statement);
     const start = { statement: text, signature: await signStatement(text, this.options.keyFile) };
     try {
-      await client.workflow.start(runbook.workflowType, {
-        workflowId,
+      await startRun(client, {
+        runbook,
+        runId: workflowId,
+        target,
         taskQueue: this.options.taskQueue,
-        args: [{ input: raw, requestedBy: requester, start }],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        typedSearchAttributes: [
-          { key: runbookAttribute, value: runbook.id },
-          { key: targetAttribute, value: target },
-          { key: stateAttribute, value: 'running' },
-          { key: requestedByAttribute, value: requester },
-        ],
+        input: raw,
+        requestedBy: requester,
+        start,
         memo: { trigger: { rule: rule.name, fingerprint: alert.fingerprint, detectedAt: alert.startsAt } },
       });
     } catch (err) {
@@ -248,30 +245,6 @@ export class AlertReceiver {
 /** Alertmanager's notification bodies are small; this bounds one request. */
 const maxBodyBytes = 1024 * 1024;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function sameToken(given: string, expected: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw new HttpError(413, `request body over ${maxBodyBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /**
  * The receiver's HTTP handler: POST with `Authorization: Bearer <token>` (Alertmanager's
@@ -298,7 +271,7 @@ export function alertRequestListener(receiver: AlertReceiver, token: string, log
     }
     let alerts: ReceivedAlert[];
     try {
-      alerts = parseAlertBody(await readBody(req));
+      alerts = parseAlertBody(await readBody(req, maxBodyBytes));
     } catch (err) {
       if (err instanceof MalformedAlertBody) throw new HttpError(400, err.message);
       throw err;

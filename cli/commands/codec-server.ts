@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import { HttpError, readBody, sameToken } from '../../lib/http-request';
 import { commonOptions, type Command } from '../command';
 import { CliError, ExitCode, usageError } from '../errors';
 
@@ -62,30 +62,6 @@ function toJson(payload: Payload): JsonPayload {
   };
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function sameToken(given: string, expected: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBodyBytes) throw new HttpError(413, `request body over ${maxBodyBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 /**
  * An HTTP server speaking Temporal's remote codec protocol: POST /encode and /decode take and return
@@ -137,7 +113,7 @@ export function createCodecServer(
     }
     let json: unknown;
     try {
-      json = JSON.parse(await readBody(req));
+      json = JSON.parse(await readBody(req, maxBodyBytes));
     } catch (err) {
       if (err instanceof HttpError) throw err;
       throw new HttpError(400, `the body is not JSON: ${(err as Error).message}`);

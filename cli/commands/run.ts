@@ -1,8 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
 import type { DrillMode } from '../../workflows/kit/status';
-import { drillAttribute, requestedByAttribute, runbookAttribute, runIdFor, stateAttribute, statusQuery, targetAttribute } from '../../workflows/kit';
+import { runIdFor, statusQuery } from '../../workflows/kit';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError } from '../errors';
@@ -12,6 +11,7 @@ import { runHandle } from '../runs';
 import { planOf } from '../../workflows/kit/plan';
 import { digestOf } from '../../workflows/kit/decisions/statement';
 import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
+import { startRun } from '../start-run';
 
 export const runCommand: Command = {
   name: 'run',
@@ -49,20 +49,7 @@ export const runCommand: Command = {
     const start = await signed(ctx, statement, values);
     const client = await ctx.client();
     try {
-      await client.workflow.start(runbook.workflowType, {
-        workflowId: runId,
-        taskQueue: ctx.taskQueue,
-        args: [{ input: raw, requestedBy, ...(drill ? { drill } : {}), start }],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        typedSearchAttributes: [
-          { key: runbookAttribute, value: runbook.id },
-          { key: targetAttribute, value: target },
-          { key: stateAttribute, value: 'running' },
-          { key: requestedByAttribute, value: requestedBy },
-          ...(drill ? [{ key: drillAttribute, value: drill.kind }] : []),
-        ],
-      });
+      await startRun(client, { runbook, runId, target, taskQueue: ctx.taskQueue, input: raw, requestedBy, start, ...(drill ? { drill } : {}) });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         const who = await runHandle(client, runId)

@@ -9,7 +9,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createActivities } from '../../activities';
-import { AesGcmCodec, CodecConfigError, CodecDecryptError, CodecKeyNotFoundError, codecFromEnv, dataConverterFromEnv, parseKeyFile } from '../../lib/codec';
+import { CodecConfigError, CodecDecryptError, CodecKeyNotFoundError, codecFromEnv, dataConverterFromEnv, parseKeyFile } from '../../lib/codec';
 import { freePort } from '../../lib/free-port';
 import { requireTemporalCli } from '../../lib/temporal-binaries';
 import { lifeboat } from '../helpers/cli';

@@ -37,7 +37,7 @@ import {
 } from './messages';
 import { publishSearchAttributes } from './publish-search-attributes';
 import { backoffMs, retryPolicyOf } from './retry';
-import { normaliseId, resolveApprovers, rosterDigest, type Roster } from './roster';
+import { resolveApprovers, rosterDigest, type Roster } from './roster';
 import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
 import type { AuditEntry, DecisionProof, DrillMode, GateRecord, InterventionAction, Measurements, RunState, RunStatus, RunTrustStatus, StepRecord } from './status';
 

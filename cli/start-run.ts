@@ -1,0 +1,41 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute, type RunbookDefinition } from '../workflows/kit';
+import type { SignedDecision } from '../workflows/kit/decisions/statement';
+import type { DrillMode } from '../workflows/kit/status';
+
+/** A signed start of one run of a runbook on a target, as `lifeboat run` and the alert receiver send it. */
+export interface RunStart {
+  runbook: RunbookDefinition;
+  runId: string;
+  target: string;
+  taskQueue: string;
+  /** The input as given; the signed start carries its digest. */
+  input: unknown;
+  requestedBy: string;
+  start: SignedDecision;
+  drill?: DrillMode;
+  memo?: Record<string, unknown>;
+}
+
+/**
+ * Starts the run under its own ID, refusing a second one while it runs (Temporal answers
+ * `WorkflowExecutionAlreadyStartedError`, which callers explain), with the search attributes `lifeboat list` reads.
+ */
+export async function startRun(client: Client, run: RunStart): Promise<void> {
+  await client.workflow.start(run.runbook.workflowType, {
+    workflowId: run.runId,
+    taskQueue: run.taskQueue,
+    args: [{ input: run.input, requestedBy: run.requestedBy, ...(run.drill ? { drill: run.drill } : {}), start: run.start }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [
+      { key: runbookAttribute, value: run.runbook.id },
+      { key: targetAttribute, value: run.target },
+      { key: stateAttribute, value: 'running' },
+      { key: requestedByAttribute, value: run.requestedBy },
+      ...(run.drill ? [{ key: drillAttribute, value: run.drill.kind }] : []),
+    ],
+    ...(run.memo ? { memo: run.memo } : {}),
+  });
+}
