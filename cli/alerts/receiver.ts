@@ -57,6 +57,8 @@ export interface AlertReceiverOptions {
  */
 export class AlertReceiver {
   private readonly lastStarts = new Map<string, number>();
+  /** What a readiness-held rule last paged, by rule and run: Alertmanager repeats an alert, the page need not. */
+  private readonly notReadyPaged = new Map<string, string>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -168,6 +170,9 @@ export class AlertReceiver {
       const evaluation = await this.readiness(runbook.id, target);
       if (!evaluation.ready) {
         const why = typeof evaluation.reason === 'string' ? evaluation.reason : readinessSummary(evaluation.reason);
+        const pageKey = `${rule.name}|${workflowId}`;
+        if (this.notReadyPaged.get(pageKey) === why) return this.outcome(alert, rule, 'not-ready', `${why} (paged already)`, workflowId);
+        this.notReadyPaged.set(pageKey, why);
         await this.options.notify({
           kind: 'readiness',
           runId: workflowId,
@@ -179,6 +184,7 @@ export class AlertReceiver {
         }).catch(() => undefined);
         return this.outcome(alert, rule, 'not-ready', why, workflowId);
       }
+      this.notReadyPaged.delete(`${rule.name}|${workflowId}`);
     }
     const { client, requester } = this.options;
     const statement = newStatement('start', { namespace: client.options.namespace, workflowId, runId: '', inputDigest: digestOf(raw) }, requester, {

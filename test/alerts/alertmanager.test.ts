@@ -327,6 +327,11 @@ test('a rule that requires readiness starts nothing when not ready, and pages wh
   expect(outcome!.detail).toMatch(/page-acknowledged/);
   await nothingStarted(teams.bad);
   expect(pager.received.map((r) => JSON.stringify(r.body)).filter((b) => b.includes('not ready'))).toHaveLength(1);
+  // Alertmanager repeats the alert while it fires: still not ready for the same reason, so no second page.
+  const again = await postToReceiver(JSON.stringify({ alert: 'TeamPagerReadyFirst', labels: { team: teams.bad } }), `Bearer ${token}`);
+  expect(((await again.json()) as { outcomes: AlertOutcome[] }).outcomes[0]).toMatchObject({ outcome: 'not-ready', detail: expect.stringMatching(/\(paged already\)$/) });
+  await nothingStarted(teams.bad);
+  expect(pager.received.map((r) => JSON.stringify(r.body)).filter((b) => b.includes('not ready'))).toHaveLength(1);
 });
 
 test('a rule with "for" waits until the alert has fired that long, and a resolve before then cancels it', async () => {
