@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -12,16 +11,16 @@ import { serveAlerts, type ServingAlerts } from '../cli/commands/alerts';
 import { breakRegion } from '../estate/estate';
 import { countLostBookings, startLoad, writeCounters } from '../estate/load';
 import { estateLayout } from '../estate/state-dir';
-import { startTestEstate, type TestEstate } from '../estate/testing';
+import type { TestEstate } from '../estate/testing';
 import { runYardstick } from '../estate/yardstick';
-import { freePort, isListening } from '../lib/free-port';
 import { ensureSearchAttributes } from '../lib/search-attributes';
+import { startAlertmanager } from '../test/helpers/alertmanager';
 import { generateEd25519KeyPair } from '../lib/ssh-keys';
 import { approveUpdate, statusQuery, type RunResult, type RunStatus } from '../workflows/kit';
 import type { SwitchResult } from '../workflows/region-switch-facts';
+import { until, withEstate } from './estate-run';
 import type { Benchmark, BenchContext, BenchSection } from './section';
 
-const alertmanagerBinary = '/usr/bin/prometheus-alertmanager';
 const WARMUP = 40;
 const RECOVERY = 20;
 const RATE = 25;
@@ -29,72 +28,6 @@ const POLL_MS = 250;
 const workflowId = 'region-failover/booking';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`detection bench: timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-async function withEstate<T>(fn: (estate: TestEstate) => Promise<T>): Promise<T> {
-  const estate = await startTestEstate({ fleetHosts: 4 });
-  try {
-    return await fn(estate);
-  } finally {
-    await estate.stop();
-  }
-}
-
-/** The real Alertmanager, routing every alert to `receiverUrl` with the bearer token, grouping nothing away. */
-async function startAlertmanager(dir: string, receiverUrl: string, token: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const config = join(dir, 'alertmanager.yml');
-  writeFileSync(
-    config,
-    [
-      'route:',
-      '  receiver: lifeboat',
-      "  group_by: ['alertname', 'region']",
-      '  group_wait: 0s',
-      '  group_interval: 1s',
-      '  repeat_interval: 1h',
-      'receivers:',
-      '  - name: lifeboat',
-      '    webhook_configs:',
-      `      - url: ${receiverUrl}`,
-      '        send_resolved: true',
-      '        http_config:',
-      '          authorization:',
-      `            credentials: ${token}`,
-      '',
-    ].join('\n'),
-  );
-  mkdirSync(join(dir, 'am-data'));
-  const child: ChildProcess = spawn(
-    alertmanagerBinary,
-    [`--config.file=${config}`, `--storage.path=${join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  };
-  const deadline = Date.now() + 20_000;
-  while (!(await isListening(port))) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      await stop();
-      throw new Error(`Alertmanager did not listen on ${port}; it said:\n${err}`);
-    }
-    await sleep(100);
-  }
-  return { url: `http://127.0.0.1:${port}`, stop };
-}
 
 /** Is region A's booking service answering and healthy? A poll, as a blackbox probe would make it. */
 async function regionUp(url: string): Promise<boolean> {
@@ -170,7 +103,7 @@ async function alertTriggeredFailover(ctx: BenchContext, connection: Connection,
   const load = startLoad({ url: estate.catalog.loadBalancer!.clientUrl, ratePerSecond: RATE, countersFile: layout.loadCounters, ackedFile: layout.loadAcked });
   let monitoring = true;
   try {
-    alertmanager = await startAlertmanager(dir, serving.url, token);
+    alertmanager = await startAlertmanager({ dir, receiverUrl: serving.url, token, groupBy: ['alertname', 'region'], groupWait: '0s', repeatInterval: '1h' });
     const amUrl = alertmanager.url;
     const regionA = estate.catalog.services.booking.regions.A.url;
     if (!(await regionUp(regionA))) throw new Error(`region A's booking service at ${regionA} is not healthy before the break`);

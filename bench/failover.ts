@@ -5,11 +5,12 @@ import { createActivities } from '../activities';
 import { breakRegion } from '../estate/estate';
 import { countLostBookings, startLoad, writeCounters } from '../estate/load';
 import { estateLayout } from '../estate/state-dir';
-import { startTestEstate, type TestEstate } from '../estate/testing';
+import type { TestEstate } from '../estate/testing';
 import { runYardstick } from '../estate/yardstick';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { approveUpdate, statusQuery, type RunResult } from '../workflows/kit';
 import type { SwitchResult } from '../workflows/region-switch-facts';
+import { until, withEstate } from './estate-run';
 import type { Benchmark, BenchContext, BenchSection } from './section';
 
 /** One failover as the load saw it and as the run measured it. */
@@ -24,23 +25,6 @@ interface Sample {
 const WARMUP = 40;
 const RECOVERY = 20;
 const RATE = 25;
-
-async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`failover bench: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function withEstate<T>(fn: (estate: TestEstate) => Promise<T>): Promise<T> {
-  const estate = await startTestEstate({ fleetHosts: 4 });
-  try {
-    return await fn(estate);
-  } finally {
-    await estate.stop();
-  }
-}
 
 /**
  * The runbook under the same load as the yardstick: the gate approved by two leads as soon as it opens (the mechanics,

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath, isExecutable } from './executables';
+
+/** Where Debian puts daemons (haproxy), which a non-root PATH often lacks. */
+const SBIN = ['/usr/sbin', '/usr/local/sbin'];
 
 /** A Debian package that Lifeboat needs from the system, and how to tell that it is installed. */
 export interface SystemPackage {
@@ -27,23 +29,9 @@ export const testPackages: SystemPackage[] = [
   { name: 'prometheus-alertmanager', neededBy: 'the alert receiver test', commands: ['prometheus-alertmanager'] },
 ];
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string, env: NodeJS.ProcessEnv): boolean {
-  const dirs = (env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/usr/local/sbin']);
-  return dirs.some((dir) => dir !== '' && isExecutable(join(dir, command)));
-}
-
 /** The packages of a list that are not installed here. */
 export function missingPackages(packages: SystemPackage[], env: NodeJS.ProcessEnv = process.env): SystemPackage[] {
-  return packages.filter((p) => !p.commands.some((c) => onPath(c, env)) && !(p.paths ?? []).some(isExecutable));
+  return packages.filter((p) => !p.commands.some((c) => findOnPath(c, env, SBIN) !== undefined) && !(p.paths ?? []).some(isExecutable));
 }
 
 /** The machine as far as installing goes: root may run apt-get itself; anyone else is told the command. */
@@ -53,7 +41,7 @@ export interface PackageHost {
 }
 
 export function packageHost(env: NodeJS.ProcessEnv = process.env): PackageHost {
-  return { root: process.getuid?.() === 0, aptGet: onPath('apt-get', env) };
+  return { root: process.getuid?.() === 0, aptGet: findOnPath('apt-get', env, SBIN) !== undefined };
 }
 
 /** What to do about missing packages: nothing, install them (root with apt-get), or tell the person the command. */

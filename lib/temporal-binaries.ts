@@ -1,26 +1,10 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { findOnPath, isExecutable } from './executables';
 import { toolsDir } from './paths';
 
 export interface FoundBinary {
   path: string;
   source: 'env' | 'PATH' | 'project';
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
 }
 
 /**
@@ -33,7 +17,7 @@ function find(envVar: string, name: string, env: NodeJS.ProcessEnv): FoundBinary
     if (!isExecutable(fromEnv)) throw new Error(`${envVar} is set to ${fromEnv}, which is not an executable file; fix or unset it`);
     return { path: resolve(fromEnv), source: 'env' };
   }
-  const fromPath = onPath(name, env);
+  const fromPath = findOnPath(name, env);
   if (fromPath) return { path: fromPath, source: 'PATH' };
   const local = join(toolsDir, 'temporal', 'bin', name);
   return isExecutable(local) ? { path: local, source: 'project' } : undefined;

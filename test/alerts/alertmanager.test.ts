@@ -15,6 +15,7 @@ import { freePort, isListening } from '../../lib/free-port';
 import { sampleAlertRulesPath } from '../../lib/paths';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { lifeboat } from '../helpers/cli';
+import { startAlertmanager } from '../helpers/alertmanager';
 import { startReceiver } from '../helpers/http-receiver';
 import { connectToTestServer, createTestWorker, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -24,7 +25,6 @@ import { connectToTestServer, createTestWorker, waitForStatus, type TemporalTest
  * paging-check runs signed by the receiver's roster entry. Each run waits at its gate for a person.
  */
 
-const alertmanagerBinary = '/usr/bin/prometheus-alertmanager';
 const suffix = randomUUID().slice(0, 8);
 const taskQueue = `alerts-${suffix}`;
 const token = randomBytes(24).toString('hex');
@@ -37,7 +37,7 @@ let dir: string;
 let receiverUrl: string;
 let alertmanagerUrl: string;
 let receiver: ChildProcess;
-let alertmanager: ChildProcess;
+let alertmanager: Awaited<ReturnType<typeof startAlertmanager>> | undefined;
 let pager: Awaited<ReturnType<typeof startReceiver>>;
 const outcomes: AlertOutcome[] = [];
 let receiverErr = '';
@@ -107,38 +107,8 @@ beforeAll(async () => {
   receiver = startAlertReceiver(['--port', String(receiverPort)], principal.privateKeyPath, (o) => outcomes.push(o));
   await listening(receiverPort, () => receiverErr);
 
-  const amPort = await freePort();
-  alertmanagerUrl = `http://127.0.0.1:${amPort}`;
-  const config = join(dir, 'alertmanager.yml');
-  writeFileSync(
-    config,
-    [
-      'route:',
-      '  receiver: lifeboat',
-      "  group_by: ['alertname', 'team']",
-      '  group_wait: 1s',
-      '  group_interval: 1s',
-      '  repeat_interval: 2s',
-      'receivers:',
-      '  - name: lifeboat',
-      '    webhook_configs:',
-      `      - url: ${receiverUrl}`,
-      '        send_resolved: true',
-      '        http_config:',
-      '          authorization:',
-      `            credentials: ${token}`,
-      '',
-    ].join('\n'),
-  );
-  mkdirSync(join(dir, 'am-data'));
-  alertmanager = spawn(
-    alertmanagerBinary,
-    [`--config.file=${config}`, `--storage.path=${join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=warn'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let amErr = '';
-  alertmanager.stderr!.on('data', (d: Buffer) => (amErr += d.toString()));
-  await listening(amPort, () => amErr);
+  alertmanager = await startAlertmanager({ dir, receiverUrl, token, groupBy: ['alertname', 'team'], groupWait: '1s', repeatInterval: '2s' });
+  alertmanagerUrl = alertmanager.url;
 });
 
 /** Waits for a child process's port; a hook cannot use expect.poll. */
@@ -151,7 +121,8 @@ async function listening(port: number, output: () => string): Promise<void> {
 }
 
 afterAll(async () => {
-  for (const child of [alertmanager, receiver]) {
+  await alertmanager?.stop();
+  for (const child of [receiver]) {
     if (child && child.exitCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
