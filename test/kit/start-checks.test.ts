@@ -72,3 +72,17 @@ test('an aborted run shows its gate as closed and offers no next action', async 
     expect(shown.stdout).not.toContain('next: lifeboat approve');
   });
 });
+
+test('carried-over state is refused from any start Temporal did not continue, so nobody can hand a run approved gates', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker, effects } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const target = `carried-${taskQueue}`;
+    const workflowId = `kit-exercise/${target}`;
+    // A forged carry-over claiming every step and the gate done, as a client with namespace access could send it.
+    const carried = { status: { runId: workflowId, gates: [], steps: [], audit: [] }, steps: { 'prepare#1': { result: null }, 'gate:approve#1': { result: 'passed' } }, usedNonces: [], count: 1 };
+    await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice', carried }] });
+    expect(await failure(workflowId)).toMatch(/carried-over state is only taken from a run that continued as this one/);
+    expect(effects.filter((e) => e.target === target)).toEqual([]);
+  });
+});
