@@ -257,12 +257,6 @@ test('malformed bodies get 400 with what is wrong, and start nothing', async () 
     expect(response.status, body).toBe(400);
     expect(((await response.json()) as { error: string }).error).toMatch(message);
   }
-  // An oversized body is refused before it is read whole: the sender gets 413, or its connection is cut mid-send.
-  const huge = await postToReceiver(JSON.stringify({ alert: 'TeamPagerDown', labels: { team: teams.bad, pad: 'x'.repeat(2 * 1024 * 1024) } }), `Bearer ${token}`).catch(
-    (err: unknown) => err as Error,
-  );
-  if (huge instanceof Error) expect(String((huge.cause as Error | undefined)?.message ?? huge.message)).toMatch(/ECONNRESET|EPIPE|other side closed/);
-  else expect(huge.status).toBe(413);
   expect(outcomes.length).toBe(before);
   await nothingStarted(teams.bad);
 });
