@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { digestOf } from './decisions/statement';
+import { Passkey, passkeyFingerprint, passkeyProblem } from './passkeys';
 import { parsePublicKeyLine } from './signatures';
 
 /**
@@ -50,6 +51,8 @@ export const Roster = z
           contact: z.string().max(500).optional(),
           /** Public keys in `authorized_keys` format; without one, the person can decide nothing. */
           keys: z.array(PublicKeyLine).max(16).default([]),
+          /** Passkeys (WebAuthn), each with the signed enrolment that vouches for it; absent when none. */
+          passkeys: z.array(Passkey).max(8).optional(),
         }),
       )
       .min(1, 'list at least one person')
@@ -83,6 +86,16 @@ export const Roster = z
           ctx.addIssue({ code: 'custom', path: ['people', index, 'keys', k], message: `this key (${parsed.key.fingerprint}) is already ${owner}'s; each key proves one person` });
         }
         keyOwners.set(parsed.key.fingerprint, person.id);
+      });
+      person.passkeys?.forEach((passkey, k) => {
+        const path = ['people', index, 'passkeys', k];
+        const problem = passkeyProblem(person, passkey, roster.people);
+        if (problem) return ctx.addIssue({ code: 'custom', path, message: `${problem}; enrol it again with lifeboat passkey add` });
+        for (const id of [`credential ${passkey.credentialId}`, passkeyFingerprint(passkey.publicKey)]) {
+          const owner = keyOwners.get(id);
+          if (owner !== undefined && owner !== person.id) ctx.addIssue({ code: 'custom', path, message: `this passkey is already ${owner}'s; each passkey proves one person` });
+          keyOwners.set(id, person.id);
+        }
       });
     });
   });

@@ -1,7 +1,9 @@
-import { personOf, RESERVED_ACTORS, type Roster } from '../roster';
+import { personOf, RESERVED_ACTORS, type Roster, type RosterPerson } from '../roster';
 import type { DecisionProof } from '../status';
 import { parsePublicKeyLine, sameKey, verifySshSignature } from '../signatures';
+import { isWebAuthnSignature, parseWebAuthnSignature, passkeyFingerprint, passkeyKeyType, verifyWebAuthnAssertion } from '../signatures/webauthn';
 import {
+  canonicalJson,
   CLOCK_SKEW_MS,
   MAX_SCHEDULE_AUTHORISATION_MS,
   MAX_STATEMENT_LIFETIME_MS,
@@ -87,13 +89,8 @@ export function verifySignedDecision(kinds: readonly DecisionKind[], raw: unknow
   const person = personOf(ctx.roster, s.by);
   if (!person) return refuse(claimed, `"${s.by}" is not a roster id; sign as your roster id (ids are lower case)`);
   if (ctx.used.has(s.nonce)) return refuse(claimed, 'this signed decision was already used; sign a new one');
-  const checked = verifySshSignature(envelope.data.signature, envelope.data.statement, SIGNATURE_NAMESPACE);
-  if (!checked.ok) return refuse(claimed, `bad signature: ${checked.reason}`);
-  const owns = person.keys.some((line) => {
-    const key = parsePublicKeyLine(line);
-    return key.ok && sameKey(key.key, checked.publicKey);
-  });
-  if (!owns) return refuse(claimed, `the signing key ${checked.publicKey.fingerprint} is not one of ${s.by}'s keys in the roster`);
+  const signer = isWebAuthnSignature(envelope.data.signature) ? passkeySigner(person, envelope.data.signature, s) : sshSigner(person, envelope.data, s.by);
+  if (!signer.ok) return refuse(claimed, signer.reason);
   return {
     ok: true,
     decision: {
@@ -101,12 +98,39 @@ export function verifySignedDecision(kinds: readonly DecisionKind[], raw: unknow
       by: s.by,
       body: s.body,
       nonce: s.nonce,
-      fingerprint: checked.publicKey.fingerprint,
-      keyType: checked.publicKey.type,
+      fingerprint: signer.fingerprint,
+      keyType: signer.keyType,
       issuedAt: s.issuedAt,
       expiresAt: s.expiresAt,
     },
   };
+}
+
+type Signer = { ok: true; fingerprint: string; keyType: string } | { ok: false; reason: string };
+
+function sshSigner(person: RosterPerson, envelope: SignedDecision, by: string): Signer {
+  const checked = verifySshSignature(envelope.signature, envelope.statement, SIGNATURE_NAMESPACE);
+  if (!checked.ok) return { ok: false, reason: `bad signature: ${checked.reason}` };
+  const owns = person.keys.some((line) => {
+    const key = parsePublicKeyLine(line);
+    return key.ok && sameKey(key.key, checked.publicKey);
+  });
+  if (!owns) return { ok: false, reason: `the signing key ${checked.publicKey.fingerprint} is not one of ${by}'s keys in the roster` };
+  return { ok: true, fingerprint: checked.publicKey.fingerprint, keyType: checked.publicKey.type };
+}
+
+/**
+ * A passkey's assertion counts when the passkey is one of the signer's in the roster and its challenge is the
+ * statement's canonical digest (the hex of `digestOf(statement)`, as bytes).
+ */
+function passkeySigner(person: RosterPerson, signature: string, statement: Statement): Signer {
+  const parsed = parseWebAuthnSignature(signature);
+  if (!parsed.ok) return { ok: false, reason: `bad passkey signature: ${parsed.reason}` };
+  const passkey = person.passkeys?.find((p) => p.credentialId === parsed.assertion.credentialId);
+  if (!passkey) return { ok: false, reason: `the passkey ${parsed.assertion.credentialId.slice(0, 16)}… is not one of ${statement.by}'s passkeys in the roster` };
+  const checked = verifyWebAuthnAssertion(passkey, parsed.assertion, canonicalJson(statement));
+  if (!checked.ok) return { ok: false, reason: `bad passkey signature: ${checked.reason}` };
+  return { ok: true, fingerprint: passkeyFingerprint(passkey.publicKey), keyType: passkeyKeyType(passkey.algorithm) };
 }
 
 function refuse(claimed: string, reason: string): Verdict {
