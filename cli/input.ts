@@ -88,6 +88,10 @@ export function parseRunbookInput<D extends RunbookDefinition>(runbook: D, raw: 
     const unknown = Object.keys(raw).filter((key) => !known.includes(key));
     const retired = unknown.find((key) => Object.hasOwn(retiredInputs, key));
     if (retired) throw usageError(`${runbook.id}: ${retiredInputs[retired]}`, `drop --set ${retired}=…; see lifeboat plan ${runbook.id} for who approves`);
+    const removed = unknown.find((key) => Object.hasOwn(runbook.removedInputs ?? {}, key));
+    if (removed) {
+      throw usageError(`${runbook.id}: the input field ${removed} was removed: ${runbook.removedInputs![removed]}`, `drop --set ${removed}=… (and the field from any --input file); see lifeboat plan ${runbook.id}`);
+    }
     if (unknown.length > 0) {
       const hints = unknown.map((key) => {
         const near = known.find((k) => k.toLowerCase().startsWith(key.toLowerCase().slice(0, 4)) || key.toLowerCase().startsWith(k.toLowerCase()));

@@ -1,6 +1,7 @@
 import { readinessOf } from '../workflows/kit/readiness';
 import { describeApprovers, approvalsOf } from '../workflows/kit/gate-policy';
-import type { ProcedureEntry, RunbookDefinition } from '../workflows/kit/definition';
+import type { DrillKind, ProcedureEntry, RunbookDefinition } from '../workflows/kit/definition';
+import { drillsOf, planOf } from '../workflows/kit/plan';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { RunStatus, StepRecord } from '../workflows/kit';
 import { retryPolicyOf } from '../workflows/kit/retry';
@@ -225,20 +226,44 @@ export function describeEntry(entry: ProcedureEntry): string {
     .join('; ');
 }
 
-/** The dry run: the ordered steps and gates of the same definition the workflow runs. */
-export function renderPlan(runbook: RunbookDefinition): string {
-  const entries = Object.values(runbook.procedure);
-  const drillSteps = Object.values(runbook.isolatedDrillSteps ?? {});
+/**
+ * The dry run: the ordered steps and gates of the same definition the workflow runs, for a real run or, with `drill`,
+ * for a drill of that kind (the steps only it runs marked [drill]).
+ */
+export function renderPlan(runbook: RunbookDefinition, drill?: DrillKind): string {
+  const drills = drillsOf(runbook);
+  const chosen = drill ? drills.find((d) => d.kind === drill) : undefined;
+  const entries = chosen?.refused ? [] : planOf(runbook, drill);
+  const heading = !drill
+    ? []
+    : chosen?.refused
+      ? [`${runbook.id} has no ${drill} drill: ${chosen.summary}`]
+      : [`A ${drill} drill (--drill ${drill}) ${chosen?.summary ?? 'runs the procedure as it is, its notices marked as a drill'}.`, ...(chosen ? ['Steps marked [drill] only the drill runs.'] : [])];
   return [
     `${runbook.id}: ${runbook.title}`,
     runbook.description,
+    ...(heading.length ? ['', ...heading] : []),
     '',
-    ...entries.map((e, i) => `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(e)}`),
-    ...(drillSteps.length ? ['', 'An isolated drill (--drill isolated) runs the procedure on a scratch copy, with these steps around it:', ...drillSteps.map((e) => `  - ${e.name} — ${e.title}\n    ${describeEntry(e)}`)] : []),
+    ...entries.map(
+      (e, i) => `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : e.drillOnly ? '[drill] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(drill ? stepOf(runbook, e.name) : runbook.procedure[e.name]!)}`,
+    ),
+    ...(!drill && drills.length
+      ? [
+          '',
+          `Drills (lifeboat plan ${runbook.id} --drill KIND lists what one runs):`,
+          ...drills.map((d) => `  - ${d.kind}: ${d.refused ? `refused: ${d.summary}` : d.summary}${d.steps.length ? `; its own steps: ${d.steps.join(', ')}` : ''}`),
+        ]
+      : []),
     '',
     `Readiness checks (lifeboat readiness ${runbook.id}; read-only):`,
     ...readinessOf(runbook).map((c) => `  - ${c.name} — ${c.verifies}\n    fix: ${c.fix}`),
     '',
     'Nothing was executed.',
   ].join('\n');
+}
+
+/** A procedure entry or a drill step, by name. */
+function stepOf(runbook: RunbookDefinition, name: string): ProcedureEntry {
+  const inDrill = Object.values(runbook.drills ?? {}).flatMap((d) => (d && 'steps' in d ? Object.values(d.steps) : []));
+  return runbook.procedure[name] ?? inDrill.find((s) => s.name === name)!;
 }

@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { defineRunbook, gate, step, type StepSpec } from '../workflows/kit/definition';
+import { defineRunbook, gate, step } from '../workflows/kit/definition';
 import { drillCheck } from '../workflows/kit/readiness';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 
@@ -139,23 +139,6 @@ export function scopeLabel(scope: HostScope): string {
 }
 
 /**
- * The steps an isolated drill adds around the procedure: it rehearses on a scratch copy of the scope's hosts that
- * production selectors never match, and removes it at the end; removing it is also the build's undo, so it always runs.
- */
-export const isolatedDrillSteps = {
-  build: {
-    kind: 'step',
-    name: 'drillBuild',
-    title: "Drill: build a scratch fleet, a fresh copy of the scope's hosts in a namespace of its own",
-    undo: 'Remove the scratch fleet and its hosts',
-    timeout: '1 minute',
-    retry: { maximumAttempts: 3 },
-  },
-  reproduce: { kind: 'step', name: 'drillReproduce', title: 'Drill: reproduce the faulty update on the scratch fleet only', timeout: '1 minute', retry: { maximumAttempts: 3 } },
-  cleanup: { kind: 'step', name: 'drillCleanup', title: 'Drill: remove the scratch fleet and its hosts', timeout: '1 minute', retry: { maximumAttempts: 5 } },
-} as const satisfies Record<string, StepSpec>;
-
-/**
  * The CrowdStrike case: a vendor's content update crashes hosts. Stop the spread first (no meeting needed),
  * then bring hosts back in controlled waves, and track the hosts that need a person's hands.
  */
@@ -169,7 +152,6 @@ export const isolateVendorModule = defineRunbook({
   inputBeforeRanges: isolateVendorModuleInput(asRecorded),
   target: (input) => scopeLabel(input.scope),
   objectives: { rtoSeconds: 4 * 60 * 60 },
-  isolatedDrillSteps,
   readinessTarget: 'fleet',
   readiness: [
     { name: 'fleet-api', verifies: "the fleet manager's API answers", fix: 'restore the fleet manager or its network path; containment needs it', probe: { kind: 'fleet-api' } },
@@ -205,5 +187,23 @@ export const isolateVendorModule = defineRunbook({
     handsOn: step({ title: 'Hands-on queue: wait until each host that needs a person is done or waived, or the deadline', retry: { maximumAttempts: 1 } }),
     verify: step({ title: 'Verify: every host in scope healthy or waived, and the channel pinned to the last-known-good version', timeout: '5 minutes', retry: { maximumAttempts: 2 } }),
     report: step({ title: 'Report: time to containment and to recovery, fixed remotely against by hand, waivers', timeout: '1 minute', skippable: true }),
+  },
+  drills: {
+    // It rehearses on a scratch copy of the scope's hosts that production selectors never match, and removes it at
+    // the end; removing it is also the build's undo, so it always runs.
+    isolated: {
+      summary: "runs the procedure on a scratch copy of the scope's hosts, in a namespace of their own, with the faulty update reproduced on it; production's hosts are never touched",
+      steps: {
+        drillBuild: step({
+          title: "Drill: build a scratch fleet, a fresh copy of the scope's hosts in a namespace of its own",
+          undo: 'Remove the scratch fleet and its hosts',
+          timeout: '1 minute',
+          retry: { maximumAttempts: 3 },
+        }),
+        drillReproduce: step({ title: 'Drill: reproduce the faulty update on the scratch fleet only', timeout: '1 minute', retry: { maximumAttempts: 3 } }),
+        drillCleanup: step({ title: 'Drill: remove the scratch fleet and its hosts', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
+      },
+      order: ['drillBuild', 'drillReproduce', 'assess', 'contain', 'canary', 'continueRollout', 'wave', 'handsOn', 'verify', 'report', 'drillCleanup'],
+    },
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, gate, step, type StepSpec } from '../workflows/kit/definition';
+import { defineRunbook, gate, step } from '../workflows/kit/definition';
 import { drillCheck } from '../workflows/kit/readiness';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 
@@ -68,23 +68,6 @@ export type ManualBookingModeInput = z.infer<typeof ManualBookingModeInput>;
 const approvalPolicy = { approvers: { groups: ['airline-ops'] }, quorum: 1, escalateAfter: '10 minutes', escalateEvery: '10 minutes', expireAfter: '4 hours' } as const;
 
 /**
- * The steps an isolated drill adds around the procedure: it runs on a scratch booking service (its own port,
- * database and ledger) that it builds first and removes last, and records counter bookings there as stations would.
- */
-export const isolatedDrillSteps = {
-  build: {
-    kind: 'step',
-    name: 'drillBuild',
-    title: 'Drill: start a scratch booking service with its own database and ledger',
-    undo: 'Stop the scratch booking service, drop its database and delete its ledger',
-    timeout: '2 minutes',
-    retry: { maximumAttempts: 3 },
-  },
-  seedLedger: { kind: 'step', name: 'drillSeedLedger', title: 'Drill: record counter bookings in the scratch ledger, as the stations would', timeout: '30 seconds', retry: { maximumAttempts: 3 } },
-  cleanup: { kind: 'step', name: 'drillCleanup', title: 'Drill: stop the scratch booking service, drop its database and delete its ledger', timeout: '1 minute', retry: { maximumAttempts: 5 } },
-} as const satisfies Record<string, StepSpec>;
-
-/**
  * The fallback of July 2024 as a controlled procedure: stations take bookings by hand in the offline ledger while
  * booking is down, and the way back applies each of those bookings exactly once, with every conflict decided by
  * a person and reported.
@@ -100,7 +83,6 @@ export const manualBookingMode = defineRunbook({
   target: (input) => input.service,
   /** Stations booking at the counter within 15 minutes of the call: the July 2024 lesson. */
   objectives: { rtoSeconds: 15 * 60 },
-  isolatedDrillSteps,
   readinessTarget: 'booking',
   readiness: [
     {
@@ -139,5 +121,42 @@ export const manualBookingMode = defineRunbook({
     notifyBack: step({ title: 'Tell the stations online booking is back: stop recording in the ledger', timeout: '30 seconds', skippable: true }),
     account: step({ title: 'Sweep the lines recorded meanwhile, and account for every ledger line', timeout: '10 minutes' }),
     notifyReturn: step({ title: 'Report: time in the mode, entries applied, conflicts and how each was resolved', timeout: '30 seconds', skippable: true }),
+  },
+  drills: {
+    // It runs on a scratch booking service (its own port, database and ledger) that it builds first and removes
+    // last, and records counter bookings there as stations would.
+    isolated: {
+      summary: 'runs the procedure on a scratch booking service with its own database and ledger, which it builds first and removes last; no station is paged',
+      steps: {
+        drillBuild: step({
+          title: 'Drill: start a scratch booking service with its own database and ledger',
+          undo: 'Stop the scratch booking service, drop its database and delete its ledger',
+          timeout: '2 minutes',
+          retry: { maximumAttempts: 3 },
+        }),
+        drillSeedLedger: step({ title: 'Drill: record counter bookings in the scratch ledger, as the stations would', timeout: '30 seconds', retry: { maximumAttempts: 3 } }),
+        drillCleanup: step({ title: 'Drill: stop the scratch booking service, drop its database and delete its ledger', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
+      },
+      order: [
+        'findRegion',
+        'drillBuild',
+        'approveEntry',
+        'switchMode',
+        'verifyRefused',
+        'verifyLedger',
+        'notifyStations',
+        'drillSeedLedger',
+        'checkDatabase',
+        'approveReturn',
+        'reconcile',
+        'applyResolutions',
+        'switchBack',
+        'verifyOnline',
+        'notifyBack',
+        'account',
+        'notifyReturn',
+        'drillCleanup',
+      ],
+    },
   },
 });

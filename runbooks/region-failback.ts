@@ -4,23 +4,7 @@ import { asRecorded, ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
 function regionFailbackInput(r: InputRanges) {
-  return switchOptions(r)
-    .extend({
-      rebuildTimeoutSeconds: r.number(
-        'rebuildTimeoutSeconds',
-        {
-          min: 30,
-          max: 1800,
-          unit: 'seconds',
-          belowMin: 'even pg_rewind of a small database takes longer',
-          aboveMax: "the rebuild step's own timeout is 31 minutes",
-        },
-        z.number().positive().max(1800),
-      )
-        .default(300)
-        .describe('how long rebuilding the old primary as a standby may take'),
-    })
-    .refine(differentRegions, differentRegionsError);
+  return switchOptions(r).refine(differentRegions, differentRegionsError);
 }
 
 export const RegionFailbackInput = regionFailbackInput(ranged);
@@ -41,6 +25,9 @@ export const regionFailback = defineRunbook({
   carryOver: true,
   input: RegionFailbackInput,
   inputBeforeRanges: regionFailbackInput(asRecorded),
+  removedInputs: {
+    rebuildTimeoutSeconds: "the rebuild's timeout is fixed (the rebuild step's own 31 minutes an attempt), so nothing read it",
+  },
   target: (input) => input.service,
   objectives: { rtoSeconds: 30 * 60, rpoSeconds: 0 },
   readinessTarget: 'booking',
@@ -66,5 +53,8 @@ export const regionFailback = defineRunbook({
       skippable: true,
     }),
     notify: notifyStep,
+  },
+  drills: {
+    isolated: { refused: 'it rebuilds real databases. Rehearse it with --drill live on a drill estate, after a live failover drill' },
   },
 });

@@ -62,22 +62,38 @@ export const regionFailover = defineRunbook({
       timeout: '20 seconds',
     }),
     ...switchSteps,
-    drillClone: step({
-      title: 'Isolated drill only, instead of the switch: clone the target standby onto its own port (production is not touched)',
-      undo: 'Remove the clone',
-      timeout: '10 minutes',
-      heartbeatTimeout: '30 seconds',
-      retry: { maximumAttempts: 2 },
-    }),
-    drillPromote: step({ title: 'Isolated drill: promote the clone, measuring what a failover now would lose', timeout: '45 seconds' }),
-    drillVerify: step({ title: 'Isolated drill: a synthetic booking on the promoted clone', timeout: '20 seconds' }),
-    drillRemove: step({ title: 'Isolated drill: remove the clone', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
     notify: notifyStep,
-    drillFailback: step({
-      title: 'Live drill only, after the failover: fail back to the home region (region-failback, a child run under its own gates), so the estate ends where it started',
-      timeout: '1 hour',
-      retry: { maximumAttempts: 1 },
-      skippable: true,
-    }),
+  },
+  drills: {
+    isolated: {
+      summary:
+        'rehearses the database side on a clone of the target standby after the same preflight, assessment and approvals, and leaves production alone: no drain, fence, promotion or traffic switch',
+      steps: {
+        drillClone: step({
+          title: 'Isolated drill only, instead of the switch: clone the target standby onto its own port (production is not touched)',
+          undo: 'Remove the clone',
+          timeout: '10 minutes',
+          heartbeatTimeout: '30 seconds',
+          retry: { maximumAttempts: 2 },
+        }),
+        drillPromote: step({ title: 'Isolated drill: promote the clone, measuring what a failover now would lose', timeout: '45 seconds' }),
+        drillVerify: step({ title: 'Isolated drill: a synthetic booking on the promoted clone', timeout: '20 seconds' }),
+        drillRemove: step({ title: 'Isolated drill: remove the clone', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
+      },
+      order: ['preflight', 'assess', 'approve', 'drillClone', 'drillPromote', 'drillVerify', 'drillRemove'],
+    },
+    live: {
+      summary: 'runs the real failover, then fails back to the home region, so the estate ends where it started',
+      steps: {
+        drillFailback: step({
+          title: 'Live drill only, after the failover: fail back to the home region (region-failback, a child run under its own gates), so the estate ends where it started',
+          timeout: '1 hour',
+          retry: { maximumAttempts: 1 },
+          skippable: true,
+        }),
+      },
+      // The whole procedure, then the way back.
+      order: ['preflight', 'assess', 'approve', 'drain', 'fence', 'catchUp', 'recordPosition', 'promote', 'measureLoss', 'openTarget', 'switchTraffic', 'verify', 'notify', 'drillFailback'],
+    },
   },
 });

@@ -2,9 +2,11 @@ import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from
 import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { RegionName } from '../activities/manual-booking-types';
 import type { BookingTarget, ScratchBookingRemoval } from '../activities/scratch-booking';
-import { isolatedDrillSteps as steps, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
+import { manualBookingMode, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
 import { RunAborted } from './kit/errors';
 import type { Run } from './kit/run';
+
+const steps = manualBookingMode.drills.isolated.steps;
 
 /** Counter bookings each station records in the scratch ledger during a drill. */
 export const DRILL_BOOKINGS_PER_STATION = 2;
@@ -41,7 +43,7 @@ export class IsolatedBookingDrill<A> {
   async around<T>(procedure: () => Promise<T>): Promise<T> {
     try {
       const output = await procedure();
-      await this.run.step(steps.cleanup, () => this.remove('cleanup'));
+      await this.run.step(steps.drillCleanup, () => this.remove('cleanup'));
       return output;
     } catch (err) {
       // An abort or a cancellation runs the undos in the kit; any other failure would not, so run them here.
@@ -52,7 +54,7 @@ export class IsolatedBookingDrill<A> {
 
   /** Starts the scratch service standing in for `region`; its undo removes it. */
   async build(region: RegionName): Promise<BookingTarget> {
-    const built = await this.run.step(steps.build, () => scratch.startScratchBooking({ key: this.key, runId: workflowInfo().runId, region }), {
+    const built = await this.run.step(steps.drillBuild, () => scratch.startScratchBooking({ key: this.key, runId: workflowInfo().runId, region }), {
       undo: () => this.remove('undo'),
     });
     this.run.report('drillScratchBooking', { url: built.url, port: built.port, database: built.database.name, ledger: built.stateDir, standsInFor: region });
@@ -62,7 +64,7 @@ export class IsolatedBookingDrill<A> {
 
   /** The stations' counter bookings, recorded in the scratch ledger only. */
   async seedLedger(): Promise<void> {
-    const seeded = await this.run.step(steps.seedLedger, () => scratch.seedScratchLedger({ key: this.key, stations: this.input.stations, perStation: DRILL_BOOKINGS_PER_STATION }));
+    const seeded = await this.run.step(steps.drillSeedLedger, () => scratch.seedScratchLedger({ key: this.key, stations: this.input.stations, perStation: DRILL_BOOKINGS_PER_STATION }));
     this.run.report('drillCounterBookings', { stations: seeded.stations, perStation: DRILL_BOOKINGS_PER_STATION });
   }
 

@@ -21,7 +21,7 @@ export interface FailbackResult extends SwitchResult {
 export async function regionFailback(request: RunRequest<RegionFailbackInput>): Promise<RunResult<FailbackResult>> {
   return runRunbook(runbook, request, async (run: Run<RegionActivities>, input) => {
     if (run.status.drill?.kind === 'isolated') {
-      throw new RunAborted('region-failback has no isolated drill: it rebuilds real databases. Rehearse it with --drill live on a drill estate, after a live failover drill', 'lifeboat');
+      throw new RunAborted(`${runbook.id} has no isolated drill: ${runbook.drills.isolated.refused}`, 'lifeboat');
     }
     if (input.incidentId) run.audit(run.status.requestedBy, 'incident', input.incidentId);
 

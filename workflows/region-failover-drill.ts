@@ -18,7 +18,7 @@ export interface IsolatedDrillResult {
   rpo: { bytes: number | null; seconds: number | null };
 }
 
-type Steps = (typeof regionFailover)['procedure'];
+type Steps = Pick<(typeof regionFailover)['procedure'], 'assess' | 'approve'> & (typeof regionFailover)['drills']['isolated']['steps'];
 
 /**
  * The isolated drill of a failover: the same preflight, assessment and gate, then a clone of the target standby is

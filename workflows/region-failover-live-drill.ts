@@ -49,7 +49,6 @@ export async function failBackAfterLiveDrill(run: Run<RegionActivities>, spec: S
       rpoBudgetSeconds: input.rpoBudgetSeconds,
       verifyWindowSeconds: input.verifyWindowSeconds,
       catchUpTimeoutSeconds: input.catchUpTimeoutSeconds,
-      rebuildTimeoutSeconds: 300,
       ...(input.incidentId ? { incidentId: input.incidentId } : {}),
     };
     const workflowId = runIdFor(regionFailback.id, regionFailback.target(childInput));

@@ -9,7 +9,8 @@ import type { SwitchResult } from './region-switch-facts';
 import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
 
 const steps = runbook.procedure;
-const { preflight, notify, drillFailback } = steps;
+const { preflight, notify } = steps;
+const { isolated, live } = runbook.drills;
 
 /**
  * Fails a service over to its secondary region: preflight the target, then the controlled switch (assess, two
@@ -29,7 +30,7 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
     run.report('regions', regions);
 
     if (run.status.drill?.kind === 'isolated') {
-      return isolatedFailoverDrill(run, runbook.procedure, { options: input, mode: input.mode, source: regions.source, target: regions.target });
+      return isolatedFailoverDrill(run, { ...steps, ...isolated.steps }, { options: input, mode: input.mode, source: regions.source, target: regions.target });
     }
 
     const result = await switchRegions(run, {
@@ -43,7 +44,7 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
 
     await notifySwitched(run, notify, result);
     if (run.status.drill?.kind === 'live' && patched('live-drill-failback')) {
-      const failback = await failBackAfterLiveDrill(run, drillFailback, input, result);
+      const failback = await failBackAfterLiveDrill(run, live.steps.drillFailback, input, result);
       if (failback) return { ...result, stepTimings: stepTimings(run), drill: 'live', failback };
     }
     return { ...result, stepTimings: stepTimings(run) };

@@ -1,18 +1,38 @@
-import { isolatedDrillPlanOf, planOf } from '../../workflows/kit/plan';
+import { z } from 'zod';
+import { drillsOf, planOf } from '../../workflows/kit/plan';
 import { readinessOf } from '../../workflows/kit/readiness';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
+import { inputError } from '../errors';
 import { renderPlan } from '../render';
 
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Show a runbook\'s steps, gates and undos without running anything',
-  usage: 'lifeboat plan <runbook> [--json]',
-  options: commonOptions,
-  async run(ctx, { positionals }) {
+  usage: 'lifeboat plan <runbook> [--drill isolated|live] [--json]',
+  options: { ...commonOptions, drill: { type: 'string' } },
+  async run(ctx, { positionals, values }) {
     const runbook = findRunbook(positionals[0]);
-    if (ctx.json) ctx.printJson({ runbook: runbook.id, title: runbook.title, objectives: runbook.objectives ?? {}, plan: planOf(runbook), isolatedDrill: isolatedDrillPlanOf(runbook), readiness: readinessOf(runbook) });
-    else ctx.print(renderPlan(runbook));
+    const drill = drillKindFrom(values.drill);
+    if (ctx.json) {
+      ctx.printJson({
+        runbook: runbook.id,
+        title: runbook.title,
+        objectives: runbook.objectives ?? {},
+        ...(drill ? { drill } : {}),
+        plan: planOf(runbook, drill),
+        drills: drillsOf(runbook),
+        readiness: readinessOf(runbook),
+      });
+    } else ctx.print(renderPlan(runbook, drill));
     return 0;
   },
 };
+
+const DrillKindOption = z.enum(['isolated', 'live'], { error: 'use --drill isolated (a throwaway copy) or --drill live (a game day)' }).optional();
+
+function drillKindFrom(value: unknown): z.output<typeof DrillKindOption> {
+  const parsed = DrillKindOption.safeParse(value);
+  if (!parsed.success) throw inputError('invalid drill flag', parsed.error);
+  return parsed.data;
+}

@@ -37,7 +37,7 @@ export const runCommand: Command = {
     const requestedBy = ctx.identity(values.as as string | undefined);
     const drill = drillFrom(values.drill, values['drill-approvals']);
     if (values['dry-run']) {
-      if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}), input: parsed.data, plan: planOf(runbook) });
+      if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}), input: parsed.data, plan: planOf(runbook, drill?.kind) });
       else ctx.print(`would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${renderPlan(runbook)}`);
       return 0;
     }

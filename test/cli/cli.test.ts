@@ -25,11 +25,12 @@ test('runbooks and plan print the catalog; plan --json is the definition the wor
   expect(text.stdout).toContain('[gate] acknowledge');
   expect(text.stdout).toContain('Nothing was executed.');
   // A runbook whose isolated drill works on a scratch copy shows the steps that build and remove it.
-  const drill = JSON.parse((await lifeboat(['plan', 'manual-booking-mode', '--json'])).stdout) as { isolatedDrill: { name: string; undo: string | null }[] };
-  expect(drill.isolatedDrill.map((e) => e.name)).toEqual(['drillBuild', 'drillSeedLedger', 'drillCleanup']);
-  expect(drill.isolatedDrill[0]!.undo).toMatch(/drop its database/);
+  const drill = JSON.parse((await lifeboat(['plan', 'manual-booking-mode', '--drill', 'isolated', '--json'])).stdout) as { plan: { name: string; undo: string | null; drillOnly?: true }[] };
+  expect(drill.plan.filter((e) => e.drillOnly).map((e) => e.name)).toEqual(['drillBuild', 'drillSeedLedger', 'drillCleanup']);
+  expect(drill.plan.find((e) => e.name === 'drillBuild')!.undo).toMatch(/drop its database/);
   const manualPlan = (await lifeboat(['plan', 'manual-booking-mode'])).stdout;
-  expect(manualPlan).toContain('An isolated drill (--drill isolated) runs the procedure on a scratch copy');
+  expect(manualPlan).toContain('  - isolated: runs the procedure on a scratch booking service');
+  expect(manualPlan).not.toMatch(/^ *\d+\. .*drillBuild/m);
   expect(manualPlan).toMatch(/reconcile — .*\n {4}3 attempts, 2h each; Temporal runs each attempt up to 5 times, resuming from its last heartbeat; no undo/);
 });
 

@@ -63,8 +63,8 @@ const outOfRange: { runbook: string; input: Record<string, string>; fields: stri
   },
   {
     runbook: 'region-failback',
-    input: { service: 'booking', rebuildTimeoutSeconds: '5', rpoBudgetBytes: '1.5' },
-    fields: ['rebuildTimeoutSeconds must be at least 30 seconds', 'rpoBudgetBytes must be a whole number of bytes'],
+    input: { service: 'booking', rpoBudgetBytes: '1.5', verifyWindowSeconds: '-1' },
+    fields: ['rpoBudgetBytes must be a whole number of bytes', 'verifyWindowSeconds must be at least 0 seconds'],
   },
 ];
 

@@ -60,6 +60,30 @@ export interface GateSpec {
 
 export type ProcedureEntry = StepSpec | GateSpec;
 
+/** The kinds of drill a run can be (`lifeboat run --drill isolated|live`). */
+export type DrillKind = 'isolated' | 'live';
+
+/**
+ * What a drill of one kind runs: the procedure's entries it keeps and the steps only it runs, in its order. A real run
+ * never runs these steps, so they live here and not in the procedure, and the real plan does not list them.
+ */
+export interface DrillProcedure<ProcedureKey extends string = string, Steps extends Record<string, StepSpec> = Record<string, StepSpec>> {
+  /** What the drill does instead of the real thing, as the plan says it. */
+  readonly summary: string;
+  /** Steps only this drill runs; each is named after its key, as procedure entries are. */
+  readonly steps: Steps;
+  /** The drill's order, by key of the procedure or of `steps`; a procedure entry left out is one the drill does not run. */
+  readonly order: readonly (ProcedureKey | (keyof Steps & string))[];
+}
+
+/** A drill kind the runbook refuses, with why and what to do instead; the run aborts with this text. */
+export interface RefusedDrill {
+  readonly refused: string;
+}
+
+/** Per drill kind: its own steps, or a refusal. A kind left out runs the procedure as it is. */
+export type DrillProcedures<ProcedureKey extends string = string> = { readonly [K in DrillKind]?: DrillProcedure<ProcedureKey> | RefusedDrill };
+
 /** Recovery objectives a run is measured against. */
 export interface Objectives {
   rtoSeconds?: number;
@@ -73,6 +97,7 @@ export interface Objectives {
 export interface RunbookDefinition<
   Input extends z.ZodType = z.ZodType,
   Procedure extends Record<string, ProcedureEntry> = Record<string, ProcedureEntry>,
+  Drills extends DrillProcedures<keyof Procedure & string> = DrillProcedures,
 > {
   readonly id: string;
   readonly title: string;
@@ -85,9 +110,16 @@ export interface RunbookDefinition<
    * is never refused half-way (`patched('input-ranges')`). Every new run, and the CLI, check `input`.
    */
   readonly inputBeforeRanges?: z.ZodType;
+  /**
+   * Input fields the runbook took once and reads no more, with why. Runs started with one (in flight, in recorded
+   * histories, from an old schedule) replay and run as if it were absent; the CLI refuses it by name.
+   */
+  readonly removedInputs?: Readonly<Record<string, string>>;
   /** What the run acts on; with the id it forms the workflow ID, so one run per pair at a time. */
-  readonly target: (input: z.output<Input>) => string;
+  // A method, so a definition with a particular input is still a RunbookDefinition (methods compare bivariantly).
+  target(input: z.output<Input>): string;
   readonly objectives?: Objectives;
+  /** The real procedure, in order: what a real run does. Steps only a drill runs are in `drills`. */
   readonly procedure: Procedure;
   /**
    * Who may abort, retry, skip, cancel, resume, resolve or close hands-on tasks; an action left out defaults to the
@@ -100,8 +132,8 @@ export interface RunbookDefinition<
    * steps, since the next run replays the procedure from the steps' recorded results.
    */
   readonly carryOver?: boolean;
-  /** Steps an isolated drill adds around the procedure (building and removing its scratch copy); shown by the plan. */
-  readonly isolatedDrillSteps?: Readonly<Record<string, StepSpec>>;
+  /** What each kind of drill runs besides or instead of the procedure; `lifeboat plan --drill KIND` shows it. */
+  readonly drills?: Drills;
   /**
    * The read-only half of the preflight, checked before any outage by `lifeboat readiness` and its schedule: the
    * estate, the last drill, the pager. Every runbook also gets the kit's approvers check (see `readinessOf`).
@@ -114,7 +146,7 @@ export interface RunbookDefinition<
 type StepInit = Omit<StepSpec, 'kind' | 'name'>;
 type GateInit = Omit<GateSpec, 'kind' | 'name' | 'policy'> & { policy: Partial<ApprovalPolicy> & Pick<ApprovalPolicy, 'approvers'> };
 
-/** Declares a step; the name is filled in from its key in the procedure. */
+/** Declares a step; the name is filled in from its key in the procedure or in a drill's steps. */
 export function step<const S extends StepInit>(init: S): S & { kind: 'step'; name: string } {
   return { ...init, kind: 'step', name: '' };
 }
@@ -133,14 +165,39 @@ export function gate(init: GateInit): GateSpec {
   return { ...init, kind: 'gate', name: '', policy: { ...defaultApprovalPolicy, ...init.policy } };
 }
 
-/** Builds a runbook definition and names each procedure entry after its key. */
-export function defineRunbook<Input extends z.ZodType, const Procedure extends Record<string, ProcedureEntry>>(
-  def: RunbookDefinition<Input, Procedure>,
-): RunbookDefinition<Input, Procedure> {
-  const procedure = Object.fromEntries(
-    Object.entries(def.procedure).map(([name, entry]) => [name, { ...entry, name }]),
-  ) as Procedure;
-  return { ...def, procedure };
+/**
+ * Builds a runbook definition and names each procedure entry and drill step after its key. A drill's order that names
+ * an unknown key, or a drill step that shares a procedure entry's name, fails here, when the catalog loads.
+ */
+export function defineRunbook<
+  Input extends z.ZodType,
+  const Procedure extends Record<string, ProcedureEntry>,
+  const Drills extends DrillProcedures<keyof Procedure & string> = DrillProcedures<keyof Procedure & string>,
+>(def: RunbookDefinition<Input, Procedure, Drills>): RunbookDefinition<Input, Procedure, Drills> & { readonly drills: Drills } {
+  const procedure = named(def.procedure);
+  const drills = Object.fromEntries(
+    Object.entries(def.drills ?? {}).map(([kind, drill]) => {
+      if (!drill || 'refused' in drill) return [kind, drill];
+      const clash = Object.keys(drill.steps).find((key) => Object.hasOwn(procedure, key));
+      if (clash) throw new Error(`${def.id}: the ${kind} drill's step ${clash} has the name of a procedure entry`);
+      const unknown = drill.order.find((key) => !Object.hasOwn(procedure, key) && !Object.hasOwn(drill.steps, key));
+      if (unknown) throw new Error(`${def.id}: the ${kind} drill's order names ${unknown}, which is neither a procedure entry nor one of its steps`);
+      const missing = Object.keys(drill.steps).find((key) => !drill.order.includes(key));
+      if (missing) throw new Error(`${def.id}: the ${kind} drill's order leaves out its own step ${missing}`);
+      return [kind, { ...drill, steps: named(drill.steps) }];
+    }),
+  ) as unknown as Drills;
+  return { ...def, procedure, drills };
+}
+
+function named<T extends Record<string, ProcedureEntry>>(entries: T): T {
+  return Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, { ...entry, name }])) as T;
+}
+
+/** The drill of `kind` the runbook defines with steps of its own, or undefined when it runs the procedure as it is or refuses. */
+export function drillProcedureOf(runbook: RunbookDefinition, kind: DrillKind): DrillProcedure | undefined {
+  const drill = runbook.drills?.[kind];
+  return drill && !('refused' in drill) ? drill : undefined;
 }
 
 /** The workflow ID of a runbook's run on a target: `region-failover/booking`. */

@@ -240,8 +240,12 @@ export function inputSchemaOf(definition: RunbookDefinition): z.ZodType {
   return definition.inputBeforeRanges && !patched('input-ranges') ? definition.inputBeforeRanges : definition.input;
 }
 
-/** Parses a runbook's input; the CLI calls this before starting, the workflow again after. */
-export function parseInput<D extends RunbookDefinition>(definition: D, input: unknown): z.output<D['input']> {
+/**
+ * Parses a runbook's input in the workflow. A field the runbook no longer takes (`removedInputs`) is dropped first, so
+ * runs started with it replay and run as before; the CLI refuses it by name before a run starts.
+ */
+export function parseInput<D extends RunbookDefinition>(definition: D, rawInput: unknown): z.output<D['input']> {
+  const input = withoutRemovedInputs(definition, rawInput);
   const unknownField = unknownFieldOf(definition, input);
   if (unknownField) {
     const why = retiredInputs[unknownField] ?? `${definition.id} has no input field "${unknownField}"; remove it (see lifeboat plan ${definition.id})`;
@@ -252,6 +256,12 @@ export function parseInput<D extends RunbookDefinition>(definition: D, input: un
     throw ApplicationFailure.nonRetryable(`Invalid input for ${definition.id}:\n${z.prettifyError(parsed.error)}`, ErrorType.InvalidInput);
   }
   return parsed.data as z.output<D['input']>;
+}
+
+function withoutRemovedInputs(definition: RunbookDefinition, input: unknown): unknown {
+  const removed = Object.keys(definition.removedInputs ?? {});
+  if (removed.length === 0 || typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  return Object.fromEntries(Object.entries(input).filter(([key]) => !removed.includes(key)));
 }
 
 /**

@@ -1,9 +1,11 @@
 import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { FleetActivities, ScratchFleet } from '../../activities/fleet';
 import type { IsolationScope, VendorIsolationActivities } from '../../activities/vendor-isolation';
-import { isolatedDrillSteps as steps, type IsolateVendorModuleInput } from '../../runbooks/isolate-vendor-module';
+import { isolateVendorModule, type IsolateVendorModuleInput } from '../../runbooks/isolate-vendor-module';
 import { RunAborted } from '../kit/errors';
 import type { Run } from '../kit/run';
+
+const steps = isolateVendorModule.drills.isolated.steps;
 
 type ScratchFleetActivities = Pick<FleetActivities, 'createScratchFleet' | 'removeScratchFleet'> & Pick<VendorIsolationActivities, 'reproduceFaultyUpdate'>;
 
@@ -40,17 +42,17 @@ export async function inScratchFleet<T>(
 
   // One request id for every attempt of the build, even the kit's retries (new activities), so a retry never builds a second fleet.
   const requestId = `${workflowInfo().workflowId}:${workflowInfo().runId}:drill-build`;
-  const scratch: ScratchFleet = await run.step(steps.build, () => fleet.createScratchFleet({ copyOf: input.scope, label: run.status.runId, requestId }), {
+  const scratch: ScratchFleet = await run.step(steps.drillBuild, () => fleet.createScratchFleet({ copyOf: input.scope, label: run.status.runId, requestId }), {
     undo: () => remove(scratch.id, 'undo'),
   });
   const scope: IsolationScope = { ...input.scope, fleet: scratch.id };
   run.report('drillScratchFleet', { id: scratch.id, hosts: scratch.hosts, byRole: scratch.byRole });
 
   try {
-    const fault = await run.step(steps.reproduce, () => fleet.reproduceFaultyUpdate({ fleet: scratch.id, version: input.badVersion, crashRate: input.drillCrashRate }));
+    const fault = await run.step(steps.drillReproduce, () => fleet.reproduceFaultyUpdate({ fleet: scratch.id, version: input.badVersion, crashRate: input.drillCrashRate }));
     run.report('drillScratchFleet', { id: scratch.id, hosts: scratch.hosts, byRole: scratch.byRole, faultyUpdate: { version: input.badVersion, ...fault } });
     const output = await procedure(scope);
-    await run.step(steps.cleanup, () => remove(scratch.id, 'cleanup'));
+    await run.step(steps.drillCleanup, () => remove(scratch.id, 'cleanup'));
     return output;
   } catch (err) {
     // An abort or a cancellation runs the undos in the kit; any other failure would not, so run them here.

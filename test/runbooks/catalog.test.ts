@@ -1,0 +1,63 @@
+import { expect, test } from 'vitest';
+import { runbooks } from '../../runbooks';
+import { regionFailback } from '../../runbooks/region-failback';
+import * as workflowBundle from '../../workflows';
+import { parseInput } from '../../workflows/kit';
+import { planOf } from '../../workflows/kit/plan';
+import { lifeboat } from '../helpers/cli';
+
+// The worker bundles `workflows/index.ts`; a runbook whose workflow is missing there starts runs no worker can run.
+test("every runbook's workflowType is exported by the workflow bundle's entry", () => {
+  const exported = workflowBundle as Record<string, unknown>;
+  const missing = Object.values(runbooks)
+    .filter((r) => typeof exported[r.workflowType] !== 'function')
+    .map((r) => `${r.id}: ${r.workflowType}`);
+  expect(missing, 'export each from workflows/index.ts').toEqual([]);
+});
+
+test("a real run's plan never lists a drill's own steps, and a drill's plan names only steps of the runbook", () => {
+  for (const runbook of Object.values(runbooks)) {
+    const real = planOf(runbook).map((e) => e.name);
+    expect(real.filter((name) => name.startsWith('drill')), runbook.id).toEqual([]);
+    for (const drill of Object.values(runbook.drills ?? {})) {
+      if (!drill || 'refused' in drill) continue;
+      for (const name of Object.keys(drill.steps)) expect(drill.steps[name]!.name).toBe(name);
+    }
+  }
+  expect(planOf(runbooks['region-failover']!)).toHaveLength(13);
+  expect(planOf(runbooks['region-failover']!, 'isolated').map((e) => e.name)).toEqual(['preflight', 'assess', 'approve', 'drillClone', 'drillPromote', 'drillVerify', 'drillRemove']);
+  expect(planOf(runbooks['region-failover']!, 'live').map((e) => e.name).slice(-2)).toEqual(['notify', 'drillFailback']);
+});
+
+test('lifeboat plan --drill lists the steps a drill runs instead of, or after, the procedure', async () => {
+  const real = await lifeboat(['plan', 'region-failover']);
+  expect(real.code).toBe(0);
+  expect(real.stdout).not.toMatch(/^ *\d+\. .*drillClone/m);
+  expect(real.stdout).toContain('Drills (lifeboat plan region-failover --drill KIND lists what one runs):');
+  const isolated = await lifeboat(['plan', 'region-failover', '--drill', 'isolated']);
+  expect(isolated.stdout).toMatch(/^ 4\. \[drill\] drillClone — /m);
+  expect(isolated.stdout).not.toContain('switchTraffic');
+  const live = JSON.parse((await lifeboat(['plan', 'region-failover', '--drill', 'live', '--json'])).stdout) as { drill: string; plan: { name: string; drillOnly?: boolean }[] };
+  expect(live.drill).toBe('live');
+  expect(live.plan.at(-1)).toMatchObject({ name: 'drillFailback', drillOnly: true });
+  const refused = await lifeboat(['plan', 'region-failback', '--drill', 'isolated']);
+  expect(refused.stdout).toContain('region-failback has no isolated drill: it rebuilds real databases');
+  const bad = await lifeboat(['plan', 'region-failover', '--drill', 'dry']);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('use --drill isolated (a throwaway copy) or --drill live (a game day)');
+});
+
+test('a removed input is refused by the CLI by name, and ignored by runs that started with it', async () => {
+  const set = await lifeboat(['run', 'region-failback', '--set', 'service=booking', '--set', 'rebuildTimeoutSeconds=300', '--as', 'alice', '--dry-run'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(set.code).toBe(2);
+  expect(set.stdout).toBe('');
+  expect(set.stderr).toMatchInlineSnapshot(`
+    "error: region-failback: the input field rebuildTimeoutSeconds was removed: the rebuild's timeout is fixed (the rebuild step's own 31 minutes an attempt), so nothing read it
+      fix: drop --set rebuildTimeoutSeconds=… (and the field from any --input file); see lifeboat plan region-failback
+    "
+  `);
+  // A run in flight, a recorded history or an old schedule carries the field: the workflow parses as if it were absent.
+  const parsed = parseInput(regionFailback, { service: 'booking', rebuildTimeoutSeconds: 300 });
+  expect(parsed).not.toHaveProperty('rebuildTimeoutSeconds');
+  expect(parsed.service).toBe('booking');
+});
