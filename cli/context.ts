@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { CodecConfigError, dataConverterFromEnv } from '../lib/codec';
 import { connectionSettings, taskQueue, type ConnectionSettings } from '../lib/connection';
 import { terminalSafeJson } from '../lib/terminal-text';
-import { normaliseId } from '../workflows/kit/roster';
+import { normaliseId } from '../workflows/kit';
 import { CliError, ExitCode } from './errors';
 
 /** What every command gets: output streams, the environment, and a lazily made Temporal client. */

@@ -1,6 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/client';
-import type { DecisionKind, SignedDecision, Statement } from '../workflows/kit/decisions/statement';
-import type { RunStatus } from '../workflows/kit';
+import type { DecisionKind, RunStatus, SignedDecision, Statement } from '../workflows/kit';
 import type { CliContext } from './context';
 import { CliError } from './errors';
 import { explain, readStatus, runHandle } from './runs';

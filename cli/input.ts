@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { visibleLine } from '../lib/terminal-text';
-import type { RunbookDefinition } from '../workflows/kit/definition';
-import { retiredInputs } from '../workflows/kit/runbook-run';
+import { retiredInputs, type RunbookDefinition } from '../workflows/kit';
 import { inputError, usageError } from './errors';
 
 /**

@@ -1,11 +1,5 @@
-import { readinessOf } from '../workflows/kit/readiness';
-import { describeApprovers, approvalsOf } from '../workflows/kit/gate-policy';
-import type { DrillKind, ProcedureEntry, RunbookDefinition } from '../workflows/kit/definition';
-import { drillsOf, planOf } from '../workflows/kit/plan';
+import { approvalsOf, describeApprovers, type DrillKind, drillsOf, planOf, type ProcedureEntry, readinessOf, retryPolicyOf, type RunbookDefinition, type RunStatus, type StepRecord, terminalStates } from '../workflows/kit';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { RunStatus, StepRecord } from '../workflows/kit';
-import { retryPolicyOf } from '../workflows/kit/retry';
-import { terminalStates } from '../workflows/kit/status';
 import { visibleFields, visibleLine } from '../lib/terminal-text';
 import type { ReadinessAtRun } from './readiness-at';
 import { pathLines, type PathPoint } from './report/path';

@@ -1,8 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute, type RunbookDefinition } from '../workflows/kit';
-import type { SignedDecision } from '../workflows/kit/decisions/statement';
-import type { DrillMode } from '../workflows/kit/status';
+import { drillAttribute, type DrillMode, requestedByAttribute, runbookAttribute, type RunbookDefinition, type SignedDecision, stateAttribute, targetAttribute } from '../workflows/kit';
 
 /** A signed start of one run of a runbook on a target, as `lifeboat run` and the alert receiver send it. */
 export interface RunStart {

@@ -1,6 +1,6 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Roster } from '../workflows/kit/roster';
+import { Roster } from '../workflows/kit';
 import { sampleRosterPath, stateDir } from './paths';
 import { generateEd25519KeyPair } from './ssh-keys';
 

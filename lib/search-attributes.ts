@@ -1,6 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection } from '@temporalio/worker';
-import { lifeboatSearchAttributes } from '../workflows/kit/search-attributes';
+import { lifeboatSearchAttributes } from '../workflows/kit';
 
 /** `--search-attribute` flags for `temporal server start-dev`. */
 export function devServerSearchAttributeFlags(): string[] {

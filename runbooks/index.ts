@@ -1,4 +1,4 @@
-import type { RunbookDefinition } from '../workflows/kit/definition';
+import type { RunbookDefinition } from '../workflows/kit';
 import { manualBookingMode } from './manual-booking-mode';
 import { pagingCheck } from './paging-check';
 import { regionFailback } from './region-failback';

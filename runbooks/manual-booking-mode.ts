@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, gate, step } from '../workflows/kit/definition';
-import { drillCheck } from '../workflows/kit/readiness';
+import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 
 const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL-T1-03');

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, gate, step } from '../workflows/kit/definition';
-import { drillCheck } from '../workflows/kit/readiness';
+import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
 
 export const PagingCheckInput = z.object({
   team: z.string().min(1).default('sre-oncall').describe('the roster group whose pager is checked'),

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, step } from '../workflows/kit/definition';
-import { drillCheck } from '../workflows/kit/readiness';
+import { defineRunbook, drillCheck, step } from '../workflows/kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 

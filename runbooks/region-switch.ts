@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gate, step } from '../workflows/kit/definition';
+import { gate, step } from '../workflows/kit';
 import { ranged, type InputRanges } from './ranges';
 
 /** A region of the estate's service catalog. */

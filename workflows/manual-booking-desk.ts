@@ -1,8 +1,6 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { DuplicateCopy, ReconcilePass } from '../activities/manual-booking-types';
-import { proofOf, type VerifiedDecision } from './kit/decisions/verify';
-import { ErrorType } from './kit/errors';
-import type { Run } from './kit/run';
+import { ErrorType, proofOf, type Run, type VerifiedDecision } from './kit';
 import { ConflictBook } from './manual-booking-conflicts';
 import { ResolveRequest, resolveSignal, resolveUpdate, ResumeRequest, resumeSignal, resumeUpdate, type ResumeReceipt } from './manual-booking-messages';
 

@@ -3,8 +3,7 @@ import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { RegionName } from '../activities/manual-booking-types';
 import type { BookingTarget, ScratchBookingRemoval } from '../activities/scratch-booking';
 import { manualBookingMode, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
-import { RunAborted } from './kit/errors';
-import type { Run } from './kit/run';
+import { type Run, RunAborted } from './kit';
 
 const steps = manualBookingMode.drills.isolated.steps;
 

@@ -1,6 +1,6 @@
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { SignedDecision } from './kit/decisions/statement';
+import type { SignedDecision } from './kit';
 
 const person = z.string().trim().min(1, 'say who you are (--as USER or LIFEBOAT_USER)').max(64);
 

@@ -1,8 +1,6 @@
 import type { KitActivities } from '../activities/kit-types';
 import { pagingCheck as runbook, type PagingCheckInput } from '../runbooks/paging-check';
-import type { Run } from './kit/run';
-import { runRunbook, type RunRequest } from './kit/runbook-run';
-import type { RunResult } from './kit/status';
+import { type Run, type RunRequest, type RunResult, runRunbook } from './kit';
 
 const { page, acknowledge, allClear } = runbook.procedure;
 

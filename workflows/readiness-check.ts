@@ -2,8 +2,7 @@ import { ApplicationFailure, proxyActivities, upsertMemo } from '@temporalio/wor
 import type { ReadinessActivities } from '../activities/readiness';
 import type { KitActivities } from '../activities/kit-types';
 import { runbooks } from '../runbooks';
-import { ErrorType } from './kit/errors';
-import { readinessOf, readinessSummary, readinessTargetOf, transitionOf, type ReadinessCheckResult, type ReadinessEvaluation } from './kit/readiness';
+import { ErrorType, type ReadinessCheckResult, type ReadinessEvaluation, readinessOf, readinessSummary, readinessTargetOf, transitionOf } from './kit';
 
 /** What `lifeboat readiness` and a readiness schedule start. */
 export interface ReadinessRequest {

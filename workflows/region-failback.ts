@@ -1,8 +1,5 @@
 import { regionFailback as runbook, type RegionFailbackInput } from '../runbooks/region-failback';
-import { RunAborted } from './kit/errors';
-import type { Run } from './kit/run';
-import { runRunbook, type RunRequest } from './kit/runbook-run';
-import type { RunResult } from './kit/status';
+import { type Run, RunAborted, type RunRequest, type RunResult, runRunbook } from './kit';
 import type { SwitchResult } from './region-switch-facts';
 import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
 

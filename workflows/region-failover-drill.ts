@@ -1,7 +1,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { regionFailover } from '../runbooks/region-failover';
 import type { Region, SwitchOptions } from '../runbooks/region-switch';
-import type { Run } from './kit/run';
+import type { Run } from './kit';
 import { secondsBetween } from './region-switch-facts';
 import { assessAndApprove, type RegionActivities } from './region-switch';
 

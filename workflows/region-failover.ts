@@ -1,8 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import { regionFailover as runbook, type RegionFailoverInput } from '../runbooks/region-failover';
-import type { Run } from './kit/run';
-import { runRunbook, type RunRequest } from './kit/runbook-run';
-import type { RunResult } from './kit/status';
+import { type Run, type RunRequest, type RunResult, runRunbook } from './kit';
 import { isolatedFailoverDrill, type IsolatedDrillResult } from './region-failover-drill';
 import { failBackAfterLiveDrill, type LiveDrillResult } from './region-failover-live-drill';
 import type { SwitchResult } from './region-switch-facts';

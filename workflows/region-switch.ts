@@ -5,9 +5,7 @@ import type { KitActivities } from '../activities/kit-types';
 import type { FencingState, LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
 import type { StandbyRebuildActivities } from '../activities/standby-rebuild';
 import type { Region, SwitchOptions, switchSteps } from '../runbooks/region-switch';
-import type { StepSpec } from './kit/definition';
-import { RunAborted } from './kit/errors';
-import { describeError, type Run, type UndoContext } from './kit/run';
+import { describeError, type Run, RunAborted, type StepSpec, type UndoContext } from './kit';
 import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, secondsBetween, type SwitchResult } from './region-switch-facts';
 
 /** A switch's figures; the runbook adds each step's timings once its last step has run. */

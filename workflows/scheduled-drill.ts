@@ -1,12 +1,7 @@
 import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runbooks } from '../runbooks';
-import { runIdFor } from './kit/definition';
-import { inputSchemaOf } from './kit/runbook-run';
-import type { Objectives } from './kit/definition';
-import { runbookAttribute, targetAttribute, stateAttribute, requestedByAttribute, drillAttribute } from './kit/search-attributes';
-import type { SignedDecision } from './kit/decisions/statement';
-import type { DrillMode, RunResult } from './kit/status';
+import { drillAttribute, type DrillMode, inputSchemaOf, type Objectives, requestedByAttribute, runbookAttribute, runIdFor, type RunResult, type SignedDecision, stateAttribute, targetAttribute } from './kit';
 
 /** What a drill schedule starts: which runbook, with what input, as what kind of drill. */
 export interface DrillSpec {

@@ -4,9 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotF
 import { runbooks } from '../../runbooks';
 import { HttpError, readBody, sameToken } from '../../lib/http-request';
 import { signStatement } from '../../lib/ssh-keys';
-import { runIdFor } from '../../workflows/kit';
-import { digestOf, statementText } from '../../workflows/kit/decisions/statement';
-import { readinessScheduleId, readinessSummary, type ReadinessEvaluation } from '../../workflows/kit/readiness';
+import { digestOf, type ReadinessEvaluation, readinessScheduleId, readinessSummary, runIdFor, statementText } from '../../workflows/kit';
 import type { Notification } from '../../activities/kit-types';
 import { CliError } from '../errors';
 import { parseRunbookInput } from '../input';

@@ -1,8 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import type { RunStatus } from '../../workflows/kit';
-import { drillProblems } from '../../workflows/kit/objectives';
+import { digestOf, drillProblems, MAX_SCHEDULE_AUTHORISATION_MS, runIdFor, type RunStatus } from '../../workflows/kit';
 import { readinessBefore, type ReadinessAtRun } from '../readiness-at';
 import { objectivesFromDetection } from '../report/path';
 import type { DrillSpec } from '../../workflows/scheduled-drill';
@@ -15,8 +14,6 @@ import { table } from '../render';
 import { drillHistorySvg, drillHistoryText } from '../report/history-chart';
 import { writeFileSync } from 'node:fs';
 import { drillFrom } from './run';
-import { runIdFor } from '../../workflows/kit';
-import { digestOf, MAX_SCHEDULE_AUTHORISATION_MS } from '../../workflows/kit/decisions/statement';
 import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
 
 const schedulePrefix = 'drill/';

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { drillsOf, planOf } from '../../workflows/kit/plan';
-import { readinessOf } from '../../workflows/kit/readiness';
+import { drillsOf, planOf, readinessOf } from '../../workflows/kit';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { inputError } from '../errors';

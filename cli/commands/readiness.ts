@@ -3,8 +3,7 @@ import { ScheduleOverlapPolicy, WorkflowFailedError, type Client } from '@tempor
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { runbooks } from '../../runbooks';
-import type { RunbookDefinition } from '../../workflows/kit/definition';
-import { readinessScheduleId, readinessSummary, readinessTargetOf, type ReadinessEvaluation } from '../../workflows/kit/readiness';
+import { type ReadinessEvaluation, readinessScheduleId, readinessSummary, readinessTargetOf, type RunbookDefinition } from '../../workflows/kit';
 import type { ReadinessRequest } from '../../workflows/readiness-check';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';

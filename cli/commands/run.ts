@@ -1,15 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import type { DrillMode } from '../../workflows/kit/status';
-import { runIdFor, statusQuery } from '../../workflows/kit';
+import { digestOf, type DrillMode, planOf, runIdFor, statusQuery } from '../../workflows/kit';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError } from '../errors';
 import { buildInput, parseRunbookInput } from '../input';
 import { renderPlan } from '../render';
 import { runHandle } from '../runs';
-import { planOf } from '../../workflows/kit/plan';
-import { digestOf } from '../../workflows/kit/decisions/statement';
 import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
 import { startRun } from '../start-run';
 

@@ -1,5 +1,4 @@
-import { drillProblems } from '../../workflows/kit/objectives';
-import type { RunStatus } from '../../workflows/kit/status';
+import { drillProblems, type RunStatus } from '../../workflows/kit';
 import type { ReadinessAtRun } from '../readiness-at';
 import { incidentPath, objectivesFromDetection, type CountedObjectiveCheck, type PathPoint } from './path';
 

@@ -1,5 +1,4 @@
-import { checkObjectives, type ObjectiveCheck } from '../../workflows/kit/objectives';
-import type { RunStatus } from '../../workflows/kit/status';
+import { checkObjectives, type ObjectiveCheck, type RunStatus } from '../../workflows/kit';
 
 /**
  * The step whose end gives customers service again, per runbook. It lives here, beside the report, rather than in

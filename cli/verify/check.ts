@@ -1,7 +1,4 @@
-import { digestOf } from '../../workflows/kit/decisions/statement';
-import { verifySignedDecision, type Verdict, type VerifyContext } from '../../workflows/kit/decisions/verify';
-import { Roster, rosterDigest } from '../../workflows/kit/roster';
-import type { RunStatus } from '../../workflows/kit/status';
+import { digestOf, Roster, rosterDigest, type RunStatus, type Verdict, type VerifyContext, verifySignedDecision } from '../../workflows/kit';
 import { kindsOfMessage, type RecordedDecision, type RunHistory } from './history-decisions';
 
 /**

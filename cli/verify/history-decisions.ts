@@ -1,5 +1,5 @@
 import type { temporal } from '@temporalio/proto';
-import type { DecisionKind } from '../../workflows/kit/decisions/statement';
+import type { DecisionKind } from '../../workflows/kit';
 
 type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

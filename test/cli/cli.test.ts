@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runbooks } from '../../runbooks';
-import { planOf } from '../../workflows/kit/plan';
-import type { RunStatus } from '../../workflows/kit';
+import { planOf, type RunStatus } from '../../workflows/kit';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { recordHistory } from '../helpers/histories';

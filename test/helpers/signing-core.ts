@@ -4,9 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowClientInterceptor } from '@temporalio/client';
 import { runbooks } from '../../runbooks';
 import { readOpenSshEd25519PrivateKey } from '../../lib/ssh-keys';
-import { statusQuery, type RunStatus } from '../../workflows/kit';
-import { digestOf, SIGNATURE_NAMESPACE, Statement, statementText, type DecisionKind, type SignedDecision } from '../../workflows/kit/decisions/statement';
-import { signSshSignatureEd25519 } from '../../workflows/kit/signatures';
+import { type DecisionKind, digestOf, type RunStatus, SIGNATURE_NAMESPACE, type SignedDecision, signSshSignatureEd25519, Statement, statementText, statusQuery } from '../../workflows/kit';
 import { kitExercise } from '../workflows/kit-exercise';
 import { kitSteps } from '../workflows/kit-steps';
 

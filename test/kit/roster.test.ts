@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { z } from 'zod';
-import { normaliseId, Roster, rosterDigest } from '../../workflows/kit/roster';
+import { normaliseId, Roster, rosterDigest } from '../../workflows/kit';
 import { lifeboat } from '../helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-roster-'));

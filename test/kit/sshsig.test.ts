@@ -7,17 +7,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, expect, test } from 'vitest';
 import { generateEd25519KeyPair, readOpenSshEd25519PrivateKey, signStatement, signWithSshKeygen, SshKeyFileError } from '../../lib/ssh-keys';
-import {
-  decodeBase64,
-  encodeBase64,
-  parsePublicKey,
-  parsePublicKeyLine,
-  sameKey,
-  signSshSignatureEd25519,
-  verifySshSignature,
-} from '../../workflows/kit/signatures';
-import { concat, sshString, uint32 } from '../../workflows/kit/signatures/ssh-wire';
-import { sshsigSignedData } from '../../workflows/kit/signatures/sshsig';
+import { concat, decodeBase64, encodeBase64, parsePublicKey, parsePublicKeyLine, sameKey, signSshSignatureEd25519, sshsigSignedData, sshString, uint32, verifySshSignature } from '../../workflows/kit';
 
 // Real ssh-keygen (OpenSSH 9.2) makes the keys and signatures, so these tests check our reading of
 // the format against the tool people will actually sign with.

@@ -2,8 +2,7 @@ import { expect, test } from 'vitest';
 import { runbooks } from '../../runbooks';
 import { regionFailback } from '../../runbooks/region-failback';
 import * as workflowBundle from '../../workflows';
-import { parseInput } from '../../workflows/kit';
-import { planOf } from '../../workflows/kit/plan';
+import { parseInput, planOf } from '../../workflows/kit';
 import { lifeboat } from '../helpers/cli';
 
 // The worker bundles `workflows/index.ts`; a runbook whose workflow is missing there starts runs no worker can run.

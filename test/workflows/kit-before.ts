@@ -1,8 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, gate, step } from '../../workflows/kit/definition';
-import type { Run } from '../../workflows/kit/run';
-import { runRunbook, type RunRequest } from '../../workflows/kit/runbook-run';
-import type { RunResult } from '../../workflows/kit/status';
+import { defineRunbook, gate, type Run, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
 import type { ExerciseActivities } from '../helpers/exercise-activities';
 
 const KitBeforeInput = z.object({

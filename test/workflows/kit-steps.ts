@@ -1,7 +1,4 @@
-import { defineRunbook, step } from '../../workflows/kit/definition';
-import type { Run } from '../../workflows/kit/run';
-import { runRunbook, type RunRequest } from '../../workflows/kit/runbook-run';
-import type { RunResult } from '../../workflows/kit/status';
+import { defineRunbook, type Run, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
 import { z } from 'zod';
 import type { ExerciseActivities } from '../helpers/exercise-activities';
 

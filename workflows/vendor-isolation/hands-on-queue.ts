@@ -1,10 +1,7 @@
 import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { FleetActivities } from '../../activities/fleet';
 import type { KitActivities } from '../../activities/kit-types';
-import { ErrorType } from '../kit/errors';
-import { proofOf, type VerifiedDecision } from '../kit/decisions/verify';
-import { DecisionRefusal, type Run } from '../kit/run';
-import { terminalStates } from '../kit/status';
+import { DecisionRefusal, ErrorType, proofOf, type Run, terminalStates, type VerifiedDecision } from '../kit';
 import { TaskDecision, taskSignal, taskUpdate, type TaskReceipt } from './messages';
 
 /** One item of the checklist: a host that a person has to repair, or waive. */

@@ -1,6 +1,6 @@
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { SignedDecision } from '../kit/decisions/statement';
+import type { SignedDecision } from '../kit';
 
 /** An operator closing one item of the hands-on checklist: repaired by hand (`done`), or `waive`d with a reason. */
 export const TaskDecision = z

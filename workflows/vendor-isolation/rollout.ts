@@ -2,8 +2,7 @@ import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { VendorIsolationActivities, WaveOutcome, WaveRange } from '../../activities/vendor-isolation';
 import type { IsolateVendorModuleInput } from '../../runbooks/isolate-vendor-module';
-import type { StepSpec } from '../kit/definition';
-import type { Run } from '../kit/run';
+import type { Run, StepSpec } from '../kit';
 import type { HandsOnQueue } from './hands-on-queue';
 
 /** One wave as status shows it: counts only, never the hosts (the hands-on list carries the few that matter). */

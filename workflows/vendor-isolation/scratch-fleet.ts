@@ -2,8 +2,7 @@ import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from
 import type { FleetActivities, ScratchFleet } from '../../activities/fleet';
 import type { IsolationScope, VendorIsolationActivities } from '../../activities/vendor-isolation';
 import { isolateVendorModule, type IsolateVendorModuleInput } from '../../runbooks/isolate-vendor-module';
-import { RunAborted } from '../kit/errors';
-import type { Run } from '../kit/run';
+import { type Run, RunAborted } from '../kit';
 
 const steps = isolateVendorModule.drills.isolated.steps;
 
