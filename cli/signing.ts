@@ -55,14 +55,19 @@ export async function signed(ctx: CliContext, statement: Statement, values: Reco
   const presigned = presignedFrom(values);
   if (presigned) return presigned;
   const text = statementText(statement);
-  const keyFile = signingKeyFor(ctx, statement.by, values.key as string | undefined);
+  return { statement: text, signature: await signTextAs(ctx, statement.by, text, values) };
+}
+
+/** An SSH signature (namespace `lifeboat`) over `text` with `by`'s key, found as {@link signed} finds it. */
+export async function signTextAs(ctx: CliContext, by: string, text: string, values: Record<string, unknown>): Promise<string> {
+  const keyFile = signingKeyFor(ctx, by, values.key as string | undefined);
   try {
-    if (keyFile) return { statement: text, signature: await signStatement(text, keyFile, { interactive: Boolean(process.stdin.isTTY) }) };
-    return { statement: text, signature: await signWithAgent(ctx, text) };
+    if (keyFile) return await signStatement(text, keyFile, { interactive: Boolean(process.stdin.isTTY) });
+    return await signWithAgent(ctx, text);
   } catch (err) {
     if (err instanceof CliError) throw err;
     const suggestion = err instanceof SshKeyFileError ? (err as SshKeyFileError & { suggestion?: string }).suggestion : undefined;
-    throw new CliError(`cannot sign as ${statement.by}: ${(err as Error).message}`, {
+    throw new CliError(`cannot sign as ${by}: ${(err as Error).message}`, {
       code: 'cannot-sign',
       suggestion: suggestion ?? 'pass --key ~/.ssh/id_ed25519, set LIFEBOAT_SIGNING_KEY, or load your key into ssh-agent',
     });

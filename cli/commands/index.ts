@@ -1,10 +1,12 @@
 import type { Command } from '../command';
 import { alertsCommand } from './alerts';
 import { codecServerCommand } from './codec-server';
+import { consoleCommand } from './console';
 import { abortCommand, approveCommand, cancelCommand, rejectCommand, retryCommand, skipCommand } from './decisions';
 import { devCommand } from './dev';
 import { drillCommand } from './drill';
 import { listCommand } from './list';
+import { passkeyCommand } from './passkey';
 import { planCommand } from './plan';
 import { readinessCommand } from './readiness';
 import { resolveCommand } from './resolve';
@@ -38,6 +40,8 @@ export const commands: Command[] = [
   drillCommand,
   readinessCommand,
   alertsCommand,
+  consoleCommand,
+  passkeyCommand,
   workerCommand,
   codecServerCommand,
   devCommand,

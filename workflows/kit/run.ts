@@ -733,8 +733,9 @@ export class Run<A> {
       const roster = await kitActivities.loadRoster();
       if (this.trust) this.useRoster(roster);
       const { eligible, unknown } = resolveApprovers(roster, spec.policy.approvers);
-      // A person without a key cannot sign, so cannot count towards a quorum of a run that takes signed decisions.
-      const candidates = eligible.filter((p) => p !== this.status.requestedBy && (!this.trust || (roster.people.find((x) => x.id === p)?.keys.length ?? 0) > 0));
+      // A person without a key or passkey cannot sign, so cannot count towards a quorum of a run that takes signed decisions.
+      const canSign = (id: string) => roster.people.some((x) => x.id === id && x.keys.length + (x.passkeys?.length ?? 0) > 0);
+      const candidates = eligible.filter((p) => p !== this.status.requestedBy && (!this.trust || canSign(p)));
       if (candidates.length < spec.policy.quorum) {
         const missing = unknown.length > 0 ? `; the roster lacks ${unknown.join(', ')}` : '';
         throw ApplicationFailure.nonRetryable(

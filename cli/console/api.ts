@@ -1,0 +1,318 @@
+import { readFile } from 'node:fs/promises';
+import { WorkflowExecutionAlreadyStartedError, type Client, type UpdateDefinition } from '@temporalio/client';
+import { z } from 'zod';
+import { runbooks } from '../../runbooks';
+import { approveUpdate, interveneUpdate, rejectUpdate, runIdFor, type RunStatus } from '../../workflows/kit';
+import { canonicalJson, DecisionKind, digestOf, SignedDecision, Statement } from '../../workflows/kit/decisions/statement';
+import { planOf } from '../../workflows/kit/plan';
+import { Roster } from '../../workflows/kit/roster';
+import { findRunbook } from '../catalog';
+import { drillHistory } from '../commands/drill';
+import { drillFrom } from '../commands/run';
+import { openGateOf } from '../decide';
+import { CliError, usageError } from '../errors';
+import { parseRunbookInput } from '../input';
+import { renderPlan } from '../render';
+import { drillHistorySvg } from '../report/history-chart';
+import { ganttSvg } from '../report/gantt-svg';
+import { reportHtml } from '../report/html';
+import { buildReport } from '../report/model';
+import { readinessBefore } from '../readiness-at';
+import { detectedAtOfRun, explain, readStatus, runHandle } from '../runs';
+import { newStatement } from '../signing';
+import { startRun } from '../start-run';
+
+/** What the console needs to read runs and relay decisions; it holds no key of anyone's. */
+export interface ConsoleApiOptions {
+  client: Client;
+  namespace: string;
+  taskQueue: string;
+  /** The roster file, read (never written) for the names and passkey credential ids the pages offer. */
+  rosterPath?: string;
+  /** The WebAuthn relying party id passkeys are made for and used on. */
+  rpId: string;
+  /** Temporal's Web UI, for links; undefined hides them. */
+  temporalUiUrl?: string;
+  /** Offer drill schedule pause, resume and trigger (unsigned Temporal Schedule calls). */
+  drillControls: boolean;
+}
+
+const keyword = /^[A-Za-z0-9._/-]{1,200}$/;
+const RunFilters = z.object({
+  runbook: z.string().regex(keyword).optional(),
+  target: z.string().regex(keyword).optional(),
+  state: z.string().regex(keyword).optional(),
+  drill: z.enum(['real', 'isolated', 'live', 'any']).optional(),
+});
+export type RunFilters = z.infer<typeof RunFilters>;
+
+/** A decision the page asks to sign: what it is, who signs, and the words that go with it. */
+export const DecisionRequest = z.strictObject({
+  kind: z.enum(['approve', 'reject', 'retry', 'skip', 'abort', 'cancel']),
+  by: z.string().min(1).max(64),
+  comment: z.string().max(2000).optional(),
+  gate: z.string().max(128).optional(),
+});
+export type DecisionRequest = z.infer<typeof DecisionRequest>;
+
+export const SignedSubmission = z.strictObject({ kind: DecisionKind, statement: SignedDecision.shape.statement, signature: SignedDecision.shape.signature });
+
+export const StartRequest = z.strictObject({
+  runbook: z.string().max(64),
+  input: z.record(z.string().max(64), z.unknown()),
+  by: z.string().min(1).max(64),
+  drill: z.enum(['isolated', 'live']).optional(),
+  drillApprovals: z.enum(['policy', 'people']).optional(),
+});
+export type StartRequest = z.infer<typeof StartRequest>;
+
+/** A statement for the browser to sign: its exact text, the passkeys that may sign it and the site they belong to. */
+export interface PreparedStatement {
+  statement: string;
+  digest: string;
+  rpId: string;
+  credentialIds: string[];
+}
+
+/**
+ * The console's reads and relays. Statements are built here as the CLI builds them, and the page signs them in the
+ * browser; what comes back is sent to the run unchanged, which verifies it. Nothing here can sign.
+ */
+export class ConsoleApi {
+  constructor(readonly options: ConsoleApiOptions) {}
+
+  private get client(): Client {
+    return this.options.client;
+  }
+
+  async config() {
+    const roster = await this.roster();
+    return {
+      namespace: this.options.namespace,
+      rpId: this.options.rpId,
+      temporalUiUrl: this.options.temporalUiUrl ?? null,
+      drillControls: this.options.drillControls,
+      people: (roster?.people ?? []).map((p) => ({ id: p.id, name: p.name, groups: p.groups, passkeys: (p.passkeys ?? []).filter((k) => k.rpId === this.options.rpId).length })),
+      runbooks: Object.values(runbooks).map((r) => ({ id: r.id, title: r.title })),
+    };
+  }
+
+  async runs(rawFilters: Record<string, string | undefined>) {
+    const parsed = RunFilters.safeParse(rawFilters);
+    if (!parsed.success) throw usageError(`bad filter: ${parsed.error.issues[0]?.path.join('.')}`, 'filter by plain names such as booking');
+    const f = parsed.data;
+    const clauses = ['LifeboatRunbook IS NOT NULL'];
+    if (f.runbook) clauses.push(`LifeboatRunbook = '${f.runbook}'`);
+    if (f.target) clauses.push(`LifeboatTarget = '${f.target}'`);
+    if (f.state) clauses.push(`LifeboatState = '${f.state}'`);
+    if (f.drill === 'real') clauses.push('LifeboatDrill IS NULL');
+    else if (f.drill === 'isolated' || f.drill === 'live') clauses.push(`LifeboatDrill = '${f.drill}'`);
+    const out: Record<string, string>[] = [];
+    for await (const wf of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const attrs = wf.typedSearchAttributes.getAll();
+      const get = (name: string) => String(attrs.find((p) => p.key.name === name)?.value ?? '');
+      out.push({
+        runId: wf.workflowId,
+        temporalRunId: wf.runId,
+        runbook: get('LifeboatRunbook'),
+        target: get('LifeboatTarget'),
+        state: get('LifeboatState'),
+        requestedBy: get('LifeboatRequestedBy'),
+        drill: get('LifeboatDrill'),
+        temporalStatus: wf.status.name,
+        startedAt: wf.startTime.toISOString(),
+      });
+      if (out.length >= 50) break;
+    }
+    return out;
+  }
+
+  async status(runId: string): Promise<RunStatus> {
+    return readStatus(this.client, runId, this.options.taskQueue);
+  }
+
+  /** The status with what the page shows beside it: the report's objectives, approvals and path, and links. */
+  async run(runId: string) {
+    const status = await this.status(runId);
+    const report = buildReport(status);
+    const ui = this.options.temporalUiUrl;
+    return {
+      status,
+      report: { objectives: report.objectives, approvals: report.approvals, interventions: report.interventions, path: report.path, totals: report.totals, measurements: report.measurements },
+      links: {
+        report: `/api/report.html?run=${encodeURIComponent(runId)}`,
+        timeline: `/api/timeline.svg?run=${encodeURIComponent(runId)}`,
+        ...(ui ? { temporal: `${ui}/namespaces/${encodeURIComponent(this.options.namespace)}/workflows/${encodeURIComponent(runId)}` } : {}),
+      },
+    };
+  }
+
+  async timelineSvg(runId: string): Promise<string> {
+    const report = buildReport(await this.status(runId));
+    return ganttSvg(report.timeline, { path: report.path, width: 900 });
+  }
+
+  async reportHtml(runId: string): Promise<string> {
+    const status = await this.status(runId);
+    const detectedAt = await detectedAtOfRun(this.client, runId);
+    const readiness = await readinessBefore(this.client, status.runbook, status.target, status.startedAt).catch(() => undefined);
+    return reportHtml(buildReport(status, { ...(readiness ? { readinessBeforeRun: readiness } : {}), ...(detectedAt ? { detectedAt } : {}) }));
+  }
+
+  /** Builds the statement of a decision on a run as `lifeboat approve` (and the rest) would, for the browser to sign. */
+  async prepareDecision(runId: string, raw: unknown): Promise<PreparedStatement> {
+    const parsed = DecisionRequest.safeParse(raw);
+    if (!parsed.success) throw usageError(`bad decision: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const request = parsed.data;
+    const status = await this.status(runId);
+    if (!status.trust) throw new CliError(`${runId} predates signed decisions; decide it with the lifeboat CLI`, { code: 'refused' });
+    const { namespace, temporalRunId, inputDigest } = status.trust;
+    const text = request.comment?.trim() ? request.comment.trim() : undefined;
+    const body: Statement['body'] =
+      request.kind === 'approve' || request.kind === 'reject'
+        ? { gate: openGateOf(status, request.gate), ...(text ? { comment: text } : {}) }
+        : { ...(request.kind === 'retry' || request.kind === 'skip' ? { step: status.intervention?.step ?? status.currentStep ?? '' } : {}), ...(text ? { reason: text } : {}) };
+    const statement = newStatement(request.kind, { namespace, workflowId: runId, runId: temporalRunId, inputDigest }, normalise(request.by), body);
+    return this.prepared(statement);
+  }
+
+  /** Relays a signed decision to the run as the CLI does (an update), so the answer, receipt or refusal, comes back. */
+  async submitDecision(runId: string, raw: unknown) {
+    const parsed = SignedSubmission.safeParse(raw);
+    if (!parsed.success) throw usageError(`bad signed decision: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const { kind, statement, signature } = parsed.data;
+    const update: UpdateDefinition<unknown, [unknown]> | undefined =
+      kind === 'approve' ? approveUpdate : kind === 'reject' ? rejectUpdate : ['retry', 'skip', 'abort', 'cancel'].includes(kind) ? interveneUpdate : undefined;
+    if (!update) throw usageError(`the console relays approve, reject, retry, skip, abort and cancel, not ${kind}`);
+    try {
+      return await runHandle(this.client, runId).executeUpdate(update, { args: [{ statement, signature }] });
+    } catch (err) {
+      throw explain(err, runId, this.options.taskQueue);
+    }
+  }
+
+  async runbook(id: string) {
+    const runbook = findRunbook(id);
+    return {
+      id: runbook.id,
+      title: runbook.title,
+      description: runbook.description,
+      schema: z.toJSONSchema(runbook.input, { io: 'input', unrepresentable: 'any' }),
+      plan: planOf(runbook),
+      planText: renderPlan(runbook),
+    };
+  }
+
+  /** Checks a start as `lifeboat run` does (same schema, same messages) and builds its statement with the plan. */
+  async prepareStart(raw: unknown) {
+    const request = parseStart(raw);
+    const runbook = findRunbook(request.runbook);
+    const input = parseRunbookInput(runbook, request.input);
+    const drill = drillFrom(request.drill, request.drillApprovals);
+    const target = runbook.target(input);
+    const runId = runIdFor(runbook.id, target);
+    const statement = newStatement('start', { namespace: this.options.namespace, workflowId: runId, runId: '', inputDigest: digestOf(request.input) }, normalise(request.by), {
+      runbook: runbook.id,
+      drill: drill?.kind ?? 'none',
+    });
+    return { runId, target, input, plan: renderPlan(runbook, drill?.kind), ...(await this.prepared(statement)) };
+  }
+
+  async submitStart(raw: unknown) {
+    const body = z.object({ request: z.unknown(), statement: z.string().max(6_000), signature: z.string().max(4_000) }).safeParse(raw);
+    if (!body.success) throw usageError('bad start: send the request, the statement and its signature');
+    const request = parseStart(body.data.request);
+    const runbook = findRunbook(request.runbook);
+    const input = parseRunbookInput(runbook, request.input);
+    const drill = drillFrom(request.drill, request.drillApprovals);
+    const target = runbook.target(input);
+    const runId = runIdFor(runbook.id, target);
+    try {
+      await startRun(this.client, {
+        runbook,
+        runId,
+        target,
+        taskQueue: this.options.taskQueue,
+        input: request.input,
+        requestedBy: normalise(request.by),
+        start: { statement: body.data.statement, signature: body.data.signature },
+        ...(drill ? { drill } : {}),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`${runId} is already running; one run per runbook and target at a time`, { code: 'already-running' });
+      throw err;
+    }
+    return { runId };
+  }
+
+  async drills() {
+    const schedules: Record<string, unknown>[] = [];
+    for await (const s of this.client.schedule.list()) {
+      if (!s.scheduleId.startsWith('drill/')) continue;
+      schedules.push({
+        scheduleId: s.scheduleId,
+        runbook: s.memo?.runbook ?? null,
+        target: s.memo?.target ?? null,
+        drill: s.memo?.drill ?? null,
+        paused: s.state.paused,
+        note: s.state.note ?? null,
+        nextRun: s.info.nextActionTimes[0]?.toISOString() ?? null,
+        lastRun: s.info.recentActions.at(-1)?.takenAt.toISOString() ?? null,
+      });
+    }
+    return { schedules, controls: this.options.drillControls };
+  }
+
+  async drillHistory(runbookId: string) {
+    const runbook = findRunbook(runbookId);
+    const entries = await drillHistory(this.client, runbook.id, 20);
+    return { runbook: runbook.id, entries };
+  }
+
+  async drillHistorySvg(runbookId: string): Promise<string> {
+    const { entries } = await this.drillHistory(runbookId);
+    return drillHistorySvg(entries, 800);
+  }
+
+  async controlSchedule(scheduleId: string, action: string) {
+    if (!this.options.drillControls) throw new CliError('this console does not control drill schedules', { code: 'refused', suggestion: 'start it with --drill-controls, or use lifeboat drill pause|resume|trigger' });
+    if (!scheduleId.startsWith('drill/') || !keyword.test(scheduleId)) throw usageError('only drill schedules (drill/...) can be controlled here');
+    const handle = this.client.schedule.getHandle(scheduleId);
+    if (action === 'pause') await handle.pause('paused from the lifeboat console');
+    else if (action === 'resume') await handle.unpause('resumed from the lifeboat console');
+    else if (action === 'trigger') await handle.trigger();
+    else throw usageError(`unknown schedule action ${action}`, 'pause, resume or trigger');
+    return { scheduleId, done: action };
+  }
+
+  private async prepared(statement: Statement): Promise<PreparedStatement> {
+    const roster = await this.roster();
+    const person = roster?.people.find((p) => p.id === statement.by);
+    return {
+      statement: `${canonicalJson(statement)}\n`,
+      digest: digestOf(statement),
+      rpId: this.options.rpId,
+      credentialIds: (person?.passkeys ?? []).filter((k) => k.rpId === this.options.rpId).map((k) => k.credentialId),
+    };
+  }
+
+  private async roster(): Promise<Roster | undefined> {
+    if (!this.options.rosterPath) return undefined;
+    try {
+      const parsed = Roster.safeParse(JSON.parse(await readFile(this.options.rosterPath, 'utf8')));
+      return parsed.success ? parsed.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function parseStart(raw: unknown): StartRequest {
+  const parsed = StartRequest.safeParse(raw);
+  if (!parsed.success) throw usageError(`bad start: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+function normalise(id: string): string {
+  return id.normalize('NFKC').trim().toLowerCase();
+}

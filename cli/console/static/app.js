@@ -1,0 +1,550 @@
+// The Lifeboat console's pages. Every value from a run is put into the page as text (textContent), never as markup,
+// so a reason or comment holding <script> is shown as those characters. Decisions are signed here, in the browser,
+// with the person's passkey; the server only relays them to the run, which verifies them.
+'use strict';
+
+const main = document.getElementById('main');
+const whoami = document.getElementById('whoami');
+let config = { people: [], runbooks: [], rpId: location.hostname, namespace: 'default', temporalUiUrl: null, drillControls: false };
+let live = undefined;
+
+// ---- small DOM helpers ---------------------------------------------------------------------------------------------
+
+/** An element with attributes and children; strings become text nodes. */
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+function replace(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false).map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+  return el;
+}
+
+function badge(state) {
+  return h('span', { class: `badge state-${String(state).replace(/[^a-z-]/g, '')}`, dataset: { state } }, state);
+}
+
+/** The console's address of a run; each part of the workflow ID is encoded, so no ID can leave the /run/ path. */
+function runHref(runId) {
+  return `/run/${String(runId).split('/').map(encodeURIComponent).join('/')}`;
+}
+
+function when(iso) {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
+}
+
+function seconds(ms) {
+  return ms === undefined || ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`;
+}
+
+let toastTimer;
+function toast(text) {
+  const el = document.getElementById('toast');
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.hidden = true), 6000);
+}
+
+async function api(path, body) {
+  const res = await fetch(`/api/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await res.json().catch(() => ({ error: { message: `HTTP ${res.status}` } }));
+  if (!res.ok) {
+    const e = json.error || {};
+    throw new Error(`${e.message || `HTTP ${res.status}`}${e.suggestion ? `\nfix: ${e.suggestion}` : ''}`);
+  }
+  return json;
+}
+
+function watch(path, onUpdate, onProblem) {
+  if (live) live.close();
+  live = new EventSource(`/api/events?${path}`);
+  live.addEventListener('update', (e) => onUpdate(JSON.parse(e.data)));
+  live.addEventListener('problem', (e) => onProblem && onProblem(JSON.parse(e.data)));
+}
+
+// ---- passkeys --------------------------------------------------------------------------------------------------------
+
+function b64url(buffer) {
+  const bytes = new Uint8Array(buffer);
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromB64url(text) {
+  const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Signs a prepared statement with a passkey: the challenge is SHA-256 of the statement's canonical JSON, computed
+ * here from the very text that is sent, so the passkey signs what the page shows.
+ */
+async function signWithPasskey(prepared) {
+  if (!window.PublicKeyCredential) throw new Error('this browser has no passkey support');
+  const canonical = prepared.statement.replace(/\n$/, '');
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)));
+  if (`sha256:${hex(digest)}` !== prepared.digest) throw new Error('the statement does not match its digest; not signing');
+  const by = JSON.parse(canonical).by;
+  if (!prepared.credentialIds.length) throw new Error(`${by} has no passkey for ${prepared.rpId} in the roster; enrol one on the Passkeys page (lifeboat passkey add), or use the CLI`);
+  const credential = await navigator.credentials.get({
+    publicKey: {
+      challenge: digest,
+      rpId: prepared.rpId,
+      allowCredentials: prepared.credentialIds.map((id) => ({ type: 'public-key', id: fromB64url(id) })),
+      userVerification: 'required',
+      timeout: 120000,
+    },
+  });
+  if (!credential) throw new Error('no passkey answered');
+  const r = credential.response;
+  return `webauthn.v1.${[b64url(credential.rawId), b64url(r.authenticatorData), b64url(r.clientDataJSON), b64url(r.signature)].join('.')}`;
+}
+
+function signer() {
+  const id = whoami.value;
+  if (!id) throw new Error('choose who you are ("Signing as", at the top) first');
+  return id;
+}
+
+// ---- runs list -------------------------------------------------------------------------------------------------------
+
+const states = ['running', 'waiting-approval', 'needs-intervention', 'compensating', 'succeeded', 'failed', 'aborted'];
+
+function runsPage() {
+  const q = new URLSearchParams(location.search);
+  const select = (name, options, label) =>
+    h('label', {}, label, h('select', { name }, h('option', { value: '' }, 'any'), options.map(([v, t]) => h('option', { value: v, selected: q.get(name) === v }, t))));
+  const form = h(
+    'form',
+    { class: 'filters card', id: 'filters' },
+    select('runbook', config.runbooks.map((r) => [r.id, r.id]), 'Runbook'),
+    h('label', {}, 'Target', h('input', { type: 'text', name: 'target', value: q.get('target') || '', placeholder: 'booking', autocomplete: 'off' })),
+    select('state', states.map((s) => [s, s]), 'State'),
+    select('drill', [['real', 'real runs'], ['isolated', 'isolated drills'], ['live', 'live drills']], 'Drill or real'),
+  );
+  const body = h('tbody', { id: 'runs' });
+  const table = h('div', { class: 'card table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'State'), h('th', { class: 'hide-narrow' }, 'Requested by'), h('th', {}, 'Started'))), body));
+  replace(main, h('h1', {}, 'Runs'), form, table);
+  const apply = () => {
+    const params = new URLSearchParams();
+    for (const el of form.elements) if (el.name && el.value) params.set(el.name, el.value);
+    history.replaceState(null, '', params.toString() ? `/?${params}` : '/');
+    watch(params.toString() || 'list=1', (runs) => renderRuns(body, runs), (p) => replace(body, h('tr', {}, h('td', { colspan: 4, class: 'error' }, p.message))));
+  };
+  form.addEventListener('change', apply);
+  form.addEventListener('submit', (e) => (e.preventDefault(), apply()));
+  apply();
+}
+
+function renderRuns(body, runs) {
+  if (!runs.length) return replace(body, h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No runs match.')));
+  replace(
+    body,
+    runs.map((r) =>
+      h(
+        'tr',
+        { dataset: { run: r.runId } },
+        h('td', {}, h('a', { href: runHref(r.runId) }, r.runId), r.drill ? [' ', h('span', { class: 'badge drill' }, `DRILL ${r.drill}`)] : null),
+        h('td', {}, badge(r.state || r.temporalStatus.toLowerCase())),
+        h('td', { class: 'hide-narrow' }, r.requestedBy),
+        h('td', {}, when(r.startedAt)),
+      ),
+    ),
+  );
+}
+
+// ---- a run -----------------------------------------------------------------------------------------------------------
+
+function runPage(runId) {
+  const parts = {
+    head: h('div', { id: 'run-head' }),
+    timeline: h('section', { class: 'card timeline', id: 'timeline' }),
+    gate: h('section', { class: 'card', id: 'gate', hidden: true }),
+    intervention: h('section', { class: 'card', id: 'intervention', hidden: true }),
+    objectives: h('section', { class: 'card', id: 'objectives' }),
+    audit: h('section', { class: 'card table-wrap', id: 'audit' }),
+    details: h('section', { class: 'card', id: 'details' }),
+    problem: h('div', { id: 'problem' }),
+  };
+  const comment = h('textarea', { id: 'comment', name: 'comment', maxlength: 2000, placeholder: 'comment or reason (optional; it goes into the audit trail)' });
+  const result = h('div', { id: 'decision-result', role: 'status' });
+  const gateBar = h(
+    'div',
+    { class: 'decide-bar', id: 'gate-actions', hidden: true },
+    h('button', { class: 'approve', id: 'approve', type: 'button', onclick: () => decide(runId, 'approve', comment, result) }, 'Approve'),
+    h('button', { class: 'reject', id: 'reject', type: 'button', onclick: () => decide(runId, 'reject', comment, result) }, 'Reject'),
+    h('p', { class: 'note', id: 'gate-note' }),
+  );
+  const operatorActions = h('div', { class: 'actions', id: 'operator-actions' });
+  const abort = h('details', { class: 'card', id: 'abort-box' }, h('summary', {}, 'Abort this run'), h('p', { class: 'muted' }, 'Stops after the current step and runs the undos. Signed with your passkey; the reason goes into the audit trail.'), h('button', { class: 'danger', type: 'button', onclick: () => decide(runId, 'abort', comment, result) }, 'Abort (signed)'));
+  replace(
+    main,
+    parts.head,
+    parts.problem,
+    parts.gate,
+    parts.intervention,
+    h('section', { class: 'card' }, h('label', {}, 'Comment or reason', comment), result, operatorActions),
+    parts.timeline,
+    parts.objectives,
+    parts.audit,
+    parts.details,
+    abort,
+    gateBar,
+  );
+  let timelineKey = '';
+  const render = (view) => {
+    const s = view.status;
+    replace(parts.problem);
+    renderHead(parts.head, s, view.links);
+    const key = `${s.updatedAt}|${s.steps.length}|${s.state}`;
+    if (key !== timelineKey) {
+      timelineKey = key;
+      renderTimeline(parts.timeline, s, view.links.timeline);
+    }
+    const gate = s.gates.find((g) => g.status === 'open');
+    renderGate(parts.gate, gate, s);
+    gateBar.hidden = !gate;
+    if (gate) {
+      const me = whoami.value;
+      const voted = gate.votes.map((v) => v.by);
+      replace(
+        gateBar.querySelector('#gate-note'),
+        !me ? 'Choose who you are at the top, then tap: your passkey signs the vote.' : me === s.requestedBy ? `${me} started this run and may not approve it; the run will refuse.` : voted.includes(me) ? `${me} has already voted.` : gate.eligible.includes(me) ? `Signing as ${me} with a passkey.` : `${me} is not among this gate's approvers; the run will refuse.`,
+      );
+    }
+    renderIntervention(parts.intervention, operatorActions, s, (action) => decide(runId, action, comment, result));
+    renderObjectives(parts.objectives, view.report, s);
+    renderAudit(parts.audit, s);
+    replace(parts.details, h('h2', {}, 'Details the runbook published'), h('pre', {}, JSON.stringify(s.details, null, 2)), s.outcome ? h('p', {}, h('strong', {}, 'Outcome: '), s.outcome) : null);
+    abort.hidden = ['succeeded', 'failed', 'aborted'].includes(s.state);
+  };
+  whoami.addEventListener('change', () => last && render(last));
+  let last;
+  watch(`run=${encodeURIComponent(runId)}`, (view) => render((last = view)), (p) => replace(parts.problem, h('p', { class: 'error' }, p.message, p.suggestion ? `\nfix: ${p.suggestion}` : '')));
+}
+
+function renderHead(el, s, links) {
+  replace(
+    el,
+    h('h1', { id: 'run-id' }, s.runId),
+    h(
+      'div',
+      { class: 'row' },
+      badge(s.state),
+      s.drill ? h('span', { class: 'badge drill' }, `DRILL ${s.drill.kind}, approvals by ${s.drill.approvals}`) : null,
+      h('span', { class: 'muted' }, s.title),
+    ),
+    h('p', { class: 'muted' }, `requested by ${s.requestedBy} · started ${when(s.startedAt)}${s.finishedAt ? ` · finished ${when(s.finishedAt)}` : ''}${s.currentStep ? ` · now: ${s.currentStep}` : ''}`),
+    h('div', { class: 'row' }, h('a', { href: links.report, target: '_blank', rel: 'noopener', id: 'report-link' }, 'HTML report'), links.temporal ? h('a', { href: links.temporal, target: '_blank', rel: 'noopener noreferrer', id: 'temporal-link' }, 'Temporal Web UI') : null),
+  );
+}
+
+function renderTimeline(el, s, svgUrl) {
+  const rows = s.steps.map((st) =>
+    h('tr', { dataset: { step: st.name, status: st.status } }, h('td', {}, st.kind === 'undo' ? `undo ${st.name}` : st.name), h('td', {}, badge(st.status)), h('td', {}, st.attempts), h('td', {}, seconds(st.durationMs)), h('td', { class: 'hide-narrow' }, st.lastError || '')),
+  );
+  replace(
+    el,
+    h('h2', {}, 'Timeline'),
+    h('img', { src: `${svgUrl}&v=${encodeURIComponent(s.updatedAt)}`, alt: 'Gantt chart of the steps; waits for approvers and operators drawn apart from work' }),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'steps' }, h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Status'), h('th', {}, 'Attempts'), h('th', {}, 'Took'), h('th', { class: 'hide-narrow' }, 'Last error'))), h('tbody', {}, rows))),
+  );
+}
+
+function renderGate(el, gate, s) {
+  el.hidden = !gate;
+  if (!gate) return replace(el);
+  const voted = new Set(gate.votes.map((v) => v.by));
+  const approvals = gate.votes.filter((v) => v.decision === 'approve').length;
+  const who = [...(gate.approvers.groups || []).map((g) => `group ${g}`), ...(gate.approvers.users || []).map((u) => `user ${u}`)].join(', ');
+  const still = gate.eligible.filter((p) => !voted.has(p));
+  replace(
+    el,
+    h('h2', {}, `Approval needed: ${gate.title}`),
+    h('p', {}, h('strong', { id: 'gate-count' }, `${approvals} of ${gate.quorum}`), ' approvals · approvers: ', who || '-', ` · expires ${when(gate.expiresAt)} (then ${gate.onExpiry})`),
+    h('p', {}, 'May still vote: ', h('span', { id: 'may-vote' }, still.length ? still.join(', ') : 'nobody'), ` (the requester, ${s.requestedBy}, never approves)`),
+    gate.votes.length
+      ? h('ul', { id: 'votes' }, gate.votes.map((v) => h('li', {}, `${v.by} ${v.decision === 'approve' ? 'approved' : 'rejected'} at ${when(v.at)}`, v.comment ? [': “', v.comment, '”'] : '', ' ', v.verified ? h('span', { class: 'verified' }, `✔ verified ${v.verified.keyType} ${v.verified.fingerprint}`) : '')))
+      : h('p', { class: 'muted' }, 'No votes yet.'),
+  );
+}
+
+function renderIntervention(el, actions, s, act) {
+  const i = s.intervention;
+  el.hidden = !i;
+  if (!i) {
+    replace(actions);
+    return replace(el);
+  }
+  replace(el, h('h2', {}, `Step ${i.step} needs an operator`), h('pre', { class: 'error', id: 'intervention-error' }, i.error), h('p', { class: 'muted' }, `waiting since ${when(i.since)}; allowed: ${i.options.join(', ')}`));
+  replace(actions, i.options.map((o) => h('button', { type: 'button', class: o === 'abort' ? 'danger' : 'primary', dataset: { action: o }, onclick: () => act(o) }, `${o} (signed)`)));
+}
+
+function renderObjectives(el, report, s) {
+  const m = report.measurements || {};
+  const rows = (report.objectives || []).map((o) =>
+    h('tr', {}, h('td', {}, String(o.objective).toUpperCase()), h('td', {}, o.measuredSeconds === undefined ? 'not yet' : `${o.measuredSeconds}s`), h('td', {}, `${o.targetSeconds}s`), h('td', {}, o.measuredSeconds === undefined ? '-' : o.met ? h('span', { class: 'verified' }, 'met') : h('span', { class: 'error' }, 'MISSED')), h('td', { class: 'hide-narrow' }, o.countedFrom || '')),
+  );
+  replace(
+    el,
+    h('h2', {}, 'RTO and RPO'),
+    rows.length ? h('table', { id: 'objectives-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Measure'), h('th', {}, 'Measured'), h('th', {}, 'Objective'), h('th', {}, 'Result'), h('th', { class: 'hide-narrow' }, 'From'))), h('tbody', {}, rows)) : h('p', { class: 'muted' }, s.objectives ? 'Not measured yet.' : 'This runbook declares no objectives.'),
+    m.rpoBytes !== undefined || m.rpoWrites !== undefined ? h('p', { class: 'muted' }, `data at risk: ${m.rpoBytes ?? '-'} WAL bytes, ${m.rpoWrites ?? '-'} acknowledged writes`) : null,
+    report.totals ? h('p', { class: 'muted' }, `work ${report.totals.workSeconds}s · waiting for approvers ${report.totals.gateWaitSeconds}s · waiting for operators ${report.totals.operatorWaitSeconds}s`) : null,
+  );
+}
+
+function renderAudit(el, s) {
+  replace(
+    el,
+    h('h2', {}, 'Audit trail'),
+    s.auditDropped ? h('p', { class: 'muted' }, `${s.auditDropped} older entries are only in the history (lifeboat verify reads them)`) : null,
+    h(
+      'table',
+      { id: 'audit-table' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'What'), h('th', {}, 'Detail'), h('th', {}, 'Signed'))),
+      h(
+        'tbody',
+        {},
+        s.audit.map((a) =>
+          h('tr', {}, h('td', {}, when(a.at)), h('td', {}, a.actor), h('td', {}, a.action), h('td', {}, a.detail || '', a.comment ? [' “', a.comment, '”'] : ''), h('td', {}, a.verified ? h('span', { class: 'verified', title: a.verified.nonce }, `✔ ${a.verified.keyType} ${a.verified.fingerprint}`) : '')),
+        ),
+      ),
+    ),
+    s.refused ? h('p', { class: 'muted' }, `${s.refused.count} decisions refused; latest by ${s.refused.lastBy}: ${s.refused.lastReason}`) : null,
+  );
+}
+
+async function decide(runId, kind, comment, result) {
+  const buttons = [...document.querySelectorAll('#gate-actions button, #operator-actions button, #abort-box button')];
+  buttons.forEach((b) => (b.disabled = true));
+  replace(result, h('p', { class: 'muted' }, `Signing ${kind} with your passkey…`));
+  try {
+    const by = signer();
+    const prepared = await api(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by, ...(comment.value.trim() ? { comment: comment.value } : {}) });
+    const signature = await signWithPasskey(prepared);
+    const receipt = await api(`decision/submit?run=${encodeURIComponent(runId)}`, { kind, statement: prepared.statement, signature });
+    const text = kind === 'approve' || kind === 'reject' ? `${by} ${kind === 'approve' ? 'approved' : 'rejected'}: gate ${receipt.gate} is ${receipt.status}${receipt.status === 'open' ? ` (${receipt.approvals}/${receipt.quorum})` : ''}` : `${by} chose ${kind}`;
+    replace(result, h('p', { class: 'ok', id: 'decision-ok' }, text));
+    comment.value = '';
+  } catch (err) {
+    replace(result, h('p', { class: 'error', id: 'decision-error' }, err.message || String(err)));
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+// ---- start a runbook -------------------------------------------------------------------------------------------------
+
+function startPage() {
+  const q = new URLSearchParams(location.search);
+  const pick = h('select', { id: 'runbook', name: 'runbook' }, config.runbooks.map((r) => h('option', { value: r.id, selected: q.get('runbook') === r.id }, `${r.id}: ${r.title}`)));
+  const fields = h('div', { id: 'fields' });
+  const drill = h('select', { id: 'drill' }, h('option', { value: '' }, 'a real run'), h('option', { value: 'isolated' }, 'an isolated drill'), h('option', { value: 'live' }, 'a live drill (game day)'));
+  const out = h('div', { id: 'start-out' });
+  const form = h('form', { class: 'card', id: 'start-form', novalidate: true }, h('label', {}, 'Runbook', pick), h('p', { class: 'help', id: 'runbook-description' }), fields, h('label', {}, 'Run it as', drill), h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'Check and show the plan')));
+  replace(main, h('h1', {}, 'Start a runbook'), form, out);
+  let schema;
+  const load = async () => {
+    replace(out);
+    const rb = await api(`runbook?id=${encodeURIComponent(pick.value)}`);
+    schema = rb.schema;
+    replace(form.querySelector('#runbook-description'), rb.description);
+    replace(fields, Object.entries(schema.properties || {}).map(([name, prop]) => fieldFor(name, prop, (schema.required || []).includes(name))));
+  };
+  pick.addEventListener('change', () => load().catch((e) => replace(out, h('p', { class: 'error' }, e.message))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    replace(out);
+    try {
+      const request = { runbook: pick.value, input: inputFrom(fields, schema), by: signer(), ...(drill.value ? { drill: drill.value } : {}) };
+      const prepared = await api('start/prepare', request);
+      const go = h('button', { class: 'primary', type: 'button', id: 'sign-start' }, `Sign with your passkey and start ${prepared.runId}`);
+      const status = h('div', {});
+      go.addEventListener('click', async () => {
+        go.disabled = true;
+        try {
+          const signature = await signWithPasskey(prepared);
+          const started = await api('start/submit', { request, statement: prepared.statement, signature });
+          location.href = runHref(started.runId);
+        } catch (err) {
+          replace(status, h('p', { class: 'error' }, err.message));
+          go.disabled = false;
+        }
+      });
+      replace(out, h('section', { class: 'card' }, h('h2', {}, `The plan for ${prepared.runId}`), h('pre', { id: 'plan' }, prepared.plan), h('p', { class: 'muted' }, 'Input after defaults:'), h('pre', {}, JSON.stringify(prepared.input, null, 2)), go, status));
+    } catch (err) {
+      replace(out, h('p', { class: 'error', id: 'start-error' }, err.message));
+    }
+  });
+  load().catch((e) => replace(out, h('p', { class: 'error' }, e.message)));
+}
+
+/** One form field from a JSON Schema property: the same fields, defaults and descriptions as the runbook's zod schema. */
+function fieldFor(name, prop, required) {
+  const type = Array.isArray(prop.type) ? prop.type.find((t) => t !== 'null') : prop.type;
+  const help = prop.description ? h('p', { class: 'help' }, prop.description) : null;
+  const label = `${name}${required && prop.default === undefined ? ' (required)' : ''}`;
+  const placeholder = prop.default !== undefined ? `default: ${typeof prop.default === 'object' ? JSON.stringify(prop.default) : prop.default}` : '';
+  let input;
+  if (prop.enum) input = h('select', { name }, h('option', { value: '' }, prop.default !== undefined ? `default (${prop.default})` : 'choose…'), prop.enum.map((v) => h('option', { value: String(v) }, String(v))));
+  else if (type === 'boolean') input = h('select', { name }, h('option', { value: '' }, prop.default !== undefined ? `default (${prop.default})` : 'choose…'), h('option', { value: 'true' }, 'yes'), h('option', { value: 'false' }, 'no'));
+  else if (type === 'integer' || type === 'number') input = h('input', { type: 'number', name, step: type === 'integer' ? 1 : 'any', min: prop.minimum, max: prop.maximum, placeholder });
+  else if (type === 'string') input = h('input', { type: 'text', name, maxlength: prop.maxLength, placeholder: prop.format === 'date-time' ? 'e.g. 2026-11-26T03:00:00Z' : placeholder, autocomplete: 'off' });
+  else input = h('textarea', { name, placeholder: `JSON${placeholder ? `, ${placeholder}` : ''}`, dataset: { json: '1' } });
+  input.dataset.kind = type || 'json';
+  return h('label', {}, label, input, help);
+}
+
+function inputFrom(fields, schema) {
+  const input = {};
+  for (const el of fields.querySelectorAll('input, select, textarea')) {
+    const raw = el.value.trim();
+    if (raw === '') continue;
+    const kind = el.dataset.kind;
+    if (kind === 'boolean') input[el.name] = raw === 'true';
+    else if (kind === 'integer' || kind === 'number') input[el.name] = Number(raw);
+    else if (kind === 'string') input[el.name] = raw;
+    else {
+      try {
+        input[el.name] = JSON.parse(raw);
+      } catch {
+        const prop = schema.properties[el.name];
+        // A list of words may be typed comma-separated, as --set takes it.
+        input[el.name] = prop && prop.type === 'array' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+      }
+    }
+  }
+  return input;
+}
+
+// ---- drills and passkeys ---------------------------------------------------------------------------------------------
+
+function drillsPage() {
+  const schedules = h('section', { class: 'card table-wrap', id: 'schedules' }, h('p', { class: 'muted' }, 'Loading schedules…'));
+  const pick = h('select', { id: 'history-runbook' }, config.runbooks.map((r) => h('option', { value: r.id }, r.id)));
+  const hist = h('div', { id: 'history' });
+  replace(main, h('h1', {}, 'Drills'), schedules, h('section', { class: 'card' }, h('h2', {}, 'Drill history'), h('label', {}, 'Runbook', pick), hist));
+  const loadSchedules = async () => {
+    const { schedules: list, controls } = await api('drills');
+    const control = (id, action) =>
+      h('button', { type: 'button', onclick: async () => { try { await api('drills/control', { scheduleId: id, action }); toast(`${action}: ${id}`); await loadSchedules(); } catch (e) { toast(e.message); } } }, action);
+    replace(
+      schedules,
+      h('h2', {}, 'Schedules'),
+      list.length
+        ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Schedule'), h('th', {}, 'Drill'), h('th', {}, 'Paused'), h('th', {}, 'Next run'), h('th', {}, 'Last run'), controls ? h('th', {}, '') : null)), h('tbody', {}, list.map((s) => h('tr', {}, h('td', {}, s.scheduleId), h('td', {}, s.drill || '-'), h('td', {}, s.paused ? `yes${s.note ? ` (${s.note})` : ''}` : 'no'), h('td', {}, when(s.nextRun)), h('td', {}, when(s.lastRun)), controls ? h('td', {}, control(s.scheduleId, s.paused ? 'resume' : 'pause'), ' ', control(s.scheduleId, 'trigger')) : null))))
+        : h('p', { class: 'muted' }, 'No drill schedules. Create one with lifeboat drill schedule <runbook> --every 24h.'),
+      controls ? null : h('p', { class: 'help' }, 'Pause, resume and trigger are off: Temporal Schedules take no signed decisions, so this console offers them only when started with --drill-controls. Use lifeboat drill pause|resume|trigger.'),
+    );
+  };
+  const loadHistory = async () => {
+    const { entries } = await api(`drill-history?runbook=${encodeURIComponent(pick.value)}`);
+    replace(
+      hist,
+      entries.length ? h('img', { src: `/api/drill-history.svg?runbook=${encodeURIComponent(pick.value)}`, alt: 'RTO and RPO per drill against the objectives', class: 'chart' }) : null,
+      entries.length
+        ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Started'), h('th', {}, 'Drill'), h('th', {}, 'RTO'), h('th', {}, 'RPO'), h('th', {}, 'Result'))), h('tbody', {}, entries.map((e) => h('tr', {}, h('td', {}, h('a', { href: runHref(e.runId) }, when(e.startedAt))), h('td', {}, e.drill || '-'), h('td', {}, e.rtoSeconds === undefined ? '-' : `${e.rtoSeconds}s`), h('td', {}, e.rpoSeconds === undefined ? '-' : `${e.rpoSeconds}s`), h('td', {}, e.passed ? 'pass' : `FAIL: ${e.problems.join('; ')}`))))))
+        : h('p', { class: 'muted' }, 'No finished drills of this runbook yet.'),
+    );
+  };
+  pick.addEventListener('change', () => loadHistory().catch((e) => replace(hist, h('p', { class: 'error' }, e.message))));
+  loadSchedules().catch((e) => replace(schedules, h('p', { class: 'error' }, e.message)));
+  loadHistory().catch((e) => replace(hist, h('p', { class: 'error' }, e.message)));
+}
+
+function enrolPage() {
+  const label = h('input', { type: 'text', id: 'passkey-label', maxlength: 100, placeholder: 'e.g. phone', autocomplete: 'off' });
+  const out = h('div', { id: 'enrol-out' });
+  const go = h('button', { class: 'primary', type: 'button', id: 'create-passkey' }, 'Create a passkey');
+  replace(
+    main,
+    h('h1', {}, 'Passkeys'),
+    h(
+      'section',
+      { class: 'card' },
+      h('p', {}, `A passkey lets you sign decisions from this page. It counts only once the roster lists it, and the roster takes it only with a signature of your SSH key (or of a roster admin's): make it here, then run the command shown.`),
+      h('p', { class: 'muted' }, `Passkeys here belong to ${config.rpId}; people listed with passkeys for it: ${config.people.filter((p) => p.passkeys).map((p) => `${p.id} (${p.passkeys})`).join(', ') || 'none yet'}.`),
+      h('label', {}, 'Label', label),
+      go,
+    ),
+    out,
+  );
+  go.addEventListener('click', async () => {
+    try {
+      const id = signer();
+      const person = config.people.find((p) => p.id === id);
+      const credential = await navigator.credentials.create({
+        publicKey: {
+          rp: { id: config.rpId, name: 'Lifeboat' },
+          user: { id: new TextEncoder().encode(id), name: id, displayName: person ? person.name : id },
+          challenge: crypto.getRandomValues(new Uint8Array(32)),
+          pubKeyCredParams: [{ type: 'public-key', alg: -7 }, { type: 'public-key', alg: -8 }],
+          authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+          timeout: 120000,
+        },
+      });
+      const alg = credential.response.getPublicKeyAlgorithm();
+      const request = { credentialId: b64url(credential.rawId), publicKey: b64url(credential.response.getPublicKey()), algorithm: alg === -7 ? 'ES256' : alg === -8 ? 'Ed25519' : `unsupported (${alg})`, rpId: config.rpId, ...(label.value.trim() ? { label: label.value.trim() } : {}) };
+      const text = JSON.stringify(request, null, 2);
+      const file = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+      replace(
+        out,
+        h(
+          'section',
+          { class: 'card' },
+          h('h2', {}, 'Now sign it with your SSH key'),
+          h('p', {}, 'Save this as passkey.json (or download it), then run, with your SSH key:'),
+          h('pre', { id: 'enrol-command' }, `npx lifeboat passkey add --as ${id} --request passkey.json --roster <the roster file>`),
+          h('p', { class: 'muted' }, 'Without --roster it prints the entry to add under your "passkeys" in the roster. A roster admin enrols for someone without an SSH key with --for <id>.'),
+          h('pre', { id: 'passkey-request' }, text),
+          h('a', { href: file, download: 'passkey.json' }, 'Download passkey.json'),
+        ),
+      );
+    } catch (err) {
+      replace(out, h('p', { class: 'error' }, err.message || String(err)));
+    }
+  });
+}
+
+// ---- boot ------------------------------------------------------------------------------------------------------------
+
+async function boot() {
+  try {
+    config = await api('config');
+  } catch (err) {
+    replace(main, h('p', { class: 'error' }, err.message));
+    return;
+  }
+  const saved = localStorage.getItem('lifeboat.whoami') || '';
+  replace(whoami, h('option', { value: '' }, 'choose…'), config.people.map((p) => h('option', { value: p.id, selected: p.id === saved }, `${p.id}${p.passkeys ? ' 🔑' : ''}`)));
+  whoami.addEventListener('change', () => localStorage.setItem('lifeboat.whoami', whoami.value));
+  const path = location.pathname;
+  if (path.startsWith('/run/')) runPage(path.slice('/run/'.length).split('/').map(decodeURIComponent).join('/'));
+  else if (path === '/start') startPage();
+  else if (path === '/drills') drillsPage();
+  else if (path === '/enrol') enrolPage();
+  else runsPage();
+}
+
+boot();

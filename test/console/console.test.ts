@@ -1,0 +1,210 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { ConsoleServer } from '../../cli/console/server';
+import { statusQuery, type RunStatus } from '../../workflows/kit';
+import { copyTestRoster, enrolPasskey, launchChromium, openAs, openRun, startConsoleWorker, startTestConsole, type PersonBrowser } from '../helpers/console';
+import { lifeboat } from '../helpers/cli';
+import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+
+/** Where the phone-sized screenshot goes: under `.state/`, which git ignores. */
+const screenshotDir = resolve(__dirname, '../../.state/console');
+
+let ctx: TemporalTestContext;
+let browser: Browser;
+let consoleServer: ConsoleServer;
+let worker: Awaited<ReturnType<typeof startConsoleWorker>>;
+let base: string;
+let taskQueue: string;
+const people: Record<string, PersonBrowser> = {};
+
+beforeAll(async () => {
+  const rosterPath = copyTestRoster();
+  ctx = await connectToTestServer('console');
+  taskQueue = testTaskQueue();
+  [browser, consoleServer, worker] = await Promise.all([launchChromium(), startTestConsole(ctx, taskQueue, rosterPath), startConsoleWorker(ctx, taskQueue, rosterPath)]);
+  base = consoleServer.url;
+  for (const who of ['alice', 'bob', 'carol', 'dave']) people[who] = await openAs(browser, base, who);
+  // dave (airline operations) enrols no passkey: he has none to sign with.
+  for (const who of ['alice', 'bob', 'carol']) await enrolPasskey(people[who]!, base, rosterPath);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await consoleServer?.close();
+  await worker?.stop();
+  await ctx?.close();
+});
+
+/** A kit-exercise run requested (and signed) by alice, waiting at its two-lead gate. */
+async function runAtGate(target: string): Promise<RunStatus> {
+  const handle = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/${target}`, args: [{ input: { target }, requestedBy: 'alice' }] });
+  return waitForStatus(handle, (s) => s.state === 'waiting-approval');
+}
+
+/** Signs a decision on `runId` in the person's page as the page would, but returns it instead of sending it. */
+async function signInPage(person: PersonBrowser, runId: string, by: string, opts: { kind?: string; comment?: string; credentialsOf?: string } = {}) {
+  return person.page.evaluate(
+    async ({ runId, by, kind, comment, credentialsOf }) => {
+      const post = async (path: string, body: unknown) => {
+        const res = await fetch(`/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return res.json();
+      };
+      const prepared = await post(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by, ...(comment ? { comment } : {}) });
+      const keys = credentialsOf ? (await post(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by: credentialsOf })).credentialIds : prepared.credentialIds;
+      // signWithPasskey is the page's own (app.js), as the Approve button uses it.
+      const signature = await (window as unknown as { signWithPasskey: (p: unknown) => Promise<string> }).signWithPasskey({ ...prepared, credentialIds: keys });
+      return { kind, statement: prepared.statement as string, signature };
+    },
+    { runId, by, kind: opts.kind ?? 'approve', comment: opts.comment, credentialsOf: opts.credentialsOf },
+  );
+}
+
+async function submitInPage(person: PersonBrowser, runId: string, signed: unknown): Promise<{ status: number; body: { error?: { message: string } } }> {
+  return person.page.evaluate(
+    async ({ runId, signed }) => {
+      const res = await fetch(`/api/decision/submit?run=${encodeURIComponent(runId)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed) });
+      return { status: res.status, body: await res.json() };
+    },
+    { runId, signed },
+  );
+}
+
+test('two leads approve a gate from the console with their passkeys; the page follows the run live; lifeboat verify shows the passkey signatures', async () => {
+  const runId = 'kit-exercise/console-approve';
+  await runAtGate('console-approve');
+  const { bob, carol } = { bob: people.bob!, carol: people.carol! };
+  await openRun(bob, base, runId);
+  await openRun(carol, base, runId);
+  await expect.poll(() => bob.page.locator('#may-vote').textContent()).toBe('bob, carol');
+  // Marks the page, so we can tell it was never reloaded while the run went on.
+  await carol.page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+  await bob.page.locator('#comment').fill('checked the standby lag');
+  await bob.page.locator('#approve').click();
+  await expect(bob.page.locator('#decision-ok').textContent()).resolves.toBe('bob approved: gate approve is open (1/2)');
+  await expect.poll(() => carol.page.locator('#gate-count').textContent()).toBe('1 of 2');
+  await expect.poll(() => carol.page.locator('#votes').textContent()).toMatch(/bob approved .*checked the standby lag.*✔ verified webauthn-es256 SHA256:/);
+
+  await carol.page.locator('#approve').click();
+  await expect.poll(() => carol.page.locator('#steps tbody tr[data-step="verify"]').getAttribute('data-status'), { timeout: 20_000 }).toBe('succeeded');
+  await expect.poll(() => carol.page.locator('#run-head [data-state]').first().getAttribute('data-state')).toBe('succeeded');
+  expect(await carol.page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  expect(await carol.page.locator('#audit-table').textContent()).toMatch(/carol.*approve.*✔ webauthn-es256 SHA256:/);
+  expect(await carol.page.locator('#report-link').getAttribute('href')).toBe(`/api/report.html?run=${encodeURIComponent(runId)}`);
+  expect(await carol.page.locator('#temporal-link').getAttribute('href')).toBe(`http://localhost:8233/namespaces/console/workflows/${encodeURIComponent(runId)}`);
+
+  const verified = await lifeboat(['verify', runId, '--json']);
+  expect(verified.stderr).toBe('');
+  const report = JSON.parse(verified.stdout) as { ok: boolean; decisions: { kind?: string; signer: string; keyType?: string; result: string }[] };
+  expect(report.ok).toBe(true);
+  expect(report.decisions.filter((d) => d.kind === 'approve').map((d) => [d.signer, d.keyType, d.result])).toEqual([
+    ['bob', 'webauthn-es256', 'verified'],
+    ['carol', 'webauthn-es256', 'verified'],
+  ]);
+  const text = await lifeboat(['verify', runId]);
+  expect(text.stdout).toMatch(/OK: every decision the run counted verifies/);
+}, 90_000);
+
+test('refused by the run: another person\'s passkey, an assertion replayed on another run or twice, a self-approval, no passkey', async () => {
+  const runA = 'kit-exercise/console-refuse-a';
+  const runB = 'kit-exercise/console-refuse-b';
+  await Promise.all([runAtGate('console-refuse-a'), runAtGate('console-refuse-b')]);
+  const { alice, bob, carol, dave } = { alice: people.alice!, bob: people.bob!, carol: people.carol!, dave: people.dave! };
+  await openRun(carol, base, runA);
+
+  // carol's passkey over a statement that says bob.
+  const forged = await signInPage(carol, runA, 'bob', { credentialsOf: 'carol' });
+  const asBob = await submitInPage(carol, runA, forged);
+  expect(asBob.status).toBe(409);
+  expect(asBob.body.error?.message).toMatch(/^refused: the passkey \S+ is not one of bob's passkeys in the roster/);
+
+  // bob's real approval of run A, sent to run B, then to run A twice.
+  const bobsVote = await signInPage(bob, runA, 'bob');
+  const replayed = await submitInPage(bob, runB, bobsVote);
+  expect(replayed.status).toBe(409);
+  expect(replayed.body.error?.message).toMatch(/the statement is for kit-exercise\/console-refuse-a, not kit-exercise\/console-refuse-b/);
+  expect((await submitInPage(bob, runA, bobsVote)).status).toBe(200);
+  const twice = await submitInPage(bob, runA, bobsVote);
+  expect(twice.body.error?.message).toMatch(/already used/);
+
+  // alice started both runs: her own passkey cannot approve them.
+  await openRun(alice, base, runB);
+  await expect.poll(() => alice.page.locator('#gate-note').textContent()).toMatch(/alice started this run and may not approve it/);
+  await alice.page.locator('#approve').click();
+  await expect.poll(() => alice.page.locator('#decision-error').textContent()).toMatch(/refused: alice started this run and may not approve its gates/);
+
+  // dave has no passkey: the page says so and sends nothing; a made-up assertion is refused by the run.
+  await openRun(dave, base, runB);
+  await dave.page.locator('#approve').click();
+  await expect.poll(() => dave.page.locator('#decision-error').textContent()).toMatch(/dave has no passkey for localhost in the roster/);
+  const statement = (await signInPage(carol, runB, 'carol')).statement.replace('"by":"carol"', '"by":"dave"');
+  const made = await submitInPage(dave, runB, { kind: 'approve', statement, signature: 'webauthn.v1.AAAA.AAAA.AAAA.AAAA' });
+  expect(made.body.error?.message).toMatch(/refused: the passkey AAAA… is not one of dave's passkeys/);
+  const unsigned = await submitInPage(dave, runB, { kind: 'approve', statement, signature: '' });
+  expect(unsigned.status).toBe(400);
+
+  const statusB = await ctx.client.workflow.getHandle(runB).query(statusQuery);
+  const statusA = await ctx.client.workflow.getHandle(runA).query(statusQuery);
+  expect(statusB.gates[0]!.votes).toEqual([]);
+  expect(statusA.gates[0]!.votes.map((v) => [v.by, v.verified?.keyType])).toEqual([['bob', 'webauthn-es256']]);
+  for (const id of [runA, runB]) await ctx.client.workflow.getHandle(id).terminate('test done');
+}, 90_000);
+
+test('a <script> in a vote\'s comment and an abort reason is shown as text; nothing runs; the page forbids inline script', async () => {
+  const runId = 'kit-exercise/console-escape';
+  await runAtGate('console-escape');
+  const { bob, carol } = { bob: people.bob!, carol: people.carol! };
+  const hostile = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
+  await openRun(bob, base, runId);
+  await bob.page.locator('#comment').fill(hostile);
+  await bob.page.locator('#approve').click();
+  await expect.poll(() => bob.page.locator('#decision-ok').textContent()).toMatch(/bob approved/);
+  await openRun(carol, base, runId);
+  await carol.page.locator('#comment').fill(`abort: ${hostile}`);
+  await carol.page.locator('#abort-box summary').click();
+  await carol.page.locator('#abort-box button').click();
+  await expect.poll(() => carol.page.locator('#audit-table').textContent(), { timeout: 20_000 }).toContain(`abort: ${hostile}`);
+  await expect.poll(() => carol.page.locator('#votes, #audit-table').last().textContent()).toContain(hostile);
+  expect(await carol.page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  expect(await carol.page.locator('main script, main img[src="x"]').count()).toBe(0);
+  const response = await carol.page.request.get(`${base}/run/${runId}`);
+  expect(response.headers()['content-security-policy']).toMatch(/script-src 'self';/);
+  expect(response.headers()['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+  expect(response.headers()['x-frame-options']).toBe('DENY');
+}, 60_000);
+
+test('the gate page on a 390x844 phone: approve and reject sit at the bottom of the screen', async () => {
+  const runId = 'kit-exercise/console-phone';
+  await runAtGate('console-phone');
+  const phone = await openAs(browser, base, 'bob', { width: 390, height: 844 });
+  try {
+    await openRun(phone, base, runId);
+    await expect.poll(() => phone.page.locator('#may-vote').textContent()).toBe('bob, carol');
+    const approve = await phone.page.locator('#approve').boundingBox();
+    const reject = await phone.page.locator('#reject').boundingBox();
+    // Both buttons are within the screen, in its lower part, side by side: one thumb reaches them.
+    for (const box of [approve!, reject!]) {
+      expect(box.y + box.height).toBeLessThanOrEqual(844);
+      expect(box.y).toBeGreaterThan(844 / 2);
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+    }
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    mkdirSync(screenshotDir, { recursive: true });
+    await phone.page.screenshot({ path: join(screenshotDir, 'gate-390x844.png') });
+  } finally {
+    await phone.context.close();
+    await ctx.client.workflow.getHandle(runId).terminate('test done');
+  }
+}, 60_000);
+
+test('the console refuses requests from other sites and other host names, and a body over its limit', async () => {
+  const get = (path: string, headers: Record<string, string>) => fetch(`${base}${path}`, { headers });
+  expect((await get('/api/runs', { host: 'evil.example' })).status).toBe(421);
+  const crossSite = await fetch(`${base}/api/decision/submit?run=x`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: '{}' });
+  expect(crossSite.status).toBe(403);
+  const big = await fetch(`${base}/api/decision/submit?run=x`, { method: 'POST', headers: { origin: base, 'content-type': 'application/json' }, body: 'x'.repeat(100_000) }).catch(() => undefined);
+  expect(big === undefined || big.status === 413).toBe(true);
+  expect((await get('/api/runs', {})).status).toBe(200);
+});

@@ -1,0 +1,107 @@
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+import { createActivities } from '../../activities';
+import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
+import { lifeboat } from './cli';
+import { createExerciseActivities } from './exercise-activities';
+import type { TemporalTestContext } from './temporal';
+
+/** Debian's Chromium, headless, as root (hence no sandbox). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+}
+
+/** A copy of the test roster that this file's worker and console read, and that `lifeboat passkey add` edits. */
+export function copyTestRoster(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'lifeboat-console-')), 'roster.json');
+  copyFileSync(inject('testRosterPath'), path);
+  return path;
+}
+
+/**
+ * The console on a free loopback port, relaying with the raw client: nothing signs on its way through. Its Temporal
+ * UI links point at a made-up address; no test follows them.
+ */
+export function startTestConsole(ctx: TemporalTestContext, taskQueue: string, rosterPath: string): Promise<ConsoleServer> {
+  return startConsoleServer({
+    client: ctx.rawClient,
+    namespace: ctx.namespace,
+    taskQueue,
+    host: '127.0.0.1',
+    port: 0,
+    rosterPath,
+    rpId: 'localhost',
+    temporalUiUrl: 'http://localhost:8233',
+    drillControls: false,
+    pollMs: 250,
+  });
+}
+
+/** One worker for the whole file, reading the file's own roster (so passkeys enrolled during the file count). */
+export async function startConsoleWorker(ctx: TemporalTestContext, taskQueue: string, rosterPath: string, catalogPath = '/nonexistent/catalog.json') {
+  const exercise = createExerciseActivities();
+  const worker = await Worker.create({
+    connection: ctx.nativeConnection,
+    namespace: ctx.namespace,
+    taskQueue,
+    workflowBundle: { codePath: inject('testBundlePath') },
+    activities: { ...createActivities({ rosterPath, notify: { log: () => undefined }, catalogPath }), ...exercise.activities },
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** A person at their own browser: a context of its own with a virtual platform authenticator (user verification on). */
+export interface PersonBrowser {
+  who: string;
+  context: BrowserContext;
+  page: Page;
+  cdp: CDPSession;
+  authenticatorId: string;
+}
+
+export async function openAs(browser: Browser, baseUrl: string, who: string, viewport = { width: 1100, height: 900 }): Promise<PersonBrowser> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await page.goto(baseUrl);
+  await page.locator('#whoami').selectOption(who);
+  return { who, context, page, cdp, authenticatorId };
+}
+
+/**
+ * Enrols a passkey as a person does: create it on the console's Passkeys page, then vouch for it with their SSH key
+ * through `lifeboat passkey add`, which writes it into the roster file.
+ */
+export async function enrolPasskey(person: PersonBrowser, baseUrl: string, rosterPath: string): Promise<void> {
+  await person.page.goto(`${baseUrl}/enrol`);
+  await person.page.locator('#whoami').selectOption(person.who);
+  await person.page.locator('#create-passkey').click();
+  const request = await person.page.locator('#passkey-request').textContent();
+  const file = join(mkdtempSync(join(tmpdir(), 'lifeboat-passkey-')), 'passkey.json');
+  writeFileSync(file, request!);
+  const added = await lifeboat(['passkey', 'add', '--as', person.who, '--request', file, '--roster', rosterPath]);
+  expect(added.stderr).toBe('');
+  expect(added.stdout).toMatch(new RegExp(`added ${person.who}'s passkey SHA256:\\S+ \\(ES256, for localhost\\)`));
+}
+
+/** Opens a run's page and waits until the live stream has drawn it. */
+export async function openRun(person: PersonBrowser, baseUrl: string, runId: string): Promise<void> {
+  await person.page.goto(`${baseUrl}/run/${runId}`);
+  await person.page.locator('#whoami').selectOption(person.who);
+  await expect.poll(() => person.page.locator('#run-id').textContent(), { timeout: 20_000 }).toBe(runId);
+}
