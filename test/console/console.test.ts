@@ -49,12 +49,12 @@ async function signInPage(person: PersonBrowser, runId: string, by: string, opts
     async ({ runId, by, kind, comment, credentialsOf }) => {
       const post = async (path: string, body: unknown) => {
         const res = await fetch(`/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        return res.json();
+        return (await res.json()) as { statement: string; digest: string; rpId: string; credentialIds: string[] };
       };
       const prepared = await post(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by, ...(comment ? { comment } : {}) });
       const keys = credentialsOf ? (await post(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by: credentialsOf })).credentialIds : prepared.credentialIds;
       // signWithPasskey is the page's own (app.js), as the Approve button uses it.
-      const signature = await (window as unknown as { signWithPasskey: (p: unknown) => Promise<string> }).signWithPasskey({ ...prepared, credentialIds: keys });
+      const signature = await (globalThis as unknown as { signWithPasskey: (p: unknown) => Promise<string> }).signWithPasskey({ ...prepared, credentialIds: keys });
       return { kind, statement: prepared.statement as string, signature };
     },
     { runId, by, kind: opts.kind ?? 'approve', comment: opts.comment, credentialsOf: opts.credentialsOf },
@@ -65,7 +65,7 @@ async function submitInPage(person: PersonBrowser, runId: string, signed: unknow
   return person.page.evaluate(
     async ({ runId, signed }) => {
       const res = await fetch(`/api/decision/submit?run=${encodeURIComponent(runId)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed) });
-      return { status: res.status, body: await res.json() };
+      return { status: res.status, body: (await res.json()) as { error?: { message: string } } };
     },
     { runId, signed },
   );
@@ -79,7 +79,7 @@ test('two leads approve a gate from the console with their passkeys; the page fo
   await openRun(carol, base, runId);
   await expect.poll(() => bob.page.locator('#may-vote').textContent()).toBe('bob, carol');
   // Marks the page, so we can tell it was never reloaded while the run went on.
-  await carol.page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await carol.page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
 
   await bob.page.locator('#comment').fill('checked the standby lag');
   await bob.page.locator('#approve').click();
@@ -90,7 +90,7 @@ test('two leads approve a gate from the console with their passkeys; the page fo
   await carol.page.locator('#approve').click();
   await expect.poll(() => carol.page.locator('#steps tbody tr[data-step="verify"]').getAttribute('data-status'), { timeout: 20_000 }).toBe('succeeded');
   await expect.poll(() => carol.page.locator('#run-head [data-state]').first().getAttribute('data-state')).toBe('succeeded');
-  expect(await carol.page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  expect(await carol.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   expect(await carol.page.locator('#audit-table').textContent()).toMatch(/carol.*approve.*✔ webauthn-es256 SHA256:/);
   expect(await carol.page.locator('#report-link').getAttribute('href')).toBe(`/api/report.html?run=${encodeURIComponent(runId)}`);
   expect(await carol.page.locator('#temporal-link').getAttribute('href')).toBe(`http://localhost:8233/namespaces/console/workflows/${encodeURIComponent(runId)}`);
@@ -167,7 +167,7 @@ test('a <script> in a vote\'s comment and an abort reason is shown as text; noth
   await carol.page.locator('#abort-box button').click();
   await expect.poll(() => carol.page.locator('#audit-table').textContent(), { timeout: 20_000 }).toContain(`abort: ${hostile}`);
   await expect.poll(() => carol.page.locator('#votes, #audit-table').last().textContent()).toContain(hostile);
-  expect(await carol.page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  expect(await carol.page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
   expect(await carol.page.locator('main script, main img[src="x"]').count()).toBe(0);
   const response = await carol.page.request.get(`${base}/run/${runId}`);
   expect(response.headers()['content-security-policy']).toMatch(/script-src 'self';/);
@@ -190,7 +190,7 @@ test('the gate page on a 390x844 phone: approve and reject sit at the bottom of 
       expect(box.y).toBeGreaterThan(844 / 2);
       expect(box.x + box.width).toBeLessThanOrEqual(390);
     }
-    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await phone.page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     mkdirSync(screenshotDir, { recursive: true });
     await phone.page.screenshot({ path: join(screenshotDir, 'gate-390x844.png') });
   } finally {
