@@ -537,7 +537,7 @@ async function boot() {
     return;
   }
   const saved = localStorage.getItem('lifeboat.whoami') || '';
-  replace(whoami, h('option', { value: '' }, 'choose…'), config.people.map((p) => h('option', { value: p.id, selected: p.id === saved }, `${p.id}${p.passkeys ? ' 🔑' : ''}`)));
+  replace(whoami, h('option', { value: '' }, 'choose…'), config.people.map((p) => h('option', { value: p.id, selected: p.id === saved }, `${p.id}${p.passkeys ? ' (passkey)' : ''}`)));
   whoami.addEventListener('change', () => localStorage.setItem('lifeboat.whoami', whoami.value));
   const path = location.pathname;
   if (path.startsWith('/run/')) runPage(path.slice('/run/'.length).split('/').map(decodeURIComponent).join('/'));
