@@ -11,7 +11,7 @@ export interface DecisionRequest<R> {
   kind: DecisionKind;
   /** What the statement says beyond its subject; may read the run's status (the open gate, the waiting step). */
   body: (status: RunStatus) => Statement['body'];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  /** `any`: each kind of decision's update takes its own message type. */
   update: UpdateDefinition<R, [any]>;
   /** The unsigned message runs started before signed decisions take, and only they. */
   legacy: (by: string) => object;

@@ -1,0 +1,97 @@
+// ESLint for Lifeboat: a few rules that catch real bugs and hold the layout, no style rules (Prettier formats).
+// Run it with `npm run lint`.
+import { builtinModules } from 'node:module';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import prettier from 'eslint-config-prettier/flat';
+import tseslint from 'typescript-eslint';
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+/** Where a file is, relative to the repository, with forward slashes: `workflows/kit/run.ts`. */
+const repoPath = (file) => relative(root, file).split('\\').join('/');
+const within = (path, folder) => path === folder || path.startsWith(`${folder}/`);
+
+/**
+ * Who may import the sample estate (`estate/**`): the estate itself and its provider, which the rest of Lifeboat
+ * reaches it through (issue 12: only the sample provider touches the estate). Tests and benches may too: they run
+ * the sample estate as the system under test, and test/estate tests it directly.
+ */
+const estateImporters = ['estate', 'providers/sample-estate', 'test', 'bench'];
+
+/**
+ * Files that still start the sample estate for `lifeboat dev` and `npm start` by importing it directly.
+ * TODO(lead): remove each once providers/sample-estate offers what it needs, so the boundary has no exception.
+ */
+const estateImportersForNow = ['cli/commands/dev.ts', 'lib/dev-environment.ts', 'lib/dev-record.ts'];
+
+/**
+ * The boundaries of the layout, checked on the resolved path of every import, export-from and `import()`:
+ * nothing outside the kit reaches into it past its entry, and nothing but the sample provider reaches the estate.
+ */
+const importBoundaries = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'keeps the kit behind workflows/kit/index.ts and the sample estate behind its provider' },
+    schema: [],
+    messages: {
+      deepKit: 'Import the kit from its entry ({{entry}}), not {{source}}: workflows/kit/index.ts is its public surface.',
+      estate:
+        '{{source}} is the sample estate: only estate/ and providers/sample-estate/ import it (tests and benches too); go through the sample-estate provider.',
+    },
+  },
+  create(context) {
+    const file = repoPath(context.filename);
+    const check = (node) => {
+      const source = node.source;
+      if (!source || source.type !== 'Literal' || typeof source.value !== 'string' || !source.value.startsWith('.')) return;
+      const target = repoPath(resolve(dirname(context.filename), source.value)).replace(/\.(ts|js)$/, '');
+      if (within(target, 'workflows/kit') && !within(file, 'workflows/kit') && target !== 'workflows/kit' && target !== 'workflows/kit/index') {
+        const entry = relative(dirname(context.filename), resolve(root, 'workflows/kit')).split('\\').join('/');
+        context.report({ node: source, messageId: 'deepKit', data: { source: source.value, entry: entry.startsWith('.') ? entry : `./${entry}` } });
+      }
+      if (within(target, 'estate') && !estateImporters.some((f) => within(file, f)) && !estateImportersForNow.includes(file)) {
+        context.report({ node: source, messageId: 'estate', data: { source: source.value } });
+      }
+    };
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+  },
+};
+
+const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/', '.bundle/', '.tools/', '.state/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs'],
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: root },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin, lifeboat: { rules: { 'import-boundaries': importBoundaries } } },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // A promise nobody awaits fails silently; `void` marks fire-and-forget where that is meant.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      'lifeboat/import-boundaries': 'error',
+    },
+  },
+  {
+    // Workflow code runs in Temporal's sandbox and runbooks are loaded into it: no Node built-ins, not even for types.
+    files: ['workflows/**/*.ts', 'runbooks/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'workflow code runs in the Temporal sandbox: no Node built-ins (do it in an activity)' })),
+          patterns: [{ group: ['node:*'], message: 'workflow code runs in the Temporal sandbox: no Node built-ins (do it in an activity)' }],
+        },
+      ],
+    },
+  },
+  // Last, so no rule added later can fight Prettier's formatting.
+  prettier,
+);
