@@ -8,6 +8,7 @@ import { demoAlertsPrincipal, demoKeysDir, prepareDemoRoster } from '../../lib/d
 import { sampleAlertRulesPath, stateDir } from '../../lib/paths';
 import { loadAlertRules } from '../alerts/rules';
 import { serveAlerts } from './alerts';
+import { startDemoConsole, type DemoConsole } from '../console/demo';
 import { CliContext } from '../context';
 import { ensureEmbeddedServer, takeDevLock, takeOverLeftovers, type EmbeddedServer } from '../../lib/dev-environment';
 import { clearDevRecord, writeDevRecord, type DevRecord } from '../../lib/dev-record';
@@ -48,6 +49,7 @@ export const devCommand: Command = {
     let ownEstate = false;
     let gaveUp: string | undefined;
     let alerts: DemoAlerts | undefined;
+    let webConsole: DemoConsole | undefined;
     try {
       const { adoptedEstate } = await takeOverLeftovers({ estateDir: withEstate ? dir : undefined, log: say });
       ownEstate = adoptedEstate;
@@ -108,10 +110,12 @@ export const devCommand: Command = {
         const demoRoster = await prepareDemoRoster(ctx.env);
         const workerEnv = server ? { ...ctx.env, TEMPORAL_ADDRESS: server.address } : ctx.env;
         alerts = await startDemoAlerts(ctx, workerEnv, say);
+        const rosterPath = rosterPathFrom(values.roster as string | undefined, ctx.env, demoRoster);
+        webConsole = await startDemoConsole(ctx.io, { ...workerEnv, LIFEBOAT_ROSTER: rosterPath }, say);
         await runWorker({
-          rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env, demoRoster),
+          rosterPath,
           env: workerEnv,
-          onReady: () => say(readyText(ctx.taskQueue, server, estateLine, alerts?.line)),
+          onReady: () => say(readyText(ctx.taskQueue, server, estateLine, alerts?.line, webConsole?.line)),
         });
       }
       if (gaveUp) throw new Error(gaveUp);
@@ -120,6 +124,7 @@ export const devCommand: Command = {
       throw new CliError((err as Error).message, { code: 'dev-failed' });
     } finally {
       await alerts?.stop();
+      await webConsole?.stop();
       if (ownEstate) {
         say('stopping the sample estate (its data is kept)...');
         await stopEstate(dir).catch((err: unknown) => say(`could not stop the estate: ${(err as Error).message}; run npm run estate -- down`));
@@ -192,6 +197,7 @@ function readyText(
   server: EmbeddedServer | undefined,
   estateLine: string,
   alertsLine = '  alerts:       not receiving (see the note above)',
+  consoleLine = '  console:      not running (see the note above)',
 ): string {
   return [
     '',
@@ -200,6 +206,7 @@ function readyText(
     `  worker:       polling task queue ${taskQueue}`,
     estateLine,
     alertsLine,
+    consoleLine,
     '',
     'Try, in another terminal:',
     '  npx lifeboat runbooks',

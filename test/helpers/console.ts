@@ -1,14 +1,12 @@
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
-import { createActivities } from '../../activities';
+import { createRosterActivities } from '../../activities/roster';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
 import { lifeboat } from './cli';
-import { createExerciseActivities } from './exercise-activities';
-import type { TemporalTestContext } from './temporal';
+import { createTestWorker, type TemporalTestContext } from './temporal';
 
 /** Debian's Chromium, headless, as root (hence no sandbox). */
 export function launchChromium(): Promise<Browser> {
@@ -42,15 +40,9 @@ export function startTestConsole(ctx: TemporalTestContext, taskQueue: string, ro
 }
 
 /** One worker for the whole file, reading the file's own roster (so passkeys enrolled during the file count). */
-export async function startConsoleWorker(ctx: TemporalTestContext, taskQueue: string, rosterPath: string, catalogPath = '/nonexistent/catalog.json') {
-  const exercise = createExerciseActivities();
-  const worker = await Worker.create({
-    connection: ctx.nativeConnection,
-    namespace: ctx.namespace,
-    taskQueue,
-    workflowBundle: { codePath: inject('testBundlePath') },
-    activities: { ...createActivities({ rosterPath, notify: { log: () => undefined }, catalogPath }), ...exercise.activities },
-  });
+export async function startConsoleWorker(ctx: TemporalTestContext, taskQueue: string, rosterPath: string, catalogPath?: string) {
+  const roster = createRosterActivities({ rosterPath });
+  const { worker } = catalogPath === undefined ? await createTestWorker(ctx, taskQueue, roster) : await createTestWorker(ctx, taskQueue, roster, catalogPath);
   const running = worker.run();
   return {
     worker,
