@@ -28,8 +28,9 @@ const estateImportersForNow = ['cli/commands/dev.ts', 'lib/dev-environment.ts', 
 /**
  * The boundaries of the layout, checked on the resolved path of every import, export-from and `import()`:
  * nothing outside the kit reaches into it past its entry, and nothing but the sample provider reaches the estate.
+ * Exported for test/lint, which checks what it refuses.
  */
-const importBoundaries = {
+export const importBoundaries = {
   meta: {
     type: 'problem',
     docs: { description: 'keeps the kit behind workflows/kit/index.ts and the sample estate behind its provider' },

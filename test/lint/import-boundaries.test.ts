@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
+import { expect, test } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+
+/** ESLint with only the layout's boundary rule (`npm run lint` runs it over the tree), to check what it refuses. */
+async function boundaryLinter(): Promise<ESLint> {
+  const { importBoundaries } = (await import('../../eslint.config.mjs')) as { importBoundaries: NonNullable<ESLint.Plugin['rules']>[string] };
+  return new ESLint({
+    cwd: root,
+    overrideConfigFile: true,
+    overrideConfig: [
+      { ignores: ['node_modules/', '.bundle/', '.tools/', '.state/'] },
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parser: tseslint.parser as never },
+        plugins: { lifeboat: { rules: { 'import-boundaries': importBoundaries } } },
+        rules: { 'lifeboat/import-boundaries': 'error' },
+      },
+    ],
+  });
+}
+
+async function problems(eslint: ESLint, file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: resolve(root, file) });
+  return result!.messages.map((m) => m.message);
+}
+
+test('the boundary rule refuses deep kit imports and the estate from outside its provider, and allows the rest', async () => {
+  const eslint = await boundaryLinter();
+  expect(await problems(eslint, 'cli/x.ts', "import { Run } from '../workflows/kit/run';")).toEqual([
+    'Import the kit from its entry (../workflows/kit), not ../workflows/kit/run: workflows/kit/index.ts is its public surface.',
+  ]);
+  expect(await problems(eslint, 'workflows/x.ts', "export { Run } from './kit/run';")).toHaveLength(1);
+  expect(await problems(eslint, 'cli/x.ts', "import { Run } from '../workflows/kit';")).toEqual([]);
+  expect(await problems(eslint, 'workflows/kit/x.ts', "import { Run } from './run';")).toEqual([]);
+  expect(await problems(eslint, 'activities/x.ts', "import { startEstate } from '../estate/estate';")).toEqual([
+    '../estate/estate is the sample estate: only estate/ and providers/sample-estate/ import it (tests and benches too); go through the sample-estate provider.',
+  ]);
+  expect(await problems(eslint, 'activities/x.ts', "const m = import('../estate/catalog');")).toHaveLength(1);
+  expect(await problems(eslint, 'activities/x.ts', "import { estateActivities } from './estate';")).toEqual([]);
+  expect(await problems(eslint, 'providers/sample-estate/x.ts', "import { startEstate } from '../../estate/estate';")).toEqual([]);
+  expect(await problems(eslint, 'test/x.test.ts', "import { withEstate } from '../estate/testing';")).toEqual([]);
+});
