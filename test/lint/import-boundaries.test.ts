@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
 import { expect, test } from 'vitest';
@@ -7,7 +8,9 @@ const root = resolve(__dirname, '../..');
 
 /** ESLint with only the layout's boundary rule (`npm run lint` runs it over the tree), to check what it refuses. */
 async function boundaryLinter(): Promise<ESLint> {
-  const { importBoundaries } = (await import('../../eslint.config.mjs')) as { importBoundaries: NonNullable<ESLint.Plugin['rules']>[string] };
+  // The config is plain ESM without types; its rule is taken as ESLint's plugin API describes one.
+  const config = (await import(pathToFileURL(resolve(root, 'eslint.config.mjs')).href)) as { importBoundaries: NonNullable<ESLint.Plugin['rules']>[string] };
+  const { importBoundaries } = config;
   return new ESLint({
     cwd: root,
     overrideConfigFile: true,
