@@ -18,7 +18,7 @@ async function boundaryLinter(): Promise<ESLint> {
       { ignores: ['node_modules/', '.bundle/', '.tools/', '.state/'] },
       {
         files: ['**/*.ts'],
-        languageOptions: { parser: tseslint.parser as never },
+        languageOptions: { parser: tseslint.parser },
         plugins: { lifeboat: { rules: { 'import-boundaries': importBoundaries } } },
         rules: { 'lifeboat/import-boundaries': 'error' },
       },
