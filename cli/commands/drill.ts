@@ -91,7 +91,7 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
   const jitter = durationFlag('jitter', values.jitter);
   const raw = buildInput(values.input as string | undefined, (values.set as string[] | undefined) ?? []);
   const target = runbook.target(parseRunbookInput(runbook, raw));
-  const drill = drillFrom(values.drill ?? 'isolated', values['drill-approvals']);
+  const drill = drillFrom(values.drill ?? 'isolated', values['drill-approvals'], runbook);
   const objectives = objectivesFrom(values.objective as string[] | undefined);
   const requestedBy = ctx.identity(values.as as string | undefined);
   const scheduleId = `${schedulePrefix}${runbook.id}/${target}`;

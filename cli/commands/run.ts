@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import { digestOf, type DrillMode, planOf, runIdFor, statusQuery } from '../../workflows/kit';
+import { digestOf, type DrillMode, planOf, runIdFor, type RunbookDefinition, statusQuery } from '../../workflows/kit';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
-import { CliError, inputError } from '../errors';
+import { CliError, inputError, usageError } from '../errors';
 import { buildInput, parseRunbookInput } from '../input';
 import { renderPlan } from '../render';
 import { runHandle } from '../runs';
@@ -32,10 +32,10 @@ export const runCommand: Command = {
     const target = runbook.target(parsed.data);
     const runId = runIdFor(runbook.id, target);
     const requestedBy = ctx.identity(values.as as string | undefined);
-    const drill = drillFrom(values.drill, values['drill-approvals']);
+    const drill = drillFrom(values.drill, values['drill-approvals'], runbook);
     if (values['dry-run']) {
       if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}), input: parsed.data, plan: planOf(runbook, drill?.kind) });
-      else ctx.print(`would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${renderPlan(runbook)}`);
+      else ctx.print(`would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${renderPlan(runbook, drill?.kind)}`);
       return 0;
     }
     const statement = newStatement('start', { namespace: ctx.settings().namespace, workflowId: runId, runId: '', inputDigest: digestOf(raw) }, requestedBy, {
@@ -81,13 +81,18 @@ const DrillFlags = z
   })
   .transform((d) => ({ kind: d.kind, approvals: d.approvals ?? (d.kind === 'isolated' ? 'policy' : 'people') }));
 
-/** `--drill` and `--drill-approvals`, or undefined for a real run. */
-export function drillFrom(kind: unknown, approvals: unknown): DrillMode | undefined {
+/**
+ * `--drill` and `--drill-approvals`, or undefined for a real run. A drill kind the runbook refuses (region-failback has
+ * no isolated drill) is refused here, before anything starts, with the runbook's reason; the workflow refuses it too.
+ */
+export function drillFrom(kind: unknown, approvals: unknown, runbook?: RunbookDefinition): DrillMode | undefined {
   if (kind === undefined) {
     if (approvals !== undefined) throw inputError('--drill-approvals needs --drill', new z.ZodError([{ code: 'custom', path: ['drill'], message: 'missing', input: undefined }]));
     return undefined;
   }
   const parsed = DrillFlags.safeParse({ kind, ...(approvals !== undefined ? { approvals } : {}) });
   if (!parsed.success) throw inputError('invalid drill flags', parsed.error);
+  const drill = runbook?.drills?.[parsed.data.kind];
+  if (runbook && drill && 'refused' in drill) throw usageError(`${runbook.id} has no ${parsed.data.kind} drill: ${drill.refused}`, `see lifeboat plan ${runbook.id}`);
   return parsed.data;
 }

@@ -28,7 +28,7 @@ test("a real run's plan never lists a drill's own steps, and a drill's plan name
   expect(planOf(runbooks['region-failover']!, 'live').map((e) => e.name).slice(-2)).toEqual(['notify', 'drillFailback']);
 });
 
-test('lifeboat plan --drill lists the steps a drill runs instead of, or after, the procedure', async () => {
+test('lifeboat plan --drill lists the steps a drill runs instead of, or after, the procedure, and a drill a runbook refuses is refused before it starts', async () => {
   const real = await lifeboat(['plan', 'region-failover']);
   expect(real.code).toBe(0);
   expect(real.stdout).not.toMatch(/^ *\d+\. .*drillClone/m);
@@ -41,6 +41,11 @@ test('lifeboat plan --drill lists the steps a drill runs instead of, or after, t
   expect(live.plan.at(-1)).toMatchObject({ name: 'drillFailback', drillOnly: true });
   const refused = await lifeboat(['plan', 'region-failback', '--drill', 'isolated']);
   expect(refused.stdout).toContain('region-failback has no isolated drill: it rebuilds real databases');
+  const run = await lifeboat(['run', 'region-failback', '--set', 'service=booking', '--drill', 'isolated', '--as', 'alice', '--dry-run'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(run.code).toBe(2);
+  expect(run.stderr).toContain('error: region-failback has no isolated drill: it rebuilds real databases');
+  const dry = await lifeboat(['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--drill', 'isolated', '--as', 'alice', '--dry-run'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(dry.stdout).toContain('[drill] drillRemove');
   const bad = await lifeboat(['plan', 'region-failover', '--drill', 'dry']);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('use --drill isolated (a throwaway copy) or --drill live (a game day)');
