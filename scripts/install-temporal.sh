@@ -23,3 +23,6 @@ fi
 # when we are root (as .ci/run does), otherwise named with the command that installs them; never fatal here.
 node_modules/.bin/tsx scripts/install-system-packages.ts \
   || echo "warning: system packages are missing (see above); npm start runs without them and says what to install"
+
+# moto (an AWS API emulator) for the Route 53 provider's test; never fatal here, the test installs it on demand.
+bash scripts/install-moto.sh || echo "warning: could not install moto into .tools/moto; the Route 53 test installs it when it runs"
