@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { Runtime, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { defaultCatalogPath } from './activities/catalog';
 import { notifyConfigFromEnv } from './activities/notify';
 import { readRoster } from './activities/roster';
 import { dataConverterFromEnv } from './lib/codec';
@@ -11,14 +10,15 @@ import { CliError, ExitCode } from './cli/errors';
 import { visibleLogFunction } from './lib/terminal-text';
 import { ensureSearchAttributes } from './lib/search-attributes';
 import { buildBundle, freshBundlePath } from './lib/workflow-bundle';
+import { targetsPath as defaultTargetsPath } from './providers/targets/load';
 
 export interface LifeboatWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   rosterPath: string;
-  /** The estate catalog the adapters act on; defaults to LIFEBOAT_ESTATE_CATALOG, then the sample estate's. */
-  catalogPath?: string;
+  /** The targets file; defaults to LIFEBOAT_TARGETS, then ./lifeboat.targets.json, then the sample estate's. */
+  targetsPath?: string;
   /** Extra or replacement activities (tests add their own). */
   activities?: object;
   /** Use this workflows folder instead of the product's (tests bundle their own). */
@@ -54,8 +54,9 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
   const log = (message: string, fields: Record<string, unknown>) => Runtime.instance().logger.info(message, fields);
   const dataConverter = dataConverterFromEnv(env);
   if (dataConverter) log('payloads are encrypted (binary/encrypted)', { encryptionKeyId: dataConverter.payloadCodecs[0]?.currentKeyId });
-  const catalogPath = options.catalogPath ?? defaultCatalogPath(env);
-  const activities = { ...createActivities({ rosterPath: options.rosterPath, notify: notifyConfigFromEnv(env, log), catalogPath }), ...options.activities };
+  const targetsPath = options.targetsPath ?? defaultTargetsPath(undefined, env);
+  log('acting on the systems of the targets file', { targetsPath });
+  const activities = { ...createActivities({ rosterPath: options.rosterPath, notify: notifyConfigFromEnv(env, log), targetsPath }), ...options.activities };
   const prebuilt = options.workflowsPath || options.bundleAtStart ? undefined : freshBundlePath();
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = prebuilt
     ? { workflowBundle: { codePath: prebuilt } }
@@ -73,7 +74,7 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
 }
 
 /** `lifeboat worker`: connects with Temporal's conventions and runs until SIGINT or SIGTERM. */
-export async function runWorker(opts: { rosterPath: string; taskQueue?: string; env?: NodeJS.ProcessEnv; onReady?: () => void }): Promise<void> {
+export async function runWorker(opts: { rosterPath: string; targetsPath?: string; taskQueue?: string; env?: NodeJS.ProcessEnv; onReady?: () => void }): Promise<void> {
   const env = opts.env ?? process.env;
   if (!env.LIFEBOAT_LOG_LEVEL || env.LIFEBOAT_LOG_LEVEL !== 'debug') {
     // Log lines carry free text from runs (errors, names); control sequences in them are shown, not obeyed.
@@ -88,6 +89,7 @@ export async function runWorker(opts: { rosterPath: string; taskQueue?: string; 
       namespace: settings.namespace,
       taskQueue: opts.taskQueue ?? defaultTaskQueue(env),
       rosterPath: opts.rosterPath,
+      ...(opts.targetsPath ? { targetsPath: opts.targetsPath } : {}),
       env,
     });
     opts.onReady?.();

@@ -1,35 +1,60 @@
-import { createEstateActivities, type EstateActivities } from './estate';
+import { need } from '../providers/registry';
+import { createFailoverDrillActivities, type FailoverDrillActivities } from '../providers/sample-estate/drill-clones';
+import { createBookingActivities, type BookingActivities } from './booking';
+import { createDatabaseActivities, type DatabaseActivities } from './database';
+import { createFleetActivities, type FleetActivities } from './fleet';
 import type { KitActivities } from './kit-types';
 import { createManualBookingActivities, type ManualBookingActivities } from './manual-booking';
 import { createNotifyActivities, type NotifyConfig } from './notify';
-import { createFailoverDrillActivities, type FailoverDrillActivities } from './failover-drill';
-import { createRegionSwitchActivities, type RegionSwitchActivities } from './region-switch';
 import { createReadinessActivities, type ReadinessActivities } from './readiness';
+import { createRegionSwitchActivities, type RegionSwitchActivities } from './region-switch';
 import { createRosterActivities } from './roster';
-import { createStandbyRebuildActivities, type StandbyRebuildActivities } from './standby-rebuild';
+import { targetsAccess } from './targets';
+import { createTrafficActivities, type TrafficActivities } from './traffic';
 import { createVendorIsolationActivities, type VendorIsolationActivities } from './vendor-isolation';
 
 /** What the activities need from the outside world; the worker builds it from the environment. */
 export interface ActivityDeps {
   rosterPath: string;
   notify: NotifyConfig;
-  /** The estate catalog the adapters act on; read at each call (see `createEstateActivities`). */
-  catalogPath: string;
+  /** The targets file (`lifeboat.targets.json`) naming the systems and providers; read at each call. */
+  targetsPath: string;
 }
 
 /** Every activity the worker registers, built from its dependencies. */
-export function createActivities(deps: ActivityDeps): KitActivities & EstateActivities & VendorIsolationActivities & ManualBookingActivities & RegionSwitchActivities & StandbyRebuildActivities & FailoverDrillActivities & ReadinessActivities {
+export function createActivities(
+  deps: ActivityDeps,
+): KitActivities &
+  BookingActivities &
+  DatabaseActivities &
+  FleetActivities &
+  TrafficActivities &
+  VendorIsolationActivities &
+  ManualBookingActivities &
+  RegionSwitchActivities &
+  FailoverDrillActivities &
+  ReadinessActivities {
+  const access = targetsAccess(deps.targetsPath);
   return {
-    ...createEstateActivities({ catalogPath: deps.catalogPath }),
+    ...createBookingActivities(access),
+    ...createDatabaseActivities(access),
+    ...createFleetActivities(access),
+    ...createTrafficActivities(access),
     ...createNotifyActivities(deps.notify),
     ...createRosterActivities({ rosterPath: deps.rosterPath }),
-    ...createRegionSwitchActivities({ catalogPath: deps.catalogPath }),
-    ...createStandbyRebuildActivities({ catalogPath: deps.catalogPath }),
-    ...createFailoverDrillActivities({ catalogPath: deps.catalogPath }),
-    ...createManualBookingActivities({ catalogPath: deps.catalogPath }),
-    ...createVendorIsolationActivities({ catalogPath: deps.catalogPath }),
-    ...createReadinessActivities({ catalogPath: deps.catalogPath, rosterPath: deps.rosterPath }),
+    ...createRegionSwitchActivities(access),
+    // Isolated drills of a failover act on clones only the sample estate can make.
+    ...createFailoverDrillActivities(() => need(access.service(), 'sampleEstate')),
+    ...createManualBookingActivities({ access }),
+    ...createVendorIsolationActivities(access),
+    ...createReadinessActivities({ access, rosterPath: deps.rosterPath }),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** The activities that act on the systems of the targets file, through their providers. */
+export type SystemActivities = BookingActivities & DatabaseActivities & FleetActivities & TrafficActivities;
+
+export type { FailoverDrillActivities } from '../providers/sample-estate/drill-clones';
+export type { BookingTarget, ScratchBookingRemoval } from '../providers/sample-estate/scratch-booking';

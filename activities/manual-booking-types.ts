@@ -1,5 +1,5 @@
 import type { BookingHealth, BookingMode } from './booking';
-import type { RegionName } from './catalog';
+import type { RegionName } from '../providers/contracts/provider';
 
 /** The station whose ledger entries only prove the ledger works; reconciliation never applies them. */
 export const CHECK_STATION = 'LIFEBOAT-CHECK';

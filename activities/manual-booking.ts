@@ -1,13 +1,18 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { bookingDepsFromCatalog, createBookingActivities, type BookingActivities, type BookingMode } from './booking';
-import { EstateErrorType, loadCatalog, type RegionName } from './catalog';
+import { ProviderErrorType } from '../providers/contracts/errors';
+import type { RegionName } from '../providers/contracts/provider';
+import type { BookingMode, HttpBookingService } from '../providers/http/booking-service';
+import { need } from '../providers/registry';
+import { sampleCatalog } from '../providers/sample-estate/rebuild';
+import { bookingFor, createScratchBookingActivities, type BookingTarget } from '../providers/sample-estate/scratch-booking';
 import { CHECK_FLIGHT, CHECK_STATION, type HoldingSnapshot } from './manual-booking-types';
 import { createReconcileActivities } from './reconcile';
-import { bookingFor, createScratchBookingActivities, type BookingTarget } from './scratch-booking';
-import { createTrafficActivities, trafficDepsFromCatalog } from './traffic';
+import type { TargetsAccess } from './targets';
+
+
 
 export interface ManualBookingDeps {
-  catalogPath: string;
+  access: TargetsAccess;
   /** Pause after each reconciled entry; tests set LIFEBOAT_RECONCILE_DELAY_MS so a crash lands mid-pass. */
   entryDelayMs?: number;
 }
@@ -20,41 +25,34 @@ const serviceMessage = (err: unknown) => ((err as Error).message ?? String(err))
  * checks that manual mode works, the holding snapshot, and reconciliation. The catalog is read at each call.
  */
 export function createManualBookingActivities(deps: ManualBookingDeps) {
-  const catalog = () => {
-    try {
-      return loadCatalog(deps.catalogPath);
-    } catch (err) {
-      throw ApplicationFailure.retryable((err as Error).message, EstateErrorType.NotReachable);
-    }
-  };
+  const sampleEstate = () => need(deps.access.service(), 'sampleEstate');
   /** Production's booking services, or with `scratch` an isolated drill's scratch service (never production). */
-  const booking = (on: { scratch?: string } = {}): BookingActivities => {
-    const c = catalog();
-    return bookingFor(c, on, () => createBookingActivities(bookingDepsFromCatalog(c)));
+  const booking = (on: { scratch?: string } = {}): HttpBookingService => {
+    if (!on.scratch) return need(deps.access.service(), 'booking');
+    return bookingFor(sampleCatalog(sampleEstate()), on, () => need(deps.access.service(), 'booking'));
   };
   const entryDelayMs = deps.entryDelayMs ?? Number(process.env.LIFEBOAT_RECONCILE_DELAY_MS ?? 0);
 
   return {
     ...createReconcileActivities({ booking, entryDelayMs }),
-    ...createScratchBookingActivities(catalog),
+    ...createScratchBookingActivities(() => sampleCatalog(sampleEstate())),
 
     /**
-     * The region booking is served from: the one asked for, else the load balancer's active region, else the one
-     * whose database accepts writes, else the catalog's primary (the database may be the thing that is down).
+     * The region booking is served from: the one asked for, else the traffic provider's active region, else the one
+     * whose database accepts writes, else the home region (the first in the targets file; the database may be down).
      */
     async bookingRegionInUse(args: { region?: RegionName }): Promise<{ region: RegionName; how: string }> {
       if (args.region) return { region: args.region, how: 'given in the input' };
-      const c = catalog();
-      if (c.loadBalancer) {
-        const active = await createTrafficActivities(trafficDepsFromCatalog(c)).activeBackend();
-        if (active.region) return { region: active.region, how: `the load balancer's active backend (${active.backend})` };
+      const providers = deps.access.service();
+      if (providers.traffic) {
+        const active = await providers.traffic.active();
+        if (active.region) return { region: active.region, how: `the traffic provider's active region (${active.endpoint})` };
       }
-      const b = booking();
-      for (const region of ['A', 'B'] as const) {
-        if ((await b.health({ region })).db?.writable) return { region, how: 'its database accepts writes' };
+      const modes = need(providers, 'serviceMode');
+      for (const region of providers.regions) {
+        if ((await modes.health(region)).db?.writable) return { region, how: 'its database accepts writes' };
       }
-      const primary = (['A', 'B'] as const).find((r) => c.services.booking.regions[r].postgres.role === 'primary') ?? 'A';
-      return { region: primary, how: "no database accepts writes; the catalog's primary" };
+      return { region: providers.regions[0]!, how: 'no database accepts writes; the home region (first in the targets file)' };
     },
 
     /**
@@ -70,9 +68,9 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
       const b = booking(args);
       try {
         const { booking: made } = await b.createBooking({ region: args.region, idempotencyKey: args.idempotencyKey, flight: CHECK_FLIGHT, seat: '99F', passenger: 'Lifeboat refusal check' });
-        throw ApplicationFailure.nonRetryable(`online booking is still accepted in region ${args.region} (booking ${made.idempotencyKey} was made); the mode did not take effect`, EstateErrorType.Precondition);
+        throw ApplicationFailure.nonRetryable(`online booking is still accepted in region ${args.region} (booking ${made.idempotencyKey} was made); the mode did not take effect`, ProviderErrorType.Precondition);
       } catch (err) {
-        if (err instanceof ApplicationFailure && err.type === EstateErrorType.Precondition) throw err;
+        if (err instanceof ApplicationFailure && err.type === ProviderErrorType.Precondition) throw err;
         const message = serviceMessage(err);
         if (!message.includes(`${args.mode} mode`)) throw new Error(`online booking failed, but not because of ${args.mode} mode: ${message}`);
         return { refusedWith: message };
@@ -128,7 +126,7 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
       const existing = await b.getBooking({ region: args.region, idempotencyKey: args.idempotencyKey });
       if (existing) return { seat: existing.seat, bookingId: existing.id };
       const seat = (await b.flightSeats({ region: args.region, flight: CHECK_FLIGHT })).seats.find((s) => !s.booked)?.seat;
-      if (!seat) throw ApplicationFailure.nonRetryable(`check flight ${CHECK_FLIGHT} is full; remove old check bookings`, EstateErrorType.Precondition);
+      if (!seat) throw ApplicationFailure.nonRetryable(`check flight ${CHECK_FLIGHT} is full; remove old check bookings`, ProviderErrorType.Precondition);
       const { booking: made } = await b.createBooking({ region: args.region, idempotencyKey: args.idempotencyKey, flight: CHECK_FLIGHT, seat, passenger: 'Lifeboat online check' });
       return { seat: made.seat, bookingId: made.id };
     },

@@ -10,11 +10,14 @@ import { drillProblems } from '../workflows/kit/objectives';
 import type { ReadinessCheckSpec, ReadinessEvaluation } from '../workflows/kit/readiness';
 import { resolveApprovers } from '../workflows/kit/roster';
 import type { RunStatus } from '../workflows/kit/status';
-import { loadCatalog } from './catalog';
-import { createEstateActivities } from './estate';
+import { createBookingActivities } from './booking';
+import { createDatabaseActivities } from './database';
+import { createFleetActivities } from './fleet';
 import { createManualBookingActivities } from './manual-booking';
 import { createRegionSwitchActivities } from './region-switch';
 import { readRoster } from './roster';
+import type { TargetsAccess } from './targets';
+import { createTrafficActivities } from './traffic';
 
 /** What one probe found: ready or not, and why, in words for the table and the notification. */
 export interface ProbeOutcome {
@@ -30,10 +33,15 @@ const ago = (ms: number) => (ms < 2 * 60 * 60 * 1000 ? `${Math.round(ms / 60_000
  * The readiness probes: read-only looks at the estate (through the same adapters the runbooks use), the roster and
  * Temporal's visibility. A probe reports "not ready" with the reason; it throws only when it cannot look at all.
  */
-export function createReadinessActivities(deps: { catalogPath: string; rosterPath: string }) {
-  const estate = createEstateActivities(deps);
-  const regionSwitch = createRegionSwitchActivities(deps);
-  const manualBooking = createManualBookingActivities(deps);
+export function createReadinessActivities(deps: { access: TargetsAccess; rosterPath: string }) {
+  const estate = {
+    ...createDatabaseActivities(deps.access),
+    ...createTrafficActivities(deps.access),
+    ...createBookingActivities(deps.access),
+    ...createFleetActivities(deps.access),
+  };
+  const regionSwitch = createRegionSwitchActivities(deps.access);
+  const manualBooking = createManualBookingActivities({ access: deps.access });
 
   /** The region a failover of `service` would move to: the other one than where the load balancer sends clients. */
   const failoverTarget = async (service: string) => (await regionSwitch.resolveRegions({ service })).target;
@@ -115,9 +123,9 @@ export function createReadinessActivities(deps: { catalogPath: string; rosterPat
           return pagingAcknowledged(target, probe.withinDays);
         case 'standby-streaming': {
           const region = await failoverTarget(target);
-          const replication = await estate.replicationStatus();
+          const replication = await estate.replicationStatus({ service: target });
           const node = replication.nodes[region];
-          if (!node.reachable) return { ready: false, reason: `the standby in region ${region} is unreachable (${node.error ?? 'no answer'})` };
+          if (!node?.reachable) return { ready: false, reason: `the standby in region ${region} is unreachable (${node?.error ?? 'no answer'})` };
           if (node.inRecovery === false) return { ready: false, reason: `region ${region}'s database is a primary, not a standby` };
           if (!node.streaming) return { ready: false, reason: `the standby in region ${region} is not streaming from the primary` };
           const { lagBytes, lagSeconds } = replication;
@@ -129,13 +137,13 @@ export function createReadinessActivities(deps: { catalogPath: string; rosterPat
         }
         case 'load-balancer-reaches-target': {
           const region = await failoverTarget(target);
-          const server = (await estate.backendHealth()).regions.find((r) => r.region === region)!;
-          const up = server.status.startsWith('UP');
-          return { ready: up, reason: `the load balancer sees ${server.backend}/${server.server} (region ${region}) as ${server.status}${server.checkStatus ? ` (${server.checkStatus})` : ''}` };
+          const server = (await estate.backendHealth({ service: target })).regions.find((r) => r.region === region);
+          if (!server) return { ready: false, reason: `the traffic provider reports nothing for region ${region}` };
+          return { ready: server.healthy, reason: `the traffic provider sees ${server.endpoint} (region ${region}) as ${server.status}${server.checkDetail ? ` (${server.checkDetail})` : ''}` };
         }
         case 'target-service-healthy': {
           const region = await failoverTarget(target);
-          const health = await estate.health({ region });
+          const health = await estate.health({ service: target, region });
           if (!health.reachable) return { ready: false, reason: `the ${target} service in region ${region} is unreachable (${health.error})` };
           if (!health.db?.reachable) return { ready: false, reason: `the ${target} service in region ${region} cannot reach its database (${health.db?.error ?? 'unknown'})` };
           return { ready: true, reason: `the ${target} service in region ${region} answers and reaches its database` };
@@ -158,7 +166,13 @@ export function createReadinessActivities(deps: { catalogPath: string; rosterPat
         }
         case 'ledger-writable': {
           const { region } = await manualBooking.bookingRegionInUse({});
-          const dir = join(loadCatalog(deps.catalogPath).stateDir, 'ledger', region);
+          const sample = deps.access.service().sampleEstate;
+          if (!sample) {
+            const ledger = await estate.readLedger({ region }).catch((err: Error) => err);
+            if (ledger instanceof Error) return { ready: false, reason: `region ${region}'s offline ledger cannot be read: ${ledger.message}` };
+            return { ready: true, reason: `region ${region}'s offline ledger answers (${ledger.entries.length} entries)` };
+          }
+          const dir = join(sample.stateDir, 'ledger', region);
           try {
             await access(dir, constants.W_OK);
             return { ready: true, reason: `region ${region}'s ledger (${dir}) is writable` };
@@ -167,9 +181,9 @@ export function createReadinessActivities(deps: { catalogPath: string; rosterPat
           }
         }
         case 'stations-known': {
-          const catalog = loadCatalog(deps.catalogPath) as { stations?: unknown };
-          if (Array.isArray(catalog.stations) && catalog.stations.length > 0) return { ready: true, reason: `${catalog.stations.length} stations listed` };
-          return { ready: false, reason: 'the estate catalog lists no stations, so a run must name them by hand' };
+          const listed = deps.access.targets().stations;
+          if (Array.isArray(listed) && listed.length > 0) return { ready: true, reason: `${listed.length} stations listed` };
+          return { ready: false, reason: 'the targets file lists no stations, so a run must name them by hand' };
         }
       }
     },

@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { BookingActivities, FlightSeats } from './booking';
-import { EstateErrorType, type RegionName } from './catalog';
+import { ProviderErrorType } from '../providers/contracts/errors';
+import type { RegionName } from '../providers/contracts/provider';
+import type { FlightSeats, HttpBookingService } from '../providers/http/booking-service';
 import { malformedLineId, organizeLedger, samePassenger } from './ledger-items';
 import type {
   DecidedConflict,
@@ -24,12 +25,12 @@ interface Progress {
 
 export interface ReconcileDeps {
   /** Production's booking services, or an isolated drill's scratch service when `scratch` names one. */
-  booking: (on: { scratch?: string }) => BookingActivities;
+  booking: (on: { scratch?: string }) => HttpBookingService;
   /** A pause after each entry; only tests set it, to make a crash land in the middle of a pass. */
   entryDelayMs: number;
 }
 
-const isRefused = (err: unknown) => err instanceof ApplicationFailure && err.type === EstateErrorType.Refused;
+const isRefused = (err: unknown) => err instanceof ApplicationFailure && err.type === ProviderErrorType.Refused;
 
 /**
  * Applying the offline ledger to the database and carrying out the operator's decisions. Every write is keyed
@@ -38,7 +39,7 @@ const isRefused = (err: unknown) => err instanceof ApplicationFailure && err.typ
 export function createReconcileActivities(deps: ReconcileDeps) {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  async function requireWritable(b: BookingActivities, region: RegionName): Promise<void> {
+  async function requireWritable(b: HttpBookingService, region: RegionName): Promise<void> {
     const health = await b.health({ region });
     if (!health.reachable || !health.db?.writable) {
       const why = !health.reachable ? `the booking service does not answer (${health.error})` : health.db?.reachable ? 'the database refuses writes' : `the database is unreachable (${health.db?.error ?? 'no answer'})`;
@@ -46,14 +47,14 @@ export function createReconcileActivities(deps: ReconcileDeps) {
     }
   }
 
-  async function freeSeat(b: BookingActivities, region: RegionName, flight: string): Promise<string> {
+  async function freeSeat(b: HttpBookingService, region: RegionName, flight: string): Promise<string> {
     const seat = (await b.flightSeats({ region, flight })).seats.find((s) => !s.booked)?.seat;
-    if (!seat) throw ApplicationFailure.nonRetryable(`flight ${flight} has no free seat left to rebook into`, EstateErrorType.Precondition);
+    if (!seat) throw ApplicationFailure.nonRetryable(`flight ${flight} has no free seat left to rebook into`, ProviderErrorType.Precondition);
     return seat;
   }
 
   /** Books a counter entry; when its seat was taken meanwhile, into a free seat instead. */
-  async function bookEntry(b: BookingActivities, region: RegionName, entry: LedgerItem, key = entry.idempotencyKey): Promise<string> {
+  async function bookEntry(b: HttpBookingService, region: RegionName, entry: LedgerItem, key = entry.idempotencyKey): Promise<string> {
     const existing = await b.getBooking({ region, idempotencyKey: key });
     if (existing) return existing.seat;
     try {

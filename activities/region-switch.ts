@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
-import { estateLayout } from '../estate/state-dir';
-import { EstateErrorType, heartbeat, loadCatalog, type EstateCatalog, type RegionName } from './catalog';
-import { createEstateActivities } from './estate';
-import type { BookingHealth } from './booking';
-import type { NodeStatus } from './postgres';
-import type { BackendHealth } from './traffic';
+import type { NodeStatus } from '../providers/contracts/database';
+import { ProviderErrorType } from '../providers/contracts/errors';
+import type { RegionName } from '../providers/contracts/provider';
+import type { EndpointHealth } from '../providers/contracts/traffic';
+import type { BookingHealth } from '../providers/http/booking-service';
+import { need } from '../providers/registry';
+import { countLostAcknowledged, type LoadLoss } from '../providers/sample-estate/load-counter';
+import { heartbeat } from '../providers/shared/activity-context';
+import type { TargetsAccess } from './targets';
+import type { OnService } from './traffic';
+
+export type { LoadLoss };
 
 /** The two regions of a switch, resolved from the catalog and the load balancer. */
 export interface SwitchRegions {
@@ -22,7 +27,7 @@ export interface TargetPreflight {
   region: RegionName;
   database: NodeStatus;
   service: BookingHealth;
-  loadBalancer: BackendHealth;
+  loadBalancer: EndpointHealth;
 }
 
 /** Whether a region's database was fenced, as the fence step's undo needs it; `reachable: false` when it did not answer. */
@@ -36,44 +41,42 @@ export interface ServerState {
   status: string;
 }
 
-/** What the load counter says about acknowledged bookings after a switch; `present: false` where no load runs. */
-export type LoadLoss =
-  | { present: false }
-  | { present: true; checked: number; lost: number; lostKeys: string[]; lastAcknowledgedAt: string | null };
-
-const other = (r: RegionName): RegionName => (r === 'A' ? 'B' : 'A');
+/** The one other region of a two-region service; with more regions the run must name its target. */
+const otherOf = (regions: readonly RegionName[], r: RegionName): RegionName | undefined => {
+  const rest = regions.filter((x) => x !== r);
+  return rest.length === 1 ? rest[0] : undefined;
+};
 
 /**
  * Activities the region failover and failback runbooks need beyond the single-system adapters: finding the regions,
  * checking a target across database, service and load balancer, verifying through the load balancer, and counting
  * lost acknowledged bookings. Each reads the catalog at each call and is safe to repeat.
  */
-export function createRegionSwitchActivities(opts: { catalogPath: string }) {
-  const estate = createEstateActivities(opts);
-  const catalog = (): EstateCatalog => {
-    try {
-      return loadCatalog(opts.catalogPath);
-    } catch (err) {
-      throw ApplicationFailure.retryable((err as Error).message, EstateErrorType.NotReachable);
-    }
-  };
-  const refuse = (message: string) => ApplicationFailure.nonRetryable(message, EstateErrorType.Precondition);
+export function createRegionSwitchActivities(access: TargetsAccess) {
+  const refuse = (message: string) => ApplicationFailure.nonRetryable(message, ProviderErrorType.Precondition);
 
   return {
     /**
-     * Resolves the source and target: the source defaults to the region the load balancer sends clients to, the
-     * target to the other one. Resolving here, not in the workflow, keeps the catalog lookup out of workflow code.
+     * Resolves the source and target: the source defaults to the region the traffic provider sends clients to, the
+     * target to the other one. Resolving here, not in the workflow, keeps the targets file out of workflow code.
      */
     async resolveRegions(args: { service: string; source?: RegionName; target?: RegionName }): Promise<SwitchRegions> {
-      const services = Object.keys(catalog().services);
-      if (!services.includes(args.service)) {
+      const names = Object.keys(access.targets().services);
+      if (!names.includes(args.service)) {
         // An unknown target ends the run at once (no operator can fix it), so it never holds the run id of a real one.
-        throw ApplicationFailure.nonRetryable(`the estate catalog has no service "${args.service}"; it has ${services.join(', ')}`, EstateErrorType.UnknownTarget);
+        throw ApplicationFailure.nonRetryable(`the targets file has no service "${args.service}"; it has ${names.join(', ') || 'none'}`, ProviderErrorType.UnknownTarget);
       }
-      const active = await estate.activeBackend();
-      const source = args.source ?? (args.target ? other(args.target) : active.region);
-      if (!source) throw refuse(`the load balancer routes to ${active.backend}, which is no region of ${args.service}; pass --set source=A|B`);
-      const target = args.target ?? other(source);
+      const providers = access.service(args.service);
+      for (const [field, region] of [['source', args.source], ['target', args.target]] as const) {
+        if (region !== undefined && !providers.regions.includes(region)) {
+          throw ApplicationFailure.nonRetryable(`${field} "${region}" is not a region of ${args.service}; its regions are ${providers.regions.join(', ')}`, ProviderErrorType.UnknownTarget);
+        }
+      }
+      const active = await need(providers, 'traffic').active();
+      const source = args.source ?? (args.target ? otherOf(providers.regions, args.target) : active.region ?? undefined);
+      if (!source) throw refuse(`the traffic provider points at ${active.endpoint}, which is no region of ${args.service}; pass --set source=REGION`);
+      const target = args.target ?? otherOf(providers.regions, source);
+      if (!target) throw refuse(`${args.service} has ${providers.regions.length} regions (${providers.regions.join(', ')}); pass --set target=REGION`);
       if (source === target) throw refuse(`source and target are both region ${source}`);
       return { service: args.service, source, target, activeBefore: active.region };
     },
@@ -82,31 +85,35 @@ export function createRegionSwitchActivities(opts: { catalogPath: string }) {
      * Whether the region's database is fenced, read before the fence step so that its undo puts back what was there,
      * not what a retried attempt saw. Never throws: a database that does not answer is `reachable: false`.
      */
-    async readFencing(args: { region: RegionName }): Promise<FencingState> {
-      const node = await estate.nodeStatus(args);
+    async readFencing(args: OnService & { region: RegionName }): Promise<FencingState> {
+      const node = await need(access.service(args.service), 'database').status(args.region);
       if (!node.reachable) return { region: args.region, reachable: false, error: node.error ?? 'unreachable' };
       return { region: args.region, reachable: true, fenced: node.fenced === true };
     },
 
     /**
-     * How the region's server is set at the load balancer (ready, drain or maint), read before the drain step so its
-     * undo restores that: a server an operator had put in maintenance is not brought back into rotation by an abort.
+     * How the region is set at the traffic provider (ready, drain or maint), read before the drain step so its undo
+     * restores that: a server an operator had put in maintenance is not brought back into rotation by an abort.
      */
-    async readServerState(args: { region: RegionName }): Promise<ServerState> {
-      const { regions } = await estate.backendHealth();
-      const status = regions.find((r) => r.region === args.region)?.status ?? 'unknown';
-      const state = status.startsWith('MAINT') ? 'maint' : status.startsWith('DRAIN') ? 'drain' : 'ready';
-      return { region: args.region, state, status };
+    async readServerState(args: OnService & { region: RegionName }): Promise<ServerState> {
+      return { region: args.region, ...(await need(access.service(args.service), 'traffic').serving(args.region)) };
     },
 
     /**
      * Checks the target region: its database is a standby that is reachable (and streaming, when the source should be
-     * up), its booking service answers and reaches its database, and the load balancer sees its server up.
+     * up), its service answers and reaches its database (where a service-mode provider is named), and the traffic
+     * provider sees its endpoint healthy.
      */
-    async preflightTarget(args: { region: RegionName; requireStreaming: boolean }): Promise<TargetPreflight> {
+    async preflightTarget(args: OnService & { region: RegionName; requireStreaming: boolean }): Promise<TargetPreflight> {
       const { region } = args;
-      const [database, service, lb] = await Promise.all([estate.nodeStatus({ region }), estate.health({ region }), estate.backendHealth()]);
-      const loadBalancer = lb.regions.find((r) => r.region === region)!;
+      const providers = access.service(args.service);
+      const modes = providers.serviceMode;
+      const [database, service, endpoints] = await Promise.all([
+        need(providers, 'database').status(region),
+        modes ? modes.health(region) : Promise.resolve<BookingHealth>({ region, reachable: true, status: 'ok' }),
+        need(providers, 'traffic').health(),
+      ]);
+      const loadBalancer = endpoints.find((r) => r.region === region) ?? { region, endpoint: '?', healthy: false, status: 'unknown' };
       const problems: string[] = [];
       if (!database.reachable) problems.push(`its database is unreachable (${database.error})`);
       else if (database.inRecovery === false) {
@@ -115,74 +122,69 @@ export function createRegionSwitchActivities(opts: { catalogPath: string }) {
         if (args.requireStreaming && !database.streaming) problems.push('its standby is not streaming from the primary');
         if (database.replayPaused) problems.push('its standby has replay paused');
       }
-      if (!service.reachable) problems.push(`its booking service is unreachable (${service.error})`);
-      else if (!service.db?.reachable) problems.push(`its booking service cannot reach its database (${service.db?.error ?? 'unknown'})`);
-      if (!loadBalancer.status.startsWith('UP') && loadBalancer.status !== 'DRAIN') {
-        problems.push(`the load balancer sees its server ${loadBalancer.backend}/${loadBalancer.server} as ${loadBalancer.status}`);
+      if (!service.reachable) problems.push(`its service is unreachable (${service.error})`);
+      else if (service.db && !service.db.reachable) problems.push(`its service cannot reach its database (${service.db.error ?? 'unknown'})`);
+      if (!loadBalancer.healthy && !loadBalancer.status.startsWith('DRAIN')) {
+        problems.push(`the traffic provider sees its endpoint ${loadBalancer.endpoint} as ${loadBalancer.status}`);
       }
       if (problems.length > 0) throw new Error(`target region ${region} is not ready: ${problems.join('; ')}`);
       return { region, database, service, loadBalancer };
     },
 
     /**
-     * Books one synthetic seat through the load balancer and checks it landed in `region`, then polls health through
-     * the load balancer for the window. The flight and seat derive from the key, so a retried attempt replays the same
-     * booking instead of booking a second seat.
+     * Verifies the switch the way a client would. Where the traffic provider names an HTTP entry point (a load
+     * balancer), books one synthetic seat through it and checks it landed in `region`, then polls health through it
+     * for the window. Where it does not (DNS), checks the provider reports `region` active, books in the region
+     * directly, and polls the region's health. The flight and seat derive from the key, so a retried attempt replays
+     * the same booking instead of booking a second seat.
      */
-    async verifyThroughLoadBalancer(args: { region: RegionName; idempotencyKey: string; windowSeconds: number }): Promise<{ bookingRegion: string; replayed: boolean; healthChecks: number }> {
-      const lb = catalog().loadBalancer;
-      if (!lb) throw refuse('the estate has no load balancer to verify through');
-      const flight = `LBV${createHash('sha256').update(args.idempotencyKey).digest('hex').slice(0, 7).toUpperCase()}`;
-      const { booking, replayed } = await estate.createBooking({ idempotencyKey: args.idempotencyKey, flight, seat: '1A', passenger: 'Lifeboat verification' });
-      if (booking.region !== args.region) throw new Error(`the synthetic booking landed in region ${booking.region}, not ${args.region}`);
+    async verifyThroughLoadBalancer(args: OnService & { region: RegionName; idempotencyKey: string; windowSeconds: number }): Promise<{ bookingRegion: string; replayed: boolean; healthChecks: number; via: string }> {
+      const providers = access.service(args.service);
+      const traffic = need(providers, 'traffic');
+      const entry = traffic.entryUrl;
+      if (!entry) {
+        const active = await traffic.active();
+        if (active.region !== args.region) throw new Error(`${traffic.describe()} sends clients to ${active.region ?? active.endpoint}, not region ${args.region}`);
+      }
+      const booking = providers.booking;
+      const healthUrl = entry ?? providers.serviceMode?.urlOf?.(args.region);
+      let bookingRegion: string = args.region;
+      let replayed = false;
+      if (booking) {
+        const flight = `LBV${createHash('sha256').update(args.idempotencyKey).digest('hex').slice(0, 7).toUpperCase()}`;
+        const made = await booking.createBooking({ ...(entry ? {} : { region: args.region }), idempotencyKey: args.idempotencyKey, flight, seat: '1A', passenger: 'Lifeboat verification' });
+        if (made.booking.region !== args.region) throw new Error(`the synthetic booking landed in region ${made.booking.region}, not ${args.region}`);
+        bookingRegion = made.booking.region;
+        replayed = made.replayed;
+      }
       const until = Date.now() + args.windowSeconds * 1000;
       let checks = 0;
       do {
-        const response = await fetch(`${lb.clientUrl}/health`, { signal: AbortSignal.timeout(3_000) }).catch((err: Error) => err);
-        if (response instanceof Error) throw new Error(`health through the load balancer failed: ${response.message}`);
-        const body = (await response.json().catch(() => undefined)) as BookingHealth | undefined;
-        if (!response.ok || body?.region !== args.region || body.status !== 'ok' || !body.db?.writable || body.mode !== 'normal') {
-          throw new Error(`health through the load balancer is not green in region ${args.region}: HTTP ${response.status} ${JSON.stringify(body)}`);
+        if (healthUrl) {
+          const response = await fetch(`${healthUrl}/health`, { signal: AbortSignal.timeout(3_000) }).catch((err: Error) => err);
+          if (response instanceof Error) throw new Error(`health through ${entry ? 'the entry point' : `region ${args.region}`} failed: ${response.message}`);
+          const body = (await response.json().catch(() => undefined)) as BookingHealth | undefined;
+          if (!response.ok || body?.region !== args.region || body.status !== 'ok' || !body.db?.writable || body.mode !== 'normal') {
+            throw new Error(`health is not green in region ${args.region}: HTTP ${response.status} ${JSON.stringify(body)}`);
+          }
+        } else {
+          const node = await need(providers, 'database').status(args.region);
+          if (!node.reachable || node.inRecovery !== false || node.fenced) throw new Error(`region ${args.region}'s database is not a writable primary: ${JSON.stringify(node)}`);
         }
         checks++;
         heartbeat({ checks });
         if (Date.now() < until) await new Promise((r) => setTimeout(r, 250));
       } while (Date.now() < until);
-      return { bookingRegion: booking.region, replayed, healthChecks: checks };
+      return { bookingRegion, replayed, healthChecks: checks, via: entry ?? traffic.describe() };
     },
 
     /**
-     * Counts acknowledged bookings that `region` lacks, from the estate's load counter (`load.json` and the keys it
-     * acknowledged). Estates without a running load counter report `present: false`.
+     * Counts acknowledged bookings that `region` lacks, from the sample estate's load counter. Services without one
+     * (every real estate: its own monitoring measures this) report `present: false`.
      */
-    async countLostAcknowledged(args: { region: RegionName }): Promise<LoadLoss> {
-      const c = catalog();
-      const layout = estateLayout(c.stateDir);
-      if (!existsSync(layout.loadCounters) || !existsSync(layout.loadAcked)) return { present: false };
-      const counters = JSON.parse(readFileSync(layout.loadCounters, 'utf8')) as { lastAcknowledged?: { at: string } | null };
-      const keys = readFileSync(layout.loadAcked, 'utf8')
-        .split('\n')
-        .flatMap((line) => {
-          try {
-            return line ? [JSON.parse(line) as string] : [];
-          } catch {
-            return []; // the load may be writing this line right now
-          }
-        });
-      const url = c.services.booking.regions[args.region].url;
-      const missing: string[] = [];
-      for (let i = 0; i < keys.length; i += 5_000) {
-        const response = await fetch(`${url}/bookings/lookup`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ keys: keys.slice(i, i + 5_000) }),
-          signal: AbortSignal.timeout(15_000),
-        });
-        if (!response.ok) throw new Error(`region ${args.region} could not look up acknowledged bookings: HTTP ${response.status} ${await response.text()}`);
-        missing.push(...((await response.json()) as { missing: string[] }).missing);
-        heartbeat({ checked: i });
-      }
-      return { present: true, checked: keys.length, lost: missing.length, lostKeys: missing.slice(0, 50), lastAcknowledgedAt: counters.lastAcknowledged?.at ?? null };
+    async countLostAcknowledged(args: OnService & { region: RegionName }): Promise<LoadLoss> {
+      const sample = access.service(args.service).sampleEstate;
+      return sample ? countLostAcknowledged(sample, args.region) : { present: false };
     },
   };
 }

@@ -1,136 +1,41 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { Socket } from 'node:net';
-import { EstateErrorType, type EstateCatalog, type LoadBalancer, type RegionName } from './catalog';
+import type { RegionName } from '../providers/contracts/provider';
+import type { EndpointHealth, ServingState } from '../providers/contracts/traffic';
+import { need } from '../providers/registry';
+import type { TargetsAccess } from './targets';
 
-/**
- * Sends one command to HAProxy's runtime API (the admin "stats socket" on TCP) and returns its answer.
- * Non-interactive mode: HAProxy answers and closes the connection.
- */
-export function haproxyCommand(api: { host: string; port: number }, command: string, timeoutMs = 3_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = new Socket();
-    let out = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`HAProxy runtime API ${api.host}:${api.port} did not answer "${command}" within ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.setEncoding('utf8');
-    socket.on('data', (d) => (out += d));
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`HAProxy runtime API ${api.host}:${api.port} unreachable: ${err.message}`));
-    });
-    socket.once('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    socket.connect(api.port, api.host, () => socket.end(`${command}\n`));
-  });
-}
-
-/** Server state as HAProxy's `show stat` reports it (UP, DOWN, MAINT, DRAIN, "no check", ...). */
-export interface BackendHealth {
-  region: RegionName;
-  backend: string;
-  server: string;
-  status: string;
-  checkStatus: string;
-  currentSessions: number;
-  totalSessions: number;
-}
-
-/** Parses the CSV of `show stat` into rows keyed by column name. */
-export function parseShowStat(csv: string): Record<string, string>[] {
-  const lines = csv.split('\n').filter((l) => l.trim() !== '');
-  const header = lines.shift()?.replace(/^# /, '').split(',') ?? [];
-  return lines.map((line) => {
-    const cells = line.split(',');
-    return Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']));
-  });
-}
-
-/** What the traffic adapter needs: the load balancer section of the catalog. */
-export type TrafficDeps = { loadBalancer: LoadBalancer; timeoutMs?: number };
-
-/** Builds traffic deps from a catalog, refusing clearly when the estate runs without HAProxy. */
-export function trafficDepsFromCatalog(catalog: EstateCatalog): TrafficDeps {
-  if (!catalog.loadBalancer) {
-    throw ApplicationFailure.nonRetryable('the estate has no load balancer (HAProxy was not installed: apt-get install haproxy)', EstateErrorType.Precondition);
-  }
-  return { loadBalancer: catalog.loadBalancer };
+/** Names the service an activity acts on; left out by runs recorded before the targets file (one service then). */
+export interface OnService {
+  service?: string;
 }
 
 /**
- * Activities that steer client traffic between regions through HAProxy's runtime API, without a reload:
- * the active region is one map entry, so a switch is atomic and in-flight connections finish where they started.
+ * Steering clients between a service's regions, through whichever traffic provider the targets file names
+ * (HAProxy, Route 53, a command). Every activity is idempotent; see `TrafficProvider` for the contract.
  */
-export function createTrafficActivities(deps: TrafficDeps) {
-  const lb = deps.loadBalancer;
-  const cmd = (c: string) => haproxyCommand(lb.runtimeApi, c, deps.timeoutMs ?? 3_000);
-  const regionOfBackend = (backend: string): RegionName | undefined =>
-    (['A', 'B'] as const).find((r) => lb.backends[r].backend === backend);
-
-  async function activeBackend(): Promise<{ region: RegionName | null; backend: string }> {
-    const out = await cmd(`show map ${lb.switch.mapFile}`);
-    for (const line of out.split('\n')) {
-      const [, key, value] = line.trim().split(/\s+/);
-      if (key === lb.switch.key && value) return { region: regionOfBackend(value) ?? null, backend: value };
-    }
-    throw ApplicationFailure.nonRetryable(`HAProxy map ${lb.switch.mapFile} has no "${lb.switch.key}" entry: ${out.trim()}`, EstateErrorType.Precondition);
-  }
-
-  async function backendHealth(): Promise<{ regions: BackendHealth[] }> {
-    const rows = parseShowStat(await cmd('show stat'));
-    const regions = (['A', 'B'] as const).map((region): BackendHealth => {
-      const { backend, server } = lb.backends[region];
-      const row = rows.find((r) => r.pxname === backend && r.svname === server);
-      return {
-        region,
-        backend,
-        server,
-        status: row?.status ?? 'unknown',
-        checkStatus: row?.check_status ?? '',
-        currentSessions: Number(row?.scur ?? 0),
-        totalSessions: Number(row?.stot ?? 0),
-      };
-    });
-    return { regions };
-  }
-
-  async function setServerState(region: RegionName, state: 'ready' | 'drain' | 'maint'): Promise<void> {
-    const { backend, server } = lb.backends[region];
-    const out = (await cmd(`set server ${backend}/${server} state ${state}`)).trim();
-    if (out) throw ApplicationFailure.nonRetryable(`HAProxy refused "set server ${backend}/${server} state ${state}": ${out}`, EstateErrorType.Refused);
-  }
-
+export function createTrafficActivities(access: TargetsAccess) {
+  const traffic = (on: OnService) => need(access.service(on.service), 'traffic');
   return {
-    /** Which region the load balancer sends clients to. */
-    activeBackend,
+    /** Which region clients are sent to now; `backend` is the provider's name for it. */
+    async activeBackend(args: OnService = {}): Promise<{ region: RegionName | null; backend: string }> {
+      const a = await traffic(args).active();
+      return { region: a.region, backend: a.endpoint };
+    },
 
-    /** HAProxy's view of each region's server: check status and sessions. */
-    backendHealth,
+    /** The traffic system's view of each region's endpoint: health and sessions. */
+    async backendHealth(args: OnService = {}): Promise<{ regions: EndpointHealth[] }> {
+      return { regions: await traffic(args).health() };
+    },
 
-    /**
-     * Sends new requests to `region`. Idempotent: switching to the active region is a no-op (`changed: false`).
-     * Makes sure the target server is not in maintenance first, so the switch never points at a disabled server.
-     */
-    async setActiveBackend(args: { region: RegionName }): Promise<{ region: RegionName; previous: RegionName | null; changed: boolean }> {
-      const before = await activeBackend();
-      const target = lb.backends[args.region].backend;
-      if (before.backend === target) return { region: args.region, previous: before.region, changed: false };
-      await setServerState(args.region, 'ready');
-      const out = (await cmd(`set map ${lb.switch.mapFile} ${lb.switch.key} ${target}`)).trim();
-      if (out) throw ApplicationFailure.nonRetryable(`HAProxy refused the switch: ${out}`, EstateErrorType.Refused);
-      const after = await activeBackend();
-      if (after.backend !== target) throw new Error(`switch to ${target} did not take: HAProxy still routes to ${after.backend}`);
-      return { region: args.region, previous: before.region, changed: true };
+    /** Sends new clients to `region`. Idempotent: switching to the active region is a no-op (`changed: false`). */
+    async setActiveBackend(args: OnService & { region: RegionName }): Promise<{ region: RegionName; previous: RegionName | null; changed: boolean; provider: string }> {
+      const provider = traffic(args);
+      return { ...(await provider.switchTo(args.region)), provider: provider.describe() };
     },
 
     /** Lets a region's open connections finish while it takes no new ones (`drain`); `ready` undoes it. Idempotent. */
-    async drainBackend(args: { region: RegionName; state?: 'drain' | 'ready' | 'maint' }): Promise<{ region: RegionName; state: string }> {
-      const state = args.state ?? 'drain';
-      await setServerState(args.region, state);
-      return { region: args.region, state };
+    async drainBackend(args: OnService & { region: RegionName; state?: ServingState }): Promise<{ region: RegionName; state: ServingState; applied: boolean }> {
+      const r = await traffic(args).setServing(args.region, args.state ?? 'drain');
+      return { region: args.region, ...r };
     },
   };
 }

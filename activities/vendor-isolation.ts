@@ -1,7 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { activityRequestId, EstateErrorType, heartbeat, loadCatalog } from './catalog';
-import { createFleetActivities, fleetDepsFromCatalog, type Host, type HostSelector } from './fleet';
+import { ProviderErrorType } from '../providers/contracts/errors';
+import type { Host, HostSelector } from '../providers/http/fleet';
+import { activityRequestId, heartbeat } from '../providers/shared/activity-context';
+import type { TargetsAccess } from './targets';
 
 /** The hosts a run covers: the fleet API's selector, plus every tag (the API filters on one). */
 export interface IsolationScope {
@@ -126,14 +128,8 @@ async function soak(ms: number, progress: WaveProgress): Promise<void> {
  * The activities of `isolate-vendor-module`: whole-scope passes over the fleet API, batched and paged, so they
  * work the same on 36 hosts and on 10,000. Every mutation carries a request id; every pass is safe to repeat.
  */
-export function createVendorIsolationActivities(opts: { catalogPath: string }) {
-  const fleet = () => {
-    try {
-      return createFleetActivities(fleetDepsFromCatalog(loadCatalog(opts.catalogPath)));
-    } catch (err) {
-      throw ApplicationFailure.retryable((err as Error).message, EstateErrorType.NotReachable);
-    }
-  };
+export function createVendorIsolationActivities(access: TargetsAccess) {
+  const fleet = () => access.fleet();
 
   /** Yields the scope's hosts with their position in the listing, from `from` up to `to`. */
   async function* scopeHosts(api: ReturnType<typeof fleet>, scope: IsolationScope, from = 0, to = Infinity, page = PAGE): AsyncGenerator<[number, Host]> {
@@ -256,7 +252,7 @@ export function createVendorIsolationActivities(opts: { catalogPath: string }) {
      * id, so a drill can never push to production; answers counts, not a result per host.
      */
     async reproduceFaultyUpdate(args: { fleet: string; version: string; crashRate: number }): Promise<{ hosts: number; crashed: number }> {
-      if (!args.fleet) throw ApplicationFailure.nonRetryable('a drill reproduces the faulty update on a scratch fleet only; no scratch fleet was named', EstateErrorType.Precondition);
+      if (!args.fleet) throw ApplicationFailure.nonRetryable('a drill reproduces the faulty update on a scratch fleet only; no scratch fleet was named', ProviderErrorType.Precondition);
       const r = await fleet().pushContentUpdate({ version: args.version, faulty: true, crashRate: args.crashRate, scope: { fleet: args.fleet }, ...opt(requestIdFor('push')) });
       return { hosts: r.results.length, crashed: r.results.filter((x) => x.health === 'crashed').length };
     },
@@ -282,7 +278,7 @@ export function createVendorIsolationActivities(opts: { catalogPath: string }) {
         unpinned.length ? `${unpinned.length} host(s) not pinned to ${args.goodVersion}: ${unpinned.slice(0, 10).join(', ')}` : '',
       ].filter(Boolean);
       if (problems.length > 0) {
-        throw ApplicationFailure.nonRetryable(`${problems.join('; ')}. Mark hands-on hosts done or waive them (lifeboat task), then retry`, EstateErrorType.Precondition);
+        throw ApplicationFailure.nonRetryable(`${problems.join('; ')}. Mark hands-on hosts done or waive them (lifeboat task), then retry`, ProviderErrorType.Precondition);
       }
       return { hosts, healthy, waivedBroken };
     },

@@ -70,7 +70,7 @@ async function alertTriggeredFailover(ctx: BenchContext, connection: Connection,
     connection: native,
     taskQueue,
     workflowBundle: { codePath: ctx.bundlePath },
-    activities: createActivities({ rosterPath, notify: { log: () => undefined }, catalogPath: join(estate.dir, 'catalog.json') }),
+    activities: createActivities({ rosterPath, notify: { log: () => undefined }, targetsPath: join(estate.dir, 'lifeboat.targets.json') }),
   });
   const token = randomBytes(24).toString('hex');
   const rules = AlertRules.parse({

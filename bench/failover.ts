@@ -36,7 +36,7 @@ async function runbookFailover(ctx: BenchContext, client: Client, native: Native
     connection: native,
     taskQueue,
     workflowBundle: { codePath: ctx.bundlePath },
-    activities: createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, catalogPath: join(estate.dir, 'catalog.json') }),
+    activities: createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: join(estate.dir, 'lifeboat.targets.json') }),
   });
   const layout = estateLayout(estate.dir);
   const load = startLoad({ url: estate.catalog.loadBalancer!.clientUrl, ratePerSecond: RATE, countersFile: layout.loadCounters, ackedFile: layout.loadAcked });

@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createFleetActivities } from '../activities/fleet';
 import { startTestEstate } from '../estate/testing';
 import { approveUpdate, statusQuery, type RunResult, type RunStatus } from '../workflows/kit';
 import type { HandsOnTask } from '../workflows/vendor-isolation/hands-on-queue';
 import { taskSignal } from '../workflows/vendor-isolation/messages';
 import type { IsolationReport } from '../workflows/vendor-isolation/report';
 import type { Benchmark, BenchContext } from './section';
+import { createHttpFleet } from '../providers/http/fleet';
 
 /** Fleet sizes run side by side: a small one for the ratio, and the 10,000 hosts the issue asks for. */
 const SIZES = [1_000, 10_000];
@@ -48,10 +48,10 @@ async function measure(ctx: BenchContext, hosts: number): Promise<Measured> {
   const connection = await Connection.connect({ address: ctx.address });
   const native = await NativeConnection.connect({ address: ctx.address });
   try {
-    const fleet = createFleetActivities({ url: estate.catalog.fleet.url });
+    const fleet = createHttpFleet({ url: estate.catalog.fleet.url });
     await fleet.pushContentUpdate({ version: 'C-00000291', faulty: true, crashRate: 0.3 });
     const taskQueue = `bench-fleet-scale-${hosts}-${Date.now()}`;
-    const activities = createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, catalogPath: join(estate.dir, 'catalog.json') });
+    const activities = createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: join(estate.dir, 'lifeboat.targets.json') });
     const worker = await Worker.create({ connection: native, namespace: 'default', taskQueue, workflowBundle: { codePath: ctx.bundlePath }, activities });
     const client = ctx.signing.client(connection);
     return await worker.runUntil(async () => {

@@ -21,7 +21,7 @@ export async function floodBenchmark(ctx: BenchContext): Promise<BenchSection> {
   const native = await NativeConnection.connect({ address: ctx.address });
   const client = ctx.signing.client(connection);
   const taskQueue = `bench-flood-${Date.now()}`;
-  const activities = { ...createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, catalogPath: '/nonexistent' }), ...createExerciseActivities().activities };
+  const activities = { ...createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' }), ...createExerciseActivities().activities };
   const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { codePath: ctx.bundlePath }, activities });
   const rows: string[][] = [];
   try {

@@ -27,7 +27,7 @@ export async function kitBenchmark(ctx: BenchContext): Promise<BenchSection> {
   const rawClient = new Client({ connection });
   const taskQueue = `bench-kit-${Date.now()}`;
   const activities = {
-    ...createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, catalogPath: '/nonexistent' }),
+    ...createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' }),
     ...createExerciseActivities().activities,
   };
   const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { codePath: ctx.bundlePath }, activities });

@@ -22,7 +22,7 @@ export async function readinessBenchmark(ctx: BenchContext): Promise<BenchSectio
   const native = await NativeConnection.connect({ address: ctx.address });
   const client = ctx.signing.client(connection);
   const taskQueue = `bench-readiness-${Date.now()}`;
-  const activities = createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, catalogPath: '/nonexistent' });
+  const activities = createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' });
   const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { codePath: ctx.bundlePath }, activities });
   const rows: string[][] = [];
   const notes: string[] = [];

@@ -3,11 +3,14 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { visibleFields, visibleLine } from '../lib/terminal-text';
 import type { ReadinessAtRun } from './readiness-at';
 import { pathLines, type PathPoint } from './report/path';
+import { actsThrough, type ProviderNames } from './providers-of';
 
 /** What `lifeboat status` shows beside the run's own status: the incident's path and readiness before the run. */
 export interface StatusContext {
   path?: PathPoint[];
   readinessBeforeRun?: ReadinessAtRun;
+  /** Each step's providers, from the targets file this CLI reads (`acts through traffic: haproxy (…)`). */
+  stepProviders?: Record<string, string>;
 }
 
 const marks: Record<StepRecord['status'], string> = {
@@ -70,7 +73,7 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
             step.status,
             seconds(step.durationMs),
             `${step.attempts} attempt${step.attempts === 1 ? '' : 's'}`,
-            step.lastError && step.status !== 'succeeded' ? `last error: ${step.lastError}` : '',
+            step.lastError && step.status !== 'succeeded' ? `last error: ${step.lastError}` : around.stepProviders?.[step.name] ?? '',
           ]),
           '  ',
         ),
@@ -224,7 +227,7 @@ export function describeEntry(entry: ProcedureEntry): string {
  * The dry run: the ordered steps and gates of the same definition the workflow runs, for a real run or, with `drill`,
  * for a drill of that kind (the steps only it runs marked [drill]).
  */
-export function renderPlan(runbook: RunbookDefinition, drill?: DrillKind): string {
+export function renderPlan(runbook: RunbookDefinition, drill?: DrillKind, providers?: ProviderNames): string {
   const drills = drillsOf(runbook);
   const chosen = drill ? drills.find((d) => d.kind === drill) : undefined;
   const entries = chosen?.refused ? [] : planOf(runbook, drill);
@@ -239,7 +242,10 @@ export function renderPlan(runbook: RunbookDefinition, drill?: DrillKind): strin
     ...(heading.length ? ['', ...heading] : []),
     '',
     ...entries.map(
-      (e, i) => `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : e.drillOnly ? '[drill] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(drill ? stepOf(runbook, e.name) : runbook.procedure[e.name]!)}`,
+      (e, i) => {
+        const acts = e.kind === 'step' ? actsThrough(e.uses, providers) : undefined;
+        return `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : e.drillOnly ? '[drill] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(drill ? stepOf(runbook, e.name) : runbook.procedure[e.name]!)}${acts ? `\n    ${acts}` : ''}`;
+      },
     ),
     ...(!drill && drills.length
       ? [

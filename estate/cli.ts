@@ -1,5 +1,5 @@
-import { loadCatalog } from '../activities/catalog';
-import { createFleetActivities, fleetDepsFromCatalog } from '../activities/fleet';
+import { estateAdapters } from './adapters';
+import { loadCatalog } from './catalog';
 import { breakRegion, estatePids, readCatalogIn, startEstate, stopEstate, wipeEstate } from './estate';
 import { argValue } from './http-util';
 import { countLostBookings, startLoad, writeCounters } from './load';
@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'bad-vendor-update': {
-      const fleet = createFleetActivities(fleetDepsFromCatalog(catalogOrExit(dir)));
+      const fleet = estateAdapters(catalogOrExit(dir));
       const crashRate = Number(argValue(rest, 'crash-rate') ?? 0.3);
       const version = argValue(rest, 'version') ?? 'C-00000291';
       const r = await fleet.pushContentUpdate({ version, faulty: true, crashRate });

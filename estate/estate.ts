@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EstateCatalog, parseCatalog, type RegionName } from '../activities/catalog';
-import { createTrafficActivities } from '../activities/traffic';
+import { EstateCatalog, parseCatalog, type RegionName } from './catalog';
+import { createHaproxyTraffic } from '../providers/haproxy/traffic';
+import { writeSampleTargets } from './targets';
 import { freePort } from '../lib/free-port';
 import { ensureBookingSchema } from './booking/store';
 import { findHaproxy, HAPROXY_MISSING, loadBalancerEntry, startHaproxy } from './haproxy';
@@ -165,6 +166,8 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
     fleet: { url: `http://127.0.0.1:${ports.fleet}`, hosts: fleetHosts },
   });
   writeFileSync(layout.catalog, JSON.stringify(catalog, null, 2));
+  // What the runbooks act on: the same addresses, as a targets file of ordinary providers.
+  writeSampleTargets(catalog, dir);
   for (const w of warnings) log(`warning: ${w}`);
   return { dir, catalog, warnings };
 }
@@ -209,11 +212,17 @@ async function keepActiveBackend(dir: string, log: (line: string) => void): Prom
   const record = readRecord(estateLayout(dir).run, 'haproxy');
   if (!catalog?.loadBalancer || !record || !isAlive(record.pid)) return;
   try {
-    const { backend } = await createTrafficActivities({ loadBalancer: catalog.loadBalancer }).activeBackend();
+    const { backend } = await activeBackendOf(catalog.loadBalancer);
     writeFileSync(catalog.loadBalancer.switch.mapFile, `${catalog.loadBalancer.switch.key} ${backend}\n`);
   } catch (err) {
     log(`could not read the active backend before stopping HAProxy (${(err as Error).message}); the next up starts with region A`);
   }
+}
+
+/** The backend HAProxy's switch map points at, through the same provider the runbooks use. */
+async function activeBackendOf(lb: NonNullable<EstateCatalog['loadBalancer']>): Promise<{ backend: string }> {
+  const traffic = createHaproxyTraffic({ provider: 'haproxy', runtimeApi: lb.runtimeApi, map: { file: lb.switch.mapFile, key: lb.switch.key }, backends: lb.backends }, ['A', 'B']);
+  return { backend: (await traffic.active()).endpoint };
 }
 
 /** Stops the estate and deletes its state (data, ledgers, load counters) so the next `up` starts clean. */

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { haproxyCommand } from '../activities/traffic';
-import type { LoadBalancer } from '../activities/catalog';
+import { haproxyCommand } from '../providers/haproxy/runtime-api';
+import type { LoadBalancer } from './catalog';
 import { isListening } from '../lib/free-port';
 import { childEnv } from '../lib/child-env';
 import { isAlive, sleep, startDetached, type ProcessRecord } from './processes';

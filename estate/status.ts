@@ -1,14 +1,13 @@
-import type { EstateCatalog, RegionName } from '../activities/catalog';
-import { bookingDepsFromCatalog, createBookingActivities, type BookingHealth } from '../activities/booking';
-import { createFleetActivities, fleetDepsFromCatalog } from '../activities/fleet';
-import { createPostgresActivities, postgresDepsFromCatalog, type ReplicationStatus } from '../activities/postgres';
-import { createTrafficActivities, trafficDepsFromCatalog } from '../activities/traffic';
+import type { BookingHealth } from '../activities/booking';
+import type { ReplicationStatus } from '../activities/database';
+import { estateAdapters } from './adapters';
+import type { EstateCatalog, RegionName } from './catalog';
 
 /** The estate at a glance, gathered through the same adapters the runbooks use. */
 export interface EstateStatus {
   regions: Record<RegionName, { booking: BookingHealth; database: ReplicationStatus['nodes']['A'] }>;
   replication: Pick<ReplicationStatus, 'primary' | 'standby' | 'lagBytes' | 'lagSeconds'>;
-  activeBackend: RegionName | null | 'unavailable';
+  activeBackend: string | null | 'unavailable';
   fleet: { total: number; healthy: number; crashed: number; unreachable: number; handsOnBroken: number } | null;
   /** No problem below: both services and databases reachable, a streaming standby with known lag, every fleet host healthy. */
   healthy: boolean;
@@ -44,15 +43,16 @@ export function overallVerdict(problems: string[]): string {
 }
 
 export async function estateStatus(catalog: EstateCatalog): Promise<EstateStatus> {
-  const pg = createPostgresActivities({ ...postgresDepsFromCatalog(catalog), timeoutMs: 1_500 });
-  const booking = createBookingActivities({ ...bookingDepsFromCatalog(catalog), timeoutMs: 3_000 });
-  const fleet = createFleetActivities({ ...fleetDepsFromCatalog(catalog), timeoutMs: 3_000 });
+  const adapters = estateAdapters(catalog);
+  const pg = adapters;
+  const booking = adapters;
+  const fleet = adapters;
   const [replication, bookingA, bookingB, active, fleetSummary] = await Promise.all([
     pg.replicationStatus(),
     booking.health({ region: 'A' }),
     booking.health({ region: 'B' }),
     catalog.loadBalancer
-      ? createTrafficActivities(trafficDepsFromCatalog(catalog))
+      ? adapters
           .activeBackend()
           .then((a) => a.region)
           .catch(() => 'unavailable' as const)
@@ -60,7 +60,7 @@ export async function estateStatus(catalog: EstateCatalog): Promise<EstateStatus
     fleet.fleetSummary().catch(() => null),
   ]);
   const parts = {
-    regions: { A: { booking: bookingA, database: replication.nodes.A }, B: { booking: bookingB, database: replication.nodes.B } },
+    regions: { A: { booking: bookingA, database: replication.nodes.A! }, B: { booking: bookingB, database: replication.nodes.B! } },
     replication: { primary: replication.primary, standby: replication.standby, lagBytes: replication.lagBytes, lagSeconds: replication.lagSeconds },
     activeBackend: active,
     fleet: fleetSummary && { total: fleetSummary.total, ...fleetSummary.byHealth, handsOnBroken: fleetSummary.handsOnBroken },

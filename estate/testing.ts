@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EstateCatalog } from '../activities/catalog';
+import type { EstateCatalog } from './catalog';
 import { estatePids, startEstate, stopEstate, type EstateOptions } from './estate';
 
 /** An estate started for one test file, in its own temp dir, on free loopback ports. */

@@ -1,6 +1,5 @@
-import type { EstateCatalog } from '../activities/catalog';
-import { createPostgresActivities, postgresDepsFromCatalog } from '../activities/postgres';
-import { createTrafficActivities, trafficDepsFromCatalog } from '../activities/traffic';
+import { estateAdapters } from './adapters';
+import type { EstateCatalog } from './catalog';
 import { breakRegion } from './estate';
 import { countLostBookings, startLoad, writeCounters, type LoadCounters } from './load';
 import { sleep } from './processes';
@@ -51,8 +50,8 @@ export async function runYardstick(opts: YardstickOptions): Promise<YardstickRes
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   const warmup = opts.warmupBookings ?? 40;
   const recovery = opts.recoveryBookings ?? 20;
-  const traffic = createTrafficActivities(trafficDepsFromCatalog(catalog));
-  const pg = createPostgresActivities(postgresDepsFromCatalog(catalog));
+  const traffic = estateAdapters(catalog);
+  const pg = traffic;
   const layout = estateLayout(catalog.stateDir);
   const now = () => new Date().toISOString();
 

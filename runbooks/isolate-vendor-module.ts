@@ -163,9 +163,9 @@ export const isolateVendorModule = defineRunbook({
     drillCheck(7),
   ],
   procedure: {
-    assess: step({ title: 'Assess the blast radius: hosts in scope that are down or carry the bad version', timeout: '5 minutes' }),
-    contain: step({ title: 'Contain: pin the update channel of every host in scope to the last-known-good version, and verify', timeout: '5 minutes' }),
-    canary: step({
+    assess: step({ uses: ['fleet'], title: 'Assess the blast radius: hosts in scope that are down or carry the bad version', timeout: '5 minutes' }),
+    contain: step({ uses: ['fleet'], title: 'Contain: pin the update channel of every host in scope to the last-known-good version, and verify', timeout: '5 minutes' }),
+    canary: step({ uses: ['fleet'],
       title: 'Canary wave: quarantine the module, roll back, reboot, verify health',
       timeout: '2 hours',
       heartbeatTimeout: '10 seconds',
@@ -176,15 +176,15 @@ export const isolateVendorModule = defineRunbook({
       title: 'Continue the rollout after the canary',
       policy: { approvers: { groups: ['sre-oncall', 'sre-leads'] }, quorum: 1, escalateAfter: '10 minutes', escalateEvery: '10 minutes', expireAfter: '2 hours' },
     }),
-    wave: step({
+    wave: step({ uses: ['fleet'],
       title: 'Wave: quarantine the module, roll back, reboot, verify health; stops over the failure threshold',
       timeout: '2 hours',
       heartbeatTimeout: '10 seconds',
       retry: { maximumAttempts: 2 },
       skippable: true,
     }),
-    handsOn: step({ title: 'Hands-on queue: wait until each host that needs a person is done or waived, or the deadline', retry: { maximumAttempts: 1 } }),
-    verify: step({ title: 'Verify: every host in scope healthy or waived, and the channel pinned to the last-known-good version', timeout: '5 minutes', retry: { maximumAttempts: 2 } }),
+    handsOn: step({ uses: ['fleet'], title: 'Hands-on queue: wait until each host that needs a person is done or waived, or the deadline', retry: { maximumAttempts: 1 } }),
+    verify: step({ uses: ['fleet'], title: 'Verify: every host in scope healthy or waived, and the channel pinned to the last-known-good version', timeout: '5 minutes', retry: { maximumAttempts: 2 } }),
     report: step({ title: 'Report: time to containment and to recovery, fixed remotely against by hand, waivers', timeout: '1 minute', skippable: true }),
   },
   drills: {
@@ -193,14 +193,14 @@ export const isolateVendorModule = defineRunbook({
     isolated: {
       summary: "runs the procedure on a scratch copy of the scope's hosts, in a namespace of their own, with the faulty update reproduced on it; production's hosts are never touched",
       steps: {
-        drillBuild: step({
+        drillBuild: step({ uses: ['fleet'],
           title: "Drill: build a scratch fleet, a fresh copy of the scope's hosts in a namespace of its own",
           undo: 'Remove the scratch fleet and its hosts',
           timeout: '1 minute',
           retry: { maximumAttempts: 3 },
         }),
-        drillReproduce: step({ title: 'Drill: reproduce the faulty update on the scratch fleet only', timeout: '1 minute', retry: { maximumAttempts: 3 } }),
-        drillCleanup: step({ title: 'Drill: remove the scratch fleet and its hosts', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
+        drillReproduce: step({ uses: ['fleet'], title: 'Drill: reproduce the faulty update on the scratch fleet only', timeout: '1 minute', retry: { maximumAttempts: 3 } }),
+        drillCleanup: step({ uses: ['fleet'], title: 'Drill: remove the scratch fleet and its hosts', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
       },
       order: ['drillBuild', 'drillReproduce', 'assess', 'contain', 'canary', 'continueRollout', 'wave', 'handsOn', 'verify', 'report', 'drillCleanup'],
     },

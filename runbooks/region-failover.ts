@@ -56,7 +56,7 @@ export const regionFailover = defineRunbook({
     drillCheck(7),
   ],
   procedure: {
-    preflight: step({
+    preflight: step({ uses: ['database', 'serviceMode', 'traffic'],
       title: 'Preflight the target: the standby is reachable and replaying, the target service is healthy, the load balancer reaches it',
       timeout: '20 seconds',
     }),
@@ -68,15 +68,15 @@ export const regionFailover = defineRunbook({
       summary:
         'rehearses the database side on a clone of the target standby after the same preflight, assessment and approvals, and leaves production alone: no drain, fence, promotion or traffic switch',
       steps: {
-        drillClone: step({
+        drillClone: step({ uses: ['database'],
           title: 'Isolated drill only, instead of the switch: clone the target standby onto its own port (production is not touched)',
           undo: 'Remove the clone',
           timeout: '10 minutes',
           heartbeatTimeout: '30 seconds',
           retry: { maximumAttempts: 2 },
         }),
-        drillPromote: step({ title: 'Isolated drill: promote the clone, measuring what a failover now would lose', timeout: '45 seconds' }),
-        drillVerify: step({ title: 'Isolated drill: a synthetic booking on the promoted clone', timeout: '20 seconds' }),
+        drillPromote: step({ uses: ['database'], title: 'Isolated drill: promote the clone, measuring what a failover now would lose', timeout: '45 seconds' }),
+        drillVerify: step({ uses: ['database'], title: 'Isolated drill: a synthetic booking on the promoted clone', timeout: '20 seconds' }),
         drillRemove: step({ title: 'Isolated drill: remove the clone', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
       },
       order: ['preflight', 'assess', 'approve', 'drillClone', 'drillPromote', 'drillVerify', 'drillRemove'],

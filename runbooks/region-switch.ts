@@ -2,15 +2,17 @@ import { z } from 'zod';
 import { gate, step } from '../workflows/kit';
 import { ranged, type InputRanges } from './ranges';
 
-/** A region of the estate's service catalog. */
-export const Region = z.enum(['A', 'B']);
+/** A region as the targets file names it (`A`, `eu-west-1`); the run checks it against the service's regions. */
+export const Region = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a region name is letters, digits, ".", "_" or "-", as the targets file lists it (e.g. A, eu-west-1)');
 export type Region = z.infer<typeof Region>;
 
 /** The knobs of a controlled switch that failover and failback share, with their numbers built by `r`. */
 export function switchOptions(r: InputRanges) {
   return z.object({
-    service: z.string().trim().min(1).describe('the service to move, as named in the estate catalog (booking)'),
-    source: Region.optional().describe('the region to leave; default: the region the load balancer sends clients to now'),
+    service: z.string().trim().min(1).describe('the service to move, as named in the targets file (booking)'),
+    source: Region.optional().describe('the region to leave; default: the region the traffic provider sends clients to now'),
     target: Region.optional().describe('the region to move to; default: the other region'),
     rpoBudgetBytes: r.number(
       'rpoBudgetBytes',
@@ -77,38 +79,48 @@ const switchApproval = { approvers: { groups: ['sre-leads'] }, quorum: 2, escala
  * both run it; only one of `catchUp` (planned) and `recordPosition` (emergency) runs.
  */
 export const switchSteps = {
-  assess: step({ title: 'Assess the source and the data at risk: replication lag in bytes and seconds, and whether the source answers', timeout: '15 seconds' }),
+  assess: step({
+    uses: ['database', 'serviceMode'], title: 'Assess the source and the data at risk: replication lag in bytes and seconds, and whether the source answers', timeout: '15 seconds' }),
   approve: gate({ title: 'Two SRE leads approve the switch', policy: switchApproval }),
   drain: step({
+    uses: ['traffic'],
     title: 'Drain the source region at the load balancer',
     undo: 'Restore the source region at the load balancer',
     timeout: '15 seconds',
     retry: { maximumAttempts: 5 },
   }),
   fence: step({
+    uses: ['database'],
     title: "Fence the source database where it answers (writes refused) and note its last WAL position",
     undo: 'Unfence the source database',
     timeout: '20 seconds',
   }),
   catchUp: step({
+    uses: ['database'],
     title: "Planned: wait until the standby has replayed everything the fenced primary wrote",
     timeout: '5 minutes',
     heartbeatTimeout: '10 seconds',
   }),
-  recordPosition: step({ title: "Emergency: record the standby's last replayed position and the estimated loss", timeout: '15 seconds' }),
+  recordPosition: step({
+    uses: ['database'], title: "Emergency: record the standby's last replayed position and the estimated loss", timeout: '15 seconds' }),
   promote: step({
+    uses: ['database'],
     title: 'Promote the standby to primary (the point of no return: the way back is a failback)',
     timeout: '45 seconds',
     retry: { maximumAttempts: 5, initialInterval: '2 seconds' },
   }),
   measureLoss: step({
+    uses: ['database'],
     title: "Count acknowledged bookings the new primary lacks (where the estate's load counter runs), before clients write again",
     timeout: '20 seconds',
     retry: { maximumAttempts: 1 },
   }),
-  openTarget: step({ title: 'Switch the target service to read-write', timeout: '10 seconds' }),
-  switchTraffic: step({ title: 'Point the load balancer at the target region', timeout: '10 seconds', retry: { maximumAttempts: 5 } }),
+  openTarget: step({
+    uses: ['database'], title: 'Switch the target service to read-write', timeout: '10 seconds' }),
+  switchTraffic: step({
+    uses: ['traffic'], title: 'Point the load balancer at the target region', timeout: '10 seconds', retry: { maximumAttempts: 5 } }),
   verify: step({
+    uses: ['traffic', 'serviceMode'],
     title: 'Verify through the load balancer: a synthetic booking, then health green for the verify window',
     timeout: '6 minutes',
     heartbeatTimeout: '10 seconds',

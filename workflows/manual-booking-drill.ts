@@ -1,7 +1,7 @@
 import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { RegionName } from '../activities/manual-booking-types';
-import type { BookingTarget, ScratchBookingRemoval } from '../activities/scratch-booking';
+import type { BookingTarget, ScratchBookingRemoval } from '../activities';
 import { manualBookingMode, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
 import { type Run, RunAborted } from './kit';
 

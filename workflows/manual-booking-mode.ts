@@ -1,10 +1,10 @@
 import { ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { BookingMode } from '../activities/booking';
-import type { EstateActivities } from '../activities/estate';
+import type { SystemActivities as EstateActivities } from '../activities';
 import type { KitActivities } from '../activities/kit-types';
 import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { DuplicateCopy, HoldingSnapshot, LedgerAccounting, RegionName } from '../activities/manual-booking-types';
-import type { BookingTarget } from '../activities/scratch-booking';
+import type { BookingTarget } from '../activities';
 import { manualBookingMode as runbook, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
 import { describeApprovers, describeError, ErrorType, type Run, RunAborted, type RunRequest, type RunResult, runRunbook } from './kit';
 import type { ConflictRecord } from './manual-booking-conflicts';

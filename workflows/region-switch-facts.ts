@@ -1,5 +1,5 @@
 import type { BookingHealth } from '../activities/booking';
-import type { ReplicationStatus } from '../activities/postgres';
+import type { ReplicationStatus } from '../activities/database';
 import type { LoadLoss } from '../activities/region-switch';
 import type { Region } from '../runbooks/region-switch';
 
@@ -38,10 +38,10 @@ export function dataAtRisk(replication: ReplicationStatus, sourceService: Bookin
   const paired = replication.primary === source && replication.standby === target;
   return {
     sourceServiceAnswers: sourceService.reachable,
-    sourceDatabaseAnswers: replication.nodes[source].reachable,
+    sourceDatabaseAnswers: replication.nodes[source]?.reachable ?? false,
     lagBytes: paired ? replication.lagBytes : null,
     lagSeconds: paired ? replication.lagSeconds : null,
-    standbyReplayLsn: standby.replayLsn ?? null,
+    standbyReplayLsn: standby?.replayLsn ?? null,
   };
 }
 

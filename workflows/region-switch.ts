@@ -1,9 +1,8 @@
 import { workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
-import type { EstateActivities } from '../activities/estate';
-import type { FailoverDrillActivities } from '../activities/failover-drill';
+import type { SystemActivities as EstateActivities } from '../activities';
+import type { FailoverDrillActivities } from '../activities';
 import type { KitActivities } from '../activities/kit-types';
 import type { FencingState, LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
-import type { StandbyRebuildActivities } from '../activities/standby-rebuild';
 import type { Region, SwitchOptions, switchSteps } from '../runbooks/region-switch';
 import { describeError, type Run, RunAborted, type StepSpec, type UndoContext } from './kit';
 import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, secondsBetween, type SwitchResult } from './region-switch-facts';
@@ -12,7 +11,7 @@ import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, secondsBetween, typ
 export type SwitchOutcome = Omit<SwitchResult, 'stepTimings'>;
 
 /** Every activity the region runbooks call. */
-export type RegionActivities = KitActivities & EstateActivities & RegionSwitchActivities & StandbyRebuildActivities & FailoverDrillActivities;
+export type RegionActivities = KitActivities & EstateActivities & RegionSwitchActivities & FailoverDrillActivities;
 
 type Named<T> = { [K in keyof T]: T[K] & { name: string } };
 

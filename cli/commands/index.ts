@@ -15,6 +15,7 @@ import { runbooksCommand } from './runbooks';
 import { reportCommand } from './report';
 import { runCommand } from './run';
 import { statusCommand } from './status';
+import { targetsCommand } from './targets';
 import { taskCommand } from './task';
 import { verifyCommand } from './verify';
 import { workerCommand } from './worker';
@@ -37,6 +38,7 @@ export const commands: Command[] = [
   taskCommand,
   reportCommand,
   verifyCommand,
+  targetsCommand,
   drillCommand,
   readinessCommand,
   alertsCommand,

@@ -3,16 +3,18 @@ import { drillsOf, planOf, readinessOf } from '../../workflows/kit';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { inputError } from '../errors';
+import { providerNames } from '../providers-of';
 import { renderPlan } from '../render';
 
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Show a runbook\'s steps, gates and undos without running anything',
-  usage: 'lifeboat plan <runbook> [--drill isolated|live] [--json]',
-  options: { ...commonOptions, drill: { type: 'string' } },
+  usage: 'lifeboat plan <runbook> [--drill isolated|live] [--targets FILE] [--service NAME] [--json]',
+  options: { ...commonOptions, drill: { type: 'string' }, targets: { type: 'string' }, service: { type: 'string' } },
   async run(ctx, { positionals, values }) {
     const runbook = findRunbook(positionals[0]);
     const drill = drillKindFrom(values.drill);
+    const providers = providerNames({ targets: values.targets as string | undefined, service: values.service as string | undefined, env: ctx.env });
     if (ctx.json) {
       ctx.printJson({
         runbook: runbook.id,
@@ -22,8 +24,9 @@ export const planCommand: Command = {
         plan: planOf(runbook, drill),
         drills: drillsOf(runbook),
         readiness: readinessOf(runbook),
+        ...(providers ? { providers } : {}),
       });
-    } else ctx.print(renderPlan(runbook, drill));
+    } else ctx.print(renderPlan(runbook, drill, providers));
     return 0;
   },
 };

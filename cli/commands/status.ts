@@ -3,6 +3,8 @@ import type { CliContext } from '../context';
 import { terminalStates } from '../../workflows/kit';
 import { commonOptions, type Command } from '../command';
 import { usageError } from '../errors';
+import { runbooks } from '../../runbooks';
+import { actsThrough, providerNames } from '../providers-of';
 import { renderStatus } from '../render';
 import { readinessBefore, type ReadinessAtRun } from '../readiness-at';
 import { incidentPath } from '../report/path';
@@ -31,7 +33,8 @@ export const statusCommand: Command = {
       };
       const readiness = before.readiness;
       const shown = { ...status, path: incidentPath(status, before.detectedAt ? { detectedAt: before.detectedAt } : {}), readinessBeforeRun: readiness, ...(before.trigger ? { triggeredBy: before.trigger } : {}) };
-      const rendered = renderStatus(status, undefined, { path: shown.path, readinessBeforeRun: readiness });
+      const stepProviders = providersOfSteps(status.runbook, status.target, ctx.env);
+      const rendered = renderStatus(status, undefined, { path: shown.path, readinessBeforeRun: readiness, ...(stepProviders ? { stepProviders } : {}) });
       const text = ctx.json ? terminalSafeJson(shown) : before.trigger ? withTrigger(rendered, before.trigger) : rendered;
       if (text !== last) {
         if (values.watch && !ctx.json && process.stdout.isTTY) ctx.io.stdout('\x1b[2J\x1b[H');
@@ -66,4 +69,27 @@ function withTrigger(rendered: string, trigger: AlertTrigger): string {
   const [heading, ...rest] = rendered.split('\n');
   const line = visibleLine(`triggered by alert rule ${trigger.rule}${trigger.fingerprint ? ` (alert ${trigger.fingerprint})` : ''}${trigger.detectedAt ? `, detected ${trigger.detectedAt}` : ''}`);
   return [heading, line, ...rest].join('\n');
+}
+
+/**
+ * What each step of the run acts through, by the targets file this CLI sees; nothing when it sees none (a CLI on
+ * another machine than the workers), since the status must still show.
+ */
+function providersOfSteps(runbookId: string, target: string, env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+  const runbook = runbooks[runbookId];
+  if (!runbook) return undefined;
+  let names;
+  try {
+    names = providerNames({ service: target, env });
+  } catch {
+    return undefined;
+  }
+  if (!names) return undefined;
+  const steps = [...Object.values(runbook.procedure), ...Object.values(runbook.drills ?? {}).flatMap((d) => (d && 'steps' in d ? Object.values(d.steps) : []))];
+  const out: Record<string, string> = {};
+  for (const entry of steps) {
+    const line = entry.kind === 'step' ? actsThrough(entry.uses, names) : undefined;
+    if (line) out[entry.name] = line;
+  }
+  return out;
 }

@@ -1,19 +1,21 @@
 import { existsSync } from 'node:fs';
 import { demoRosterPath } from '../../lib/demo-keys';
+import { targetsPath } from '../../providers/targets/load';
 import { rosterPathFrom, runWorker } from '../../worker';
 import { commonOptions, type Command } from '../command';
 
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run a worker against the configured Temporal (TEMPORAL_ADDRESS, profile, or the local dev server)',
-  usage: 'lifeboat worker [--roster FILE] [--task-queue NAME]',
-  options: { ...commonOptions, roster: { type: 'string' }, 'task-queue': { type: 'string' } },
+  usage: 'lifeboat worker [--roster FILE] [--targets FILE] [--task-queue NAME]',
+  options: { ...commonOptions, roster: { type: 'string' }, targets: { type: 'string' }, 'task-queue': { type: 'string' } },
   async run(ctx, { values }) {
     const settings = ctx.settings();
     const taskQueue = (values['task-queue'] as string | undefined) ?? ctx.taskQueue;
     await runWorker({
       // Only next to the embedded dev server, whose demo made the demo roster, may a worker fall back to it.
       rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env, settings.embedded && existsSync(demoRosterPath(ctx.env)) ? demoRosterPath(ctx.env) : undefined),
+      targetsPath: targetsPath(values.targets as string | undefined, ctx.env),
       taskQueue,
       env: ctx.env,
       onReady: () => ctx.io.stderr(`worker polling ${taskQueue} on ${settings.connectionOptions.address} (namespace ${settings.namespace})\n`),

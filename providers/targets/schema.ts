@@ -30,12 +30,25 @@ export const RebuildTarget = z.discriminatedUnion(
 /** The vendor fleet's management API. */
 export const FleetTarget = z.discriminatedUnion('provider', [HttpFleetSettings, CommandSettings], choose('fleet', 'http, command'));
 
-/** One service and the provider behind each capability a runbook needs. */
+/** The per-region part of a provider's settings, and the field it lives in, so every map can be checked against `regions`. */
+function regionMap(settings: object | undefined): [field: string, map: Record<string, unknown>] | undefined {
+  if (!settings) return undefined;
+  for (const field of ['backends', 'regions', 'dataDirs']) {
+    const map = (settings as Record<string, unknown>)[field];
+    if (map && typeof map === 'object') return [field, map as Record<string, unknown>];
+  }
+  return undefined;
+}
+
+/**
+ * One service and the provider behind each capability a runbook needs. Every capability is optional here: a service
+ * that only switches modes needs no traffic provider. A runbook that needs a missing one refuses at once, naming it.
+ */
 export const ServiceTargets = z
   .strictObject({
     regions: z.array(RegionId).min(2, 'a service fails over between at least two regions').describe('the regions the service runs in, home region first'),
-    traffic: TrafficTarget,
-    database: DatabaseTarget,
+    traffic: TrafficTarget.optional(),
+    database: DatabaseTarget.optional(),
     serviceMode: ServiceModeTarget.optional(),
     rebuild: RebuildTarget.optional(),
     /** Isolated drills and the lost-booking counter: only the sample estate offers them today. */
@@ -44,24 +57,20 @@ export const ServiceTargets = z
   .superRefine((service, ctx) => {
     const regions = new Set(service.regions);
     if (regions.size !== service.regions.length) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'a region is listed twice' });
-    const perRegion: [string, Record<string, unknown> | undefined][] = [
-      ['traffic', 'backends' in service.traffic ? service.traffic.backends : 'regions' in service.traffic ? service.traffic.regions : undefined],
-      ['database', 'regions' in service.database ? service.database.regions : undefined],
-      ['serviceMode', service.serviceMode && 'regions' in service.serviceMode ? service.serviceMode.regions : undefined],
-      ['sampleEstate', service.sampleEstate?.dataDirs],
-      ['rebuild', service.rebuild && 'dataDirs' in service.rebuild ? service.rebuild.dataDirs : undefined],
-    ];
-    for (const [capability, map] of perRegion) {
-      if (!map) continue;
-      const field = capability === 'traffic' && 'backends' in service.traffic ? 'backends' : capability === 'sampleEstate' || (capability === 'rebuild' && 'dataDirs' in map) ? 'dataDirs' : 'regions';
+    for (const capability of ['traffic', 'database', 'serviceMode', 'rebuild', 'sampleEstate'] as const) {
+      const found = regionMap(service[capability]);
+      if (!found) continue;
+      const [field, map] = found;
       for (const region of regions) {
         if (!(region in map)) ctx.addIssue({ code: 'custom', path: [capability, field], message: `region "${region}" is missing: give its settings here, or remove it from "regions"` });
       }
       for (const key of Object.keys(map)) {
-        if (!regions.has(key)) ctx.addIssue({ code: 'custom', path: [capability, field, key], message: `"${key}" is not one of the service's regions (${service.regions.join(', ')}); add it to "regions" or remove it here` });
+        if (!regions.has(key)) {
+          ctx.addIssue({ code: 'custom', path: [capability, field, key], message: `"${key}" is not one of the service's regions (${service.regions.join(', ')}); add it to "regions" or remove it here` });
+        }
       }
     }
-    if (service.rebuild?.provider === 'patroni' && service.database.provider !== 'patroni') {
+    if (service.rebuild?.provider === 'patroni' && service.database?.provider !== 'patroni') {
       ctx.addIssue({ code: 'custom', path: ['rebuild', 'provider'], message: 'rebuild "patroni" needs database "patroni"; use "command" or "sample-estate" for a plain PostgreSQL pair' });
     }
   });
@@ -72,6 +81,10 @@ export const Targets = z.strictObject({
   version: z.literal(1, 'the targets file format is version 1: add "version": 1'),
   services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a service name is lower-case letters, digits and "-"'), ServiceTargets),
   fleet: FleetTarget.optional(),
+  stations: z
+    .array(z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'a station code is upper-case letters, digits and "-", e.g. ICN-T1'))
+    .optional()
+    .describe('the stations that keep an offline ledger while booking is manual'),
 });
 export type Targets = z.infer<typeof Targets>;
 

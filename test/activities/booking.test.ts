@@ -1,16 +1,16 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookingDepsFromCatalog, createBookingActivities } from '../../activities/booking';
 import { startCluster, stopCluster } from '../../estate/postgres-cluster';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
+import { estateAdapters } from '../../estate/adapters';
 
 let estate: TestEstate;
-let booking: ReturnType<typeof createBookingActivities>;
+let booking: ReturnType<typeof estateAdapters>;
 
 beforeAll(async () => {
   estate = await startTestEstate({ loadBalancer: false, fleetHosts: 6 });
-  booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
+  booking = estateAdapters(estate.catalog);
 });
 afterAll(async () => {
   await estate?.stop();

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createFleetActivities } from '../../activities/fleet';
 import { createFleetServer } from '../../estate/fleet/server';
+import { createHttpFleet } from '../../providers/http/fleet';
 
 const BAD = 'C-00000291';
 const GOOD = 'C-00000290';
@@ -10,11 +10,11 @@ async function startFleet(size: number) {
   const started = createFleetServer(size);
   await new Promise<void>((r) => started.server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(started.server.address() as AddressInfo).port}`;
-  return { ...started, url, fleetApi: createFleetActivities({ url }) };
+  return { ...started, url, fleetApi: createHttpFleet({ url }) };
 }
 
 let fleet: Awaited<ReturnType<typeof startFleet>>;
-let api: ReturnType<typeof createFleetActivities>;
+let api: ReturnType<typeof createHttpFleet>;
 
 beforeAll(async () => {
   fleet = await startFleet(36);

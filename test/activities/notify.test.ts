@@ -254,7 +254,7 @@ test('a real run posts approval-needed and run-finished to the webhook', async (
     connection: ctx.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('testBundlePath') },
-    activities: createActivities({ rosterPath: inject('testRosterPath'), notify: { webhookUrls: [receiver.url], format: 'json', log: () => undefined }, catalogPath: '/nonexistent/catalog.json' }),
+    activities: createActivities({ rosterPath: inject('testRosterPath'), notify: { webhookUrls: [receiver.url], format: 'json', log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' }),
   });
   await worker.runUntil(async () => {
     const team = 'sre-leads';
@@ -298,7 +298,7 @@ test("a run whose webhook is down keeps the webhook's secret out of its history,
     connection: ctx.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('testBundlePath') },
-    activities: createActivities({ rosterPath: inject('testRosterPath'), notify: { ...quick, webhookUrls: [downUrl], format: 'slack' }, catalogPath: '/nonexistent/catalog.json' }),
+    activities: createActivities({ rosterPath: inject('testRosterPath'), notify: { ...quick, webhookUrls: [downUrl], format: 'slack' }, targetsPath: '/nonexistent/lifeboat.targets.json' }),
   });
   await worker.runUntil(async () => {
     const handle = await ctx.client.workflow.start('pagingCheck', {

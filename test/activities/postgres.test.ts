@@ -1,12 +1,11 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBookingActivities, bookingDepsFromCatalog } from '../../activities/booking';
-import { createPostgresActivities, postgresDepsFromCatalog } from '../../activities/postgres';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
+import { estateAdapters } from '../../estate/adapters';
 
 let estate: TestEstate;
-let pg: ReturnType<typeof createPostgresActivities>;
-let booking: ReturnType<typeof createBookingActivities>;
+let pg: ReturnType<typeof estateAdapters>;
+let booking: ReturnType<typeof estateAdapters>;
 
 async function sql(region: 'A' | 'B', text: string, params: unknown[] = []) {
   const p = estate.catalog.services.booking.regions[region].postgres;
@@ -21,8 +20,8 @@ async function sql(region: 'A' | 'B', text: string, params: unknown[] = []) {
 
 beforeAll(async () => {
   estate = await startTestEstate({ loadBalancer: false, fleetHosts: 6 });
-  pg = createPostgresActivities(postgresDepsFromCatalog(estate.catalog));
-  booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
+  pg = estateAdapters(estate.catalog);
+  booking = estateAdapters(estate.catalog);
 });
 afterAll(async () => {
   await estate?.stop();
@@ -33,7 +32,7 @@ describe('PostgreSQL pair (real streaming replication)', () => {
     const s = await pg.replicationStatus();
     expect(s.primary).toBe('A');
     expect(s.standby).toBe('B');
-    expect(s.nodes.B.streaming).toBe(true);
+    expect(s.nodes.B!.streaming).toBe(true);
     expect(typeof s.lagBytes).toBe('number');
   });
 
@@ -75,7 +74,7 @@ describe('PostgreSQL pair (real streaming replication)', () => {
     const created = await booking.createBooking({ region: 'B', idempotencyKey: 'standby-1', flight: 'LB100', seat: '3A', passenger: 'Cy' });
     expect(created.booking.region).toBe('B');
     const s = await pg.replicationStatus();
-    expect(s.nodes.B.inRecovery).toBe(false);
+    expect(s.nodes.B!.inRecovery).toBe(false);
     expect(s.standby).toBeNull();
   });
 });

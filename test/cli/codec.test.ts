@@ -221,7 +221,7 @@ beforeAll(async () => {
 });
 
 async function codecWorker(taskQueue: string) {
-  const kit = createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, catalogPath: '/nonexistent/catalog.json' });
+  const kit = createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' });
   return Worker.create({
     connection: ctx!.nativeConnection,
     namespace: 'default',

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCatalog, parseCatalog, type EstateCatalog } from '../../activities/catalog';
+import { loadCatalog, parseCatalog, type EstateCatalog } from '../../estate/catalog';
 import { OfflineLedger } from '../../estate/booking/ledger';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-catalog-'));

@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { estatePids } from '../../estate/estate';
 import type { EstateStatus } from '../../estate/status';
-import { loadCatalog } from '../../activities/catalog';
-import { createTrafficActivities } from '../../activities/traffic';
+import { estateAdapters } from '../../estate/adapters';
+import { loadCatalog } from '../../estate/catalog';
 
 const run = promisify(execFile);
 const repo = resolve(__dirname, '../..');
@@ -71,7 +71,7 @@ describe('npm run estate -- up / status / down', () => {
   it('down keeps the region clients were switched to, and the next up sends them there again', async () => {
     expect((await estate('up')).code).toBe(0);
     const catalog = loadCatalog(join(dir, 'catalog.json'));
-    await createTrafficActivities({ loadBalancer: catalog.loadBalancer! }).setActiveBackend({ region: 'B' });
+    await estateAdapters(catalog).setActiveBackend({ region: 'B' });
     expect((await estate('down')).code).toBe(0);
     expect((await estate('up')).code).toBe(0);
     expect((JSON.parse((await estate('status', '--json')).stdout) as EstateStatus).activeBackend).toBe('B');

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bookingDepsFromCatalog, createBookingActivities } from '../../activities/booking';
-import { createTrafficActivities, trafficDepsFromCatalog } from '../../activities/traffic';
 import { LoadCounters } from '../../estate/load';
 import { estateLayout } from '../../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { runYardstick } from '../../estate/yardstick';
+import { estateAdapters } from '../../estate/adapters';
 
 let estate: TestEstate;
 
@@ -38,9 +37,9 @@ describe('the yardstick: break region A, promote and switch by hand', () => {
     expect(saved).toMatchObject({ running: false, successes: result.acknowledged, downtimeMs: result.downtimeMs, lost: { lost: result.lost } });
 
     // After the failover, B is active and takes bookings through the load balancer.
-    const traffic = createTrafficActivities(trafficDepsFromCatalog(estate.catalog));
+    const traffic = estateAdapters(estate.catalog);
     expect((await traffic.activeBackend()).region).toBe('B');
-    const booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
+    const booking = estateAdapters(estate.catalog);
     const after = await booking.createBooking({ idempotencyKey: 'after-failover', flight: 'LB900', seat: '1A', passenger: 'Ned' });
     expect(after.booking.region).toBe('B');
   });

@@ -8,20 +8,20 @@ import { connectToTestServer, type TemporalTestContext } from './temporal';
 export interface RunbookSuite {
   ctx: TemporalTestContext;
   estate: TestEstate;
-  catalogPath: string;
+  targetsPath: string;
 }
 
 /** Connects to the test server and starts an estate for one test file, both at once. */
 export async function openRunbookSuite(estateOptions: Omit<EstateOptions, 'dir'>, namespace: TestNamespace | 'default' = 'default'): Promise<RunbookSuite> {
   const [ctx, estate] = await Promise.all([connectToTestServer(namespace), startTestEstate(estateOptions)]);
-  return { ctx, estate, catalogPath: join(estate.dir, 'catalog.json') };
+  return { ctx, estate, targetsPath: join(estate.dir, 'lifeboat.targets.json') };
 }
 
 /**
  * Ends what `openRunbookSuite` opened, whatever got opened before a failure: terminates the named runs a failed test
  * may have left waiting (their fixed workflow ids would refuse the next file's start), stops the estate, disconnects.
  */
-export async function closeRunbookSuite(suite: Partial<Omit<RunbookSuite, 'catalogPath'>>, runIds: string[] = []): Promise<void> {
+export async function closeRunbookSuite(suite: Partial<Omit<RunbookSuite, 'targetsPath'>>, runIds: string[] = []): Promise<void> {
   for (const id of runIds) await suite.ctx?.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
   await suite.estate?.stop();
   await suite.ctx?.close();

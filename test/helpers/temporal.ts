@@ -72,9 +72,9 @@ export async function connectToTestServer(namespace: TestNamespace | 'default' =
  * A worker on the test bundle with the product's activities plus recording test activities. Runbook tests pass
  * the catalog of the estate they started; without one, estate activities fail as they would with no estate up.
  */
-export async function createTestWorker(ctx: TemporalTestContext, taskQueue: string, overrides: object = {}, catalogPath = '/nonexistent/catalog.json') {
+export async function createTestWorker(ctx: TemporalTestContext, taskQueue: string, overrides: object = {}, targetsPath = '/nonexistent/catalog.json') {
   const exercise = createExerciseActivities();
-  const kit = createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, catalogPath });
+  const kit = createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, targetsPath });
   const worker = await Worker.create({
     connection: ctx.nativeConnection,
     namespace: ctx.namespace,

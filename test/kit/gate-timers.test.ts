@@ -42,7 +42,7 @@ async function runUnanswered(input: Partial<ExerciseInput>) {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: { ...createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, catalogPath: '/nonexistent' }), ...exercise.activities },
+    activities: { ...createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' }), ...exercise.activities },
   });
   const result = await worker.runUntil(async () => {
     const runInput = { target: `timers-${taskQueue}`, quorum: 1, ...input };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
-import { createFleetActivities, type Host } from '../../activities/fleet';
+import { type Host } from '../../activities/fleet';
 import type { TestEstate } from '../../estate/testing';
 import { Fleet } from '../../estate/fleet/model';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
@@ -10,18 +10,19 @@ import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
+import { createHttpFleet } from '../../providers/http/fleet';
 
 const BAD = 'C-00000291';
 const GOOD = 'C-00000290';
 
 let ctx: TemporalTestContext;
 let estate: TestEstate;
-let fleet: ReturnType<typeof createFleetActivities>;
-let catalogPath: string;
+let fleet: ReturnType<typeof createHttpFleet>;
+let targetsPath: string;
 
 beforeAll(async () => {
-  ({ ctx, estate, catalogPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }, 'isolate-drill'));
-  fleet = createFleetActivities({ url: estate.catalog.fleet.url });
+  ({ ctx, estate, targetsPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }, 'isolate-drill'));
+  fleet = createHttpFleet({ url: estate.catalog.fleet.url });
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }));
 beforeEach(async () => {
@@ -54,7 +55,7 @@ test('an isolated drill with policy approvals runs the whole procedure on a scra
   await fleet.setUpdateChannel({ scope: { region: 'B' }, state: 'blocked' });
   const before = await production();
   const countersBefore = await fleet.counters();
-  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const handle = await startDrill(taskQueue, 'policy');
     const result = (await handle.result()) as RunResult<IsolationReport>;
@@ -122,7 +123,7 @@ test('an isolated drill aborted at the gate (people approve) still removes its s
   const taskQueue = testTaskQueue();
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
   const before = await production();
-  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const handle = await startDrill(taskQueue, 'people');
     const runId = handle.workflowId;

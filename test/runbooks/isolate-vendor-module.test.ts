@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, inject, test } from 'vitest';
-import { createFleetActivities } from '../../activities/fleet';
 import type { TestEstate } from '../../estate/testing';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import type { HandsOnTask } from '../../workflows/vendor-isolation/hands-on-queue';
@@ -13,18 +12,19 @@ import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
+import { createHttpFleet } from '../../providers/http/fleet';
 
 const BAD = 'C-00000291';
 const GOOD = 'C-00000290';
 
 let ctx: TemporalTestContext;
 let estate: TestEstate;
-let fleet: ReturnType<typeof createFleetActivities>;
-let catalogPath: string;
+let fleet: ReturnType<typeof createHttpFleet>;
+let targetsPath: string;
 
 beforeAll(async () => {
-  ({ ctx, estate, catalogPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }, 'isolate'));
-  fleet = createFleetActivities({ url: estate.catalog.fleet.url });
+  ({ ctx, estate, targetsPath } = await openRunbookSuite({ loadBalancer: false, fleetHosts: 36 }, 'isolate'));
+  fleet = createHttpFleet({ url: estate.catalog.fleet.url });
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }));
 beforeEach(async () => {
@@ -48,7 +48,7 @@ test('contains a faulty push, heals remote-fixable hosts in waves, and finishes 
   const push = await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 0.3 });
   const crashed = push.results.filter((r) => r.health === 'crashed').map((r) => r.hostId);
   expect(crashed.length).toBeGreaterThan(5);
-  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const handle = await start(taskQueue, { waves: { canary: 3, sizes: ['50%'], concurrency: 5 }, handsOnDeadline: '10 minutes' });
     const runId = handle.workflowId;
@@ -147,7 +147,7 @@ test('a wave over the failure threshold stops for an operator, and nothing past 
   await fetch(`${estate.catalog.fleet.url}/sim/reachability`, { method: 'POST', body: JSON.stringify({ scope: { region: 'B', role: 'kiosk' }, reachable: false }), headers: { 'content-type': 'application/json' } });
   const unreachable = (await fleet.listHosts({ health: 'unreachable' })).hosts.map((h) => h.id);
   expect(unreachable).toHaveLength(9);
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     // Region A (18 hosts) first, then B: wave-2 is B's first nine hosts, six of them kiosks; wave-3 has three.
     const handle = await start(taskQueue, { waves: { canary: 2, sizes: [16, 9], concurrency: 4 }, failureThreshold: 0.4 });
@@ -196,7 +196,7 @@ test('the hands-on queue escalates as its deadline nears; past it, verification 
   const taskQueue = testTaskQueue();
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
   await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 1, scope: { region: 'A' } });
-  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const handle = await start(taskQueue, { scope: { region: 'A' }, waves: { canary: 18, sizes: ['100%'] }, handsOnDeadline: '6 seconds' });
     const runId = handle.workflowId;
@@ -227,7 +227,7 @@ test('a scope by region and several tags pins and fixes only its hosts; the rest
   await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 1 });
   const scoped = (await fleet.listHosts({ region: 'B', tag: 'os-windows' })).hosts.filter((h) => h.tags.includes('terminal-2')).map((h) => h.id);
   expect(scoped.length).toBeGreaterThan(2);
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const handle = await start(taskQueue, { scope: { region: 'B', tags: ['os-windows', 'terminal-2'] }, waves: { canary: 1, sizes: ['100%'] } });
     const atGate = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
@@ -249,7 +249,7 @@ test('a scope by region and several tags pins and fixes only its hosts; the rest
 /** `lifeboat worker` in its own process, so the test can SIGKILL it like a crashed host would. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_LOG_LEVEL: 'WARN' },
+    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TARGETS: targetsPath, LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolveReady, reject) => {

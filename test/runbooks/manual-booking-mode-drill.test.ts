@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
-import { bookingDepsFromCatalog, createBookingActivities, type BookingMode } from '../../activities/booking';
-import type { RegionName } from '../../activities/catalog';
+import { type BookingMode } from '../../activities/booking';
+import type { RegionName } from '../../estate/catalog';
 import type { Notification } from '../../activities/kit-types';
-import { createScratchBookingActivities, scratchSlug, type ScratchBookingRemoval } from '../../activities/scratch-booking';
+import { createScratchBookingActivities, scratchSlug, type ScratchBookingRemoval } from '../../providers/sample-estate/scratch-booking';
 import type { TestEstate } from '../../estate/testing';
 import { isListening } from '../../lib/free-port';
 import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
@@ -15,17 +15,18 @@ import type { ManualBookingReport } from '../../workflows/manual-booking-mode';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
+import { estateAdapters } from '../../estate/adapters';
 
 const runId = 'manual-booking-mode/booking';
 
 let ctx: TemporalTestContext;
 let estate: TestEstate;
-let booking: ReturnType<typeof createBookingActivities>;
-let catalogPath: string;
+let booking: ReturnType<typeof estateAdapters>;
+let targetsPath: string;
 
 beforeAll(async () => {
-  ({ ctx, estate, catalogPath } = await openRunbookSuite({ fleetHosts: 4, loadBalancer: false }, 'manual-booking-drill'));
-  booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
+  ({ ctx, estate, targetsPath } = await openRunbookSuite({ fleetHosts: 4, loadBalancer: false }, 'manual-booking-drill'));
+  booking = estateAdapters(estate.catalog);
   // Production has bookings and counter entries of its own that no drill may touch.
   await booking.createBooking({ region: 'A', idempotencyKey: 'prod-online-1', flight: 'LB700', seat: '1A', passenger: 'Pat Production' });
   await booking.appendLedger({ region: 'A', station: 'ATL-T1', idempotencyKey: 'prod-counter-1', flight: 'LB700', seat: '2A', passenger: 'Cora Counter' });
@@ -126,7 +127,7 @@ test('an isolated drill approved by policy runs the whole procedure on a scratch
   const before = await production();
   expect(before.modes).toEqual({ A: 'normal', B: 'normal' });
   const notifications: Notification[] = [];
-  const { worker } = await createTestWorker(ctx, taskQueue, { notify: async (n: Notification) => void notifications.push(n) }, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, { notify: async (n: Notification) => void notifications.push(n) }, targetsPath);
   const watch = watchProductionModes();
   await worker.runUntil(async () => {
     const handle = await startDrill(taskQueue, 'policy');
@@ -178,7 +179,7 @@ test('an isolated drill approved by policy runs the whole procedure on a scratch
 test('an isolated drill aborted while holding removes its scratch service, database and ledger', async () => {
   const taskQueue = testTaskQueue();
   const before = await production();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   const watch = watchProductionModes();
   await worker.runUntil(async () => {
     const handle = await startDrill(taskQueue, 'people');

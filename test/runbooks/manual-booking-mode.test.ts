@@ -3,7 +3,6 @@ import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, test } from 'vitest';
-import { bookingDepsFromCatalog, createBookingActivities } from '../../activities/booking';
 import { startCluster, stopCluster } from '../../estate/postgres-cluster';
 import type { TestEstate } from '../../estate/testing';
 import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
@@ -14,17 +13,18 @@ import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
+import { estateAdapters } from '../../estate/adapters';
 
 const runId = 'manual-booking-mode/booking';
 
 let ctx: TemporalTestContext;
 let estate: TestEstate;
-let booking: ReturnType<typeof createBookingActivities>;
-let catalogPath: string;
+let booking: ReturnType<typeof estateAdapters>;
+let targetsPath: string;
 
 beforeAll(async () => {
-  ({ ctx, estate, catalogPath } = await openRunbookSuite({ fleetHosts: 4 }, 'manual-booking'));
-  booking = createBookingActivities(bookingDepsFromCatalog(estate.catalog));
+  ({ ctx, estate, targetsPath } = await openRunbookSuite({ fleetHosts: 4 }, 'manual-booking'));
+  booking = estateAdapters(estate.catalog);
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }));
 /** Each test is a new incident: the previous one's ledger was archived after it was reconciled. */
@@ -77,7 +77,7 @@ test('a full cycle: counter bookings during a database outage are applied exactl
     booking.createBooking({ region: 'A', idempotencyKey: 'on-bob', flight: 'LB500', seat: '2A', passenger: 'Bob Online' }),
     booking.createBooking({ region: 'A', idempotencyKey: 'on-cy', flight: 'LB501', seat: '1A', passenger: 'Cy Online' }),
   ]);
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const handle = await start(taskQueue);
     await enterManualMode(handle);
@@ -191,7 +191,7 @@ test('a full cycle: counter bookings during a database outage are applied exactl
 test('malformed, truncated and duplicated ledger lines are reported and never applied or dropped silently', async () => {
   const taskQueue = testTaskQueue();
   await booking.createBooking({ region: 'A', idempotencyKey: 'on-max', flight: 'LB600', seat: '1A', passenger: 'Max Online' });
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const handle = await start(taskQueue);
     await enterManualMode(handle);
@@ -248,7 +248,7 @@ test('malformed, truncated and duplicated ledger lines are reported and never ap
 
 test('resume is refused before the run holds in manual mode', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const handle = await start(taskQueue, { mode: 'read-only' });
     await waitForStatus(handle, (s) => s.state === 'waiting-approval');
@@ -278,7 +278,7 @@ test('resume is refused before the run holds in manual mode', async () => {
 /** `lifeboat worker` in a child process, as an operator runs it, so the test can kill it like a crashed host. */
 function spawnWorker(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
-    env: { ...process.env, ...env(taskQueue), LIFEBOAT_ESTATE_CATALOG: catalogPath, LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_RECONCILE_DELAY_MS: '100', LIFEBOAT_LOG_LEVEL: 'WARN' },
+    env: { ...process.env, ...env(taskQueue), LIFEBOAT_TARGETS: targetsPath, LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_RECONCILE_DELAY_MS: '100', LIFEBOAT_LOG_LEVEL: 'WARN' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -359,7 +359,7 @@ function spawnTestWorker(taskQueue: string, stallAfter?: string): { child: Child
       TEMPORAL_NAMESPACE: ctx.namespace,
       LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'),
       LIFEBOAT_ROSTER: inject('testRosterPath'),
-      LIFEBOAT_ESTATE_CATALOG: catalogPath,
+      LIFEBOAT_TARGETS: targetsPath,
       ...(stallAfter ? { LIFEBOAT_TEST_STALL_AFTER: stallAfter } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

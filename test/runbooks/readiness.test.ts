@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Notification } from '../../activities/kit-types';
 import { createReadinessActivities } from '../../activities/readiness';
+import { targetsAccess } from '../../activities/targets';
 import { stopCluster } from '../../estate/postgres-cluster';
 import { estateLayout } from '../../estate/state-dir';
 import type { TestEstate } from '../../estate/testing';
@@ -14,10 +15,10 @@ import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContex
 
 let ctx: TemporalTestContext;
 let estate: TestEstate;
-let catalogPath: string;
+let targetsPath: string;
 
 beforeAll(async () => {
-  ({ ctx, estate, catalogPath } = await openRunbookSuite({ fleetHosts: 4 }, 'readiness'));
+  ({ ctx, estate, targetsPath } = await openRunbookSuite({ fleetHosts: 4 }, 'readiness'));
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }, ['paging-check/sre-oncall']));
 
@@ -38,7 +39,7 @@ const withoutKeys = (group: string) => (roster: { people: { groups: string[]; ke
 
 test('paging-check is not ready until it was drilled and a page was acknowledged; then ready, exit 0', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const before = await cli(taskQueue, ['readiness', 'paging-check', '--json']);
     expect(before.stderr).toBe('');
@@ -71,8 +72,8 @@ test('paging-check is not ready until it was drilled and a page was acknowledged
 
 test('approvers: sre-leads without keys, or a requester who is one of the two leads, leave region-failover not ready', async () => {
   const taskQueue = testTaskQueue();
-  const keyless = createReadinessActivities({ catalogPath, rosterPath: rosterCopy('keyless', withoutKeys('sre-leads')) });
-  const { worker } = await createTestWorker(ctx, taskQueue, keyless, catalogPath);
+  const keyless = createReadinessActivities({ access: targetsAccess(targetsPath), rosterPath: rosterCopy('keyless', withoutKeys('sre-leads')) });
+  const { worker } = await createTestWorker(ctx, taskQueue, keyless, targetsPath);
   await worker.runUntil(async () => {
     const out = await cli(taskQueue, ['readiness', 'region-failover', '--as', 'alice', '--json']);
     expect(out.code).toBe(1);
@@ -82,7 +83,7 @@ test('approvers: sre-leads without keys, or a requester who is one of the two le
     expect(text.stdout).toContain('add people with keys');
   });
   const taskQueue2 = testTaskQueue();
-  const { worker: keyed } = await createTestWorker(ctx, taskQueue2, {}, catalogPath);
+  const { worker: keyed } = await createTestWorker(ctx, taskQueue2, {}, targetsPath);
   await keyed.runUntil(async () => {
     const asAlice = JSON.parse((await cli(taskQueue2, ['readiness', 'region-failover', '--as', 'alice', '--json'])).stdout) as ReadinessEvaluation;
     expect(checkOf(asAlice, 'approvers').ready).toBe(true);
@@ -95,7 +96,7 @@ test('a readiness schedule fires on the dev server, history shows each evaluatio
   const taskQueue = testTaskQueue();
   const rosterPath = rosterCopy('scheduled');
   const notes: Notification[] = [];
-  const { worker } = await createTestWorker(ctx, taskQueue, { ...createReadinessActivities({ catalogPath, rosterPath }), notify: async (n: Notification) => void notes.push(n) }, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, { ...createReadinessActivities({ access: targetsAccess(targetsPath), rosterPath }), notify: async (n: Notification) => void notes.push(n) }, targetsPath);
   const scheduleId = 'readiness/paging-check/sre-oncall';
   const history = async () => JSON.parse((await cli(taskQueue, ['readiness', 'history', 'paging-check', '--json'])).stdout) as ReadinessEvaluation[];
   await worker.runUntil(async () => {
@@ -132,7 +133,7 @@ test('a readiness schedule fires on the dev server, history shows each evaluatio
 
 test('region-failover: the estate checks pass on a healthy estate, and a stopped standby is not ready with the reason and the fix', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const healthy = JSON.parse((await cli(taskQueue, ['readiness', 'region-failover', '--json'])).stdout) as ReadinessEvaluation;
     for (const name of ['standby-streaming', 'load-balancer-reaches-target', 'target-service-healthy']) expect(checkOf(healthy, name)).toMatchObject({ ready: true });
@@ -155,7 +156,7 @@ test('every runbook declares its checks, the plan shows them, and readiness with
   expect(plan.readiness.map((c) => c.name)).toEqual(['approvers', 'fleet-api', 'last-known-good', 'last-drill']);
   expect((await lifeboat(['plan', 'manual-booking-mode'])).stdout).toMatch(/Readiness checks[^\n]*\n {2}- approvers — [^\n]*\n[^\n]*\n {2}- ledger-writable/);
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const all = await cli(taskQueue, ['readiness', '--json']);
     expect(all.code).toBe(1);
@@ -171,7 +172,7 @@ test('every runbook declares its checks, the plan shows them, and readiness with
 
 test('status, the report and drill history show the scheduled readiness last evaluated before the run', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, catalogPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   const scheduleId = 'readiness/paging-check/sre-oncall';
   await worker.runUntil(async () => {
     // An hour apart, so the one evaluation made at once is the last before the run.

@@ -36,7 +36,7 @@ async function approvedRun<T>(taskQueue: string, workflowType: string, input: ob
 
 test('an isolated drill of failback is refused before anything is touched', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   await worker.runUntil(async () => {
     const handle = await ctx.client.workflow.start('regionFailback', {
       taskQueue,
@@ -52,7 +52,7 @@ test('an isolated drill of failback is refused before anything is touched', asyn
 
 test('after an emergency failover, failback rebuilds region A, returns to it under load with nothing lost, and the next failover works', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   await worker.runUntil(async () => {
     // The outage: region A breaks, and the service fails over to B.
     await breakRegion(estate.dir, 'A');
@@ -100,7 +100,7 @@ test('failback after a planned failover rewinds the fenced old primary and leave
   // The previous test ends with a planned failover to B: A is a fenced primary that still runs, the usual drill state.
   expect(await estateSnapshot(estate.catalog)).toMatchObject({ active: 'B', A: { role: 'primary', fenced: true }, B: { role: 'primary', fenced: false } });
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   await worker.runUntil(async () => {
     const failback = await approvedRun<FailbackResult>(taskQueue, 'regionFailback', { service: 'booking', verifyWindowSeconds: 1, incidentId: 'DRILL-7' }, 'region-failback-after-planned-signed');
     expect(failback.state).toBe('succeeded');

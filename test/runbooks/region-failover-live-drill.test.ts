@@ -31,7 +31,7 @@ async function listedFailbacks(): Promise<number> {
 
 test('a live drill, approved by people at each gate, fails over to B and back to A under load, loses nothing, and its report shows RTO and RPO within the objectives', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   const load = loadThroughBalancer(estate.catalog);
   try {
     await moreBookings(load, 20);
@@ -94,7 +94,7 @@ test('a live drill, approved by people at each gate, fails over to B and back to
 
 test('a live drill whose failback is rejected says so: the step needs an operator, and the report fails the drill', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   await worker.runUntil(async () => {
     const handle = await ctx.client.workflow.start('regionFailover', {
       taskQueue,

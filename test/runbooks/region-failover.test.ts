@@ -7,7 +7,6 @@ import { countLostBookings } from '../../estate/load';
 import { stopRecorded } from '../../estate/processes';
 import { estateLayout } from '../../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
-import { createTrafficActivities, trafficDepsFromCatalog } from '../../activities/traffic';
 import { interveneUpdate, rejectUpdate, statusQuery, type RunResult } from '../../workflows/kit';
 import type { IsolatedDrillResult } from '../../workflows/region-failover-drill';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
@@ -18,6 +17,7 @@ import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, expectOutagesWithin, loadThroughBalancer, moreBookings, sql } from './region-helpers';
+import { estateAdapters } from '../../estate/adapters';
 
 const runId = 'region-failover/booking';
 let ctx: TemporalTestContext;
@@ -32,7 +32,7 @@ const cli = (taskQueue: string, args: string[]) => lifeboat(args, { TEMPORAL_ADD
 
 test('an unknown service fails the run at once, with no operator to wait for, and leaves the estate as it was', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   const before = await estateSnapshot(estate.catalog);
   await worker.runUntil(async () => {
     const handle = await ctx.client.workflow.start('regionFailover', { taskQueue, workflowId: 'region-failover/nosuch', args: [{ input: { service: 'nosuch', mode: 'planned' }, requestedBy: 'alice' }] });
@@ -49,7 +49,7 @@ test('a rejection at the gate leaves the load balancer, the fencing and the mode
   const taskQueue = testTaskQueue();
   const before = await estateSnapshot(estate.catalog);
   expect(before).toMatchObject({ active: 'A', A: { role: 'primary', fenced: false, mode: 'normal' }, B: { role: 'standby' } });
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   await worker.runUntil(async () => {
     const started = await cli(taskQueue, ['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--as', 'alice']);
     expect(started.stderr).toBe('');
@@ -71,7 +71,7 @@ test('a rejection at the gate leaves the load balancer, the fencing and the mode
 test('an abort while the standby cannot catch up unfences the source and restores it at the load balancer', async () => {
   const taskQueue = testTaskQueue();
   const before = await estateSnapshot(estate.catalog);
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   await worker.runUntil(async () => {
     const handle = await ctx.client.workflow.start('regionFailover', {
       taskQueue,
@@ -111,12 +111,12 @@ test('an abort while the standby cannot catch up unfences the source and restore
 
 test('an abort puts the source back at the load balancer as it was before the run: in maintenance, where an operator had put it', async () => {
   const taskQueue = testTaskQueue();
-  const traffic = createTrafficActivities(trafficDepsFromCatalog(estate.catalog));
+  const traffic = estateAdapters(estate.catalog);
   await traffic.drainBackend({ region: 'A', state: 'maint' });
   try {
     const before = await estateSnapshot(estate.catalog);
     expect(before).toMatchObject({ active: 'A', A: { lbServer: 'MAINT', fenced: false } });
-    const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+    const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
     await worker.runUntil(async () => {
       const handle = await ctx.client.workflow.start('regionFailover', {
         taskQueue,
@@ -153,7 +153,7 @@ test('an abort puts the source back at the load balancer as it was before the ru
 test('an isolated drill promotes and writes to a clone of the standby, and production never notices', async () => {
   const taskQueue = testTaskQueue();
   const before = await estateSnapshot(estate.catalog);
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   const load = loadThroughBalancer(estate.catalog);
   try {
     await moreBookings(load, 10);
@@ -184,7 +184,7 @@ test('an isolated drill promotes and writes to a clone of the standby, and produ
 test('an isolated drill aborted halfway, once its clone exists, still removes the clone and leaves production as it was', async () => {
   const taskQueue = testTaskQueue();
   const before = await estateSnapshot(estate.catalog);
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   await worker.runUntil(async () => {
     const handle = await ctx.client.workflow.start('regionFailover', {
       taskQueue,
@@ -209,7 +209,7 @@ test('an isolated drill aborted halfway, once its clone exists, still removes th
 
 test('a planned failover under load loses no acknowledged booking and reports the switch window', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'catalog.json'));
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   const load = loadThroughBalancer(estate.catalog);
   try {
     await moreBookings(load, 20);
@@ -258,7 +258,7 @@ test('an emergency failover after region A breaks serves from B, reports the RPO
   const emergency = await startTestEstate({ fleetHosts: 4 });
   const taskQueue = testTaskQueue();
   try {
-    const { worker } = await createTestWorker(ctx, taskQueue, {}, join(emergency.dir, 'catalog.json'));
+    const { worker } = await createTestWorker(ctx, taskQueue, {}, join(emergency.dir, 'lifeboat.targets.json'));
     const load = loadThroughBalancer(emergency.catalog, 40);
     try {
       await moreBookings(load, 40);
@@ -321,7 +321,7 @@ test('an emergency failover fences the source database when only its service is 
   const taskQueue = testTaskQueue();
   try {
     await stopRecorded(estateLayout(partial.dir).run, 'booking-A', 0);
-    const { worker } = await createTestWorker(ctx, taskQueue, {}, join(partial.dir, 'catalog.json'));
+    const { worker } = await createTestWorker(ctx, taskQueue, {}, join(partial.dir, 'lifeboat.targets.json'));
     await worker.runUntil(async () => {
       const handle = await ctx.client.workflow.start('regionFailover', {
         taskQueue,

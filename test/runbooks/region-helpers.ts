@@ -1,18 +1,18 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { expect } from 'vitest';
-import type { EstateCatalog } from '../../activities/catalog';
-import { createTrafficActivities, trafficDepsFromCatalog } from '../../activities/traffic';
+import type { EstateCatalog } from '../../estate/catalog';
 import { startLoad, type LoadCounters, type LoadRun } from '../../estate/load';
 import { estateLayout } from '../../estate/state-dir';
 import { estateStatus } from '../../estate/status';
 import { approveUpdate } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
+import { estateAdapters } from '../../estate/adapters';
 
 /** What an operator checks before and after: where traffic goes, each region's drain state, fencing, roles and modes. */
 export async function estateSnapshot(catalog: EstateCatalog) {
   const status = await estateStatus(catalog);
-  const lb = await createTrafficActivities(trafficDepsFromCatalog(catalog)).backendHealth();
+  const lb = await estateAdapters(catalog).backendHealth();
   const region = (r: 'A' | 'B') => ({
     lbServer: lb.regions.find((x) => x.region === r)!.status.split(' ')[0],
     mode: status.regions[r].booking.mode ?? null,

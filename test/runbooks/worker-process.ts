@@ -3,7 +3,7 @@ import { createActivities } from '../../activities';
 
 /**
  * A worker in its own process, so a test can SIGKILL it the way a host dies: the test workflow bundle and the
- * product's activities on the estate in LIFEBOAT_ESTATE_CATALOG. Prints "ready" once it polls. With
+ * product's activities on the estate in LIFEBOAT_TARGETS. Prints "ready" once it polls. With
  * LIFEBOAT_TEST_STALL_AFTER naming an activity, that activity does its work, prints "stalled <name>" and never
  * returns, so the test can kill the worker after the change took effect and before Temporal heard of it.
  */
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     taskQueue: env('LIFEBOAT_TASK_QUEUE'),
     workflowBundle: { codePath: env('LIFEBOAT_TEST_BUNDLE') },
     activities: stallAfter(
-      createActivities({ rosterPath: env('LIFEBOAT_ROSTER'), notify: { log: () => undefined }, catalogPath: env('LIFEBOAT_ESTATE_CATALOG') }),
+      createActivities({ rosterPath: env('LIFEBOAT_ROSTER'), notify: { log: () => undefined }, targetsPath: env('LIFEBOAT_TARGETS') }),
       process.env.LIFEBOAT_TEST_STALL_AFTER,
     ),
   });

@@ -14,6 +14,12 @@ export interface StepRetry {
 }
 
 /** One action of a runbook, as the plan shows it and as the run executes it. */
+/**
+ * A capability of the targets file a step acts through, so the plan and the status can name the provider behind it
+ * (`switchTraffic: route53 (zone …, record booking.example.com)`).
+ */
+export type Capability = 'traffic' | 'database' | 'serviceMode' | 'rebuild' | 'fleet';
+
 export interface StepSpec {
   readonly kind: 'step';
   readonly name: string;
@@ -33,6 +39,8 @@ export interface StepSpec {
    * new activity started by the kit's own retry would not.
    */
   readonly activityRetry?: StepRetry;
+  /** The capabilities the step acts through; steps that only read Temporal or the roster leave it out. */
+  readonly uses?: readonly Capability[];
 }
 
 /** What a gate waits for and what happens when nobody answers. */

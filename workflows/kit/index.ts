@@ -8,6 +8,7 @@
 export { defineRunbook, drillProcedureOf, gate, runIdFor, step } from './definition';
 export type {
   ApprovalPolicy,
+  Capability,
   DrillKind,
   DrillProcedure,
   DrillProcedures,

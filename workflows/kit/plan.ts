@@ -1,4 +1,4 @@
-import { drillProcedureOf, type ApprovalPolicy, type DrillKind, type ProcedureEntry, type RunbookDefinition, type StepRetry } from './definition';
+import { drillProcedureOf, type ApprovalPolicy, type Capability, type DrillKind, type ProcedureEntry, type RunbookDefinition, type StepRetry } from './definition';
 import { retryPolicyOf } from './retry';
 
 /** One entry of a dry run, as `lifeboat plan --json` prints it; `drillOnly` marks a step only a drill runs. */
@@ -13,6 +13,7 @@ export type PlanEntry =
       activityRetry?: Required<StepRetry>;
       timeout: string | number;
       drillOnly?: true;
+      uses?: readonly Capability[];
     }
   | { kind: 'gate'; name: string; title: string; policy: ApprovalPolicy };
 
@@ -57,5 +58,6 @@ function planEntry(entry: ProcedureEntry, drillOnly = false): PlanEntry {
         ...(entry.activityRetry ? { activityRetry: retryPolicyOf(entry.activityRetry) } : {}),
         timeout: entry.timeout ?? '1 minute',
         ...(drillOnly ? { drillOnly: true as const } : {}),
+        ...(entry.uses ? { uses: entry.uses } : {}),
       };
 }

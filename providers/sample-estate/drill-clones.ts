@@ -1,10 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from '../lib/free-port';
-import { makePgDir, pgExec, pgLogFile, startCluster, stopCluster } from '../estate/postgres-cluster';
-import { heartbeat, loadCatalog, type RegionName } from './catalog';
-import { lsnToBytes } from './postgres';
+import { makePgDir, pgExec, pgLogFile, startCluster, stopCluster } from '../../estate/postgres-cluster';
+import { freePort } from '../../lib/free-port';
+import type { RegionName } from '../contracts/provider';
+import { lsnToBytes } from '../postgres/sql';
+import { heartbeat } from '../shared/activity-context';
+import { sampleCatalog } from './rebuild';
+import type { SampleEstateSettings } from './settings';
 
 /** Where an isolated drill's clone lives and listens. */
 export interface CloneInfo {
@@ -15,15 +18,22 @@ export interface CloneInfo {
 
 const NAME = /^[a-z0-9-]{1,64}$/;
 
+/** A region's database in the sample estate's catalog. */
+function regionOf(catalog: ReturnType<typeof sampleCatalog>, region: RegionName) {
+  const node = (catalog.services.booking.regions as Record<string, { postgres: ReturnType<typeof sampleCatalog>['services']['booking']['regions']['A']['postgres'] }>)[region]?.postgres;
+  if (!node) throw new Error(`the sample estate has no region "${region}"`);
+  return node;
+}
+
 /**
  * The isolated drill of a region failover: a clone of the target standby on its own port, promoted and written to
  * instead of the real standby, so a scheduled drill proves the database side of a failover (backup, replay, promotion,
  * a write) without touching production. Every activity is idempotent and keyed by the clone's name.
  */
-export function createFailoverDrillActivities(opts: { catalogPath: string }) {
+export function createFailoverDrillActivities(sampleEstate: () => SampleEstateSettings) {
   const locate = (name: string) => {
     if (!NAME.test(name)) throw new Error(`not a clone name: ${name}`);
-    const catalog = loadCatalog(opts.catalogPath);
+    const catalog = sampleCatalog(sampleEstate());
     const dir = join(catalog.stateDir, 'drills');
     return { catalog, dir, dataDir: join(dir, name), meta: join(dir, `${name}.json`) };
   };
@@ -42,7 +52,7 @@ export function createFailoverDrillActivities(opts: { catalogPath: string }) {
     /** Clones `region`'s standby with pg_basebackup onto a free port and starts the clone streaming from it. */
     async cloneStandby(args: { region: RegionName; name: string }): Promise<CloneInfo> {
       const { catalog, dir, dataDir, meta } = locate(args.name);
-      const node = catalog.services.booking.regions[args.region].postgres;
+      const node = regionOf(catalog, args.region);
       if (existsSync(meta)) {
         const known = JSON.parse(readFileSync(meta, 'utf8')) as CloneInfo;
         await startCluster(known.dataDir);
@@ -74,7 +84,7 @@ export function createFailoverDrillActivities(opts: { catalogPath: string }) {
     async promoteClone(args: { name: string; primary: RegionName }): Promise<{ alreadyPromoted: boolean; lagBytes: number | null; lagSeconds: number | null; lsn: string }> {
       const { catalog, meta } = locate(args.name);
       const info = JSON.parse(readFileSync(meta, 'utf8')) as CloneInfo;
-      const primary = catalog.services.booking.regions[args.primary].postgres;
+      const primary = regionOf(catalog, args.primary);
       const user = primary.user;
       const [clone] = await query<{ rec: boolean; lsn: string; replayed: Date | null }>(
         info.port,

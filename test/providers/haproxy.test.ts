@@ -3,16 +3,17 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrafficActivities } from '../../activities/traffic';
 import { loadBalancerEntry, startHaproxy, type HaproxyPlan } from '../../estate/haproxy';
 import { stopPid } from '../../estate/processes';
 import { freePort } from '../../lib/free-port';
+import type { TrafficProvider } from '../../providers/contracts/traffic';
+import { createHaproxyTraffic } from '../../providers/haproxy/traffic';
 
 let dir: string;
 let haproxyPid: number | undefined;
 const servers: Server[] = [];
 let plan: HaproxyPlan;
-let traffic: ReturnType<typeof createTrafficActivities>;
+let traffic: TrafficProvider;
 
 /** A stand-in for a region's service: answers with its region, like the booking service's /live. */
 async function regionServer(region: string): Promise<number> {
@@ -37,7 +38,11 @@ beforeAll(async () => {
     initial: 'A',
   };
   haproxyPid = (await startHaproxy(plan, { runDir: dir, logFile: join(dir, 'haproxy.log') })).pid;
-  traffic = createTrafficActivities({ loadBalancer: loadBalancerEntry(plan) });
+  const lb = loadBalancerEntry(plan);
+  traffic = createHaproxyTraffic(
+    { provider: 'haproxy', runtimeApi: lb.runtimeApi, map: { file: lb.switch.mapFile, key: lb.switch.key }, backends: lb.backends, entryUrl: lb.clientUrl },
+    ['A', 'B'],
+  );
 });
 
 afterAll(async () => {
@@ -49,10 +54,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('HAProxy traffic switch (runtime API, no reload)', () => {
+describe('the haproxy traffic provider (runtime API, no reload)', () => {
   it('reads the active region and reports both servers up', async () => {
-    expect(await traffic.activeBackend()).toEqual({ region: 'A', backend: 'booking_A' });
-    await expect.poll(async () => (await traffic.backendHealth()).regions.map((r) => r.status), { timeout: 10_000 }).toEqual(['UP', 'UP']);
+    expect(await traffic.active()).toEqual({ region: 'A', endpoint: 'booking_A' });
+    await expect.poll(async () => (await traffic.health()).map((r) => [r.region, r.status, r.healthy]), { timeout: 10_000 }).toEqual([
+      ['A', 'UP', true],
+      ['B', 'UP', true],
+    ]);
   });
 
   it('switches backends under load without refusing a connection', async () => {
@@ -76,9 +84,9 @@ describe('HAProxy traffic switch (runtime API, no reload)', () => {
     for (let i = 0; i < 10; i++) {
       await new Promise((r) => setTimeout(r, 100));
       const region = i % 2 === 0 ? 'B' : 'A';
-      const result = await traffic.setActiveBackend({ region });
+      const result = await traffic.switchTo(region);
       expect(result).toMatchObject({ region, changed: true });
-      expect((await traffic.activeBackend()).region).toBe(region);
+      expect((await traffic.active()).region).toBe(region);
     }
     await new Promise((r) => setTimeout(r, 100));
     stop = true;
@@ -92,13 +100,27 @@ describe('HAProxy traffic switch (runtime API, no reload)', () => {
   });
 
   it('switching to the active region is a no-op', async () => {
-    expect(await traffic.setActiveBackend({ region: 'A' })).toEqual({ region: 'A', previous: 'A', changed: false });
+    expect(await traffic.switchTo('A')).toEqual({ region: 'A', previous: 'A', changed: false });
   });
 
   it('drains a backend and readies it again', async () => {
-    await traffic.drainBackend({ region: 'B' });
-    expect((await traffic.backendHealth()).regions.find((r) => r.region === 'B')?.status).toBe('DRAIN');
-    await traffic.drainBackend({ region: 'B', state: 'ready' });
-    await expect.poll(async () => (await traffic.backendHealth()).regions.find((r) => r.region === 'B')?.status, { timeout: 10_000 }).toBe('UP');
+    await traffic.setServing('B', 'drain');
+    expect(await traffic.serving('B')).toEqual({ state: 'drain', status: 'DRAIN' });
+    await traffic.setServing('B', 'ready');
+    await expect.poll(async () => (await traffic.health()).find((r) => r.region === 'B')?.status, { timeout: 10_000 }).toBe('UP');
+  });
+
+  it('probes read-only: the runtime API, each region\'s server and the map', async () => {
+    const probe = await traffic.probe();
+    expect(probe.map((p) => [p.check, p.ok])).toEqual([
+      ['reach the runtime API', true],
+      ['region A server booking_A/A', true],
+      ['region B server booking_B/B', true],
+      [`read map ${plan.mapFile}`, true],
+    ]);
+    const wrong = createHaproxyTraffic({ provider: 'haproxy', runtimeApi: { host: '127.0.0.1', port: await freePort() }, map: { file: plan.mapFile, key: 'booking' }, backends: { A: { backend: 'booking_A', server: 'A' }, B: { backend: 'booking_B', server: 'B' } } }, ['A', 'B']);
+    const [failed] = await wrong.probe();
+    expect(failed).toMatchObject({ check: 'reach the runtime API', ok: false });
+    expect(failed!.detail).toMatch(/unreachable.*stats socket/);
   });
 });

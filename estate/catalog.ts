@@ -1,7 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 
 /** The estate's two regions. */
@@ -43,8 +41,9 @@ export const LoadBalancer = z.object({
 export type LoadBalancer = z.infer<typeof LoadBalancer>;
 
 /**
- * What `estate up` writes to `catalog.json`: every address the adapters need, so runbooks act on whatever
- * estate the catalog describes (the sample one, or a real one with the same shape).
+ * What `estate up` writes to `catalog.json`: the sample estate's own record of its processes' addresses and data
+ * directories. Runbooks never read it: they act through the targets file (`lifeboat.targets.json`) the estate writes
+ * next to it (see `estate/targets.ts`); only the estate and its provider (`providers/sample-estate`) read this.
  */
 export const EstateCatalog = z.object({
   version: z.literal(1),
@@ -85,77 +84,4 @@ export function loadCatalog(path: string = defaultCatalogPath()): EstateCatalog 
     throw new Error(`estate catalog ${path} is not JSON: ${(err as Error).message}`);
   }
   return parseCatalog(raw, path);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Plumbing every estate adapter shares (kept here because the adapters already depend on the catalog).
-
-/** Heartbeats when running as a Temporal activity; a no-op when an adapter is called from a plain test or script. */
-export function heartbeat(details?: unknown): void {
-  let ctx: Context;
-  try {
-    ctx = Context.current();
-  } catch {
-    return;
-  }
-  ctx.heartbeat(details);
-}
-
-/**
- * A request id stable across retries of one activity (workflow, run and activity id), so a side effect a retry
- * repeats is recognised by the server; `undefined` outside an activity.
- */
-export function activityRequestId(): string | undefined {
-  try {
-    const info = Context.current().info;
-    const run = info.workflowExecution;
-    return run ? `${run.workflowId}:${run.runId}:${info.activityId}` : info.activityId;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Failure types the estate adapters use beyond the kit's, so a runbook can branch on them. */
-export const EstateErrorType = {
-  NotReachable: 'NotReachable',
-  Precondition: 'Precondition',
-  InvalidInput: 'InvalidInput',
-  Refused: 'Refused',
-  Timeout: 'Timeout',
-  UnknownTarget: 'UnknownTarget',
-} as const;
-
-/**
- * Calls a JSON HTTP API with a short timeout. Unreachable or 5xx: a plain error (a retry may help).
- * 4xx: non-retryable, carrying the server's message (a retry will get the same answer).
- */
-export async function callJson<T>(
-  url: string,
-  init: { method?: string; body?: unknown; timeoutMs?: number; accept?: number[] } = {},
-): Promise<{ status: number; body: T }> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-      headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-      signal: AbortSignal.timeout(init.timeoutMs ?? 5_000),
-    });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    throw new Error(`${init.method ?? 'GET'} ${url} unreachable (${cause}): ${(err as Error).message}`);
-  }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
-  if (response.ok || init.accept?.includes(response.status)) return { status: response.status, body: body as T };
-  const message = (body as { message?: string } | undefined)?.message ?? text;
-  if (response.status >= 400 && response.status < 500 && response.status !== 429) {
-    throw ApplicationFailure.nonRetryable(`${url}: HTTP ${response.status}: ${message}`, response.status === 409 ? EstateErrorType.Refused : EstateErrorType.InvalidInput, body);
-  }
-  throw new Error(`${url}: HTTP ${response.status}: ${message}`);
 }

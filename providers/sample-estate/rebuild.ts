@@ -1,19 +1,13 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { Client } from 'pg';
-import { makePgDir, pgExec, startCluster, stopCluster } from '../estate/postgres-cluster';
-import { EstateErrorType, heartbeat, loadCatalog, type PostgresEndpoint, type RegionName } from './catalog';
-import { createPostgresActivities, postgresDepsFromCatalog } from './postgres';
-
-/** How a region became a standby again. */
-export interface RebuildResult {
-  region: RegionName;
-  primary: RegionName;
-  method: 'already-standby' | 'pg_rewind' | 'base-backup';
-  /** Why pg_rewind could not be used, when the rebuild fell back to a base backup. */
-  rewindError?: string;
-}
+import { loadCatalog, type PostgresEndpoint } from '../../estate/catalog';
+import { makePgDir, pgExec, startCluster, stopCluster } from '../../estate/postgres-cluster';
+import type { DatabaseProvider } from '../contracts/database';
+import { providerFailure, ProviderErrorType } from '../contracts/errors';
+import type { ProbeResult, RegionName } from '../contracts/provider';
+import type { RebuildProvider, RebuildResult } from '../contracts/rebuild';
+import type { SampleEstateSettings } from './settings';
 
 const conninfo = (p: PostgresEndpoint) => `host=${p.host} port=${p.port} user=${p.user} dbname=${p.database}`;
 
@@ -47,7 +41,7 @@ function settleConfig(node: PostgresEndpoint): void {
 }
 
 /** Stops the node, rewinds it onto the primary's timeline or else replaces it with a base backup, and starts it. */
-async function rebuild(node: PostgresEndpoint, source: PostgresEndpoint): Promise<Pick<RebuildResult, 'method' | 'rewindError'>> {
+async function rebuild(node: PostgresEndpoint, source: PostgresEndpoint): Promise<Pick<RebuildResult, 'method' | 'fallbackReason'>> {
   await stopCluster(node.dataDir, 'fast').catch(() => stopCluster(node.dataDir, 'immediate'));
   try {
     await pgExec('pg_rewind', ['--target-pgdata', node.dataDir, '--source-server', conninfo(source), '--write-recovery-conf'], { timeoutMs: 20 * 60_000 });
@@ -55,48 +49,67 @@ async function rebuild(node: PostgresEndpoint, source: PostgresEndpoint): Promis
     await startCluster(node.dataDir);
     return { method: 'pg_rewind' };
   } catch (err) {
-    const rewindError = (err as Error).message.slice(0, 500);
+    const fallbackReason = (err as Error).message.slice(0, 500);
     await stopCluster(node.dataDir, 'immediate').catch(() => undefined);
     rmSync(node.dataDir, { recursive: true, force: true });
     makePgDir(node.dataDir);
     await pgExec('pg_basebackup', ['-h', source.host, '-p', String(source.port), '-U', source.user, '-D', node.dataDir, '-R', '-X', 'stream', '-c', 'fast'], { timeoutMs: 30 * 60_000 });
     settleConfig(node);
     await startCluster(node.dataDir);
-    return { method: 'base-backup', rewindError };
+    return { method: 'base-backup', fallbackReason };
   }
 }
 
+/** The sample estate's catalog, where its data directories and ports are recorded. */
+export function sampleCatalog(settings: SampleEstateSettings) {
+  return loadCatalog(join(settings.stateDir, 'catalog.json'));
+}
+
 /**
- * Rebuilding a region's database as a standby of the current primary: the first half of a failback. This acts on the
- * database host (here the estate's data dirs, through the same PostgreSQL binaries the estate uses), so it is a
- * runbook activity rather than a SQL adapter.
+ * Rebuilding a region's database as a standby of the current primary on this machine: the sample estate's data
+ * directories, through the same PostgreSQL binaries the estate uses. A real estate rebuilds on its database hosts
+ * instead (the `command` provider over SSH, or Patroni).
  */
-export function createStandbyRebuildActivities(opts: { catalogPath: string }) {
+export function createSampleEstateRebuild(settings: SampleEstateSettings, database: DatabaseProvider): RebuildProvider {
+  const nodeOf = (region: RegionName): PostgresEndpoint => {
+    const regions = sampleCatalog(settings).services.booking.regions as Record<string, { postgres: PostgresEndpoint }>;
+    const node = regions[region]?.postgres;
+    if (!node) throw providerFailure(ProviderErrorType.UnknownTarget, `the sample estate has no region "${region}"`);
+    return node;
+  };
   return {
+    kind: 'sample-estate',
+    describe: () => `sample-estate (pg_rewind or pg_basebackup in ${settings.stateDir})`,
+    async probe(): Promise<ProbeResult[]> {
+      try {
+        const catalog = sampleCatalog(settings);
+        return [{ check: 'read the sample estate catalog', ok: true, detail: `state in ${catalog.stateDir}` }];
+      } catch (err) {
+        return [{ check: 'read the sample estate catalog', ok: false, detail: (err as Error).message }];
+      }
+    },
+
     /**
      * Rebuilds `region` as a standby streaming from `primary`: stop it, `pg_rewind` it onto the primary's timeline, and
      * where that fails, replace it with a fresh base backup; then start it. A region that already streams from the
      * primary is left alone, so a retry after a crash finishes the job instead of redoing it.
      */
-    async rebuildStandby(args: { region: RegionName; primary: RegionName }): Promise<RebuildResult> {
-      const catalog = loadCatalog(opts.catalogPath);
-      const regions = catalog.services.booking.regions;
-      const node = regions[args.region].postgres;
-      const source = regions[args.primary].postgres;
-      const pg = createPostgresActivities(postgresDepsFromCatalog(catalog));
-      const primary = await pg.nodeStatus({ region: args.primary });
+    async rebuildAsStandby(args, progress) {
+      const node = nodeOf(args.region);
+      const source = nodeOf(args.primary);
+      const primary = await database.status(args.primary);
       if (!primary.reachable || primary.inRecovery !== false) {
-        throw ApplicationFailure.nonRetryable(`region ${args.primary} is not a reachable primary (${primary.error ?? 'in recovery'}); nothing to rebuild from`, EstateErrorType.Precondition);
+        throw providerFailure(ProviderErrorType.Precondition, `region ${args.primary} is not a reachable primary (${primary.error ?? 'in recovery'}); nothing to rebuild from`);
       }
-      const current = await pg.nodeStatus({ region: args.region });
+      const current = await database.status(args.region);
       if (current.reachable && current.inRecovery && (await upstreamPort(node)) === source.port) {
         return { region: args.region, primary: args.primary, method: 'already-standby' };
       }
-      const beating = setInterval(() => heartbeat({ rebuilding: args.region }), 2_000);
+      const beating = setInterval(() => progress({ rebuilding: args.region }), 2_000);
       try {
         const done = await rebuild(node, source);
         for (let i = 0; i < 150; i++) {
-          const after = await pg.nodeStatus({ region: args.region });
+          const after = await database.status(args.region);
           if (after.reachable && after.inRecovery) return { region: args.region, primary: args.primary, ...done };
           await new Promise((r) => setTimeout(r, 200));
         }
@@ -105,27 +118,5 @@ export function createStandbyRebuildActivities(opts: { catalogPath: string }) {
         clearInterval(beating);
       }
     },
-
-    /**
-     * Waits until `region` streams from the primary with at most `maxLagBytes` to replay, heartbeating; retryable on
-     * timeout, so the kit's retries and an operator can give it more time.
-     */
-    async waitForStandby(args: { region: RegionName; maxLagBytes: number; timeoutMs: number }): Promise<{ region: RegionName; lagBytes: number }> {
-      const pg = createPostgresActivities(postgresDepsFromCatalog(loadCatalog(opts.catalogPath)));
-      const deadline = Date.now() + args.timeoutMs;
-      let last = 'not checked yet';
-      while (Date.now() < deadline) {
-        const r = await pg.replicationStatus();
-        if (r.standby === args.region && r.nodes[args.region].streaming && r.lagBytes !== null && r.lagBytes <= args.maxLagBytes) {
-          return { region: args.region, lagBytes: r.lagBytes };
-        }
-        last = `standby ${r.standby ?? 'none'}, streaming ${r.nodes[args.region].streaming ?? false}, lag ${r.lagBytes ?? 'unknown'} bytes`;
-        heartbeat({ last });
-        await new Promise((res) => setTimeout(res, 250));
-      }
-      throw new Error(`region ${args.region} has not caught up within ${args.timeoutMs} ms (${last})`);
-    },
   };
 }
-
-export type StandbyRebuildActivities = ReturnType<typeof createStandbyRebuildActivities>;

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { Client } from 'pg';
 import { z } from 'zod';
-import { OfflineLedger } from '../estate/booking/ledger';
-import { ensureBookingSchema } from '../estate/booking/store';
-import { isAlive, nodeServerCommand, readRecord, startDetached, stopPid, stopRecorded, waitForHttp } from '../estate/processes';
-import { estateLayout } from '../estate/state-dir';
-import { freePort, isListening } from '../lib/free-port';
-import { createBookingActivities, type BookingActivities, type BookingMode } from './booking';
-import { EstateErrorType, RegionName, type EstateCatalog } from './catalog';
+import { OfflineLedger } from '../../estate/booking/ledger';
+import { ensureBookingSchema } from '../../estate/booking/store';
+import type { EstateCatalog } from '../../estate/catalog';
+import { isAlive, nodeServerCommand, readRecord, startDetached, stopPid, stopRecorded, waitForHttp } from '../../estate/processes';
+import { estateLayout } from '../../estate/state-dir';
+import { freePort, isListening } from '../../lib/free-port';
+import { providerFailure, ProviderErrorType } from '../contracts/errors';
+import { createHttpBookingService, type BookingMode, type HttpBookingService } from '../http/booking-service';
 
 /**
  * What an isolated drill's scratch booking service is, recorded on disk when it starts so a worker that crashed
@@ -22,7 +22,7 @@ export const ScratchBooking = z.object({
   /** The run of that workflow that built it; a later run finds a leftover and replaces it. */
   runId: z.string(),
   /** The production region it stands in for; its messages name that region. */
-  region: RegionName,
+  region: z.string().min(1),
   url: z.string(),
   port: z.number().int().positive(),
   /** The scratch database on the primary's server: never production's tables. */
@@ -48,7 +48,7 @@ export interface ScratchBookingRemoval {
 
 /** Where a booking activity acts: a production region, or (in an isolated drill) the scratch service keyed `scratch`. */
 export interface BookingTarget {
-  region: RegionName;
+  region: string;
   scratch?: string;
 }
 
@@ -131,7 +131,7 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
     const ledgerDir = join(p.stateDir, 'ledger');
     let entries = 0;
     try {
-      if (scratch) entries = new OfflineLedger(ledgerDir, scratch.region).read().entries.length;
+      if (scratch) entries = new OfflineLedger(ledgerDir, scratch.region as 'A' | 'B').read().entries.length;
     } catch {
       // an unreadable scratch ledger is deleted all the same
     }
@@ -150,7 +150,7 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
      * Starts the scratch booking service of the drill `key` (its workflow id), or returns it when it already runs.
      * A leftover of an earlier run under the same workflow id (terminated before its cleanup) is removed first.
      */
-    async startScratchBooking(args: { key: string; runId: string; region: RegionName }): Promise<ScratchBooking & { replacedLeftover: boolean }> {
+    async startScratchBooking(args: { key: string; runId: string; region: string }): Promise<ScratchBooking & { replacedLeftover: boolean }> {
       const existing = readScratch(args.key);
       if (existing && existing.runId === args.runId && isAlive(existing.pid)) {
         try {
@@ -194,9 +194,9 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
     },
 
     /** Sets the scratch service's mode (the drill's `setMode`); returns the previous one, like the adapter. Idempotent. */
-    async setScratchMode(args: { key: string; mode: BookingMode }): Promise<{ region: RegionName; mode: BookingMode; previous: BookingMode; changed: boolean }> {
+    async setScratchMode(args: { key: string; mode: BookingMode }): Promise<{ region: string; mode: BookingMode; previous: BookingMode; changed: boolean }> {
       const scratch = readScratch(args.key);
-      if (!scratch) throw ApplicationFailure.nonRetryable(`no scratch booking service for ${args.key}; a drill never switches production's mode`, EstateErrorType.Precondition);
+      if (!scratch) throw providerFailure(ProviderErrorType.Precondition, `no scratch booking service for ${args.key}; a drill never switches production's mode`);
       return scratchBooking(scratch).setMode({ region: scratch.region, mode: args.mode });
     },
 
@@ -206,7 +206,7 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
      */
     async seedScratchLedger(args: { key: string; stations: string[]; perStation: number }): Promise<{ recorded: number; stations: string[] }> {
       const scratch = readScratch(args.key);
-      if (!scratch) throw ApplicationFailure.nonRetryable(`no scratch booking service for ${args.key}; counter bookings of a drill go to its scratch ledger only`, EstateErrorType.Precondition);
+      if (!scratch) throw providerFailure(ProviderErrorType.Precondition, `no scratch booking service for ${args.key}; counter bookings of a drill go to its scratch ledger only`);
       const b = scratchBooking(scratch);
       let recorded = 0;
       for (const [s, station] of args.stations.entries()) {
@@ -236,18 +236,18 @@ function readScratchRecord(c: EstateCatalog, key: string): ScratchBooking | unde
  * The booking adapter for a target: production's regions, or a drill's scratch service (both regions point at it,
  * so a drill never reaches production). A scratch service that is gone is an error, never a fallback.
  */
-export function bookingFor(c: EstateCatalog, target: { scratch?: string }, production: () => BookingActivities): BookingActivities {
+export function bookingFor(c: EstateCatalog, target: { scratch?: string }, production: () => HttpBookingService): HttpBookingService {
   if (!target.scratch) return production();
   const scratch = readScratchRecord(c, target.scratch);
-  if (!scratch) throw ApplicationFailure.nonRetryable(`the scratch booking service of ${target.scratch} is gone; a drill never falls back to production`, EstateErrorType.Precondition);
+  if (!scratch) throw providerFailure(ProviderErrorType.Precondition, `the scratch booking service of ${target.scratch} is gone; a drill never falls back to production`);
   return scratchBooking(scratch);
 }
 
-function scratchBooking(scratch: ScratchBooking): BookingActivities {
-  return createBookingActivities({ regions: { A: { url: scratch.url }, B: { url: scratch.url } } });
+function scratchBooking(scratch: ScratchBooking): HttpBookingService {
+  return createHttpBookingService({ provider: 'http', regions: { A: { url: scratch.url }, B: { url: scratch.url } }, timeoutMs: 5_000 });
 }
 
-async function seedOnline(db: { host: string; port: number; user: string; database: string }, region: RegionName): Promise<void> {
+async function seedOnline(db: { host: string; port: number; user: string; database: string }, region: string): Promise<void> {
   const client = new Client({ ...db, connectionTimeoutMillis: 3_000 });
   await client.connect();
   try {

@@ -1,0 +1,52 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { ProviderErrorType } from '../providers/contracts/errors';
+import { openFleet, serviceFrom, type ServiceProviders } from '../providers/registry';
+import type { FleetApi } from '../providers/http/fleet';
+import { loadTargets } from '../providers/targets/load';
+import type { Targets } from '../providers/targets/schema';
+
+/** How activities reach the systems they act on: the targets file, read at each call. */
+export interface TargetsAccess {
+  /** The whole file, validated. A missing or invalid file is retryable: fixing it lets the next attempt through. */
+  targets(): Targets;
+  /** One service's providers (`service` may be left out when the file has one service). */
+  service(service?: string): ServiceProviders;
+  /** The fleet API, or a non-retryable failure naming the missing `fleet` section. */
+  fleet(): FleetApi;
+}
+
+/**
+ * Reads the targets file at each call, not at worker start, so a worker can start before the systems it acts on,
+ * follows a sample estate restarted on new ports, and picks up a corrected file without a restart.
+ */
+export function targetsAccess(targetsPath: string): TargetsAccess {
+  const targets = (): Targets => {
+    try {
+      return loadTargets(targetsPath);
+    } catch (err) {
+      throw ApplicationFailure.retryable((err as Error).message, ProviderErrorType.NotReachable);
+    }
+  };
+  return {
+    targets,
+    service: (service) => serviceFrom(targets(), service),
+    fleet: () => {
+      const fleet = openFleet(targets());
+      if (!fleet) throw ApplicationFailure.nonRetryable('the targets file has no "fleet" section: add one naming the fleet API (see docs/api/fleet.openapi.yaml)', ProviderErrorType.Precondition);
+      return fleet;
+    },
+  };
+}
+
+/** Access to a targets value held in memory (the sample estate's own tools, tests). */
+export function fixedTargetsAccess(targets: Targets): TargetsAccess {
+  return {
+    targets: () => targets,
+    service: (service) => serviceFrom(targets, service),
+    fleet: () => {
+      const fleet = openFleet(targets);
+      if (!fleet) throw ApplicationFailure.nonRetryable('the targets have no "fleet" section', ProviderErrorType.Precondition);
+      return fleet;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { Capability } from '../workflows/kit';
+import { openFleet, serviceFrom } from '../providers/registry';
+import { loadTargets, targetsPath } from '../providers/targets/load';
+import { CliError, ExitCode } from './errors';
+
+/** How the plan and the status name the provider behind each capability: `traffic` → `haproxy (127.0.0.1:…, map … key booking)`. */
+export type ProviderNames = Partial<Record<Capability, string>>;
+
+/**
+ * The providers the targets file names for a service, for display only. Without `--targets` or `--service` a missing
+ * or ambiguous file just means the plan shows no providers; a file or service named on purpose that cannot be read is
+ * an error.
+ */
+export function providerNames(opts: { targets?: string; service?: string; env: NodeJS.ProcessEnv }): ProviderNames | undefined {
+  const explicit = opts.targets !== undefined || opts.service !== undefined;
+  try {
+    const targets = loadTargets(targetsPath(opts.targets, opts.env));
+    const providers = serviceFrom(targets, opts.service);
+    const names: ProviderNames = {};
+    for (const c of ['traffic', 'database', 'serviceMode', 'rebuild'] as const) {
+      const p = providers[c];
+      if (p) names[c] = p.describe();
+    }
+    const fleet = targets.fleet;
+    if (fleet && openFleet(targets)) names.fleet = fleet.provider === 'http' ? `http (${fleet.url})` : `command (${fleet.describe ?? fleet.command.join(' ')})`;
+    return names;
+  } catch (err) {
+    if (!explicit) return undefined;
+    throw new CliError((err as Error).message, { code: 'targets', suggestion: 'check the file with: lifeboat targets check', exitCode: ExitCode.usage });
+  }
+}
+
+/** The line under a step that names its providers, or nothing when the step uses none or none is known. */
+export function actsThrough(uses: readonly Capability[] | undefined, names: ProviderNames | undefined): string | undefined {
+  if (!uses || !names) return undefined;
+  const parts = uses.map((c) => `${c}: ${names[c] ?? 'none named in the targets file'}`);
+  return parts.length ? `acts through ${parts.join('; ')}` : undefined;
+}

@@ -1,0 +1,16 @@
+import { createBookingActivities } from '../activities/booking';
+import { createDatabaseActivities } from '../activities/database';
+import { createFleetActivities } from '../activities/fleet';
+import { fixedTargetsAccess } from '../activities/targets';
+import { createTrafficActivities } from '../activities/traffic';
+import type { EstateCatalog } from './catalog';
+import { sampleTargets } from './targets';
+
+/**
+ * The estate's own tools (status, the yardstick, `estate fleet`) look at it through the same activities the runbooks
+ * use, built from the targets the estate writes, so what they show is what a runbook would see.
+ */
+export function estateAdapters(catalog: EstateCatalog) {
+  const access = fixedTargetsAccess(sampleTargets(catalog));
+  return { ...createBookingActivities(access), ...createDatabaseActivities(access), ...createTrafficActivities(access), ...createFleetActivities(access) };
+}

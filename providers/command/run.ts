@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { childEnv } from '../../lib/child-env';
+import { providerFailure, ProviderErrorType } from '../contracts/errors';
+import type { CommandSettings } from './settings';
+
+/** Exit status a command uses for "try again later" (sysexits' EX_TEMPFAIL): the activity retries. */
+export const EXIT_RETRY = 75;
+
+/** The most a command may print on stdout; a longer answer is refused rather than put into workflow history. */
+const MAX_OUTPUT_BYTES = 256 * 1024;
+
+/**
+ * Runs the user's program for one operation: `<command…> <capability> <operation>`, with the arguments as one JSON
+ * object on stdin and `LIFEBOAT_CAPABILITY`/`LIFEBOAT_OPERATION` in its environment. It answers with one JSON value on
+ * stdout. Exit 0 is success; exit 75 is a failure worth retrying; any other exit is a refusal, whose message is the
+ * last lines of stderr. The program sees only the allow-listed environment plus `passEnv`.
+ */
+export async function runCommand(settings: CommandSettings, capability: string, operation: string, args: unknown): Promise<unknown> {
+  const [program, ...fixed] = settings.command as [string, ...string[]];
+  const passed = Object.fromEntries(settings.passEnv.map((name) => [name, process.env[name]]));
+  const env = childEnv({ ...passed, LIFEBOAT_CAPABILITY: capability, LIFEBOAT_OPERATION: operation });
+  const label = `${program} ${capability} ${operation}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, [...fixed, capability, operation], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let err = '';
+    let tooLong = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), settings.timeoutSeconds * 1000);
+    child.stdout.on('data', (d: Buffer) => {
+      outBytes += d.length;
+      if (outBytes > MAX_OUTPUT_BYTES) {
+        tooLong = true;
+        child.kill('SIGKILL');
+      } else out.push(d);
+    });
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString('utf8')).slice(-4000)));
+    child.stdin.on('error', () => undefined);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(providerFailure(ProviderErrorType.InvalidInput, `${label}: cannot run: ${e.message}; check "command" in the targets file`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const stderr = err.trim().split('\n').slice(-5).join(' | ');
+      if (tooLong) return reject(providerFailure(ProviderErrorType.Refused, `${label}: printed more than ${MAX_OUTPUT_BYTES} bytes; answer with a small JSON value`));
+      if (signal) return reject(new Error(`${label}: killed by ${signal} after ${settings.timeoutSeconds} s`));
+      if (code === EXIT_RETRY) return reject(new Error(`${label}: asked to retry: ${stderr || 'no message'}`));
+      if (code !== 0) return reject(providerFailure(ProviderErrorType.Refused, `${label}: exit ${code}: ${stderr || 'no message'}`));
+      const text = Buffer.concat(out).toString('utf8').trim();
+      try {
+        resolve(text === '' ? null : JSON.parse(text));
+      } catch {
+        reject(providerFailure(ProviderErrorType.Refused, `${label}: stdout is not JSON: ${text.slice(0, 200)}`));
+      }
+    });
+    child.stdin.end(JSON.stringify(args ?? {}));
+  });
+}
