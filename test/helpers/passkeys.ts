@@ -5,10 +5,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { readOpenSshEd25519PrivateKey } from '../../lib/ssh-keys';
-import { canonicalJson, SIGNATURE_NAMESPACE, type SignedDecision, type Statement } from '../../workflows/kit/decisions/statement';
-import { enrolmentText, type Passkey, type PasskeyEnrolment } from '../../workflows/kit/passkeys';
-import { signSshSignatureEd25519 } from '../../workflows/kit/signatures';
-import { encodeBase64Url, encodeWebAuthnSignature, type PasskeyAlgorithm } from '../../workflows/kit/signatures/webauthn';
+import { canonicalJson, encodeBase64Url, encodeWebAuthnSignature, enrolmentText, type Passkey, type PasskeyAlgorithm, type PasskeyEnrolment, SIGNATURE_NAMESPACE, type SignedDecision, signSshSignatureEd25519, type Statement } from '../../workflows/kit';
 
 export type { PasskeyAlgorithm };
 
