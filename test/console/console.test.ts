@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { ConsoleServer } from '../../cli/console/server';
+import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
 import { statusQuery, type RunStatus } from '../../workflows/kit';
 import { copyTestRoster, enrolPasskey, launchChromium, openAs, openRun, startConsoleWorker, startTestConsole, type PersonBrowser } from '../helpers/console';
 import { lifeboat } from '../helpers/cli';
@@ -217,4 +217,71 @@ test('the console refuses requests from other sites and other host names, and a 
   expect(await post({})).toBe(403);
   expect(await post({ origin: base }, 'x'.repeat(100_000)).catch(() => 413)).toBe(413);
   expect(await send('/api/runs')).toBe(200);
+});
+
+test('the start form is the runbook\'s schema: the CLI\'s validation message, then the plan, then a passkey-signed start', async () => {
+  const alice = people.alice!;
+  await alice.page.goto(`${base}/start?runbook=region-failover`);
+  await alice.page.locator('#whoami').selectOption('alice');
+  await alice.page.locator('#fields select[name="mode"]').selectOption('planned');
+  await alice.page.locator('#fields input[name="catchUpTimeoutSeconds"]').fill('999999');
+  await alice.page.locator('#start-form button[type="submit"]').click();
+  const shown = await alice.page.locator('#start-error').textContent({ timeout: 10_000 });
+  const cli = await lifeboat(['run', 'region-failover', '--set', 'mode=planned', '--set', 'catchUpTimeoutSeconds=999999', '--dry-run', '--as', 'alice']);
+  expect(cli.code).toBe(2);
+  // The same words as the CLI's error and its fix.
+  expect(shown).toContain('catchUpTimeoutSeconds');
+  expect(shown!.trim()).toBe(cli.stderr.replace(/^error: /, '').replace(/\n {2}fix: /, '\nfix: ').trim());
+
+  await alice.page.goto(`${base}/start?runbook=paging-check`);
+  await alice.page.locator('#whoami').selectOption('alice');
+  await expect.poll(() => alice.page.locator('#fields label').allTextContents()).toEqual([
+    expect.stringMatching(/^team.*the roster group whose pager is checked/),
+    expect.stringMatching(/^message/),
+  ]);
+  await alice.page.locator('#fields input[name="team"]').fill('sre-oncall');
+  await alice.page.locator('#start-form button[type="submit"]').click();
+  await expect.poll(() => alice.page.locator('#plan').textContent()).toMatch(/Send the test page/);
+  await alice.page.locator('#sign-start').click();
+  await alice.page.waitForURL(`${base}/run/paging-check/sre-oncall`);
+  await expect.poll(() => alice.page.locator('#run-head [data-state]').first().getAttribute('data-state'), { timeout: 20_000 }).toBe('waiting-approval');
+  const status = await ctx.client.workflow.getHandle('paging-check/sre-oncall').query(statusQuery);
+  expect(status.requestedBy).toBe('alice');
+  expect(status.trust?.start.verified?.keyType).toBe('webauthn-es256');
+  await ctx.client.workflow.getHandle('paging-check/sre-oncall').terminate('test done');
+}, 60_000);
+
+test('drills: schedules and history are shown; without --drill-controls the console will not pause, resume or trigger', async () => {
+  const { bob } = { bob: people.bob! };
+  await bob.page.goto(`${base}/drills`);
+  await expect.poll(() => bob.page.locator('#schedules').textContent()).toMatch(/No drill schedules[\s\S]*Pause, resume and trigger are off/);
+  await expect.poll(() => bob.page.locator('#history').textContent()).toMatch(/No finished drills/);
+  const refused = await bob.page.evaluate(async () => {
+    const res = await fetch('/api/drills/control', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId: 'drill/region-failover/booking', action: 'trigger' }) });
+    return { status: res.status, body: (await res.json()) as { error: { message: string } } };
+  });
+  expect(refused).toMatchObject({ status: 409, body: { error: { message: 'this console does not control drill schedules' } } });
+});
+
+test('beyond loopback the console needs a login token to be viewed, and refuses to start without one', async () => {
+  const open = await lifeboat(['console', '--host', '0.0.0.0', '--port', '0'], { TEMPORAL_ADDRESS: ctx.address });
+  expect(open.code).toBe(2);
+  expect(open.stderr).toMatch(/--token: a console beyond loopback needs a login token: set LIFEBOAT_CONSOLE_TOKEN/);
+
+  const token = 'a-test-token-of-enough-length';
+  const guarded = await startConsoleServer({ client: ctx.rawClient, namespace: ctx.namespace, taskQueue, host: '127.0.0.1', port: 0, token, rpId: 'localhost', drillControls: false });
+  try {
+    expect((await fetch(`${guarded.url}/api/runs`)).status).toBe(401);
+    expect((await fetch(`${guarded.url}/api/runs`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const visitor = await browser.newContext();
+    const page = await visitor.newPage();
+    await page.goto(guarded.url);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.locator('input[name="token"]').fill(token);
+    await page.locator('button[type="submit"]').click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Runs');
+    await visitor.close();
+  } finally {
+    await guarded.close();
+  }
 });
