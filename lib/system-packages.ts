@@ -22,11 +22,16 @@ export const estatePackages: SystemPackage[] = [
   { name: 'postgresql-15', neededBy: "the estate's databases", commands: ['initdb'], paths: ['/usr/lib/postgresql/15/bin/initdb'] },
 ];
 
-/** What the test suite needs on top of the estate: Chromium renders the HTML report; the alert test needs Alertmanager. */
+/**
+ * What the test suite needs on top of the estate: Chromium renders the HTML report; the alert test needs Alertmanager;
+ * the patroni provider's test needs Patroni and etcd.
+ */
 export const testPackages: SystemPackage[] = [
   ...estatePackages,
   { name: 'chromium', neededBy: 'the HTML report test', commands: ['chromium'] },
   { name: 'prometheus-alertmanager', neededBy: 'the alert receiver test', commands: ['prometheus-alertmanager'] },
+  { name: 'patroni', neededBy: "the patroni provider's test", commands: ['patroni'], paths: ['/usr/bin/patroni'] },
+  { name: 'etcd-server', neededBy: "the patroni provider's test", commands: ['etcd'], paths: ['/usr/bin/etcd'] },
 ];
 
 /** The packages of a list that are not installed here. */

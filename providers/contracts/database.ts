@@ -5,6 +5,8 @@ export interface NodeStatus {
   region: RegionName;
   reachable: boolean;
   error?: string;
+  /** The HA manager's word for the region's leader, where one manages the node (Patroni: `leader`, `standby_leader`). */
+  role?: string;
   inRecovery?: boolean;
   /** New transactions cannot write (`default_transaction_read_only`): the node is fenced. */
   fenced?: boolean;

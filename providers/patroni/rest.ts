@@ -1,0 +1,102 @@
+import { providerFailure, ProviderErrorType } from '../contracts/errors';
+import type { RegionName } from '../contracts/provider';
+import type { PatroniRegion } from './settings';
+
+/** `GET /patroni`: one member as it sees itself. Patroni 3 says `master` for a leader; 4 says `primary`. */
+export interface PatroniMember {
+  state: string;
+  role: 'master' | 'primary' | 'standby_leader' | 'replica' | string;
+  timeline?: number;
+  patroni?: { version?: string; scope?: string };
+}
+
+/** `GET /cluster`: the members of the region's cluster; the leader's role is `leader` or `standby_leader`. */
+export interface PatroniCluster {
+  members: { name: string; role: string; state: string; host?: string; port?: number; api_url?: string; timeline?: number; lag?: number | string }[];
+}
+
+/** Where a standby cluster streams from: the `standby_cluster` section of the dynamic configuration. */
+export interface StandbyClusterConfig {
+  host?: string;
+  port?: number | string;
+  create_replica_methods?: string[];
+  [key: string]: unknown;
+}
+
+/** `GET /config`: the cluster's dynamic configuration, kept in the DCS and applied by every member. */
+export interface DynamicConfig {
+  loop_wait?: number;
+  ttl?: number;
+  postgresql?: { use_pg_rewind?: boolean; parameters?: Record<string, unknown> };
+  standby_cluster?: StandbyClusterConfig | null;
+  [key: string]: unknown;
+}
+
+/**
+ * The REST API of one region's Patroni. Unreachable, a timeout or a 5xx is a plain error (a retry may help); 401/403
+ * and other 4xx are non-retryable refusals whose message names the fix.
+ */
+export class PatroniRest {
+  constructor(
+    readonly region: RegionName,
+    private readonly settings: PatroniRegion,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get url(): string {
+    return this.settings.restUrl.replace(/\/+$/, '');
+  }
+
+  member = () => this.call<PatroniMember>('GET', '/patroni');
+  cluster = () => this.call<PatroniCluster>('GET', '/cluster');
+  config = () => this.call<DynamicConfig>('GET', '/config');
+  /** Merges `patch` into the dynamic configuration (a `null` removes a key); Patroni applies it on its next loop. */
+  patchConfig = (patch: DynamicConfig) => this.call<DynamicConfig>('PATCH', '/config', patch);
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = `${this.url}${path}`;
+    const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    const auth = this.settings.restAuth;
+    if (auth && method !== 'GET') {
+      const password = process.env[auth.passwordEnv];
+      if (password === undefined)
+        throw providerFailure(ProviderErrorType.InvalidInput, `region ${this.region}: ${auth.passwordEnv} is not set; export Patroni's REST password in it`);
+      headers.authorization = `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}`;
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new Error(`Patroni REST API of region ${this.region} (${url}) unreachable: ${cause}`);
+    }
+    const text = await response.text();
+    // GET /patroni answers 503 with its JSON when the member is not running; the body is still what we want.
+    if (response.ok || (method === 'GET' && response.status === 503 && text.startsWith('{'))) return JSON.parse(text) as T;
+    const said = `${method} ${url}: HTTP ${response.status}: ${text.trim().slice(0, 300)}`;
+    if (response.status === 401 || response.status === 403) {
+      throw providerFailure(
+        ProviderErrorType.Refused,
+        `${said}; set restAuth (username, passwordEnv) for region ${this.region} to Patroni's restapi.authentication`,
+      );
+    }
+    if (response.status >= 400 && response.status < 500) throw providerFailure(ProviderErrorType.Refused, said);
+    throw new Error(said);
+  }
+}
+
+/** The cluster's leader member (`leader` or `standby_leader`), or undefined while it has none. */
+export function leaderOf(cluster: PatroniCluster): PatroniCluster['members'][number] | undefined {
+  return cluster.members.find((m) => m.role === 'leader' || m.role === 'standby_leader');
+}
+
+/** Whether a dynamic configuration makes the cluster a standby cluster (Patroni needs a host or a restore_command). */
+export function isStandbyCluster(config: DynamicConfig): boolean {
+  const s = config.standby_cluster;
+  return !!s && (!!s.host || !!s.restore_command);
+}
