@@ -23,6 +23,11 @@ trap 'rm -rf "$staging"' EXIT
   | grep -vE "Running pip as the 'root' user|dependency resolver does not currently|requires .* but you have .* incompatible" || true
 PYTHONPATH=$staging python3 -c 'import moto, moto.server; print("moto", moto.__version__)'
 echo "$spec" >"$staging/.installed"
+# Another install (a second test file) may have finished first, and its moto may be running: leave it be.
+if [[ -f $target/.installed ]] && grep -qxF "$spec" "$target/.installed"; then
+  echo "moto already in $target"
+  exit 0
+fi
 rm -rf "$target"
 mv "$staging" "$target"
 echo "Installed into $target"

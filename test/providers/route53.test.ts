@@ -1,9 +1,9 @@
-import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { freePort } from '../../lib/free-port';
 import { createRoute53Traffic } from '../../providers/route53/traffic';
-import { motoEnv, setUpRoute53, startMoto, type Moto, type Route53Setup } from '../helpers/moto';
+import { motoEnv, motoRoute53, setUpRoute53, startMoto, type Moto, type Route53Setup } from '../helpers/moto';
 
 let moto: Moto;
 
@@ -31,6 +31,24 @@ async function recordsOf(setup: Route53Setup) {
 }
 
 const idOf = (setup: Route53Setup, region: string) => setup.settings.regions[region]!.setIdentifier;
+
+/**
+ * moto applies every change at once (INSYNC, and GetChange says INSYNC for any id), so the wait for a pending change
+ * is shown with a client that reports the change PENDING for the first `pendingPolls` GetChange calls.
+ */
+function pendingChanges(endpoint: string, pendingPolls: number): { client: Route53Client; polls(): number } {
+  const real = motoRoute53(endpoint);
+  let polls = 0;
+  const send = async (command: object): Promise<unknown> => {
+    if (command instanceof GetChangeCommand) {
+      polls++;
+      return { ChangeInfo: { Id: command.input.Id, Status: polls > pendingPolls ? 'INSYNC' : 'PENDING' } };
+    }
+    const out = (await real.send(command as never)) as { ChangeInfo?: object };
+    return command instanceof ChangeResourceRecordSetsCommand ? { ...out, ChangeInfo: { ...out.ChangeInfo, Status: 'PENDING' } } : out;
+  };
+  return { client: { send } as unknown as Route53Client, polls: () => polls };
+}
 
 async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -105,6 +123,24 @@ test('switching to the active region changes nothing', async () => {
   const before = await recordsOf(setup);
   expect(await traffic.switchTo('A')).toEqual({ region: 'A', previous: 'A', changed: false });
   expect(await recordsOf(setup)).toEqual(before);
+});
+
+test('a switch returns once Route 53 reports the change INSYNC', async () => {
+  const setup = await setUpRoute53(moto.endpoint);
+  const pending = pendingChanges(moto.endpoint, 2);
+  const traffic = createRoute53Traffic(setup.settings, setup.regions, { client: pending.client, pollMs: 10 });
+  expect(await traffic.switchTo('B')).toEqual({ region: 'B', previous: 'A', changed: true });
+  expect(pending.polls()).toBe(3);
+});
+
+test('a change not INSYNC within changeTimeoutSeconds is a retryable error, and the retry finds the switch made', async () => {
+  const setup = await setUpRoute53(moto.endpoint);
+  const pending = pendingChanges(moto.endpoint, Infinity);
+  const traffic = createRoute53Traffic({ ...setup.settings, changeTimeoutSeconds: 0 }, setup.regions, { client: pending.client, pollMs: 10 });
+  const err = await failureOf(traffic.switchTo('B'));
+  expect(err).not.toBeInstanceOf(ApplicationFailure);
+  expect((err as Error).message).toMatch(/^Route 53 change \S+ is still PENDING after 0 s; it completes on its own/);
+  expect(await traffic.switchTo('B')).toEqual({ region: 'B', previous: 'B', changed: false });
 });
 
 test('a TTL in the targets file is written by the switch', async () => {
