@@ -15,7 +15,7 @@ void everyOperationListed;
 
 /**
  * The fleet API's operations as activities, through whichever provider the targets file names (the HTTP contract of
- * docs/api/fleet.openapi.yaml, or a command). The file is read at each call.
+ * docs/api/fleet.openapi.json, or a command). The file is read at each call.
  */
 export function createFleetActivities(access: TargetsAccess): FleetApi {
   const entries = fleetOperations.map((name) => [name, (...args: unknown[]) => (access.fleet()[name] as (...a: unknown[]) => Promise<unknown>)(...args)]);

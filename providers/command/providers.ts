@@ -89,7 +89,7 @@ export function commandRebuild(settings: CommandSettings): RebuildProvider {
 }
 
 /**
- * The fleet API through the user's program: every operation of docs/api/fleet.openapi.yaml by its operation name
+ * The fleet API through the user's program: every operation of docs/api/fleet.openapi.json by its operation name
  * (`listHosts`, `setUpdateChannel`, …), with the same JSON arguments and answers as the HTTP contract.
  */
 export function commandFleet(settings: CommandSettings): FleetApi {

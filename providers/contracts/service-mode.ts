@@ -14,7 +14,7 @@ export interface ServiceHealth {
 }
 
 /**
- * Switches a service's mode in one region (docs/api/service-mode.openapi.yaml is the HTTP contract; the `command`
+ * Switches a service's mode in one region (docs/api/service-mode.openapi.json is the HTTP contract; the `command`
  * provider serves the same operations from a script).
  *
  * Contract: `health` never throws (unreachable is `reachable: false`); `setMode` is idempotent and returns the mode

@@ -43,7 +43,7 @@ export interface LedgerRead {
 }
 
 /**
- * The booking service over its HTTP API (docs/api/service-mode.openapi.yaml for the modes; the booking and ledger
+ * The booking service over its HTTP API (docs/api/service-mode.openapi.json for the modes; the booking and ledger
  * operations are the sample booking service's own). Writes carry the caller's idempotency key, so a retried
  * activity never books twice; setting the mode it already has is a no-op. `entryUrl` is where clients enter (the
  * traffic provider's), used when no region is named.

@@ -146,7 +146,7 @@ export function createHttpFleet(deps: Pick<HttpFleetSettings, 'url'> & { timeout
   };
 }
 
-/** The fleet's operations, whichever provider serves them (docs/api/fleet.openapi.yaml). */
+/** The fleet's operations, whichever provider serves them (docs/api/fleet.openapi.json). */
 export type FleetApi = ReturnType<typeof createHttpFleet>;
 
 /** A read-only probe of a fleet API: it answers and reports its hosts. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RegionId } from '../targets/fields';
 
-/** A service implementing docs/api/service-mode.openapi.yaml in each region. */
+/** A service implementing docs/api/service-mode.openapi.json in each region. */
 export const HttpServiceModeSettings = z.strictObject({
   provider: z.literal('http'),
   regions: z.record(RegionId, z.strictObject({ url: z.url() })).describe("each region's service base URL"),
@@ -9,7 +9,7 @@ export const HttpServiceModeSettings = z.strictObject({
 });
 export type HttpServiceModeSettings = z.infer<typeof HttpServiceModeSettings>;
 
-/** A fleet management API implementing docs/api/fleet.openapi.yaml. */
+/** A fleet management API implementing docs/api/fleet.openapi.json. */
 export const HttpFleetSettings = z.strictObject({
   provider: z.literal('http'),
   url: z.url(),
