@@ -235,12 +235,12 @@ export function renderPlan(runbook: RunbookDefinition, drill?: DrillKind, provid
     ? []
     : chosen?.refused
       ? [`${runbook.id} has no ${drill} drill: ${chosen.summary}`]
-      : [`A ${drill} drill (--drill ${drill}) ${chosen?.summary ?? 'runs the procedure as it is, its notices marked as a drill'}.`, ...(chosen ? ['Steps marked [drill] only the drill runs.'] : [])];
+      : [`${drill === 'isolated' ? 'An' : 'A'} ${drill} drill (--drill ${drill}) ${chosen?.summary ?? 'runs the procedure as it is, its notices marked as a drill'}.`, ...(chosen ? ['Steps marked [drill] only the drill runs.'] : [])];
   return [
     `${runbook.id}: ${runbook.title}`,
     runbook.description,
     ...(heading.length ? ['', ...heading] : []),
-    '',
+    ...(entries.length ? [''] : []),
     ...entries.map(
       (e, i) => {
         const acts = e.kind === 'step' ? actsThrough(e.uses, providers) : undefined;
