@@ -40,9 +40,9 @@ export function startTestConsole(ctx: TemporalTestContext, taskQueue: string, ro
 }
 
 /** One worker for the whole file, reading the file's own roster (so passkeys enrolled during the file count). */
-export async function startConsoleWorker(ctx: TemporalTestContext, taskQueue: string, rosterPath: string, catalogPath?: string) {
+export async function startConsoleWorker(ctx: TemporalTestContext, taskQueue: string, rosterPath: string, targetsPath?: string) {
   const roster = createRosterActivities({ rosterPath });
-  const { worker } = catalogPath === undefined ? await createTestWorker(ctx, taskQueue, roster) : await createTestWorker(ctx, taskQueue, roster, catalogPath);
+  const { worker } = targetsPath === undefined ? await createTestWorker(ctx, taskQueue, roster) : await createTestWorker(ctx, taskQueue, roster, targetsPath);
   const running = worker.run();
   return {
     worker,
