@@ -7,8 +7,8 @@ const { resolve, rebuild, preflight, reprotect, notify, ...steps } = runbook.pro
 
 /** What a failback returns: the switch's figures, and how each region was rebuilt as a standby. */
 export interface FailbackResult extends SwitchResult {
-  rebuilt: { region: string; method: string; rewindError?: string };
-  reprotected: { region: string; method: string; rewindError?: string } | null;
+  rebuilt: { region: string; method: string; fallbackReason?: string; rewindError?: string };
+  reprotected: { region: string; method: string; fallbackReason?: string; rewindError?: string } | null;
 }
 
 /**
@@ -26,12 +26,12 @@ export async function regionFailback(request: RunRequest<RegionFailbackInput>): 
     run.report('regions', regions);
     const { source, target } = regions;
 
-    const rebuilt = await run.step(rebuild, (a) => a.rebuildStandby({ region: target, primary: source }));
+    const rebuilt = await run.step(rebuild, (a) => a.rebuildStandby({ service: input.service, region: target, primary: source }));
     run.report('rebuilt', rebuilt);
 
     await run.step(preflight, async (a) => {
-      await a.waitForStandby({ region: target, maxLagBytes: input.rpoBudgetBytes, timeoutMs: 4 * 60_000 });
-      return a.preflightTarget({ region: target, requireStreaming: true });
+      await a.waitForStandby({ service: input.service, region: target, maxLagBytes: input.rpoBudgetBytes, timeoutMs: 4 * 60_000 });
+      return a.preflightTarget({ service: input.service, region: target, requireStreaming: true });
     });
 
     const result = await switchRegions(run, {
@@ -43,7 +43,7 @@ export async function regionFailback(request: RunRequest<RegionFailbackInput>): 
       undoInstead: `lifeboat run region-failover --set service=${input.service} --set mode=planned`,
     });
 
-    const reprotected = await run.step(reprotect, (a) => a.rebuildStandby({ region: source, primary: target }));
+    const reprotected = await run.step(reprotect, (a) => a.rebuildStandby({ service: input.service, region: source, primary: target }));
     run.report('reprotected', reprotected ?? 'skipped by an operator');
 
     await notifySwitched(run, notify, result);

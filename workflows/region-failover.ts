@@ -22,7 +22,7 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
 
     const regions = await run.step(preflight, async (a) => {
       const resolved = await a.resolveRegions({ service: input.service, source: input.source, target: input.target });
-      const target = await a.preflightTarget({ region: resolved.target, requireStreaming: input.mode === 'planned' });
+      const target = await a.preflightTarget({ service: input.service, region: resolved.target, requireStreaming: input.mode === 'planned' });
       return { ...resolved, standby: { streaming: target.database.streaming ?? false, replayLsn: target.database.replayLsn ?? null } };
     });
     run.report('regions', regions);

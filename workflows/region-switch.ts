@@ -33,26 +33,27 @@ export interface SwitchPlan {
  */
 export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan): Promise<SwitchOutcome> {
   const { steps: s, options, mode, source, target } = plan;
+  const on = { service: options.service };
 
   const { approvedAt } = await assessAndApprove(run, plan);
 
   // Both undos put back what was there before the step's first attempt, which a retry after a lost worker cannot see.
   const drainFrom = Date.now();
-  await run.step(s.drain, (a) => a.drainBackend({ region: source }), {
-    before: (a) => a.readServerState({ region: source }),
-    undo: (a, { before }) => a.drainBackend({ region: source, state: before?.state ?? 'ready' }),
+  await run.step(s.drain, (a) => a.drainBackend({ ...on, region: source }), {
+    before: (a) => a.readServerState({ ...on, region: source }),
+    undo: (a, { before }) => a.drainBackend({ ...on, region: source, state: before?.state ?? 'ready' }),
   });
 
   const fence = await run.step(
     s.fence,
     async (a): Promise<SourceFence> => {
-      const node = await a.nodeStatus({ region: source });
+      const node = await a.nodeStatus({ ...on, region: source });
       if (!node.reachable && mode === 'emergency') return { fenced: false, alreadyFenced: false, unreachable: node.error ?? 'unreachable' };
-      const fenced = await a.fenceDatabase({ region: source });
-      const { lsn } = await a.currentWalLsn({ region: source });
+      const fenced = await a.fenceDatabase({ ...on, region: source });
+      const { lsn } = await a.currentWalLsn({ ...on, region: source });
       return { fenced: true, alreadyFenced: fenced.alreadyFenced, finalLsn: lsn };
     },
-    { before: (a) => a.readFencing({ region: source }), undo: (a, seen) => restoreFencing(a, source, seen) },
+    { before: (a) => a.readFencing({ ...on, region: source }), undo: (a, seen) => restoreFencing(a, on, source, seen) },
   );
   run.report('sourceFence', fence);
 
@@ -60,20 +61,20 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
   let standbyLastReplayAt: string | null = null;
   if (mode === 'planned') {
     const timeoutMs = options.catchUpTimeoutSeconds * 1000;
-    const caught = await run.step(s.catchUp, (a) => a.waitForReplay({ region: target, targetLsn: fence!.finalLsn!, timeoutMs }));
+    const caught = await run.step(s.catchUp, (a) => a.waitForReplay({ ...on, region: target, targetLsn: fence!.finalLsn!, timeoutMs }));
     standbyLsn = caught.replayLsn;
   } else {
-    const position = await run.step(s.recordPosition, (a) => a.nodeStatus({ region: target }));
+    const position = await run.step(s.recordPosition, (a) => a.nodeStatus({ ...on, region: target }));
     standbyLsn = [position.receiveLsn, position.replayLsn].filter((l): l is string => !!l).sort((x, y) => lsnBytes(x) - lsnBytes(y)).at(-1) ?? null;
     standbyLastReplayAt = position.lastReplayAt ?? null;
     run.report('lastPosition', { receiveLsn: position.receiveLsn, replayLsn: position.replayLsn, lastReplayAt: position.lastReplayAt, sourceFinalLsn: fence.finalLsn ?? null });
   }
 
-  await run.step(s.promote, (a) => a.promoteStandby({ region: target }));
+  await run.step(s.promote, (a) => a.promoteStandby({ ...on, region: target }));
   run.pointOfNoReturn(s.promote.name, plan.undoInstead);
 
   const loss = await run.step(s.measureLoss, (a) =>
-    a.countLostAcknowledged({ region: target }).catch((err: unknown): LoadLoss => {
+    a.countLostAcknowledged({ ...on, region: target }).catch((err: unknown): LoadLoss => {
       run.audit('lifeboat', 'loss-unmeasured', describeError(err));
       return { present: false };
     }),
@@ -87,16 +88,16 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
   });
 
   await run.step(s.openTarget, async (a) => {
-    await a.unfenceDatabase({ region: target });
-    return a.setMode({ region: target, mode: 'normal' });
+    await a.unfenceDatabase({ ...on, region: target });
+    return a.setMode({ ...on, region: target, mode: 'normal' });
   });
-  await run.step(s.switchTraffic, (a) => a.setActiveBackend({ region: target }));
+  await run.step(s.switchTraffic, (a) => a.setActiveBackend({ ...on, region: target }));
   const switchedAt = Date.now();
   const switchWindow = { from: new Date(drainFrom).toISOString(), to: new Date(switchedAt).toISOString(), ms: switchedAt - drainFrom };
   run.report('switchWindow', switchWindow);
 
   const { workflowId, runId } = workflowInfo();
-  await run.step(s.verify, (a) => a.verifyThroughLoadBalancer({ region: target, idempotencyKey: `lifeboat-verify:${workflowId}:${runId}`, windowSeconds: options.verifyWindowSeconds }));
+  await run.step(s.verify, (a) => a.verifyThroughLoadBalancer({ ...on, region: target, idempotencyKey: `lifeboat-verify:${workflowId}:${runId}`, windowSeconds: options.verifyWindowSeconds }));
   const verifiedAt = Date.now();
 
   const rto = {
@@ -131,10 +132,10 @@ interface SourceFence {
  * if it was. Where that is unknown (runs recorded before the kit read it first, or a source that did not answer then),
  * it goes by what the step says it did, and lifts only a fence the step itself set.
  */
-async function restoreFencing(a: ActivityInterfaceFor<RegionActivities>, source: Region, seen: UndoContext<FencingState, SourceFence>): Promise<unknown> {
+async function restoreFencing(a: ActivityInterfaceFor<RegionActivities>, on: { service: string }, source: Region, seen: UndoContext<FencingState, SourceFence>): Promise<unknown> {
   const { before, result } = seen;
-  if (before?.reachable) return before.fenced ? undefined : a.unfenceDatabase({ region: source });
-  return result?.fenced && !result.alreadyFenced ? a.unfenceDatabase({ region: source }) : undefined;
+  if (before?.reachable) return before.fenced ? undefined : a.unfenceDatabase({ ...on, region: source });
+  return result?.fenced && !result.alreadyFenced ? a.unfenceDatabase({ ...on, region: source }) : undefined;
 }
 
 /**
@@ -143,8 +144,9 @@ async function restoreFencing(a: ActivityInterfaceFor<RegionActivities>, source:
  */
 export async function assessAndApprove(run: Run<RegionActivities>, plan: Pick<SwitchPlan, 'options' | 'mode' | 'source' | 'target'> & { steps: Pick<SwitchPlan['steps'], 'assess' | 'approve'> }): Promise<{ approvedAt: number }> {
   const { steps: s, options, mode, source, target } = plan;
+  const on = { service: options.service };
   const risk = await run.step(s.assess, async (a) => {
-    const [replication, sourceService] = await Promise.all([a.replicationStatus(), a.health({ region: source })]);
+    const [replication, sourceService] = await Promise.all([a.replicationStatus(on), a.health({ ...on, region: source })]);
     return dataAtRisk(replication, sourceService, source, target);
   });
   run.report('dataAtRisk', risk);
