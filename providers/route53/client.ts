@@ -68,7 +68,8 @@ export function route53Error(err: unknown, settings: Route53Settings, doing: str
   if (name === 'CredentialsProviderError') {
     return providerFailure(
       ProviderErrorType.Precondition,
-      `${doing}: no AWS credentials found (${e.message}); set AWS_PROFILE or "profile" in the targets file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run on a role`,
+      `${doing}: no AWS credentials found (${e.message}); ` +
+        'set AWS_PROFILE or "profile" in the targets file, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run on a role',
     );
   }
   if (deniedNames.has(name) || e.$metadata?.httpStatusCode === 403) {

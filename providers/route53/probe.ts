@@ -35,7 +35,9 @@ export async function probeRoute53(client: Route53Client, settings: Route53Setti
       : {
           check: recordCheck,
           ok: false,
-          detail: `zone ${settings.hostedZoneId} has no ${settings.recordType} record "${settings.recordName}"; create its record sets or fix "recordName"/"recordType"`,
+          detail:
+            `zone ${settings.hostedZoneId} has no ${settings.recordType} record "${settings.recordName}"; ` +
+            'create its record sets or fix "recordName"/"recordType"',
         },
   );
 

@@ -53,7 +53,9 @@ export const Route53Settings = z
       ctx.addIssue({
         code: 'custom',
         path: ['regions'],
-        message: `failover routing has one PRIMARY and one SECONDARY record, so exactly two regions (found ${regions.length}); use "routing": "weighted" for more`,
+        message:
+          `failover routing has one PRIMARY and one SECONDARY record, so exactly two regions (found ${regions.length}); ` +
+          'use "routing": "weighted" for more',
       });
     }
     const seen = new Map<string, string>();
