@@ -1,4 +1,4 @@
-import { approvalsOf, describeApprovers, type DrillKind, drillsOf, planOf, type ProcedureEntry, readinessOf, retryPolicyOf, type RunbookDefinition, type RunStatus, type StepRecord, terminalStates } from '../workflows/kit';
+import { approvalsOf, describeApprovers, type DrillKind, drillsOf, entriesOf, planOf, type ProcedureEntry, readinessOf, retryPolicyOf, type RunbookDefinition, type RunStatus, type StepRecord, terminalStates } from '../workflows/kit';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { visibleFields, visibleLine } from '../lib/terminal-text';
 import type { ReadinessAtRun } from './readiness-at';
@@ -264,6 +264,5 @@ export function renderPlan(runbook: RunbookDefinition, drill?: DrillKind, provid
 
 /** A procedure entry or a drill step, by name. */
 function stepOf(runbook: RunbookDefinition, name: string): ProcedureEntry {
-  const inDrill = Object.values(runbook.drills ?? {}).flatMap((d) => (d && 'steps' in d ? Object.values(d.steps) : []));
-  return runbook.procedure[name] ?? inDrill.find((s) => s.name === name)!;
+  return entriesOf(runbook).find((e) => e.name === name)!;
 }

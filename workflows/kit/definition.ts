@@ -202,6 +202,12 @@ function named<T extends Record<string, ProcedureEntry>>(entries: T): T {
   return Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, { ...entry, name }])) as T;
 }
 
+/** Every entry a run of the runbook may run: the procedure's, then each drill's own steps. */
+export function entriesOf(runbook: RunbookDefinition): ProcedureEntry[] {
+  const drillSteps = Object.values(runbook.drills ?? {}).flatMap((drill) => (drill && 'steps' in drill ? Object.values(drill.steps) : []));
+  return [...Object.values(runbook.procedure), ...drillSteps];
+}
+
 /** The drill of `kind` the runbook defines with steps of its own, or undefined when it runs the procedure as it is or refuses. */
 export function drillProcedureOf(runbook: RunbookDefinition, kind: DrillKind): DrillProcedure | undefined {
   const drill = runbook.drills?.[kind];

@@ -5,7 +5,7 @@
  */
 
 // Defining a runbook: its procedure, gates, drills and objectives.
-export { defineRunbook, drillProcedureOf, gate, runIdFor, step } from './definition';
+export { defineRunbook, drillProcedureOf, entriesOf, gate, runIdFor, step } from './definition';
 export type {
   ApprovalPolicy,
   Capability,
