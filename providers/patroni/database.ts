@@ -15,13 +15,11 @@ const applyTimeoutMs = (config: DynamicConfig) => Math.max(30, 3 * (config.loop_
 /**
  * Sets or clears the fence in the cluster's dynamic configuration, so Patroni itself writes it into postgresql.conf
  * and reloads (an ALTER SYSTEM behind Patroni's back would survive, but Patroni would not know it), then waits until
- * a new session sees it.
+ * a new session sees it. Always patches: `GET /config` answers from Patroni's cached view of the DCS, which can lag,
+ * while a PATCH reads the DCS itself and changes nothing when the value is already there.
  */
 async function setFence(r: PatroniRegions, region: RegionName, on: boolean): Promise<void> {
-  const rest = r.rest(region);
-  const config = await rest.config();
-  const configured = String(config.postgresql?.parameters?.[FENCE] ?? 'off') === 'on';
-  if (configured !== on) await rest.patchConfig({ postgresql: { parameters: { [FENCE]: on ? 'on' : null } } });
+  const config = await r.rest(region).patchConfig({ postgresql: { parameters: { [FENCE]: on ? 'on' : null } } });
   await waitUntil(`region ${region}: ${FENCE} = ${on ? 'on' : 'off'} seen by a new session`, applyTimeoutMs(config), async () => {
     const s = await r.status(region);
     return s.reachable && s.fenced === on;
@@ -85,10 +83,9 @@ export function createPatroniDatabase(settings: PatroniSettings, regions: readon
       const leader = leaderOf(cluster);
       if (!isStandbyCluster(config) && leader?.role === 'leader' && before.inRecovery === false) return { alreadyPromoted: true, lsn: before.lsn ?? '' };
       refuseWhilePaused(region, config, 'promote');
-      if (isStandbyCluster(config)) {
-        if (!leader) throw new Error(`region ${region}: the standby cluster has no standby leader yet, so there is nothing to promote`);
-        await rest.patchConfig({ standby_cluster: null });
-      }
+      if (!leader) throw new Error(`region ${region}: the cluster has no leader yet, so there is nothing to promote`);
+      // Patched even when the (possibly stale) GET /config no longer shows standby_cluster: removing it twice is harmless.
+      await rest.patchConfig({ standby_cluster: null });
       let last = before;
       await waitUntil(`region ${region}: promotion by Patroni (a leader that accepts writes)`, waitSeconds * 1000, async () => {
         last = await r.status(region);

@@ -50,11 +50,10 @@ export function createPatroniRebuild(settings: PatroniSettings, regions: readonl
       const pointed = isStandbyCluster(config) && sc?.host === source.host && Number(sc.port) === source.port;
       if (pointed && (await streamsFrom(r, region, source))) return { region, primary, method: 'already-standby' };
       refuseWhilePaused(region, config, 'demote its leader');
-      if (!pointed) {
-        const standby: StandbyClusterConfig = { host: source.host, port: source.port, create_replica_methods: ['basebackup'] };
-        await rest.patchConfig({ standby_cluster: standby });
-        progress({ step: 'standby_cluster set', region, follows: `${source.host}:${source.port}` });
-      }
+      // Patched even when GET /config (Patroni's cached view of the DCS) already shows it: the same value changes nothing.
+      const standby: StandbyClusterConfig = { host: source.host, port: source.port, create_replica_methods: ['basebackup'] };
+      await rest.patchConfig({ standby_cluster: standby });
+      progress({ step: 'standby_cluster set', region, follows: `${source.host}:${source.port}` });
       let member: PatroniMember | undefined;
       let lastReport = 0;
       try {

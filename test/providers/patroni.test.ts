@@ -128,6 +128,19 @@ test('rebuilding onto a region that is not primary is refused', async () => {
   });
 });
 
+test('an old primary that went on writing after the failover is rewound by Patroni and follows again', async () => {
+  // An emergency failback: A is promoted while B, the primary, still takes writes nobody will keep.
+  expect(await db.promote('A', 60)).toMatchObject({ alreadyPromoted: false });
+  await sql('B', "INSERT INTO bookings VALUES ('lost-on-b')");
+  await sql('A', "INSERT INTO bookings VALUES ('on-a')");
+  expect(await db.reportedReplayLagSeconds!('A')).toBeNull();
+
+  expect(await rebuild.rebuildAsStandby({ region: 'B', primary: 'A' }, () => undefined)).toMatchObject({ method: 'patroni-standby-cluster' });
+  expect(await db.status('B')).toMatchObject({ role: 'standby_leader', inRecovery: true, streaming: true });
+  await expect.poll(() => bookings('B'), { timeout: 20_000 }).toEqual(['after-rebuild', 'before-fence', 'on-a', 'on-b']);
+  expect((await db.probe()).at(-1)).toMatchObject({ ok: true, detail: 'A primary; B standby, streaming' });
+});
+
 test('probe fails clearly on a wrong REST URL', async () => {
   const wrongUrl = `http://127.0.0.1:${await freePort()}`;
   const settings: PatroniSettings = { ...pair.settings, regions: { ...pair.settings.regions, A: { ...pair.settings.regions.A!, restUrl: wrongUrl } } };
