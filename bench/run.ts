@@ -5,6 +5,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { startDevServer } from '../lib/dev-server';
 import { freePort } from '../lib/free-port';
 import { requireTemporalCli } from '../lib/temporal-binaries';
+import { consoleBenchmark } from './console';
 import { detectionBenchmark } from './detection';
 import { failoverBenchmark } from './failover';
 import { fleetScaleBenchmark } from './fleet-scale';
@@ -23,6 +24,7 @@ const benchmarks: Record<string, Benchmark> = {
   flood: floodBenchmark,
   readiness: readinessBenchmark,
   detection: detectionBenchmark,
+  console: consoleBenchmark,
 };
 
 async function main(): Promise<void> {
