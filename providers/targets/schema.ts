@@ -42,7 +42,8 @@ function regionMap(settings: object | undefined): [field: string, map: Record<st
 
 /**
  * One service and the provider behind each capability a runbook needs. Every capability is optional here: a service
- * that only switches modes needs no traffic provider. A runbook that needs a missing one refuses at once, naming it.
+ * that only switches modes needs no traffic provider. A step that needs a missing one fails naming the section to add,
+ * and waits for an operator: the file is read at each attempt, so a retry after fixing it goes on.
  */
 export const ServiceTargets = z
   .strictObject({
