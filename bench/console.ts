@@ -42,8 +42,21 @@ export async function consoleBenchmark(ctx: BenchContext): Promise<BenchSection>
       ...createExerciseActivities().activities,
     },
   });
-  const server = await startConsoleServer({ client: rawClient, namespace: 'default', taskQueue, host: '127.0.0.1', port: 0, rosterPath, rpId: 'localhost', drillControls: false, pollMs: 250 });
-  const browser = await chromium.launch({ executablePath: process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const server = await startConsoleServer({
+    client: rawClient,
+    namespace: 'default',
+    taskQueue,
+    host: '127.0.0.1',
+    port: 0,
+    rosterPath,
+    rpId: 'localhost',
+    drillControls: false,
+    pollMs: 250,
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
   const tap: number[] = [];
   const cliWall: number[] = [];
   const inProcess: number[] = [];
@@ -52,7 +65,14 @@ export async function consoleBenchmark(ctx: BenchContext): Promise<BenchSection>
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
     });
     // bob makes a passkey on the Passkeys page; his SSH key vouches for it in the roster, as lifeboat passkey add does.
     await page.goto(`${server.url}/enrol`);
@@ -78,13 +98,19 @@ export async function consoleBenchmark(ctx: BenchContext): Promise<BenchSection>
         // CLI: `lifeboat approve` in a new process, timed from its spawn.
         const viaCli = await atGate(`bench-console-cli-${i}`);
         const spawned = Date.now();
-        await cli(['approve', viaCli.workflowId, '--as', 'bob'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_KEYS_DIR: ctx.signing.keys.keysDir });
+        await cli(['approve', viaCli.workflowId, '--as', 'bob'], {
+          TEMPORAL_ADDRESS: ctx.address,
+          LIFEBOAT_TASK_QUEUE: taskQueue,
+          LIFEBOAT_KEYS_DIR: ctx.signing.keys.keysDir,
+        });
         cliWall.push((await nextStepStart(viaCli.workflowId)) - spawned);
 
         // In process: sign and send the update, the floor under both.
         const direct = await atGate(`bench-console-direct-${i}`);
         const sent = Date.now();
-        await rawClient.workflow.getHandle(direct.workflowId).executeUpdate(approveUpdate, { args: [ctx.signing.keys.sign(decisionStatement(direct.status, 'approve', 'bob', { gate: 'approve' }))] });
+        await rawClient.workflow
+          .getHandle(direct.workflowId)
+          .executeUpdate(approveUpdate, { args: [ctx.signing.keys.sign(decisionStatement(direct.status, 'approve', 'bob', { gate: 'approve' }))] });
         inProcess.push((await nextStepStart(direct.workflowId)) - sent);
       }
     });
@@ -96,13 +122,26 @@ export async function consoleBenchmark(ctx: BenchContext): Promise<BenchSection>
   }
 
   async function atGate(target: string): Promise<{ workflowId: string; status: RunStatus }> {
-    const handle = await client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/${target}`, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }] });
-    return { workflowId: handle.workflowId, status: await waitFor(() => handle.query(statusQuery), (s) => s.state === 'waiting-approval') };
+    const handle = await client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: `kit-exercise/${target}`,
+      args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }],
+    });
+    return {
+      workflowId: handle.workflowId,
+      status: await waitFor(
+        () => handle.query(statusQuery),
+        (s) => s.state === 'waiting-approval',
+      ),
+    };
   }
 
   async function nextStepStart(workflowId: string): Promise<number> {
     const handle = client.workflow.getHandle(workflowId);
-    const status = await waitFor(() => handle.query(statusQuery), (s) => s.steps.some((x) => x.name === 'apply'));
+    const status = await waitFor(
+      () => handle.query(statusQuery),
+      (s) => s.steps.some((x) => x.name === 'apply'),
+    );
     await handle.result();
     return Date.parse(status.steps.find((x) => x.name === 'apply')!.startedAt);
   }
@@ -112,11 +151,19 @@ export async function consoleBenchmark(ctx: BenchContext): Promise<BenchSection>
     title: 'Approve from the console against the CLI (dev server, Chromium with a virtual passkey)',
     header: ['path: approve -> next step starts', 'p50', 'p95', 'what is in it'],
     rows: [
-      row(`console: tap Approve (${ROUNDS} runs)`, tap, 'prepare the statement, passkey assertion (virtual authenticator), relay the update, verify ES256 in the workflow'),
-      row(`CLI: lifeboat approve, new process (${ROUNDS} runs)`, cliWall, 'node start, read status, sign with an SSH key file, send the update, verify ed25519'),
+      row(
+        `console: tap Approve (${ROUNDS} runs)`,
+        tap,
+        'prepare the statement, passkey assertion (virtual authenticator), relay the update, verify ES256 in the workflow',
+      ),
+      row(
+        `CLI: lifeboat approve, new process (${ROUNDS} runs)`,
+        cliWall,
+        'node start, read status, sign with an SSH key file, send the update, verify ed25519',
+      ),
       row(`in process: sign and send the update (${ROUNDS} runs)`, inProcess, 'the floor both share'),
     ],
-    notes: ['clock: the step start is the worker\'s time, on the same machine as the tap; the three paths alternate per round, so noise hits all alike'],
+    notes: ["clock: the step start is the worker's time, on the same machine as the tap; the three paths alternate per round, so noise hits all alike"],
   };
 }
 

@@ -46,8 +46,10 @@ const flagOf: Record<string, string> = { temporalUi: '--temporal-ui', drillContr
  */
 export async function serveConsole(ctx: CliContext, options: ConsoleOptions): Promise<ConsoleServer> {
   const settings = ctx.settings();
-  const rosterPath = options.roster ?? ctx.env.LIFEBOAT_ROSTER ?? (settings.embedded && existsSync(demoRosterPath(ctx.env)) ? demoRosterPath(ctx.env) : undefined);
-  const temporalUiUrl = options.temporalUi ?? ctx.env.LIFEBOAT_TEMPORAL_UI_URL ?? (settings.embedded ? `http://localhost:${devPorts(ctx.env).uiPort}` : undefined);
+  const rosterPath =
+    options.roster ?? ctx.env.LIFEBOAT_ROSTER ?? (settings.embedded && existsSync(demoRosterPath(ctx.env)) ? demoRosterPath(ctx.env) : undefined);
+  const temporalUiUrl =
+    options.temporalUi ?? ctx.env.LIFEBOAT_TEMPORAL_UI_URL ?? (settings.embedded ? `http://localhost:${devPorts(ctx.env).uiPort}` : undefined);
   return startConsoleServer({
     client: await ctx.client(),
     namespace: settings.namespace,

@@ -1,8 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { enrolmentText, Passkey, PasskeyRequest, type PasskeyEnrolment } from '../../workflows/kit/passkeys';
-import { Roster } from '../../workflows/kit/roster';
-import { passkeyFingerprint } from '../../workflows/kit/signatures/webauthn';
+import { enrolmentText, Passkey, passkeyFingerprint, PasskeyRequest, Roster, type PasskeyEnrolment } from '../../workflows/kit';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError, usageError } from '../errors';
 import { ClaimedName, signTextAs } from '../signing';
@@ -18,7 +16,14 @@ export const passkeyCommand: Command = {
   name: 'passkey',
   summary: 'Enrol a passkey for signing from the console: sign it with your SSH key and add it to the roster',
   usage,
-  options: { ...commonOptions, request: { type: 'string' }, as: { type: 'string' }, for: { type: 'string' }, key: { type: 'string' }, roster: { type: 'string' } },
+  options: {
+    ...commonOptions,
+    request: { type: 'string' },
+    as: { type: 'string' },
+    for: { type: 'string' },
+    key: { type: 'string' },
+    roster: { type: 'string' },
+  },
   async run(ctx, { positionals, values }) {
     if (positionals[0] !== 'add') throw usageError(positionals[0] ? `unknown passkey command "${positionals[0]}"` : 'say what to do', `usage: ${usage}`);
     const file = values.request as string | undefined;
@@ -30,7 +35,8 @@ export const passkeyCommand: Command = {
       throw usageError(`cannot read --request ${file}: ${(err as Error).message}`, 'save the JSON the Passkeys page shows, or download passkey.json');
     }
     const request = PasskeyRequest.safeParse(json);
-    if (!request.success) throw inputError(`--request ${file} is not a passkey request`, request.error, 'create the passkey again on the console\'s Passkeys page');
+    if (!request.success)
+      throw inputError(`--request ${file} is not a passkey request`, request.error, "create the passkey again on the console's Passkeys page");
     const by = ctx.identity(values.as as string | undefined);
     const person = values.for === undefined ? by : parseId(values.for);
     const enrolment: PasskeyEnrolment = { lifeboat: 'passkey/v1', person, by, ...request.data, issuedAt: new Date().toISOString() };
@@ -41,7 +47,10 @@ export const passkeyCommand: Command = {
     if (rosterFile) addToRoster(rosterFile, person, entry);
     const fingerprint = passkeyFingerprint(entry.publicKey);
     if (ctx.json) ctx.printJson({ person, by, fingerprint, entry, ...(rosterFile ? { roster: rosterFile } : {}) });
-    else if (rosterFile) ctx.print(`added ${person}'s passkey ${fingerprint} (${entry.algorithm}, for ${entry.rpId}) to ${rosterFile}, vouched for by ${by}; workers read it at the next gate`);
+    else if (rosterFile)
+      ctx.print(
+        `added ${person}'s passkey ${fingerprint} (${entry.algorithm}, for ${entry.rpId}) to ${rosterFile}, vouched for by ${by}; workers read it at the next gate`,
+      );
     else {
       ctx.print(JSON.stringify(entry, null, 2));
       ctx.io.stderr(`# add this under "passkeys" of ${person} in the roster (or pass --roster FILE); passkey ${fingerprint}, vouched for by ${by}\n`);

@@ -2,10 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { WorkflowExecutionAlreadyStartedError, type Client, type UpdateDefinition } from '@temporalio/client';
 import { z } from 'zod';
 import { runbooks } from '../../runbooks';
-import { approveUpdate, interveneUpdate, rejectUpdate, runIdFor, type RunStatus } from '../../workflows/kit';
-import { canonicalJson, DecisionKind, digestOf, SignedDecision, Statement } from '../../workflows/kit/decisions/statement';
-import { planOf } from '../../workflows/kit/plan';
-import { Roster } from '../../workflows/kit/roster';
+import {
+  approveUpdate,
+  canonicalJson,
+  DecisionKind,
+  digestOf,
+  interveneUpdate,
+  planOf,
+  rejectUpdate,
+  Roster,
+  runIdFor,
+  SignedDecision,
+  Statement,
+  type RunStatus,
+} from '../../workflows/kit';
 import { findRunbook } from '../catalog';
 import { drillHistory } from '../commands/drill';
 import { drillFrom } from '../commands/run';
@@ -92,7 +102,12 @@ export class ConsoleApi {
       rpId: this.options.rpId,
       temporalUiUrl: this.options.temporalUiUrl ?? null,
       drillControls: this.options.drillControls,
-      people: (roster?.people ?? []).map((p) => ({ id: p.id, name: p.name, groups: p.groups, passkeys: (p.passkeys ?? []).filter((k) => k.rpId === this.options.rpId).length })),
+      people: (roster?.people ?? []).map((p) => ({
+        id: p.id,
+        name: p.name,
+        groups: p.groups,
+        passkeys: (p.passkeys ?? []).filter((k) => k.rpId === this.options.rpId).length,
+      })),
       runbooks: Object.values(runbooks).map((r) => ({ id: r.id, title: r.title })),
     };
   }
@@ -138,7 +153,14 @@ export class ConsoleApi {
     const ui = this.options.temporalUiUrl;
     return {
       status,
-      report: { objectives: report.objectives, approvals: report.approvals, interventions: report.interventions, path: report.path, totals: report.totals, measurements: report.measurements },
+      report: {
+        objectives: report.objectives,
+        approvals: report.approvals,
+        interventions: report.interventions,
+        path: report.path,
+        totals: report.totals,
+        measurements: report.measurements,
+      },
       links: {
         report: `/api/report.html?run=${encodeURIComponent(runId)}`,
         timeline: `/api/timeline.svg?run=${encodeURIComponent(runId)}`,
@@ -171,7 +193,10 @@ export class ConsoleApi {
     const body: Statement['body'] =
       request.kind === 'approve' || request.kind === 'reject'
         ? { gate: openGateOf(status, request.gate), ...(text ? { comment: text } : {}) }
-        : { ...(request.kind === 'retry' || request.kind === 'skip' ? { step: status.intervention?.step ?? status.currentStep ?? '' } : {}), ...(text ? { reason: text } : {}) };
+        : {
+            ...(request.kind === 'retry' || request.kind === 'skip' ? { step: status.intervention?.step ?? status.currentStep ?? '' } : {}),
+            ...(text ? { reason: text } : {}),
+          };
     const statement = newStatement(request.kind, { namespace, workflowId: runId, runId: temporalRunId, inputDigest }, normalise(request.by), body);
     return this.prepared(statement);
   }
@@ -211,10 +236,15 @@ export class ConsoleApi {
     const drill = drillFrom(request.drill, request.drillApprovals);
     const target = runbook.target(input);
     const runId = runIdFor(runbook.id, target);
-    const statement = newStatement('start', { namespace: this.options.namespace, workflowId: runId, runId: '', inputDigest: digestOf(request.input) }, normalise(request.by), {
-      runbook: runbook.id,
-      drill: drill?.kind ?? 'none',
-    });
+    const statement = newStatement(
+      'start',
+      { namespace: this.options.namespace, workflowId: runId, runId: '', inputDigest: digestOf(request.input) },
+      normalise(request.by),
+      {
+        runbook: runbook.id,
+        drill: drill?.kind ?? 'none',
+      },
+    );
     return { runId, target, input, plan: renderPlan(runbook, drill?.kind), ...(await this.prepared(statement)) };
   }
 
@@ -239,7 +269,8 @@ export class ConsoleApi {
         ...(drill ? { drill } : {}),
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new CliError(`${runId} is already running; one run per runbook and target at a time`, { code: 'already-running' });
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new CliError(`${runId} is already running; one run per runbook and target at a time`, { code: 'already-running' });
       throw err;
     }
     return { runId };
@@ -275,7 +306,11 @@ export class ConsoleApi {
   }
 
   async controlSchedule(scheduleId: string, action: string) {
-    if (!this.options.drillControls) throw new CliError('this console does not control drill schedules', { code: 'refused', suggestion: 'start it with --drill-controls, or use lifeboat drill pause|resume|trigger' });
+    if (!this.options.drillControls)
+      throw new CliError('this console does not control drill schedules', {
+        code: 'refused',
+        suggestion: 'start it with --drill-controls, or use lifeboat drill pause|resume|trigger',
+      });
     if (!scheduleId.startsWith('drill/') || !keyword.test(scheduleId)) throw usageError('only drill schedules (drill/...) can be controlled here');
     const handle = this.client.schedule.getHandle(scheduleId);
     if (action === 'pause') await handle.pause('paused from the lifeboat console');

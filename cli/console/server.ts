@@ -37,7 +37,8 @@ const staticFiles: Record<string, { type: string; file: string }> = {
 const pages = new Set(['/', '/start', '/drills', '/enrol']);
 
 /** No inline script, no framing, nothing fetched from elsewhere. */
-const pageCsp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const pageCsp =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 /** The HTML report is one self-contained file with inline styles and no script at all. */
 const reportCsp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const svgCsp = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'";
@@ -63,7 +64,12 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (options.publicOrigin) hosts.push(new URL(options.publicOrigin).host);
     return hosts;
   };
-  const allowedOrigins = () => [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`, ...(options.publicOrigin ? [new URL(options.publicOrigin).origin] : [])];
+  const allowedOrigins = () => [
+    `http://localhost:${port}`,
+    `http://127.0.0.1:${port}`,
+    `http://[::1]:${port}`,
+    ...(options.publicOrigin ? [new URL(options.publicOrigin).origin] : []),
+  ];
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => sendError(res, err));
@@ -72,7 +78,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     setCommonHeaders(res);
     // A page on another site cannot reach us through a name that points here (DNS rebinding).
-    if (!allowedHosts().includes(req.headers.host ?? '')) throw new HttpError(421, `this console answers as ${allowedHosts()[0]}, not ${String(req.headers.host).slice(0, 100)}`);
+    if (!allowedHosts().includes(req.headers.host ?? ''))
+      throw new HttpError(421, `this console answers as ${allowedHosts()[0]}, not ${String(req.headers.host).slice(0, 100)}`);
     const url = new URL(req.url ?? '/', 'http://console.invalid');
     const path = url.pathname;
     if (req.method === 'POST') {
@@ -106,7 +113,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (get && name === 'runbook') return json(res, await api.runbook(requireParam(q, 'id')));
     if (get && name === 'drills') return json(res, await api.drills());
     if (get && name === 'drill-history') return json(res, await api.drillHistory(requireParam(q, 'runbook')));
-    if (get && name === 'drill-history.svg') return send(res, 200, 'image/svg+xml; charset=utf-8', await api.drillHistorySvg(requireParam(q, 'runbook')), 'no-store', svgCsp);
+    if (get && name === 'drill-history.svg')
+      return send(res, 200, 'image/svg+xml; charset=utf-8', await api.drillHistorySvg(requireParam(q, 'runbook')), 'no-store', svgCsp);
     if (post && name === 'decision/prepare') return json(res, await api.prepareDecision(run(), await jsonBody(req)));
     if (post && name === 'decision/submit') return json(res, await api.submitDecision(run(), await jsonBody(req)));
     if (post && name === 'start/prepare') return json(res, await api.prepareStart(await jsonBody(req)));
@@ -269,7 +277,8 @@ const statusOfCode: Record<string, number> = {
 
 function problemOf(err: unknown): { status: number; code: string; message: string; suggestion?: string } {
   if (err instanceof HttpError) return { status: err.status, code: 'http', message: err.message };
-  if (err instanceof CliError) return { status: statusOfCode[err.code] ?? 500, code: err.code, message: err.message, ...(err.suggestion ? { suggestion: err.suggestion } : {}) };
+  if (err instanceof CliError)
+    return { status: statusOfCode[err.code] ?? 500, code: err.code, message: err.message, ...(err.suggestion ? { suggestion: err.suggestion } : {}) };
   return { status: 500, code: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 

@@ -24,7 +24,11 @@ beforeAll(async () => {
   const rosterPath = copyTestRoster();
   ctx = await connectToTestServer('console');
   taskQueue = testTaskQueue();
-  [browser, consoleServer, worker] = await Promise.all([launchChromium(), startTestConsole(ctx, taskQueue, rosterPath), startConsoleWorker(ctx, taskQueue, rosterPath)]);
+  [browser, consoleServer, worker] = await Promise.all([
+    launchChromium(),
+    startTestConsole(ctx, taskQueue, rosterPath),
+    startConsoleWorker(ctx, taskQueue, rosterPath),
+  ]);
   base = consoleServer.url;
   for (const who of ['alice', 'bob', 'carol', 'dave']) people[who] = await openAs(browser, base, who);
   // dave (airline operations) enrols no passkey: he has none to sign with.
@@ -40,7 +44,11 @@ afterAll(async () => {
 
 /** A kit-exercise run requested (and signed) by alice, waiting at its two-lead gate. */
 async function runAtGate(target: string): Promise<RunStatus> {
-  const handle = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/${target}`, args: [{ input: { target }, requestedBy: 'alice' }] });
+  const handle = await ctx.client.workflow.start('kitExercise', {
+    taskQueue,
+    workflowId: `kit-exercise/${target}`,
+    args: [{ input: { target }, requestedBy: 'alice' }],
+  });
   return waitForStatus(handle, (s) => s.state === 'waiting-approval');
 }
 
@@ -53,9 +61,14 @@ async function signInPage(person: PersonBrowser, runId: string, by: string, opts
         return (await res.json()) as { statement: string; digest: string; rpId: string; credentialIds: string[] };
       };
       const prepared = await post(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by, ...(comment ? { comment } : {}) });
-      const keys = credentialsOf ? (await post(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by: credentialsOf })).credentialIds : prepared.credentialIds;
+      const keys = credentialsOf
+        ? (await post(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by: credentialsOf })).credentialIds
+        : prepared.credentialIds;
       // signWithPasskey is the page's own (app.js), as the Approve button uses it.
-      const signature = await (globalThis as unknown as { signWithPasskey: (p: unknown) => Promise<string> }).signWithPasskey({ ...prepared, credentialIds: keys });
+      const signature = await (globalThis as unknown as { signWithPasskey: (p: unknown) => Promise<string> }).signWithPasskey({
+        ...prepared,
+        credentialIds: keys,
+      });
       return { kind, statement: prepared.statement as string, signature };
     },
     { runId, by, kind: opts.kind ?? 'approve', comment: opts.comment, credentialsOf: opts.credentialsOf },
@@ -65,7 +78,11 @@ async function signInPage(person: PersonBrowser, runId: string, by: string, opts
 async function submitInPage(person: PersonBrowser, runId: string, signed: unknown): Promise<{ status: number; body: { error?: { message: string } } }> {
   return person.page.evaluate(
     async ({ runId, signed }) => {
-      const res = await fetch(`/api/decision/submit?run=${encodeURIComponent(runId)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed) });
+      const res = await fetch(`/api/decision/submit?run=${encodeURIComponent(runId)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(signed),
+      });
       return { status: res.status, body: (await res.json()) as { error?: { message: string } } };
     },
     { runId, signed },
@@ -94,7 +111,9 @@ test('two leads approve a gate from the console with their passkeys; the page fo
   expect(await carol.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   expect(await carol.page.locator('#audit-table').textContent()).toMatch(/carol.*approve.*✔ webauthn-es256 SHA256:/);
   expect(await carol.page.locator('#report-link').getAttribute('href')).toBe(`/api/report.html?run=${encodeURIComponent(runId)}`);
-  expect(await carol.page.locator('#temporal-link').getAttribute('href')).toBe(`http://localhost:8233/namespaces/console/workflows/${encodeURIComponent(runId)}`);
+  expect(await carol.page.locator('#temporal-link').getAttribute('href')).toBe(
+    `http://localhost:8233/namespaces/console/workflows/${encodeURIComponent(runId)}`,
+  );
 
   const verified = await lifeboat(['verify', runId, '--json'], { TEMPORAL_ADDRESS: ctx.address });
   expect(verified.stderr).toBe('');
@@ -108,7 +127,7 @@ test('two leads approve a gate from the console with their passkeys; the page fo
   expect(text.stdout).toMatch(/OK: every decision the run counted verifies/);
 }, 90_000);
 
-test('refused by the run: another person\'s passkey, an assertion replayed on another run or twice, a self-approval, no passkey', async () => {
+test("refused by the run: another person's passkey, an assertion replayed on another run or twice, a self-approval, no passkey", async () => {
   const runA = 'kit-exercise/console-refuse-a';
   const runB = 'kit-exercise/console-refuse-b';
   await Promise.all([runAtGate('console-refuse-a'), runAtGate('console-refuse-b')]);
@@ -153,7 +172,7 @@ test('refused by the run: another person\'s passkey, an assertion replayed on an
   for (const id of [runA, runB]) await ctx.client.workflow.getHandle(id).terminate('test done');
 }, 90_000);
 
-test('a <script> in a vote\'s comment and an abort reason is shown as text; nothing runs; the page forbids inline script', async () => {
+test("a <script> in a vote's comment and an abort reason is shown as text; nothing runs; the page forbids inline script", async () => {
   const runId = 'kit-exercise/console-escape';
   await runAtGate('console-escape');
   const { bob, carol } = { bob: people.bob!, carol: people.carol! };
@@ -191,7 +210,11 @@ test('the gate page on a 390x844 phone: approve and reject sit at the bottom of 
       expect(box.y).toBeGreaterThan(844 / 2);
       expect(box.x + box.width).toBeLessThanOrEqual(390);
     }
-    expect(await phone.page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(
+      await phone.page.evaluate(
+        () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+      ),
+    ).toBeLessThanOrEqual(390);
     mkdirSync(screenshotDir, { recursive: true });
     await phone.page.screenshot({ path: join(screenshotDir, 'gate-390x844.png') });
   } finally {
@@ -212,14 +235,15 @@ test('the console refuses requests from other sites and other host names, and a 
     });
   // A page on another site that resolves its own name to this machine (DNS rebinding) is not answered.
   expect(await send('/api/runs', { headers: { host: 'evil.example' } })).toBe(421);
-  const post = (headers: Record<string, string>, body = '{}') => send('/api/decision/submit?run=x', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const post = (headers: Record<string, string>, body = '{}') =>
+    send('/api/decision/submit?run=x', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   expect(await post({ origin: 'https://evil.example' })).toBe(403);
   expect(await post({})).toBe(403);
   expect(await post({ origin: base }, 'x'.repeat(100_000)).catch(() => 413)).toBe(413);
   expect(await send('/api/runs')).toBe(200);
 });
 
-test('the start form is the runbook\'s schema: the CLI\'s validation message, then the plan, then a passkey-signed start', async () => {
+test("the start form is the runbook's schema: the CLI's validation message, then the plan, then a passkey-signed start", async () => {
   const alice = people.alice!;
   await alice.page.goto(`${base}/start?runbook=region-failover`);
   await alice.page.locator('#whoami').selectOption('alice');
@@ -231,14 +255,18 @@ test('the start form is the runbook\'s schema: the CLI\'s validation message, th
   expect(cli.code).toBe(2);
   // The same words as the CLI's error and its fix.
   expect(shown).toContain('catchUpTimeoutSeconds');
-  expect(shown!.trim()).toBe(cli.stderr.replace(/^error: /, '').replace(/\n {2}fix: /, '\nfix: ').trim());
+  expect(shown!.trim()).toBe(
+    cli.stderr
+      .replace(/^error: /, '')
+      .replace(/\n {2}fix: /, '\nfix: ')
+      .trim(),
+  );
 
   await alice.page.goto(`${base}/start?runbook=paging-check`);
   await alice.page.locator('#whoami').selectOption('alice');
-  await expect.poll(() => alice.page.locator('#fields label').allTextContents()).toEqual([
-    expect.stringMatching(/^team.*the roster group whose pager is checked/),
-    expect.stringMatching(/^message/),
-  ]);
+  await expect
+    .poll(() => alice.page.locator('#fields label').allTextContents())
+    .toEqual([expect.stringMatching(/^team.*the roster group whose pager is checked/), expect.stringMatching(/^message/)]);
   await alice.page.locator('#fields input[name="team"]').fill('sre-oncall');
   await alice.page.locator('#start-form button[type="submit"]').click();
   await expect.poll(() => alice.page.locator('#plan').textContent()).toMatch(/Send the test page/);
@@ -257,7 +285,11 @@ test('drills: schedules and history are shown; without --drill-controls the cons
   await expect.poll(() => bob.page.locator('#schedules').textContent()).toMatch(/No drill schedules[\s\S]*Pause, resume and trigger are off/);
   await expect.poll(() => bob.page.locator('#history').textContent()).toMatch(/No finished drills/);
   const refused = await bob.page.evaluate(async () => {
-    const res = await fetch('/api/drills/control', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scheduleId: 'drill/region-failover/booking', action: 'trigger' }) });
+    const res = await fetch('/api/drills/control', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scheduleId: 'drill/region-failover/booking', action: 'trigger' }),
+    });
     return { status: res.status, body: (await res.json()) as { error: { message: string } } };
   });
   expect(refused).toMatchObject({ status: 409, body: { error: { message: 'this console does not control drill schedules' } } });
@@ -269,7 +301,16 @@ test('beyond loopback the console needs a login token to be viewed, and refuses 
   expect(open.stderr).toMatch(/--token: a console beyond loopback needs a login token: set LIFEBOAT_CONSOLE_TOKEN/);
 
   const token = 'a-test-token-of-enough-length';
-  const guarded = await startConsoleServer({ client: ctx.rawClient, namespace: ctx.namespace, taskQueue, host: '127.0.0.1', port: 0, token, rpId: 'localhost', drillControls: false });
+  const guarded = await startConsoleServer({
+    client: ctx.rawClient,
+    namespace: ctx.namespace,
+    taskQueue,
+    host: '127.0.0.1',
+    port: 0,
+    token,
+    rpId: 'localhost',
+    drillControls: false,
+  });
   try {
     expect((await fetch(`${guarded.url}/api/runs`)).status).toBe(401);
     expect((await fetch(`${guarded.url}/api/runs`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);

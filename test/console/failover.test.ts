@@ -18,7 +18,11 @@ beforeAll(async () => {
   const rosterPath = copyTestRoster();
   taskQueue = testTaskQueue();
   suite = await openRunbookSuite({ fleetHosts: 2 }, 'console-failover');
-  [browser, consoleServer, worker] = await Promise.all([launchChromium(), startTestConsole(suite.ctx, taskQueue, rosterPath), startConsoleWorker(suite.ctx, taskQueue, rosterPath, suite.targetsPath)]);
+  [browser, consoleServer, worker] = await Promise.all([
+    launchChromium(),
+    startTestConsole(suite.ctx, taskQueue, rosterPath),
+    startConsoleWorker(suite.ctx, taskQueue, rosterPath, suite.targetsPath),
+  ]);
   for (const who of ['bob', 'carol']) {
     people[who] = await openAs(browser, consoleServer.url, who);
     await enrolPasskey(people[who]!, consoleServer.url, rosterPath);
@@ -54,7 +58,10 @@ test('a planned region failover approved by two SRE leads from the console compl
 
   const verified = await cli(['verify', runId, '--json']);
   expect(verified.stderr).toBe('');
-  const report = JSON.parse(verified.stdout) as { ok: boolean; decisions: { kind?: string; signer: string; keyType?: string; fingerprint?: string; result: string }[] };
+  const report = JSON.parse(verified.stdout) as {
+    ok: boolean;
+    decisions: { kind?: string; signer: string; keyType?: string; fingerprint?: string; result: string }[];
+  };
   expect(report.ok).toBe(true);
   const approvals = report.decisions.filter((d) => d.kind === 'approve');
   expect(approvals.map((d) => [d.signer, d.keyType, d.result])).toEqual([

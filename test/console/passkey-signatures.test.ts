@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, inject, test } from 'vitest';
 import { z } from 'zod';
-import { digestOf, type Statement } from '../../workflows/kit/decisions/statement';
-import { verifySignedDecision, type VerifyContext } from '../../workflows/kit/decisions/verify';
-import { Roster } from '../../workflows/kit/roster';
+import { digestOf, Roster, verifySignedDecision, type Statement, type VerifyContext } from '../../workflows/kit';
 import { SoftPasskey } from '../helpers/passkeys';
 import { statementOf } from '../helpers/signing';
 
@@ -13,7 +11,10 @@ const carolPasskey = new SoftPasskey('Ed25519');
 const malloryPasskey = new SoftPasskey('ES256');
 
 const rosterJson = () => {
-  const roster = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as { groups: Record<string, string>; people: { id: string; groups: string[]; passkeys?: unknown[] }[] };
+  const roster = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as {
+    groups: Record<string, string>;
+    people: { id: string; groups: string[]; passkeys?: unknown[] }[];
+  };
   const person = (id: string) => roster.people.find((p) => p.id === id)!;
   person('bob').passkeys = [bobPasskey.entry('bob', keysDir)];
   person('carol').passkeys = [carolPasskey.entry('carol', keysDir)];
@@ -36,7 +37,7 @@ test('a passkey assertion over the statement digest verifies as its owner, ES256
   expect(carol).toMatchObject({ ok: true, decision: { by: 'carol', keyType: 'webauthn-ed25519' } });
 });
 
-test('refused: another person\'s passkey, a passkey in no roster, another run, a tampered statement, no user verification, another site', () => {
+test("refused: another person's passkey, a passkey in no roster, another run, a tampered statement, no user verification, another site", () => {
   const reason = (raw: unknown) => {
     const v = verifySignedDecision(['approve'], raw, context());
     return v.ok ? 'accepted' : v.reason;
@@ -54,7 +55,7 @@ test('refused: another person\'s passkey, a passkey in no roster, another run, a
   expect(reason({ ...bobPasskey.sign(approval('bob')), signature: 'webauthn.v1.abc' })).toMatch(/four base64url fields/);
 });
 
-test('the roster takes a passkey only with an enrolment signed by its owner\'s SSH key or a roster admin\'s, for that exact entry', () => {
+test("the roster takes a passkey only with an enrolment signed by its owner's SSH key or a roster admin's, for that exact entry", () => {
   const { roster: own } = rosterJson();
   expect(problems(own)).toBe('');
 

@@ -10,7 +10,10 @@ import { createTestWorker, type TemporalTestContext } from './temporal';
 
 /** Debian's Chromium, headless, as root (hence no sandbox). */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
 }
 
 /** A copy of the test roster that this file's worker and console read, and that `lifeboat passkey add` edits. */
@@ -68,7 +71,14 @@ export async function openAs(browser: Browser, baseUrl: string, who: string, vie
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
   await page.goto(baseUrl);
   await page.locator('#whoami').selectOption(who);

@@ -5,7 +5,19 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { readOpenSshEd25519PrivateKey } from '../../lib/ssh-keys';
-import { canonicalJson, encodeBase64Url, encodeWebAuthnSignature, enrolmentText, type Passkey, type PasskeyAlgorithm, type PasskeyEnrolment, SIGNATURE_NAMESPACE, type SignedDecision, signSshSignatureEd25519, type Statement } from '../../workflows/kit';
+import {
+  canonicalJson,
+  encodeBase64Url,
+  encodeWebAuthnSignature,
+  enrolmentText,
+  type Passkey,
+  type PasskeyAlgorithm,
+  type PasskeyEnrolment,
+  SIGNATURE_NAMESPACE,
+  type SignedDecision,
+  signSshSignatureEd25519,
+  type Statement,
+} from '../../workflows/kit';
 
 export type { PasskeyAlgorithm };
 
@@ -35,7 +47,9 @@ export class SoftPasskey {
 
   /** The assertion over `challenge`, with user presence and verification unless `flags` says otherwise. */
   assert(challenge: Uint8Array, opts: { flags?: number; origin?: string; type?: string; rpId?: string } = {}): string {
-    const clientData = new TextEncoder().encode(JSON.stringify({ type: opts.type ?? 'webauthn.get', challenge: encodeBase64Url(challenge), origin: opts.origin ?? this.origin, crossOrigin: false }));
+    const clientData = new TextEncoder().encode(
+      JSON.stringify({ type: opts.type ?? 'webauthn.get', challenge: encodeBase64Url(challenge), origin: opts.origin ?? this.origin, crossOrigin: false }),
+    );
     const authData = new Uint8Array([...sha256(new TextEncoder().encode(opts.rpId ?? this.rpId)), opts.flags ?? 0x05, 0, 0, 0, 0]);
     const signed = new Uint8Array([...authData, ...sha256(clientData)]);
     const signature =
@@ -60,7 +74,12 @@ export class SoftPasskey {
 }
 
 /** A roster entry for a passkey, its enrolment signed with `by`'s test SSH key. */
-export function enrolledPasskey(fields: Pick<Passkey, 'credentialId' | 'publicKey' | 'algorithm' | 'rpId'>, person: string, by: string, keysDir: string): Passkey {
+export function enrolledPasskey(
+  fields: Pick<Passkey, 'credentialId' | 'publicKey' | 'algorithm' | 'rpId'>,
+  person: string,
+  by: string,
+  keysDir: string,
+): Passkey {
   const enrolment: PasskeyEnrolment = { lifeboat: 'passkey/v1', person, by, ...fields, issuedAt: new Date().toISOString() };
   const text = enrolmentText(enrolment);
   const { seed } = readOpenSshEd25519PrivateKey(readFileSync(join(keysDir, by), 'utf8'));

@@ -9,7 +9,12 @@ import { decodeBase64Url, passkeyFingerprint, passkeyPoint } from './signatures/
  */
 export const ROSTER_ADMINS_GROUP = 'roster-admins';
 
-const base64url = (max: number) => z.string().min(1).max(max).regex(/^[A-Za-z0-9_-]+$/, 'base64url (letters, digits, - and _)');
+const base64url = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+$/, 'base64url (letters, digits, - and _)');
 const RpId = z
   .string()
   .max(253)
@@ -88,7 +93,8 @@ export function passkeyProblem(person: PersonKeys, passkey: Passkey, people: rea
   }
   const signer = people.find((p) => p.id === e.by);
   if (!signer) return `the enrolment is signed as ${e.by}, who is not in the roster`;
-  if (e.by !== person.id && !signer.groups.includes(ROSTER_ADMINS_GROUP)) return `${e.by} may not enrol a passkey for ${person.id}: only ${person.id} or a member of ${ROSTER_ADMINS_GROUP} may`;
+  if (e.by !== person.id && !signer.groups.includes(ROSTER_ADMINS_GROUP))
+    return `${e.by} may not enrol a passkey for ${person.id}: only ${person.id} or a member of ${ROSTER_ADMINS_GROUP} may`;
   const checked = verifySshSignature(passkey.enrolment.signature, passkey.enrolment.statement, SIGNATURE_NAMESPACE);
   if (!checked.ok) return `the enrolment's signature does not verify: ${checked.reason}`;
   const owns = signer.keys.some((line) => {

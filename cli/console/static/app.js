@@ -28,7 +28,12 @@ function h(tag, attrs, ...children) {
 }
 
 function replace(el, ...children) {
-  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false).map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+  el.replaceChildren(
+    ...children
+      .flat(Infinity)
+      .filter((c) => c !== undefined && c !== null && c !== false)
+      .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))),
+  );
   return el;
 }
 
@@ -61,7 +66,10 @@ function toast(text) {
 }
 
 async function api(path, body) {
-  const res = await fetch(`/api/${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    `/api/${path}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   const json = await res.json().catch(() => ({ error: { message: `HTTP ${res.status}` } }));
   if (!res.ok) {
     const e = json.error || {};
@@ -105,7 +113,8 @@ async function signWithPasskey(prepared) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)));
   if (`sha256:${hex(digest)}` !== prepared.digest) throw new Error('the statement does not match its digest; not signing');
   const by = JSON.parse(canonical).by;
-  if (!prepared.credentialIds.length) throw new Error(`${by} has no passkey for ${prepared.rpId} in the roster; enrol one on the Passkeys page (lifeboat passkey add), or use the CLI`);
+  if (!prepared.credentialIds.length)
+    throw new Error(`${by} has no passkey for ${prepared.rpId} in the roster; enrol one on the Passkeys page (lifeboat passkey add), or use the CLI`);
   const credential = await navigator.credentials.get({
     publicKey: {
       challenge: digest,
@@ -133,23 +142,62 @@ const states = ['running', 'waiting-approval', 'needs-intervention', 'compensati
 function runsPage() {
   const q = new URLSearchParams(location.search);
   const select = (name, options, label) =>
-    h('label', {}, label, h('select', { name }, h('option', { value: '' }, 'any'), options.map(([v, t]) => h('option', { value: v, selected: q.get(name) === v }, t))));
+    h(
+      'label',
+      {},
+      label,
+      h(
+        'select',
+        { name },
+        h('option', { value: '' }, 'any'),
+        options.map(([v, t]) => h('option', { value: v, selected: q.get(name) === v }, t)),
+      ),
+    );
   const form = h(
     'form',
     { class: 'filters card', id: 'filters' },
-    select('runbook', config.runbooks.map((r) => [r.id, r.id]), 'Runbook'),
+    select(
+      'runbook',
+      config.runbooks.map((r) => [r.id, r.id]),
+      'Runbook',
+    ),
     h('label', {}, 'Target', h('input', { type: 'text', name: 'target', value: q.get('target') || '', placeholder: 'booking', autocomplete: 'off' })),
-    select('state', states.map((s) => [s, s]), 'State'),
-    select('drill', [['real', 'real runs'], ['isolated', 'isolated drills'], ['live', 'live drills']], 'Drill or real'),
+    select(
+      'state',
+      states.map((s) => [s, s]),
+      'State',
+    ),
+    select(
+      'drill',
+      [
+        ['real', 'real runs'],
+        ['isolated', 'isolated drills'],
+        ['live', 'live drills'],
+      ],
+      'Drill or real',
+    ),
   );
   const body = h('tbody', { id: 'runs' });
-  const table = h('div', { class: 'card table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'State'), h('th', { class: 'hide-narrow' }, 'Requested by'), h('th', {}, 'Started'))), body));
+  const table = h(
+    'div',
+    { class: 'card table-wrap' },
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'State'), h('th', { class: 'hide-narrow' }, 'Requested by'), h('th', {}, 'Started'))),
+      body,
+    ),
+  );
   replace(main, h('h1', {}, 'Runs'), form, table);
   const apply = () => {
     const params = new URLSearchParams();
     for (const el of form.elements) if (el.name && el.value) params.set(el.name, el.value);
     history.replaceState(null, '', params.toString() ? `/?${params}` : '/');
-    watch(params.toString() || 'list=1', (runs) => renderRuns(body, runs), (p) => replace(body, h('tr', {}, h('td', { colspan: 4, class: 'error' }, p.message))));
+    watch(
+      params.toString() || 'list=1',
+      (runs) => renderRuns(body, runs),
+      (p) => replace(body, h('tr', {}, h('td', { colspan: 4, class: 'error' }, p.message))),
+    );
   };
   form.addEventListener('change', apply);
   form.addEventListener('submit', (e) => (e.preventDefault(), apply()));
@@ -196,7 +244,13 @@ function runPage(runId) {
     h('p', { class: 'note', id: 'gate-note' }),
   );
   const operatorActions = h('div', { class: 'actions', id: 'operator-actions' });
-  const abort = h('details', { class: 'card', id: 'abort-box' }, h('summary', {}, 'Abort this run'), h('p', { class: 'muted' }, 'Stops after the current step and runs the undos. Signed with your passkey; the reason goes into the audit trail.'), h('button', { class: 'danger', type: 'button', onclick: () => decide(runId, 'abort', comment, result) }, 'Abort (signed)'));
+  const abort = h(
+    'details',
+    { class: 'card', id: 'abort-box' },
+    h('summary', {}, 'Abort this run'),
+    h('p', { class: 'muted' }, 'Stops after the current step and runs the undos. Signed with your passkey; the reason goes into the audit trail.'),
+    h('button', { class: 'danger', type: 'button', onclick: () => decide(runId, 'abort', comment, result) }, 'Abort (signed)'),
+  );
   replace(
     main,
     parts.head,
@@ -229,18 +283,35 @@ function runPage(runId) {
       const voted = gate.votes.map((v) => v.by);
       replace(
         gateBar.querySelector('#gate-note'),
-        !me ? 'Choose who you are at the top, then tap: your passkey signs the vote.' : me === s.requestedBy ? `${me} started this run and may not approve it; the run will refuse.` : voted.includes(me) ? `${me} has already voted.` : gate.eligible.includes(me) ? `Signing as ${me} with a passkey.` : `${me} is not among this gate's approvers; the run will refuse.`,
+        !me
+          ? 'Choose who you are at the top, then tap: your passkey signs the vote.'
+          : me === s.requestedBy
+            ? `${me} started this run and may not approve it; the run will refuse.`
+            : voted.includes(me)
+              ? `${me} has already voted.`
+              : gate.eligible.includes(me)
+                ? `Signing as ${me} with a passkey.`
+                : `${me} is not among this gate's approvers; the run will refuse.`,
       );
     }
     renderIntervention(parts.intervention, operatorActions, s, (action) => decide(runId, action, comment, result));
     renderObjectives(parts.objectives, view.report, s);
     renderAudit(parts.audit, s);
-    replace(parts.details, h('h2', {}, 'Details the runbook published'), h('pre', {}, JSON.stringify(s.details, null, 2)), s.outcome ? h('p', {}, h('strong', {}, 'Outcome: '), s.outcome) : null);
+    replace(
+      parts.details,
+      h('h2', {}, 'Details the runbook published'),
+      h('pre', {}, JSON.stringify(s.details, null, 2)),
+      s.outcome ? h('p', {}, h('strong', {}, 'Outcome: '), s.outcome) : null,
+    );
     abort.hidden = ['succeeded', 'failed', 'aborted'].includes(s.state);
   };
   whoami.addEventListener('change', () => last && render(last));
   let last;
-  watch(`run=${encodeURIComponent(runId)}`, (view) => render((last = view)), (p) => replace(parts.problem, h('p', { class: 'error' }, p.message, p.suggestion ? `\nfix: ${p.suggestion}` : '')));
+  watch(
+    `run=${encodeURIComponent(runId)}`,
+    (view) => render((last = view)),
+    (p) => replace(parts.problem, h('p', { class: 'error' }, p.message, p.suggestion ? `\nfix: ${p.suggestion}` : '')),
+  );
 }
 
 function renderHead(el, s, links) {
@@ -254,20 +325,61 @@ function renderHead(el, s, links) {
       s.drill ? h('span', { class: 'badge drill' }, `DRILL ${s.drill.kind}, approvals by ${s.drill.approvals}`) : null,
       h('span', { class: 'muted' }, s.title),
     ),
-    h('p', { class: 'muted' }, `requested by ${s.requestedBy} · started ${when(s.startedAt)}${s.finishedAt ? ` · finished ${when(s.finishedAt)}` : ''}${s.currentStep ? ` · now: ${s.currentStep}` : ''}`),
-    h('div', { class: 'row' }, h('a', { href: links.report, target: '_blank', rel: 'noopener', id: 'report-link' }, 'HTML report'), links.temporal ? h('a', { href: links.temporal, target: '_blank', rel: 'noopener noreferrer', id: 'temporal-link' }, 'Temporal Web UI') : null),
+    h(
+      'p',
+      { class: 'muted' },
+      `requested by ${s.requestedBy} · started ${when(s.startedAt)}${s.finishedAt ? ` · finished ${when(s.finishedAt)}` : ''}${s.currentStep ? ` · now: ${s.currentStep}` : ''}`,
+    ),
+    h(
+      'div',
+      { class: 'row' },
+      h('a', { href: links.report, target: '_blank', rel: 'noopener', id: 'report-link' }, 'HTML report'),
+      links.temporal ? h('a', { href: links.temporal, target: '_blank', rel: 'noopener noreferrer', id: 'temporal-link' }, 'Temporal Web UI') : null,
+    ),
   );
 }
 
 function renderTimeline(el, s, svgUrl) {
   const rows = s.steps.map((st) =>
-    h('tr', { dataset: { step: st.name, status: st.status } }, h('td', {}, st.kind === 'undo' ? `undo ${st.name}` : st.name), h('td', {}, badge(st.status)), h('td', {}, st.attempts), h('td', {}, seconds(st.durationMs)), h('td', { class: 'hide-narrow' }, st.lastError || '')),
+    h(
+      'tr',
+      { dataset: { step: st.name, status: st.status } },
+      h('td', {}, st.kind === 'undo' ? `undo ${st.name}` : st.name),
+      h('td', {}, badge(st.status)),
+      h('td', {}, st.attempts),
+      h('td', {}, seconds(st.durationMs)),
+      h('td', { class: 'hide-narrow' }, st.lastError || ''),
+    ),
   );
   replace(
     el,
     h('h2', {}, 'Timeline'),
-    h('img', { src: `${svgUrl}&v=${encodeURIComponent(s.updatedAt)}`, alt: 'Gantt chart of the steps; waits for approvers and operators drawn apart from work' }),
-    h('div', { class: 'table-wrap' }, h('table', { id: 'steps' }, h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Status'), h('th', {}, 'Attempts'), h('th', {}, 'Took'), h('th', { class: 'hide-narrow' }, 'Last error'))), h('tbody', {}, rows))),
+    h('img', {
+      src: `${svgUrl}&v=${encodeURIComponent(s.updatedAt)}`,
+      alt: 'Gantt chart of the steps; waits for approvers and operators drawn apart from work',
+    }),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { id: 'steps' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {}, 'Step'),
+            h('th', {}, 'Status'),
+            h('th', {}, 'Attempts'),
+            h('th', {}, 'Took'),
+            h('th', { class: 'hide-narrow' }, 'Last error'),
+          ),
+        ),
+        h('tbody', {}, rows),
+      ),
+    ),
   );
 }
 
@@ -281,10 +393,36 @@ function renderGate(el, gate, s) {
   replace(
     el,
     h('h2', {}, `Approval needed: ${gate.title}`),
-    h('p', {}, h('strong', { id: 'gate-count' }, `${approvals} of ${gate.quorum}`), ' approvals · approvers: ', who || '-', ` · expires ${when(gate.expiresAt)} (then ${gate.onExpiry})`),
-    h('p', {}, 'May still vote: ', h('span', { id: 'may-vote' }, still.length ? still.join(', ') : 'nobody'), ` (the requester, ${s.requestedBy}, never approves)`),
+    h(
+      'p',
+      {},
+      h('strong', { id: 'gate-count' }, `${approvals} of ${gate.quorum}`),
+      ' approvals · approvers: ',
+      who || '-',
+      ` · expires ${when(gate.expiresAt)} (then ${gate.onExpiry})`,
+    ),
+    h(
+      'p',
+      {},
+      'May still vote: ',
+      h('span', { id: 'may-vote' }, still.length ? still.join(', ') : 'nobody'),
+      ` (the requester, ${s.requestedBy}, never approves)`,
+    ),
     gate.votes.length
-      ? h('ul', { id: 'votes' }, gate.votes.map((v) => h('li', {}, `${v.by} ${v.decision === 'approve' ? 'approved' : 'rejected'} at ${when(v.at)}`, v.comment ? [': “', v.comment, '”'] : '', ' ', v.verified ? h('span', { class: 'verified' }, `✔ verified ${v.verified.keyType} ${v.verified.fingerprint}`) : '')))
+      ? h(
+          'ul',
+          { id: 'votes' },
+          gate.votes.map((v) =>
+            h(
+              'li',
+              {},
+              `${v.by} ${v.decision === 'approve' ? 'approved' : 'rejected'} at ${when(v.at)}`,
+              v.comment ? [': “', v.comment, '”'] : '',
+              ' ',
+              v.verified ? h('span', { class: 'verified' }, `✔ verified ${v.verified.keyType} ${v.verified.fingerprint}`) : '',
+            ),
+          ),
+        )
       : h('p', { class: 'muted' }, 'No votes yet.'),
   );
 }
@@ -296,21 +434,66 @@ function renderIntervention(el, actions, s, act) {
     replace(actions);
     return replace(el);
   }
-  replace(el, h('h2', {}, `Step ${i.step} needs an operator`), h('pre', { class: 'error', id: 'intervention-error' }, i.error), h('p', { class: 'muted' }, `waiting since ${when(i.since)}; allowed: ${i.options.join(', ')}`));
-  replace(actions, i.options.map((o) => h('button', { type: 'button', class: o === 'abort' ? 'danger' : 'primary', dataset: { action: o }, onclick: () => act(o) }, `${o} (signed)`)));
+  replace(
+    el,
+    h('h2', {}, `Step ${i.step} needs an operator`),
+    h('pre', { class: 'error', id: 'intervention-error' }, i.error),
+    h('p', { class: 'muted' }, `waiting since ${when(i.since)}; allowed: ${i.options.join(', ')}`),
+  );
+  replace(
+    actions,
+    i.options.map((o) =>
+      h('button', { type: 'button', class: o === 'abort' ? 'danger' : 'primary', dataset: { action: o }, onclick: () => act(o) }, `${o} (signed)`),
+    ),
+  );
 }
 
 function renderObjectives(el, report, s) {
   const m = report.measurements || {};
   const rows = (report.objectives || []).map((o) =>
-    h('tr', {}, h('td', {}, String(o.objective).toUpperCase()), h('td', {}, o.measuredSeconds === undefined ? 'not yet' : `${o.measuredSeconds}s`), h('td', {}, `${o.targetSeconds}s`), h('td', {}, o.measuredSeconds === undefined ? '-' : o.met ? h('span', { class: 'verified' }, 'met') : h('span', { class: 'error' }, 'MISSED')), h('td', { class: 'hide-narrow' }, o.countedFrom || '')),
+    h(
+      'tr',
+      {},
+      h('td', {}, String(o.objective).toUpperCase()),
+      h('td', {}, o.measuredSeconds === undefined ? 'not yet' : `${o.measuredSeconds}s`),
+      h('td', {}, `${o.targetSeconds}s`),
+      h('td', {}, o.measuredSeconds === undefined ? '-' : o.met ? h('span', { class: 'verified' }, 'met') : h('span', { class: 'error' }, 'MISSED')),
+      h('td', { class: 'hide-narrow' }, o.countedFrom || ''),
+    ),
   );
   replace(
     el,
     h('h2', {}, 'RTO and RPO'),
-    rows.length ? h('table', { id: 'objectives-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Measure'), h('th', {}, 'Measured'), h('th', {}, 'Objective'), h('th', {}, 'Result'), h('th', { class: 'hide-narrow' }, 'From'))), h('tbody', {}, rows)) : h('p', { class: 'muted' }, s.objectives ? 'Not measured yet.' : 'This runbook declares no objectives.'),
-    m.rpoBytes !== undefined || m.rpoWrites !== undefined ? h('p', { class: 'muted' }, `data at risk: ${m.rpoBytes ?? '-'} WAL bytes, ${m.rpoWrites ?? '-'} acknowledged writes`) : null,
-    report.totals ? h('p', { class: 'muted' }, `work ${report.totals.workSeconds}s · waiting for approvers ${report.totals.gateWaitSeconds}s · waiting for operators ${report.totals.operatorWaitSeconds}s`) : null,
+    rows.length
+      ? h(
+          'table',
+          { id: 'objectives-table' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, 'Measure'),
+              h('th', {}, 'Measured'),
+              h('th', {}, 'Objective'),
+              h('th', {}, 'Result'),
+              h('th', { class: 'hide-narrow' }, 'From'),
+            ),
+          ),
+          h('tbody', {}, rows),
+        )
+      : h('p', { class: 'muted' }, s.objectives ? 'Not measured yet.' : 'This runbook declares no objectives.'),
+    m.rpoBytes !== undefined || m.rpoWrites !== undefined
+      ? h('p', { class: 'muted' }, `data at risk: ${m.rpoBytes ?? '-'} WAL bytes, ${m.rpoWrites ?? '-'} acknowledged writes`)
+      : null,
+    report.totals
+      ? h(
+          'p',
+          { class: 'muted' },
+          `work ${report.totals.workSeconds}s · waiting for approvers ${report.totals.gateWaitSeconds}s · waiting for operators ${report.totals.operatorWaitSeconds}s`,
+        )
+      : null,
   );
 }
 
@@ -327,7 +510,15 @@ function renderAudit(el, s) {
         'tbody',
         {},
         s.audit.map((a) =>
-          h('tr', {}, h('td', {}, when(a.at)), h('td', {}, a.actor), h('td', {}, a.action), h('td', {}, a.detail || '', a.comment ? [' “', a.comment, '”'] : ''), h('td', {}, a.verified ? h('span', { class: 'verified', title: a.verified.nonce }, `✔ ${a.verified.keyType} ${a.verified.fingerprint}`) : '')),
+          h(
+            'tr',
+            {},
+            h('td', {}, when(a.at)),
+            h('td', {}, a.actor),
+            h('td', {}, a.action),
+            h('td', {}, a.detail || '', a.comment ? [' “', a.comment, '”'] : ''),
+            h('td', {}, a.verified ? h('span', { class: 'verified', title: a.verified.nonce }, `✔ ${a.verified.keyType} ${a.verified.fingerprint}`) : ''),
+          ),
         ),
       ),
     ),
@@ -344,7 +535,10 @@ async function decide(runId, kind, comment, result) {
     const prepared = await api(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by, ...(comment.value.trim() ? { comment: comment.value } : {}) });
     const signature = await signWithPasskey(prepared);
     const receipt = await api(`decision/submit?run=${encodeURIComponent(runId)}`, { kind, statement: prepared.statement, signature });
-    const text = kind === 'approve' || kind === 'reject' ? `${by} ${kind === 'approve' ? 'approved' : 'rejected'}: gate ${receipt.gate} is ${receipt.status}${receipt.status === 'open' ? ` (${receipt.approvals}/${receipt.quorum})` : ''}` : `${by} chose ${kind}`;
+    const text =
+      kind === 'approve' || kind === 'reject'
+        ? `${by} ${kind === 'approve' ? 'approved' : 'rejected'}: gate ${receipt.gate} is ${receipt.status}${receipt.status === 'open' ? ` (${receipt.approvals}/${receipt.quorum})` : ''}`
+        : `${by} chose ${kind}`;
     replace(result, h('p', { class: 'ok', id: 'decision-ok' }, text));
     comment.value = '';
   } catch (err) {
@@ -358,11 +552,29 @@ async function decide(runId, kind, comment, result) {
 
 function startPage() {
   const q = new URLSearchParams(location.search);
-  const pick = h('select', { id: 'runbook', name: 'runbook' }, config.runbooks.map((r) => h('option', { value: r.id, selected: q.get('runbook') === r.id }, `${r.id}: ${r.title}`)));
+  const pick = h(
+    'select',
+    { id: 'runbook', name: 'runbook' },
+    config.runbooks.map((r) => h('option', { value: r.id, selected: q.get('runbook') === r.id }, `${r.id}: ${r.title}`)),
+  );
   const fields = h('div', { id: 'fields' });
-  const drill = h('select', { id: 'drill' }, h('option', { value: '' }, 'a real run'), h('option', { value: 'isolated' }, 'an isolated drill'), h('option', { value: 'live' }, 'a live drill (game day)'));
+  const drill = h(
+    'select',
+    { id: 'drill' },
+    h('option', { value: '' }, 'a real run'),
+    h('option', { value: 'isolated' }, 'an isolated drill'),
+    h('option', { value: 'live' }, 'a live drill (game day)'),
+  );
   const out = h('div', { id: 'start-out' });
-  const form = h('form', { class: 'card', id: 'start-form', novalidate: true }, h('label', {}, 'Runbook', pick), h('p', { class: 'help', id: 'runbook-description' }), fields, h('label', {}, 'Run it as', drill), h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'Check and show the plan')));
+  const form = h(
+    'form',
+    { class: 'card', id: 'start-form', novalidate: true },
+    h('label', {}, 'Runbook', pick),
+    h('p', { class: 'help', id: 'runbook-description' }),
+    fields,
+    h('label', {}, 'Run it as', drill),
+    h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'Check and show the plan')),
+  );
   replace(main, h('h1', {}, 'Start a runbook'), form, out);
   let schema;
   const load = async () => {
@@ -370,7 +582,10 @@ function startPage() {
     const rb = await api(`runbook?id=${encodeURIComponent(pick.value)}`);
     schema = rb.schema;
     replace(form.querySelector('#runbook-description'), rb.description);
-    replace(fields, Object.entries(schema.properties || {}).map(([name, prop]) => fieldFor(name, prop, (schema.required || []).includes(name))));
+    replace(
+      fields,
+      Object.entries(schema.properties || {}).map(([name, prop]) => fieldFor(name, prop, (schema.required || []).includes(name))),
+    );
   };
   pick.addEventListener('change', () => load().catch((e) => replace(out, h('p', { class: 'error' }, e.message))));
   form.addEventListener('submit', async (e) => {
@@ -392,7 +607,19 @@ function startPage() {
           go.disabled = false;
         }
       });
-      replace(out, h('section', { class: 'card' }, h('h2', {}, `The plan for ${prepared.runId}`), h('pre', { id: 'plan' }, prepared.plan), h('p', { class: 'muted' }, 'Input after defaults:'), h('pre', {}, JSON.stringify(prepared.input, null, 2)), go, status));
+      replace(
+        out,
+        h(
+          'section',
+          { class: 'card' },
+          h('h2', {}, `The plan for ${prepared.runId}`),
+          h('pre', { id: 'plan' }, prepared.plan),
+          h('p', { class: 'muted' }, 'Input after defaults:'),
+          h('pre', {}, JSON.stringify(prepared.input, null, 2)),
+          go,
+          status,
+        ),
+      );
     } catch (err) {
       replace(out, h('p', { class: 'error', id: 'start-error' }, err.message));
     }
@@ -407,10 +634,31 @@ function fieldFor(name, prop, required) {
   const label = `${name}${required && prop.default === undefined ? ' (required)' : ''}`;
   const placeholder = prop.default !== undefined ? `default: ${typeof prop.default === 'object' ? JSON.stringify(prop.default) : prop.default}` : '';
   let input;
-  if (prop.enum) input = h('select', { name }, h('option', { value: '' }, prop.default !== undefined ? `default (${prop.default})` : 'choose…'), prop.enum.map((v) => h('option', { value: String(v) }, String(v))));
-  else if (type === 'boolean') input = h('select', { name }, h('option', { value: '' }, prop.default !== undefined ? `default (${prop.default})` : 'choose…'), h('option', { value: 'true' }, 'yes'), h('option', { value: 'false' }, 'no'));
-  else if (type === 'integer' || type === 'number') input = h('input', { type: 'number', name, step: type === 'integer' ? 1 : 'any', min: prop.minimum, max: prop.maximum, placeholder });
-  else if (type === 'string') input = h('input', { type: 'text', name, maxlength: prop.maxLength, placeholder: prop.format === 'date-time' ? 'e.g. 2026-11-26T03:00:00Z' : placeholder, autocomplete: 'off' });
+  if (prop.enum)
+    input = h(
+      'select',
+      { name },
+      h('option', { value: '' }, prop.default !== undefined ? `default (${prop.default})` : 'choose…'),
+      prop.enum.map((v) => h('option', { value: String(v) }, String(v))),
+    );
+  else if (type === 'boolean')
+    input = h(
+      'select',
+      { name },
+      h('option', { value: '' }, prop.default !== undefined ? `default (${prop.default})` : 'choose…'),
+      h('option', { value: 'true' }, 'yes'),
+      h('option', { value: 'false' }, 'no'),
+    );
+  else if (type === 'integer' || type === 'number')
+    input = h('input', { type: 'number', name, step: type === 'integer' ? 1 : 'any', min: prop.minimum, max: prop.maximum, placeholder });
+  else if (type === 'string')
+    input = h('input', {
+      type: 'text',
+      name,
+      maxlength: prop.maxLength,
+      placeholder: prop.format === 'date-time' ? 'e.g. 2026-11-26T03:00:00Z' : placeholder,
+      autocomplete: 'off',
+    });
   else input = h('textarea', { name, placeholder: `JSON${placeholder ? `, ${placeholder}` : ''}`, dataset: { json: '1' } });
   input.dataset.kind = type || 'json';
   return h('label', {}, label, input, help);
@@ -431,7 +679,13 @@ function inputFrom(fields, schema) {
       } catch {
         const prop = schema.properties[el.name];
         // A list of words may be typed comma-separated, as --set takes it.
-        input[el.name] = prop && prop.type === 'array' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : raw;
+        input[el.name] =
+          prop && prop.type === 'array'
+            ? raw
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : raw;
       }
     }
   }
@@ -442,29 +696,116 @@ function inputFrom(fields, schema) {
 
 function drillsPage() {
   const schedules = h('section', { class: 'card table-wrap', id: 'schedules' }, h('p', { class: 'muted' }, 'Loading schedules…'));
-  const pick = h('select', { id: 'history-runbook' }, config.runbooks.map((r) => h('option', { value: r.id }, r.id)));
+  const pick = h(
+    'select',
+    { id: 'history-runbook' },
+    config.runbooks.map((r) => h('option', { value: r.id }, r.id)),
+  );
   const hist = h('div', { id: 'history' });
   replace(main, h('h1', {}, 'Drills'), schedules, h('section', { class: 'card' }, h('h2', {}, 'Drill history'), h('label', {}, 'Runbook', pick), hist));
   const loadSchedules = async () => {
     const { schedules: list, controls } = await api('drills');
     const control = (id, action) =>
-      h('button', { type: 'button', onclick: async () => { try { await api('drills/control', { scheduleId: id, action }); toast(`${action}: ${id}`); await loadSchedules(); } catch (e) { toast(e.message); } } }, action);
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: async () => {
+            try {
+              await api('drills/control', { scheduleId: id, action });
+              toast(`${action}: ${id}`);
+              await loadSchedules();
+            } catch (e) {
+              toast(e.message);
+            }
+          },
+        },
+        action,
+      );
     replace(
       schedules,
       h('h2', {}, 'Schedules'),
       list.length
-        ? h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Schedule'), h('th', {}, 'Drill'), h('th', {}, 'Paused'), h('th', {}, 'Next run'), h('th', {}, 'Last run'), controls ? h('th', {}, '') : null)), h('tbody', {}, list.map((s) => h('tr', {}, h('td', {}, s.scheduleId), h('td', {}, s.drill || '-'), h('td', {}, s.paused ? `yes${s.note ? ` (${s.note})` : ''}` : 'no'), h('td', {}, when(s.nextRun)), h('td', {}, when(s.lastRun)), controls ? h('td', {}, control(s.scheduleId, s.paused ? 'resume' : 'pause'), ' ', control(s.scheduleId, 'trigger')) : null))))
+        ? h(
+            'table',
+            {},
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', {}, 'Schedule'),
+                h('th', {}, 'Drill'),
+                h('th', {}, 'Paused'),
+                h('th', {}, 'Next run'),
+                h('th', {}, 'Last run'),
+                controls ? h('th', {}, '') : null,
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              list.map((s) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, s.scheduleId),
+                  h('td', {}, s.drill || '-'),
+                  h('td', {}, s.paused ? `yes${s.note ? ` (${s.note})` : ''}` : 'no'),
+                  h('td', {}, when(s.nextRun)),
+                  h('td', {}, when(s.lastRun)),
+                  controls ? h('td', {}, control(s.scheduleId, s.paused ? 'resume' : 'pause'), ' ', control(s.scheduleId, 'trigger')) : null,
+                ),
+              ),
+            ),
+          )
         : h('p', { class: 'muted' }, 'No drill schedules. Create one with lifeboat drill schedule <runbook> --every 24h.'),
-      controls ? null : h('p', { class: 'help' }, 'Pause, resume and trigger are off: Temporal Schedules take no signed decisions, so this console offers them only when started with --drill-controls. Use lifeboat drill pause|resume|trigger.'),
+      controls
+        ? null
+        : h(
+            'p',
+            { class: 'help' },
+            'Pause, resume and trigger are off: Temporal Schedules take no signed decisions, so this console offers them only when started with --drill-controls. Use lifeboat drill pause|resume|trigger.',
+          ),
     );
   };
   const loadHistory = async () => {
     const { entries } = await api(`drill-history?runbook=${encodeURIComponent(pick.value)}`);
     replace(
       hist,
-      entries.length ? h('img', { src: `/api/drill-history.svg?runbook=${encodeURIComponent(pick.value)}`, alt: 'RTO and RPO per drill against the objectives', class: 'chart' }) : null,
       entries.length
-        ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Started'), h('th', {}, 'Drill'), h('th', {}, 'RTO'), h('th', {}, 'RPO'), h('th', {}, 'Result'))), h('tbody', {}, entries.map((e) => h('tr', {}, h('td', {}, h('a', { href: runHref(e.runId) }, when(e.startedAt))), h('td', {}, e.drill || '-'), h('td', {}, e.rtoSeconds === undefined ? '-' : `${e.rtoSeconds}s`), h('td', {}, e.rpoSeconds === undefined ? '-' : `${e.rpoSeconds}s`), h('td', {}, e.passed ? 'pass' : `FAIL: ${e.problems.join('; ')}`))))))
+        ? h('img', {
+            src: `/api/drill-history.svg?runbook=${encodeURIComponent(pick.value)}`,
+            alt: 'RTO and RPO per drill against the objectives',
+            class: 'chart',
+          })
+        : null,
+      entries.length
+        ? h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              {},
+              h('thead', {}, h('tr', {}, h('th', {}, 'Started'), h('th', {}, 'Drill'), h('th', {}, 'RTO'), h('th', {}, 'RPO'), h('th', {}, 'Result'))),
+              h(
+                'tbody',
+                {},
+                entries.map((e) =>
+                  h(
+                    'tr',
+                    {},
+                    h('td', {}, h('a', { href: runHref(e.runId) }, when(e.startedAt))),
+                    h('td', {}, e.drill || '-'),
+                    h('td', {}, e.rtoSeconds === undefined ? '-' : `${e.rtoSeconds}s`),
+                    h('td', {}, e.rpoSeconds === undefined ? '-' : `${e.rpoSeconds}s`),
+                    h('td', {}, e.passed ? 'pass' : `FAIL: ${e.problems.join('; ')}`),
+                  ),
+                ),
+              ),
+            ),
+          )
         : h('p', { class: 'muted' }, 'No finished drills of this runbook yet.'),
     );
   };
@@ -483,8 +824,21 @@ function enrolPage() {
     h(
       'section',
       { class: 'card' },
-      h('p', {}, `A passkey lets you sign decisions from this page. It counts only once the roster lists it, and the roster takes it only with a signature of your SSH key (or of a roster admin's): make it here, then run the command shown.`),
-      h('p', { class: 'muted' }, `Passkeys here belong to ${config.rpId}; people listed with passkeys for it: ${config.people.filter((p) => p.passkeys).map((p) => `${p.id} (${p.passkeys})`).join(', ') || 'none yet'}.`),
+      h(
+        'p',
+        {},
+        `A passkey lets you sign decisions from this page. It counts only once the roster lists it, and the roster takes it only with a signature of your SSH key (or of a roster admin's): make it here, then run the command shown.`,
+      ),
+      h(
+        'p',
+        { class: 'muted' },
+        `Passkeys here belong to ${config.rpId}; people listed with passkeys for it: ${
+          config.people
+            .filter((p) => p.passkeys)
+            .map((p) => `${p.id} (${p.passkeys})`)
+            .join(', ') || 'none yet'
+        }.`,
+      ),
       h('label', {}, 'Label', label),
       go,
     ),
@@ -499,13 +853,22 @@ function enrolPage() {
           rp: { id: config.rpId, name: 'Lifeboat' },
           user: { id: new TextEncoder().encode(id), name: id, displayName: person ? person.name : id },
           challenge: crypto.getRandomValues(new Uint8Array(32)),
-          pubKeyCredParams: [{ type: 'public-key', alg: -7 }, { type: 'public-key', alg: -8 }],
+          pubKeyCredParams: [
+            { type: 'public-key', alg: -7 },
+            { type: 'public-key', alg: -8 },
+          ],
           authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
           timeout: 120000,
         },
       });
       const alg = credential.response.getPublicKeyAlgorithm();
-      const request = { credentialId: b64url(credential.rawId), publicKey: b64url(credential.response.getPublicKey()), algorithm: alg === -7 ? 'ES256' : alg === -8 ? 'Ed25519' : `unsupported (${alg})`, rpId: config.rpId, ...(label.value.trim() ? { label: label.value.trim() } : {}) };
+      const request = {
+        credentialId: b64url(credential.rawId),
+        publicKey: b64url(credential.response.getPublicKey()),
+        algorithm: alg === -7 ? 'ES256' : alg === -8 ? 'Ed25519' : `unsupported (${alg})`,
+        rpId: config.rpId,
+        ...(label.value.trim() ? { label: label.value.trim() } : {}),
+      };
       const text = JSON.stringify(request, null, 2);
       const file = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
       replace(
@@ -516,7 +879,11 @@ function enrolPage() {
           h('h2', {}, 'Now sign it with your SSH key'),
           h('p', {}, 'Save this as passkey.json (or download it), then run, with your SSH key:'),
           h('pre', { id: 'enrol-command' }, `npx lifeboat passkey add --as ${id} --request passkey.json --roster <the roster file>`),
-          h('p', { class: 'muted' }, 'Without --roster it prints the entry to add under your "passkeys" in the roster. A roster admin enrols for someone without an SSH key with --for <id>.'),
+          h(
+            'p',
+            { class: 'muted' },
+            'Without --roster it prints the entry to add under your "passkeys" in the roster. A roster admin enrols for someone without an SSH key with --for <id>.',
+          ),
           h('pre', { id: 'passkey-request' }, text),
           h('a', { href: file, download: 'passkey.json' }, 'Download passkey.json'),
         ),
@@ -537,7 +904,11 @@ async function boot() {
     return;
   }
   const saved = localStorage.getItem('lifeboat.whoami') || '';
-  replace(whoami, h('option', { value: '' }, 'choose…'), config.people.map((p) => h('option', { value: p.id, selected: p.id === saved }, `${p.id}${p.passkeys ? ' (passkey)' : ''}`)));
+  replace(
+    whoami,
+    h('option', { value: '' }, 'choose…'),
+    config.people.map((p) => h('option', { value: p.id, selected: p.id === saved }, `${p.id}${p.passkeys ? ' (passkey)' : ''}`)),
+  );
   whoami.addEventListener('change', () => localStorage.setItem('lifeboat.whoami', whoami.value));
   const path = location.pathname;
   if (path.startsWith('/run/')) runPage(path.slice('/run/'.length).split('/').map(decodeURIComponent).join('/'));

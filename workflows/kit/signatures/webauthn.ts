@@ -125,7 +125,7 @@ export function verifyWebAuthnAssertion(passkey: PasskeyPublicKey, assertion: We
   }
   if (clientData.type !== 'webauthn.get') return { ok: false, reason: `the client data is for "${String(clientData.type).slice(0, 40)}", not webauthn.get` };
   const expected = encodeBase64Url(sha256(new TextEncoder().encode(message)));
-  if (clientData.challenge !== expected) return { ok: false, reason: 'the passkey signed another statement (its challenge is not this statement\'s digest)' };
+  if (clientData.challenge !== expected) return { ok: false, reason: "the passkey signed another statement (its challenge is not this statement's digest)" };
   if (clientData.crossOrigin === true) return { ok: false, reason: 'the passkey was used from a page embedded in another site' };
   if (typeof clientData.origin !== 'string' || !originMatches(clientData.origin, passkey.rpId)) {
     return { ok: false, reason: `the passkey was used on ${String(clientData.origin).slice(0, 100)}, not on ${passkey.rpId}` };
