@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { demoKeysDir } from '../lib/demo-keys';
 import { SshKeyFileError, signStatement } from '../lib/ssh-keys';
-import { Statement, statementText, type DecisionKind, type SignedDecision } from '../workflows/kit/decisions/statement';
+import { type DecisionKind, type SignedDecision, Statement, statementText } from '../workflows/kit';
 import type { CliContext } from './context';
 import { CliError, usageError } from './errors';
 
