@@ -70,7 +70,9 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
     run.report('lastPosition', { receiveLsn: position.receiveLsn, replayLsn: position.replayLsn, lastReplayAt: position.lastReplayAt, sourceFinalLsn: fence.finalLsn ?? null });
   }
 
-  await run.step(s.promote, (a) => a.promoteStandby({ ...on, region: target }));
+  const promoted = await run.step(s.promote, (a) => a.promoteStandby({ ...on, region: target }));
+  // Which system did it, as the worker's targets file named it: for the report, never for a decision.
+  run.report('actedThrough', { promote: promoted.provider ?? null });
   run.pointOfNoReturn(s.promote.name, plan.undoInstead);
 
   const loss = await run.step(s.measureLoss, (a) =>
@@ -91,7 +93,8 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
     await a.unfenceDatabase({ ...on, region: target });
     return a.setMode({ ...on, region: target, mode: 'normal' });
   });
-  await run.step(s.switchTraffic, (a) => a.setActiveBackend({ ...on, region: target }));
+  const switched = await run.step(s.switchTraffic, (a) => a.setActiveBackend({ ...on, region: target }));
+  run.report('actedThrough', { promote: promoted.provider ?? null, switchTraffic: switched.provider ?? null });
   const switchedAt = Date.now();
   const switchWindow = { from: new Date(drainFrom).toISOString(), to: new Date(switchedAt).toISOString(), ms: switchedAt - drainFrom };
   run.report('switchWindow', switchWindow);

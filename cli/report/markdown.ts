@@ -43,6 +43,8 @@ export function reportMarkdown(report: RunReport, chartFile?: string): string {
   const first = r.path[0]?.milestone === 'detected' ? 'detection' : "the run's start";
   out.push(tableMd(['point', 'at', 'leg', `since ${first}`], r.path.map((p) => [p.milestone, p.at, p.legSeconds === undefined ? '-' : `+${p.legSeconds}s`, `${p.elapsedSeconds}s`])));
   if (r.readinessBeforeRun) out.push('', `Readiness before the run (${r.readinessBeforeRun.scheduleId}): ${r.readinessBeforeRun.summary}.`);
+  const acted = Object.entries(r.actedThrough ?? {});
+  if (acted.length) out.push('', '## Acted through', '', tableMd(['step', 'provider'], acted.map(([step, provider]) => [step, provider])));
   out.push('', '## Timeline', '');
   if (chartFile) out.push(`![Timeline of ${r.runId}](${chartFile})`, '');
   out.push(tableMd(['from', 'to', 'what', 'kind', 'outcome'], r.timeline.map((b) => [`+${(b.startMs / 1000).toFixed(1)}s`, `+${(b.endMs / 1000).toFixed(1)}s`, b.label, b.kind, b.outcome])));

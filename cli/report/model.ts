@@ -66,6 +66,8 @@ export interface RunReport {
   interventions: InterventionRecord[];
   compensation: RunStatus['compensation'];
   pointOfNoReturn?: RunStatus['pointOfNoReturn'];
+  /** The provider behind each step that recorded one (`switchTraffic` → `route53 (zone …, record …)`), as the worker saw it. */
+  actedThrough: Record<string, string>;
 }
 
 const operatorActions = new Set(['retry', 'skip', 'abort']);
@@ -127,6 +129,7 @@ export function buildReport(status: RunStatus, context: ReportContext = {}): Run
     path: incidentPath(status, context.detectedAt ? { detectedAt: context.detectedAt } : {}),
     ...(context.readinessBeforeRun ? { readinessBeforeRun: context.readinessBeforeRun } : {}),
     timeline,
+    actedThrough: actedThroughOf(status),
     totals: { workSeconds: seconds(end - t0 - gateWait - operatorWait), gateWaitSeconds: seconds(gateWait), operatorWaitSeconds: seconds(operatorWait) },
     approvals,
     interventions,
@@ -153,4 +156,11 @@ function interventionsOf(status: RunStatus): InterventionRecord[] {
     }
   }
   return records;
+}
+
+/** The providers a run recorded in its details (`actedThrough`), keeping only the named ones. */
+function actedThroughOf(status: RunStatus): Record<string, string> {
+  const recorded = (status.details as Record<string, unknown> | undefined)?.actedThrough;
+  if (!recorded || typeof recorded !== 'object') return {};
+  return Object.fromEntries(Object.entries(recorded).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
