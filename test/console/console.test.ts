@@ -172,6 +172,30 @@ test("refused by the run: another person's passkey, an assertion replayed on ano
   for (const id of [runA, runB]) await ctx.client.workflow.getHandle(id).terminate('test done');
 }, 90_000);
 
+test('a step that needs an operator shows its error and the allowed actions; a passkey-signed skip moves the run on', async () => {
+  const runId = 'kit-exercise/console-intervene';
+  const handle = await ctx.client.workflow.start('kitExercise', {
+    taskQueue,
+    workflowId: runId,
+    args: [{ input: { target: 'console-intervene', flakyFailures: 5, nonRetryable: true }, requestedBy: 'alice' }],
+  });
+  const bob = people.bob!;
+  await openRun(bob, base, runId);
+  await expect.poll(() => bob.page.locator('#intervention-error').textContent(), { timeout: 20_000 }).toMatch(/flaky failure 1 of 5/);
+  expect(await bob.page.locator('#operator-actions button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-action')))).toEqual([
+    'retry',
+    'skip',
+    'abort',
+  ]);
+  await bob.page.locator('#comment').fill('the flaky check is known broken');
+  await bob.page.locator('#operator-actions button[data-action="skip"]').click();
+  await expect.poll(() => bob.page.locator('#decision-ok').textContent()).toBe('bob chose skip');
+  const waiting = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+  expect(waiting.steps.find((s) => s.name === 'flaky')?.status).toBe('skipped');
+  expect(waiting.audit.find((a) => a.action === 'skip')).toMatchObject({ actor: 'bob', verified: { keyType: 'webauthn-es256' } });
+  await handle.terminate('test done');
+}, 60_000);
+
 test("a <script> in a vote's comment and an abort reason is shown as text; nothing runs; the page forbids inline script", async () => {
   const runId = 'kit-exercise/console-escape';
   await runAtGate('console-escape');
