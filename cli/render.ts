@@ -43,7 +43,7 @@ function seconds(ms: number | undefined): string {
  */
 /** A vote as status shows it: who, what, and the key that signed it (verified by the run) or that nothing did. */
 function voteText(v: RunStatus['gates'][number]['votes'][number]): string {
-  const proof = v.verified ? `verified, key ${v.verified.fingerprint}` : v.by === 'drill-policy' ? 'by the drill policy' : 'unsigned (a run older than signed decisions)';
+  const proof = v.verified ? `verified, ${v.verified.keyType.startsWith('webauthn-') ? 'passkey' : 'key'} ${v.verified.fingerprint}` : v.by === 'drill-policy' ? 'by the drill policy' : 'unsigned (a run older than signed decisions)';
   return `${v.by} ${v.decision}d (${proof})`;
 }
 
@@ -56,7 +56,7 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
   if (around.path && around.path.length > 0) out.push('path:', ...pathLines(visibleFields(around.path)));
   if (s.trust) {
     const start = s.trust.start;
-    const how = start.verified ? `signed by ${s.requestedBy}, key ${start.verified.fingerprint}` : 'not verified';
+    const how = start.verified ? `signed by ${s.requestedBy}, ${start.verified.keyType.startsWith('webauthn-') ? 'passkey' : 'key'} ${start.verified.fingerprint}` : 'not verified';
     out.push(`trust: start ${how}${start.delegatedBy ? ` (through ${start.delegatedBy})` : ''}${start.schedule ? ` (drill schedule ${start.schedule})` : ''}; roster ${s.trust.rosterDigest.slice(0, 19)}…`);
   }
   if (s.refused) out.push(`refused: ${s.refused.count} decision${s.refused.count === 1 ? '' : 's'} (last from ${s.refused.lastBy} at ${s.refused.lastAt}: ${s.refused.lastReason})`);

@@ -35,7 +35,7 @@ export function renderVerifyReport(report: VerifyReport): string {
     d.kind ?? '?',
     d.signer,
     d.answers,
-    d.fingerprint ?? '-',
+    d.fingerprint ? `${d.keyType?.startsWith('webauthn-') ? 'passkey ' : ''}${d.fingerprint}` : '-',
     shortDigest(d.rosterDigest),
     resultText[d.result](d),
   ]);

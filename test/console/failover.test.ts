@@ -69,7 +69,12 @@ test('a planned region failover approved by two SRE leads from the console compl
     ['carol', 'webauthn-es256', 'verified'],
   ]);
   const text = await cli(['verify', runId]);
-  expect(text.stdout).toContain(approvals[0]!.fingerprint!);
+  for (const d of approvals)
+    expect(text.stdout).toMatch(
+      new RegExp(`approve +${d.signer} +gate approve +passkey ${d.fingerprint!.replace(/[+/]/g, '\\$&')} +sha256:[0-9a-f]{12} +VERIFIED`),
+    );
+  const status = await cli(['status', runId]);
+  expect(status.stdout).toContain(`verified, passkey ${approvals[1]!.fingerprint}`);
   expect(text.stdout).toMatch(/OK: every decision the run counted verifies/);
 
   // The report the page links to names both approvals with their passkeys' fingerprints.
