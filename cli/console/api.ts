@@ -9,6 +9,7 @@ import {
   digestOf,
   interveneUpdate,
   planOf,
+  readinessTargetOf,
   rejectUpdate,
   Roster,
   runIdFor,
@@ -303,6 +304,27 @@ export class ConsoleApi {
   async drillHistorySvg(runbookId: string): Promise<string> {
     const { entries } = await this.drillHistory(runbookId);
     return drillHistorySvg(entries, 800);
+  }
+
+  /** The readiness board: each runbook's latest scheduled evaluation on its usual target (what `lifeboat readiness history` reads). */
+  async readiness() {
+    const now = new Date().toISOString();
+    return Promise.all(
+      Object.values(runbooks).map(async (r) => {
+        const target = readinessTargetOf(r);
+        const at = await readinessBefore(this.client, r.id, target, now).catch(() => undefined);
+        const e = at?.evaluation;
+        return {
+          runbook: r.id,
+          target,
+          scheduleId: at?.scheduleId ?? null,
+          ready: e ? e.ready : null,
+          checkedAt: e?.checkedAt ?? null,
+          failing: (e?.checks ?? []).filter((c) => !c.ready).map((c) => ({ name: c.name, reason: c.reason, fix: c.fix })),
+          summary: at?.summary ?? 'could not read the readiness history',
+        };
+      }),
+    );
   }
 
   async controlSchedule(scheduleId: string, action: string) {

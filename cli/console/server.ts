@@ -112,6 +112,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (get && name === 'events') return streams.open(req, res, q.has('run') ? { run: run() } : { filters: filtersOf(q) });
     if (get && name === 'runbook') return json(res, await api.runbook(requireParam(q, 'id')));
     if (get && name === 'drills') return json(res, await api.drills());
+    if (get && name === 'readiness') return json(res, await api.readiness());
     if (get && name === 'drill-history') return json(res, await api.drillHistory(requireParam(q, 'runbook')));
     if (get && name === 'drill-history.svg')
       return send(res, 200, 'image/svg+xml; charset=utf-8', await api.drillHistorySvg(requireParam(q, 'runbook')), 'no-store', svgCsp);

@@ -308,6 +308,8 @@ test('drills: schedules and history are shown; without --drill-controls the cons
   await bob.page.goto(`${base}/drills`);
   await expect.poll(() => bob.page.locator('#schedules').textContent()).toMatch(/No drill schedules[\s\S]*Pause, resume and trigger are off/);
   await expect.poll(() => bob.page.locator('#history').textContent()).toMatch(/No finished drills/);
+  // No readiness schedule runs in this namespace: the board says so for every runbook.
+  await expect.poll(() => bob.page.locator('#readiness tbody tr[data-runbook="region-failover"]').textContent()).toMatch(/region-failover.*not evaluated/);
   const refused = await bob.page.evaluate(async () => {
     const res = await fetch('/api/drills/control', {
       method: 'POST',

@@ -702,7 +702,63 @@ function drillsPage() {
     config.runbooks.map((r) => h('option', { value: r.id }, r.id)),
   );
   const hist = h('div', { id: 'history' });
-  replace(main, h('h1', {}, 'Drills'), schedules, h('section', { class: 'card' }, h('h2', {}, 'Drill history'), h('label', {}, 'Runbook', pick), hist));
+  const board = h('section', { class: 'card table-wrap', id: 'readiness' }, h('p', { class: 'muted' }, 'Loading readiness…'));
+  replace(
+    main,
+    h('h1', {}, 'Drills and readiness'),
+    board,
+    schedules,
+    h('section', { class: 'card' }, h('h2', {}, 'Drill history'), h('label', {}, 'Runbook', pick), hist),
+  );
+  api('readiness')
+    .then((rows) =>
+      replace(
+        board,
+        h('h2', {}, 'Readiness: could each runbook run now?'),
+        h(
+          'table',
+          {},
+          h(
+            'thead',
+            {},
+            h('tr', {}, h('th', {}, 'Runbook'), h('th', {}, 'Target'), h('th', {}, 'Ready'), h('th', {}, 'Checked'), h('th', {}, 'Failing checks')),
+          ),
+          h(
+            'tbody',
+            {},
+            rows.map((r) =>
+              h(
+                'tr',
+                { dataset: { runbook: r.runbook } },
+                h('td', {}, r.runbook),
+                h('td', {}, r.target),
+                h(
+                  'td',
+                  {},
+                  r.ready === null
+                    ? h('span', { class: 'muted' }, 'not evaluated')
+                    : r.ready
+                      ? h('span', { class: 'verified' }, 'ready')
+                      : h('span', { class: 'badge state-failed' }, 'NOT READY'),
+                ),
+                h('td', {}, when(r.checkedAt)),
+                h(
+                  'td',
+                  {},
+                  r.failing.map((c) => h('div', {}, `${c.name}: ${c.reason}`, h('span', { class: 'help' }, ` fix: ${c.fix}`))),
+                ),
+              ),
+            ),
+          ),
+        ),
+        h(
+          'p',
+          { class: 'help' },
+          "From each runbook's latest scheduled evaluation (lifeboat readiness schedule); a runbook never evaluated on a schedule shows as not evaluated.",
+        ),
+      ),
+    )
+    .catch((e) => replace(board, h('p', { class: 'error' }, e.message)));
   const loadSchedules = async () => {
     const { schedules: list, controls } = await api('drills');
     const control = (id, action) =>
