@@ -39,7 +39,7 @@ test('an unknown service fails the run at once, with no operator to wait for, an
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const status = await handle.query(statusQuery);
-    expect(status).toMatchObject({ state: 'failed', outcome: expect.stringMatching(/the estate catalog has no service "nosuch"/) });
+    expect(status).toMatchObject({ state: 'failed', outcome: expect.stringMatching(/the targets file has no service "nosuch"; it has booking/) });
     expect(status.steps.every((s) => s.status !== 'needs-intervention')).toBe(true);
   });
   expect(await estateSnapshot(estate.catalog)).toEqual(before);
