@@ -14,6 +14,8 @@ export interface RunStart {
   start: SignedDecision;
   drill?: DrillMode;
   memo?: Record<string, unknown>;
+  /** The web console's address; the run's page there is linked from Temporal's Web UI (the run's static details). */
+  consoleUrl?: string;
 }
 
 /**
@@ -35,5 +37,6 @@ export async function startRun(client: Client, run: RunStart): Promise<void> {
       ...(run.drill ? [{ key: drillAttribute, value: run.drill.kind }] : []),
     ],
     ...(run.memo ? { memo: run.memo } : {}),
+    ...(run.consoleUrl ? { staticDetails: `[Open ${run.runId} in the Lifeboat console](${run.consoleUrl.replace(/\/$/, '')}/run/${run.runId})` } : {}),
   });
 }

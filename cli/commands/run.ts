@@ -46,7 +46,7 @@ export const runCommand: Command = {
     const start = await signed(ctx, statement, values);
     const client = await ctx.client();
     try {
-      await startRun(client, { runbook, runId, target, taskQueue: ctx.taskQueue, input: raw, requestedBy, start, ...(drill ? { drill } : {}) });
+      await startRun(client, { runbook, runId, target, taskQueue: ctx.taskQueue, input: raw, requestedBy, start, ...(drill ? { drill } : {}), ...(ctx.env.LIFEBOAT_CONSOLE_URL ? { consoleUrl: ctx.env.LIFEBOAT_CONSOLE_URL } : {}) });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         const who = await runHandle(client, runId)

@@ -90,6 +90,9 @@ export interface PreparedStatement {
  * browser; what comes back is sent to the run unchanged, which verifies it. Nothing here can sign.
  */
 export class ConsoleApi {
+  /** Where the console is reached, once it listens; starts from here link back to it from Temporal's Web UI. */
+  consoleUrl: string | undefined;
+
   constructor(readonly options: ConsoleApiOptions) {}
 
   private get client(): Client {
@@ -268,6 +271,7 @@ export class ConsoleApi {
         requestedBy: normalise(request.by),
         start: { statement: body.data.statement, signature: body.data.signature },
         ...(drill ? { drill } : {}),
+        ...(this.consoleUrl ? { consoleUrl: this.consoleUrl } : {}),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError)

@@ -152,8 +152,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     server.listen(options.port, options.host, () => resolveListen());
   });
   port = (server.address() as AddressInfo).port;
+  api.consoleUrl = options.publicOrigin ?? `http://localhost:${port}`;
   return {
-    url: options.publicOrigin ?? `http://localhost:${port}`,
+    url: api.consoleUrl,
     port,
     server,
     async close() {

@@ -300,6 +300,10 @@ test("the start form is the runbook's schema: the CLI's validation message, then
   const status = await ctx.client.workflow.getHandle('paging-check/sre-oncall').query(statusQuery);
   expect(status.requestedBy).toBe('alice');
   expect(status.trust?.start.verified?.keyType).toBe('webauthn-es256');
+  // Temporal's Web UI links back to the run's page in the console.
+  expect(await (await ctx.client.workflow.getHandle('paging-check/sre-oncall').describe()).staticDetails()).toBe(
+    `[Open paging-check/sre-oncall in the Lifeboat console](${base}/run/paging-check/sre-oncall)`,
+  );
   await ctx.client.workflow.getHandle('paging-check/sre-oncall').terminate('test done');
 }, 60_000);
 
