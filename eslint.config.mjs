@@ -20,12 +20,6 @@ const within = (path, folder) => path === folder || path.startsWith(`${folder}/`
 const estateImporters = ['estate', 'providers/sample-estate', 'test', 'bench'];
 
 /**
- * Files that still start the sample estate for `lifeboat dev` and `npm start` by importing it directly.
- * TODO(lead): remove each once providers/sample-estate offers what it needs, so the boundary has no exception.
- */
-const estateImportersForNow = ['cli/commands/dev.ts', 'lib/dev-environment.ts', 'lib/dev-record.ts'];
-
-/**
  * The boundaries of the layout, checked on the resolved path of every import, export-from and `import()`:
  * nothing outside the kit reaches into it past its entry, and nothing but the sample provider reaches the estate.
  * Exported for test/lint, which checks what it refuses.
@@ -51,7 +45,7 @@ export const importBoundaries = {
         const entry = relative(dirname(context.filename), resolve(root, 'workflows/kit')).split('\\').join('/');
         context.report({ node: source, messageId: 'deepKit', data: { source: source.value, entry: entry.startsWith('.') ? entry : `./${entry}` } });
       }
-      if (within(target, 'estate') && !estateImporters.some((f) => within(file, f)) && !estateImportersForNow.includes(file)) {
+      if (within(target, 'estate') && !estateImporters.some((f) => within(file, f))) {
         context.report({ node: source, messageId: 'estate', data: { source: source.value } });
       }
     };

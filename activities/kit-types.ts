@@ -1,5 +1,4 @@
-import type { Roster } from '../workflows/kit/roster';
-import type { RunState } from '../workflows/kit/status';
+import type { Roster, RunState } from '../workflows/kit';
 
 export type NotificationKind = 'approval-needed' | 'escalation' | 'intervention-needed' | 'run-finished' | 'drill-failed' | 'readiness' | 'info';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { ApplicationFailure } from '@temporalio/common';
 import { childEnv } from '../lib/child-env';
 import { visibleLine } from '../lib/terminal-text';
-import { ErrorType } from '../workflows/kit/errors';
+import { ErrorType } from '../workflows/kit';
 import type { ChannelFailure, Notification, NotifyReceipt } from './kit-types';
 
 export type { ChannelFailure, NotifyReceipt };

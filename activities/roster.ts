@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { ErrorType } from '../workflows/kit/errors';
-import { Roster } from '../workflows/kit/roster';
+import { ErrorType, Roster } from '../workflows/kit';
 
 /** Reads and validates a roster file; the error names the file, the field and the fix. */
 export async function readRoster(path: string): Promise<Roster> {

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { estatePids, stopEstate } from '../estate/estate';
-import { isAlive, stopPid } from '../estate/processes';
+import { estatePids, isAlive, stopEstate, stopPid } from '../providers/sample-estate/lifecycle';
 import { SupervisedDevServer, type SupervisorHooks } from './dev-server-supervisor';
 import { clearDevRecord, readDevRecord, recordedServerRunning } from './dev-record';
 import { answers } from './dev-server';

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { estatePids, startEstate, stopEstate } from '../../estate/estate';
-import { estateDir } from '../../estate/state-dir';
+import { estateDir, estatePids, startEstate, stopEstate } from '../../providers/sample-estate/lifecycle';
 import { surviveClosedOutput } from '../../lib/closed-output';
 import { demoAlertsPrincipal, demoKeysDir, prepareDemoRoster } from '../../lib/demo-keys';
 import { sampleAlertRulesPath, stateDir } from '../../lib/paths';
