@@ -5,14 +5,27 @@ import { probePatroni } from './probe';
 import { patroniRegions, refuseWhilePaused, waitUntil, type PatroniRegions } from './regions';
 import { isStandbyCluster, leaderOf, type PatroniMember, type StandbyClusterConfig } from './rest';
 import type { PatroniSettings } from './settings';
+import { primaryTimeline, separateTimelines } from './timeline';
 
-/** Whether the region's leader streams from `source` now: in recovery, its WAL receiver streaming from that address. */
+/**
+ * Whether the region's leader streams from `source` now: in recovery, its WAL receiver streaming from that address,
+ * and Patroni reporting its standby leader `running` (it says `starting` for a while after a pg_rewind).
+ */
 async function streamsFrom(r: PatroniRegions, region: RegionName, source: { host: string; port: number }): Promise<boolean> {
-  const [node, receiver] = await Promise.all([r.status(region), r.walReceiver(region).catch(() => null)]);
+  const [node, receiver, cluster] = await Promise.all([
+    r.status(region),
+    r.walReceiver(region).catch(() => null),
+    r
+      .rest(region)
+      .cluster()
+      .catch(() => null),
+  ]);
+  const leader = cluster && leaderOf(cluster);
   return (
     node.reachable &&
     node.inRecovery === true &&
-    node.role === 'standby_leader' &&
+    leader?.role === 'standby_leader' &&
+    leader.state === 'running' &&
     receiver?.status === 'streaming' &&
     receiver.senderHost === source.host &&
     receiver.senderPort === source.port
@@ -50,8 +63,11 @@ export function createPatroniRebuild(settings: PatroniSettings, regions: readonl
       const pointed = isStandbyCluster(config) && sc?.host === source.host && Number(sc.port) === source.port;
       if (pointed && (await streamsFrom(r, region, source))) return { region, primary, method: 'already-standby' };
       refuseWhilePaused(region, config, 'demote its leader');
-      // Patched even when GET /config (Patroni's cached view of the DCS) already shows it: the same value changes nothing.
       const standby: StandbyClusterConfig = { host: source.host, port: source.port, create_replica_methods: ['basebackup'] };
+      const [timeline, primaryTl] = await Promise.all([primaryTimeline(r, region).catch(() => null), primaryTimeline(r, primary)]);
+      const collided = timeline !== null && timeline === primaryTl;
+      if (collided) await separateTimelines(r, region, standby, 120_000, progress);
+      // Patched even when GET /config (Patroni's cached view of the DCS) already shows it: the same value changes nothing.
       await rest.patchConfig({ standby_cluster: standby });
       progress({ step: 'standby_cluster set', region, follows: `${source.host}:${source.port}` });
       let member: PatroniMember | undefined;
@@ -78,7 +94,10 @@ export function createPatroniRebuild(settings: PatroniSettings, regions: readonl
             `move its data directory aside and start it again (it clones ${primary} with pg_basebackup), then retry`,
         );
       }
-      return { region, primary, method: 'patroni-standby-cluster' };
+      const fallbackReason =
+        `${region} and ${primary} had both been promoted onto timeline ${timeline}, which Patroni 3.0 does not rewind; ` +
+        `${region} was promoted once more, fenced, then rewound`;
+      return { region, primary, method: 'patroni-standby-cluster', ...(collided ? { fallbackReason } : {}) };
     },
   };
 }

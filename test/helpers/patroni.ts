@@ -40,6 +40,13 @@ export interface PatroniPair {
   regions: [string, string];
   clusters: Record<string, PatroniRegion>;
   etcdUrl: string;
+  /**
+   * Takes a region's cluster down: `fast` stops Patroni, which stops PostgreSQL cleanly; `crash` kills both at once,
+   * as a lost region would (its leader key in etcd expires after the 10 s TTL).
+   */
+  stopRegion(region: string, how?: 'fast' | 'crash'): Promise<void>;
+  /** Starts a stopped region's Patroni again with its configuration; resolves once Patroni reports PostgreSQL running. */
+  startRegion(region: string): Promise<void>;
   /** Stops Patroni, PostgreSQL and etcd, and removes every temporary folder. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -158,19 +165,26 @@ export async function startPatroniPair(options: { regions?: [string, string]; se
   chmodSync(root, 0o755);
   const children: ChildProcess[] = [];
   const dataDirs: string[] = [];
+  const patronis = new Map<string, ChildProcess>();
   let stopped = false;
 
-  const killAll = (signal: NodeJS.Signals) => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, signal);
+  /** Signals a child's whole process group (runuser, Patroni and what it runs); a group already gone is fine. */
+  const signalGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
+    try {
+      if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(-child.pid, signal);
+    } catch {
+      /* already gone */
+    }
   };
+  const killAll = (signal: NodeJS.Signals) => children.forEach((child) => signalGroup(child, signal));
   /** Patroni runs its postmaster in a session of its own: a killed Patroni can leave it behind, so end it by its pid file. */
-  const killPostmasters = () => {
-    for (const dir of dataDirs) {
+  const killPostmasters = (dirs = dataDirs, signal: NodeJS.Signals = 'SIGQUIT') => {
+    for (const dir of dirs) {
       const pidFile = join(dir, 'postmaster.pid');
       const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : NaN;
       if (pid > 0) {
         try {
-          process.kill(pid, 'SIGQUIT');
+          process.kill(pid, signal);
         } catch {
           /* already gone */
         }
@@ -186,20 +200,23 @@ export async function startPatroniPair(options: { regions?: [string, string]; se
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    const exited = children.map((c) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r))));
+    const exited = children.map(exitOf);
     // Patroni first (it stops its PostgreSQL), etcd last so Patroni can still release its keys.
-    const [etcd, ...patronis] = children;
-    for (const p of patronis) if (p.exitCode === null && p.pid) process.kill(-p.pid, 'SIGTERM');
-    const settled = await Promise.race([Promise.all(exited.slice(1)).then(() => true), new Promise((r) => setTimeout(() => r(false), 20_000))]);
+    const etcd = children[0];
+    const running = children.slice(1).filter((p) => p.exitCode === null && p.signalCode === null);
+    for (const p of running) signalGroup(p, 'SIGTERM');
+    const settled = await Promise.race([Promise.all(running.map(exitOf)).then(() => true), new Promise((r) => setTimeout(() => r(false), 20_000))]);
     if (!settled) killAll('SIGKILL');
     killPostmasters();
-    if (etcd?.exitCode === null && etcd.pid) process.kill(-etcd.pid, 'SIGTERM');
+    if (etcd) signalGroup(etcd, 'SIGTERM');
     await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 10_000))]);
     killAll('SIGKILL');
     process.removeListener('exit', onExit);
     if (process.env.LIFEBOAT_KEEP_PATRONI) process.stderr.write(`kept the Patroni pair's folder (logs, data): ${root}\n`);
     else rmSync(root, { recursive: true, force: true });
   };
+
+  const exitOf = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)));
 
   const launch = (name: string, argv: string[], asPostgres: boolean): { child: ChildProcess; log: string } => {
     const log = join(root, `${name}.log`);
@@ -256,7 +273,8 @@ export async function startPatroniPair(options: { regions?: [string, string]; se
       const config = join(dir, 'patroni.yml');
       writeFileSync(config, JSON.stringify(patroniConfig({ scope, namespace, dir, restPort, pgPort, etcdPort, ...(standbyOf ? { standbyOf } : {}) }), null, 2));
       if (user) chownSync(config, user.uid, user.gid);
-      const { log } = launch(scope, [patroniBinary, config], true);
+      const { child, log } = launch(scope, [patroniBinary, config], true);
+      patronis.set(region, child);
       const cluster = { region, scope, restUrl: `http://127.0.0.1:${restPort}`, pgPort, dataDir: join(dir, 'data'), log };
       dataDirs.push(cluster.dataDir);
       clusters[region] = cluster;
@@ -289,6 +307,32 @@ export async function startPatroniPair(options: { regions?: [string, string]; se
       () => tail(standby.log),
     );
 
+    const stopRegion = async (region: string, how: 'fast' | 'crash' = 'fast') => {
+      const child = patronis.get(region);
+      const cluster = clusters[region];
+      if (!child || !cluster) throw new Error(`no region ${region}`);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (how === 'crash') killPostmasters([cluster.dataDir], 'SIGKILL');
+      signalGroup(child, how === 'crash' ? 'SIGKILL' : 'SIGTERM');
+      const settled = await Promise.race([exitOf(child).then(() => true), new Promise((r) => setTimeout(() => r(false), 20_000))]);
+      if (!settled) signalGroup(child, 'SIGKILL');
+      killPostmasters([cluster.dataDir], how === 'crash' ? 'SIGKILL' : 'SIGQUIT');
+    };
+    const startRegion = async (region: string) => {
+      const cluster = clusters[region];
+      if (!cluster) throw new Error(`no region ${region}`);
+      const current = patronis.get(region);
+      if (current && current.exitCode === null && current.signalCode === null) return;
+      const { child } = launch(cluster.scope, [patroniBinary, join(root, cluster.scope, 'patroni.yml')], true);
+      patronis.set(region, child);
+      await until(
+        `${cluster.scope} did not start again`,
+        120_000,
+        async () => (await getJson(`${cluster.restUrl}/patroni`))?.state === 'running',
+        () => tail(cluster.log),
+      );
+    };
+
     const settings = PatroniSettings.parse({
       provider: 'patroni',
       timeoutMs: 3_000,
@@ -300,7 +344,7 @@ export async function startPatroniPair(options: { regions?: [string, string]; se
         ]),
       ),
     });
-    return { settings, regions, clusters, etcdUrl: `http://127.0.0.1:${etcdPort}`, stop };
+    return { settings, regions, clusters, etcdUrl: `http://127.0.0.1:${etcdPort}`, stopRegion, startRegion, stop };
   } catch (err) {
     await stop();
     throw err;
