@@ -110,7 +110,8 @@ export const devCommand: Command = {
         const workerEnv = server ? { ...ctx.env, TEMPORAL_ADDRESS: server.address } : ctx.env;
         alerts = await startDemoAlerts(ctx, workerEnv, say);
         const rosterPath = rosterPathFrom(values.roster as string | undefined, ctx.env, demoRoster);
-        webConsole = await startDemoConsole(ctx.io, { ...workerEnv, LIFEBOAT_ROSTER: rosterPath }, say);
+        const uiUrl = ctx.env.LIFEBOAT_TEMPORAL_UI_URL ?? server?.uiUrl;
+        webConsole = await startDemoConsole(ctx.io, { ...workerEnv, LIFEBOAT_ROSTER: rosterPath, ...(uiUrl ? { LIFEBOAT_TEMPORAL_UI_URL: uiUrl } : {}) }, say);
         await runWorker({
           rosterPath,
           env: workerEnv,
