@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, inject, test } from 'vitest';
 import { z } from 'zod';
 import { digestOf, Roster, verifySignedDecision, type Statement, type VerifyContext } from '../../workflows/kit';
+import { lifeboat } from '../helpers/cli';
 import { SoftPasskey } from '../helpers/passkeys';
 import { statementOf } from '../helpers/signing';
 
@@ -84,4 +87,44 @@ test("the roster takes a passkey only with an enrolment signed by its owner's SS
   const forged = rosterJson();
   forged.person('dave').passkeys = [{ ...malloryPasskey.entry('dave', keysDir, 'mallory') }];
   expect(problems(forged.roster)).toMatch(/signed by SHA256:\S+, which is not one of dave's SSH keys|mallory, who is not in the roster/);
+});
+
+test("lifeboat passkey add: your own passkey with your SSH key; someone else's only as a roster admin; the roster file is checked before it is written", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-passkey-add-'));
+  const request = join(dir, 'passkey.json');
+  const phone = new SoftPasskey('ES256');
+  writeFileSync(
+    request,
+    JSON.stringify({ credentialId: phone.credentialId, publicKey: phone.publicKey, algorithm: 'ES256', rpId: 'localhost', label: 'dave phone' }),
+  );
+  const rosterPath = join(dir, 'roster.json');
+  const { roster } = rosterJson();
+  writeFileSync(rosterPath, JSON.stringify(roster));
+
+  const printed = await lifeboat(['passkey', 'add', '--as', 'dave', '--request', request]);
+  expect(printed.code).toBe(0);
+  expect(JSON.parse(printed.stdout)).toMatchObject({
+    credentialId: phone.credentialId,
+    label: 'dave phone',
+    enrolment: { signature: expect.stringMatching(/^-----BEGIN SSH SIGNATURE-----/) },
+  });
+  expect(printed.stderr).toMatch(/add this under "passkeys" of dave in the roster/);
+
+  const notAdmin = await lifeboat(['passkey', 'add', '--as', 'alice', '--for', 'dave', '--request', request, '--roster', rosterPath]);
+  expect(notAdmin.code).toBe(1);
+  expect(notAdmin.stderr).toMatch(/alice may not enrol a passkey for dave: only dave or a member of roster-admins may/);
+  expect(readFileSync(rosterPath, 'utf8')).toBe(JSON.stringify(roster));
+
+  roster.groups['roster-admins'] = 'may enrol passkeys for people without SSH keys';
+  roster.people.find((p) => p.id === 'alice')!.groups.push('roster-admins');
+  writeFileSync(rosterPath, JSON.stringify(roster));
+  const byAdmin = await lifeboat(['passkey', 'add', '--as', 'alice', '--for', 'dave', '--request', request, '--roster', rosterPath]);
+  expect(byAdmin.stderr).toBe('');
+  expect(byAdmin.stdout).toMatch(/^added dave's passkey SHA256:\S+ \(ES256, for localhost\) to .*roster\.json, vouched for by alice/);
+  expect(Roster.parse(JSON.parse(readFileSync(rosterPath, 'utf8'))).people.find((p) => p.id === 'dave')!.passkeys).toHaveLength(1);
+
+  writeFileSync(request, JSON.stringify({ credentialId: phone.credentialId, publicKey: phone.publicKey, algorithm: 'RS256', rpId: 'localhost' }));
+  const bad = await lifeboat(['passkey', 'add', '--as', 'dave', '--request', request]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/is not a passkey request[\s\S]*algorithm/);
 });
