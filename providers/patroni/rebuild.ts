@@ -35,8 +35,9 @@ async function streamsFrom(r: PatroniRegions, region: RegionName, source: { host
 /**
  * Turns an old primary's cluster into a standby cluster of the current primary region: `standby_cluster` (the
  * primary's replication address) goes into its dynamic configuration, and Patroni demotes its leader and makes it
- * follow. Patroni 3.0 rewinds a diverged leader with pg_rewind when `use_pg_rewind` is on; it never reinitialises a
- * standby leader by itself, so a rebuild that does not converge stops with what Patroni reports and the way out.
+ * follow. Patroni 3.0 rewinds a diverged leader with pg_rewind when `use_pg_rewind` is on, except when both sides
+ * were promoted onto the same timeline number (see `separateTimelines`). It never reinitialises a standby leader by
+ * itself, so a rebuild that does not converge stops with what Patroni reports and the way out.
  */
 export function createPatroniRebuild(settings: PatroniSettings, regions: readonly RegionName[]): RebuildProvider {
   const r = patroniRegions(settings, regions);
@@ -89,9 +90,10 @@ export function createPatroniRebuild(settings: PatroniSettings, regions: readonl
         const rewind = config.postgresql?.use_pg_rewind ? 'pg_rewind failed' : 'use_pg_rewind is off';
         throw providerFailure(
           ProviderErrorType.Precondition,
-          `${(err as Error).message}; ${seen}. If its timeline diverged from ${primary}'s and ${rewind}, ` +
-            `Patroni will not reinitialise a standby leader by itself: stop Patroni on ${region}'s leader, ` +
-            `move its data directory aside and start it again (it clones ${primary} with pg_basebackup), then retry`,
+          `${(err as Error).message}; ${seen}. If its history diverged from ${primary}'s and ${rewind}, Patroni will not ` +
+            `reinitialise a standby leader by itself: stop Patroni on ${region}'s leader, replace its data directory with ` +
+            `pg_basebackup -h ${source.host} -p ${source.port} -X stream (as the PostgreSQL user, with the replication user), ` +
+            `start Patroni again (it follows ${primary} once ${primary} writes WAL), then retry`,
         );
       }
       const fallbackReason =

@@ -47,7 +47,7 @@ test('A is lost: status says unreachable, and B is promoted without fencing A', 
 
 test('A comes back as a primary of its own on the same timeline number; the rebuild still makes it follow B', async () => {
   await pair.startRegion('A');
-  await expect.poll(async () => (await db.status('A')).role, { timeout: 60_000 }).toBe('leader');
+  await expect.poll(async () => (await db.status('A')).inRecovery === false && (await db.status('A')).role, { timeout: 60_000 }).toBe('leader');
   await sql('A', "INSERT INTO bookings VALUES ('lost-on-a')");
   const probe = await db.probe();
   expect(probe.at(-1)).toMatchObject({ ok: false, detail: expect.stringContaining('2 primary clusters') });
