@@ -168,7 +168,7 @@ export class ConsoleApi {
       links: {
         report: `/api/report.html?run=${encodeURIComponent(runId)}`,
         timeline: `/api/timeline.svg?run=${encodeURIComponent(runId)}`,
-        ...(ui ? { temporal: `${ui}/namespaces/${encodeURIComponent(this.options.namespace)}/workflows/${encodeURIComponent(runId)}` } : {}),
+        ...(ui ? { temporal: temporalUiLink(ui, this.options.namespace, runId, status.trust?.temporalRunId) } : {}),
       },
     };
   }
@@ -366,6 +366,16 @@ export class ConsoleApi {
       return undefined;
     }
   }
+}
+
+/**
+ * The run in Temporal's Web UI: its history when Temporal's run ID is known (the first of a carried-over chain), else
+ * the workflow list filtered to its workflow ID.
+ */
+function temporalUiLink(ui: string, namespace: string, workflowId: string, temporalRunId: string | undefined): string {
+  const base = `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows`;
+  if (temporalRunId) return `${base}/${encodeURIComponent(workflowId)}/${encodeURIComponent(temporalRunId)}/history`;
+  return `${base}?query=${encodeURIComponent(`WorkflowId="${workflowId.replace(/["\\]/g, '')}"`)}`;
 }
 
 function parseStart(raw: unknown): StartRequest {

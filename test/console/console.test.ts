@@ -111,8 +111,9 @@ test('two leads approve a gate from the console with their passkeys; the page fo
   expect(await carol.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
   expect(await carol.page.locator('#audit-table').textContent()).toMatch(/carol.*approve.*✔ webauthn-es256 SHA256:/);
   expect(await carol.page.locator('#report-link').getAttribute('href')).toBe(`/api/report.html?run=${encodeURIComponent(runId)}`);
+  const temporalRunId = (await ctx.client.workflow.getHandle(runId).describe()).runId;
   expect(await carol.page.locator('#temporal-link').getAttribute('href')).toBe(
-    `http://localhost:8233/namespaces/console/workflows/${encodeURIComponent(runId)}`,
+    `http://localhost:8233/namespaces/console/workflows/${encodeURIComponent(runId)}/${temporalRunId}/history`,
   );
 
   const verified = await lifeboat(['verify', runId, '--json'], { TEMPORAL_ADDRESS: ctx.address });
@@ -182,6 +183,8 @@ test('a step that needs an operator shows its error and the allowed actions; a p
   const bob = people.bob!;
   await openRun(bob, base, runId);
   await expect.poll(() => bob.page.locator('#intervention-error').textContent(), { timeout: 20_000 }).toMatch(/flaky failure 1 of 5/);
+  // No gate is open, so no approve or reject is offered.
+  expect(await bob.page.locator('#gate-actions').isVisible()).toBe(false);
   expect(await bob.page.locator('#operator-actions button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-action')))).toEqual([
     'retry',
     'skip',

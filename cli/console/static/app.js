@@ -52,6 +52,12 @@ function when(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
 }
 
+/** The time of day, for rows of one run (the full time is in the cell's title). */
+function clock(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString();
+}
+
 function seconds(ms) {
   return ms === undefined || ms === null ? '-' : `${(ms / 1000).toFixed(1)}s`;
 }
@@ -513,7 +519,7 @@ function renderAudit(el, s) {
           h(
             'tr',
             {},
-            h('td', {}, when(a.at)),
+            h('td', { title: a.at }, clock(a.at)),
             h('td', {}, a.actor),
             h('td', {}, a.action),
             h('td', {}, a.detail || '', a.comment ? [' “', a.comment, '”'] : ''),
