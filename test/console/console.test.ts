@@ -359,3 +359,36 @@ test('beyond loopback the console needs a login token to be viewed, and refuses 
     await guarded.close();
   }
 });
+
+test('with --drill-controls the console pauses and resumes a drill schedule', async () => {
+  const created = await lifeboat(['drill', 'schedule', 'paging-check', '--every', '24h', '--set', 'team=sre-oncall', '--as', 'alice', '--json'], {
+    TEMPORAL_ADDRESS: ctx.address,
+    LIFEBOAT_TASK_QUEUE: taskQueue,
+  });
+  expect(created.stderr).toBe('');
+  const { scheduleId } = JSON.parse(created.stdout) as { scheduleId: string };
+  const controlling = await startConsoleServer({
+    client: ctx.rawClient,
+    namespace: ctx.namespace,
+    taskQueue,
+    host: '127.0.0.1',
+    port: 0,
+    rpId: 'localhost',
+    drillControls: true,
+  });
+  const visitor = await browser.newContext();
+  try {
+    const page = await visitor.newPage();
+    await page.goto(`${controlling.url}/drills`);
+    const row = page.locator('#schedules tr', { hasText: scheduleId });
+    await row.locator('button', { hasText: 'pause' }).click();
+    await expect.poll(async () => (await ctx.client.schedule.getHandle(scheduleId).describe()).state.paused).toBe(true);
+    await expect.poll(() => row.textContent()).toMatch(/yes \(paused from the lifeboat console\)/);
+    await row.locator('button', { hasText: 'resume' }).click();
+    await expect.poll(async () => (await ctx.client.schedule.getHandle(scheduleId).describe()).state.paused).toBe(false);
+  } finally {
+    await visitor.close();
+    await controlling.close();
+    await ctx.client.schedule.getHandle(scheduleId).delete();
+  }
+});

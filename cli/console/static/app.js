@@ -334,7 +334,7 @@ function renderHead(el, s, links) {
     h(
       'p',
       { class: 'muted' },
-      `requested by ${s.requestedBy} · started ${when(s.startedAt)}${s.finishedAt ? ` · finished ${when(s.finishedAt)}` : ''}${s.currentStep ? ` · now: ${s.currentStep}` : ''}`,
+      `requested by ${s.requestedBy} · started ${when(s.startedAt)}${s.finishedAt ? ` · finished ${when(s.finishedAt)}` : ''}${s.currentStep && s.state === 'running' ? ` · now: ${s.currentStep}` : ''}`,
     ),
     h(
       'div',
