@@ -153,7 +153,7 @@ const tail = (file: string, lines = 25) => (existsSync(file) ? readFileSync(file
  * primary); the second bootstraps as a standby cluster of it (`standby_cluster` in its dynamic config), and this
  * resolves once that standby leader streams. PostgreSQL runs as `postgres` through `runuser` when we are root.
  * Everything lives in one temporary folder with free ports; `stop` ends it all (also on process exit) and removes it.
- * Takes about 10 s on two cores.
+ * Takes about 10 s on two cores. docs/providers/patroni.md says how to use it in an end-to-end test.
  */
 export async function startPatroniPair(options: { regions?: [string, string]; service?: string } = {}): Promise<PatroniPair> {
   const missing = patroniMissing();
