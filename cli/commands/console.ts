@@ -46,8 +46,7 @@ const flagOf: Record<string, string> = { temporalUi: '--temporal-ui', drillContr
  */
 export async function serveConsole(ctx: CliContext, options: ConsoleOptions): Promise<ConsoleServer> {
   const settings = ctx.settings();
-  const rosterPath =
-    options.roster ?? ctx.env.LIFEBOAT_ROSTER ?? (settings.embedded && existsSync(demoRosterPath(ctx.env)) ? demoRosterPath(ctx.env) : undefined);
+  const rosterPath = consoleRosterPath(ctx, options);
   const temporalUiUrl =
     options.temporalUi ?? ctx.env.LIFEBOAT_TEMPORAL_UI_URL ?? (settings.embedded ? `http://localhost:${devPorts(ctx.env).uiPort}` : undefined);
   return startConsoleServer({
@@ -63,6 +62,11 @@ export async function serveConsole(ctx: CliContext, options: ConsoleOptions): Pr
     rpId: options.origin ? new URL(options.origin).hostname : 'localhost',
     drillControls: options.drillControls,
   });
+}
+
+/** The roster the console reads names and passkey ids from: --roster, LIFEBOAT_ROSTER, or the demo's on the embedded server. */
+function consoleRosterPath(ctx: CliContext, options: ConsoleOptions): string | undefined {
+  return options.roster ?? ctx.env.LIFEBOAT_ROSTER ?? (ctx.settings().embedded && existsSync(demoRosterPath(ctx.env)) ? demoRosterPath(ctx.env) : undefined);
 }
 
 export const consoleCommand: Command = {
@@ -95,6 +99,9 @@ export const consoleCommand: Command = {
       throw usageError(`invalid console options:\n  ${lines.join('\n  ')}`, `usage: ${usage}`);
     }
     const serving = await serveConsole(ctx, parsed.data);
+    if (!consoleRosterPath(ctx, parsed.data)) {
+      ctx.io.stderr('NOTE: no roster (--roster or LIFEBOAT_ROSTER, the file the workers read): the console shows runs, but nobody can sign from it\n');
+    }
     if (ctx.json) ctx.printJson({ listening: serving.url, readOnlyBoundary: parsed.data.token ? 'token' : 'loopback' });
     else {
       ctx.print(`Lifeboat console on ${serving.url} (${parsed.data.token ? 'login token required to view' : 'loopback only'}; deciding needs your passkey)`);
