@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { WorkflowExecutionAlreadyStartedError, type Client, type UpdateDefinition } from '@temporalio/client';
 import { z } from 'zod';
 import { runbooks } from '../../runbooks';
+import { resumeUpdate } from '../../workflows/manual-booking-messages';
 import {
   approveUpdate,
   canonicalJson,
@@ -59,7 +60,7 @@ export type RunFilters = z.infer<typeof RunFilters>;
 
 /** A decision the page asks to sign: what it is, who signs, and the words that go with it. */
 export const DecisionRequest = z.strictObject({
-  kind: z.enum(['approve', 'reject', 'retry', 'skip', 'abort', 'cancel']),
+  kind: z.enum(['approve', 'reject', 'retry', 'skip', 'abort', 'cancel', 'resume']),
   by: z.string().min(1).max(64),
   comment: z.string().max(2000).optional(),
   gate: z.string().max(128).optional(),
@@ -197,10 +198,12 @@ export class ConsoleApi {
     const body: Statement['body'] =
       request.kind === 'approve' || request.kind === 'reject'
         ? { gate: openGateOf(status, request.gate), ...(text ? { comment: text } : {}) }
-        : {
-            ...(request.kind === 'retry' || request.kind === 'skip' ? { step: status.intervention?.step ?? status.currentStep ?? '' } : {}),
-            ...(text ? { reason: text } : {}),
-          };
+        : request.kind === 'resume'
+          ? { ...(text ? { comment: text } : {}) }
+          : {
+              ...(request.kind === 'retry' || request.kind === 'skip' ? { step: status.intervention?.step ?? status.currentStep ?? '' } : {}),
+              ...(text ? { reason: text } : {}),
+            };
     const statement = newStatement(request.kind, { namespace, workflowId: runId, runId: temporalRunId, inputDigest }, normalise(request.by), body);
     return this.prepared(statement);
   }
@@ -211,8 +214,16 @@ export class ConsoleApi {
     if (!parsed.success) throw usageError(`bad signed decision: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     const { kind, statement, signature } = parsed.data;
     const update: UpdateDefinition<unknown, [unknown]> | undefined =
-      kind === 'approve' ? approveUpdate : kind === 'reject' ? rejectUpdate : ['retry', 'skip', 'abort', 'cancel'].includes(kind) ? interveneUpdate : undefined;
-    if (!update) throw usageError(`the console relays approve, reject, retry, skip, abort and cancel, not ${kind}`);
+      kind === 'approve'
+        ? approveUpdate
+        : kind === 'reject'
+          ? rejectUpdate
+          : kind === 'resume'
+            ? resumeUpdate
+            : ['retry', 'skip', 'abort', 'cancel'].includes(kind)
+              ? interveneUpdate
+              : undefined;
+    if (!update) throw usageError(`the console relays approve, reject, retry, skip, abort, cancel and resume, not ${kind}`);
     try {
       return await runHandle(this.client, runId).executeUpdate(update, { args: [{ statement, signature }] });
     } catch (err) {

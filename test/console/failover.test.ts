@@ -23,6 +23,9 @@ beforeAll(async () => {
     startTestConsole(suite.ctx, taskQueue, rosterPath),
     startConsoleWorker(suite.ctx, taskQueue, rosterPath, suite.targetsPath),
   ]);
+  // dave, of airline operations, answers from his phone.
+  people.dave = await openAs(browser, consoleServer.url, 'dave', { width: 390, height: 844 });
+  await enrolPasskey(people.dave, consoleServer.url, rosterPath);
   for (const who of ['bob', 'carol']) {
     people[who] = await openAs(browser, consoleServer.url, who);
     await enrolPasskey(people[who]!, consoleServer.url, rosterPath);
@@ -33,7 +36,7 @@ afterAll(async () => {
   await browser?.close();
   await consoleServer?.close();
   await worker?.stop();
-  await closeRunbookSuite(suite ?? {}, [runId]);
+  await closeRunbookSuite(suite ?? {}, [runId, 'manual-booking-mode/booking']);
 });
 
 test('a planned region failover approved by two SRE leads from the console completes, and lifeboat verify shows both passkey-signed approvals', async () => {
@@ -82,4 +85,38 @@ test('a planned region failover approved by two SRE leads from the console compl
   expect(html.headers()['content-security-policy']).toMatch(/default-src 'none'/);
   const body = await html.text();
   for (const d of approvals) expect(body).toContain(d.fingerprint!);
+}, 240_000);
+
+test('dave switches booking to manual mode from his phone and, from the same page, starts the return and approves it', async () => {
+  const manual = 'manual-booking-mode/booking';
+  const handle = await suite.ctx.client.workflow.start('manualBookingMode', {
+    taskQueue,
+    workflowId: manual,
+    args: [
+      {
+        input: { reason: 'booking database outage', incident: 'INC-2407', stations: 'ATL-T1,DTW-T2', refreshMinutes: 1, databaseRecheckSeconds: 1 },
+        requestedBy: 'alice',
+      },
+    ],
+  });
+  const dave = people.dave!;
+  await openRun(dave, consoleServer.url, manual);
+  await expect.poll(() => dave.page.locator('#may-vote').textContent(), { timeout: 60_000 }).toBe('dave');
+  await dave.page.locator('#approve').click();
+  await expect.poll(() => dave.page.locator('#decision-ok').textContent()).toMatch(/^dave approved: gate approveEntry is approved/);
+
+  // Holding: the page offers the return, signed with the same passkey.
+  await expect.poll(() => dave.page.locator('#resume-box').isVisible(), { timeout: 60_000 }).toBe(true);
+  await dave.page.locator('#comment').fill('database is back, stations confirmed');
+  await dave.page.locator('#resume').click();
+  await expect.poll(() => dave.page.locator('#decision-ok').textContent()).toMatch(/^dave asked to return to normal; database: /);
+  await expect.poll(() => dave.page.locator('#gate-count').textContent(), { timeout: 60_000 }).toBe('0 of 1');
+  await dave.page.locator('#approve').click();
+  await expect.poll(() => dave.page.locator('#run-head [data-state]').first().getAttribute('data-state'), { timeout: 120_000 }).toBe('succeeded');
+  const result = (await handle.result()) as { audit: { actor: string; action: string; verified?: { keyType: string } }[] };
+  expect(result.audit.filter((a) => a.actor === 'dave' && a.verified).map((a) => [a.action, a.verified!.keyType])).toEqual([
+    ['approved', 'webauthn-es256'],
+    ['resume', 'webauthn-es256'],
+    ['approved', 'webauthn-es256'],
+  ]);
 }, 240_000);

@@ -250,6 +250,17 @@ function runPage(runId) {
     h('p', { class: 'note', id: 'gate-note' }),
   );
   const operatorActions = h('div', { class: 'actions', id: 'operator-actions' });
+  const resume = h(
+    'section',
+    { class: 'card', id: 'resume-box', hidden: true },
+    h('h2', {}, 'Booking is in manual mode'),
+    h('p', { class: 'muted', id: 'resume-note' }),
+    h(
+      'button',
+      { class: 'primary', type: 'button', id: 'resume', onclick: () => decide(runId, 'resume', comment, result) },
+      'Return to normal booking (signed)',
+    ),
+  );
   const abort = h(
     'details',
     { class: 'card', id: 'abort-box' },
@@ -263,6 +274,7 @@ function runPage(runId) {
     parts.problem,
     parts.gate,
     parts.intervention,
+    resume,
     h('section', { class: 'card' }, h('label', {}, 'Comment or reason', comment), result, operatorActions),
     parts.timeline,
     parts.objectives,
@@ -310,6 +322,13 @@ function runPage(runId) {
       s.outcome ? h('p', {}, h('strong', {}, 'Outcome: '), s.outcome) : null,
     );
     abort.hidden = ['succeeded', 'failed', 'aborted'].includes(s.state);
+    // A run holding in manual booking mode waits for someone to start the return (lifeboat resume).
+    resume.hidden = s.details.phase !== 'holding';
+    if (!resume.hidden)
+      replace(
+        resume.querySelector('#resume-note'),
+        `Holding since ${when(s.details.holding && s.details.holding.since)}. Returning checks the database, asks for approval, then reconciles the offline ledger.`,
+      );
   };
   whoami.addEventListener('change', () => last && render(last));
   let last;
@@ -533,7 +552,7 @@ function renderAudit(el, s) {
 }
 
 async function decide(runId, kind, comment, result) {
-  const buttons = [...document.querySelectorAll('#gate-actions button, #operator-actions button, #abort-box button')];
+  const buttons = [...document.querySelectorAll('#gate-actions button, #operator-actions button, #abort-box button, #resume-box button')];
   buttons.forEach((b) => (b.disabled = true));
   replace(result, h('p', { class: 'muted' }, `Signing ${kind} with your passkey…`));
   try {
@@ -544,7 +563,9 @@ async function decide(runId, kind, comment, result) {
     const text =
       kind === 'approve' || kind === 'reject'
         ? `${by} ${kind === 'approve' ? 'approved' : 'rejected'}: gate ${receipt.gate} is ${receipt.status}${receipt.status === 'open' ? ` (${receipt.approvals}/${receipt.quorum})` : ''}`
-        : `${by} chose ${kind}`;
+        : kind === 'resume'
+          ? `${by} asked to return to normal; database: ${receipt.database}; next: ${receipt.next}`
+          : `${by} chose ${kind}`;
     replace(result, h('p', { class: 'ok', id: 'decision-ok' }, text));
     comment.value = '';
   } catch (err) {
