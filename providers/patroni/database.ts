@@ -16,7 +16,7 @@ const applyTimeoutMs = (config: DynamicConfig) => Math.max(30, 3 * (config.loop_
  * Sets or clears the fence in the cluster's dynamic configuration, so Patroni itself writes it into postgresql.conf
  * and reloads (an ALTER SYSTEM behind Patroni's back would survive, but Patroni would not know it), then waits until
  * a new session sees it. Always patches: `GET /config` answers from Patroni's cached view of the DCS, which can lag,
- * while a PATCH reads the DCS itself and changes nothing when the value is already there.
+ * while a PATCH reads the DCS itself and writes nothing when the value is already there.
  */
 async function setFence(r: PatroniRegions, region: RegionName, on: boolean): Promise<void> {
   const config = await r.rest(region).patchConfig({ postgresql: { parameters: { [FENCE]: on ? 'on' : null } } });
@@ -78,13 +78,13 @@ export function createPatroniDatabase(settings: PatroniSettings, regions: readon
      */
     async promote(region, waitSeconds) {
       const rest = r.rest(region);
-      const [config, cluster, before] = await Promise.all([rest.config(), rest.cluster(), r.status(region)]);
+      const [config, cluster, before] = await Promise.all([rest.freshConfig(), rest.cluster(), r.status(region)]);
       if (!before.reachable) throw new Error(before.error ?? `region ${region} unreachable`);
       const leader = leaderOf(cluster);
       if (!isStandbyCluster(config) && leader?.role === 'leader' && before.inRecovery === false) return { alreadyPromoted: true, lsn: before.lsn ?? '' };
       refuseWhilePaused(region, config, 'promote');
       if (!leader) throw new Error(`region ${region}: the cluster has no leader yet, so there is nothing to promote`);
-      // Patched even when the (possibly stale) GET /config no longer shows standby_cluster: removing it twice is harmless.
+      // Patched even when standby_cluster is gone already (a retry after the change): removing it twice writes nothing.
       await rest.patchConfig({ standby_cluster: null });
       let last = before;
       await waitUntil(`region ${region}: promotion by Patroni (a leader that accepts writes)`, waitSeconds * 1000, async () => {

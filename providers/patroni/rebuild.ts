@@ -59,7 +59,7 @@ export function createPatroniRebuild(settings: PatroniSettings, regions: readonl
         );
       }
       const rest = r.rest(region);
-      const config = await rest.config();
+      const config = await rest.freshConfig();
       const sc = config.standby_cluster;
       const pointed = isStandbyCluster(config) && sc?.host === source.host && Number(sc.port) === source.port;
       if (pointed && (await streamsFrom(r, region, source))) return { region, primary, method: 'already-standby' };
@@ -68,7 +68,7 @@ export function createPatroniRebuild(settings: PatroniSettings, regions: readonl
       const [timeline, primaryTl] = await Promise.all([primaryTimeline(r, region).catch(() => null), primaryTimeline(r, primary)]);
       const collided = timeline !== null && timeline === primaryTl;
       if (collided) await separateTimelines(r, region, standby, 120_000, progress);
-      // Patched even when GET /config (Patroni's cached view of the DCS) already shows it: the same value changes nothing.
+      // Patched even when it is already there: the same value writes nothing, and a retry finishes what an attempt began.
       await rest.patchConfig({ standby_cluster: standby });
       progress({ step: 'standby_cluster set', region, follows: `${source.host}:${source.port}` });
       let member: PatroniMember | undefined;

@@ -52,6 +52,11 @@ export class PatroniRest {
   config = () => this.call<DynamicConfig>('GET', '/config');
   /** Merges `patch` into the dynamic configuration (a `null` removes a key); Patroni applies it on its next loop. */
   patchConfig = (patch: DynamicConfig) => this.call<DynamicConfig>('PATCH', '/config', patch);
+  /**
+   * The dynamic configuration as the DCS holds it now. `GET /config` answers from Patroni's cached view, which lags a
+   * change by up to a loop; a PATCH reads the DCS itself, and removing a key that is not there writes nothing.
+   */
+  freshConfig = () => this.patchConfig({ lifeboat_fresh_read: null });
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${this.url}${path}`;
@@ -85,7 +90,8 @@ export class PatroniRest {
         `${said}; set restAuth (username, passwordEnv) for region ${this.region} to Patroni's restapi.authentication`,
       );
     }
-    if (response.status >= 400 && response.status < 500) throw providerFailure(ProviderErrorType.Refused, said);
+    // 409: someone changed the configuration between Patroni's read and its write; the next attempt reads it again.
+    if (response.status >= 400 && response.status < 500 && response.status !== 409) throw providerFailure(ProviderErrorType.Refused, said);
     throw new Error(said);
   }
 }

@@ -59,6 +59,8 @@ test('status: A is the leader of a primary cluster, B the standby leader, stream
   expect(await db.status('A')).toMatchObject({ reachable: true, role: 'leader', inRecovery: false, fenced: false });
   expect(await db.status('B')).toMatchObject({ reachable: true, role: 'standby_leader', inRecovery: true, streaming: true });
   expect(db.describe()).toContain('patroni (A http://127.0.0.1:');
+  const lag = await db.reportedReplayLagSeconds!('A');
+  expect(lag === null || lag >= 0).toBe(true);
 });
 
 test('fence A: writes are refused, reads go on, an older session is ended, and a second fence changes nothing', async () => {
@@ -87,6 +89,21 @@ test('B catches up with the fenced primary', async () => {
   const [a, b] = [await db.status('A'), await db.status('B')];
   await expect.poll(async () => (await db.status('B')).replayLsn, { timeout: 20_000 }).toBe(a.lsn);
   expect(b.streaming).toBe(true);
+});
+
+test('a paused Patroni (maintenance mode) is not asked to promote: the refusal says how to resume', async () => {
+  const patch = (body: unknown) => fetch(`${pair.settings.regions.B!.restUrl}/config`, { method: 'PATCH', body: JSON.stringify(body) });
+  expect((await patch({ pause: true })).status).toBe(200);
+  // Right away: Patroni's GET /config may not show the pause yet, the provider reads the DCS itself.
+  try {
+    await expect(db.promote('B', 60)).rejects.toMatchObject({
+      type: 'Precondition',
+      message: 'region B: Patroni is paused (maintenance mode) and will not promote; run "patronictl resume" first',
+    });
+  } finally {
+    expect((await patch({ pause: null })).status).toBe(200);
+  }
+  expect(await db.status('B')).toMatchObject({ role: 'standby_leader', inRecovery: true });
 });
 
 test('promote B: its leader accepts writes, and a second promote changes nothing', async () => {
