@@ -41,7 +41,7 @@ export const passkeyCommand: Command = {
     const person = values.for === undefined ? by : parseId(values.for);
     const enrolment: PasskeyEnrolment = { lifeboat: 'passkey/v1', person, by, ...request.data, issuedAt: new Date().toISOString() };
     const text = enrolmentText(enrolment);
-    const { label, ...fields } = request.data;
+    const { label, possession: _possession, ...fields } = request.data;
     const entry = Passkey.parse({ ...fields, ...(label ? { label } : {}), enrolment: { statement: text, signature: await signTextAs(ctx, by, text, values) } });
     const rosterFile = values.roster as string | undefined;
     if (rosterFile) addToRoster(rosterFile, person, entry);

@@ -5,7 +5,7 @@ import { expect, inject, test } from 'vitest';
 import { z } from 'zod';
 import { digestOf, Roster, verifySignedDecision, type Statement, type VerifyContext } from '../../workflows/kit';
 import { lifeboat } from '../helpers/cli';
-import { SoftPasskey } from '../helpers/passkeys';
+import { enrolledPasskey, SoftPasskey } from '../helpers/passkeys';
 import { statementOf } from '../helpers/signing';
 
 const keysDir = inject('testKeysDir');
@@ -84,6 +84,11 @@ test("the roster takes a passkey only with an enrolment signed by its owner's SS
   twice.person('dave').passkeys = [bobPasskey.entry('dave', keysDir)];
   expect(problems(twice.roster)).toMatch(/already bob's/);
 
+  // An enrolment whose proof of possession comes from another passkey: whoever enrolled it did not hold it.
+  const unheld = rosterJson();
+  unheld.person('dave').passkeys = [enrolledPasskey({ ...malloryPasskey.fields(), possession: bobPasskey.possession() }, 'dave', 'dave', keysDir)];
+  expect(problems(unheld.roster)).toMatch(/does not prove the passkey was held: the assertion is from another passkey/);
+
   const forged = rosterJson();
   forged.person('dave').passkeys = [{ ...malloryPasskey.entry('dave', keysDir, 'mallory') }];
   expect(problems(forged.roster)).toMatch(/signed by SHA256:\S+, which is not one of dave's SSH keys|mallory, who is not in the roster/);
@@ -93,10 +98,7 @@ test("lifeboat passkey add: your own passkey with your SSH key; someone else's o
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-passkey-add-'));
   const request = join(dir, 'passkey.json');
   const phone = new SoftPasskey('ES256');
-  writeFileSync(
-    request,
-    JSON.stringify({ credentialId: phone.credentialId, publicKey: phone.publicKey, algorithm: 'ES256', rpId: 'localhost', label: 'dave phone' }),
-  );
+  writeFileSync(request, JSON.stringify({ ...phone.fields(), label: 'dave phone', possession: phone.possession() }));
   const rosterPath = join(dir, 'roster.json');
   const { roster } = rosterJson();
   writeFileSync(rosterPath, JSON.stringify(roster));

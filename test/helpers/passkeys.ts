@@ -13,6 +13,7 @@ import {
   type Passkey,
   type PasskeyAlgorithm,
   type PasskeyEnrolment,
+  possessionText,
   SIGNATURE_NAMESPACE,
   type SignedDecision,
   signSshSignatureEd25519,
@@ -69,18 +70,29 @@ export class SoftPasskey {
 
   /** The roster entry for this passkey, enrolled for `person` by `by` with `by`'s test SSH key from `keysDir`. */
   entry(person: string, keysDir: string, by = person): Passkey {
-    return enrolledPasskey({ credentialId: this.credentialId, publicKey: this.publicKey, algorithm: this.algorithm, rpId: this.rpId }, person, by, keysDir);
+    return enrolledPasskey({ ...this.fields(), possession: this.possession() }, person, by, keysDir);
+  }
+
+  /** The passkey's public half as the enrol page hands it over. */
+  fields() {
+    return { credentialId: this.credentialId, publicKey: this.publicKey, algorithm: this.algorithm, rpId: this.rpId };
+  }
+
+  /** The assertion that shows this passkey is held, as the enrol page makes it right after creating the passkey. */
+  possession(): string {
+    return this.assert(sha256(new TextEncoder().encode(possessionText(this.fields()))));
   }
 }
 
 /** A roster entry for a passkey, its enrolment signed with `by`'s test SSH key. */
 export function enrolledPasskey(
-  fields: Pick<Passkey, 'credentialId' | 'publicKey' | 'algorithm' | 'rpId'>,
+  request: Pick<Passkey, 'credentialId' | 'publicKey' | 'algorithm' | 'rpId'> & { possession: string },
   person: string,
   by: string,
   keysDir: string,
 ): Passkey {
-  const enrolment: PasskeyEnrolment = { lifeboat: 'passkey/v1', person, by, ...fields, issuedAt: new Date().toISOString() };
+  const { possession, ...fields } = request;
+  const enrolment: PasskeyEnrolment = { lifeboat: 'passkey/v1', person, by, ...fields, possession, issuedAt: new Date().toISOString() };
   const text = enrolmentText(enrolment);
   const { seed } = readOpenSshEd25519PrivateKey(readFileSync(join(keysDir, by), 'utf8'));
   return { ...fields, enrolment: { statement: text, signature: signSshSignatureEd25519(seed, text, SIGNATURE_NAMESPACE) } };

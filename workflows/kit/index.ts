@@ -54,7 +54,7 @@ export {
   statementText,
 } from './decisions/statement';
 export { proofOf, verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision, type VerifyContext } from './decisions/verify';
-export { enrolmentText, Passkey, passkeyFingerprint, PasskeyEnrolment, PasskeyRequest, ROSTER_ADMINS_GROUP } from './passkeys';
+export { enrolmentText, Passkey, passkeyFingerprint, PasskeyEnrolment, PasskeyRequest, possessionText, ROSTER_ADMINS_GROUP } from './passkeys';
 
 // Signatures: SSH keys and signatures, WebAuthn assertions, and the SSH wire format they share.
 export * from './signatures';

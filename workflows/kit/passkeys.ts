@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson, SIGNATURE_NAMESPACE } from './decisions/statement';
 import { parsePublicKeyLine, sameKey, verifySshSignature } from './signatures';
-import { decodeBase64Url, passkeyFingerprint, passkeyPoint } from './signatures/webauthn';
+import { decodeBase64Url, parseWebAuthnSignature, passkeyFingerprint, passkeyPoint, verifyWebAuthnAssertion } from './signatures/webauthn';
 
 /**
  * Members of this roster group may enrol a passkey for someone else (a person with no SSH key, such as airline
@@ -39,6 +39,8 @@ export const PasskeyEnrolment = z.strictObject({
   person: z.string().max(64),
   by: z.string().max(64),
   ...PasskeyFields,
+  /** The passkey's own assertion over {@link possessionText}: whoever enrolled it held it, and it was made on this site. */
+  possession: z.string().max(3_000),
   issuedAt: z.iso.datetime({ offset: true }),
 });
 export type PasskeyEnrolment = z.infer<typeof PasskeyEnrolment>;
@@ -50,9 +52,23 @@ export const Passkey = z.strictObject({
 });
 export type Passkey = z.infer<typeof Passkey>;
 
-/** What a browser hands over to enrol: the passkey's public half and its site. */
-export const PasskeyRequest = z.strictObject(PasskeyFields);
+/** What a browser hands over to enrol: the passkey's public half, its site, and its assertion proving it is held. */
+export const PasskeyRequest = z.strictObject({ ...PasskeyFields, possession: z.string().max(3_000) });
 export type PasskeyRequest = z.infer<typeof PasskeyRequest>;
+
+/**
+ * What a new passkey signs (as a WebAuthn challenge, its SHA-256) to show it is held by whoever enrols it: its own
+ * id, key and site, so the proof cannot be moved to another passkey.
+ */
+export function possessionText(passkey: Pick<Passkey, 'credentialId' | 'publicKey' | 'algorithm' | 'rpId'>): string {
+  return canonicalJson({
+    lifeboat: 'passkey-possession/v1',
+    credentialId: passkey.credentialId,
+    publicKey: passkey.publicKey,
+    algorithm: passkey.algorithm,
+    rpId: passkey.rpId,
+  });
+}
 
 /** The exact text an enrolment signs: its canonical JSON and a newline, as `ssh-keygen -Y sign` reads a file. */
 export function enrolmentText(enrolment: PasskeyEnrolment): string {
@@ -91,6 +107,9 @@ export function passkeyProblem(person: PersonKeys, passkey: Passkey, people: rea
   for (const field of ['credentialId', 'publicKey', 'algorithm', 'rpId'] as const) {
     if (e[field] !== passkey[field]) return `the entry's ${field} differs from the one its enrolment signed`;
   }
+  const possession = parseWebAuthnSignature(e.possession);
+  const held = possession.ok ? verifyWebAuthnAssertion(passkey, possession.assertion, possessionText(passkey)) : possession;
+  if (!held.ok) return `the enrolment does not prove the passkey was held: ${held.reason}`;
   const signer = people.find((p) => p.id === e.by);
   if (!signer) return `the enrolment is signed as ${e.by}, who is not in the roster`;
   if (e.by !== person.id && !signer.groups.includes(ROSTER_ADMINS_GROUP))

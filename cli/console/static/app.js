@@ -952,6 +952,14 @@ function enrolPage() {
         rpId: config.rpId,
         ...(label.value.trim() ? { label: label.value.trim() } : {}),
       };
+      // The new passkey signs its own id, key and site, so the roster can tell it was held by whoever enrols it.
+      const possession = JSON.stringify({ ...request, lifeboat: 'passkey-possession/v1' }, ['algorithm', 'credentialId', 'lifeboat', 'publicKey', 'rpId']);
+      request.possession = await signWithPasskey({
+        statement: `${possession}\n`,
+        digest: `sha256:${hex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(possession))))}`,
+        rpId: config.rpId,
+        credentialIds: [request.credentialId],
+      });
       const text = JSON.stringify(request, null, 2);
       const file = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
       replace(
