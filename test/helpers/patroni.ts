@@ -23,6 +23,12 @@ export function patroniMissing(): string | undefined {
   return undefined;
 }
 
+/**
+ * Ends a process when its parent dies (`setpriv --pdeathsig`): a test worker killed by a signal runs no exit hook, and
+ * etcd and Patroni would outlive it. Put before runuser and again before Patroni, whose parent is runuser.
+ */
+const orphanGuard = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'TERM', '--'] : [];
+
 /** One region's Patroni cluster as the test started it. */
 export interface PatroniRegion {
   region: string;
@@ -221,9 +227,9 @@ export async function startPatroniPair(options: { regions?: [string, string]; se
   const launch = (name: string, argv: string[], asPostgres: boolean): { child: ChildProcess; log: string } => {
     const log = join(root, `${name}.log`);
     const fd = openSync(log, 'a');
-    const [cmd, args] = asPostgres && user ? ['runuser', ['-u', user.name, '--', ...argv]] : [argv[0]!, argv.slice(1)];
+    const [cmd, ...args] = asPostgres && user ? [...orphanGuard, 'runuser', '-u', user.name, '--', ...orphanGuard, ...argv] : [...orphanGuard, ...argv];
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: root };
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', fd, fd], detached: true, env });
+    const child = spawn(cmd!, args, { cwd: root, stdio: ['ignore', fd, fd], detached: true, env });
     closeSync(fd);
     child.on('error', () => undefined);
     children.push(child);
