@@ -8,10 +8,10 @@ import { chromium } from 'playwright-core';
 import { createActivities } from '../activities';
 import { createRosterActivities } from '../activities/roster';
 import { startConsoleServer } from '../cli/console/server';
-import { approveUpdate, statusQuery, type RunStatus } from '../workflows/kit';
+import { approveUpdate, digestOf, Roster, statusQuery, verifySignedDecision, type RunStatus } from '../workflows/kit';
 import { createExerciseActivities } from '../test/helpers/exercise-activities';
-import { enrolledPasskey } from '../test/helpers/passkeys';
-import { decisionStatement } from '../test/helpers/signing-core';
+import { enrolledPasskey, SoftPasskey } from '../test/helpers/passkeys';
+import { decisionStatement, statementOf } from '../test/helpers/signing-core';
 import type { BenchContext, BenchSection } from './section';
 import { ms, quantile } from './stats';
 
@@ -146,6 +146,7 @@ export async function consoleBenchmark(ctx: BenchContext): Promise<BenchSection>
     return Date.parse(status.steps.find((x) => x.name === 'apply')!.startedAt);
   }
 
+  const verify = passkeyVerificationCost(ctx);
   const row = (what: string, values: number[], note: string) => [what, ms(quantile(values, 0.5)), ms(quantile(values, 0.95)), note];
   return {
     title: 'Approve from the console against the CLI (dev server, Chromium with a virtual passkey)',
@@ -163,7 +164,10 @@ export async function consoleBenchmark(ctx: BenchContext): Promise<BenchSection>
       ),
       row(`in process: sign and send the update (${ROUNDS} runs)`, inProcess, 'the floor both share'),
     ],
-    notes: ["clock: the step start is the worker's time, on the same machine as the tap; the three paths alternate per round, so noise hits all alike"],
+    notes: [
+      `verify one passkey decision in process, as the workflow does (and again on every replay): ES256 ${verify.es256.toFixed(2)} ms, Ed25519 ${verify.ed25519.toFixed(2)} ms (mean of ${verify.count})`,
+      "clock: the step start is the worker's time, on the same machine as the tap; the three paths alternate per round, so noise hits all alike",
+    ],
   };
 }
 
@@ -178,6 +182,27 @@ async function waitFor(query: () => Promise<RunStatus>, predicate: (s: RunStatus
     if (i > 4000) throw new Error('status never matched');
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** The workflow's check of one passkey-signed decision, as pure code, for ES256 and Ed25519 passkeys. */
+function passkeyVerificationCost(ctx: BenchContext): { es256: number; ed25519: number; count: number } {
+  const count = 50;
+  const keys = { es256: new SoftPasskey('ES256'), ed25519: new SoftPasskey('Ed25519') };
+  const roster = Roster.parse(JSON.parse(readFileSync(ctx.signing.rosterPath, 'utf8')));
+  const bob = roster.people.find((p) => p.id === 'bob')!;
+  bob.passkeys = [keys.es256.entry('bob', ctx.signing.keys.keysDir), keys.ed25519.entry('bob', ctx.signing.keys.keysDir)];
+  const identity = { namespace: 'default', workflowId: 'kit-exercise/bench', runId: 'bench-run', inputDigest: digestOf({ target: 'bench' }) };
+  const mean = (key: SoftPasskey) => {
+    const signed = Array.from({ length: count + 10 }, () => key.sign(statementOf({ kind: 'approve', ...identity, by: 'bob', body: { gate: 'approve' } })));
+    for (const d of signed.slice(0, 10)) verifySignedDecision(['approve'], d, { ...identity, nowMs: Date.now(), roster, used: new Set() });
+    const start = performance.now();
+    for (const d of signed.slice(10)) {
+      if (!verifySignedDecision(['approve'], d, { ...identity, nowMs: Date.now(), roster, used: new Set() }).ok)
+        throw new Error('a bench passkey decision did not verify');
+    }
+    return (performance.now() - start) / count;
+  };
+  return { es256: mean(keys.es256), ed25519: mean(keys.ed25519), count };
 }
 
 function cli(args: string[], env: Record<string, string>): Promise<void> {
