@@ -392,3 +392,23 @@ test('with --drill-controls the console pauses and resumes a drill schedule', as
     await ctx.client.schedule.getHandle(scheduleId).delete();
   }
 });
+
+test('the runs list follows new runs live, and its filters narrow it', async () => {
+  const erin = await openAs(browser, base, 'erin');
+  try {
+    await erin.page.goto(`${base}/?state=waiting-approval`);
+    await expect.poll(() => erin.page.locator('#runs').textContent()).toBeTruthy();
+    await erin.page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+    await runAtGate('console-list');
+    const row = erin.page.locator('#runs tr[data-run="kit-exercise/console-list"]');
+    await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
+    expect(await row.locator('[data-state]').getAttribute('data-state')).toBe('waiting-approval');
+    expect(await erin.page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await erin.page.locator('#filters select[name="state"]').selectOption('succeeded');
+    await expect.poll(() => row.count()).toBe(0);
+    expect(new URL(erin.page.url()).search).toBe('?state=succeeded');
+  } finally {
+    await erin.context.close();
+    await ctx.client.workflow.getHandle('kit-exercise/console-list').terminate('test done');
+  }
+});
