@@ -107,6 +107,7 @@ export class ConsoleApi {
       rpId: this.options.rpId,
       temporalUiUrl: this.options.temporalUiUrl ?? null,
       drillControls: this.options.drillControls,
+      rosterFile: this.options.rosterPath ?? null,
       people: (roster?.people ?? []).map((p) => ({
         id: p.id,
         name: p.name,

@@ -94,6 +94,9 @@ export async function enrolPasskey(person: PersonBrowser, baseUrl: string, roste
   await person.page.locator('#whoami').selectOption(person.who);
   await person.page.locator('#create-passkey').click();
   const request = await person.page.locator('#passkey-request').textContent();
+  expect(await person.page.locator('#enrol-command').textContent()).toBe(
+    `npx lifeboat passkey add --as ${person.who} --request passkey.json --roster ${rosterPath}`,
+  );
   const file = join(mkdtempSync(join(tmpdir(), 'lifeboat-passkey-')), 'passkey.json');
   writeFileSync(file, request!);
   const added = await lifeboat(['passkey', 'add', '--as', person.who, '--request', file, '--roster', rosterPath]);

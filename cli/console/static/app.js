@@ -969,7 +969,7 @@ function enrolPage() {
           { class: 'card' },
           h('h2', {}, 'Now sign it with your SSH key'),
           h('p', {}, 'Save this as passkey.json (or download it), then run, with your SSH key:'),
-          h('pre', { id: 'enrol-command' }, `npx lifeboat passkey add --as ${id} --request passkey.json --roster <the roster file>`),
+          h('pre', { id: 'enrol-command' }, `npx lifeboat passkey add --as ${id} --request passkey.json --roster ${config.rosterFile || '<the roster file>'}`),
           h(
             'p',
             { class: 'muted' },
