@@ -74,7 +74,13 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
 }
 
 /** `lifeboat worker`: connects with Temporal's conventions and runs until SIGINT or SIGTERM. */
-export async function runWorker(opts: { rosterPath: string; targetsPath?: string; taskQueue?: string; env?: NodeJS.ProcessEnv; onReady?: () => void }): Promise<void> {
+export async function runWorker(opts: {
+  rosterPath: string;
+  targetsPath?: string;
+  taskQueue?: string;
+  env?: NodeJS.ProcessEnv;
+  onReady?: () => void;
+}): Promise<void> {
   const env = opts.env ?? process.env;
   if (!env.LIFEBOAT_LOG_LEVEL || env.LIFEBOAT_LOG_LEVEL !== 'debug') {
     // Log lines carry free text from runs (errors, names); control sequences in them are shown, not obeyed.

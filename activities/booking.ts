@@ -22,16 +22,20 @@ export function createBookingActivities(access: TargetsAccess) {
       return { region: args.region, mode: await modes(args).getMode(args.region) };
     },
     /** Sets a region's mode and returns the previous one (so a compensation can restore it). Idempotent. */
-    async setMode(args: OnService & { region: RegionName; mode: ServiceMode }): Promise<{ region: RegionName; mode: ServiceMode; previous: ServiceMode; changed: boolean }> {
+    async setMode(
+      args: OnService & { region: RegionName; mode: ServiceMode },
+    ): Promise<{ region: RegionName; mode: ServiceMode; previous: ServiceMode; changed: boolean }> {
       return { region: args.region, mode: args.mode, ...(await modes(args).setMode(args.region, args.mode)) };
     },
     createBooking: ({ service, ...args }: OnService & { region?: RegionName; idempotencyKey: string; flight: string; seat: string; passenger: string }) =>
       booking({ service }).createBooking(args),
     importBooking: ({ service, ...args }: OnService & { region: RegionName; idempotencyKey: string; flight: string; seat: string; passenger: string }) =>
       booking({ service }).importBooking(args),
-    moveBooking: ({ service, ...args }: OnService & { region: RegionName; idempotencyKey: string; seat: string }): Promise<Booking> => booking({ service }).moveBooking(args),
+    moveBooking: ({ service, ...args }: OnService & { region: RegionName; idempotencyKey: string; seat: string }): Promise<Booking> =>
+      booking({ service }).moveBooking(args),
     flightSeats: ({ service, ...args }: OnService & { region: RegionName; flight: string }): Promise<FlightSeats> => booking({ service }).flightSeats(args),
-    getBooking: ({ service, ...args }: OnService & { region?: RegionName; idempotencyKey: string }): Promise<Booking | null> => booking({ service }).getBooking(args),
+    getBooking: ({ service, ...args }: OnService & { region?: RegionName; idempotencyKey: string }): Promise<Booking | null> =>
+      booking({ service }).getBooking(args),
     appendLedger: ({ service, ...args }: OnService & Omit<LedgerEntry, 'recordedAt' | 'region'> & { region: RegionName; recordedAt?: string }) =>
       booking({ service }).appendLedger(args),
     readLedger: ({ service, ...args }: OnService & { region: RegionName; station?: string }): Promise<LedgerRead> => booking({ service }).readLedger(args),

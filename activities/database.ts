@@ -64,7 +64,9 @@ export function createDatabaseActivities(access: TargetsAccess) {
      * Waits until the standby has replayed up to `targetLsn` (e.g. the old primary's last LSN before fencing),
      * heartbeating while it waits. Times out with a retryable error.
      */
-    async waitForReplay(args: OnService & { region: RegionName; targetLsn: string; timeoutMs?: number }): Promise<{ region: RegionName; replayLsn: string; reached: true }> {
+    async waitForReplay(
+      args: OnService & { region: RegionName; targetLsn: string; timeoutMs?: number },
+    ): Promise<{ region: RegionName; replayLsn: string; reached: true }> {
       const db = database(args);
       const target = lsnToBytes(args.targetLsn);
       const deadline = Date.now() + (args.timeoutMs ?? 60_000);
@@ -80,7 +82,9 @@ export function createDatabaseActivities(access: TargetsAccess) {
     },
 
     /** Fences a primary: new transactions are read-only and sessions that might still write are ended. Idempotent. */
-    async fenceDatabase(args: OnService & { region: RegionName }): Promise<{ region: RegionName; fenced: true; alreadyFenced: boolean; terminatedSessions: number }> {
+    async fenceDatabase(
+      args: OnService & { region: RegionName },
+    ): Promise<{ region: RegionName; fenced: true; alreadyFenced: boolean; terminatedSessions: number }> {
       return { region: args.region, fenced: true, ...(await database(args).fence(args.region)) };
     },
 
@@ -114,7 +118,8 @@ export function createDatabaseActivities(access: TargetsAccess) {
       while (Date.now() < deadline) {
         const r = await replicationStatus(args);
         const node = r.nodes[args.region];
-        if (r.standby === args.region && node?.streaming && r.lagBytes !== null && r.lagBytes <= args.maxLagBytes) return { region: args.region, lagBytes: r.lagBytes };
+        if (r.standby === args.region && node?.streaming && r.lagBytes !== null && r.lagBytes <= args.maxLagBytes)
+          return { region: args.region, lagBytes: r.lagBytes };
         last = `standby ${r.standby ?? 'none'}, streaming ${node?.streaming ?? false}, lag ${r.lagBytes ?? 'unknown'} bytes`;
         heartbeat({ last });
         await new Promise((res) => setTimeout(res, 250));

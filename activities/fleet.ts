@@ -5,8 +5,17 @@ export type { ActionResponse, Host, HostCounters, HostHealth, HostRole, HostSele
 
 /** The names of the fleet API's operations, as the worker registers them. */
 const fleetOperations = [
-  'listHosts', 'fleetSummary', 'setUpdateChannel', 'pushContentUpdate', 'quarantineModule', 'rollbackHost', 'rebootHost', 'markRepaired', 'counters',
-  'createScratchFleet', 'removeScratchFleet',
+  'listHosts',
+  'fleetSummary',
+  'setUpdateChannel',
+  'pushContentUpdate',
+  'quarantineModule',
+  'rollbackHost',
+  'rebootHost',
+  'markRepaired',
+  'counters',
+  'createScratchFleet',
+  'removeScratchFleet',
 ] as const satisfies readonly (keyof FleetApi)[];
 
 type Unlisted = Exclude<keyof FleetApi, (typeof fleetOperations)[number]>;

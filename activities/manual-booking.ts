@@ -9,8 +9,6 @@ import { CHECK_FLIGHT, CHECK_STATION, type HoldingSnapshot } from './manual-book
 import { createReconcileActivities } from './reconcile';
 import type { TargetsAccess } from './targets';
 
-
-
 export interface ManualBookingDeps {
   access: TargetsAccess;
   /** Pause after each reconciled entry; tests set LIFEBOAT_RECONCILE_DELAY_MS so a crash lands mid-pass. */
@@ -67,8 +65,17 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
     async verifyOnlineRefused(args: BookingTarget & { mode: BookingMode; idempotencyKey: string }): Promise<{ refusedWith: string }> {
       const b = booking(args);
       try {
-        const { booking: made } = await b.createBooking({ region: args.region, idempotencyKey: args.idempotencyKey, flight: CHECK_FLIGHT, seat: '99F', passenger: 'Lifeboat refusal check' });
-        throw ApplicationFailure.nonRetryable(`online booking is still accepted in region ${args.region} (booking ${made.idempotencyKey} was made); the mode did not take effect`, ProviderErrorType.Precondition);
+        const { booking: made } = await b.createBooking({
+          region: args.region,
+          idempotencyKey: args.idempotencyKey,
+          flight: CHECK_FLIGHT,
+          seat: '99F',
+          passenger: 'Lifeboat refusal check',
+        });
+        throw ApplicationFailure.nonRetryable(
+          `online booking is still accepted in region ${args.region} (booking ${made.idempotencyKey} was made); the mode did not take effect`,
+          ProviderErrorType.Precondition,
+        );
       } catch (err) {
         if (err instanceof ApplicationFailure && err.type === ProviderErrorType.Precondition) throw err;
         const message = serviceMessage(err);
@@ -127,7 +134,13 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
       if (existing) return { seat: existing.seat, bookingId: existing.id };
       const seat = (await b.flightSeats({ region: args.region, flight: CHECK_FLIGHT })).seats.find((s) => !s.booked)?.seat;
       if (!seat) throw ApplicationFailure.nonRetryable(`check flight ${CHECK_FLIGHT} is full; remove old check bookings`, ProviderErrorType.Precondition);
-      const { booking: made } = await b.createBooking({ region: args.region, idempotencyKey: args.idempotencyKey, flight: CHECK_FLIGHT, seat, passenger: 'Lifeboat online check' });
+      const { booking: made } = await b.createBooking({
+        region: args.region,
+        idempotencyKey: args.idempotencyKey,
+        flight: CHECK_FLIGHT,
+        seat,
+        passenger: 'Lifeboat online check',
+      });
       return { seat: made.seat, bookingId: made.id };
     },
   };

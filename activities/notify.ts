@@ -39,7 +39,14 @@ export function notifyConfigFromEnv(env: NodeJS.ProcessEnv, log: NotifyConfig['l
   if (format !== 'json' && format !== 'slack') {
     throw new Error(`LIFEBOAT_WEBHOOK_FORMAT is "${format}"; set it to json or slack`);
   }
-  const urls = [...new Set([env.LIFEBOAT_WEBHOOK_URL, env.LIFEBOAT_WEBHOOK_URLS].flatMap((v) => (v ?? '').split(',')).map((u) => u.trim()).filter(Boolean))];
+  const urls = [
+    ...new Set(
+      [env.LIFEBOAT_WEBHOOK_URL, env.LIFEBOAT_WEBHOOK_URLS]
+        .flatMap((v) => (v ?? '').split(','))
+        .map((u) => u.trim())
+        .filter(Boolean),
+    ),
+  ];
   urls.forEach((url, i) => {
     if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) {
       throw new Error(`webhook #${i + 1} in LIFEBOAT_WEBHOOK_URL(S) is not an http(s) URL; separate several with commas`);

@@ -24,7 +24,12 @@ export interface ProbeOutcome {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const ago = (ms: number) => (ms < 2 * 60 * 60 * 1000 ? `${Math.round(ms / 60_000)} min ago` : ms < 2 * DAY_MS ? `${Math.round(ms / 3_600_000)} h ago` : `${Math.round(ms / DAY_MS)} days ago`);
+const ago = (ms: number) =>
+  ms < 2 * 60 * 60 * 1000
+    ? `${Math.round(ms / 60_000)} min ago`
+    : ms < 2 * DAY_MS
+      ? `${Math.round(ms / 3_600_000)} h ago`
+      : `${Math.round(ms / DAY_MS)} days ago`;
 
 /**
  * The readiness probes: read-only looks at the estate (through the same adapters the runbooks use), the roster and
@@ -73,7 +78,10 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
       }
     }
     if (problems.length) return { ready: false, reason: problems.join('; ') };
-    return { ready: true, reason: `${gates.length} gate(s) can each reach their quorum from people with keys${requester ? `, not counting ${requester}` : ''}` };
+    return {
+      ready: true,
+      reason: `${gates.length} gate(s) can each reach their quorum from people with keys${requester ? `, not counting ${requester}` : ''}`,
+    };
   }
 
   async function drillRecency(runbookId: string, target: string, withinDays: number): Promise<ProbeOutcome> {
@@ -99,7 +107,8 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
       const ack = status.gates.find((g) => g.status === 'approved');
       if (status.state !== 'succeeded' || !ack) continue;
       const age = Date.now() - Date.parse(ack.decidedAt ?? status.finishedAt ?? run.startTime.toISOString());
-      if (age > withinDays * DAY_MS) return { ready: false, reason: `the last acknowledged page of ${team} was ${ago(age)}, outside the ${withinDays}-day window` };
+      if (age > withinDays * DAY_MS)
+        return { ready: false, reason: `the last acknowledged page of ${team} was ${ago(age)}, outside the ${withinDays}-day window` };
       return { ready: true, reason: `${ack.votes.find((v) => v.decision === 'approve')?.by ?? 'someone'} acknowledged a page of ${team} ${ago(age)}` };
     }
     return { ready: false, reason: `no acknowledged paging check of ${team} yet` };
@@ -128,7 +137,10 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
           const { lagBytes, lagSeconds } = replication;
           if (lagBytes === null) return { ready: false, reason: `the lag of region ${region}'s standby cannot be measured` };
           if (lagBytes > probe.maxLagBytes || (lagSeconds ?? 0) > probe.maxLagSeconds) {
-            return { ready: false, reason: `the standby in region ${region} is ${lagBytes} bytes and ${lagSeconds ?? '?'} s behind, over the budget of ${probe.maxLagBytes} bytes and ${probe.maxLagSeconds} s` };
+            return {
+              ready: false,
+              reason: `the standby in region ${region} is ${lagBytes} bytes and ${lagSeconds ?? '?'} s behind, over the budget of ${probe.maxLagBytes} bytes and ${probe.maxLagSeconds} s`,
+            };
           }
           return { ready: true, reason: `region ${region}'s standby streams, ${lagBytes} bytes and ${lagSeconds ?? 0} s behind` };
         }
@@ -136,13 +148,17 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
           const region = await failoverTarget(target);
           const server = (await estate.backendHealth({ service: target })).regions.find((r) => r.region === region);
           if (!server) return { ready: false, reason: `the traffic provider reports nothing for region ${region}` };
-          return { ready: server.healthy, reason: `the traffic provider sees ${server.endpoint} (region ${region}) as ${server.status}${server.checkDetail ? ` (${server.checkDetail})` : ''}` };
+          return {
+            ready: server.healthy,
+            reason: `the traffic provider sees ${server.endpoint} (region ${region}) as ${server.status}${server.checkDetail ? ` (${server.checkDetail})` : ''}`,
+          };
         }
         case 'target-service-healthy': {
           const region = await failoverTarget(target);
           const health = await estate.health({ service: target, region });
           if (!health.reachable) return { ready: false, reason: `the ${target} service in region ${region} is unreachable (${health.error})` };
-          if (!health.db?.reachable) return { ready: false, reason: `the ${target} service in region ${region} cannot reach its database (${health.db?.error ?? 'unknown'})` };
+          if (!health.db?.reachable)
+            return { ready: false, reason: `the ${target} service in region ${region} cannot reach its database (${health.db?.error ?? 'unknown'})` };
           return { ready: true, reason: `the ${target} service in region ${region} answers and reaches its database` };
         }
         case 'fleet-api': {
@@ -159,7 +175,10 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
           if (total === 0) return { ready: false, reason: 'the fleet has no hosts in scope' };
           if (versions.length === 0) return { ready: false, reason: 'no host names a last-known-good version' };
           // The fleet API lists hosts, not the versions the channel offers; the hosts' own record is what it can tell.
-          return { ready: true, reason: `hosts name last-known-good ${versions.join(', ')} (the fleet API cannot list the channel's versions, so this is the hosts' record)` };
+          return {
+            ready: true,
+            reason: `hosts name last-known-good ${versions.join(', ')} (the fleet API cannot list the channel's versions, so this is the hosts' record)`,
+          };
         }
         case 'ledger-writable': {
           const { region } = await manualBooking.bookingRegionInUse({});
@@ -174,7 +193,10 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
             await access(dir, constants.W_OK);
             return { ready: true, reason: `region ${region}'s ledger (${dir}) is writable` };
           } catch (err) {
-            return { ready: false, reason: `region ${region}'s ledger (${dir}) is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+            return {
+              ready: false,
+              reason: `region ${region}'s ledger (${dir}) is not writable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+            };
           }
         }
         case 'stations-known': {

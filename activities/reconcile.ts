@@ -4,15 +4,7 @@ import { ProviderErrorType } from '../providers/contracts/errors';
 import type { RegionName } from '../providers/contracts/provider';
 import type { FlightSeats, HttpBookingService } from '../providers/http/booking-service';
 import { malformedLineId, organizeLedger, samePassenger } from './ledger-items';
-import type {
-  DecidedConflict,
-  FoundConflict,
-  Holder,
-  LedgerAccounting,
-  LedgerItem,
-  ReconcilePass,
-  ResolutionOutcome,
-} from './manual-booking-types';
+import type { DecidedConflict, FoundConflict, Holder, LedgerAccounting, LedgerItem, ReconcilePass, ResolutionOutcome } from './manual-booking-types';
 
 /** What a reconciliation attempt heartbeats, so the next attempt after a crash starts where it stopped. */
 interface Progress {
@@ -42,7 +34,11 @@ export function createReconcileActivities(deps: ReconcileDeps) {
   async function requireWritable(b: HttpBookingService, region: RegionName): Promise<void> {
     const health = await b.health({ region });
     if (!health.reachable || !health.db?.writable) {
-      const why = !health.reachable ? `the booking service does not answer (${health.error})` : health.db?.reachable ? 'the database refuses writes' : `the database is unreachable (${health.db?.error ?? 'no answer'})`;
+      const why = !health.reachable
+        ? `the booking service does not answer (${health.error})`
+        : health.db?.reachable
+          ? 'the database refuses writes'
+          : `the database is unreachable (${health.db?.error ?? 'no answer'})`;
       throw new Error(`region ${region}: ${why}; nothing was applied`);
     }
   }
@@ -211,7 +207,8 @@ export function createReconcileActivities(deps: ReconcileDeps) {
         } else if (conflict.kind === 'seat-taken' && decision === 'keep-ledger' && holder) {
           const current = await b.getBooking({ region, idempotencyKey: holder.idempotencyKey });
           let moved = current?.seat ?? '?';
-          if (current && current.seat === entry.seat) moved = (await b.moveBooking({ region, idempotencyKey: holder.idempotencyKey, seat: await freeSeat(b, region, entry.flight) })).seat;
+          if (current && current.seat === entry.seat)
+            moved = (await b.moveBooking({ region, idempotencyKey: holder.idempotencyKey, seat: await freeSeat(b, region, entry.flight) })).seat;
           await b.importBooking({ region, idempotencyKey: entry.idempotencyKey, flight: entry.flight, seat: entry.seat, passenger: entry.passenger });
           outcome = `${entry.passenger} keeps ${entry.flight} ${entry.seat}; ${holder.passenger} rebooked into ${moved}`;
         } else if (conflict.kind === 'duplicate-passenger' && decision === 'keep-database') {
@@ -241,7 +238,15 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       const b = deps.booking(args);
       const settled = new Set(args.settled);
       const ledger = organizeLedger(await b.readLedger({ region: args.region }));
-      const result: LedgerAccounting = { entries: 0, applied: 0, rebooked: 0, settledByDecision: 0, duplicateCopies: ledger.copies.length, malformedLines: ledger.malformed.length, unaccounted: [] };
+      const result: LedgerAccounting = {
+        entries: 0,
+        applied: 0,
+        rebooked: 0,
+        settledByDecision: 0,
+        duplicateCopies: ledger.copies.length,
+        malformedLines: ledger.malformed.length,
+        unaccounted: [],
+      };
       result.entries = ledger.items.length + ledger.keyReused.length + ledger.copies.length;
       for (const item of ledger.items) {
         const booking = await b.getBooking({ region: args.region, idempotencyKey: item.idempotencyKey });

@@ -64,16 +64,25 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
       const names = Object.keys(access.targets().services);
       if (!names.includes(args.service)) {
         // An unknown target ends the run at once (no operator can fix it), so it never holds the run id of a real one.
-        throw ApplicationFailure.nonRetryable(`the targets file has no service "${args.service}"; it has ${names.join(', ') || 'none'}`, ProviderErrorType.UnknownTarget);
+        throw ApplicationFailure.nonRetryable(
+          `the targets file has no service "${args.service}"; it has ${names.join(', ') || 'none'}`,
+          ProviderErrorType.UnknownTarget,
+        );
       }
       const providers = access.service(args.service);
-      for (const [field, region] of [['source', args.source], ['target', args.target]] as const) {
+      for (const [field, region] of [
+        ['source', args.source],
+        ['target', args.target],
+      ] as const) {
         if (region !== undefined && !providers.regions.includes(region)) {
-          throw ApplicationFailure.nonRetryable(`${field} "${region}" is not a region of ${args.service}; its regions are ${providers.regions.join(', ')}`, ProviderErrorType.UnknownTarget);
+          throw ApplicationFailure.nonRetryable(
+            `${field} "${region}" is not a region of ${args.service}; its regions are ${providers.regions.join(', ')}`,
+            ProviderErrorType.UnknownTarget,
+          );
         }
       }
       const active = await need(providers, 'traffic').active();
-      const source = args.source ?? (args.target ? otherOf(providers.regions, args.target) : active.region ?? undefined);
+      const source = args.source ?? (args.target ? otherOf(providers.regions, args.target) : (active.region ?? undefined));
       if (!source) throw refuse(`the traffic provider points at ${active.endpoint}, which is no region of ${args.service}; pass --set source=REGION`);
       const target = args.target ?? otherOf(providers.regions, source);
       if (!target) throw refuse(`${args.service} has ${providers.regions.length} regions (${providers.regions.join(', ')}); pass --set target=REGION`);
@@ -138,13 +147,16 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
      * directly, and polls the region's health. The flight and seat derive from the key, so a retried attempt replays
      * the same booking instead of booking a second seat.
      */
-    async verifyThroughLoadBalancer(args: OnService & { region: RegionName; idempotencyKey: string; windowSeconds: number }): Promise<{ bookingRegion: string; replayed: boolean; healthChecks: number; via: string }> {
+    async verifyThroughLoadBalancer(
+      args: OnService & { region: RegionName; idempotencyKey: string; windowSeconds: number },
+    ): Promise<{ bookingRegion: string; replayed: boolean; healthChecks: number; via: string }> {
       const providers = access.service(args.service);
       const traffic = need(providers, 'traffic');
       const entry = traffic.entryUrl;
       if (!entry) {
         const active = await traffic.active();
-        if (active.region !== args.region) throw new Error(`${traffic.describe()} sends clients to ${active.region ?? active.endpoint}, not region ${args.region}`);
+        if (active.region !== args.region)
+          throw new Error(`${traffic.describe()} sends clients to ${active.region ?? active.endpoint}, not region ${args.region}`);
       }
       const booking = providers.booking;
       const healthUrl = entry ?? providers.serviceMode?.urlOf?.(args.region);
@@ -152,7 +164,13 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
       let replayed = false;
       if (booking) {
         const flight = `LBV${createHash('sha256').update(args.idempotencyKey).digest('hex').slice(0, 7).toUpperCase()}`;
-        const made = await booking.createBooking({ ...(entry ? {} : { region: args.region }), idempotencyKey: args.idempotencyKey, flight, seat: '1A', passenger: 'Lifeboat verification' });
+        const made = await booking.createBooking({
+          ...(entry ? {} : { region: args.region }),
+          idempotencyKey: args.idempotencyKey,
+          flight,
+          seat: '1A',
+          passenger: 'Lifeboat verification',
+        });
         if (made.booking.region !== args.region) throw new Error(`the synthetic booking landed in region ${made.booking.region}, not ${args.region}`);
         bookingRegion = made.booking.region;
         replayed = made.replayed;
@@ -169,7 +187,8 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
           }
         } else {
           const node = await need(providers, 'database').status(args.region);
-          if (!node.reachable || node.inRecovery !== false || node.fenced) throw new Error(`region ${args.region}'s database is not a writable primary: ${JSON.stringify(node)}`);
+          if (!node.reachable || node.inRecovery !== false || node.fenced)
+            throw new Error(`region ${args.region}'s database is not a writable primary: ${JSON.stringify(node)}`);
         }
         checks++;
         heartbeat({ checks });

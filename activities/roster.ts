@@ -9,7 +9,9 @@ export async function readRoster(path: string): Promise<Roster> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new RosterError(`cannot read the roster ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; set --roster or LIFEBOAT_ROSTER to a roster file`);
+    throw new RosterError(
+      `cannot read the roster ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; set --roster or LIFEBOAT_ROSTER to a roster file`,
+    );
   }
   let json: unknown;
   try {

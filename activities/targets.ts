@@ -32,7 +32,11 @@ export function targetsAccess(targetsPath: string): TargetsAccess {
     service: (service) => serviceFrom(targets(), service),
     fleet: () => {
       const fleet = openFleet(targets());
-      if (!fleet) throw ApplicationFailure.nonRetryable('the targets file has no "fleet" section: add one naming the fleet API (see docs/api/fleet.openapi.json)', ProviderErrorType.Precondition);
+      if (!fleet)
+        throw ApplicationFailure.nonRetryable(
+          'the targets file has no "fleet" section: add one naming the fleet API (see docs/api/fleet.openapi.json)',
+          ProviderErrorType.Precondition,
+        );
       return fleet;
     },
   };

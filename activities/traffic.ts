@@ -27,7 +27,9 @@ export function createTrafficActivities(access: TargetsAccess) {
     },
 
     /** Sends new clients to `region`. Idempotent: switching to the active region is a no-op (`changed: false`). */
-    async setActiveBackend(args: OnService & { region: RegionName }): Promise<{ region: RegionName; previous: RegionName | null; changed: boolean; provider: string }> {
+    async setActiveBackend(
+      args: OnService & { region: RegionName },
+    ): Promise<{ region: RegionName; previous: RegionName | null; changed: boolean; provider: string }> {
       const provider = traffic(args);
       return { ...(await provider.switchTo(args.region)), provider: provider.describe() };
     },

@@ -169,7 +169,15 @@ export function createVendorIsolationActivities(access: TargetsAccess) {
         waves.push({ name: i === 0 ? 'canary' : `wave-${i}`, from, to: last ? Math.max(listed, from) : affectedAt[consumed - 1]! + 1, hosts: size });
         heartbeat();
       }
-      return { scopeHosts: scopeCount, affected: affectedAt.length, carryingBadVersion: carrying, down: byHealth.crashed + byHealth.unreachable, byHealth, handsOnOnly, waves };
+      return {
+        scopeHosts: scopeCount,
+        affected: affectedAt.length,
+        carryingBadVersion: carrying,
+        down: byHealth.crashed + byHealth.unreachable,
+        byHealth,
+        handsOnOnly,
+        waves,
+      };
     },
 
     /** Pins every host in scope to the last-known-good version (which blocks every other push), then checks that each one is. */
@@ -208,7 +216,14 @@ export function createVendorIsolationActivities(access: TargetsAccess) {
      * batch and resumes from the last heartbeat after a retry; hosts already fixed no longer need it and are left alone.
      * Then checks every host of the wave against the fleet.
      */
-    async repairWave(args: { scope: IsolationScope; badVersion: string; goodVersion: string; wave: WaveRange; concurrency: number; soakMs: number }): Promise<WaveOutcome> {
+    async repairWave(args: {
+      scope: IsolationScope;
+      badVersion: string;
+      goodVersion: string;
+      wave: WaveRange;
+      concurrency: number;
+      soakMs: number;
+    }): Promise<WaveOutcome> {
       const api = fleet();
       const { wave } = args;
       const resumed = currentHeartbeat();
@@ -252,13 +267,28 @@ export function createVendorIsolationActivities(access: TargetsAccess) {
      * id, so a drill can never push to production; answers counts, not a result per host.
      */
     async reproduceFaultyUpdate(args: { fleet: string; version: string; crashRate: number }): Promise<{ hosts: number; crashed: number }> {
-      if (!args.fleet) throw ApplicationFailure.nonRetryable('a drill reproduces the faulty update on a scratch fleet only; no scratch fleet was named', ProviderErrorType.Precondition);
-      const r = await fleet().pushContentUpdate({ version: args.version, faulty: true, crashRate: args.crashRate, scope: { fleet: args.fleet }, ...opt(requestIdFor('push')) });
+      if (!args.fleet)
+        throw ApplicationFailure.nonRetryable(
+          'a drill reproduces the faulty update on a scratch fleet only; no scratch fleet was named',
+          ProviderErrorType.Precondition,
+        );
+      const r = await fleet().pushContentUpdate({
+        version: args.version,
+        faulty: true,
+        crashRate: args.crashRate,
+        scope: { fleet: args.fleet },
+        ...opt(requestIdFor('push')),
+      });
       return { hosts: r.results.length, crashed: r.results.filter((x) => x.health === 'crashed').length };
     },
 
     /** The final check: every host in scope healthy (or waived) and pinned to the good version. Refuses with the hosts that are not. */
-    async verifyScope(args: { scope: IsolationScope; badVersion: string; goodVersion: string; waived: string[] }): Promise<{ hosts: number; healthy: number; waivedBroken: number }> {
+    async verifyScope(args: {
+      scope: IsolationScope;
+      badVersion: string;
+      goodVersion: string;
+      waived: string[];
+    }): Promise<{ hosts: number; healthy: number; waivedBroken: number }> {
       const api = fleet();
       const waived = new Set(args.waived);
       let hosts = 0;
@@ -278,7 +308,10 @@ export function createVendorIsolationActivities(access: TargetsAccess) {
         unpinned.length ? `${unpinned.length} host(s) not pinned to ${args.goodVersion}: ${unpinned.slice(0, 10).join(', ')}` : '',
       ].filter(Boolean);
       if (problems.length > 0) {
-        throw ApplicationFailure.nonRetryable(`${problems.join('; ')}. Mark hands-on hosts done or waive them (lifeboat task), then retry`, ProviderErrorType.Precondition);
+        throw ApplicationFailure.nonRetryable(
+          `${problems.join('; ')}. Mark hands-on hosts done or waive them (lifeboat task), then retry`,
+          ProviderErrorType.Precondition,
+        );
       }
       return { hosts, healthy, waivedBroken };
     },

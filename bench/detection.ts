@@ -118,8 +118,15 @@ async function alertTriggeredFailover(ctx: BenchContext, connection: Connection,
           const polledAt = Date.now();
           if (!(await regionUp(regionA))) {
             firstFailedPollAt = polledAt;
-            const alert = { labels: { alertname: 'BookingRegionDown', region: 'A', service: 'booking', severity: 'page' }, startsAt: new Date(polledAt).toISOString() };
-            const response = await fetch(`${amUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([alert]) });
+            const alert = {
+              labels: { alertname: 'BookingRegionDown', region: 'A', service: 'booking', severity: 'page' },
+              startsAt: new Date(polledAt).toISOString(),
+            };
+            const response = await fetch(`${amUrl}/api/v2/alerts`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify([alert]),
+            });
             if (!response.ok) throw new Error(`Alertmanager refused the alert: HTTP ${response.status} ${await response.text()}`);
             postedAt = Date.now();
             return;
@@ -140,7 +147,8 @@ async function alertTriggeredFailover(ctx: BenchContext, connection: Connection,
       let status: RunStatus | undefined;
       const deadline = Date.now() + 60_000;
       while ((status = await handle.query(statusQuery).catch(() => undefined))?.state !== 'waiting-approval') {
-        if (status && ['failed', 'aborted', 'succeeded'].includes(status.state)) throw new Error(`the run ended ${status.state} before its gate: ${status.outcome}`);
+        if (status && ['failed', 'aborted', 'succeeded'].includes(status.state))
+          throw new Error(`the run ended ${status.state} before its gate: ${status.outcome}`);
         if (Date.now() > deadline) throw new Error(`the run never reached its gate; last state ${status?.state}`);
         await sleep(20);
       }
@@ -206,19 +214,36 @@ export const detectionBenchmark: Benchmark = async (ctx) => {
     const legs: [string, number, number, string][] = [
       ['region A breaks -> first failed poll', t.brokeAt, t.firstFailedPollAt, `monitor polls region A's /health every ${POLL_MS} ms`],
       ['first failed poll -> alert posted to Alertmanager', t.firstFailedPollAt, t.postedAt, 'startsAt = the first failed poll'],
-      ['alert posted -> run started', t.postedAt, t.runStartedAt, 'Alertmanager (group_wait 0s) -> receiver -> signed start -> first workflow task (status startedAt)'],
+      [
+        'alert posted -> run started',
+        t.postedAt,
+        t.runStartedAt,
+        'Alertmanager (group_wait 0s) -> receiver -> signed start -> first workflow task (status startedAt)',
+      ],
       ['run started -> gate opened', t.runStartedAt, t.gateOpenedAt, 'assess, notify, the gate'],
       ['gate opened -> approved', t.gateOpenedAt, t.approvedAt, 'bob and carol, signed, the moment it opens'],
       ['approved -> traffic restored', t.approvedAt, t.restoredAt, 'end of switchTraffic'],
       ['traffic restored -> verified', t.restoredAt, t.verifiedAt, 'synthetic booking through the load balancer, window 0 s'],
     ];
     const rows = legs.map(([leg, from, to, note]) => [leg, secs(to - from), note]);
-    rows.push(['total: region A breaks -> traffic restored', secs(t.restoredAt - t.brokeAt), `the receiver's start call returned ${secs(t.receiverStartedAt - t.postedAt)} s after the post`]);
+    rows.push([
+      'total: region A breaks -> traffic restored',
+      secs(t.restoredAt - t.brokeAt),
+      `the receiver's start call returned ${secs(t.receiverStartedAt - t.postedAt)} s after the post`,
+    ]);
     rows.push(['total: region A breaks -> verified', secs(t.verifiedAt - t.brokeAt), '']);
     rows.push(["runbook's RTO (measurements.rtoSeconds, from the run's start)", String(t.rtoSeconds), 'run started -> verified']);
-    rows.push(['RTO from detection (alert startsAt -> verified)', t.rtoFromDetectionSeconds === undefined ? '-' : String(t.rtoFromDetectionSeconds), 'detectedAt from the alert']);
+    rows.push([
+      'RTO from detection (alert startsAt -> verified)',
+      t.rtoFromDetectionSeconds === undefined ? '-' : String(t.rtoFromDetectionSeconds),
+      'detectedAt from the alert',
+    ]);
     rows.push(['downtime seen by the load, alert-triggered runbook', secs(t.downtimeMs), `${t.lost} of ${t.acknowledged} acknowledged bookings lost`]);
-    rows.push(['downtime seen by the load, manual yardstick (1 round)', secs(y.downtimeMs), `${y.lost} of ${y.acknowledged} acknowledged bookings lost; no detection, promote at once`]);
+    rows.push([
+      'downtime seen by the load, manual yardstick (1 round)',
+      secs(y.downtimeMs),
+      `${y.lost} of ${y.acknowledged} acknowledged bookings lost; no detection, promote at once`,
+    ]);
     return {
       title: `Alert-triggered emergency failover: region break to restored traffic (one run, ${RATE} bookings/s, real Alertmanager)`,
       header: ['leg', 'seconds', 'note'],

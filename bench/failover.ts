@@ -30,13 +30,23 @@ const RATE = 25;
  * The runbook under the same load as the yardstick: the gate approved by two leads as soon as it opens (the mechanics,
  * not a person's reaction time), the verify window at zero so the RTO ends at the first verified booking through the load balancer.
  */
-async function runbookFailover(ctx: BenchContext, client: Client, native: NativeConnection, estate: TestEstate, mode: 'planned' | 'emergency'): Promise<Sample> {
+async function runbookFailover(
+  ctx: BenchContext,
+  client: Client,
+  native: NativeConnection,
+  estate: TestEstate,
+  mode: 'planned' | 'emergency',
+): Promise<Sample> {
   const taskQueue = `bench-failover-${mode}-${Date.now()}`;
   const worker = await Worker.create({
     connection: native,
     taskQueue,
     workflowBundle: { codePath: ctx.bundlePath },
-    activities: createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: join(estate.dir, 'lifeboat.targets.json') }),
+    activities: createActivities({
+      rosterPath: ctx.signing.rosterPath,
+      notify: { log: () => undefined },
+      targetsPath: join(estate.dir, 'lifeboat.targets.json'),
+    }),
   });
   const layout = estateLayout(estate.dir);
   const load = startLoad({ url: estate.catalog.loadBalancer!.clientUrl, ratePerSecond: RATE, countersFile: layout.loadCounters, ackedFile: layout.loadAcked });
@@ -59,7 +69,12 @@ async function runbookFailover(ctx: BenchContext, client: Client, native: Native
       const counters = await load.stop();
       const lost = await countLostBookings(estate.catalog.loadBalancer!.clientUrl, load.acknowledgedKeys());
       writeCounters(layout.loadCounters, { ...counters, lost });
-      return { downtimeMs: counters.downtimeMs, rtoFromApprovalSeconds: result.output!.rto.fromApprovalSeconds, lost: lost.lost, acknowledged: counters.successes };
+      return {
+        downtimeMs: counters.downtimeMs,
+        rtoFromApprovalSeconds: result.output!.rto.fromApprovalSeconds,
+        lost: lost.lost,
+        acknowledged: counters.successes,
+      };
     });
   } finally {
     await load.stop();
@@ -82,12 +97,16 @@ export const failoverBenchmark: Benchmark = async (ctx) => {
   const samples: Record<'manual' | 'planned' | 'emergency', Sample[]> = { manual: [], planned: [], emergency: [] };
   try {
     for (let round = 1; round <= rounds; round++) {
-      const y = await withEstate((estate) => runYardstick({ catalog: estate.catalog, warmupBookings: WARMUP, recoveryBookings: RECOVERY, ratePerSecond: RATE }));
+      const y = await withEstate((estate) =>
+        runYardstick({ catalog: estate.catalog, warmupBookings: WARMUP, recoveryBookings: RECOVERY, ratePerSecond: RATE }),
+      );
       samples.manual.push({ downtimeMs: y.downtimeMs, rtoFromApprovalSeconds: null, lost: y.lost, acknowledged: y.acknowledged });
       for (const mode of ['planned', 'emergency'] as const) {
         samples[mode].push(await withEstate((estate) => runbookFailover(ctx, client, native, estate, mode)));
       }
-      ctx.log(`failover round ${round}/${rounds}: manual ${samples.manual.at(-1)!.downtimeMs} ms, planned ${samples.planned.at(-1)!.downtimeMs} ms, emergency ${samples.emergency.at(-1)!.downtimeMs} ms of downtime`);
+      ctx.log(
+        `failover round ${round}/${rounds}: manual ${samples.manual.at(-1)!.downtimeMs} ms, planned ${samples.planned.at(-1)!.downtimeMs} ms, emergency ${samples.emergency.at(-1)!.downtimeMs} ms of downtime`,
+      );
     }
   } finally {
     await connection.close();
@@ -97,14 +116,25 @@ export const failoverBenchmark: Benchmark = async (ctx) => {
   const row = (label: string, s: Sample[]): string[] => {
     const downtime = median(s.map((x) => x.downtimeMs));
     const rto = s[0]!.rtoFromApprovalSeconds === null ? '-' : median(s.map((x) => x.rtoFromApprovalSeconds!)).toFixed(2);
-    return [label, String(downtime), rto, String(s.reduce((n, x) => n + x.lost, 0)), String(s.reduce((n, x) => n + x.acknowledged, 0)), (downtime / manualDowntime).toFixed(3)];
+    return [
+      label,
+      String(downtime),
+      rto,
+      String(s.reduce((n, x) => n + x.lost, 0)),
+      String(s.reduce((n, x) => n + x.acknowledged, 0)),
+      (downtime / manualDowntime).toFixed(3),
+    ];
   };
   const emergencyRatio = median(samples.emergency.map((s) => s.downtimeMs)) / manualDowntime;
   const plannedLost = samples.planned.reduce((n, x) => n + x.lost, 0);
   const section: BenchSection = {
     title: `Region failover: downtime and RTO, runbook vs. the manual yardstick (median of ${rounds} round(s), ${RATE} bookings/s)`,
     header: ['failover', 'downtime seen by load (ms)', 'RTO approval→verified (s)', 'lost bookings', 'acknowledged', 'downtime / manual'],
-    rows: [row('manual yardstick (emergency, by hand)', samples.manual), row('runbook, planned', samples.planned), row('runbook, emergency', samples.emergency)],
+    rows: [
+      row('manual yardstick (emergency, by hand)', samples.manual),
+      row('runbook, planned', samples.planned),
+      row('runbook, emergency', samples.emergency),
+    ],
     notes: [
       `emergency runbook downtime is ${emergencyRatio.toFixed(3)}x the manual yardstick's: ${emergencyRatio <= 1.05 ? 'within' : 'OVER'} the target of adding under 5%`,
       `planned failover RPO: ${plannedLost} acknowledged bookings lost over ${rounds} round(s): ${plannedLost === 0 ? 'meets' : 'MISSES'} the target of RPO 0`,

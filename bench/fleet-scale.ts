@@ -51,7 +51,11 @@ async function measure(ctx: BenchContext, hosts: number): Promise<Measured> {
     const fleet = createHttpFleet({ url: estate.catalog.fleet.url });
     await fleet.pushContentUpdate({ version: 'C-00000291', faulty: true, crashRate: 0.3 });
     const taskQueue = `bench-fleet-scale-${hosts}-${Date.now()}`;
-    const activities = createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: join(estate.dir, 'lifeboat.targets.json') });
+    const activities = createActivities({
+      rosterPath: ctx.signing.rosterPath,
+      notify: { log: () => undefined },
+      targetsPath: join(estate.dir, 'lifeboat.targets.json'),
+    });
     const worker = await Worker.create({ connection: native, namespace: 'default', taskQueue, workflowBundle: { codePath: ctx.bundlePath }, activities });
     const client = ctx.signing.client(connection);
     return await worker.runUntil(async () => {

@@ -21,13 +21,20 @@ export async function floodBenchmark(ctx: BenchContext): Promise<BenchSection> {
   const native = await NativeConnection.connect({ address: ctx.address });
   const client = ctx.signing.client(connection);
   const taskQueue = `bench-flood-${Date.now()}`;
-  const activities = { ...createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' }), ...createExerciseActivities().activities };
+  const activities = {
+    ...createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' }),
+    ...createExerciseActivities().activities,
+  };
   const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { codePath: ctx.bundlePath }, activities });
   const rows: string[][] = [];
   try {
     await worker.runUntil(async () => {
       const target = `flood-${taskQueue}`;
-      const handle = await client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/${target}`, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }] });
+      const handle = await client.workflow.start('kitExercise', {
+        taskQueue,
+        workflowId: `kit-exercise/${target}`,
+        args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }],
+      });
       for (;;) {
         const s = await handle.query(statusQuery).catch(() => undefined);
         if (s?.state === 'waiting-approval') break;
@@ -36,8 +43,10 @@ export async function floodBenchmark(ctx: BenchContext): Promise<BenchSection> {
       ctx.log(`flood: ${SIGNALS} forged signals (${LARGE} of ${LARGEST / 1024} KiB) and ${UPDATES} forged updates`);
       const target$ = new Client({ connection }).workflow.getHandle(handle.workflowId);
       const flood = await timed(async () => {
-        for (let i = 0; i < SIGNALS; i++) await target$.signal('approve', i < LARGE ? { by: 'b'.repeat(LARGEST) } : { statement: `{"by":"bob","i":${i}}`, signature: 'forged' });
-        for (let i = 0; i < UPDATES; i++) await target$.executeUpdate('approve-update', { args: [{ statement: `{"i":${i}}`, signature: 'forged' }] }).catch(() => undefined);
+        for (let i = 0; i < SIGNALS; i++)
+          await target$.signal('approve', i < LARGE ? { by: 'b'.repeat(LARGEST) } : { statement: `{"by":"bob","i":${i}}`, signature: 'forged' });
+        for (let i = 0; i < UPDATES; i++)
+          await target$.executeUpdate('approve-update', { args: [{ statement: `{"i":${i}}`, signature: 'forged' }] }).catch(() => undefined);
       });
       let status: RunStatus | undefined;
       for (;;) {
@@ -61,9 +70,17 @@ export async function floodBenchmark(ctx: BenchContext): Promise<BenchSection> {
       const bytes = runs.reduce((n, r) => n + r.bytes, 0);
       rows.push([`${SIGNALS} forged signals + ${UPDATES} forged updates, sent`, ms(flood.ms), 'one after another from one client']);
       rows.push(['history events, all runs of the chain', String(events), `largest run ${Math.max(...runs.map((r) => r.events))} (Temporal's limit 51,200)`]);
-      rows.push(['history bytes, all runs of the chain', `${(bytes / 1048576).toFixed(1)} MiB`, `largest run ${(Math.max(...runs.map((r) => r.bytes)) / 1048576).toFixed(1)} MiB (limit 50 MiB)`]);
+      rows.push([
+        'history bytes, all runs of the chain',
+        `${(bytes / 1048576).toFixed(1)} MiB`,
+        `largest run ${(Math.max(...runs.map((r) => r.bytes)) / 1048576).toFixed(1)} MiB (limit 50 MiB)`,
+      ]);
       rows.push(['continue-as-new (carry-overs)', String(result.carriedOver ?? 0), 'at the gate, when Temporal suggested it']);
-      rows.push(['status query after the flood', ms(query.ms), `status is ${(JSON.stringify(status).length / 1024).toFixed(1)} KiB; ${status!.refused?.count} refusals counted, ${status!.audit.filter((a) => a.action.endsWith('-refused')).length} audited`]);
+      rows.push([
+        'status query after the flood',
+        ms(query.ms),
+        `status is ${(JSON.stringify(status).length / 1024).toFixed(1)} KiB; ${status!.refused?.count} refusals counted, ${status!.audit.filter((a) => a.action.endsWith('-refused')).length} audited`,
+      ]);
       rows.push(['votes counted from the flood', String(result.gates[0]!.votes.length - 1), `then a real approval finished the run: ${result.state}`]);
     });
   } finally {

@@ -40,11 +40,17 @@ export async function kitBenchmark(ctx: BenchContext): Promise<BenchSection> {
       const plain: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         ctx.log(`steps: round ${round + 1}/${ROUNDS}`);
-        plain.push((await timed(() => client.workflow.execute('plainSteps', { taskQueue, workflowId: `bench-plain-${taskQueue}-${round}`, args: [STEPS] }))).ms);
+        plain.push(
+          (await timed(() => client.workflow.execute('plainSteps', { taskQueue, workflowId: `bench-plain-${taskQueue}-${round}`, args: [STEPS] }))).ms,
+        );
         kit.push(
           (
             await timed(() =>
-              client.workflow.execute('kitStepsWorkflow', { taskQueue, workflowId: `kit-steps/bench-${taskQueue}-${round}`, args: [{ input: { target: `bench-${taskQueue}-${round}`, count: STEPS }, requestedBy: 'alice' }] }),
+              client.workflow.execute('kitStepsWorkflow', {
+                taskQueue,
+                workflowId: `kit-steps/bench-${taskQueue}-${round}`,
+                args: [{ input: { target: `bench-${taskQueue}-${round}`, count: STEPS }, requestedBy: 'alice' }],
+              }),
             )
           ).ms,
         );
@@ -57,17 +63,31 @@ export async function kitBenchmark(ctx: BenchContext): Promise<BenchSection> {
       // Approval latency: from the approve call (the update the CLI sends) to the start of the next step.
       const latencies: number[] = [];
       for (let i = 0; i < APPROVALS; i++) {
-        const handle = await client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/bench-${taskQueue}-${i}`, args: [{ input: { target: `bench-${taskQueue}-${i}`, quorum: 1 }, requestedBy: 'alice' }] });
+        const handle = await client.workflow.start('kitExercise', {
+          taskQueue,
+          workflowId: `kit-exercise/bench-${taskQueue}-${i}`,
+          args: [{ input: { target: `bench-${taskQueue}-${i}`, quorum: 1 }, requestedBy: 'alice' }],
+        });
         // The approver has read the run (its status names what the statement must); timed from there: sign, send, verify.
-        const open = await waitFor(() => handle.query(statusQuery), (s) => s.state === 'waiting-approval');
+        const open = await waitFor(
+          () => handle.query(statusQuery),
+          (s) => s.state === 'waiting-approval',
+        );
         const sent = Date.now();
         const signed = ctx.signing.keys.sign(decisionStatement(open, 'approve', 'bob', { gate: 'approve' }));
         await rawClient.workflow.getHandle(handle.workflowId).executeUpdate(approveUpdate, { args: [signed] });
-        const status = await waitFor(() => handle.query(statusQuery), (s) => s.steps.some((x) => x.name === 'apply'));
+        const status = await waitFor(
+          () => handle.query(statusQuery),
+          (s) => s.steps.some((x) => x.name === 'apply'),
+        );
         latencies.push(Date.parse(status.steps.find((x) => x.name === 'apply')!.startedAt) - sent);
         await handle.result();
       }
-      rows.push([`signed approve -> next step starts, p50 (${APPROVALS} runs)`, ms(quantile(latencies, 0.5)), 'sign, send the update, verify in the workflow; target p50 under 20 ms']);
+      rows.push([
+        `signed approve -> next step starts, p50 (${APPROVALS} runs)`,
+        ms(quantile(latencies, 0.5)),
+        'sign, send the update, verify in the workflow; target p50 under 20 ms',
+      ]);
       rows.push([`signed approve -> next step starts, p95`, ms(quantile(latencies, 0.95)), 'clock: server time of the step, same machine']);
       notes.push('before signed decisions (an unsigned update, no status query): p50 10 ms, p95 37 ms, as measured in an earlier run');
 
@@ -80,7 +100,11 @@ export async function kitBenchmark(ctx: BenchContext): Promise<BenchSection> {
         queryRuns.push((await timed(() => client.workflow.getHandle(runId).query(statusQuery))).ms);
       }
       rows.push(['lifeboat status, wall time (median of 5)', ms(median(statusRuns)), 'new process: node start, connect, query, render']);
-      rows.push(['status query alone, in process (median of 5)', ms(median(queryRuns)), `process start is ${((median(statusRuns) - median(queryRuns)) / median(statusRuns) * 100).toFixed(0)}% of it`]);
+      rows.push([
+        'status query alone, in process (median of 5)',
+        ms(median(queryRuns)),
+        `process start is ${(((median(statusRuns) - median(queryRuns)) / median(statusRuns)) * 100).toFixed(0)}% of it`,
+      ]);
     });
   } finally {
     await native.close().catch(() => undefined);
@@ -95,7 +119,11 @@ export async function kitBenchmark(ctx: BenchContext): Promise<BenchSection> {
     prebuilt.push(await workerStart(ctx, { workflowBundle: { codePath: ctx.bundlePath } }));
   }
   const verify = verificationCost(ctx);
-  rows.push(['verify one signed decision (ed25519), in process', `${verify.perDecisionMs.toFixed(2)} ms`, `mean of ${verify.count}; runs in the workflow, and again on every replay`]);
+  rows.push([
+    'verify one signed decision (ed25519), in process',
+    `${verify.perDecisionMs.toFixed(2)} ms`,
+    `mean of ${verify.count}; runs in the workflow, and again on every replay`,
+  ]);
   rows.push(['sign one statement (ed25519), in process', `${verify.signMs.toFixed(2)} ms`, 'what the CLI does with an unencrypted key file']);
   rows.push(['worker start, bundling at start', ms(median(atStart)), `median of ${ROUNDS}`]);
   rows.push(['worker start, prebuilt bundle', ms(median(prebuilt)), 'target under 1.5 s']);

@@ -22,7 +22,11 @@ export async function readinessBenchmark(ctx: BenchContext): Promise<BenchSectio
   const native = await NativeConnection.connect({ address: ctx.address });
   const client = ctx.signing.client(connection);
   const taskQueue = `bench-readiness-${Date.now()}`;
-  const activities = createActivities({ rosterPath: ctx.signing.rosterPath, notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' });
+  const activities = createActivities({
+    rosterPath: ctx.signing.rosterPath,
+    notify: { log: () => undefined },
+    targetsPath: '/nonexistent/lifeboat.targets.json',
+  });
   const worker = await Worker.create({ connection: native, taskQueue, workflowBundle: { codePath: ctx.bundlePath }, activities });
   const rows: string[][] = [];
   const notes: string[] = [];
@@ -35,7 +39,14 @@ export async function readinessBenchmark(ctx: BenchContext): Promise<BenchSectio
         const schedule = await client.schedule.create({
           scheduleId,
           spec: { intervals: [{ every: '2 seconds' }] },
-          action: { type: 'startWorkflow', workflowType: 'readinessCheck', taskQueue, workflowId: scheduleId, args: [request], workflowExecutionTimeout: '5 minutes' },
+          action: {
+            type: 'startWorkflow',
+            workflowType: 'readinessCheck',
+            taskQueue,
+            workflowId: scheduleId,
+            args: [request],
+            workflowExecutionTimeout: '5 minutes',
+          },
           policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
           state: { triggerImmediately: true },
         });
@@ -47,7 +58,8 @@ export async function readinessBenchmark(ctx: BenchContext): Promise<BenchSectio
             done.length = 0;
             for await (const wf of client.workflow.list({ query })) {
               const evaluation = wf.memo?.readiness as ReadinessEvaluation | undefined;
-              if (evaluation) done.push({ workflowId: wf.workflowId, runId: wf.runId, evaluation, tookMs: (wf.closeTime?.getTime() ?? NaN) - wf.startTime.getTime() });
+              if (evaluation)
+                done.push({ workflowId: wf.workflowId, runId: wf.runId, evaluation, tookMs: (wf.closeTime?.getTime() ?? NaN) - wf.startTime.getTime() });
             }
             if (done.length < EVALUATIONS) await new Promise((r) => setTimeout(r, 500));
           }
@@ -57,7 +69,12 @@ export async function readinessBenchmark(ctx: BenchContext): Promise<BenchSectio
         const measured = await Promise.all(
           done.slice(0, EVALUATIONS).map(async (d) => {
             const described = await client.workflow.getHandle(d.workflowId, d.runId).describe();
-            return { events: described.historyLength, bytes: Number(described.raw.workflowExecutionInfo?.historySizeBytes ?? 0), tookMs: d.tookMs, evaluation: d.evaluation };
+            return {
+              events: described.historyLength,
+              bytes: Number(described.raw.workflowExecutionInfo?.historySizeBytes ?? 0),
+              tookMs: d.tookMs,
+              evaluation: d.evaluation,
+            };
           }),
         );
         if (measured.length === 0) throw new Error(`no scheduled readiness evaluation of ${runbook} finished within 2 minutes`);
@@ -70,17 +87,26 @@ export async function readinessBenchmark(ctx: BenchContext): Promise<BenchSectio
           range(measured.map((m) => m.events)),
           `${(median(measured.map((m) => m.bytes)) / 1024).toFixed(1)} KiB`,
           ms(median(measured.map((m) => m.tookMs))),
-          `${checks.filter((c) => !c.ready).map((c) => c.name).join(', ') || 'none'}`,
+          `${
+            checks
+              .filter((c) => !c.ready)
+              .map((c) => c.name)
+              .join(', ') || 'none'
+          }`,
         ]);
         const perDay = 96;
-        notes.push(`${runbook}: every 15 minutes (the default) is ${perDay} evaluations a day, about ${((median(measured.map((m) => m.bytes)) * perDay) / 1024).toFixed(0)} KiB and ${median(measured.map((m) => m.events)) * perDay} events of history, each kept for the namespace's retention`);
+        notes.push(
+          `${runbook}: every 15 minutes (the default) is ${perDay} evaluations a day, about ${((median(measured.map((m) => m.bytes)) * perDay) / 1024).toFixed(0)} KiB and ${median(measured.map((m) => m.events)) * perDay} events of history, each kept for the namespace's retention`,
+        );
       }
     });
   } finally {
     await native.close().catch(() => undefined);
     await connection.close();
   }
-  notes.push('events vary with how the parallel checks land in workflow tasks, and a change of readiness adds a notification; without an estate, a check that cannot look is retried once after 1 s, which is most of region-failover\'s time');
+  notes.push(
+    "events vary with how the parallel checks land in workflow tasks, and a change of readiness adds a notification; without an estate, a check that cannot look is retried once after 1 s, which is most of region-failover's time",
+  );
   return {
     title: 'Readiness: what one scheduled evaluation costs (dev server, no estate)',
     header: ['runbook', 'evaluations', 'checks', 'events each', 'bytes each (median)', 'start to close (median)', 'not ready without an estate'],

@@ -42,7 +42,10 @@ async function main(): Promise<void> {
   const [server, bundle] = await Promise.all([
     (async () => startDevServer({ binary: requireTemporalCli().path, port: await freePort(), logFile: join(dir, 'temporal.log') }))(),
     // The product's workflows plus the test-only ones the kit benchmark compares against.
-    bundleWorkflowCode({ workflowsPath: resolve(__dirname, '..', 'test', 'workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => log(m) } }),
+    bundleWorkflowCode({
+      workflowsPath: resolve(__dirname, '..', 'test', 'workflows'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => log(m) },
+    }),
   ]);
   const bundlePath = join(dir, 'workflows.js');
   writeFileSync(bundlePath, bundle.code);

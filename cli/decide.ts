@@ -24,7 +24,11 @@ export interface DecisionRequest<R> {
  * The statement names the run as its status does (namespace, Temporal's run ID, input digest), so it can never count
  * on another run. Returns undefined when `--print-statement` only printed the statement.
  */
-export async function decide<R>(ctx: CliContext, request: DecisionRequest<R>, values: Record<string, unknown>): Promise<{ by: string; receipt: R } | undefined> {
+export async function decide<R>(
+  ctx: CliContext,
+  request: DecisionRequest<R>,
+  values: Record<string, unknown>,
+): Promise<{ by: string; receipt: R } | undefined> {
   const claimed = ctx.identity(values.as as string | undefined);
   const client = await ctx.client();
   const status = await readStatus(client, request.runId, ctx.taskQueue);

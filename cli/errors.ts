@@ -31,10 +31,7 @@ export function inputError(what: string, error: z.ZodError, suggestion?: string)
 
 /** Writes any error to stderr, as text or as JSON under --json, and returns the exit code. */
 export function handleError(err: unknown, io: { stderr: (text: string) => void; json: boolean }): ExitCode {
-  const cli =
-    err instanceof CliError
-      ? err
-      : new CliError(err instanceof Error ? err.message : String(err), { code: 'failed', exitCode: ExitCode.refused });
+  const cli = err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err), { code: 'failed', exitCode: ExitCode.refused });
   if (io.json) {
     io.stderr(terminalSafeJson({ error: { code: cli.code, message: cli.message, ...(cli.suggestion ? { suggestion: cli.suggestion } : {}) } }) + '\n');
   } else {

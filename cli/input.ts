@@ -89,7 +89,10 @@ export function parseRunbookInput<D extends RunbookDefinition>(runbook: D, raw: 
     if (retired) throw usageError(`${runbook.id}: ${retiredInputs[retired]}`, `drop --set ${retired}=…; see lifeboat plan ${runbook.id} for who approves`);
     const removed = unknown.find((key) => Object.hasOwn(runbook.removedInputs ?? {}, key));
     if (removed) {
-      throw usageError(`${runbook.id}: the input field ${removed} was removed: ${runbook.removedInputs![removed]}`, `drop --set ${removed}=… (and the field from any --input file); see lifeboat plan ${runbook.id}`);
+      throw usageError(
+        `${runbook.id}: the input field ${removed} was removed: ${runbook.removedInputs![removed]}`,
+        `drop --set ${removed}=… (and the field from any --input file); see lifeboat plan ${runbook.id}`,
+      );
     }
     if (unknown.length > 0) {
       const hints = unknown.map((key) => {
@@ -101,7 +104,11 @@ export function parseRunbookInput<D extends RunbookDefinition>(runbook: D, raw: 
   }
   const parsed = runbook.input.safeParse(raw);
   if (!parsed.success) {
-    throw inputError(`invalid input for ${runbook.id}`, parsed.error as z.ZodError, `fix the fields above with --set key=value or --input FILE.json; see lifeboat plan ${runbook.id}`);
+    throw inputError(
+      `invalid input for ${runbook.id}`,
+      parsed.error as z.ZodError,
+      `fix the fields above with --set key=value or --input FILE.json; see lifeboat plan ${runbook.id}`,
+    );
   }
   return parsed.data as z.output<D['input']>;
 }

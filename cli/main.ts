@@ -28,7 +28,11 @@ function parse(command: Command, argv: string[]) {
 }
 
 /** Runs one command line and returns the exit code; never calls process.exit. */
-export async function main(argv: string[], io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) }, env = process.env): Promise<number> {
+export async function main(
+  argv: string[],
+  io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) },
+  env = process.env,
+): Promise<number> {
   const [name, ...rest] = argv;
   const json = rest.includes('--json');
   if (!name || name === '--help' || name === '-h' || name === 'help') {

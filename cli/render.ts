@@ -1,4 +1,18 @@
-import { approvalsOf, describeApprovers, type DrillKind, drillsOf, entriesOf, planOf, type ProcedureEntry, readinessOf, retryPolicyOf, type RunbookDefinition, type RunStatus, type StepRecord, terminalStates } from '../workflows/kit';
+import {
+  approvalsOf,
+  describeApprovers,
+  type DrillKind,
+  drillsOf,
+  entriesOf,
+  planOf,
+  type ProcedureEntry,
+  readinessOf,
+  retryPolicyOf,
+  type RunbookDefinition,
+  type RunStatus,
+  type StepRecord,
+  terminalStates,
+} from '../workflows/kit';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { visibleFields, visibleLine } from '../lib/terminal-text';
 import type { ReadinessAtRun } from './readiness-at';
@@ -26,7 +40,16 @@ const marks: Record<StepRecord['status'], string> = {
 export function table(cells: string[][], indent = ''): string {
   const rows = cells.map((r) => r.map(visibleLine));
   const widths = rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
-  return rows.map((r) => indent + r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map(
+      (r) =>
+        indent +
+        r
+          .map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!)))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
 }
 
 function clock(iso: string | undefined): string {
@@ -43,7 +66,11 @@ function seconds(ms: number | undefined): string {
  */
 /** A vote as status shows it: who, what, and the key that signed it (verified by the run) or that nothing did. */
 function voteText(v: RunStatus['gates'][number]['votes'][number]): string {
-  const proof = v.verified ? `verified, ${v.verified.keyType.startsWith('webauthn-') ? 'passkey' : 'key'} ${v.verified.fingerprint}` : v.by === 'drill-policy' ? 'by the drill policy' : 'unsigned (a run older than signed decisions)';
+  const proof = v.verified
+    ? `verified, ${v.verified.keyType.startsWith('webauthn-') ? 'passkey' : 'key'} ${v.verified.fingerprint}`
+    : v.by === 'drill-policy'
+      ? 'by the drill policy'
+      : 'unsigned (a run older than signed decisions)';
   return `${v.by} ${v.decision}d (${proof})`;
 }
 
@@ -56,10 +83,17 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
   if (around.path && around.path.length > 0) out.push('path:', ...pathLines(visibleFields(around.path)));
   if (s.trust) {
     const start = s.trust.start;
-    const how = start.verified ? `signed by ${s.requestedBy}, ${start.verified.keyType.startsWith('webauthn-') ? 'passkey' : 'key'} ${start.verified.fingerprint}` : 'not verified';
-    out.push(`trust: start ${how}${start.delegatedBy ? ` (through ${start.delegatedBy})` : ''}${start.schedule ? ` (drill schedule ${start.schedule})` : ''}; roster ${s.trust.rosterDigest.slice(0, 19)}…`);
+    const how = start.verified
+      ? `signed by ${s.requestedBy}, ${start.verified.keyType.startsWith('webauthn-') ? 'passkey' : 'key'} ${start.verified.fingerprint}`
+      : 'not verified';
+    out.push(
+      `trust: start ${how}${start.delegatedBy ? ` (through ${start.delegatedBy})` : ''}${start.schedule ? ` (drill schedule ${start.schedule})` : ''}; roster ${s.trust.rosterDigest.slice(0, 19)}…`,
+    );
   }
-  if (s.refused) out.push(`refused: ${s.refused.count} decision${s.refused.count === 1 ? '' : 's'} (last from ${s.refused.lastBy} at ${s.refused.lastAt}: ${s.refused.lastReason})`);
+  if (s.refused)
+    out.push(
+      `refused: ${s.refused.count} decision${s.refused.count === 1 ? '' : 's'} (last from ${s.refused.lastBy} at ${s.refused.lastAt}: ${s.refused.lastReason})`,
+    );
   if (s.outcome) out.push(`outcome: ${s.outcome}`);
   if (s.abortRequested && !s.finishedAt) out.push(`abort requested by ${s.abortRequested.by}; the run stops after the current step`);
   out.push('', 'steps:');
@@ -73,7 +107,7 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
             step.status,
             seconds(step.durationMs),
             `${step.attempts} attempt${step.attempts === 1 ? '' : 's'}`,
-            step.lastError && step.status !== 'succeeded' ? `last error: ${step.lastError}` : around.stepProviders?.[step.name] ?? '',
+            step.lastError && step.status !== 'succeeded' ? `last error: ${step.lastError}` : (around.stepProviders?.[step.name] ?? ''),
           ]),
           '  ',
         ),
@@ -100,7 +134,9 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
     const objectives = s.objectives ?? {};
     const m = s.measurements;
     const vs = (value: number | undefined, objective: number | undefined, unit: string) =>
-      value === undefined ? undefined : `${value}${unit}${objective !== undefined ? ` (objective ${objective}${unit}: ${value <= objective ? 'met' : 'MISSED'})` : ''}`;
+      value === undefined
+        ? undefined
+        : `${value}${unit}${objective !== undefined ? ` (objective ${objective}${unit}: ${value <= objective ? 'met' : 'MISSED'})` : ''}`;
     // The objective is judged from detection when the run knows when the outage was detected.
     const fromDetection = m.rtoFromDetectionSeconds !== undefined;
     const parts = [
@@ -113,7 +149,10 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
     out.push('', `measured: ${parts.join('; ')}`);
   }
   if (s.pointOfNoReturn) {
-    out.push('', `point of no return passed after ${s.pointOfNoReturn.step} at ${s.pointOfNoReturn.at}: an abort undoes nothing now; to go back: ${s.pointOfNoReturn.undoInstead}`);
+    out.push(
+      '',
+      `point of no return passed after ${s.pointOfNoReturn.step} at ${s.pointOfNoReturn.at}: an abort undoes nothing now; to go back: ${s.pointOfNoReturn.undoInstead}`,
+    );
   }
   const details = Object.entries(s.details ?? {});
   if (details.length > 0) {
@@ -131,7 +170,12 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
   }
   const audit = s.audit.slice(-auditLines);
   out.push('', `audit (last ${audit.length} of ${s.audit.length}):`);
-  out.push(table(audit.map((a) => [clock(a.at), a.actor, a.action, [a.detail, a.comment ? `"${a.comment}"` : ''].filter(Boolean).join(' ')]), '  '));
+  out.push(
+    table(
+      audit.map((a) => [clock(a.at), a.actor, a.action, [a.detail, a.comment ? `"${a.comment}"` : ''].filter(Boolean).join(' ')]),
+      '  ',
+    ),
+  );
   return out.join('\n');
 }
 
@@ -142,7 +186,8 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
 export function compactDetail(value: unknown, maxItems = 8): string {
   if (typeof value === 'string') return value;
   const shorten = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.length > maxItems ? [...v.slice(0, maxItems).map(shorten), `... ${v.length - maxItems} more (--json for all)`] : v.map(shorten);
+    if (Array.isArray(v))
+      return v.length > maxItems ? [...v.slice(0, maxItems).map(shorten), `... ${v.length - maxItems} more (--json for all)`] : v.map(shorten);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shorten(x)]));
     return v;
   };
@@ -235,23 +280,26 @@ export function renderPlan(runbook: RunbookDefinition, drill?: DrillKind, provid
     ? []
     : chosen?.refused
       ? [`${runbook.id} has no ${drill} drill: ${chosen.summary}`]
-      : [`${drill === 'isolated' ? 'An' : 'A'} ${drill} drill (--drill ${drill}) ${chosen?.summary ?? 'runs the procedure as it is, its notices marked as a drill'}.`, ...(chosen ? ['Steps marked [drill] only the drill runs.'] : [])];
+      : [
+          `${drill === 'isolated' ? 'An' : 'A'} ${drill} drill (--drill ${drill}) ${chosen?.summary ?? 'runs the procedure as it is, its notices marked as a drill'}.`,
+          ...(chosen ? ['Steps marked [drill] only the drill runs.'] : []),
+        ];
   return [
     `${runbook.id}: ${runbook.title}`,
     runbook.description,
     ...(heading.length ? ['', ...heading] : []),
     ...(entries.length ? [''] : []),
-    ...entries.map(
-      (e, i) => {
-        const acts = e.kind === 'step' ? actsThrough(e.uses, providers) : undefined;
-        return `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : e.drillOnly ? '[drill] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(drill ? stepOf(runbook, e.name) : runbook.procedure[e.name]!)}${acts ? `\n    ${acts}` : ''}`;
-      },
-    ),
+    ...entries.map((e, i) => {
+      const acts = e.kind === 'step' ? actsThrough(e.uses, providers) : undefined;
+      return `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : e.drillOnly ? '[drill] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(drill ? stepOf(runbook, e.name) : runbook.procedure[e.name]!)}${acts ? `\n    ${acts}` : ''}`;
+    }),
     ...(!drill && drills.length
       ? [
           '',
           `Drills (lifeboat plan ${runbook.id} --drill KIND lists what one runs):`,
-          ...drills.map((d) => `  - ${d.kind}: ${d.refused ? `refused: ${d.summary}` : d.summary}${d.steps.length ? `; its own steps: ${d.steps.join(', ')}` : ''}`),
+          ...drills.map(
+            (d) => `  - ${d.kind}: ${d.refused ? `refused: ${d.summary}` : d.summary}${d.steps.length ? `; its own steps: ${d.steps.join(', ')}` : ''}`,
+          ),
         ]
       : []),
     '',

@@ -30,7 +30,11 @@ export async function readStatus(client: Client, runId: string, taskQueue: strin
  */
 export async function detectedAtOfRun(client: Client, runId: string): Promise<string | undefined> {
   try {
-    const page = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId: runId }, maximumPageSize: 1 });
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId: runId },
+      maximumPageSize: 1,
+    });
     const started = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
     const [request] = await decodeArrayFromPayloads(client.options.loadedDataConverter, started?.input?.payloads);
     const detectedAt = (request as { input?: { detectedAt?: unknown } } | undefined)?.input?.detectedAt;

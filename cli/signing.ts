@@ -30,7 +30,13 @@ export interface StatementSubject {
 }
 
 /** Builds the statement a person signs; `lifetimeMs` is longer only for a drill schedule's authorisation. */
-export function newStatement(kind: DecisionKind, subject: StatementSubject, by: string, body: Statement['body'], lifetimeMs = STATEMENT_LIFETIME_MS): Statement {
+export function newStatement(
+  kind: DecisionKind,
+  subject: StatementSubject,
+  by: string,
+  body: Statement['body'],
+  lifetimeMs = STATEMENT_LIFETIME_MS,
+): Statement {
   const now = Date.now();
   return Statement.parse({
     lifeboat: 'decision/v1',
@@ -98,7 +104,8 @@ function presignedFrom(values: Record<string, unknown>): SignedDecision | undefi
   const statementFile = values.statement as string | undefined;
   const signatureFile = values.signature as string | undefined;
   if (!statementFile && !signatureFile) return undefined;
-  if (!statementFile || !signatureFile) throw usageError('--statement and --signature go together', 'pass the statement file and the .sig file ssh-keygen wrote');
+  if (!statementFile || !signatureFile)
+    throw usageError('--statement and --signature go together', 'pass the statement file and the .sig file ssh-keygen wrote');
   const read = (flag: string, file: string) => {
     try {
       return readFileSync(file, 'utf8');
@@ -138,7 +145,9 @@ async function signWithAgent(ctx: CliContext, text: string): Promise<string> {
   } catch {
     throw new CliError('ssh-agent holds no key', { code: 'no-key', suggestion: 'ssh-add ~/.ssh/id_ed25519, or pass --key' });
   }
-  const first = keys.split('\n').find((line) => /^(ssh-ed25519|sk-ssh-ed25519@openssh.com|ecdsa-sha2-nistp256|sk-ecdsa-sha2-nistp256@openssh.com|ssh-rsa) /.test(line));
+  const first = keys
+    .split('\n')
+    .find((line) => /^(ssh-ed25519|sk-ssh-ed25519@openssh.com|ecdsa-sha2-nistp256|sk-ecdsa-sha2-nistp256@openssh.com|ssh-rsa) /.test(line));
   if (!first) throw new CliError('ssh-agent holds no key Lifeboat can use', { code: 'no-key', suggestion: 'add an ed25519 key: ssh-add ~/.ssh/id_ed25519' });
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-agent-'));
   try {

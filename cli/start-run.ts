@@ -1,6 +1,15 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { drillAttribute, type DrillMode, requestedByAttribute, runbookAttribute, type RunbookDefinition, type SignedDecision, stateAttribute, targetAttribute } from '../workflows/kit';
+import {
+  drillAttribute,
+  type DrillMode,
+  requestedByAttribute,
+  runbookAttribute,
+  type RunbookDefinition,
+  type SignedDecision,
+  stateAttribute,
+  targetAttribute,
+} from '../workflows/kit';
 
 /** A signed start of one run of a runbook on a target, as `lifeboat run` and the alert receiver send it. */
 export interface RunStart {

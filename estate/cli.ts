@@ -116,7 +116,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'yardstick': {
       const r = await runYardstick({ catalog: catalogOrExit(dir), log });
-      console.log(JSON.stringify({ downtimeMs: r.downtimeMs, acknowledged: r.acknowledged, lost: r.lost, failures: r.failures, timeline: r.timeline }, null, 2));
+      console.log(
+        JSON.stringify({ downtimeMs: r.downtimeMs, acknowledged: r.acknowledged, lost: r.lost, failures: r.failures, timeline: r.timeline }, null, 2),
+      );
       return 0;
     }
     case 'catalog':

@@ -63,7 +63,15 @@ async function allocatePorts(previous?: EstateCatalog): Promise<Ports> {
       }
     }
   };
-  return { pgA: await take(), pgB: await take(), bookingA: await take(), bookingB: await take(), fleet: await take(), lbClient: await take(), lbAdmin: await take() };
+  return {
+    pgA: await take(),
+    pgB: await take(),
+    bookingA: await take(),
+    bookingB: await take(),
+    fleet: await take(),
+    lbClient: await take(),
+    lbAdmin: await take(),
+  };
 }
 
 /** The catalog in a state dir, if `up` wrote one and it is valid. */
@@ -110,9 +118,26 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
     port: r === 'A' ? ports.bookingA : ports.bookingB,
     file: 'booking/server.ts',
     probe: '/live',
-    args: ['--region', r, '--port', String(r === 'A' ? ports.bookingA : ports.bookingB), '--db-host', '127.0.0.1', '--db-port', String(r === 'A' ? ports.pgA : ports.pgB), '--state-dir', dir],
+    args: [
+      '--region',
+      r,
+      '--port',
+      String(r === 'A' ? ports.bookingA : ports.bookingB),
+      '--db-host',
+      '127.0.0.1',
+      '--db-port',
+      String(r === 'A' ? ports.pgA : ports.pgB),
+      '--state-dir',
+      dir,
+    ],
   }));
-  services.push({ name: 'fleet', port: ports.fleet, file: 'fleet/server.ts', probe: '/health', args: ['--port', String(ports.fleet), '--hosts', String(fleetHosts)] });
+  services.push({
+    name: 'fleet',
+    port: ports.fleet,
+    file: 'fleet/server.ts',
+    probe: '/health',
+    args: ['--port', String(ports.fleet), '--hosts', String(fleetHosts)],
+  });
   await Promise.all(
     services.map(async (s) => {
       const existing = readRecord(layout.run, s.name);
@@ -184,7 +209,12 @@ export function postmasterPids(dir: string): number[] {
 
 /** Every process the estate runs: recorded servers and the postmasters. `down` must leave this empty. */
 export function estatePids(dir: string): number[] {
-  return [...listRecords(estateLayout(dir).run).map((r) => r.pid).filter(isAlive), ...postmasterPids(dir)];
+  return [
+    ...listRecords(estateLayout(dir).run)
+      .map((r) => r.pid)
+      .filter(isAlive),
+    ...postmasterPids(dir),
+  ];
 }
 
 /** Stops everything the estate runs and keeps its data (`up` restarts it). Leaves no process behind. */
@@ -221,7 +251,10 @@ async function keepActiveBackend(dir: string, log: (line: string) => void): Prom
 
 /** The backend HAProxy's switch map points at, through the same provider the runbooks use. */
 async function activeBackendOf(lb: NonNullable<EstateCatalog['loadBalancer']>): Promise<{ backend: string }> {
-  const traffic = createHaproxyTraffic({ provider: 'haproxy', runtimeApi: lb.runtimeApi, map: { file: lb.switch.mapFile, key: lb.switch.key }, backends: lb.backends }, ['A', 'B']);
+  const traffic = createHaproxyTraffic(
+    { provider: 'haproxy', runtimeApi: lb.runtimeApi, map: { file: lb.switch.mapFile, key: lb.switch.key }, backends: lb.backends },
+    ['A', 'B'],
+  );
   return { backend: (await traffic.active()).endpoint };
 }
 

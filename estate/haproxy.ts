@@ -82,7 +82,13 @@ export async function startHaproxy(plan: HaproxyPlan, opts: { runDir: string; lo
   } catch (err) {
     throw new Error(`HAProxy rejected its config: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}`);
   }
-  const record = startDetached({ name: 'haproxy', command: [binary, '-db', '-f', plan.configFile], runDir: opts.runDir, logFile: opts.logFile, port: plan.clientPort });
+  const record = startDetached({
+    name: 'haproxy',
+    command: [binary, '-db', '-f', plan.configFile],
+    runDir: opts.runDir,
+    logFile: opts.logFile,
+    port: plan.clientPort,
+  });
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (!isAlive(record.pid)) throw new Error(`HAProxy exited at start; see ${opts.logFile}`);

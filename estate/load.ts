@@ -100,7 +100,12 @@ export function startLoad(opts: LoadOptions): LoadRun {
     for (let seq = 0; !stopping && Date.now() < deadline; seq++) {
       const started = Date.now();
       const key = `load-${runId}-${seq}`;
-      const body = { idempotencyKey: key, flight: `LD${runId}${Math.floor(seq / 180)}`, seat: `${Math.floor((seq % 180) / 6) + 1}${LETTERS[seq % 6]}`, passenger: `Load ${seq}` };
+      const body = {
+        idempotencyKey: key,
+        flight: `LD${runId}${Math.floor(seq / 180)}`,
+        seat: `${Math.floor((seq % 180) / 6) + 1}${LETTERS[seq % 6]}`,
+        passenger: `Load ${seq}`,
+      };
       c.attempts++;
       let status: number | undefined;
       let error: unknown;

@@ -71,7 +71,14 @@ export async function estateStatus(catalog: EstateCatalog): Promise<EstateStatus
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The `estate status` table. */
@@ -86,14 +93,11 @@ export function formatStatus(s: EstateStatus): string {
     if (!b.reachable) return 'down';
     return `${b.status}${b.db?.writable ? ', writable' : ', read-only'}`;
   };
-  const regionRows = (['A', 'B'] as const).map((r) => [
-    r,
-    svc(r),
-    s.regions[r].booking.mode ?? '-',
-    role(r),
-    s.activeBackend === r ? 'yes' : 'no',
-  ]);
-  const lag = s.replication.lagBytes === null ? 'unknown (no primary/standby pair)' : `${s.replication.lagBytes} bytes, ${s.replication.lagSeconds === null ? '? s' : `${s.replication.lagSeconds.toFixed(3)} s`}`;
+  const regionRows = (['A', 'B'] as const).map((r) => [r, svc(r), s.regions[r].booking.mode ?? '-', role(r), s.activeBackend === r ? 'yes' : 'no']);
+  const lag =
+    s.replication.lagBytes === null
+      ? 'unknown (no primary/standby pair)'
+      : `${s.replication.lagBytes} bytes, ${s.replication.lagSeconds === null ? '? s' : `${s.replication.lagSeconds.toFixed(3)} s`}`;
   const f = s.fleet;
   return [
     table([['REGION', 'BOOKING', 'MODE', 'DATABASE', 'ACTIVE'], ...regionRows]),

@@ -33,7 +33,10 @@ export function sampleTargets(catalog: EstateCatalog): Targets {
                 },
               }
             : {}),
-          database: { provider: 'postgres', regions: perRegion((r) => ({ host: r.postgres.host, port: r.postgres.port, user: r.postgres.user, database: r.postgres.database })) },
+          database: {
+            provider: 'postgres',
+            regions: perRegion((r) => ({ host: r.postgres.host, port: r.postgres.port, user: r.postgres.user, database: r.postgres.database })),
+          },
           serviceMode: { provider: 'http', regions: perRegion((r) => ({ url: r.url })) },
           rebuild: sampleEstate,
           sampleEstate,

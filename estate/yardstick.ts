@@ -55,7 +55,12 @@ export async function runYardstick(opts: YardstickOptions): Promise<YardstickRes
   const layout = estateLayout(catalog.stateDir);
   const now = () => new Date().toISOString();
 
-  const load = startLoad({ url: catalog.loadBalancer!.clientUrl, ratePerSecond: opts.ratePerSecond ?? 25, countersFile: layout.loadCounters, ackedFile: layout.loadAcked });
+  const load = startLoad({
+    url: catalog.loadBalancer!.clientUrl,
+    ratePerSecond: opts.ratePerSecond ?? 25,
+    countersFile: layout.loadCounters,
+    ackedFile: layout.loadAcked,
+  });
   try {
     await until(`${warmup} bookings before the break`, deadline, () => load.counters().successes >= warmup);
     log(`warm-up done: ${load.counters().successes} bookings; breaking region A`);

@@ -30,7 +30,12 @@ export function connectionSettings(env: NodeJS.ProcessEnv = process.env): Connec
     connectionOptions: { ...connectionOptions, address },
     namespace: namespace ?? 'default',
     embedded: connectionOptions.address === undefined,
-    source: connectionOptions.address === undefined ? 'the embedded dev server' : env.TEMPORAL_ADDRESS ? 'TEMPORAL_ADDRESS' : `profile ${env.TEMPORAL_PROFILE ?? 'default'}`,
+    source:
+      connectionOptions.address === undefined
+        ? 'the embedded dev server'
+        : env.TEMPORAL_ADDRESS
+          ? 'TEMPORAL_ADDRESS'
+          : `profile ${env.TEMPORAL_PROFILE ?? 'default'}`,
   };
 }
 

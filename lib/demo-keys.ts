@@ -36,7 +36,12 @@ export async function prepareDemoRoster(env: NodeJS.ProcessEnv = process.env, ba
   }
   const out = demoRosterPath(env);
   // Passkeys enrolled in the demo (lifeboat passkey add --roster) stay; their enrolments are signed by the demo keys kept above.
-  const previous = (await readFile(out, 'utf8').then((text) => JSON.parse(text) as { people?: { id?: unknown; passkeys?: unknown }[] }).catch(() => undefined))?.people ?? [];
+  const previous =
+    (
+      await readFile(out, 'utf8')
+        .then((text) => JSON.parse(text) as { people?: { id?: unknown; passkeys?: unknown }[] })
+        .catch(() => undefined)
+    )?.people ?? [];
   for (const person of roster.people) {
     const kept = previous.find((p) => p.id === person.id)?.passkeys;
     if (Array.isArray(kept) && kept.length > 0) person.passkeys = kept as NonNullable<typeof person.passkeys>;

@@ -16,9 +16,14 @@ import { requireTemporalCli } from './temporal-binaries';
 export function devPorts(env: NodeJS.ProcessEnv): { port: number; uiPort: number } {
   const port = Number(env.LIFEBOAT_DEV_PORT ?? 7233);
   const uiPort = Number(env.LIFEBOAT_DEV_UI_PORT ?? port + 1000);
-  for (const [name, value] of [['LIFEBOAT_DEV_PORT', port], ['LIFEBOAT_DEV_UI_PORT', uiPort]] as const) {
+  for (const [name, value] of [
+    ['LIFEBOAT_DEV_PORT', port],
+    ['LIFEBOAT_DEV_UI_PORT', uiPort],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1 || value > 65535) {
-      throw new Error(env[name] === undefined ? `${name} must be set: the default, ${value}, is not a port number` : `${name} must be a port number, not "${env[name]}"`);
+      throw new Error(
+        env[name] === undefined ? `${name} must be set: the default, ${value}, is not a port number` : `${name} must be a port number, not "${env[name]}"`,
+      );
     }
   }
   return { port, uiPort };
@@ -49,7 +54,9 @@ export async function takeOverLeftovers(opts: { estateDir: string | undefined; l
   const record = readDevRecord();
   if (!record) return { adoptedEstate: false };
   if (record.server && recordedServerRunning(record.server)) {
-    opts.log(`stopping the Temporal dev server an earlier npm start left running (pid ${record.server.pid} on ${record.server.address}); a fresh one starts on the same database`);
+    opts.log(
+      `stopping the Temporal dev server an earlier npm start left running (pid ${record.server.pid} on ${record.server.address}); a fresh one starts on the same database`,
+    );
     await stopPid(record.server.pid, 10_000);
   }
   let adoptedEstate = false;
@@ -84,7 +91,9 @@ export async function ensureEmbeddedServer(env: NodeJS.ProcessEnv, hooks: Superv
   const uiUrl = `http://localhost:${uiPort}`;
   if (await answers(address)) return { address, uiUrl };
   if (await isListening(port)) {
-    throw new Error(`port ${port} is taken by a program that is not a Temporal server; stop it, or set LIFEBOAT_DEV_PORT and TEMPORAL_ADDRESS=localhost:<port>`);
+    throw new Error(
+      `port ${port} is taken by a program that is not a Temporal server; stop it, or set LIFEBOAT_DEV_PORT and TEMPORAL_ADDRESS=localhost:<port>`,
+    );
   }
   if (await isListening(uiPort)) {
     throw new Error(`the web UI port ${uiPort} is taken; stop what uses it or set LIFEBOAT_DEV_UI_PORT`);

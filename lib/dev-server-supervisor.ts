@@ -58,7 +58,9 @@ export class SupervisedDevServer {
     this.restarts.push(now);
     while (this.restarts[0]! < now - crashWindowMs) this.restarts.shift();
     if (this.restarts.length > maxRestarts) {
-      this.hooks.onGiveUp(`the Temporal dev server (pid ${pid}) ${how}, the ${this.restarts.length}th time within a minute; giving up, see ${this.options.logFile}`);
+      this.hooks.onGiveUp(
+        `the Temporal dev server (pid ${pid}) ${how}, the ${this.restarts.length}th time within a minute; giving up, see ${this.options.logFile}`,
+      );
       return;
     }
     this.hooks.log(`the Temporal dev server (pid ${pid}) ${how}; restarting it on the same database (${this.options.dbFile ?? 'in memory'}), so runs carry on`);

@@ -43,21 +43,30 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const args = [
-    'server', 'start-dev',
-    '--ip', ip,
-    '--port', String(options.port),
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(options.port),
+    '--log-level',
+    'warn',
     ...(options.uiPort ? ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch'] : ['--headless']),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
     ...devServerSearchAttributeFlags(),
     ...(options.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-    '--dynamic-config-value', 'frontend.workerVersioningWorkflowAPIs=true',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    '--dynamic-config-value',
+    'frontend.workerVersioningWorkflowAPIs=true',
     // Limits that suit decisions (a signed decision is about 11 KB at most): a payload over 512 KiB is refused
     // (warned at 256 KiB) instead of the default 2 MiB, so a flood of forged signals fills a run's history far slower.
-    '--dynamic-config-value', `limit.blobSize.error=${DECISION_BLOB_LIMIT_BYTES}`,
-    '--dynamic-config-value', `limit.blobSize.warn=${DECISION_BLOB_LIMIT_BYTES / 2}`,
+    '--dynamic-config-value',
+    `limit.blobSize.error=${DECISION_BLOB_LIMIT_BYTES}`,
+    '--dynamic-config-value',
+    `limit.blobSize.warn=${DECISION_BLOB_LIMIT_BYTES / 2}`,
   ];
   if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
   mkdirSync(dirname(options.logFile), { recursive: true });
@@ -70,7 +79,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the Temporal dev server ${child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`} before it was ready; see ${options.logFile}`);
+      throw new Error(
+        `the Temporal dev server ${child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`} before it was ready; see ${options.logFile}`,
+      );
     }
     if (await answers(address)) break;
     if (Date.now() > deadline) {

@@ -51,9 +51,7 @@ export function packageHost(env: NodeJS.ProcessEnv = process.env): PackageHost {
 
 /** What to do about missing packages: nothing, install them (root with apt-get), or tell the person the command. */
 export type PackagePlan =
-  | { action: 'none' }
-  | { action: 'install'; packages: string[]; commands: string[][] }
-  | { action: 'advise'; packages: string[]; command: string };
+  { action: 'none' } | { action: 'install'; packages: string[]; commands: string[][] } | { action: 'advise'; packages: string[]; command: string };
 
 export function packagePlan(missing: SystemPackage[], host: PackageHost): PackagePlan {
   const packages = missing.map((p) => p.name);

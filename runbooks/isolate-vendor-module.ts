@@ -75,7 +75,14 @@ function wavePlan(r: InputRanges) {
     concurrency: r
       .number(
         'waves.concurrency',
-        { min: 1, max: 1000, unit: 'hosts', integer: true, belowMin: 'a wave acts on at least one host at a time', aboveMax: 'the fleet console takes at most 1000 actions at once' },
+        {
+          min: 1,
+          max: 1000,
+          unit: 'hosts',
+          integer: true,
+          belowMin: 'a wave acts on at least one host at a time',
+          aboveMax: 'the fleet console takes at most 1000 actions at once',
+        },
         z.number().int().positive().max(1000),
       )
       .default(100)
@@ -83,7 +90,12 @@ function wavePlan(r: InputRanges) {
     soak: r
       .duration(
         'waves.soak',
-        { min: '0 seconds', max: '10 minutes', belowMin: 'a pause is never negative', aboveMax: "a wave's batches and pauses must fit in its 2-hour step timeout" },
+        {
+          min: '0 seconds',
+          max: '10 minutes',
+          belowMin: 'a pause is never negative',
+          aboveMax: "a wave's batches and pauses must fit in its 2-hour step timeout",
+        },
         Duration,
       )
       .default('0 seconds')
@@ -112,7 +124,12 @@ function isolateVendorModuleInput(r: InputRanges) {
       handsOnDeadline: r
         .duration(
           'handsOnDeadline',
-          { min: '0 seconds', max: '14 days', belowMin: 'a deadline is never in the past', aboveMax: 'a run that waits longer for hands-on repairs is better closed, with waivers' },
+          {
+            min: '0 seconds',
+            max: '14 days',
+            belowMin: 'a deadline is never in the past',
+            aboveMax: 'a run that waits longer for hands-on repairs is better closed, with waivers',
+          },
           Duration,
         )
         .default('4 hours')
@@ -153,7 +170,12 @@ export const isolateVendorModule = defineRunbook({
   objectives: { rtoSeconds: 4 * 60 * 60 },
   readinessTarget: 'fleet',
   readiness: [
-    { name: 'fleet-api', verifies: "the fleet manager's API answers", fix: 'restore the fleet manager or its network path; containment needs it', probe: { kind: 'fleet-api' } },
+    {
+      name: 'fleet-api',
+      verifies: "the fleet manager's API answers",
+      fix: 'restore the fleet manager or its network path; containment needs it',
+      probe: { kind: 'fleet-api' },
+    },
     {
       name: 'last-known-good',
       verifies: 'the hosts name a last-known-good content version to pin the update channel to and roll back to',
@@ -164,8 +186,13 @@ export const isolateVendorModule = defineRunbook({
   ],
   procedure: {
     assess: step({ uses: ['fleet'], title: 'Assess the blast radius: hosts in scope that are down or carry the bad version', timeout: '5 minutes' }),
-    contain: step({ uses: ['fleet'], title: 'Contain: pin the update channel of every host in scope to the last-known-good version, and verify', timeout: '5 minutes' }),
-    canary: step({ uses: ['fleet'],
+    contain: step({
+      uses: ['fleet'],
+      title: 'Contain: pin the update channel of every host in scope to the last-known-good version, and verify',
+      timeout: '5 minutes',
+    }),
+    canary: step({
+      uses: ['fleet'],
       title: 'Canary wave: quarantine the module, roll back, reboot, verify health',
       timeout: '2 hours',
       heartbeatTimeout: '10 seconds',
@@ -174,32 +201,55 @@ export const isolateVendorModule = defineRunbook({
     }),
     continueRollout: gate({
       title: 'Continue the rollout after the canary',
-      policy: { approvers: { groups: ['sre-oncall', 'sre-leads'] }, quorum: 1, escalateAfter: '10 minutes', escalateEvery: '10 minutes', expireAfter: '2 hours' },
+      policy: {
+        approvers: { groups: ['sre-oncall', 'sre-leads'] },
+        quorum: 1,
+        escalateAfter: '10 minutes',
+        escalateEvery: '10 minutes',
+        expireAfter: '2 hours',
+      },
     }),
-    wave: step({ uses: ['fleet'],
+    wave: step({
+      uses: ['fleet'],
       title: 'Wave: quarantine the module, roll back, reboot, verify health; stops over the failure threshold',
       timeout: '2 hours',
       heartbeatTimeout: '10 seconds',
       retry: { maximumAttempts: 2 },
       skippable: true,
     }),
-    handsOn: step({ uses: ['fleet'], title: 'Hands-on queue: wait until each host that needs a person is done or waived, or the deadline', retry: { maximumAttempts: 1 } }),
-    verify: step({ uses: ['fleet'], title: 'Verify: every host in scope healthy or waived, and the channel pinned to the last-known-good version', timeout: '5 minutes', retry: { maximumAttempts: 2 } }),
+    handsOn: step({
+      uses: ['fleet'],
+      title: 'Hands-on queue: wait until each host that needs a person is done or waived, or the deadline',
+      retry: { maximumAttempts: 1 },
+    }),
+    verify: step({
+      uses: ['fleet'],
+      title: 'Verify: every host in scope healthy or waived, and the channel pinned to the last-known-good version',
+      timeout: '5 minutes',
+      retry: { maximumAttempts: 2 },
+    }),
     report: step({ title: 'Report: time to containment and to recovery, fixed remotely against by hand, waivers', timeout: '1 minute', skippable: true }),
   },
   drills: {
     // It rehearses on a scratch copy of the scope's hosts that production selectors never match, and removes it at
     // the end; removing it is also the build's undo, so it always runs.
     isolated: {
-      summary: "runs the procedure on a scratch copy of the scope's hosts, in a namespace of their own, with the faulty update reproduced on it; production's hosts are never touched",
+      summary:
+        "runs the procedure on a scratch copy of the scope's hosts, in a namespace of their own, with the faulty update reproduced on it; production's hosts are never touched",
       steps: {
-        drillBuild: step({ uses: ['fleet'],
+        drillBuild: step({
+          uses: ['fleet'],
           title: "Drill: build a scratch fleet, a fresh copy of the scope's hosts in a namespace of its own",
           undo: 'Remove the scratch fleet and its hosts',
           timeout: '1 minute',
           retry: { maximumAttempts: 3 },
         }),
-        drillReproduce: step({ uses: ['fleet'], title: 'Drill: reproduce the faulty update on the scratch fleet only', timeout: '1 minute', retry: { maximumAttempts: 3 } }),
+        drillReproduce: step({
+          uses: ['fleet'],
+          title: 'Drill: reproduce the faulty update on the scratch fleet only',
+          timeout: '1 minute',
+          retry: { maximumAttempts: 3 },
+        }),
         drillCleanup: step({ uses: ['fleet'], title: 'Drill: remove the scratch fleet and its hosts', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
       },
       order: ['drillBuild', 'drillReproduce', 'assess', 'contain', 'canary', 'continueRollout', 'wave', 'handsOn', 'verify', 'report', 'drillCleanup'],

@@ -15,47 +15,65 @@ function manualBookingModeInput(r: InputRanges) {
     reason: z.string().trim().min(1, 'say why booking goes manual (it is told to the stations)'),
     incident: z.string().trim().min(1, 'the incident id, such as INC-4711'),
     stations: z
-      .preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(station).min(1, 'name at least one station to notify'))
+      .preprocess(
+        (v) =>
+          typeof v === 'string'
+            ? v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : v,
+        z.array(station).min(1, 'name at least one station to notify'),
+      )
       .describe('stations told to switch to the counter ledger: a list, or comma-separated'),
     mode: z.enum(['manual', 'read-only']).default('manual').describe('read-only when the database still serves reads'),
     region: z.enum(['A', 'B']).optional().describe('the region to act on; by default the active one'),
-    refreshMinutes: r.number(
-      'refreshMinutes',
-      {
-        min: 1,
-        max: 24 * 60,
-        unit: 'minutes',
-        belowMin: "every refresh adds to the run's history, and faster ones would reach Temporal's history limit while the stations still book by hand",
-        aboveMax: 'status would go more than a day without news of the ledger and the database',
-      },
-      z.number().positive().max(24 * 60),
-    )
+    refreshMinutes: r
+      .number(
+        'refreshMinutes',
+        {
+          min: 1,
+          max: 24 * 60,
+          unit: 'minutes',
+          belowMin: "every refresh adds to the run's history, and faster ones would reach Temporal's history limit while the stations still book by hand",
+          aboveMax: 'status would go more than a day without news of the ledger and the database',
+        },
+        z
+          .number()
+          .positive()
+          .max(24 * 60),
+      )
       .default(15)
       .describe('how often status refreshes the ledger and database health while the mode lasts'),
-    databaseRecheckSeconds: r.number(
-      'databaseRecheckSeconds',
-      {
-        min: 1,
-        max: 3600,
-        unit: 'seconds',
-        belowMin: 'a database that is down is not back within a second',
-        aboveMax: 'the return would wait more than an hour to notice a database that is back',
-      },
-      z.number().positive().max(3600),
-    )
+    databaseRecheckSeconds: r
+      .number(
+        'databaseRecheckSeconds',
+        {
+          min: 1,
+          max: 3600,
+          unit: 'seconds',
+          belowMin: 'a database that is down is not back within a second',
+          aboveMax: 'the return would wait more than an hour to notice a database that is back',
+        },
+        z.number().positive().max(3600),
+      )
       .default(30)
       .describe('after resume, the first wait before an unhealthy database is checked again; it doubles up to the refresh interval'),
-    drillHoldSeconds: r.number(
-      'drillHoldSeconds',
-      {
-        min: 1,
-        max: 24 * 3600,
-        unit: 'seconds',
-        belowMin: 'the drill must hold in the mode for a moment',
-        aboveMax: 'an unattended drill holding for more than a day keeps its scratch service up for nothing',
-      },
-      z.number().positive().max(24 * 3600),
-    )
+    drillHoldSeconds: r
+      .number(
+        'drillHoldSeconds',
+        {
+          min: 1,
+          max: 24 * 3600,
+          unit: 'seconds',
+          belowMin: 'the drill must hold in the mode for a moment',
+          aboveMax: 'an unattended drill holding for more than a day keeps its scratch service up for nothing',
+        },
+        z
+          .number()
+          .positive()
+          .max(24 * 3600),
+      )
       .default(60)
       .describe('in an isolated drill approved by policy, how long the scratch service holds in the mode before the policy resumes it'),
   });
@@ -64,7 +82,13 @@ function manualBookingModeInput(r: InputRanges) {
 export const ManualBookingModeInput = manualBookingModeInput(ranged);
 export type ManualBookingModeInput = z.infer<typeof ManualBookingModeInput>;
 
-const approvalPolicy = { approvers: { groups: ['airline-ops'] }, quorum: 1, escalateAfter: '10 minutes', escalateEvery: '10 minutes', expireAfter: '4 hours' } as const;
+const approvalPolicy = {
+  approvers: { groups: ['airline-ops'] },
+  quorum: 1,
+  escalateAfter: '10 minutes',
+  escalateEvery: '10 minutes',
+  expireAfter: '4 hours',
+} as const;
 
 /**
  * The fallback of July 2024 as a controlled procedure: stations take bookings by hand in the offline ledger while
@@ -101,13 +125,19 @@ export const manualBookingMode = defineRunbook({
   procedure: {
     findRegion: step({ uses: ['traffic', 'serviceMode'], title: 'Find the region booking is served from', timeout: '30 seconds' }),
     approveEntry: gate({ title: 'Airline operations approves switching stations to manual booking', policy: approvalPolicy }),
-    switchMode: step({ uses: ['serviceMode'], title: 'Switch booking to the fallback mode', timeout: '30 seconds', undo: 'Restore the mode booking had before' }),
+    switchMode: step({
+      uses: ['serviceMode'],
+      title: 'Switch booking to the fallback mode',
+      timeout: '30 seconds',
+      undo: 'Restore the mode booking had before',
+    }),
     verifyRefused: step({ uses: ['serviceMode'], title: 'Verify online booking is refused, naming the mode', timeout: '30 seconds' }),
     verifyLedger: step({ uses: ['serviceMode'], title: 'Verify counter staff can record in the offline ledger (a marked check entry)', timeout: '30 seconds' }),
     notifyStations: step({ title: 'Tell the stations to book at the counter', timeout: '30 seconds', skippable: true }),
     checkDatabase: step({ uses: ['serviceMode'], title: 'Check the booking database is reachable and writable', timeout: '30 seconds' }),
     approveReturn: gate({ title: 'Airline operations approves the return to online booking', policy: approvalPolicy }),
-    reconcile: step({ uses: ['serviceMode'],
+    reconcile: step({
+      uses: ['serviceMode'],
       title: 'Apply the offline ledger to the database, once per idempotency key',
       timeout: '2 hours',
       heartbeatTimeout: '10 seconds',
@@ -133,8 +163,16 @@ export const manualBookingMode = defineRunbook({
           timeout: '2 minutes',
           retry: { maximumAttempts: 3 },
         }),
-        drillSeedLedger: step({ title: 'Drill: record counter bookings in the scratch ledger, as the stations would', timeout: '30 seconds', retry: { maximumAttempts: 3 } }),
-        drillCleanup: step({ title: 'Drill: stop the scratch booking service, drop its database and delete its ledger', timeout: '1 minute', retry: { maximumAttempts: 5 } }),
+        drillSeedLedger: step({
+          title: 'Drill: record counter bookings in the scratch ledger, as the stations would',
+          timeout: '30 seconds',
+          retry: { maximumAttempts: 3 },
+        }),
+        drillCleanup: step({
+          title: 'Drill: stop the scratch booking service, drop its database and delete its ledger',
+          timeout: '1 minute',
+          retry: { maximumAttempts: 5 },
+        }),
       },
       order: [
         'findRegion',

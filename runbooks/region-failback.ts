@@ -33,19 +33,22 @@ export const regionFailback = defineRunbook({
   readinessTarget: 'booking',
   procedure: {
     resolve: step({ uses: ['traffic'], title: 'Find the regions: the source is where the load balancer sends clients now', timeout: '30 seconds' }),
-    rebuild: step({ uses: ['rebuild'],
+    rebuild: step({
+      uses: ['rebuild'],
       title: 'Rebuild the old primary as a standby of the current primary (pg_rewind where possible, otherwise a fresh base backup)',
       timeout: '31 minutes',
       heartbeatTimeout: '30 seconds',
       retry: { maximumAttempts: 2 },
     }),
-    preflight: step({ uses: ['database', 'serviceMode', 'traffic'],
+    preflight: step({
+      uses: ['database', 'serviceMode', 'traffic'],
       title: 'Wait until the rebuilt standby streams and has caught up; its service is healthy and the load balancer reaches it',
       timeout: '5 minutes',
       heartbeatTimeout: '10 seconds',
     }),
     ...switchSteps,
-    reprotect: step({ uses: ['rebuild'],
+    reprotect: step({
+      uses: ['rebuild'],
       title: 'Rebuild the region left behind as a standby of the new primary, so the next failover works',
       timeout: '31 minutes',
       heartbeatTimeout: '30 seconds',

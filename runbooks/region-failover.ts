@@ -37,7 +37,7 @@ export const regionFailover = defineRunbook({
     {
       name: 'standby-streaming',
       verifies: "the target region's standby streams from the primary, with its lag within the planned failover's RPO budget (16 MiB, 30 s)",
-      fix: 'restart replication on the standby (check primary_conninfo and the primary\'s pg_hba), or rebuild it with region-failback',
+      fix: "restart replication on the standby (check primary_conninfo and the primary's pg_hba), or rebuild it with region-failback",
       // The defaults of rpoBudgetBytes and rpoBudgetSeconds: a planned failover over them stops at its assessment.
       probe: { kind: 'standby-streaming', maxLagBytes: 16 * 1024 * 1024, maxLagSeconds: 30 },
     },
@@ -56,7 +56,8 @@ export const regionFailover = defineRunbook({
     drillCheck(7),
   ],
   procedure: {
-    preflight: step({ uses: ['database', 'serviceMode', 'traffic'],
+    preflight: step({
+      uses: ['database', 'serviceMode', 'traffic'],
       title: 'Preflight the target: the standby is reachable and replaying, the target service is healthy, the load balancer reaches it',
       timeout: '20 seconds',
     }),
@@ -68,7 +69,8 @@ export const regionFailover = defineRunbook({
       summary:
         'rehearses the database side on a clone of the target standby after the same preflight, assessment and approvals, and leaves production alone: no drain, fence, promotion or traffic switch',
       steps: {
-        drillClone: step({ uses: ['database'],
+        drillClone: step({
+          uses: ['database'],
           title: 'Isolated drill only, instead of the switch: clone the target standby onto its own port (production is not touched)',
           undo: 'Remove the clone',
           timeout: '10 minutes',
@@ -85,14 +87,30 @@ export const regionFailover = defineRunbook({
       summary: 'runs the real failover, then fails back to the home region, so the estate ends where it started',
       steps: {
         drillFailback: step({
-          title: 'Live drill only, after the failover: fail back to the home region (region-failback, a child run under its own gates), so the estate ends where it started',
+          title:
+            'Live drill only, after the failover: fail back to the home region (region-failback, a child run under its own gates), so the estate ends where it started',
           timeout: '1 hour',
           retry: { maximumAttempts: 1 },
           skippable: true,
         }),
       },
       // The whole procedure, then the way back.
-      order: ['preflight', 'assess', 'approve', 'drain', 'fence', 'catchUp', 'recordPosition', 'promote', 'measureLoss', 'openTarget', 'switchTraffic', 'verify', 'notify', 'drillFailback'],
+      order: [
+        'preflight',
+        'assess',
+        'approve',
+        'drain',
+        'fence',
+        'catchUp',
+        'recordPosition',
+        'promote',
+        'measureLoss',
+        'openTarget',
+        'switchTraffic',
+        'verify',
+        'notify',
+        'drillFailback',
+      ],
     },
   },
 });

@@ -40,8 +40,10 @@ export class ConflictBook {
       const record = this.records.find((r) => r.id === req.conflict);
       if (!record) return `no conflict ${req.conflict}; open: ${open.map((r) => r.id).join(', ')}`;
       if (record.status !== 'open') return `conflict ${record.id} was already decided by ${record.resolution?.by} (${record.resolution?.decision})`;
-      if (req.decision && !record.options.includes(req.decision)) return `conflict ${record.id} (${record.kind}) may be resolved with ${record.options.join(', ')}, not ${req.decision}`;
-      if (req.rule && !record.earliest) return `the earliest-wins rule does not apply to conflict ${record.id} (${record.kind}); choose ${record.options.join(', ')}`;
+      if (req.decision && !record.options.includes(req.decision))
+        return `conflict ${record.id} (${record.kind}) may be resolved with ${record.options.join(', ')}, not ${req.decision}`;
+      if (req.rule && !record.earliest)
+        return `the earliest-wins rule does not apply to conflict ${record.id} (${record.kind}); choose ${record.options.join(', ')}`;
       return undefined;
     }
     if (!open.some((r) => r.earliest)) return `no open conflict is one the earliest-wins rule decides; decide ${open.map((r) => r.id).join(', ')} one by one`;
@@ -79,7 +81,9 @@ export class ConflictBook {
 
   /** Flights an operator confirmed exist by applying an unknown-flight entry. */
   confirmedFlights(): string[] {
-    return [...new Set(this.records.filter((r) => r.kind === 'unknown-flight' && r.resolution?.decision === 'keep-ledger' && r.entry).map((r) => r.entry!.flight))];
+    return [
+      ...new Set(this.records.filter((r) => r.kind === 'unknown-flight' && r.resolution?.decision === 'keep-ledger' && r.entry).map((r) => r.entry!.flight)),
+    ];
   }
 }
 

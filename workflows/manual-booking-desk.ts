@@ -25,7 +25,9 @@ export class Desk<A> {
       { validator: (raw) => this.throwIfRefused(this.resumeRefusal(this.resumeRequest(raw))) },
     );
     setHandler(resolveSignal, (raw) => this.run.asSignal('resolve', raw, () => this.resolve(this.resolveRequest(raw))));
-    setHandler(resolveUpdate, (raw) => this.resolve(this.resolveRequest(raw)), { validator: (raw) => this.throwIfRefused(this.resolveRefusal(this.resolveRequest(raw))) });
+    setHandler(resolveUpdate, (raw) => this.resolve(this.resolveRequest(raw)), {
+      validator: (raw) => this.throwIfRefused(this.resolveRefusal(this.resolveRequest(raw))),
+    });
   }
 
   /** A resume as its message carries it: signed and verified, with the role checked (old runs: unsigned). */
@@ -104,7 +106,9 @@ export class Desk<A> {
       by: req.by,
       databaseReady: db.ready,
       database: db.detail,
-      next: db.ready ? `approve the return: lifeboat approve ${this.run.status.runId}` : `the run waits and re-checks the database in ${db.recheckSeconds}s, backing off; nothing is applied until it is writable`,
+      next: db.ready
+        ? `approve the return: lifeboat approve ${this.run.status.runId}`
+        : `the run waits and re-checks the database in ${db.recheckSeconds}s, backing off; nothing is applied until it is writable`,
     };
   }
 

@@ -57,13 +57,16 @@ export class IsolatedBookingDrill<A> {
       undo: () => this.remove('undo'),
     });
     this.run.report('drillScratchBooking', { url: built.url, port: built.port, database: built.database.name, ledger: built.stateDir, standsInFor: region });
-    if (built.replacedLeftover) this.run.audit('lifeboat', 'drill-leftover-removed', `a scratch booking service left by an earlier run of ${this.key} was removed first`);
+    if (built.replacedLeftover)
+      this.run.audit('lifeboat', 'drill-leftover-removed', `a scratch booking service left by an earlier run of ${this.key} was removed first`);
     return { region, scratch: this.key };
   }
 
   /** The stations' counter bookings, recorded in the scratch ledger only. */
   async seedLedger(): Promise<void> {
-    const seeded = await this.run.step(steps.drillSeedLedger, () => scratch.seedScratchLedger({ key: this.key, stations: this.input.stations, perStation: DRILL_BOOKINGS_PER_STATION }));
+    const seeded = await this.run.step(steps.drillSeedLedger, () =>
+      scratch.seedScratchLedger({ key: this.key, stations: this.input.stations, perStation: DRILL_BOOKINGS_PER_STATION }),
+    );
     this.run.report('drillCounterBookings', { stations: seeded.stations, perStation: DRILL_BOOKINGS_PER_STATION });
   }
 

@@ -20,7 +20,9 @@ export const ResolveRequest = z
     rule: z.literal('earliest-wins').optional(),
     comment: z.string().max(2000).optional(),
   })
-  .refine((r) => (r.decision === undefined) !== (r.rule === undefined), { message: 'give either a decision (--keep/--discard) or a rule (--rule earliest-wins), not both' })
+  .refine((r) => (r.decision === undefined) !== (r.rule === undefined), {
+    message: 'give either a decision (--keep/--discard) or a rule (--rule earliest-wins), not both',
+  })
   .refine((r) => r.rule !== undefined || r.conflict !== undefined, { message: 'a decision needs the conflict id, such as c1', path: ['conflict'] });
 export type ResolveRequest = z.infer<typeof ResolveRequest>;
 

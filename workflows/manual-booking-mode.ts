@@ -74,13 +74,20 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
     undo: (a, { before, result }) => setMode(a, before?.mode ?? result?.previous ?? 'normal'),
   });
   const enteredAt = Date.now();
-  const refused = await run.step(p.verifyRefused, (a) => a.verifyOnlineRefused({ ...on, mode: input.mode, idempotencyKey: `lifeboat-refusal-check:${workflowId}:${runId}` }));
+  const refused = await run.step(p.verifyRefused, (a) =>
+    a.verifyOnlineRefused({ ...on, mode: input.mode, idempotencyKey: `lifeboat-refusal-check:${workflowId}:${runId}` }),
+  );
   run.report('onlineRefusal', refused.refusedWith);
   await run.step(p.verifyLedger, (a) => a.verifyLedgerRecords({ ...on, idempotencyKey: `lifeboat-ledger-check:${workflowId}:${runId}` }));
   const manualWorkingAt = Date.now();
   run.measure({ rtoSeconds: secondsBetween(Date.parse(run.status.startedAt), manualWorkingAt) });
   await run.step(p.notifyStations, (a) =>
-    a.notify(notice(`Booking is in ${input.mode} mode: book at the counter`, `${input.incident}: ${input.reason}. Online booking in region ${region} is refused. Record every booking in the offline ledger with its ticket number as the idempotency key; nothing is lost, each entry is applied once when booking returns.`)),
+    a.notify(
+      notice(
+        `Booking is in ${input.mode} mode: book at the counter`,
+        `${input.incident}: ${input.reason}. Online booking in region ${region} is refused. Record every booking in the offline ledger with its ticket number as the idempotency key; nothing is lost, each entry is applied once when booking returns.`,
+      ),
+    ),
   );
   if (drill) await drill.seedLedger();
 
@@ -95,8 +102,12 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
   const policyResumesAt = drill?.resumesByPolicy ? enteredAt + input.drillHoldSeconds * 1000 : Infinity;
   while (!desk.resume && !run.status.abortRequested) {
     await refresh();
-    await condition(() => desk.resume !== undefined || run.status.abortRequested !== undefined, Math.min(input.refreshMinutes * 60_000, Math.max(1, policyResumesAt - Date.now())));
-    if (!desk.resume && Date.now() >= policyResumesAt) desk.resumeByDrillPolicy(`after a hold of ${input.drillHoldSeconds}s: an unattended drill has nobody to resume it`);
+    await condition(
+      () => desk.resume !== undefined || run.status.abortRequested !== undefined,
+      Math.min(input.refreshMinutes * 60_000, Math.max(1, policyResumesAt - Date.now())),
+    );
+    if (!desk.resume && Date.now() >= policyResumesAt)
+      desk.resumeByDrillPolicy(`after a hold of ${input.drillHoldSeconds}s: an unattended drill has nobody to resume it`);
   }
   abortIfRequested(run);
   const resumedAt = Date.now();
@@ -114,7 +125,8 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
   }
   await run.step(p.checkDatabase, async (a) => {
     const snapshot = await a.holdingSnapshot(on);
-    if (!snapshot.database.writable) throw ApplicationFailure.nonRetryable(`the database is not writable: ${describeDatabase(snapshot)}`, ErrorType.Precondition);
+    if (!snapshot.database.writable)
+      throw ApplicationFailure.nonRetryable(`the database is not writable: ${describeDatabase(snapshot)}`, ErrorType.Precondition);
     return snapshot.database;
   });
   desk.phase('approving-return', `lifeboat approve ${workflowId} --as <${describeApprovers({ ...p.approveReturn.policy })}>`);
@@ -125,8 +137,18 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
   await run.step(p.switchBack, (a) => setMode(a, 'normal'));
   const returnedAt = Date.now();
   const onlineCheck = await run.step(p.verifyOnline, (a) => a.verifyOnlineBooking({ ...on, idempotencyKey: `lifeboat-online-check:${workflowId}:${runId}` }));
-  run.report('recoveryTimes', { manualModeWorkingSeconds: secondsBetween(Date.parse(run.status.startedAt), manualWorkingAt), backToNormalSeconds: secondsBetween(resumedAt, Date.now()) });
-  await run.step(p.notifyBack, (a) => a.notify(notice(`Online booking is back in region ${region}: stop recording in the ledger`, `${input.incident}: book online again. Entries recorded until now are being applied.`)));
+  run.report('recoveryTimes', {
+    manualModeWorkingSeconds: secondsBetween(Date.parse(run.status.startedAt), manualWorkingAt),
+    backToNormalSeconds: secondsBetween(resumedAt, Date.now()),
+  });
+  await run.step(p.notifyBack, (a) =>
+    a.notify(
+      notice(
+        `Online booking is back in region ${region}: stop recording in the ledger`,
+        `${input.incident}: book online again. Entries recorded until now are being applied.`,
+      ),
+    ),
+  );
 
   // The sweep: lines recorded until the stations stopped, until every ledger line is applied or decided.
   let ledger: LedgerAccounting;
@@ -152,12 +174,23 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
   run.report('report', {
     timeInMode: report.timeInMode,
     ledger,
-    conflicts: { total: report.conflicts.length, keepDatabase: decided('keep-database'), keepLedger: decided('keep-ledger'), keepBoth: decided('keep-both'), discarded: decided('discard') },
+    conflicts: {
+      total: report.conflicts.length,
+      keepDatabase: decided('keep-database'),
+      keepLedger: decided('keep-ledger'),
+      keepBoth: decided('keep-both'),
+      discarded: decided('discard'),
+    },
     onlineCheck: report.onlineCheck,
   });
   desk.phase('normal');
   await run.step(p.notifyReturn, (a) =>
-    a.notify(notice(`Online booking is back in region ${region}`, `${input.incident}: ${report.timeInMode} in ${input.mode} mode; ${ledger.applied} ledger entries applied (${ledger.rebooked} rebooked), ${report.conflicts.length} conflicts resolved, ${ledger.duplicateCopies} duplicate copies and ${ledger.malformedLines} unreadable lines reported.`)),
+    a.notify(
+      notice(
+        `Online booking is back in region ${region}`,
+        `${input.incident}: ${report.timeInMode} in ${input.mode} mode; ${ledger.applied} ledger entries applied (${ledger.rebooked} rebooked), ${report.conflicts.length} conflicts resolved, ${ledger.duplicateCopies} duplicate copies and ${ledger.malformedLines} unreadable lines reported.`,
+      ),
+    ),
   );
   return report;
 }
@@ -172,7 +205,10 @@ async function reconcileUntilSettled(run: Run<Activities>, desk: Desk<Activities
     const pass = await run.step(p.reconcile, (a) => a.reconcileLedger({ ...on, settled: desk.book.settled(), confirmedFlights: desk.book.confirmedFlights() }));
     desk.passDone(pass);
     if (desk.book.open().length === 0) return;
-    desk.phase('resolving', `lifeboat resolve ${run.status.runId} <conflict> --keep database|ledger|both | --discard   or   lifeboat resolve ${run.status.runId} --rule earliest-wins`);
+    desk.phase(
+      'resolving',
+      `lifeboat resolve ${run.status.runId} <conflict> --keep database|ledger|both | --discard   or   lifeboat resolve ${run.status.runId} --rule earliest-wins`,
+    );
     await condition(() => desk.book.open().length === 0 || run.status.abortRequested !== undefined);
     abortIfRequested(run);
     const outcomes = await run.step(p.applyResolutions, (a) => a.applyResolutions({ ...on, decided: desk.book.toCarryOut() }));
@@ -187,7 +223,12 @@ async function snapshotOf(on: BookingTarget): Promise<HoldingSnapshot> {
     return await probe.holdingSnapshot(on);
   } catch (err) {
     const error = `status could not be refreshed: ${describeError(err)}`;
-    return { at: new Date(Date.now()).toISOString(), mode: 'unknown', database: { reachable: false, writable: false, error }, ledger: { byStation: {}, total: 0, malformed: -1 } };
+    return {
+      at: new Date(Date.now()).toISOString(),
+      mode: 'unknown',
+      database: { reachable: false, writable: false, error },
+      ledger: { byStation: {}, total: 0, malformed: -1 },
+    };
   }
 }
 

@@ -8,9 +8,7 @@ const { page, acknowledge, allClear } = runbook.procedure;
 export async function pagingCheck(request: RunRequest<PagingCheckInput>): Promise<RunResult<{ acknowledgedBy: string }>> {
   return runRunbook(runbook, request, async (run: Run<KitActivities>, input) => {
     const notice = { runId: run.status.runId, runbook: runbook.id, target: input.team, state: run.status.state };
-    await run.step(page, (a) =>
-      a.notify({ ...notice, kind: 'info', title: `Paging check for ${input.team}`, text: input.message }),
-    );
+    await run.step(page, (a) => a.notify({ ...notice, kind: 'info', title: `Paging check for ${input.team}`, text: input.message }));
     await run.gate({ ...acknowledge, policy: { ...acknowledge.policy, approvers: { groups: [input.team] } } });
     const acknowledgedBy = run.status.gates.at(-1)!.votes[0]!.by;
     // The paging path's recovery time: from the page to a person on call answering it.

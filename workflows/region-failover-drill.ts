@@ -44,7 +44,11 @@ export async function isolatedFailoverDrill(
 
   const rto = { fromStartSeconds: secondsBetween(Date.parse(run.status.startedAt), verifiedAt), fromApprovalSeconds: secondsBetween(approvedAt, verifiedAt) };
   const rpo = { bytes: promoted.lagBytes, seconds: promoted.lagSeconds };
-  run.measure({ rtoSeconds: rto.fromStartSeconds, ...(rpo.bytes !== null ? { rpoBytes: rpo.bytes } : {}), ...(rpo.seconds !== null ? { rpoSeconds: rpo.seconds } : {}) });
+  run.measure({
+    rtoSeconds: rto.fromStartSeconds,
+    ...(rpo.bytes !== null ? { rpoBytes: rpo.bytes } : {}),
+    ...(rpo.seconds !== null ? { rpoSeconds: rpo.seconds } : {}),
+  });
   run.report('rto', rto);
   run.report('rpo', rpo);
   return {

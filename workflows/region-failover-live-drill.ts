@@ -2,7 +2,20 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApplicationFailure, executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { regionFailback, type RegionFailbackInput } from '../runbooks/region-failback';
 import type { RegionFailoverInput } from '../runbooks/region-failover';
-import { checkObjectives, drillAttribute, ErrorType, type ObjectiveCheck, requestedByAttribute, type Run, runbookAttribute, runIdFor, type RunResult, stateAttribute, type StepSpec, targetAttribute } from './kit';
+import {
+  checkObjectives,
+  drillAttribute,
+  ErrorType,
+  type ObjectiveCheck,
+  requestedByAttribute,
+  type Run,
+  runbookAttribute,
+  runIdFor,
+  type RunResult,
+  stateAttribute,
+  type StepSpec,
+  targetAttribute,
+} from './kit';
 import type { FailbackResult } from './region-failback';
 import type { SwitchResult } from './region-switch-facts';
 import type { RegionActivities, SwitchOutcome } from './region-switch';
@@ -33,7 +46,12 @@ export interface LiveDrillResult extends SwitchResult {
  * rather than killed if this run is terminated: a failback half done must finish or be handled on its own.
  * A failback that does not succeed fails this step, so the drill says so, and an operator decides what next.
  */
-export async function failBackAfterLiveDrill(run: Run<RegionActivities>, spec: StepSpec & { skippable: true }, input: RegionFailoverInput, failover: SwitchOutcome): Promise<LiveDrillFailback | undefined> {
+export async function failBackAfterLiveDrill(
+  run: Run<RegionActivities>,
+  spec: StepSpec & { skippable: true },
+  input: RegionFailoverInput,
+  failover: SwitchOutcome,
+): Promise<LiveDrillFailback | undefined> {
   return run.step(spec, async () => {
     const childInput: RegionFailbackInput = {
       service: input.service,
@@ -74,7 +92,10 @@ export async function failBackAfterLiveDrill(run: Run<RegionActivities>, spec: S
     };
     run.report('failback', summary);
     if (result.state !== 'succeeded') {
-      throw ApplicationFailure.nonRetryable(`the failback ${workflowId} ended ${result.state}: ${result.outcome ?? 'no outcome'}; the service is still in region ${failover.target}`, ErrorType.Precondition);
+      throw ApplicationFailure.nonRetryable(
+        `the failback ${workflowId} ended ${result.state}: ${result.outcome ?? 'no outcome'}; the service is still in region ${failover.target}`,
+        ErrorType.Precondition,
+      );
     }
     return summary;
   });

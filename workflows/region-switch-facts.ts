@@ -60,7 +60,12 @@ export function plannedRefusal(risk: DataAtRisk, budget: { bytes: number; second
  * The RPO of an emergency switch: WAL the source wrote beyond what the standby received (known only where the source
  * answered and was fenced), and the lost acknowledged bookings with the time they span, where the load counter runs.
  */
-export function emergencyRpo(sourceFinalLsn: string | undefined, standbyLsn: string | null, standbyLastReplayAt: string | null, loss: LoadLoss | undefined): SwitchResult['rpo'] {
+export function emergencyRpo(
+  sourceFinalLsn: string | undefined,
+  standbyLsn: string | null,
+  standbyLastReplayAt: string | null,
+  loss: LoadLoss | undefined,
+): SwitchResult['rpo'] {
   const bytes = sourceFinalLsn && standbyLsn ? Math.max(0, lsnBytes(sourceFinalLsn) - lsnBytes(standbyLsn)) : null;
   const lost = loss?.present ? loss.lost : null;
   let seconds: number | null = null;

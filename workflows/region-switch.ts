@@ -65,9 +65,18 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
     standbyLsn = caught.replayLsn;
   } else {
     const position = await run.step(s.recordPosition, (a) => a.nodeStatus({ ...on, region: target }));
-    standbyLsn = [position.receiveLsn, position.replayLsn].filter((l): l is string => !!l).sort((x, y) => lsnBytes(x) - lsnBytes(y)).at(-1) ?? null;
+    standbyLsn =
+      [position.receiveLsn, position.replayLsn]
+        .filter((l): l is string => !!l)
+        .sort((x, y) => lsnBytes(x) - lsnBytes(y))
+        .at(-1) ?? null;
     standbyLastReplayAt = position.lastReplayAt ?? null;
-    run.report('lastPosition', { receiveLsn: position.receiveLsn, replayLsn: position.replayLsn, lastReplayAt: position.lastReplayAt, sourceFinalLsn: fence.finalLsn ?? null });
+    run.report('lastPosition', {
+      receiveLsn: position.receiveLsn,
+      replayLsn: position.replayLsn,
+      lastReplayAt: position.lastReplayAt,
+      sourceFinalLsn: fence.finalLsn ?? null,
+    });
   }
 
   const promoted = await run.step(s.promote, (a) => a.promoteStandby({ ...on, region: target }));
@@ -81,7 +90,10 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
       return { present: false };
     }),
   );
-  const rpo = mode === 'planned' ? { bytes: 0, seconds: 0, lostAcknowledgedBookings: loss.present ? loss.lost : null } : emergencyRpo(fence.finalLsn, standbyLsn, standbyLastReplayAt, loss);
+  const rpo =
+    mode === 'planned'
+      ? { bytes: 0, seconds: 0, lostAcknowledgedBookings: loss.present ? loss.lost : null }
+      : emergencyRpo(fence.finalLsn, standbyLsn, standbyLastReplayAt, loss);
   run.report('rpo', rpo);
   run.measure({
     ...(rpo.bytes !== null ? { rpoBytes: rpo.bytes } : {}),
@@ -100,7 +112,14 @@ export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan
   run.report('switchWindow', switchWindow);
 
   const { workflowId, runId } = workflowInfo();
-  await run.step(s.verify, (a) => a.verifyThroughLoadBalancer({ ...on, region: target, idempotencyKey: `lifeboat-verify:${workflowId}:${runId}`, windowSeconds: options.verifyWindowSeconds }));
+  await run.step(s.verify, (a) =>
+    a.verifyThroughLoadBalancer({
+      ...on,
+      region: target,
+      idempotencyKey: `lifeboat-verify:${workflowId}:${runId}`,
+      windowSeconds: options.verifyWindowSeconds,
+    }),
+  );
   const verifiedAt = Date.now();
 
   const rto = {
@@ -135,7 +154,12 @@ interface SourceFence {
  * if it was. Where that is unknown (runs recorded before the kit read it first, or a source that did not answer then),
  * it goes by what the step says it did, and lifts only a fence the step itself set.
  */
-async function restoreFencing(a: ActivityInterfaceFor<RegionActivities>, on: { service: string }, source: Region, seen: UndoContext<FencingState, SourceFence>): Promise<unknown> {
+async function restoreFencing(
+  a: ActivityInterfaceFor<RegionActivities>,
+  on: { service: string },
+  source: Region,
+  seen: UndoContext<FencingState, SourceFence>,
+): Promise<unknown> {
   const { before, result } = seen;
   if (before?.reachable) return before.fenced ? undefined : a.unfenceDatabase({ ...on, region: source });
   return result?.fenced && !result.alreadyFenced ? a.unfenceDatabase({ ...on, region: source }) : undefined;
@@ -145,7 +169,10 @@ async function restoreFencing(a: ActivityInterfaceFor<RegionActivities>, on: { s
  * Where a switch starts, and an isolated drill too: see how much data is at risk (a planned switch over its budget
  * stops here, before any change), then wait for the approvals.
  */
-export async function assessAndApprove(run: Run<RegionActivities>, plan: Pick<SwitchPlan, 'options' | 'mode' | 'source' | 'target'> & { steps: Pick<SwitchPlan['steps'], 'assess' | 'approve'> }): Promise<{ approvedAt: number }> {
+export async function assessAndApprove(
+  run: Run<RegionActivities>,
+  plan: Pick<SwitchPlan, 'options' | 'mode' | 'source' | 'target'> & { steps: Pick<SwitchPlan['steps'], 'assess' | 'approve'> },
+): Promise<{ approvedAt: number }> {
   const { steps: s, options, mode, source, target } = plan;
   const on = { service: options.service };
   const risk = await run.step(s.assess, async (a) => {
@@ -176,6 +203,14 @@ export async function notifySwitched(run: Run<RegionActivities>, spec: StepSpec,
     `RPO ${rpo.bytes ?? 'unknown'} WAL bytes, ${rpo.lostAcknowledgedBookings ?? 'unmeasured'} acknowledged bookings lost.`,
   ].join('\n');
   await run.step(spec, (a) =>
-    a.notify({ kind: 'info', runId: run.status.runId, runbook: run.status.runbook, target: run.status.target, state: run.status.state, title: `${run.status.title}: ${result.service} is in region ${result.target}`, text }),
+    a.notify({
+      kind: 'info',
+      runId: run.status.runId,
+      runbook: run.status.runbook,
+      target: run.status.target,
+      state: run.status.state,
+      title: `${run.status.title}: ${result.service} is in region ${result.target}`,
+      text,
+    }),
   );
 }

@@ -1,7 +1,19 @@
 import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runbooks } from '../runbooks';
-import { drillAttribute, type DrillMode, inputSchemaOf, type Objectives, requestedByAttribute, runbookAttribute, runIdFor, type RunResult, type SignedDecision, stateAttribute, targetAttribute } from './kit';
+import {
+  drillAttribute,
+  type DrillMode,
+  inputSchemaOf,
+  type Objectives,
+  requestedByAttribute,
+  runbookAttribute,
+  runIdFor,
+  type RunResult,
+  type SignedDecision,
+  stateAttribute,
+  targetAttribute,
+} from './kit';
 
 /** What a drill schedule starts: which runbook, with what input, as what kind of drill. */
 export interface DrillSpec {
@@ -34,7 +46,15 @@ export async function scheduledDrill(spec: DrillSpec): Promise<ScheduledDrillRes
   try {
     const result = await executeChild<(request: unknown) => Promise<RunResult>>(runbook.workflowType, {
       workflowId: runId,
-      args: [{ input: spec.input, requestedBy: spec.requestedBy, drill: spec.drill, ...(spec.objectives ? { objectives: spec.objectives } : {}), ...(spec.start ? { start: spec.start } : {}) }],
+      args: [
+        {
+          input: spec.input,
+          requestedBy: spec.requestedBy,
+          drill: spec.drill,
+          ...(spec.objectives ? { objectives: spec.objectives } : {}),
+          ...(spec.start ? { start: spec.start } : {}),
+        },
+      ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: [

@@ -73,6 +73,9 @@ export function parseAlertBody(text: string, now = new Date()): ReceivedAlert[] 
 }
 
 function labelDigest(labels: Record<string, string>): string {
-  const text = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join('\n');
+  const text = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join('\n');
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

@@ -14,16 +14,7 @@ import { ruleFor, type AlertRule, type AlertRules } from './rules';
 import { startRun } from '../start-run';
 
 /** What the receiver did with one alert; each is logged and returned in the HTTP answer. */
-export type AlertOutcomeKind =
-  | 'started'
-  | 'already-running'
-  | 'anti-flap'
-  | 'pending'
-  | 'not-ready'
-  | 'notified'
-  | 'resolved'
-  | 'no-rule'
-  | 'refused';
+export type AlertOutcomeKind = 'started' | 'already-running' | 'anti-flap' | 'pending' | 'not-ready' | 'notified' | 'resolved' | 'no-rule' | 'refused';
 
 export interface AlertOutcome {
   outcome: AlertOutcomeKind;
@@ -171,15 +162,17 @@ export class AlertReceiver {
         const pageKey = `${rule.name}|${workflowId}`;
         if (this.notReadyPaged.get(pageKey) === why) return this.outcome(alert, rule, 'not-ready', `${why} (paged already)`, workflowId);
         this.notReadyPaged.set(pageKey, why);
-        await this.options.notify({
-          kind: 'readiness',
-          runId: workflowId,
-          runbook: runbook.id,
-          target,
-          state: 'failed',
-          title: `Alert ${alert.labels.alertname ?? ''} did not start ${workflowId}: not ready`,
-          text: `Rule ${rule.name} requires readiness. ${why}. Start it by hand with lifeboat run if it should run anyway.`,
-        }).catch(() => undefined);
+        await this.options
+          .notify({
+            kind: 'readiness',
+            runId: workflowId,
+            runbook: runbook.id,
+            target,
+            state: 'failed',
+            title: `Alert ${alert.labels.alertname ?? ''} did not start ${workflowId}: not ready`,
+            text: `Rule ${rule.name} requires readiness. ${why}. Start it by hand with lifeboat run if it should run anyway.`,
+          })
+          .catch(() => undefined);
         return this.outcome(alert, rule, 'not-ready', why, workflowId);
       }
       this.notReadyPaged.delete(`${rule.name}|${workflowId}`);
@@ -248,7 +241,6 @@ export class AlertReceiver {
 
 /** Alertmanager's notification bodies are small; this bounds one request. */
 const maxBodyBytes = 1024 * 1024;
-
 
 /**
  * The receiver's HTTP handler: POST with `Authorization: Bearer <token>` (Alertmanager's

@@ -51,7 +51,10 @@ export const AlertRule = z
     const runbook = rule.runbook !== undefined && Object.hasOwn(runbooks, rule.runbook) ? runbooks[rule.runbook] : undefined;
     const shape = (runbook?.input as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
     if (!runbook || !shape) return;
-    for (const [where, fields] of [['input', Object.keys(rule.input)], ['inputFromLabels', Object.keys(rule.inputFromLabels)]] as const) {
+    for (const [where, fields] of [
+      ['input', Object.keys(rule.input)],
+      ['inputFromLabels', Object.keys(rule.inputFromLabels)],
+    ] as const) {
       for (const field of fields) {
         if (!Object.hasOwn(shape, field)) {
           const message = `${runbook.id} has no input field "${field}"; its fields are ${Object.keys(shape).join(', ')} (see lifeboat plan ${runbook.id})`;
@@ -63,17 +66,15 @@ export const AlertRule = z
 export type AlertRule = z.infer<typeof AlertRule>;
 
 /** The rules file `lifeboat alerts serve --rules FILE` reads. */
-export const AlertRules = z
-  .strictObject({ rules: z.array(AlertRule).min(1, 'list at least one rule') })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.rules.forEach((rule, i) => {
-      if (seen.has(rule.name)) {
-        ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `"${rule.name}" is used twice; give each rule its own name` });
-      }
-      seen.add(rule.name);
-    });
+export const AlertRules = z.strictObject({ rules: z.array(AlertRule).min(1, 'list at least one rule') }).superRefine((file, ctx) => {
+  const seen = new Set<string>();
+  file.rules.forEach((rule, i) => {
+    if (seen.has(rule.name)) {
+      ctx.addIssue({ code: 'custom', path: ['rules', i, 'name'], message: `"${rule.name}" is used twice; give each rule its own name` });
+    }
+    seen.add(rule.name);
   });
+});
 export type AlertRules = z.infer<typeof AlertRules>;
 
 /** Reads and checks a rules file; every error names the file, the path inside it and the fix. Exit 2. */

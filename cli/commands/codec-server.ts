@@ -29,7 +29,8 @@ export const CodecServerOptions = z.object({
     .int('a port is a whole number')
     .min(0, 'a port is a number from 0 to 65535')
     .max(65535, 'a port is a number from 0 to 65535')
-    .default(8888).describe('Port to listen on; 0 lets the OS choose'),
+    .default(8888)
+    .describe('Port to listen on; 0 lets the OS choose'),
   host: z.string().min(1).default('127.0.0.1').describe('Address to bind; loopback keeps the decryption endpoint off the network'),
   corsOrigins: z.array(CorsOrigin).default(['http://localhost:8233']).describe('Web UI origins allowed to call the server from a browser'),
   authToken: z
@@ -62,7 +63,6 @@ function toJson(payload: Payload): JsonPayload {
   };
 }
 
-
 /**
  * An HTTP server speaking Temporal's remote codec protocol: POST /encode and /decode take and return
  * `{"payloads":[{"metadata":{k: base64}, "data": base64}]}`. Browsers may call it only from the allowed origins,
@@ -90,7 +90,10 @@ export function createCodecServer(
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
       // The protocol's headers, plus whatever else the allowed page asks to send (newer UIs may add some).
-      const requested = String(req.headers['access-control-request-headers'] ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+      const requested = String(req.headers['access-control-request-headers'] ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean);
       const allowed = ['Content-Type', 'X-Namespace', 'Authorization'];
       for (const header of requested) if (!allowed.some((h) => h.toLowerCase() === header.toLowerCase())) allowed.push(header);
       res.setHeader('Access-Control-Allow-Headers', allowed.join(', '));
@@ -159,7 +162,7 @@ const isLoopback = (host: string) => host === 'localhost' || host === '::1' || h
 
 export const codecServerCommand: Command = {
   name: 'codec-server',
-  summary: 'Decrypt payloads for the Temporal Web UI and the stock temporal CLI (Temporal\'s remote codec protocol)',
+  summary: "Decrypt payloads for the Temporal Web UI and the stock temporal CLI (Temporal's remote codec protocol)",
   usage,
   options: {
     ...commonOptions,

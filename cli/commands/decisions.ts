@@ -15,7 +15,8 @@ function requireRunId(positionals: string[], command: string): string {
 function gateCommand(decision: 'approve' | 'reject'): Command {
   return {
     name: decision,
-    summary: decision === 'approve' ? 'Approve the open gate of a run (signed with your key)' : 'Reject the open gate of a run (signed; one rejection aborts it)',
+    summary:
+      decision === 'approve' ? 'Approve the open gate of a run (signed with your key)' : 'Reject the open gate of a run (signed; one rejection aborts it)',
     usage: `lifeboat ${decision} <run-id> [--gate NAME] [--comment TEXT] ${signingUsage}`,
     options: { ...commonOptions, ...signingOptions, gate: { type: 'string' }, comment: { type: 'string' }, as: { type: 'string' } },
     async run(ctx, { positionals, values }) {
@@ -61,7 +62,10 @@ function operatorCommand(action: InterventionAction | 'cancel', summary: string)
         {
           runId,
           kind: action,
-          body: (status) => ({ ...(action === 'retry' || action === 'skip' ? { step: status.intervention?.step ?? status.currentStep } : {}), ...(reason ? { reason } : {}) }),
+          body: (status) => ({
+            ...(action === 'retry' || action === 'skip' ? { step: status.intervention?.step ?? status.currentStep } : {}),
+            ...(reason ? { reason } : {}),
+          }),
           update: interveneUpdate,
           legacy: (by) => ({ action: action === 'cancel' ? 'abort' : action, by, ...(reason ? { reason } : {}) }),
           submit: `lifeboat ${action} ${runId}`,
@@ -71,7 +75,8 @@ function operatorCommand(action: InterventionAction | 'cancel', summary: string)
       if (!done) return 0;
       const { by, receipt } = done;
       if (ctx.json) ctx.printJson({ runId, by, ...receipt });
-      else if (action === 'abort' || action === 'cancel') ctx.print(`${by} ${action === 'abort' ? 'aborted' : 'cancelled'} ${runId}; it stops after the current step and runs its undos`);
+      else if (action === 'abort' || action === 'cancel')
+        ctx.print(`${by} ${action === 'abort' ? 'aborted' : 'cancelled'} ${runId}; it stops after the current step and runs its undos`);
       else ctx.print(`${by} chose ${action} for step ${receipt.step} of ${runId}`);
       return 0;
     },

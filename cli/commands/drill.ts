@@ -55,7 +55,11 @@ export const drillCommand: Command = {
     const [sub, arg] = positionals as [Subcommand | undefined, string | undefined];
     if (!sub || !subcommands.includes(sub)) throw usageError(`drill needs a subcommand`, `one of: ${subcommands.join(', ')}`);
     if (sub === 'list') return listSchedules(ctx);
-    if (!arg) throw usageError(`drill ${sub} needs ${sub === 'schedule' || sub === 'history' ? 'a runbook' : 'a schedule id'}`, sub === 'schedule' || sub === 'history' ? `lifeboat drill ${sub} paging-check` : 'see lifeboat drill list');
+    if (!arg)
+      throw usageError(
+        `drill ${sub} needs ${sub === 'schedule' || sub === 'history' ? 'a runbook' : 'a schedule id'}`,
+        sub === 'schedule' || sub === 'history' ? `lifeboat drill ${sub} paging-check` : 'see lifeboat drill list',
+      );
     if (sub === 'schedule') return createSchedule(ctx, arg, values);
     if (sub === 'history') return history(ctx, arg, values);
     return manageSchedule(ctx, sub, arg, values.reason as string | undefined);
@@ -87,7 +91,8 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
   const runbook = findRunbook(runbookId);
   const cron = values.cron as string | undefined;
   const every = durationFlag('every', values.every);
-  if (!cron === !every) throw usageError('say when the drill runs with exactly one of --cron or --every', 'for example --cron "0 3 * * 1" (Mondays 03:00 UTC) or --every 24h');
+  if (!cron === !every)
+    throw usageError('say when the drill runs with exactly one of --cron or --every', 'for example --cron "0 3 * * 1" (Mondays 03:00 UTC) or --every 24h');
   const jitter = durationFlag('jitter', values.jitter);
   const raw = buildInput(values.input as string | undefined, (values.set as string[] | undefined) ?? []);
   const target = runbook.target(parseRunbookInput(runbook, raw));
@@ -96,7 +101,8 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
   const requestedBy = ctx.identity(values.as as string | undefined);
   const scheduleId = `${schedulePrefix}${runbook.id}/${target}`;
   const authoriseFor = durationFlag('authorise-for', values['authorise-for'] ?? '90 days')!;
-  if (msToNumber(authoriseFor) > MAX_SCHEDULE_AUTHORISATION_MS) throw usageError(`--authorise-for ${String(authoriseFor)} is too long`, 'at most 400 days; create the schedule again when it runs out');
+  if (msToNumber(authoriseFor) > MAX_SCHEDULE_AUTHORISATION_MS)
+    throw usageError(`--authorise-for ${String(authoriseFor)} is too long`, 'at most 400 days; create the schedule again when it runs out');
   // The requester signs once for the schedule's drills: this runbook, input and drill kind, started by this schedule only.
   const statement = newStatement(
     'start',
@@ -120,12 +126,18 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
     });
   } catch (err) {
     if ((err as Error).name === 'ScheduleAlreadyRunning') {
-      throw new CliError(`a drill schedule ${scheduleId} already exists`, { code: 'exists', suggestion: `delete it first with lifeboat drill delete ${scheduleId}` });
+      throw new CliError(`a drill schedule ${scheduleId} already exists`, {
+        code: 'exists',
+        suggestion: `delete it first with lifeboat drill delete ${scheduleId}`,
+      });
     }
     throw err;
   }
   if (ctx.json) ctx.printJson({ scheduleId, ...spec, ...(cron ? { cron } : { every }), ...(jitter ? { jitter } : {}) });
-  else ctx.print(`scheduled ${scheduleId}: ${spec.drill.kind} drill ${cron ? `on cron "${cron}"` : `every ${every}`}${jitter ? ` with up to ${jitter} jitter` : ''}\n  run it now: lifeboat drill trigger ${scheduleId}`);
+  else
+    ctx.print(
+      `scheduled ${scheduleId}: ${spec.drill.kind} drill ${cron ? `on cron "${cron}"` : `every ${every}`}${jitter ? ` with up to ${jitter} jitter` : ''}\n  run it now: lifeboat drill trigger ${scheduleId}`,
+    );
   return 0;
 }
 
@@ -147,11 +159,22 @@ async function listSchedules(ctx: CliContext): Promise<number> {
   }
   if (ctx.json) ctx.printJson(rows);
   else if (rows.length === 0) ctx.print('no drill schedules; create one with lifeboat drill schedule <runbook> --every 24h');
-  else ctx.print(table([['SCHEDULE', 'DRILL', 'PAUSED', 'NEXT RUN', 'LAST RUN'], ...rows.map((r) => [String(r.scheduleId), String(r.drill), r.paused ? 'yes' : 'no', String(r.nextRun ?? '-'), String(r.lastRun ?? '-')])]));
+  else
+    ctx.print(
+      table([
+        ['SCHEDULE', 'DRILL', 'PAUSED', 'NEXT RUN', 'LAST RUN'],
+        ...rows.map((r) => [String(r.scheduleId), String(r.drill), r.paused ? 'yes' : 'no', String(r.nextRun ?? '-'), String(r.lastRun ?? '-')]),
+      ]),
+    );
   return 0;
 }
 
-async function manageSchedule(ctx: CliContext, sub: 'pause' | 'resume' | 'trigger' | 'delete', scheduleId: string, reason: string | undefined): Promise<number> {
+async function manageSchedule(
+  ctx: CliContext,
+  sub: 'pause' | 'resume' | 'trigger' | 'delete',
+  scheduleId: string,
+  reason: string | undefined,
+): Promise<number> {
   const client = await ctx.client();
   const handle = client.schedule.getHandle(scheduleId);
   try {
@@ -217,9 +240,11 @@ async function history(ctx: CliContext, runbookId: string, values: Record<string
   const limit = Number(values.limit ?? 20);
   if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${String(values.limit)} is not a positive whole number`, 'use --limit 50');
   const format = ctx.json ? 'json' : ((values.format as string | undefined) ?? 'text');
-  if (!['text', 'html', 'json'].includes(format)) throw usageError(`--format ${format} is not one of text, html, json`, `lifeboat drill history ${runbook.id} --format html --out drills.html`);
+  if (!['text', 'html', 'json'].includes(format))
+    throw usageError(`--format ${format} is not one of text, html, json`, `lifeboat drill history ${runbook.id} --format html --out drills.html`);
   const entries = await drillHistory(await ctx.client(), runbook.id, limit);
-  const seconds = (v: number | undefined, objective: number | undefined) => (v === undefined ? '-' : `${v}s${objective !== undefined ? ` / ${objective}s` : ''}`);
+  const seconds = (v: number | undefined, objective: number | undefined) =>
+    v === undefined ? '-' : `${v}s${objective !== undefined ? ` / ${objective}s` : ''}`;
   const rows = [
     ['STARTED', 'DRILL', 'STATE', 'RTO / OBJECTIVE', 'RPO / OBJECTIVE', 'RESULT', 'READINESS BEFORE'],
     ...entries.map((e) => [
@@ -236,7 +261,17 @@ async function history(ctx: CliContext, runbookId: string, values: Record<string
   if (format === 'json') text = `${JSON.stringify(entries, null, 2)}\n`;
   else if (format === 'html') text = drillHistoryHtml(runbook.id, rows, entries);
   else if (entries.length === 0) text = `no finished drills of ${runbook.id} yet\n`;
-  else text = [table(rows), '', 'RTO, newest first:', drillHistoryText(entries, 'rtoSeconds'), '', 'RPO, newest first:', drillHistoryText(entries, 'rpoSeconds'), ''].join('\n');
+  else
+    text = [
+      table(rows),
+      '',
+      'RTO, newest first:',
+      drillHistoryText(entries, 'rtoSeconds'),
+      '',
+      'RPO, newest first:',
+      drillHistoryText(entries, 'rpoSeconds'),
+      '',
+    ].join('\n');
   const out = values.out as string | undefined;
   if (out) {
     writeFileSync(out, text);

@@ -9,10 +9,22 @@ export const listCommand: Command = {
   name: 'list',
   summary: 'List runs, newest first, by runbook, target and state',
   usage: 'lifeboat list [--runbook ID] [--target NAME] [--state STATE] [--drill isolated|live] [--limit N] [--json]',
-  options: { ...commonOptions, runbook: { type: 'string' }, target: { type: 'string' }, state: { type: 'string' }, limit: { type: 'string' }, drill: { type: 'string' } },
+  options: {
+    ...commonOptions,
+    runbook: { type: 'string' },
+    target: { type: 'string' },
+    state: { type: 'string' },
+    limit: { type: 'string' },
+    drill: { type: 'string' },
+  },
   async run(ctx, { values }) {
     const filters: string[] = ['LifeboatRunbook IS NOT NULL'];
-    for (const [flag, attribute] of [['runbook', 'LifeboatRunbook'], ['target', 'LifeboatTarget'], ['state', 'LifeboatState'], ['drill', 'LifeboatDrill']] as const) {
+    for (const [flag, attribute] of [
+      ['runbook', 'LifeboatRunbook'],
+      ['target', 'LifeboatTarget'],
+      ['state', 'LifeboatState'],
+      ['drill', 'LifeboatDrill'],
+    ] as const) {
       const value = values[flag] as string | undefined;
       if (value === undefined) continue;
       if (!keyword.test(value)) throw usageError(`--${flag} "${value}" has characters a run's ${flag} never has`, `use a plain name such as --${flag} booking`);
@@ -42,7 +54,13 @@ export const listCommand: Command = {
     }
     if (ctx.json) ctx.print(terminalSafeJson(runs, 2));
     else if (runs.length === 0) ctx.print('no runs');
-    else ctx.print(table([['RUN', 'STATE', 'REQUESTED BY', 'STARTED'], ...runs.map((r) => [r.drill ? `${r.runId!} [drill: ${r.drill}]` : r.runId!, shownState(r.state!, r.temporalStatus!), r.requestedBy!, r.startedAt!])]));
+    else
+      ctx.print(
+        table([
+          ['RUN', 'STATE', 'REQUESTED BY', 'STARTED'],
+          ...runs.map((r) => [r.drill ? `${r.runId!} [drill: ${r.drill}]` : r.runId!, shownState(r.state!, r.temporalStatus!), r.requestedBy!, r.startedAt!]),
+        ]),
+      );
     return 0;
   },
 };

@@ -8,7 +8,7 @@ import { renderPlan } from '../render';
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'Show a runbook\'s steps, gates and undos without running anything',
+  summary: "Show a runbook's steps, gates and undos without running anything",
   usage: 'lifeboat plan <runbook> [--drill isolated|live] [--targets FILE] [--service NAME] [--json]',
   options: { ...commonOptions, drill: { type: 'string' }, targets: { type: 'string' }, service: { type: 'string' } },
   async run(ctx, { positionals, values }) {

@@ -44,13 +44,25 @@ function requesterOf(ctx: CliContext, values: Record<string, unknown>): string |
 
 async function checkNow(ctx: CliContext, chosen: RunbookDefinition[], target: string | undefined, requester: string | undefined): Promise<number> {
   const client = await ctx.client();
-  const evaluations = await Promise.all(chosen.map((runbook) => evaluate(ctx, client, { runbook: runbook.id, target: target ?? readinessTargetOf(runbook), ...(requester ? { requester } : {}) })));
+  const evaluations = await Promise.all(
+    chosen.map((runbook) => evaluate(ctx, client, { runbook: runbook.id, target: target ?? readinessTargetOf(runbook), ...(requester ? { requester } : {}) })),
+  );
   const ready = evaluations.every((e) => e.ready);
   if (ctx.json) ctx.printJson(chosen.length === 1 ? evaluations[0] : { ready, runbooks: evaluations });
   else {
     const rows = [['RUNBOOK', 'TARGET', 'CHECK', 'RESULT', 'REASON', 'FIX']];
-    for (const e of evaluations) for (const c of e.checks) rows.push([e.runbook, e.target, c.name, c.ready ? 'ready' : 'NOT READY', c.reason, c.ready ? '-' : c.fix]);
-    ctx.print(`${table(rows)}\n\n${ready ? 'ready' : `NOT READY: ${evaluations.filter((e) => !e.ready).map((e) => `${e.runbook} on ${e.target}`).join(', ')}`}`);
+    for (const e of evaluations)
+      for (const c of e.checks) rows.push([e.runbook, e.target, c.name, c.ready ? 'ready' : 'NOT READY', c.reason, c.ready ? '-' : c.fix]);
+    ctx.print(
+      `${table(rows)}\n\n${
+        ready
+          ? 'ready'
+          : `NOT READY: ${evaluations
+              .filter((e) => !e.ready)
+              .map((e) => `${e.runbook} on ${e.target}`)
+              .join(', ')}`
+      }`,
+    );
   }
   return ready ? ExitCode.ok : ExitCode.refused;
 }
@@ -92,7 +104,14 @@ async function schedule(ctx: CliContext, runbook: RunbookDefinition, flagTarget:
     await client.schedule.create({
       scheduleId,
       spec: { intervals: [{ every: every as Duration }] },
-      action: { type: 'startWorkflow', workflowType: 'readinessCheck', taskQueue: ctx.taskQueue, workflowId: scheduleId, args: [request], workflowExecutionTimeout: '5 minutes' },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'readinessCheck',
+        taskQueue: ctx.taskQueue,
+        workflowId: scheduleId,
+        args: [request],
+        workflowExecutionTimeout: '5 minutes',
+      },
       // One evaluation at a time, so each compares itself with a finished one.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
       memo: { runbook: runbook.id, target, kind: 'readiness' },
@@ -100,12 +119,18 @@ async function schedule(ctx: CliContext, runbook: RunbookDefinition, flagTarget:
     });
   } catch (err) {
     if ((err as Error).name === 'ScheduleAlreadyRunning') {
-      throw new CliError(`a readiness schedule ${scheduleId} already exists`, { code: 'exists', suggestion: `delete it with temporal schedule delete --schedule-id ${scheduleId}, then schedule again` });
+      throw new CliError(`a readiness schedule ${scheduleId} already exists`, {
+        code: 'exists',
+        suggestion: `delete it with temporal schedule delete --schedule-id ${scheduleId}, then schedule again`,
+      });
     }
     throw err;
   }
   if (ctx.json) ctx.printJson({ scheduleId, runbook: runbook.id, target, every });
-  else ctx.print(`scheduled ${scheduleId}: readiness of ${runbook.id} on ${target} every ${every}, starting now\n  see it with: lifeboat readiness history ${runbook.id} --target ${target}`);
+  else
+    ctx.print(
+      `scheduled ${scheduleId}: readiness of ${runbook.id} on ${target} every ${every}, starting now\n  see it with: lifeboat readiness history ${runbook.id} --target ${target}`,
+    );
   return ExitCode.ok;
 }
 
@@ -125,10 +150,19 @@ async function history(ctx: CliContext, runbook: RunbookDefinition, flagTarget: 
   const target = flagTarget ?? readinessTargetOf(runbook);
   const evaluations = await readinessHistory(await ctx.client(), readinessScheduleId(runbook.id, target));
   if (ctx.json) ctx.printJson(evaluations);
-  else if (evaluations.length === 0) ctx.print(`no scheduled readiness evaluations of ${runbook.id} on ${target}; start them with lifeboat readiness schedule ${runbook.id} --target ${target}`);
+  else if (evaluations.length === 0)
+    ctx.print(`no scheduled readiness evaluations of ${runbook.id} on ${target}; start them with lifeboat readiness schedule ${runbook.id} --target ${target}`);
   else {
-    const change = (e: ReadinessEvaluation) => (e.changed ? `${e.changed.from ? 'ready' : 'not ready'} -> ${e.changed.to ? 'ready' : 'not ready'}${e.changed.notified ? ' (notified)' : ' (notify failed)'}` : '-');
-    ctx.print(table([['CHECKED AT', 'RESULT', 'CHANGE', 'REASON'], ...evaluations.map((e) => [e.checkedAt, e.ready ? 'ready' : 'NOT READY', change(e), readinessSummary(e)])]));
+    const change = (e: ReadinessEvaluation) =>
+      e.changed
+        ? `${e.changed.from ? 'ready' : 'not ready'} -> ${e.changed.to ? 'ready' : 'not ready'}${e.changed.notified ? ' (notified)' : ' (notify failed)'}`
+        : '-';
+    ctx.print(
+      table([
+        ['CHECKED AT', 'RESULT', 'CHANGE', 'REASON'],
+        ...evaluations.map((e) => [e.checkedAt, e.ready ? 'ready' : 'NOT READY', change(e), readinessSummary(e)]),
+      ]),
+    );
   }
   return ExitCode.ok;
 }

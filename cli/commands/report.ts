@@ -18,7 +18,7 @@ const ReportOptions = z.object({
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'A run\'s report: timeline chart (gate and operator waits apart from work), RTO and RPO against objectives, approvals, interventions',
+  summary: "A run's report: timeline chart (gate and operator waits apart from work), RTO and RPO against objectives, approvals, interventions",
   usage: 'lifeboat report <run-id> [--format md|html|json] [--out FILE]',
   options: { ...commonOptions, format: { type: 'string' }, out: { type: 'string' } },
   async run(ctx, { positionals, values }) {
@@ -30,7 +30,10 @@ export const reportCommand: Command = {
     const client = await ctx.client();
     const status = await readStatus(client, runId, ctx.taskQueue);
     const detectedAt = await detectedAtOfRun(client, runId);
-    const report = buildReport(status, { readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt), ...(detectedAt ? { detectedAt } : {}) });
+    const report = buildReport(status, {
+      readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt),
+      ...(detectedAt ? { detectedAt } : {}),
+    });
     let text: string;
     if (format === 'json') text = `${terminalSafeJson(report, 2)}\n`;
     else if (format === 'html') text = reportHtml(report);

@@ -10,13 +10,23 @@ const keeps = { database: 'keep-database', ledger: 'keep-ledger', both: 'keep-bo
 export const resolveCommand: Command = {
   name: 'resolve',
   summary: 'Decide a reconciliation conflict of a manual booking run (--keep, --discard or --rule earliest-wins)',
-  usage: 'lifeboat resolve <run-id> [<conflict-id>] (--keep database|ledger|both | --discard | --rule earliest-wins) [--comment TEXT] [--as USER] [--key FILE] [--print-statement | --statement FILE --signature FILE] [--json]',
-  options: { ...commonOptions, ...signingOptions, keep: { type: 'string' }, discard: { type: 'boolean' }, rule: { type: 'string' }, comment: { type: 'string' }, as: { type: 'string' } },
+  usage:
+    'lifeboat resolve <run-id> [<conflict-id>] (--keep database|ledger|both | --discard | --rule earliest-wins) [--comment TEXT] [--as USER] [--key FILE] [--print-statement | --statement FILE --signature FILE] [--json]',
+  options: {
+    ...commonOptions,
+    ...signingOptions,
+    keep: { type: 'string' },
+    discard: { type: 'boolean' },
+    rule: { type: 'string' },
+    comment: { type: 'string' },
+    as: { type: 'string' },
+  },
   async run(ctx, { positionals, values }) {
     const [runId, conflict] = positionals;
     if (!runId) throw usageError('name the run', 'lifeboat resolve manual-booking-mode/booking c1 --keep database (see lifeboat status)');
     const keep = values.keep as string | undefined;
-    if (keep !== undefined && !(keep in keeps)) throw usageError(`--keep ${keep} is not one of database, ledger, both`, 'use --keep database, --keep ledger or --keep both');
+    if (keep !== undefined && !(keep in keeps))
+      throw usageError(`--keep ${keep} is not one of database, ledger, both`, 'use --keep database, --keep ledger or --keep both');
     if (keep !== undefined && values.discard) throw usageError('--keep and --discard exclude each other', 'choose one decision');
     const decision = keep !== undefined ? keeps[keep as keyof typeof keeps] : values.discard ? 'discard' : undefined;
     const parsed = ResolveRequest.safeParse({
@@ -28,11 +38,18 @@ export const resolveCommand: Command = {
     });
     if (!parsed.success) throw inputError('invalid decision', parsed.error, `usage: ${resolveCommand.usage}`);
     const { by: claimed, ...body } = parsed.data;
-    const done = await decide(ctx, { runId, kind: 'resolve', body: () => body, update: resolveUpdate, legacy: (by) => ({ ...body, by }), submit: `lifeboat resolve ${runId}` }, values);
+    const done = await decide(
+      ctx,
+      { runId, kind: 'resolve', body: () => body, update: resolveUpdate, legacy: (by) => ({ ...body, by }), submit: `lifeboat resolve ${runId}` },
+      values,
+    );
     if (!done) return 0;
     const { by, receipt } = done;
     if (ctx.json) ctx.printJson({ runId, by: by ?? claimed, ...receipt });
-    else ctx.print(`${by} decided ${receipt.resolved.map((r) => `${r.id}: ${r.decision}`).join(', ')}; ${receipt.open} conflict${receipt.open === 1 ? '' : 's'} still open`);
+    else
+      ctx.print(
+        `${by} decided ${receipt.resolved.map((r) => `${r.id}: ${r.decision}`).join(', ')}; ${receipt.open} conflict${receipt.open === 1 ? '' : 's'} still open`,
+      );
     return 0;
   },
 };

@@ -16,7 +16,14 @@ export const resumeCommand: Command = {
     const comment = values.comment as string | undefined;
     const done = await decide(
       ctx,
-      { runId, kind: 'resume', body: () => (comment ? { comment } : ({} as Record<string, string>)), update: resumeUpdate, legacy: (by) => ({ by, ...(comment ? { comment } : {}) }), submit: `lifeboat resume ${runId}` },
+      {
+        runId,
+        kind: 'resume',
+        body: () => (comment ? { comment } : ({} as Record<string, string>)),
+        update: resumeUpdate,
+        legacy: (by) => ({ by, ...(comment ? { comment } : {}) }),
+        submit: `lifeboat resume ${runId}`,
+      },
       values,
     );
     if (!done) return 0;

@@ -34,7 +34,8 @@ export const runCommand: Command = {
     const requestedBy = ctx.identity(values.as as string | undefined);
     const drill = drillFrom(values.drill, values['drill-approvals'], runbook);
     if (values['dry-run']) {
-      if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}), input: parsed.data, plan: planOf(runbook, drill?.kind) });
+      if (ctx.json)
+        ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}), input: parsed.data, plan: planOf(runbook, drill?.kind) });
       else ctx.print(`would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${renderPlan(runbook, drill?.kind)}`);
       return 0;
     }
@@ -46,7 +47,17 @@ export const runCommand: Command = {
     const start = await signed(ctx, statement, values);
     const client = await ctx.client();
     try {
-      await startRun(client, { runbook, runId, target, taskQueue: ctx.taskQueue, input: raw, requestedBy, start, ...(drill ? { drill } : {}), ...(ctx.env.LIFEBOAT_CONSOLE_URL ? { consoleUrl: ctx.env.LIFEBOAT_CONSOLE_URL } : {}) });
+      await startRun(client, {
+        runbook,
+        runId,
+        target,
+        taskQueue: ctx.taskQueue,
+        input: raw,
+        requestedBy,
+        start,
+        ...(drill ? { drill } : {}),
+        ...(ctx.env.LIFEBOAT_CONSOLE_URL ? { consoleUrl: ctx.env.LIFEBOAT_CONSOLE_URL } : {}),
+      });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         const who = await runHandle(client, runId)
@@ -87,12 +98,14 @@ const DrillFlags = z
  */
 export function drillFrom(kind: unknown, approvals: unknown, runbook?: RunbookDefinition): DrillMode | undefined {
   if (kind === undefined) {
-    if (approvals !== undefined) throw inputError('--drill-approvals needs --drill', new z.ZodError([{ code: 'custom', path: ['drill'], message: 'missing', input: undefined }]));
+    if (approvals !== undefined)
+      throw inputError('--drill-approvals needs --drill', new z.ZodError([{ code: 'custom', path: ['drill'], message: 'missing', input: undefined }]));
     return undefined;
   }
   const parsed = DrillFlags.safeParse({ kind, ...(approvals !== undefined ? { approvals } : {}) });
   if (!parsed.success) throw inputError('invalid drill flags', parsed.error);
   const drill = runbook?.drills?.[parsed.data.kind];
-  if (runbook && drill && 'refused' in drill) throw usageError(`${runbook.id} has no ${parsed.data.kind} drill: ${drill.refused}`, `see lifeboat plan ${runbook.id}`);
+  if (runbook && drill && 'refused' in drill)
+    throw usageError(`${runbook.id} has no ${parsed.data.kind} drill: ${drill.refused}`, `see lifeboat plan ${runbook.id}`);
   return parsed.data;
 }

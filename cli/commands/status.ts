@@ -12,7 +12,7 @@ import { detectedAtOfRun, readStatus } from '../runs';
 
 export const statusCommand: Command = {
   name: 'status',
-  summary: 'Show a run\'s state, steps, open gate and audit trail; --watch follows it live',
+  summary: "Show a run's state, steps, open gate and audit trail; --watch follows it live",
   usage: 'lifeboat status <run-id> [--watch] [--interval SECONDS] [--json]',
   options: { ...commonOptions, watch: { type: 'boolean' }, interval: { type: 'string' } },
   async run(ctx, { positionals, values }) {
@@ -32,7 +32,12 @@ export const statusCommand: Command = {
         trigger: await alertTriggerOf(client, runId),
       };
       const readiness = before.readiness;
-      const shown = { ...status, path: incidentPath(status, before.detectedAt ? { detectedAt: before.detectedAt } : {}), readinessBeforeRun: readiness, ...(before.trigger ? { triggeredBy: before.trigger } : {}) };
+      const shown = {
+        ...status,
+        path: incidentPath(status, before.detectedAt ? { detectedAt: before.detectedAt } : {}),
+        readinessBeforeRun: readiness,
+        ...(before.trigger ? { triggeredBy: before.trigger } : {}),
+      };
       const stepProviders = providersOfSteps(status.runbook, status.target, ctx.env);
       const rendered = renderStatus(status, undefined, { path: shown.path, readinessBeforeRun: readiness, ...(stepProviders ? { stepProviders } : {}) });
       const text = ctx.json ? terminalSafeJson(shown) : before.trigger ? withTrigger(rendered, before.trigger) : rendered;
@@ -58,7 +63,13 @@ interface AlertTrigger {
 async function alertTriggerOf(client: Awaited<ReturnType<CliContext['client']>>, runId: string): Promise<AlertTrigger | undefined> {
   try {
     const trigger = (await client.workflow.getHandle(runId).describe()).memo?.trigger as Partial<AlertTrigger> | undefined;
-    return typeof trigger?.rule === 'string' ? { rule: trigger.rule, ...(trigger.fingerprint ? { fingerprint: trigger.fingerprint } : {}), ...(trigger.detectedAt ? { detectedAt: trigger.detectedAt } : {}) } : undefined;
+    return typeof trigger?.rule === 'string'
+      ? {
+          rule: trigger.rule,
+          ...(trigger.fingerprint ? { fingerprint: trigger.fingerprint } : {}),
+          ...(trigger.detectedAt ? { detectedAt: trigger.detectedAt } : {}),
+        }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -67,7 +78,9 @@ async function alertTriggerOf(client: Awaited<ReturnType<CliContext['client']>>,
 /** Status with a line under its heading saying which alert rule started the run (it can start runs, never approve). */
 function withTrigger(rendered: string, trigger: AlertTrigger): string {
   const [heading, ...rest] = rendered.split('\n');
-  const line = visibleLine(`triggered by alert rule ${trigger.rule}${trigger.fingerprint ? ` (alert ${trigger.fingerprint})` : ''}${trigger.detectedAt ? `, detected ${trigger.detectedAt}` : ''}`);
+  const line = visibleLine(
+    `triggered by alert rule ${trigger.rule}${trigger.fingerprint ? ` (alert ${trigger.fingerprint})` : ''}${trigger.detectedAt ? `, detected ${trigger.detectedAt}` : ''}`,
+  );
   return [heading, line, ...rest].join('\n');
 }
 

@@ -19,19 +19,25 @@ export const targetsCommand: Command = {
   usage: 'lifeboat targets check [--targets FILE] [--service NAME] [--json]',
   options: { ...commonOptions, targets: { type: 'string' }, service: { type: 'string' } },
   async run(ctx, { positionals, values }) {
-    if (positionals[0] !== 'check') throw usageError(`unknown targets action "${positionals[0] ?? ''}"`, 'lifeboat targets check [--targets FILE] [--service NAME]');
+    if (positionals[0] !== 'check')
+      throw usageError(`unknown targets action "${positionals[0] ?? ''}"`, 'lifeboat targets check [--targets FILE] [--service NAME]');
     const path = targetsPath(values.targets as string | undefined, ctx.env);
     let targets;
     try {
       targets = loadTargets(path);
     } catch (err) {
-      if (err instanceof TargetsError) throw new CliError(err.message, { code: 'invalid-targets', suggestion: 'fix the fields named above; the format is in docs/adding-a-provider.md' });
+      if (err instanceof TargetsError)
+        throw new CliError(err.message, { code: 'invalid-targets', suggestion: 'fix the fields named above; the format is in docs/adding-a-provider.md' });
       throw err;
     }
     const only = values.service as string | undefined;
     const names = Object.keys(targets.services).filter((n) => only === undefined || n === only);
     if (only !== undefined && names.length === 0) {
-      throw new CliError(`${path} has no service "${only}"`, { code: 'unknown-service', suggestion: `its services are ${Object.keys(targets.services).join(', ')}`, exitCode: ExitCode.usage });
+      throw new CliError(`${path} has no service "${only}"`, {
+        code: 'unknown-service',
+        suggestion: `its services are ${Object.keys(targets.services).join(', ')}`,
+        exitCode: ExitCode.usage,
+      });
     }
     const rows: CheckRow[] = [];
     for (const name of names) {
@@ -51,7 +57,12 @@ export const targetsCommand: Command = {
     if (ctx.json) ctx.printJson({ path, ok: failed === 0, checks: rows });
     else {
       ctx.print(`${path}\n`);
-      ctx.print(table([['SERVICE', 'CAPABILITY', 'CHECK', 'OK', 'DETAIL'], ...rows.map((r) => [r.service, `${r.capability}: ${r.provider}`, r.check, r.ok ? 'ok' : 'FAIL', r.detail])]));
+      ctx.print(
+        table([
+          ['SERVICE', 'CAPABILITY', 'CHECK', 'OK', 'DETAIL'],
+          ...rows.map((r) => [r.service, `${r.capability}: ${r.provider}`, r.check, r.ok ? 'ok' : 'FAIL', r.detail]),
+        ]),
+      );
       ctx.print(failed === 0 ? `\nall ${rows.length} checks passed\n` : `\n${failed} of ${rows.length} checks failed\n`);
     }
     return failed === 0 ? ExitCode.ok : ExitCode.refused;

@@ -16,12 +16,18 @@ export const taskCommand: Command = {
   options: { ...commonOptions, ...signingOptions, reason: { type: 'string' }, as: { type: 'string' } },
   async run(ctx, { positionals, values }) {
     const [action, runId, host] = positionals;
-    if (action !== 'done' && action !== 'waive') throw usageError(`say done or waive, not ${action ?? 'nothing'}`, 'lifeboat task done isolate-vendor-module/fleet a-kiosk-05');
-    if (!runId || !host) throw usageError('name the run and the host', `lifeboat task ${action} isolate-vendor-module/fleet a-kiosk-05 (see lifeboat status <run-id>)`);
+    if (action !== 'done' && action !== 'waive')
+      throw usageError(`say done or waive, not ${action ?? 'nothing'}`, 'lifeboat task done isolate-vendor-module/fleet a-kiosk-05');
+    if (!runId || !host)
+      throw usageError('name the run and the host', `lifeboat task ${action} isolate-vendor-module/fleet a-kiosk-05 (see lifeboat status <run-id>)`);
     const reason = values.reason as string | undefined;
     if (action === 'waive' && !reason?.trim()) throw usageError('a waiver needs a reason', `lifeboat task waive ${runId} ${host} --reason "kiosk retired"`);
     const body = { action, host, ...(reason ? { reason } : {}) };
-    const done = await decide(ctx, { runId, kind: 'task', body: () => body, update: taskUpdate, legacy: (by) => ({ ...body, by }), submit: `lifeboat task ${action} ${runId} ${host}` }, values);
+    const done = await decide(
+      ctx,
+      { runId, kind: 'task', body: () => body, update: taskUpdate, legacy: (by) => ({ ...body, by }), submit: `lifeboat task ${action} ${runId} ${host}` },
+      values,
+    );
     if (!done) return 0;
     const { by, receipt } = done;
     if (ctx.json) ctx.printJson({ runId, by, ...receipt });

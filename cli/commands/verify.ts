@@ -56,7 +56,7 @@ export const verifyCommand: Command = {
     const report = checkRun(run, {
       namespace: ctx.settings().namespace,
       workflowId: runId,
-      ...(final ?? live ? { status: (final ?? live)! } : {}),
+      ...((final ?? live) ? { status: (final ?? live)! } : {}),
       runbookOf: (workflowType) => Object.values(runbooks).find((r) => r.workflowType === workflowType)?.id,
     });
     if (ctx.json) ctx.print(terminalSafeJson(report, 2));
@@ -76,7 +76,10 @@ function historyFromFile(file: string): History {
   try {
     return historyFromJSON(JSON.parse(text));
   } catch (err) {
-    throw usageError(`--history ${file} is not a workflow history: ${(err as Error).message}`, 'export one with temporal workflow show --workflow-id ID --output json > history.json');
+    throw usageError(
+      `--history ${file} is not a workflow history: ${(err as Error).message}`,
+      'export one with temporal workflow show --workflow-id ID --output json > history.json',
+    );
   }
 }
 

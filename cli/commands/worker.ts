@@ -14,7 +14,11 @@ export const workerCommand: Command = {
     const taskQueue = (values['task-queue'] as string | undefined) ?? ctx.taskQueue;
     await runWorker({
       // Only next to the embedded dev server, whose demo made the demo roster, may a worker fall back to it.
-      rosterPath: rosterPathFrom(values.roster as string | undefined, ctx.env, settings.embedded && existsSync(demoRosterPath(ctx.env)) ? demoRosterPath(ctx.env) : undefined),
+      rosterPath: rosterPathFrom(
+        values.roster as string | undefined,
+        ctx.env,
+        settings.embedded && existsSync(demoRosterPath(ctx.env)) ? demoRosterPath(ctx.env) : undefined,
+      ),
       targetsPath: targetsPath(values.targets as string | undefined, ctx.env),
       taskQueue,
       env: ctx.env,

@@ -27,13 +27,20 @@ function panel(points: DrillPoint[], measure: 'rtoSeconds' | 'rpoSeconds', label
     `<text x="${left - 6}" y="${y0 + height}" font-size="10" text-anchor="end">0s</text>`,
   ];
   if (objective !== undefined) {
-    parts.push(`<line class="objective" x1="${left}" y1="${y(objective)}" x2="${left + chartWidth}" y2="${y(objective)}" stroke="#d9463b" stroke-dasharray="6,4"/>`);
+    parts.push(
+      `<line class="objective" x1="${left}" y1="${y(objective)}" x2="${left + chartWidth}" y2="${y(objective)}" stroke="#d9463b" stroke-dasharray="6,4"/>`,
+    );
     parts.push(`<text x="${left + chartWidth}" y="${y(objective) - 4}" font-size="10" text-anchor="end" fill="#d9463b">objective ${objective}s</text>`);
   }
   const measured = points.map((p, i) => ({ p, i, v: p[measure] })).filter((m): m is { p: DrillPoint; i: number; v: number } => m.v !== undefined);
-  if (measured.length > 1) parts.push(`<polyline fill="none" stroke="#2f6fde" stroke-width="2" points="${measured.map((m) => `${x(m.i).toFixed(1)},${y(m.v).toFixed(1)}`).join(' ')}"/>`);
+  if (measured.length > 1)
+    parts.push(
+      `<polyline fill="none" stroke="#2f6fde" stroke-width="2" points="${measured.map((m) => `${x(m.i).toFixed(1)},${y(m.v).toFixed(1)}`).join(' ')}"/>`,
+    );
   for (const m of measured) {
-    parts.push(`<circle class="point" cx="${x(m.i).toFixed(1)}" cy="${y(m.v).toFixed(1)}" r="5" fill="${m.p.passed ? '#2e9d4f' : '#d9463b'}"><title>${escape(`${m.p.startedAt}: ${m.v}s, ${m.p.passed ? 'pass' : 'fail'}`)}</title></circle>`);
+    parts.push(
+      `<circle class="point" cx="${x(m.i).toFixed(1)}" cy="${y(m.v).toFixed(1)}" r="5" fill="${m.p.passed ? '#2e9d4f' : '#d9463b'}"><title>${escape(`${m.p.startedAt}: ${m.v}s, ${m.p.passed ? 'pass' : 'fail'}`)}</title></circle>`,
+    );
   }
   return parts.join('\n');
 }

@@ -23,11 +23,17 @@ function markdownToHtml(md: string, chart: string): string {
     } else if (line.startsWith('|')) {
       const rows: string[][] = [];
       for (; i < lines.length && lines[i]!.startsWith('|'); i++) {
-        rows.push(lines[i]!.slice(2, -2).split(/(?<!\\) \| /).map((c) => c.replace(/\\\|/g, '|')));
+        rows.push(
+          lines[i]!.slice(2, -2)
+            .split(/(?<!\\) \| /)
+            .map((c) => c.replace(/\\\|/g, '|')),
+        );
       }
       i--;
       const [head, , ...body] = rows;
-      html.push(`<table><thead><tr>${head!.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+      html.push(
+        `<table><thead><tr>${head!.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`,
+      );
     } else if (line.trim() && !line.startsWith('![')) html.push(`<p>${inline(line)}</p>`);
   }
   return html.join('\n');

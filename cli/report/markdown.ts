@@ -1,7 +1,10 @@
 import { visibleFields } from '../../lib/terminal-text';
 import type { RunReport } from './model';
 
-const cell = (text: string | number | undefined) => String(text ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (text: string | number | undefined) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 const row = (cells: (string | number | undefined)[]) => `| ${cells.map(cell).join(' | ')} |`;
 const tableMd = (header: string[], rows: (string | number | undefined)[][]) => [row(header), row(header.map(() => '---')), ...rows.map(row)].join('\n');
 const s = (v: number | undefined) => (v === undefined ? '-' : `${v}s`);
@@ -17,7 +20,9 @@ export function reportMarkdown(report: RunReport, chartFile?: string): string {
   out.push('');
   out.push(`**${r.state}**${r.outcome ? `: ${r.outcome}` : ''}`);
   out.push('');
-  out.push(`Requested by ${r.requestedBy}; started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ' (still running)'}; ${r.durationSeconds}s in all: ${r.totals.workSeconds}s of work, ${r.totals.gateWaitSeconds}s waiting for approvers, ${r.totals.operatorWaitSeconds}s waiting for operators.`);
+  out.push(
+    `Requested by ${r.requestedBy}; started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ' (still running)'}; ${r.durationSeconds}s in all: ${r.totals.workSeconds}s of work, ${r.totals.gateWaitSeconds}s waiting for approvers, ${r.totals.operatorWaitSeconds}s waiting for operators.`,
+  );
   if (r.drill) out.push('', r.drillProblems?.length ? `Drill result: **FAIL**: ${r.drillProblems.join('; ')}` : 'Drill result: **pass**');
   out.push('', '## Recovery objectives', '');
   const m = r.measurements;
@@ -30,7 +35,7 @@ export function reportMarkdown(report: RunReport, chartFile?: string): string {
         ...(m.rtoFromDetectionSeconds !== undefined
           ? [
               ['RTO from detection', s(m.rtoFromDetectionSeconds), s(rto?.targetSeconds), rto ? (rto.met ? 'met' : 'MISSED') : '-'],
-              ['RTO from the run\'s start', s(m.rtoSeconds), '-', '-'],
+              ["RTO from the run's start", s(m.rtoSeconds), '-', '-'],
             ]
           : [['RTO', s(m.rtoSeconds), s(rto?.targetSeconds), rto ? (rto.met ? 'met' : 'MISSED') : '-']]),
         ['RPO', s(m.rpoSeconds), s(checks.get('rpo')?.targetSeconds), checks.has('rpo') ? (checks.get('rpo')!.met ? 'met' : 'MISSED') : '-'],
@@ -41,13 +46,32 @@ export function reportMarkdown(report: RunReport, chartFile?: string): string {
   );
   out.push('', '## Incident path', '');
   const first = r.path[0]?.milestone === 'detected' ? 'detection' : "the run's start";
-  out.push(tableMd(['point', 'at', 'leg', `since ${first}`], r.path.map((p) => [p.milestone, p.at, p.legSeconds === undefined ? '-' : `+${p.legSeconds}s`, `${p.elapsedSeconds}s`])));
+  out.push(
+    tableMd(
+      ['point', 'at', 'leg', `since ${first}`],
+      r.path.map((p) => [p.milestone, p.at, p.legSeconds === undefined ? '-' : `+${p.legSeconds}s`, `${p.elapsedSeconds}s`]),
+    ),
+  );
   if (r.readinessBeforeRun) out.push('', `Readiness before the run (${r.readinessBeforeRun.scheduleId}): ${r.readinessBeforeRun.summary}.`);
   const acted = Object.entries(r.actedThrough ?? {});
-  if (acted.length) out.push('', '## Acted through', '', tableMd(['step', 'provider'], acted.map(([step, provider]) => [step, provider])));
+  if (acted.length)
+    out.push(
+      '',
+      '## Acted through',
+      '',
+      tableMd(
+        ['step', 'provider'],
+        acted.map(([step, provider]) => [step, provider]),
+      ),
+    );
   out.push('', '## Timeline', '');
   if (chartFile) out.push(`![Timeline of ${r.runId}](${chartFile})`, '');
-  out.push(tableMd(['from', 'to', 'what', 'kind', 'outcome'], r.timeline.map((b) => [`+${(b.startMs / 1000).toFixed(1)}s`, `+${(b.endMs / 1000).toFixed(1)}s`, b.label, b.kind, b.outcome])));
+  out.push(
+    tableMd(
+      ['from', 'to', 'what', 'kind', 'outcome'],
+      r.timeline.map((b) => [`+${(b.startMs / 1000).toFixed(1)}s`, `+${(b.endMs / 1000).toFixed(1)}s`, b.label, b.kind, b.outcome]),
+    ),
+  );
   out.push('', '## Approvals', '');
   out.push(
     r.approvals.length
@@ -60,11 +84,22 @@ export function reportMarkdown(report: RunReport, chartFile?: string): string {
   out.push('', '## Interventions', '');
   out.push(
     r.interventions.length
-      ? tableMd(['step', 'error', 'choice', 'by', 'waited', 'reason'], r.interventions.map((i) => [i.step, i.error, i.action ?? 'waiting', i.by, s(i.waitedSeconds), i.reason]))
+      ? tableMd(
+          ['step', 'error', 'choice', 'by', 'waited', 'reason'],
+          r.interventions.map((i) => [i.step, i.error, i.action ?? 'waiting', i.by, s(i.waitedSeconds), i.reason]),
+        )
       : 'None: no step needed an operator.',
   );
   if (r.compensation.length) {
-    out.push('', '## Rollback', '', tableMd(['undo of', 'result', 'error'], r.compensation.map((c) => [c.step, c.status, c.error])));
+    out.push(
+      '',
+      '## Rollback',
+      '',
+      tableMd(
+        ['undo of', 'result', 'error'],
+        r.compensation.map((c) => [c.step, c.status, c.error]),
+      ),
+    );
   }
   if (r.pointOfNoReturn) out.push('', `Point of no return passed after **${r.pointOfNoReturn.step}**; to go back: ${r.pointOfNoReturn.undoInstead}.`);
   return `${out.join('\n')}\n`;

@@ -89,7 +89,13 @@ export function buildReport(status: RunStatus, context: ReportContext = {}): Run
   const timeline: TimelineBar[] = [
     ...status.steps
       .filter((s) => !s.name.endsWith(':approvers'))
-      .map((s) => ({ label: s.kind === 'undo' ? s.name : s.name, kind: s.kind === 'undo' ? ('undo' as const) : ('work' as const), startMs: at(s.startedAt), endMs: at(s.finishedAt), outcome: s.status })),
+      .map((s) => ({
+        label: s.kind === 'undo' ? s.name : s.name,
+        kind: s.kind === 'undo' ? ('undo' as const) : ('work' as const),
+        startMs: at(s.startedAt),
+        endMs: at(s.finishedAt),
+        outcome: s.status,
+      })),
     ...status.gates.map((g) => ({ label: `gate ${g.name}`, kind: 'gate-wait' as const, startMs: at(g.openedAt), endMs: at(g.decidedAt), outcome: g.status })),
     ...interventions.map((i) => ({
       label: `operator: ${i.step}`,

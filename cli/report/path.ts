@@ -49,7 +49,8 @@ export function incidentPath(status: RunStatus, opts: { detectedAt?: string } = 
   const detectedAt = detectedAtOf(status, opts.detectedAt);
   if (detectedAt) points.push({ milestone: 'detected', at: detectedAt });
   points.push({ milestone: 'run started', at: status.startedAt });
-  const ended = (name: string | undefined) => status.steps.find((s) => s.kind === 'step' && s.name === name && s.status === 'succeeded' && s.finishedAt)?.finishedAt;
+  const ended = (name: string | undefined) =>
+    status.steps.find((s) => s.kind === 'step' && s.name === name && s.status === 'succeeded' && s.finishedAt)?.finishedAt;
   const restoredAt = ended(restoringStep[status.runbook]);
   const gates = status.gates.filter((g) => !restoredAt || g.openedAt <= restoredAt);
   const firstGate = gates[0];

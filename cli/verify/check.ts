@@ -104,8 +104,10 @@ export function checkRun(run: RunHistory, options: CheckOptions): VerifyReport {
     let verdict: Verdict;
     if (recorded.unreadable) verdict = { ok: false, reason: recorded.unreadable, claimed: 'unknown' };
     else if (!roster) verdict = { ok: false, reason: 'the run had loaded no roster to check it against', claimed: claimedOf(recorded.message) };
-    else if (!('roster' in roster) || !roster.roster) verdict = { ok: false, reason: `the roster the run checked it against cannot be read: ${roster.problem}`, claimed: claimedOf(recorded.message) };
-    else if (recorded.source === 'start') verdict = checkStart(run, recorded, identity, roster.roster, request, options.runbookOf?.(run.workflowType) ?? status?.runbook);
+    else if (!('roster' in roster) || !roster.roster)
+      verdict = { ok: false, reason: `the roster the run checked it against cannot be read: ${roster.problem}`, claimed: claimedOf(recorded.message) };
+    else if (recorded.source === 'start')
+      verdict = checkStart(run, recorded, identity, roster.roster, request, options.runbookOf?.(run.workflowType) ?? status?.runbook);
     else {
       const kinds = kindsOfMessage(recorded.name) ?? [];
       verdict = verifySignedDecision(kinds, recorded.message, { ...identity, nowMs: recorded.handledAtMs, roster: roster.roster, used });
@@ -119,11 +121,14 @@ export function checkRun(run: RunHistory, options: CheckOptions): VerifyReport {
       wasCounted = nonce !== undefined && counted.has(nonce) && (!timed.has(nonce) || counted.get(nonce)!.at.has(recorded.handledAtMs));
       // A copy that does not verify, handled in the same workflow task as one with the same nonce that does, is the
       // forgery the run refused; the run counted the one that verifies.
-      if (wasCounted && !verdict.ok && run.decisions.some((d) => d !== recorded && d.handledAtMs === recorded.handledAtMs && statementField(d.message, 'nonce') === nonce)) {
+      if (
+        wasCounted &&
+        !verdict.ok &&
+        run.decisions.some((d) => d !== recorded && d.handledAtMs === recorded.handledAtMs && statementField(d.message, 'nonce') === nonce)
+      ) {
         wasCounted = false;
       }
-    }
-    else if (recorded.source === 'update') wasCounted = recorded.outcome !== 'failed';
+    } else if (recorded.source === 'update') wasCounted = recorded.outcome !== 'failed';
     else wasCounted = null;
     if (recorded.source !== 'start' && nonce !== undefined && (wasCounted === true || (wasCounted === null && verdict.ok))) used.add(nonce);
 
@@ -157,7 +162,9 @@ export function checkRun(run: RunHistory, options: CheckOptions): VerifyReport {
       result,
     });
     if (result === 'counted-unverified') {
-      problems.push(`${recorded.name} at ${recorded.at} (event ${recorded.eventId}) does not verify (${(verdict as { reason: string }).reason}), yet the run counted it`);
+      problems.push(
+        `${recorded.name} at ${recorded.at} (event ${recorded.eventId}) does not verify (${(verdict as { reason: string }).reason}), yet the run counted it`,
+      );
     }
   }
 
@@ -218,9 +225,11 @@ function checkStart(
   const refuse = (reason: string): Verdict => ({ ok: false, reason, claimed: decision.by });
   if (decision.by !== requestedBy) return refuse(`the start is signed by ${decision.by}, but the request names ${requestedBy} as requester`);
   if (delegated) return verdict;
-  if (runbook !== undefined && decision.body.runbook !== runbook) return refuse(`the signed start is for runbook ${String(decision.body.runbook)}, not ${runbook}`);
+  if (runbook !== undefined && decision.body.runbook !== runbook)
+    return refuse(`the signed start is for runbook ${String(decision.body.runbook)}, not ${runbook}`);
   const drill = typeof request.drill?.kind === 'string' ? request.drill.kind : 'none';
-  if ((decision.body.drill ?? 'none') !== drill) return refuse(`the signed start is for drill ${String(decision.body.drill ?? 'none')}, but the request asks for ${drill}`);
+  if ((decision.body.drill ?? 'none') !== drill)
+    return refuse(`the signed start is for drill ${String(decision.body.drill ?? 'none')}, but the request asks for ${drill}`);
   const schedule = decision.body.schedule;
   if (typeof schedule === 'string' && !(run.parentWorkflowId ?? '').startsWith(`${schedule}-`)) {
     return refuse(`a drill schedule's authorisation (${schedule}) is only valid for runs that schedule starts`);

@@ -137,7 +137,15 @@ export async function readRunHistory(history: History, decode: PayloadDecoder): 
     const signal = event.workflowExecutionSignaledEventAttributes;
     if (signal?.signalName && kindsOfMessage(signal.signalName) && !signal.signalName.endsWith('-update')) {
       const read = await decodeOne(signal.input?.payloads);
-      pending.push({ source: 'signal', name: signal.signalName, eventId, at, message: read.value, ...(read.unreadable ? { unreadable: read.unreadable } : {}), task: deliveredBy(index) });
+      pending.push({
+        source: 'signal',
+        name: signal.signalName,
+        eventId,
+        at,
+        message: read.value,
+        ...(read.unreadable ? { unreadable: read.unreadable } : {}),
+        task: deliveredBy(index),
+      });
     }
     const accepted = event.workflowExecutionUpdateAcceptedEventAttributes;
     const updateName = accepted?.acceptedRequest?.input?.name;
@@ -151,7 +159,16 @@ export async function readRunHistory(history: History, decode: PayloadDecoder): 
           break;
         }
       }
-      const record = { source: 'update' as const, name: updateName, eventId, at, message: read.value, ...(read.unreadable ? { unreadable: read.unreadable } : {}), outcome: 'accepted' as const, task };
+      const record = {
+        source: 'update' as const,
+        name: updateName,
+        eventId,
+        at,
+        message: read.value,
+        ...(read.unreadable ? { unreadable: read.unreadable } : {}),
+        outcome: 'accepted' as const,
+        task,
+      };
       pending.push(record);
       updates.set(accepted.acceptedRequest?.meta?.updateId ?? accepted.protocolInstanceId ?? String(eventId), record);
     }
@@ -229,12 +246,16 @@ function completedWorkflowTasks(events: HistoryEvent[]): WorkflowTask[] {
   return tasks;
 }
 
-async function closureOf(event: HistoryEvent, decodeOne: (p: Payload[] | null | undefined) => Promise<{ value?: unknown; unreadable?: string }>): Promise<RunClosure | undefined> {
+async function closureOf(
+  event: HistoryEvent,
+  decodeOne: (p: Payload[] | null | undefined) => Promise<{ value?: unknown; unreadable?: string }>,
+): Promise<RunClosure | undefined> {
   if (event.workflowExecutionCompletedEventAttributes) {
     const result = await decodeOne(event.workflowExecutionCompletedEventAttributes.result?.payloads);
     return { state: 'completed', ...(result.value !== undefined ? { result: result.value } : {}) };
   }
-  if (event.workflowExecutionFailedEventAttributes) return { state: 'failed', failure: event.workflowExecutionFailedEventAttributes.failure?.message ?? 'unknown failure' };
+  if (event.workflowExecutionFailedEventAttributes)
+    return { state: 'failed', failure: event.workflowExecutionFailedEventAttributes.failure?.message ?? 'unknown failure' };
   if (event.workflowExecutionCanceledEventAttributes) return { state: 'canceled' };
   if (event.workflowExecutionTerminatedEventAttributes) return { state: 'terminated', failure: event.workflowExecutionTerminatedEventAttributes.reason ?? '' };
   if (event.workflowExecutionTimedOutEventAttributes) return { state: 'timed-out' };

@@ -37,7 +37,11 @@ export function createBookingServer(opts: BookingServiceOptions): { server: Serv
 
   const refuseUnlessNormal = () => {
     if (mode === 'manual') {
-      throw new HttpError(503, `online booking is refused: region ${opts.region} is in manual mode; record the booking at the counter in the offline ledger`, 'mode-manual');
+      throw new HttpError(
+        503,
+        `online booking is refused: region ${opts.region} is in manual mode; record the booking at the counter in the offline ledger`,
+        'mode-manual',
+      );
     }
     if (mode === 'read-only') throw new HttpError(503, `online booking is refused: region ${opts.region} is in read-only mode`, 'mode-read-only');
   };
@@ -152,7 +156,12 @@ function main(): void {
   const { server, close } = createBookingServer({
     region: Region.parse(need('region')),
     port,
-    db: { host: need('db-host'), port: Number(need('db-port')), user: argValue(argv, 'db-user') ?? 'postgres', database: argValue(argv, 'db-name') ?? 'postgres' },
+    db: {
+      host: need('db-host'),
+      port: Number(need('db-port')),
+      user: argValue(argv, 'db-user') ?? 'postgres',
+      database: argValue(argv, 'db-name') ?? 'postgres',
+    },
     stateDir: need('state-dir'),
   });
   server.listen(port, '127.0.0.1', () => console.log(`booking service ${need('region')} listening on 127.0.0.1:${port}`));

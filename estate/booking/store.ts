@@ -87,7 +87,11 @@ export class BookingStore {
       const byKey = await this.byKey(req.idempotencyKey);
       if (byKey) {
         if (byKey.flight !== req.flight || byKey.seat !== req.seat || byKey.passenger !== req.passenger) {
-          throw new HttpError(422, `idempotency key ${req.idempotencyKey} was already used for a different booking (${byKey.flight} seat ${byKey.seat})`, 'key-reused');
+          throw new HttpError(
+            422,
+            `idempotency key ${req.idempotencyKey} was already used for a different booking (${byKey.flight} seat ${byKey.seat})`,
+            'key-reused',
+          );
         }
         return { booking: byKey, replayed: true };
       }
@@ -146,9 +150,7 @@ export class BookingStore {
     let failed = false;
     try {
       client = await this.pool.connect();
-      const r = await client.query<{ rec: boolean; ro: string }>(
-        `SELECT pg_is_in_recovery() AS rec, current_setting('default_transaction_read_only') AS ro`,
-      );
+      const r = await client.query<{ rec: boolean; ro: string }>(`SELECT pg_is_in_recovery() AS rec, current_setting('default_transaction_read_only') AS ro`);
       const row = r.rows[0]!;
       return { reachable: true, writable: !row.rec && row.ro !== 'on', inRecovery: row.rec };
     } catch (err) {

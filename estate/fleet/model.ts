@@ -1,4 +1,17 @@
-import type { ActionOutcome, ActionResponse, ChannelChange, ContentUpdate, Host, HostHealth, HostResult, HostRole, HostSelector, ScratchFleet, ScratchFleetRemoval, ScratchFleetRequest } from './schemas';
+import type {
+  ActionOutcome,
+  ActionResponse,
+  ChannelChange,
+  ContentUpdate,
+  Host,
+  HostHealth,
+  HostResult,
+  HostRole,
+  HostSelector,
+  ScratchFleet,
+  ScratchFleetRemoval,
+  ScratchFleetRequest,
+} from './schemas';
 
 export const AGENT_VERSION = '7.11.18110';
 export const GOOD_CONTENT = 'C-00000290';
@@ -237,7 +250,8 @@ export class Fleet {
     const version = req.version;
     if (!version) throw new FleetRequestError(400, 'rollback needs the version to roll back to');
     return this.perHost('rollback', req, (h) => {
-      if (!this.isKnownGood(h, version)) return { hostId: h.id, outcome: 'refused', health: h.health, reason: `${version} is not a known-good version of this host` };
+      if (!this.isKnownGood(h, version))
+        return { hostId: h.id, outcome: 'refused', health: h.health, reason: `${version} is not a known-good version of this host` };
       const why = this.remotelyUnreachable(h);
       if (why) return { hostId: h.id, outcome: 'refused', health: h.health, reason: why };
       if (h.agent.contentVersion === version) return { hostId: h.id, outcome: 'no-op', health: h.health };
@@ -258,7 +272,12 @@ export class Fleet {
         const faulty = this.contents.get(contentKey(h.fleet, h.agent.contentVersion))?.faulty ?? false;
         if (!faulty || h.agent.moduleQuarantined) h.health = 'healthy';
       }
-      return { hostId: h.id, outcome: 'applied', health: h.health, ...(h.health === 'crashed' ? { reason: 'crashed again on boot: faulty content still active' } : {}) };
+      return {
+        hostId: h.id,
+        outcome: 'applied',
+        health: h.health,
+        ...(h.health === 'crashed' ? { reason: 'crashed again on boot: faulty content still active' } : {}),
+      };
     });
   }
 
@@ -300,7 +319,13 @@ export class Fleet {
         tags: [...src.tags],
         health: 'healthy',
         handsOnOnly: src.handsOnOnly,
-        agent: { version: src.agent.version, contentVersion: src.agent.lastKnownGood, lastKnownGood: src.agent.lastKnownGood, channel: 'open', moduleQuarantined: false },
+        agent: {
+          version: src.agent.version,
+          contentVersion: src.agent.lastKnownGood,
+          lastKnownGood: src.agent.lastKnownGood,
+          channel: 'open',
+          moduleQuarantined: false,
+        },
         counters: { rollbacks: 0, reboots: 0, quarantines: 0, repairs: 0 },
         fleet: id,
       };

@@ -24,20 +24,18 @@ export const CodecKeyEntry = z.object({
 export type CodecKeyEntry = z.infer<typeof CodecKeyEntry>;
 
 /** The keys file named by LIFEBOAT_CODEC_KEYS. Old keys stay in it for as long as runs encrypted with them exist. */
-export const CodecKeyFile = z
-  .object({ keys: z.array(CodecKeyEntry).min(1, 'list at least one key') })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.keys.forEach((entry, index) => {
-      if (seen.has(entry.id)) ctx.addIssue({ code: 'custom', path: ['keys', index, 'id'], message: `key id "${entry.id}" appears twice; ids must be unique` });
-      seen.add(entry.id);
-    });
-    const current = file.keys.flatMap((entry, index) => (entry.current ? [index] : []));
-    if (current.length > 1) {
-      const message = `only one key may be "current": true (keys ${current.join(' and ')} are)`;
-      ctx.addIssue({ code: 'custom', path: ['keys', current[1]!, 'current'], message });
-    }
+export const CodecKeyFile = z.object({ keys: z.array(CodecKeyEntry).min(1, 'list at least one key') }).superRefine((file, ctx) => {
+  const seen = new Set<string>();
+  file.keys.forEach((entry, index) => {
+    if (seen.has(entry.id)) ctx.addIssue({ code: 'custom', path: ['keys', index, 'id'], message: `key id "${entry.id}" appears twice; ids must be unique` });
+    seen.add(entry.id);
   });
+  const current = file.keys.flatMap((entry, index) => (entry.current ? [index] : []));
+  if (current.length > 1) {
+    const message = `only one key may be "current": true (keys ${current.join(' and ')} are)`;
+    ctx.addIssue({ code: 'custom', path: ['keys', current[1]!, 'current'], message });
+  }
+});
 export type CodecKeyFile = z.infer<typeof CodecKeyFile>;
 
 /** The keys a process holds, and which of them encrypts. */

@@ -83,7 +83,12 @@ export function commandRebuild(settings: CommandSettings): RebuildProvider {
     probe: probeWith(settings, 'rebuild'),
     async rebuildAsStandby(args) {
       const answer = (await runCommand(settings, 'rebuild', 'rebuild', args)) as Partial<RebuildResult> | null;
-      return { region: args.region, primary: args.primary, method: answer?.method ?? 'command', ...(answer?.fallbackReason ? { fallbackReason: answer.fallbackReason } : {}) };
+      return {
+        region: args.region,
+        primary: args.primary,
+        method: answer?.method ?? 'command',
+        ...(answer?.fallbackReason ? { fallbackReason: answer.fallbackReason } : {}),
+      };
     },
   };
 }
@@ -94,6 +99,7 @@ export function commandRebuild(settings: CommandSettings): RebuildProvider {
  */
 export function commandFleet(settings: CommandSettings): FleetApi {
   return new Proxy({} as FleetApi, {
-    get: (_target, operation) => (typeof operation === 'string' && operation !== 'then' ? (args?: unknown) => runCommand(settings, 'fleet', operation, args ?? {}) : undefined),
+    get: (_target, operation) =>
+      typeof operation === 'string' && operation !== 'then' ? (args?: unknown) => runCommand(settings, 'fleet', operation, args ?? {}) : undefined,
   });
 }

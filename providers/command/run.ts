@@ -43,7 +43,8 @@ export async function runCommand(settings: CommandSettings, capability: string, 
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const stderr = err.trim().split('\n').slice(-5).join(' | ');
-      if (tooLong) return reject(providerFailure(ProviderErrorType.Refused, `${label}: printed more than ${MAX_OUTPUT_BYTES} bytes; answer with a small JSON value`));
+      if (tooLong)
+        return reject(providerFailure(ProviderErrorType.Refused, `${label}: printed more than ${MAX_OUTPUT_BYTES} bytes; answer with a small JSON value`));
       if (signal) return reject(new Error(`${label}: killed by ${signal} after ${settings.timeoutSeconds} s`));
       if (code === EXIT_RETRY) return reject(new Error(`${label}: asked to retry: ${stderr || 'no message'}`));
       if (code !== 0) return reject(providerFailure(ProviderErrorType.Refused, `${label}: exit ${code}: ${stderr || 'no message'}`));

@@ -88,11 +88,19 @@ export function createHaproxyTraffic(settings: HaproxySettings, regions: readonl
       }
       for (const h of stat) {
         const found = h.status !== 'unknown';
-        results.push({ check: `region ${h.region} server ${h.endpoint}`, ok: found, detail: found ? `${h.status}${h.checkDetail ? ` (${h.checkDetail})` : ''}` : 'no such backend/server in show stat' });
+        results.push({
+          check: `region ${h.region} server ${h.endpoint}`,
+          ok: found,
+          detail: found ? `${h.status}${h.checkDetail ? ` (${h.checkDetail})` : ''}` : 'no such backend/server in show stat',
+        });
       }
       try {
         const a = await active();
-        results.push({ check: `read map ${settings.map.file}`, ok: a.region !== null, detail: a.region ? `clients go to region ${a.region} (${a.endpoint})` : `"${settings.map.key}" points at ${a.endpoint}, which is no region's backend` });
+        results.push({
+          check: `read map ${settings.map.file}`,
+          ok: a.region !== null,
+          detail: a.region ? `clients go to region ${a.region} (${a.endpoint})` : `"${settings.map.key}" points at ${a.endpoint}, which is no region's backend`,
+        });
       } catch (err) {
         results.push({ check: `read map ${settings.map.file}`, ok: false, detail: (err as Error).message });
       }

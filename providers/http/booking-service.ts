@@ -53,7 +53,11 @@ export function createHttpBookingService(settings: HttpServiceModeSettings, entr
   const base = (region?: RegionName) => {
     if (region) {
       const r = settings.regions[region];
-      if (!r) throw providerFailure(ProviderErrorType.UnknownTarget, `the booking service has no region "${region}"; it has ${Object.keys(settings.regions).join(', ')}`);
+      if (!r)
+        throw providerFailure(
+          ProviderErrorType.UnknownTarget,
+          `the booking service has no region "${region}"; it has ${Object.keys(settings.regions).join(', ')}`,
+        );
       return r.url;
     }
     if (!entryUrl) throw providerFailure(ProviderErrorType.InvalidInput, 'no region given, and the traffic provider names no entry URL to book through');
@@ -77,8 +81,15 @@ export function createHttpBookingService(settings: HttpServiceModeSettings, entr
     },
 
     /** Sets a region's mode and returns the previous one (so a compensation can restore it). Idempotent. */
-    async setMode(args: { region: RegionName; mode: BookingMode }): Promise<{ region: RegionName; mode: BookingMode; previous: BookingMode; changed: boolean }> {
-      const { body } = await callJson<{ mode: BookingMode; previous: BookingMode }>(`${base(args.region)}/admin/mode`, { method: 'PUT', body: { mode: args.mode }, timeoutMs: t });
+    async setMode(args: {
+      region: RegionName;
+      mode: BookingMode;
+    }): Promise<{ region: RegionName; mode: BookingMode; previous: BookingMode; changed: boolean }> {
+      const { body } = await callJson<{ mode: BookingMode; previous: BookingMode }>(`${base(args.region)}/admin/mode`, {
+        method: 'PUT',
+        body: { mode: args.mode },
+        timeoutMs: t,
+      });
       return { region: args.region, mode: body.mode, previous: body.previous, changed: body.previous !== body.mode };
     },
 
@@ -86,7 +97,13 @@ export function createHttpBookingService(settings: HttpServiceModeSettings, entr
      * Books a seat, in a region or through the load balancer. A taken seat is non-retryable (`Refused`);
      * refusal by mode or a read-only/unreachable database is retryable (it may clear after a failover).
      */
-    async createBooking(args: { region?: RegionName; idempotencyKey: string; flight: string; seat: string; passenger: string }): Promise<{ booking: Booking; replayed: boolean }> {
+    async createBooking(args: {
+      region?: RegionName;
+      idempotencyKey: string;
+      flight: string;
+      seat: string;
+      passenger: string;
+    }): Promise<{ booking: Booking; replayed: boolean }> {
       const { region, ...request } = args;
       const { body } = await callJson<{ booking: Booking; replayed: boolean }>(`${base(region)}/bookings`, { body: request, timeoutMs: t });
       return body;
@@ -96,7 +113,13 @@ export function createHttpBookingService(settings: HttpServiceModeSettings, entr
      * Books a seat in a region whatever its mode: how reconciliation writes the offline ledger into the database
      * while online booking is still refused. Same idempotency and seat rules as `createBooking`.
      */
-    async importBooking(args: { region: RegionName; idempotencyKey: string; flight: string; seat: string; passenger: string }): Promise<{ booking: Booking; replayed: boolean }> {
+    async importBooking(args: {
+      region: RegionName;
+      idempotencyKey: string;
+      flight: string;
+      seat: string;
+      passenger: string;
+    }): Promise<{ booking: Booking; replayed: boolean }> {
       const { region, ...request } = args;
       const { body } = await callJson<{ booking: Booking; replayed: boolean }>(`${base(region)}/admin/bookings`, { body: request, timeoutMs: t });
       return body;
@@ -117,12 +140,17 @@ export function createHttpBookingService(settings: HttpServiceModeSettings, entr
 
     /** Reads one booking by idempotency key; `null` when it does not exist. */
     async getBooking(args: { region?: RegionName; idempotencyKey: string }): Promise<Booking | null> {
-      const { status, body } = await callJson<{ booking: Booking }>(`${base(args.region)}/bookings/${encodeURIComponent(args.idempotencyKey)}`, { timeoutMs: t, accept: [404] });
+      const { status, body } = await callJson<{ booking: Booking }>(`${base(args.region)}/bookings/${encodeURIComponent(args.idempotencyKey)}`, {
+        timeoutMs: t,
+        accept: [404],
+      });
       return status === 404 ? null : body.booking;
     },
 
     /** Records a booking in a region's offline ledger (counter staff). Idempotent by key per station. */
-    async appendLedger(args: Omit<LedgerEntry, 'recordedAt' | 'region'> & { region: RegionName; recordedAt?: string }): Promise<{ entry: LedgerEntry; duplicate: boolean }> {
+    async appendLedger(
+      args: Omit<LedgerEntry, 'recordedAt' | 'region'> & { region: RegionName; recordedAt?: string },
+    ): Promise<{ entry: LedgerEntry; duplicate: boolean }> {
       const { region, ...entry } = args;
       const { body } = await callJson<{ entry: LedgerEntry; duplicate: boolean }>(`${base(region)}/ledger`, { body: entry, timeoutMs: t });
       return body;
@@ -158,7 +186,11 @@ export function httpServiceMode(settings: HttpServiceModeSettings, service: Http
           const h = await service.health({ region });
           const check = `region ${region}: GET ${settings.regions[region]!.url}/health`;
           if (!h.reachable) return { check, ok: false, detail: h.error ?? 'unreachable' };
-          return { check, ok: true, detail: `mode ${h.mode ?? '?'}, status ${h.status ?? '?'}${h.db ? `, database ${h.db.writable ? 'writable' : 'read-only'}` : ''}` };
+          return {
+            check,
+            ok: true,
+            detail: `mode ${h.mode ?? '?'}, status ${h.status ?? '?'}${h.db ? `, database ${h.db.writable ? 'writable' : 'read-only'}` : ''}`,
+          };
         }),
       );
     },

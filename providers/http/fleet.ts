@@ -31,7 +31,14 @@ export interface Host {
   tags: string[];
   health: HostHealth;
   handsOnOnly: boolean;
-  agent: { version: string; contentVersion: string; lastKnownGood: string; channel: 'open' | 'pinned' | 'blocked'; pinnedVersion?: string; moduleQuarantined: boolean };
+  agent: {
+    version: string;
+    contentVersion: string;
+    lastKnownGood: string;
+    channel: 'open' | 'pinned' | 'blocked';
+    pinnedVersion?: string;
+    moduleQuarantined: boolean;
+  };
   counters: HostCounters;
   /** The scratch fleet the host belongs to; absent on production hosts. */
   fleet?: string;
@@ -82,7 +89,11 @@ export function createHttpFleet(deps: Pick<HttpFleetSettings, 'url'> & { timeout
     const requestId = (body.requestId as string | undefined) ?? activityRequestId();
     return (await callJson<ActionResponse>(`${deps.url}${path}`, { body: { ...body, ...(requestId ? { requestId } : {}) }, timeoutMs: t })).body;
   };
-  const target = (a: HostTarget) => ({ ...(a.hostIds ? { hostIds: a.hostIds } : {}), ...(a.scope ? { scope: a.scope } : {}), ...(a.requestId ? { requestId: a.requestId } : {}) });
+  const target = (a: HostTarget) => ({
+    ...(a.hostIds ? { hostIds: a.hostIds } : {}),
+    ...(a.scope ? { scope: a.scope } : {}),
+    ...(a.requestId ? { requestId: a.requestId } : {}),
+  });
 
   return {
     /** Hosts matching a selector, with paging for large fleets. */
@@ -91,17 +102,39 @@ export function createHttpFleet(deps: Pick<HttpFleetSettings, 'url'> & { timeout
     },
 
     /** Counts by health, region and channel state, and how many hands-on hosts are still broken. */
-    async fleetSummary(): Promise<{ total: number; byHealth: Record<HostHealth, number>; byRegion: Record<string, Record<HostHealth, number>>; channels: Record<string, number>; handsOnBroken: number }> {
+    async fleetSummary(): Promise<{
+      total: number;
+      byHealth: Record<HostHealth, number>;
+      byRegion: Record<string, Record<HostHealth, number>>;
+      channels: Record<string, number>;
+      handsOnBroken: number;
+    }> {
       return (await callJson<never>(`${deps.url}/summary`, { timeoutMs: t })).body;
     },
 
     /** Pins (to a version), blocks or reopens the vendor's update channel for the hosts in scope. Idempotent. */
-    async setUpdateChannel(args: { scope?: HostSelector; state: 'open' | 'pinned' | 'blocked'; version?: string; requestId?: string }): Promise<ActionResponse> {
-      return post('/channel', { scope: args.scope ?? {}, state: args.state, ...(args.version ? { version: args.version } : {}), ...(args.requestId ? { requestId: args.requestId } : {}) });
+    async setUpdateChannel(args: {
+      scope?: HostSelector;
+      state: 'open' | 'pinned' | 'blocked';
+      version?: string;
+      requestId?: string;
+    }): Promise<ActionResponse> {
+      return post('/channel', {
+        scope: args.scope ?? {},
+        state: args.state,
+        ...(args.version ? { version: args.version } : {}),
+        ...(args.requestId ? { requestId: args.requestId } : {}),
+      });
     },
 
     /** The vendor pushes a content update (drills use `faulty: true` to reproduce July 2024). */
-    async pushContentUpdate(args: { version: string; faulty?: boolean; crashRate?: number; scope?: HostSelector; requestId?: string }): Promise<ActionResponse> {
+    async pushContentUpdate(args: {
+      version: string;
+      faulty?: boolean;
+      crashRate?: number;
+      scope?: HostSelector;
+      requestId?: string;
+    }): Promise<ActionResponse> {
       return post('/content-updates', { ...args });
     },
 
@@ -134,14 +167,24 @@ export function createHttpFleet(deps: Pick<HttpFleetSettings, 'url'> & { timeout
      * Builds a scratch fleet: fresh copies of the production hosts a scope selects, in a namespace of their own that
      * only `{ fleet: id }` selects. The request id (the activity's own by default) makes a retry return the same fleet.
      */
-    async createScratchFleet(args: { copyOf: { region?: 'A' | 'B'; role?: HostRole; tags?: string[] }; maxHosts?: number; label?: string; requestId?: string }): Promise<ScratchFleet> {
+    async createScratchFleet(args: {
+      copyOf: { region?: 'A' | 'B'; role?: HostRole; tags?: string[] };
+      maxHosts?: number;
+      label?: string;
+      requestId?: string;
+    }): Promise<ScratchFleet> {
       const requestId = args.requestId ?? activityRequestId();
       return (await callJson<ScratchFleet>(`${deps.url}/scratch-fleets`, { body: { ...args, ...(requestId ? { requestId } : {}) }, timeoutMs: t })).body;
     },
 
     /** Removes a scratch fleet and its hosts; removing one that is already gone answers `removed: false`. */
     async removeScratchFleet(args: { id: string }): Promise<{ id: string; removed: boolean; hosts: number }> {
-      return (await callJson<{ id: string; removed: boolean; hosts: number }>(`${deps.url}/scratch-fleets/${encodeURIComponent(args.id)}`, { method: 'DELETE', timeoutMs: t })).body;
+      return (
+        await callJson<{ id: string; removed: boolean; hosts: number }>(`${deps.url}/scratch-fleets/${encodeURIComponent(args.id)}`, {
+          method: 'DELETE',
+          timeoutMs: t,
+        })
+      ).body;
     },
   };
 }

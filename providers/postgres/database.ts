@@ -86,10 +86,18 @@ export function createPostgresDatabase(settings: PostgresSettings, regions: read
         const a = addressOf(n.region);
         if (!n.reachable) return { check: `region ${n.region}: log in to ${a.host}:${a.port} as ${a.user}`, ok: false, detail: n.error ?? 'unreachable' };
         const role = n.inRecovery ? `standby${n.streaming ? ', streaming' : ', not streaming'}` : 'primary';
-        return { check: `region ${n.region}: log in to ${a.host}:${a.port} as ${a.user}`, ok: true, detail: `${role}${n.fenced ? ', fenced' : ''}, at ${n.lsn}` };
+        return {
+          check: `region ${n.region}: log in to ${a.host}:${a.port} as ${a.user}`,
+          ok: true,
+          detail: `${role}${n.fenced ? ', fenced' : ''}, at ${n.lsn}`,
+        };
       });
       const primaries = nodes.filter((n) => n.reachable && n.inRecovery === false && !n.fenced).length;
-      results.push({ check: 'one writable primary', ok: primaries === 1, detail: `${primaries} unfenced primar${primaries === 1 ? 'y' : 'ies'} among ${regions.length} regions` });
+      results.push({
+        check: 'one writable primary',
+        ok: primaries === 1,
+        detail: `${primaries} unfenced primar${primaries === 1 ? 'y' : 'ies'} among ${regions.length} regions`,
+      });
       return results;
     },
   };

@@ -4,7 +4,12 @@ import type { RegionName } from '../contracts/provider';
 import type { PostgresAddress } from '../targets/fields';
 
 /** Opens one short session to `address`, runs `fn`, and always closes it. The password comes from `passwordEnv`. */
-export async function withSession<T>(address: PostgresAddress, timeoutMs: number, fn: (c: Client) => Promise<T>, label = `${address.host}:${address.port}`): Promise<T> {
+export async function withSession<T>(
+  address: PostgresAddress,
+  timeoutMs: number,
+  fn: (c: Client) => Promise<T>,
+  label = `${address.host}:${address.port}`,
+): Promise<T> {
   const password = address.passwordEnv ? process.env[address.passwordEnv] : undefined;
   const client = new Client({
     host: address.host,

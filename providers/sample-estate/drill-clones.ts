@@ -20,7 +20,9 @@ const NAME = /^[a-z0-9-]{1,64}$/;
 
 /** A region's database in the sample estate's catalog. */
 function regionOf(catalog: ReturnType<typeof sampleCatalog>, region: RegionName) {
-  const node = (catalog.services.booking.regions as Record<string, { postgres: ReturnType<typeof sampleCatalog>['services']['booking']['regions']['A']['postgres'] }>)[region]?.postgres;
+  const node = (
+    catalog.services.booking.regions as Record<string, { postgres: ReturnType<typeof sampleCatalog>['services']['booking']['regions']['A']['postgres'] }>
+  )[region]?.postgres;
   if (!node) throw new Error(`the sample estate has no region "${region}"`);
   return node;
 }
@@ -64,9 +66,14 @@ export function createFailoverDrillActivities(sampleEstate: () => SampleEstateSe
         makePgDir(dir, 0o755);
         rmSync(dataDir, { recursive: true, force: true });
         makePgDir(dataDir);
-        await pgExec('pg_basebackup', ['-h', node.host, '-p', String(node.port), '-U', node.user, '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast'], { timeoutMs: 10 * 60_000 });
+        await pgExec('pg_basebackup', ['-h', node.host, '-p', String(node.port), '-U', node.user, '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast'], {
+          timeoutMs: 10 * 60_000,
+        });
         const port = await freePort();
-        writeFileSync(join(dataDir, 'postgresql.conf'), `${readFileSync(join(dataDir, 'postgresql.conf'), 'utf8')}\n# lifeboat: isolated drill clone\nport = ${port}\n`);
+        writeFileSync(
+          join(dataDir, 'postgresql.conf'),
+          `${readFileSync(join(dataDir, 'postgresql.conf'), 'utf8')}\n# lifeboat: isolated drill clone\nport = ${port}\n`,
+        );
         const info: CloneInfo = { name: args.name, dataDir, port };
         // Recorded before the start, so a retry after a crash restarts this clone instead of deleting a running one.
         writeFileSync(meta, JSON.stringify(info));
@@ -81,7 +88,10 @@ export function createFailoverDrillActivities(sampleEstate: () => SampleEstateSe
      * Promotes the clone, and measures what a failover at this moment would have lost: the WAL the production primary
      * had written beyond what the clone had replayed.
      */
-    async promoteClone(args: { name: string; primary: RegionName }): Promise<{ alreadyPromoted: boolean; lagBytes: number | null; lagSeconds: number | null; lsn: string }> {
+    async promoteClone(args: {
+      name: string;
+      primary: RegionName;
+    }): Promise<{ alreadyPromoted: boolean; lagBytes: number | null; lagSeconds: number | null; lsn: string }> {
       const { catalog, meta } = locate(args.name);
       const info = JSON.parse(readFileSync(meta, 'utf8')) as CloneInfo;
       const primary = regionOf(catalog, args.primary);
@@ -106,7 +116,12 @@ export function createFailoverDrillActivities(sampleEstate: () => SampleEstateSe
       const { catalog, meta } = locate(args.name);
       const info = JSON.parse(readFileSync(meta, 'utf8')) as CloneInfo;
       const user = catalog.services.booking.regions.A.postgres.user;
-      await query(info.port, user, `INSERT INTO bookings (idempotency_key, flight, seat, passenger, region) VALUES ($1, 'DRILL1', '1A', 'Lifeboat drill', 'clone') ON CONFLICT DO NOTHING`, [args.idempotencyKey]);
+      await query(
+        info.port,
+        user,
+        `INSERT INTO bookings (idempotency_key, flight, seat, passenger, region) VALUES ($1, 'DRILL1', '1A', 'Lifeboat drill', 'clone') ON CONFLICT DO NOTHING`,
+        [args.idempotencyKey],
+      );
       const [row] = await query<{ id: string }>(info.port, user, 'SELECT id FROM bookings WHERE idempotency_key = $1', [args.idempotencyKey]);
       if (!row) throw new Error(`the drill clone ${args.name} did not keep the synthetic booking`);
       return { bookingId: Number(row.id) };

@@ -6,9 +6,7 @@ import { sampleCatalog } from './rebuild';
 import type { SampleEstateSettings } from './settings';
 
 /** What the load counter says about acknowledged bookings after a switch; `present: false` where no load runs. */
-export type LoadLoss =
-  | { present: false }
-  | { present: true; checked: number; lost: number; lostKeys: string[]; lastAcknowledgedAt: string | null };
+export type LoadLoss = { present: false } | { present: true; checked: number; lost: number; lostKeys: string[]; lastAcknowledgedAt: string | null };
 
 /**
  * Counts acknowledged bookings that `region` lacks, from the sample estate's load counter (`load.json` and the keys
@@ -42,5 +40,11 @@ export async function countLostAcknowledged(settings: SampleEstateSettings, regi
     missing.push(...((await response.json()) as { missing: string[] }).missing);
     heartbeat({ checked: i });
   }
-  return { present: true, checked: keys.length, lost: missing.length, lostKeys: missing.slice(0, 50), lastAcknowledgedAt: counters.lastAcknowledged?.at ?? null };
+  return {
+    present: true,
+    checked: keys.length,
+    lost: missing.length,
+    lostKeys: missing.slice(0, 50),
+    lastAcknowledgedAt: counters.lastAcknowledged?.at ?? null,
+  };
 }

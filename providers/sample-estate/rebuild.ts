@@ -33,7 +33,9 @@ async function upstreamPort(p: PostgresEndpoint): Promise<number | null> {
 function settleConfig(node: PostgresEndpoint): void {
   const auto = join(node.dataDir, 'postgresql.auto.conf');
   if (existsSync(auto)) {
-    const kept = readFileSync(auto, 'utf8').split('\n').filter((l) => !/^\s*default_transaction_read_only\s*=/.test(l));
+    const kept = readFileSync(auto, 'utf8')
+      .split('\n')
+      .filter((l) => !/^\s*default_transaction_read_only\s*=/.test(l));
     writeFileSync(auto, kept.join('\n'));
   }
   appendFileSync(join(node.dataDir, 'postgresql.conf'), `\n# lifeboat: rebuilt as a standby\nport = ${node.port}\n`);
@@ -53,7 +55,9 @@ async function rebuild(node: PostgresEndpoint, source: PostgresEndpoint): Promis
     await stopCluster(node.dataDir, 'immediate').catch(() => undefined);
     rmSync(node.dataDir, { recursive: true, force: true });
     makePgDir(node.dataDir);
-    await pgExec('pg_basebackup', ['-h', source.host, '-p', String(source.port), '-U', source.user, '-D', node.dataDir, '-R', '-X', 'stream', '-c', 'fast'], { timeoutMs: 30 * 60_000 });
+    await pgExec('pg_basebackup', ['-h', source.host, '-p', String(source.port), '-U', source.user, '-D', node.dataDir, '-R', '-X', 'stream', '-c', 'fast'], {
+      timeoutMs: 30 * 60_000,
+    });
     settleConfig(node);
     await startCluster(node.dataDir);
     return { method: 'base-backup', fallbackReason };
@@ -99,7 +103,10 @@ export function createSampleEstateRebuild(settings: SampleEstateSettings, databa
       const source = nodeOf(args.primary);
       const primary = await database.status(args.primary);
       if (!primary.reachable || primary.inRecovery !== false) {
-        throw providerFailure(ProviderErrorType.Precondition, `region ${args.primary} is not a reachable primary (${primary.error ?? 'in recovery'}); nothing to rebuild from`);
+        throw providerFailure(
+          ProviderErrorType.Precondition,
+          `region ${args.primary} is not a reachable primary (${primary.error ?? 'in recovery'}); nothing to rebuild from`,
+        );
       }
       const current = await database.status(args.region);
       if (current.reachable && current.inRecovery && (await upstreamPort(node)) === source.port) {

@@ -180,9 +180,35 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
       const port = await freePort();
       const processName = processNameOf(slug);
       await stopRecorded(p.runDir, processName, 3_000); // an earlier attempt's process, if it died before its record
-      const command = nodeServerCommand('booking/server.ts', ['--region', args.region, '--port', String(port), '--db-host', db.host, '--db-port', String(db.port), '--db-user', db.user, '--db-name', slug, '--state-dir', p.stateDir]);
+      const command = nodeServerCommand('booking/server.ts', [
+        '--region',
+        args.region,
+        '--port',
+        String(port),
+        '--db-host',
+        db.host,
+        '--db-port',
+        String(db.port),
+        '--db-user',
+        db.user,
+        '--db-name',
+        slug,
+        '--state-dir',
+        p.stateDir,
+      ]);
       const proc = startDetached({ name: processName, command, runDir: p.runDir, logFile: p.logFile, port });
-      const scratch: ScratchBooking = { key: args.key, runId: args.runId, region: args.region, url: `http://127.0.0.1:${port}`, port, database, stateDir: p.stateDir, processName, pid: proc.pid, createdAt: new Date().toISOString() };
+      const scratch: ScratchBooking = {
+        key: args.key,
+        runId: args.runId,
+        region: args.region,
+        url: `http://127.0.0.1:${port}`,
+        port,
+        database,
+        stateDir: p.stateDir,
+        processName,
+        pid: proc.pid,
+        createdAt: new Date().toISOString(),
+      };
       writeFileSync(p.record, JSON.stringify(scratch, null, 2));
       await waitForHttp(`${scratch.url}/live`, { pid: proc.pid, logFile: p.logFile, timeoutMs: 30_000 });
       return { ...scratch, replacedLeftover };
@@ -196,7 +222,8 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
     /** Sets the scratch service's mode (the drill's `setMode`); returns the previous one, like the adapter. Idempotent. */
     async setScratchMode(args: { key: string; mode: BookingMode }): Promise<{ region: string; mode: BookingMode; previous: BookingMode; changed: boolean }> {
       const scratch = readScratch(args.key);
-      if (!scratch) throw providerFailure(ProviderErrorType.Precondition, `no scratch booking service for ${args.key}; a drill never switches production's mode`);
+      if (!scratch)
+        throw providerFailure(ProviderErrorType.Precondition, `no scratch booking service for ${args.key}; a drill never switches production's mode`);
       return scratchBooking(scratch).setMode({ region: scratch.region, mode: args.mode });
     },
 
@@ -206,13 +233,24 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
      */
     async seedScratchLedger(args: { key: string; stations: string[]; perStation: number }): Promise<{ recorded: number; stations: string[] }> {
       const scratch = readScratch(args.key);
-      if (!scratch) throw providerFailure(ProviderErrorType.Precondition, `no scratch booking service for ${args.key}; counter bookings of a drill go to its scratch ledger only`);
+      if (!scratch)
+        throw providerFailure(
+          ProviderErrorType.Precondition,
+          `no scratch booking service for ${args.key}; counter bookings of a drill go to its scratch ledger only`,
+        );
       const b = scratchBooking(scratch);
       let recorded = 0;
       for (const [s, station] of args.stations.entries()) {
         for (let i = 0; i < args.perStation; i++) {
           const row = 10 + s * args.perStation + i;
-          const { duplicate } = await b.appendLedger({ region: scratch.region, station, idempotencyKey: `drill-${station}-${i + 1}`, flight: DRILL_FLIGHT, seat: `${row}C`, passenger: `Drill Passenger ${station} ${i + 1}` });
+          const { duplicate } = await b.appendLedger({
+            region: scratch.region,
+            station,
+            idempotencyKey: `drill-${station}-${i + 1}`,
+            flight: DRILL_FLIGHT,
+            seat: `${row}C`,
+            passenger: `Drill Passenger ${station} ${i + 1}`,
+          });
           if (!duplicate) recorded++;
         }
       }
@@ -239,7 +277,8 @@ function readScratchRecord(c: EstateCatalog, key: string): ScratchBooking | unde
 export function bookingFor(c: EstateCatalog, target: { scratch?: string }, production: () => HttpBookingService): HttpBookingService {
   if (!target.scratch) return production();
   const scratch = readScratchRecord(c, target.scratch);
-  if (!scratch) throw providerFailure(ProviderErrorType.Precondition, `the scratch booking service of ${target.scratch} is gone; a drill never falls back to production`);
+  if (!scratch)
+    throw providerFailure(ProviderErrorType.Precondition, `the scratch booking service of ${target.scratch} is gone; a drill never falls back to production`);
   return scratchBooking(scratch);
 }
 
@@ -252,7 +291,13 @@ async function seedOnline(db: { host: string; port: number; user: string; databa
   await client.connect();
   try {
     for (const b of ONLINE_SEED) {
-      await client.query('INSERT INTO bookings (idempotency_key, flight, seat, passenger, region) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [b.key, DRILL_FLIGHT, b.seat, b.passenger, region]);
+      await client.query('INSERT INTO bookings (idempotency_key, flight, seat, passenger, region) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+        b.key,
+        DRILL_FLIGHT,
+        b.seat,
+        b.passenger,
+        region,
+      ]);
     }
   } finally {
     await client.end().catch(() => undefined);

@@ -31,7 +31,11 @@ export async function callJson<T>(
   if (response.ok || init.accept?.includes(response.status)) return { status: response.status, body: body as T };
   const message = (body as { message?: string } | undefined)?.message ?? text;
   if (response.status >= 400 && response.status < 500 && response.status !== 429) {
-    throw ApplicationFailure.nonRetryable(`${url}: HTTP ${response.status}: ${message}`, response.status === 409 ? ProviderErrorType.Refused : ProviderErrorType.InvalidInput, body);
+    throw ApplicationFailure.nonRetryable(
+      `${url}: HTTP ${response.status}: ${message}`,
+      response.status === 409 ? ProviderErrorType.Refused : ProviderErrorType.InvalidInput,
+      body,
+    );
   }
   throw new Error(`${url}: HTTP ${response.status}: ${message}`);
 }

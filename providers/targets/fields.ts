@@ -12,9 +12,7 @@ export const Port = z.number().int().min(1, 'a port is 1 to 65535').max(65535, '
 export const HostPort = z.strictObject({ host: z.string().min(1, 'name the host'), port: Port });
 
 /** The name of an environment variable that holds a secret: the targets file never holds the secret itself. */
-export const SecretEnvName = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment variable (A-Z, 0-9, _) that holds the secret, not the secret itself');
+export const SecretEnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'name an environment variable (A-Z, 0-9, _) that holds the secret, not the secret itself');
 
 /** A program and its arguments, run without a shell. */
 export const Argv = z.array(z.string().min(1)).min(1, 'give the program to run, then its arguments, e.g. ["/usr/local/bin/lb-switch", "--profile", "prod"]');

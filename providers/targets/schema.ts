@@ -16,9 +16,17 @@ const choose = (capability: string, providers: string) => ({
 });
 
 /** Who steers clients between the service's regions. */
-export const TrafficTarget = z.discriminatedUnion('provider', [HaproxySettings, Route53Settings, CommandSettings], choose('traffic', 'haproxy, route53, command'));
+export const TrafficTarget = z.discriminatedUnion(
+  'provider',
+  [HaproxySettings, Route53Settings, CommandSettings],
+  choose('traffic', 'haproxy, route53, command'),
+);
 /** The service's replicated database. */
-export const DatabaseTarget = z.discriminatedUnion('provider', [PostgresSettings, PatroniSettings, CommandSettings], choose('database', 'postgres, patroni, command'));
+export const DatabaseTarget = z.discriminatedUnion(
+  'provider',
+  [PostgresSettings, PatroniSettings, CommandSettings],
+  choose('database', 'postgres, patroni, command'),
+);
 /** Normal, read-only and manual modes of the service. */
 export const ServiceModeTarget = z.discriminatedUnion('provider', [HttpServiceModeSettings, CommandSettings], choose('serviceMode', 'http, command'));
 /** Rebuilding an old primary as a standby. `patroni` uses the database section's clusters. */
@@ -63,16 +71,29 @@ export const ServiceTargets = z
       if (!found) continue;
       const [field, map] = found;
       for (const region of regions) {
-        if (!(region in map)) ctx.addIssue({ code: 'custom', path: [capability, field], message: `region "${region}" is missing: give its settings here, or remove it from "regions"` });
+        if (!(region in map))
+          ctx.addIssue({
+            code: 'custom',
+            path: [capability, field],
+            message: `region "${region}" is missing: give its settings here, or remove it from "regions"`,
+          });
       }
       for (const key of Object.keys(map)) {
         if (!regions.has(key)) {
-          ctx.addIssue({ code: 'custom', path: [capability, field, key], message: `"${key}" is not one of the service's regions (${service.regions.join(', ')}); add it to "regions" or remove it here` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [capability, field, key],
+            message: `"${key}" is not one of the service's regions (${service.regions.join(', ')}); add it to "regions" or remove it here`,
+          });
         }
       }
     }
     if (service.rebuild?.provider === 'patroni' && service.database?.provider !== 'patroni') {
-      ctx.addIssue({ code: 'custom', path: ['rebuild', 'provider'], message: 'rebuild "patroni" needs database "patroni"; use "command" or "sample-estate" for a plain PostgreSQL pair' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rebuild', 'provider'],
+        message: 'rebuild "patroni" needs database "patroni"; use "command" or "sample-estate" for a plain PostgreSQL pair',
+      });
     }
   });
 export type ServiceTargets = z.infer<typeof ServiceTargets>;

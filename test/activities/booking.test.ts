@@ -46,7 +46,9 @@ describe('booking service', () => {
     });
     expect(res.status).toBe(409);
     expect(((await res.json()) as { message: string }).message).toBe('seat 1A on flight LB201 is already booked');
-    await expect(booking.createBooking({ region: 'A', idempotencyKey: 'seat-2', flight: 'LB201', seat: '1A', passenger: 'Fay' })).rejects.toThrow(/already booked/);
+    await expect(booking.createBooking({ region: 'A', idempotencyKey: 'seat-2', flight: 'LB201', seat: '1A', passenger: 'Fay' })).rejects.toThrow(
+      /already booked/,
+    );
   });
 
   it('rejects invalid requests naming the field', async () => {
@@ -61,7 +63,9 @@ describe('booking service', () => {
 
   it('refuses online booking in manual and read-only mode with a message naming the mode', async () => {
     expect(await booking.setMode({ region: 'A', mode: 'read-only' })).toMatchObject({ mode: 'read-only', previous: 'normal', changed: true });
-    await expect(booking.createBooking({ region: 'A', idempotencyKey: 'ro-1', flight: 'LB202', seat: '1A', passenger: 'Gus' })).rejects.toThrow(/read-only mode/);
+    await expect(booking.createBooking({ region: 'A', idempotencyKey: 'ro-1', flight: 'LB202', seat: '1A', passenger: 'Gus' })).rejects.toThrow(
+      /read-only mode/,
+    );
     expect(await booking.getBooking({ region: 'A', idempotencyKey: 'idem-1' })).toMatchObject({ seat: '4C' });
     await booking.setMode({ region: 'A', mode: 'manual' });
     expect(await booking.setMode({ region: 'A', mode: 'manual' })).toMatchObject({ changed: false });

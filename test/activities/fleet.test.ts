@@ -118,12 +118,17 @@ describe('scratch fleets for isolated drills', () => {
     const first = await api.createScratchFleet({ copyOf: { region: 'A', tags: ['os-windows'] }, label: 'drill', requestId: 'drill-1/build' });
     expect(first).toMatchObject({ hosts: scope.total, replayed: false, label: 'drill' });
     // A retried create answers with the same fleet instead of building a second one.
-    expect(await api.createScratchFleet({ copyOf: { region: 'A', tags: ['os-windows'] }, requestId: 'drill-1/build' })).toMatchObject({ id: first.id, replayed: true });
+    expect(await api.createScratchFleet({ copyOf: { region: 'A', tags: ['os-windows'] }, requestId: 'drill-1/build' })).toMatchObject({
+      id: first.id,
+      replayed: true,
+    });
 
     const scratch = await api.listHosts({ fleet: first.id });
     expect(scratch.total).toBe(scope.total);
     expect(scratch.hosts.map((h) => h.id)).toEqual(scope.hosts.map((h) => `${first.id}.${h.id}`));
-    expect(scratch.hosts.every((h) => h.fleet === first.id && h.health === 'healthy' && h.agent.channel === 'open' && h.agent.contentVersion === GOOD)).toBe(true);
+    expect(scratch.hosts.every((h) => h.fleet === first.id && h.health === 'healthy' && h.agent.channel === 'open' && h.agent.contentVersion === GOOD)).toBe(
+      true,
+    );
     expect(scratch.hosts.filter((h) => h.handsOnOnly).length).toBe(scope.hosts.filter((h) => h.handsOnOnly).length);
     // Every production selector, even the whole fleet's, still sees production only.
     expect(await api.listHosts()).toEqual(production);

@@ -70,7 +70,7 @@ test("Slack's incoming-webhook format carries text and a mrkdwn block naming the
   expect(body.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: body.text } }]);
 });
 
-test("text from a run cannot become Slack markup: &, < and > are escaped, so no <!channel>, mention or link", async () => {
+test('text from a run cannot become Slack markup: &, < and > are escaped, so no <!channel>, mention or link', async () => {
   const { notify } = createNotifyActivities({ ...quick, webhookUrls: [receiver.url], format: 'slack' });
   await notify({
     ...sample,
@@ -127,8 +127,14 @@ test("the webhook URL's secret path is in no result, failure, stack or log line,
   expect(logged.join('\n')).not.toMatch(/sekrit|T0LIFEBOAT|services/);
   // A URL with a password, which fetch refuses with an error that quotes it.
   const withPassword = `http://hook:sekrit-pass@${down[0].slice('http://'.length)}${secretPath}`;
-  const refused = await createNotifyActivities({ ...quick, log, webhookUrls: [withPassword] }).notify(sample).catch((e: unknown) => e);
-  expect((refused as Error).message).toMatch(new RegExp(`^notification not delivered: webhook #1 \\(${down[0]}\\): cannot post \\(Request cannot be constructed from a URL that includes credentials: …\\)$`));
+  const refused = await createNotifyActivities({ ...quick, log, webhookUrls: [withPassword] })
+    .notify(sample)
+    .catch((e: unknown) => e);
+  expect((refused as Error).message).toMatch(
+    new RegExp(
+      `^notification not delivered: webhook #1 \\(${down[0]}\\): cannot post \\(Request cannot be constructed from a URL that includes credentials: …\\)$`,
+    ),
+  );
   expect((refused as ApplicationFailure).nonRetryable).toBe(true);
   expect(carried(refused)).not.toMatch(/sekrit|T0LIFEBOAT|services/);
   const delivered = await createNotifyActivities({ ...quick, log, webhookUrls: [downUrl, secretUrl(new URL(receiver.url).origin)] }).notify(sample);
@@ -166,7 +172,9 @@ test('both webhooks down: the failure names each one and why, and the notificati
       { channel: `webhook #2 (${down[1]})`, error: 'unreachable (ECONNREFUSED)', attempts: 3, permanent: false },
     ],
   ]);
-  expect(lines).toEqual([`${failure.message.replace('notification not delivered: ', 'notification not delivered (')}): [approval-needed] Approval needed: fail over: 2 approvals from group sre-leads`]);
+  expect(lines).toEqual([
+    `${failure.message.replace('notification not delivered: ', 'notification not delivered (')}): [approval-needed] Approval needed: fail over: 2 approvals from group sre-leads`,
+  ]);
 });
 
 test('a webhook that never answers is given up within the budget, and the next channel still gets its turn', async () => {
@@ -207,7 +215,9 @@ test('a notify command after the webhooks gets the notification on stdin and non
     expect(logged).toContainEqual({ stderr: 'oops' });
     // A command that hangs is killed with everything it started, within the attempt's time.
     const started = Date.now();
-    const hung = await createNotifyActivities({ ...quick, timeoutMs: 300, command: `(sleep 30; touch ${join(dir, 'late')}) & wait` }).notify(sample).catch((e: unknown) => e);
+    const hung = await createNotifyActivities({ ...quick, timeoutMs: 300, command: `(sleep 30; touch ${join(dir, 'late')}) & wait` })
+      .notify(sample)
+      .catch((e: unknown) => e);
     expect((hung as Error).message).toBe('notification not delivered: notify command: no exit within 0.3s');
     expect(Date.now() - started).toBeLessThan(2_000);
   } finally {
@@ -228,15 +238,23 @@ test('with no channel configured, notifications go to the worker log, control ch
     '[approval-needed] Approval needed: fail over: 2 approvals from group sre-leads',
     '[approval-needed] Approval needed: fail over: reason \\x1b]0;pwned\\x07\\x1b[2J\\nnext',
   ]);
-  expect(() => notifyConfigFromEnv({ LIFEBOAT_WEBHOOK_FORMAT: 'teams' }, () => undefined)).toThrow('LIFEBOAT_WEBHOOK_FORMAT is "teams"; set it to json or slack');
+  expect(() => notifyConfigFromEnv({ LIFEBOAT_WEBHOOK_FORMAT: 'teams' }, () => undefined)).toThrow(
+    'LIFEBOAT_WEBHOOK_FORMAT is "teams"; set it to json or slack',
+  );
 });
 
 test('the configuration takes several webhooks, in order, and a command; a malformed URL is named by position, not quoted', () => {
   const config = notifyConfigFromEnv(
-    { LIFEBOAT_WEBHOOK_URL: 'https://a.example/1, https://b.example/2', LIFEBOAT_WEBHOOK_URLS: 'https://c.example/3,https://a.example/1', LIFEBOAT_NOTIFY_COMMAND: ' page-oncall ' },
+    {
+      LIFEBOAT_WEBHOOK_URL: 'https://a.example/1, https://b.example/2',
+      LIFEBOAT_WEBHOOK_URLS: 'https://c.example/3,https://a.example/1',
+      LIFEBOAT_NOTIFY_COMMAND: ' page-oncall ',
+    },
     () => undefined,
   );
-  expect(config).toEqual(expect.objectContaining({ webhookUrls: ['https://a.example/1', 'https://b.example/2', 'https://c.example/3'], command: 'page-oncall', format: 'json' }));
+  expect(config).toEqual(
+    expect.objectContaining({ webhookUrls: ['https://a.example/1', 'https://b.example/2', 'https://c.example/3'], command: 'page-oncall', format: 'json' }),
+  );
   expect(() => notifyConfigFromEnv({ LIFEBOAT_WEBHOOK_URL: 'https://a.example/1,hooks.example/sekrit' }, () => undefined)).toThrow(
     /^webhook #2 in LIFEBOAT_WEBHOOK_URL\(S\) is not an http\(s\) URL; separate several with commas$/,
   );
@@ -254,7 +272,11 @@ test('a real run posts approval-needed and run-finished to the webhook', async (
     connection: ctx.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('testBundlePath') },
-    activities: createActivities({ rosterPath: inject('testRosterPath'), notify: { webhookUrls: [receiver.url], format: 'json', log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' }),
+    activities: createActivities({
+      rosterPath: inject('testRosterPath'),
+      notify: { webhookUrls: [receiver.url], format: 'json', log: () => undefined },
+      targetsPath: '/nonexistent/lifeboat.targets.json',
+    }),
   });
   await worker.runUntil(async () => {
     const team = 'sre-leads';
@@ -298,7 +320,11 @@ test("a run whose webhook is down keeps the webhook's secret out of its history,
     connection: ctx.nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('testBundlePath') },
-    activities: createActivities({ rosterPath: inject('testRosterPath'), notify: { ...quick, webhookUrls: [downUrl], format: 'slack' }, targetsPath: '/nonexistent/lifeboat.targets.json' }),
+    activities: createActivities({
+      rosterPath: inject('testRosterPath'),
+      notify: { ...quick, webhookUrls: [downUrl], format: 'slack' },
+      targetsPath: '/nonexistent/lifeboat.targets.json',
+    }),
   });
   await worker.runUntil(async () => {
     const handle = await ctx.client.workflow.start('pagingCheck', {
@@ -311,7 +337,11 @@ test("a run whose webhook is down keeps the webhook's secret out of its history,
       expect(status.intervention!.error).toContain(`notification not delivered: webhook #1 (${down[0]}): unreachable (ECONNREFUSED)`);
       expect(JSON.stringify(status)).not.toMatch(/sekrit|T0LIFEBOAT|services/);
       const history = JSON.stringify(await handle.fetchHistory(), (_, v: unknown) =>
-        v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : (v as { type?: string; data?: number[] })?.type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('utf8') : v,
+        v instanceof Uint8Array
+          ? Buffer.from(v).toString('utf8')
+          : (v as { type?: string; data?: number[] })?.type === 'Buffer'
+            ? Buffer.from((v as { data: number[] }).data).toString('utf8')
+            : v,
       );
       expect(history).toContain('notification not delivered');
       expect(history).not.toMatch(/sekrit|T0LIFEBOAT|services/);

@@ -50,9 +50,13 @@ describe('PostgreSQL pair (real streaming replication)', () => {
   it('fencing refuses writes while reads go on; unfencing restores writes; both are idempotent', async () => {
     const fenced = await pg.fenceDatabase({ region: 'A' });
     expect(fenced).toMatchObject({ fenced: true, alreadyFenced: false });
-    await expect(sql('A', `INSERT INTO bookings (idempotency_key, flight, seat, passenger, region) VALUES ('f1','LB100','2A','Bo','A')`)).rejects.toThrow(/read-only transaction/);
+    await expect(sql('A', `INSERT INTO bookings (idempotency_key, flight, seat, passenger, region) VALUES ('f1','LB100','2A','Bo','A')`)).rejects.toThrow(
+      /read-only transaction/,
+    );
     expect((await sql('A', 'SELECT count(*)::int AS n FROM bookings')).rows[0].n).toBeGreaterThan(0);
-    await expect(booking.createBooking({ region: 'A', idempotencyKey: 'fenced-1', flight: 'LB100', seat: '2A', passenger: 'Bo' })).rejects.toThrow(/refuses writes/);
+    await expect(booking.createBooking({ region: 'A', idempotencyKey: 'fenced-1', flight: 'LB100', seat: '2A', passenger: 'Bo' })).rejects.toThrow(
+      /refuses writes/,
+    );
     expect((await booking.health({ region: 'A' })).db).toMatchObject({ reachable: true, writable: false });
     expect(await pg.fenceDatabase({ region: 'A' })).toMatchObject({ fenced: true, alreadyFenced: true });
     expect((await pg.nodeStatus({ region: 'A' })).fenced).toBe(true);
@@ -64,8 +68,12 @@ describe('PostgreSQL pair (real streaming replication)', () => {
   });
 
   it('the standby refuses writes until it is promoted; promoting twice reports alreadyPromoted', async () => {
-    await expect(sql('B', `INSERT INTO bookings (idempotency_key, flight, seat, passenger, region) VALUES ('s1','LB100','3A','Cy','B')`)).rejects.toThrow(/read-only transaction/);
-    await expect(booking.createBooking({ region: 'B', idempotencyKey: 'standby-1', flight: 'LB100', seat: '3A', passenger: 'Cy' })).rejects.toThrow(/refuses writes/);
+    await expect(sql('B', `INSERT INTO bookings (idempotency_key, flight, seat, passenger, region) VALUES ('s1','LB100','3A','Cy','B')`)).rejects.toThrow(
+      /read-only transaction/,
+    );
+    await expect(booking.createBooking({ region: 'B', idempotencyKey: 'standby-1', flight: 'LB100', seat: '3A', passenger: 'Cy' })).rejects.toThrow(
+      /refuses writes/,
+    );
 
     const promoted = await pg.promoteStandby({ region: 'B' });
     expect(promoted).toMatchObject({ region: 'B', promoted: true, alreadyPromoted: false, otherPrimaryReachable: true });

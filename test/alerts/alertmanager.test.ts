@@ -28,7 +28,13 @@ import { connectToTestServer, createTestWorker, waitForStatus, type TemporalTest
 const suffix = randomUUID().slice(0, 8);
 const taskQueue = `alerts-${suffix}`;
 const token = randomBytes(24).toString('hex');
-const teams = { dedupe: `alerts-dedupe-${suffix}`, flap: `alerts-flap-${suffix}`, bad: `alerts-bad-${suffix}`, slow: `alerts-slow-${suffix}`, calm: `alerts-calm-${suffix}` };
+const teams = {
+  dedupe: `alerts-dedupe-${suffix}`,
+  flap: `alerts-flap-${suffix}`,
+  bad: `alerts-bad-${suffix}`,
+  slow: `alerts-slow-${suffix}`,
+  calm: `alerts-calm-${suffix}`,
+};
 
 let ctx: TemporalTestContext;
 let worker: Worker;
@@ -76,7 +82,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lifeboat-alerts-'));
   // The receiver is a person of its own in the roster: a key, no groups, so it can start runs and approve nothing.
   const principal = await generateEd25519KeyPair(dir, 'alertmanager');
-  const roster = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as { groups: Record<string, string>; people: { id: string; name: string; groups: string[]; keys: string[] }[] };
+  const roster = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as {
+    groups: Record<string, string>;
+    people: { id: string; name: string; groups: string[]; keys: string[] }[];
+  };
   for (const team of Object.values(teams)) {
     roster.groups[team] = 'a paging-check team of this test';
     for (const person of roster.people) if (person.id === 'alice' || person.id === 'erin') person.groups.push(team);
@@ -95,8 +104,20 @@ beforeAll(async () => {
       rules: [
         { name: 'team-pager-down', match: { alertname: 'TeamPagerDown' }, runbook: 'paging-check', inputFromLabels: { team: 'team' }, minInterval: '10m' },
         { name: 'disk-filling', match: { alertname: 'DiskFilling' }, action: 'notify' },
-        { name: 'pager-ready-first', match: { alertname: 'TeamPagerReadyFirst' }, runbook: 'paging-check', inputFromLabels: { team: 'team' }, requireReady: true },
-        { name: 'booking-region-down', match: { alertname: 'BookingRegionDown', region: 'A' }, for: '2m', runbook: 'region-failover', input: { service: 'booking', mode: 'emergency' } },
+        {
+          name: 'pager-ready-first',
+          match: { alertname: 'TeamPagerReadyFirst' },
+          runbook: 'paging-check',
+          inputFromLabels: { team: 'team' },
+          requireReady: true,
+        },
+        {
+          name: 'booking-region-down',
+          match: { alertname: 'BookingRegionDown', region: 'A' },
+          for: '2m',
+          runbook: 'region-failover',
+          input: { service: 'booking', mode: 'emergency' },
+        },
         { name: 'pager-slow', match: { alertname: 'TeamPagerSlow' }, for: '2s', runbook: 'paging-check', inputFromLabels: { team: 'team' } },
       ],
     }),
@@ -137,7 +158,11 @@ afterAll(async () => {
 
 /** Posts alerts to Alertmanager's API, as Prometheus does; `endsAt` in the past resolves them. */
 async function postToAlertmanager(alerts: { labels: Record<string, string>; startsAt?: string; endsAt?: string }[]): Promise<void> {
-  const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) });
+  const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(alerts),
+  });
   expect(response.status, await response.text()).toBe(200);
 }
 
@@ -162,9 +187,13 @@ test('a firing alert starts exactly one run, signed by the receiver, and repeate
   expect(status.requestedBy).toBe('alertmanager');
   expect((await handle.describe()).memo?.trigger).toMatchObject({ rule: 'team-pager-down', fingerprint: outcomesFor(team)[0]!.fingerprint });
   const shown = await lifeboat(['status', handle.workflowId], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
-  expect(shown.stdout.split('\n')[1]).toMatch(new RegExp(`^triggered by alert rule team-pager-down \\(alert ${outcomesFor(team)[0]!.fingerprint}\\), detected \\d{4}-`));
+  expect(shown.stdout.split('\n')[1]).toMatch(
+    new RegExp(`^triggered by alert rule team-pager-down \\(alert ${outcomesFor(team)[0]!.fingerprint}\\), detected \\d{4}-`),
+  );
   // Alertmanager repeats the notification every 2 seconds while the alert fires.
-  await expect.poll(() => outcomesFor(team).filter((o) => o.outcome === 'already-running').length, { timeout: 30_000, interval: 250 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(() => outcomesFor(team).filter((o) => o.outcome === 'already-running').length, { timeout: 30_000, interval: 250 })
+    .toBeGreaterThanOrEqual(2);
   expect(outcomesFor(team).filter((o) => o.outcome === 'started')).toHaveLength(1);
   await expect.poll(() => runsOf(`paging-check/${team}`), { timeout: 10_000, interval: 250 }).toBe(1);
   // The receiver has no authority at the gate: it is not an approver, so the run waits for a person.
@@ -223,7 +252,16 @@ const webhookBody = (team: string) =>
     version: '4',
     receiver: 'lifeboat',
     status: 'firing',
-    alerts: [{ status: 'firing', labels: { alertname: 'TeamPagerDown', team }, annotations: {}, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', fingerprint: 'f00dfeed' }],
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: 'TeamPagerDown', team },
+        annotations: {},
+        startsAt: new Date().toISOString(),
+        endsAt: '0001-01-01T00:00:00Z',
+        fingerprint: 'f00dfeed',
+      },
+    ],
     groupLabels: {},
   });
 
@@ -293,14 +331,19 @@ test('a page that cannot be delivered answers 503, so the sender retries, and th
 test('a rule that requires readiness starts nothing when not ready, and pages why', async () => {
   // No paging check of this team was ever acknowledged, so paging-check is not ready on it.
   const response = await postToReceiver(JSON.stringify({ alert: 'TeamPagerReadyFirst', labels: { team: teams.bad } }), `Bearer ${token}`);
-  const { outcomes: [outcome] } = (await response.json()) as { outcomes: AlertOutcome[] };
+  const {
+    outcomes: [outcome],
+  } = (await response.json()) as { outcomes: AlertOutcome[] };
   expect(outcome).toMatchObject({ outcome: 'not-ready', rule: 'pager-ready-first', runId: `paging-check/${teams.bad}` });
   expect(outcome!.detail).toMatch(/page-acknowledged/);
   await nothingStarted(teams.bad);
   expect(pager.received.map((r) => JSON.stringify(r.body)).filter((b) => b.includes('not ready'))).toHaveLength(1);
   // Alertmanager repeats the alert while it fires: still not ready for the same reason, so no second page.
   const again = await postToReceiver(JSON.stringify({ alert: 'TeamPagerReadyFirst', labels: { team: teams.bad } }), `Bearer ${token}`);
-  expect(((await again.json()) as { outcomes: AlertOutcome[] }).outcomes[0]).toMatchObject({ outcome: 'not-ready', detail: expect.stringMatching(/\(paged already\)$/) });
+  expect(((await again.json()) as { outcomes: AlertOutcome[] }).outcomes[0]).toMatchObject({
+    outcome: 'not-ready',
+    detail: expect.stringMatching(/\(paged already\)$/),
+  });
   await nothingStarted(teams.bad);
   expect(pager.received.map((r) => JSON.stringify(r.body)).filter((b) => b.includes('not ready'))).toHaveLength(1);
 });
@@ -328,10 +371,34 @@ function makeCertificates(at: string): Record<'ca' | 'serverCert' | 'serverKey' 
   writeFileSync(f('client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const who of ['server', 'client']) {
     ossl('req', ...ec, '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`), '-subj', `/CN=${who}`);
-    ossl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${who}.crt`), '-days', '1', '-extfile', f(`${who}.ext`));
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      f(`${who}.csr`),
+      '-CA',
+      f('ca.crt'),
+      '-CAkey',
+      f('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      f(`${who}.crt`),
+      '-days',
+      '1',
+      '-extfile',
+      f(`${who}.ext`),
+    );
   }
   ossl('req', '-x509', ...ec, '-keyout', f('rogue.key'), '-out', f('rogue.crt'), '-days', '1', '-subj', '/CN=rogue');
-  return { ca: f('ca.crt'), serverCert: f('server.crt'), serverKey: f('server.key'), clientCert: f('client.crt'), clientKey: f('client.key'), rogueCert: f('rogue.crt'), rogueKey: f('rogue.key') };
+  return {
+    ca: f('ca.crt'),
+    serverCert: f('server.crt'),
+    serverKey: f('server.key'),
+    clientCert: f('client.crt'),
+    clientKey: f('client.key'),
+    rogueCert: f('rogue.crt'),
+    rogueKey: f('rogue.key'),
+  };
 }
 
 /** POSTs over HTTPS, trusting the test CA, with a client certificate when given one. */
@@ -361,7 +428,11 @@ test('with --client-ca only a sender with a certificate the CA signed is heard (
   const certs = makeCertificates(join(dir, 'tls'));
   const port = await freePort();
   const seen: AlertOutcome[] = [];
-  const tlsReceiver = startAlertReceiver(['--port', String(port), '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, '--client-ca', certs.ca], principalKey, (o) => seen.push(o));
+  const tlsReceiver = startAlertReceiver(
+    ['--port', String(port), '--tls-cert', certs.serverCert, '--tls-key', certs.serverKey, '--client-ca', certs.ca],
+    principalKey,
+    (o) => seen.push(o),
+  );
   try {
     await listening(port, () => receiverErr);
     const url = `https://127.0.0.1:${port}/alerts`;
@@ -382,7 +453,9 @@ test('with --client-ca only a sender with a certificate the CA signed is heard (
 test('BookingRegionDown{region="A"} firing for 2 minutes starts an emergency region-failover detected at the alert\'s startsAt', async () => {
   const startsAt = new Date(Date.now() - 3 * 60_000).toISOString();
   const response = await postToReceiver(JSON.stringify({ alert: 'BookingRegionDown', labels: { region: 'A' }, startsAt }), `Bearer ${token}`);
-  expect(((await response.json()) as { outcomes: AlertOutcome[] }).outcomes).toMatchObject([{ outcome: 'started', rule: 'booking-region-down', runId: 'region-failover/booking' }]);
+  expect(((await response.json()) as { outcomes: AlertOutcome[] }).outcomes).toMatchObject([
+    { outcome: 'started', rule: 'booking-region-down', runId: 'region-failover/booking' },
+  ]);
   const handle = ctx.rawClient.workflow.getHandle('region-failover/booking');
   try {
     expect(await detectedAtOfRun(ctx.rawClient, 'region-failover/booking')).toBe(startsAt);
@@ -431,7 +504,11 @@ test('the sample rules the demo serves load', () => {
 });
 
 test('alerts serve without its token, key or rules says which is missing and how to give it', async () => {
-  const result = await lifeboat(['alerts', 'serve', '--port', 'x'], { LIFEBOAT_ALERTS_TOKEN: 'short', LIFEBOAT_ALERTS_KEY: undefined, LIFEBOAT_ALERT_RULES: undefined });
+  const result = await lifeboat(['alerts', 'serve', '--port', 'x'], {
+    LIFEBOAT_ALERTS_TOKEN: 'short',
+    LIFEBOAT_ALERTS_KEY: undefined,
+    LIFEBOAT_ALERT_RULES: undefined,
+  });
   expect(result.code).toBe(2);
   expect(result.stderr).toMatchInlineSnapshot(`
     "error: invalid alerts serve options:

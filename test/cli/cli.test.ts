@@ -24,7 +24,9 @@ test('runbooks and plan print the catalog; plan --json is the definition the wor
   expect(text.stdout).toContain('[gate] acknowledge');
   expect(text.stdout).toContain('Nothing was executed.');
   // A runbook whose isolated drill works on a scratch copy shows the steps that build and remove it.
-  const drill = JSON.parse((await lifeboat(['plan', 'manual-booking-mode', '--drill', 'isolated', '--json'])).stdout) as { plan: { name: string; undo: string | null; drillOnly?: true }[] };
+  const drill = JSON.parse((await lifeboat(['plan', 'manual-booking-mode', '--drill', 'isolated', '--json'])).stdout) as {
+    plan: { name: string; undo: string | null; drillOnly?: true }[];
+  };
   expect(drill.plan.filter((e) => e.drillOnly).map((e) => e.name)).toEqual(['drillBuild', 'drillSeedLedger', 'drillCleanup']);
   expect(drill.plan.find((e) => e.name === 'drillBuild')!.undo).toMatch(/drop its database/);
   const manualPlan = (await lifeboat(['plan', 'manual-booking-mode'])).stdout;
@@ -52,13 +54,17 @@ test('bad usage and bad input exit 2 with the field and the fix on stderr', asyn
   expect(unknownFlag.stderr).toContain("Unknown option '--quorum'");
   const typo = await lifeboat(['run', 'manual-booking-mode', '--set', 'reason=db down', '--set', 'incidentId=INC-42', '--as', 'alice']);
   expect(typo.code).toBe(2);
-  expect(typo.stderr).toMatch(/^error: manual-booking-mode has no input field incidentId \(did you mean incident\?\)\n  fix: its fields are: service, reason, incident, /);
+  expect(typo.stderr).toMatch(
+    /^error: manual-booking-mode has no input field incidentId \(did you mean incident\?\)\n  fix: its fields are: service, reason, incident, /,
+  );
   const badSet = await lifeboat(['run', 'paging-check', '--set', 'team']);
   expect(badSet.code).toBe(2);
   expect(badSet.stderr).toContain('--set team is not key=value');
   const json = await lifeboat(['status', '--json']);
   expect(json.code).toBe(2);
-  expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'usage', message: 'name the run', suggestion: 'lifeboat status region-failover/booking (see lifeboat list)' } });
+  expect(JSON.parse(json.stderr)).toEqual({
+    error: { code: 'usage', message: 'name the run', suggestion: 'lifeboat status region-failover/booking (see lifeboat list)' },
+  });
 });
 
 test('an unreachable Temporal is a refusal (exit 1) that says what to check', async () => {
@@ -111,7 +117,10 @@ test('an on-call engineer runs a runbook, a second start is refused, and only an
       expect(final.state).toBe('succeeded');
       // Refused updates never entered history: the trail holds the one approval that counted, with its key.
       expect(final.audit.filter((a) => a.action.startsWith('approve')).map((a) => [a.actor, a.action])).toEqual([['erin', 'approved']]);
-      expect(final.audit.find((a) => a.action === 'approved')?.verified).toMatchObject({ keyType: 'ssh-ed25519', fingerprint: expect.stringMatching(/^SHA256:/) });
+      expect(final.audit.find((a) => a.action === 'approved')?.verified).toMatchObject({
+        keyType: 'ssh-ed25519',
+        fingerprint: expect.stringMatching(/^SHA256:/),
+      });
       expect(final.audit.find((a) => a.action === 'approved')?.comment).toBe('paged and awake');
       await recordHistory(handle, 'paging-check-acknowledged-signed');
 
@@ -120,7 +129,10 @@ test('an on-call engineer runs a runbook, a second start is refused, and only an
       const finished = await waitForList(env, runId, 'succeeded');
       expect(finished).toMatchObject({ runId, runbook: 'paging-check', target: 'sre-oncall', state: 'succeeded', requestedBy: 'alice' });
     } finally {
-      await ctx.client.workflow.getHandle(runId).terminate('test cleanup').catch(() => undefined);
+      await ctx.client.workflow
+        .getHandle(runId)
+        .terminate('test cleanup')
+        .catch(() => undefined);
     }
   });
 });

@@ -97,7 +97,9 @@ test('after npm start is SIGKILLed, the next one stops the dev server it left, t
 
   const second = start();
   await second.waitFor('Lifeboat is up.', 240_000);
-  expect(second.output()).toContain(`stopping the Temporal dev server an earlier npm start left running (pid ${orphan} on 127.0.0.1:${port}); a fresh one starts on the same database`);
+  expect(second.output()).toContain(
+    `stopping the Temporal dev server an earlier npm start left running (pid ${orphan} on 127.0.0.1:${port}); a fresh one starts on the same database`,
+  );
   expect(second.output()).toContain(`taking over the sample estate an earlier npm start left running in ${estate}; Ctrl-C stops it`);
   expect(isAlive(orphan)).toBe(false);
   const fresh = record()!.server!.pid;
@@ -118,7 +120,12 @@ test('when the dev server dies under npm start, it says so, restarts it on the s
   const dev = start();
   await dev.waitFor('Lifeboat is up.');
   // On its own port the CLI is not on the embedded default, so it is pointed at the demo's keys by hand.
-  const cli = { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, LIFEBOAT_TASK_QUEUE: env.LIFEBOAT_TASK_QUEUE, LIFEBOAT_STATE_DIR: stateDir, LIFEBOAT_KEYS_DIR: join(stateDir, 'demo-keys') };
+  const cli = {
+    TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+    LIFEBOAT_TASK_QUEUE: env.LIFEBOAT_TASK_QUEUE,
+    LIFEBOAT_STATE_DIR: stateDir,
+    LIFEBOAT_KEYS_DIR: join(stateDir, 'demo-keys'),
+  };
   const state = async (runId: string) => (JSON.parse((await lifeboat(['status', runId, '--json'], cli)).stdout || '{}') as { state?: string }).state;
 
   const started = await lifeboat(['run', 'paging-check', '--set', 'message=dev server restart test', '--as', 'alice', '--json'], cli);
@@ -129,7 +136,9 @@ test('when the dev server dies under npm start, it says so, restarts it on the s
 
   const killed = record()!.server!.pid;
   process.kill(killed, 'SIGKILL');
-  await dev.waitFor(`the Temporal dev server (pid ${killed}) was killed by SIGKILL; restarting it on the same database (${join(stateDir, 'temporal', 'dev.db')}), so runs carry on`);
+  await dev.waitFor(
+    `the Temporal dev server (pid ${killed}) was killed by SIGKILL; restarting it on the same database (${join(stateDir, 'temporal', 'dev.db')}), so runs carry on`,
+  );
   await dev.waitFor(`the Temporal dev server is back on 127.0.0.1:${port}`);
   expect(record()!.server!.pid).not.toBe(killed);
   expect(await state(runId)).toBe('waiting-approval');

@@ -24,15 +24,26 @@ function startDevOnly(env: Record<string, string>): DevProcess {
 test('npm start brings up the dev server and a worker, refuses a second start, and Ctrl-C stops what it started', async () => {
   const port = await freeDevPort();
   const [alertsPort, consolePort] = [await freePort(), await freePort()];
-  const env = { LIFEBOAT_DEV_PORT: String(port), LIFEBOAT_TASK_QUEUE: `dev-test-${port}`, LIFEBOAT_ALERTS_PORT: String(alertsPort), LIFEBOAT_CONSOLE_PORT: String(consolePort) };
+  const env = {
+    LIFEBOAT_DEV_PORT: String(port),
+    LIFEBOAT_TASK_QUEUE: `dev-test-${port}`,
+    LIFEBOAT_ALERTS_PORT: String(alertsPort),
+    LIFEBOAT_CONSOLE_PORT: String(consolePort),
+  };
   const dev = startDevOnly(env);
   await dev.waitFor('Lifeboat is up.');
   // The demo's alert receiver, with the sample rules, answers only with its token.
-  expect(dev.output()).toContain(`  alerts:       http://127.0.0.1:${alertsPort}/alerts (bearer token in ${join(stateDir, 'alerts-token')}); rules alert-rules.sample.json`);
+  expect(dev.output()).toContain(
+    `  alerts:       http://127.0.0.1:${alertsPort}/alerts (bearer token in ${join(stateDir, 'alerts-token')}); rules alert-rules.sample.json`,
+  );
   expect((await fetch(`http://127.0.0.1:${alertsPort}/alerts`, { method: 'POST', body: '{}' })).status).toBe(401);
   // The console, on loopback, with the demo roster's people.
   expect(dev.output()).toContain(`  console:      http://localhost:${consolePort} (loopback only;`);
-  expect(await (await fetch(`http://localhost:${consolePort}/api/config`)).json()).toMatchObject({ rpId: 'localhost', temporalUiUrl: `http://localhost:${port + 1000}`, people: expect.arrayContaining([expect.objectContaining({ id: 'dave' })]) });
+  expect(await (await fetch(`http://localhost:${consolePort}/api/config`)).json()).toMatchObject({
+    rpId: 'localhost',
+    temporalUiUrl: `http://localhost:${port + 1000}`,
+    people: expect.arrayContaining([expect.objectContaining({ id: 'dave' })]),
+  });
   expect(dev.output()).toMatch(new RegExp(`Temporal dev server started on 127\\.0\\.0\\.1:${port} \\(pid \\d+\\); web UI http://localhost:${port + 1000}`));
   expect(dev.output()).toContain(`  Temporal UI:  http://localhost:${port + 1000}`);
   expect(dev.output()).toContain('npx lifeboat run region-failover --set service=booking --set mode=planned --as alice');

@@ -44,7 +44,10 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
   const scheduleId = `drill/paging-check/${team}`;
   const { worker } = await createTestWorker(ctx, taskQueue);
   await worker.runUntil(async () => {
-    const created = await lifeboat(['drill', 'schedule', 'paging-check', '--every', '2s', '--set', `team=${team}`, '--objective', 'rto=600', '--as', 'alice', '--json'], env);
+    const created = await lifeboat(
+      ['drill', 'schedule', 'paging-check', '--every', '2s', '--set', `team=${team}`, '--objective', 'rto=600', '--as', 'alice', '--json'],
+      env,
+    );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ scheduleId, drill: { kind: 'isolated', approvals: 'policy' }, objectives: { rtoSeconds: 600 } });
@@ -53,7 +56,12 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
       const first = await eventually('the schedule to fire', async () => (await scheduledResults(scheduleId)).find((r) => r.ran));
       expect(first.runId).toBe(`paging-check/${team}`);
       const run = (first as Extract<ScheduledDrillResult, { ran: true }>).result;
-      expect(run).toMatchObject({ state: 'succeeded', drill: { kind: 'isolated', approvals: 'policy' }, objectives: { rtoSeconds: 600 }, details: { drillResult: 'passed' } });
+      expect(run).toMatchObject({
+        state: 'succeeded',
+        drill: { kind: 'isolated', approvals: 'policy' },
+        objectives: { rtoSeconds: 600 },
+        details: { drillResult: 'passed' },
+      });
 
       const paused = await lifeboat(['drill', 'pause', scheduleId, '--reason', 'change freeze'], env);
       expect(paused.code).toBe(0);
@@ -63,7 +71,9 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
       // A paused schedule still runs when triggered by hand, as with temporal schedule trigger.
       const before = (await ctx.client.schedule.getHandle(scheduleId).describe()).info.numActionsTaken;
       expect((await lifeboat(['drill', 'trigger', scheduleId], env)).code).toBe(0);
-      await eventually('the triggered action', async () => ((await ctx.client.schedule.getHandle(scheduleId).describe()).info.numActionsTaken > before ? true : undefined));
+      await eventually('the triggered action', async () =>
+        (await ctx.client.schedule.getHandle(scheduleId).describe()).info.numActionsTaken > before ? true : undefined,
+      );
 
       expect((await lifeboat(['drill', 'resume', scheduleId], env)).code).toBe(0);
       const resumed = JSON.parse((await lifeboat(['drill', 'list', '--json'], env)).stdout) as { scheduleId: string; paused: boolean }[];
@@ -123,7 +133,11 @@ test('a drill never overlaps a real run of the same runbook and target', async (
     try {
       expect((await lifeboat(['drill', 'trigger', scheduleId], env)).code).toBe(0);
       const skipped = await eventually('the triggered drill', async () => (await scheduledResults(scheduleId))[0]);
-      expect(skipped).toEqual({ ran: false, runId: 'paging-check/airline-ops', reason: 'paging-check/airline-ops was already running, so this drill was skipped to avoid overlapping it' });
+      expect(skipped).toEqual({
+        ran: false,
+        runId: 'paging-check/airline-ops',
+        reason: 'paging-check/airline-ops was already running, so this drill was skipped to avoid overlapping it',
+      });
       const status = (await real.query('status')) as RunStatus;
       expect(status.state).toBe('waiting-approval');
       expect(status.drill).toBeUndefined();

@@ -7,11 +7,33 @@ import { incidentPath } from '../../cli/report/path';
 import type { GateRecord, RunStatus, StepRecord } from '../../workflows/kit';
 
 const at = (seconds: number) => new Date(Date.parse('2026-11-25T10:00:00.000Z') + seconds * 1000).toISOString();
-const stepAt = (name: string, from: number, to: number): StepRecord => ({ name, title: name, kind: 'step', status: 'succeeded', startedAt: at(from), finishedAt: at(to), durationMs: (to - from) * 1000, attempts: 1 });
+const stepAt = (name: string, from: number, to: number): StepRecord => ({
+  name,
+  title: name,
+  kind: 'step',
+  status: 'succeeded',
+  startedAt: at(from),
+  finishedAt: at(to),
+  durationMs: (to - from) * 1000,
+  attempts: 1,
+});
 
 /** A region failover detected 120 s before it started, approved after a 60 s wait, switched at +200 s, verified at +230 s. */
 function failover(overrides: Partial<RunStatus> = {}): RunStatus {
-  const gate = { name: 'approve', title: 'Approve', status: 'approved', openedAt: at(20), decidedAt: at(80), quorum: 2, approvers: { groups: ['sre-leads'] }, votes: [], eligible: [], escalations: 0, expiresAt: at(3600), onExpiry: 'abort' } as unknown as GateRecord;
+  const gate = {
+    name: 'approve',
+    title: 'Approve',
+    status: 'approved',
+    openedAt: at(20),
+    decidedAt: at(80),
+    quorum: 2,
+    approvers: { groups: ['sre-leads'] },
+    votes: [],
+    eligible: [],
+    escalations: 0,
+    expiresAt: at(3600),
+    onExpiry: 'abort',
+  } as unknown as GateRecord;
   return {
     runId: 'region-failover/booking',
     runbook: 'region-failover',
@@ -50,7 +72,13 @@ test('without a detection time the path starts at the run, and a live run shows 
   const live = failover({ state: 'waiting-approval', measurements: {}, details: {}, finishedAt: undefined, steps: [stepAt('preflight', 1, 20)] });
   live.gates = [{ ...live.gates[0]!, status: 'open', decidedAt: undefined }];
   expect(incidentPath(live).map((p) => p.milestone)).toEqual(['run started', 'gate opened']);
-  expect(incidentPath({ ...failover(), runbook: 'paging-check' }).map((p) => p.milestone)).toEqual(['detected', 'run started', 'gate opened', 'approved', 'verified']);
+  expect(incidentPath({ ...failover(), runbook: 'paging-check' }).map((p) => p.milestone)).toEqual([
+    'detected',
+    'run started',
+    'gate opened',
+    'approved',
+    'verified',
+  ]);
 });
 
 test('RTO is judged against the objective from detection when the run has one, and from the start otherwise', () => {
@@ -76,13 +104,20 @@ test('status prints the path and the readiness before the run, and judges RTO fr
   });
   expect(text).toContain(`readiness before the run: NOT READY at ${at(-900)}: standby-streaming: lag 9 MB`);
   expect(text).toMatch(/path:\n {2}detected +\S+ +\(0s in\)\n {2}run started +\S+ +\+120s +\(120s in\)/);
-  expect(text).toContain('measured: RTO 230s from the run\'s start; RTO from detection 350s (objective 300s: MISSED)');
+  expect(text).toContain("measured: RTO 230s from the run's start; RTO from detection 350s (objective 300s: MISSED)");
 });
 
 test('the chart draws a marker per point of the path, with the axis reaching back to the detection', () => {
   const report = buildReport(failover());
   const svg = ganttSvg(report.timeline, { path: report.path });
-  expect([...svg.matchAll(/data-milestone="([^"]+)"/g)].map((m) => m[1])).toEqual(['detected', 'run started', 'gate opened', 'approved', 'traffic restored', 'verified']);
+  expect([...svg.matchAll(/data-milestone="([^"]+)"/g)].map((m) => m[1])).toEqual([
+    'detected',
+    'run started',
+    'gate opened',
+    'approved',
+    'traffic restored',
+    'verified',
+  ]);
   expect(svg).toContain('>-2m<');
   expect(svg.match(/class="bar"/g)).toHaveLength(report.timeline.length);
 });

@@ -16,7 +16,11 @@ function refusal(run: () => unknown): { message: string; exitCode: number } {
 }
 
 test('--set nests dotted keys and reads JSON values', () => {
-  expect(buildInput(undefined, ['service=booking', 'rpo.seconds=5', 'rpo.strict=true', 'hosts=["a","b"]'])).toEqual({ service: 'booking', rpo: { seconds: 5, strict: true }, hosts: ['a', 'b'] });
+  expect(buildInput(undefined, ['service=booking', 'rpo.seconds=5', 'rpo.strict=true', 'hosts=["a","b"]'])).toEqual({
+    service: 'booking',
+    rpo: { seconds: 5, strict: true },
+    hosts: ['a', 'b'],
+  });
 });
 
 test('--set refuses __proto__, constructor and prototype at any depth, naming the key, and pollutes nothing', () => {

@@ -18,12 +18,30 @@ test('status shows a long list in a detail as its first entries and a count, nes
 
 test('status lists the open hands-on hosts and the command that closes one, while the run goes on', () => {
   const status = {
-    runId: 'isolate-vendor-module/fleet', runbook: 'isolate-vendor-module', title: 'Isolate', target: 'fleet', state: 'running', requestedBy: 'alice',
-    startedAt: '2026-11-25T00:00:00.000Z', updatedAt: '2026-11-25T00:00:01.000Z', steps: [], gates: [], compensation: [], audit: [],
-    details: { handsOn: { open: 1, done: 1, waived: 0, deadline: '2026-11-25T04:00:00.000Z', tasks: [
-      { host: 'b-kiosk-05', reason: 'boot loop (BitLocker)', status: 'open' },
-      { host: 'b-gate-05', reason: 'boot loop (BitLocker)', status: 'done' },
-    ] } },
+    runId: 'isolate-vendor-module/fleet',
+    runbook: 'isolate-vendor-module',
+    title: 'Isolate',
+    target: 'fleet',
+    state: 'running',
+    requestedBy: 'alice',
+    startedAt: '2026-11-25T00:00:00.000Z',
+    updatedAt: '2026-11-25T00:00:01.000Z',
+    steps: [],
+    gates: [],
+    compensation: [],
+    audit: [],
+    details: {
+      handsOn: {
+        open: 1,
+        done: 1,
+        waived: 0,
+        deadline: '2026-11-25T04:00:00.000Z',
+        tasks: [
+          { host: 'b-kiosk-05', reason: 'boot loop (BitLocker)', status: 'open' },
+          { host: 'b-gate-05', reason: 'boot loop (BitLocker)', status: 'done' },
+        ],
+      },
+    },
   } as RunStatus;
   const text = renderStatus(status);
   expect(text).toContain('  hands-on: 1 open, 1 done, 0 waived; deadline 2026-11-25T04:00:00.000Z\n    b-kiosk-05: boot loop (BitLocker)\n');
@@ -47,7 +65,11 @@ test('status shows control characters from comments, reasons, names and errors a
 });
 
 test('tables (list, drill list) show control characters in a cell as escapes and keep their columns', () => {
-  const text = table([['RUN', 'REQUESTED BY'], ['a/b', `mallory${hostile}`], ['c/d', 'alice']]);
+  const text = table([
+    ['RUN', 'REQUESTED BY'],
+    ['a/b', `mallory${hostile}`],
+    ['c/d', 'alice'],
+  ]);
   expectInert(text);
   expect(text.split('\n')).toHaveLength(3);
 });
@@ -60,7 +82,12 @@ test('the report, as Markdown, HTML and SVG, shows control characters as escapes
   const html = reportHtml(report);
   expectInert(html);
   expect(html).not.toContain('<script>alert');
-  const svg = ganttSvg(buildReport({ ...hostileStatus(), steps: [{ name: `step${hostile}`, title: 't', kind: 'step', status: 'failed', startedAt: '2026-11-25T00:00:01.000Z', attempts: 1 }] }).timeline);
+  const svg = ganttSvg(
+    buildReport({
+      ...hostileStatus(),
+      steps: [{ name: `step${hostile}`, title: 't', kind: 'step', status: 'failed', startedAt: '2026-11-25T00:00:01.000Z', attempts: 1 }],
+    }).timeline,
+  );
   expectInert(svg);
 });
 

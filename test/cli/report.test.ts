@@ -56,15 +56,23 @@ test('a report shows the timeline with waits apart from work, approvals with res
     ['carol', 'approve', undefined],
   ]);
   expect(report.approvals.every((a) => a.responseSeconds >= 0)).toBe(true);
-  expect(report.interventions).toEqual([expect.objectContaining({ step: 'flaky', error: 'flaky failure 2 of 3', action: 'retry', by: 'erin', reason: 'network blip' })]);
+  expect(report.interventions).toEqual([
+    expect.objectContaining({ step: 'flaky', error: 'flaky failure 2 of 3', action: 'retry', by: 'erin', reason: 'network blip' }),
+  ]);
   expect(report.totals.gateWaitSeconds + report.totals.operatorWaitSeconds + report.totals.workSeconds).toBeCloseTo(report.durationSeconds, 0);
 
   // The path as far as a kit exercise has it: no detection time, and `apply` is what restores service.
   expect(report.path.map((p) => p.milestone)).toEqual(['run started', 'gate opened', 'approved', 'traffic restored', 'verified']);
   expect(report.path.slice(1).every((p) => p.legSeconds! >= 0)).toBe(true);
-  expect(report.path.at(-1)!.elapsedSeconds).toBeCloseTo(report.path.slice(1).reduce((sum, p) => sum + p.legSeconds!, 0), 0);
+  expect(report.path.at(-1)!.elapsedSeconds).toBeCloseTo(
+    report.path.slice(1).reduce((sum, p) => sum + p.legSeconds!, 0),
+    0,
+  );
   expect(report.objectives).toEqual([]);
-  expect(report.readinessBeforeRun).toMatchObject({ scheduleId: `readiness/kit-exercise/report-${taskQueue}`, summary: 'no readiness evaluation before this run' });
+  expect(report.readinessBeforeRun).toMatchObject({
+    scheduleId: `readiness/kit-exercise/report-${taskQueue}`,
+    summary: 'no readiness evaluation before this run',
+  });
 
   const status = await lifeboat(['status', runId], env);
   expect(status.code).toBe(0);

@@ -54,13 +54,17 @@ function eventWithNonce(history: HistoryJson, nonce: string): Record<string, unk
 
 const rowsOf = (report: VerifyReport, signer: string) => report.decisions.filter((d: CheckedDecision) => d.signer === signer);
 
-test('a signed run verifies from its history: the start and the votes with their signers\' fingerprints, forgeries and a replay shown as refused; a tampered history fails', async () => {
+test("a signed run verifies from its history: the start and the votes with their signers' fingerprints, forgeries and a replay shown as refused; a tampered history fails", async () => {
   const taskQueue = testTaskQueue();
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
   const { worker } = await createTestWorker(ctx, taskQueue);
   const runId = `kit-exercise/verify-${taskQueue}`;
   const run = await worker.runUntil(async () => {
-    const handle = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: runId, args: [{ input: { target: `verify-${taskQueue}` }, requestedBy: 'alice' }] });
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: runId,
+      args: [{ input: { target: `verify-${taskQueue}` }, requestedBy: 'alice' }],
+    });
     const open = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
     // Forgeries on the signal path, which the run records as refused: unsigned, and mallory's key claiming bob.
     await ctx.rawClient.workflow.getHandle(runId).signal(approveSignal, { by: 'bob' });
@@ -85,17 +89,29 @@ test('a signed run verifies from its history: the start and the votes with their
   const text = verified.stdout;
   expect(text).toContain(`${runId} (Temporal run ${run.handle.firstExecutionRunId}, namespace default)`);
   expect(text).toMatch(new RegExp(`start +start +alice +runbook kit-exercise +${escape(fingerprintOf('alice'))} +sha256:[0-9a-f]{12} +VERIFIED\\n`));
-  expect(text).toMatch(new RegExp(`approve-update \\(update\\) +approve +bob +gate approve +${escape(fingerprintOf('bob'))} +sha256:[0-9a-f]{12} +VERIFIED\\n`));
+  expect(text).toMatch(
+    new RegExp(`approve-update \\(update\\) +approve +bob +gate approve +${escape(fingerprintOf('bob'))} +sha256:[0-9a-f]{12} +VERIFIED\\n`),
+  );
   expect(text).toMatch(new RegExp(`approve \\(signal\\) +approve +carol +gate approve +${escape(fingerprintOf('carol'))} +sha256:[0-9a-f]{12} +VERIFIED\\n`));
   expect(text).toMatch(/approve \(signal\) +\? +bob +- +- +sha256:\S+ +refused by the run: not a signed decision/);
-  expect(text).toMatch(/approve \(signal\) +approve +bob +gate approve +- +sha256:\S+ +refused by the run: the signing key SHA256:\S+ is not one of bob's keys in the roster/);
+  expect(text).toMatch(
+    /approve \(signal\) +approve +bob +gate approve +- +sha256:\S+ +refused by the run: the signing key SHA256:\S+ is not one of bob's keys in the roster/,
+  );
   expect(text).toContain('5 decisions: 3 verified and counted, 2 refused by the run.');
   expect(text).toContain('OK: every decision the run counted verifies');
 
   const json = await lifeboat(['verify', runId, '--json'], env);
   expect(json.code).toBe(0);
   const report = JSON.parse(json.stdout) as VerifyReport;
-  expect(report).toMatchObject({ runId, namespace: 'default', temporalRunId: run.handle.firstExecutionRunId, statusFrom: 'result', state: 'succeeded', ok: true, problems: [] });
+  expect(report).toMatchObject({
+    runId,
+    namespace: 'default',
+    temporalRunId: run.handle.firstExecutionRunId,
+    statusFrom: 'result',
+    state: 'succeeded',
+    ok: true,
+    problems: [],
+  });
   expect(report.rosters.length).toBe(2); // at the start, and when the gate opened
   expect(report.decisions.map((d) => [d.message, d.signer, d.result])).toEqual([
     ['start', 'alice', 'verified'],
@@ -105,10 +121,18 @@ test('a signed run verifies from its history: the start and the votes with their
     ['approve', 'carol', 'verified'],
   ]);
   expect(rowsOf(report, 'carol')[0]).toMatchObject({ fingerprint: fingerprintOf('carol'), keyType: 'ssh-ed25519', nonce: run.carolsNonce, counted: true });
-  expect(rowsOf(report, 'bob')[2]).toMatchObject({ fingerprint: fingerprintOf('bob'), nonce: run.bobsNonce, counted: true, rosterDigest: report.rosters[1]!.digest });
+  expect(rowsOf(report, 'bob')[2]).toMatchObject({
+    fingerprint: fingerprintOf('bob'),
+    nonce: run.bobsNonce,
+    counted: true,
+    rosterDigest: report.rosters[1]!.digest,
+  });
 
   // The history as the stock CLI exports it verifies the same, with no server involved.
-  const exported = execFileSync(requireTemporalCli().path, ['workflow', 'show', '--workflow-id', runId, '--output', 'json', '--address', ctx.address], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const exported = execFileSync(requireTemporalCli().path, ['workflow', 'show', '--workflow-id', runId, '--output', 'json', '--address', ctx.address], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const historyFile = join(dir, 'history.json');
   writeFileSync(historyFile, exported);
   const fromFile = await lifeboat(['verify', runId, '--history', historyFile, '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
@@ -127,8 +151,12 @@ test('a signed run verifies from its history: the start and the votes with their
   writeFileSync(tamperedFile, JSON.stringify(sdkHistory));
   const tampered = await lifeboat(['verify', runId, '--history', tamperedFile], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
   expect(tampered.code).toBe(1);
-  expect(tampered.stdout).toMatch(/approve-update \(update\) +approve +bob +gate approve +- +sha256:\S+ +DOES NOT VERIFY: bad signature: signature does not match; the run counted it\n/);
-  expect(tampered.stdout).toMatch(/FAILED:\n {2}- approve-update at \S+ \(event \d+\) does not verify \(bad signature: signature does not match\), yet the run counted it\n/);
+  expect(tampered.stdout).toMatch(
+    /approve-update \(update\) +approve +bob +gate approve +- +sha256:\S+ +DOES NOT VERIFY: bad signature: signature does not match; the run counted it\n/,
+  );
+  expect(tampered.stdout).toMatch(
+    /FAILED:\n {2}- approve-update at \S+ \(event \d+\) does not verify \(bad signature: signature does not match\), yet the run counted it\n/,
+  );
 
   // Tampered: carol's signal taken out of the history. The run's result still counts her vote, which nothing backs.
   const cut = JSON.parse(historyToJSON(await run.handle.fetchHistory())) as HistoryJson;
@@ -190,9 +218,12 @@ test('one signed approval sent three times: refused before its gate opened, coun
 });
 
 test('a run from before signed decisions cannot be verified, and says so', async () => {
-  const result = await lifeboat(['verify', 'paging-check/sre-oncall', '--history', join(__dirname, '..', 'replay', 'histories', 'paging-check-acknowledged.json')], {
-    TEMPORAL_ADDRESS: '127.0.0.1:1',
-  });
+  const result = await lifeboat(
+    ['verify', 'paging-check/sre-oncall', '--history', join(__dirname, '..', 'replay', 'histories', 'paging-check-acknowledged.json')],
+    {
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    },
+  );
   expect(result.code).toBe(1);
   expect(result.stdout).toBe('');
   expect(result.stderr).toBe(
@@ -207,16 +238,32 @@ test('a run from before signed decisions cannot be verified, and says so', async
 test('each decision is checked against the roster and the clock the run had when its code handled it', async () => {
   const json = (value: unknown) => ({ metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode(JSON.stringify(value)) });
   const at = (second: number) => ({ seconds: second, nanos: 0 });
-  const task = (second: number) => [{ workflowTaskScheduledEventAttributes: {} }, { eventTime: at(second), workflowTaskStartedEventAttributes: {} }, { workflowTaskCompletedEventAttributes: {} }];
+  const task = (second: number) => [
+    { workflowTaskScheduledEventAttributes: {} },
+    { eventTime: at(second), workflowTaskStartedEventAttributes: {} },
+    { workflowTaskCompletedEventAttributes: {} },
+  ];
   const rosterLoad = (id: number, second: number, roster: string) => [
     { eventId: id, activityTaskScheduledEventAttributes: { activityType: { name: 'loadRoster' } } },
     { eventTime: at(second), activityTaskCompletedEventAttributes: { scheduledEventId: id, result: { payloads: [json(roster)] } } },
   ];
-  const signal = (second: number, message: string) => ({ eventTime: at(second), workflowExecutionSignaledEventAttributes: { signalName: 'approve', input: { payloads: [json(message)] } } });
+  const signal = (second: number, message: string) => ({
+    eventTime: at(second),
+    workflowExecutionSignaledEventAttributes: { signalName: 'approve', input: { payloads: [json(message)] } },
+  });
   const events = [
-    { eventTime: at(0), workflowExecutionStartedEventAttributes: { workflowType: { name: 'kitExercise' }, firstExecutionRunId: 'run-1', input: { payloads: [json({ input: {}, requestedBy: 'alice', start: 'S' })] } } },
+    {
+      eventTime: at(0),
+      workflowExecutionStartedEventAttributes: {
+        workflowType: { name: 'kitExercise' },
+        firstExecutionRunId: 'run-1',
+        input: { payloads: [json({ input: {}, requestedBy: 'alice', start: 'S' })] },
+      },
+    },
     ...task(1),
-    { markerRecordedEventAttributes: { markerName: 'core_patch', details: { patch_data: { payloads: [json({ id: 'signed-decisions', deprecated: false })] } } } },
+    {
+      markerRecordedEventAttributes: { markerName: 'core_patch', details: { patch_data: { payloads: [json({ id: 'signed-decisions', deprecated: false })] } } },
+    },
     ...rosterLoad(6, 2, 'R1'),
     ...task(3),
     ...rosterLoad(11, 4, 'R2'),
@@ -225,12 +272,22 @@ test('each decision is checked against the roster and the clock the run had when
     ...task(6),
     signal(7, 'B'),
     ...task(9),
-    { eventTime: at(10), workflowExecutionUpdateAcceptedEventAttributes: { acceptedRequest: { meta: { updateId: 'u1' }, input: { name: 'approve-update', args: { payloads: [json('C')] } } } } },
+    {
+      eventTime: at(10),
+      workflowExecutionUpdateAcceptedEventAttributes: {
+        acceptedRequest: { meta: { updateId: 'u1' }, input: { name: 'approve-update', args: { payloads: [json('C')] } } },
+      },
+    },
     { workflowExecutionUpdateCompletedEventAttributes: { meta: { updateId: 'u1' }, outcome: { failure: { message: 'refused' } } } },
   ].map((event, i) => ({ eventId: i + 1, ...event }));
   const decode = async (payloads: { data?: Uint8Array | null }[]) => payloads.map((p) => JSON.parse(new TextDecoder().decode(p.data!)) as unknown);
   const run = await readRunHistory({ events } as unknown as Parameters<typeof readRunHistory>[0], decode);
-  expect(run).toMatchObject({ workflowType: 'kitExercise', firstExecutionRunId: 'run-1', signedDecisions: true, rosters: [{ roster: 'R1' }, { roster: 'R2' }] });
+  expect(run).toMatchObject({
+    workflowType: 'kitExercise',
+    firstExecutionRunId: 'run-1',
+    signedDecisions: true,
+    rosters: [{ roster: 'R1' }, { roster: 'R2' }],
+  });
   const second = (ms: number) => ms / 1000;
   expect(run.decisions.map((d) => [d.name, d.message, d.roster, second(d.handledAtMs), d.outcome])).toEqual([
     ['start', 'S', 0, 3, undefined],

@@ -12,7 +12,11 @@ const pg = (port: number, role: 'primary' | 'standby') => ({ host: '127.0.0.1', 
 const valid: EstateCatalog = {
   version: 1,
   stateDir: dir,
-  services: { booking: { regions: { A: { url: 'http://127.0.0.1:1001', postgres: pg(2001, 'primary') }, B: { url: 'http://127.0.0.1:1002', postgres: pg(2002, 'standby') } } } },
+  services: {
+    booking: {
+      regions: { A: { url: 'http://127.0.0.1:1001', postgres: pg(2001, 'primary') }, B: { url: 'http://127.0.0.1:1002', postgres: pg(2002, 'standby') } },
+    },
+  },
   loadBalancer: null,
   fleet: { url: 'http://127.0.0.1:1003', hosts: 36 },
 };
@@ -38,7 +42,15 @@ describe('estate catalog', () => {
 describe('offline ledger file', () => {
   it('keeps a torn last line visible and starts the next entry on a fresh line', () => {
     const ledger = new OfflineLedger(dir, 'A');
-    const entry = { idempotencyKey: 'k1', station: 'S1', flight: 'LB1', seat: '1A', passenger: 'P', recordedAt: new Date().toISOString(), region: 'A' as const };
+    const entry = {
+      idempotencyKey: 'k1',
+      station: 'S1',
+      flight: 'LB1',
+      seat: '1A',
+      passenger: 'P',
+      recordedAt: new Date().toISOString(),
+      region: 'A' as const,
+    };
     ledger.append(entry);
     writeFileSync(join(dir, 'A', 'S1.jsonl'), `${JSON.stringify(entry)}\n{"idempotencyKey":"k2"`);
     expect(ledger.read('S1').malformed).toMatchObject([{ lineNumber: 2, error: expect.stringMatching(/truncated/) }]);

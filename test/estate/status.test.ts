@@ -3,7 +3,13 @@ import { estateProblems, formatStatus, overallVerdict, type EstateStatus } from 
 
 /** A healthy estate as `estateStatus` reports it: A primary and active, B streaming, 36 healthy hosts. */
 function healthyEstate(): Omit<EstateStatus, 'healthy' | 'problems'> {
-  const booking = (region: 'A' | 'B') => ({ region, reachable: true, mode: 'normal' as const, status: 'ok' as const, db: { reachable: true, writable: region === 'A', inRecovery: region === 'B' } });
+  const booking = (region: 'A' | 'B') => ({
+    region,
+    reachable: true,
+    mode: 'normal' as const,
+    status: 'ok' as const,
+    db: { reachable: true, writable: region === 'A', inRecovery: region === 'B' },
+  });
   return {
     regions: {
       A: { booking: booking('A'), database: { region: 'A', reachable: true, inRecovery: false, fenced: false } },

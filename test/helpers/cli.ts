@@ -16,7 +16,14 @@ export function lifeboat(args: string[], env: Record<string, string | undefined>
   return new Promise((resolveResult, reject) => {
     const child = spawn(process.execPath, [entry, ...args], {
       // The test people's keys sign as the person `--as` names; the roster lists their public keys.
-      env: { ...process.env, LIFEBOAT_USER: undefined, LIFEBOAT_KEYS_DIR: inject('testKeysDir'), LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: testNamespace(), ...env },
+      env: {
+        ...process.env,
+        LIFEBOAT_USER: undefined,
+        LIFEBOAT_KEYS_DIR: inject('testKeysDir'),
+        LIFEBOAT_ROSTER: inject('testRosterPath'),
+        TEMPORAL_NAMESPACE: testNamespace(),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -13,7 +13,11 @@ export const unsafeCharacter = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u
 /** Asserts that text carries no control character from data, and that what was there is shown as an escape. */
 export function expectInert(text: string, { shown = true } = {}): void {
   const found = unsafeCharacter.exec(text);
-  expect(found ? `U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}: ${JSON.stringify(text.slice(Math.max(0, found.index - 20), found.index + 20))}` : 'none').toBe('none');
+  expect(
+    found
+      ? `U+${found[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${found.index}: ${JSON.stringify(text.slice(Math.max(0, found.index - 20), found.index + 20))}`
+      : 'none',
+  ).toBe('none');
   if (shown) expect(text).toContain('\\x1b]0;pwned\\x07');
 }
 
@@ -38,13 +42,24 @@ export function hostileStatus(runId = 'kit-exercise/target'): RunStatus {
     ],
     gates: [
       {
-        name: 'approve', title: `Leads approve ${hostile}`, status: 'open', openedAt: at(2), quorum: 2, approvers: { groups: ['sre-leads'] },
-        eligible: ['bob', `carol${hostile}`], votes: [{ by: `bob${hostile}`, decision: 'approve', at: at(10), comment: `lgtm ${hostile}` }],
-        escalations: 0, expiresAt: at(3600), onExpiry: 'abort',
+        name: 'approve',
+        title: `Leads approve ${hostile}`,
+        status: 'open',
+        openedAt: at(2),
+        quorum: 2,
+        approvers: { groups: ['sre-leads'] },
+        eligible: ['bob', `carol${hostile}`],
+        votes: [{ by: `bob${hostile}`, decision: 'approve', at: at(10), comment: `lgtm ${hostile}` }],
+        escalations: 0,
+        expiresAt: at(3600),
+        onExpiry: 'abort',
       },
     ],
     intervention: { step: 'flaky', error: `boom ${hostile}`, since: at(20), options: ['retry', 'abort'] },
-    details: { [`note${hostile}`]: `detail ${hostile}`, handsOn: { open: 1, done: 0, waived: 0, tasks: [{ host: `kiosk${hostile}`, reason: hostile, status: 'open' }] } },
+    details: {
+      [`note${hostile}`]: `detail ${hostile}`,
+      handsOn: { open: 1, done: 0, waived: 0, tasks: [{ host: `kiosk${hostile}`, reason: hostile, status: 'open' }] },
+    },
     compensation: [{ step: 'prepare', status: 'failed', error: `undo ${hostile}` }],
     pointOfNoReturn: { step: 'apply', at: at(30), undoInstead: `run ${hostile}` },
     audit: [

@@ -3,5 +3,20 @@
  * (`region-failover/booking`) and the workflow checks it, so test files that run the same runbook on the same
  * target at the same time each get a namespace of their own, as two estates would in production.
  */
-export const testNamespaces = ['region-failover', 'region-failback', 'region-crash', 'region-live-drill', 'isolate', 'isolate-drill', 'manual-booking', 'manual-booking-drill', 'readiness', 'alerts', 'console', 'console-failover', 'route53-failover', 'patroni-failover'] as const;
+export const testNamespaces = [
+  'region-failover',
+  'region-failback',
+  'region-crash',
+  'region-live-drill',
+  'isolate',
+  'isolate-drill',
+  'manual-booking',
+  'manual-booking-drill',
+  'readiness',
+  'alerts',
+  'console',
+  'console-failover',
+  'route53-failover',
+  'patroni-failover',
+] as const;
 export type TestNamespace = (typeof testNamespaces)[number];

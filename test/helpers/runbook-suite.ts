@@ -22,7 +22,11 @@ export async function openRunbookSuite(estateOptions: Omit<EstateOptions, 'dir'>
  * may have left waiting (their fixed workflow ids would refuse the next file's start), stops the estate, disconnects.
  */
 export async function closeRunbookSuite(suite: Partial<Omit<RunbookSuite, 'targetsPath'>>, runIds: string[] = []): Promise<void> {
-  for (const id of runIds) await suite.ctx?.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
+  for (const id of runIds)
+    await suite.ctx?.client.workflow
+      .getHandle(id)
+      .terminate('test cleanup')
+      .catch(() => undefined);
   await suite.estate?.stop();
   await suite.ctx?.close();
 }

@@ -4,7 +4,17 @@ import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowClientInterceptor } from '@temporalio/client';
 import { runbooks } from '../../runbooks';
 import { readOpenSshEd25519PrivateKey } from '../../lib/ssh-keys';
-import { type DecisionKind, digestOf, type RunStatus, SIGNATURE_NAMESPACE, type SignedDecision, signSshSignatureEd25519, Statement, statementText, statusQuery } from '../../workflows/kit';
+import {
+  type DecisionKind,
+  digestOf,
+  type RunStatus,
+  SIGNATURE_NAMESPACE,
+  type SignedDecision,
+  signSshSignatureEd25519,
+  Statement,
+  statementText,
+  statusQuery,
+} from '../../workflows/kit';
 import { kitExercise } from '../workflows/kit-exercise';
 import { kitSteps } from '../workflows/kit-steps';
 
@@ -41,9 +51,11 @@ export class KeyFolderSigner {
   }
 }
 
-
 /** A statement as the CLI would build it, valid for five minutes from `now`. */
-export function statementOf(fields: Omit<Statement, 'lifeboat' | 'issuedAt' | 'expiresAt' | 'nonce'> & Partial<Pick<Statement, 'issuedAt' | 'expiresAt' | 'nonce'>>, now = Date.now()): Statement {
+export function statementOf(
+  fields: Omit<Statement, 'lifeboat' | 'issuedAt' | 'expiresAt' | 'nonce'> & Partial<Pick<Statement, 'issuedAt' | 'expiresAt' | 'nonce'>>,
+  now = Date.now(),
+): Statement {
   return Statement.parse({
     lifeboat: 'decision/v1',
     issuedAt: new Date(now).toISOString(),
@@ -68,15 +80,18 @@ export function signedStartWith(
   opts: { namespace?: string; workflowId: string; workflowType: string; input: unknown; by: string; drill?: string; signer?: string; now?: number },
 ): SignedDecision {
   const runbook = workflowTypeToRunbook.get(opts.workflowType) ?? opts.workflowType;
-  const statement = statementOf({
-    kind: 'start',
-    namespace: opts.namespace ?? 'default',
-    workflowId: opts.workflowId,
-    runId: '',
-    inputDigest: digestOf(opts.input),
-    by: opts.by,
-    body: { runbook, drill: opts.drill ?? 'none' },
-  }, opts.now);
+  const statement = statementOf(
+    {
+      kind: 'start',
+      namespace: opts.namespace ?? 'default',
+      workflowId: opts.workflowId,
+      runId: '',
+      inputDigest: digestOf(opts.input),
+      by: opts.by,
+      body: { runbook, drill: opts.drill ?? 'none' },
+    },
+    opts.now,
+  );
   return keys.sign(statement, opts.signer);
 }
 
@@ -119,8 +134,22 @@ export function signingInterceptor(keys: KeyFolderSigner, raw: () => Client, nam
   return {
     async start(input, next) {
       const request = input.options.args[0] as { input?: unknown; requestedBy?: unknown; drill?: { kind?: string }; start?: unknown } | undefined;
-      if (!request || typeof request.requestedBy !== 'string' || request.start || !keys.has(request.requestedBy) || !workflowTypeToRunbook.has(input.workflowType)) return next(input);
-      const start = signedStartWith(keys, { namespace, workflowId: input.options.workflowId, workflowType: input.workflowType, input: request.input, by: request.requestedBy, ...(request.drill?.kind ? { drill: request.drill.kind } : {}) });
+      if (
+        !request ||
+        typeof request.requestedBy !== 'string' ||
+        request.start ||
+        !keys.has(request.requestedBy) ||
+        !workflowTypeToRunbook.has(input.workflowType)
+      )
+        return next(input);
+      const start = signedStartWith(keys, {
+        namespace,
+        workflowId: input.options.workflowId,
+        workflowType: input.workflowType,
+        input: request.input,
+        by: request.requestedBy,
+        ...(request.drill?.kind ? { drill: request.drill.kind } : {}),
+      });
       return next({ ...input, options: { ...input.options, args: [{ ...request, start }, ...input.options.args.slice(1)] } });
     },
     async startUpdate(input, next) {

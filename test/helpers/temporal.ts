@@ -86,11 +86,7 @@ export async function createTestWorker(ctx: TemporalTestContext, taskQueue: stri
 }
 
 /** Polls the status query until `predicate` holds; fails with the last status seen. */
-export async function waitForStatus(
-  handle: WorkflowHandle,
-  predicate: (status: RunStatus) => boolean,
-  timeoutMs = 30_000,
-): Promise<RunStatus> {
+export async function waitForStatus(handle: WorkflowHandle, predicate: (status: RunStatus) => boolean, timeoutMs = 30_000): Promise<RunStatus> {
   const deadline = Date.now() + timeoutMs;
   let last: RunStatus | undefined;
   for (;;) {

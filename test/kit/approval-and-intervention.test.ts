@@ -189,7 +189,11 @@ test('a failed undo waits for an operator: retry runs it again, skip leaves it r
     const stuck = await waitForStatus(handle, (s) => s.state === 'needs-intervention' && s.intervention?.step === 'undo:apply');
     expect(stuck.intervention).toMatchObject({ error: 'revert refused by the test', options: ['retry', 'skip'] });
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'retry', by: 'erin', reason: 'try the revert once more' }] });
-    await waitForStatus(handle, (s) => s.state === 'needs-intervention' && s.steps.find((x) => x.name === 'undo:apply')!.attempts > stuck.steps.find((x) => x.name === 'undo:apply')!.attempts);
+    await waitForStatus(
+      handle,
+      (s) =>
+        s.state === 'needs-intervention' && s.steps.find((x) => x.name === 'undo:apply')!.attempts > stuck.steps.find((x) => x.name === 'undo:apply')!.attempts,
+    );
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'skip', by: 'erin', reason: 'reverted by hand' }] });
     const result = (await handle.result()) as RunResult;
     expect(result.state).toBe('aborted');
@@ -218,7 +222,9 @@ test('an unsigned Temporal cancellation is recorded and ignored; a signed cancel
     const status = await handle.query(statusQuery);
     expect(result.state).toBe('aborted');
     expect(status.outcome).toBe('aborted by erin: wrong target');
-    expect(status.audit).toContainEqual(expect.objectContaining({ actor: 'erin', action: 'cancel', verified: expect.objectContaining({ keyType: 'ssh-ed25519' }) }));
+    expect(status.audit).toContainEqual(
+      expect.objectContaining({ actor: 'erin', action: 'cancel', verified: expect.objectContaining({ keyType: 'ssh-ed25519' }) }),
+    );
     expect(status.compensation).toEqual([{ step: 'prepare', status: 'succeeded' }]);
     expect(effects.filter((e) => e.target === target).map((e) => e.action)).toEqual(['prepare', 'unprepare']);
   });
@@ -255,7 +261,9 @@ test('after the point of no return an abort undoes nothing and names the way bac
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'carol', reason: 'verification is broken' }] });
     const result = (await handle.result()) as RunResult;
     expect(result.state).toBe('aborted');
-    expect(result.outcome).toBe('aborted by carol: verification is broken; past the point of no return (apply), so nothing was undone: run kit-exercise-back to revert');
+    expect(result.outcome).toBe(
+      'aborted by carol: verification is broken; past the point of no return (apply), so nothing was undone: run kit-exercise-back to revert',
+    );
     expect(result.compensation).toEqual([]);
     expect(effects.filter((e) => e.target === target).map((e) => e.action)).toEqual(['prepare', 'apply']);
   });
@@ -297,7 +305,9 @@ test('a drill that does not pass sends a drill-failed notification naming what w
     await waitForStatus(handle, (s) => s.state === 'needs-intervention');
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'verification keeps failing' }] });
     const result = (await handle.result()) as RunResult;
-    expect(result.details.drillResult).toEqual({ failed: expect.arrayContaining(['the run ended aborted: aborted by erin: verification keeps failing', 'step verify failed']) });
+    expect(result.details.drillResult).toEqual({
+      failed: expect.arrayContaining(['the run ended aborted: aborted by erin: verification keeps failing', 'step verify failed']),
+    });
     const failed = notifications.filter((n) => n.runId === handle.workflowId && n.kind === 'drill-failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]!.title).toBe(`[DRILL isolated] Drill did not pass: kit-exercise on ${target}`);

@@ -24,7 +24,11 @@ test('a flood of forged signals and updates counts nothing, keeps status small, 
   const { worker, effects } = await createTestWorker(ctx, taskQueue);
   await worker.runUntil(async () => {
     const target = `flood-${taskQueue}`;
-    const handle = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/${target}`, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }] });
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: `kit-exercise/${target}`,
+      args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }],
+    });
     await waitForStatus(handle, (s) => s.state === 'waiting-approval');
     const raw = ctx.rawClient.workflow.getHandle(handle.workflowId);
 

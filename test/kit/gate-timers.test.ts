@@ -42,7 +42,10 @@ async function runUnanswered(input: Partial<ExerciseInput>) {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: bundle,
-    activities: { ...createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' }), ...exercise.activities },
+    activities: {
+      ...createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, targetsPath: '/nonexistent/lifeboat.targets.json' }),
+      ...exercise.activities,
+    },
   });
   const result = await worker.runUntil(async () => {
     const runInput = { target: `timers-${taskQueue}`, quorum: 1, ...input };
@@ -50,7 +53,13 @@ async function runUnanswered(input: Partial<ExerciseInput>) {
     const handle = await env.client.workflow.start('kitExercise', {
       taskQueue,
       workflowId,
-      args: [{ input: runInput, requestedBy: 'alice', start: signedStart({ workflowId, workflowType: 'kitExercise', input: runInput, by: 'alice', now: await env.currentTimeMs() }) }],
+      args: [
+        {
+          input: runInput,
+          requestedBy: 'alice',
+          start: signedStart({ workflowId, workflowType: 'kitExercise', input: runInput, by: 'alice', now: await env.currentTimeMs() }),
+        },
+      ],
     });
     return (await handle.result()) as RunResult<{ applied: boolean }>;
   });

@@ -41,7 +41,9 @@ test('reserved system names, Object member group names, broken keys and a key sh
   // As a roster file would hold them: a group named after an Object member is refused, or (for __proto__) never
   // becomes a group at all, so nobody gains approval through it.
   for (const group of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
-    const roster: unknown = JSON.parse(`{"groups":{"sre-leads":"leads","${group}":"sneaky"},"people":[{"id":"bob","name":"Bob","groups":["${group}"],"keys":[]}]}`);
+    const roster: unknown = JSON.parse(
+      `{"groups":{"sre-leads":"leads","${group}":"sneaky"},"people":[{"id":"bob","name":"Bob","groups":["${group}"],"keys":[]}]}`,
+    );
     expect(problems(roster), group).toMatch(/is reserved \(a name every object has\); choose another group name|unknown group "__proto__"/);
   }
 

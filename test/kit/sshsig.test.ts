@@ -7,7 +7,19 @@ import { p256 } from '@noble/curves/nist.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterAll, expect, test } from 'vitest';
 import { generateEd25519KeyPair, readOpenSshEd25519PrivateKey, signStatement, signWithSshKeygen, SshKeyFileError } from '../../lib/ssh-keys';
-import { concat, decodeBase64, encodeBase64, parsePublicKey, parsePublicKeyLine, sameKey, signSshSignatureEd25519, sshsigSignedData, sshString, uint32, verifySshSignature } from '../../workflows/kit';
+import {
+  concat,
+  decodeBase64,
+  encodeBase64,
+  parsePublicKey,
+  parsePublicKeyLine,
+  sameKey,
+  signSshSignatureEd25519,
+  sshsigSignedData,
+  sshString,
+  uint32,
+  verifySshSignature,
+} from '../../workflows/kit';
 
 // Real ssh-keygen (OpenSSH 9.2) makes the keys and signatures, so these tests check our reading of
 // the format against the tool people will actually sign with.
@@ -95,7 +107,13 @@ test('truncated, damaged and foreign armour is refused with a reason, never thro
     [[lines[0], lines[1], lines.at(-1)].join('\n'), /damaged/],
     [[lines[0], 'AAAA', lines.at(-1)].join('\n'), /not an SSH signature/],
     [signature.replace(lines[2]!, lines[2]!.replace(/.$/, '!')), /base64/],
-    [signature.replace(lines[2]!, lines[2]!.replace(/[A-Za-z]/, (c) => (c === 'A' ? 'B' : 'A'))), /damaged|does not match|cannot be used/],
+    [
+      signature.replace(
+        lines[2]!,
+        lines[2]!.replace(/[A-Za-z]/, (c) => (c === 'A' ? 'B' : 'A')),
+      ),
+      /damaged|does not match|cannot be used/,
+    ],
     [`${signature}trailing words`, /after/],
     [signature.replace(/^-----BEGIN SSH SIGNATURE-----/, '-----BEGIN PGP SIGNATURE-----'), /not an SSH signature/],
   ];

@@ -12,7 +12,10 @@ beforeAll(async () => {
 afterAll(async () => ctx?.close());
 
 async function failure(workflowId: string): Promise<string> {
-  const err = await ctx.client.workflow.getHandle(workflowId).result().catch((e: unknown) => e);
+  const err = await ctx.client.workflow
+    .getHandle(workflowId)
+    .result()
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(WorkflowFailedError);
   return (err as WorkflowFailedError).cause?.message ?? '';
 }
@@ -30,12 +33,20 @@ test('a run whose workflow ID is not the one its target gives is refused, shown 
 
     const status = await lifeboat(['status', wrongId, '--json'], env);
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout) as RunStatus).toMatchObject({ state: 'failed', runbook: 'kit-exercise', outcome: expect.stringMatching(/^the run was refused at start: this run's workflow ID/) });
+    expect(JSON.parse(status.stdout) as RunStatus).toMatchObject({
+      state: 'failed',
+      runbook: 'kit-exercise',
+      outcome: expect.stringMatching(/^the run was refused at start: this run's workflow ID/),
+    });
     const listed = await lifeboat(['list', '--runbook', 'kit-exercise', '--state', 'failed', '--json'], env);
     expect((JSON.parse(listed.stdout) as { runId: string; state: string }[]).find((r) => r.runId === wrongId)).toMatchObject({ state: 'failed' });
 
     // The real ID was never held: a run under it starts and waits at its gate.
-    const real = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/${target}`, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }] });
+    const real = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: `kit-exercise/${target}`,
+      args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }],
+    });
     await waitForStatus(real, (s) => s.state === 'waiting-approval');
     await real.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'test done' }] });
     await real.result();
@@ -62,7 +73,11 @@ test('an aborted run shows its gate as closed and offers no next action', async 
   const { worker } = await createTestWorker(ctx, taskQueue);
   await worker.runUntil(async () => {
     const target = `closed-${taskQueue}`;
-    const handle = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: `kit-exercise/${target}`, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }] });
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: `kit-exercise/${target}`,
+      args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }],
+    });
     await waitForStatus(handle, (s) => s.state === 'waiting-approval');
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'not needed' }] });
     const result = (await handle.result()) as RunStatus;
@@ -80,7 +95,12 @@ test('carried-over state is refused from any start Temporal did not continue, so
     const target = `carried-${taskQueue}`;
     const workflowId = `kit-exercise/${target}`;
     // A forged carry-over claiming every step and the gate done, as a client with namespace access could send it.
-    const carried = { status: { runId: workflowId, gates: [], steps: [], audit: [] }, steps: { 'prepare#1': { result: null }, 'gate:approve#1': { result: 'passed' } }, usedNonces: [], count: 1 };
+    const carried = {
+      status: { runId: workflowId, gates: [], steps: [], audit: [] },
+      steps: { 'prepare#1': { result: null }, 'gate:approve#1': { result: 'passed' } },
+      usedNonces: [],
+      count: 1,
+    };
     await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice', carried }] });
     expect(await failure(workflowId)).toMatch(/carried-over state is only taken from a run that continued as this one/);
     expect(effects.filter((e) => e.target === target)).toEqual([]);

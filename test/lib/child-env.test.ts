@@ -31,7 +31,9 @@ test('a child gets PATH, HOME, the locale, TZ and libpq settings, and none of th
     PGPASSFILE: '/home/lifeboat/.pgpass',
     PGSSLMODE: 'require',
   });
-  expect(childEnv({ PGPORT: '5433', EXTRA: 'x', HOME: undefined }, workerEnv)).toEqual(expect.objectContaining({ PGPORT: '5433', EXTRA: 'x', HOME: '/home/lifeboat' }));
+  expect(childEnv({ PGPORT: '5433', EXTRA: 'x', HOME: undefined }, workerEnv)).toEqual(
+    expect.objectContaining({ PGPORT: '5433', EXTRA: 'x', HOME: '/home/lifeboat' }),
+  );
 });
 
 test('an estate process started detached does not inherit TEMPORAL_API_KEY or the webhook URL', async () => {

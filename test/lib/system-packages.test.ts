@@ -28,7 +28,13 @@ function fakeApt(calls: string[][], installs = true) {
 test('as root with apt-get, what is missing is installed: apt-get update first, then one install', async () => {
   const calls: string[][] = [];
   const lines: string[] = [];
-  const outcome = await ensureSystemPackages({ packages: [proxy, db], env, host: { root: true, aptGet: true }, run: fakeApt(calls), log: (l) => lines.push(l) });
+  const outcome = await ensureSystemPackages({
+    packages: [proxy, db],
+    env,
+    host: { root: true, aptGet: true },
+    run: fakeApt(calls),
+    log: (l) => lines.push(l),
+  });
   expect(calls).toEqual([
     ['apt-get', 'update', '-qq'],
     ['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'lifeboat-test-proxy', 'lifeboat-test-db'],
@@ -42,7 +48,9 @@ test('as root with apt-get, what is missing is installed: apt-get update first, 
   // Now that they are there, nothing runs and nothing is said.
   const again: string[][] = [];
   const quiet: string[] = [];
-  expect((await ensureSystemPackages({ packages: [proxy, db], env, host: { root: true, aptGet: true }, run: fakeApt(again), log: (l) => quiet.push(l) })).plan).toEqual({ action: 'none' });
+  expect(
+    (await ensureSystemPackages({ packages: [proxy, db], env, host: { root: true, aptGet: true }, run: fakeApt(again), log: (l) => quiet.push(l) })).plan,
+  ).toEqual({ action: 'none' });
   expect([again, quiet]).toEqual([[], []]);
 });
 
@@ -66,7 +74,13 @@ test('without root, or without apt-get, nothing runs and one line gives the comm
 test('a failed install is reported with the command, and the caller goes on without the package', async () => {
   const missing = { ...proxy, name: 'lifeboat-test-missing', commands: ['lifeboat-test-missing'] };
   const lines: string[] = [];
-  const outcome = await ensureSystemPackages({ packages: [missing], env, host: { root: true, aptGet: true }, run: fakeApt([], false), log: (l) => lines.push(l) });
+  const outcome = await ensureSystemPackages({
+    packages: [missing],
+    env,
+    host: { root: true, aptGet: true },
+    run: fakeApt([], false),
+    log: (l) => lines.push(l),
+  });
   expect(outcome.missing).toEqual(['lifeboat-test-missing']);
   expect(lines.slice(1)).toEqual([
     'could not install lifeboat-test-missing: apt-get install failed: E: Unable to locate package lifeboat-test-proxy',

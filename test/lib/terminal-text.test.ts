@@ -11,7 +11,11 @@ test('control characters are shown as escapes; newlines and tabs stay, except on
 });
 
 test('every string and key of a value is made visible, and other values are kept', () => {
-  expect(visibleFields({ [`k${'\x1b'}`]: ['\x07', 1, null, { deep: '\u202e' }], n: 2, b: true })).toEqual({ 'k\\x1b': ['\\x07', 1, null, { deep: '\\u202e' }], n: 2, b: true });
+  expect(visibleFields({ [`k${'\x1b'}`]: ['\x07', 1, null, { deep: '\u202e' }], n: 2, b: true })).toEqual({
+    'k\\x1b': ['\\x07', 1, null, { deep: '\\u202e' }],
+    n: 2,
+    b: true,
+  });
 });
 
 test('JSON for a terminal escapes what JSON.stringify leaves raw and still parses to the same data', () => {

@@ -57,10 +57,12 @@ afterAll(async () => {
 describe('the haproxy traffic provider (runtime API, no reload)', () => {
   it('reads the active region and reports both servers up', async () => {
     expect(await traffic.active()).toEqual({ region: 'A', endpoint: 'booking_A' });
-    await expect.poll(async () => (await traffic.health()).map((r) => [r.region, r.status, r.healthy]), { timeout: 10_000 }).toEqual([
-      ['A', 'UP', true],
-      ['B', 'UP', true],
-    ]);
+    await expect
+      .poll(async () => (await traffic.health()).map((r) => [r.region, r.status, r.healthy]), { timeout: 10_000 })
+      .toEqual([
+        ['A', 'UP', true],
+        ['B', 'UP', true],
+      ]);
   });
 
   it('switches backends under load without refusing a connection', async () => {
@@ -110,7 +112,7 @@ describe('the haproxy traffic provider (runtime API, no reload)', () => {
     await expect.poll(async () => (await traffic.health()).find((r) => r.region === 'B')?.status, { timeout: 10_000 }).toBe('UP');
   });
 
-  it('probes read-only: the runtime API, each region\'s server and the map', async () => {
+  it("probes read-only: the runtime API, each region's server and the map", async () => {
     const probe = await traffic.probe();
     expect(probe.map((p) => [p.check, p.ok])).toEqual([
       ['reach the runtime API', true],
@@ -118,7 +120,15 @@ describe('the haproxy traffic provider (runtime API, no reload)', () => {
       ['region B server booking_B/B', true],
       [`read map ${plan.mapFile}`, true],
     ]);
-    const wrong = createHaproxyTraffic({ provider: 'haproxy', runtimeApi: { host: '127.0.0.1', port: await freePort() }, map: { file: plan.mapFile, key: 'booking' }, backends: { A: { backend: 'booking_A', server: 'A' }, B: { backend: 'booking_B', server: 'B' } } }, ['A', 'B']);
+    const wrong = createHaproxyTraffic(
+      {
+        provider: 'haproxy',
+        runtimeApi: { host: '127.0.0.1', port: await freePort() },
+        map: { file: plan.mapFile, key: 'booking' },
+        backends: { A: { backend: 'booking_A', server: 'A' }, B: { backend: 'booking_B', server: 'B' } },
+      },
+      ['A', 'B'],
+    );
     const [failed] = await wrong.probe();
     expect(failed).toMatchObject({ check: 'reach the runtime API', ok: false });
     expect(failed!.detail).toMatch(/unreachable.*stats socket/);

@@ -34,14 +34,21 @@ beforeAll(async () => {
   targetsPath = join(dir, 'lifeboat.targets.json');
   writeFileSync(
     targetsPath,
-    JSON.stringify({ version: 1, services: { booking: { regions: ['A', 'B'], traffic: command, database: pair.settings, serviceMode: command, rebuild: { provider: 'patroni' } } } }),
+    JSON.stringify({
+      version: 1,
+      services: { booking: { regions: ['A', 'B'], traffic: command, database: pair.settings, serviceMode: command, rebuild: { provider: 'patroni' } } },
+    }),
   );
   await sql('A', 'CREATE TABLE bookings (ref text PRIMARY KEY)');
   await sql('A', "INSERT INTO bookings VALUES ('before-failover')");
 }, 180_000);
 
 afterAll(async () => {
-  for (const id of [failoverId, failbackId]) await ctx?.client.workflow.getHandle(id).terminate('test cleanup').catch(() => undefined);
+  for (const id of [failoverId, failbackId])
+    await ctx?.client.workflow
+      .getHandle(id)
+      .terminate('test cleanup')
+      .catch(() => undefined);
   await ctx?.close();
   await pair?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });

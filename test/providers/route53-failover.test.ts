@@ -57,7 +57,9 @@ test('a planned failover switches a Route 53 failover record, approved from the 
 
   const check = await lifeboat(['targets', 'check', '--targets', targetsPath, '--json']);
   expect(check.code).toBe(0);
-  expect((JSON.parse(check.stdout) as { checks: { capability: string; provider: string }[] }).checks.find((c) => c.capability === 'traffic')?.provider).toMatch(/^route53 \(zone /);
+  expect((JSON.parse(check.stdout) as { checks: { capability: string; provider: string }[] }).checks.find((c) => c.capability === 'traffic')?.provider).toMatch(
+    /^route53 \(zone /,
+  );
 
   const taskQueue = testTaskQueue();
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TARGETS: targetsPath };

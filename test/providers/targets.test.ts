@@ -48,16 +48,28 @@ test('a broken targets file is refused with each field named and what to do abou
     'services.booking.traffic.backends: region "C" is missing: give its settings here, or remove it from "regions"',
     'services.booking.traffic.backends.B: "B" is not one of the service\'s regions (A, C); add it to "regions" or remove it here',
   ]);
-  const withPassword = { provider: 'postgres', regions: { A: { host: 'db-a', user: 'lifeboat', database: 'booking', passwordEnv: 'hunter2' }, B: { host: 'db-b', user: 'lifeboat', database: 'booking' } } };
+  const withPassword = {
+    provider: 'postgres',
+    regions: { A: { host: 'db-a', user: 'lifeboat', database: 'booking', passwordEnv: 'hunter2' }, B: { host: 'db-b', user: 'lifeboat', database: 'booking' } },
+  };
   expect(issuesOf({ version: 1, services: { booking: { regions: ['A', 'B'], database: withPassword } } })).toEqual([
     'services.booking.database.regions.A.passwordEnv: name an environment variable (A-Z, 0-9, _) that holds the secret, not the secret itself',
   ]);
-  expect(issuesOf({ version: 1, services: { booking: { regions: ['A', 'B'], traffic: { ...haproxy, runtimeApi: { host: '127.0.0.1', port: 70000 } } } } })).toEqual([
-    'services.booking.traffic.runtimeApi.port: a port is 1 to 65535',
-  ]);
-  expect(issuesOf({ version: 1, services: { booking: { regions: ['A', 'B'], rebuild: { provider: 'patroni' }, database: { provider: 'postgres', regions: { A: { host: 'a', user: 'u', database: 'd' }, B: { host: 'b', user: 'u', database: 'd' } } } } } })).toEqual([
-    'services.booking.rebuild.provider: rebuild "patroni" needs database "patroni"; use "command" or "sample-estate" for a plain PostgreSQL pair',
-  ]);
+  expect(
+    issuesOf({ version: 1, services: { booking: { regions: ['A', 'B'], traffic: { ...haproxy, runtimeApi: { host: '127.0.0.1', port: 70000 } } } } }),
+  ).toEqual(['services.booking.traffic.runtimeApi.port: a port is 1 to 65535']);
+  expect(
+    issuesOf({
+      version: 1,
+      services: {
+        booking: {
+          regions: ['A', 'B'],
+          rebuild: { provider: 'patroni' },
+          database: { provider: 'postgres', regions: { A: { host: 'a', user: 'u', database: 'd' }, B: { host: 'b', user: 'u', database: 'd' } } },
+        },
+      },
+    }),
+  ).toEqual(['services.booking.rebuild.provider: rebuild "patroni" needs database "patroni"; use "command" or "sample-estate" for a plain PostgreSQL pair']);
 });
 
 test('lifeboat targets check probes every provider of the sample estate read-only and passes', async () => {
@@ -82,7 +94,18 @@ test('lifeboat targets check exits 1 and says which system it could not reach', 
   const targets = sampleTargets(estate.catalog);
   const broken = {
     ...targets,
-    services: { booking: { ...targets.services.booking!, database: { provider: 'postgres', regions: { A: { host: '127.0.0.1', port: closed, user: 'postgres', database: 'booking' }, B: { host: '127.0.0.1', port: closed, user: 'postgres', database: 'booking' } } } } },
+    services: {
+      booking: {
+        ...targets.services.booking!,
+        database: {
+          provider: 'postgres',
+          regions: {
+            A: { host: '127.0.0.1', port: closed, user: 'postgres', database: 'booking' },
+            B: { host: '127.0.0.1', port: closed, user: 'postgres', database: 'booking' },
+          },
+        },
+      },
+    },
   };
   const path = join(dir, 'broken.targets.json');
   writeFileSync(path, JSON.stringify(broken));

@@ -7,7 +7,9 @@ import { runbooks } from '../../runbooks';
 import { historiesDir, recordedWorkflowIds, workflowIdsFile } from '../helpers/histories';
 import { installQuietRuntime } from '../helpers/temporal';
 
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json') && f !== basename(workflowIdsFile)).sort();
+const files = readdirSync(historiesDir)
+  .filter((f) => f.endsWith('.json') && f !== basename(workflowIdsFile))
+  .sort();
 
 test('every runbook has at least one recorded history to replay', () => {
   const missing = Object.keys(runbooks).filter((id) => !files.some((f) => f.startsWith(`${id}-`)));

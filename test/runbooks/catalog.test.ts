@@ -17,15 +17,30 @@ test("every runbook's workflowType is exported by the workflow bundle's entry", 
 test("a real run's plan never lists a drill's own steps, and a drill's plan names only steps of the runbook", () => {
   for (const runbook of Object.values(runbooks)) {
     const real = planOf(runbook).map((e) => e.name);
-    expect(real.filter((name) => name.startsWith('drill')), runbook.id).toEqual([]);
+    expect(
+      real.filter((name) => name.startsWith('drill')),
+      runbook.id,
+    ).toEqual([]);
     for (const drill of Object.values(runbook.drills ?? {})) {
       if (!drill || 'refused' in drill) continue;
       for (const name of Object.keys(drill.steps)) expect(drill.steps[name]!.name).toBe(name);
     }
   }
   expect(planOf(runbooks['region-failover']!)).toHaveLength(13);
-  expect(planOf(runbooks['region-failover']!, 'isolated').map((e) => e.name)).toEqual(['preflight', 'assess', 'approve', 'drillClone', 'drillPromote', 'drillVerify', 'drillRemove']);
-  expect(planOf(runbooks['region-failover']!, 'live').map((e) => e.name).slice(-2)).toEqual(['notify', 'drillFailback']);
+  expect(planOf(runbooks['region-failover']!, 'isolated').map((e) => e.name)).toEqual([
+    'preflight',
+    'assess',
+    'approve',
+    'drillClone',
+    'drillPromote',
+    'drillVerify',
+    'drillRemove',
+  ]);
+  expect(
+    planOf(runbooks['region-failover']!, 'live')
+      .map((e) => e.name)
+      .slice(-2),
+  ).toEqual(['notify', 'drillFailback']);
 });
 
 test('lifeboat plan --drill lists the steps a drill runs instead of, or after, the procedure, and a drill a runbook refuses is refused before it starts', async () => {
@@ -36,15 +51,23 @@ test('lifeboat plan --drill lists the steps a drill runs instead of, or after, t
   const isolated = await lifeboat(['plan', 'region-failover', '--drill', 'isolated']);
   expect(isolated.stdout).toMatch(/^ 4\. \[drill\] drillClone — /m);
   expect(isolated.stdout).not.toContain('switchTraffic');
-  const live = JSON.parse((await lifeboat(['plan', 'region-failover', '--drill', 'live', '--json'])).stdout) as { drill: string; plan: { name: string; drillOnly?: boolean }[] };
+  const live = JSON.parse((await lifeboat(['plan', 'region-failover', '--drill', 'live', '--json'])).stdout) as {
+    drill: string;
+    plan: { name: string; drillOnly?: boolean }[];
+  };
   expect(live.drill).toBe('live');
   expect(live.plan.at(-1)).toMatchObject({ name: 'drillFailback', drillOnly: true });
   const refused = await lifeboat(['plan', 'region-failback', '--drill', 'isolated']);
   expect(refused.stdout).toContain('region-failback has no isolated drill: it rebuilds real databases');
-  const run = await lifeboat(['run', 'region-failback', '--set', 'service=booking', '--drill', 'isolated', '--as', 'alice', '--dry-run'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  const run = await lifeboat(['run', 'region-failback', '--set', 'service=booking', '--drill', 'isolated', '--as', 'alice', '--dry-run'], {
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+  });
   expect(run.code).toBe(2);
   expect(run.stderr).toContain('error: region-failback has no isolated drill: it rebuilds real databases');
-  const dry = await lifeboat(['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--drill', 'isolated', '--as', 'alice', '--dry-run'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  const dry = await lifeboat(
+    ['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--drill', 'isolated', '--as', 'alice', '--dry-run'],
+    { TEMPORAL_ADDRESS: '127.0.0.1:1' },
+  );
   expect(dry.stdout).toContain('[drill] drillRemove');
   const bad = await lifeboat(['plan', 'region-failover', '--drill', 'dry']);
   expect(bad.code).toBe(2);
@@ -52,7 +75,9 @@ test('lifeboat plan --drill lists the steps a drill runs instead of, or after, t
 });
 
 test('a removed input is refused by the CLI by name, and ignored by runs that started with it', async () => {
-  const set = await lifeboat(['run', 'region-failback', '--set', 'service=booking', '--set', 'rebuildTimeoutSeconds=300', '--as', 'alice', '--dry-run'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  const set = await lifeboat(['run', 'region-failback', '--set', 'service=booking', '--set', 'rebuildTimeoutSeconds=300', '--as', 'alice', '--dry-run'], {
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+  });
   expect(set.code).toBe(2);
   expect(set.stdout).toBe('');
   expect(set.stderr).toMatchInlineSnapshot(`

@@ -23,11 +23,7 @@ const outOfRange: { runbook: string; input: Record<string, string>; fields: stri
   {
     runbook: 'manual-booking-mode',
     input: { ...manual, refreshMinutes: '0.001', databaseRecheckSeconds: '0', drillHoldSeconds: '100000' },
-    fields: [
-      'refreshMinutes must be at least 1 minute',
-      'databaseRecheckSeconds must be at least 1 second',
-      'drillHoldSeconds must be at most 86400 seconds',
-    ],
+    fields: ['refreshMinutes must be at least 1 minute', 'databaseRecheckSeconds must be at least 1 second', 'drillHoldSeconds must be at most 86400 seconds'],
   },
   {
     runbook: 'isolate-vendor-module',
@@ -53,7 +49,14 @@ const outOfRange: { runbook: string; input: Record<string, string>; fields: stri
   },
   {
     runbook: 'region-failover',
-    input: { service: 'booking', mode: 'planned', rpoBudgetBytes: '2147483648', rpoBudgetSeconds: '-1', verifyWindowSeconds: '301', catchUpTimeoutSeconds: '0.5' },
+    input: {
+      service: 'booking',
+      mode: 'planned',
+      rpoBudgetBytes: '2147483648',
+      rpoBudgetSeconds: '-1',
+      verifyWindowSeconds: '301',
+      catchUpTimeoutSeconds: '0.5',
+    },
     fields: [
       'rpoBudgetBytes must be at most 1073741824 bytes',
       'rpoBudgetSeconds must be at least 0 seconds',

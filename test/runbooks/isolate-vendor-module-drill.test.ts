@@ -29,8 +29,10 @@ beforeEach(async () => {
   await fetch(`${estate.catalog.fleet.url}/sim/reset`, { method: 'POST' });
 });
 
-const scratchFleets = async () => ((await (await fetch(`${estate.catalog.fleet.url}/scratch-fleets`)).json()) as { fleets: { id: string; hosts: number }[] }).fleets;
-const scratchOf = (s: RunStatus) => s.details.drillScratchFleet as { id: string; hosts: number; faultyUpdate?: { version: string; hosts: number; crashed: number } };
+const scratchFleets = async () =>
+  ((await (await fetch(`${estate.catalog.fleet.url}/scratch-fleets`)).json()) as { fleets: { id: string; hosts: number }[] }).fleets;
+const scratchOf = (s: RunStatus) =>
+  s.details.drillScratchFleet as { id: string; hosts: number; faultyUpdate?: { version: string; hosts: number; crashed: number } };
 
 /** What a person would compare on each production host: versions, channel, health and per-host counters. */
 const production = async (): Promise<Host[]> => (await fleet.listHosts()).hosts;
@@ -41,7 +43,14 @@ function startDrill(taskQueue: string, approvals: 'policy' | 'people') {
     workflowId: 'isolate-vendor-module/A',
     args: [
       {
-        input: { badVersion: BAD, goodVersion: GOOD, scope: { region: 'A' }, waves: { canary: 2, sizes: ['100%'], concurrency: 10 }, drillCrashRate: 1, handsOnDeadline: '10 minutes' },
+        input: {
+          badVersion: BAD,
+          goodVersion: GOOD,
+          scope: { region: 'A' },
+          waves: { canary: 2, sizes: ['100%'], concurrency: 10 },
+          drillCrashRate: 1,
+          handsOnDeadline: '10 minutes',
+        },
         requestedBy: 'alice',
         drill: { kind: 'isolated', approvals },
       },
@@ -97,7 +106,9 @@ test('an isolated drill with policy approvals runs the whole procedure on a scra
     expect(await scratchFleets()).toEqual([]);
     expect((await fleet.listHosts({ fleet: scratch.id })).total).toBe(0);
     expect(result.details.drillResult).toBe('passed');
-    expect(notifications.find((n) => n.kind === 'info')?.title).toBe(`[DRILL isolated] falcon-sensor-content ${BAD} isolated on A (scratch fleet ${scratch.id})`);
+    expect(notifications.find((n) => n.kind === 'info')?.title).toBe(
+      `[DRILL isolated] falcon-sensor-content ${BAD} isolated on A (scratch fleet ${scratch.id})`,
+    );
 
     // Production: every host exactly as before (versions, channel, health, counters), and no counter moved.
     expect(await production()).toEqual(before);

@@ -144,7 +144,11 @@ test('a wave over the failure threshold stops for an operator, and nothing past 
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
   await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 0.3 });
   // Region B's kiosks drop off the console's network: the remote fix cannot reach them.
-  await fetch(`${estate.catalog.fleet.url}/sim/reachability`, { method: 'POST', body: JSON.stringify({ scope: { region: 'B', role: 'kiosk' }, reachable: false }), headers: { 'content-type': 'application/json' } });
+  await fetch(`${estate.catalog.fleet.url}/sim/reachability`, {
+    method: 'POST',
+    body: JSON.stringify({ scope: { region: 'B', role: 'kiosk' }, reachable: false }),
+    headers: { 'content-type': 'application/json' },
+  });
   const unreachable = (await fleet.listHosts({ health: 'unreachable' })).hosts.map((h) => h.id);
   expect(unreachable).toHaveLength(9);
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
@@ -156,7 +160,9 @@ test('a wave over the failure threshold stops for an operator, and nothing past 
     await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
     const stopped = await waitForStatus(handle, (s) => s.state === 'needs-intervention');
     expect(stopped.intervention).toMatchObject({ step: 'wave-2', options: ['retry', 'skip', 'abort'] });
-    expect(stopped.intervention!.error).toMatch(/^wave-2: 6 of 9 host\(s\) failed remotely, over the threshold of 40%: b-kiosk-01 \(unreachable from the console\)/);
+    expect(stopped.intervention!.error).toMatch(
+      /^wave-2: 6 of 9 host\(s\) failed remotely, over the threshold of 40%: b-kiosk-01 \(unreachable from the console\)/,
+    );
     expect(wavesOf(stopped).map((w) => [w.name, w.status])).toEqual([
       ['canary', 'done'],
       ['wave-1', 'done'],
@@ -185,7 +191,12 @@ test('a wave over the failure threshold stops for an operator, and nothing past 
     expect(skipped.sort()).toEqual(['b-kiosk-01', 'b-kiosk-02', 'b-kiosk-03', 'b-kiosk-04', 'b-kiosk-05', 'b-kiosk-06']);
     // Wave-3 stayed under the threshold; its three failures join the queue without stopping the run.
     expect(wavesOf(queued)[3]).toMatchObject({ hosts: 9, failed: 3 });
-    expect(tasks.filter((t) => /unreachable/.test(t.reason)).map((t) => t.host).sort()).toEqual(unreachable.sort());
+    expect(
+      tasks
+        .filter((t) => /unreachable/.test(t.reason))
+        .map((t) => t.host)
+        .sort(),
+    ).toEqual(unreachable.sort());
     expect((await lastNine()).filter((h) => h.health !== 'unreachable').every((h) => h.agent.contentVersion === GOOD || h.handsOnOnly)).toBe(true);
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'test done' }] });
     expect(((await handle.result()) as RunResult).state).toBe('aborted');
@@ -242,14 +253,26 @@ test('a scope by region and several tags pins and fixes only its hosts; the rest
     const inside = all.filter((h) => scoped.includes(h.id));
     const outside = all.filter((h) => !scoped.includes(h.id));
     expect(inside.every((h) => h.health === 'healthy' && h.agent.contentVersion === GOOD && h.agent.pinnedVersion === GOOD)).toBe(true);
-    expect(outside.every((h) => h.agent.channel === 'open' && h.agent.contentVersion === BAD && h.counters.rollbacks + h.counters.reboots + h.counters.repairs === 0)).toBe(true);
+    expect(
+      outside.every(
+        (h) => h.agent.channel === 'open' && h.agent.contentVersion === BAD && h.counters.rollbacks + h.counters.reboots + h.counters.repairs === 0,
+      ),
+    ).toBe(true);
   });
 });
 
 /** `lifeboat worker` in its own process, so the test can SIGKILL it like a crashed host would. */
 function startWorkerProcess(taskQueue: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TARGETS: targetsPath, LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_LOG_LEVEL: 'WARN' },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: ctx.address,
+      LIFEBOAT_TASK_QUEUE: taskQueue,
+      LIFEBOAT_TARGETS: targetsPath,
+      LIFEBOAT_ROSTER: inject('testRosterPath'),
+      TEMPORAL_NAMESPACE: ctx.namespace,
+      LIFEBOAT_LOG_LEVEL: 'WARN',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return new Promise((resolveReady, reject) => {

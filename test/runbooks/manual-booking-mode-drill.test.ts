@@ -33,7 +33,10 @@ beforeAll(async () => {
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }));
 afterEach(async () => {
-  await ctx.client.workflow.getHandle(runId).terminate('test cleanup').catch(() => undefined);
+  await ctx.client.workflow
+    .getHandle(runId)
+    .terminate('test cleanup')
+    .catch(() => undefined);
 });
 
 const primary = () => estate.catalog.services.booking.regions.A.postgres;
@@ -114,7 +117,13 @@ async function scratchOf(handle: WorkflowHandle): Promise<Scratch> {
 
 async function expectRemoved(result: RunStatus, scratch: Scratch, via: 'cleanup' | 'undo'): Promise<void> {
   const cleanup = result.details.drillCleanup as ScratchBookingRemoval & { via: string };
-  expect(cleanup).toMatchObject({ removed: true, via, service: { port: scratch.port }, database: { name: scratch.database, dropped: true }, ledger: { deleted: true } });
+  expect(cleanup).toMatchObject({
+    removed: true,
+    via,
+    service: { port: scratch.port },
+    database: { name: scratch.database, dropped: true },
+    ledger: { deleted: true },
+  });
   expect(await isListening(scratch.port)).toBe(false);
   expect(await databaseExists(scratch.database)).toBe(false);
   expect(existsSync(scratch.ledger)).toBe(false);
@@ -135,7 +144,9 @@ test('an isolated drill approved by policy runs the whole procedure on a scratch
     // The scratch service refused online booking, naming the mode, while production kept booking online.
     const entered = await waitForStatus(handle, (s) => s.details.onlineRefusal !== undefined, 30_000);
     expect(entered.details.onlineRefusal).toMatch(/online booking is refused: region A is in manual mode/);
-    expect((await booking.createBooking({ region: 'A', idempotencyKey: 'prod-during-drill', flight: 'LB701', seat: '1A', passenger: 'Online As Usual' })).replayed).toBe(false);
+    expect(
+      (await booking.createBooking({ region: 'A', idempotencyKey: 'prod-during-drill', flight: 'LB701', seat: '1A', passenger: 'Online As Usual' })).replayed,
+    ).toBe(false);
     before.bookings.push({ idempotency_key: 'prod-during-drill', flight: 'LB701', seat: '1A', passenger: 'Online As Usual' });
 
     const result = (await handle.result()) as RunResult<ManualBookingReport>;
@@ -144,10 +155,32 @@ test('an isolated drill approved by policy runs the whole procedure on a scratch
     expect([...seen].sort()).toEqual(['A:normal', 'B:normal']);
 
     // The procedure ran in full on the scratch service: the stations' counter bookings were applied there.
-    expect(result.output!.ledger).toEqual({ entries: 4, applied: 4, rebooked: 0, settledByDecision: 0, duplicateCopies: 0, malformedLines: 0, unaccounted: [] });
+    expect(result.output!.ledger).toEqual({
+      entries: 4,
+      applied: 4,
+      rebooked: 0,
+      settledByDecision: 0,
+      duplicateCopies: 0,
+      malformedLines: 0,
+      unaccounted: [],
+    });
     expect(result.steps.map((s) => s.name)).toEqual([
-      'findRegion', 'drillBuild', 'switchMode', 'verifyRefused', 'verifyLedger', 'notifyStations', 'drillSeedLedger',
-      'checkDatabase', 'reconcile', 'switchBack', 'verifyOnline', 'notifyBack', 'reconcile', 'account', 'notifyReturn', 'drillCleanup',
+      'findRegion',
+      'drillBuild',
+      'switchMode',
+      'verifyRefused',
+      'verifyLedger',
+      'notifyStations',
+      'drillSeedLedger',
+      'checkDatabase',
+      'reconcile',
+      'switchBack',
+      'verifyOnline',
+      'notifyBack',
+      'reconcile',
+      'account',
+      'notifyReturn',
+      'drillCleanup',
     ]);
     expect(result.steps.every((s) => s.status === 'succeeded')).toBe(true);
 

@@ -34,7 +34,10 @@ beforeEach(() => {
 });
 /** A test that failed half-way must not leave its run holding the one run id the next test needs. */
 afterEach(async () => {
-  await ctx.client.workflow.getHandle(runId).terminate('test cleanup').catch(() => undefined);
+  await ctx.client.workflow
+    .getHandle(runId)
+    .terminate('test cleanup')
+    .catch(() => undefined);
 });
 
 const primaryDataDir = () => estate.catalog.services.booking.regions.A.postgres.dataDir;
@@ -47,7 +50,12 @@ async function start(taskQueue: string, input: Partial<ManualBookingModeInput> =
   return ctx.client.workflow.start('manualBookingMode', {
     taskQueue,
     workflowId: runId,
-    args: [{ input: { reason: 'booking database outage', incident: 'INC-2407', stations: 'ATL-T1,DTW-T2', refreshMinutes: 1, databaseRecheckSeconds: 1, ...input }, requestedBy: 'alice' }],
+    args: [
+      {
+        input: { reason: 'booking database outage', incident: 'INC-2407', stations: 'ATL-T1,DTW-T2', refreshMinutes: 1, databaseRecheckSeconds: 1, ...input },
+        requestedBy: 'alice',
+      },
+    ],
   });
 }
 
@@ -104,7 +112,12 @@ test('a full cycle: counter bookings during a database outage are applied exactl
       expect(JSON.parse(resumed.stdout)).toMatchObject({ by: 'erin', databaseReady: false, database: expect.stringMatching(/^unreachable/) });
       const waiting = await waitForStatus(handle, (s) => s.details.phase === 'waiting-for-database');
       // The return refreshes what the hold shows at once (the refresh timer is a minute at least).
-      expect(details(waiting, 'holding')).toMatchObject({ region: 'A', mode: 'manual', database: { reachable: false, writable: false }, ledger: { byStation: { 'ATL-T1': 5, 'DTW-T2': 4 }, total: 9, malformed: 0 } });
+      expect(details(waiting, 'holding')).toMatchObject({
+        region: 'A',
+        mode: 'manual',
+        database: { reachable: false, writable: false },
+        ledger: { byStation: { 'ATL-T1': 5, 'DTW-T2': 4 }, total: 9, malformed: 0 },
+      });
       expect(details<object>(waiting, 'holding')).toHaveProperty('timeInMode');
       expect(details<string>(waiting, 'waitingFor')).toMatch(/^database: unreachable/);
       expect(waiting.gates.map((g) => g.name)).toEqual(['approveEntry']);
@@ -135,20 +148,36 @@ test('a full cycle: counter bookings during a database outage are applied exactl
 
     const shown = await lifeboat(['status', runId], env(taskQueue));
     expect(shown.stdout).toContain('conflicts (5 open of 5):');
-    expect(shown.stdout).toMatch(/c1 \[open\] seat-taken: LB500 seat 2A: Hal \(DTW-T2, .*\) and Bob Online \(online, .*\) -> choose keep-database \| keep-ledger \| discard; earliest-wins picks keep-ledger/);
+    expect(shown.stdout).toMatch(
+      /c1 \[open\] seat-taken: LB500 seat 2A: Hal \(DTW-T2, .*\) and Bob Online \(online, .*\) -> choose keep-database \| keep-ledger \| discard; earliest-wins picks keep-ledger/,
+    );
     expect(shown.stdout).toContain(`next: lifeboat resolve ${runId} <conflict>`);
 
     // One by one where judgement is needed, then the rule for the rest.
     const wrong = await lifeboat(['resolve', runId, byKey('tk-ivy').id, '--keep', 'both', '--as', 'dave'], env(taskQueue));
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`conflict ${byKey('tk-ivy').id} (unknown-flight) may be resolved with keep-ledger, discard, not keep-both`);
-    const one = await lifeboat(['resolve', runId, byKey('tk-cy').id, '--keep', 'database', '--as', 'dave', '--comment', 'same person, keeps 1A'], env(taskQueue));
+    const one = await lifeboat(
+      ['resolve', runId, byKey('tk-cy').id, '--keep', 'database', '--as', 'dave', '--comment', 'same person, keeps 1A'],
+      env(taskQueue),
+    );
     expect(one.stderr).toBe('');
     expect(one.stdout).toContain(`dave decided ${byKey('tk-cy').id}: keep-database; 4 conflicts still open`);
-    expect((await lifeboat(['resolve', runId, byKey('tk-ivy').id, '--keep', 'ledger', '--as', 'dave', '--comment', 'LB999 is a charter added today'], env(taskQueue))).code).toBe(0);
+    expect(
+      (
+        await lifeboat(
+          ['resolve', runId, byKey('tk-ivy').id, '--keep', 'ledger', '--as', 'dave', '--comment', 'LB999 is a charter added today'],
+          env(taskQueue),
+        )
+      ).code,
+    ).toBe(0);
     const rule = await lifeboat(['resolve', runId, '--rule', 'earliest-wins', '--as', 'erin', '--json'], env(taskQueue));
     expect(rule.code).toBe(0);
-    expect(JSON.parse(rule.stdout)).toMatchObject({ by: 'erin', open: 0, resolved: [{ decision: 'keep-ledger' }, { decision: 'keep-database' }, { decision: 'keep-database' }] });
+    expect(JSON.parse(rule.stdout)).toMatchObject({
+      by: 'erin',
+      open: 0,
+      resolved: [{ decision: 'keep-ledger' }, { decision: 'keep-database' }, { decision: 'keep-database' }],
+    });
 
     const result = (await handle.result()) as RunResult<ManualBookingReport>;
     expect(result.state).toBe('succeeded');
@@ -177,7 +206,10 @@ test('a full cycle: counter bookings during a database outage are applied exactl
 
     // Back to normal: online booking works, and the run proved it with its own check booking.
     expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'normal' });
-    expect(await booking.getBooking({ region: 'A', idempotencyKey: `lifeboat-online-check:${runId}:${(await handle.describe()).runId}` })).toMatchObject({ flight: 'LBCHECK', seat: report.onlineCheck.seat });
+    expect(await booking.getBooking({ region: 'A', idempotencyKey: `lifeboat-online-check:${runId}:${(await handle.describe()).runId}` })).toMatchObject({
+      flight: 'LBCHECK',
+      seat: report.onlineCheck.seat,
+    });
     expect((await booking.createBooking({ region: 'A', idempotencyKey: 'web-2', flight: 'LB500', seat: '9A', passenger: 'Web' })).replayed).toBe(false);
     expect(result.audit.filter((a) => a.action === 'conflict-resolved').map((a) => a.actor)).toEqual(['dave', 'dave', 'erin', 'erin', 'erin']);
     expect(result.audit).toContainEqual(expect.objectContaining({ actor: 'erin', action: 'resume', comment: 'DBA says ten minutes' }));
@@ -201,7 +233,10 @@ test('malformed, truncated and duplicated ledger lines are reported and never ap
     await counter('ATL-T1', 'tk-ole', 'LB600', '4B', 'Pia'); // the same ticket number for someone else
     const atl = join(estate.dir, 'ledger', 'A', 'ATL-T1.jsonl');
     appendFileSync(atl, 'coffee spilled on this line\n');
-    appendFileSync(atl, `${JSON.stringify({ idempotencyKey: 'tk-bad', station: 'ATL-T1', flight: 'LB600', seat: 'Z9', passenger: 'Quin', recordedAt: new Date().toISOString(), region: 'A' })}\n`);
+    appendFileSync(
+      atl,
+      `${JSON.stringify({ idempotencyKey: 'tk-bad', station: 'ATL-T1', flight: 'LB600', seat: 'Z9', passenger: 'Quin', recordedAt: new Date().toISOString(), region: 'A' })}\n`,
+    );
     appendFileSync(atl, '{"idempotencyKey":"tk-torn","station":"ATL-T1","flight":"LB6');
 
     await handle.signal('resume', { by: 'erin' });
@@ -218,7 +253,9 @@ test('malformed, truncated and duplicated ledger lines are reported and never ap
       ['duplicate-key', 'tk-ole'],
     ]);
     expect(conflicts[2]!.detail).toMatch(/truncated line/);
-    expect(details<{ duplicates: unknown[] }>(resolving, 'reconciliation').duplicates).toEqual([expect.objectContaining({ station: 'DTW-T2', idempotencyKey: 'tk-nia' })]);
+    expect(details<{ duplicates: unknown[] }>(resolving, 'reconciliation').duplicates).toEqual([
+      expect.objectContaining({ station: 'DTW-T2', idempotencyKey: 'tk-nia' }),
+    ]);
     expect(await booking.getBooking({ region: 'A', idempotencyKey: 'tk-ole' })).toMatchObject({ passenger: 'Ole', seat: '3A' });
 
     const rule = await lifeboat(['resolve', runId, '--rule', 'earliest-wins', '--as', 'dave'], env(taskQueue));
@@ -232,7 +269,15 @@ test('malformed, truncated and duplicated ledger lines are reported and never ap
 
     const result = (await handle.result()) as RunResult<ManualBookingReport>;
     expect(result.state).toBe('succeeded');
-    expect(result.output!.ledger).toEqual({ entries: 4, applied: 2, rebooked: 0, settledByDecision: 1, duplicateCopies: 1, malformedLines: 3, unaccounted: [] });
+    expect(result.output!.ledger).toEqual({
+      entries: 4,
+      applied: 2,
+      rebooked: 0,
+      settledByDecision: 1,
+      duplicateCopies: 1,
+      malformedLines: 3,
+      unaccounted: [],
+    });
     expect(result.output!.duplicates).toHaveLength(1);
     expect(result.output!.conflicts.map((c) => [c.id, c.resolution?.decision, c.resolution?.by])).toEqual([
       ['c1', 'discard', 'dave'],
@@ -241,7 +286,12 @@ test('malformed, truncated and duplicated ledger lines are reported and never ap
       ['c4', 'keep-ledger', 'dave'],
     ]);
     const booked = (await booking.flightSeats({ region: 'A', flight: 'LB600' })).seats.filter((s) => s.booked).map((s) => [s.idempotencyKey, s.passenger]);
-    expect(booked.sort()).toEqual([['on-max', 'Max Online'], ['tk-nia', 'Nia'], ['tk-ole#ATL-T1', 'Pia'], ['tk-ole', 'Ole']]);
+    expect(booked.sort()).toEqual([
+      ['on-max', 'Max Online'],
+      ['tk-nia', 'Nia'],
+      ['tk-ole#ATL-T1', 'Pia'],
+      ['tk-ole', 'Ole'],
+    ]);
     await recordHistory(handle, 'manual-booking-mode-damaged-ledger-signed');
   });
 });
@@ -278,7 +328,15 @@ test('resume is refused before the run holds in manual mode', async () => {
 /** `lifeboat worker` in a child process, as an operator runs it, so the test can kill it like a crashed host. */
 function spawnWorker(taskQueue: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
   const child = spawn(process.execPath, [resolve(__dirname, '../../bin/lifeboat.js'), 'worker'], {
-    env: { ...process.env, ...env(taskQueue), LIFEBOAT_TARGETS: targetsPath, LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_RECONCILE_DELAY_MS: '100', LIFEBOAT_LOG_LEVEL: 'WARN' },
+    env: {
+      ...process.env,
+      ...env(taskQueue),
+      LIFEBOAT_TARGETS: targetsPath,
+      LIFEBOAT_ROSTER: inject('testRosterPath'),
+      TEMPORAL_NAMESPACE: ctx.namespace,
+      LIFEBOAT_RECONCILE_DELAY_MS: '100',
+      LIFEBOAT_LOG_LEVEL: 'WARN',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -379,38 +437,42 @@ function spawnTestWorker(taskQueue: string, stallAfter?: string): { child: Child
   return { child, ready: printed('ready'), exited, stalled };
 }
 
-test('a worker killed inside the mode switch, after the mode changed: an abort restores the mode booking had before the run', { timeout: 180_000 }, async () => {
-  const taskQueue = testTaskQueue();
-  expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'normal' });
-  const first = spawnTestWorker(taskQueue, 'setMode');
-  let second: ReturnType<typeof spawnTestWorker> | undefined;
-  try {
-    await first.ready;
-    const handle = await start(taskQueue);
-    await waitForStatus(handle, (s) => s.gates.some((g) => g.name === 'approveEntry' && g.status === 'open'));
-    await handle.executeUpdate(approveUpdate, { args: [{ by: 'dave' }] });
-    await first.stalled;
-    expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'manual' });
-    first.child.kill('SIGKILL');
-    await first.exited;
-
-    second = spawnTestWorker(taskQueue);
-    await second.ready;
-    // The dead attempt times out; the retry on the new worker finds manual mode already set, by the dead one.
-    const holding = await waitForStatus(handle, (s) => s.details.phase === 'holding', 90_000);
-    expect(holding.steps.find((s) => s.name === 'switchMode')).toMatchObject({ status: 'succeeded', attempts: 2 });
-    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'the switch crashed; back to where we were' }] });
-    const result = (await handle.result()) as RunResult;
-    expect(result.state).toBe('aborted');
-    expect(result.compensation).toEqual([{ step: 'switchMode', status: 'succeeded' }]);
-    // The undo restored the mode read before the switch, not the one its retry saw.
+test(
+  'a worker killed inside the mode switch, after the mode changed: an abort restores the mode booking had before the run',
+  { timeout: 180_000 },
+  async () => {
+    const taskQueue = testTaskQueue();
     expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'normal' });
-  } finally {
-    for (const w of [first, second]) {
-      if (w && w.child.exitCode === null && w.child.signalCode === null) {
-        w.child.kill('SIGTERM');
-        await w.exited;
+    const first = spawnTestWorker(taskQueue, 'setMode');
+    let second: ReturnType<typeof spawnTestWorker> | undefined;
+    try {
+      await first.ready;
+      const handle = await start(taskQueue);
+      await waitForStatus(handle, (s) => s.gates.some((g) => g.name === 'approveEntry' && g.status === 'open'));
+      await handle.executeUpdate(approveUpdate, { args: [{ by: 'dave' }] });
+      await first.stalled;
+      expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'manual' });
+      first.child.kill('SIGKILL');
+      await first.exited;
+
+      second = spawnTestWorker(taskQueue);
+      await second.ready;
+      // The dead attempt times out; the retry on the new worker finds manual mode already set, by the dead one.
+      const holding = await waitForStatus(handle, (s) => s.details.phase === 'holding', 90_000);
+      expect(holding.steps.find((s) => s.name === 'switchMode')).toMatchObject({ status: 'succeeded', attempts: 2 });
+      await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'the switch crashed; back to where we were' }] });
+      const result = (await handle.result()) as RunResult;
+      expect(result.state).toBe('aborted');
+      expect(result.compensation).toEqual([{ step: 'switchMode', status: 'succeeded' }]);
+      // The undo restored the mode read before the switch, not the one its retry saw.
+      expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'normal' });
+    } finally {
+      for (const w of [first, second]) {
+        if (w && w.child.exitCode === null && w.child.signalCode === null) {
+          w.child.kill('SIGTERM');
+          await w.exited;
+        }
       }
     }
-  }
-});
+  },
+);

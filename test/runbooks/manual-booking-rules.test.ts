@@ -54,7 +54,10 @@ test('conflicts keep their ids across passes; decisions are checked, recorded wi
   expect(book.refusal(req({ conflict: 'c2', decision: 'keep-ledger' }))).toBe('conflict c2 (malformed) may be resolved with discard, not keep-ledger');
   expect(book.refusal(req({ conflict: 'c2', rule: 'earliest-wins' }))).toBe('the earliest-wins rule does not apply to conflict c2 (malformed); choose discard');
   expect(book.refusal(req({ conflict: 'c9', decision: 'discard' }))).toBe('no conflict c9; open: c1, c2, c3, c4');
-  expect(book.decide(req({ conflict: 'c3', decision: 'keep-ledger', comment: 'the counter was first' }), 't1')).toEqual({ resolved: [{ id: 'c3', decision: 'keep-ledger' }], open: 3 });
+  expect(book.decide(req({ conflict: 'c3', decision: 'keep-ledger', comment: 'the counter was first' }), 't1')).toEqual({
+    resolved: [{ id: 'c3', decision: 'keep-ledger' }],
+    open: 3,
+  });
   expect(book.refusal(req({ conflict: 'c3', decision: 'discard' }))).toBe('conflict c3 was already decided by dave (keep-ledger)');
   expect(book.decide(ResolveRequest.parse({ by: 'erin', rule: 'earliest-wins' }), 't2')).toEqual({
     resolved: [
@@ -71,7 +74,11 @@ test('conflicts keep their ids across passes; decisions are checked, recorded wi
     ['c4', 'keep-database'],
   ]);
   expect(book.settled()).toEqual([]);
-  book.done([{ id: 'c1', outcome: 'moved' }, { id: 'c3', outcome: 'moved' }, { id: 'c4', outcome: 'rebooked' }]);
+  book.done([
+    { id: 'c1', outcome: 'moved' },
+    { id: 'c3', outcome: 'moved' },
+    { id: 'c4', outcome: 'rebooked' },
+  ]);
   expect(book.settled()).toEqual(['a', 'b', 'd']);
   expect(book.toCarryOut()).toEqual([]);
 });

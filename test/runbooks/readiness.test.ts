@@ -47,7 +47,11 @@ test('paging-check is not ready until it was drilled and a page was acknowledged
     const notReady = JSON.parse(before.stdout) as ReadinessEvaluation;
     expect(notReady).toMatchObject({ runbook: 'paging-check', target: 'sre-oncall', ready: false });
     expect(checkOf(notReady, 'approvers').ready).toBe(true);
-    expect(checkOf(notReady, 'last-drill')).toMatchObject({ ready: false, reason: 'no finished drill of paging-check on sre-oncall', fix: expect.stringMatching(/drill/) });
+    expect(checkOf(notReady, 'last-drill')).toMatchObject({
+      ready: false,
+      reason: 'no finished drill of paging-check on sre-oncall',
+      fix: expect.stringMatching(/drill/),
+    });
     expect(checkOf(notReady, 'page-acknowledged')).toMatchObject({ ready: false, reason: 'no acknowledged paging check of sre-oncall yet' });
 
     const drill = await ctx.client.workflow.execute('pagingCheck', {
@@ -56,7 +60,11 @@ test('paging-check is not ready until it was drilled and a page was acknowledged
       args: [{ input: { team: 'sre-oncall' }, requestedBy: 'alice', drill: { kind: 'isolated', approvals: 'policy' } }],
     });
     expect((drill as RunResult).state).toBe('succeeded');
-    const page = await ctx.client.workflow.start('pagingCheck', { taskQueue, workflowId: 'paging-check/sre-oncall', args: [{ input: { team: 'sre-oncall' }, requestedBy: 'alice' }] });
+    const page = await ctx.client.workflow.start('pagingCheck', {
+      taskQueue,
+      workflowId: 'paging-check/sre-oncall',
+      args: [{ input: { team: 'sre-oncall' }, requestedBy: 'alice' }],
+    });
     await waitForStatus(page, (s) => s.state === 'waiting-approval');
     await page.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
     expect(((await page.result()) as RunResult).state).toBe('succeeded');
@@ -77,7 +85,10 @@ test('approvers: sre-leads without keys, or a requester who is one of the two le
   await worker.runUntil(async () => {
     const out = await cli(taskQueue, ['readiness', 'region-failover', '--as', 'alice', '--json']);
     expect(out.code).toBe(1);
-    expect(checkOf(JSON.parse(out.stdout), 'approvers')).toMatchObject({ ready: false, reason: expect.stringMatching(/gate approve needs 2 approval\(s\) but only 0 eligible people have keys \(no keys: bob, carol\)/) });
+    expect(checkOf(JSON.parse(out.stdout), 'approvers')).toMatchObject({
+      ready: false,
+      reason: expect.stringMatching(/gate approve needs 2 approval\(s\) but only 0 eligible people have keys \(no keys: bob, carol\)/),
+    });
     const text = await cli(taskQueue, ['readiness', 'region-failover', '--as', 'alice']);
     expect(text.stdout).toMatch(/approvers\s+NOT READY\s+gate approve needs 2/);
     expect(text.stdout).toContain('add people with keys');
@@ -88,7 +99,10 @@ test('approvers: sre-leads without keys, or a requester who is one of the two le
     const asAlice = JSON.parse((await cli(taskQueue2, ['readiness', 'region-failover', '--as', 'alice', '--json'])).stdout) as ReadinessEvaluation;
     expect(checkOf(asAlice, 'approvers').ready).toBe(true);
     const asBob = JSON.parse((await cli(taskQueue2, ['readiness', 'region-failover', '--as', 'bob', '--json'])).stdout) as ReadinessEvaluation;
-    expect(checkOf(asBob, 'approvers')).toMatchObject({ ready: false, reason: expect.stringMatching(/only 1 eligible people have keys, not counting the requester bob/) });
+    expect(checkOf(asBob, 'approvers')).toMatchObject({
+      ready: false,
+      reason: expect.stringMatching(/only 1 eligible people have keys, not counting the requester bob/),
+    });
   });
 });
 
@@ -96,7 +110,12 @@ test('a readiness schedule fires on the dev server, history shows each evaluatio
   const taskQueue = testTaskQueue();
   const rosterPath = rosterCopy('scheduled');
   const notes: Notification[] = [];
-  const { worker } = await createTestWorker(ctx, taskQueue, { ...createReadinessActivities({ access: targetsAccess(targetsPath), rosterPath }), notify: async (n: Notification) => void notes.push(n) }, targetsPath);
+  const { worker } = await createTestWorker(
+    ctx,
+    taskQueue,
+    { ...createReadinessActivities({ access: targetsAccess(targetsPath), rosterPath }), notify: async (n: Notification) => void notes.push(n) },
+    targetsPath,
+  );
   const scheduleId = 'readiness/paging-check/sre-oncall';
   const history = async () => JSON.parse((await cli(taskQueue, ['readiness', 'history', 'paging-check', '--json'])).stdout) as ReadinessEvaluation[];
   await worker.runUntil(async () => {
@@ -113,7 +132,12 @@ test('a readiness schedule fires on the dev server, history shows each evaluatio
       expect(newest).toMatchObject({ ready: false, target: 'sre-oncall' });
       expect(checkOf(newest!, 'approvers').reason).toMatch(/gate acknowledge needs 1 approval\(s\) but only 0 eligible people have keys/);
       expect(notes).toHaveLength(1);
-      expect(notes[0]).toMatchObject({ kind: 'readiness', runId: scheduleId, title: 'paging-check on sre-oncall is NOT READY', text: expect.stringMatching(/^approvers: gate acknowledge needs 1/) });
+      expect(notes[0]).toMatchObject({
+        kind: 'readiness',
+        runId: scheduleId,
+        title: 'paging-check on sre-oncall is NOT READY',
+        text: expect.stringMatching(/^approvers: gate acknowledge needs 1/),
+      });
 
       writeFileSync(rosterPath, readFileSync(inject('testRosterPath')));
       await expect.poll(async () => (await history()).findIndex((e) => !e.ready), { timeout: 30_000, interval: 1_000 }).toBeGreaterThanOrEqual(2);
@@ -136,7 +160,8 @@ test('region-failover: the estate checks pass on a healthy estate, and a stopped
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
     const healthy = JSON.parse((await cli(taskQueue, ['readiness', 'region-failover', '--json'])).stdout) as ReadinessEvaluation;
-    for (const name of ['standby-streaming', 'load-balancer-reaches-target', 'target-service-healthy']) expect(checkOf(healthy, name)).toMatchObject({ ready: true });
+    for (const name of ['standby-streaming', 'load-balancer-reaches-target', 'target-service-healthy'])
+      expect(checkOf(healthy, name)).toMatchObject({ ready: true });
     expect(checkOf(healthy, 'standby-streaming').reason).toMatch(/region B's standby streams, \d+ bytes/);
     // No drill of region-failover ran in this namespace, so it is not ready as a whole.
     expect(checkOf(healthy, 'last-drill').ready).toBe(false);
@@ -163,10 +188,17 @@ test('every runbook declares its checks, the plan shows them, and readiness with
     const { runbooks } = JSON.parse(all.stdout) as { runbooks: ReadinessEvaluation[] };
     const byId = Object.fromEntries(runbooks.map((e) => [e.runbook, e]));
     expect(Object.keys(byId).sort()).toEqual(['isolate-vendor-module', 'manual-booking-mode', 'paging-check', 'region-failback', 'region-failover']);
-    expect(checkOf(byId['isolate-vendor-module']!, 'fleet-api')).toMatchObject({ ready: true, reason: expect.stringMatching(/the fleet API answers: 4 hosts/) });
+    expect(checkOf(byId['isolate-vendor-module']!, 'fleet-api')).toMatchObject({
+      ready: true,
+      reason: expect.stringMatching(/the fleet API answers: 4 hosts/),
+    });
     expect(checkOf(byId['isolate-vendor-module']!, 'last-known-good').ready).toBe(true);
     expect(checkOf(byId['manual-booking-mode']!, 'ledger-writable')).toMatchObject({ ready: true });
-    expect(checkOf(byId['manual-booking-mode']!, 'stations-known')).toMatchObject({ ready: false, reason: expect.stringMatching(/lists no stations/), fix: expect.stringMatching(/stations/) });
+    expect(checkOf(byId['manual-booking-mode']!, 'stations-known')).toMatchObject({
+      ready: false,
+      reason: expect.stringMatching(/lists no stations/),
+      fix: expect.stringMatching(/stations/),
+    });
   });
 });
 
@@ -190,14 +222,18 @@ test('status, the report and drill history show the scheduled readiness last eva
       const expected = `${before!.ready ? 'ready' : 'NOT READY'} at ${before!.checkedAt}`;
 
       const status = await cli(taskQueue, ['status', 'paging-check/sre-oncall', '--json']);
-      const shown = JSON.parse(status.stdout) as { startedAt: string; readinessBeforeRun: { scheduleId: string; summary: string; evaluation: ReadinessEvaluation } };
+      const shown = JSON.parse(status.stdout) as {
+        startedAt: string;
+        readinessBeforeRun: { scheduleId: string; summary: string; evaluation: ReadinessEvaluation };
+      };
       expect(shown.readinessBeforeRun).toMatchObject({ scheduleId, evaluation: before, summary: expect.stringContaining(expected) });
       expect(Date.parse(shown.readinessBeforeRun.evaluation.checkedAt)).toBeLessThan(Date.parse(shown.startedAt));
       expect((await cli(taskQueue, ['status', 'paging-check/sre-oncall'])).stdout).toContain(`readiness before the run: ${expected}`);
       expect((await cli(taskQueue, ['report', 'paging-check/sre-oncall'])).stdout).toContain(`Readiness before the run (${scheduleId}): ${expected}`);
 
       // Visibility lists the drill once its close is indexed.
-      const drills = async () => JSON.parse((await cli(taskQueue, ['drill', 'history', 'paging-check', '--json'])).stdout) as { readinessBeforeRun?: { summary: string } }[];
+      const drills = async () =>
+        JSON.parse((await cli(taskQueue, ['drill', 'history', 'paging-check', '--json'])).stdout) as { readinessBeforeRun?: { summary: string } }[];
       await expect.poll(async () => (await drills())[0]?.readinessBeforeRun?.summary, { timeout: 20_000, interval: 500 }).toContain(expected);
       expect((await cli(taskQueue, ['drill', 'history', 'paging-check'])).stdout).toContain(expected);
     } finally {

@@ -26,7 +26,11 @@ afterAll(() => closeRunbookSuite({ ctx, estate }, ['region-failover/booking-fail
  */
 async function approvedRun<T>(taskQueue: string, workflowType: string, input: object, name?: string): Promise<RunResult<T>> {
   const runbook = workflowType === 'regionFailover' ? 'region-failover' : 'region-failback';
-  const handle: WorkflowHandle = await ctx.client.workflow.start(workflowType, { taskQueue, workflowId: `${runbook}/booking`, args: [{ input, requestedBy: 'alice' }] });
+  const handle: WorkflowHandle = await ctx.client.workflow.start(workflowType, {
+    taskQueue,
+    workflowId: `${runbook}/booking`,
+    args: [{ input, requestedBy: 'alice' }],
+  });
   await waitForStatus(handle, (s) => s.state === 'waiting-approval' || s.state === 'needs-intervention' || s.state === 'failed', 120_000);
   await approveByLeads(handle);
   const result = (await handle.result()) as RunResult<T>;
@@ -66,7 +70,12 @@ test('after an emergency failover, failback rebuilds region A, returns to it und
     const load = loadThroughBalancer(estate.catalog);
     try {
       await moreBookings(load, 20);
-      const failback = await approvedRun<FailbackResult>(taskQueue, 'regionFailback', { service: 'booking', verifyWindowSeconds: 2 }, 'region-failback-after-emergency-signed');
+      const failback = await approvedRun<FailbackResult>(
+        taskQueue,
+        'regionFailback',
+        { service: 'booking', verifyWindowSeconds: 2 },
+        'region-failback-after-emergency-signed',
+      );
       expect(failback.state).toBe('succeeded');
       await moreBookings(load, 20);
       const counters = await load.stop();
@@ -79,7 +88,9 @@ test('after an emergency failover, failback rebuilds region A, returns to it und
       expect(out.reprotected).toMatchObject({ region: 'B', method: expect.stringMatching(/^(pg_rewind|base-backup)$/) });
       expectOutagesWithin(counters, out.switchWindow);
       expect(failback.pointOfNoReturn).toMatchObject({ step: 'promote', undoInstead: 'lifeboat run region-failover --set service=booking --set mode=planned' });
-      console.log(`failback: rebuilt A by ${out.rebuilt.method}, reprotected B by ${out.reprotected?.method}; switch window ${out.switchWindow.ms} ms, load downtime ${counters.downtimeMs} ms, ${lost.checked} bookings checked`);
+      console.log(
+        `failback: rebuilt A by ${out.rebuilt.method}, reprotected B by ${out.reprotected?.method}; switch window ${out.switchWindow.ms} ms, load downtime ${counters.downtimeMs} ms, ${lost.checked} bookings checked`,
+      );
     } finally {
       await load.stop();
     }
@@ -102,9 +113,20 @@ test('failback after a planned failover rewinds the fenced old primary and leave
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   await worker.runUntil(async () => {
-    const failback = await approvedRun<FailbackResult>(taskQueue, 'regionFailback', { service: 'booking', verifyWindowSeconds: 1, incidentId: 'DRILL-7' }, 'region-failback-after-planned-signed');
+    const failback = await approvedRun<FailbackResult>(
+      taskQueue,
+      'regionFailback',
+      { service: 'booking', verifyWindowSeconds: 1, incidentId: 'DRILL-7' },
+      'region-failback-after-planned-signed',
+    );
     expect(failback.state).toBe('succeeded');
-    expect(failback.output).toMatchObject({ source: 'B', target: 'A', incidentId: 'DRILL-7', rebuilt: { region: 'A', method: 'pg_rewind' }, reprotected: { region: 'B' } });
+    expect(failback.output).toMatchObject({
+      source: 'B',
+      target: 'A',
+      incidentId: 'DRILL-7',
+      rebuilt: { region: 'A', method: 'pg_rewind' },
+      reprotected: { region: 'B' },
+    });
   });
   expect(await estateSnapshot(estate.catalog)).toMatchObject({
     active: 'A',

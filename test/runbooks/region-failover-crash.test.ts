@@ -27,7 +27,16 @@ afterAll(() => closeRunbookSuite({ ctx, estate }, [runId]));
 function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<ChildProcess> {
   const script = resolve(__dirname, 'worker-process.ts');
   const child = spawn(process.execPath, ['-e', `require('tsx/cjs/api').register(); require(${JSON.stringify(script)})`], {
-    env: { ...process.env, TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'), LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_NAMESPACE: ctx.namespace, LIFEBOAT_TARGETS: join(estate.dir, 'lifeboat.targets.json'), ...env },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: ctx.address,
+      LIFEBOAT_TASK_QUEUE: taskQueue,
+      LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'),
+      LIFEBOAT_ROSTER: inject('testRosterPath'),
+      TEMPORAL_NAMESPACE: ctx.namespace,
+      LIFEBOAT_TARGETS: join(estate.dir, 'lifeboat.targets.json'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   workers.push(child);

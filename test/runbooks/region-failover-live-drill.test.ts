@@ -25,7 +25,8 @@ afterAll(() => closeRunbookSuite({ ctx, estate }, [runId, failbackId]));
 /** How many runs `lifeboat list` finds as the live drill's failback: the child carries the same search attributes as any run. */
 async function listedFailbacks(): Promise<number> {
   let n = 0;
-  for await (const _ of ctx.client.workflow.list({ query: `WorkflowId = '${failbackId}' AND LifeboatDrill = 'live' AND LifeboatRunbook = 'region-failback'` })) n++;
+  for await (const _ of ctx.client.workflow.list({ query: `WorkflowId = '${failbackId}' AND LifeboatDrill = 'live' AND LifeboatRunbook = 'region-failback'` }))
+    n++;
   return n;
 }
 
@@ -54,7 +55,14 @@ test('a live drill, approved by people at each gate, fails over to B and back to
 
       const out = result.output!;
       expect(out).toMatchObject({ drill: 'live', source: 'A', target: 'B', rpo: { bytes: 0, lostAcknowledgedBookings: 0 } });
-      expect(out.failback).toMatchObject({ runId: failbackId, state: 'succeeded', source: 'B', target: 'A', rpo: { bytes: 0, lostAcknowledgedBookings: 0 }, drillProblems: [] });
+      expect(out.failback).toMatchObject({
+        runId: failbackId,
+        state: 'succeeded',
+        source: 'B',
+        target: 'A',
+        rpo: { bytes: 0, lostAcknowledgedBookings: 0 },
+        drillProblems: [],
+      });
       expect(result.details.failback).toEqual(out.failback);
       expect(result.steps.map((s) => s.name).slice(-2)).toEqual(['notify', 'drillFailback']);
       expect(result.measurements).toMatchObject({ rtoSeconds: out.rto.fromStartSeconds, rpoSeconds: 0, rpoWrites: 0 });

@@ -35,7 +35,11 @@ test('an unknown service fails the run at once, with no operator to wait for, an
   const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
   const before = await estateSnapshot(estate.catalog);
   await worker.runUntil(async () => {
-    const handle = await ctx.client.workflow.start('regionFailover', { taskQueue, workflowId: 'region-failover/nosuch', args: [{ input: { service: 'nosuch', mode: 'planned' }, requestedBy: 'alice' }] });
+    const handle = await ctx.client.workflow.start('regionFailover', {
+      taskQueue,
+      workflowId: 'region-failover/nosuch',
+      args: [{ input: { service: 'nosuch', mode: 'planned' }, requestedBy: 'alice' }],
+    });
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const status = await handle.query(statusQuery);
@@ -239,10 +243,23 @@ test('a planned failover under load loses no acknowledged booking and reports th
       expect(result.measurements).toMatchObject({ rpoBytes: 0, rpoWrites: 0, rpoSeconds: 0, rtoSeconds: out.rto.fromStartSeconds });
       expect(result.pointOfNoReturn).toMatchObject({ step: 'promote', undoInstead: 'lifeboat run region-failback --set service=booking' });
       expect(out.stepTimings.map((s) => s.step)).toEqual([
-        'preflight', 'assess', 'approve:approvers', 'drain', 'fence', 'catchUp', 'promote', 'measureLoss', 'openTarget', 'switchTraffic', 'verify', 'notify',
+        'preflight',
+        'assess',
+        'approve:approvers',
+        'drain',
+        'fence',
+        'catchUp',
+        'promote',
+        'measureLoss',
+        'openTarget',
+        'switchTraffic',
+        'verify',
+        'notify',
       ]);
       expect(result.steps.every((s) => s.status === 'succeeded' && s.attempts === 1)).toBe(true);
-      console.log(`planned failover: switch window ${out.switchWindow.ms} ms, load downtime ${counters.downtimeMs} ms, ${counters.failures} failed requests, RTO ${out.rto.fromStartSeconds}s (${out.rto.fromApprovalSeconds}s from approval)`);
+      console.log(
+        `planned failover: switch window ${out.switchWindow.ms} ms, load downtime ${counters.downtimeMs} ms, ${counters.failures} failed requests, RTO ${out.rto.fromStartSeconds}s (${out.rto.fromApprovalSeconds}s from approval)`,
+      );
     });
   } finally {
     await load.stop();
@@ -299,11 +316,15 @@ test('an emergency failover after region A breaks serves from B, reports the RPO
         expect(report.path.map((p) => p.milestone)).toEqual(['detected', 'run started', 'gate opened', 'approved', 'traffic restored', 'verified']);
         expect(report.path.at(-1)!.elapsedSeconds).toBeCloseTo(out.rto.fromDetectionSeconds!, 0);
         expect(report.objectives.find((c) => c.objective === 'rto')).toMatchObject({ countedFrom: 'detection', measuredSeconds: out.rto.fromDetectionSeconds });
-        expect((await cli(taskQueue, ['status', runId])).stdout).toMatch(/path:\n {2}detected .*\n {2}run started .*\n {2}gate opened .*\n {2}approved .*\n {2}traffic restored .*\n {2}verified /);
+        expect((await cli(taskQueue, ['status', runId])).stdout).toMatch(
+          /path:\n {2}detected .*\n {2}run started .*\n {2}gate opened .*\n {2}approved .*\n {2}traffic restored .*\n {2}verified /,
+        );
         expect(result.details.sourceFence).toMatchObject({ fenced: false });
         expect(result.steps.map((s) => s.name)).toContain('recordPosition');
         expect(result.steps.map((s) => s.name)).not.toContain('catchUp');
-        console.log(`emergency failover: ${lost.lost} of ${lost.checked} acknowledged bookings lost, load downtime ${counters.downtimeMs} ms, RTO ${out.rto.fromDetectionSeconds}s from detection`);
+        console.log(
+          `emergency failover: ${lost.lost} of ${lost.checked} acknowledged bookings lost, load downtime ${counters.downtimeMs} ms, RTO ${out.rto.fromDetectionSeconds}s from detection`,
+        );
       });
     } finally {
       await load.stop();

@@ -25,7 +25,13 @@ export async function estateSnapshot(catalog: EstateCatalog) {
 /** Steady bookings through the load balancer, writing the estate's load counter so the runbook can read it. */
 export function loadThroughBalancer(catalog: EstateCatalog, ratePerSecond = 20): LoadRun {
   const layout = estateLayout(catalog.stateDir);
-  return startLoad({ url: catalog.loadBalancer!.clientUrl, ratePerSecond, countersFile: layout.loadCounters, ackedFile: layout.loadAcked, requestTimeoutMs: 2_000 });
+  return startLoad({
+    url: catalog.loadBalancer!.clientUrl,
+    ratePerSecond,
+    countersFile: layout.loadCounters,
+    ackedFile: layout.loadAcked,
+    requestTimeoutMs: 2_000,
+  });
 }
 
 /** Waits until the load has `count` more acknowledged bookings than now. */

@@ -8,7 +8,11 @@ import { createActivities } from '../../activities';
  * returns, so the test can kill the worker after the change took effect and before Temporal heard of it.
  */
 async function main(): Promise<void> {
-  const env = (name: string) => process.env[name] ?? (() => { throw new Error(`${name} is not set`); })();
+  const env = (name: string) =>
+    process.env[name] ??
+    (() => {
+      throw new Error(`${name} is not set`);
+    })();
   const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
   const worker = await Worker.create({
     connection,

@@ -40,7 +40,10 @@ beforeAll(async () => {
   ctx = await connectToTestServer();
   env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
   dir = mkdtempSync(join(tmpdir(), 'lifeboat-adversarial-'));
-  const base = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as { groups: Record<string, string>; people: { id: string; groups: string[]; keys: string[] }[] };
+  const base = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as {
+    groups: Record<string, string>;
+    people: { id: string; groups: string[]; keys: string[] }[];
+  };
   for (const team of Object.values(teams)) {
     base.groups[team] = 'a paging-check team of this test';
     for (const person of base.people) if (person.id === 'alice' || person.id === 'erin') person.groups.push(team);
@@ -60,7 +63,11 @@ beforeAll(async () => {
   worker = made.worker;
   effects = made.effects;
   running = worker.run();
-  const handle = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: gated.runId, args: [{ input: { target: gated.target, quorum: 2 }, requestedBy: 'alice' }] });
+  const handle = await ctx.client.workflow.start('kitExercise', {
+    taskQueue,
+    workflowId: gated.runId,
+    args: [{ input: { target: gated.target, quorum: 2 }, requestedBy: 'alice' }],
+  });
   await waitForStatus(handle, (s) => s.state === 'waiting-approval');
 });
 
@@ -156,7 +163,12 @@ async function refusedSignal(runId: string, name: string, input: unknown, reason
 }
 
 test('an unsigned approve from the stock CLI is taken by the server and refused by the run', async () => {
-  const after = await refusedSignal(gated.runId, 'approve', { by: 'bob' }, /^not a signed decision \(statement: .*\); sign it with lifeboat or ssh-keygen -Y sign -n lifeboat$/);
+  const after = await refusedSignal(
+    gated.runId,
+    'approve',
+    { by: 'bob' },
+    /^not a signed decision \(statement: .*\); sign it with lifeboat or ssh-keygen -Y sign -n lifeboat$/,
+  );
   // The refusal is audited under the name the message claimed, which proves nothing (the action says it was refused).
   expect(after.audit.at(-1)).toMatchObject({ actor: 'bob', action: 'approve-refused' });
   expect(after.refused!.lastBy).toBe('bob');
@@ -164,9 +176,17 @@ test('an unsigned approve from the stock CLI is taken by the server and refused 
 
 test("a name signed with someone else's key is refused: carol's key for bob, and mallory's, who is in no roster", async () => {
   const carols = await fingerprintOf(`${testKeyFile('carol')}.pub`);
-  await refusedByCli(gated.runId, ['approve', gated.runId, '--as', 'bob', '--key', testKeyFile('carol')], `the signing key ${carols} is not one of bob's keys in the roster`);
+  await refusedByCli(
+    gated.runId,
+    ['approve', gated.runId, '--as', 'bob', '--key', testKeyFile('carol')],
+    `the signing key ${carols} is not one of bob's keys in the roster`,
+  );
   const mallorys = await fingerprintOf(`${testKeyFile('mallory')}.pub`);
-  await refusedByCli(gated.runId, ['approve', gated.runId, '--as', 'bob', '--key', testKeyFile('mallory')], `the signing key ${mallorys} is not one of bob's keys in the roster`);
+  await refusedByCli(
+    gated.runId,
+    ['approve', gated.runId, '--as', 'bob', '--key', testKeyFile('mallory')],
+    `the signing key ${mallorys} is not one of bob's keys in the roster`,
+  );
 });
 
 test('a vote for another gate, and an approval sent as a rejection, are refused', async () => {
@@ -187,19 +207,36 @@ test('an expired statement and a statement altered after signing are refused', a
   const now = Date.now();
   const expired = decisionStatement(open, 'approve', 'bob', { gate: 'approve' }, now - 10 * 60_000);
   expect(Date.parse(expired.expiresAt)).toBeLessThan(now);
-  await refusedByCli(gated.runId, ['approve', gated.runId, ...writeSigned('expired', signAs(expired))], `the statement expired at ${expired.expiresAt}; sign a new one`);
+  await refusedByCli(
+    gated.runId,
+    ['approve', gated.runId, ...writeSigned('expired', signAs(expired))],
+    `the statement expired at ${expired.expiresAt}; sign a new one`,
+  );
 
   const honest = decisionStatement(open, 'approve', 'bob', { gate: 'approve', comment: 'standby lag 0' });
   const signed = signAs(honest);
   const altered: Statement = { ...honest, body: { ...honest.body, comment: 'standby lag 0; also skip verification' } };
-  await refusedByCli(gated.runId, ['approve', gated.runId, ...writeSigned('altered', { statement: statementText(altered), signature: signed.signature })], 'bad signature: signature does not match');
+  await refusedByCli(
+    gated.runId,
+    ['approve', gated.runId, ...writeSigned('altered', { statement: statementText(altered), signature: signed.signature })],
+    'bad signature: signature does not match',
+  );
 });
 
 test('an operator action from someone without the role is refused', async () => {
-  await refusedByCli(gated.runId, ['abort', gated.runId, '--as', 'dave', '--reason', 'not my call'], 'dave may not abort runs of kit-exercise: it needs group sre-leads or group sre-oncall');
+  await refusedByCli(
+    gated.runId,
+    ['abort', gated.runId, '--as', 'dave', '--reason', 'not my call'],
+    'dave may not abort runs of kit-exercise: it needs group sre-leads or group sre-oncall',
+  );
   // The same through the stock CLI as a signed signal: audited as refused, and the run goes on.
   const open = await statusOf(gated.runId);
-  await refusedSignal(gated.runId, 'intervene', signAs(decisionStatement(open, 'abort', 'dave', { reason: 'not my call' })), 'dave may not abort runs of kit-exercise: it needs group sre-leads or group sre-oncall');
+  await refusedSignal(
+    gated.runId,
+    'intervene',
+    signAs(decisionStatement(open, 'abort', 'dave', { reason: 'not my call' })),
+    'dave may not abort runs of kit-exercise: it needs group sre-leads or group sre-oncall',
+  );
 });
 
 test('nobody can speak as the system: by "lifeboat" unsigned, or in a statement signed by a real key, is refused', async () => {
@@ -215,7 +252,11 @@ test('nobody can speak as the system: by "lifeboat" unsigned, or in a statement 
 test('a statement for another run, or for an earlier run under the same workflow ID, is refused', async () => {
   const runId = `kit-exercise/adv-later-${suffix}`;
   const target = `adv-later-${suffix}`;
-  const first = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: runId, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }] });
+  const first = await ctx.client.workflow.start('kitExercise', {
+    taskQueue,
+    workflowId: runId,
+    args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }],
+  });
   const firstOpen = await waitForStatus(first, (s) => s.state === 'waiting-approval');
   // bob signs an approval for the first run, which never reaches it; the run is aborted instead.
   const forFirst = signAs(decisionStatement(firstOpen, 'approve', 'bob', { gate: 'approve' }));
@@ -223,7 +264,11 @@ test('a statement for another run, or for an earlier run under the same workflow
   expect(aborted.code).toBe(0);
   expect(((await first.result()) as RunResult).state).toBe('aborted');
 
-  const second = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: runId, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }] });
+  const second = await ctx.client.workflow.start('kitExercise', {
+    taskQueue,
+    workflowId: runId,
+    args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }],
+  });
   const secondOpen = await waitForStatus(second, (s) => s.state === 'waiting-approval');
   expect(secondOpen.trust!.temporalRunId).not.toBe(firstOpen.trust!.temporalRunId);
   await refusedByCli(
@@ -234,14 +279,24 @@ test('a statement for another run, or for an earlier run under the same workflow
   );
   const forGated = signAs(decisionStatement(await statusOf(gated.runId), 'approve', 'bob', { gate: 'approve' }));
   await refusedByCli(runId, ['approve', runId, ...writeSigned('other-run', forGated)], `the statement is for ${gated.runId}, not ${runId}`, target);
-  await refusedSignal(runId, 'approve', forFirst, `the statement is for run ${firstOpen.trust!.temporalRunId}, not this run ${secondOpen.trust!.temporalRunId}`, target);
+  await refusedSignal(
+    runId,
+    'approve',
+    forFirst,
+    `the statement is for run ${firstOpen.trust!.temporalRunId}, not this run ${secondOpen.trust!.temporalRunId}`,
+    target,
+  );
   await second.terminate('adversarial test done');
 });
 
-test("a key removed from the roster is refused; the key that replaced it counts", async () => {
+test('a key removed from the roster is refused; the key that replaced it counts', async () => {
   const runId = `kit-exercise/rotated-${suffix}`;
   const target = `rotated-${suffix}`;
-  const handle = await ctx.client.workflow.start('kitExercise', { taskQueue, workflowId: runId, args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }] });
+  const handle = await ctx.client.workflow.start('kitExercise', {
+    taskQueue,
+    workflowId: runId,
+    args: [{ input: { target, quorum: 1 }, requestedBy: 'alice' }],
+  });
   await waitForStatus(handle, (s) => s.state === 'waiting-approval');
   const old = await fingerprintOf(`${testKeyFile('bob')}.pub`);
   await refusedByCli(runId, ['approve', runId, '--as', 'bob'], `the signing key ${old} is not one of bob's keys in the roster`, target);
@@ -263,7 +318,13 @@ test('the requester cannot approve their own run under a name that differs only 
   expect(open.gates[0]!.eligible).toEqual(['alice']);
   await refusedByCli(runId, ['approve', runId, '--as', 'Erin'], 'erin started this run and may not approve its gates; ask alice', teams.requester);
   // Signed as "Erin" with erin's own key: not a roster id, so not a way around the rule.
-  await refusedSignal(runId, 'approve', signAs(decisionStatement(open, 'approve', 'Erin', { gate: 'acknowledge' }), 'erin'), '"Erin" is not a roster id; sign as your roster id (ids are lower case)', teams.requester);
+  await refusedSignal(
+    runId,
+    'approve',
+    signAs(decisionStatement(open, 'approve', 'Erin', { gate: 'acknowledge' }), 'erin'),
+    '"Erin" is not a roster id; sign as your roster id (ids are lower case)',
+    teams.requester,
+  );
   const after = await statusOf(runId);
   expect(after.steps.map((s) => s.name)).not.toContain('allClear');
   const alice = await lifeboat(['approve', runId, '--as', 'alice'], env);
@@ -277,17 +338,48 @@ test('the requester cannot approve their own run under a name that differs only 
 
 test('approvers is not an input: the CLI refuses it (exit 2), and a signed stock start with it fails the run, saying why', async () => {
   const input = { reason: 'database down', incident: 'INC-7', stations: ['ATL-T1-03'], approvers: 'sre-oncall' };
-  const cli = await lifeboat(['run', 'manual-booking-mode', '--set', 'approvers=sre-oncall', '--set', `reason=${input.reason}`, '--set', `incident=${input.incident}`, '--set', 'stations=ATL-T1-03', '--as', 'alice'], env);
+  const cli = await lifeboat(
+    [
+      'run',
+      'manual-booking-mode',
+      '--set',
+      'approvers=sre-oncall',
+      '--set',
+      `reason=${input.reason}`,
+      '--set',
+      `incident=${input.incident}`,
+      '--set',
+      'stations=ATL-T1-03',
+      '--as',
+      'alice',
+    ],
+    env,
+  );
   expect(cli.code).toBe(2);
   expect(cli.stdout).toBe('');
   // The CLI's own check of unknown fields answers first; the workflow's explanation follows below.
-  expect(cli.stderr).toMatch(/^error: manual-booking-mode: approvers is not an input: who approves comes from the runbook definition and the roster, so a run cannot choose its own approvers; remove it\n  fix: drop --set approvers=/);
+  expect(cli.stderr).toMatch(
+    /^error: manual-booking-mode: approvers is not an input: who approves comes from the runbook definition and the roster, so a run cannot choose its own approvers; remove it\n  fix: drop --set approvers=/,
+  );
 
   const workflowId = `manual-booking-mode/adv-${suffix}`;
   const start = signedStart({ workflowId, workflowType: 'manualBookingMode', input, by: 'alice' });
-  const stock = await temporal(['workflow', 'start', '--type', 'manualBookingMode', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify({ input, requestedBy: 'alice', start })]);
+  const stock = await temporal([
+    'workflow',
+    'start',
+    '--type',
+    'manualBookingMode',
+    '--task-queue',
+    taskQueue,
+    '--workflow-id',
+    workflowId,
+    '--input',
+    JSON.stringify({ input, requestedBy: 'alice', start }),
+  ]);
   expect(stock.code).toBe(0);
-  const failure = await handleOf(workflowId).result().catch((err: unknown) => err);
+  const failure = await handleOf(workflowId)
+    .result()
+    .catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(WorkflowFailedError);
   expect(((failure as WorkflowFailedError).cause as Error).message).toBe(
     'Invalid input for manual-booking-mode:\n✖ approvers is not an input: who approves comes from the runbook definition and the roster, so a run cannot choose its own approvers; remove it\n  → at approvers',
@@ -296,7 +388,10 @@ test('approvers is not an input: the CLI refuses it (exit 2), and a signed stock
 
 test('a live drill waits for people: approval by policy is refused by the CLI (exit 2) and by the workflow', async () => {
   const runId = `paging-check/${teams.drill}`;
-  const policy = await lifeboat(['run', 'paging-check', '--set', `team=${teams.drill}`, '--drill', 'live', '--drill-approvals', 'policy', '--as', 'alice'], env);
+  const policy = await lifeboat(
+    ['run', 'paging-check', '--set', `team=${teams.drill}`, '--drill', 'live', '--drill-approvals', 'policy', '--as', 'alice'],
+    env,
+  );
   expect(policy.code).toBe(2);
   expect(policy.stderr).toContain('a live drill moves production, so its gates need people: drop --drill-approvals policy, or use --drill isolated');
 
@@ -313,9 +408,16 @@ test('a live drill waits for people: approval by policy is refused by the CLI (e
   const input = { team: teams.drill };
   const start = signedStart({ workflowId, workflowType: 'pagingCheck', input, by: 'alice', drill: 'live' });
   const request = { input, requestedBy: 'alice', drill: { kind: 'live', approvals: 'policy' }, start };
-  expect((await temporal(['workflow', 'start', '--type', 'pagingCheck', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(request)])).code).toBe(0);
-  const failure = await handleOf(workflowId).result().catch((err: unknown) => err);
-  expect(((failure as WorkflowFailedError).cause as Error).message).toBe('a live drill moves production, so its gates need people: drop drill.approvals=policy (or run an isolated drill)');
+  expect(
+    (await temporal(['workflow', 'start', '--type', 'pagingCheck', '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(request)]))
+      .code,
+  ).toBe(0);
+  const failure = await handleOf(workflowId)
+    .result()
+    .catch((err: unknown) => err);
+  expect(((failure as WorkflowFailedError).cause as Error).message).toBe(
+    'a live drill moves production, so its gates need people: drop drill.approvals=policy (or run an isolated drill)',
+  );
 });
 
 test('print, sign with ssh-keygen, submit: counts once for bob through lifeboat and for carol through the stock CLI; a replay is refused', async () => {
@@ -329,14 +431,32 @@ test('print, sign with ssh-keygen, submit: counts once for bob through lifeboat 
   expect(counted.stderr).toBe('');
   expect(counted.stdout).toBe(`bob approved gate approve of ${gated.runId}: 1/2 approvals, still waiting for more\n`);
   // The same signed approval again: through lifeboat, and through the stock CLI.
-  await refusedByCli(gated.runId, ['approve', gated.runId, '--statement', bobFile, '--signature', bobSig], 'this signed decision was already used; sign a new one');
-  await refusedSignal(gated.runId, 'approve', { statement: printed.stdout, signature: readFileSync(bobSig, 'utf8') }, 'this signed decision was already used; sign a new one');
+  await refusedByCli(
+    gated.runId,
+    ['approve', gated.runId, '--statement', bobFile, '--signature', bobSig],
+    'this signed decision was already used; sign a new one',
+  );
+  await refusedSignal(
+    gated.runId,
+    'approve',
+    { statement: printed.stdout, signature: readFileSync(bobSig, 'utf8') },
+    'this signed decision was already used; sign a new one',
+  );
 
   const carolFile = join(dir, 'carol.json');
   const carolPrinted = await lifeboat(['approve', gated.runId, '--as', 'carol', '--print-statement'], env);
   writeFileSync(carolFile, carolPrinted.stdout);
   const carolSig = await sshSign('carol', carolFile);
-  const sent = await temporal(['workflow', 'signal', '--workflow-id', gated.runId, '--name', 'approve', '--input', JSON.stringify({ statement: readFileSync(carolFile, 'utf8'), signature: readFileSync(carolSig, 'utf8') })]);
+  const sent = await temporal([
+    'workflow',
+    'signal',
+    '--workflow-id',
+    gated.runId,
+    '--name',
+    'approve',
+    '--input',
+    JSON.stringify({ statement: readFileSync(carolFile, 'utf8'), signature: readFileSync(carolSig, 'utf8') }),
+  ]);
   expect(sent.code).toBe(0);
   const result = (await handleOf(gated.runId).result()) as RunResult;
   expect(result.state).toBe('succeeded');
@@ -368,7 +488,11 @@ test('a forged copy of a real signature, handled in the same workflow task just 
   const runId = `kit-exercise/adv-cache-${suffix}`;
   const first = await createTestWorker(ctx, ownQueue);
   const open = await first.worker.runUntil(async () => {
-    const handle = await ctx.client.workflow.start('kitExercise', { taskQueue: ownQueue, workflowId: runId, args: [{ input: { target: `adv-cache-${suffix}`, quorum: 1 }, requestedBy: 'alice' }] });
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue: ownQueue,
+      workflowId: runId,
+      args: [{ input: { target: `adv-cache-${suffix}`, quorum: 1 }, requestedBy: 'alice' }],
+    });
     return waitForStatus(handle, (s) => s.state === 'waiting-approval');
   });
   const real = signAs(decisionStatement(open, 'approve', 'bob', { gate: 'approve', comment: 'go' }));
@@ -383,7 +507,9 @@ test('a forged copy of a real signature, handled in the same workflow task just 
       expect(after.audit.filter((a) => a.action === 'approve-refused').map((a) => a.detail)).toContain('bad signature: signature does not match');
       // verify tells the two apart: the forged copy does not verify, bob's approval does.
       const verified = await lifeboat(['verify', runId, '--json'], { ...env, LIFEBOAT_TASK_QUEUE: ownQueue });
-      const rows = (JSON.parse(verified.stdout) as { decisions: { message: string; verified: boolean; reason?: string }[] }).decisions.filter((d) => d.message === 'approve');
+      const rows = (JSON.parse(verified.stdout) as { decisions: { message: string; verified: boolean; reason?: string }[] }).decisions.filter(
+        (d) => d.message === 'approve',
+      );
       expect(rows.map((d) => [d.verified, d.reason])).toEqual([
         [false, 'bad signature: signature does not match'],
         [true, undefined],
@@ -392,6 +518,8 @@ test('a forged copy of a real signature, handled in the same workflow task just 
       expect(after.gates[0]!.votes.map((v) => v.by)).toEqual(['bob']);
     });
   } finally {
-    await handleOf(runId).terminate('adversarial test done').catch(() => undefined);
+    await handleOf(runId)
+      .terminate('adversarial test done')
+      .catch(() => undefined);
   }
 });

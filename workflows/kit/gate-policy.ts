@@ -48,10 +48,7 @@ export function approvalsOf(gate: GateRecord): number {
 }
 
 export function describeApprovers(gate: Pick<GateRecord, 'approvers' | 'quorum'>): string {
-  const who = [
-    ...(gate.approvers.groups ?? []).map((g) => `group ${g}`),
-    ...(gate.approvers.users ?? []).map((u) => `user ${u}`),
-  ].join(' or ');
+  const who = [...(gate.approvers.groups ?? []).map((g) => `group ${g}`), ...(gate.approvers.users ?? []).map((u) => `user ${u}`)].join(' or ');
   return `${gate.quorum} approval${gate.quorum === 1 ? '' : 's'} from ${who || 'nobody'}`;
 }
 

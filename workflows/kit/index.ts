@@ -21,7 +21,16 @@ export type {
   StepSpec,
 } from './definition';
 export type { OperatorAction, OperatorAuthority } from './authority';
-export { approversCheck, defaultDrillWindowDays, drillCheck, readinessOf, readinessScheduleId, readinessSummary, readinessTargetOf, transitionOf } from './readiness';
+export {
+  approversCheck,
+  defaultDrillWindowDays,
+  drillCheck,
+  readinessOf,
+  readinessScheduleId,
+  readinessSummary,
+  readinessTargetOf,
+  transitionOf,
+} from './readiness';
 export type { ReadinessCheckResult, ReadinessCheckSpec, ReadinessEvaluation, ReadinessProbe } from './readiness';
 
 // Running one: the frame every runbook workflow runs in, and the run it hands the procedure.

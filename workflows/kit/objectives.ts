@@ -14,11 +14,21 @@ export function checkObjectives(status: Pick<RunStatus, 'objectives' | 'measurem
   const { objectives = {}, measurements = {} } = status;
   if (objectives.rtoSeconds !== undefined) {
     const measured = measurements.rtoSeconds;
-    checks.push({ objective: 'rto', targetSeconds: objectives.rtoSeconds, ...(measured !== undefined ? { measuredSeconds: measured } : {}), met: measured !== undefined && measured <= objectives.rtoSeconds });
+    checks.push({
+      objective: 'rto',
+      targetSeconds: objectives.rtoSeconds,
+      ...(measured !== undefined ? { measuredSeconds: measured } : {}),
+      met: measured !== undefined && measured <= objectives.rtoSeconds,
+    });
   }
   if (objectives.rpoSeconds !== undefined) {
     const measured = measurements.rpoSeconds;
-    checks.push({ objective: 'rpo', targetSeconds: objectives.rpoSeconds, ...(measured !== undefined ? { measuredSeconds: measured } : {}), met: measured !== undefined && measured <= objectives.rpoSeconds });
+    checks.push({
+      objective: 'rpo',
+      targetSeconds: objectives.rpoSeconds,
+      ...(measured !== undefined ? { measuredSeconds: measured } : {}),
+      met: measured !== undefined && measured <= objectives.rpoSeconds,
+    });
   }
   return checks;
 }
@@ -36,7 +46,8 @@ export function drillProblems(status: RunStatus): string[] {
   const interventions = status.audit.filter((a) => a.action === 'intervention-needed').length;
   if (interventions > 0) problems.push(`${interventions} step failure(s) needed an operator`);
   for (const check of checkObjectives(status)) {
-    if (!check.met && check.measuredSeconds !== undefined) problems.push(`${check.objective.toUpperCase()} ${check.measuredSeconds}s missed its objective of ${check.targetSeconds}s`);
+    if (!check.met && check.measuredSeconds !== undefined)
+      problems.push(`${check.objective.toUpperCase()} ${check.measuredSeconds}s missed its objective of ${check.targetSeconds}s`);
   }
   return problems;
 }

@@ -1,4 +1,12 @@
-import { drillProcedureOf, type ApprovalPolicy, type Capability, type DrillKind, type ProcedureEntry, type RunbookDefinition, type StepRetry } from './definition';
+import {
+  drillProcedureOf,
+  type ApprovalPolicy,
+  type Capability,
+  type DrillKind,
+  type ProcedureEntry,
+  type RunbookDefinition,
+  type StepRetry,
+} from './definition';
 import { retryPolicyOf } from './retry';
 
 /** One entry of a dry run, as `lifeboat plan --json` prints it; `drillOnly` marks a step only a drill runs. */

@@ -35,17 +35,16 @@ const PublicKeyLine = z
  */
 export const Roster = z
   .object({
-    groups: z.record(
-      z.string().min(1).max(64),
-      z.string().max(500).describe('what the group is for'),
-    ),
+    groups: z.record(z.string().min(1).max(64), z.string().max(500).describe('what the group is for')),
     people: z
       .array(
         z.object({
           id: z
             .string()
             .regex(/^[a-z][a-z0-9._-]{0,63}$/, 'use a lowercase login such as "alice"')
-            .refine((id) => !(RESERVED_ACTORS as readonly string[]).includes(id), { message: `reserved for the system (${RESERVED_ACTORS.join(', ')}); choose another id` }),
+            .refine((id) => !(RESERVED_ACTORS as readonly string[]).includes(id), {
+              message: `reserved for the system (${RESERVED_ACTORS.join(', ')}); choose another id`,
+            }),
           name: z.string().min(1).max(200),
           groups: z.array(z.string().min(1)).default([]),
           contact: z.string().max(500).optional(),
@@ -60,7 +59,8 @@ export const Roster = z
   })
   .superRefine((roster, ctx) => {
     for (const group of Object.keys(roster.groups)) {
-      if (forbiddenGroupNames.has(group)) ctx.addIssue({ code: 'custom', path: ['groups', group], message: `"${group}" is reserved (a name every object has); choose another group name` });
+      if (forbiddenGroupNames.has(group))
+        ctx.addIssue({ code: 'custom', path: ['groups', group], message: `"${group}" is reserved (a name every object has); choose another group name` });
     }
     const seen = new Set<string>();
     const keyOwners = new Map<string, string>();
@@ -83,7 +83,11 @@ export const Roster = z
         if (!parsed.ok) return;
         const owner = keyOwners.get(parsed.key.fingerprint);
         if (owner !== undefined && owner !== person.id) {
-          ctx.addIssue({ code: 'custom', path: ['people', index, 'keys', k], message: `this key (${parsed.key.fingerprint}) is already ${owner}'s; each key proves one person` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['people', index, 'keys', k],
+            message: `this key (${parsed.key.fingerprint}) is already ${owner}'s; each key proves one person`,
+          });
         }
         keyOwners.set(parsed.key.fingerprint, person.id);
       });
@@ -93,7 +97,8 @@ export const Roster = z
         if (problem) return ctx.addIssue({ code: 'custom', path, message: `${problem}; enrol it again with lifeboat passkey add` });
         for (const id of [`credential ${passkey.credentialId}`, passkeyFingerprint(passkey.publicKey)]) {
           const owner = keyOwners.get(id);
-          if (owner !== undefined && owner !== person.id) ctx.addIssue({ code: 'custom', path, message: `this passkey is already ${owner}'s; each passkey proves one person` });
+          if (owner !== undefined && owner !== person.id)
+            ctx.addIssue({ code: 'custom', path, message: `this passkey is already ${owner}'s; each passkey proves one person` });
           keyOwners.set(id, person.id);
         }
       });

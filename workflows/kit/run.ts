@@ -39,7 +39,18 @@ import { publishSearchAttributes } from './publish-search-attributes';
 import { backoffMs, retryPolicyOf } from './retry';
 import { resolveApprovers, rosterDigest, type Roster } from './roster';
 import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
-import type { AuditEntry, DecisionProof, DrillMode, GateRecord, InterventionAction, Measurements, RunState, RunStatus, RunTrustStatus, StepRecord } from './status';
+import type {
+  AuditEntry,
+  DecisionProof,
+  DrillMode,
+  GateRecord,
+  InterventionAction,
+  Measurements,
+  RunState,
+  RunStatus,
+  RunTrustStatus,
+  StepRecord,
+} from './status';
 
 /** What a skippable step returns: its result, or undefined when an operator skipped it. */
 export type StepResult<S extends StepSpec, T> = S extends { skippable: true } ? T | undefined : T;
@@ -242,7 +253,8 @@ export class Run<A> {
     const count = (this.status.refused?.count ?? 0) + 1;
     this.status.refused = { count, lastAt: at, lastBy: claimed.slice(0, 64), lastReason: reason.slice(0, 300) };
     if (count <= AUDITED_REFUSALS) this.audit(claimed.slice(0, 64), `${action}-refused`, reason.slice(0, 300));
-    else if (count === AUDITED_REFUSALS + 1) this.audit(SYSTEM, 'refusals-summarised', `more than ${AUDITED_REFUSALS} decisions refused; further ones are only counted in status`);
+    else if (count === AUDITED_REFUSALS + 1)
+      this.audit(SYSTEM, 'refusals-summarised', `more than ${AUDITED_REFUSALS} decisions refused; further ones are only counted in status`);
     else this.touch();
   }
 
@@ -350,8 +362,17 @@ export class Run<A> {
     this.setState('waiting-approval');
     if (carried) this.audit(SYSTEM, 'continued-as-new', `carried over (${this.status.carriedOver}) while gate ${spec.name} waits; its votes stand`);
     else {
-      this.audit(SYSTEM, 'gate-opened', `${spec.name}: needs ${describeApprovers(gate)}${this.status.trust ? `; roster ${this.status.trust.rosterDigest}` : ''}`);
-      await this.notify('approval-needed', `Approval needed: ${spec.title}`, `${describeApprovers(gate)}. Approve with: lifeboat approve ${this.status.runId}`, eligible);
+      this.audit(
+        SYSTEM,
+        'gate-opened',
+        `${spec.name}: needs ${describeApprovers(gate)}${this.status.trust ? `; roster ${this.status.trust.rosterDigest}` : ''}`,
+      );
+      await this.notify(
+        'approval-needed',
+        `Approval needed: ${spec.title}`,
+        `${describeApprovers(gate)}. Approve with: lifeboat approve ${this.status.runId}`,
+        eligible,
+      );
     }
 
     let nextEscalation = openedAt + msToNumber(policy.escalateAfter) + gate.escalations * msToNumber(policy.escalateEvery);
@@ -602,7 +623,13 @@ export class Run<A> {
     const proof = vote.verified ? proofOf(vote.verified) : undefined;
     if (vote.verified) this.consume(vote.verified);
     applyVote(gate, decision, vote, this.now(), proof);
-    this.audit(vote.by, decision === 'approve' ? 'approved' : 'rejected', `gate ${gate.name}: ${approvalsOf(gate)}/${gate.quorum} approvals`, vote.comment, proof);
+    this.audit(
+      vote.by,
+      decision === 'approve' ? 'approved' : 'rejected',
+      `gate ${gate.name}: ${approvalsOf(gate)}/${gate.quorum} approvals`,
+      vote.comment,
+      proof,
+    );
     return { gate: gate.name, status: gate.status, approvals: approvalsOf(gate), quorum: gate.quorum };
   }
 
@@ -839,7 +866,11 @@ export class Run<A> {
   private noteNotificationFailure(kind: NotificationKind, error: string, undelivered: boolean): void {
     const record = { kind, at: this.now(), error: error.slice(0, 500), undelivered };
     const previous = this.status.notifications;
-    this.status.notifications = { failures: (previous?.failures ?? 0) + 1, ...(undelivered ? { lastFailure: record } : previous?.lastFailure ? { lastFailure: previous.lastFailure } : {}), last: record };
+    this.status.notifications = {
+      failures: (previous?.failures ?? 0) + 1,
+      ...(undelivered ? { lastFailure: record } : previous?.lastFailure ? { lastFailure: previous.lastFailure } : {}),
+      last: record,
+    };
     this.audit(SYSTEM, undelivered ? 'notification-failed' : 'notification-degraded', `${kind}: ${record.error}`);
   }
 

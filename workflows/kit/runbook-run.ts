@@ -1,4 +1,15 @@
-import { ApplicationFailure, CancellationScope, condition, ContinueAsNew, allHandlersFinished, isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  ContinueAsNew,
+  allHandlersFinished,
+  isCancellation,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { z } from 'zod';
 import type { KitActivities } from '../../activities/kit-types';
 import { digestOf, SignedDecision } from './decisions/statement';
@@ -25,7 +36,20 @@ export const RunRequest = z.object({
     })
     .optional(),
   /** Objectives to check instead of the runbook's own, as a scheduled drill may set. */
-  objectives: z.object({ rtoSeconds: z.number().positive().max(7 * 24 * 3600).optional(), rpoSeconds: z.number().min(0).max(7 * 24 * 3600).optional() }).optional(),
+  objectives: z
+    .object({
+      rtoSeconds: z
+        .number()
+        .positive()
+        .max(7 * 24 * 3600)
+        .optional(),
+      rpoSeconds: z
+        .number()
+        .min(0)
+        .max(7 * 24 * 3600)
+        .optional(),
+    })
+    .optional(),
   /** The requester's signed start; a child run started by a run gets its parent's. */
   start: SignedDecision.optional(),
   /** Set only by the kit when a run carries itself over; a run Temporal did not continue refuses it. */
@@ -138,7 +162,10 @@ function drillModeOf(drill: RunRequest['drill'], signed: boolean): DrillMode | u
   if (!drill) return undefined;
   if (!signed) return { kind: drill.kind, approvals: drill.approvals ?? 'policy' };
   if (drill.kind === 'live' && drill.approvals === 'policy') {
-    throw ApplicationFailure.nonRetryable('a live drill moves production, so its gates need people: drop drill.approvals=policy (or run an isolated drill)', ErrorType.InvalidInput);
+    throw ApplicationFailure.nonRetryable(
+      'a live drill moves production, so its gates need people: drop drill.approvals=policy (or run an isolated drill)',
+      ErrorType.InvalidInput,
+    );
   }
   return { kind: drill.kind, approvals: drill.approvals ?? (drill.kind === 'isolated' ? 'policy' : 'people') };
 }
@@ -154,7 +181,12 @@ async function establishTrust(
   drill: DrillMode | undefined,
 ): Promise<{ requestedBy: string; trust: RunTrust }> {
   const info = workflowInfo();
-  const identity: RunIdentity = { namespace: info.namespace, workflowId: info.workflowId, runId: info.firstExecutionRunId, inputDigest: digestOf(request.input) };
+  const identity: RunIdentity = {
+    namespace: info.namespace,
+    workflowId: info.workflowId,
+    runId: info.firstExecutionRunId,
+    inputDigest: digestOf(request.input),
+  };
   const roster: Roster = await kitActivities.loadRoster();
   const refuse = (reason: string): never => {
     throw ApplicationFailure.nonRetryable(`start refused: ${reason}`, ErrorType.DecisionRefused);
@@ -165,7 +197,15 @@ async function establishTrust(
   const delegated = parent !== undefined && parseStartStatement(request.start)?.workflowId === parent.workflowId;
   const startStatement = parseStartStatement(request.start);
   const context = delegated
-    ? { namespace: identity.namespace, workflowId: parent.workflowId, runId: '', inputDigest: startStatement!.inputDigest, nowMs: Date.parse(startStatement!.issuedAt), roster, used: new Set<string>() }
+    ? {
+        namespace: identity.namespace,
+        workflowId: parent.workflowId,
+        runId: '',
+        inputDigest: startStatement!.inputDigest,
+        nowMs: Date.parse(startStatement!.issuedAt),
+        roster,
+        used: new Set<string>(),
+      }
     : { ...identity, runId: '', nowMs: Date.now(), roster, used: new Set<string>(), allowScheduleLifetime: true };
   const verdict = verifySignedDecision(['start'], request.start, context);
   if (!verdict.ok) return refuse(verdict.reason);
@@ -174,7 +214,8 @@ async function establishTrust(
   const schedule = typeof decision.body.schedule === 'string' ? decision.body.schedule : undefined;
   if (!delegated) {
     if (decision.body.runbook !== definition.id) refuse(`the signed start is for runbook ${String(decision.body.runbook)}, not ${definition.id}`);
-    if ((decision.body.drill ?? 'none') !== (drill?.kind ?? 'none')) refuse(`the signed start is for drill ${String(decision.body.drill ?? 'none')}, but the request asks for ${drill?.kind ?? 'no drill'}`);
+    if ((decision.body.drill ?? 'none') !== (drill?.kind ?? 'none'))
+      refuse(`the signed start is for drill ${String(decision.body.drill ?? 'none')}, but the request asks for ${drill?.kind ?? 'no drill'}`);
     if (schedule !== undefined && !(parent?.workflowId ?? '').startsWith(`${schedule}-`)) {
       refuse(`a drill schedule's authorisation (${schedule}) is only valid for runs that schedule starts`);
     }
@@ -295,7 +336,10 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
     if (err instanceof RunAborted) {
       await run.compensate();
       const beyond = run.status.pointOfNoReturn;
-      await run.finish('aborted', beyond ? `${err.reason}; past the point of no return (${beyond.step}), so nothing was undone: ${beyond.undoInstead}` : err.reason);
+      await run.finish(
+        'aborted',
+        beyond ? `${err.reason}; past the point of no return (${beyond.step}), so nothing was undone: ${beyond.undoInstead}` : err.reason,
+      );
       return { ...run.status };
     }
     if (isCancellation(err)) {

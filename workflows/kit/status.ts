@@ -22,14 +22,7 @@ export interface Measurements {
 }
 
 /** Where a run is; the same word is in status, `lifeboat list` and the LifeboatState search attribute. */
-export type RunState =
-  | 'running'
-  | 'waiting-approval'
-  | 'needs-intervention'
-  | 'compensating'
-  | 'succeeded'
-  | 'failed'
-  | 'aborted';
+export type RunState = 'running' | 'waiting-approval' | 'needs-intervention' | 'compensating' | 'succeeded' | 'failed' | 'aborted';
 
 export const terminalStates: readonly RunState[] = ['succeeded', 'failed', 'aborted'];
 

@@ -103,7 +103,8 @@ export class HandsOnQueue {
    */
   closeByDrillPolicy(): void {
     for (const task of this.list()) {
-      if (task.status === 'open') this.decide({ action: 'done', host: task.host, by: 'drill-policy', reason: 'scratch host of an isolated drill: closed by the drill policy' });
+      if (task.status === 'open')
+        this.decide({ action: 'done', host: task.host, by: 'drill-policy', reason: 'scratch host of an isolated drill: closed by the drill policy' });
     }
   }
 
@@ -147,7 +148,9 @@ export class HandsOnQueue {
     if (terminalStates.includes(this.run.status.state)) return `the run has already finished (${this.run.status.state})`;
     const task = this.tasks.get(decision.host);
     if (!task) {
-      const open = this.list().filter((t) => t.status === 'open').map((t) => t.host);
+      const open = this.list()
+        .filter((t) => t.status === 'open')
+        .map((t) => t.host);
       return `host ${decision.host} is not in the hands-on queue; open: ${open.slice(0, 10).join(', ') || 'none'}${open.length > 10 ? ', ...' : ''}`;
     }
     if (task.status !== 'open') return `host ${task.host} was already ${task.status} by ${task.by}`;
@@ -166,7 +169,9 @@ export class HandsOnQueue {
   }
 
   private async tell(kind: 'escalation' | 'info', notice: { runbook: string; target: string }, title: string): Promise<void> {
-    const open = this.list().filter((t) => t.status === 'open').map((t) => t.host);
+    const open = this.list()
+      .filter((t) => t.status === 'open')
+      .map((t) => t.host);
     try {
       await kit.notify({
         kind,

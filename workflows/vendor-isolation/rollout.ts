@@ -54,41 +54,57 @@ export class Rollout {
   async runWave(spec: StepSpec, wave: WaveRange): Promise<WaveProgress> {
     const row = this.progress.find((p) => p.name === wave.name)!;
     let last: WaveOutcome | undefined;
-    const outcome = await this.run.step({ ...spec, name: wave.name, title: `Fix ${wave.name}: ${wave.hosts} affected host(s): quarantine, roll back, reboot, verify`, skippable: true }, async () => {
-      row.status = 'running';
-      this.publish();
-      last = await waves.repairWave({
-        scope: this.input.scope,
-        badVersion: this.input.badVersion,
-        goodVersion: this.input.goodVersion,
-        wave,
-        concurrency: this.input.waves.concurrency,
-        soakMs: msToNumber(this.input.waves.soak as Parameters<typeof msToNumber>[0]),
-      });
-      this.recoveries.push(...last.recoveries);
-      Object.assign(row, counts(wave, last), last.resumedAtPosition !== undefined ? { resumedAtPosition: last.resumedAtPosition } : {});
-      if (last.failed.length / Math.max(1, wave.hosts) > this.input.failureThreshold) {
-        row.status = 'over-threshold';
+    const outcome = await this.run.step(
+      { ...spec, name: wave.name, title: `Fix ${wave.name}: ${wave.hosts} affected host(s): quarantine, roll back, reboot, verify`, skippable: true },
+      async () => {
+        row.status = 'running';
         this.publish();
-        const sample = last.failed.slice(0, 5).map((f) => `${f.host} (${f.reason})`).join(', ');
-        throw ApplicationFailure.nonRetryable(
-          `${wave.name}: ${last.failed.length} of ${wave.hosts} host(s) failed remotely, over the threshold of ${Math.round(this.input.failureThreshold * 100)}%: ${sample}. Retry the wave, skip its failed hosts (they join the hands-on queue), or abort`,
-          WaveOverThreshold,
-        );
-      }
-      return last;
-    });
+        last = await waves.repairWave({
+          scope: this.input.scope,
+          badVersion: this.input.badVersion,
+          goodVersion: this.input.goodVersion,
+          wave,
+          concurrency: this.input.waves.concurrency,
+          soakMs: msToNumber(this.input.waves.soak as Parameters<typeof msToNumber>[0]),
+        });
+        this.recoveries.push(...last.recoveries);
+        Object.assign(row, counts(wave, last), last.resumedAtPosition !== undefined ? { resumedAtPosition: last.resumedAtPosition } : {});
+        if (last.failed.length / Math.max(1, wave.hosts) > this.input.failureThreshold) {
+          row.status = 'over-threshold';
+          this.publish();
+          const sample = last.failed
+            .slice(0, 5)
+            .map((f) => `${f.host} (${f.reason})`)
+            .join(', ');
+          throw ApplicationFailure.nonRetryable(
+            `${wave.name}: ${last.failed.length} of ${wave.hosts} host(s) failed remotely, over the threshold of ${Math.round(this.input.failureThreshold * 100)}%: ${sample}. Retry the wave, skip its failed hosts (they join the hands-on queue), or abort`,
+            WaveOverThreshold,
+          );
+        }
+        return last;
+      },
+    );
     if (outcome) {
       row.status = 'done';
       this.queue.add(outcome.handsOn, wave.name);
-      this.queue.add(outcome.failed.map((f) => ({ host: f.host, reason: `remote fix failed: ${f.reason}` })), wave.name);
+      this.queue.add(
+        outcome.failed.map((f) => ({ host: f.host, reason: `remote fix failed: ${f.reason}` })),
+        wave.name,
+      );
     } else {
       row.status = 'failed-hosts-skipped';
       if (last) {
         this.queue.add(last.handsOn, wave.name);
-        this.queue.add(last.failed.map((f) => ({ host: f.host, reason: `remote fix failed, skipped by the operator: ${f.reason}` })), wave.name);
+        this.queue.add(
+          last.failed.map((f) => ({ host: f.host, reason: `remote fix failed, skipped by the operator: ${f.reason}` })),
+          wave.name,
+        );
       }
-      this.run.audit('lifeboat', 'wave-skipped', `${wave.name}: ${last ? `${last.failed.length} failed host(s) moved to the hands-on queue` : 'no outcome to keep'}`);
+      this.run.audit(
+        'lifeboat',
+        'wave-skipped',
+        `${wave.name}: ${last ? `${last.failed.length} failed host(s) moved to the hands-on queue` : 'no outcome to keep'}`,
+      );
     }
     this.fixedRemotely += row.fixed ?? 0;
     this.publish();

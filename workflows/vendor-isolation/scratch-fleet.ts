@@ -48,7 +48,9 @@ export async function inScratchFleet<T>(
   run.report('drillScratchFleet', { id: scratch.id, hosts: scratch.hosts, byRole: scratch.byRole });
 
   try {
-    const fault = await run.step(steps.drillReproduce, () => fleet.reproduceFaultyUpdate({ fleet: scratch.id, version: input.badVersion, crashRate: input.drillCrashRate }));
+    const fault = await run.step(steps.drillReproduce, () =>
+      fleet.reproduceFaultyUpdate({ fleet: scratch.id, version: input.badVersion, crashRate: input.drillCrashRate }),
+    );
     run.report('drillScratchFleet', { id: scratch.id, hosts: scratch.hosts, byRole: scratch.byRole, faultyUpdate: { version: input.badVersion, ...fault } });
     const output = await procedure(scope);
     await run.step(steps.drillCleanup, () => remove(scratch.id, 'cleanup'));

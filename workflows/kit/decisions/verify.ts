@@ -61,7 +61,10 @@ export type Verdict = { ok: true; decision: VerifiedDecision } | { ok: false; re
 export function verifySignedDecision(kinds: readonly DecisionKind[], raw: unknown, ctx: VerifyContext): Verdict {
   const envelope = SignedDecision.safeParse(raw);
   if (!envelope.success) {
-    return refuse(claimedOf(raw), `not a signed decision (${envelope.error.issues[0]?.path.join('.') || 'message'}: ${envelope.error.issues[0]?.message}); sign it with lifeboat or ssh-keygen -Y sign -n ${SIGNATURE_NAMESPACE}`);
+    return refuse(
+      claimedOf(raw),
+      `not a signed decision (${envelope.error.issues[0]?.path.join('.') || 'message'}: ${envelope.error.issues[0]?.message}); sign it with lifeboat or ssh-keygen -Y sign -n ${SIGNATURE_NAMESPACE}`,
+    );
   }
   let json: unknown;
   try {
@@ -70,10 +73,12 @@ export function verifySignedDecision(kinds: readonly DecisionKind[], raw: unknow
     return refuse('unknown', 'the statement is not JSON');
   }
   const parsed = Statement.safeParse(json);
-  if (!parsed.success) return refuse(claimedOf(json), `the statement is malformed (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
+  if (!parsed.success)
+    return refuse(claimedOf(json), `the statement is malformed (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`);
   const s = parsed.data;
   const claimed = s.by;
-  if (envelope.data.statement.replace(/\n?$/, '\n') !== statementText(s)) return refuse(claimed, 'the statement is not in canonical form; print it with lifeboat and sign it unchanged');
+  if (envelope.data.statement.replace(/\n?$/, '\n') !== statementText(s))
+    return refuse(claimed, 'the statement is not in canonical form; print it with lifeboat and sign it unchanged');
   if (!kinds.includes(s.kind)) return refuse(claimed, `the statement is for "${s.kind}", not ${kinds.join(' or ')}`);
   if (s.namespace !== ctx.namespace) return refuse(claimed, `the statement is for namespace ${s.namespace}, not ${ctx.namespace}`);
   if (s.workflowId !== ctx.workflowId) return refuse(claimed, `the statement is for ${s.workflowId}, not ${ctx.workflowId}`);
@@ -82,7 +87,8 @@ export function verifySignedDecision(kinds: readonly DecisionKind[], raw: unknow
   const issued = Date.parse(s.issuedAt);
   const expires = Date.parse(s.expiresAt);
   const maxLifetime = ctx.allowScheduleLifetime && s.body.schedule !== undefined ? MAX_SCHEDULE_AUTHORISATION_MS : MAX_STATEMENT_LIFETIME_MS;
-  if (expires <= issued || expires - issued > maxLifetime) return refuse(claimed, `the statement may be valid for at most ${Math.round(maxLifetime / 60_000)} minutes`);
+  if (expires <= issued || expires - issued > maxLifetime)
+    return refuse(claimed, `the statement may be valid for at most ${Math.round(maxLifetime / 60_000)} minutes`);
   if (issued > ctx.nowMs + CLOCK_SKEW_MS) return refuse(claimed, `the statement was issued in the future (${s.issuedAt}); check the signer's clock`);
   if (expires <= ctx.nowMs) return refuse(claimed, `the statement expired at ${s.expiresAt}; sign a new one`);
   if ((RESERVED_ACTORS as readonly string[]).includes(s.by)) return refuse(claimed, `"${s.by}" is reserved for the system`);
@@ -127,7 +133,8 @@ function passkeySigner(person: RosterPerson, signature: string, statement: State
   const parsed = parseWebAuthnSignature(signature);
   if (!parsed.ok) return { ok: false, reason: `bad passkey signature: ${parsed.reason}` };
   const passkey = person.passkeys?.find((p) => p.credentialId === parsed.assertion.credentialId);
-  if (!passkey) return { ok: false, reason: `the passkey ${parsed.assertion.credentialId.slice(0, 16)}… is not one of ${statement.by}'s passkeys in the roster` };
+  if (!passkey)
+    return { ok: false, reason: `the passkey ${parsed.assertion.credentialId.slice(0, 16)}… is not one of ${statement.by}'s passkeys in the roster` };
   const checked = verifyWebAuthnAssertion(passkey, parsed.assertion, canonicalJson(statement));
   if (!checked.ok) return { ok: false, reason: `bad passkey signature: ${checked.reason}` };
   return { ok: true, fingerprint: passkeyFingerprint(passkey.publicKey), keyType: passkeyKeyType(passkey.algorithm) };

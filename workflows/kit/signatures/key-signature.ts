@@ -32,9 +32,7 @@ export function verifyKeySignature(key: KeyMaterial, signatureBlob: Uint8Array, 
     const signature = reader.string('RSA signature');
     reader.end();
     const ok =
-      algorithm === 'rsa-sha2-256'
-        ? verifyRsaPkcs1(key.rsa, 'sha256', sha256(data), signature)
-        : verifyRsaPkcs1(key.rsa, 'sha512', sha512(data), signature);
+      algorithm === 'rsa-sha2-256' ? verifyRsaPkcs1(key.rsa, 'sha256', sha256(data), signature) : verifyRsaPkcs1(key.rsa, 'sha512', sha512(data), signature);
     return ok ? { ok: true } : mismatch;
   }
   if (algorithm !== key.type) return wrongAlgorithm(algorithm, key.type);
@@ -54,7 +52,10 @@ export function verifyKeySignature(key: KeyMaterial, signatureBlob: Uint8Array, 
       const signature = reader.string('ed25519 signature');
       const { flags, signed } = readFidoFields(reader, key.application, data);
       reader.end();
-      return withUserPresence(flags, checked(() => ed25519.verify(signature, signed, key.point, { zip215: false })));
+      return withUserPresence(
+        flags,
+        checked(() => ed25519.verify(signature, signed, key.point, { zip215: false })),
+      );
     }
     case 'sk-ecdsa-sha2-nistp256@openssh.com': {
       const signature = readEcdsaSignature(reader);

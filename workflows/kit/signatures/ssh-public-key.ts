@@ -9,13 +9,7 @@ import { equalBytes, SshFormatError, SshReader } from './ssh-wire';
  * The key types a person may list. FIDO (`sk-`) keys are included because hardware keys are what
  * careful operators use; plain `ssh-rsa` is included for old estates, verified only with SHA-2.
  */
-export const supportedKeyTypes = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'sk-ssh-ed25519@openssh.com',
-  'sk-ecdsa-sha2-nistp256@openssh.com',
-  'ssh-rsa',
-] as const;
+export const supportedKeyTypes = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'sk-ssh-ed25519@openssh.com', 'sk-ecdsa-sha2-nistp256@openssh.com', 'ssh-rsa'] as const;
 export type SshKeyType = (typeof supportedKeyTypes)[number];
 
 /** RSA keys shorter than this are refused: 1024-bit moduli are within reach of factoring. */
