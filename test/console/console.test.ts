@@ -204,6 +204,11 @@ test("a <script> in a vote's comment and an abort reason is shown as text; nothi
   await runAtGate('console-escape');
   const { bob, carol } = { bob: people.bob!, carol: people.carol! };
   const hostile = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2">';
+  // The console's own pages break none of its policy: no inline script or style of its own.
+  const violations: string[] = [];
+  bob.page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
   await openRun(bob, base, runId);
   await bob.page.locator('#comment').fill(hostile);
   await bob.page.locator('#approve').click();
@@ -215,6 +220,7 @@ test("a <script> in a vote's comment and an abort reason is shown as text; nothi
   await expect.poll(() => carol.page.locator('#audit-table').textContent(), { timeout: 20_000 }).toContain(`abort: ${hostile}`);
   await expect.poll(() => carol.page.locator('#votes, #audit-table').last().textContent()).toContain(hostile);
   expect(await carol.page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  expect(violations).toEqual([]);
   expect(await carol.page.locator('main script, main img[src="x"]').count()).toBe(0);
   const response = await carol.page.request.get(`${base}/run/${runId}`);
   expect(response.headers()['content-security-policy']).toMatch(/script-src 'self';/);
