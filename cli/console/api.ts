@@ -369,14 +369,28 @@ export class ConsoleApi {
     };
   }
 
+  private rosterCache: { text: string; roster: Roster | undefined } | undefined;
+
+  /** The roster as the file says now; parsing it checks every passkey's enrolment, so a file read unchanged is not parsed again. */
   private async roster(): Promise<Roster | undefined> {
     if (!this.options.rosterPath) return undefined;
+    let text: string;
     try {
-      const parsed = Roster.safeParse(JSON.parse(await readFile(this.options.rosterPath, 'utf8')));
-      return parsed.success ? parsed.data : undefined;
+      text = await readFile(this.options.rosterPath, 'utf8');
     } catch {
       return undefined;
     }
+    if (this.rosterCache?.text !== text) {
+      let roster: Roster | undefined;
+      try {
+        const parsed = Roster.safeParse(JSON.parse(text));
+        roster = parsed.success ? parsed.data : undefined;
+      } catch {
+        roster = undefined;
+      }
+      this.rosterCache = { text, roster };
+    }
+    return this.rosterCache.roster;
   }
 }
 
