@@ -218,6 +218,7 @@ test("a <script> in a vote's comment and an abort reason is shown as text; nothi
   await carol.page.locator('#abort-box summary').click();
   await carol.page.locator('#abort-box button').click();
   await expect.poll(() => carol.page.locator('#audit-table').textContent(), { timeout: 20_000 }).toContain(`abort: ${hostile}`);
+  await expect.poll(() => carol.page.locator('#warnings').textContent()).toContain(`Abort requested by carol`);
   await expect.poll(() => carol.page.locator('#votes, #audit-table').last().textContent()).toContain(hostile);
   expect(await carol.page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
   expect(violations).toEqual([]);

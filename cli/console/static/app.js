@@ -239,6 +239,7 @@ function runPage(runId) {
     audit: h('section', { class: 'card table-wrap', id: 'audit' }),
     details: h('section', { class: 'card', id: 'details' }),
     problem: h('div', { id: 'problem' }),
+    warnings: h('div', { id: 'warnings' }),
   };
   const comment = h('textarea', { id: 'comment', name: 'comment', maxlength: 2000, placeholder: 'comment or reason (optional; it goes into the audit trail)' });
   const result = h('div', { id: 'decision-result', role: 'status' });
@@ -272,6 +273,7 @@ function runPage(runId) {
     main,
     parts.head,
     parts.problem,
+    parts.warnings,
     parts.gate,
     parts.intervention,
     resume,
@@ -287,6 +289,7 @@ function runPage(runId) {
   const render = (view) => {
     const s = view.status;
     replace(parts.problem);
+    renderWarnings(parts.warnings, s);
     renderHead(parts.head, s, view.links);
     const key = `${s.updatedAt}|${s.steps.length}|${s.state}`;
     if (key !== timelineKey) {
@@ -361,6 +364,26 @@ function renderHead(el, s, links) {
       h('a', { href: links.report, target: '_blank', rel: 'noopener', id: 'report-link' }, 'HTML report'),
       links.temporal ? h('a', { href: links.temporal, target: '_blank', rel: 'noopener noreferrer', id: 'temporal-link' }, 'Temporal Web UI') : null,
     ),
+  );
+}
+
+/** What an on-call engineer must not miss: a requested abort, pages that reached nobody, a history near its limits. */
+function renderWarnings(el, s) {
+  const lines = [];
+  const notes = [];
+  if (s.abortRequested)
+    lines.push(`Abort requested by ${s.abortRequested.by} at ${when(s.abortRequested.at)}${s.abortRequested.reason ? `: ${s.abortRequested.reason}` : ''}`);
+  if (s.notifications && s.notifications.lastFailure) {
+    const f = s.notifications.lastFailure;
+    lines.push(`A ${f.kind} notification reached nobody at ${when(f.at)}: ${f.error}`);
+  }
+  if (s.history && s.history.warning) lines.push(s.history.warning);
+  if (s.pointOfNoReturn)
+    notes.push(`Past the point of no return at ${s.pointOfNoReturn.step}: an abort runs no undos; the way back is ${s.pointOfNoReturn.undoInstead}`);
+  replace(
+    el,
+    lines.map((line) => h('p', { class: 'error' }, line)),
+    notes.map((line) => h('p', { class: 'muted' }, line)),
   );
 }
 
