@@ -19,6 +19,11 @@ export interface LifeboatWorkerOptions {
   rosterPath: string;
   /** The targets file; defaults to LIFEBOAT_TARGETS, then ./lifeboat.targets.json, then the sample estate's. */
   targetsPath?: string;
+  /**
+   * How the worker names itself in every event it records (`lifeboat@eu-west-1/host-7`), so a history shows which
+   * region's worker ran each step. Default: LIFEBOAT_WORKER_IDENTITY, else the SDK's pid@host.
+   */
+  identity?: string;
   /** Extra or replacement activities (tests add their own). */
   activities?: object;
   /** Use this workflows folder instead of the product's (tests bundle their own). */
@@ -55,6 +60,7 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
   const dataConverter = dataConverterFromEnv(env);
   if (dataConverter) log('payloads are encrypted (binary/encrypted)', { encryptionKeyId: dataConverter.payloadCodecs[0]?.currentKeyId });
   const targetsPath = options.targetsPath ?? defaultTargetsPath(undefined, env);
+  const identity = options.identity ?? env.LIFEBOAT_WORKER_IDENTITY;
   log('acting on the systems of the targets file', { targetsPath });
   const activities = { ...createActivities({ rosterPath: options.rosterPath, notify: notifyConfigFromEnv(env, log), targetsPath }), ...options.activities };
   const prebuilt = options.workflowsPath || options.bundleAtStart ? undefined : freshBundlePath();
@@ -70,6 +76,7 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
     activities,
     ...workflowSource,
     ...(dataConverter ? { dataConverter } : {}),
+    ...(identity ? { identity } : {}),
   });
 }
 

@@ -18,5 +18,6 @@ export const testNamespaces = [
   'console-failover',
   'route53-failover',
   'patroni-failover',
+  'region-worker-loss',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: env('LIFEBOAT_TASK_QUEUE'),
     workflowBundle: { codePath: env('LIFEBOAT_TEST_BUNDLE') },
+    ...(process.env.LIFEBOAT_WORKER_IDENTITY ? { identity: process.env.LIFEBOAT_WORKER_IDENTITY } : {}),
     activities: stallAfter(
       createActivities({ rosterPath: env('LIFEBOAT_ROSTER'), notify: { log: () => undefined }, targetsPath: env('LIFEBOAT_TARGETS') }),
       process.env.LIFEBOAT_TEST_STALL_AFTER,
