@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { startDevServer, type DevServer } from '../../lib/dev-server';
+import { startClusterServer } from '../../lib/cluster-server';
+import { startDevServer } from '../../lib/dev-server';
 import { freePort } from '../../lib/free-port';
 import { sampleRosterPath } from '../../lib/paths';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
@@ -21,14 +22,19 @@ declare module 'vitest' {
   }
 }
 
-let server: DevServer | undefined;
+let server: { address: string; stop(): Promise<void> } | undefined;
 
-/** One real dev server and one workflow bundle for the whole run; each test file connects to them. */
+/**
+ * One real dev server and one workflow bundle for the whole run; each test file connects to them.
+ * `LIFEBOAT_TEST_SERVER=cluster` (`npm run test:cluster`) starts a real Temporal server on PostgreSQL instead.
+ */
 export async function setup(project: TestProject): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-test-'));
   const [started, bundle, keys] = await Promise.all([
-    (async () =>
-      startDevServer({ binary: requireTemporalCli().path, port: await freePort(), logFile: join(dir, 'temporal.log'), namespaces: testNamespaces }))(),
+    process.env.LIFEBOAT_TEST_SERVER === 'cluster'
+      ? startClusterServer({ namespaces: testNamespaces })
+      : (async () =>
+          startDevServer({ binary: requireTemporalCli().path, port: await freePort(), logFile: join(dir, 'temporal.log'), namespaces: testNamespaces }))(),
     bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../workflows'), logger: silent }),
     makeTestKeys(join(dir, 'keys')),
   ]);

@@ -46,11 +46,13 @@ export function testNamespace(): string {
   return fileNamespace;
 }
 
-/** Connects to the dev server that the global setup started, in `default` or one of the test namespaces. */
-export async function connectToTestServer(namespace: TestNamespace | 'default' = 'default'): Promise<TemporalTestContext> {
+/**
+ * Connects to the dev server that the global setup started, in `default` or one of the test namespaces; a test with
+ * a server of its own (test/cluster restarts one) passes its address.
+ */
+export async function connectToTestServer(namespace: TestNamespace | 'default' = 'default', address = inject('temporalAddress')): Promise<TemporalTestContext> {
   installQuietRuntime();
   fileNamespace = namespace;
-  const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   const rawClient = new Client({ connection, namespace });
