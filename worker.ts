@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Runtime, DefaultLogger, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { notifyConfigFromEnv } from './activities/notify';
 import { readRoster } from './activities/roster';
@@ -7,9 +7,10 @@ import { dataConverterFromEnv } from './lib/codec';
 import { connectionSettings, taskQueue as defaultTaskQueue } from './lib/connection';
 import { sampleRosterPath, repoRoot } from './lib/paths';
 import { CliError, ExitCode } from './cli/errors';
-import { visibleLogFunction } from './lib/terminal-text';
 import { ensureSearchAttributes } from './lib/search-attributes';
-import { buildBundle, freshBundlePath } from './lib/workflow-bundle';
+import { publishRunMetrics } from './lib/run-metrics';
+import { createTracing, installRuntime, telemetrySettingsFrom, type Tracing } from './lib/telemetry';
+import { buildBundle, freshBundlePath, workflowInterceptorModules } from './lib/workflow-bundle';
 import { targetsPath as defaultTargetsPath } from './providers/targets/load';
 
 export interface LifeboatWorkerOptions {
@@ -30,6 +31,8 @@ export interface LifeboatWorkerOptions {
   workflowsPath?: string;
   /** Bundle at start even when a fresh prebuilt bundle exists. */
   bundleAtStart?: boolean;
+  /** Tracing's interceptors and sinks (lib/telemetry.ts); without them workflow spans are dropped. */
+  tracing?: Tracing['options'];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -69,12 +72,16 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
     : options.workflowsPath
       ? { workflowsPath: options.workflowsPath }
       : { workflowBundle: { codePath: await buildBundle() } };
+  const tracing = options.tracing ?? createTracing({ serviceName: 'lifeboat-worker' }).options;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities,
     ...workflowSource,
+    ...tracing,
+    // A bundle made here from a workflows folder gets the interceptors the prebuilt bundle carries.
+    ...(options.workflowsPath && !prebuilt ? { interceptors: { ...tracing.interceptors, workflowModules: workflowInterceptorModules } } : {}),
     ...(dataConverter ? { dataConverter } : {}),
     ...(identity ? { identity } : {}),
   });
@@ -85,29 +92,47 @@ export async function runWorker(opts: {
   rosterPath: string;
   targetsPath?: string;
   taskQueue?: string;
+  /** Prometheus endpoint `host:port`; default LIFEBOAT_METRICS_ADDRESS, else none. */
+  metricsAddress?: string;
+  /** OTLP/HTTP base URL for traces; default OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing. */
+  otlpEndpoint?: string;
   env?: NodeJS.ProcessEnv;
   onReady?: () => void;
 }): Promise<void> {
   const env = opts.env ?? process.env;
-  if (!env.LIFEBOAT_LOG_LEVEL || env.LIFEBOAT_LOG_LEVEL !== 'debug') {
-    // Log lines carry free text from runs (errors, names); control sequences in them are shown, not obeyed.
-    Runtime.install({ logger: new DefaultLogger((env.LIFEBOAT_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO', visibleLogFunction()) });
-  }
+  const telemetry = telemetrySettingsFrom(opts, env);
+  installRuntime(telemetry, env);
+  const tracing = createTracing(telemetry);
   const settings = connectionSettings(env);
   const connection = await NativeConnection.connect(settings.connectionOptions);
+  let stopRunMetrics: (() => Promise<void>) | undefined;
   try {
     await ensureSearchAttributes(connection, settings.namespace);
+    const taskQueue = opts.taskQueue ?? defaultTaskQueue(env);
     const worker = await createLifeboatWorker({
       connection,
       namespace: settings.namespace,
-      taskQueue: opts.taskQueue ?? defaultTaskQueue(env),
+      taskQueue,
       rosterPath: opts.rosterPath,
       ...(opts.targetsPath ? { targetsPath: opts.targetsPath } : {}),
+      tracing: tracing.options,
       env,
     });
+    if (telemetry.metricsAddress) {
+      const dataConverter = dataConverterFromEnv(env);
+      stopRunMetrics = publishRunMetrics({
+        connection,
+        namespace: settings.namespace,
+        taskQueue,
+        ...(dataConverter ? { dataConverter } : {}),
+        onError: (err) => Runtime.instance().logger.warn('could not read open runs for the metrics', { error: String(err) }),
+      });
+    }
     opts.onReady?.();
     await worker.run();
   } finally {
+    await stopRunMetrics?.();
+    await tracing.shutdown();
     await connection.close();
   }
 }

@@ -19,10 +19,17 @@ function sourceFiles(path: string): string[] {
   return readdirSync(full, { withFileTypes: true }).flatMap((entry) => sourceFiles(relative(repoRoot, join(full, entry.name))));
 }
 
-/** A hash of the bundled sources and the SDK version, so a stale bundle is never used. */
+/**
+ * Workflow interceptors every bundle carries: OpenTelemetry's, so a worker traces runs when given an OTLP endpoint
+ * (lib/telemetry.ts) without a bundle of its own. Tests that bundle their own workflows pass these too.
+ */
+export const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+
+/** A hash of the bundled sources, the SDK version and the interceptors' version, so a stale bundle is never used. */
 export function sourceHash(): string {
   const hash = createHash('sha256');
   hash.update(require('@temporalio/worker/package.json').version as string);
+  hash.update(`interceptors-opentelemetry@${require('@temporalio/interceptors-opentelemetry/package.json').version as string}`);
   for (const file of bundledSources.flatMap(sourceFiles).sort()) {
     hash.update(relative(repoRoot, file));
     hash.update(readFileSync(file));
@@ -32,7 +39,7 @@ export function sourceHash(): string {
 
 /** Bundles the workflows and records which sources the bundle was built from. */
 export async function buildBundle(workflowsPath = resolve(repoRoot, 'workflows')): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietLogger });
   mkdirSync(bundleDir, { recursive: true });
   writeFileSync(bundlePath, code);
   writeFileSync(manifestPath, JSON.stringify({ sourceHash: sourceHash(), builtAt: new Date().toISOString() }, null, 2));

@@ -7,8 +7,16 @@ import { commonOptions, type Command } from '../command';
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'Run a worker against the configured Temporal (TEMPORAL_ADDRESS, profile, or the local dev server)',
-  usage: 'lifeboat worker [--roster FILE] [--targets FILE] [--task-queue NAME]',
-  options: { ...commonOptions, roster: { type: 'string' }, targets: { type: 'string' }, 'task-queue': { type: 'string' } },
+  usage: 'lifeboat worker [--roster FILE] [--targets FILE] [--task-queue NAME] [--metrics-address HOST:PORT] [--otlp-endpoint URL]',
+  options: {
+    ...commonOptions,
+    roster: { type: 'string' },
+    targets: { type: 'string' },
+    'task-queue': { type: 'string' },
+    // Prometheus `/metrics` on HOST:PORT (else LIFEBOAT_METRICS_ADDRESS); traces over OTLP/HTTP (else OTEL_EXPORTER_OTLP_ENDPOINT).
+    'metrics-address': { type: 'string' },
+    'otlp-endpoint': { type: 'string' },
+  },
   async run(ctx, { values }) {
     const settings = ctx.settings();
     const taskQueue = (values['task-queue'] as string | undefined) ?? ctx.taskQueue;
@@ -21,6 +29,8 @@ export const workerCommand: Command = {
       ),
       targetsPath: targetsPath(values.targets as string | undefined, ctx.env),
       taskQueue,
+      ...(values['metrics-address'] ? { metricsAddress: values['metrics-address'] as string } : {}),
+      ...(values['otlp-endpoint'] ? { otlpEndpoint: values['otlp-endpoint'] as string } : {}),
       env: ctx.env,
       onReady: () => ctx.io.stderr(`worker polling ${taskQueue} on ${settings.connectionOptions.address} (namespace ${settings.namespace})\n`),
     });

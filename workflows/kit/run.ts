@@ -15,6 +15,8 @@ import {
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { KitActivities, NotificationKind } from '../../activities/kit-types';
 import type { GateSpec, Objectives, RunbookDefinition, StepSpec } from './definition';
+import { RunMetrics } from './metrics';
+import { traceWait } from './trace';
 import { drillProblems } from './objectives';
 import { ErrorType, RunAborted } from './errors';
 import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
@@ -137,6 +139,7 @@ export class Run<A> {
   private request: unknown;
   /** Verdicts of the current activation by signature, so a validator's check is not repeated by its handler. */
   private readonly verdicts = new Map<string, Verdict>();
+  private readonly metrics: RunMetrics;
 
   constructor(
     private readonly definition: RunbookDefinition,
@@ -147,6 +150,7 @@ export class Run<A> {
     /** Absent only for runs started before signed decisions existed, replayed with their old rules. */
     readonly trust?: RunTrust,
   ) {
+    this.metrics = new RunMetrics(definition.id);
     const now = this.now();
     this.status = {
       runId: workflowInfo().workflowId,
@@ -195,6 +199,7 @@ export class Run<A> {
       validator: (raw) => this.validate(() => this.operatorRefusal(this.operatorDecision(raw))),
     });
     this.setSearchAttributes(true);
+    this.metrics.entered(this.status.state);
     const start = this.trust?.start;
     this.audit(
       this.status.requestedBy,
@@ -314,6 +319,7 @@ export class Run<A> {
         return result;
       } catch (err) {
         record.lastError = describeError(err);
+        this.metrics.stepFailed(spec.name);
         this.touch();
         if (failureTypeOf(err) === ErrorType.UnknownTarget) {
           this.endStep(record, 'failed');
@@ -321,6 +327,7 @@ export class Run<A> {
         }
         if (!isNonRetryable(err) && attemptInRound < retry.maximumAttempts) {
           record.status = 'retrying';
+          this.metrics.stepRetried(spec.name, 'kit');
           await this.waitUnlessAborted(backoffMs(retry, attemptInRound));
           record.status = 'running';
           continue;
@@ -331,6 +338,7 @@ export class Run<A> {
           this.endStep(record, 'skipped');
           return undefined as StepResult<S, T>;
         }
+        this.metrics.stepRetried(spec.name, 'operator');
         attemptInRound = 0;
         record.status = 'running';
       }
@@ -391,6 +399,7 @@ export class Run<A> {
         break;
       }
       gate.escalations++;
+      this.metrics.gateEscalated(spec.name);
       nextEscalation += msToNumber(policy.escalateEvery);
       this.audit(SYSTEM, 'gate-escalated', `${spec.name}: escalation ${gate.escalations}, ${approvalsOf(gate)}/${gate.quorum} approvals`);
       const undelivered = this.status.notifications?.lastFailure;
@@ -436,6 +445,15 @@ export class Run<A> {
       gate.status = 'closed';
       gate.decidedAt = this.now();
     }
+    this.metrics.gateClosed(gate.name, gate.status, Date.now() - Date.parse(gate.openedAt));
+    traceWait(`gate:${gate.name}`, Date.parse(gate.openedAt), Date.now(), {
+      'lifeboat.runbook': this.status.runbook,
+      'lifeboat.gate': gate.name,
+      'lifeboat.gate.outcome': gate.status,
+      'lifeboat.gate.approvals': approvalsOf(gate),
+      'lifeboat.gate.quorum': gate.quorum,
+      'lifeboat.gate.escalations': gate.escalations,
+    });
     this.throwIfAbortRequested();
     if (gate.status === 'rejected') {
       const rejection = gate.votes.find((v) => v.decision === 'reject')!;
@@ -548,8 +566,10 @@ export class Run<A> {
           break;
         } catch (err) {
           record.lastError = describeError(err);
+          this.metrics.stepFailed(record.name);
           if ((isNonRetryable(err) || attempt >= retry.maximumAttempts) && patched('undo-needs-operator')) {
             if ((await this.awaitUndoIntervention(record)) === 'retry') {
+              this.metrics.stepRetried(record.name, 'operator');
               attempt = 0;
               continue;
             }
@@ -711,6 +731,7 @@ export class Run<A> {
     record.status = 'needs-intervention';
     this.setState('needs-intervention');
     this.audit(SYSTEM, 'intervention-needed', `${record.name}: ${record.lastError}`);
+    this.metrics.interventionOpened(record.name);
     await this.notify(
       'intervention-needed',
       `Undo failed: ${record.title}`,
@@ -719,6 +740,7 @@ export class Run<A> {
     await condition(() => this.decision !== undefined);
     const choice = this.decision!.action === 'retry' ? 'retry' : 'skip';
     this.decision = undefined;
+    this.traceIntervention(this.status.intervention, choice);
     this.status.intervention = undefined;
     record.status = 'running';
     this.setState('compensating');
@@ -731,6 +753,7 @@ export class Run<A> {
     record.status = 'needs-intervention';
     this.setState('needs-intervention');
     this.audit(SYSTEM, 'intervention-needed', `${spec.name}: ${record.lastError}`);
+    this.metrics.interventionOpened(spec.name);
     if (!this.status.abortRequested) {
       await this.notify(
         'intervention-needed',
@@ -741,6 +764,7 @@ export class Run<A> {
     await condition(() => this.decision !== undefined || this.status.abortRequested !== undefined);
     const decision = this.decision;
     this.decision = undefined;
+    this.traceIntervention(this.status.intervention, decision?.action ?? 'abort');
     this.status.intervention = undefined;
     if (!decision || decision.action === 'abort') {
       this.endStep(record, 'failed');
@@ -748,6 +772,16 @@ export class Run<A> {
     }
     this.setState('running');
     return decision!.action as Exclude<InterventionAction, 'abort'>;
+  }
+
+  /** Adds the wait for an operator that just ended to the run's trace. */
+  private traceIntervention(intervention: RunStatus['intervention'], decision: string): void {
+    if (!intervention) return;
+    traceWait(`intervention:${intervention.step}`, Date.parse(intervention.since), Date.now(), {
+      'lifeboat.runbook': this.status.runbook,
+      'lifeboat.step': intervention.step,
+      'lifeboat.intervention.decision': decision,
+    });
   }
 
   /**
@@ -818,6 +852,7 @@ export class Run<A> {
   private setState(state: RunState): void {
     if (this.status.state === state) return;
     this.status.state = state;
+    this.metrics.entered(state);
     this.touch();
     this.setSearchAttributes(false);
   }

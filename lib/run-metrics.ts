@@ -1,0 +1,92 @@
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { Runtime, type NativeConnection } from '@temporalio/worker';
+import { runbookAttribute, stateAttribute, statusQuery } from '../workflows/kit';
+
+/** Runbooks whose status carries a hands-on checklist (`details.handsOn.open`). */
+const handsOnRunbooks = new Set(['isolate-vendor-module']);
+
+interface Options {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  dataConverter?: DataConverter;
+  /** How often visibility is read; default 15 s. */
+  intervalMs?: number;
+  /** Told of a failed poll (the gauges keep their last values). */
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Publishes what is open now, read from Temporal's visibility rather than counted in the runs: a run's own counters
+ * start again with each worker, but a run waiting for an operator since last week must still show on a new worker.
+ * Gauges, on the worker's Prometheus endpoint:
+ * - `lifeboat_runs{runbook,state}`: open runs on this task queue by runbook and state (the search attributes);
+ * - `lifeboat_interventions_open{runbook}`: those in `needs-intervention`;
+ * - `lifeboat_hands_on_hosts_open{runbook}`: hosts still waiting for hands-on repair (a status query per such run).
+ * Every worker of a task queue reports the same numbers: aggregate with `max`, not `sum`. Returns a stopper.
+ */
+export function publishRunMetrics(options: Options): () => Promise<void> {
+  const meter = Runtime.instance().metricMeter;
+  const runs = meter.createGauge('lifeboat_runs', 'int', 'runs', 'Open runs by runbook and state (from visibility)');
+  const interventions = meter.createGauge('lifeboat_interventions_open', 'int', 'runs', 'Runs waiting for an operator to retry, skip or abort');
+  const handsOn = meter.createGauge('lifeboat_hands_on_hosts_open', 'int', 'hosts', 'Hosts waiting for hands-on repair in open runs');
+  const client = new Client({
+    connection: options.connection,
+    namespace: options.namespace,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+  });
+  /** Label sets reported before, so one that empties goes back to zero instead of keeping its last value. */
+  const seen = { runs: new Set<string>(), runbooks: new Set<string>() };
+
+  async function poll(): Promise<void> {
+    const byState = new Map<string, number>();
+    const needingOperator = new Map<string, number>();
+    const hosts = new Map<string, number>();
+    const query = `TaskQueue = '${options.taskQueue.replace(/'/g, "\\'")}' AND ExecutionStatus = 'Running'`;
+    for await (const run of client.workflow.list({ query })) {
+      const runbook = run.typedSearchAttributes.get(runbookAttribute);
+      const state = run.typedSearchAttributes.get(stateAttribute);
+      if (!runbook || !state) continue;
+      byState.set(JSON.stringify([runbook, state]), (byState.get(JSON.stringify([runbook, state])) ?? 0) + 1);
+      if (state === 'needs-intervention') needingOperator.set(runbook, (needingOperator.get(runbook) ?? 0) + 1);
+      if (handsOnRunbooks.has(runbook)) {
+        const status = await client.workflow.getHandle(run.workflowId, run.runId).query(statusQuery);
+        const open = (status.details.handsOn as { open?: number } | undefined)?.open ?? 0;
+        hosts.set(runbook, (hosts.get(runbook) ?? 0) + open);
+      }
+    }
+    for (const key of new Set([...seen.runs, ...byState.keys()])) {
+      const [runbook, state] = JSON.parse(key) as [string, string];
+      runs.set(byState.get(key) ?? 0, { runbook, state });
+      seen.runs.add(key);
+    }
+    for (const key of byState.keys()) seen.runbooks.add((JSON.parse(key) as [string])[0]);
+    for (const runbook of seen.runbooks) {
+      interventions.set(needingOperator.get(runbook) ?? 0, { runbook });
+      if (handsOnRunbooks.has(runbook)) handsOn.set(hosts.get(runbook) ?? 0, { runbook });
+    }
+  }
+
+  let stopped = false;
+  let busy = false;
+  let current: Promise<void> = Promise.resolve();
+  // A poll slower than the interval is not overlapped by the next.
+  const tick = () => {
+    if (stopped || busy) return;
+    busy = true;
+    current = poll()
+      .catch((err: unknown) => options.onError?.(err))
+      .finally(() => {
+        busy = false;
+      });
+  };
+  tick();
+  const timer = setInterval(tick, options.intervalMs ?? 15_000);
+  timer.unref();
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await current;
+  };
+}

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { interveneUpdate, approveUpdate, type RunResult } from '../../workflows/kit';
+import { freePort } from '../../lib/free-port';
+import { publishRunMetrics } from '../../lib/run-metrics';
+import { installRuntime } from '../../lib/telemetry';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+
+let ctx: TemporalTestContext;
+let metricsUrl: string;
+beforeAll(async () => {
+  // The runtime is the process's: install it with the endpoint before the helpers install a quiet one.
+  const address = `127.0.0.1:${await freePort()}`;
+  installRuntime({ metricsAddress: address }, { LIFEBOAT_LOG_LEVEL: 'WARN' });
+  metricsUrl = `http://${address}/metrics`;
+  ctx = await connectToTestServer();
+});
+afterAll(async () => ctx?.close());
+
+/** The samples of one metric on this task queue, as `{labels} value` lines without the labels every sample has. */
+async function samples(name: string, taskQueue: string): Promise<Map<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
+  const found = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_:]+)\{(.*)\} (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const labels = Object.fromEntries([...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    // The SDK's metrics label the task queue `task_queue`; those made in workflows (the kit's) `taskQueue`.
+    if ((labels.task_queue ?? labels.taskQueue ?? taskQueue) !== taskQueue) continue;
+    const own = Object.entries(labels)
+      .filter(([k]) => !['service_name', 'namespace', 'task_queue', 'taskQueue', 'workflow_type', 'workflowType'].includes(k))
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    found.set(own, Number(match[3]));
+  }
+  return found;
+}
+
+test('the metrics endpoint shows a run by state while it waits, then its step failures, retries, intervention and gate wait', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  const stop = publishRunMetrics({ connection: ctx.nativeConnection, namespace: ctx.namespace, taskQueue, intervalMs: 200 });
+  try {
+    await worker.runUntil(async () => {
+      // Two failures use up the flaky step's two attempts, so it stops for an operator.
+      const handle = await ctx.client.workflow.start('kitExercise', {
+        taskQueue,
+        workflowId: `kit-exercise/metrics-${taskQueue}`,
+        args: [{ input: { target: `metrics-${taskQueue}`, flakyFailures: 2 }, requestedBy: 'alice' }],
+      });
+      await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+      await expect.poll(() => samples('lifeboat_runs', taskQueue), { timeout: 20_000 }).toContainEqual(['runbook=kit-exercise,state=needs-intervention', 1]);
+      expect(await samples('lifeboat_interventions_open', taskQueue)).toEqual(new Map([['runbook=kit-exercise', 1]]));
+
+      await handle.executeUpdate(interveneUpdate, { args: [{ action: 'retry', by: 'alice', reason: 'fixed it' }] });
+      await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+      await expect.poll(() => samples('lifeboat_runs', taskQueue), { timeout: 20_000 }).toContainEqual(['runbook=kit-exercise,state=waiting-approval', 1]);
+      // A state the run left goes back to zero rather than keeping its last value.
+      expect((await samples('lifeboat_runs', taskQueue)).get('runbook=kit-exercise,state=needs-intervention')).toBe(0);
+      expect(await samples('lifeboat_interventions_open', taskQueue)).toEqual(new Map([['runbook=kit-exercise', 0]]));
+
+      await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
+      await handle.executeUpdate(approveUpdate, { args: [{ by: 'carol' }] });
+      expect(((await handle.result()) as RunResult).state).toBe('succeeded');
+    });
+
+    await expect.poll(() => samples('lifeboat_runs', taskQueue), { timeout: 20_000 }).toContainEqual(['runbook=kit-exercise,state=waiting-approval', 0]);
+    const transitions = await samples('lifeboat_run_transitions_total', taskQueue);
+    expect(transitions).toEqual(
+      new Map([
+        ['runbook=kit-exercise,state=running', 3],
+        ['runbook=kit-exercise,state=needs-intervention', 1],
+        ['runbook=kit-exercise,state=waiting-approval', 1],
+        ['runbook=kit-exercise,state=succeeded', 1],
+      ]),
+    );
+    expect(await samples('lifeboat_step_failures_total', taskQueue)).toEqual(new Map([['runbook=kit-exercise,step=flaky', 2]]));
+    expect(await samples('lifeboat_step_retries_total', taskQueue)).toEqual(
+      new Map([
+        ['by=kit,runbook=kit-exercise,step=flaky', 1],
+        ['by=operator,runbook=kit-exercise,step=flaky', 1],
+      ]),
+    );
+    expect(await samples('lifeboat_interventions_total', taskQueue)).toEqual(new Map([['runbook=kit-exercise,step=flaky', 1]]));
+    expect(await samples('lifeboat_gate_wait_seconds_count', taskQueue)).toEqual(new Map([['gate=approve,outcome=approved,runbook=kit-exercise', 1]]));
+    const waited = [...(await samples('lifeboat_gate_wait_seconds_sum', taskQueue)).values()][0]!;
+    expect(waited).toBeGreaterThan(0);
+    expect(waited).toBeLessThan(60);
+    // The SDK's own metrics share the endpoint.
+    expect(
+      (await samples('temporal_workflow_completed', taskQueue)).size + (await samples('temporal_workflow_completed_total', taskQueue)).size,
+    ).toBeGreaterThan(0);
+  } finally {
+    await stop();
+  }
+});
