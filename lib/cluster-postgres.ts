@@ -68,9 +68,15 @@ export async function startScratchPostgres(dataDir: string, port: number): Promi
   await exec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
   appendFileSync(
     join(dataDir, 'postgresql.conf'),
-    ["\n# lifeboat: a Temporal server's persistence", "listen_addresses = '127.0.0.1'", `port = ${port}`, "unix_socket_directories = ''"]
-      .concat(['max_connections = 120', "shared_buffers = '64MB'", 'fsync = on', ''])
-      .join('\n'),
+    [
+      "\n# lifeboat: a Temporal server's persistence; its four services hold up to 14 connections each",
+      "listen_addresses = '127.0.0.1'",
+      `port = ${port}`,
+      "unix_socket_directories = ''",
+      'max_connections = 120',
+      "shared_buffers = '64MB'",
+      '',
+    ].join('\n'),
   );
   writeFileSync(join(dataDir, 'pg_hba.conf'), 'host all all 127.0.0.1/32 trust\n');
   await exec('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
