@@ -284,7 +284,8 @@ export function alertRequestListener(receiver: AlertReceiver, token: string, log
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
-      log(`${req.method ?? '?'} ${req.url ?? ''} from ${req.socket.remoteAddress ?? '?'}: ${status} ${message.split('\n')[0]}`);
+      log(`${req.method ?? '?'} ${req.url ?? ''} from ${req.socket?.remoteAddress ?? '?'}: ${status} ${message.split('\n')[0]}`);
+      if (status === 413) res.setHeader('Connection', 'close');
       if (!res.headersSent) send(res, status, { error: message });
       else res.end();
     });

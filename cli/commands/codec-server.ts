@@ -137,6 +137,7 @@ export function createCodecServer(
       const status = err instanceof HttpError ? err.status : 500;
       const message = err instanceof Error ? err.message : String(err);
       if (status >= 422) log(`${req.method ?? '?'} ${req.url ?? ''} (namespace ${String(req.headers['x-namespace'] ?? '-')}): ${status} ${message}`);
+      if (status === 413) res.setHeader('Connection', 'close');
       if (!res.headersSent) send(res, status, { error: message });
       else res.end();
     });

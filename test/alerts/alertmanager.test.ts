@@ -295,6 +295,14 @@ test('malformed bodies get 400 with what is wrong, and start nothing', async () 
     expect(response.status, body).toBe(400);
     expect(((await response.json()) as { error: string }).error).toMatch(message);
   }
+  // A body over 1 MiB is refused with 413 before it is parsed, and the receiver goes on serving.
+  const huge = await postToReceiver(
+    JSON.stringify({ alert: 'TeamPagerDown', labels: { team: teams.bad, pad: 'x'.repeat(2 * 1024 * 1024) } }),
+    `Bearer ${token}`,
+  );
+  expect(huge.status).toBe(413);
+  expect(((await huge.json()) as { error: string }).error).toBe('request body over 1048576 bytes');
+  expect((await fetch(new URL('/healthz', receiverUrl))).status).toBe(200);
   expect(outcomes.length).toBe(before);
   await nothingStarted(teams.bad);
 });
