@@ -1,3 +1,4 @@
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -75,8 +76,8 @@ export function createTracing(settings: TelemetrySettings): Tracing {
   const resource = new Resource({ 'service.name': settings.serviceName });
   const processor: SpanProcessor = new BatchSpanProcessor(new OTLPTraceExporter({ url: `${settings.otlpEndpoint}/v1/traces` }), { scheduledDelayMillis: 1000 });
   const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
-  // Registers the W3C trace-context propagator too, which carries a run's trace into its activities.
-  provider.register();
+  // The W3C propagator reads a run's trace from an activity's headers; the context manager keeps it while the activity runs.
+  provider.register({ contextManager: new AsyncLocalStorageContextManager().enable() });
   const tracer = provider.getTracer('lifeboat');
   return {
     options: {
