@@ -6,10 +6,11 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { terminalSafeJson } from '../../lib/terminal-text';
 import { createNotifyActivities, notifyConfigFromEnv } from '../../activities/notify';
+import { readRoster } from '../../activities/roster';
 import { AlertReceiver, alertRequestListener, type AlertOutcome } from '../alerts/receiver';
 import { loadAlertRules, type AlertRules } from '../alerts/rules';
 import { commonOptions, type Command } from '../command';
-import { CliError, usageError } from '../errors';
+import { CliError, ExitCode, usageError } from '../errors';
 import { ClaimedName } from '../signing';
 
 const usage =
@@ -164,6 +165,7 @@ export const alertsCommand: Command = {
     }
     const options = parsed.data;
     const rules = loadAlertRules(options.rules);
+    await checkReceiverInRoster(options.as, env);
     const say = (line: string) => ctx.io.stderr(`${line}\n`);
     const log = (o: AlertOutcome) => {
       // One line per alert, so a log shipper (or a test) reads them as they come.
@@ -195,3 +197,26 @@ export const alertsCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * The receiver signs each start as `--as`; the workers accept it only if the roster lists that id with a key. Where this
+ * CLI can read the roster (LIFEBOAT_ROSTER), say so now rather than at the first alert of an outage.
+ */
+async function checkReceiverInRoster(as: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const path = env.LIFEBOAT_ROSTER;
+  if (!path) return;
+  let roster;
+  try {
+    roster = await readRoster(path);
+  } catch (err) {
+    throw new CliError((err as Error).message, { code: 'roster', exitCode: ExitCode.usage });
+  }
+  const person = roster.people.find((p) => p.id === as);
+  if (!person || person.keys.length === 0) {
+    throw new CliError(`the roster ${path} ${person ? `lists ${as} without a key` : `has no ${as}`}, so every start this receiver signs would be refused`, {
+      code: 'receiver-not-in-roster',
+      suggestion: `add ${as} to the roster as a service principal with the public key of --key (see alertmanager in roster.sample.json)`,
+      exitCode: ExitCode.usage,
+    });
+  }
+}

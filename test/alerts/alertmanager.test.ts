@@ -528,3 +528,13 @@ test('alerts serve without its token, key or rules says which is missing and how
     "
   `);
 });
+
+test('alerts serve refuses to start as someone the roster does not list with a key, since every start it signed would be refused', async () => {
+  const result = await lifeboat(['alerts', 'serve', '--rules', sampleAlertRulesPath, '--as', 'pagerbot'], {
+    LIFEBOAT_ALERTS_TOKEN: token,
+    LIFEBOAT_ALERTS_KEY: join(dir, 'alertmanager'),
+  });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain(`error: the roster ${inject('testRosterPath')} has no pagerbot, so every start this receiver signs would be refused`);
+  expect(result.stderr).toContain('fix: add pagerbot to the roster as a service principal with the public key of --key');
+});
