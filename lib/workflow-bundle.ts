@@ -20,10 +20,11 @@ function sourceFiles(path: string): string[] {
 }
 
 /**
- * Workflow interceptors every bundle carries: OpenTelemetry's, so a worker traces runs when given an OTLP endpoint
- * (lib/telemetry.ts) without a bundle of its own. Tests that bundle their own workflows pass these too.
+ * Workflow interceptors every bundle carries: OpenTelemetry's, for runs that started with them (see the module), so a
+ * worker traces runs when given an OTLP endpoint (lib/telemetry.ts) without a bundle of its own. Tests that bundle
+ * their own workflows pass these too.
  */
-export const workflowInterceptorModules = [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+export const workflowInterceptorModules = [resolve(repoRoot, 'workflows/kit/tracing-interceptors.ts')];
 
 /** A hash of the bundled sources, the SDK version and the interceptors' version, so a stale bundle is never used. */
 export function sourceHash(): string {
