@@ -2,7 +2,16 @@ import { ApplicationFailure, proxyActivities, upsertMemo } from '@temporalio/wor
 import type { ReadinessActivities } from '../activities/readiness';
 import type { KitActivities } from '../activities/kit-types';
 import { runbooks } from '../runbooks';
-import { ErrorType, type ReadinessCheckResult, type ReadinessEvaluation, readinessOf, readinessSummary, readinessTargetOf, transitionOf } from './kit';
+import {
+  ErrorType,
+  type ReadinessCheckResult,
+  type ReadinessEvaluation,
+  readinessOf,
+  readinessSummary,
+  readinessTargetOf,
+  recordReadiness,
+  transitionOf,
+} from './kit';
 
 /** What `lifeboat readiness` and a readiness schedule start. */
 export interface ReadinessRequest {
@@ -40,6 +49,7 @@ export async function readinessCheck(request: ReadinessRequest): Promise<Readine
   );
   const evaluation: ReadinessEvaluation = { runbook: runbook.id, target, ready: checks.every((c) => c.ready), checkedAt: new Date().toISOString(), checks };
   if (request.schedule) {
+    recordReadiness(evaluation);
     const change = transitionOf(await probes.lastReadiness({ scheduleId: request.schedule }), evaluation.ready);
     if (change) {
       const receipt = await notify({

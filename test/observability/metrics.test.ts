@@ -94,3 +94,23 @@ test('the metrics endpoint shows a run by state while it waits, then its step fa
     await stop();
   }
 });
+
+test("a scheduled readiness evaluation sets the runbook's readiness gauges; one run by hand does not", async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const evaluate = (target: string, schedule?: string) =>
+      ctx.client.workflow.execute('readinessCheck', {
+        taskQueue,
+        workflowId: `readiness-metrics/${target}`,
+        args: [{ runbook: 'paging-check', target, ...(schedule ? { schedule } : {}) }],
+      }) as Promise<{ ready: boolean; checks: { ready: boolean }[] }>;
+    await evaluate(`by-hand-${taskQueue}`);
+    // No estate is up for this worker, so checks that look at it fail.
+    const evaluation = await evaluate(`scheduled-${taskQueue}`, `readiness/paging-check/scheduled-${taskQueue}`);
+    expect(evaluation.ready).toBe(false);
+    const series = `runbook=paging-check,target=scheduled-${taskQueue}`;
+    await expect.poll(() => samples('lifeboat_readiness_ready', taskQueue)).toEqual(new Map([[series, 0]]));
+    expect(await samples('lifeboat_readiness_checks_failing', taskQueue)).toEqual(new Map([[series, evaluation.checks.filter((c) => !c.ready).length]]));
+  });
+});

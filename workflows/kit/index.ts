@@ -32,6 +32,7 @@ export {
   transitionOf,
 } from './readiness';
 export type { ReadinessCheckResult, ReadinessCheckSpec, ReadinessEvaluation, ReadinessProbe } from './readiness';
+export { recordReadiness } from './metrics';
 
 // Running one: the frame every runbook workflow runs in, and the run it hands the procedure.
 export { inputSchemaOf, parseInput, retiredInputs, RunRequest, runRunbook } from './runbook-run';

@@ -1,4 +1,5 @@
 import { metricMeter } from '@temporalio/workflow';
+import type { ReadinessEvaluation } from './readiness';
 import type { RunState } from './status';
 
 /**
@@ -42,4 +43,19 @@ export class RunMetrics {
   interventionOpened(step: string): void {
     metricMeter.createCounter('lifeboat_interventions_total', 'interventions', 'Steps that stopped for an operator').add(1, { runbook: this.runbook, step });
   }
+}
+
+/**
+ * `lifeboat_readiness_ready{runbook,target}` (1 ready, 0 not) and `lifeboat_readiness_checks_failing{runbook,target}`:
+ * the latest scheduled readiness evaluation. Only schedules set them, as only the schedule says what was known all
+ * along; a new worker shows them from the next evaluation on (every 15 minutes by default).
+ */
+export function recordReadiness(evaluation: ReadinessEvaluation): void {
+  const tags = { runbook: evaluation.runbook, target: evaluation.target };
+  metricMeter
+    .createGauge('lifeboat_readiness_ready', 'int', '', 'Whether the latest scheduled readiness evaluation passed (1) or not (0)')
+    .set(evaluation.ready ? 1 : 0, tags);
+  metricMeter
+    .createGauge('lifeboat_readiness_checks_failing', 'int', 'checks', 'Failing checks in the latest scheduled readiness evaluation')
+    .set(evaluation.checks.filter((c) => !c.ready).length, tags);
 }
