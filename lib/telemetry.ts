@@ -54,10 +54,23 @@ export function installRuntime(settings: Pick<TelemetrySettings, 'metricsAddress
     // Log lines carry free text from runs (errors, names); control sequences in them are shown, not obeyed.
     ...(debug ? {} : { logger: new DefaultLogger((env.LIFEBOAT_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO', visibleLogFunction()) }),
     ...(settings.metricsAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: settings.metricsAddress, useSecondsForDurations: true } } } }
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: {
+                bindAddress: settings.metricsAddress,
+                useSecondsForDurations: true,
+                histogramBucketOverrides: { lifeboat_gate_wait_seconds: gateWaitBuckets },
+              },
+            },
+          },
+        }
       : {}),
   });
 }
+
+/** Gate waits run from seconds (a drill's policy) to days (a manual-booking-mode run); buckets in seconds, up to 2 days. */
+const gateWaitBuckets = [1, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 86_400, 172_800];
 
 /** What a worker adds to its options to trace runs, and how to flush the spans still buffered when it stops. */
 export interface Tracing {

@@ -7,7 +7,7 @@ import type { RunState } from './status';
  * endpoint as the SDK's own metrics (with `namespace`, `task_queue` and `workflow_type` labels added). The meter
  * records nothing while a run replays and adds nothing to its history, so old histories replay unchanged. These are
  * events (counters and a histogram); how many runs are in each state now comes from visibility (lib/run-metrics.ts),
- * which a worker restart cannot reset. Names and labels are listed in docs/metrics.md.
+ * which a worker restart cannot reset. Names and labels are listed in docs/observability.md.
  */
 export class RunMetrics {
   constructor(private readonly runbook: string) {}
