@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort, isListening } from '../../lib/free-port';
 import { PatroniSettings } from '../../providers/patroni/settings';
+import { Client as PgClient } from 'pg';
 
 /** Debian's packages put them here (`.ci/run` installs `patroni` and `etcd-server`). */
 export const patroniBinary = '/usr/bin/patroni';
@@ -354,5 +355,17 @@ export async function startPatroniPair(options: { regions?: [string, string]; se
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** One statement in a fresh session on a region's leader, as an operator's psql would run it. */
+export async function sqlOn<T = Record<string, unknown>>(pair: Pick<PatroniPair, 'settings'>, region: string, text: string): Promise<T[]> {
+  const a = pair.settings.regions[region]!.postgres;
+  const c = new PgClient({ host: a.host, port: a.port, user: a.user, database: a.database });
+  await c.connect();
+  try {
+    return (await c.query(text)).rows as T[];
+  } finally {
+    await c.end();
   }
 }

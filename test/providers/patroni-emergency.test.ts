@@ -1,10 +1,9 @@
-import { Client } from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { DatabaseProvider } from '../../providers/contracts/database';
 import type { RebuildProvider } from '../../providers/contracts/rebuild';
 import { createPatroniDatabase } from '../../providers/patroni/database';
 import { createPatroniRebuild } from '../../providers/patroni/rebuild';
-import { startPatroniPair, type PatroniPair } from '../helpers/patroni';
+import { startPatroniPair, type PatroniPair, sqlOn } from '../helpers/patroni';
 
 // An emergency failover and its failback: region A is lost, B is promoted without a fence, and A comes back on its own.
 let pair: PatroniPair;
@@ -21,15 +20,7 @@ afterAll(async () => {
   await pair?.stop();
 }, 60_000);
 
-async function sql<T = Record<string, unknown>>(region: string, text: string): Promise<T[]> {
-  const c = new Client(pair.settings.regions[region]!.postgres);
-  await c.connect();
-  try {
-    return (await c.query(text)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(region: string, text: string) => sqlOn<T>(pair, region, text);
 
 const bookings = async (region: string) => (await sql<{ ref: string }>(region, 'SELECT ref FROM bookings ORDER BY ref')).map((r) => r.ref);
 

@@ -1,13 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunReport } from '../../cli/report/model';
 import type { RunResult } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboat } from '../helpers/cli';
-import { startPatroniPair, type PatroniPair } from '../helpers/patroni';
+import { startPatroniPair, type PatroniPair, sqlOn } from '../helpers/patroni';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 /**
@@ -54,17 +53,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-/** One statement in a fresh session on the region's leader. */
-async function sql<T = Record<string, unknown>>(region: string, text: string): Promise<T[]> {
-  const a = pair.settings.regions[region]!.postgres;
-  const c = new Client({ host: a.host, port: a.port, user: a.user, database: a.database });
-  await c.connect();
-  try {
-    return (await c.query(text)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(region: string, text: string) => sqlOn<T>(pair, region, text);
 
 const recovery = async (region: string) => (await sql<{ r: boolean }>(region, 'SELECT pg_is_in_recovery() AS r'))[0]!.r;
 const refs = async (region: string) => (await sql<{ ref: string }>(region, 'SELECT ref FROM bookings ORDER BY ref')).map((r) => r.ref);

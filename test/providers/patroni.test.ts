@@ -7,7 +7,7 @@ import type { RebuildProvider } from '../../providers/contracts/rebuild';
 import { createPatroniDatabase } from '../../providers/patroni/database';
 import { createPatroniRebuild } from '../../providers/patroni/rebuild';
 import { PatroniSettings } from '../../providers/patroni/settings';
-import { startPatroniPair, type PatroniPair } from '../helpers/patroni';
+import { startPatroniPair, type PatroniPair, sqlOn } from '../helpers/patroni';
 
 let pair: PatroniPair;
 let db: DatabaseProvider;
@@ -23,17 +23,7 @@ afterAll(async () => {
   await pair?.stop();
 }, 60_000);
 
-/** One statement in a fresh session on the region's PostgreSQL, as an operator's psql would run it. */
-async function sql<T = Record<string, unknown>>(region: string, text: string): Promise<T[]> {
-  const a = pair.settings.regions[region]!.postgres;
-  const c = new Client({ host: a.host, port: a.port, user: a.user, database: a.database });
-  await c.connect();
-  try {
-    return (await c.query(text)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
+const sql = <T = Record<string, unknown>>(region: string, text: string) => sqlOn<T>(pair, region, text);
 
 const bookings = async (region: string) => (await sql<{ ref: string }>(region, 'SELECT ref FROM bookings ORDER BY ref')).map((r) => r.ref);
 

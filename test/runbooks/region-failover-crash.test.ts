@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, inject, test } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { countLostBookings } from '../../estate/load';
 import type { TestEstate } from '../../estate/testing';
 import { interveneUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { printed, startWorkerProcess } from '../helpers/worker-process';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings, sql as sqlOn } from './region-helpers';
 
@@ -23,35 +24,11 @@ afterEach(() => {
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }, [runId]));
 
-/** Starts a worker process and resolves once it polls; `env` adds test hooks such as LIFEBOAT_TEST_STALL_AFTER. */
-function startWorkerProcess(taskQueue: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const script = resolve(__dirname, 'worker-process.ts');
-  const child = spawn(process.execPath, ['-e', `require('tsx/cjs/api').register(); require(${JSON.stringify(script)})`], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: ctx.address,
-      LIFEBOAT_TASK_QUEUE: taskQueue,
-      LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'),
-      LIFEBOAT_ROSTER: inject('testRosterPath'),
-      TEMPORAL_NAMESPACE: ctx.namespace,
-      LIFEBOAT_TARGETS: join(estate.dir, 'lifeboat.targets.json'),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Starts a worker process on the estate's targets and keeps it for the after-each kill. */
+async function startWorker(taskQueue: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = await startWorkerProcess(ctx, { taskQueue, targetsPath: join(estate.dir, 'lifeboat.targets.json'), env });
   workers.push(child);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolveReady, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolveReady(child));
-    child.on('exit', (code) => reject(new Error(`worker process exited (${code}) before it was ready: ${err}`)));
-  });
-}
-
-/** Resolves once the worker process prints `line` (a stalled activity says "stalled <name>"). */
-function printed(child: ChildProcess, line: string): Promise<void> {
-  let out = '';
-  return new Promise((resolvePrinted) => child.stdout!.on('data', (d: Buffer) => (out += d.toString()).includes(line) && resolvePrinted()));
+  return child;
 }
 
 async function killHard(child: ChildProcess): Promise<void> {
@@ -74,7 +51,7 @@ test('a worker killed inside the fence, after the fence took effect: an abort st
     workflowId: runId,
     args: [{ input: { service: 'booking', mode: 'planned', catchUpTimeoutSeconds: 5 }, requestedBy: 'alice' }],
   });
-  let worker = await startWorkerProcess(taskQueue, { LIFEBOAT_TEST_STALL_AFTER: 'fenceDatabase' });
+  let worker = await startWorker(taskQueue, { LIFEBOAT_TEST_STALL_AFTER: 'fenceDatabase' });
   const fenceStalled = printed(worker, 'stalled fenceDatabase');
   try {
     await waitForStatus(handle, (s) => s.state === 'waiting-approval', 60_000);
@@ -91,7 +68,7 @@ test('a worker killed inside the fence, after the fence took effect: an abort st
     expect((await estateSnapshot(estate.catalog)).A.fenced).toBe(true);
     await killHard(worker);
 
-    worker = await startWorkerProcess(taskQueue);
+    worker = await startWorker(taskQueue);
     // The dead attempt times out; the retry on the new worker finds the source fenced already, by the dead one.
     const waiting = await waitForStatus(handle, (s) => s.currentStep === 'catchUp', 90_000);
     expect(step(waiting, 'fence')).toMatchObject({ status: 'succeeded', attempts: 2 });
@@ -119,7 +96,7 @@ test('a worker killed during the catch-up wait and again right after promotion: 
   });
   const load = loadThroughBalancer(estate.catalog);
   try {
-    let worker = await startWorkerProcess(taskQueue);
+    let worker = await startWorker(taskQueue);
     await moreBookings(load, 20);
     await waitForStatus(handle, (s) => s.state === 'waiting-approval', 60_000);
     // Hold the standby back so the run is certain to be waiting for it when the worker dies.
@@ -129,14 +106,14 @@ test('a worker killed during the catch-up wait and again right after promotion: 
     await new Promise((r) => setTimeout(r, 500));
     await killHard(worker);
 
-    worker = await startWorkerProcess(taskQueue);
+    worker = await startWorker(taskQueue);
     // The dead attempt times out on its heartbeat; the kit retries the wait on the new worker.
     await waitForStatus(handle, (s) => (step(s, 'catchUp')?.attempts ?? 0) >= 2, 60_000);
     await sql('B', 'SELECT pg_wal_replay_resume()');
     await waitForStatus(handle, (s) => step(s, 'promote')?.status === 'succeeded', 60_000);
     await killHard(worker);
 
-    worker = await startWorkerProcess(taskQueue);
+    worker = await startWorker(taskQueue);
     const result = (await handle.result()) as RunResult<SwitchResult>;
     expect(result.state).toBe('succeeded');
     console.log(result.steps.map((s) => `${s.name}: ${s.attempts} attempt(s), ${s.durationMs} ms${s.lastError ? ` (${s.lastError})` : ''}`).join('\n'));

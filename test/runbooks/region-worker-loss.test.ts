@@ -1,12 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { afterAll, afterEach, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { TestEstate } from '../../estate/testing';
 import type { RunResult } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { printed, startWorkerProcess } from '../helpers/worker-process';
 import { approveByLeads, estateSnapshot, sql } from './region-helpers';
 
 /**
@@ -27,29 +28,11 @@ afterEach(() => {
 afterAll(() => closeRunbookSuite({ ctx, estate }, [runId]));
 
 /** A worker process that names its region in its identity; resolves once it polls. */
-function startRegionWorker(taskQueue: string, region: string, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const script = resolve(__dirname, 'worker-process.ts');
-  const child = spawn(process.execPath, ['-e', `require('tsx/cjs/api').register(); require(${JSON.stringify(script)})`], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: ctx.address,
-      LIFEBOAT_TASK_QUEUE: taskQueue,
-      LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'),
-      LIFEBOAT_ROSTER: inject('testRosterPath'),
-      TEMPORAL_NAMESPACE: ctx.namespace,
-      LIFEBOAT_TARGETS: join(estate.dir, 'lifeboat.targets.json'),
-      LIFEBOAT_WORKER_IDENTITY: `lifeboat@region-${region}`,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startRegionWorker(taskQueue: string, region: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const targetsPath = join(estate.dir, 'lifeboat.targets.json');
+  const child = await startWorkerProcess(ctx, { taskQueue, targetsPath, env: { LIFEBOAT_WORKER_IDENTITY: `lifeboat@region-${region}`, ...env } });
   workers.push(child);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((ready, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && ready(child));
-    child.on('exit', (code) => reject(new Error(`worker of region ${region} exited (${code}) before it was ready: ${err}`)));
-  });
+  return child;
 }
 
 test("SIGKILL of region A's worker in the middle of a failover away from A: region B's worker finishes it, and nothing runs twice to any effect", async () => {
@@ -63,10 +46,7 @@ test("SIGKILL of region A's worker in the middle of a failover away from A: regi
   });
   // Region A's worker takes every task until it dies inside the drain, after HAProxy took the change.
   const workerA = await startRegionWorker(taskQueue, 'A', { LIFEBOAT_TEST_STALL_AFTER: 'drainBackend' });
-  const stalled = new Promise<void>((r) => {
-    let out = '';
-    workerA.stdout!.on('data', (d: Buffer) => (out += d.toString()).includes('stalled drainBackend') && r());
-  });
+  const stalled = printed(workerA, 'stalled drainBackend');
   await waitForStatus(handle, (s) => s.state === 'waiting-approval', 60_000);
   await approveByLeads(handle);
   await stalled;
