@@ -11,6 +11,7 @@ import { ensureSearchAttributes } from './lib/search-attributes';
 import { publishRunMetrics } from './lib/run-metrics';
 import { createTracing, installRuntime, telemetrySettingsFrom, type Tracing } from './lib/telemetry';
 import { buildBundle, freshBundlePath, workflowInterceptorModules } from './lib/workflow-bundle';
+import { deploymentOptions, type WorkerVersion } from './lib/worker-versioning';
 import { targetsPath as defaultTargetsPath } from './providers/targets/load';
 
 export interface LifeboatWorkerOptions {
@@ -33,6 +34,8 @@ export interface LifeboatWorkerOptions {
   bundleAtStart?: boolean;
   /** Tracing's interceptors and sinks (lib/telemetry.ts); without them workflow spans are dropped. */
   tracing?: Tracing['options'];
+  /** Worker Versioning (lib/worker-versioning.ts): runs are pinned to the build they started on. Off when absent. */
+  version?: WorkerVersion;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -84,6 +87,7 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
     ...(options.workflowsPath && !prebuilt ? { interceptors: { ...tracing.interceptors, workflowModules: workflowInterceptorModules } } : {}),
     ...(dataConverter ? { dataConverter } : {}),
     ...(identity ? { identity } : {}),
+    ...(options.version ? { workerDeploymentOptions: deploymentOptions(options.version) } : {}),
   });
 }
 
@@ -96,6 +100,7 @@ export async function runWorker(opts: {
   metricsAddress?: string;
   /** OTLP/HTTP base URL for traces; default OTEL_EXPORTER_OTLP_ENDPOINT, else no tracing. */
   otlpEndpoint?: string;
+  version?: WorkerVersion;
   env?: NodeJS.ProcessEnv;
   onReady?: () => void;
 }): Promise<void> {
@@ -116,6 +121,7 @@ export async function runWorker(opts: {
       rosterPath: opts.rosterPath,
       ...(opts.targetsPath ? { targetsPath: opts.targetsPath } : {}),
       tracing: tracing.options,
+      ...(opts.version ? { version: opts.version } : {}),
       env,
     });
     if (telemetry.metricsAddress) {

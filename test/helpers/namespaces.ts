@@ -19,5 +19,6 @@ export const testNamespaces = [
   'route53-failover',
   'patroni-failover',
   'region-worker-loss',
+  'versioning',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];
