@@ -17,7 +17,7 @@ const SIZES = [1_000, 10_000];
 const HISTORY_EVENT_LIMIT = 51_200;
 const HISTORY_BYTES_LIMIT = 50 * 1024 * 1024;
 
-interface Measured {
+export interface Measured {
   hosts: number;
   affected: number;
   down: number;
@@ -28,6 +28,10 @@ interface Measured {
   p90Seconds: number | null;
   events: number;
   bytes: number;
+}
+
+function handsOnOf(status: RunStatus): { open: number; done: number; tasks: HandsOnTask[] } | undefined {
+  return status.details.handsOn as { open: number; done: number; tasks: HandsOnTask[] } | undefined;
 }
 
 async function poll(handle: WorkflowHandle, predicate: (s: RunStatus) => boolean): Promise<RunStatus> {
@@ -42,7 +46,7 @@ async function poll(handle: WorkflowHandle, predicate: (s: RunStatus) => boolean
  * One `isolate-vendor-module` run on a simulated fleet of `hosts`, after a faulty push with crash rate 0.3: an approver
  * answers the gate at once, and technicians report each hands-on host repaired as soon as the queue opens.
  */
-async function measure(ctx: BenchContext, hosts: number): Promise<Measured> {
+export async function measure(ctx: BenchContext, hosts: number): Promise<Measured> {
   ctx.log(`fleet-scale: starting an estate with ${hosts} hosts`);
   const estate = await startTestEstate({ loadBalancer: false, fleetHosts: hosts });
   const connection = await Connection.connect({ address: ctx.address });
@@ -67,10 +71,17 @@ async function measure(ctx: BenchContext, hosts: number): Promise<Measured> {
       });
       await poll(handle, (s) => s.state === 'waiting-approval');
       await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob', comment: 'benchmark' }] });
-      const queued = await poll(handle, (s) => s.currentStep === 'handsOn' || s.state !== 'running');
-      const tasks = ((queued.details.handsOn as { tasks: HandsOnTask[] } | undefined)?.tasks ?? []).filter((t) => t.status === 'open');
-      ctx.log(`fleet-scale: ${hosts} hosts: waves done, ${tasks.length} hands-on repairs to report`);
-      for (const t of tasks) await handle.signal(taskSignal, { action: 'done', host: t.host, by: 'erin' });
+      let queued = await poll(handle, (s) => s.currentStep === 'handsOn' || s.state !== 'running');
+      ctx.log(`fleet-scale: ${hosts} hosts: waves done, ${handsOnOf(queued)?.open ?? 0} hands-on repairs to report`);
+      // Status lists the open items a page at a time (STATUS_TASKS), so close what it lists, then read it again.
+      let signalled = 0;
+      for (;;) {
+        const open = (handsOnOf(queued)?.tasks ?? []).filter((t) => t.status === 'open');
+        if (open.length === 0 || queued.state !== 'running') break;
+        for (const t of open) await handle.signal(taskSignal, { action: 'done', host: t.host, by: 'erin' });
+        signalled += open.length;
+        queued = await poll(handle, (s) => s.state !== 'running' || (handsOnOf(s)?.done ?? 0) >= signalled);
+      }
       const result = (await handle.result()) as RunResult<IsolationReport>;
       const wallSeconds = (Date.now() - started) / 1000;
       if (result.state !== 'succeeded') throw new Error(`the ${hosts}-host run ended ${result.state}: ${result.outcome}`);
@@ -81,7 +92,7 @@ async function measure(ctx: BenchContext, hosts: number): Promise<Measured> {
         hosts,
         affected: radius.affected,
         down: radius.down,
-        handsOn: tasks.length,
+        handsOn: signalled,
         waves: (result.details.waves as unknown[]).length,
         wallSeconds,
         containedAfterSeconds: result.output!.containedAfterSeconds,

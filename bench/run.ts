@@ -12,6 +12,7 @@ import { fleetScaleBenchmark } from './fleet-scale';
 import { floodBenchmark } from './flood';
 import { kitBenchmark } from './kit';
 import { readinessBenchmark } from './readiness';
+import { scaleBenchmark } from './scale';
 import { benchSigning } from './signing';
 import type { Benchmark, BenchSection } from './section';
 import { table } from '../cli/render';
@@ -25,6 +26,7 @@ const benchmarks: Record<string, Benchmark> = {
   readiness: readinessBenchmark,
   detection: detectionBenchmark,
   console: consoleBenchmark,
+  scale: scaleBenchmark,
 };
 
 async function main(): Promise<void> {

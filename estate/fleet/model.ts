@@ -88,6 +88,9 @@ export class FleetRequestError extends Error {
 export class Fleet {
   private hosts: Host[];
   private byId = new Map<string, Host>();
+  /** Each host's place in `hosts` (insertion order), so a selector by ids is answered by lookup, in listing order. */
+  private seq = new WeakMap<Host, number>();
+  private nextSeq = 0;
   /** Content versions the vendor shipped, and whether each is faulty. */
   private contents = new Map<string, { faulty: boolean }>([[GOOD_CONTENT, { faulty: false }]]);
   /** Known-good versions each host ran healthy, for rollback by name. */
@@ -107,6 +110,7 @@ export class Fleet {
   reset(): void {
     this.hosts = generateHosts(this.size);
     this.byId = new Map(this.hosts.map((h) => [h.id, h]));
+    for (const h of this.hosts) this.seq.set(h, this.nextSeq++);
     this.contents = new Map([[GOOD_CONTENT, { faulty: false }]]);
     this.knownGood = new Map();
     this.answered.clear();
@@ -117,7 +121,10 @@ export class Fleet {
 
   list(selector: HostSelector = {}): Host[] {
     const ids = selector.ids ? new Set(selector.ids) : undefined;
-    return this.hosts.filter((h) => matches(h, selector, ids));
+    if (!ids) return this.hosts.filter((h) => matches(h, selector));
+    // By lookup, not by a scan: a batch of 100 ids on a 100,000-host fleet would otherwise walk every host.
+    const found = [...ids].map((id) => this.byId.get(id)).filter((h): h is Host => h !== undefined && matches(h, selector, ids));
+    return found.sort((a, b) => this.seq.get(a)! - this.seq.get(b)!);
   }
 
   get(id: string): Host | undefined {
@@ -331,6 +338,7 @@ export class Fleet {
       };
       this.hosts.push(host);
       this.byId.set(host.id, host);
+      this.seq.set(host, this.nextSeq++);
       const good = this.knownGood.get(src.id);
       if (good) this.knownGood.set(host.id, new Set(good));
       byRole[host.role] = (byRole[host.role] ?? 0) + 1;

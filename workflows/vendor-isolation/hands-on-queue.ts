@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { FleetActivities } from '../../activities/fleet';
 import type { KitActivities } from '../../activities/kit-types';
 import { DecisionRefusal, ErrorType, proofOf, type Run, terminalStates, type VerifiedDecision } from '../kit';
@@ -18,6 +18,20 @@ export interface HandsOnTask {
 
 /** Escalations go out when these shares of the time until the deadline have passed. */
 const ESCALATE_AT = [0.5, 0.75, 0.9];
+
+/**
+ * Status lists at most this many checklist items, open ones first, while its counts cover every item: on a
+ * 100,000-host fleet the whole list (over 5,000 hosts) is larger than Temporal's 512 KiB payload limit here, which
+ * refused every status query and would fail the run's completion (its result carries the status details).
+ */
+export const STATUS_TASKS = 500;
+
+/**
+ * Repairs reported one host at a time are recorded together after this long: one `markRepaired` per window instead
+ * of one per host. On a 100,000-host fleet (about 5,000 hands-on hosts) one activity per repair took 45,000 of
+ * Temporal's 51,200 history events.
+ */
+const RECORD_WINDOW_MS = 2_000;
 
 const fleet = proxyActivities<Pick<FleetActivities, 'markRepaired'>>({
   startToCloseTimeout: '1 minute',
@@ -89,6 +103,12 @@ export class HandsOnQueue {
       }
       const next = marks.find((m) => m > now) ?? this.deadlineAt;
       const woke = await condition(() => this.toRecord.length > 0 || this.open === 0 || this.run.status.abortRequested !== undefined, Math.max(1, next - now));
+      if (woke && this.toRecord.length > 0 && this.open > 0 && patched('batch-hands-on-records')) {
+        await condition(
+          () => this.open === 0 || this.run.status.abortRequested !== undefined,
+          Math.min(RECORD_WINDOW_MS, Math.max(1, this.deadlineAt - Date.now())),
+        );
+      }
       if (!woke && Date.now() < this.deadlineAt) {
         this.escalations++;
         this.run.audit('lifeboat', 'hands-on-escalated', `escalation ${this.escalations}: ${this.open} host(s) open`);
@@ -159,12 +179,15 @@ export class HandsOnQueue {
 
   private publish(): void {
     const tasks = this.list();
+    const open = tasks.filter((t) => t.status === 'open');
+    const listed = tasks.length <= STATUS_TASKS ? tasks : [...open, ...tasks.filter((t) => t.status !== 'open')].slice(0, STATUS_TASKS);
     this.run.report('handsOn', {
-      open: tasks.filter((t) => t.status === 'open').length,
+      open: open.length,
       done: tasks.filter((t) => t.status === 'done').length,
       waived: tasks.filter((t) => t.status === 'waived').length,
       deadline: new Date(this.deadlineAt).toISOString(),
-      tasks,
+      ...(listed.length < tasks.length ? { listed: listed.length } : {}),
+      tasks: listed,
     });
   }
 
