@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { statusQuery, type RunStatus } from '../workflows/kit';
 import { CliError } from './errors';
@@ -66,4 +66,23 @@ export function explain(err: unknown, runId: string, taskQueue: string): CliErro
     return new CliError(`run ${runId} has already finished`, { code: 'finished', suggestion: `see how it ended with lifeboat status ${runId}` });
   }
   return new CliError(message, { code: 'failed' });
+}
+
+/** A run as `lifeboat list` and the console's runs list show it, from its visibility record and search attributes. */
+export function runSummary(wf: WorkflowExecutionInfo): Record<string, string> {
+  const attrs = wf.typedSearchAttributes.getAll();
+  const get = (name: string) => {
+    const pair = attrs.find((p) => p.key.name === name);
+    return pair ? String(pair.value) : '';
+  };
+  return {
+    runId: wf.workflowId,
+    runbook: get('LifeboatRunbook'),
+    target: get('LifeboatTarget'),
+    state: get('LifeboatState'),
+    requestedBy: get('LifeboatRequestedBy'),
+    drill: get('LifeboatDrill'),
+    temporalStatus: wf.status.name,
+    startedAt: wf.startTime.toISOString(),
+  };
 }

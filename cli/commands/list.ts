@@ -2,6 +2,7 @@ import { terminalSafeJson } from '../../lib/terminal-text';
 import { commonOptions, type Command } from '../command';
 import { usageError } from '../errors';
 import { table } from '../render';
+import { runSummary } from '../runs';
 
 const keyword = /^[A-Za-z0-9._/-]+$/;
 
@@ -35,21 +36,7 @@ export const listCommand: Command = {
     const client = await ctx.client();
     const runs: Record<string, string>[] = [];
     for await (const wf of client.workflow.list({ query: filters.join(' AND ') })) {
-      const attrs = wf.typedSearchAttributes;
-      const get = (name: string) => {
-        const pair = attrs.getAll().find((p) => p.key.name === name);
-        return pair ? String(pair.value) : '';
-      };
-      runs.push({
-        runId: wf.workflowId,
-        runbook: get('LifeboatRunbook'),
-        target: get('LifeboatTarget'),
-        state: get('LifeboatState'),
-        requestedBy: get('LifeboatRequestedBy'),
-        drill: get('LifeboatDrill'),
-        temporalStatus: wf.status.name,
-        startedAt: wf.startTime.toISOString(),
-      });
+      runs.push(runSummary(wf));
       if (runs.length >= limit) break;
     }
     if (ctx.json) ctx.print(terminalSafeJson(runs, 2));

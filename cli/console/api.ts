@@ -30,7 +30,7 @@ import { ganttSvg } from '../report/gantt-svg';
 import { reportHtml } from '../report/html';
 import { buildReport } from '../report/model';
 import { readinessBefore } from '../readiness-at';
-import { detectedAtOfRun, explain, readStatus, runHandle } from '../runs';
+import { detectedAtOfRun, explain, readStatus, runHandle, runSummary } from '../runs';
 import { newStatement } from '../signing';
 import { startRun } from '../start-run';
 
@@ -130,19 +130,7 @@ export class ConsoleApi {
     else if (f.drill === 'isolated' || f.drill === 'live') clauses.push(`LifeboatDrill = '${f.drill}'`);
     const out: Record<string, string>[] = [];
     for await (const wf of this.client.workflow.list({ query: clauses.join(' AND ') })) {
-      const attrs = wf.typedSearchAttributes.getAll();
-      const get = (name: string) => String(attrs.find((p) => p.key.name === name)?.value ?? '');
-      out.push({
-        runId: wf.workflowId,
-        temporalRunId: wf.runId,
-        runbook: get('LifeboatRunbook'),
-        target: get('LifeboatTarget'),
-        state: get('LifeboatState'),
-        requestedBy: get('LifeboatRequestedBy'),
-        drill: get('LifeboatDrill'),
-        temporalStatus: wf.status.name,
-        startedAt: wf.startTime.toISOString(),
-      });
+      out.push({ ...runSummary(wf), temporalRunId: wf.runId });
       if (out.length >= 50) break;
     }
     return out;
