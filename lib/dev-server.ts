@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
 import { childEnv } from './child-env';
+import { devServerSearchAttributeFlags } from './search-attributes';
 
 /** The largest payload the embedded server accepts; see the README for the same limit on a cluster. */
 export const DECISION_BLOB_LIMIT_BYTES = 512 * 1024;
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Connection } from '@temporalio/client';
-import { devServerSearchAttributeFlags } from './search-attributes';
 
 export interface DevServerOptions {
   binary: string;
@@ -70,29 +70,46 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   ];
   if (options.dbFile) mkdirSync(dirname(options.dbFile), { recursive: true });
   mkdirSync(dirname(options.logFile), { recursive: true });
+  const address = `${ip}:${options.port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  // The server picks its HTTP, metrics and internal membership ports itself, at random; another program starting
+  // at the same moment can take one between its pick and its bind. That start fails at once with "address already
+  // in use", and a second start picks other ports, so such a start is tried again (the port we were given is
+  // checked by the caller, and a start that fails for it fails again and is reported).
+  for (let attempt = 1; ; attempt++) {
+    const logStart = existsSync(options.logFile) ? statSync(options.logFile).size : 0;
+    const started = await startOnce(options, args, address, deadline);
+    if ('server' in started) return started.server;
+    const reason = lastErrorLine(readFileSync(options.logFile, 'utf8').slice(logStart));
+    if (started.exited && /address already in use/.test(reason) && attempt < 3) continue;
+    throw new Error(`${started.message}${reason ? `: ${reason}` : ''}; see ${options.logFile}`);
+  }
+}
+
+type StartAttempt = { server: DevServer } | { exited: boolean; message: string };
+
+async function startOnce(options: DevServerOptions, args: string[], address: string, deadline: number): Promise<StartAttempt> {
   const log = openSync(options.logFile, 'a');
   // A minimal environment: the server needs none of the worker's secrets (API keys, webhook URLs, codec keys).
   const child = spawn(options.binary, args, { stdio: ['ignore', log, log], detached: options.detached ?? false, env: childEnv() });
   closeSync(log);
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  const address = `${ip}:${options.port}`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `the Temporal dev server ${child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`} before it was ready; see ${options.logFile}`,
-      );
+      const how = child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`;
+      return { exited: true, message: `the Temporal dev server ${how} before it was ready` };
     }
     if (await answers(address)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the Temporal dev server did not answer on ${address} within ${options.readyTimeoutMs ?? 60_000} ms; see ${options.logFile}`);
+      await exited;
+      return { exited: false, message: `the Temporal dev server did not answer on ${address} within ${options.readyTimeoutMs ?? 60_000} ms` };
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return {
+  const server: DevServer = {
     address,
-    ...(options.uiPort ? { uiUrl: `http://${ip === '0.0.0.0' ? 'localhost' : ip}:${options.uiPort}` } : {}),
+    ...(options.uiPort ? { uiUrl: `http://${options.ip === '0.0.0.0' ? 'localhost' : (options.ip ?? '127.0.0.1')}:${options.uiPort}` } : {}),
     process: child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -102,6 +119,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       clearTimeout(timer);
     },
   };
+  return { server };
+}
+
+/** The last line of the server's output that says what went wrong, without its timestamp noise. */
+export function lastErrorLine(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /error|fatal|panic|address already in use/i.test(line));
+  return (lines.at(-1) ?? '').slice(0, 300);
 }
 
 /** Whether a Temporal frontend answers at this address. */
