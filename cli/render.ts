@@ -212,7 +212,7 @@ function renderHandsOn(h: HandsOnLine, runId: string, state: string): string[] {
   const open = h.tasks.filter((t) => t.status === 'open');
   const lines = [`  hands-on: ${h.open} open, ${h.done} done, ${h.waived} waived${h.deadline ? `; deadline ${h.deadline}` : ''}`];
   lines.push(...open.slice(0, 10).map((t) => `    ${t.host}: ${t.reason ?? 'needs a person'}`));
-  if (h.open > 10) lines.push(`    ... ${h.open - 10} more (lifeboat status ${runId} --json)`);
+  if (h.open > 10) lines.push(`    ... ${h.open - 10} more (lifeboat task list ${runId} --open)`);
   if (open.length > 0 && !terminalStates.includes(state as RunStatus['state'])) {
     lines.push(`    next: lifeboat task done ${runId} <host> --as <you>   or   lifeboat task waive ${runId} <host> --reason "why"`);
   }

@@ -93,6 +93,12 @@ test('contains a faulty push, heals remote-fixable hosts in waves, and finishes 
     expect(status.stdout).toContain(`hands-on: ${stillCrashed.length} open, 0 done, 0 waived`);
     for (const host of stillCrashed.slice(0, 10)) expect(status.stdout).toMatch(new RegExp(`^    ${host}: .*hands-on`, 'm'));
     expect(status.stdout).toContain(`next: lifeboat task done ${runId} <host>`);
+    // The checklist a page at a time, for lists longer than status carries.
+    const firstOpen = await lifeboat(['task', 'list', runId, '--open', '--limit', '1', '--json'], env);
+    const page = JSON.parse(firstOpen.stdout) as { total: number; offset: number; tasks: { host: string; status: string }[] };
+    expect(page).toMatchObject({ total: stillCrashed.length, offset: 0, tasks: [{ status: 'open' }] });
+    expect(page.tasks).toHaveLength(1);
+    expect(stillCrashed).toContain(page.tasks[0]!.host);
 
     // Refusals: a host not in the queue (exit 1), a waiver without a reason (exit 2).
     const unknown = await lifeboat(['task', 'done', runId, 'a-kiosk-99', '--as', 'erin'], env);
@@ -110,6 +116,14 @@ test('contains a faulty push, heals remote-fixable hosts in waves, and finishes 
     expect(again.stderr).toContain(`host ${byHand} was already done by erin`);
     const waive = await lifeboat(['task', 'waive', runId, waived!, '--as', 'bob', '--reason', 'kiosk retired'], env);
     expect(waive.code).toBe(0);
+    // Open items come first, then the closed ones with who closed them.
+    const listed = await lifeboat(['task', 'list', runId, '--offset', String(rest.length)], env);
+    expect(listed.stdout).toContain(`hands-on items ${rest.length + 1}-${stillCrashed.length} of ${stillCrashed.length}`);
+    expect(listed.stdout).toMatch(new RegExp(`^  ${byHand}\\s+done\\s+\\S+\\s+erin`, 'm'));
+    expect(listed.stdout).toMatch(new RegExp(`^  ${waived}\\s+waived\\s+\\S+\\s+bob\\s+kiosk retired`, 'm'));
+    const badLimit = await lifeboat(['task', 'list', runId, '--limit', '5000'], env);
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.stderr).toContain('--limit: limit is at most 1000 items a page');
     // The stock signal path works too.
     for (const host of rest) await handle.signal(taskSignal, { action: 'done', host, by: 'dave' });
 

@@ -2,19 +2,10 @@ import { ApplicationFailure, condition, patched, proxyActivities, setHandler } f
 import type { FleetActivities } from '../../activities/fleet';
 import type { KitActivities } from '../../activities/kit-types';
 import { DecisionRefusal, ErrorType, proofOf, type Run, terminalStates, type VerifiedDecision } from '../kit';
-import { TaskDecision, taskSignal, taskUpdate, type TaskReceipt } from './messages';
+import { HandsOnPageRequest, handsOnQuery, TaskDecision, taskSignal, taskUpdate, type HandsOnPage, type HandsOnTaskView, type TaskReceipt } from './messages';
 
-/** One item of the checklist: a host that a person has to repair, or waive. */
-export interface HandsOnTask {
-  host: string;
-  reason: string;
-  /** The wave that found it. */
-  wave: string;
-  status: 'open' | 'done' | 'waived';
-  by?: string;
-  at?: string;
-  comment?: string;
-}
+/** One item of the checklist: a host that a person has to repair, or waive; `wave` is the wave that found it. */
+export type HandsOnTask = HandsOnTaskView;
 
 /** Escalations go out when these shares of the time until the deadline have passed. */
 const ESCALATE_AT = [0.5, 0.75, 0.9];
@@ -64,7 +55,17 @@ export class HandsOnQueue {
         if (refusal) throw ApplicationFailure.nonRetryable(refusal, ErrorType.DecisionRefused);
       },
     });
+    setHandler(handsOnQuery, (request) => this.page(request));
     this.publish();
+  }
+
+  /** Any page of the checklist, for lists longer than status carries. */
+  page(raw: unknown): HandsOnPage {
+    const parsed = HandsOnPageRequest.safeParse(raw ?? {});
+    if (!parsed.success) throw new Error(`hands-on page: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; ')}`);
+    const { status, offset, limit } = parsed.data;
+    const tasks = this.ordered().filter((t) => !status || t.status === status);
+    return { total: tasks.length, offset, tasks: tasks.slice(offset, offset + limit) };
   }
 
   add(tasks: { host: string; reason: string }[], wave: string): void {
@@ -78,6 +79,12 @@ export class HandsOnQueue {
 
   list(): HandsOnTask[] {
     return [...this.tasks.values()];
+  }
+
+  /** Open items first, then closed ones, each in the order they were found. */
+  private ordered(): HandsOnTask[] {
+    const tasks = this.list();
+    return [...tasks.filter((t) => t.status === 'open'), ...tasks.filter((t) => t.status !== 'open')];
   }
 
   waived(): HandsOnTask[] {
@@ -180,7 +187,7 @@ export class HandsOnQueue {
   private publish(): void {
     const tasks = this.list();
     const open = tasks.filter((t) => t.status === 'open');
-    const listed = tasks.length <= STATUS_TASKS ? tasks : [...open, ...tasks.filter((t) => t.status !== 'open')].slice(0, STATUS_TASKS);
+    const listed = tasks.length <= STATUS_TASKS ? tasks : this.ordered().slice(0, STATUS_TASKS);
     this.run.report('handsOn', {
       open: open.length,
       done: tasks.filter((t) => t.status === 'done').length,

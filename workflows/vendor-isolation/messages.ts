@@ -1,4 +1,4 @@
-import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { SignedDecision } from '../kit';
 
@@ -24,3 +24,33 @@ export interface TaskReceipt {
 export const taskSignal = defineSignal<[SignedDecision | TaskDecision]>('task');
 /** The same as an update, so `lifeboat task` learns at once whether it counted and, if not, why. */
 export const taskUpdate = defineUpdate<TaskReceipt, [SignedDecision | TaskDecision]>('task-update');
+
+/** A page of the hands-on checklist: `lifeboat task list` reads every item this way, however long the list. */
+export const HandsOnPageRequest = z.object({
+  status: z.enum(['open', 'done', 'waived']).optional(),
+  offset: z.number().int('offset is a whole number').min(0, 'offset starts at 0').max(1_000_000).default(0),
+  // A thousand items are about 200 KB, well under the 512 KiB a query's answer may carry.
+  limit: z.number().int('limit is a whole number').min(1, 'limit is at least 1').max(1000, 'limit is at most 1000 items a page').default(200),
+});
+export type HandsOnPageRequest = z.input<typeof HandsOnPageRequest>;
+
+/** The items from `offset`, open ones first, then in the order they were found; `total` counts every matching item. */
+export interface HandsOnPage {
+  total: number;
+  offset: number;
+  tasks: HandsOnTaskView[];
+}
+
+/** One checklist item as a page lists it. */
+export interface HandsOnTaskView {
+  host: string;
+  reason: string;
+  wave: string;
+  status: 'open' | 'done' | 'waived';
+  by?: string;
+  at?: string;
+  comment?: string;
+}
+
+/** A query, so reading a page adds nothing to the run's history. */
+export const handsOnQuery = defineQuery<HandsOnPage, [HandsOnPageRequest]>('hands-on');
