@@ -7,15 +7,21 @@ import { freePort, isListening } from '../../lib/free-port';
 import { lifeboat } from '../helpers/cli';
 import { freeDevPort, killDevs, startDev, type DevProcess } from '../helpers/lifeboat-dev';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'lifeboat-dev-'));
+const stateDirs: string[] = [];
 const running: DevProcess[] = [];
 afterAll(async () => {
-  await killDevs(running, [stateDir]);
-  rmSync(stateDir, { recursive: true, force: true });
+  await killDevs(running, stateDirs);
+  for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** `lifeboat dev` without the estate (tested apart), on its own ports and state folder. */
-function startDevOnly(env: Record<string, string>): DevProcess {
+/** A state folder of its own for each start, so no test's server meets another's database or records. */
+function newStateDir(): string {
+  stateDirs.push(mkdtempSync(join(tmpdir(), 'lifeboat-dev-')));
+  return stateDirs.at(-1)!;
+}
+
+/** `lifeboat dev` without the estate (tested apart), on its own ports, in the given state folder. */
+function startDevOnly(env: Record<string, string>, stateDir = newStateDir()): DevProcess {
   const dev = startDev({ stateDir, env, args: ['--no-estate'] });
   running.push(dev);
   return dev;
@@ -30,7 +36,8 @@ test('npm start brings up the dev server and a worker, refuses a second start, a
     LIFEBOAT_ALERTS_PORT: String(alertsPort),
     LIFEBOAT_CONSOLE_PORT: String(consolePort),
   };
-  const dev = startDevOnly(env);
+  const stateDir = newStateDir();
+  const dev = startDevOnly(env, stateDir);
   await dev.waitFor('Lifeboat is up.');
   // The demo's alert receiver, with the sample rules, answers only with its token.
   expect(dev.output()).toContain(
