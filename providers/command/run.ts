@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
+import type { z } from 'zod';
 import { childEnv } from '../../lib/child-env';
 import { providerFailure, ProviderErrorType } from '../contracts/errors';
+import { checkAnswer, type Expected } from './answers';
 import type { CommandSettings } from './settings';
 
 /** Exit status a command uses for "try again later" (sysexits' EX_TEMPFAIL): the activity retries. */
@@ -12,10 +14,18 @@ const MAX_OUTPUT_BYTES = 256 * 1024;
 /**
  * Runs the user's program for one operation: `<command…> <capability> <operation>`, with the arguments as one JSON
  * object on stdin and `LIFEBOAT_CAPABILITY`/`LIFEBOAT_OPERATION` in its environment. It answers with one JSON value on
- * stdout. Exit 0 is success; exit 75 is a failure worth retrying; any other exit is a refusal, whose message is the
- * last lines of stderr. The program sees only the allow-listed environment plus `passEnv`.
+ * stdout, which must match `expected` (a wrong answer is a refusal naming the field). Exit 0 is success; exit 75 is a
+ * failure worth retrying; any other exit is a refusal, whose message is the last lines of stderr. A program still
+ * running at `timeoutSeconds` is killed and retried, and so is one killed by anyone else. The program sees only the
+ * allow-listed environment plus `passEnv`.
  */
-export async function runCommand(settings: CommandSettings, capability: string, operation: string, args: unknown): Promise<unknown> {
+export async function runCommand<S extends z.ZodType>(
+  settings: CommandSettings,
+  capability: string,
+  operation: string,
+  args: unknown,
+  expected: Expected<S>,
+): Promise<z.output<S>> {
   const [program, ...fixed] = settings.command as [string, ...string[]];
   const passed = Object.fromEntries(settings.passEnv.map((name) => [name, process.env[name]]));
   const env = childEnv({ ...passed, LIFEBOAT_CAPABILITY: capability, LIFEBOAT_OPERATION: operation });
@@ -26,7 +36,11 @@ export async function runCommand(settings: CommandSettings, capability: string, 
     let outBytes = 0;
     let err = '';
     let tooLong = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), settings.timeoutSeconds * 1000);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, settings.timeoutSeconds * 1000);
     child.stdout.on('data', (d: Buffer) => {
       outBytes += d.length;
       if (outBytes > MAX_OUTPUT_BYTES) {
@@ -40,19 +54,35 @@ export async function runCommand(settings: CommandSettings, capability: string, 
       clearTimeout(timer);
       reject(providerFailure(ProviderErrorType.InvalidInput, `${label}: cannot run: ${e.message}; check "command" in the targets file`));
     });
+    // A timeout is reported when the program dies, not when its pipes close: a child it started may still hold them.
+    child.on('exit', (_code, signal) => {
+      if (!timedOut || signal !== 'SIGKILL') return;
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      const limit = settings.timeoutSeconds;
+      reject(new Error(`${label}: timed out after ${limit} s and was killed; raise "timeoutSeconds" (now ${limit}) in the targets file if it needs longer`));
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const stderr = err.trim().split('\n').slice(-5).join(' | ');
       if (tooLong)
         return reject(providerFailure(ProviderErrorType.Refused, `${label}: printed more than ${MAX_OUTPUT_BYTES} bytes; answer with a small JSON value`));
-      if (signal) return reject(new Error(`${label}: killed by ${signal} after ${settings.timeoutSeconds} s`));
+      if (timedOut && signal === 'SIGKILL') return;
+      if (signal) return reject(new Error(`${label}: killed by ${signal}${stderr ? `: ${stderr}` : ''}`));
       if (code === EXIT_RETRY) return reject(new Error(`${label}: asked to retry: ${stderr || 'no message'}`));
       if (code !== 0) return reject(providerFailure(ProviderErrorType.Refused, `${label}: exit ${code}: ${stderr || 'no message'}`));
       const text = Buffer.concat(out).toString('utf8').trim();
+      let answer: unknown;
       try {
-        resolve(text === '' ? null : JSON.parse(text));
+        answer = text === '' ? null : JSON.parse(text);
       } catch {
-        reject(providerFailure(ProviderErrorType.Refused, `${label}: stdout is not JSON: ${text.slice(0, 200)}`));
+        return reject(providerFailure(ProviderErrorType.Refused, `${label}: stdout is not JSON: ${text.slice(0, 200)}`));
+      }
+      try {
+        resolve(checkAnswer(expected, answer, label));
+      } catch (e) {
+        reject(e as Error);
       }
     });
     child.stdin.end(JSON.stringify(args ?? {}));

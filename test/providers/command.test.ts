@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeEach, expect, test } from 'vitest';
-import { commandTraffic } from '../../providers/command/providers';
+import { commandDatabase, commandFleet, commandRebuild, commandTraffic } from '../../providers/command/providers';
 import { CommandSettings } from '../../providers/command/settings';
 import { ProviderErrorType } from '../../providers/contracts/errors';
 
@@ -27,6 +27,13 @@ afterEach(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A small program of the test's own, as a user would write one: an `sh` script answering every operation with `body`. */
+function program(name: string, body: string, timeoutSeconds = 10): CommandSettings {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return CommandSettings.parse({ provider: 'command', command: [path], timeoutSeconds });
+}
 
 /** What a call rejected with, so a test can say whether the activity would retry it. */
 async function failureOf(call: Promise<unknown>): Promise<Error> {
@@ -93,7 +100,123 @@ test('an answer that is not JSON is refused', async () => {
 });
 
 test('the arguments arrive as JSON on stdin, capability and operation as arguments and in the environment', async () => {
-  const echo = 'printf \'{"argv": "%s %s", "env": "%s %s", "stdin": %s}\' "$1" "$2" "$LIFEBOAT_CAPABILITY" "$LIFEBOAT_OPERATION" "$(cat)"';
-  const spy = commandTraffic(CommandSettings.parse({ provider: 'command', command: ['/bin/sh', '-c', echo, 'sh'] }));
-  expect(await spy.setServing('B', 'maint')).toEqual({ argv: 'traffic set-serving', env: 'traffic set-serving', stdin: { region: 'B', state: 'maint' } });
+  const seen = join(dir, 'seen.json');
+  const spy = program(
+    'spy.sh',
+    `printf '{"argv": "%s %s", "env": "%s %s", "stdin": %s}' "$1" "$2" "$LIFEBOAT_CAPABILITY" "$LIFEBOAT_OPERATION" "$(cat)" >${seen}
+echo '{"state": "maint", "applied": true}'`,
+  );
+  expect(await commandTraffic(spy).setServing('B', 'maint')).toEqual({ state: 'maint', applied: true });
+  expect(JSON.parse(readFileSync(seen, 'utf8'))).toEqual({ argv: 'traffic set-serving', env: 'traffic set-serving', stdin: { region: 'B', state: 'maint' } });
+});
+
+test('a field of the wrong type is refused, naming the field, what was expected and what to print', async () => {
+  const settings = program('active-number.sh', `echo '{"region": 3, "endpoint": "pool-a"}'`);
+  const err = await failureOf(commandTraffic(settings).active());
+  expect(err).toMatchObject({ type: ProviderErrorType.Refused, nonRetryable: true });
+  expect(err.message).toBe(
+    `${settings.command[0]} traffic active: answer .region is 3: expected a region name, or null when clients go to none; print {"region": "A", "endpoint": "pool-a"}`,
+  );
+});
+
+test('a missing field is refused with its path in the answer', async () => {
+  const settings = program(
+    'health-missing.sh',
+    `echo '[{"region": "A", "endpoint": "pool-a", "healthy": true, "status": "UP"}, {"region": "B", "endpoint": "pool-b", "status": "UP"}]'`,
+  );
+  const err = await failureOf(commandTraffic(settings).health());
+  expect(err).toMatchObject({ type: ProviderErrorType.Refused, nonRetryable: true });
+  expect(err.message).toBe(
+    `${settings.command[0]} traffic health: answer .[1].healthy is missing: expected true or false; print [{"region": "A", "endpoint": "pool-a", "healthy": true, "status": "UP"}, ...]`,
+  );
+});
+
+test('an answer that is not an object, or no answer at all, is refused', async () => {
+  const word = program('switch-word.sh', `echo '"switched"'`);
+  const err = await failureOf(commandTraffic(word).switchTo('B'));
+  expect(err).toMatchObject({ type: ProviderErrorType.Refused, nonRetryable: true });
+  expect(err.message).toBe(
+    `${word.command[0]} traffic switch: answer is "switched": expected an object; print {"region": "B", "previous": "A", "changed": true}`,
+  );
+
+  const silent = program('promote-silent.sh', 'exit 0');
+  const database = commandDatabase(silent, ['A', 'B']);
+  expect((await failureOf(database.promote('B', 30))).message).toBe(
+    `${silent.command[0]} database promote: answer is null: expected an object; print {"alreadyPromoted": false, "lsn": "0/3000060"}`,
+  );
+});
+
+test('a wrong value among several is named, and the rest counted', async () => {
+  const settings = program('serving-wrong.sh', `echo '{"state": "draining", "status": 7}'`);
+  const err = await failureOf(commandTraffic(settings).serving('A'));
+  expect(err.message).toBe(
+    `${settings.command[0]} traffic serving: answer .state is "draining": expected one of "ready", "drain", "maint" (and 1 more problem); print {"state": "ready", "status": "UP"}`,
+  );
+});
+
+test('a long wrong answer is quoted only in part', async () => {
+  const settings = program('long.sh', `printf '{"region": "A", "endpoint": ["%s"]}' "$(printf 'x%.0s' $(seq 1 5000))"`);
+  const err = await failureOf(commandTraffic(settings).active());
+  expect(err.message).toMatch(/^\S+ traffic active: answer \.endpoint is \["x{50,60}…: expected a string; print \{"region": "A", "endpoint": "pool-a"\}$/);
+  expect(err.message.length).toBeLessThan(settings.command[0]!.length + 200);
+});
+
+test('a wrong answer to probe or status is reported as such, not thrown', async () => {
+  const settings = program('db-probe-wrong.sh', `[ "$2" = probe ] && echo '{"ok": true}' || echo '{"reachable": "yes"}'`);
+  const database = commandDatabase(settings, ['A', 'B']);
+  expect(await database.probe()).toEqual([
+    {
+      check: 'database probe',
+      ok: false,
+      detail: `${settings.command[0]} database probe: answer is {"ok":true}: expected a list of checks; print [{"check": "reach the system", "ok": true, "detail": "what was seen"}]`,
+    },
+  ]);
+  expect(await database.status('A')).toEqual({
+    region: 'A',
+    reachable: false,
+    error: `${settings.command[0]} database status: answer .reachable is "yes": expected true or false; print {"reachable": true, "inRecovery": false, "fenced": false, "lsn": "0/3000060"}`,
+  });
+});
+
+test('a rebuild may answer nothing; a wrong method is refused', async () => {
+  const silent = program('rebuild-silent.sh', 'cat >/dev/null');
+  expect(await commandRebuild(silent).rebuildAsStandby({ region: 'A', primary: 'B' }, () => undefined)).toEqual({
+    region: 'A',
+    primary: 'B',
+    method: 'command',
+  });
+  const wrong = program('rebuild-wrong.sh', `echo '{"method": 2}'`);
+  const err = await failureOf(commandRebuild(wrong).rebuildAsStandby({ region: 'A', primary: 'B' }, () => undefined));
+  expect(err.message).toBe(`${wrong.command[0]} rebuild rebuild: answer .method is 2: expected a string; print nothing, or {"method": "pg_rewind"}`);
+});
+
+test('fleet answers are checked for the fields runbooks read, and keep the rest', async () => {
+  const host = { id: 'k-1', region: 'A', role: 'kiosk', tags: ['lobby'], health: 'healthy', handsOnOnly: false, counters: { reboots: 0 } };
+  const agent = { version: '7.1', contentVersion: 'C-290', lastKnownGood: 'C-290', moduleQuarantined: false };
+  const good = program('fleet-good.sh', `echo '${JSON.stringify({ total: 1, hosts: [{ ...host, agent: { ...agent, channel: 'open' } }] })}'`);
+  expect(await commandFleet(good).listHosts({})).toEqual({ total: 1, hosts: [{ ...host, agent: { ...agent, channel: 'open' } }] });
+
+  const bad = program('fleet-bad.sh', `echo '${JSON.stringify({ total: 1, hosts: [{ ...host, agent }] })}'`);
+  const err = await failureOf(commandFleet(bad).listHosts({}));
+  expect(err).toMatchObject({ type: ProviderErrorType.Refused, nonRetryable: true });
+  expect(err.message).toBe(
+    `${bad.command[0]} fleet listHosts: answer .hosts[0].agent.channel is missing: expected one of "open", "pinned", "blocked"; print what listHosts answers in docs/api/fleet.openapi.json`,
+  );
+  expect((commandFleet(good) as unknown as Record<string, unknown>).deleteEverything).toBeUndefined();
+});
+
+test('a program killed by a signal other than the timeout is retried, and not called a timeout', async () => {
+  const settings = program('killed.sh', `echo 'out of memory, probably' >&2\nkill -TERM $$`);
+  const err = await failureOf(commandTraffic(settings).active());
+  expect(err).not.toBeInstanceOf(ApplicationFailure);
+  expect(err.message).toBe(`${settings.command[0]} traffic active: killed by SIGTERM: out of memory, probably`);
+});
+
+test('a program still running at timeoutSeconds is killed, and the error says which setting to raise', async () => {
+  const settings = program('slow.sh', 'exec sleep 30', 1);
+  const err = await failureOf(commandTraffic(settings).active());
+  expect(err).not.toBeInstanceOf(ApplicationFailure);
+  expect(err.message).toBe(
+    `${settings.command[0]} traffic active: timed out after 1 s and was killed; raise "timeoutSeconds" (now 1) in the targets file if it needs longer`,
+  );
 });
