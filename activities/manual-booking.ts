@@ -7,7 +7,7 @@ import { sampleCatalog } from '../providers/sample-estate/rebuild';
 import { bookingFor, createScratchBookingActivities, type BookingTarget } from '../providers/sample-estate/scratch-booking';
 import { CHECK_FLIGHT, CHECK_STATION, type HoldingSnapshot } from './manual-booking-types';
 import { createReconcileActivities } from './reconcile';
-import type { TargetsAccess } from './targets';
+import { knownRegion, type TargetsAccess } from './targets';
 
 export interface ManualBookingDeps {
   access: TargetsAccess;
@@ -36,12 +36,13 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
     ...createScratchBookingActivities(() => sampleCatalog(sampleEstate())),
 
     /**
-     * The region booking is served from: the one asked for, else the traffic provider's active region, else the one
-     * whose database accepts writes, else the home region (the first in the targets file; the database may be down).
+     * The region booking is served from: the one asked for (which the targets file must list), else the traffic
+     * provider's active region, else the one whose database accepts writes, else the home region (the first in the
+     * targets file; the database may be down).
      */
     async bookingRegionInUse(args: { region?: RegionName }): Promise<{ region: RegionName; how: string }> {
-      if (args.region) return { region: args.region, how: 'given in the input' };
       const providers = deps.access.service();
+      if (args.region) return { region: knownRegion(providers, 'region', args.region), how: 'given in the input' };
       if (providers.traffic) {
         const active = await providers.traffic.active();
         if (active.region) return { region: active.region, how: `the traffic provider's active region (${active.endpoint})` };

@@ -8,7 +8,7 @@ import type { BookingHealth } from '../providers/http/booking-service';
 import { need } from '../providers/registry';
 import { countLostAcknowledged, type LoadLoss } from '../providers/sample-estate/load-counter';
 import { heartbeat } from '../providers/shared/activity-context';
-import type { TargetsAccess } from './targets';
+import { knownRegion, type TargetsAccess } from './targets';
 import type { OnService } from './traffic';
 
 export type { LoadLoss };
@@ -70,17 +70,8 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
         );
       }
       const providers = access.service(args.service);
-      for (const [field, region] of [
-        ['source', args.source],
-        ['target', args.target],
-      ] as const) {
-        if (region !== undefined && !providers.regions.includes(region)) {
-          throw ApplicationFailure.nonRetryable(
-            `${field} "${region}" is not a region of ${args.service}; its regions are ${providers.regions.join(', ')}`,
-            ProviderErrorType.UnknownTarget,
-          );
-        }
-      }
+      if (args.source !== undefined) knownRegion(providers, 'source', args.source);
+      if (args.target !== undefined) knownRegion(providers, 'target', args.target);
       const active = await need(providers, 'traffic').active();
       const source = args.source ?? (args.target ? otherOf(providers.regions, args.target) : (active.region ?? undefined));
       if (!source) throw refuse(`the traffic provider points at ${active.endpoint}, which is no region of ${args.service}; pass --set source=REGION`);

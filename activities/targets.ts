@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ProviderErrorType } from '../providers/contracts/errors';
+import type { RegionName } from '../providers/contracts/provider';
 import { openFleet, serviceFrom, type ServiceProviders } from '../providers/registry';
 import type { FleetApi } from '../providers/http/fleet';
 import { loadTargets } from '../providers/targets/load';
@@ -53,4 +54,16 @@ export function fixedTargetsAccess(targets: Targets): TargetsAccess {
       return fleet;
     },
   };
+}
+
+/**
+ * A region named in a run's input, checked against the service's regions in the targets file before the run changes
+ * anything. An unknown one ends the run at once (no operator can fix the input), naming the field and the regions to use.
+ */
+export function knownRegion(providers: ServiceProviders, field: string, region: RegionName): RegionName {
+  if (providers.regions.includes(region)) return region;
+  throw ApplicationFailure.nonRetryable(
+    `${field}: "${region}" is not a region of ${providers.service} in the targets file; use one of ${providers.regions.join(', ')}`,
+    ProviderErrorType.UnknownTarget,
+  );
 }

@@ -7,7 +7,8 @@ import type { TargetsAccess } from './targets';
 
 /** The hosts a run covers: the fleet API's selector, plus every tag (the API filters on one). */
 export interface IsolationScope {
-  region?: 'A' | 'B';
+  /** A filter on the fleet API's region names, never checked against a list of our own. */
+  region?: string;
   role?: 'kiosk' | 'gate' | 'booking';
   tags: string[];
   /** An isolated drill's scratch fleet: the scope then selects its copies of the hosts, never production's. */

@@ -2,6 +2,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
+import { Region } from './region';
 
 /** A duration as Temporal writes it (`30 seconds`, `4h`), checked here so a typo fails before the run starts. */
 const Duration = z.string().refine((text) => {
@@ -14,7 +15,7 @@ const Duration = z.string().refine((text) => {
 
 /** Which hosts the run covers; every given field must match. Scope membership never changes during a run. */
 export const HostScope = z.object({
-  region: z.enum(['A', 'B']).optional(),
+  region: Region.optional().describe('hosts of this region, as the fleet API names it; a filter, so a region with no hosts selects none'),
   role: z.enum(['kiosk', 'gate', 'booking']).optional(),
   /** Every tag must be on the host. */
   tags: z.array(z.string().min(1)).default([]),

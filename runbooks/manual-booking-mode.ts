@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
+import { Region } from './region';
 
 const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL-T1-03');
 
@@ -27,7 +28,7 @@ function manualBookingModeInput(r: InputRanges) {
       )
       .describe('stations told to switch to the counter ledger: a list, or comma-separated'),
     mode: z.enum(['manual', 'read-only']).default('manual').describe('read-only when the database still serves reads'),
-    region: z.enum(['A', 'B']).optional().describe('the region to act on; by default the active one'),
+    region: Region.optional().describe('the region to act on, as the targets file names it; by default the one booking is served from'),
     refreshMinutes: r
       .number(
         'refreshMinutes',

@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { gate, step } from '../workflows/kit';
 import { ranged, type InputRanges } from './ranges';
+import { Region } from './region';
 
-/** A region as the targets file names it (`A`, `eu-west-1`); the run checks it against the service's regions. */
-export const Region = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a region name is letters, digits, ".", "_" or "-", as the targets file lists it (e.g. A, eu-west-1)');
-export type Region = z.infer<typeof Region>;
+export { Region } from './region';
 
 /** The knobs of a controlled switch that failover and failback share, with their numbers built by `r`. */
 export function switchOptions(r: InputRanges) {

@@ -9,7 +9,8 @@ export type HostRole = 'kiosk' | 'gate' | 'booking';
 /** Which hosts: all given fields must match; `{}` is the whole fleet. */
 export interface HostSelector {
   ids?: string[];
-  region?: 'A' | 'B';
+  /** A region as the fleet API names it; the API decides which regions exist. */
+  region?: string;
   role?: HostRole;
   tag?: string;
   health?: HostHealth;
@@ -26,7 +27,7 @@ export interface HostCounters {
 
 export interface Host {
   id: string;
-  region: 'A' | 'B';
+  region: string;
   role: HostRole;
   tags: string[];
   health: HostHealth;
@@ -168,7 +169,7 @@ export function createHttpFleet(deps: Pick<HttpFleetSettings, 'url'> & { timeout
      * only `{ fleet: id }` selects. The request id (the activity's own by default) makes a retry return the same fleet.
      */
     async createScratchFleet(args: {
-      copyOf: { region?: 'A' | 'B'; role?: HostRole; tags?: string[] };
+      copyOf: { region?: string; role?: HostRole; tags?: string[] };
       maxHosts?: number;
       label?: string;
       requestId?: string;

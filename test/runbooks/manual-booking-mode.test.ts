@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, test } from 'vitest';
 import { startCluster, stopCluster } from '../../estate/postgres-cluster';
 import type { TestEstate } from '../../estate/testing';
 import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
-import { approveUpdate, interveneUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, type RunResult, type RunStatus, statusQuery } from '../../workflows/kit';
 import type { ConflictRecord } from '../../workflows/manual-booking-conflicts';
 import type { ManualBookingReport } from '../../workflows/manual-booking-mode';
 import { lifeboat } from '../helpers/cli';
@@ -323,6 +323,25 @@ test('resume is refused before the run holds in manual mode', async () => {
     expect(result.compensation).toEqual([{ step: 'switchMode', status: 'succeeded' }]);
     expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'normal' });
   });
+});
+
+test('a region the targets file does not list fails the run at once, naming the regions it does list, and booking is left as it was', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  await worker.runUntil(async () => {
+    const handle = await start(taskQueue, { region: 'C' });
+    expect(await handle.result().catch((e: unknown) => e)).toBeInstanceOf(WorkflowFailedError);
+    const status = await handle.query(statusQuery);
+    expect(status).toMatchObject({
+      state: 'failed',
+      outcome: expect.stringContaining('region: "C" is not a region of booking in the targets file; use one of A, B'),
+    });
+    expect(status.steps.find((s) => s.name === 'findRegion')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(status.steps.map((s) => s.name)).toEqual(['findRegion']);
+    expect(status.gates).toEqual([]);
+  });
+  expect(await booking.getMode({ region: 'A' })).toEqual({ region: 'A', mode: 'normal' });
+  expect(await booking.getMode({ region: 'B' })).toEqual({ region: 'B', mode: 'normal' });
 });
 
 /** `lifeboat worker` in a child process, as an operator runs it, so the test can kill it like a crashed host. */
