@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { approveUpdate, type RunResult } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, type RunResult } from '../../workflows/kit';
 import { createTracing } from '../../lib/telemetry';
 import { createLifeboatWorker } from '../../worker';
 import { createExerciseActivities } from '../helpers/exercise-activities';
@@ -31,7 +31,7 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-test("a run's trace, sent over OTLP/HTTP, holds its steps' activities and its wait at the gate under the run's span", async () => {
+test("a run's trace, sent over OTLP/HTTP, holds its steps' activities, its wait for an operator and its wait at the gate under the run's span", async () => {
   const taskQueue = testTaskQueue();
   const tracing = createTracing({ otlpEndpoint: receiver.url.replace(/\/hook$/, ''), serviceName: 'lifeboat-test' });
   const exercise = createExerciseActivities();
@@ -51,8 +51,11 @@ test("a run's trace, sent over OTLP/HTTP, holds its steps' activities and its wa
     const handle = await ctx.client.workflow.start('kitExercise', {
       taskQueue,
       workflowId,
-      args: [{ input: { target: `traces-${taskQueue}`, flakyFailures: 1 }, requestedBy: 'alice' }],
+      // Two failures use up the flaky step's two attempts: it stops for an operator, who retries it.
+      args: [{ input: { target: `traces-${taskQueue}`, flakyFailures: 2 }, requestedBy: 'alice' }],
     });
+    await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    await handle.executeUpdate(interveneUpdate, { args: [{ action: 'retry', by: 'alice', reason: 'fixed it' }] });
     await waitForStatus(handle, (s) => s.state === 'waiting-approval');
     await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob' }] });
     await handle.executeUpdate(approveUpdate, { args: [{ by: 'carol' }] });
@@ -76,7 +79,14 @@ test("a run's trace, sent over OTLP/HTTP, holds its steps' activities and its wa
     expect(names).toContain(`StartActivity:${activity}`);
     expect(names).toContain(`RunActivity:${activity}`);
   }
-  expect(names.filter((n) => n === 'RunActivity:flaky')).toHaveLength(2);
+  expect(names.filter((n) => n === 'RunActivity:flaky')).toHaveLength(3);
+
+  // The wait for an operator, from the step's stop to the decision, under the run's span.
+  const intervention = ofRun.find((s) => s.name === 'intervention:flaky');
+  expect(intervention).toBeDefined();
+  expect(intervention!.parentSpanId).toBe(run!.spanId);
+  expect(attribute(intervention!, 'lifeboat.intervention.decision')?.stringValue).toBe('retry');
+  expect(BigInt(intervention!.endTimeUnixNano)).toBeGreaterThan(BigInt(intervention!.startTimeUnixNano));
 
   // The wait for people, from the gate's opening to the quorum, as a child of the run's span.
   const gate = ofRun.find((s) => s.name === 'gate:approve');
