@@ -7,11 +7,18 @@ interface Seen {
   cluster?: PatroniCluster;
   config?: DynamicConfig;
   restError?: string;
+  /** Why a PATCH that changes nothing was refused (restAuth missing or wrong, its variable unset); undefined when accepted. */
+  patchError?: string;
 }
 
 /**
- * Read-only checks for `lifeboat targets check`, per region: the REST API answers, the cluster has a leader, libpq
- * logs in; then for the service: one primary cluster, and every other region a standby cluster streaming from it.
+ * Read-only checks for `lifeboat targets check`, per region: the REST API answers, it accepts Lifeboat's changes,
+ * the cluster has a leader, libpq logs in; then for the service: one primary cluster, and every other region a
+ * standby cluster streaming from it.
+ *
+ * Patroni asks for restapi.authentication on unsafe methods only, so no GET can tell whether `restAuth` is right. The
+ * probe sends the PATCH that `freshConfig` sends, which removes a key that is not there: Patroni checks the
+ * credentials, finds nothing to change and writes nothing to the DCS.
  */
 export async function probePatroni(r: PatroniRegions): Promise<ProbeResult[]> {
   const seen: Seen[] = await Promise.all(
@@ -19,7 +26,11 @@ export async function probePatroni(r: PatroniRegions): Promise<ProbeResult[]> {
       try {
         const rest = r.rest(region);
         const [cluster, config] = await Promise.all([rest.cluster(), rest.config()]);
-        return { region, cluster, config };
+        const patchError = await rest.freshConfig().then(
+          () => undefined,
+          (err: Error) => err.message,
+        );
+        return { region, cluster, config, ...(patchError === undefined ? {} : { patchError }) };
       } catch (err) {
         return { region, restError: (err as Error).message };
       }
@@ -30,6 +41,14 @@ export async function probePatroni(r: PatroniRegions): Promise<ProbeResult[]> {
   for (const [i, s] of seen.entries()) {
     const url = r.settingsOf(s.region).restUrl;
     results.push({ check: `region ${s.region}: Patroni REST API ${url}`, ok: !s.restError, detail: s.restError ?? `${s.cluster!.members.length} member(s)` });
+    if (!s.restError) {
+      const auth = r.settingsOf(s.region).restAuth;
+      results.push({
+        check: `region ${s.region}: Patroni accepts PATCH /config${auth ? ` as ${auth.username}` : ' without a password'}`,
+        ok: !s.patchError,
+        detail: s.patchError ?? `${auth ? `user ${auth.username} authorised` : 'no password asked'} (a PATCH that changes nothing)`,
+      });
+    }
     if (s.cluster) {
       const leader = leaderOf(s.cluster);
       const detail = leader ? `${leader.name} is ${leader.role} (${leader.state})` : 'no leader: Patroni has no member holding the leader lock';

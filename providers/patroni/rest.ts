@@ -34,7 +34,8 @@ export interface DynamicConfig {
 
 /**
  * The REST API of one region's Patroni. Unreachable, a timeout or a 5xx is a plain error (a retry may help); 401/403
- * and other 4xx are non-retryable refusals whose message names the fix.
+ * and other 4xx are non-retryable refusals whose message names the fix. Unsafe methods carry `restAuth`'s Basic
+ * credentials; a message names the user and the variable, never the password.
  */
 export class PatroniRest {
   constructor(
@@ -61,13 +62,8 @@ export class PatroniRest {
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${this.url}${path}`;
     const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-    const auth = this.settings.restAuth;
-    if (auth && method !== 'GET') {
-      const password = process.env[auth.passwordEnv];
-      if (password === undefined)
-        throw providerFailure(ProviderErrorType.InvalidInput, `region ${this.region}: ${auth.passwordEnv} is not set; export Patroni's REST password in it`);
-      headers.authorization = `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}`;
-    }
+    // Patroni asks for restapi.authentication on unsafe methods only; its GETs answer anyone who can reach them.
+    if (method !== 'GET') Object.assign(headers, this.authorization());
     let response: Response;
     try {
       response = await fetch(url, {
@@ -84,15 +80,48 @@ export class PatroniRest {
     // GET /patroni answers 503 with its JSON when the member is not running; the body is still what we want.
     if (response.ok || (method === 'GET' && response.status === 503 && text.startsWith('{'))) return JSON.parse(text) as T;
     const said = `${method} ${url}: HTTP ${response.status}: ${text.trim().slice(0, 300)}`;
-    if (response.status === 401 || response.status === 403) {
-      throw providerFailure(
-        ProviderErrorType.Refused,
-        `${said}; set restAuth (username, passwordEnv) for region ${this.region} to Patroni's restapi.authentication`,
-      );
-    }
+    if (response.status === 401 || response.status === 403) throw providerFailure(ProviderErrorType.Refused, `${said}; ${this.refusalFix(response.status)}`);
     // 409: someone changed the configuration between Patroni's read and its write; the next attempt reads it again.
     if (response.status >= 400 && response.status < 500 && response.status !== 409) throw providerFailure(ProviderErrorType.Refused, said);
     throw new Error(said);
+  }
+
+  /** Where the targets file keeps this region's REST credentials, for messages. */
+  private get authSetting(): string {
+    return `database.regions.${this.region}.restAuth`;
+  }
+
+  /** The Basic credentials from `restAuth`, the password read from its variable now; never put in a message. */
+  private authorization(): { authorization?: string } {
+    const auth = this.settings.restAuth;
+    if (!auth) return {};
+    const password = process.env[auth.passwordEnv];
+    if (!password) {
+      throw providerFailure(
+        ProviderErrorType.InvalidInput,
+        `region ${this.region}: ${auth.passwordEnv} is ${password === undefined ? 'not set' : 'empty'}, and ${this.authSetting}.passwordEnv names it ` +
+          `for the password of Patroni's restapi.authentication; set it where the worker and lifeboat targets check run`,
+      );
+    }
+    return { authorization: `Basic ${Buffer.from(`${auth.username}:${password}`).toString('base64')}` };
+  }
+
+  /**
+   * What to change after a 401 or 403. Patroni answers 401 when the Basic credentials are missing or wrong, and 403
+   * before it looks at them: a client outside restapi.allowlist, or no client certificate where one is required.
+   */
+  private refusalFix(status: number): string {
+    const auth = this.settings.restAuth;
+    if (status === 403) {
+      return `Patroni's REST API refused this client before checking a password (restapi.allowlist, or a client certificate it requires); ${this.authSetting} cannot fix a 403`;
+    }
+    if (!auth) {
+      return `Patroni's REST API asks for a password (restapi.authentication): add ${this.authSetting} with its username and passwordEnv, the environment variable holding its password`;
+    }
+    return (
+      `Patroni refused user "${auth.username}" with the password in ${auth.passwordEnv}: make ${this.authSetting} (its username, ` +
+      `and the password in that variable) match restapi.authentication in the Patroni configuration of region ${this.region}`
+    );
   }
 }
 

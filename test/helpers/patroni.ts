@@ -76,13 +76,26 @@ function ownedDir(dir: string, user: ReturnType<typeof osUser>, mode = 0o700): s
  * Patroni's configuration for one single-node cluster. Kept quick: a 1 s loop, a 10 s leader TTL, small buffers.
  * `use_pg_rewind` lets a demoted primary rejoin by pg_rewind; `standbyOf` bootstraps the cluster as a standby cluster.
  */
-function patroniConfig(o: { scope: string; namespace: string; dir: string; restPort: number; pgPort: number; etcdPort: number; standbyOf?: number }): object {
+function patroniConfig(o: {
+  scope: string;
+  namespace: string;
+  dir: string;
+  restPort: number;
+  pgPort: number;
+  etcdPort: number;
+  standbyOf?: number;
+  restAuth?: { username: string; password: string };
+}): object {
   return {
     scope: o.scope,
     namespace: o.namespace,
     name: `${o.scope}-1`,
     log: { level: 'INFO' },
-    restapi: { listen: `127.0.0.1:${o.restPort}`, connect_address: `127.0.0.1:${o.restPort}` },
+    restapi: {
+      listen: `127.0.0.1:${o.restPort}`,
+      connect_address: `127.0.0.1:${o.restPort}`,
+      ...(o.restAuth ? { authentication: { username: o.restAuth.username, password: o.restAuth.password } } : {}),
+    },
     etcd3: { hosts: [`127.0.0.1:${o.etcdPort}`] },
     bootstrap: {
       dcs: {
@@ -161,8 +174,13 @@ const tail = (file: string, lines = 25) => (existsSync(file) ? readFileSync(file
  * resolves once that standby leader streams. PostgreSQL runs as `postgres` through `runuser` when we are root.
  * Everything lives in one temporary folder with free ports; `stop` ends it all (also on process exit) and removes it.
  * Takes about 10 s on two cores. docs/providers/patroni.md says how to use it in an end-to-end test.
+ *
+ * `restAuth` puts `restapi.authentication` (username, password) into both clusters' Patroni configuration, and
+ * `restAuth: {username, passwordEnv}` into the returned settings; the test sets that variable itself.
  */
-export async function startPatroniPair(options: { regions?: [string, string]; service?: string } = {}): Promise<PatroniPair> {
+export async function startPatroniPair(
+  options: { regions?: [string, string]; service?: string; restAuth?: { username: string; password: string; passwordEnv: string } } = {},
+): Promise<PatroniPair> {
   const missing = patroniMissing();
   if (missing) throw new Error(missing);
   const regions = options.regions ?? ['A', 'B'];
@@ -278,7 +296,9 @@ export async function startPatroniPair(options: { regions?: [string, string]; se
       const [restPort, pgPort] = [await freePort(), await freePort()];
       const standbyOf = i === 0 ? undefined : clusters[regions[0]]!.pgPort;
       const config = join(dir, 'patroni.yml');
-      writeFileSync(config, JSON.stringify(patroniConfig({ scope, namespace, dir, restPort, pgPort, etcdPort, ...(standbyOf ? { standbyOf } : {}) }), null, 2));
+      const { restAuth } = options;
+      const configOptions = { scope, namespace, dir, restPort, pgPort, etcdPort, ...(standbyOf ? { standbyOf } : {}), ...(restAuth ? { restAuth } : {}) };
+      writeFileSync(config, JSON.stringify(patroniConfig(configOptions), null, 2));
       if (user) chownSync(config, user.uid, user.gid);
       const { child, log } = launch(scope, [patroniBinary, config], true);
       patronis.set(region, child);
@@ -347,7 +367,11 @@ export async function startPatroniPair(options: { regions?: [string, string]; se
       regions: Object.fromEntries(
         regions.map((r) => [
           r,
-          { restUrl: clusters[r]!.restUrl, postgres: { host: '127.0.0.1', port: clusters[r]!.pgPort, user: 'postgres', database: 'postgres' } },
+          {
+            restUrl: clusters[r]!.restUrl,
+            postgres: { host: '127.0.0.1', port: clusters[r]!.pgPort, user: 'postgres', database: 'postgres' },
+            ...(options.restAuth ? { restAuth: { username: options.restAuth.username, passwordEnv: options.restAuth.passwordEnv } } : {}),
+          },
         ]),
       ),
     });
