@@ -1,5 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { interveneUpdate, approveUpdate, type RunResult } from '../../workflows/kit';
+import { createFleetServer } from '../../estate/fleet/server';
+import { createHttpFleet } from '../../providers/http/fleet';
+import { interveneUpdate, approveUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
+import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
+import { taskSignal } from '../../workflows/vendor-isolation/messages';
 import { freePort } from '../../lib/free-port';
 import { publishRunMetrics } from '../../lib/run-metrics';
 import { installRuntime } from '../../lib/telemetry';
@@ -113,4 +121,59 @@ test("a scheduled readiness evaluation sets the runbook's readiness gauges; one 
     await expect.poll(() => samples('lifeboat_readiness_ready', taskQueue)).toEqual(new Map([[series, 0]]));
     expect(await samples('lifeboat_readiness_checks_failing', taskQueue)).toEqual(new Map([[series, evaluation.checks.filter((c) => !c.ready).length]]));
   });
+});
+
+test('the hands-on gauge counts the hosts an isolate-vendor-module run still waits on, and drops to zero as people close them', async () => {
+  const taskQueue = testTaskQueue();
+  const started = createFleetServer(40);
+  await new Promise<void>((r) => started.server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(started.server.address() as AddressInfo).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-metrics-'));
+  const targetsPath = join(dir, 'lifeboat.targets.json');
+  writeFileSync(targetsPath, JSON.stringify({ version: 1, services: {}, fleet: { provider: 'http', url } }));
+  // Every host crashes; the sample's BitLocker hosts cannot be fixed remotely and wait for a person.
+  await createHttpFleet({ url }).pushContentUpdate({ version: 'C-00000291', faulty: true, crashRate: 1 });
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  const stop = publishRunMetrics({ connection: ctx.nativeConnection, namespace: ctx.namespace, taskQueue, intervalMs: 200 });
+  const scope = { tags: ['bitlocker'] };
+  try {
+    await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('isolateVendorModule', {
+        taskQueue,
+        // One run per scope: a scope no other test uses in this namespace.
+        workflowId: runIdFor('isolate-vendor-module', scopeLabel(HostScope.parse(scope))),
+        args: [
+          {
+            input: {
+              scope,
+              badVersion: 'C-00000291',
+              goodVersion: 'C-00000290',
+              waves: { canary: 2, sizes: ['100%'], concurrency: 5 },
+              handsOnDeadline: '10 minutes',
+            },
+            requestedBy: 'alice',
+          },
+        ],
+      });
+      await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+      await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
+      const waiting = await waitForStatus(handle, (s) => s.currentStep === 'handsOn' && ((s.details.handsOn as { open?: number } | undefined)?.open ?? 0) > 0);
+      const open = (waiting.details.handsOn as { tasks: { host: string }[] }).tasks.map((t) => t.host);
+      await expect
+        .poll(() => samples('lifeboat_hands_on_hosts_open', taskQueue), { timeout: 20_000 })
+        .toEqual(new Map([['runbook=isolate-vendor-module', open.length]]));
+
+      await handle.signal(taskSignal, { action: 'waive', host: open[0]!, by: 'erin', reason: 'kiosk retired' });
+      await expect
+        .poll(() => samples('lifeboat_hands_on_hosts_open', taskQueue), { timeout: 20_000 })
+        .toEqual(new Map([['runbook=isolate-vendor-module', open.length - 1]]));
+      for (const host of open.slice(1)) await handle.signal(taskSignal, { action: 'waive', host, by: 'erin', reason: 'site closed' });
+      expect(((await handle.result()) as RunResult<unknown> & { state: RunStatus['state'] }).state).toBe('succeeded');
+    });
+    await expect.poll(() => samples('lifeboat_hands_on_hosts_open', taskQueue), { timeout: 20_000 }).toEqual(new Map([['runbook=isolate-vendor-module', 0]]));
+  } finally {
+    await stop();
+    await started.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
