@@ -3,10 +3,11 @@ import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { approveUpdate, digestOf, Roster, type RunStatus, statusQuery, verifySignedDecision } from '../workflows/kit';
+import { digestOf, Roster, statusQuery, verifySignedDecision } from '../workflows/kit';
 import { createExerciseActivities } from '../test/helpers/exercise-activities';
 import { readFileSync } from 'node:fs';
-import { decisionStatement, statementOf } from '../test/helpers/signing-core';
+import { statementOf } from '../test/helpers/signing-core';
+import { approvalLatency } from './approval';
 import type { BenchContext, BenchSection } from './section';
 import { median, ms, quantile, timed } from './stats';
 
@@ -63,25 +64,7 @@ export async function kitBenchmark(ctx: BenchContext): Promise<BenchSection> {
       // Approval latency: from the approve call (the update the CLI sends) to the start of the next step.
       const latencies: number[] = [];
       for (let i = 0; i < APPROVALS; i++) {
-        const handle = await client.workflow.start('kitExercise', {
-          taskQueue,
-          workflowId: `kit-exercise/bench-${taskQueue}-${i}`,
-          args: [{ input: { target: `bench-${taskQueue}-${i}`, quorum: 1 }, requestedBy: 'alice' }],
-        });
-        // The approver has read the run (its status names what the statement must); timed from there: sign, send, verify.
-        const open = await waitFor(
-          () => handle.query(statusQuery),
-          (s) => s.state === 'waiting-approval',
-        );
-        const sent = Date.now();
-        const signed = ctx.signing.keys.sign(decisionStatement(open, 'approve', 'bob', { gate: 'approve' }));
-        await rawClient.workflow.getHandle(handle.workflowId).executeUpdate(approveUpdate, { args: [signed] });
-        const status = await waitFor(
-          () => handle.query(statusQuery),
-          (s) => s.steps.some((x) => x.name === 'apply'),
-        );
-        latencies.push(Date.parse(status.steps.find((x) => x.name === 'apply')!.startedAt) - sent);
-        await handle.result();
+        latencies.push(await approvalLatency(ctx, { signing: client, raw: rawClient }, taskQueue, `bench-${taskQueue}-${i}`));
       }
       rows.push([
         `signed approve -> next step starts, p50 (${APPROVALS} runs)`,
@@ -163,19 +146,6 @@ async function workerStart(ctx: BenchContext, source: { workflowsPath: string } 
     return took;
   } finally {
     await native.close();
-  }
-}
-
-async function waitFor(query: () => Promise<RunStatus>, predicate: (s: RunStatus) => boolean): Promise<RunStatus> {
-  for (let i = 0; ; i++) {
-    try {
-      const status = await query();
-      if (predicate(status)) return status;
-    } catch {
-      // not started yet
-    }
-    if (i > 2000) throw new Error('status never matched');
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -14,6 +14,7 @@ import { kitBenchmark } from './kit';
 import { readinessBenchmark } from './readiness';
 import { scaleBenchmark } from './scale';
 import { benchSigning } from './signing';
+import { tracingBenchmark } from './tracing';
 import type { Benchmark, BenchSection } from './section';
 import { table } from '../cli/render';
 
@@ -27,6 +28,7 @@ const benchmarks: Record<string, Benchmark> = {
   detection: detectionBenchmark,
   console: consoleBenchmark,
   scale: scaleBenchmark,
+  tracing: tracingBenchmark,
 };
 
 async function main(): Promise<void> {
