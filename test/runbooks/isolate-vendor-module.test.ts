@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, inject, test } from 'vitest';
 import type { TestEstate } from '../../estate/testing';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
@@ -237,8 +239,19 @@ test('the hands-on queue escalates as its deadline nears; past it, verification 
     const escalations = notifications.filter((n) => n.kind === 'escalation');
     expect(escalations.at(-1)!.title).toBe(`Hands-on deadline passed with ${open.length} host(s) open`);
     expect(escalations[0]!.text).toContain(`lifeboat task done|waive ${runId} <host>`);
-    // Operators can still close items after the deadline; a retry of the verification then passes.
-    for (const host of open) expect((await lifeboat(['task', 'waive', runId, host, '--as', 'carol', '--reason', 'site closed'], env)).code).toBe(0);
+    // Operators can still close items after the deadline, a field team's list at once. A list counts for all its
+    // hosts or none: one name not in the queue leaves every host open.
+    const list = join(mkdtempSync(join(tmpdir(), 'lifeboat-hosts-')), 'closed-site.txt');
+    writeFileSync(list, `# site closed, per the station manager\n${[...open, 'a-kiosk-99'].join('\n')}\n`);
+    const partly = await lifeboat(['task', 'waive', runId, '--hosts-file', list, '--as', 'carol', '--reason', 'site closed'], env);
+    expect(partly.code).toBe(1);
+    expect(partly.stderr).toContain(`none of the ${open.length + 1} hosts was closed: host a-kiosk-99 is not in the hands-on queue`);
+    expect(handsOnOf(await waitForStatus(handle, () => true))!.open).toBe(open.length);
+    writeFileSync(list, `# site closed, per the station manager\n${open.join('\n')}\n`);
+    const waived = await lifeboat(['task', 'waive', runId, '--hosts-file', list, '--as', 'carol', '--reason', 'site closed', '--json'], env);
+    expect(waived.stderr).toBe('');
+    expect(JSON.parse(waived.stdout)).toEqual({ runId, by: 'carol', hosts: open, status: 'waived', open: 0, decisions: 1 });
+    // A retry of the verification then passes.
     expect((await lifeboat(['retry', runId, '--as', 'carol'], env)).code).toBe(0);
     const result = (await handle.result()) as RunResult<IsolationReport>;
     expect(result.state).toBe('succeeded');

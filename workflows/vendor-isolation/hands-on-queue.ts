@@ -2,7 +2,17 @@ import { ApplicationFailure, condition, patched, proxyActivities, setHandler } f
 import type { FleetActivities } from '../../activities/fleet';
 import type { KitActivities } from '../../activities/kit-types';
 import { DecisionRefusal, ErrorType, proofOf, type Run, terminalStates, type VerifiedDecision } from '../kit';
-import { HandsOnPageRequest, handsOnQuery, TaskDecision, taskSignal, taskUpdate, type HandsOnPage, type HandsOnTaskView, type TaskReceipt } from './messages';
+import {
+  HandsOnPageRequest,
+  handsOnQuery,
+  hostsOf,
+  TaskDecision,
+  taskSignal,
+  taskUpdate,
+  type HandsOnPage,
+  type HandsOnTaskView,
+  type TaskReceipt,
+} from './messages';
 
 /** One item of the checklist: a host that a person has to repair, or waive; `wave` is the wave that found it. */
 export type HandsOnTask = HandsOnTaskView;
@@ -160,28 +170,43 @@ export class HandsOnQueue {
     if (refusal) throw new DecisionRefusal(refusal, decision.by);
     const proof = decision.verified && proofOf(decision.verified);
     if (decision.verified) this.run.consume(decision.verified);
-    const task = this.tasks.get(decision.host)!;
-    task.status = decision.action === 'done' ? 'done' : 'waived';
-    task.by = decision.by;
-    task.at = new Date(Date.now()).toISOString();
-    if (decision.reason) task.comment = decision.reason;
-    if (task.status === 'done') this.toRecord.push(task);
-    this.run.audit(decision.by, decision.action === 'done' ? 'task-done' : 'task-waived', `host ${task.host}`, decision.reason, proof);
+    const status = decision.action === 'done' ? 'done' : 'waived';
+    const at = new Date(Date.now()).toISOString();
+    const hosts = hostsOf(decision);
+    for (const host of hosts) {
+      const task = this.tasks.get(host)!;
+      task.status = status;
+      task.by = decision.by;
+      task.at = at;
+      if (decision.reason) task.comment = decision.reason;
+      if (status === 'done') this.toRecord.push(task);
+    }
+    const detail = hosts.length === 1 ? `host ${hosts[0]}` : `${hosts.length} hosts: ${hosts.join(', ')}`.slice(0, 300);
+    this.run.audit(decision.by, decision.action === 'done' ? 'task-done' : 'task-waived', detail, decision.reason, proof);
     this.publish();
-    return { host: task.host, status: task.status, open: this.open };
+    return { host: hosts[0]!, ...(decision.hosts !== undefined ? { hosts } : {}), status, open: this.open };
   }
 
+  /** Why the decision cannot count, if it cannot: a list counts for all of its hosts or for none. */
   private refusalOf(decision: TaskDecision): string | undefined {
     if (terminalStates.includes(this.run.status.state)) return `the run has already finished (${this.run.status.state})`;
-    const task = this.tasks.get(decision.host);
-    if (!task) {
+    const problems: string[] = [];
+    const unknown: string[] = [];
+    for (const host of hostsOf(decision)) {
+      const task = this.tasks.get(host);
+      if (!task) unknown.push(host);
+      else if (task.status !== 'open') problems.push(`host ${task.host} was already ${task.status} by ${task.by}`);
+    }
+    if (unknown.length > 0) {
       const open = this.list()
         .filter((t) => t.status === 'open')
         .map((t) => t.host);
-      return `host ${decision.host} is not in the hands-on queue; open: ${open.slice(0, 10).join(', ') || 'none'}${open.length > 10 ? ', ...' : ''}`;
+      const named = unknown.length === 1 ? `host ${unknown[0]} is` : `hosts ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', ...' : ''} are`;
+      problems.unshift(`${named} not in the hands-on queue; open: ${open.slice(0, 10).join(', ') || 'none'}${open.length > 10 ? ', ...' : ''}`);
     }
-    if (task.status !== 'open') return `host ${task.host} was already ${task.status} by ${task.by}`;
-    return undefined;
+    if (problems.length === 0) return undefined;
+    const shown = problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
+    return decision.hosts !== undefined ? `none of the ${hostsOf(decision).length} hosts was closed: ${shown}` : shown;
   }
 
   private publish(): void {
