@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { inject } from 'vitest';
+import { requireTemporalCli } from '../../lib/temporal-binaries';
 import { testNamespace } from './temporal';
 
 export interface CliResult {
@@ -26,6 +27,19 @@ export function lifeboat(args: string[], env: Record<string, string | undefined>
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolveResult({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Runs the stock `temporal` CLI against the test server, in this test file's namespace, as an operator's shell would. */
+export function temporalCli(args: string[], address: string): Promise<CliResult> {
+  return new Promise((resolveResult, reject) => {
+    const child = spawn(requireTemporalCli().path, [...args, '--address', address, '--namespace', testNamespace()], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -10,7 +10,8 @@ import type { WaveProgress } from '../../workflows/vendor-isolation/rollout';
 import { taskSignal } from '../../workflows/vendor-isolation/messages';
 import { approveUpdate, interveneUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
 import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
-import { lifeboat } from '../helpers/cli';
+import { lifeboat, temporalCli } from '../helpers/cli';
+import { decisionStatement, signAs } from '../helpers/signing';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
@@ -247,6 +248,17 @@ test('the hands-on queue escalates as its deadline nears; past it, verification 
     expect(partly.code).toBe(1);
     expect(partly.stderr).toContain(`none of the ${open.length + 1} hosts was closed: host a-kiosk-99 is not in the hands-on queue`);
     expect(handsOnOf(await waitForStatus(handle, () => true))!.open).toBe(open.length);
+    // A list signed by carol and lengthened after signing, sent with the stock CLI: refused, nothing closed.
+    const status = await waitForStatus(handle, () => true);
+    const signed = signAs(decisionStatement(status, 'task', 'carol', { action: 'waive', hosts: open.slice(0, 1).join(','), reason: 'site closed' }));
+    const lengthened = { ...signed, statement: signed.statement.replace(`"hosts":"${open[0]}"`, `"hosts":"${open.join(',')}"`) };
+    expect(lengthened.statement).not.toBe(signed.statement);
+    const sent = await temporalCli(['workflow', 'signal', '--workflow-id', runId, '--name', 'task', '--input', JSON.stringify(lengthened)], ctx.address);
+    expect(sent.code).toBe(0);
+    const refused = await waitForStatus(handle, (s) => (s.refused?.count ?? 0) > (status.refused?.count ?? 0));
+    expect(refused.refused!.lastBy).toBe('carol');
+    expect(refused.audit.at(-1)).toMatchObject({ action: 'task-refused', detail: 'bad signature: signature does not match' });
+    expect(handsOnOf(refused)!.open).toBe(open.length);
     writeFileSync(list, `# site closed, per the station manager\n${open.join('\n')}\n`);
     const waived = await lifeboat(['task', 'waive', runId, '--hosts-file', list, '--as', 'carol', '--reason', 'site closed', '--json'], env);
     expect(waived.stderr).toBe('');
