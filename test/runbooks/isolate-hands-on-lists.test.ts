@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createFleetServer } from '../../estate/fleet/server';
+import { createHttpFleet } from '../../providers/http/fleet';
+import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
+import { approveUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
+import type { IsolationReport } from '../../workflows/vendor-isolation/report';
+import { lifeboat } from '../helpers/cli';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+
+/*
+ * A field team's list of repaired kiosks, longer than one signed decision holds, closed with one `lifeboat task done
+ * --hosts-file`: the sample fleet of 2,500 hosts leaves about 200 BitLocker kiosks in region A for people to repair.
+ */
+
+let ctx: TemporalTestContext;
+let fleetServer: ReturnType<typeof createFleetServer>;
+let fleetUrl: string;
+let dir: string;
+beforeAll(async () => {
+  ctx = await connectToTestServer();
+  fleetServer = createFleetServer(2500);
+  await new Promise<void>((r) => fleetServer.server.listen(0, '127.0.0.1', () => r()));
+  fleetUrl = `http://127.0.0.1:${(fleetServer.server.address() as AddressInfo).port}`;
+  dir = mkdtempSync(join(tmpdir(), 'lifeboat-hands-on-lists-'));
+});
+afterAll(async () => {
+  await fleetServer?.close();
+  await ctx?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const handsOnOf = (s: RunStatus) => s.details.handsOn as { open: number; done: number; tasks: { host: string; status: string; by?: string }[] };
+
+test('a list longer than one decision is sent as several signed ones; a refused one says how many hosts already counted', async () => {
+  const taskQueue = testTaskQueue();
+  const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+  const targetsPath = join(dir, 'lifeboat.targets.json');
+  writeFileSync(targetsPath, JSON.stringify({ version: 1, services: {}, fleet: { provider: 'http', url: fleetUrl } }));
+  const scope = { region: 'A', tags: ['bitlocker'] };
+  await createHttpFleet({ url: fleetUrl }).pushContentUpdate({ version: 'C-00000291', faulty: true, crashRate: 1, scope });
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('isolateVendorModule', {
+      taskQueue,
+      workflowId: runIdFor('isolate-vendor-module', scopeLabel(HostScope.parse(scope))),
+      args: [
+        {
+          input: { scope, badVersion: 'C-00000291', goodVersion: 'C-00000290', waves: { canary: 5, sizes: ['100%'] }, handsOnDeadline: '30 minutes' },
+          requestedBy: 'alice',
+        },
+      ],
+    });
+    const runId = handle.workflowId;
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
+    const waiting = await waitForStatus(handle, (s) => s.currentStep === 'handsOn' && handsOnOf(s).open === handsOnOf(s).tasks.length);
+    const open = handsOnOf(waiting).tasks.map((t) => t.host);
+    expect(open.join(',').length).toBeGreaterThan(2000);
+
+    // The last host was closed by someone else meanwhile: the first decision counts, the one holding it is refused.
+    const last = open.at(-1)!;
+    expect((await lifeboat(['task', 'done', runId, last, '--as', 'bob'], env)).code).toBe(0);
+    const list = join(dir, 'repaired.txt');
+    writeFileSync(list, `${open.join('\n')}\n`);
+    const refused = await lifeboat(['task', 'done', runId, '--hosts-file', list, '--as', 'erin'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(`none of the \\d+ hosts was closed: host ${last} was already done by bob; (\\d+) of ${open.length} hosts were marked done`),
+    );
+    const counted = Number(/; (\d+) of \d+ hosts were marked done/.exec(refused.stderr)![1]);
+    expect(counted).toBeGreaterThan(0);
+    expect(counted).toBeLessThan(open.length - 1);
+    expect(refused.stderr).toContain(`fix: see what is still open: lifeboat task list ${runId} --open`);
+    const after = await waitForStatus(handle, () => true);
+    expect(handsOnOf(after)).toMatchObject({ open: open.length - 1 - counted, done: counted + 1 });
+
+    // The rest, as `lifeboat task list --open` gives them, in as many decisions as it takes.
+    const rest = JSON.parse((await lifeboat(['task', 'list', runId, '--open', '--limit', '1000', '--json'], env)).stdout) as { tasks: { host: string }[] };
+    writeFileSync(list, `${rest.tasks.map((t) => t.host).join('\n')}\n`);
+    const closed = await lifeboat(['task', 'done', runId, '--hosts-file', list, '--as', 'erin', '--json'], env);
+    expect(closed.stderr).toBe('');
+    expect(JSON.parse(closed.stdout)).toMatchObject({ runId, by: 'erin', status: 'done', open: 0, hosts: rest.tasks.map((t) => t.host) });
+
+    const result = (await handle.result()) as RunResult<IsolationReport>;
+    expect(result.state).toBe('succeeded');
+    expect(result.output).toMatchObject({ affectedHosts: open.length, fixedByHand: open.length, waivers: [] });
+    // Every repair reached the fleet console once: each host healthy, none marked repaired twice.
+    const api = createHttpFleet({ url: fleetUrl });
+    expect((await api.listHosts({ region: 'A', tag: 'bitlocker' })).hosts.every((h) => h.health === 'healthy')).toBe(true);
+    const repairs = new Map((await api.counters()).hosts.map((h) => [h.hostId, h.repairs]));
+    expect(open.map((host) => repairs.get(host))).toEqual(open.map(() => 1));
+  });
+}, 120_000);
