@@ -104,7 +104,7 @@ const messageKinds: Record<string, (arg: Record<string, unknown>) => { kind: Dec
   }),
   resume: (a) => ({ kind: 'resume', body: () => clean({ comment: a.comment }) }),
   resolve: (a) => ({ kind: 'resolve', body: () => clean({ conflict: a.conflict, decision: a.decision, rule: a.rule, comment: a.comment }) }),
-  task: (a) => ({ kind: 'task', body: () => clean({ action: a.action, host: a.host, reason: a.reason }) }),
+  task: (a) => ({ kind: 'task', body: () => clean({ action: a.action, host: a.host, hosts: a.hosts, reason: a.reason }) }),
 };
 
 function gateBody(a: Record<string, unknown>, s: RunStatus): Statement['body'] {
