@@ -3,6 +3,9 @@ import type { DataConverter } from '@temporalio/common';
 import { Runtime, type NativeConnection } from '@temporalio/worker';
 import { runbookAttribute, stateAttribute, statusQuery } from '../workflows/kit';
 
+/** How long a status query for the hands-on gauge may take. */
+const QUERY_DEADLINE_MS = 5_000;
+
 /** Runbooks whose status carries a hands-on checklist (`details.handsOn.open`). */
 const handsOnRunbooks = new Set(['isolate-vendor-module']);
 
@@ -36,6 +39,24 @@ export function publishRunMetrics(options: Options): () => Promise<void> {
     namespace: options.namespace,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
+  /** Each listed run's open hands-on hosts as last read, kept for a poll whose query gets no answer. */
+  let lastOpen = new Map<string, number>();
+  /**
+   * A run's open hands-on hosts, by status query. A query waits for a worker to answer; a run that just ended (its
+   * visibility record not yet closed) or whose workers are all gone would hold up every gauge, so the query gets a few
+   * seconds, and a run that does not answer in time counts what it last answered.
+   */
+  const handsOnOpen = async (workflowId: string, runId: string, seenNow: Map<string, number>): Promise<number> => {
+    let open = lastOpen.get(runId) ?? 0;
+    try {
+      const status = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => client.workflow.getHandle(workflowId, runId).query(statusQuery));
+      open = (status.details.handsOn as { open?: number } | undefined)?.open ?? 0;
+    } catch (err) {
+      options.onError?.(err);
+    }
+    seenNow.set(runId, open);
+    return open;
+  };
   /** Label sets reported before, so one that empties goes back to zero instead of keeping its last value. */
   const seen = { runs: new Set<string>(), runbooks: new Set<string>() };
 
@@ -43,6 +64,7 @@ export function publishRunMetrics(options: Options): () => Promise<void> {
     const byState = new Map<string, number>();
     const needingOperator = new Map<string, number>();
     const hosts = new Map<string, number>();
+    const openNow = new Map<string, number>();
     const query = `TaskQueue = '${options.taskQueue.replace(/'/g, "\\'")}' AND ExecutionStatus = 'Running'`;
     for await (const run of client.workflow.list({ query })) {
       const runbook = run.typedSearchAttributes.get(runbookAttribute);
@@ -50,12 +72,9 @@ export function publishRunMetrics(options: Options): () => Promise<void> {
       if (!runbook || !state) continue;
       byState.set(JSON.stringify([runbook, state]), (byState.get(JSON.stringify([runbook, state])) ?? 0) + 1);
       if (state === 'needs-intervention') needingOperator.set(runbook, (needingOperator.get(runbook) ?? 0) + 1);
-      if (handsOnRunbooks.has(runbook)) {
-        const status = await client.workflow.getHandle(run.workflowId, run.runId).query(statusQuery);
-        const open = (status.details.handsOn as { open?: number } | undefined)?.open ?? 0;
-        hosts.set(runbook, (hosts.get(runbook) ?? 0) + open);
-      }
+      if (handsOnRunbooks.has(runbook)) hosts.set(runbook, (hosts.get(runbook) ?? 0) + (await handsOnOpen(run.workflowId, run.runId, openNow)));
     }
+    lastOpen = openNow;
     for (const key of new Set([...seen.runs, ...byState.keys()])) {
       const [runbook, state] = JSON.parse(key) as [string, string];
       runs.set(byState.get(key) ?? 0, { runbook, state });

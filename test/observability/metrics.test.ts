@@ -123,7 +123,7 @@ test("a scheduled readiness evaluation sets the runbook's readiness gauges; one 
   });
 });
 
-test('the hands-on gauge counts the hosts an isolate-vendor-module run still waits on, and drops to zero as people close them', async () => {
+test('the hands-on gauge counts the hosts an isolate-vendor-module run still waits on, keeps its count while no worker answers, and drops to zero as people close them', async () => {
   const taskQueue = testTaskQueue();
   const started = createFleetServer(40);
   await new Promise<void>((r) => started.server.listen(0, '127.0.0.1', () => r()));
@@ -133,11 +133,20 @@ test('the hands-on gauge counts the hosts an isolate-vendor-module run still wai
   writeFileSync(targetsPath, JSON.stringify({ version: 1, services: {}, fleet: { provider: 'http', url } }));
   // Every host crashes; the sample's BitLocker hosts cannot be fixed remotely and wait for a person.
   await createHttpFleet({ url }).pushContentUpdate({ version: 'C-00000291', faulty: true, crashRate: 1 });
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
-  const stop = publishRunMetrics({ connection: ctx.nativeConnection, namespace: ctx.namespace, taskQueue, intervalMs: 200 });
+  const unanswered: unknown[] = [];
+  const stop = publishRunMetrics({
+    connection: ctx.nativeConnection,
+    namespace: ctx.namespace,
+    taskQueue,
+    intervalMs: 200,
+    onError: (e) => unanswered.push(e),
+  });
   const scope = { tags: ['bitlocker'] };
+  const gauge = () => samples('lifeboat_hands_on_hosts_open', taskQueue);
+  const counting = (hosts: number) => new Map([['runbook=isolate-vendor-module', hosts]]);
   try {
-    await worker.runUntil(async () => {
+    const first = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+    const { handle, open } = await first.worker.runUntil(async () => {
       const handle = await ctx.client.workflow.start('isolateVendorModule', {
         taskQueue,
         // One run per scope: a scope no other test uses in this namespace.
@@ -159,18 +168,22 @@ test('the hands-on gauge counts the hosts an isolate-vendor-module run still wai
       await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
       const waiting = await waitForStatus(handle, (s) => s.currentStep === 'handsOn' && ((s.details.handsOn as { open?: number } | undefined)?.open ?? 0) > 0);
       const open = (waiting.details.handsOn as { tasks: { host: string }[] }).tasks.map((t) => t.host);
-      await expect
-        .poll(() => samples('lifeboat_hands_on_hosts_open', taskQueue), { timeout: 20_000 })
-        .toEqual(new Map([['runbook=isolate-vendor-module', open.length]]));
-
+      await expect.poll(gauge, { timeout: 20_000 }).toEqual(counting(open.length));
       await handle.signal(taskSignal, { action: 'waive', host: open[0]!, by: 'erin', reason: 'kiosk retired' });
-      await expect
-        .poll(() => samples('lifeboat_hands_on_hosts_open', taskQueue), { timeout: 20_000 })
-        .toEqual(new Map([['runbook=isolate-vendor-module', open.length - 1]]));
+      await expect.poll(gauge, { timeout: 20_000 }).toEqual(counting(open.length - 1));
+      return { handle, open };
+    });
+
+    // The worker is gone and the run still waits: its status query goes unanswered, and the gauge keeps the last count.
+    await expect.poll(() => unanswered.length, { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await gauge()).toEqual(counting(open.length - 1));
+
+    const second = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+    await second.worker.runUntil(async () => {
       for (const host of open.slice(1)) await handle.signal(taskSignal, { action: 'waive', host, by: 'erin', reason: 'site closed' });
       expect(((await handle.result()) as RunResult<unknown> & { state: RunStatus['state'] }).state).toBe('succeeded');
+      await expect.poll(gauge, { timeout: 20_000 }).toEqual(counting(0));
     });
-    await expect.poll(() => samples('lifeboat_hands_on_hosts_open', taskQueue), { timeout: 20_000 }).toEqual(new Map([['runbook=isolate-vendor-module', 0]]));
   } finally {
     await stop();
     await started.close();
