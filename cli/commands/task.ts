@@ -40,17 +40,11 @@ export const taskCommand: Command = {
     const reason = values.reason as string | undefined;
     if (action === 'waive' && !reason?.trim()) throw usageError('a waiver needs a reason', `lifeboat task waive ${runId} ${hosts[0]} --reason "kiosk retired"`);
     if (hosts.length === 1 && values['hosts-file'] === undefined) {
-      const body = { action, host: hosts[0]!, ...(reason ? { reason } : {}) };
-      const done = await decide(
+      const done = await sendTask(
         ctx,
-        {
-          runId,
-          kind: 'task',
-          body: () => body,
-          update: taskUpdate,
-          legacy: (by) => ({ ...body, by }),
-          submit: `lifeboat task ${action} ${runId} ${hosts[0]}`,
-        },
+        runId,
+        { action, host: hosts[0]!, ...(reason ? { reason } : {}) },
+        `lifeboat task ${action} ${runId} ${hosts[0]}`,
         values,
       );
       if (!done) return 0;
@@ -62,6 +56,11 @@ export const taskCommand: Command = {
     return closeMany(ctx, { runId, action, hosts, reason }, values);
   },
 };
+
+/** One task decision, signed as the user and sent as the `task-update` update. */
+function sendTask(ctx: CliContext, runId: string, body: Record<string, string>, submit: string, values: Record<string, unknown>) {
+  return decide<TaskReceipt>(ctx, { runId, kind: 'task', body: () => body, update: taskUpdate, legacy: (by) => ({ ...body, by }), submit }, values);
+}
 
 /**
  * Several hosts: one signed decision per list that fits a statement (about 150 kiosk names), each counting for all
@@ -82,20 +81,9 @@ async function closeMany(
   const closed: string[] = [];
   let last: { by: string; receipt: TaskReceipt } | undefined;
   for (const list of lists) {
-    const body = { action, hosts: list.join(','), ...(reason ? { reason } : {}) };
     try {
-      const done = await decide(
-        ctx,
-        {
-          runId,
-          kind: 'task',
-          body: () => body,
-          update: taskUpdate,
-          legacy: (by) => ({ ...body, by }),
-          submit: `lifeboat task ${action} ${runId} --hosts-file FILE`,
-        },
-        values,
-      );
+      const body = { action, hosts: list.join(','), ...(reason ? { reason } : {}) };
+      const done = await sendTask(ctx, runId, body, `lifeboat task ${action} ${runId} --hosts-file FILE`, values);
       if (!done) return 0;
       last = done;
       closed.push(...list);

@@ -12,21 +12,10 @@ export interface CliResult {
 
 const entry = resolve(__dirname, '../../bin/lifeboat.js');
 
-/** Runs the real `lifeboat` entry point in a child process, as a user's shell would. */
-export function lifeboat(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+/** Runs a program to its end, collecting what it prints and its exit code. */
+function runToEnd(program: string, args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolveResult, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], {
-      // The test people's keys sign as the person `--as` names; the roster lists their public keys.
-      env: {
-        ...process.env,
-        LIFEBOAT_USER: undefined,
-        LIFEBOAT_KEYS_DIR: inject('testKeysDir'),
-        LIFEBOAT_ROSTER: inject('testRosterPath'),
-        TEMPORAL_NAMESPACE: testNamespace(),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(program, args, { ...(env ? { env } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -36,15 +25,20 @@ export function lifeboat(args: string[], env: Record<string, string | undefined>
   });
 }
 
+/** Runs the real `lifeboat` entry point in a child process, as a user's shell would. */
+export function lifeboat(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return runToEnd(process.execPath, [entry, ...args], {
+    ...process.env,
+    // The test people's keys sign as the person `--as` names; the roster lists their public keys.
+    LIFEBOAT_USER: undefined,
+    LIFEBOAT_KEYS_DIR: inject('testKeysDir'),
+    LIFEBOAT_ROSTER: inject('testRosterPath'),
+    TEMPORAL_NAMESPACE: testNamespace(),
+    ...env,
+  });
+}
+
 /** Runs the stock `temporal` CLI against the test server, in this test file's namespace, as an operator's shell would. */
 export function temporalCli(args: string[], address: string): Promise<CliResult> {
-  return new Promise((resolveResult, reject) => {
-    const child = spawn(requireTemporalCli().path, [...args, '--address', address, '--namespace', testNamespace()], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolveResult({ code: code ?? -1, stdout, stderr }));
-  });
+  return runToEnd(requireTemporalCli().path, [...args, '--address', address, '--namespace', testNamespace()]);
 }

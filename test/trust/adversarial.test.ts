@@ -9,9 +9,8 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
-import { requireTemporalCli } from '../../lib/temporal-binaries';
 import { parsePublicKeyLine, type RunResult, type RunStatus, type SignedDecision, Statement, statementText, statusQuery } from '../../workflows/kit';
-import { lifeboat, type CliResult } from '../helpers/cli';
+import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
 import { decisionStatement, signAs, signedStart, testKeyFile } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -78,16 +77,9 @@ afterAll(async () => {
 });
 
 /** Runs the stock `temporal` CLI against the test server. */
+/** The stock `temporal` CLI, in the default namespace this file's runs are in. */
 function temporal(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(requireTemporalCli().path, [...args, '--address', ctx.address, '--namespace', 'default'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return temporalCli(args, ctx.address);
 }
 
 /** `ssh-keygen -Y sign -n lifeboat -f <who's key> file`, as a person signs a printed statement by hand. */
