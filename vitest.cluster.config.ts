@@ -20,6 +20,9 @@ export default defineConfig({
     maxWorkers: 2,
     globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
+    // A poll that waits for a page, a gauge or a run to catch up: a second (vitest's default) is too short on a
+    // 2-core machine running two test files at once.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
     hookTimeout: 300_000,
     reporters: ['default'],
   },
