@@ -1,4 +1,5 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { drillSchedulePrefix, drillSchedules } from '../drill-schedules';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { digestOf, drillProblems, MAX_SCHEDULE_AUTHORISATION_MS, runIdFor, type RunStatus } from '../../workflows/kit';
@@ -15,8 +16,6 @@ import { drillHistorySvg, drillHistoryText } from '../report/history-chart';
 import { writeFileSync } from 'node:fs';
 import { drillFrom } from './run';
 import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
-
-const schedulePrefix = 'drill/';
 
 const subcommands = ['schedule', 'list', 'pause', 'resume', 'trigger', 'delete', 'history'] as const;
 type Subcommand = (typeof subcommands)[number];
@@ -99,7 +98,7 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
   const drill = drillFrom(values.drill ?? 'isolated', values['drill-approvals'], runbook);
   const objectives = objectivesFrom(values.objective as string[] | undefined);
   const requestedBy = ctx.identity(values.as as string | undefined);
-  const scheduleId = `${schedulePrefix}${runbook.id}/${target}`;
+  const scheduleId = `${drillSchedulePrefix}${runbook.id}/${target}`;
   const authoriseFor = durationFlag('authorise-for', values['authorise-for'] ?? '90 days')!;
   if (msToNumber(authoriseFor) > MAX_SCHEDULE_AUTHORISATION_MS)
     throw usageError(`--authorise-for ${String(authoriseFor)} is too long`, 'at most 400 days; create the schedule again when it runs out');
@@ -142,21 +141,7 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
 }
 
 async function listSchedules(ctx: CliContext): Promise<number> {
-  const client = await ctx.client();
-  const rows: Record<string, unknown>[] = [];
-  for await (const summary of client.schedule.list()) {
-    if (!summary.scheduleId.startsWith(schedulePrefix)) continue;
-    rows.push({
-      scheduleId: summary.scheduleId,
-      runbook: summary.memo?.runbook,
-      target: summary.memo?.target,
-      drill: summary.memo?.drill,
-      paused: summary.state.paused,
-      note: summary.state.note,
-      nextRun: summary.info.nextActionTimes[0]?.toISOString() ?? null,
-      lastRun: summary.info.recentActions.at(-1)?.takenAt.toISOString() ?? null,
-    });
-  }
+  const rows = await drillSchedules(await ctx.client());
   if (ctx.json) ctx.printJson(rows);
   else if (rows.length === 0) ctx.print('no drill schedules; create one with lifeboat drill schedule <runbook> --every 24h');
   else

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { WorkflowExecutionAlreadyStartedError, type Client, type UpdateDefinition } from '@temporalio/client';
 import { z } from 'zod';
+import { drillSchedules } from '../drill-schedules';
 import { runbooks } from '../../runbooks';
 import { resumeUpdate } from '../../workflows/manual-booking-messages';
 import {
@@ -282,20 +283,7 @@ export class ConsoleApi {
   }
 
   async drills() {
-    const schedules: Record<string, unknown>[] = [];
-    for await (const s of this.client.schedule.list()) {
-      if (!s.scheduleId.startsWith('drill/')) continue;
-      schedules.push({
-        scheduleId: s.scheduleId,
-        runbook: s.memo?.runbook ?? null,
-        target: s.memo?.target ?? null,
-        drill: s.memo?.drill ?? null,
-        paused: s.state.paused,
-        note: s.state.note ?? null,
-        nextRun: s.info.nextActionTimes[0]?.toISOString() ?? null,
-        lastRun: s.info.recentActions.at(-1)?.takenAt.toISOString() ?? null,
-      });
-    }
+    const schedules = await drillSchedules(this.client);
     return { schedules, controls: this.options.drillControls };
   }
 
