@@ -123,7 +123,7 @@ async function startOnce(options: DevServerOptions, args: string[], address: str
 }
 
 /** The last line of the server's output that says what went wrong, without its timestamp noise. */
-export function lastErrorLine(output: string): string {
+function lastErrorLine(output: string): string {
   const lines = output
     .split('\n')
     .map((line) => line.trim())

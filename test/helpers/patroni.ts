@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort, isListening } from '../../lib/free-port';
+import type { DatabaseProvider } from '../../providers/contracts/database';
+import type { RebuildProvider } from '../../providers/contracts/rebuild';
+import { createPatroniDatabase } from '../../providers/patroni/database';
+import { createPatroniRebuild } from '../../providers/patroni/rebuild';
 import { PatroniSettings } from '../../providers/patroni/settings';
 import { Client as PgClient } from 'pg';
 
@@ -392,4 +396,15 @@ export async function sqlOn<T = Record<string, unknown>>(pair: Pick<PatroniPair,
   } finally {
     await c.end();
   }
+}
+
+/** The booking refs a region's leader holds, in order: what the failover tests compare between regions. */
+export async function bookingRefs(pair: Pick<PatroniPair, 'settings'>, region: string): Promise<string[]> {
+  return (await sqlOn<{ ref: string }>(pair, region, 'SELECT ref FROM bookings ORDER BY ref')).map((r) => r.ref);
+}
+
+/** A booking pair in regions A and B with the patroni database and rebuild providers over it, as the provider tests use them. */
+export async function startPatroniProviders(): Promise<{ pair: PatroniPair; db: DatabaseProvider; rebuild: RebuildProvider }> {
+  const pair = await startPatroniPair({ regions: ['A', 'B'], service: 'booking' });
+  return { pair, db: createPatroniDatabase(pair.settings, pair.regions), rebuild: createPatroniRebuild(pair.settings, pair.regions) };
 }

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { DatabaseProvider } from '../../providers/contracts/database';
 import type { RebuildProvider } from '../../providers/contracts/rebuild';
-import { createPatroniDatabase } from '../../providers/patroni/database';
-import { createPatroniRebuild } from '../../providers/patroni/rebuild';
-import { startPatroniPair, type PatroniPair, sqlOn } from '../helpers/patroni';
+import { bookingRefs, startPatroniProviders, type PatroniPair, sqlOn } from '../helpers/patroni';
 
 // An emergency failover and its failback: region A is lost, B is promoted without a fence, and A comes back on its own.
 let pair: PatroniPair;
@@ -11,9 +9,7 @@ let db: DatabaseProvider;
 let rebuild: RebuildProvider;
 
 beforeAll(async () => {
-  pair = await startPatroniPair({ regions: ['A', 'B'], service: 'booking' });
-  db = createPatroniDatabase(pair.settings, pair.regions);
-  rebuild = createPatroniRebuild(pair.settings, pair.regions);
+  ({ pair, db, rebuild } = await startPatroniProviders());
 }, 180_000);
 
 afterAll(async () => {
@@ -22,7 +18,7 @@ afterAll(async () => {
 
 const sql = <T = Record<string, unknown>>(region: string, text: string) => sqlOn<T>(pair, region, text);
 
-const bookings = async (region: string) => (await sql<{ ref: string }>(region, 'SELECT ref FROM bookings ORDER BY ref')).map((r) => r.ref);
+const bookings = (region: string) => bookingRefs(pair, region);
 
 test('A is lost: status says unreachable, and B is promoted without fencing A', async () => {
   await sql('A', 'CREATE TABLE bookings (ref text PRIMARY KEY)');

@@ -5,18 +5,15 @@ import { freePort } from '../../lib/free-port';
 import type { DatabaseProvider } from '../../providers/contracts/database';
 import type { RebuildProvider } from '../../providers/contracts/rebuild';
 import { createPatroniDatabase } from '../../providers/patroni/database';
-import { createPatroniRebuild } from '../../providers/patroni/rebuild';
 import { PatroniSettings } from '../../providers/patroni/settings';
-import { startPatroniPair, type PatroniPair, sqlOn } from '../helpers/patroni';
+import { bookingRefs, startPatroniProviders, type PatroniPair, sqlOn } from '../helpers/patroni';
 
 let pair: PatroniPair;
 let db: DatabaseProvider;
 let rebuild: RebuildProvider;
 
 beforeAll(async () => {
-  pair = await startPatroniPair({ regions: ['A', 'B'], service: 'booking' });
-  db = createPatroniDatabase(pair.settings, pair.regions);
-  rebuild = createPatroniRebuild(pair.settings, pair.regions);
+  ({ pair, db, rebuild } = await startPatroniProviders());
 }, 180_000);
 
 afterAll(async () => {
@@ -25,7 +22,7 @@ afterAll(async () => {
 
 const sql = <T = Record<string, unknown>>(region: string, text: string) => sqlOn<T>(pair, region, text);
 
-const bookings = async (region: string) => (await sql<{ ref: string }>(region, 'SELECT ref FROM bookings ORDER BY ref')).map((r) => r.ref);
+const bookings = (region: string) => bookingRefs(pair, region);
 
 test('the settings the helper returns are valid targets-file settings', () => {
   expect(PatroniSettings.parse(pair.settings)).toEqual(pair.settings);
