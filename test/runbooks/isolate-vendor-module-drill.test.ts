@@ -144,7 +144,8 @@ test('an isolated drill aborted at the gate (people approve) still removes its s
     expect(await scratchFleets()).toMatchObject([{ id: scratch.id, hosts: 18 }]);
     expect(atGate.gates[0]).toMatchObject({ name: 'continueRollout', status: 'open', votes: [] });
     expect(atGate.gates[0]!.eligible).toContain('erin');
-    expect(notifications.find((n) => n.kind === 'approval-needed')?.title).toMatch(/^\[DRILL isolated\] Approval needed/);
+    // The gate opens before its notification activity has run; wait for the message rather than race it.
+    await expect.poll(() => notifications.find((n) => n.kind === 'approval-needed')?.title ?? '').toMatch(/^\[DRILL isolated\] Approval needed/);
     expect((await fleet.counters({ fleet: scratch.id })).totals.reboots).toBe(2);
     expect(await production()).toEqual(before);
 
