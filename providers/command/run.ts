@@ -16,8 +16,8 @@ const MAX_OUTPUT_BYTES = 256 * 1024;
  * object on stdin and `LIFEBOAT_CAPABILITY`/`LIFEBOAT_OPERATION` in its environment. It answers with one JSON value on
  * stdout, which must match `expected` (a wrong answer is a refusal naming the field). Exit 0 is success; exit 75 is a
  * failure worth retrying; any other exit is a refusal, whose message is the last lines of stderr. A program still
- * running at `timeoutSeconds` is killed and retried, and so is one killed by anyone else. The program sees only the
- * allow-listed environment plus `passEnv`.
+ * running at `timeoutSeconds` is killed with every process it started, and retried; so is one killed by anyone else.
+ * The program sees only the allow-listed environment plus `passEnv`.
  */
 export async function runCommand<S extends z.ZodType>(
   settings: CommandSettings,
@@ -31,7 +31,16 @@ export async function runCommand<S extends z.ZodType>(
   const env = childEnv({ ...passed, LIFEBOAT_CAPABILITY: capability, LIFEBOAT_OPERATION: operation });
   const label = `${program} ${capability} ${operation}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(program, [...fixed, capability, operation], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group, so a timeout kills what the program started too: an `ssh` or `aws` call left running
+    // could otherwise still be switching traffic while the retry runs.
+    const child = spawn(program, [...fixed, capability, operation], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const killAll = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = '';
@@ -39,13 +48,13 @@ export async function runCommand<S extends z.ZodType>(
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killAll();
     }, settings.timeoutSeconds * 1000);
     child.stdout.on('data', (d: Buffer) => {
       outBytes += d.length;
       if (outBytes > MAX_OUTPUT_BYTES) {
         tooLong = true;
-        child.kill('SIGKILL');
+        killAll();
       } else out.push(d);
     });
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString('utf8')).slice(-4000)));

@@ -220,3 +220,23 @@ test('a program still running at timeoutSeconds is killed, and the error says wh
     `${settings.command[0]} traffic active: timed out after 1 s and was killed; raise "timeoutSeconds" (now 1) in the targets file if it needs longer`,
   );
 });
+
+test('the timeout kills what the program started too, so nothing it began goes on acting after the retry', async () => {
+  const pidFile = join(dir, 'child.pid');
+  const settings = program('spawns.sh', `sleep 30 &\necho $! > ${pidFile}\nsleep 30`, 1);
+  const err = await failureOf(commandTraffic(settings).active());
+  expect(err.message).toMatch(/timed out after 1 s and was killed/);
+  const child = Number(readFileSync(pidFile, 'utf8').trim());
+  expect(child).toBeGreaterThan(0);
+  await expect.poll(() => running(child), { timeout: 5000 }).toBe(false);
+});
+
+/** Whether a process is still running: gone, or a zombie nobody has reaped yet, counts as not running. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
