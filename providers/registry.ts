@@ -36,7 +36,7 @@ export interface ServiceProviders {
 export function openService(name: string, config: ServiceTargets): ServiceProviders {
   const regions = config.regions;
   const traffic = config.traffic && trafficProvider(config.traffic, regions);
-  const database = config.database && databaseProvider(config.database, regions);
+  const database = config.database && databaseProvider(config.database, regions, name);
   let serviceMode: ServiceModeProvider | undefined;
   let booking: HttpBookingService | undefined;
   if (config.serviceMode?.provider === 'http') {
@@ -46,7 +46,7 @@ export function openService(name: string, config: ServiceTargets): ServiceProvid
   let rebuild: RebuildProvider | undefined;
   const r = config.rebuild;
   if (r?.provider === 'command') rebuild = commandRebuild(r);
-  else if (r?.provider === 'patroni' && config.database?.provider === 'patroni') rebuild = createPatroniRebuild(config.database, regions);
+  else if (r?.provider === 'patroni' && config.database?.provider === 'patroni') rebuild = createPatroniRebuild(config.database, regions, name);
   else if (r?.provider === 'sample-estate' && database) rebuild = createSampleEstateRebuild(r, database);
   return {
     service: name,
@@ -71,12 +71,12 @@ function trafficProvider(settings: NonNullable<ServiceTargets['traffic']>, regio
   }
 }
 
-function databaseProvider(settings: NonNullable<ServiceTargets['database']>, regions: readonly RegionName[]): DatabaseProvider {
+function databaseProvider(settings: NonNullable<ServiceTargets['database']>, regions: readonly RegionName[], service: string): DatabaseProvider {
   switch (settings.provider) {
     case 'postgres':
       return createPostgresDatabase(settings, regions);
     case 'patroni':
-      return createPatroniDatabase(settings, regions);
+      return createPatroniDatabase(settings, regions, service);
     case 'command':
       return commandDatabase(settings, regions);
   }

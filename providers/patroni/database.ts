@@ -40,8 +40,8 @@ async function setFence(r: PatroniRegions, region: RegionName, on: boolean): Pro
  * region's (docs/providers/patroni.md). Roles move through each cluster's dynamic configuration (`PATCH /config`), so
  * Patroni carries them out and keeps them; libpq reads WAL positions and ends sessions.
  */
-export function createPatroniDatabase(settings: PatroniSettings, regions: readonly RegionName[]): DatabaseProvider {
-  const r = patroniRegions(settings, regions);
+export function createPatroniDatabase(settings: PatroniSettings, regions: readonly RegionName[], service: string): DatabaseProvider {
+  const r = patroniRegions(settings, regions, service);
 
   return {
     kind: 'patroni',

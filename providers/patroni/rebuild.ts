@@ -39,8 +39,8 @@ async function streamsFrom(r: PatroniRegions, region: RegionName, source: { host
  * were promoted onto the same timeline number (see `separateTimelines`). It never reinitialises a standby leader by
  * itself, so a rebuild that does not converge stops with what Patroni reports and the way out.
  */
-export function createPatroniRebuild(settings: PatroniSettings, regions: readonly RegionName[]): RebuildProvider {
-  const r = patroniRegions(settings, regions);
+export function createPatroniRebuild(settings: PatroniSettings, regions: readonly RegionName[], service: string): RebuildProvider {
+  const r = patroniRegions(settings, regions, service);
 
   return {
     kind: 'patroni',

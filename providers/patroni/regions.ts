@@ -29,14 +29,16 @@ export interface PatroniRegions {
   walReceiver(region: RegionName): Promise<WalReceiver | null>;
 }
 
-export function patroniRegions(settings: PatroniSettings, regions: readonly RegionName[]): PatroniRegions {
+/** `service` is the targets file's name for it, so a message can point at its section: `services.<service>.database`. */
+export function patroniRegions(settings: PatroniSettings, regions: readonly RegionName[], service: string): PatroniRegions {
   const settingsOf = (region: RegionName): PatroniRegion => {
     const r = settings.regions[region];
     if (!r) throw providerFailure(ProviderErrorType.UnknownTarget, `no Patroni cluster for region "${region}"; the regions are ${regions.join(', ')}`);
     return r;
   };
   const rests = new Map<RegionName, PatroniRest>();
-  const rest = (region: RegionName) => rests.get(region) ?? rests.set(region, new PatroniRest(region, settingsOf(region), settings.timeoutMs)).get(region)!;
+  const rest = (region: RegionName) =>
+    rests.get(region) ?? rests.set(region, new PatroniRest(region, settingsOf(region), settings.timeoutMs, `services.${service}.database`)).get(region)!;
   const address = (region: RegionName): PostgresAddress => settingsOf(region).postgres;
   const session = <T>(region: RegionName, fn: (c: Client) => Promise<T>) => withSession(address(region), settings.timeoutMs, fn, `of region ${region}`);
 

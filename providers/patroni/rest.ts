@@ -42,6 +42,8 @@ export class PatroniRest {
     readonly region: RegionName,
     private readonly settings: PatroniRegion,
     private readonly timeoutMs: number,
+    /** Where the targets file keeps this cluster's settings, for messages: `services.<service>.database`. */
+    private readonly settingsPath: string,
   ) {}
 
   get url(): string {
@@ -88,7 +90,7 @@ export class PatroniRest {
 
   /** Where the targets file keeps this region's REST credentials, for messages. */
   private get authSetting(): string {
-    return `database.regions.${this.region}.restAuth`;
+    return `${this.settingsPath}.regions.${this.region}.restAuth`;
   }
 
   /** The Basic credentials from `restAuth`, the password read from its variable now; never put in a message. */

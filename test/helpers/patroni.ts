@@ -46,7 +46,7 @@ export interface PatroniRegion {
 }
 
 export interface PatroniPair {
-  /** Ready for `createPatroniDatabase(settings, regions)` and `createPatroniRebuild(settings, regions)`. */
+  /** Ready for `createPatroniDatabase(settings, regions, service)` and `createPatroniRebuild(settings, regions, service)`. */
   settings: PatroniSettings;
   regions: [string, string];
   clusters: Record<string, PatroniRegion>;
@@ -406,5 +406,5 @@ export async function bookingRefs(pair: Pick<PatroniPair, 'settings'>, region: s
 /** A booking pair in regions A and B with the patroni database and rebuild providers over it, as the provider tests use them. */
 export async function startPatroniProviders(): Promise<{ pair: PatroniPair; db: DatabaseProvider; rebuild: RebuildProvider }> {
   const pair = await startPatroniPair({ regions: ['A', 'B'], service: 'booking' });
-  return { pair, db: createPatroniDatabase(pair.settings, pair.regions), rebuild: createPatroniRebuild(pair.settings, pair.regions) };
+  return { pair, db: createPatroniDatabase(pair.settings, pair.regions, 'booking'), rebuild: createPatroniRebuild(pair.settings, pair.regions, 'booking') };
 }

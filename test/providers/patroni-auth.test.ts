@@ -19,7 +19,7 @@ let targetsPath: string;
 
 beforeAll(async () => {
   pair = await startPatroniPair({ regions: ['A', 'B'], service: 'booking', restAuth: { username: 'patroni', password, passwordEnv } });
-  db = createPatroniDatabase(pair.settings, pair.regions);
+  db = createPatroniDatabase(pair.settings, pair.regions, 'booking');
   dir = mkdtempSync(join(tmpdir(), 'lifeboat-patroni-auth-'));
   targetsPath = join(dir, 'lifeboat.targets.json');
   const booking = { regions: ['A', 'B'], database: pair.settings, rebuild: { provider: 'patroni' } };
@@ -54,11 +54,11 @@ async function configRevision(scope: string): Promise<string> {
 
 const refusal = (region: string) =>
   `PATCH ${restUrl(region)}/config: HTTP 401: not authenticated; Patroni refused user "patroni" with the password in ${passwordEnv}: ` +
-  `make database.regions.${region}.restAuth (its username, and the password in that variable) match restapi.authentication ` +
+  `make services.booking.database.regions.${region}.restAuth (its username, and the password in that variable) match restapi.authentication ` +
   `in the Patroni configuration of region ${region}`;
 
 const unset =
-  `region A: ${passwordEnv} is not set, and database.regions.A.restAuth.passwordEnv names it for the password of ` +
+  `region A: ${passwordEnv} is not set, and services.booking.database.regions.A.restAuth.passwordEnv names it for the password of ` +
   `Patroni's restapi.authentication; set it where the worker and lifeboat targets check run`;
 
 test('Patroni 3.0.2 asks for the password on PATCH /config only: its GETs answer without one', async () => {
@@ -117,10 +117,10 @@ test('fence with the variable unset says which variable to set, without a retry'
 
 test('settings without restAuth for a Patroni that asks for a password: probe and fence say to add it', async () => {
   const regions = Object.fromEntries(Object.entries(pair.settings.regions).map(([region, { restAuth: _, ...rest }]) => [region, rest]));
-  const noAuth = createPatroniDatabase({ ...pair.settings, regions }, pair.regions);
+  const noAuth = createPatroniDatabase({ ...pair.settings, regions }, pair.regions, 'booking');
   const fix =
     `PATCH ${restUrl('A')}/config: HTTP 401: no auth header received; Patroni's REST API asks for a password (restapi.authentication): ` +
-    'add database.regions.A.restAuth with its username and passwordEnv, the environment variable holding its password';
+    'add services.booking.database.regions.A.restAuth with its username and passwordEnv, the environment variable holding its password';
   expect((await noAuth.probe()).find((r) => r.check === 'region A: Patroni accepts PATCH /config without a password')).toEqual({
     check: 'region A: Patroni accepts PATCH /config without a password',
     ok: false,

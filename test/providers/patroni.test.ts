@@ -148,7 +148,7 @@ test('an old primary that went on writing after the failover is rewound by Patro
 test('probe fails clearly on a wrong REST URL', async () => {
   const wrongUrl = `http://127.0.0.1:${await freePort()}`;
   const settings: PatroniSettings = { ...pair.settings, regions: { ...pair.settings.regions, A: { ...pair.settings.regions.A!, restUrl: wrongUrl } } };
-  const results = await createPatroniDatabase(settings, pair.regions).probe();
+  const results = await createPatroniDatabase(settings, pair.regions, 'booking').probe();
   expect(results.find((r) => r.check === `region A: Patroni REST API ${wrongUrl}`)).toMatchObject({
     ok: false,
     detail: expect.stringContaining('unreachable'),
