@@ -8,7 +8,8 @@ import { createHttpFleet } from '../../providers/http/fleet';
 import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
 import { approveUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
-import { lifeboat } from '../helpers/cli';
+import { lifeboat, temporalCli } from '../helpers/cli';
+import { decisionStatement, signAs } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 /*
@@ -77,6 +78,27 @@ test('a list longer than one decision is sent as several signed ones; a refused 
     expect(refused.stderr).toContain(`fix: see what is still open: lifeboat task list ${runId} --open`);
     const after = await waitForStatus(handle, () => true);
     expect(handsOnOf(after)).toMatchObject({ open: open.length - 1 - counted, done: counted + 1 });
+
+    // A list signed by erin and sent with the stock CLI counts once; the same signed message sent again is refused.
+    const signed = signAs(
+      decisionStatement(after, 'task', 'erin', {
+        action: 'done',
+        hosts: handsOnOf(after)
+          .tasks.filter((t) => t.status === 'open')
+          .slice(0, 2)
+          .map((t) => t.host)
+          .join(','),
+      }),
+    );
+    const send = () => temporalCli(['workflow', 'signal', '--workflow-id', runId, '--name', 'task', '--input', JSON.stringify(signed)], ctx.address);
+    expect((await send()).code).toBe(0);
+    const once = await waitForStatus(handle, (s) => handsOnOf(s).done === counted + 3);
+    expect(handsOnOf(once).open).toBe(open.length - 3 - counted);
+    expect((await send()).code).toBe(0);
+    const replayed = await waitForStatus(handle, (s) => (s.refused?.count ?? 0) > (once.refused?.count ?? 0));
+    expect(replayed.audit.at(-1)).toMatchObject({ action: 'task-refused', detail: 'this signed decision was already used; sign a new one' });
+    expect(replayed.refused!.lastBy).toBe('erin');
+    expect(handsOnOf(replayed)).toMatchObject({ open: open.length - 3 - counted, done: counted + 3 });
 
     // The rest, as `lifeboat task list --open` gives them, in as many decisions as it takes.
     const rest = JSON.parse((await lifeboat(['task', 'list', runId, '--open', '--limit', '1000', '--json'], env)).stdout) as { tasks: { host: string }[] };
