@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { drillSchedules } from '../drill-schedules';
 import { runbooks } from '../../runbooks';
 import { resumeUpdate } from '../../workflows/manual-booking-messages';
+import { taskUpdate } from '../../workflows/vendor-isolation/messages';
 import {
   approveUpdate,
   canonicalJson,
@@ -34,6 +35,7 @@ import { readinessBefore } from '../readiness-at';
 import { detectedAtOfRun, explain, readStatus, runHandle, runSummary } from '../runs';
 import { newStatement } from '../signing';
 import { startRun } from '../start-run';
+import { hostLists } from '../task-hosts';
 
 /** What the console needs to read runs and relay decisions; it holds no key of anyone's. */
 export interface ConsoleApiOptions {
@@ -67,6 +69,18 @@ export const DecisionRequest = z.strictObject({
   gate: z.string().max(128).optional(),
 });
 export type DecisionRequest = z.infer<typeof DecisionRequest>;
+
+/** Hands-on hosts to mark repaired or waive, as a field team ticks them on the page; `reason` is required to waive. */
+export const TaskRequest = z.strictObject({
+  action: z.enum(['done', 'waive']),
+  hosts: z
+    .array(z.string().regex(/^[^\s,]{1,128}$/, 'a host name: 1 to 128 characters, no spaces or commas'))
+    .min(1, 'tick at least one host')
+    .max(1000, 'at most 1000 hosts at once; close the rest in a second go'),
+  by: z.string().min(1).max(64),
+  reason: z.string().max(2000).optional(),
+});
+export type TaskRequest = z.infer<typeof TaskRequest>;
 
 export const SignedSubmission = z.strictObject({ kind: DecisionKind, statement: SignedDecision.shape.statement, signature: SignedDecision.shape.signature });
 
@@ -198,6 +212,30 @@ export class ConsoleApi {
     return this.prepared(statement);
   }
 
+  /**
+   * Builds the statements that close hands-on hosts, as `lifeboat task done|waive --hosts-file` does: one per list that
+   * fits a signed decision (about 150 kiosk names), each counting for all its hosts or none. The page signs and sends
+   * them in order and stops at the first refusal.
+   */
+  async prepareTask(runId: string, raw: unknown): Promise<{ statements: PreparedStatement[]; lists: string[][] }> {
+    const parsed = TaskRequest.safeParse(raw);
+    if (!parsed.success) throw usageError(`bad task decision: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    const { action, by, hosts } = parsed.data;
+    const reason = parsed.data.reason?.trim() || undefined;
+    if (action === 'waive' && !reason) throw usageError('a waiver needs a reason', 'write why in the comment box (it goes into the audit trail), then waive');
+    const status = await this.status(runId);
+    if (!status.trust) throw new CliError(`${runId} predates signed decisions; close its hosts with lifeboat task`, { code: 'refused' });
+    if (status.details.handsOn === undefined) throw new CliError(`${runId} has no hands-on checklist`, { code: 'refused' });
+    const { namespace, temporalRunId, inputDigest } = status.trust;
+    const lists = hostLists([...new Set(hosts)]);
+    const statements: PreparedStatement[] = [];
+    for (const list of lists) {
+      const body = { action, hosts: list.join(','), ...(reason ? { reason } : {}) };
+      statements.push(await this.prepared(newStatement('task', { namespace, workflowId: runId, runId: temporalRunId, inputDigest }, normalise(by), body)));
+    }
+    return { statements, lists };
+  }
+
   /** Relays a signed decision to the run as the CLI does (an update), so the answer, receipt or refusal, comes back. */
   async submitDecision(runId: string, raw: unknown) {
     const parsed = SignedSubmission.safeParse(raw);
@@ -210,10 +248,12 @@ export class ConsoleApi {
           ? rejectUpdate
           : kind === 'resume'
             ? resumeUpdate
-            : ['retry', 'skip', 'abort', 'cancel'].includes(kind)
-              ? interveneUpdate
-              : undefined;
-    if (!update) throw usageError(`the console relays approve, reject, retry, skip, abort, cancel and resume, not ${kind}`);
+            : kind === 'task'
+              ? taskUpdate
+              : ['retry', 'skip', 'abort', 'cancel'].includes(kind)
+                ? interveneUpdate
+                : undefined;
+    if (!update) throw usageError(`the console relays approve, reject, retry, skip, abort, cancel, resume and task, not ${kind}`);
     try {
       return await runHandle(this.client, runId).executeUpdate(update, { args: [{ statement, signature }] });
     } catch (err) {

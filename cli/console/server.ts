@@ -117,6 +117,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (get && name === 'drill-history.svg')
       return send(res, 200, 'image/svg+xml; charset=utf-8', await api.drillHistorySvg(requireParam(q, 'runbook')), 'no-store', svgCsp);
     if (post && name === 'decision/prepare') return json(res, await api.prepareDecision(run(), await jsonBody(req)));
+    if (post && name === 'task/prepare') return json(res, await api.prepareTask(run(), await jsonBody(req)));
     if (post && name === 'decision/submit') return json(res, await api.submitDecision(run(), await jsonBody(req)));
     if (post && name === 'start/prepare') return json(res, await api.prepareStart(await jsonBody(req)));
     if (post && name === 'start/submit') return json(res, await api.submitStart(await jsonBody(req)));

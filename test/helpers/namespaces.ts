@@ -16,6 +16,7 @@ export const testNamespaces = [
   'alerts',
   'console',
   'console-failover',
+  'console-hands-on',
   'route53-failover',
   'patroni-failover',
   'region-worker-loss',

@@ -248,7 +248,8 @@ export class Run<A> {
     if (!allowed.includes(by)) {
       const selector = operatorsFor(this.definition, action);
       const who = [...(selector.groups ?? []).map((g) => `group ${g}`), ...(selector.users ?? []).map((u) => `user ${u}`)].join(' or ');
-      throw new DecisionRefusal(`${by} may not ${action} runs of ${this.definition.id}: it needs ${who}`, by);
+      const what = action === 'task' ? 'close hands-on hosts in' : action;
+      throw new DecisionRefusal(`${by} may not ${what} runs of ${this.definition.id}: it needs ${who}`, by);
     }
   }
 

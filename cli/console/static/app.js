@@ -235,6 +235,7 @@ function runPage(runId) {
     timeline: h('section', { class: 'card timeline', id: 'timeline' }),
     gate: h('section', { class: 'card', id: 'gate', hidden: true }),
     intervention: h('section', { class: 'card', id: 'intervention', hidden: true }),
+    handsOn: h('section', { class: 'card', id: 'hands-on', hidden: true }),
     objectives: h('section', { class: 'card', id: 'objectives' }),
     audit: h('section', { class: 'card table-wrap', id: 'audit' }),
     details: h('section', { class: 'card', id: 'details' }),
@@ -278,6 +279,7 @@ function runPage(runId) {
     parts.intervention,
     resume,
     h('section', { class: 'card' }, h('label', {}, 'Comment or reason', comment), result, operatorActions),
+    parts.handsOn,
     parts.timeline,
     parts.objectives,
     parts.audit,
@@ -286,6 +288,7 @@ function runPage(runId) {
     gateBar,
   );
   let timelineKey = '';
+  const handsOn = handsOnChecklist(parts.handsOn, (action, hosts) => closeHosts(runId, action, hosts, comment, result));
   const render = (view) => {
     const s = view.status;
     replace(parts.problem);
@@ -316,6 +319,7 @@ function runPage(runId) {
       );
     }
     renderIntervention(parts.intervention, operatorActions, s, (action) => decide(runId, action, comment, result));
+    handsOn.render(s);
     renderObjectives(parts.objectives, view.report, s);
     renderAudit(parts.audit, s);
     replace(
@@ -494,6 +498,132 @@ function renderIntervention(el, actions, s, act) {
       h('button', { type: 'button', class: o === 'abort' ? 'danger' : 'primary', dataset: { action: o }, onclick: () => act(o) }, `${o} (signed)`),
     ),
   );
+}
+
+/**
+ * The hands-on checklist of a run that has one (isolate-vendor-module): the open hosts with a tick box each, for a
+ * field team to mark the ones they repaired, or waive with the comment as reason. Ticks survive the live updates; a
+ * host closed meanwhile (by the CLI, or another page) drops out of the list and out of the ticks.
+ */
+function handsOnChecklist(el, close) {
+  const ticked = new Set();
+  let listKey = '';
+  const all = h('input', { type: 'checkbox', id: 'hands-on-all' });
+  const count = h('span', { id: 'hands-on-ticked' }, '0 ticked');
+  const list = h('ul', { class: 'checklist', id: 'hands-on-open' });
+  const summary = h('p', { id: 'hands-on-summary' });
+  const more = h('p', { class: 'muted', id: 'hands-on-more', hidden: true });
+  const buttons = h(
+    'div',
+    { class: 'actions', id: 'hands-on-actions' },
+    h('button', { class: 'primary', type: 'button', id: 'hands-on-done', onclick: () => close('done', [...ticked]) }, 'Mark ticked hosts repaired (signed)'),
+    h('button', { type: 'button', id: 'hands-on-waive', onclick: () => close('waive', [...ticked]) }, 'Waive ticked hosts (signed; the comment is the reason)'),
+  );
+  const boxes = () => [...list.querySelectorAll('input[type=checkbox]')];
+  const recount = () => {
+    count.textContent = `${ticked.size} ticked`;
+    const b = boxes();
+    all.checked = b.length > 0 && b.every((x) => x.checked);
+  };
+  all.addEventListener('change', () => {
+    for (const box of boxes()) {
+      box.checked = all.checked;
+      if (all.checked) ticked.add(box.value);
+      else ticked.delete(box.value);
+    }
+    recount();
+  });
+  replace(
+    el,
+    h('h2', {}, 'Hands-on repairs'),
+    summary,
+    more,
+    h('p', {}, h('label', { class: 'inline' }, all, ' tick every open host shown'), ' · ', count),
+    list,
+    buttons,
+  );
+  return {
+    render(s) {
+      const q = s.details && s.details.handsOn;
+      el.hidden = !q;
+      if (!q) return;
+      const open = q.tasks.filter((t) => t.status === 'open');
+      replace(summary, `${q.open} open · ${q.done} repaired · ${q.waived} waived · deadline ${when(q.deadline)}`);
+      more.hidden = !q.listed;
+      if (q.listed) replace(more, `Showing the first ${q.listed} hosts; lifeboat task list ${s.runId} --open lists the rest.`);
+      buttons.hidden = open.length === 0 || ['succeeded', 'failed', 'aborted'].includes(s.state);
+      const key = open.map((t) => t.host).join(',');
+      if (key === listKey) return;
+      listKey = key;
+      const stillOpen = new Set(open.map((t) => t.host));
+      for (const host of [...ticked]) if (!stillOpen.has(host)) ticked.delete(host);
+      replace(
+        list,
+        open.length
+          ? open.map((t) => {
+              const box = h('input', { type: 'checkbox', value: t.host, checked: ticked.has(t.host) });
+              box.addEventListener('change', () => {
+                if (box.checked) ticked.add(t.host);
+                else ticked.delete(t.host);
+                recount();
+              });
+              return h(
+                'li',
+                { dataset: { host: t.host } },
+                h('label', {}, box, ' ', h('strong', {}, t.host), ` · ${t.wave} · `, h('span', { class: 'muted' }, t.reason)),
+              );
+            })
+          : h('li', { class: 'muted' }, 'No host is waiting for hands-on repair.'),
+      );
+      recount();
+    },
+  };
+}
+
+/**
+ * Closes ticked hosts as `lifeboat task done|waive --hosts-file` does: the console splits them into lists that each
+ * fit one signed decision, and each is signed with the passkey and sent in turn; a refusal stops there and says how
+ * many hosts the decisions before it closed.
+ */
+async function closeHosts(runId, action, hosts, comment, result) {
+  const buttons = [...document.querySelectorAll('#hands-on-actions button')];
+  buttons.forEach((b) => (b.disabled = true));
+  const verb = action === 'done' ? 'repaired' : 'waived';
+  try {
+    if (!hosts.length) throw new Error('tick the hosts first');
+    const by = signer();
+    const reason = comment.value.trim();
+    const prepared = await api(`task/prepare?run=${encodeURIComponent(runId)}`, { action, hosts, by, ...(reason ? { reason } : {}) });
+    let closed = 0;
+    let receipt;
+    for (let i = 0; i < prepared.statements.length; i++) {
+      const n = prepared.statements.length;
+      replace(result, h('p', { class: 'muted' }, `Signing ${prepared.lists[i].length} hosts ${verb} with your passkey${n > 1 ? ` (${i + 1} of ${n})` : ''}…`));
+      try {
+        const signature = await signWithPasskey(prepared.statements[i]);
+        receipt = await api(`decision/submit?run=${encodeURIComponent(runId)}`, { kind: 'task', statement: prepared.statements[i].statement, signature });
+      } catch (err) {
+        const message = err.message || String(err);
+        if (closed === 0) throw err;
+        throw new Error(`${message}\n${closed} of ${hosts.length} hosts were marked ${verb} by the decisions before this one`);
+      }
+      closed += prepared.lists[i].length;
+    }
+    const n = prepared.statements.length;
+    replace(
+      result,
+      h(
+        'p',
+        { class: 'ok', id: 'decision-ok' },
+        `${by} marked ${closed} host${closed === 1 ? '' : 's'} ${verb} (${n} signed decision${n === 1 ? '' : 's'}); ${receipt.open} still open`,
+      ),
+    );
+    comment.value = '';
+  } catch (err) {
+    replace(result, h('p', { class: 'error', id: 'decision-error' }, err.message || String(err)));
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
 }
 
 function renderObjectives(el, report, s) {

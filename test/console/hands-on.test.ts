@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { ConsoleServer } from '../../cli/console/server';
+import { createFleetServer } from '../../estate/fleet/server';
+import { createHttpFleet } from '../../providers/http/fleet';
+import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
+import { approveUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
+import type { IsolationReport } from '../../workflows/vendor-isolation/report';
+import { lifeboat } from '../helpers/cli';
+import { copyTestRoster, enrolPasskey, launchChromium, openAs, openRun, startConsoleWorker, startTestConsole, type PersonBrowser } from '../helpers/console';
+import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+
+/*
+ * A field team at an airport, with no terminal, closes the kiosks it repaired from the console on a phone: ticks the
+ * hosts, signs with a passkey. The sample fleet of 100 hosts leaves 8 BitLocker hosts in region B for people to repair.
+ */
+
+let ctx: TemporalTestContext;
+let browser: Browser;
+let consoleServer: ConsoleServer;
+let worker: Awaited<ReturnType<typeof startConsoleWorker>>;
+let fleetServer: ReturnType<typeof createFleetServer>;
+let fleetUrl: string;
+let dir: string;
+let taskQueue: string;
+const people: Record<string, PersonBrowser> = {};
+
+beforeAll(async () => {
+  const rosterPath = copyTestRoster();
+  ctx = await connectToTestServer('console-hands-on');
+  taskQueue = testTaskQueue();
+  fleetServer = createFleetServer(100);
+  await new Promise<void>((r) => fleetServer.server.listen(0, '127.0.0.1', () => r()));
+  fleetUrl = `http://127.0.0.1:${(fleetServer.server.address() as AddressInfo).port}`;
+  dir = mkdtempSync(join(tmpdir(), 'lifeboat-console-hands-on-'));
+  const targetsPath = join(dir, 'lifeboat.targets.json');
+  writeFileSync(targetsPath, JSON.stringify({ version: 1, services: {}, fleet: { provider: 'http', url: fleetUrl } }));
+  [browser, consoleServer, worker] = await Promise.all([
+    launchChromium(),
+    startTestConsole(ctx, taskQueue, rosterPath),
+    startConsoleWorker(ctx, taskQueue, rosterPath, targetsPath),
+  ]);
+  // erin is on call and answers from her phone; dave, of airline operations, may approve other runbooks but not steer this one.
+  people.erin = await openAs(browser, consoleServer.url, 'erin', { width: 390, height: 844 });
+  people.dave = await openAs(browser, consoleServer.url, 'dave', { width: 390, height: 844 });
+  for (const who of ['erin', 'dave']) await enrolPasskey(people[who]!, consoleServer.url, rosterPath);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await consoleServer?.close();
+  await worker?.stop();
+  await fleetServer?.close();
+  await ctx?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const handsOnOf = (s: RunStatus) => s.details.handsOn as { open: number; done: number; waived: number; tasks: { host: string; status: string; by?: string }[] };
+
+test('a field team ticks repaired kiosks on the console and signs with a passkey; waivers need a reason; someone who may not steer is refused', async () => {
+  const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+  const scope = { region: 'B', tags: ['bitlocker'] };
+  const api = createHttpFleet({ url: fleetUrl });
+  await api.pushContentUpdate({ version: 'C-00000291', faulty: true, crashRate: 1, scope });
+  const handle = await ctx.client.workflow.start('isolateVendorModule', {
+    taskQueue,
+    workflowId: runIdFor('isolate-vendor-module', scopeLabel(HostScope.parse(scope))),
+    args: [
+      {
+        input: { scope, badVersion: 'C-00000291', goodVersion: 'C-00000290', waves: { canary: 5, sizes: ['100%'] }, handsOnDeadline: '30 minutes' },
+        requestedBy: 'alice',
+      },
+    ],
+  });
+  const runId = handle.workflowId;
+  await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+  await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
+  const waiting = await waitForStatus(handle, (s) => s.currentStep === 'handsOn' && handsOnOf(s).open === handsOnOf(s).tasks.length);
+  const open = handsOnOf(waiting).tasks.map((t) => t.host);
+  expect(open).toHaveLength(8);
+
+  const erin = people.erin!;
+  const shown = () => erin.page.locator('#hands-on-open li').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host')));
+  await openRun(erin, consoleServer.url, runId);
+  await expect.poll(shown, { timeout: 20_000 }).toEqual(open);
+  expect(await erin.page.locator('#hands-on-summary').textContent()).toMatch(/^8 open · 0 repaired · 0 waived · deadline /);
+
+  // Two kiosks repaired: ticked and signed once.
+  for (const host of open.slice(0, 2)) await erin.page.locator(`#hands-on-open li[data-host="${host}"] input`).check();
+  expect(await erin.page.locator('#hands-on-ticked').textContent()).toBe('2 ticked');
+  await erin.page.locator('#hands-on-done').click();
+  await expect.poll(() => erin.page.locator('#decision-ok').textContent()).toBe('erin marked 2 hosts repaired (1 signed decision); 6 still open');
+  await expect.poll(shown).toEqual(open.slice(2));
+
+  // bob closes one from the CLI meanwhile; the page, never reloaded, drops it.
+  expect((await lifeboat(['task', 'done', runId, open[2]!, '--as', 'bob'], env)).code).toBe(0);
+  await expect.poll(shown).toEqual(open.slice(3));
+
+  // A waiver without a reason is refused before anything is signed.
+  await erin.page.locator('#hands-on-all').check();
+  expect(await erin.page.locator('#hands-on-ticked').textContent()).toBe('5 ticked');
+  await erin.page.locator('#hands-on-waive').click();
+  await expect.poll(() => erin.page.locator('#decision-error').textContent()).toMatch(/^a waiver needs a reason\nfix: write why in the comment box/);
+
+  // dave signs with his own passkey, but the runbook does not let airline operations steer this run: nothing closes.
+  const dave = people.dave!;
+  await openRun(dave, consoleServer.url, runId);
+  await expect.poll(() => dave.page.locator('#hands-on-open li').count(), { timeout: 20_000 }).toBe(5);
+  await dave.page.locator(`#hands-on-open li[data-host="${open[3]}"] input`).check();
+  await dave.page.locator('#hands-on-done').click();
+  await expect
+    .poll(() => dave.page.locator('#decision-error').textContent())
+    .toBe('refused: dave may not close hands-on hosts in runs of isolate-vendor-module: it needs group sre-leads or group sre-oncall');
+  expect(handsOnOf(await waitForStatus(handle, () => true))).toMatchObject({ open: 5, done: 3, waived: 0 });
+
+  // The site is closed: erin waives the rest, the comment as reason, and the run finishes.
+  await erin.page.locator('#comment').fill('terminal 2 closed for renovation');
+  await erin.page.locator('#hands-on-waive').click();
+  await expect.poll(() => erin.page.locator('#decision-ok').textContent()).toBe('erin marked 5 hosts waived (1 signed decision); 0 still open');
+  const result = (await handle.result()) as RunResult<IsolationReport>;
+  expect(result.state).toBe('succeeded');
+  expect(result.output).toMatchObject({ affectedHosts: 8, fixedByHand: 3 });
+  expect(result.output!.waivers.map((w) => w.host)).toEqual(open.slice(3));
+  const decisions = result.audit.filter((a) => a.action === 'task-done' || a.action === 'task-waived');
+  expect(decisions.filter((a) => a.actor === 'erin').map((a) => a.verified?.keyType)).toEqual(expect.arrayContaining(['webauthn-es256']));
+  expect(decisions.filter((a) => a.actor === 'erin').every((a) => a.verified?.keyType === 'webauthn-es256')).toBe(true);
+  await expect.poll(() => erin.page.locator('#hands-on-actions').isVisible(), { timeout: 20_000 }).toBe(false);
+
+  // A longer list than one decision holds is prepared as several statements, each within a signed decision's limit.
+  const many = Array.from({ length: 300 }, (_, i) => `b-kiosk-${String(i).padStart(4, '0')}`);
+  const prepared = (await erin.page.evaluate(
+    async ({ runId, hosts }) => {
+      const res = await fetch(`/api/task/prepare?run=${encodeURIComponent(runId)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'done', hosts, by: 'erin' }),
+      });
+      return res.json();
+    },
+    { runId, hosts: many },
+  )) as { statements: { statement: string }[]; lists: string[][] };
+  expect(prepared.statements).toHaveLength(2);
+  expect(prepared.lists.flat()).toEqual(many);
+  const bodies = prepared.statements.map((p) => (JSON.parse(p.statement) as { kind: string; body: { hosts: string } }).body.hosts);
+  expect(bodies).toEqual(prepared.lists.map((l) => l.join(',')));
+  for (const hosts of bodies) expect(hosts.length).toBeLessThanOrEqual(2000);
+
+  // The repaired hosts reached the fleet console once each; the waived ones were left as they were.
+  const repairs = new Map((await api.counters()).hosts.map((h) => [h.hostId, h.repairs]));
+  expect(open.map((host) => repairs.get(host) ?? 0)).toEqual([1, 1, 1, 0, 0, 0, 0, 0]);
+}, 180_000);
