@@ -99,6 +99,8 @@ async function concurrentRuns(ctx: BenchContext, address: string, runs: number, 
 
 interface ServerFigures {
   fleet: Measured;
+  /** The same fleet run with the repairs reported as lists (`lifeboat task done --hosts-file`). */
+  lists: Measured;
   one: Concurrent;
   two: Concurrent;
 }
@@ -107,11 +109,13 @@ async function onServer(ctx: BenchContext, name: string, address: string): Promi
   const at = { ...ctx, address };
   ctx.log(`scale: ${name}: isolate-vendor-module on ${HOSTS} hosts`);
   const fleet = await measureFleet(at, HOSTS);
+  ctx.log(`scale: ${name}: the same, repairs reported as lists`);
+  const lists = await measureFleet(at, HOSTS, 'list');
   ctx.log(`scale: ${name}: ${RUNS} concurrent paging-check drills on one worker`);
   const one = await concurrentRuns(at, address, RUNS, 1);
   ctx.log(`scale: ${name}: ${RUNS} concurrent paging-check drills on two workers`);
   const two = await concurrentRuns(at, address, RUNS, 2);
-  return { fleet, one, two };
+  return { fleet, lists, one, two };
 }
 
 /**
@@ -141,6 +145,13 @@ export const scaleBenchmark: Benchmark = async (ctx) => {
     ['fleet run: % of 51,200-event limit', (f) => f.fleet.events, (v) => pct(v, HISTORY_EVENT_LIMIT)],
     ['fleet run: history size', (f) => f.fleet.bytes, (v) => `${(v / 1024).toFixed(0)} KiB`],
     ['fleet run: % of 50 MiB size limit', (f) => f.fleet.bytes, (v) => pct(v, HISTORY_BYTES_LIMIT)],
+    ['fleet run, repairs as lists: hands-on repairs', (f) => f.lists.handsOn, String],
+    ['fleet run, repairs as lists: wall time', (f) => f.lists.wallSeconds, s],
+    ['fleet run, repairs as lists: history events', (f) => f.lists.events, String],
+    ['fleet run, repairs as lists: % of 51,200-event limit', (f) => f.lists.events, (v) => pct(v, HISTORY_EVENT_LIMIT)],
+    ['fleet run, repairs as lists: history size', (f) => f.lists.bytes, (v) => `${(v / 1024).toFixed(0)} KiB`],
+    ['lists / one decision per host: events', (f) => f.lists.events / f.fleet.events, (v) => `${v.toFixed(2)}x`],
+    ['lists / one decision per host: wall time', (f) => f.lists.wallSeconds / f.fleet.wallSeconds, (v) => `${v.toFixed(2)}x`],
     ...(
       [
         ['1 worker', (f: ServerFigures) => f.one],
@@ -160,7 +171,7 @@ export const scaleBenchmark: Benchmark = async (ctx) => {
     header: ['measure', 'dev server', 'real server', 'real / dev'],
     rows: rows.map(([label, get, show]) => [label, show(get(dev)), show(get(real)), get(dev) ? `${(get(real) / get(dev)).toFixed(2)}x` : '-']),
     notes: [
-      'fleet run: crash rate 0.3, default wave plan; an approver signs the gate at once and a technician signs each hands-on repair in turn (sequential signals dominate the wall time)',
+      'fleet run: crash rate 0.3, default wave plan; an approver signs the gate at once and a technician signs each hands-on repair in turn (sequential signals dominate the wall time); then the same with the repairs reported as lists of about 150 hosts a signed decision',
       `drills: isolated paging-check drills approved by the drill policy, all started at once; RSS growth is the bench process's peak over its level with the workers started and idle, divided by the runs (workers share the process); a sticky-cache miss is a workflow task after the first scheduled on the normal queue (the worker had evicted the run), read from ${SAMPLED} sampled histories`,
       'scale up with LIFEBOAT_BENCH_HOSTS and LIFEBOAT_BENCH_RUNS',
     ],
