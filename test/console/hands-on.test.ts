@@ -7,9 +7,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ConsoleServer } from '../../cli/console/server';
 import { createFleetServer } from '../../estate/fleet/server';
 import { createHttpFleet } from '../../providers/http/fleet';
-import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
-import { approveUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
+import type { RunResult } from '../../workflows/kit';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
+import { handsOnOf, runWaitingForHands } from '../helpers/hands-on';
 import { lifeboat } from '../helpers/cli';
 import { copyTestRoster, enrolPasskey, launchChromium, openAs, openRun, startConsoleWorker, startTestConsole, type PersonBrowser } from '../helpers/console';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -59,28 +59,10 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const handsOnOf = (s: RunStatus) => s.details.handsOn as { open: number; done: number; waived: number; tasks: { host: string; status: string; by?: string }[] };
-
 test('a field team ticks repaired kiosks on the console and signs with a passkey; waivers need a reason; someone who may not steer is refused', async () => {
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
-  const scope = { region: 'B', tags: ['bitlocker'] };
   const api = createHttpFleet({ url: fleetUrl });
-  await api.pushContentUpdate({ version: 'C-00000291', faulty: true, crashRate: 1, scope });
-  const handle = await ctx.client.workflow.start('isolateVendorModule', {
-    taskQueue,
-    workflowId: runIdFor('isolate-vendor-module', scopeLabel(HostScope.parse(scope))),
-    args: [
-      {
-        input: { scope, badVersion: 'C-00000291', goodVersion: 'C-00000290', waves: { canary: 5, sizes: ['100%'] }, handsOnDeadline: '30 minutes' },
-        requestedBy: 'alice',
-      },
-    ],
-  });
-  const runId = handle.workflowId;
-  await waitForStatus(handle, (s) => s.state === 'waiting-approval');
-  await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
-  const waiting = await waitForStatus(handle, (s) => s.currentStep === 'handsOn' && handsOnOf(s).open === handsOnOf(s).tasks.length);
-  const open = handsOnOf(waiting).tasks.map((t) => t.host);
+  const { handle, runId, open } = await runWaitingForHands(ctx, taskQueue, fleetUrl, { region: 'B', tags: ['bitlocker'] });
   expect(open).toHaveLength(8);
 
   const erin = people.erin!;

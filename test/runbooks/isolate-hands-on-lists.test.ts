@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createFleetServer } from '../../estate/fleet/server';
 import { createHttpFleet } from '../../providers/http/fleet';
-import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
-import { approveUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
+import type { RunResult } from '../../workflows/kit';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
+import { handsOnOf, runWaitingForHands } from '../helpers/hands-on';
 import { lifeboat, temporalCli } from '../helpers/cli';
 import { decisionStatement, signAs } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -34,32 +34,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const handsOnOf = (s: RunStatus) => s.details.handsOn as { open: number; done: number; tasks: { host: string; status: string; by?: string }[] };
-
 test('a list longer than one decision is sent as several signed ones; a refused one says how many hosts already counted', async () => {
   const taskQueue = testTaskQueue();
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
   const targetsPath = join(dir, 'lifeboat.targets.json');
   writeFileSync(targetsPath, JSON.stringify({ version: 1, services: {}, fleet: { provider: 'http', url: fleetUrl } }));
-  const scope = { region: 'A', tags: ['bitlocker'] };
-  await createHttpFleet({ url: fleetUrl }).pushContentUpdate({ version: 'C-00000291', faulty: true, crashRate: 1, scope });
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
-    const handle = await ctx.client.workflow.start('isolateVendorModule', {
-      taskQueue,
-      workflowId: runIdFor('isolate-vendor-module', scopeLabel(HostScope.parse(scope))),
-      args: [
-        {
-          input: { scope, badVersion: 'C-00000291', goodVersion: 'C-00000290', waves: { canary: 5, sizes: ['100%'] }, handsOnDeadline: '30 minutes' },
-          requestedBy: 'alice',
-        },
-      ],
-    });
-    const runId = handle.workflowId;
-    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
-    await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
-    const waiting = await waitForStatus(handle, (s) => s.currentStep === 'handsOn' && handsOnOf(s).open === handsOnOf(s).tasks.length);
-    const open = handsOnOf(waiting).tasks.map((t) => t.host);
+    const { handle, runId, open } = await runWaitingForHands(ctx, taskQueue, fleetUrl, { region: 'A', tags: ['bitlocker'] });
     expect(open.join(',').length).toBeGreaterThan(2000);
 
     // The last host was closed by someone else meanwhile: the first decision counts, the one holding it is refused.
