@@ -110,7 +110,7 @@ export function need<C extends Capability>(providers: ServiceProviders, capabili
   if (found === undefined) {
     const hint =
       capability === 'sampleEstate'
-        ? 'isolated drills and the lost-booking counter need the sample estate (services.<name>.sampleEstate); real estates run live drills'
+        ? `isolated drills and the lost-booking counter need the sample estate (services.${providers.service}.sampleEstate); real estates run live drills (--drill live)`
         : capability === 'booking'
           ? `bookings and the offline ledger need the booking service's HTTP API: set services.${providers.service}.serviceMode.provider to "http"`
           : `add services.${providers.service}.${capability} to the targets file (see docs/adding-a-provider.md)`;

@@ -47,3 +47,21 @@ test('a region the targets file does not list ends the run at once, naming the f
     nonRetryable: true,
   });
 });
+
+test('a capability the targets file lacks asks an operator, naming the section to add and the way round it', async () => {
+  const manual = createManualBookingActivities({ access });
+  // An isolated drill builds its scratch booking service with the sample estate; a real estate runs live drills.
+  expect(await failureOf(() => manual.startScratchBooking({ key: 'drill-1', runId: 'manual-booking-mode/booking', region: 'eu-west-1' }))).toEqual({
+    message:
+      'service "booking" has no sampleEstate provider: isolated drills and the lost-booking counter need the sample estate ' +
+      '(services.booking.sampleEstate); real estates run live drills (--drill live)',
+    type: 'Precondition',
+    nonRetryable: true,
+  });
+  const regionSwitch = createRegionSwitchActivities(access);
+  expect(await failureOf(() => regionSwitch.readFencing({ service: 'booking', region: 'eu-west-1' }))).toEqual({
+    message: 'service "booking" has no database provider: add services.booking.database to the targets file (see docs/adding-a-provider.md)',
+    type: 'Precondition',
+    nonRetryable: true,
+  });
+});
