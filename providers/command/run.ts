@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { z } from 'zod';
 import { childEnv } from '../../lib/child-env';
 import { providerFailure, ProviderErrorType } from '../contracts/errors';
+import { activityCancellation } from '../shared/activity-context';
 import { checkAnswer, type Expected } from './answers';
 import type { CommandSettings } from './settings';
 
@@ -17,7 +18,8 @@ const MAX_OUTPUT_BYTES = 256 * 1024;
  * stdout, which must match `expected` (a wrong answer is a refusal naming the field). Exit 0 is success; exit 75 is a
  * failure worth retrying; any other exit is a refusal, whose message is the last lines of stderr. A program still
  * running at `timeoutSeconds` is killed with every process it started, and retried; so is one killed by anyone else.
- * The program sees only the allow-listed environment plus `passEnv`.
+ * An activity cancelled while the program runs (the worker shutting down, say) kills the group too, and rejects with
+ * the cancellation. The program sees only the allow-listed environment plus `passEnv`.
  */
 export async function runCommand<S extends z.ZodType>(
   settings: CommandSettings,
@@ -50,6 +52,18 @@ export async function runCommand<S extends z.ZodType>(
       timedOut = true;
       killAll();
     }, settings.timeoutSeconds * 1000);
+    const cancellation = activityCancellation();
+    let cancelled = false;
+    const onCancel = () => {
+      cancelled = true;
+      killAll();
+    };
+    cancellation?.addEventListener('abort', onCancel, { once: true });
+    if (cancellation?.aborted) onCancel();
+    const settled = () => {
+      clearTimeout(timer);
+      cancellation?.removeEventListener('abort', onCancel);
+    };
     child.stdout.on('data', (d: Buffer) => {
       outBytes += d.length;
       if (outBytes > MAX_OUTPUT_BYTES) {
@@ -60,24 +74,26 @@ export async function runCommand<S extends z.ZodType>(
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString('utf8')).slice(-4000)));
     child.stdin.on('error', () => undefined);
     child.on('error', (e) => {
-      clearTimeout(timer);
+      settled();
       reject(providerFailure(ProviderErrorType.InvalidInput, `${label}: cannot run: ${e.message}; check "command" in the targets file`));
     });
     // A timeout is reported when the program dies, not when its pipes close: a child it started may still hold them.
     child.on('exit', (_code, signal) => {
-      if (!timedOut || signal !== 'SIGKILL') return;
-      clearTimeout(timer);
+      if ((!timedOut && !cancelled) || signal !== 'SIGKILL') return;
+      settled();
       child.stdout.destroy();
       child.stderr.destroy();
+      const reason: unknown = cancellation?.reason;
+      if (cancelled) return reject(reason instanceof Error ? reason : new Error(`${label}: cancelled with its activity`));
       const limit = settings.timeoutSeconds;
       reject(new Error(`${label}: timed out after ${limit} s and was killed; raise "timeoutSeconds" (now ${limit}) in the targets file if it needs longer`));
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      settled();
       const stderr = err.trim().split('\n').slice(-5).join(' | ');
       if (tooLong)
         return reject(providerFailure(ProviderErrorType.Refused, `${label}: printed more than ${MAX_OUTPUT_BYTES} bytes; answer with a small JSON value`));
-      if (timedOut && signal === 'SIGKILL') return;
+      if ((timedOut || cancelled) && signal === 'SIGKILL') return;
       if (signal) return reject(new Error(`${label}: killed by ${signal}${stderr ? `: ${stderr}` : ''}`));
       if (code === EXIT_RETRY) return reject(new Error(`${label}: asked to retry: ${stderr || 'no message'}`));
       if (code !== 0) return reject(providerFailure(ProviderErrorType.Refused, `${label}: exit ${code}: ${stderr || 'no message'}`));

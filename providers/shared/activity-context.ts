@@ -24,3 +24,15 @@ export function activityRequestId(): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Aborted when the activity calling a provider is cancelled (its run asked, a heartbeat timed out, or the worker is
+ * shutting down); `undefined` outside an activity.
+ */
+export function activityCancellation(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
+}

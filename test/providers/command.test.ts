@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeEach, expect, test } from 'vitest';
 import { commandDatabase, commandFleet, commandRebuild, commandTraffic } from '../../providers/command/providers';
 import { CommandSettings } from '../../providers/command/settings';
@@ -228,6 +229,23 @@ test('the timeout kills what the program started too, so nothing it began goes o
   expect(err.message).toMatch(/timed out after 1 s and was killed/);
   const child = Number(readFileSync(pidFile, 'utf8').trim());
   expect(child).toBeGreaterThan(0);
+  await expect.poll(() => running(child), { timeout: 5000 }).toBe(false);
+});
+
+test('a step cancelled while its program runs (the worker shutting down) kills the program and what it started', async () => {
+  const pidFile = join(dir, 'cancelled-child.pid');
+  const settings = program('cancelled.sh', `sleep 30 &\necho $! > ${pidFile}\nsleep 30`, 60);
+  const env = new MockActivityEnvironment();
+  const call = env.run(() => commandTraffic(settings).active());
+  const outcome = call.then(
+    () => 'answered',
+    (e: unknown) => e,
+  );
+  await expect.poll(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', { timeout: 5000 }).toBe(true);
+  const child = Number(readFileSync(pidFile, 'utf8').trim());
+  expect(running(child)).toBe(true);
+  env.cancel();
+  expect(await outcome).toBeInstanceOf(CancelledFailure);
   await expect.poll(() => running(child), { timeout: 5000 }).toBe(false);
 });
 
