@@ -82,6 +82,26 @@ test('a list longer than one decision is sent as several signed ones; a refused 
     expect(replayed.refused!.lastBy).toBe('erin');
     expect(handsOnOf(replayed)).toMatchObject({ open: open.length - 3 - counted, done: counted + 3 });
 
+    // A list signed for another run (another scope, or an earlier run of this one) is refused here, closing nothing.
+    const nextTwo = handsOnOf(replayed)
+      .tasks.filter((t) => t.status === 'open')
+      .slice(0, 2)
+      .map((t) => t.host)
+      .join(',');
+    const forThisRun = decisionStatement(replayed, 'task', 'erin', { action: 'done', hosts: nextTwo });
+    const elsewhere = [
+      [{ ...forThisRun, workflowId: 'isolate-vendor-module/region=B' }, `the statement is for isolate-vendor-module/region=B, not ${runId}`],
+      [{ ...forThisRun, runId: 'an-earlier-run' }, `the statement is for run an-earlier-run, not this run ${forThisRun.runId}`],
+    ] as const;
+    for (const [statement, reason] of elsewhere) {
+      const before = await waitForStatus(handle, () => true);
+      const message = JSON.stringify(signAs(statement));
+      expect((await temporalCli(['workflow', 'signal', '--workflow-id', runId, '--name', 'task', '--input', message], ctx.address)).code).toBe(0);
+      const refusedHere = await waitForStatus(handle, (s) => (s.refused?.count ?? 0) > (before.refused?.count ?? 0));
+      expect(refusedHere.audit.at(-1)).toMatchObject({ action: 'task-refused', detail: reason });
+      expect(handsOnOf(refusedHere)).toMatchObject({ open: open.length - 3 - counted, done: counted + 3 });
+    }
+
     // The rest, as `lifeboat task list --open` gives them, in as many decisions as it takes.
     const rest = JSON.parse((await lifeboat(['task', 'list', runId, '--open', '--limit', '1000', '--json'], env)).stdout) as { tasks: { host: string }[] };
     writeFileSync(list, `${rest.tasks.map((t) => t.host).join('\n')}\n`);
