@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ConsoleServer } from '../../cli/console/server';
@@ -18,6 +18,9 @@ import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestCon
  * A field team at an airport, with no terminal, closes the kiosks it repaired from the console on a phone: ticks the
  * hosts, signs with a passkey. The sample fleet of 100 hosts leaves 8 BitLocker hosts in region B for people to repair.
  */
+
+/** Where the phone-sized screenshot goes: under `.state/`, which git ignores. */
+const screenshotDir = resolve(__dirname, '../../.state/console');
 
 let ctx: TemporalTestContext;
 let browser: Browser;
@@ -71,9 +74,12 @@ test('a field team ticks repaired kiosks on the console and signs with a passkey
   await expect.poll(shown, { timeout: 20_000 }).toEqual(open);
   expect(await erin.page.locator('#hands-on-summary').textContent()).toMatch(/^8 open · 0 repaired · 0 waived · deadline /);
 
-  // Two kiosks repaired: ticked and signed once.
+  // Two kiosks repaired: ticked and signed once. The phone-sized page, ticks and buttons in view, is kept for people to look at.
+  await erin.page.locator('#hands-on').scrollIntoViewIfNeeded();
   for (const host of open.slice(0, 2)) await erin.page.locator(`#hands-on-open li[data-host="${host}"] input`).check();
   expect(await erin.page.locator('#hands-on-ticked').textContent()).toBe('2 ticked');
+  mkdirSync(screenshotDir, { recursive: true });
+  await erin.page.screenshot({ path: join(screenshotDir, 'hands-on-390x844.png') });
   await erin.page.locator('#hands-on-done').click();
   await expect.poll(() => erin.page.locator('#decision-ok').textContent()).toBe('erin marked 2 hosts repaired (1 signed decision); 6 still open');
   await expect.poll(shown).toEqual(open.slice(2));
