@@ -222,7 +222,7 @@ export class ConsoleApi {
     if (!parsed.success) throw usageError(`bad task decision: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     const { action, by, hosts } = parsed.data;
     const reason = parsed.data.reason?.trim() || undefined;
-    if (action === 'waive' && !reason) throw usageError('a waiver needs a reason', 'write why in the comment box (it goes into the audit trail), then waive');
+    if (action === 'waive' && !reason) throw usageError('a waiver needs a reason', 'write why in the reason box (it goes into the audit trail), then waive');
     const status = await this.status(runId);
     if (!status.trust) throw new CliError(`${runId} predates signed decisions; close its hosts with lifeboat task`, { code: 'refused' });
     if (status.details.handsOn === undefined) throw new CliError(`${runId} has no hands-on checklist`, { code: 'refused' });

@@ -81,7 +81,7 @@ test('a field team ticks repaired kiosks on the console and signs with a passkey
   mkdirSync(screenshotDir, { recursive: true });
   await erin.page.screenshot({ path: join(screenshotDir, 'hands-on-390x844.png') });
   await erin.page.locator('#hands-on-done').click();
-  await expect.poll(() => erin.page.locator('#decision-ok').textContent()).toBe('erin marked 2 hosts repaired (1 signed decision); 6 still open');
+  await expect.poll(() => erin.page.locator('#hands-on-ok').textContent()).toBe('erin marked 2 hosts repaired (1 signed decision); 6 still open');
   await expect.poll(shown).toEqual(open.slice(2));
 
   // bob closes one from the CLI meanwhile; the page, never reloaded, drops it.
@@ -92,7 +92,7 @@ test('a field team ticks repaired kiosks on the console and signs with a passkey
   await erin.page.locator('#hands-on-all').check();
   expect(await erin.page.locator('#hands-on-ticked').textContent()).toBe('5 ticked');
   await erin.page.locator('#hands-on-waive').click();
-  await expect.poll(() => erin.page.locator('#decision-error').textContent()).toMatch(/^a waiver needs a reason\nfix: write why in the comment box/);
+  await expect.poll(() => erin.page.locator('#hands-on-error').textContent()).toMatch(/^a waiver needs a reason\nfix: write why in the reason box/);
 
   // dave signs with his own passkey, but the runbook does not let airline operations steer this run: nothing closes.
   const dave = people.dave!;
@@ -101,18 +101,18 @@ test('a field team ticks repaired kiosks on the console and signs with a passkey
   await dave.page.locator(`#hands-on-open li[data-host="${open[3]}"] input`).check();
   await dave.page.locator('#hands-on-done').click();
   await expect
-    .poll(() => dave.page.locator('#decision-error').textContent())
+    .poll(() => dave.page.locator('#hands-on-error').textContent())
     .toBe('refused: dave may not close hands-on hosts in runs of isolate-vendor-module: it needs group sre-leads or group sre-oncall');
   expect(handsOnOf(await waitForStatus(handle, () => true))).toMatchObject({ open: 5, done: 3, waived: 0 });
 
-  // The site is closed: erin waives the rest, the comment as reason, and the run finishes.
-  await erin.page.locator('#comment').fill('terminal 2 closed for renovation');
+  // The site is closed: erin waives the rest with the reason, and the run finishes.
+  await erin.page.locator('#hands-on-reason').fill('terminal 2 closed for renovation');
   await erin.page.locator('#hands-on-waive').click();
-  await expect.poll(() => erin.page.locator('#decision-ok').textContent()).toBe('erin marked 5 hosts waived (1 signed decision); 0 still open');
+  await expect.poll(() => erin.page.locator('#hands-on-ok').textContent()).toBe('erin marked 5 hosts waived (1 signed decision); 0 still open');
   const result = (await handle.result()) as RunResult<IsolationReport>;
   expect(result.state).toBe('succeeded');
   expect(result.output).toMatchObject({ affectedHosts: 8, fixedByHand: 3 });
-  expect(result.output!.waivers.map((w) => w.host)).toEqual(open.slice(3));
+  expect(result.output!.waivers.map((w) => [w.host, w.by, w.reason])).toEqual(open.slice(3).map((host) => [host, 'erin', 'terminal 2 closed for renovation']));
   const decisions = result.audit.filter((a) => a.action === 'task-done' || a.action === 'task-waived');
   expect(decisions.filter((a) => a.actor === 'erin').map((a) => a.verified?.keyType)).toEqual(expect.arrayContaining(['webauthn-es256']));
   expect(decisions.filter((a) => a.actor === 'erin').every((a) => a.verified?.keyType === 'webauthn-es256')).toBe(true);

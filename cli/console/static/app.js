@@ -288,7 +288,7 @@ function runPage(runId) {
     gateBar,
   );
   let timelineKey = '';
-  const handsOn = handsOnChecklist(parts.handsOn, (action, hosts) => closeHosts(runId, action, hosts, comment, result));
+  const handsOn = handsOnChecklist(parts.handsOn, (action, hosts, reason, outcome) => closeHosts(runId, action, hosts, reason, outcome));
   const render = (view) => {
     const s = view.status;
     replace(parts.problem);
@@ -502,7 +502,7 @@ function renderIntervention(el, actions, s, act) {
 
 /**
  * The hands-on checklist of a run that has one (isolate-vendor-module): the open hosts with a tick box each, for a
- * field team to mark the ones they repaired, or waive with the comment as reason. Ticks survive the live updates; a
+ * field team to mark the ones they repaired, or waive them with a reason. Ticks survive the live updates; a
  * host closed meanwhile (by the CLI, or another page) drops out of the list and out of the ticks.
  */
 function handsOnChecklist(el, close) {
@@ -513,11 +513,24 @@ function handsOnChecklist(el, close) {
   const list = h('ul', { class: 'checklist', id: 'hands-on-open' });
   const summary = h('p', { id: 'hands-on-summary' });
   const more = h('p', { class: 'muted', id: 'hands-on-more', hidden: true });
+  // The outcome shows under the buttons, where a thumb that just tapped one is looking.
+  const outcome = h('div', { id: 'hands-on-result', role: 'status' });
+  const reason = h('input', {
+    type: 'text',
+    id: 'hands-on-reason',
+    maxlength: 2000,
+    placeholder: 'why, for a waiver (it goes into the audit trail)',
+  });
   const buttons = h(
     'div',
     { class: 'actions', id: 'hands-on-actions' },
-    h('button', { class: 'primary', type: 'button', id: 'hands-on-done', onclick: () => close('done', [...ticked]) }, 'Mark ticked hosts repaired (signed)'),
-    h('button', { type: 'button', id: 'hands-on-waive', onclick: () => close('waive', [...ticked]) }, 'Waive ticked hosts (signed; the comment is the reason)'),
+    h(
+      'button',
+      { class: 'primary', type: 'button', id: 'hands-on-done', onclick: () => close('done', [...ticked], reason, outcome) },
+      'Mark ticked hosts repaired (signed)',
+    ),
+    h('label', {}, 'Reason to waive', reason),
+    h('button', { type: 'button', id: 'hands-on-waive', onclick: () => close('waive', [...ticked], reason, outcome) }, 'Waive ticked hosts (signed)'),
   );
   const boxes = () => [...list.querySelectorAll('input[type=checkbox]')];
   const recount = () => {
@@ -541,6 +554,7 @@ function handsOnChecklist(el, close) {
     h('p', {}, h('label', { class: 'inline' }, all, ' tick every open host shown'), ' · ', count),
     list,
     buttons,
+    outcome,
   );
   return {
     render(s) {
@@ -585,14 +599,14 @@ function handsOnChecklist(el, close) {
  * fit one signed decision, and each is signed with the passkey and sent in turn; a refusal stops there and says how
  * many hosts the decisions before it closed.
  */
-async function closeHosts(runId, action, hosts, comment, result) {
+async function closeHosts(runId, action, hosts, reasonInput, result) {
   const buttons = [...document.querySelectorAll('#hands-on-actions button')];
   buttons.forEach((b) => (b.disabled = true));
   const verb = action === 'done' ? 'repaired' : 'waived';
   try {
     if (!hosts.length) throw new Error('tick the hosts first');
     const by = signer();
-    const reason = comment.value.trim();
+    const reason = reasonInput.value.trim();
     const prepared = await api(`task/prepare?run=${encodeURIComponent(runId)}`, { action, hosts, by, ...(reason ? { reason } : {}) });
     let closed = 0;
     let receipt;
@@ -614,13 +628,13 @@ async function closeHosts(runId, action, hosts, comment, result) {
       result,
       h(
         'p',
-        { class: 'ok', id: 'decision-ok' },
+        { class: 'ok', id: 'hands-on-ok' },
         `${by} marked ${closed} host${closed === 1 ? '' : 's'} ${verb} (${n} signed decision${n === 1 ? '' : 's'}); ${receipt.open} still open`,
       ),
     );
-    comment.value = '';
+    reasonInput.value = '';
   } catch (err) {
-    replace(result, h('p', { class: 'error', id: 'decision-error' }, err.message || String(err)));
+    replace(result, h('p', { class: 'error', id: 'hands-on-error' }, err.message || String(err)));
   } finally {
     buttons.forEach((b) => (b.disabled = false));
   }
