@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type UpdateDefinitio
 import { z } from 'zod';
 import { drillSchedules } from '../drill-schedules';
 import { runbooks } from '../../runbooks';
-import { resumeUpdate } from '../../workflows/manual-booking-messages';
+import { resolveUpdate, resumeUpdate } from '../../workflows/manual-booking-messages';
 import { taskUpdate } from '../../workflows/vendor-isolation/messages';
 import {
   approveUpdate,
@@ -63,10 +63,15 @@ export type RunFilters = z.infer<typeof RunFilters>;
 
 /** A decision the page asks to sign: what it is, who signs, and the words that go with it. */
 export const DecisionRequest = z.strictObject({
-  kind: z.enum(['approve', 'reject', 'retry', 'skip', 'abort', 'cancel', 'resume']),
+  kind: z.enum(['approve', 'reject', 'retry', 'skip', 'abort', 'cancel', 'resume', 'resolve']),
   by: z.string().min(1).max(64),
   comment: z.string().max(2000).optional(),
   gate: z.string().max(128).optional(),
+  /** For `resolve`: one conflict and what to keep, as `lifeboat resolve RUN c1 --keep database` sends them. */
+  conflict: z.string().max(32).optional(),
+  decision: z.enum(['keep-database', 'keep-ledger', 'keep-both', 'discard']).optional(),
+  /** For `resolve`: the earliest-wins rule over every open conflict it decides (`lifeboat resolve RUN --rule earliest-wins`). */
+  rule: z.literal('earliest-wins').optional(),
 });
 export type DecisionRequest = z.infer<typeof DecisionRequest>;
 
@@ -204,10 +209,12 @@ export class ConsoleApi {
         ? { gate: openGateOf(status, request.gate), ...(text ? { comment: text } : {}) }
         : request.kind === 'resume'
           ? { ...(text ? { comment: text } : {}) }
-          : {
-              ...(request.kind === 'retry' || request.kind === 'skip' ? { step: status.intervention?.step ?? status.currentStep ?? '' } : {}),
-              ...(text ? { reason: text } : {}),
-            };
+          : request.kind === 'resolve'
+            ? resolveBody(request, text)
+            : {
+                ...(request.kind === 'retry' || request.kind === 'skip' ? { step: status.intervention?.step ?? status.currentStep ?? '' } : {}),
+                ...(text ? { reason: text } : {}),
+              };
     const statement = newStatement(request.kind, { namespace, workflowId: runId, runId: temporalRunId, inputDigest }, normalise(request.by), body);
     return this.prepared(statement);
   }
@@ -248,12 +255,14 @@ export class ConsoleApi {
           ? rejectUpdate
           : kind === 'resume'
             ? resumeUpdate
-            : kind === 'task'
-              ? taskUpdate
-              : ['retry', 'skip', 'abort', 'cancel'].includes(kind)
-                ? interveneUpdate
-                : undefined;
-    if (!update) throw usageError(`the console relays approve, reject, retry, skip, abort, cancel, resume and task, not ${kind}`);
+            : kind === 'resolve'
+              ? resolveUpdate
+              : kind === 'task'
+                ? taskUpdate
+                : ['retry', 'skip', 'abort', 'cancel'].includes(kind)
+                  ? interveneUpdate
+                  : undefined;
+    if (!update) throw usageError(`the console relays approve, reject, retry, skip, abort, cancel, resume, resolve and task, not ${kind}`);
     try {
       return await runHandle(this.client, runId).executeUpdate(update, { args: [{ statement, signature }] });
     } catch (err) {
@@ -424,6 +433,19 @@ function parseStart(raw: unknown): StartRequest {
   const parsed = StartRequest.safeParse(raw);
   if (!parsed.success) throw usageError(`bad start: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
+}
+
+/** A reconciliation decision's body, as `lifeboat resolve` builds it: one conflict and a decision, or the rule. */
+function resolveBody(request: DecisionRequest, comment: string | undefined): Statement['body'] {
+  if ((request.decision === undefined) === (request.rule === undefined))
+    throw usageError('a resolve needs a decision for one conflict, or the earliest-wins rule', 'tap a decision beside a conflict, or "Earliest wins"');
+  if (request.decision !== undefined && !request.conflict) throw usageError('a decision needs the conflict id, such as c1');
+  return {
+    ...(request.conflict ? { conflict: request.conflict } : {}),
+    ...(request.decision ? { decision: request.decision } : {}),
+    ...(request.rule ? { rule: request.rule } : {}),
+    ...(comment ? { comment } : {}),
+  };
 }
 
 function normalise(id: string): string {

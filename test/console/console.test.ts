@@ -1,16 +1,21 @@
-import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
 import { statusQuery, type RunStatus } from '../../workflows/kit';
-import { copyTestRoster, enrolPasskey, launchChromium, openAs, openRun, startConsoleWorker, startTestConsole, type PersonBrowser } from '../helpers/console';
+import {
+  copyTestRoster,
+  enrolPasskey,
+  launchChromium,
+  openAs,
+  openRun,
+  startConsoleWorker,
+  startTestConsole,
+  type PersonBrowser,
+  saveScreenshot,
+} from '../helpers/console';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
-
-/** Where the phone-sized screenshot goes: under `.state/`, which git ignores. */
-const screenshotDir = resolve(__dirname, '../../.state/console');
 
 let ctx: TemporalTestContext;
 let browser: Browser;
@@ -249,8 +254,7 @@ test('the gate page on a 390x844 phone: approve and reject sit at the bottom of 
         () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
       ),
     ).toBeLessThanOrEqual(390);
-    mkdirSync(screenshotDir, { recursive: true });
-    await phone.page.screenshot({ path: join(screenshotDir, 'gate-390x844.png') });
+    await saveScreenshot(phone.page, 'gate-390x844');
   } finally {
     await phone.context.close();
     await ctx.client.workflow.getHandle(runId).terminate('test done');

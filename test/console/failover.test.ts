@@ -1,10 +1,21 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ConsoleServer } from '../../cli/console/server';
-import { copyTestRoster, enrolPasskey, launchChromium, openAs, openRun, startConsoleWorker, startTestConsole, type PersonBrowser } from '../helpers/console';
+import {
+  copyTestRoster,
+  enrolPasskey,
+  launchChromium,
+  openAs,
+  openRun,
+  startConsoleWorker,
+  startTestConsole,
+  type PersonBrowser,
+  saveScreenshot,
+} from '../helpers/console';
 import { lifeboat } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite, type RunbookSuite } from '../helpers/runbook-suite';
-import { testTaskQueue } from '../helpers/temporal';
+import { testTaskQueue, waitForStatus } from '../helpers/temporal';
+import { estateAdapters } from '../../estate/adapters';
 
 const runId = 'region-failover/booking';
 let suite: RunbookSuite;
@@ -87,7 +98,7 @@ test('a planned region failover approved by two SRE leads from the console compl
   for (const d of approvals) expect(body).toContain(d.fingerprint!);
 }, 240_000);
 
-test('dave switches booking to manual mode from his phone and, from the same page, starts the return and approves it', async () => {
+test('dave switches booking to manual mode from his phone and, from the same page, starts the return, approves it and decides the conflicts', async () => {
   const manual = 'manual-booking-mode/booking';
   const handle = await suite.ctx.client.workflow.start('manualBookingMode', {
     taskQueue,
@@ -102,21 +113,64 @@ test('dave switches booking to manual mode from his phone and, from the same pag
   const dave = people.dave!;
   await openRun(dave, consoleServer.url, manual);
   await expect.poll(() => dave.page.locator('#may-vote').textContent(), { timeout: 60_000 }).toBe('dave');
+  // Online bookings before the switch, in the region booking is served from (B, after the failover above).
+  const region = String((await waitForStatus(handle, (s) => typeof s.details.region === 'string')).details.region).split(' ')[0]!;
+  const booking = estateAdapters(suite.estate.catalog);
+  await booking.createBooking({ region, idempotencyKey: 'on-ann', flight: 'LB500', seat: '1A', passenger: 'Ann Online' });
+  await booking.createBooking({ region, idempotencyKey: 'on-cy', flight: 'LB501', seat: '1A', passenger: 'Cy Online' });
   await dave.page.locator('#approve').click();
   await expect.poll(() => dave.page.locator('#decision-ok').textContent()).toMatch(/^dave approved: gate approveEntry is approved/);
 
-  // Holding: the page offers the return, signed with the same passkey.
+  // Holding: the counters book by hand, and the page offers the return, signed with the same passkey.
   await expect.poll(() => dave.page.locator('#resume-box').isVisible(), { timeout: 60_000 }).toBe(true);
+  const counter = (station: string, idempotencyKey: string, flight: string, seat: string, passenger: string) =>
+    booking.appendLedger({ region, station, idempotencyKey, flight, seat, passenger });
+  await counter('ATL-T1', 'tk-gil', 'LB500', '1A', 'Gil'); // Ann booked 1A online first
+  await counter('ATL-T1', 'tk-ivy', 'LB999', '1A', 'Ivy'); // a flight the database does not know
+  await counter('ATL-T1', 'tk-jay', 'LB501', '7D', 'Jay');
+  await counter('DTW-T2', 'tk-kim', 'LB501', '7D', 'Kim'); // two counters, one seat: Jay was first
   await dave.page.locator('#comment').fill('database is back, stations confirmed');
   await dave.page.locator('#resume').click();
   await expect.poll(() => dave.page.locator('#decision-ok').textContent()).toMatch(/^dave asked to return to normal; database: /);
   await expect.poll(() => dave.page.locator('#gate-count').textContent(), { timeout: 60_000 }).toBe('0 of 1');
   await dave.page.locator('#approve').click();
+
+  // Reconciliation applies what it can and asks about the rest: dave decides one conflict, then lets the rule take the others.
+  await expect.poll(() => dave.page.locator('#conflicts-summary').textContent(), { timeout: 60_000 }).toBe('3 open of 3');
+  await dave.page.locator('#conflicts').scrollIntoViewIfNeeded();
+  await saveScreenshot(dave.page, 'conflicts-390x844');
+  const rows = () => dave.page.locator('#conflicts-open li').evaluateAll((li) => li.map((l) => [l.getAttribute('data-conflict'), l.textContent]));
+  const [gil, ivy, kim] = (await rows()).map(([id]) => id!);
+  expect((await rows()).map(([, text]) => text)).toEqual([
+    expect.stringMatching(/^c1 · seat-taken · .*\(earliest wins: keep-database\)Keep the database's \(signed\)Keep the counter's \(signed\)/),
+    expect.stringMatching(/^c2 · unknown-flight · .*Keep the counter's \(signed\)Discard the entry \(signed\)$/),
+    expect.stringMatching(/^c3 · seat-taken · .*\(earliest wins: keep-database\)/),
+  ]);
+  await dave.page.locator('#conflicts-comment').fill('LB999 is a typo for a charter; the desk rebooked Ivy');
+  await dave.page.locator(`#conflicts-open li[data-conflict="${ivy}"] button[data-decision="discard"]`).click();
+  await expect.poll(() => dave.page.locator('#conflicts-ok').textContent()).toBe(`dave decided ${ivy}: discard; 2 conflicts still open`);
+  await expect.poll(() => dave.page.locator('#conflicts-summary').textContent()).toBe('2 open of 3');
+  await dave.page.locator('#conflicts-earliest').click();
+  await expect
+    .poll(() => dave.page.locator('#conflicts-ok').textContent())
+    .toBe(`dave decided ${gil}: keep-database, ${kim}: keep-database; 0 conflicts still open`);
+
   await expect.poll(() => dave.page.locator('#run-head [data-state]').first().getAttribute('data-state'), { timeout: 120_000 }).toBe('succeeded');
   const result = (await handle.result()) as { audit: { actor: string; action: string; verified?: { keyType: string } }[] };
   expect(result.audit.filter((a) => a.actor === 'dave' && a.verified).map((a) => [a.action, a.verified!.keyType])).toEqual([
     ['approved', 'webauthn-es256'],
     ['resume', 'webauthn-es256'],
     ['approved', 'webauthn-es256'],
+    ['conflict-resolved', 'webauthn-es256'],
+    ['conflict-resolved', 'webauthn-es256'],
+    ['conflict-resolved', 'webauthn-es256'],
   ]);
+  // As dave and the rule decided: Ann keeps 1A and Jay 7D, Gil and Kim are booked on other seats, Ivy's entry is dropped.
+  const seatOf = async (flight: string, key: string) =>
+    (await booking.flightSeats({ region, flight })).seats.find((seat) => seat.booked && seat.idempotencyKey === key)?.seat;
+  expect(await seatOf('LB500', 'on-ann')).toBe('1A');
+  expect(await seatOf('LB500', 'tk-gil')).toMatch(/^(?!1A$)\d+[A-F]$/);
+  expect(await seatOf('LB501', 'tk-jay')).toBe('7D');
+  expect(await seatOf('LB501', 'tk-kim')).toMatch(/^(?!7D$)\d+[A-F]$/);
+  expect(await booking.getBooking({ region, idempotencyKey: 'tk-ivy' })).toBeNull();
 }, 240_000);

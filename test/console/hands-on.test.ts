@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ConsoleServer } from '../../cli/console/server';
@@ -11,16 +11,23 @@ import type { RunResult } from '../../workflows/kit';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import { handsOnOf, runWaitingForHands } from '../helpers/hands-on';
 import { lifeboat } from '../helpers/cli';
-import { copyTestRoster, enrolPasskey, launchChromium, openAs, openRun, startConsoleWorker, startTestConsole, type PersonBrowser } from '../helpers/console';
+import {
+  copyTestRoster,
+  enrolPasskey,
+  launchChromium,
+  openAs,
+  openRun,
+  startConsoleWorker,
+  startTestConsole,
+  type PersonBrowser,
+  saveScreenshot,
+} from '../helpers/console';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 /*
  * A field team at an airport, with no terminal, closes the kiosks it repaired from the console on a phone: ticks the
  * hosts, signs with a passkey. The sample fleet of 100 hosts leaves 8 BitLocker hosts in region B for people to repair.
  */
-
-/** Where the phone-sized screenshot goes: under `.state/`, which git ignores. */
-const screenshotDir = resolve(__dirname, '../../.state/console');
 
 let ctx: TemporalTestContext;
 let browser: Browser;
@@ -78,8 +85,7 @@ test('a field team ticks repaired kiosks on the console and signs with a passkey
   await erin.page.locator('#hands-on').scrollIntoViewIfNeeded();
   for (const host of open.slice(0, 2)) await erin.page.locator(`#hands-on-open li[data-host="${host}"] input`).check();
   expect(await erin.page.locator('#hands-on-ticked').textContent()).toBe('2 ticked');
-  mkdirSync(screenshotDir, { recursive: true });
-  await erin.page.screenshot({ path: join(screenshotDir, 'hands-on-390x844.png') });
+  await saveScreenshot(erin.page, 'hands-on-390x844');
   await erin.page.locator('#hands-on-done').click();
   await expect.poll(() => erin.page.locator('#hands-on-ok').textContent()).toBe('erin marked 2 hosts repaired (1 signed decision); 6 still open');
   await expect.poll(shown).toEqual(open.slice(2));

@@ -1,6 +1,6 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
@@ -109,4 +109,13 @@ export async function openRun(person: PersonBrowser, baseUrl: string, runId: str
   await person.page.goto(`${baseUrl}/run/${runId}`);
   await person.page.locator('#whoami').selectOption(person.who);
   await expect.poll(() => person.page.locator('#run-id').textContent(), { timeout: 20_000 }).toBe(runId);
+}
+
+/** Where phone-sized screenshots go for people to look at: under `.state/console/`, which git ignores. */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  const dir = resolve(__dirname, '../../.state/console');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
 }

@@ -236,6 +236,7 @@ function runPage(runId) {
     gate: h('section', { class: 'card', id: 'gate', hidden: true }),
     intervention: h('section', { class: 'card', id: 'intervention', hidden: true }),
     handsOn: h('section', { class: 'card', id: 'hands-on', hidden: true }),
+    conflicts: h('section', { class: 'card', id: 'conflicts', hidden: true }),
     objectives: h('section', { class: 'card', id: 'objectives' }),
     audit: h('section', { class: 'card table-wrap', id: 'audit' }),
     details: h('section', { class: 'card', id: 'details' }),
@@ -280,6 +281,7 @@ function runPage(runId) {
     resume,
     h('section', { class: 'card' }, h('label', {}, 'Comment or reason', comment), result, operatorActions),
     parts.handsOn,
+    parts.conflicts,
     parts.timeline,
     parts.objectives,
     parts.audit,
@@ -289,6 +291,7 @@ function runPage(runId) {
   );
   let timelineKey = '';
   const handsOn = handsOnChecklist(parts.handsOn, (action, hosts, reason, outcome) => closeHosts(runId, action, hosts, reason, outcome));
+  const conflicts = conflictDesk(parts.conflicts, (request, comment, outcome) => resolveConflicts(runId, request, comment, outcome));
   const render = (view) => {
     const s = view.status;
     replace(parts.problem);
@@ -320,6 +323,7 @@ function runPage(runId) {
     }
     renderIntervention(parts.intervention, operatorActions, s, (action) => decide(runId, action, comment, result));
     handsOn.render(s);
+    conflicts.render(s);
     renderObjectives(parts.objectives, view.report, s);
     renderAudit(parts.audit, s);
     replace(
@@ -635,6 +639,105 @@ async function closeHosts(runId, action, hosts, reasonInput, result) {
     reasonInput.value = '';
   } catch (err) {
     replace(result, h('p', { class: 'error', id: 'hands-on-error' }, err.message || String(err)));
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+const decisionLabels = {
+  'keep-database': "Keep the database's",
+  'keep-ledger': "Keep the counter's",
+  'keep-both': 'Keep both',
+  discard: 'Discard the entry',
+};
+
+/**
+ * The reconciliation conflicts of a manual-booking run, for airline operations to decide as `lifeboat resolve` does:
+ * a button per decision the conflict allows, or the earliest-wins rule over every conflict it decides. Decided ones
+ * are listed with who decided them.
+ */
+function conflictDesk(el, resolve) {
+  const comment = h('input', { type: 'text', id: 'conflicts-comment', maxlength: 2000, placeholder: 'why (optional; it goes into the audit trail)' });
+  const outcome = h('div', { id: 'conflicts-result', role: 'status' });
+  const summary = h('p', { id: 'conflicts-summary' });
+  const list = h('ul', { class: 'checklist', id: 'conflicts-open' });
+  const decided = h('ul', { class: 'muted', id: 'conflicts-decided' });
+  const earliest = h(
+    'button',
+    { type: 'button', class: 'primary', id: 'conflicts-earliest', onclick: () => resolve({ rule: 'earliest-wins' }, comment, outcome) },
+    'Earliest wins for every conflict it decides (signed)',
+  );
+  replace(el, h('h2', {}, 'Reconciliation conflicts'), summary, list, h('label', {}, 'Comment', comment), earliest, outcome, decided);
+  let key = '';
+  return {
+    render(s) {
+      const records = (s.details && s.details.conflicts) || [];
+      el.hidden = records.length === 0;
+      if (!records.length) return;
+      const open = records.filter((c) => c.status === 'open');
+      const next = records.map((c) => `${c.id}:${c.status}`).join(',');
+      if (next === key) return;
+      key = next;
+      replace(summary, `${open.length} open of ${records.length}`);
+      earliest.hidden = !open.some((c) => c.earliest);
+      replace(
+        list,
+        open.length
+          ? open.map((c) =>
+              h(
+                'li',
+                { dataset: { conflict: c.id } },
+                h(
+                  'p',
+                  {},
+                  h('strong', {}, c.id),
+                  ` · ${c.kind} · `,
+                  c.detail,
+                  c.earliest ? h('span', { class: 'muted' }, ` (earliest wins: ${c.earliest})`) : '',
+                ),
+                h(
+                  'div',
+                  { class: 'actions' },
+                  c.options.map((d) =>
+                    h(
+                      'button',
+                      { type: 'button', dataset: { decision: d }, onclick: () => resolve({ conflict: c.id, decision: d }, comment, outcome) },
+                      `${decisionLabels[d] || d} (signed)`,
+                    ),
+                  ),
+                ),
+              ),
+            )
+          : h('li', { class: 'muted' }, 'No conflict is waiting for a decision.'),
+      );
+      replace(
+        decided,
+        records
+          .filter((c) => c.status !== 'open')
+          .map((c) =>
+            h('li', { dataset: { conflict: c.id } }, `${c.id}: ${c.resolution.decision} by ${c.resolution.by}${c.resolution.rule ? ' (earliest wins)' : ''}`),
+          ),
+      );
+    },
+  };
+}
+
+/** Signs one reconciliation decision (or the rule) with the passkey and sends it, as `lifeboat resolve` does. */
+async function resolveConflicts(runId, request, comment, outcome) {
+  const buttons = [...document.querySelectorAll('#conflicts button')];
+  buttons.forEach((b) => (b.disabled = true));
+  replace(outcome, h('p', { class: 'muted' }, 'Signing with your passkey…'));
+  try {
+    const by = signer();
+    const text = comment.value.trim();
+    const prepared = await api(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind: 'resolve', by, ...request, ...(text ? { comment: text } : {}) });
+    const signature = await signWithPasskey(prepared);
+    const receipt = await api(`decision/submit?run=${encodeURIComponent(runId)}`, { kind: 'resolve', statement: prepared.statement, signature });
+    const what = receipt.resolved.map((r) => `${r.id}: ${r.decision}`).join(', ');
+    replace(outcome, h('p', { class: 'ok', id: 'conflicts-ok' }, `${by} decided ${what}; ${receipt.open} conflict${receipt.open === 1 ? '' : 's'} still open`));
+    comment.value = '';
+  } catch (err) {
+    replace(outcome, h('p', { class: 'error', id: 'conflicts-error' }, err.message || String(err)));
   } finally {
     buttons.forEach((b) => (b.disabled = false));
   }
