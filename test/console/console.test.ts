@@ -3,47 +3,30 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
 import { statusQuery, type RunStatus } from '../../workflows/kit';
-import {
-  copyTestRoster,
-  enrolPasskey,
-  launchChromium,
-  openAs,
-  openRun,
-  startConsoleWorker,
-  startTestConsole,
-  type PersonBrowser,
-  saveScreenshot,
-} from '../helpers/console';
+import { openAs, openConsoleTestbed, openRun, saveScreenshot, type ConsoleTestbed, type PersonBrowser } from '../helpers/console';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 let ctx: TemporalTestContext;
+let bed: ConsoleTestbed;
 let browser: Browser;
 let consoleServer: ConsoleServer;
-let worker: Awaited<ReturnType<typeof startConsoleWorker>>;
 let base: string;
 let taskQueue: string;
 const people: Record<string, PersonBrowser> = {};
 
 beforeAll(async () => {
-  const rosterPath = copyTestRoster();
   ctx = await connectToTestServer('console');
-  taskQueue = testTaskQueue();
-  [browser, consoleServer, worker] = await Promise.all([
-    launchChromium(),
-    startTestConsole(ctx, taskQueue, rosterPath),
-    startConsoleWorker(ctx, taskQueue, rosterPath),
-  ]);
+  bed = await openConsoleTestbed(ctx);
+  ({ browser, server: consoleServer, taskQueue } = bed);
   base = consoleServer.url;
-  for (const who of ['alice', 'bob', 'carol', 'dave']) people[who] = await openAs(browser, base, who);
+  for (const who of ['alice', 'bob', 'carol']) people[who] = await bed.person(who);
   // dave (airline operations) enrols no passkey: he has none to sign with.
-  for (const who of ['alice', 'bob', 'carol']) await enrolPasskey(people[who]!, base, rosterPath);
+  people.dave = await bed.person('dave', { enrol: false });
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await consoleServer?.close();
-  await worker?.stop();
+  await bed?.close();
   await ctx?.close();
 });
 

@@ -1,17 +1,6 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ConsoleServer } from '../../cli/console/server';
-import {
-  copyTestRoster,
-  enrolPasskey,
-  launchChromium,
-  openAs,
-  openRun,
-  startConsoleWorker,
-  startTestConsole,
-  type PersonBrowser,
-  saveScreenshot,
-} from '../helpers/console';
+import { openConsoleTestbed, openRun, saveScreenshot, type ConsoleTestbed, type PersonBrowser } from '../helpers/console';
 import { lifeboat } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite, type RunbookSuite } from '../helpers/runbook-suite';
 import { testTaskQueue, waitForStatus } from '../helpers/temporal';
@@ -19,34 +8,22 @@ import { estateAdapters } from '../../estate/adapters';
 
 const runId = 'region-failover/booking';
 let suite: RunbookSuite;
-let browser: Browser;
+let bed: ConsoleTestbed;
 let consoleServer: ConsoleServer;
-let worker: Awaited<ReturnType<typeof startConsoleWorker>>;
 let taskQueue: string;
 const people: Record<string, PersonBrowser> = {};
 
 beforeAll(async () => {
-  const rosterPath = copyTestRoster();
-  taskQueue = testTaskQueue();
   suite = await openRunbookSuite({ fleetHosts: 2 }, 'console-failover');
-  [browser, consoleServer, worker] = await Promise.all([
-    launchChromium(),
-    startTestConsole(suite.ctx, taskQueue, rosterPath),
-    startConsoleWorker(suite.ctx, taskQueue, rosterPath, suite.targetsPath),
-  ]);
+  bed = await openConsoleTestbed(suite.ctx, suite.targetsPath);
+  ({ server: consoleServer, taskQueue } = bed);
   // dave, of airline operations, answers from his phone.
-  people.dave = await openAs(browser, consoleServer.url, 'dave', { width: 390, height: 844 });
-  await enrolPasskey(people.dave, consoleServer.url, rosterPath);
-  for (const who of ['bob', 'carol']) {
-    people[who] = await openAs(browser, consoleServer.url, who);
-    await enrolPasskey(people[who]!, consoleServer.url, rosterPath);
-  }
+  people.dave = await bed.person('dave', { phone: true });
+  for (const who of ['bob', 'carol']) people[who] = await bed.person(who);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await consoleServer?.close();
-  await worker?.stop();
+  await bed?.close();
   await closeRunbookSuite(suite ?? {}, [runId, 'manual-booking-mode/booking']);
 });
 
@@ -126,7 +103,8 @@ test('dave switches booking to manual mode from his phone and, from the same pag
   const counter = (station: string, idempotencyKey: string, flight: string, seat: string, passenger: string) =>
     booking.appendLedger({ region, station, idempotencyKey, flight, seat, passenger });
   await counter('ATL-T1', 'tk-gil', 'LB500', '1A', 'Gil'); // Ann booked 1A online first
-  await counter('ATL-T1', 'tk-ivy', 'LB999', '1A', 'Ivy'); // a flight the database does not know
+  // A flight the database does not know, and a passenger name a counter typed with markup in it.
+  await counter('ATL-T1', 'tk-ivy', 'LB999', '1A', '<img src=x onerror="document.title=\'pwned\'">Ivy');
   await counter('ATL-T1', 'tk-jay', 'LB501', '7D', 'Jay');
   await counter('DTW-T2', 'tk-kim', 'LB501', '7D', 'Kim'); // two counters, one seat: Jay was first
   await dave.page.locator('#comment').fill('database is back, stations confirmed');
@@ -143,9 +121,12 @@ test('dave switches booking to manual mode from his phone and, from the same pag
   const [gil, ivy, kim] = (await rows()).map(([id]) => id!);
   expect((await rows()).map(([, text]) => text)).toEqual([
     expect.stringMatching(/^c1 · seat-taken · .*\(earliest wins: keep-database\)Keep the database's \(signed\)Keep the counter's \(signed\)/),
-    expect.stringMatching(/^c2 · unknown-flight · .*Keep the counter's \(signed\)Discard the entry \(signed\)$/),
+    expect.stringMatching(/^c2 · unknown-flight · flight LB999 \(<img src=x onerror="document.title='pwned'">Ivy, .*Discard the entry \(signed\)$/),
     expect.stringMatching(/^c3 · seat-taken · .*\(earliest wins: keep-database\)/),
   ]);
+  // The name is shown as the characters typed: no image, nothing run.
+  expect(await dave.page.locator('#conflicts img').count()).toBe(0);
+  expect(await dave.page.title()).not.toBe('pwned');
   await dave.page.locator('#conflicts-comment').fill('LB999 is a typo for a charter; the desk rebooked Ivy');
   await dave.page.locator(`#conflicts-open li[data-conflict="${ivy}"] button[data-decision="discard"]`).click();
   await expect.poll(() => dave.page.locator('#conflicts-ok').textContent()).toBe(`dave decided ${ivy}: discard; 2 conflicts still open`);

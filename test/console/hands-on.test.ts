@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ConsoleServer } from '../../cli/console/server';
 import { createFleetServer } from '../../estate/fleet/server';
@@ -11,17 +10,7 @@ import type { RunResult } from '../../workflows/kit';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import { handsOnOf, runWaitingForHands } from '../helpers/hands-on';
 import { lifeboat } from '../helpers/cli';
-import {
-  copyTestRoster,
-  enrolPasskey,
-  launchChromium,
-  openAs,
-  openRun,
-  startConsoleWorker,
-  startTestConsole,
-  type PersonBrowser,
-  saveScreenshot,
-} from '../helpers/console';
+import { openConsoleTestbed, openRun, saveScreenshot, type ConsoleTestbed, type PersonBrowser } from '../helpers/console';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 /*
@@ -30,9 +19,8 @@ import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestCon
  */
 
 let ctx: TemporalTestContext;
-let browser: Browser;
+let bed: ConsoleTestbed;
 let consoleServer: ConsoleServer;
-let worker: Awaited<ReturnType<typeof startConsoleWorker>>;
 let fleetServer: ReturnType<typeof createFleetServer>;
 let fleetUrl: string;
 let dir: string;
@@ -40,30 +28,22 @@ let taskQueue: string;
 const people: Record<string, PersonBrowser> = {};
 
 beforeAll(async () => {
-  const rosterPath = copyTestRoster();
   ctx = await connectToTestServer('console-hands-on');
-  taskQueue = testTaskQueue();
   fleetServer = createFleetServer(100);
   await new Promise<void>((r) => fleetServer.server.listen(0, '127.0.0.1', () => r()));
   fleetUrl = `http://127.0.0.1:${(fleetServer.server.address() as AddressInfo).port}`;
   dir = mkdtempSync(join(tmpdir(), 'lifeboat-console-hands-on-'));
   const targetsPath = join(dir, 'lifeboat.targets.json');
   writeFileSync(targetsPath, JSON.stringify({ version: 1, services: {}, fleet: { provider: 'http', url: fleetUrl } }));
-  [browser, consoleServer, worker] = await Promise.all([
-    launchChromium(),
-    startTestConsole(ctx, taskQueue, rosterPath),
-    startConsoleWorker(ctx, taskQueue, rosterPath, targetsPath),
-  ]);
+  bed = await openConsoleTestbed(ctx, targetsPath);
+  ({ server: consoleServer, taskQueue } = bed);
   // erin is on call and answers from her phone; dave, of airline operations, may approve other runbooks but not steer this one.
-  people.erin = await openAs(browser, consoleServer.url, 'erin', { width: 390, height: 844 });
-  people.dave = await openAs(browser, consoleServer.url, 'dave', { width: 390, height: 844 });
-  for (const who of ['erin', 'dave']) await enrolPasskey(people[who]!, consoleServer.url, rosterPath);
+  people.erin = await bed.person('erin', { phone: true });
+  people.dave = await bed.person('dave', { phone: true });
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await consoleServer?.close();
-  await worker?.stop();
+  await bed?.close();
   await fleetServer?.close();
   await ctx?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { expect, inject } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
 import { lifeboat } from './cli';
-import { createTestWorker, type TemporalTestContext } from './temporal';
+import { createTestWorker, testTaskQueue, type TemporalTestContext } from './temporal';
 
 /** Debian's Chromium, headless, as root (hence no sandbox). */
 export function launchChromium(): Promise<Browser> {
@@ -118,4 +118,41 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** Chromium, the console and a worker for one test file, sharing the file's copy of the roster and a task queue of its own. */
+export interface ConsoleTestbed {
+  browser: Browser;
+  server: ConsoleServer;
+  rosterPath: string;
+  taskQueue: string;
+  /** A person at their own browser, on a phone-sized screen if asked, with a passkey enrolled unless `enrol` is false. */
+  person(who: string, opts?: { phone?: boolean; enrol?: boolean }): Promise<PersonBrowser>;
+  close(): Promise<void>;
+}
+
+export async function openConsoleTestbed(ctx: TemporalTestContext, targetsPath?: string): Promise<ConsoleTestbed> {
+  const rosterPath = copyTestRoster();
+  const taskQueue = testTaskQueue();
+  const [browser, server, worker] = await Promise.all([
+    launchChromium(),
+    startTestConsole(ctx, taskQueue, rosterPath),
+    startConsoleWorker(ctx, taskQueue, rosterPath, targetsPath),
+  ]);
+  return {
+    browser,
+    server,
+    rosterPath,
+    taskQueue,
+    async person(who, opts = {}) {
+      const person = await openAs(browser, server.url, who, opts.phone ? { width: 390, height: 844 } : undefined);
+      if (opts.enrol !== false) await enrolPasskey(person, server.url, rosterPath);
+      return person;
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      await worker.stop();
+    },
+  };
 }
