@@ -37,6 +37,19 @@ import { newStatement } from '../signing';
 import { startRun } from '../start-run';
 import { hostLists } from '../task-hosts';
 
+/** The update each kind of signed decision is relayed as, the one the CLI sends; `start` goes through `submitStart`. */
+const relayedUpdates: Partial<Record<DecisionKind, UpdateDefinition<unknown, [unknown]>>> = {
+  approve: approveUpdate,
+  reject: rejectUpdate,
+  retry: interveneUpdate,
+  skip: interveneUpdate,
+  abort: interveneUpdate,
+  cancel: interveneUpdate,
+  resume: resumeUpdate,
+  resolve: resolveUpdate,
+  task: taskUpdate,
+};
+
 /** What the console needs to read runs and relay decisions; it holds no key of anyone's. */
 export interface ConsoleApiOptions {
   client: Client;
@@ -248,20 +261,7 @@ export class ConsoleApi {
     const parsed = SignedSubmission.safeParse(raw);
     if (!parsed.success) throw usageError(`bad signed decision: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     const { kind, statement, signature } = parsed.data;
-    const update: UpdateDefinition<unknown, [unknown]> | undefined =
-      kind === 'approve'
-        ? approveUpdate
-        : kind === 'reject'
-          ? rejectUpdate
-          : kind === 'resume'
-            ? resumeUpdate
-            : kind === 'resolve'
-              ? resolveUpdate
-              : kind === 'task'
-                ? taskUpdate
-                : ['retry', 'skip', 'abort', 'cancel'].includes(kind)
-                  ? interveneUpdate
-                  : undefined;
+    const update = relayedUpdates[kind];
     if (!update) throw usageError(`the console relays approve, reject, retry, skip, abort, cancel, resume, resolve and task, not ${kind}`);
     try {
       return await runHandle(this.client, runId).executeUpdate(update, { args: [{ statement, signature }] });

@@ -137,6 +137,9 @@ test('dave switches booking to manual mode from his phone and, from the same pag
     .toBe(`dave decided ${gil}: keep-database, ${kim}: keep-database; 0 conflicts still open`);
 
   await expect.poll(() => dave.page.locator('#run-head [data-state]').first().getAttribute('data-state'), { timeout: 120_000 }).toBe('succeeded');
+  await expect
+    .poll(() => dave.page.locator('#conflicts-decided li').allTextContents())
+    .toEqual([`${gil}: keep-database by dave (earliest wins)`, `${ivy}: discard by dave`, `${kim}: keep-database by dave (earliest wins)`]);
   const result = (await handle.result()) as { audit: { actor: string; action: string; verified?: { keyType: string } }[] };
   expect(result.audit.filter((a) => a.actor === 'dave' && a.verified).map((a) => [a.action, a.verified!.keyType])).toEqual([
     ['approved', 'webauthn-es256'],

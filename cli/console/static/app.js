@@ -667,7 +667,8 @@ function conflictDesk(el, resolve) {
     { type: 'button', class: 'primary', id: 'conflicts-earliest', onclick: () => resolve({ rule: 'earliest-wins' }, comment, outcome) },
     'Earliest wins for every conflict it decides (signed)',
   );
-  replace(el, h('h2', {}, 'Reconciliation conflicts'), summary, list, h('label', {}, 'Comment', comment), earliest, outcome, decided);
+  const commentBox = h('label', {}, 'Comment', comment);
+  replace(el, h('h2', {}, 'Reconciliation conflicts'), summary, list, commentBox, earliest, outcome, decided);
   let key = '';
   return {
     render(s) {
@@ -675,11 +676,14 @@ function conflictDesk(el, resolve) {
       el.hidden = records.length === 0;
       if (!records.length) return;
       const open = records.filter((c) => c.status === 'open');
-      const next = records.map((c) => `${c.id}:${c.status}`).join(',');
+      // A finished run takes no more decisions: its open conflicts are listed without buttons.
+      const finished = ['succeeded', 'failed', 'aborted'].includes(s.state);
+      const next = `${finished}|${records.map((c) => `${c.id}:${c.status}`).join(',')}`;
       if (next === key) return;
       key = next;
       replace(summary, `${open.length} open of ${records.length}`);
-      earliest.hidden = !open.some((c) => c.earliest);
+      earliest.hidden = finished || !open.some((c) => c.earliest);
+      commentBox.hidden = finished || open.length === 0;
       replace(
         list,
         open.length
@@ -695,17 +699,19 @@ function conflictDesk(el, resolve) {
                   c.detail,
                   c.earliest ? h('span', { class: 'muted' }, ` (earliest wins: ${c.earliest})`) : '',
                 ),
-                h(
-                  'div',
-                  { class: 'actions' },
-                  c.options.map((d) =>
-                    h(
-                      'button',
-                      { type: 'button', dataset: { decision: d }, onclick: () => resolve({ conflict: c.id, decision: d }, comment, outcome) },
-                      `${decisionLabels[d] || d} (signed)`,
+                finished
+                  ? null
+                  : h(
+                      'div',
+                      { class: 'actions' },
+                      c.options.map((d) =>
+                        h(
+                          'button',
+                          { type: 'button', dataset: { decision: d }, onclick: () => resolve({ conflict: c.id, decision: d }, comment, outcome) },
+                          `${decisionLabels[d] || d} (signed)`,
+                        ),
+                      ),
                     ),
-                  ),
-                ),
               ),
             )
           : h('li', { class: 'muted' }, 'No conflict is waiting for a decision.'),
