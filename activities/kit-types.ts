@@ -38,3 +38,37 @@ export interface KitActivities {
   notify(notification: Notification): Promise<NotifyReceipt | void>;
   loadRoster(): Promise<Roster>;
 }
+
+/** What Temporal's own records say about one run (activities/run-lookup.ts). */
+export interface RunFacts {
+  workflowType: string;
+  taskQueue: string;
+  /** Temporal's status name: RUNNING, COMPLETED, CONTINUED_AS_NEW, TERMINATED, … */
+  status: string;
+  /** When Temporal started the run, ISO 8601. */
+  startTime: string;
+  /** The run's first argument, as it was started with. */
+  argument: unknown;
+}
+
+export interface ClaimStartRequest {
+  nonce: string;
+  workflowId: string;
+  runId: string;
+  expiresAt: string;
+}
+
+export type ClaimStartResult = { claimed: true } | { claimed: false; heldBy: string };
+
+export interface ScheduledStartCheck {
+  scheduleId: string;
+  workflowId: string;
+  firstExecutionRunId: string;
+}
+
+/** What a run asks Temporal while it decides whether to trust its own start or its carried-over state. */
+export interface RunLookupActivities {
+  describeRun(request: { workflowId: string; runId: string }): Promise<RunFacts>;
+  claimStart(request: ClaimStartRequest): Promise<ClaimStartResult>;
+  checkScheduledStart(request: ScheduledStartCheck): Promise<{ ok: true } | { ok: false; reason: string }>;
+}

@@ -9,6 +9,9 @@ export const bundleDir = resolve(repoRoot, '.bundle');
 const bundlePath = join(bundleDir, 'workflows.js');
 const manifestPath = join(bundleDir, 'manifest.json');
 
+/** The kit's lifecycle interceptors (reset detection, the scheduling run on each activity); tests' bundles carry it too. */
+export const lifecycleInterceptorModule = resolve(repoRoot, 'workflows/kit/lifecycle-interceptors.ts');
+
 /** Source folders whose code enters the workflow bundle. */
 const bundledSources = ['workflows', 'runbooks', 'activities/kit-types.ts'];
 
@@ -24,7 +27,11 @@ function sourceFiles(path: string): string[] {
  * worker traces runs when given an OTLP endpoint (lib/telemetry.ts) without a bundle of its own. Tests that bundle
  * their own workflows pass these too.
  */
-export const workflowInterceptorModules = [resolve(repoRoot, 'workflows/kit/tracing-interceptors.ts')];
+export const workflowInterceptorModules = [
+  resolve(repoRoot, 'workflows/kit/tracing-interceptors.ts'),
+  // Every bundle also carries the lifecycle interceptors: reset detection and the run ID on each scheduled activity.
+  lifecycleInterceptorModule,
+];
 
 /** A hash of the bundled sources, the SDK version and the interceptors' version, so a stale bundle is never used. */
 export function sourceHash(): string {

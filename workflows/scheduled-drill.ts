@@ -1,4 +1,4 @@
-import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy, patched } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runbooks } from '../runbooks';
 import {
@@ -13,6 +13,7 @@ import {
   type SignedDecision,
   stateAttribute,
   targetAttribute,
+  verifyScheduledDrillStart,
 } from './kit';
 
 /** What a drill schedule starts: which runbook, with what input, as what kind of drill. */
@@ -43,6 +44,9 @@ export async function scheduledDrill(spec: DrillSpec): Promise<ScheduledDrillRes
   if (!parsed.success) return { ran: false, runId: spec.runbook, reason: `the schedule's input is invalid: ${parsed.error.message}` };
   const target = runbook.target(parsed.data);
   const runId = runIdFor(runbook.id, target);
+  // Anyone with namespace access can start this launcher by hand: it checks that a schedule started it, for exactly
+  // what it is about to start, before it starts anything. A refusal fails the launcher run, where people see it.
+  if (patched('scheduled-drill-verifies-start')) await verifyScheduledDrillStart({ ...spec, childWorkflowId: runId });
   try {
     const result = await executeChild<(request: unknown) => Promise<RunResult>>(runbook.workflowType, {
       workflowId: runId,

@@ -21,6 +21,8 @@ export interface CarriedRun {
   usedNonces: string[];
   roster?: Roster;
   startProof?: SignedDecision;
+  /** The signed decisions behind every vote the carried gates count, so the next run can check each one again. */
+  decisions?: SignedDecision[];
   /** How many times the run has carried itself over so far. */
   count: number;
 }

@@ -149,6 +149,19 @@ export interface RunbookDefinition<
   readonly readiness?: readonly ReadinessCheckSpec[];
   /** The target readiness checks when none is named, such as `booking`; default: the runbook's id. */
   readonly readinessTarget?: string;
+  /**
+   * Which other runbooks' runs may start this one as their child, by the parent's workflow type, and when the parent's
+   * own signed start covers the child: the rule returns why it does not, or undefined when it does. The child checks
+   * it itself against its real parent (as Temporal reports it), so a parent's start can never reach further than this.
+   * A drill schedule's runs (`scheduledDrill`) are covered by the kit for every runbook.
+   */
+  readonly delegatedFrom?: Readonly<Record<string, DelegationRule>>;
+}
+
+/** What a child run checks its parent's start against; see {@link RunbookDefinition.delegatedFrom}. */
+export interface DelegationRule {
+  /** Why the parent's verified start does not cover this child, or undefined when it does. */
+  (parent: { runbook: string; input: unknown; drill: DrillKind | undefined }, child: { input: unknown; drill: DrillKind | undefined }): string | undefined;
 }
 
 type StepInit = Omit<StepSpec, 'kind' | 'name'>;

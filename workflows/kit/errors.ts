@@ -7,6 +7,8 @@ export const ErrorType = {
   Precondition: 'Precondition',
   /** The run's target does not exist (no such service): no operator can fix that, so the run fails at once. */
   UnknownTarget: 'UnknownTarget',
+  /** An activity scheduled by a run that Temporal has since reset: it acts only after a fresh decision. */
+  ResetRefused: 'ResetRefused',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

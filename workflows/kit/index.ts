@@ -9,6 +9,7 @@ export { defineRunbook, drillProcedureOf, entriesOf, gate, runIdFor, step } from
 export type {
   ApprovalPolicy,
   Capability,
+  DelegationRule,
   DrillKind,
   DrillProcedure,
   DrillProcedures,
@@ -36,6 +37,8 @@ export { recordReadiness } from './metrics';
 
 // Running one: the frame every runbook workflow runs in, and the run it hands the procedure.
 export { inputSchemaOf, parseInput, retiredInputs, RunRequest, runRunbook } from './runbook-run';
+export { SCHEDULED_DRILL_TYPE, verifyScheduledDrillStart } from './start-trust';
+export { SCHEDULED_BY_RUN_HEADER } from './lifecycle-interceptors';
 export { DecisionRefusal, describeError, Run, type RunTrust, type StepOptions, type StepResult, type UndoContext } from './run';
 export { ErrorType, RunAborted } from './errors';
 export * from './messages';

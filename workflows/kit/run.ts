@@ -22,6 +22,7 @@ import { ErrorType, RunAborted } from './errors';
 import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
 import { operatorsFor, type OperatorAction } from './authority';
 import { StepMemory, type CarriedRun } from './carry-over';
+import { onTemporalReset } from './lifecycle-interceptors';
 import type { DecisionKind, SignedDecision } from './decisions/statement';
 import { proofOf, verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision } from './decisions/verify';
 import {
@@ -140,6 +141,12 @@ export class Run<A> {
   /** Verdicts of the current activation by signature, so a validator's check is not repeated by its handler. */
   private readonly verdicts = new Map<string, Verdict>();
   private readonly metrics: RunMetrics;
+  /** The signed decisions behind the votes this run counted, carried over so the next run can check them again. */
+  private countedDecisions: SignedDecision[] = [];
+  /** The last gate passed by people's votes, which a reset run reopens before it acts again. */
+  private lastPassedGate: GateSpec | undefined;
+  /** Set at the point where Temporal reset the run, until the run has asked again for fresh decisions. */
+  private resetPending = false;
 
   constructor(
     private readonly definition: RunbookDefinition,
@@ -297,6 +304,7 @@ export class Run<A> {
       return recalled.result as StepResult<S, T>;
     }
     this.resuming = false;
+    if (this.resetPending && !isGateLookup(spec)) await this.decideAgainAfterReset(spec.name);
     const record = this.beginStep(spec.name, spec.title, 'step');
     const activities = this.activitiesFor(spec);
     const retry = retryPolicyOf(spec.retry);
@@ -326,6 +334,13 @@ export class Run<A> {
           this.endStep(record, 'failed');
           throw err;
         }
+        if (failureTypeOf(err) === ErrorType.ResetRefused && this.resetPending) {
+          // Scheduled before Temporal reset the run, so refused by the worker: ask again, then act.
+          await this.decideAgainAfterReset(spec.name);
+          attemptInRound = 0;
+          record.status = 'running';
+          continue;
+        }
         if (!isNonRetryable(err) && attemptInRound < retry.maximumAttempts) {
           record.status = 'retrying';
           this.metrics.stepRetried(spec.name, 'kit');
@@ -353,10 +368,14 @@ export class Run<A> {
   async gate(spec: GateSpec): Promise<void> {
     this.throwIfAbortRequested();
     const key = this.memory.next(`gate:${spec.name}`);
-    if (this.memory.recall(key)) return;
+    if (this.memory.recall(key)) {
+      this.lastPassedGate = spec;
+      return;
+    }
     if (this.status.drill?.approvals === 'policy') {
       this.approveByDrillPolicy(spec);
       this.memory.remember(key, { result: 'passed' });
+      this.lastPassedGate = spec;
       return;
     }
     const eligible = await this.resolveEligible(spec);
@@ -464,6 +483,7 @@ export class Run<A> {
       throw new RunAborted(`gate "${spec.name}" expired without ${describeApprovers(gate)}`, SYSTEM);
     }
     this.memory.remember(key, { result: 'passed' });
+    if (gate.status === 'approved') this.lastPassedGate = spec;
     this.setState('running');
   }
 
@@ -478,6 +498,7 @@ export class Run<A> {
     if (!carried) return;
     Object.assign(this.status, carried.status, { carriedOver: carried.count });
     for (const nonce of carried.usedNonces) this.usedNonces.add(nonce);
+    this.countedDecisions = [...(carried.decisions ?? [])];
     this.memory = new StepMemory(carried.steps);
     this.resuming = true;
   }
@@ -500,9 +521,59 @@ export class Run<A> {
       usedNonces: [...this.usedNonces],
       ...(this.trust ? { roster: this.trust.roster } : {}),
       ...(this.trust?.startProof ? { startProof: this.trust.startProof } : {}),
+      decisions: this.countedDecisions,
       count,
     };
     return continueAsNew<(request: unknown) => Promise<unknown>>({ ...(this.request as object), carried });
+  }
+
+  /**
+   * Watches for Temporal's reset of this run (`temporal workflow reset`). Called by the kit for runs that check their
+   * lifecycle; runs recorded before replay as they ran.
+   */
+  watchForReset(): void {
+    onTemporalReset(() => this.noticeReset());
+  }
+
+  /**
+   * A reset keeps the history before its point, approvals included, and runs the procedure again from there. None of
+   * those approvals may move anything now: the open gate loses its votes, and before the next step acts the run asks
+   * again for the last gate people passed. A run reset before anyone approved anything ends without acting again.
+   */
+  private noticeReset(): void {
+    const stepsRun = this.status.steps.filter((s) => s.status === 'succeeded' && s.kind === 'step').map((s) => s.name);
+    let votesVoided = 0;
+    for (const gate of this.status.gates) {
+      if (gate.status !== 'open') continue;
+      votesVoided += gate.votes.length;
+      gate.votes = [];
+    }
+    this.resetPending = true;
+    const next = this.lastPassedGate
+      ? `gate ${this.lastPassedGate.name} opens again and waits for fresh signatures before the next step`
+      : this.openGate
+        ? `gate ${this.openGate.name} waits for fresh signatures`
+        : 'no approval was given before the reset, so the run acts no more; start a new run';
+    this.status.reset = { at: this.now(), stepsRun, votesVoided, next };
+    this.audit(
+      SYSTEM,
+      'reset',
+      `Temporal reset this run; decisions made before the reset no longer count (${votesVoided} open votes dropped); steps already run: ${stepsRun.join(', ') || 'none'}; ${next}`,
+    );
+  }
+
+  /** After a reset, before `stepName` acts: reopen the last gate people passed, or end the run if there is none. */
+  private async decideAgainAfterReset(stepName: string): Promise<void> {
+    this.resetPending = false;
+    const gate = this.lastPassedGate;
+    if (!gate) {
+      throw ApplicationFailure.nonRetryable(
+        `Temporal reset this run, and no approval given after the reset covers step ${stepName}; a reset run does not act on its old start: start a new run`,
+        ErrorType.ResetRefused,
+      );
+    }
+    this.audit(SYSTEM, 'gate-reopened', `${gate.name}: Temporal reset the run, so step ${stepName} waits for fresh approvals`);
+    await this.gate(gate);
   }
 
   /**
@@ -630,7 +701,7 @@ export class Run<A> {
     const verified = this.accept([decision], raw);
     const { gate, comment } = verified.body;
     if (typeof gate !== 'string') throw new DecisionRefusal(`a signed ${decision} must name the gate it answers`, verified.by);
-    return { by: verified.by, gate, ...(typeof comment === 'string' && comment ? { comment } : {}), verified };
+    return { by: verified.by, gate, ...(typeof comment === 'string' && comment ? { comment } : {}), verified, signed: raw as SignedDecision };
   }
 
   private gateRefusal(decision: 'approve' | 'reject', vote: SignedVote): string | undefined {
@@ -643,6 +714,7 @@ export class Run<A> {
     const gate = this.openGate!;
     const proof = vote.verified ? proofOf(vote.verified) : undefined;
     if (vote.verified) this.consume(vote.verified);
+    if (vote.signed) this.countedDecisions.push(vote.signed);
     applyVote(gate, decision, vote, this.now(), proof);
     this.audit(
       vote.by,
@@ -939,6 +1011,11 @@ export class Run<A> {
   }
 }
 
+/** The roster lookup a gate makes when it opens: read-only, and part of asking people again after a reset. */
+function isGateLookup(spec: StepSpec): boolean {
+  return spec.name.endsWith(':approvers') && spec.retry?.maximumAttempts === 2 && spec.uses === undefined;
+}
+
 /** Whether retrying will not help: an activity that said so, or a workflow-side cancellation. */
 function isNonRetryable(err: unknown): boolean {
   if (isCancellation(err)) return true;
@@ -966,7 +1043,7 @@ function actorOf(raw: unknown): string {
 }
 
 /** A vote as the kit counts it, with the verified decision behind it when it was signed. */
-type SignedVote = GateDecision & { verified?: VerifiedDecision };
+type SignedVote = GateDecision & { verified?: VerifiedDecision; signed?: SignedDecision };
 type SignedOperatorDecision = OperatorDecision & { step?: string; verified?: VerifiedDecision };
 
 /**

@@ -12,13 +12,14 @@ import {
 } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { KitActivities } from '../../activities/kit-types';
-import { digestOf, SignedDecision } from './decisions/statement';
-import { proofOf, verifySignedDecision, type RunIdentity } from './decisions/verify';
+import { SignedDecision } from './decisions/statement';
+import { carriedTrust } from './carried-trust';
+import { checkPredecessor, establishTrust } from './start-trust';
+import { establishTrustAsRecorded } from './start-trust-as-recorded';
 import { runIdFor, type Objectives, type RunbookDefinition } from './definition';
 import { ErrorType, RunAborted } from './errors';
 import type { CarriedRun } from './carry-over';
 import { describeError, Run, type RunTrust } from './run';
-import type { Roster } from './roster';
 import { statusQuery } from './messages';
 import { publishSearchAttributes } from './publish-search-attributes';
 import { runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
@@ -88,8 +89,18 @@ async function startOrFail<D extends RunbookDefinition>(definition: D, rawReques
     if (request.carried && !workflowInfo().continuedFromExecutionRunId) {
       throw ApplicationFailure.nonRetryable('start refused: carried-over state is only taken from a run that continued as this one', ErrorType.DecisionRefused);
     }
-    const trust = signed ? (request.carried ? carriedTrust(request.carried, request) : await establishTrust(definition, request, drill)) : undefined;
-    return { request, input, signed, drill, trust };
+    // Runs from now on check their own lifecycle with Temporal (who started them, what they continued from); runs
+    // recorded before replay as they ran.
+    const lifecycle = signed && patched('lifecycle-trust');
+    if (request.carried && lifecycle) await checkPredecessor();
+    const trust = !signed
+      ? undefined
+      : request.carried
+        ? carriedTrust(request.carried, request.input, lifecycle)
+        : lifecycle
+          ? await establishTrust(definition, request, drill)
+          : await establishTrustAsRecorded(definition, request, drill);
+    return { request, input, signed, drill, trust, lifecycle };
   } catch (err) {
     if (patched('failed-start-status')) showFailedStart(definition, target, err);
     throw err;
@@ -170,97 +181,6 @@ function drillModeOf(drill: RunRequest['drill'], signed: boolean): DrillMode | u
   return { kind: drill.kind, approvals: drill.approvals ?? (drill.kind === 'isolated' ? 'policy' : 'people') };
 }
 
-/**
- * Loads the roster and proves who started the run: a start statement signed by the requester for this workflow,
- * runbook, input and drill (a drill schedule's authorisation may live as long as the schedule), or, for a child run,
- * the parent's own verified start. Refuses the run otherwise: nothing has happened yet, so nothing needs undoing.
- */
-async function establishTrust(
-  definition: RunbookDefinition,
-  request: RunRequest,
-  drill: DrillMode | undefined,
-): Promise<{ requestedBy: string; trust: RunTrust }> {
-  const info = workflowInfo();
-  const identity: RunIdentity = {
-    namespace: info.namespace,
-    workflowId: info.workflowId,
-    runId: info.firstExecutionRunId,
-    inputDigest: digestOf(request.input),
-  };
-  const roster: Roster = await kitActivities.loadRoster();
-  const refuse = (reason: string): never => {
-    throw ApplicationFailure.nonRetryable(`start refused: ${reason}`, ErrorType.DecisionRefused);
-  };
-  if (!request.start) return refuse(`the start is not signed; start runs with lifeboat run (it signs as ${request.requestedBy}), or pass a signed start`);
-  const parent = info.parent;
-  // A child run (a live drill's failback) carries its parent's start, checked against the parent the server names.
-  const delegated = parent !== undefined && parseStartStatement(request.start)?.workflowId === parent.workflowId;
-  const startStatement = parseStartStatement(request.start);
-  const context = delegated
-    ? {
-        namespace: identity.namespace,
-        workflowId: parent.workflowId,
-        runId: '',
-        inputDigest: startStatement!.inputDigest,
-        nowMs: Date.parse(startStatement!.issuedAt),
-        roster,
-        used: new Set<string>(),
-      }
-    : { ...identity, runId: '', nowMs: Date.now(), roster, used: new Set<string>(), allowScheduleLifetime: true };
-  const verdict = verifySignedDecision(['start'], request.start, context);
-  if (!verdict.ok) return refuse(verdict.reason);
-  const { decision } = verdict;
-  if (decision.by !== request.requestedBy) refuse(`the start is signed by ${decision.by}, but the request names ${request.requestedBy} as requester`);
-  const schedule = typeof decision.body.schedule === 'string' ? decision.body.schedule : undefined;
-  if (!delegated) {
-    if (decision.body.runbook !== definition.id) refuse(`the signed start is for runbook ${String(decision.body.runbook)}, not ${definition.id}`);
-    if ((decision.body.drill ?? 'none') !== (drill?.kind ?? 'none'))
-      refuse(`the signed start is for drill ${String(decision.body.drill ?? 'none')}, but the request asks for ${drill?.kind ?? 'no drill'}`);
-    if (schedule !== undefined && !(parent?.workflowId ?? '').startsWith(`${schedule}-`)) {
-      refuse(`a drill schedule's authorisation (${schedule}) is only valid for runs that schedule starts`);
-    }
-  }
-  const proof = proofOf(decision);
-  return {
-    requestedBy: decision.by,
-    trust: {
-      identity,
-      roster,
-      startProof: request.start,
-      start: { verified: proof, ...(delegated ? { delegatedBy: parent.workflowId } : {}), ...(schedule ? { schedule } : {}) },
-    },
-  };
-}
-
-/**
- * The trust of a run that continued from an earlier one: the earlier run verified the start, so this one takes the
- * start's proof and the roster it carried; who the run is (namespace, first run ID, input) is the same.
- */
-function carriedTrust(carried: CarriedRun, request: RunRequest): { requestedBy: string; trust: RunTrust } {
-  const info = workflowInfo();
-  const start = carried.status.trust?.start ?? {};
-  if (!carried.roster) throw ApplicationFailure.nonRetryable('start refused: the carried-over state has no roster', ErrorType.DecisionRefused);
-  return {
-    requestedBy: carried.status.requestedBy,
-    trust: {
-      identity: { namespace: info.namespace, workflowId: info.workflowId, runId: info.firstExecutionRunId, inputDigest: digestOf(request.input) },
-      roster: carried.roster,
-      start,
-      ...(carried.startProof ? { startProof: carried.startProof } : {}),
-    },
-  };
-}
-
-function parseStartStatement(signed: SignedDecision): { workflowId: string; inputDigest: string; issuedAt: string } | undefined {
-  try {
-    const json = JSON.parse(signed.statement) as { workflowId?: unknown; inputDigest?: unknown; issuedAt?: unknown };
-    if (typeof json.workflowId !== 'string' || typeof json.inputDigest !== 'string' || typeof json.issuedAt !== 'string') return undefined;
-    return { workflowId: json.workflowId, inputDigest: json.inputDigest, issuedAt: json.issuedAt };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Input fields that older versions took and that now come from elsewhere, with what to do instead. */
 export const retiredInputs: Record<string, string> = {
   approvers: 'approvers is not an input: who approves comes from the runbook definition and the roster, so a run cannot choose its own approvers; remove it',
@@ -314,11 +234,12 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
   rawRequest: RunRequest,
   procedure: (run: Run<A>, input: z.output<D['input']>) => Promise<Output>,
 ): Promise<RunResult<Output>> {
-  const { request, input, signed, drill, trust } = await startOrFail(definition, rawRequest);
+  const { request, input, signed, drill, trust, lifecycle } = await startOrFail(definition, rawRequest);
   const objectives = { ...definition.objectives, ...request.objectives };
   const run = new Run<A>(definition, definition.target(input), trust ? trust.requestedBy : request.requestedBy, drill, objectives, trust?.trust);
   run.configureCarryOver(rawRequest, request.carried);
   run.registerHandlers();
+  if (lifecycle) run.watchForReset();
   try {
     // A Temporal cancellation carries no signature, so a run that takes signed decisions does not act on it: it is
     // recorded, and `lifeboat cancel` (a signed cancel) is the way to stop the run with its undos.

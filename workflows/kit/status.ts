@@ -160,6 +160,11 @@ export interface RunStatus {
    * on an abort runs no undos, and the way back is the runbook named here.
    */
   pointOfNoReturn?: { step: string; at: string; undoInstead: string };
+  /**
+   * Set when Temporal reset the run (`temporal workflow reset`): when the run noticed, the steps that had already run,
+   * and the votes that stopped counting. A reset run counts no decision made before the reset.
+   */
+  reset?: { at: string; stepsRun: string[]; votesVoided: number; next: string };
   /** What the runbook publishes as it goes (blast radius, wave progress, lag): shown by `lifeboat status`. */
   details: Record<string, unknown>;
   /** Why the run ended where it did, in a sentence. */
