@@ -13,6 +13,9 @@ import { explain, runHandle } from '../runs';
 import { checkRun } from '../verify/check';
 import { fetchHistoryChain, joinHistoryChain } from '../verify/history-chain';
 import { HistoryError, readRunHistory, type PayloadDecoder } from '../verify/history-decisions';
+import { checkContinuation } from '../verify/continuation';
+import { LifecycleError, readLifecycle } from '../verify/lifecycle';
+import { checkLifecycle } from '../verify/lifecycle-checks';
 import { renderVerifyReport } from '../verify/render';
 
 type History = temporal.api.history.v1.IHistory;
@@ -35,14 +38,22 @@ export const verifyCommand: Command = {
 
     const client = file ? undefined : await ctx.client();
     // A run that carried itself over (continue-as-new) keeps its earlier decisions in the earlier runs' histories.
-    const history = file
-      ? historyFromFile(file)
-      : joinHistoryChain(await fetchHistoryChain(client!, runId).catch((err: unknown) => Promise.reject(explain(err, runId, ctx.taskQueue))));
+    const chain = file
+      ? [historyFromFile(file)]
+      : await fetchHistoryChain(client!, runId).catch((err: unknown) => Promise.reject(explain(err, runId, ctx.taskQueue)));
     let run;
+    let lifecycles;
+    let history;
+    let continuation;
     try {
+      lifecycles = await Promise.all(chain.map((h) => readLifecycle(h, decodePayloads)));
+      // Decisions are read from the runs after the last link of the chain that another workflow forged.
+      continuation = checkContinuation(lifecycles);
+      history = joinHistoryChain(chain.slice(continuation.from));
       run = await readRunHistory(history, decodePayloads);
     } catch (err) {
-      if (err instanceof HistoryError) throw new CliError(`cannot verify ${runId}: ${err.message}`, { code: 'bad-history', suggestion: codecHint(ctx) });
+      if (err instanceof HistoryError || err instanceof LifecycleError)
+        throw new CliError(`cannot verify ${runId}: ${err.message}`, { code: 'bad-history', suggestion: codecHint(ctx) });
       throw err;
     }
     if (!run.signedDecisions) {
@@ -53,12 +64,28 @@ export const verifyCommand: Command = {
     }
     const final = run.closed?.state === 'completed' && isStatus(run.closed.result) ? { value: run.closed.result, from: 'result' as const } : undefined;
     const live = !final && !run.closed && client ? await liveStatus(client, runId) : undefined;
-    const report = checkRun(run, {
+    const runbookOf = (workflowType: string) => Object.values(runbooks).find((r) => r.workflowType === workflowType)?.id;
+    const checked = checkRun(run, {
       namespace: ctx.settings().namespace,
       workflowId: runId,
       ...((final ?? live) ? { status: (final ?? live)! } : {}),
-      runbookOf: (workflowType) => Object.values(runbooks).find((r) => r.workflowType === workflowType)?.id,
+      runbookOf,
     });
+    // A terminated run answers a query only through a worker replaying it; its answer names the step it stopped in.
+    const stoppedIn = run.closed?.state === 'terminated' && client ? await liveStatus(client, runId) : undefined;
+    const lifecycle = await checkLifecycle({
+      first: lifecycles[continuation.from]!,
+      joined: await readLifecycle(history, decodePayloads),
+      run,
+      report: checked,
+      client,
+      decode: decodePayloads,
+      runbookOf,
+      ...((final ?? live)?.value.runbook ? { statusRunbook: (final ?? live)!.value.runbook } : {}),
+      ...(stoppedIn?.value.currentStep ? { terminatedInStep: stoppedIn.value.currentStep } : {}),
+    });
+    const problems = [...continuation.problems, ...checked.problems, ...lifecycle.problems];
+    const report = { ...checked, ...(lifecycle.notes.length > 0 ? { notes: lifecycle.notes } : {}), problems, ok: problems.length === 0 };
     if (ctx.json) ctx.print(terminalSafeJson(report, 2));
     else ctx.print(renderVerifyReport(report));
     return report.ok ? 0 : 1;

@@ -51,6 +51,8 @@ export interface VerifyReport {
   state?: string;
   rosters: { eventId: number; at: string; digest?: string; problem?: string }[];
   decisions: CheckedDecision[];
+  /** What Temporal's own records say happened to the run (a reset, say), in sentences; absent when nothing did. */
+  notes?: string[];
   /** What makes the run fail verification, in sentences. */
   problems: string[];
   /** Every decision the run counted verifies, and every one its status counts is in the history. */

@@ -26,6 +26,7 @@ export function renderVerifyReport(report: VerifyReport): string {
     `workflow ${report.workflowType}, requested by ${report.requestedBy}, input ${report.inputDigest}`,
     status,
     `rosters loaded: ${report.rosters.map((r) => `${r.digest ?? `unreadable (${r.problem})`} at ${r.at}`).join('; ') || 'none'}`,
+    ...(report.notes ?? []).map((note) => `note: ${visibleLine(note)}`),
     '',
   ];
   const header = ['TIME', 'MESSAGE', 'KIND', 'SIGNER', 'ANSWERS', 'KEY', 'ROSTER', 'RESULT'];

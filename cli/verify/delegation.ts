@@ -1,0 +1,113 @@
+import { digestOf } from '../../workflows/kit';
+import type { RunLifecycle } from './lifecycle';
+import { checkStartIdentity } from './start-identity';
+import { runName, sameSignedStart, startRequestOf } from './start-statement';
+
+/** The workflow a drill schedule starts; it starts the drill run as its child. */
+export const SCHEDULED_DRILL = 'scheduledDrill';
+/** A live region-failover drill starts its way back, `regionFailback`, as a child. */
+const LIVE_DRILL_PARENT = 'regionFailover';
+const LIVE_DRILL_CHILD = 'regionFailback';
+/** How many parents verify follows up: a failback of a scheduled live drill has two. */
+const MAX_DEPTH = 5;
+
+/** Fetches a run's lifecycle from Temporal, by workflow and run ID. */
+export type LifecycleFetcher = (workflowId: string, runId: string) => Promise<RunLifecycle>;
+
+/**
+ * Checks a run that another workflow started (a delegated start), against its real parent as Temporal recorded it:
+ * the parent's history, not the child's word. Only two parents may delegate: a drill schedule's `scheduledDrill`
+ * (whose schedule authorisation must name this child's runbook, exact input and drill) and a live drill's
+ * `regionFailover` starting its `regionFailback` (whose own start, passed on unchanged, must be a live drill of
+ * region-failover for the same service). Both on the child's task queue. Any other parent is an attacker's
+ * workflow under a borrowed ID as far as verify can tell. Walks up, since a parent may have a parent of its own.
+ * Returns the problems, in sentences; a run with no parent has none here.
+ */
+export async function checkDelegation(run: RunLifecycle, fetch: LifecycleFetcher, runbookOf: (workflowType: string) => string | undefined): Promise<string[]> {
+  let child = run;
+  for (let depth = 0; child.parent && depth < MAX_DEPTH; depth++) {
+    const { workflowId, runId } = child.parent;
+    let parent: RunLifecycle;
+    try {
+      parent = await fetch(workflowId, runId);
+    } catch (err) {
+      return [
+        `${childName(child, depth)} was started by ${runName(workflowId, runId)}, whose history cannot be read (${(err as Error).message}), so the delegated start cannot be checked`,
+      ];
+    }
+    const problems = checkLink(child, parent, runbookOf, depth);
+    if (problems.length > 0) return problems;
+    if (!parent.parent)
+      return parent.workflowType === SCHEDULED_DRILL
+        ? []
+        : checkStartIdentity(parent, runbookOf(parent.workflowType)).map(
+            (p) => `its parent ${runName(parent.workflowId, parent.originalExecutionRunId)}: ${p}`,
+          );
+    child = parent;
+  }
+  return child.parent ? [`the chain of parents is longer than ${MAX_DEPTH}; no Lifeboat run is started that deep`] : [];
+}
+
+function childName(child: RunLifecycle, depth: number): string {
+  return depth === 0 ? 'this run' : `its ancestor ${runName(child.workflowId, child.originalExecutionRunId)}`;
+}
+
+/** One link of the chain: may this parent have started this child with this start? */
+function checkLink(child: RunLifecycle, parent: RunLifecycle, runbookOf: (workflowType: string) => string | undefined, depth: number): string[] {
+  const who = childName(child, depth);
+  const parentName = `${runName(parent.workflowId, parent.originalExecutionRunId)}, a ${parent.workflowType} on task queue ${parent.taskQueue}`;
+  const allowed =
+    (parent.workflowType === SCHEDULED_DRILL && !parent.parent) || (parent.workflowType === LIVE_DRILL_PARENT && child.workflowType === LIVE_DRILL_CHILD);
+  if (!allowed) {
+    return [
+      `${who} was started by ${parentName}: only a drill schedule's ${SCHEDULED_DRILL} or a live drill's ${LIVE_DRILL_PARENT} (starting ${LIVE_DRILL_CHILD}) may start a run`,
+    ];
+  }
+  if (parent.taskQueue !== child.taskQueue) {
+    return [`${who} was started by ${parentName}, not on the task queue ${child.taskQueue} that ${who} runs on: that is not Lifeboat's worker`];
+  }
+  const mine = startRequestOf(child.request);
+  const theirs = startRequestOf(parent.request);
+  if (!sameSignedStart(mine.start, theirs.start)) {
+    return [`${who}'s signed start is not the one its parent ${runName(parent.workflowId, parent.originalExecutionRunId)} was started with`];
+  }
+  const statement = mine.statement;
+  if (!statement) return [`${who} was started by ${parentName} with no readable start statement`];
+  const problems: string[] = [];
+  if (parent.workflowType === SCHEDULED_DRILL) {
+    const runbook = runbookOf(child.workflowType);
+    const schedule = statement.body.schedule;
+    if (statement.body.runbook !== runbook) {
+      problems.push(
+        `${who} (${child.workflowType}, runbook ${runbook ?? 'unknown'}) was started by ${parentName} with a start statement for runbook ${String(statement.body.runbook)}`,
+      );
+    }
+    if (typeof schedule !== 'string') {
+      problems.push(`${who} was started by ${parentName} with a start statement that is no drill schedule's authorisation (it names no schedule)`);
+    } else if (!(parent.workflowId ?? '').startsWith(`${schedule}-`)) {
+      problems.push(`${who}'s start is drill schedule ${schedule}'s authorisation, but its parent ${parent.workflowId} is not a run of that schedule`);
+    }
+    if (statement.workflowId !== child.workflowId) problems.push(`${who}'s start statement is for workflow ${statement.workflowId}, not ${child.workflowId}`);
+    if (statement.inputDigest !== digestOf(mine.input))
+      problems.push(`${who}'s start statement was signed for another input (${statement.inputDigest}) than the one it runs (${digestOf(mine.input)})`);
+    if ((statement.body.drill ?? 'none') !== mine.drill)
+      problems.push(`${who}'s start statement is for drill ${String(statement.body.drill ?? 'none')}, but it runs as drill ${mine.drill}`);
+    return problems;
+  }
+  // A live drill's failback: the failover's own start, for that failover run, as a live drill, on the same service.
+  if (statement.body.runbook !== runbookOf(LIVE_DRILL_PARENT))
+    problems.push(`${who}'s start statement is for runbook ${String(statement.body.runbook)}, not its parent's region-failover`);
+  if (statement.workflowId !== parent.workflowId)
+    problems.push(`${who}'s start statement is for workflow ${statement.workflowId}, not its parent ${parent.workflowId}`);
+  if (statement.inputDigest !== digestOf(theirs.input)) problems.push(`${who}'s start statement was not signed for its parent's input`);
+  if (statement.body.drill !== 'live' || theirs.drill !== 'live' || mine.drill !== 'live') {
+    problems.push(
+      `${who} is a failback started by ${parentName}, but only a live drill starts its own failback (statement drill ${String(statement.body.drill ?? 'none')}, parent drill ${theirs.drill}, this drill ${mine.drill})`,
+    );
+  }
+  const service = (value: unknown) => (value as { service?: unknown } | undefined)?.service;
+  if (service(mine.input) !== service(theirs.input)) {
+    problems.push(`${who} fails back service ${String(service(mine.input))}, but its parent failed over ${String(service(theirs.input))}`);
+  }
+  return problems;
+}

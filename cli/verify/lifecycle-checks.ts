@@ -1,0 +1,87 @@
+import type { Client } from '@temporalio/client';
+import type { VerifyReport } from './check';
+import { checkDelegation, type LifecycleFetcher } from './delegation';
+import type { PayloadDecoder, RunHistory } from './history-decisions';
+import { readLifecycle, type RunLifecycle } from './lifecycle';
+import { checkResets } from './resets';
+import { checkStartIdentity, checkStartRefused } from './start-identity';
+import { checkStartReuse, startUsesOf } from './start-reuse';
+import { startRequestOf } from './start-statement';
+import { checkTermination } from './termination';
+
+export interface LifecycleInputs {
+  /** The run whose start the chain began with (the first run verify trusts). */
+  first: RunLifecycle;
+  /** The chain's joined history as one lifecycle, numbered as checkRun's decisions are. */
+  joined: RunLifecycle;
+  run: RunHistory;
+  report: VerifyReport;
+  /** The server, or undefined when verify reads a history file. */
+  client: Client | undefined;
+  decode: PayloadDecoder;
+  runbookOf: (workflowType: string) => string | undefined;
+  /** The runbook the run's own status names, for a workflow type the catalog does not know. */
+  statusRunbook?: string;
+  /** The step the run's own status says it was in, for a terminated run. */
+  terminatedInStep?: string;
+}
+
+/**
+ * Everything verify checks from Temporal's own records rather than from the signed decisions: that the start names
+ * what ran, who started it (parents), whether its statement started another run, resets and termination. Returns
+ * notes (what happened, to show) and problems (what fails verification), in sentences.
+ */
+export async function checkLifecycle(inputs: LifecycleInputs): Promise<{ notes: string[]; problems: string[] }> {
+  const { first, joined, run, report, client, decode, runbookOf } = inputs;
+  const notes: string[] = [];
+  const problems: string[] = [];
+  if (run.closed?.state === 'failed') problems.push(...checkStartRefused(run.closed.failure));
+  if (first.parent) {
+    if (client) problems.push(...(await checkDelegation(first, fetcherOf(client, decode), runbookOf)));
+    else
+      problems.push(
+        `this run was started by ${first.parent.workflowId} (run ${first.parent.runId}); a delegated start is checked against its parent's history: verify it against the server, without --history`,
+      );
+  } else {
+    problems.push(...checkStartIdentity(first, runbookOf(first.workflowType) ?? inputs.statusRunbook));
+  }
+  if (!client && first.continuedFrom) {
+    problems.push(`this run continued from run ${first.continuedFrom}, whose history is not in the file: verify it against the server, without --history`);
+  }
+
+  const statement = startRequestOf(first.request).statement;
+  if (client && first.workflowId && statement) {
+    const uses = await startUsesOf(client, first.workflowId, decode);
+    problems.push(
+      ...checkStartReuse(
+        { firstExecutionRunId: first.firstExecutionRunId, nonce: statement.nonce, schedule: typeof statement.body.schedule === 'string' },
+        uses,
+      ),
+    );
+  } else if (!client && statement) {
+    notes.push('whether its start statement started another run is checked only against the server (not with --history)');
+  }
+
+  const issuedAt = new Map(run.decisions.map((d) => [d.eventId, issuedAtOf(d.message)]));
+  const resets = checkResets(joined, report.decisions, (d) => issuedAt.get(d.eventId));
+  notes.push(...resets.notes);
+  problems.push(...resets.problems);
+  problems.push(...checkTermination(joined, inputs.terminatedInStep));
+  return { notes, problems };
+}
+
+function fetcherOf(client: Client, decode: PayloadDecoder): LifecycleFetcher {
+  return async (workflowId, runId) => readLifecycle(await client.workflow.getHandle(workflowId, runId || undefined).fetchHistory(), decode);
+}
+
+function issuedAtOf(message: unknown): string | undefined {
+  const text = (message as { statement?: unknown } | null | undefined)?.statement;
+  if (typeof text !== 'string') return undefined;
+  try {
+    const issued = (JSON.parse(text) as { issuedAt?: unknown }).issuedAt;
+    const ms = typeof issued === 'string' ? Date.parse(issued) : NaN;
+    return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+  } catch {
+    return undefined;
+  }
+}

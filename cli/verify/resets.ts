@@ -1,0 +1,37 @@
+import type { CheckedDecision } from './check';
+import { type RunLifecycle, stepActivities } from './lifecycle';
+
+/** The kinds of decision that let steps go on after a gate. */
+const GATE_PASSING = new Set(['approve']);
+
+/**
+ * Checks the resets Temporal recorded in a run's history. A reset runs the code again from an earlier point with
+ * every event before it kept, approvals included, so the steps after the gate can run again on approvals given for
+ * another moment. A reset run verifies only when every step activity scheduled after a reset came after an approval
+ * that verifies, that the run counted, and that was signed after the reset. `decisions` are checkRun's, numbered as
+ * in the same history. Returns one note per reset (who, when, why) and the problems, in sentences.
+ */
+export function checkResets(
+  run: RunLifecycle,
+  decisions: CheckedDecision[],
+  signedAt: (d: CheckedDecision) => string | undefined,
+): { notes: string[]; problems: string[] } {
+  const notes: string[] = [];
+  const problems: string[] = [];
+  for (const reset of run.resets) {
+    const said = `reset by ${reset.identity} at ${reset.at} (reason: ${reset.reason}; from run ${reset.baseRunId || 'unknown'}, event ${reset.eventId})`;
+    notes.push(`this run was ${said}`);
+    const fresh = decisions.filter((d) => {
+      const issued = signedAt(d);
+      return d.eventId > reset.eventId && d.verified && d.counted !== false && GATE_PASSING.has(d.kind ?? '') && issued !== undefined && issued > reset.at;
+    });
+    const rerun = stepActivities(run).filter((a) => a.eventId > reset.eventId && !fresh.some((d) => d.eventId < a.eventId));
+    if (rerun.length > 0) {
+      const types = [...new Set(rerun.map((a) => a.type))].join(', ');
+      problems.push(
+        `the run was ${said}, and ${rerun.length} step activit${rerun.length === 1 ? 'y' : 'ies'} (${types}) ran after it with no approval signed since: old approvals do not cover a reset run`,
+      );
+    }
+  }
+  return { notes, problems };
+}
