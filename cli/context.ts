@@ -1,10 +1,10 @@
 import { userInfo } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { CodecConfigError, dataConverterFromEnv } from '../lib/codec';
-import { connectionSettings, taskQueue, type ConnectionSettings } from '../lib/connection';
+import { ConnectionConfigError, connectionSettings, taskQueue, type ConnectionSettings } from '../lib/connection';
 import { terminalSafeJson } from '../lib/terminal-text';
-import { normaliseId } from '../workflows/kit';
 import { CliError, ExitCode } from './errors';
+import { claimedRosterId, cliRosterIds, type NameSource } from './identity';
 
 /** What every command gets: output streams, the environment, and a lazily made Temporal client. */
 export class CliContext {
@@ -19,12 +19,15 @@ export class CliContext {
 
   /**
    * `--as`, then LIFEBOAT_USER, then the OS user, normalised as the workflow compares names with roster ids
-   * (NFKC, trimmed, lower case). It is only a claim: the signature proves it, or the run refuses it.
+   * (NFKC, trimmed, lower case). It is only a claim: the signature proves it, or the run refuses it. A name that is
+   * no roster id is refused here, exit 2, before anything starts (see `claimedRosterId`).
    */
   identity(as: string | undefined): string {
-    const who = as ?? this.env.LIFEBOAT_USER ?? safeUsername();
+    const [who, source]: [string | undefined, NameSource] =
+      as !== undefined ? [as, '--as'] : this.env.LIFEBOAT_USER !== undefined ? [this.env.LIFEBOAT_USER, 'LIFEBOAT_USER'] : [safeUsername(), 'your login name'];
     if (!who) throw new CliError('cannot tell who you are', { code: 'no-identity', suggestion: 'pass --as USER or set LIFEBOAT_USER' });
-    return normaliseId(who);
+    // Not a roster id (a look-alike letter, an invisible character, nobody the roster lists): refused before anything starts.
+    return claimedRosterId(who, source, () => cliRosterIds(this.env, () => this.settings()));
   }
 
   get taskQueue(): string {
@@ -32,7 +35,13 @@ export class CliContext {
   }
 
   settings(): ConnectionSettings {
-    return connectionSettings(this.env);
+    try {
+      return connectionSettings(this.env);
+    } catch (err) {
+      if (err instanceof ConnectionConfigError)
+        throw new CliError(err.problem, { code: 'connection-config', suggestion: err.suggestion, exitCode: ExitCode.usage });
+      throw err;
+    }
   }
 
   async client(): Promise<Client> {

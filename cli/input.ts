@@ -77,10 +77,35 @@ function coerce(raw: string): unknown {
 }
 
 /**
+ * The most a runbook's input may weigh, as JSON. Each field has its own bound in the runbook's schema; this one stops a
+ * huge input before it is parsed, signed or sent, since the input is in the run's history, its status and every
+ * report, and past a few MB Temporal refuses the start with no word of why.
+ */
+export const INPUT_MAX_BYTES = 64 * 1024;
+
+/** Refuses an input over {@link INPUT_MAX_BYTES}, naming the limit and its largest field. */
+function refuseOversizedInput(runbookId: string, raw: Record<string, unknown>): void {
+  const size = Buffer.byteLength(JSON.stringify(raw));
+  if (size <= INPUT_MAX_BYTES) return;
+  const [largest] = Object.entries(raw)
+    .map(([key, value]) => [key, Buffer.byteLength(JSON.stringify(value) ?? '')] as const)
+    .sort((a, b) => b[1] - a[1]);
+  throw usageError(
+    `the input for ${runbookId} is ${kib(size)}, over the limit of ${kib(INPUT_MAX_BYTES)}${largest ? `; its largest field is ${visibleLine(largest[0])} (${kib(largest[1])})` : ''}`,
+    'shorten it: a text field takes at most 256 characters (a few, such as a reason, up to 1000) and a list at most 100 items',
+  );
+}
+
+function kib(bytes: number): string {
+  return `${bytes < 10 * 1024 ? (bytes / 1024).toFixed(1) : Math.round(bytes / 1024).toLocaleString('en')} KiB`;
+}
+
+/**
  * Checks a runbook's input at the edge, before anything starts: a field the runbook does not know (a typo such as
  * `incidentId` for `incident`) is refused by name, since the schema would otherwise drop it without a word.
  */
 export function parseRunbookInput<D extends RunbookDefinition>(runbook: D, raw: Record<string, unknown>): z.output<D['input']> {
+  refuseOversizedInput(runbook.id, raw);
   const shape = (runbook.input as unknown as { shape?: Record<string, unknown> }).shape;
   if (shape) {
     const known = Object.keys(shape);

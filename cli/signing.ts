@@ -4,11 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { demoKeysDir } from '../lib/demo-keys';
+import { demoKeysDir, talksToDemoServer } from '../lib/demo-keys';
 import { SshKeyFileError, signStatement } from '../lib/ssh-keys';
-import { type DecisionKind, type SignedDecision, Statement, statementText } from '../workflows/kit';
+import { type DecisionKind, normaliseId, type SignedDecision, Statement, statementText } from '../workflows/kit';
 import type { CliContext } from './context';
 import { CliError, usageError } from './errors';
+import { nameProblem, visibleName } from './identity';
 
 /** How long a statement the CLI signs stays valid: enough to submit it, short enough to be useless later. */
 export const STATEMENT_LIFETIME_MS = 5 * 60_000;
@@ -52,7 +53,8 @@ export function newStatement(
 
 /**
  * Signs a statement as `by`, or takes a signature made elsewhere. The key is, in order: `--key FILE`,
- * LIFEBOAT_SIGNING_KEY, `$LIFEBOAT_KEYS_DIR/<by>`, the demo key of `by` (embedded dev server only), then the first
+ * LIFEBOAT_SIGNING_KEY, `$LIFEBOAT_KEYS_DIR/<by>`, the demo key of `by` (only against the demo's dev server,
+ * wherever it listens), then the first
  * key ssh-agent holds.
  * A `.pub` file signs through ssh-agent. With `--statement FILE --signature FILE` nothing is signed here: the
  * statement printed by `--print-statement` and signed with `ssh-keygen -Y sign -n lifeboat` is sent as it is.
@@ -127,7 +129,7 @@ function signingKeyFor(ctx: CliContext, by: string, flag: string | undefined): s
   const fromDir = ctx.env.LIFEBOAT_KEYS_DIR ? join(ctx.env.LIFEBOAT_KEYS_DIR, by) : undefined;
   if (fromDir && existsSync(fromDir)) return fromDir;
   const demo = join(demoKeysDir(ctx.env), by);
-  if (ctx.settings().embedded && existsSync(demo)) return demo;
+  if (existsSync(demo) && talksToDemoServer(ctx.settings(), ctx.env)) return demo;
   if (!ctx.env.SSH_AUTH_SOCK) {
     throw new CliError(`no key to sign as ${by}`, {
       code: 'no-key',
@@ -159,8 +161,14 @@ async function signWithAgent(ctx: CliContext, text: string): Promise<string> {
   }
 }
 
-/** A name given with `--as`, checked the way the workflow compares it with roster ids. */
+/**
+ * A name given with `--as` (or `--for`) in a zod schema of options: a roster id, as {@link nameProblem} checks it, then
+ * normalised the way the workflow compares it with roster ids.
+ */
 export const ClaimedName = z
   .string()
-  .transform((s) => s.normalize('NFKC').trim().toLowerCase())
-  .pipe(z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/, 'a roster id such as "bob"'));
+  .superRefine((name, ctx) => {
+    const problem = nameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: `"${visibleName(name)}" is not a roster id such as "bob": ${problem}` });
+  })
+  .transform((name) => normaliseId(name));

@@ -1,6 +1,8 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Roster } from '../workflows/kit';
+import { isLocalPort, type ConnectionSettings } from './connection';
+import { runningDevServerAddress } from './dev-record';
 import { sampleRosterPath, stateDir } from './paths';
 import { generateEd25519KeyPair } from './ssh-keys';
 
@@ -10,6 +12,18 @@ export const demoAlertsPrincipal = 'alertmanager';
 /** Where the demo keeps one private key per sample roster person; git-ignored with the rest of `.state/`. */
 export function demoKeysDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.LIFEBOAT_DEMO_KEYS ?? join(env.LIFEBOAT_STATE_DIR ?? stateDir, 'demo-keys'));
+}
+
+/**
+ * Whether the CLI talks to the demo's own dev server, so the demo keys (and the demo roster) apply: the embedded
+ * server wherever it listens (LIFEBOAT_DEV_PORT, the record of a running `npm start`), or the address that `npm start`
+ * printed given as TEMPORAL_ADDRESS. Never a configured cluster, whose roster lists real keys.
+ */
+export function talksToDemoServer(settings: ConnectionSettings, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (settings.embedded) return true;
+  const recorded = runningDevServerAddress(env);
+  const port = recorded === undefined ? undefined : Number(recorded.slice(recorded.lastIndexOf(':') + 1));
+  return port !== undefined && isLocalPort(settings.connectionOptions.address, port);
 }
 
 /** The roster the demo's worker reads: the sample roster with each person's demo public key added. */

@@ -73,3 +73,13 @@ export function recordedServerRunning(server: NonNullable<DevRecord['server']>):
   const cmd = commandLine(server.pid);
   return cmd !== undefined && cmd.includes('start-dev') && cmd.includes(server.dbFile);
 }
+
+/**
+ * The address of the dev server a running `npm start` started in this checkout (its record in the state folder, which
+ * LIFEBOAT_STATE_DIR moves), or undefined when there is none or it has stopped. This is how the CLI finds that server
+ * on whatever port LIFEBOAT_DEV_PORT gave it, rather than whatever else answers on the default port.
+ */
+export function runningDevServerAddress(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const server = readDevRecord(join(env.LIFEBOAT_STATE_DIR ?? stateDir, 'dev.json'))?.server;
+  return server && recordedServerRunning(server) ? server.address : undefined;
+}

@@ -3,22 +3,26 @@ import { z } from 'zod';
 import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 import { Region } from './region';
+import { list, text } from './text';
 
 /** A duration as Temporal writes it (`30 seconds`, `4h`), checked here so a typo fails before the run starts. */
-const Duration = z.string().refine((text) => {
-  try {
-    return msToNumber(text as Parameters<typeof msToNumber>[0]) >= 0;
-  } catch {
-    return false;
-  }
-}, 'write a duration such as "30 seconds", "15m" or "4 hours"');
+const Duration = z
+  .string()
+  .max(64, 'a duration is at most 64 characters, such as "30 seconds"')
+  .refine((text) => {
+    try {
+      return msToNumber(text as Parameters<typeof msToNumber>[0]) >= 0;
+    } catch {
+      return false;
+    }
+  }, 'write a duration such as "30 seconds", "15m" or "4 hours"');
 
 /** Which hosts the run covers; every given field must match. Scope membership never changes during a run. */
 export const HostScope = z.object({
   region: Region.optional().describe('hosts of this region, as the fleet API names it; a filter, so a region with no hosts selects none'),
   role: z.enum(['kiosk', 'gate', 'booking']).optional(),
   /** Every tag must be on the host. */
-  tags: z.array(z.string().min(1)).default([]),
+  tags: list('scope.tags', text('scope.tags[]').min(1), 32).default([]).describe('tags every host must carry; at most 32'),
 });
 export type HostScope = z.infer<typeof HostScope>;
 
@@ -71,6 +75,7 @@ function wavePlan(r: InputRanges) {
     sizes: z
       .array(waveSize(r))
       .min(1)
+      .max(100, 'waves.sizes takes at most 100 sizes; the last one repeats until every affected host had its wave')
       .default(['10%', '30%', '100%'])
       .describe('each later wave: a host count (at least 5) or a share of the affected hosts (1% to 100%)'),
     concurrency: r
@@ -109,9 +114,9 @@ export type WavePlan = z.infer<typeof WavePlan>;
 function isolateVendorModuleInput(r: InputRanges) {
   return z
     .object({
-      module: z.string().min(1).default('falcon-sensor-content').describe("the vendor's module that is quarantined"),
-      badVersion: z.string().min(1).describe('the faulty content version or id, e.g. C-00000291'),
-      goodVersion: z.string().min(1).describe('the last-known-good version the hosts roll back and stay pinned to'),
+      module: text('module').min(1).default('falcon-sensor-content').describe("the vendor's module that is quarantined"),
+      badVersion: text('badVersion').min(1).describe('the faulty content version or id, e.g. C-00000291'),
+      goodVersion: text('goodVersion').min(1).describe('the last-known-good version the hosts roll back and stay pinned to'),
       scope: HostScope.prefault({}),
       waves: wavePlan(r).prefault({}),
       failureThreshold: r

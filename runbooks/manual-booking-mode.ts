@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 import { Region } from './region';
+import { text } from './text';
 
 const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL-T1-03');
 
@@ -13,8 +14,11 @@ const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL
 function manualBookingModeInput(r: InputRanges) {
   return z.object({
     service: z.enum(['booking']).default('booking').describe('the service switched to manual mode'),
-    reason: z.string().trim().min(1, 'say why booking goes manual (it is told to the stations)'),
-    incident: z.string().trim().min(1, 'the incident id, such as INC-4711'),
+    reason: text('reason', 1000)
+      .trim()
+      .min(1, 'say why booking goes manual (it is told to the stations)')
+      .describe('why booking goes manual, told to every station; up to 1000 characters, since it is the paragraph counter staff act on'),
+    incident: text('incident').trim().min(1, 'the incident id, such as INC-4711').describe('the incident this run belongs to, such as INC-4711'),
     stations: z
       .preprocess(
         (v) =>
@@ -24,9 +28,11 @@ function manualBookingModeInput(r: InputRanges) {
                 .map((s) => s.trim())
                 .filter(Boolean)
             : v,
-        z.array(station).min(1, 'name at least one station to notify'),
+        z.array(station).min(1, 'name at least one station to notify').max(1000, 'stations takes at most 1000 stations; run once per group of stations'),
       )
-      .describe('stations told to switch to the counter ledger: a list, or comma-separated'),
+      .describe(
+        'stations told to switch to the counter ledger: a list, or comma-separated; up to 1000 a run, so a larger network runs once per group of stations',
+      ),
     mode: z.enum(['manual', 'read-only']).default('manual').describe('read-only when the database still serves reads'),
     region: Region.optional().describe('the region to act on, as the targets file names it; by default the one booking is served from'),
     refreshMinutes: r

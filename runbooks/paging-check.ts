@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
+import { text } from './text';
 
 export const PagingCheckInput = z.object({
-  team: z.string().min(1).default('sre-oncall').describe('the roster group whose pager is checked'),
-  message: z.string().min(1).default('This is a Lifeboat paging check. Acknowledge it with lifeboat approve.'),
+  team: text('team', 64).min(1).default('sre-oncall').describe('the roster group whose pager is checked (a roster group name is at most 64 characters)'),
+  message: text('message').min(1).default('This is a Lifeboat paging check. Acknowledge it with lifeboat approve.').describe('the text of the test page'),
 });
 export type PagingCheckInput = z.infer<typeof PagingCheckInput>;
 

@@ -43,12 +43,16 @@ export const ranged: InputRanges = {
   duration(field, range, _recorded) {
     const fix = range.fix ?? `set ${field} from "${range.min}" to "${range.max}"`;
     const [min, max] = [durationMs(range.min)!, durationMs(range.max)!];
-    return z.string({ error: `${field} must be a duration such as "${range.max}": ${fix}` }).superRefine((text, ctx) => {
-      const ms = durationMs(text);
-      if (ms === undefined) ctx.addIssue({ code: 'custom', message: `${field} must be a duration such as "30 seconds", "15m" or "4 hours": ${fix}` });
-      else if (ms < min) ctx.addIssue({ code: 'custom', message: `${field} must be at least ${range.min}: ${range.belowMin}; ${fix}` });
-      else if (ms > max) ctx.addIssue({ code: 'custom', message: `${field} must be at most ${range.max}: ${range.aboveMax}; ${fix}` });
-    });
+    return z
+      .string({ error: `${field} must be a duration such as "${range.max}": ${fix}` })
+      .max(64, `${field} is at most 64 characters: ${fix}`)
+      .superRefine((text, ctx) => {
+        if (text.length > 64) return; // refused above as too long
+        const ms = durationMs(text);
+        if (ms === undefined) ctx.addIssue({ code: 'custom', message: `${field} must be a duration such as "30 seconds", "15m" or "4 hours": ${fix}` });
+        else if (ms < min) ctx.addIssue({ code: 'custom', message: `${field} must be at least ${range.min}: ${range.belowMin}; ${fix}` });
+        else if (ms > max) ctx.addIssue({ code: 'custom', message: `${field} must be at most ${range.max}: ${range.aboveMax}; ${fix}` });
+      });
   },
 };
 

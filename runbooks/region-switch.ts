@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { gate, step } from '../workflows/kit';
 import { ranged, type InputRanges } from './ranges';
 import { Region } from './region';
+import { text } from './text';
 
 export { Region } from './region';
 
 /** The knobs of a controlled switch that failover and failback share, with their numbers built by `r`. */
 export function switchOptions(r: InputRanges) {
   return z.object({
-    service: z.string().trim().min(1).describe('the service to move, as named in the targets file (booking)'),
+    service: text('service').trim().min(1).describe('the service to move, as named in the targets file (booking)'),
     source: Region.optional().describe('the region to leave; default: the region the traffic provider sends clients to now'),
     target: Region.optional().describe('the region to move to; default: the other region'),
     rpoBudgetBytes: r
@@ -40,8 +41,12 @@ export function switchOptions(r: InputRanges) {
       )
       .default(30)
       .describe('replication lag (seconds) a planned switch accepts before it stops'),
-    incidentId: z.string().trim().min(1).optional().describe('the incident this run belongs to, for the audit trail and the notification'),
-    detectedAt: z.iso.datetime({ offset: true }).optional().describe('when the outage was detected (ISO 8601), so the RTO is also measured from detection'),
+    incidentId: text('incidentId').trim().min(1).optional().describe('the incident this run belongs to, for the audit trail and the notification'),
+    detectedAt: z.iso
+      .datetime({ offset: true })
+      .max(64, 'detectedAt is at most 64 characters; write it as 2024-07-19T04:09:00Z')
+      .optional()
+      .describe('when the outage was detected (ISO 8601), so the RTO is also measured from detection'),
     verifyWindowSeconds: r
       .number(
         'verifyWindowSeconds',
