@@ -10,11 +10,14 @@ import { CliError } from '../errors';
 import { parseRunbookInput } from '../input';
 import { newStatement } from '../signing';
 import { MalformedAlertBody, parseAlertBody, type ReceivedAlert } from './payload';
+import { inputFromLabels, labelSources, SAFE_TARGET, shownValue } from './label-input';
 import { ruleFor, type AlertRule, type AlertRules } from './rules';
+import { StartBudget, type Trip } from './start-budget';
 import { startRun } from '../start-run';
 
 /** What the receiver did with one alert; each is logged and returned in the HTTP answer. */
-export type AlertOutcomeKind = 'started' | 'already-running' | 'anti-flap' | 'pending' | 'not-ready' | 'notified' | 'resolved' | 'no-rule' | 'refused';
+export type AlertOutcomeKind =
+  'started' | 'already-running' | 'anti-flap' | 'rate-limited' | 'pending' | 'not-ready' | 'notified' | 'resolved' | 'no-rule' | 'refused';
 
 export interface AlertOutcome {
   outcome: AlertOutcomeKind;
@@ -37,18 +40,24 @@ export interface AlertReceiverOptions {
   /** Pages for "notify" rules and for runs that readiness held back. */
   notify: (n: Notification) => Promise<unknown>;
   log: (outcome: AlertOutcome) => void;
+  /** Notes about the receiver itself, such as a rate-limit page that could not be sent; stderr by default. */
+  say?: (line: string) => void;
 }
 
 /**
- * Turns alerts into signed runbook starts, through the rule's guards: how long the alert must fire, a minimum
- * delay between starts of a rule on one target (remembered here, and read back from Temporal after a restart),
- * readiness, and Temporal's own refusal of a second run under one workflow ID. Alerts are handled one at a time.
+ * Turns alerts into signed runbook starts, through the rule's guards: label values checked before they can become
+ * part of a workflow ID, how long the alert must fire, a minimum delay between starts of a rule on one target
+ * (remembered here, and read back from Temporal after a restart), a limit on the rule's starts across targets (with
+ * one page when it trips), readiness, and Temporal's own refusal of a second run under one workflow ID. Alerts are
+ * handled one at a time.
  */
 export class AlertReceiver {
   private readonly lastStarts = new Map<string, number>();
   /** What a readiness-held rule last paged, by rule and run: Alertmanager repeats an alert, the page need not. */
   private readonly notReadyPaged = new Map<string, string>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly budget = new StartBudget();
+  private readonly tripTimers = new Set<NodeJS.Timeout>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: AlertReceiverOptions) {}
@@ -63,6 +72,8 @@ export class AlertReceiver {
         this.options.log(outcome);
         outcomes.push(outcome);
       }
+      // One page per tripped limit, after the whole request, so it counts every alert of a burst sent together.
+      await this.pageTrips();
       return outcomes;
     });
     this.queue = done.catch(() => undefined);
@@ -73,6 +84,8 @@ export class AlertReceiver {
   close(): void {
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
+    for (const timer of this.tripTimers) clearTimeout(timer);
+    this.tripTimers.clear();
   }
 
   private outcome(alert: ReceivedAlert, rule: AlertRule | undefined, outcome: AlertOutcomeKind, detail: string, runId?: string): AlertOutcome {
@@ -131,11 +144,9 @@ export class AlertReceiver {
 
   private async start(alert: ReceivedAlert, rule: AlertRule): Promise<AlertOutcome> {
     const runbook = runbooks[rule.runbook!]!;
-    const raw: Record<string, unknown> = structuredClone(rule.input);
-    for (const [field, label] of Object.entries(rule.inputFromLabels)) {
-      if (alert.labels[label] === undefined) return this.outcome(alert, rule, 'refused', `the alert has no label "${label}" for input field ${field}`);
-      raw[field] = alert.labels[label];
-    }
+    const built = inputFromLabels(rule, alert.labels);
+    if (!built.ok) return this.outcome(alert, rule, 'refused', built.refusal);
+    const raw = built.raw;
     // Detection time goes into the input when the runbook takes it, and into the signed start always.
     const shape = (runbook.input as unknown as { shape?: Record<string, unknown> }).shape ?? {};
     if (Object.hasOwn(shape, 'detectedAt') && raw.detectedAt === undefined) raw.detectedAt = alert.startsAt;
@@ -143,8 +154,19 @@ export class AlertReceiver {
     try {
       target = runbook.target(parseRunbookInput(runbook, raw));
     } catch (err) {
-      if (err instanceof CliError) return this.outcome(alert, rule, 'refused', `the rule's input is not valid for ${runbook.id}: ${err.message}`);
+      if (err instanceof CliError) {
+        return this.outcome(
+          alert,
+          rule,
+          'refused',
+          `rule ${rule.name}'s input${labelSources(rule)} is not valid for ${runbook.id}; nothing was started: ${err.message}`,
+        );
+      }
       throw err;
+    }
+    if (!SAFE_TARGET.test(target)) {
+      const why = `rule ${rule.name}'s input${labelSources(rule)} makes the target ${shownValue(target)}, which cannot be part of a run ID (letters, digits, ".", "_" and "-" only); nothing was started`;
+      return this.outcome(alert, rule, 'refused', why);
     }
     const workflowId = runIdFor(runbook.id, target);
     const flapKey = `${rule.name}|${target}`;
@@ -155,6 +177,8 @@ export class AlertReceiver {
       const why = `${workflowId} last started ${Math.round((Date.now() - last) / 1000)}s ago; the rule waits ${rule.minInterval / 1000}s between starts`;
       return this.outcome(alert, rule, 'anti-flap', why, workflowId);
     }
+    const budget = this.budget.take(rule.name, rule.rateLimit, alert.fingerprint);
+    if (!budget.allowed) return this.holdBack(alert, rule, budget.trip, target, workflowId);
     if (rule.requireReady) {
       const evaluation = await this.readiness(runbook.id, target);
       if (!evaluation.ready) {
@@ -205,8 +229,70 @@ export class AlertReceiver {
       throw err;
     }
     this.lastStarts.set(flapKey, Date.now());
+    this.budget.record(rule.name);
     const started = `started ${workflowId} as ${requester}; detected at ${alert.startsAt}; it waits at its gates for people`;
     return this.outcome(alert, rule, 'started', started, workflowId);
+  }
+
+  /** Answers a held-back alert (200, so the sender does not retry it), and on a new trip sets when the trip ends. */
+  private holdBack(alert: ReceivedAlert, rule: AlertRule, trip: Trip, target: string, workflowId: string): AlertOutcome {
+    const fresh = trip.targets.size === 0;
+    trip.targets.add(target);
+    if (fresh) {
+      const timer = setTimeout(() => {
+        this.tripTimers.delete(timer);
+        void this.endTrip(rule.name);
+      }, trip.resumesAt - Date.now());
+      timer.unref();
+      this.tripTimers.add(timer);
+    }
+    const { starts, perSeconds } = rule.rateLimit;
+    const why =
+      `rule ${rule.name} has started ${starts} runs in the last ${perSeconds}s, its rateLimit; ${workflowId} was not started ` +
+      `(${trip.held} alerts held back since ${new Date(trip.since).toISOString()}; starts resume at ${new Date(trip.resumesAt).toISOString()})`;
+    return this.outcome(alert, rule, 'rate-limited', why, workflowId);
+  }
+
+  /** Pages once for each trip nobody was told of yet. A page that fails is retried with the next request or at the trip's end. */
+  private async pageTrips(): Promise<void> {
+    for (const trip of this.budget.unpaged()) {
+      const held = trip.held;
+      const sent = await this.sendTripPage(trip, {
+        title: `Alert rule ${trip.rule} hit its rate limit: ${held} alert${held === 1 ? '' : 's'} held back`,
+        text:
+          `Rule ${trip.rule} may start ${trip.limit.starts} runs per ${trip.limit.perSeconds}s across targets and has. ` +
+          `${held} further alert${held === 1 ? '' : 's'} started nothing (targets ${targetList(trip)}); alerts until ` +
+          `${new Date(trip.resumesAt).toISOString()} start nothing either, and you will hear how many. If these are real ` +
+          'incidents, start the runbooks by hand with lifeboat run; if not, find out who is sending them. The receiver log lists each alert.',
+      });
+      if (sent) trip.paged = held;
+    }
+  }
+
+  /** When the window has passed: says how many were held in all, if more came after the page (or the page never went). */
+  private async endTrip(rule: string): Promise<void> {
+    const trip = this.budget.end(rule);
+    if (!trip || (trip.paged !== undefined && trip.held === trip.paged)) return;
+    const after = trip.paged === undefined ? '' : ` (${trip.held - trip.paged} after the first page)`;
+    await this.sendTripPage(trip, {
+      title: `Alert rule ${trip.rule} held back ${trip.held} alerts in all${after}`,
+      text:
+        `Between ${new Date(trip.since).toISOString()} and now, rule ${trip.rule} (at most ${trip.limit.starts} starts per ` +
+        `${trip.limit.perSeconds}s) held back ${trip.held} alerts${after}, for targets ${targetList(trip)}. It may start runs again. ` +
+        'Start by hand with lifeboat run any that were real; the receiver log lists each alert.',
+    });
+  }
+
+  private async sendTripPage(trip: Trip, page: { title: string; text: string }): Promise<boolean> {
+    const runbook = this.options.rules.rules.find((r) => r.name === trip.rule)?.runbook ?? '';
+    try {
+      await this.options.notify({ kind: 'info', runId: '', runbook, target: '', state: 'running', ...page });
+      return true;
+    } catch (err) {
+      const say = this.options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+      say(`could not page that rule ${trip.rule} hit its rate limit (${trip.held} alerts held back): ${(err as Error).message}`);
+      return false;
+    }
   }
 
   /**
@@ -239,6 +325,12 @@ export class AlertReceiver {
   }
 }
 
+/** The targets a trip held back, ten at most: they passed the safe character check, so they may be shown. */
+function targetList(trip: Trip): string {
+  const targets = [...trip.targets];
+  return targets.length > 10 ? `${targets.slice(0, 10).join(', ')} and ${targets.length - 10} more` : targets.join(', ');
+}
+
 /** Alertmanager's notification bodies are small; this bounds one request. */
 const maxBodyBytes = 1024 * 1024;
 
@@ -246,7 +338,8 @@ const maxBodyBytes = 1024 * 1024;
  * The receiver's HTTP handler: POST with `Authorization: Bearer <token>` (Alertmanager's
  * `http_config.authorization.credentials`), a body in Alertmanager's webhook format or the generic one. It answers
  * 401 before it reads a body, 400 for a body it cannot read, 503 when Temporal could not be reached (so the sender
- * retries), and 200 with what became of each alert otherwise, so Alertmanager does not resend what was understood.
+ * retries), and 200 with what became of each alert otherwise (refused and rate-limited alerts too), so Alertmanager
+ * does not resend what was understood.
  */
 export function alertRequestListener(receiver: AlertReceiver, token: string, log: (line: string) => void): RequestListener {
   const send = (res: ServerResponse, status: number, body: unknown) => {

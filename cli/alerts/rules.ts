@@ -21,6 +21,30 @@ const DurationText = z
 
 const LabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a Prometheus label name such as "region"');
 
+/**
+ * How many runs one rule may start within a sliding window, across all its targets. A burst of alerts with many
+ * label values (25 teams at once) is a storm or a forgery, not 25 incidents: past the limit the rule starts nothing
+ * and pages once. The default is safe for a rule with one target and bounds one with many.
+ */
+export const RateLimit = z
+  .strictObject({
+    starts: z
+      .number({ error: 'a whole number of starts, such as 3' })
+      .int('a whole number of starts, such as 3')
+      .min(1, 'at least 1 start')
+      .max(1000, 'at most 1000 starts'),
+    perSeconds: z
+      .number({ error: 'the window in seconds, such as 600' })
+      .int('a whole number of seconds, such as 600')
+      .min(1, 'a window of at least 1 second')
+      .max(7 * 24 * 3600, 'a window of at most a week (604800 seconds)'),
+  })
+  .describe('at most `starts` runs started by this rule within any `perSeconds` seconds, whatever their targets');
+export type RateLimit = z.infer<typeof RateLimit>;
+
+/** Three starts in ten minutes: enough for a region, a retry and one more; never a run per team of a storm. */
+export const defaultRateLimit: RateLimit = { starts: 3, perSeconds: 600 };
+
 /** One rule: which alerts it takes, and whether it starts a runbook or only pages. */
 export const AlertRule = z
   .strictObject({
@@ -43,6 +67,7 @@ export const AlertRule = z
     inputFromLabels: z.record(z.string(), LabelName).default({}).describe('input fields taken from the alert\'s labels: {"team": "team"}'),
     minInterval: DurationText.default(15 * 60_000).describe('the least time between two starts of this rule on one target (anti-flap)'),
     requireReady: z.boolean().default(false).describe('check readiness first; when not ready, page instead of starting'),
+    rateLimit: RateLimit.default(defaultRateLimit).describe('starts per window across targets; past it the rule starts nothing and pages once'),
   })
   .superRefine((rule, ctx) => {
     if (rule.action === 'start' && !rule.runbook) {

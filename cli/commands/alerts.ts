@@ -103,6 +103,7 @@ export async function serveAlerts(
     keyFile: options.key,
     notify: (n) => notifier.notify(n),
     log: options.log,
+    say: options.say,
   });
   const server = makeServer(options, alertRequestListener(receiver, options.token, options.say));
   const address = await new Promise<AddressInfo>((resolveListen, reject) => {
