@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Runtime, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { notifyConfigFromEnv } from './activities/notify';
-import { readRoster } from './activities/roster';
+import { readSealedRoster, RosterError } from './activities/roster';
 import { dataConverterFromEnv } from './lib/codec';
 import { connectionSettings, taskQueue as defaultTaskQueue } from './lib/connection';
 import { sampleRosterPath, repoRoot } from './lib/paths';
@@ -13,12 +13,19 @@ import { createTracing, installRuntime, telemetrySettingsFrom, type Tracing } fr
 import { buildBundle, freshBundlePath, workflowInterceptorModules } from './lib/workflow-bundle';
 import { deploymentOptions, type WorkerVersion } from './lib/worker-versioning';
 import { targetsPath as defaultTargetsPath } from './providers/targets/load';
+import type { TrustRoot } from './lib/roster-seal';
+import { readTrustRoot, trustRootExample, trustRootPathFrom, TrustRootError } from './lib/trust-root';
 
 export interface LifeboatWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   rosterPath: string;
+  /**
+   * The roster admins and their quorum: the worker uses a roster only when that many of them signed it. Default: the
+   * file LIFEBOAT_TRUST_ROOT names; a worker with neither refuses to start.
+   */
+  trustRoot?: TrustRoot;
   /** The targets file; defaults to LIFEBOAT_TARGETS, then ./lifeboat.targets.json, then the sample estate's. */
   targetsPath?: string;
   /**
@@ -55,20 +62,53 @@ export function rosterPathFrom(flag: string | undefined, env: NodeJS.ProcessEnv 
 }
 
 /**
+ * Reads the trust root a worker is given (`--trust-root`, else LIFEBOAT_TRUST_ROOT, else `fallback`), once at start.
+ * Without one the worker refuses to start: it could not tell a roster its admins signed from an edited one.
+ */
+export function trustRootFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, fallback?: string): TrustRoot {
+  const path = trustRootPathFrom(flag, env, fallback);
+  if (!path)
+    throw new CliError('no trust root: a worker uses a roster only when the roster admins signed it, and the trust root names them', {
+      code: 'no-trust-root',
+      suggestion: `pass --trust-root FILE or set LIFEBOAT_TRUST_ROOT; the file looks like ${trustRootExample} (docs/production.md, "The roster seal")`,
+      exitCode: ExitCode.usage,
+    });
+  try {
+    return readTrustRoot(path);
+  } catch (err) {
+    if (err instanceof TrustRootError)
+      throw new CliError(err.message, { code: 'invalid-trust-root', suggestion: 'fix the field named above in the trust root file', exitCode: ExitCode.usage });
+    throw err;
+  }
+}
+
+/**
  * Creates the worker. Workflow code comes from the prebuilt bundle when it matches the sources
- * (fast start), and is bundled at start otherwise. The roster is checked now so a broken roster
- * stops the worker here rather than at the first gate.
+ * (fast start), and is bundled at start otherwise. The roster and its seal are checked now, so a
+ * broken or unsigned roster stops the worker here rather than at the first gate.
  */
 export async function createLifeboatWorker(options: LifeboatWorkerOptions): Promise<Worker> {
-  await readRoster(options.rosterPath);
   const env = options.env ?? process.env;
+  const trustRoot = options.trustRoot ?? trustRootFrom(undefined, env);
+  try {
+    await readSealedRoster(options.rosterPath, trustRoot);
+  } catch (err) {
+    if (!(err instanceof RosterError)) throw err;
+    throw new CliError(err.message, {
+      code: 'roster-not-signed',
+      suggestion: `each roster admin runs lifeboat roster sign --roster ${options.rosterPath} --as ADMIN; lifeboat roster check --roster ${options.rosterPath} shows who has`,
+    });
+  }
   const log = (message: string, fields: Record<string, unknown>) => Runtime.instance().logger.info(message, fields);
   const dataConverter = dataConverterFromEnv(env);
   if (dataConverter) log('payloads are encrypted (binary/encrypted)', { encryptionKeyId: dataConverter.payloadCodecs[0]?.currentKeyId });
   const targetsPath = options.targetsPath ?? defaultTargetsPath(undefined, env);
   const identity = options.identity ?? env.LIFEBOAT_WORKER_IDENTITY;
   log('acting on the systems of the targets file', { targetsPath });
-  const activities = { ...createActivities({ rosterPath: options.rosterPath, notify: notifyConfigFromEnv(env, log), targetsPath }), ...options.activities };
+  const activities = {
+    ...createActivities({ rosterPath: options.rosterPath, trustRoot, notify: notifyConfigFromEnv(env, log), targetsPath }),
+    ...options.activities,
+  };
   const prebuilt = options.workflowsPath || options.bundleAtStart ? undefined : freshBundlePath();
   const workflowSource: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> = prebuilt
     ? { workflowBundle: { codePath: prebuilt } }
@@ -94,6 +134,8 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
 /** `lifeboat worker`: connects with Temporal's conventions and runs until SIGINT or SIGTERM. */
 export async function runWorker(opts: {
   rosterPath: string;
+  /** The roster admins and quorum (see {@link trustRootFrom}); default: LIFEBOAT_TRUST_ROOT. */
+  trustRoot?: TrustRoot;
   targetsPath?: string;
   taskQueue?: string;
   /** Prometheus endpoint `host:port`; default LIFEBOAT_METRICS_ADDRESS, else none. */
@@ -105,6 +147,8 @@ export async function runWorker(opts: {
   onReady?: () => void;
 }): Promise<void> {
   const env = opts.env ?? process.env;
+  // Before any connection: a worker without a trust root never starts.
+  const trustRoot = opts.trustRoot ?? trustRootFrom(undefined, env);
   const telemetry = telemetrySettingsFrom(opts, env);
   installRuntime(telemetry, env);
   const tracing = createTracing(telemetry);
@@ -119,6 +163,7 @@ export async function runWorker(opts: {
       namespace: settings.namespace,
       taskQueue,
       rosterPath: opts.rosterPath,
+      trustRoot,
       ...(opts.targetsPath ? { targetsPath: opts.targetsPath } : {}),
       tracing: tracing.options,
       ...(opts.version ? { version: opts.version } : {}),

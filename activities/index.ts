@@ -1,3 +1,4 @@
+import type { TrustRoot } from '../lib/roster-seal';
 import { need } from '../providers/registry';
 import { createFailoverDrillActivities, type FailoverDrillActivities } from '../providers/sample-estate/drill-clones';
 import { createBookingActivities, type BookingActivities } from './booking';
@@ -16,6 +17,8 @@ import { createVendorIsolationActivities, type VendorIsolationActivities } from 
 /** What the activities need from the outside world; the worker builds it from the environment. */
 export interface ActivityDeps {
   rosterPath: string;
+  /** The roster admins and their quorum (lib/roster-seal.ts); without it, LIFEBOAT_TRUST_ROOT is read at the first gate. */
+  trustRoot?: TrustRoot;
   notify: NotifyConfig;
   /** The targets file (`lifeboat.targets.json`) naming the systems and providers; read at each call. */
   targetsPath: string;
@@ -41,7 +44,7 @@ export function createActivities(
     ...createFleetActivities(access),
     ...createTrafficActivities(access),
     ...createNotifyActivities(deps.notify),
-    ...createRosterActivities({ rosterPath: deps.rosterPath }),
+    ...createRosterActivities({ rosterPath: deps.rosterPath, ...(deps.trustRoot ? { trustRoot: deps.trustRoot } : {}) }),
     ...createRegionSwitchActivities(access),
     // Isolated drills of a failover act on clones only the sample estate can make.
     ...createFailoverDrillActivities(() => need(access.service(), 'sampleEstate')),

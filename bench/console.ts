@@ -32,6 +32,7 @@ export async function consoleBenchmark(ctx: BenchContext): Promise<BenchSection>
   const taskQueue = `bench-console-${Date.now()}`;
   const rosterPath = join(mkdtempSync(join(tmpdir(), 'lifeboat-bench-console-')), 'roster.json');
   writeFileSync(rosterPath, readFileSync(ctx.signing.rosterPath));
+  await ctx.signing.seal(rosterPath);
   const worker = await Worker.create({
     connection: native,
     taskQueue,
@@ -82,6 +83,7 @@ export async function consoleBenchmark(ctx: BenchContext): Promise<BenchSection>
     const roster = JSON.parse(readFileSync(rosterPath, 'utf8')) as { people: { id: string; passkeys?: unknown[] }[] };
     roster.people.find((p) => p.id === 'bob')!.passkeys = [enrolledPasskey(request, 'bob', 'bob', ctx.signing.keys.keysDir)];
     writeFileSync(rosterPath, JSON.stringify(roster, null, 2));
+    await ctx.signing.seal(rosterPath);
 
     await worker.runUntil(async () => {
       for (let i = 0; i < ROUNDS; i++) {

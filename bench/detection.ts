@@ -64,6 +64,7 @@ async function alertTriggeredFailover(ctx: BenchContext, connection: Connection,
   roster.people.push({ id: 'alertmanager', name: 'Alertmanager (alert receiver)', groups: [], keys: [principal.publicKeyLine] });
   const rosterPath = join(dir, 'roster.json');
   writeFileSync(rosterPath, JSON.stringify(roster, null, 2));
+  await ctx.signing.seal(rosterPath);
 
   const taskQueue = `bench-detection-${Date.now()}`;
   const worker = await Worker.create({

@@ -1,13 +1,18 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Roster } from '../workflows/kit';
+import { Roster, rosterDigest } from '../workflows/kit';
 import { isLocalPort, type ConnectionSettings } from './connection';
 import { runningDevServerAddress } from './dev-record';
 import { sampleRosterPath, stateDir } from './paths';
-import { generateEd25519KeyPair } from './ssh-keys';
+import { checkRosterSeal, TrustRoot } from './roster-seal';
+import { readSealFile, signRosterSeal } from './roster-seal-file';
+import { generateEd25519KeyPair, signStatement } from './ssh-keys';
 
 /** The roster id the demo's alert receiver starts runs as; its key is in the demo keys folder. */
 export const demoAlertsPrincipal = 'alertmanager';
+
+/** The demo's roster admins: two of them must sign the demo roster, as two admins would in production. */
+export const demoRosterAdmins = ['root-a', 'root-b'] as const;
 
 /** Where the demo keeps one private key per sample roster person; git-ignored with the rest of `.state/`. */
 export function demoKeysDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -31,9 +36,36 @@ export function demoRosterPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(dirname(demoKeysDir(env)), 'roster.demo.json');
 }
 
+/** The trust root the demo's worker is given: the demo roster admins' public keys and a quorum of 2. */
+export function demoTrustRootPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(dirname(demoKeysDir(env)), 'trust-root.demo.json');
+}
+
+/**
+ * Makes the demo roster admins' keys (kept after), writes the demo trust root naming them, and has both sign the
+ * roster at `rosterPath` unless they already have, so `npm start` runs a signed roster like production does and
+ * `lifeboat roster sign --as root-a` works in the demo without --key. Returns the trust root's path.
+ */
+export async function sealDemoRoster(rosterPath: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const dir = demoKeysDir(env);
+  const admins = [];
+  for (const id of demoRosterAdmins) admins.push({ id, keys: [(await generateEd25519KeyPair(dir, id)).publicKeyLine] });
+  const trustRoot = TrustRoot.parse({ admins, quorum: demoRosterAdmins.length });
+  const trustRootPath = demoTrustRootPath(env);
+  await writeFile(trustRootPath, `${JSON.stringify(trustRoot, null, 2)}\n`);
+  const digest = rosterDigest(Roster.parse(JSON.parse(await readFile(rosterPath, 'utf8'))));
+  const check = checkRosterSeal(digest, readSealFile(rosterPath), trustRoot);
+  for (const id of demoRosterAdmins) {
+    if (check.signedBy.some((s) => s.id === id)) continue;
+    await signRosterSeal(rosterPath, digest, id, (text) => signStatement(text, join(dir, id)));
+  }
+  return trustRootPath;
+}
+
 /**
  * Gives every person of the sample roster a demo key (made once, kept after) and writes the demo roster that
  * lists their public keys, so `lifeboat approve --as bob` in the demo signs with bob's key like a real user's would.
+ * The demo roster admins sign it ({@link sealDemoRoster}); the demo trust root is at {@link demoTrustRootPath}.
  * Returns the demo roster's path.
  */
 export async function prepareDemoRoster(env: NodeJS.ProcessEnv = process.env, baseRoster = sampleRosterPath): Promise<string> {
@@ -63,5 +95,6 @@ export async function prepareDemoRoster(env: NodeJS.ProcessEnv = process.env, ba
   if (!Roster.safeParse(roster).success) for (const person of roster.people) delete person.passkeys;
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(roster, null, 2)}\n`);
+  await sealDemoRoster(out, env);
   return out;
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { estateDir, estatePids, startEstate, stopEstate } from '../../providers/sample-estate/lifecycle';
 import { surviveClosedOutput } from '../../lib/closed-output';
-import { demoAlertsPrincipal, demoKeysDir, prepareDemoRoster } from '../../lib/demo-keys';
+import { demoAlertsPrincipal, demoKeysDir, demoTrustRootPath, prepareDemoRoster } from '../../lib/demo-keys';
 import { sampleAlertRulesPath, stateDir } from '../../lib/paths';
 import { loadAlertRules } from '../alerts/rules';
 import { serveAlerts } from './alerts';
@@ -12,15 +12,15 @@ import { CliContext } from '../context';
 import { ensureEmbeddedServer, takeDevLock, takeOverLeftovers, type EmbeddedServer } from '../../lib/dev-environment';
 import { clearDevRecord, writeDevRecord, type DevRecord } from '../../lib/dev-record';
 import { ensureSystemPackages, estatePackages } from '../../lib/system-packages';
-import { rosterPathFrom, runWorker } from '../../worker';
+import { rosterPathFrom, runWorker, trustRootFrom } from '../../worker';
 import { commonOptions, type Command } from '../command';
 import { CliError } from '../errors';
 
 export const devCommand: Command = {
   name: 'dev',
   summary: 'Bring up the embedded Temporal dev server (or reuse one) and a worker; what `npm start` runs',
-  usage: 'lifeboat dev [--roster FILE] [--no-estate]',
-  options: { ...commonOptions, roster: { type: 'string' }, 'no-estate': { type: 'boolean' } },
+  usage: 'lifeboat dev [--roster FILE] [--trust-root FILE] [--no-estate]',
+  options: { ...commonOptions, roster: { type: 'string' }, 'trust-root': { type: 'string' }, 'no-estate': { type: 'boolean' } },
   async run(ctx, { values }) {
     // Whatever happens to the terminal or the pipe we print to, what this command started is stopped.
     surviveClosedOutput();
@@ -110,10 +110,17 @@ export const devCommand: Command = {
         const workerEnv = server ? { ...ctx.env, TEMPORAL_ADDRESS: server.address } : ctx.env;
         alerts = await startDemoAlerts(ctx, workerEnv, say);
         const rosterPath = rosterPathFrom(values.roster as string | undefined, ctx.env, demoRoster);
+        // The demo roster goes with the demo trust root its demo admins signed under; a roster of your own needs yours.
+        const trustRoot = trustRootFrom(
+          values['trust-root'] as string | undefined,
+          ctx.env,
+          rosterPath === demoRoster ? demoTrustRootPath(ctx.env) : undefined,
+        );
         const uiUrl = ctx.env.LIFEBOAT_TEMPORAL_UI_URL ?? server?.uiUrl;
         webConsole = await startDemoConsole(ctx.io, { ...workerEnv, LIFEBOAT_ROSTER: rosterPath, ...(uiUrl ? { LIFEBOAT_TEMPORAL_UI_URL: uiUrl } : {}) }, say);
         await runWorker({
           rosterPath,
+          trustRoot,
           env: workerEnv,
           onReady: () => say(readyText(ctx.taskQueue, server, estateLine, alerts?.line, webConsole?.line)),
         });

@@ -13,6 +13,7 @@ import { resolveCommand } from './resolve';
 import { resumeCommand } from './resume';
 import { runbooksCommand } from './runbooks';
 import { reportCommand } from './report';
+import { rosterCommand } from './roster';
 import { runCommand } from './run';
 import { statusCommand } from './status';
 import { targetsCommand } from './targets';
@@ -44,6 +45,7 @@ export const commands: Command[] = [
   alertsCommand,
   consoleCommand,
   passkeyCommand,
+  rosterCommand,
   workerCommand,
   codecServerCommand,
   devCommand,

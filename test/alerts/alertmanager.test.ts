@@ -8,6 +8,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
+import { sealTestRoster } from '../helpers/roster-seal';
 import type { AlertOutcome } from '../../cli/alerts/receiver';
 import { detectedAtOfRun } from '../../cli/runs';
 import { loadAlertRules } from '../../cli/alerts/rules';
@@ -93,6 +94,7 @@ beforeAll(async () => {
   roster.people.push({ id: 'alertmanager', name: 'Alertmanager (alert receiver)', groups: [], keys: [principal.publicKeyLine] });
   const rosterPath = join(dir, 'roster.json');
   writeFileSync(rosterPath, JSON.stringify(roster));
+  await sealTestRoster(rosterPath);
   worker = (await createTestWorker(ctx, taskQueue, createRosterActivities({ rosterPath }))).worker;
   running = worker.run();
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { approveSignal, approveUpdate, type RunResult } from '../../workflows/kit';
 import { copyTestRoster, startConsoleWorker } from '../helpers/console';
 import { recordHistory } from '../helpers/histories';
+import { sealTestRoster } from '../helpers/roster-seal';
 import { SoftPasskey } from '../helpers/passkeys';
 import { decisionStatement } from '../helpers/signing';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -20,6 +21,7 @@ beforeAll(async () => {
   roster.people.find((p) => p.id === 'bob')!.passkeys = [bob.entry('bob', inject('testKeysDir'))];
   roster.people.find((p) => p.id === 'carol')!.passkeys = [carol.entry('carol', inject('testKeysDir'))];
   writeFileSync(rosterPath, JSON.stringify(roster, null, 2));
+  await sealTestRoster(rosterPath);
   ctx = await connectToTestServer();
   taskQueue = testTaskQueue();
   worker = await startConsoleWorker(ctx, taskQueue, rosterPath);

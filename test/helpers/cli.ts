@@ -33,6 +33,7 @@ export function lifeboat(args: string[], env: Record<string, string | undefined>
     LIFEBOAT_USER: undefined,
     LIFEBOAT_KEYS_DIR: inject('testKeysDir'),
     LIFEBOAT_ROSTER: inject('testRosterPath'),
+    LIFEBOAT_TRUST_ROOT: inject('testTrustRootPath'),
     TEMPORAL_NAMESPACE: testNamespace(),
     ...env,
   });
@@ -41,4 +42,26 @@ export function lifeboat(args: string[], env: Record<string, string | undefined>
 /** Runs the stock `temporal` CLI against the test server, in this test file's namespace, as an operator's shell would. */
 export function temporalCli(args: string[], address: string): Promise<CliResult> {
   return runToEnd(requireTemporalCli().path, [...args, '--address', address, '--namespace', testNamespace()]);
+}
+
+/**
+ * Runs `lifeboat` in this process through `main(argv, io, env)`, with the environment {@link lifeboat} gives the
+ * child, for commands that need no server of their own: faster, and the same code path after argument parsing.
+ */
+export async function lifeboatInProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const { main } = await import('../../cli/main');
+  let stdout = '';
+  let stderr = '';
+  const merged: NodeJS.ProcessEnv = {
+    ...process.env,
+    LIFEBOAT_USER: undefined,
+    LIFEBOAT_KEYS_DIR: inject('testKeysDir'),
+    LIFEBOAT_ROSTER: inject('testRosterPath'),
+    LIFEBOAT_TRUST_ROOT: inject('testTrustRootPath'),
+    TEMPORAL_NAMESPACE: testNamespace(),
+    ...env,
+  };
+  for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key];
+  const code = await main(args, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) }, merged);
+  return { code, stdout, stderr };
 }

@@ -5,7 +5,9 @@ import { chromium, type Browser, type BrowserContext, type CDPSession, type Page
 import { expect, inject } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
+import { sealPathFor } from '../../lib/roster-seal-file';
 import { lifeboat } from './cli';
+import { sealTestRoster, testTrustRoot } from './roster-seal';
 import { createTestWorker, testTaskQueue, type TemporalTestContext } from './temporal';
 
 /** Debian's Chromium, headless, as root (hence no sandbox). */
@@ -16,10 +18,11 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A copy of the test roster that this file's worker and console read, and that `lifeboat passkey add` edits. */
+/** A copy of the test roster, with its seal, that this file's worker and console read, and that `lifeboat passkey add` edits. */
 export function copyTestRoster(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'lifeboat-console-')), 'roster.json');
   copyFileSync(inject('testRosterPath'), path);
+  copyFileSync(sealPathFor(inject('testRosterPath')), sealPathFor(path));
   return path;
 }
 
@@ -44,7 +47,7 @@ export function startTestConsole(ctx: TemporalTestContext, taskQueue: string, ro
 
 /** One worker for the whole file, reading the file's own roster (so passkeys enrolled during the file count). */
 export async function startConsoleWorker(ctx: TemporalTestContext, taskQueue: string, rosterPath: string, targetsPath?: string) {
-  const roster = createRosterActivities({ rosterPath });
+  const roster = createRosterActivities({ rosterPath, trustRoot: testTrustRoot() });
   const { worker } = targetsPath === undefined ? await createTestWorker(ctx, taskQueue, roster) : await createTestWorker(ctx, taskQueue, roster, targetsPath);
   const running = worker.run();
   return {
@@ -102,6 +105,8 @@ export async function enrolPasskey(person: PersonBrowser, baseUrl: string, roste
   const added = await lifeboat(['passkey', 'add', '--as', person.who, '--request', file, '--roster', rosterPath]);
   expect(added.stderr).toBe('');
   expect(added.stdout).toMatch(new RegExp(`added ${person.who}'s passkey SHA256:\\S+ \\(ES256, for localhost\\)`));
+  // A roster change counts once the roster admins have signed it.
+  await sealTestRoster(rosterPath);
 }
 
 /** Opens a run's page and waits until the live stream has drawn it. */

@@ -9,6 +9,7 @@ import { freePort } from '../../lib/free-port';
 import { sampleRosterPath } from '../../lib/paths';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { testNamespaces } from './namespaces';
+import { sealRosterWithKeys, writeTestTrustRoot } from './roster-seal-core';
 import { requireTemporalCli } from '../../lib/temporal-binaries';
 
 declare module 'vitest' {
@@ -17,8 +18,10 @@ declare module 'vitest' {
     testBundlePath: string;
     /** One unencrypted ed25519 key per test person, named by roster id. */
     testKeysDir: string;
-    /** The sample roster with the test people's public keys (mallory's is in no roster). */
+    /** The sample roster with the test people's public keys (mallory's is in no roster), sealed by the test roster admins. */
     testRosterPath: string;
+    /** The trust root naming the test roster admins (root-a, root-b, quorum 2); also in LIFEBOAT_TRUST_ROOT. */
+    testTrustRootPath: string;
   }
 }
 
@@ -47,8 +50,15 @@ export async function setup(project: TestProject): Promise<void> {
   for (const person of roster.people) person.keys = [keys[person.id]!];
   const rosterPath = join(dir, 'roster.json');
   writeFileSync(rosterPath, JSON.stringify(roster, null, 2));
+  const trustRootPath = join(dir, 'trust-root.json');
+  await writeTestTrustRoot(join(dir, 'keys'), trustRootPath);
+  await sealRosterWithKeys(rosterPath, join(dir, 'keys'));
+  // Every worker a test starts (in process, as a child, or through `lifeboat worker`) is given the test trust root,
+  // as a deployment gives its workers theirs; a test about a missing trust root unsets it.
+  process.env.LIFEBOAT_TRUST_ROOT = trustRootPath;
   project.provide('testKeysDir', join(dir, 'keys'));
   project.provide('testRosterPath', rosterPath);
+  project.provide('testTrustRootPath', trustRootPath);
 }
 
 /** Real ssh-keygen keys for the test people, so tests sign exactly as users do. */

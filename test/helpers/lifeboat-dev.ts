@@ -21,7 +21,15 @@ export interface DevProcess {
  */
 export function startDev(opts: { stateDir: string; env: Record<string, string | undefined>; args?: string[]; merged?: boolean }): DevProcess {
   const args = [entry, 'dev', ...(opts.args ?? [])];
-  const env = { ...process.env, TEMPORAL_ADDRESS: undefined, LIFEBOAT_STATE_DIR: opts.stateDir, LIFEBOAT_LOG_LEVEL: 'WARN', ...opts.env };
+  // The demo gives its worker the demo trust root; the tests' own (LIFEBOAT_TRUST_ROOT) would refuse the demo roster.
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: undefined,
+    LIFEBOAT_TRUST_ROOT: undefined,
+    LIFEBOAT_STATE_DIR: opts.stateDir,
+    LIFEBOAT_LOG_LEVEL: 'WARN',
+    ...opts.env,
+  };
   const child = opts.merged
     ? spawn('bash', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] })
     : spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,6 +5,7 @@ import { expect, inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { statusQuery, type RunStatus } from '../../workflows/kit';
 import { createExerciseActivities } from './exercise-activities';
+import { testTrustRoot } from './roster-seal';
 import type { TestNamespace } from './namespaces';
 import { signingInterceptor } from './signing';
 
@@ -76,7 +77,7 @@ export async function connectToTestServer(namespace: TestNamespace | 'default' =
  */
 export async function createTestWorker(ctx: TemporalTestContext, taskQueue: string, overrides: object = {}, targetsPath = '/nonexistent/catalog.json') {
   const exercise = createExerciseActivities();
-  const kit = createActivities({ rosterPath: inject('testRosterPath'), notify: { log: () => undefined }, targetsPath });
+  const kit = createActivities({ rosterPath: inject('testRosterPath'), trustRoot: testTrustRoot(), notify: { log: () => undefined }, targetsPath });
   const worker = await Worker.create({
     connection: ctx.nativeConnection,
     namespace: ctx.namespace,

@@ -19,6 +19,7 @@ export function startWorkerProcess(
       LIFEBOAT_TASK_QUEUE: opts.taskQueue,
       LIFEBOAT_TEST_BUNDLE: inject('testBundlePath'),
       LIFEBOAT_ROSTER: inject('testRosterPath'),
+      LIFEBOAT_TRUST_ROOT: inject('testTrustRootPath'),
       TEMPORAL_NAMESPACE: ctx.namespace,
       LIFEBOAT_TARGETS: opts.targetsPath,
       ...opts.env,

@@ -6,6 +6,7 @@ import { workflowInterceptorModules } from '../../lib/workflow-bundle';
 import { approveUpdate, type RunResult } from '../../workflows/kit';
 import { createLifeboatWorker } from '../../worker';
 import { createExerciseActivities } from '../helpers/exercise-activities';
+import { testTrustRoot } from '../helpers/roster-seal';
 import { connectToTestServer, installQuietRuntime, testTaskQueue, waitForStatus } from '../helpers/temporal';
 
 // test/replay/replay.test.ts replays histories recorded in the past. This one records a fresh run with the product's
@@ -25,6 +26,7 @@ test("a run recorded by the product's worker replays through a bundle made the s
     namespace: ctx.namespace,
     taskQueue,
     rosterPath: inject('testRosterPath'),
+    trustRoot: testTrustRoot(),
     targetsPath: '/nonexistent/lifeboat.targets.json',
     workflowsPath,
     activities: exercise.activities,

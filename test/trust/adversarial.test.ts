@@ -8,6 +8,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
+import { sealTestRoster } from '../helpers/roster-seal';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { parsePublicKeyLine, type RunResult, type RunStatus, type SignedDecision, Statement, statementText, statusQuery } from '../../workflows/kit';
 import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
@@ -54,6 +55,7 @@ beforeAll(async () => {
   bobsNewKey = rotated.privateKeyPath;
   const rotatedRoster = join(dir, 'roster-rotated.json');
   writeFileSync(rotatedRoster, JSON.stringify({ ...base, people: base.people.map((p) => (p.id === 'bob' ? { ...p, keys: [rotated.publicKeyLine] } : p)) }));
+  await Promise.all([sealTestRoster(mainRoster), sealTestRoster(rotatedRoster)]);
   const rosters = { main: createRosterActivities({ rosterPath: mainRoster }), rotated: createRosterActivities({ rosterPath: rotatedRoster }) };
   const made = await createTestWorker(ctx, taskQueue, {
     // One worker for the file; runs whose workflow ID says "rotated-" read the roster where bob's key was replaced.

@@ -8,6 +8,7 @@ import { repoRoot } from '../../lib/paths';
 import { workerVersionFrom, type WorkerVersion } from '../../lib/worker-versioning';
 import { approveUpdate, type RunResult } from '../../workflows/kit';
 import { createLifeboatWorker } from '../../worker';
+import { testTrustRoot } from '../helpers/roster-seal';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 const runId = 'paging-check/sre-oncall';
@@ -33,6 +34,7 @@ function versionedWorker(taskQueue: string, version: WorkerVersion, workflowsPat
     namespace: ctx.namespace,
     taskQueue,
     rosterPath: inject('testRosterPath'),
+    trustRoot: testTrustRoot(),
     targetsPath: '/nonexistent/catalog.json',
     workflowsPath,
     version,
