@@ -27,7 +27,9 @@ export class CliContext {
       as !== undefined ? [as, '--as'] : this.env.LIFEBOAT_USER !== undefined ? [this.env.LIFEBOAT_USER, 'LIFEBOAT_USER'] : [safeUsername(), 'your login name'];
     if (!who) throw new CliError('cannot tell who you are', { code: 'no-identity', suggestion: 'pass --as USER or set LIFEBOAT_USER' });
     // Not a roster id (a look-alike letter, an invisible character, nobody the roster lists): refused before anything starts.
-    return claimedRosterId(who, source, () => cliRosterIds(this.env, () => this.settings()));
+    // The login name is only a default, and a statement signed elsewhere names its own signer, so the roster is asked
+    // about it only when something is signed with it (`signed`).
+    return claimedRosterId(who, source, source === 'your login name' ? undefined : () => cliRosterIds(this.env, () => this.settings()));
   }
 
   get taskQueue(): string {

@@ -53,7 +53,7 @@ const lookalikes: Record<string, string> = {
 };
 
 /** Where a claimed name came from, as the message names it. */
-export type NameSource = '--as' | '--for' | 'LIFEBOAT_USER' | 'your login name';
+export type NameSource = '--as' | '--for' | 'LIFEBOAT_USER' | 'your login name' | 'the name to sign as';
 
 /**
  * Why a name is not a roster id, or undefined when it is one. The workflow compares names with roster ids after
@@ -77,12 +77,12 @@ export function nameProblem(raw: string): string | undefined {
 
 /**
  * The roster id a person claims, checked before anything starts: its shape, and, where the CLI can read the roster
- * the workers use (`rosterIds`), that the roster lists it. Refused with exit 2, naming the name as read (invisible and
- * non-ASCII characters spelled out) and the closest roster id.
+ * the workers use (`rosterIds`; without it, the shape only), that the roster lists it. Refused with exit 2, naming the
+ * name as read (invisible and non-ASCII characters spelled out) and the closest roster id.
  */
-export function claimedRosterId(raw: string, source: NameSource, rosterIds: () => RosterIds | undefined): string {
+export function claimedRosterId(raw: string, source: NameSource, rosterIds: (() => RosterIds | undefined) | undefined): string {
   const problem = nameProblem(raw);
-  const roster = rosterIds();
+  const roster = rosterIds?.();
   const id = normaliseId(raw);
   if (!problem && (!roster || roster.ids.includes(id))) return id;
   const near = closest(raw, roster?.ids);

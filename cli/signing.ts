@@ -9,7 +9,7 @@ import { SshKeyFileError, signStatement } from '../lib/ssh-keys';
 import { type DecisionKind, normaliseId, type SignedDecision, Statement, statementText } from '../workflows/kit';
 import type { CliContext } from './context';
 import { CliError, usageError } from './errors';
-import { nameProblem, visibleName } from './identity';
+import { claimedRosterId, cliRosterIds, nameProblem, visibleName } from './identity';
 
 /** How long a statement the CLI signs stays valid: enough to submit it, short enough to be useless later. */
 export const STATEMENT_LIFETIME_MS = 5 * 60_000;
@@ -54,14 +54,15 @@ export function newStatement(
 /**
  * Signs a statement as `by`, or takes a signature made elsewhere. The key is, in order: `--key FILE`,
  * LIFEBOAT_SIGNING_KEY, `$LIFEBOAT_KEYS_DIR/<by>`, the demo key of `by` (only against the demo's dev server,
- * wherever it listens), then the first
- * key ssh-agent holds.
- * A `.pub` file signs through ssh-agent. With `--statement FILE --signature FILE` nothing is signed here: the
+ * wherever it listens), then the first key ssh-agent holds. A `by` the roster the CLI can read does not list is
+ * refused first (exit 2). A `.pub` file signs through ssh-agent. With `--statement FILE --signature FILE` nothing is signed here: the
  * statement printed by `--print-statement` and signed with `ssh-keygen -Y sign -n lifeboat` is sent as it is.
  */
 export async function signed(ctx: CliContext, statement: Statement, values: Record<string, unknown>): Promise<SignedDecision> {
   const presigned = presignedFrom(values);
   if (presigned) return presigned;
+  // A signer the roster does not list would be refused by the run after it started; say so before anything starts.
+  claimedRosterId(statement.by, 'the name to sign as', () => cliRosterIds(ctx.env, () => ctx.settings()));
   const text = statementText(statement);
   return { statement: text, signature: await signTextAs(ctx, statement.by, text, values) };
 }

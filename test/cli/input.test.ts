@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, expect, inject, test } from 'vitest';
+import { CliContext } from '../../cli/context';
 import { CliError } from '../../cli/errors';
 import { buildInput } from '../../cli/input';
 import { main } from '../../cli/main';
+import { newStatement, signed } from '../../cli/signing';
 import { runbooks } from '../../runbooks';
+import { digestOf } from '../../workflows/kit';
 
 function refusal(run: () => unknown): { message: string; exitCode: number } {
   try {
@@ -220,4 +223,32 @@ test('every command that takes --as refuses a name that is no roster id before i
   expect((await cli(['approve', 'paging-check/x', '--as', 'mallory'], env)).stderr).toContain(`the roster ${inject('testRosterPath')} has no mallory`);
   // A name the roster lists gets as far as Temporal.
   expect((await cli(['approve', 'paging-check/x', '--as', 'Bob'], env)).stderr).toMatch(/^error: cannot reach Temporal at 127\.0\.0\.1:1/);
+});
+
+test('signing as a name the roster lacks (the login name, when --as is not given) is refused, exit 2; a statement signed elsewhere is sent as it is', async () => {
+  const ctx = new CliContext(
+    { stdout: () => undefined, stderr: () => undefined },
+    { LIFEBOAT_ROSTER: inject('testRosterPath'), TEMPORAL_ADDRESS: '127.0.0.1:1' },
+    false,
+  );
+  const subject = { namespace: 'default', workflowId: 'paging-check/x', runId: '', inputDigest: digestOf({}) };
+  const statement = newStatement('start', subject, 'zed', { runbook: 'paging-check', drill: 'none' });
+  const refusal = await signed(ctx, statement, {}).then(
+    () => undefined,
+    (err: unknown) => err as CliError,
+  );
+  expect(refusal).toBeInstanceOf(CliError);
+  expect(refusal!.exitCode).toBe(2);
+  expect(refusal!.message).toBe(`the name to sign as "zed" is not a roster id: the roster ${inject('testRosterPath')} has no zed`);
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-presigned-'));
+  try {
+    writeFileSync(join(dir, 's.json'), 'the statement');
+    writeFileSync(join(dir, 's.json.sig'), 'the signature');
+    expect(await signed(ctx, statement, { statement: join(dir, 's.json'), signature: join(dir, 's.json.sig') })).toEqual({
+      statement: 'the statement',
+      signature: 'the signature',
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
