@@ -49,7 +49,7 @@ export const passkeyCommand: Command = {
     if (ctx.json) ctx.printJson({ person, by, fingerprint, entry, ...(rosterFile ? { roster: rosterFile } : {}) });
     else if (rosterFile)
       ctx.print(
-        `added ${person}'s passkey ${fingerprint} (${entry.algorithm}, for ${entry.rpId}) to ${rosterFile}, vouched for by ${by}; workers read it at the next gate`,
+        `added ${person}'s passkey ${fingerprint} (${entry.algorithm}, for ${entry.rpId}) to ${rosterFile}, vouched for by ${by}; workers use it from the next gate once the roster admins sign the changed roster (lifeboat roster sign --roster ${rosterFile} --as ADMIN)`,
       );
     else {
       ctx.print(JSON.stringify(entry, null, 2));
