@@ -18,6 +18,7 @@ import { visibleFields, visibleLine } from '../lib/terminal-text';
 import type { ReadinessAtRun } from './readiness-at';
 import { pathLines, type PathPoint } from './report/path';
 import { actsThrough, type ProviderNames } from './providers-of';
+import type { EndedByTemporal, ShownStatus } from './run-outcome';
 
 /** What `lifeboat status` shows beside the run's own status: the incident's path and readiness before the run. */
 export interface StatusContext {
@@ -26,6 +27,9 @@ export interface StatusContext {
   /** Each step's providers, from the targets file this CLI reads (`acts through traffic: haproxy (…)`). */
   stepProviders?: Record<string, string>;
 }
+
+/** Step statuses a step is left in when Temporal ends the run under it. */
+const cutOff = new Set<StepRecord['status']>(['running', 'retrying', 'needs-intervention']);
 
 const marks: Record<StepRecord['status'], string> = {
   running: '>',
@@ -74,11 +78,12 @@ function voteText(v: RunStatus['gates'][number]['votes'][number]): string {
   return `${v.by} ${v.decision}d (${proof})`;
 }
 
-export function renderStatus(status: RunStatus, auditLines = 8, around: StatusContext = {}): string {
+export function renderStatus(status: ShownStatus, auditLines = 8, around: StatusContext = {}): string {
   const s = visibleFields(status);
   const out: string[] = [];
   out.push(`${s.runId}  ${s.title}${s.drill ? `   [DRILL: ${s.drill.kind}, gates approved by ${s.drill.approvals === 'policy' ? 'policy' : 'people'}]` : ''}`);
   out.push(`state: ${s.state}   requested by ${s.requestedBy}   started ${s.startedAt}${s.finishedAt ? `   finished ${s.finishedAt}` : ''}`);
+  if (s.endedByTemporal) out.push(...endedByTemporalLines(s.endedByTemporal));
   if (around.readinessBeforeRun) out.push(`readiness before the run: ${visibleLine(around.readinessBeforeRun.summary)}`);
   if (around.path && around.path.length > 0) out.push('path:', ...pathLines(visibleFields(around.path)));
   if (s.trust) {
@@ -95,7 +100,7 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
       `refused: ${s.refused.count} decision${s.refused.count === 1 ? '' : 's'} (last from ${s.refused.lastBy} at ${s.refused.lastAt}: ${s.refused.lastReason})`,
     );
   if (s.outcome) out.push(`outcome: ${s.outcome}`);
-  if (s.abortRequested && !s.finishedAt) out.push(`abort requested by ${s.abortRequested.by}; the run stops after the current step`);
+  if (s.abortRequested && !s.finishedAt && !s.endedByTemporal) out.push(`abort requested by ${s.abortRequested.by}; the run stops after the current step`);
   out.push('', 'steps:');
   out.push(
     s.steps.length === 0
@@ -104,7 +109,7 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
           s.steps.map((step) => [
             marks[step.status],
             step.name,
-            step.status,
+            s.endedByTemporal && cutOff.has(step.status) ? `${step.status}, then ${s.endedByTemporal.how}` : step.status,
             seconds(step.durationMs),
             `${step.attempts} attempt${step.attempts === 1 ? '' : 's'}`,
             step.lastError && step.status !== 'succeeded' ? `last error: ${step.lastError}` : (around.stepProviders?.[step.name] ?? ''),
@@ -112,7 +117,7 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
           '  ',
         ),
   );
-  const gate = s.gates.find((g) => g.status === 'open');
+  const gate = s.endedByTemporal ? undefined : s.gates.find((g) => g.status === 'open');
   if (gate) {
     out.push('', `gate ${gate.name}: ${gate.title}`);
     out.push(`  ${approvalsOf(gate)}/${gate.quorum} approvals; needs ${describeApprovers(gate)}`);
@@ -125,7 +130,7 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
     out.push('', 'approvals:');
     for (const g of decided) out.push(`  ${g.name} ${g.status}: ${g.votes.map(voteText).join(', ')}`);
   }
-  if (s.intervention) {
+  if (s.intervention && !s.endedByTemporal) {
     out.push('', `step ${s.intervention.step} needs an operator since ${s.intervention.since}:`);
     out.push(`  error: ${s.intervention.error}`);
     out.push(`  next: ${s.intervention.options.map((o) => `lifeboat ${o} ${s.runId} --reason "..."`).join('   or   ')}`);
@@ -180,6 +185,25 @@ export function renderStatus(status: RunStatus, auditLines = 8, around: StatusCo
 }
 
 /**
+ * What Temporal ended and the run never recorded: who, why, the step it was in, the undos that never ran, and what
+ * to do now. Shown under the state line, since a terminated failover can leave a service answering no one.
+ */
+function endedByTemporalLines(e: EndedByTemporal): string[] {
+  const how = e.how.toUpperCase();
+  return [
+    `${how} by Temporal${e.at ? ` at ${e.at}` : ''}${e.by ? ` by ${e.by}` : ''}${e.reason ? `: ${e.reason}` : ''}`,
+    `  not ended by Lifeboat: it last said "${e.lastState}"${e.inStep ? ` and was in ${e.inStep}` : ''}; the step did not finish and no undo ran`,
+    e.undosNotRun === undefined
+      ? '  undos that never ran: unknown here (the runbook is not in this CLI)'
+      : e.undosNotRun.length > 0
+        ? `  undos that never ran: ${e.undosNotRun.map((u) => `${u.step} (${u.undo})`).join(', ')}`
+        : '  undos that never ran: none',
+    'next:',
+    ...e.next.map((line, i) => `  ${i + 1}. ${line}`),
+  ];
+}
+
+/**
  * A detail as one readable line: long lists (a hands-on queue of hundreds of hosts) show their first entries and
  * a count, so the screen stays usable at 3 a.m.; `--json` has everything.
  */
@@ -213,7 +237,8 @@ function renderHandsOn(h: HandsOnLine, runId: string, state: string): string[] {
   const lines = [`  hands-on: ${h.open} open, ${h.done} done, ${h.waived} waived${h.deadline ? `; deadline ${h.deadline}` : ''}`];
   lines.push(...open.slice(0, 10).map((t) => `    ${t.host}: ${t.reason ?? 'needs a person'}`));
   if (h.open > 10) lines.push(`    ... ${h.open - 10} more (lifeboat task list ${runId} --open)`);
-  if (open.length > 0 && !terminalStates.includes(state as RunStatus['state'])) {
+  const over = terminalStates.includes(state as RunStatus['state']) || ['terminated', 'timed-out', 'canceled'].includes(state);
+  if (open.length > 0 && !over) {
     lines.push(`    next: lifeboat task done ${runId} <host> --as <you>   or   lifeboat task waive ${runId} <host> --reason "why"`);
   }
   return lines;

@@ -6,6 +6,9 @@ import { runbookAttribute, stateAttribute, statusQuery } from '../workflows/kit'
 /** How long a status query for the hands-on gauge may take. */
 const QUERY_DEADLINE_MS = 5_000;
 
+/** States a run records when it ends itself. */
+const finalStates = new Set(['succeeded', 'failed', 'aborted']);
+
 /** Runbooks whose status carries a hands-on checklist (`details.handsOn.open`). */
 const handsOnRunbooks = new Set(['isolate-vendor-module']);
 
@@ -16,6 +19,8 @@ interface Options {
   dataConverter?: DataConverter;
   /** How often visibility is read; default 15 s. */
   intervalMs?: number;
+  /** How far back runs Temporal terminated or timed out are counted (`state="terminated"`, `"timed-out"`); default 24 h. */
+  endedWithinMs?: number;
   /** Told of a failed poll (the gauges keep their last values). */
   onError?: (err: unknown) => void;
 }
@@ -24,14 +29,16 @@ interface Options {
  * Publishes what is open now, read from Temporal's visibility rather than counted in the runs: a run's own counters
  * start again with each worker, but a run waiting for an operator since last week must still show on a new worker.
  * Gauges, on the worker's Prometheus endpoint:
- * - `lifeboat_runs{runbook,state}`: open runs on this task queue by runbook and state (the search attributes);
+ * - `lifeboat_runs{runbook,state}`: open runs on this task queue by runbook and state (the search attributes), and
+ *   runs Temporal ended within the last day without the run recording an end (`state="terminated"` or `"timed-out"`):
+ *   their undos never ran, so the estate they touched may be half-way;
  * - `lifeboat_interventions_open{runbook}`: those in `needs-intervention`;
  * - `lifeboat_hands_on_hosts_open{runbook}`: hosts still waiting for hands-on repair (a status query per such run).
  * Every worker of a task queue reports the same numbers: aggregate with `max`, not `sum`. Returns a stopper.
  */
 export function publishRunMetrics(options: Options): () => Promise<void> {
   const meter = Runtime.instance().metricMeter;
-  const runs = meter.createGauge('lifeboat_runs', 'int', 'runs', 'Open runs by runbook and state (from visibility)');
+  const runs = meter.createGauge('lifeboat_runs', 'int', 'runs', 'Open runs by runbook and state, and runs Temporal terminated or timed out (from visibility)');
   const interventions = meter.createGauge('lifeboat_interventions_open', 'int', 'runs', 'Runs waiting for an operator to retry, skip or abort');
   const handsOn = meter.createGauge('lifeboat_hands_on_hosts_open', 'int', 'hosts', 'Hosts waiting for hands-on repair in open runs');
   const client = new Client({
@@ -75,6 +82,7 @@ export function publishRunMetrics(options: Options): () => Promise<void> {
       if (handsOnRunbooks.has(runbook)) hosts.set(runbook, (hosts.get(runbook) ?? 0) + (await handsOnOpen(run.workflowId, run.runId, openNow)));
     }
     lastOpen = openNow;
+    await countEndedByTemporal(byState);
     for (const key of new Set([...seen.runs, ...byState.keys()])) {
       const [runbook, state] = JSON.parse(key) as [string, string];
       runs.set(byState.get(key) ?? 0, { runbook, state });
@@ -84,6 +92,22 @@ export function publishRunMetrics(options: Options): () => Promise<void> {
     for (const runbook of seen.runbooks) {
       interventions.set(needingOperator.get(runbook) ?? 0, { runbook });
       if (handsOnRunbooks.has(runbook)) handsOn.set(hosts.get(runbook) ?? 0, { runbook });
+    }
+  }
+
+  /**
+   * Runs Temporal terminated or timed out within `endedWithinMs`, by runbook, into `byState`. One whose last state was
+   * already final (it had ended itself) is not counted: only runs that stopped half-way, with no undo run.
+   */
+  async function countEndedByTemporal(byState: Map<string, number>): Promise<void> {
+    const since = new Date(Date.now() - (options.endedWithinMs ?? 24 * 3_600_000)).toISOString();
+    const query = `TaskQueue = '${options.taskQueue.replace(/'/g, "\\'")}' AND ExecutionStatus IN ('Terminated', 'TimedOut') AND CloseTime > '${since}'`;
+    for await (const run of client.workflow.list({ query })) {
+      const runbook = run.typedSearchAttributes.get(runbookAttribute);
+      const last = run.typedSearchAttributes.get(stateAttribute);
+      if (!runbook || (last && finalStates.has(last))) continue;
+      const key = JSON.stringify([runbook, run.status.name === 'TERMINATED' ? 'terminated' : 'timed-out']);
+      byState.set(key, (byState.get(key) ?? 0) + 1);
     }
   }
 

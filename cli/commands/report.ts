@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { terminalSafeJson } from '../../lib/terminal-text';
 import { commonOptions, type Command } from '../command';
@@ -9,7 +9,8 @@ import { reportHtml } from '../report/html';
 import { reportMarkdown } from '../report/markdown';
 import { buildReport } from '../report/model';
 import { readinessBefore } from '../readiness-at';
-import { detectedAtOfRun, readStatus } from '../runs';
+import { detectedAtOfRun } from '../runs';
+import { readShownStatus } from '../shown-status';
 
 const ReportOptions = z.object({
   format: z.enum(['md', 'html', 'json'], { error: 'choose md, html or json' }).default('md'),
@@ -27,8 +28,16 @@ export const reportCommand: Command = {
     const parsed = ReportOptions.safeParse({ format: ctx.json ? 'json' : values.format, out: values.out });
     if (!parsed.success) throw inputError('bad report options', parsed.error, 'lifeboat report <run-id> --format md|html|json [--out FILE]');
     const { format, out } = parsed.data;
+    // Markdown's chart goes beside the report as FILE-without-extension.svg: never onto the report itself.
+    const chartPath = format === 'md' && out ? join(dirname(out), `${basename(out, extname(out))}.svg`) : undefined;
+    if (chartPath && resolve(chartPath) === resolve(out!)) {
+      throw usageError(
+        `--out ${out} is also where the Markdown report's chart goes (${chartPath}): one would overwrite the other`,
+        `name the report with another extension, such as --out ${join(dirname(out!), `${basename(out!, extname(out!))}.md`)}, or use --format html for one file with the chart inline`,
+      );
+    }
     const client = await ctx.client();
-    const status = await readStatus(client, runId, ctx.taskQueue);
+    const status = await readShownStatus(client, runId, ctx.taskQueue);
     const detectedAt = await detectedAtOfRun(client, runId);
     const report = buildReport(status, {
       readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt),
@@ -37,15 +46,14 @@ export const reportCommand: Command = {
     let text: string;
     if (format === 'json') text = `${terminalSafeJson(report, 2)}\n`;
     else if (format === 'html') text = reportHtml(report);
-    else if (out) {
+    else if (chartPath) {
       // Markdown cannot carry the chart inline everywhere, so it goes beside the report as an SVG file.
-      const chart = `${basename(out, extname(out))}.svg`;
-      writeFileSync(join(dirname(out), chart), ganttSvg(report.timeline, { path: report.path }));
-      text = reportMarkdown(report, chart);
+      writeFileSync(chartPath, ganttSvg(report.timeline, { path: report.path }));
+      text = reportMarkdown(report, basename(chartPath));
     } else text = reportMarkdown(report);
     if (out) {
       writeFileSync(out, text);
-      ctx.io.stderr(`wrote ${out}${format === 'md' ? ` and its chart ${join(dirname(out), `${basename(out, extname(out))}.svg`)}` : ''}\n`);
+      ctx.io.stderr(`wrote ${out}${chartPath ? ` and its chart ${chartPath}` : ''}\n`);
     } else ctx.io.stdout(text);
     return 0;
   },

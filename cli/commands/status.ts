@@ -8,7 +8,8 @@ import { actsThrough, providerNames } from '../providers-of';
 import { renderStatus } from '../render';
 import { readinessBefore, type ReadinessAtRun } from '../readiness-at';
 import { incidentPath } from '../report/path';
-import { detectedAtOfRun, readStatus } from '../runs';
+import { detectedAtOfRun } from '../runs';
+import { readShownStatus } from '../shown-status';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -24,7 +25,8 @@ export const statusCommand: Command = {
     let last = '';
     let before: { readiness: ReadinessAtRun; detectedAt: string | undefined; trigger: AlertTrigger | undefined } | undefined;
     for (;;) {
-      const status = await readStatus(client, runId, ctx.taskQueue);
+      // Temporal's word on how the run ended, over the run's last answer: a terminated run still says `running`.
+      const status = await readShownStatus(client, runId, ctx.taskQueue);
       // What was known before the run does not change while it runs: look it up once.
       before ??= {
         readiness: await readinessBefore(client, status.runbook, status.target, status.startedAt),
@@ -47,7 +49,7 @@ export const statusCommand: Command = {
         else ctx.print(values.watch && !ctx.json ? `${text}\n` : text);
         last = text;
       }
-      if (!values.watch || terminalStates.includes(status.state)) return 0;
+      if (!values.watch || status.endedByTemporal || terminalStates.includes(status.state as (typeof terminalStates)[number])) return 0;
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   },

@@ -32,7 +32,9 @@ import { ganttSvg } from '../report/gantt-svg';
 import { reportHtml } from '../report/html';
 import { buildReport } from '../report/model';
 import { readinessBefore } from '../readiness-at';
-import { detectedAtOfRun, explain, readStatus, runHandle, runSummary } from '../runs';
+import { shownSummary, stateClause, type ShownStatus } from '../run-outcome';
+import { detectedAtOfRun, explain, runHandle, runSummary } from '../runs';
+import { readShownStatus } from '../shown-status';
 import { newStatement } from '../signing';
 import { startRun } from '../start-run';
 import { hostLists } from '../task-hosts';
@@ -158,19 +160,32 @@ export class ConsoleApi {
     const clauses = ['LifeboatRunbook IS NOT NULL'];
     if (f.runbook) clauses.push(`LifeboatRunbook = '${f.runbook}'`);
     if (f.target) clauses.push(`LifeboatTarget = '${f.target}'`);
-    if (f.state) clauses.push(`LifeboatState = '${f.state}'`);
+    if (f.state) clauses.push(stateClause(f.state));
     if (f.drill === 'real') clauses.push('LifeboatDrill IS NULL');
     else if (f.drill === 'isolated' || f.drill === 'live') clauses.push(`LifeboatDrill = '${f.drill}'`);
     const out: Record<string, string>[] = [];
     for await (const wf of this.client.workflow.list({ query: clauses.join(' AND ') })) {
-      out.push({ ...runSummary(wf), temporalRunId: wf.runId });
+      out.push({ ...shownSummary(runSummary(wf)), temporalRunId: wf.runId });
       if (out.length >= 50) break;
     }
     return out;
   }
 
-  async status(runId: string): Promise<RunStatus> {
-    return readStatus(this.client, runId, this.options.taskQueue);
+  /** The run's status, or Temporal's word when Temporal ended it (terminated, timed out) and the run never said so. */
+  async status(runId: string): Promise<ShownStatus> {
+    return readShownStatus(this.client, runId, this.options.taskQueue);
+  }
+
+  /** The status of a run that can still take a decision: one Temporal ended is refused, naming how it ended. */
+  private async liveStatus(runId: string): Promise<RunStatus> {
+    const status = await this.status(runId);
+    const ended = status.endedByTemporal;
+    if (ended)
+      throw new CliError(`${runId} was ${ended.how} by Temporal; it takes no decisions`, {
+        code: 'finished',
+        suggestion: `see what to do next with lifeboat status ${runId}`,
+      });
+    return status as RunStatus;
   }
 
   /** The status with what the page shows beside it: the report's objectives, approvals and path, and links. */
@@ -213,7 +228,7 @@ export class ConsoleApi {
     const parsed = DecisionRequest.safeParse(raw);
     if (!parsed.success) throw usageError(`bad decision: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
     const request = parsed.data;
-    const status = await this.status(runId);
+    const status = await this.liveStatus(runId);
     if (!status.trust) throw new CliError(`${runId} predates signed decisions; decide it with the lifeboat CLI`, { code: 'refused' });
     const { namespace, temporalRunId, inputDigest } = status.trust;
     const text = request.comment?.trim() ? request.comment.trim() : undefined;
@@ -243,7 +258,7 @@ export class ConsoleApi {
     const { action, by, hosts } = parsed.data;
     const reason = parsed.data.reason?.trim() || undefined;
     if (action === 'waive' && !reason) throw usageError('a waiver needs a reason', 'write why in the reason box (it goes into the audit trail), then waive');
-    const status = await this.status(runId);
+    const status = await this.liveStatus(runId);
     if (!status.trust) throw new CliError(`${runId} predates signed decisions; close its hosts with lifeboat task`, { code: 'refused' });
     if (status.details.handsOn === undefined) throw new CliError(`${runId} has no hands-on checklist`, { code: 'refused' });
     const { namespace, temporalRunId, inputDigest } = status.trust;

@@ -50,7 +50,7 @@ th{background:#f3f3f3}figure{margin:0;overflow-x:auto}h1{font-size:1.5em}h2{font
  */
 export function reportHtml(report: RunReport): string {
   const r = visibleFields(report);
-  const body = markdownToHtml(reportMarkdown(r), ganttSvg(r.timeline, { path: r.path }));
+  const body = markdownToHtml(reportMarkdown(r, undefined, { asSource: true }), ganttSvg(r.timeline, { path: r.path }));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(`${r.title}: ${r.runId}`)}</title><style>${style}</style></head>
 <body>

@@ -10,15 +10,43 @@ const tableMd = (header: string[], rows: (string | number | undefined)[][]) => [
 const s = (v: number | undefined) => (v === undefined ? '-' : `${v}s`);
 
 /**
- * The report as Markdown; `chartFile`, when given, is linked as the timeline image. It is often read in a terminal,
- * so control characters in any field (a comment, a reason) are shown as escapes rather than sent.
+ * Text from people or runs (a comment, a reason, an outcome, a name) made inert for Markdown: HTML in it is escaped,
+ * and brackets and backslashes are escaped, so it can open no link, image or tag (`[x](javascript:…)` stays text).
  */
-export function reportMarkdown(report: RunReport, chartFile?: string): string {
-  const r = visibleFields(report);
+export function markdownText(text: string): string {
+  return text.replace(/[\\[\]&<>]/g, (c) => ({ '\\': '\\\\', '[': '\\[', ']': '\\]', '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
+}
+
+/** Every string of a value, keys included, through `markdownText`. */
+function markdownFields<T>(value: T): T {
+  if (typeof value === 'string') return markdownText(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => markdownFields(v)) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [markdownText(k), markdownFields(v)])) as T;
+  return value;
+}
+
+/**
+ * A link target the report may emit: an http(s) URL as it is; anything else is taken as a file beside the report and
+ * written as a relative path (`./…`), percent-encoded, so no other scheme (`javascript:`, `data:`) can be one.
+ */
+export function linkTarget(target: string): string {
+  if (/^https?:\/\//i.test(target)) return encodeURI(target).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `./${encodeURIComponent(target).replace(/[()!'*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+/**
+ * The report as Markdown; `chartFile`, when given, is linked as the timeline image. It is often read in a terminal,
+ * so control characters in any field (a comment, a reason) are shown as escapes rather than sent; and it is often
+ * rendered, so every field is made inert (see `markdownText`). `asSource` leaves that to the caller: the HTML report
+ * escapes the text itself as it turns this Markdown into HTML.
+ */
+export function reportMarkdown(report: RunReport, chartFile?: string, opts: { asSource?: boolean } = {}): string {
+  const r = opts.asSource ? visibleFields(report) : markdownFields(visibleFields(report));
   const out: string[] = [];
   out.push(`# ${r.title}: ${r.runId}${r.drill ? ` (DRILL, ${r.drill.kind})` : ''}`);
   out.push('');
   out.push(`**${r.state}**${r.outcome ? `: ${r.outcome}` : ''}`);
+  if (r.endedByTemporal) out.push('', ...endedByTemporalSection(r.endedByTemporal));
   out.push('');
   out.push(
     `Requested by ${r.requestedBy}; started ${r.startedAt}${r.finishedAt ? `, finished ${r.finishedAt}` : ' (still running)'}; ${r.durationSeconds}s in all: ${r.totals.workSeconds}s of work, ${r.totals.gateWaitSeconds}s waiting for approvers, ${r.totals.operatorWaitSeconds}s waiting for operators.`,
@@ -65,7 +93,7 @@ export function reportMarkdown(report: RunReport, chartFile?: string): string {
       ),
     );
   out.push('', '## Timeline', '');
-  if (chartFile) out.push(`![Timeline of ${r.runId}](${chartFile})`, '');
+  if (chartFile) out.push(`![Timeline of ${r.runId}](${linkTarget(chartFile)})`, '');
   out.push(
     tableMd(
       ['from', 'to', 'what', 'kind', 'outcome'],
@@ -103,4 +131,27 @@ export function reportMarkdown(report: RunReport, chartFile?: string): string {
   }
   if (r.pointOfNoReturn) out.push('', `Point of no return passed after **${r.pointOfNoReturn.step}**; to go back: ${r.pointOfNoReturn.undoInstead}.`);
   return `${out.join('\n')}\n`;
+}
+
+/** What Temporal ended and the run never recorded: who and why, the step, the undos never run, what to do next. */
+function endedByTemporalSection(e: NonNullable<RunReport['endedByTemporal']>): string[] {
+  const lines = [
+    '## Ended by Temporal, not by Lifeboat',
+    '',
+    `${e.how[0]!.toUpperCase()}${e.how.slice(1)} by Temporal${e.at ? ` at ${e.at}` : ''}${e.by ? ` by ${e.by}` : ''}${e.reason ? `: ${e.reason}` : ''}. The run last said **${e.lastState}**${e.inStep ? ` and was in **${e.inStep}**` : ''}; that step did not finish and no undo ran.`,
+    '',
+  ];
+  if (e.undosNotRun === undefined) lines.push('Undos that never ran: unknown here (the runbook is not in this catalog).');
+  else if (e.undosNotRun.length === 0) lines.push('Undos that never ran: none.');
+  else
+    lines.push(
+      'Undos that never ran, in the order to do them:',
+      '',
+      tableMd(
+        ['step', 'undo'],
+        e.undosNotRun.map((u) => [u.step, u.undo]),
+      ),
+    );
+  lines.push('', 'What to do next:', '', ...e.next.map((n, i) => `${i + 1}. ${n}`));
+  return lines;
 }

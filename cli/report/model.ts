@@ -1,5 +1,6 @@
 import { drillProblems, type RunStatus } from '../../workflows/kit';
 import type { ReadinessAtRun } from '../readiness-at';
+import type { EndedByTemporal, ShownState, ShownStatus } from '../run-outcome';
 import { incidentPath, objectivesFromDetection, type CountedObjectiveCheck, type PathPoint } from './path';
 
 /** What a bar of the timeline stands for: work, waiting for approvers, waiting for an operator, or rolling back. */
@@ -43,7 +44,10 @@ export interface RunReport {
   runbook: string;
   title: string;
   target: string;
-  state: RunStatus['state'];
+  /** The run's state, or `terminated` (`timed-out`, `canceled`) when Temporal ended it and the run never said so. */
+  state: ShownState;
+  /** Set when Temporal ended the run: who, why, the step it was in, and the undos that never ran. */
+  endedByTemporal?: EndedByTemporal;
   drill?: RunStatus['drill'];
   requestedBy: string;
   startedAt: string;
@@ -71,6 +75,8 @@ export interface RunReport {
 }
 
 const operatorActions = new Set(['retry', 'skip', 'abort']);
+/** Step statuses a step is left in when Temporal ends the run under it. */
+const cutOff = new Set(['running', 'retrying', 'needs-intervention']);
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 /** What the report adds to the status from elsewhere: the detection time, and readiness before the run. */
@@ -80,12 +86,14 @@ export interface ReportContext {
 }
 
 /** Builds the report of a run, live or finished; a live run's open bars end at its last update. */
-export function buildReport(status: RunStatus, context: ReportContext = {}): RunReport {
+export function buildReport(status: ShownStatus, context: ReportContext = {}): RunReport {
   const t0 = Date.parse(status.startedAt);
   const end = Date.parse(status.finishedAt ?? status.updatedAt);
   const at = (iso: string | undefined) => (iso ? Date.parse(iso) : end) - t0;
 
   const interventions = interventionsOf(status);
+  // Bars Temporal cut off (terminate, timeout) say so, rather than `running` in a run that has ended.
+  const ended = status.endedByTemporal?.how;
   const timeline: TimelineBar[] = [
     ...status.steps
       .filter((s) => !s.name.endsWith(':approvers'))
@@ -94,9 +102,15 @@ export function buildReport(status: RunStatus, context: ReportContext = {}): Run
         kind: s.kind === 'undo' ? ('undo' as const) : ('work' as const),
         startMs: at(s.startedAt),
         endMs: at(s.finishedAt),
-        outcome: s.status,
+        outcome: ended && cutOff.has(s.status) ? `${s.status}, then ${ended}` : s.status,
       })),
-    ...status.gates.map((g) => ({ label: `gate ${g.name}`, kind: 'gate-wait' as const, startMs: at(g.openedAt), endMs: at(g.decidedAt), outcome: g.status })),
+    ...status.gates.map((g) => ({
+      label: `gate ${g.name}`,
+      kind: 'gate-wait' as const,
+      startMs: at(g.openedAt),
+      endMs: at(g.decidedAt),
+      outcome: ended && g.status === 'open' ? `open, then ${ended}` : g.status,
+    })),
     ...interventions.map((i) => ({
       label: `operator: ${i.step}`,
       kind: 'operator-wait' as const,
@@ -124,7 +138,9 @@ export function buildReport(status: RunStatus, context: ReportContext = {}): Run
     title: status.title,
     target: status.target,
     state: status.state,
-    ...(status.drill ? { drill: status.drill, drillProblems: drillProblems(status) } : {}),
+    ...(status.endedByTemporal ? { endedByTemporal: status.endedByTemporal } : {}),
+    // drillProblems reads the state only as words ("the run ended terminated"), so a shown state serves.
+    ...(status.drill ? { drill: status.drill, drillProblems: drillProblems(status as RunStatus) } : {}),
     requestedBy: status.requestedBy,
     startedAt: status.startedAt,
     ...(status.finishedAt ? { finishedAt: status.finishedAt } : {}),
@@ -145,7 +161,7 @@ export function buildReport(status: RunStatus, context: ReportContext = {}): Run
 }
 
 /** Pairs each `intervention-needed` in the audit trail with the operator decision that answered it. */
-function interventionsOf(status: RunStatus): InterventionRecord[] {
+function interventionsOf(status: Pick<RunStatus, 'audit'>): InterventionRecord[] {
   const records: InterventionRecord[] = [];
   let open: InterventionRecord | undefined;
   for (const entry of status.audit) {
@@ -165,7 +181,7 @@ function interventionsOf(status: RunStatus): InterventionRecord[] {
 }
 
 /** The providers a run recorded in its details (`actedThrough`), keeping only the named ones. */
-function actedThroughOf(status: RunStatus): Record<string, string> {
+function actedThroughOf(status: Pick<RunStatus, 'details'>): Record<string, string> {
   const recorded = (status.details as Record<string, unknown> | undefined)?.actedThrough;
   if (!recorded || typeof recorded !== 'object') return {};
   return Object.fromEntries(Object.entries(recorded).filter((e): e is [string, string] => typeof e[1] === 'string'));

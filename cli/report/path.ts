@@ -35,7 +35,7 @@ const seconds = (ms: number) => Math.round(ms / 100) / 10;
  * When the outage was detected, from what the run knows: an explicit time (the run's input, an alert's startsAt),
  * else the RTO a region switch reports, whose start and detection figures are both counted to the same instant.
  */
-export function detectedAtOf(status: RunStatus, given?: string): string | undefined {
+export function detectedAtOf(status: Pick<RunStatus, 'details' | 'startedAt'>, given?: string): string | undefined {
   if (given) return given;
   const rto = status.details?.rto as { fromStartSeconds?: unknown; fromDetectionSeconds?: unknown } | undefined;
   if (typeof rto?.fromStartSeconds !== 'number' || typeof rto.fromDetectionSeconds !== 'number') return undefined;
@@ -43,7 +43,10 @@ export function detectedAtOf(status: RunStatus, given?: string): string | undefi
 }
 
 /** The incident's path as far as the run has gone: detected, run started, gate opened, approved, traffic restored, verified. */
-export function incidentPath(status: RunStatus, opts: { detectedAt?: string } = {}): PathPoint[] {
+export function incidentPath(
+  status: Pick<RunStatus, 'details' | 'startedAt' | 'runbook' | 'steps' | 'gates'>,
+  opts: { detectedAt?: string } = {},
+): PathPoint[] {
   const t0 = Date.parse(status.startedAt);
   const points: { milestone: Milestone; at: string }[] = [];
   const detectedAt = detectedAtOf(status, opts.detectedAt);

@@ -1,8 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { approveUpdate, interveneUpdate } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, type RunStatus } from '../../workflows/kit';
+import { reportHtml } from '../../cli/report/html';
+import { reportMarkdown } from '../../cli/report/markdown';
+import { buildReport } from '../../cli/report/model';
 import type { RunReport } from '../../cli/report/model';
 import { renderedDom } from '../helpers/browser';
 import { lifeboat } from '../helpers/cli';
@@ -99,4 +102,67 @@ test('a report shows the timeline with waits apart from work, approvals with res
   const bad = await lifeboat(['report', runId, '--format', 'pdf'], env);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/choose md, html or json\n\s+→ at format/);
+});
+
+test('a Markdown report escapes HTML and link syntax in what people and runs wrote, and links only to http(s) or a file beside it', () => {
+  const at = (s: number) => new Date(Date.parse('2026-11-25T10:00:00.000Z') + s * 1000).toISOString();
+  const hostile = '<img src=x onerror=alert(1)> [x](javascript:alert(1))';
+  const status = {
+    runId: 'kit-exercise/hostile',
+    runbook: 'kit-exercise',
+    title: 'Kit <b>exercise</b>',
+    target: 'hostile',
+    state: 'aborted',
+    requestedBy: 'alice',
+    startedAt: at(0),
+    updatedAt: at(60),
+    finishedAt: at(60),
+    outcome: `aborted by erin: ${hostile}`,
+    steps: [{ name: 'prepare', title: 'Prepare', kind: 'step', status: 'succeeded', startedAt: at(1), finishedAt: at(2), durationMs: 1000, attempts: 1 }],
+    gates: [
+      {
+        name: 'approve',
+        title: 'Approve',
+        status: 'rejected',
+        openedAt: at(3),
+        decidedAt: at(30),
+        quorum: 2,
+        approvers: { groups: ['sre-leads'] },
+        eligible: ['bob', 'carol'],
+        votes: [{ by: 'bob', decision: 'reject', at: at(30), comment: hostile }],
+        escalations: 0,
+        expiresAt: at(3600),
+        onExpiry: 'abort',
+      },
+    ],
+    compensation: [{ step: 'prepare', status: 'failed', error: `undo refused: ${hostile}` }],
+    details: {},
+    audit: [
+      { at: at(10), actor: 'lifeboat', action: 'intervention-needed', detail: `prepare: ${hostile}` },
+      { at: at(20), actor: 'erin', action: 'retry', comment: '![pic](javascript:alert(2)) <script>alert(3)</script>' },
+    ],
+  } as unknown as RunStatus;
+  const md = reportMarkdown(buildReport(status), 'javascript:alert(1).svg');
+  expect(md).not.toMatch(/<(img|script|b)\b/i);
+  // A link is `](` with the bracket not escaped; every one left points at ./ or http(s).
+  expect(md).not.toMatch(/(?<!\\)\]\((?!\.\/|https?:)/);
+  expect(md).toContain('| approve | bob | reject | 27s | none | &lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:alert(1)) |');
+  expect(md).toContain('| prepare | &lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:alert(1)) | retry | erin |');
+  expect(md).toContain('!\\[pic\\](javascript:alert(2)) &lt;script&gt;alert(3)&lt;/script&gt;');
+  expect(md).toContain('# Kit &lt;b&gt;exercise&lt;/b&gt;: kit-exercise/hostile');
+  // The chart beside the report is linked as a relative file, whatever its name.
+  expect(md).toContain('![Timeline of kit-exercise/hostile](./javascript%3Aalert%281%29.svg)');
+  // The HTML report escapes the same text once, not twice.
+  const html = reportHtml(buildReport(status));
+  expect(html).toContain('&lt;img src=x onerror=alert(1)&gt; [x](javascript:alert(1))');
+  expect(html).not.toMatch(/<img|&amp;lt;|href="javascript/i);
+});
+
+test('report --format md refuses an --out where its chart would go (X.svg), naming the flag, and writes nothing', async () => {
+  const out = join(dir, 'same.svg');
+  const refused = await lifeboat(['report', 'kit-exercise/any', '--format', 'md', '--out', out], { TEMPORAL_ADDRESS: ctx.address });
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toContain(`--out ${out} is also where the Markdown report's chart goes (${out}): one would overwrite the other`);
+  expect(refused.stderr).toContain(`--out ${join(dir, 'same.md')}`);
+  expect(existsSync(out)).toBe(false);
 });

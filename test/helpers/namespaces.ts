@@ -21,5 +21,6 @@ export const testNamespaces = [
   'patroni-failover',
   'region-worker-loss',
   'versioning',
+  'cli-terminated',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];
