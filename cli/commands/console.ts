@@ -7,6 +7,7 @@ import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { usageError } from '../errors';
 import { startConsoleServer, type ConsoleServer } from '../console/server';
+import { streamBoundsFromEnv } from '../console/live-streams';
 
 const usage =
   'lifeboat console [--port 8090] [--host 127.0.0.1] [--token TOKEN] [--origin https://HOST] [--roster FILE] [--temporal-ui URL] [--drill-controls]';
@@ -61,6 +62,7 @@ export async function serveConsole(ctx: CliContext, options: ConsoleOptions): Pr
     ...(temporalUiUrl ? { temporalUiUrl: temporalUiUrl.replace(/\/$/, '') } : {}),
     rpId: options.origin ? new URL(options.origin).hostname : 'localhost',
     drillControls: options.drillControls,
+    streamBounds: streamBoundsFromEnv(ctx.env),
   });
 }
 

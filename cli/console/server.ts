@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { HttpError, readBody, sameToken } from '../../lib/http-request';
 import { CliError } from '../errors';
 import { ConsoleApi, type ConsoleApiOptions } from './api';
+import { defaultStreamBounds, LiveStreams, type StreamBounds } from './live-streams';
 
 /** Where the console listens and who may look. */
 export interface ConsoleServerOptions extends ConsoleApiOptions {
@@ -19,6 +20,8 @@ export interface ConsoleServerOptions extends ConsoleApiOptions {
   publicOrigin?: string;
   /** How often a watched run is re-read for live updates. */
   pollMs?: number;
+  /** How many live-update streams one address and the whole console may hold (streamBoundsFromEnv); 4 and 64 by default. */
+  streamBounds?: StreamBounds;
 }
 
 export interface ConsoleServer {
@@ -44,11 +47,11 @@ const reportCsp = "default-src 'none'; style-src 'unsafe-inline'; img-src data:;
 const svgCsp = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'";
 
 const MAX_BODY = 32 * 1024;
-const MAX_STREAMS = 200;
 const COOKIE = 'lifeboat_console';
 
 /**
- * The console's HTTP server: pages, a JSON API, and server-sent events for live runs. It relays signed decisions and
+ * The console's HTTP server: pages, a JSON API, and server-sent events for live runs (bounded per address and overall,
+ * so streams never crowd out the pages and API calls people decide through). It relays signed decisions and
  * signs nothing; it is read-only to anyone without a passkey in the roster.
  */
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
@@ -56,7 +59,12 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   const assets = Object.fromEntries(Object.entries(staticFiles).map(([path, f]) => [path, { type: f.type, body: readFileSync(join(staticDir, f.file)) }]));
   const indexHtml = readFileSync(join(staticDir, 'index.html'));
   const loginHtml = readFileSync(join(staticDir, 'login.html'));
-  const streams = new Streams(api, options.pollMs ?? 500);
+  const streams = new LiveStreams(
+    (what) => ('run' in what ? api.run(what.run) : api.runs(what.filters)),
+    problemOf,
+    options.pollMs ?? 500,
+    options.streamBounds ?? defaultStreamBounds,
+  );
   let port = options.port;
 
   const allowedHosts = () => {
@@ -164,67 +172,6 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
-}
-
-/** Live updates: one poller per watched run or list, shared by every page that watches it. */
-class Streams {
-  private readonly watches = new Map<string, { clients: Set<ServerResponse>; timer: NodeJS.Timeout; last: string }>();
-  private count = 0;
-
-  constructor(
-    private readonly api: ConsoleApi,
-    private readonly pollMs: number,
-  ) {}
-
-  open(req: IncomingMessage, res: ServerResponse, what: { run: string } | { filters: Record<string, string | undefined> }): void {
-    if (this.count >= MAX_STREAMS) throw new HttpError(503, 'too many live pages open; reload later');
-    const key = 'run' in what ? `run:${what.run}` : `list:${JSON.stringify(what.filters)}`;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
-    res.write('retry: 2000\n\n');
-    this.count++;
-    let watch = this.watches.get(key);
-    if (!watch) {
-      const read = 'run' in what ? () => this.api.run(what.run) : () => this.api.runs(what.filters);
-      const poll = async () => {
-        const w = this.watches.get(key);
-        if (!w) return;
-        let event: string;
-        try {
-          event = `event: update\ndata: ${JSON.stringify(await read())}\n\n`;
-        } catch (err) {
-          event = `event: problem\ndata: ${JSON.stringify(problemOf(err))}\n\n`;
-        }
-        if (event !== w.last) {
-          w.last = event;
-          for (const client of w.clients) client.write(event);
-        }
-      };
-      watch = { clients: new Set(), timer: setInterval(() => void poll(), 'run' in what ? this.pollMs : Math.max(this.pollMs, 2000)), last: '' };
-      this.watches.set(key, watch);
-      void poll();
-    } else if (watch.last) res.write(watch.last);
-    watch.clients.add(res);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    req.on('close', () => {
-      clearInterval(heartbeat);
-      this.count--;
-      const w = this.watches.get(key);
-      if (!w) return;
-      w.clients.delete(res);
-      if (w.clients.size === 0) {
-        clearInterval(w.timer);
-        this.watches.delete(key);
-      }
-    });
-  }
-
-  closeAll(): void {
-    for (const w of this.watches.values()) {
-      clearInterval(w.timer);
-      for (const client of w.clients) client.end();
-    }
-    this.watches.clear();
-  }
 }
 
 function setCommonHeaders(res: ServerResponse): void {

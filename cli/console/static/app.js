@@ -84,11 +84,49 @@ async function api(path, body) {
   return json;
 }
 
+/**
+ * Follows a run (`run=ID`) or the list (filters) live. When the console refuses the stream (429 or 503: too many live
+ * pages open), EventSource gives up for good (CLOSED), and the page polls the same API every few seconds instead.
+ */
 function watch(path, onUpdate, onProblem) {
   if (live) live.close();
-  live = new EventSource(`/api/events?${path}`);
-  live.addEventListener('update', (e) => onUpdate(JSON.parse(e.data)));
-  live.addEventListener('problem', (e) => onProblem && onProblem(JSON.parse(e.data)));
+  const stream = new EventSource(`/api/events?${path}`);
+  live = stream;
+  stream.addEventListener('update', (e) => onUpdate(JSON.parse(e.data)));
+  stream.addEventListener('problem', (e) => onProblem && onProblem(JSON.parse(e.data)));
+  stream.addEventListener('error', () => {
+    if (live === stream && stream.readyState === EventSource.CLOSED) live = pollInstead(path, onUpdate, onProblem);
+  });
+}
+
+/** Polls what a refused stream would have sent; like the stream, it hands on only what changed, so typing is not redrawn. */
+function pollInstead(path, onUpdate, onProblem) {
+  const url = path.startsWith('run=') ? `/api/run?${path}` : `/api/runs?${path}`;
+  let last = '';
+  let timer;
+  let stopped = false;
+  const tick = async () => {
+    try {
+      const res = await fetch(url);
+      const text = await res.text();
+      if (!stopped && text !== last) {
+        last = text;
+        const body = JSON.parse(text);
+        if (res.ok) onUpdate(body);
+        else if (onProblem) onProblem((body && body.error) || { message: `HTTP ${res.status}` });
+      }
+    } catch (err) {
+      if (!stopped && onProblem) onProblem({ message: `cannot reach the console: ${err instanceof Error ? err.message : String(err)}` });
+    }
+    if (!stopped) timer = setTimeout(tick, 3000);
+  };
+  void tick();
+  return {
+    close() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 // ---- passkeys --------------------------------------------------------------------------------------------------------
