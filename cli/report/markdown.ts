@@ -11,10 +11,11 @@ const s = (v: number | undefined) => (v === undefined ? '-' : `${v}s`);
 
 /**
  * Text from people or runs (a comment, a reason, an outcome, a name) made inert for Markdown: HTML in it is escaped,
- * and brackets and backslashes are escaped, so it can open no link, image or tag (`[x](javascript:…)` stays text).
+ * and every `[` is escaped (with the backslashes before it, so `\\[` cannot undo it), so it opens no link or image:
+ * `[x](javascript:…)` stays text. The escapes control characters are shown as (`\x1b]0;`) are left as they read.
  */
 export function markdownText(text: string): string {
-  return text.replace(/[\\[\]&<>]/g, (c) => ({ '\\': '\\\\', '[': '\\[', ']': '\\]', '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
+  return text.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!).replace(/(\\*)\[/g, (_, slashes: string) => `${slashes}${slashes}\\[`);
 }
 
 /** Every string of a value, keys included, through `markdownText`. */

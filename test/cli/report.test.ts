@@ -135,7 +135,8 @@ test('a Markdown report escapes HTML and link syntax in what people and runs wro
         onExpiry: 'abort',
       },
     ],
-    compensation: [{ step: 'prepare', status: 'failed', error: `undo refused: ${hostile}` }],
+    // A backslash typed before a bracket cannot cancel its escape.
+    compensation: [{ step: 'prepare', status: 'failed', error: 'undo refused: \\[y](javascript:alert(4))' }],
     details: {},
     audit: [
       { at: at(10), actor: 'lifeboat', action: 'intervention-needed', detail: `prepare: ${hostile}` },
@@ -144,12 +145,13 @@ test('a Markdown report escapes HTML and link syntax in what people and runs wro
   } as unknown as RunStatus;
   const md = reportMarkdown(buildReport(status), 'javascript:alert(1).svg');
   expect(md).not.toMatch(/<(img|script|b)\b/i);
-  // A link is `](` with the bracket not escaped; every one left points at ./ or http(s).
-  expect(md).not.toMatch(/(?<!\\)\]\((?!\.\/|https?:)/);
-  expect(md).toContain('| approve | bob | reject | 27s | none | &lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:alert(1)) |');
-  expect(md).toContain('| prepare | &lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:alert(1)) | retry | erin |');
-  expect(md).toContain('!\\[pic\\](javascript:alert(2)) &lt;script&gt;alert(3)&lt;/script&gt;');
+  // A link opens with a `[` no backslash escapes; every one left points at ./ or http(s).
+  expect(md).not.toMatch(/(?<!\\)\[[^\]]*\]\((?!\.\/|https?:)/);
+  expect(md).toContain('| approve | bob | reject | 27s | none | &lt;img src=x onerror=alert(1)&gt; \\[x](javascript:alert(1)) |');
+  expect(md).toContain('| prepare | &lt;img src=x onerror=alert(1)&gt; \\[x](javascript:alert(1)) | retry | erin |');
+  expect(md).toContain('!\\[pic](javascript:alert(2)) &lt;script&gt;alert(3)&lt;/script&gt;');
   expect(md).toContain('# Kit &lt;b&gt;exercise&lt;/b&gt;: kit-exercise/hostile');
+  expect(md).toContain('| prepare | failed | undo refused: \\\\\\[y](javascript:alert(4)) |');
   // The chart beside the report is linked as a relative file, whatever its name.
   expect(md).toContain('![Timeline of kit-exercise/hostile](./javascript%3Aalert%281%29.svg)');
   // The HTML report escapes the same text once, not twice.
