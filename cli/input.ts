@@ -92,7 +92,7 @@ function refuseOversizedInput(runbookId: string, raw: Record<string, unknown>): 
     .sort((a, b) => b[1] - a[1]);
   throw usageError(
     `the input for ${runbookId} is ${kib(size)}, over the limit of ${kib(INPUT_MAX_BYTES)}${largest ? `; its largest field is ${visibleLine(largest[0])} (${kib(largest[1])})` : ''}`,
-    'shorten it: a text field takes at most 256 characters (a few, such as a reason, up to 1000) and a list at most 100 items',
+    'shorten it: a text field takes at most 256 characters, and the few that take more (such as a reason) say so when refused',
   );
 }
 
