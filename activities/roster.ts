@@ -77,8 +77,9 @@ function trustRootFromEnv(env: NodeJS.ProcessEnv): GivenTrustRoot {
  * whether it restarted, and an edit nobody signed is either unfinished or an attack, so a person should look.
  */
 const atTheGate =
-  'This worker uses no roster its admins have not signed, so no decision counts against it and the run waits here:' +
-  ' put back the signed roster (git checkout, or the copy you deployed) or have the admins sign this one, then retry the step (lifeboat retry RUN)';
+  'This worker uses no roster its admins have not signed, so no decision counts against it:' +
+  ' put back the signed roster (git checkout, or the copy you deployed) or have the admins sign this one;' +
+  ' a run stopped at a gate then goes on when you retry the step (lifeboat retry RUN)';
 
 /**
  * The roster activity. `trustRoot` is what the worker was given at start; without it, LIFEBOAT_TRUST_ROOT is read

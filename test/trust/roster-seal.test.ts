@@ -111,6 +111,11 @@ test('a quorum of distinct roster admins is needed: one admin, even signing twic
   const roster = await createRosterActivities({ rosterPath: path, trustRoot }).loadRoster();
   expect(roster.people.find((p) => p.id === 'mallory')?.groups).toEqual(['sre-leads']);
   expect((await readSealedRoster(path, trustRoot)).seal.signedBy.map((s) => s.id)).toEqual(['root-a', 'root-b']);
+
+  // After someone is taken off, the admins set notBefore: the older signatures stop counting, so the older roster
+  // cannot be put back with them.
+  const retired = { ...trustRoot, notBefore: new Date(Date.now() + 60_000).toISOString() };
+  expect((await refusal(path, retired)).message).toMatch(/root-a signed at \S+, before the trust root's notBefore/);
 });
 
 test('the roster cannot lower its own bar: admins and quorum come from the trust root only', async () => {
@@ -285,7 +290,7 @@ test('at 3 a.m. the roster is edited under a waiting run: mallory appended to sr
     expect(stopped.intervention!.error).toContain(`the roster ${rosterPath} changed since its admins signed it`);
     expect(stopped.intervention!.error).toContain('is signed by 0 of the 2 roster admins it needs');
     expect(stopped.intervention!.error).toContain('put back the signed roster');
-    expect(stopped.intervention!.error).toContain('then retry the step (lifeboat retry RUN)');
+    expect(stopped.intervention!.error).toContain('a run stopped at a gate then goes on when you retry the step (lifeboat retry RUN)');
     const malloryNow = await handle.executeUpdate(approveUpdate, { args: [{ by: 'mallory' }] }).catch((e: unknown) => e);
     expect(malloryNow).toBeInstanceOf(Error);
 
