@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ConsoleApi } from '../../cli/console/api';
 import type { RunReport } from '../../cli/report/model';
-import type { ShownStatus } from '../../cli/run-outcome';
+import { shownStatus, stateShown, type ShownStatus } from '../../cli/run-outcome';
+import type { RunStatus, StepRecord } from '../../workflows/kit';
 import type { TestEstate } from '../../estate/testing';
 import { lifeboat, temporalCli } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
@@ -112,3 +113,72 @@ test('a failover terminated with the stock temporal CLI while it waits in catchU
   expect(alone).toMatchObject({ state: 'terminated', endedByTemporal: { how: 'terminated', statusRead: false, lastState: 'running' } });
   expect(alone.endedByTemporal!.next[0]).toMatch(/^no worker answered .* start a worker/);
 }, 180_000);
+
+const at = (s: number) => new Date(Date.parse('2026-12-01T10:00:00.000Z') + s * 1000).toISOString();
+const done = (name: string, from: number, status: StepRecord['status'] = 'succeeded'): StepRecord => ({
+  name,
+  title: name,
+  kind: 'step',
+  status,
+  startedAt: at(from),
+  ...(status === 'running' ? {} : { finishedAt: at(from + 1) }),
+  attempts: 1,
+});
+
+/** A failback as its status last read: rebuilt, drained and fenced in B, promoted A, then stopped in `steps`' last. */
+function failback(steps: StepRecord[], extra: Partial<RunStatus> = {}): RunStatus {
+  return {
+    runId: 'region-failback/booking',
+    runbook: 'region-failback',
+    title: 'Fail a service back to its home region',
+    target: 'booking',
+    state: 'running',
+    requestedBy: 'alice',
+    startedAt: at(0),
+    updatedAt: at(60),
+    currentStep: steps.find((x) => x.status === 'running')?.name,
+    steps,
+    gates: [],
+    compensation: [],
+    details: {},
+    audit: [],
+    ...extra,
+  } as RunStatus;
+}
+
+test('a failback terminated in catchUp, with B drained and fenced, names both undos and the failback to run again', () => {
+  const shown = shownStatus(
+    { executionStatus: 'TERMINATED', closedAt: at(61), reason: 'oops', identity: 'mallory@laptop' },
+    failback([
+      done('resolve', 1),
+      done('rebuild', 2),
+      done('preflight', 3),
+      done('assess', 4),
+      done('drain', 5),
+      done('fence', 6),
+      done('catchUp', 7, 'running'),
+    ]),
+  );
+  expect(shown.state).toBe('terminated');
+  expect(shown.endedByTemporal).toMatchObject({ by: 'mallory@laptop', reason: 'oops', inStep: 'catchUp', undosNotRun: undosNotRun, statusRead: true });
+  expect(shown.endedByTemporal!.next.at(-1)).toBe('then fail back again: lifeboat run region-failback --set service=booking --as <you>');
+});
+
+test('past the point of no return the undos before it are gone: a timed-out run names only later ones and the way back', () => {
+  const shown = shownStatus(
+    { executionStatus: 'TIMED_OUT', closedAt: at(61) },
+    failback([done('drain', 5), done('fence', 6), done('catchUp', 7), done('promote', 8), done('openTarget', 9, 'running')], {
+      pointOfNoReturn: { step: 'promote', at: at(9), undoInstead: 'lifeboat run region-failover --set service=booking --set mode=planned' },
+    }),
+  );
+  expect(shown.state).toBe('timed-out');
+  expect(shown.endedByTemporal).toMatchObject({ how: 'timed-out', inStep: 'openTarget', undosNotRun: [] });
+  expect(shown.endedByTemporal!.next).toContain(
+    'the point of no return was passed after promote: to go back, lifeboat run region-failover --set service=booking --set mode=planned --as <you>',
+  );
+  // An undo the run itself ran is not listed again; a run that had ended itself keeps its own state.
+  const compensated = failback([done('drain', 5), done('fence', 6)], { compensation: [{ step: 'fence', status: 'succeeded' }] });
+  expect(shownStatus({ executionStatus: 'TERMINATED' }, compensated).endedByTemporal!.undosNotRun).toEqual([undosNotRun[1]]);
+  expect(stateShown('TERMINATED', 'aborted')).toBe('aborted');
+  expect(stateShown('RUNNING', 'running')).toBe('running');
+});

@@ -103,6 +103,28 @@ test('the metrics endpoint shows a run by state while it waits, then its step fa
   }
 });
 
+test('a run terminated with Temporal half-way counts as terminated in lifeboat_runs, no longer as the state it was left in', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  const stop = publishRunMetrics({ connection: ctx.nativeConnection, namespace: ctx.namespace, taskQueue, intervalMs: 200 });
+  try {
+    await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('kitExercise', {
+        taskQueue,
+        workflowId: `kit-exercise/terminated-${taskQueue}`,
+        args: [{ input: { target: `terminated-${taskQueue}`, flakyFailures: 2 }, requestedBy: 'alice' }],
+      });
+      await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+      await expect.poll(() => samples('lifeboat_runs', taskQueue), { timeout: 20_000 }).toContainEqual(['runbook=kit-exercise,state=needs-intervention', 1]);
+      await handle.terminate('operator gave up');
+      await expect.poll(() => samples('lifeboat_runs', taskQueue), { timeout: 20_000 }).toContainEqual(['runbook=kit-exercise,state=terminated', 1]);
+      expect((await samples('lifeboat_runs', taskQueue)).get('runbook=kit-exercise,state=needs-intervention')).toBe(0);
+    });
+  } finally {
+    await stop();
+  }
+});
+
 test("a scheduled readiness evaluation sets the runbook's readiness gauges; one run by hand does not", async () => {
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue);
