@@ -47,9 +47,18 @@ export const listCommand: Command = {
       ctx.print(
         table([
           ['RUN', 'STATE', 'REQUESTED BY', 'STARTED'],
-          ...runs.map((r) => [r.drill ? `${r.runId!} [drill: ${r.drill}]` : r.runId!, r.state!, r.requestedBy!, r.startedAt!]),
+          ...runs.map((r) => [r.drill ? `${r.runId!} [drill: ${r.drill}]` : r.runId!, stateCell(r), r.requestedBy!, r.startedAt!]),
         ]),
       );
     return 0;
   },
 };
+
+/**
+ * The STATE cell: the shown state, and for a run Temporal closed in another way with a state that is not final (an
+ * earlier run of a chain that continued as new, a workflow failure), Temporal's word beside it.
+ */
+function stateCell(r: Record<string, string>): string {
+  const closedOtherwise = !['RUNNING', 'COMPLETED'].includes(r.temporalStatus!) && !r.lastState && !['succeeded', 'failed', 'aborted'].includes(r.state!);
+  return closedOtherwise ? `${r.state!} (${r.temporalStatus!.toLowerCase()} in Temporal)` : r.state!;
+}
