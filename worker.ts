@@ -3,6 +3,7 @@ import { Runtime, NativeConnection, Worker, type WorkerOptions } from '@temporal
 import { createActivities } from './activities';
 import { notifyConfigFromEnv } from './activities/notify';
 import { readSealedRoster, RosterError } from './activities/roster';
+import { activityGuard } from './lib/activity-guard';
 import { dataConverterFromEnv } from './lib/codec';
 import { connectionSettings, taskQueue as defaultTaskQueue } from './lib/connection';
 import { sampleRosterPath, repoRoot } from './lib/paths';
@@ -123,8 +124,13 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
     activities,
     ...workflowSource,
     ...tracing,
-    // A bundle made here from a workflows folder gets the interceptors the prebuilt bundle carries.
-    ...(options.workflowsPath && !prebuilt ? { interceptors: { ...tracing.interceptors, workflowModules: workflowInterceptorModules } } : {}),
+    interceptors: {
+      ...tracing.interceptors,
+      // Activities act only for runs on this task queue, as scheduled by their current run (see lib/activity-guard.ts).
+      activity: [activityGuard(), ...(tracing.interceptors?.activity ?? [])],
+      // A bundle made here from a workflows folder gets the interceptors the prebuilt bundle carries.
+      ...(options.workflowsPath && !prebuilt ? { workflowModules: workflowInterceptorModules } : {}),
+    },
     ...(dataConverter ? { dataConverter } : {}),
     ...(identity ? { identity } : {}),
     ...(options.version ? { workerDeploymentOptions: deploymentOptions(options.version) } : {}),

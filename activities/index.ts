@@ -10,6 +10,7 @@ import { createNotifyActivities, type NotifyConfig } from './notify';
 import { createReadinessActivities, type ReadinessActivities } from './readiness';
 import { createRegionSwitchActivities, type RegionSwitchActivities } from './region-switch';
 import { createRosterActivities } from './roster';
+import { createRunLookupActivities } from './run-lookup';
 import { targetsAccess } from './targets';
 import { createTrafficActivities, type TrafficActivities } from './traffic';
 import { createVendorIsolationActivities, type VendorIsolationActivities } from './vendor-isolation';
@@ -44,6 +45,8 @@ export function createActivities(
     ...createFleetActivities(access),
     ...createTrafficActivities(access),
     ...createNotifyActivities(deps.notify),
+    // What a run asks Temporal about its parent, its predecessor, its schedule and its signed start.
+    ...createRunLookupActivities(),
     ...createRosterActivities({ rosterPath: deps.rosterPath, ...(deps.trustRoot ? { trustRoot: deps.trustRoot } : {}) }),
     ...createRegionSwitchActivities(access),
     // Isolated drills of a failover act on clones only the sample estate can make.

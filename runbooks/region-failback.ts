@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, step } from '../workflows/kit';
+import { defineRunbook, step, type DelegationRule } from '../workflows/kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
@@ -9,6 +9,19 @@ function regionFailbackInput(r: InputRanges) {
 
 export const RegionFailbackInput = regionFailbackInput(ranged);
 export type RegionFailbackInput = z.infer<typeof RegionFailbackInput>;
+
+/**
+ * When a region-failover run's own signed start covers a failback started as its child: only in a live drill, for the
+ * same service, as a live drill too. Checked by the failback itself against its real parent.
+ */
+const liveDrillComesHome: DelegationRule = (parent, child) => {
+  if (parent.runbook !== 'region-failover') return `the parent's start is for ${parent.runbook}, not region-failover`;
+  if (parent.drill !== 'live' || child.drill !== 'live') return 'only a live drill of region-failover starts its own failback, as a live drill';
+  const drilled = (parent.input as { service?: unknown } | null)?.service;
+  const failingBack = (child.input as { service?: unknown } | null)?.service;
+  if (typeof drilled !== 'string' || drilled !== failingBack) return `the drill was for service ${String(drilled)}, not ${String(failingBack)}`;
+  return undefined;
+};
 
 /**
  * Reprotect, then return: after a failover the old primary is stale. Rebuild it as a standby of the new primary,
@@ -29,6 +42,8 @@ export const regionFailback = defineRunbook({
     rebuildTimeoutSeconds: "the rebuild's timeout is fixed (the rebuild step's own 31 minutes an attempt), so nothing read it",
   },
   target: (input) => input.service,
+  // A live drill of region-failover comes home by itself: its failback runs as its child, on the drill's signed start.
+  delegatedFrom: { regionFailover: liveDrillComesHome },
   objectives: { rtoSeconds: 30 * 60, rpoSeconds: 0 },
   readinessTarget: 'booking',
   procedure: {

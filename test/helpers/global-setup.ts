@@ -7,6 +7,7 @@ import { startClusterServer } from '../../lib/cluster-server';
 import { startDevServer } from '../../lib/dev-server';
 import { freePort } from '../../lib/free-port';
 import { sampleRosterPath } from '../../lib/paths';
+import { lifecycleInterceptorModule } from '../../lib/workflow-bundle';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { testNamespaces } from './namespaces';
 import { sealRosterWithKeys, writeTestTrustRoot } from './roster-seal-core';
@@ -38,7 +39,7 @@ export async function setup(project: TestProject): Promise<void> {
       ? startClusterServer({ namespaces: testNamespaces })
       : (async () =>
           startDevServer({ binary: requireTemporalCli().path, port: await freePort(), logFile: join(dir, 'temporal.log'), namespaces: testNamespaces }))(),
-    bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../workflows'), logger: silent }),
+    bundleWorkflowCode({ workflowsPath: resolve(__dirname, '../workflows'), workflowInterceptorModules: [lifecycleInterceptorModule], logger: silent }),
     makeTestKeys(join(dir, 'keys')),
   ]);
   server = started;

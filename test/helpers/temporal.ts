@@ -3,6 +3,7 @@ import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
 import { createActivities } from '../../activities';
+import { activityGuard } from '../../lib/activity-guard';
 import { statusQuery, type RunStatus } from '../../workflows/kit';
 import { createExerciseActivities } from './exercise-activities';
 import { testTrustRoot } from './roster-seal';
@@ -84,6 +85,7 @@ export async function createTestWorker(ctx: TemporalTestContext, taskQueue: stri
     taskQueue,
     workflowBundle: { codePath: inject('testBundlePath') },
     activities: { ...kit, ...exercise.activities, ...overrides },
+    interceptors: { activity: [activityGuard()] },
   });
   return { worker, ...exercise };
 }

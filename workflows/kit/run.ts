@@ -22,7 +22,6 @@ import { ErrorType, RunAborted } from './errors';
 import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
 import { operatorsFor, type OperatorAction } from './authority';
 import { StepMemory, type CarriedRun } from './carry-over';
-import { onTemporalReset } from './lifecycle-interceptors';
 import type { DecisionKind, SignedDecision } from './decisions/statement';
 import { proofOf, verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision } from './decisions/verify';
 import {
@@ -93,6 +92,8 @@ interface Undo<A> {
 }
 
 const SYSTEM = 'lifeboat';
+/** The name of the roster lookup a gate makes when it opens is the gate's name and this. */
+const GATE_LOOKUP_SUFFIX = ':approvers';
 
 /** Refused decisions beyond this many are only counted, so forged messages cannot grow the audit trail. */
 const AUDITED_REFUSALS = 20;
@@ -147,6 +148,11 @@ export class Run<A> {
   private lastPassedGate: GateSpec | undefined;
   /** Set at the point where Temporal reset the run, until the run has asked again for fresh decisions. */
   private resetPending = false;
+  /** Workflow time when the run noticed Temporal's reset: decisions signed before it count no more. */
+  private resetAtMs: number | undefined;
+  private watchingResets = false;
+  /** Set while an update's validator runs: a validator may not record anything, so it does not look for a reset. */
+  private validating = false;
 
   constructor(
     private readonly definition: RunbookDefinition,
@@ -224,6 +230,7 @@ export class Run<A> {
    * decisions accept nothing else; the check is pure, so replay reaches the same verdict.
    */
   accept(kinds: readonly DecisionKind[], raw: unknown): VerifiedDecision {
+    if (!this.validating) this.checkForReset();
     const trust = this.trust;
     if (!trust) throw ApplicationFailure.nonRetryable('this run predates signed decisions', ErrorType.DecisionRefused);
     const { signature, statement } = (raw ?? {}) as { signature?: unknown; statement?: unknown };
@@ -237,6 +244,13 @@ export class Run<A> {
     }
     if (!verdict.ok) throw new DecisionRefusal(verdict.reason, verdict.claimed);
     if (this.usedNonces.has(verdict.decision.nonce)) throw new DecisionRefusal('this signed decision was already used; sign a new one', verdict.decision.by);
+    // Temporal reapplies signals that came after a reset point; signed before the reset, they count no more.
+    if (this.resetAtMs !== undefined && Date.parse(verdict.decision.issuedAt) < this.resetAtMs) {
+      throw new DecisionRefusal(
+        `this decision was signed at ${verdict.decision.issuedAt}, before Temporal reset the run at ${new Date(this.resetAtMs).toISOString()}; a reset run counts no decision made before the reset, so sign a new one`,
+        verdict.decision.by,
+      );
+    }
     return verdict.decision;
   }
 
@@ -274,10 +288,13 @@ export class Run<A> {
   /** An update validator: refuses with the reason and records nothing (a refused update never enters history). */
   private validate(check: () => string | undefined): void {
     let reason: string | undefined;
+    this.validating = true;
     try {
       reason = check();
     } catch (err) {
       reason = err instanceof Error ? err.message : String(err);
+    } finally {
+      this.validating = false;
     }
     if (reason) throw ApplicationFailure.nonRetryable(reason, ErrorType.DecisionRefused);
   }
@@ -304,6 +321,7 @@ export class Run<A> {
       return recalled.result as StepResult<S, T>;
     }
     this.resuming = false;
+    this.checkForReset();
     if (this.resetPending && !isGateLookup(spec)) await this.decideAgainAfterReset(spec.name);
     const record = this.beginStep(spec.name, spec.title, 'step');
     const activities = this.activitiesFor(spec);
@@ -334,6 +352,7 @@ export class Run<A> {
           this.endStep(record, 'failed');
           throw err;
         }
+        if (failureTypeOf(err) === ErrorType.ResetRefused) this.checkForReset();
         if (failureTypeOf(err) === ErrorType.ResetRefused && this.resetPending) {
           // Scheduled before Temporal reset the run, so refused by the worker: ask again, then act.
           await this.decideAgainAfterReset(spec.name);
@@ -483,7 +502,11 @@ export class Run<A> {
       throw new RunAborted(`gate "${spec.name}" expired without ${describeApprovers(gate)}`, SYSTEM);
     }
     this.memory.remember(key, { result: 'passed' });
-    if (gate.status === 'approved') this.lastPassedGate = spec;
+    if (gate.status === 'approved') {
+      this.lastPassedGate = spec;
+      // Its votes all came after any reset (those before were dropped), so they cover the steps that follow.
+      this.resetPending = false;
+    }
     this.setState('running');
   }
 
@@ -532,7 +555,22 @@ export class Run<A> {
    * lifecycle; runs recorded before replay as they ran.
    */
   watchForReset(): void {
-    onTemporalReset(() => this.noticeReset());
+    this.watchingResets = true;
+  }
+
+  /**
+   * Notices, once, that Temporal reset this run. A reset run has a new run ID but keeps the one its history started
+   * with, from its first activation on, replay included; what must be decided deterministically is *where* it takes
+   * notice. `patched` gives exactly that: false at every point of the replayed history from before the reset (no marker
+   * there), true at the first point the run reaches live afterwards, where it records a marker that every later replay
+   * finds at the same place. Called where a decision arrives and before a step acts.
+   */
+  private checkForReset(): void {
+    if (!this.watchingResets || this.resetAtMs !== undefined) return;
+    const info = workflowInfo();
+    if (info.runId === info.originalExecutionRunId) return;
+    if (!patched(`reset-noticed-${info.runId}`)) return;
+    this.noticeReset();
   }
 
   /**
@@ -541,7 +579,7 @@ export class Run<A> {
    * again for the last gate people passed. A run reset before anyone approved anything ends without acting again.
    */
   private noticeReset(): void {
-    const stepsRun = this.status.steps.filter((s) => s.status === 'succeeded' && s.kind === 'step').map((s) => s.name);
+    const stepsRun = this.status.steps.filter((s) => s.status === 'succeeded' && s.kind === 'step' && !isGateLookup(s)).map((s) => s.name);
     let votesVoided = 0;
     for (const gate of this.status.gates) {
       if (gate.status !== 'open') continue;
@@ -549,6 +587,7 @@ export class Run<A> {
       gate.votes = [];
     }
     this.resetPending = true;
+    this.resetAtMs = Date.now();
     const next = this.lastPassedGate
       ? `gate ${this.lastPassedGate.name} opens again and waits for fresh signatures before the next step`
       : this.openGate
@@ -862,7 +901,12 @@ export class Run<A> {
    * the next gate. A policy nobody can satisfy goes to an operator instead of waiting until expiry.
    */
   private async resolveEligible(spec: GateSpec): Promise<string[]> {
-    const rosterStep: StepSpec = { kind: 'step', name: `${spec.name}:approvers`, title: `Find who may approve ${spec.name}`, retry: { maximumAttempts: 2 } };
+    const rosterStep: StepSpec = {
+      kind: 'step',
+      name: `${spec.name}${GATE_LOOKUP_SUFFIX}`,
+      title: `Find who may approve ${spec.name}`,
+      retry: { maximumAttempts: 2 },
+    };
     return this.step(rosterStep, async () => {
       const roster = await kitActivities.loadRoster();
       if (this.trust) this.useRoster(roster);
@@ -1012,8 +1056,8 @@ export class Run<A> {
 }
 
 /** The roster lookup a gate makes when it opens: read-only, and part of asking people again after a reset. */
-function isGateLookup(spec: StepSpec): boolean {
-  return spec.name.endsWith(':approvers') && spec.retry?.maximumAttempts === 2 && spec.uses === undefined;
+function isGateLookup(step: { name: string }): boolean {
+  return step.name.endsWith(GATE_LOOKUP_SUFFIX);
 }
 
 /** Whether retrying will not help: an activity that said so, or a workflow-side cancellation. */
