@@ -15,6 +15,21 @@ const MAX_DEPTH = 5;
 export type LifecycleFetcher = (workflowId: string, runId: string) => Promise<RunLifecycle>;
 
 /**
+ * The runs a schedule says it started (its running and recent actions: Temporal keeps the last few), or undefined
+ * when no such schedule exists.
+ */
+export type ScheduleActions = (scheduleId: string) => Promise<{ workflowId: string; firstExecutionRunId: string; takenAt: string }[] | undefined>;
+
+/** How many recent actions Temporal keeps on a schedule; an older run may have dropped off the list. */
+const SCHEDULE_RECENT_ACTIONS = 10;
+
+/** What the delegation check asks Temporal. */
+export interface DelegationLookups {
+  run: LifecycleFetcher;
+  scheduleActions: ScheduleActions;
+}
+
+/**
  * Checks a run that another workflow started (a delegated start), against its real parent as Temporal recorded it:
  * the parent's history, not the child's word. Only two parents may delegate: a drill schedule's `scheduledDrill`
  * (whose schedule authorisation must name this child's runbook, exact input and drill) and a live drill's
@@ -23,7 +38,18 @@ export type LifecycleFetcher = (workflowId: string, runId: string) => Promise<Ru
  * workflow under a borrowed ID as far as verify can tell. Walks up, since a parent may have a parent of its own.
  * Returns the problems, in sentences; a run with no parent has none here.
  */
-export async function checkDelegation(run: RunLifecycle, fetch: LifecycleFetcher, runbookOf: (workflowType: string) => string | undefined): Promise<string[]> {
+export async function checkDelegation(
+  run: RunLifecycle,
+  lookups: DelegationLookups,
+  runbookOf: (workflowType: string) => string | undefined,
+): Promise<{ notes: string[]; problems: string[] }> {
+  const problems = await checkParents(run, lookups.run, runbookOf);
+  if (problems.length > 0 || !run.parent) return { notes: [], problems };
+  // A scheduledDrill can be started by hand under any ID with a real schedule's authorisation: the schedule must list it.
+  return checkScheduleStarted(run, lookups);
+}
+
+async function checkParents(run: RunLifecycle, fetch: LifecycleFetcher, runbookOf: (workflowType: string) => string | undefined): Promise<string[]> {
   let child = run;
   for (let depth = 0; child.parent && depth < MAX_DEPTH; depth++) {
     const { workflowId, runId } = child.parent;
@@ -110,4 +136,44 @@ function checkLink(child: RunLifecycle, parent: RunLifecycle, runbookOf: (workfl
     problems.push(`${who} fails back service ${String(service(mine.input))}, but its parent failed over ${String(service(theirs.input))}`);
   }
   return problems;
+}
+
+/**
+ * The top of a delegated chain is a `scheduledDrill`: the schedule its authorisation names must list that run among
+ * the runs it started. Temporal keeps only a schedule's last few actions, so an older drill that has dropped off the
+ * list is shown as unconfirmed rather than failed; a schedule that is gone, or that lists newer runs but not this
+ * one, fails.
+ */
+async function checkScheduleStarted(run: RunLifecycle, lookups: DelegationLookups): Promise<{ notes: string[]; problems: string[] }> {
+  let top: RunLifecycle | undefined;
+  for (let child = run, depth = 0; child.parent && depth < MAX_DEPTH; depth++) {
+    const parent = await lookups.run(child.parent.workflowId, child.parent.runId).catch(() => undefined);
+    if (!parent) return { notes: [], problems: [] };
+    top = parent;
+    child = parent;
+  }
+  if (!top || top.workflowType !== SCHEDULED_DRILL) return { notes: [], problems: [] };
+  const schedule = startRequestOf(top.request).statement?.body.schedule;
+  if (typeof schedule !== 'string') return { notes: [], problems: [] };
+  const name = runName(top.workflowId, top.originalExecutionRunId);
+  const actions = await lookups.scheduleActions(schedule).catch(() => undefined);
+  if (!actions)
+    return {
+      notes: [],
+      problems: [`drill schedule ${schedule} does not exist, so that it started ${name} cannot be confirmed: a deleted schedule authorises no more drills`],
+    };
+  if (actions.some((a) => a.workflowId === top.workflowId && a.firstExecutionRunId === top.firstExecutionRunId)) return { notes: [], problems: [] };
+  const oldest = actions.map((a) => a.takenAt).sort()[0];
+  if (actions.length >= SCHEDULE_RECENT_ACTIONS && oldest !== undefined && top.startedAt < oldest) {
+    return {
+      notes: [
+        `drill schedule ${schedule} keeps only its last ${SCHEDULE_RECENT_ACTIONS} runs, and ${name} is older: that the schedule started it is not confirmed`,
+      ],
+      problems: [],
+    };
+  }
+  return {
+    notes: [],
+    problems: [`drill schedule ${schedule} did not start ${name}: it is not among the runs the schedule took, so someone started it by hand`],
+  };
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { VerifyReport } from './check';
-import { checkDelegation, type LifecycleFetcher } from './delegation';
+import { checkDelegation, type LifecycleFetcher, type ScheduleActions } from './delegation';
 import type { PayloadDecoder, RunHistory } from './history-decisions';
 import { readLifecycle, type RunLifecycle } from './lifecycle';
 import { checkResets } from './resets';
@@ -37,8 +37,11 @@ export async function checkLifecycle(inputs: LifecycleInputs): Promise<{ notes: 
   const problems: string[] = [];
   if (run.closed?.state === 'failed') problems.push(...checkStartRefused(run.closed.failure));
   if (first.parent) {
-    if (client) problems.push(...(await checkDelegation(first, fetcherOf(client, decode), runbookOf)));
-    else
+    if (client) {
+      const delegation = await checkDelegation(first, { run: fetcherOf(client, decode), scheduleActions: scheduleActionsOf(client) }, runbookOf);
+      notes.push(...delegation.notes);
+      problems.push(...delegation.problems);
+    } else
       problems.push(
         `this run was started by ${first.parent.workflowId} (run ${first.parent.runId}); a delegated start is checked against its parent's history: verify it against the server, without --history`,
       );
@@ -72,6 +75,21 @@ export async function checkLifecycle(inputs: LifecycleInputs): Promise<{ notes: 
 
 function fetcherOf(client: Client, decode: PayloadDecoder): LifecycleFetcher {
   return async (workflowId, runId) => readLifecycle(await client.workflow.getHandle(workflowId, runId || undefined).fetchHistory(), decode);
+}
+
+function scheduleActionsOf(client: Client): ScheduleActions {
+  return async (scheduleId) => {
+    let description;
+    try {
+      description = await client.schedule.getHandle(scheduleId).describe();
+    } catch {
+      return undefined;
+    }
+    return [
+      ...description.info.runningActions.map((a) => ({ ...a.workflow, takenAt: new Date().toISOString() })),
+      ...description.info.recentActions.map((a) => ({ ...a.action.workflow, takenAt: a.takenAt.toISOString() })),
+    ].map(({ workflowId, firstExecutionRunId, takenAt }) => ({ workflowId, firstExecutionRunId, takenAt }));
+  };
 }
 
 function issuedAtOf(message: unknown): string | undefined {

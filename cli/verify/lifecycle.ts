@@ -17,8 +17,10 @@ export const KIT_ACTIVITIES: ReadonlySet<string> = new Set(['loadRoster', 'notif
 export interface ResetRecord {
   eventId: number;
   at: string;
-  /** Who asked for it, as the client identified itself. */
+  /** Who the server says did it: for a reset, the server's own history service. */
   identity: string;
+  /** The user the stock `temporal` CLI puts before the reason (`root: the reason`), as it sent it: unverified. */
+  user?: string;
   reason: string;
   baseRunId: string;
   newRunId: string;
@@ -91,11 +93,13 @@ export async function readLifecycle(history: History, decode: PayloadDecoder): P
     const at = eventTime(event);
     const failed = event.workflowTaskFailedEventAttributes;
     if (failed && causeName(failed.cause) === RESET_CAUSE) {
+      const said = splitReason(failed.failure?.message || '');
       resets.push({
         eventId,
         at,
         identity: failed.identity || 'unknown',
-        reason: failed.failure?.message || 'no reason given',
+        ...(said.user ? { user: said.user } : {}),
+        reason: said.reason || 'no reason given',
         baseRunId: failed.baseRunId ?? '',
         newRunId: failed.newRunId ?? '',
       });
@@ -162,6 +166,15 @@ export class LifecycleError extends Error {
 /** The step activities (not the kit's own) among a run's activities. */
 export function stepActivities(lifecycle: RunLifecycle): ScheduledActivity[] {
   return lifecycle.activities.filter((a) => !KIT_ACTIVITIES.has(a.type));
+}
+
+/**
+ * The stock CLI sends a reset's reason as `<its OS user>: <reason>`, and the server records its own identity
+ * (`history-service`) on the event, so the user before the colon is the only name of who asked.
+ */
+function splitReason(message: string): { user?: string; reason: string } {
+  const match = /^([A-Za-z0-9._@-]{1,64}): (.*)$/s.exec(message);
+  return match ? { user: match[1]!, reason: match[2]! } : { reason: message };
 }
 
 /** An enum read from the server (a number) or from JSON (its name). */

@@ -19,7 +19,8 @@ export function checkResets(
   const notes: string[] = [];
   const problems: string[] = [];
   for (const reset of run.resets) {
-    const said = `reset by ${reset.identity} at ${reset.at} (reason: ${reset.reason}; from run ${reset.baseRunId || 'unknown'}, event ${reset.eventId})`;
+    const who = reset.user ? `${reset.identity} for "${reset.user}"` : reset.identity;
+    const said = `reset by ${who} at ${reset.at} (reason: ${reset.reason}; from run ${reset.baseRunId || 'unknown'}, event ${reset.eventId})`;
     notes.push(`this run was ${said}`);
     const fresh = decisions.filter((d) => {
       const issued = signedAt(d);
