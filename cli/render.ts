@@ -194,7 +194,7 @@ function endedByTemporalLines(e: EndedByTemporal): string[] {
     `${how} by Temporal${e.at ? ` at ${e.at}` : ''}${e.by ? ` by ${e.by}` : ''}${e.reason ? `: ${e.reason}` : ''}`,
     `  not ended by Lifeboat: it last said "${e.lastState}"${e.inStep ? ` and was in ${e.inStep}` : ''}; the step did not finish and no undo ran`,
     e.undosNotRun === undefined
-      ? '  undos that never ran: unknown here (the runbook is not in this CLI)'
+      ? `  undos that never ran: unknown here (${e.statusRead ? 'the runbook is not in this CLI' : 'no worker answered for its steps'})`
       : e.undosNotRun.length > 0
         ? `  undos that never ran: ${e.undosNotRun.map((u) => `${u.step} (${u.undo})`).join(', ')}`
         : '  undos that never ran: none',

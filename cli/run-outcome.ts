@@ -97,9 +97,10 @@ export function shownStatus(
   if (state === last.state) return last;
   const how = state as EndedByTemporalHow;
   const runbook = (opts.catalog ?? runbooks)[last.runbook];
-  const undosNotRun = runbook ? undosNeverRun(last, runbook) : undefined;
-  const inStep = stepAtEnd(last);
   const statusRead = opts.statusRead ?? true;
+  // Without the run's own status (no worker answered) nothing says which steps acted, so the undos are unknown too.
+  const undosNotRun = runbook && statusRead ? undosNeverRun(last, runbook) : undefined;
+  const inStep = stepAtEnd(last);
   const ended: EndedByTemporal = {
     how,
     ...(facts.closedAt ? { at: facts.closedAt } : {}),
@@ -109,7 +110,7 @@ export function shownStatus(
     ...(inStep ? { inStep } : {}),
     ...(undosNotRun ? { undosNotRun } : {}),
     statusRead,
-    next: nextSteps(last, undosNotRun, statusRead),
+    next: nextSteps(last, { undos: undosNotRun, statusRead, left: runbook && statusRead ? stepsLeft(last, runbook) : [] }),
   };
   return {
     ...last,
@@ -164,8 +165,17 @@ export function undosNeverRun(status: RunStatus, runbook: RunbookDefinition): Un
 
 const regionRunbooks = new Set(['region-failover', 'region-failback']);
 
+/** The steps of the real procedure after the last one the run finished, in order, with their titles. */
+function stepsLeft(status: RunStatus, runbook: RunbookDefinition): string[] {
+  const finished = new Set(status.steps.filter((s) => s.status === 'succeeded' || s.status === 'skipped').map((s) => s.name));
+  const steps = Object.values(runbook.procedure).filter((e) => e.kind === 'step');
+  const last = steps.map((e) => finished.has(e.name)).lastIndexOf(true);
+  return steps.slice(last + 1).map((e) => `${e.name} (${e.title})`);
+}
+
 /** What a person does after Temporal ended a run: check the estate, do the undos by hand, then the command that finishes. */
-function nextSteps(status: RunStatus, undos: UndoNotRun[] | undefined, statusRead: boolean): string[] {
+function nextSteps(status: RunStatus, known: { undos: UndoNotRun[] | undefined; statusRead: boolean; left: string[] }): string[] {
+  const { undos, statusRead } = known;
   const { runbook, target } = status;
   const next: string[] = [];
   if (!statusRead)
@@ -178,11 +188,15 @@ function nextSteps(status: RunStatus, undos: UndoNotRun[] | undefined, statusRea
       ? `check the estate now: lifeboat targets check --service ${target}; lifeboat readiness ${runbook} --target ${target}`
       : `check what the run touched now: lifeboat readiness ${runbook} --target ${target}`,
   );
-  if (undos === undefined) next.push(`${runbook} is not in this CLI's catalog: see its steps' undos in its own plan and do by hand those that acted`);
-  else if (undos.length > 0) next.push(`undo by hand, in this order: ${undos.map((u, i) => `${i + 1}) ${u.step}: ${u.undo}`).join('; ')}`);
+  if (undos === undefined && statusRead)
+    next.push(`${runbook} is not in this CLI's catalog: see its steps' undos in its own plan and do by hand those that acted`);
+  else if (undos && undos.length > 0) next.push(`undo by hand, in this order: ${undos.map((u, i) => `${i + 1}) ${u.step}: ${u.undo}`).join('; ')}`);
   const pnr = status.pointOfNoReturn;
-  if (pnr) next.push(`the point of no return was passed after ${pnr.step}: to go back, ${pnr.undoInstead} --as <you>`);
-  else if (runbook === 'region-failback') next.push(`then fail back again: lifeboat run region-failback --set service=${target} --as <you>`);
+  if (pnr) {
+    next.push(`the point of no return was passed after ${pnr.step}: to go back, ${pnr.undoInstead} --as <you>`);
+    // Where the way back is long (a rebuild), finishing by hand what the run had left may restore service sooner.
+    if (known.left.length > 0) next.push(`or finish by hand what it had left, in order: ${known.left.join('; ')}`);
+  } else if (runbook === 'region-failback') next.push(`then fail back again: lifeboat run region-failback --set service=${target} --as <you>`);
   else if (runbook === 'region-failover')
     next.push(
       `then, if the service must still move: lifeboat run region-failover --set service=${target} --set mode=planned --as <you> (mode=emergency if the source is down)`,

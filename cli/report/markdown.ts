@@ -142,7 +142,8 @@ function endedByTemporalSection(e: NonNullable<RunReport['endedByTemporal']>): s
     `${e.how[0]!.toUpperCase()}${e.how.slice(1)} by Temporal${e.at ? ` at ${e.at}` : ''}${e.by ? ` by ${e.by}` : ''}${e.reason ? `: ${e.reason}` : ''}. The run last said **${e.lastState}**${e.inStep ? ` and was in **${e.inStep}**` : ''}; that step did not finish and no undo ran.`,
     '',
   ];
-  if (e.undosNotRun === undefined) lines.push('Undos that never ran: unknown here (the runbook is not in this catalog).');
+  if (e.undosNotRun === undefined)
+    lines.push(`Undos that never ran: unknown here (${e.statusRead ? 'the runbook is not in this catalog' : 'no worker answered for its steps'}).`);
   else if (e.undosNotRun.length === 0) lines.push('Undos that never ran: none.');
   else
     lines.push(

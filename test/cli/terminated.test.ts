@@ -167,7 +167,7 @@ test('a failback terminated in catchUp, with B drained and fenced, names both un
 test('past the point of no return the undos before it are gone: a timed-out run names only later ones and the way back', () => {
   const shown = shownStatus(
     { executionStatus: 'TIMED_OUT', closedAt: at(61) },
-    failback([done('drain', 5), done('fence', 6), done('catchUp', 7), done('promote', 8), done('openTarget', 9, 'running')], {
+    failback([done('drain', 5), done('fence', 6), done('catchUp', 7), done('promote', 8), done('measureLoss', 9), done('openTarget', 10, 'running')], {
       pointOfNoReturn: { step: 'promote', at: at(9), undoInstead: 'lifeboat run region-failover --set service=booking --set mode=planned' },
     }),
   );
@@ -175,6 +175,9 @@ test('past the point of no return the undos before it are gone: a timed-out run 
   expect(shown.endedByTemporal).toMatchObject({ how: 'timed-out', inStep: 'openTarget', undosNotRun: [] });
   expect(shown.endedByTemporal!.next).toContain(
     'the point of no return was passed after promote: to go back, lifeboat run region-failover --set service=booking --set mode=planned --as <you>',
+  );
+  expect(shown.endedByTemporal!.next).toContain(
+    'or finish by hand what it had left, in order: openTarget (Switch the target service to read-write); switchTraffic (Point the load balancer at the target region); verify (Verify through the load balancer: a synthetic booking, then health green for the verify window); reprotect (Rebuild the region left behind as a standby of the new primary, so the next failover works); notify (Notify: RTO, RPO and each step’s timings)',
   );
   // An undo the run itself ran is not listed again; a run that had ended itself keeps its own state.
   const compensated = failback([done('drain', 5), done('fence', 6)], { compensation: [{ step: 'fence', status: 'succeeded' }] });
