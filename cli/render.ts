@@ -189,7 +189,7 @@ export function renderStatus(status: ShownStatus, auditLines = 8, around: Status
  * to do now. Shown under the state line, since a terminated failover can leave a service answering no one.
  */
 function endedByTemporalLines(e: EndedByTemporal): string[] {
-  const how = e.how.toUpperCase();
+  const how = e.how.toUpperCase().replace('-', ' ');
   return [
     `${how} by Temporal${e.at ? ` at ${e.at}` : ''}${e.by ? ` by ${e.by}` : ''}${e.reason ? `: ${e.reason}` : ''}`,
     `  not ended by Lifeboat: it last said "${e.lastState}"${e.inStep ? ` and was in ${e.inStep}` : ''}; the step did not finish and no undo ran`,

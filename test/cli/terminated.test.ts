@@ -114,6 +114,34 @@ test('a failover terminated with the stock temporal CLI while it waits in catchU
   expect(alone.endedByTemporal!.next[0]).toMatch(/^no worker answered .* start a worker/);
 }, 180_000);
 
+test('a run that times out in Temporal while it waits for an operator shows as timed-out in status and list, in the step it waited in', async () => {
+  const taskQueue = testTaskQueue();
+  const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+  const id = `kit-exercise/timeout-${taskQueue}`;
+  const { worker } = await createTestWorker(ctx, taskQueue);
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: id,
+      workflowExecutionTimeout: '4 seconds',
+      args: [{ input: { target: `timeout-${taskQueue}`, flakyFailures: 2 }, requestedBy: 'alice' }],
+    });
+    await waitForStatus(handle, (s) => s.state === 'needs-intervention');
+    await expect.poll(async () => (await handle.describe()).status.name, { timeout: 20_000 }).toBe('TIMED_OUT');
+    const status = JSON.parse((await lifeboat(['status', id, '--json'], env)).stdout) as ShownStatus;
+    expect(status.state).toBe('timed-out');
+    // kit-exercise is a test runbook, outside the CLI's catalog: its undos are unknown here, and status says so.
+    expect(status.endedByTemporal).toMatchObject({ how: 'timed-out', lastState: 'needs-intervention', inStep: 'flaky', statusRead: true });
+    expect(status.endedByTemporal!.undosNotRun).toBeUndefined();
+    const text = (await lifeboat(['status', id], env)).stdout;
+    expect(text).toContain('TIMED OUT by Temporal');
+    expect(text).toContain('undos that never ran: unknown here (the runbook is not in this CLI)');
+    expect(text).not.toContain('next: lifeboat retry');
+    const listed = JSON.parse((await lifeboat(['list', '--json', '--state', 'timed-out'], env)).stdout) as Record<string, string>[];
+    expect(listed).toEqual([expect.objectContaining({ runId: id, state: 'timed-out', lastState: 'needs-intervention' })]);
+  });
+}, 60_000);
+
 const at = (s: number) => new Date(Date.parse('2026-12-01T10:00:00.000Z') + s * 1000).toISOString();
 const done = (name: string, from: number, status: StepRecord['status'] = 'succeeded'): StepRecord => ({
   name,
