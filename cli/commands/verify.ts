@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { decode } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
+import type { TrustRoot } from '../../lib/roster-seal';
 import { terminalSafeJson } from '../../lib/terminal-text';
+import { readTrustRoot, TrustRootError } from '../../lib/trust-root';
 import { runbooks } from '../../runbooks';
 import { statusQuery, type RunStatus } from '../../workflows/kit';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
-import { CliError, usageError } from '../errors';
+import { CliError, ExitCode, usageError } from '../errors';
 import { explain, runHandle } from '../runs';
 import { checkRun } from '../verify/check';
 import { fetchHistoryChain, joinHistoryChain } from '../verify/history-chain';
@@ -17,6 +20,7 @@ import { checkContinuation } from '../verify/continuation';
 import { LifecycleError, readLifecycle } from '../verify/lifecycle';
 import { checkLifecycle } from '../verify/lifecycle-checks';
 import { renderVerifyReport } from '../verify/render';
+import { checkRosterSeals, sealedRosters } from '../verify/roster-seal';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -25,13 +29,15 @@ const STATUS_QUERY_DEADLINE_MS = 5_000;
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: "Re-check every signed decision of a run from its history alone: signers' keys, rosters, nonces, times",
-  usage: 'lifeboat verify <run-id> [--history FILE] [--json]',
-  options: { ...commonOptions, history: { type: 'string' } },
+  summary:
+    "Re-check every signed decision of a run from its history (signers' keys, rosters, nonces, times) and, from Temporal's records, what ran: runbook, parents, continue-as-new chain, resets, reuse of its start, termination",
+  usage: 'lifeboat verify <run-id> [--history FILE] [--roster FILE ... --trust-root FILE] [--json]',
+  options: { ...commonOptions, history: { type: 'string' }, roster: { type: 'string', multiple: true }, 'trust-root': { type: 'string' } },
   async run(ctx, { positionals, values }) {
     const runId = positionals[0];
     if (!runId) throw usageError('name the run', 'lifeboat verify region-failover/booking (see lifeboat list)');
     const file = values.history as string | undefined;
+    const seals = rosterSealOptions(values.roster as string[] | undefined, values['trust-root'] as string | undefined);
     const codecs = ctx.dataConverter()?.payloadCodecs ?? [];
     const decodePayloads: PayloadDecoder = async (payloads) =>
       (await decode(codecs, payloads as Parameters<typeof decode>[1])).map((p) => defaultPayloadConverter.fromPayload(p));
@@ -56,6 +62,12 @@ export const verifyCommand: Command = {
         throw new CliError(`cannot verify ${runId}: ${err.message}`, { code: 'bad-history', suggestion: codecHint(ctx) });
       throw err;
     }
+    if (!run.signedDecisions && continuation.problems.length > 0) {
+      throw new CliError(`${runId} does not verify: ${continuation.problems.join('; ')}`, {
+        code: 'forged-chain',
+        suggestion: `treat what it did as unauthorised: see lifeboat status ${runId} for what ran`,
+      });
+    }
     if (!run.signedDecisions) {
       throw new CliError(`${runId} predates signed decisions: its decisions were never signed, so there is nothing to verify`, {
         code: 'unsigned-run',
@@ -65,12 +77,8 @@ export const verifyCommand: Command = {
     const final = run.closed?.state === 'completed' && isStatus(run.closed.result) ? { value: run.closed.result, from: 'result' as const } : undefined;
     const live = !final && !run.closed && client ? await liveStatus(client, runId) : undefined;
     const runbookOf = (workflowType: string) => Object.values(runbooks).find((r) => r.workflowType === workflowType)?.id;
-    const checked = checkRun(run, {
-      namespace: ctx.settings().namespace,
-      workflowId: runId,
-      ...((final ?? live) ? { status: (final ?? live)! } : {}),
-      runbookOf,
-    });
+    const status = final ?? live;
+    const checked = checkRun(run, { namespace: ctx.settings().namespace, workflowId: runId, ...(status ? { status } : {}), runbookOf });
     // A terminated run answers a query only through a worker replaying it; its answer names the step it stopped in.
     const stoppedIn = run.closed?.state === 'terminated' && client ? await liveStatus(client, runId) : undefined;
     const lifecycle = await checkLifecycle({
@@ -81,16 +89,45 @@ export const verifyCommand: Command = {
       client,
       decode: decodePayloads,
       runbookOf,
-      ...((final ?? live)?.value.runbook ? { statusRunbook: (final ?? live)!.value.runbook } : {}),
+      ...(status?.value.runbook ? { statusRunbook: status.value.runbook } : {}),
       ...(stoppedIn?.value.currentStep ? { terminatedInStep: stoppedIn.value.currentStep } : {}),
     });
-    const problems = [...continuation.problems, ...checked.problems, ...lifecycle.problems];
+    const recorded = [
+      ...checked.rosters.map((r) => ({ digest: r.digest, where: `loaded at ${r.at}` })),
+      ...(status?.value.trust?.rosterDigest
+        ? [{ digest: status.value.trust.rosterDigest, where: `recorded in its ${status.from === 'result' ? 'result' : 'live status'}` }]
+        : []),
+    ];
+    const sealProblems = seals ? checkRosterSeals(recorded, await sealedRosters(seals.rosters, seals.trustRoot)) : [];
+    const problems = [...continuation.problems, ...checked.problems, ...lifecycle.problems, ...sealProblems];
     const report = { ...checked, ...(lifecycle.notes.length > 0 ? { notes: lifecycle.notes } : {}), problems, ok: problems.length === 0 };
     if (ctx.json) ctx.print(terminalSafeJson(report, 2));
     else ctx.print(renderVerifyReport(report));
     return report.ok ? 0 : 1;
   },
 };
+
+/**
+ * `--roster` (once per roster the run may have used) with `--trust-root`: then every roster the run loaded must be one
+ * of those, sealed by a quorum of the trust root's admins. Neither: the seal is not checked. One alone says what is missing.
+ */
+function rosterSealOptions(rosters: string[] | undefined, trustRootPath: string | undefined): { rosters: string[]; trustRoot: TrustRoot } | undefined {
+  if (!rosters?.length && !trustRootPath) return undefined;
+  if (!trustRootPath)
+    throw usageError('--roster needs --trust-root FILE: the roster admins and quorum that must have sealed it', 'pass the trust root your workers are given');
+  if (!rosters?.length)
+    throw usageError(
+      '--trust-root needs --roster FILE: the roster (with its .sig.json seal beside it) the run should have used',
+      'pass --roster once per roster the run may have used',
+    );
+  try {
+    return { rosters: rosters.map((r) => resolve(r)), trustRoot: readTrustRoot(trustRootPath) };
+  } catch (err) {
+    if (err instanceof TrustRootError)
+      throw new CliError(err.message, { code: 'invalid-trust-root', suggestion: 'fix the field named above', exitCode: ExitCode.usage });
+    throw err;
+  }
+}
 
 /** A history JSON file, as `temporal workflow show --output json` or `historyToJSON` writes it. */
 function historyFromFile(file: string): History {

@@ -4,7 +4,7 @@ import { checkDelegation, type LifecycleFetcher, type ScheduleActions } from './
 import type { PayloadDecoder, RunHistory } from './history-decisions';
 import { readLifecycle, type RunLifecycle } from './lifecycle';
 import { checkResets } from './resets';
-import { checkStartIdentity, checkStartRefused } from './start-identity';
+import { checkRefusal, checkStartIdentity } from './start-identity';
 import { checkStartReuse, startUsesOf } from './start-reuse';
 import { startRequestOf } from './start-statement';
 import { checkTermination } from './termination';
@@ -35,7 +35,7 @@ export async function checkLifecycle(inputs: LifecycleInputs): Promise<{ notes: 
   const { first, joined, run, report, client, decode, runbookOf } = inputs;
   const notes: string[] = [];
   const problems: string[] = [];
-  if (run.closed?.state === 'failed') problems.push(...checkStartRefused(run.closed.failure));
+  problems.push(...checkRefusal(joined.failure));
   if (first.parent) {
     if (client) {
       const delegation = await checkDelegation(first, { run: fetcherOf(client, decode), scheduleActions: scheduleActionsOf(client) }, runbookOf);

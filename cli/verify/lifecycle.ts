@@ -62,6 +62,8 @@ export interface RunLifecycle {
   request: unknown;
   resets: ResetRecord[];
   terminated?: TerminationRecord;
+  /** Why the run failed, when it did: the failure's message and its application error type (`DecisionRefused`, ...). */
+  failure?: { message: string; type?: string };
   /** How the run closed: the event's kind, or undefined while it runs. */
   closedAs?: 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed-out' | 'continued-as-new';
   /** For a run that continued as new: the workflow type and task queue of the run it continued as. */
@@ -86,6 +88,7 @@ export async function readLifecycle(history: History, decode: PayloadDecoder): P
   const activities: ScheduledActivity[] = [];
   const byScheduledId = new Map<number, ScheduledActivity>();
   let terminated: TerminationRecord | undefined;
+  let failure: RunLifecycle['failure'];
   let closedAs: RunLifecycle['closedAs'];
   let continuedAs: RunLifecycle['continuedAs'];
   for (const [index, event] of events.entries()) {
@@ -125,7 +128,11 @@ export async function readLifecycle(history: History, decode: PayloadDecoder): P
       closedAs = 'terminated';
     }
     if (event.workflowExecutionCompletedEventAttributes) closedAs = 'completed';
-    if (event.workflowExecutionFailedEventAttributes) closedAs = 'failed';
+    const failedRun = event.workflowExecutionFailedEventAttributes;
+    if (failedRun) {
+      closedAs = 'failed';
+      failure = failureOf(failedRun.failure);
+    }
     if (event.workflowExecutionCanceledEventAttributes) closedAs = 'canceled';
     if (event.workflowExecutionTimedOutEventAttributes) closedAs = 'timed-out';
     const continued = event.workflowExecutionContinuedAsNewEventAttributes;
@@ -151,6 +158,7 @@ export async function readLifecycle(history: History, decode: PayloadDecoder): P
     request,
     resets,
     ...(terminated ? { terminated } : {}),
+    ...(failure ? { failure } : {}),
     ...(closedAs ? { closedAs } : {}),
     ...(continuedAs ? { continuedAs } : {}),
     activities,
@@ -161,6 +169,16 @@ export async function readLifecycle(history: History, decode: PayloadDecoder): P
 /** A history that cannot be read as a run's lifecycle. */
 export class LifecycleError extends Error {
   override readonly name = 'LifecycleError';
+}
+
+/** A failure's message, and the first application error type along its chain of causes. */
+function failureOf(failure: temporal.api.failure.v1.IFailure | null | undefined): RunLifecycle['failure'] {
+  const message = failure?.message ?? 'unknown failure';
+  for (let f = failure, depth = 0; f && depth < 10; f = f.cause, depth++) {
+    const type = f.applicationFailureInfo?.type;
+    if (type) return { message, type };
+  }
+  return { message };
 }
 
 /** The step activities (not the kit's own) among a run's activities. */

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import type { VerifyReport } from '../../cli/verify/check';
-import { approveSignal, type RunStatus, statusQuery } from '../../workflows/kit';
+import type { CheckedDecision, VerifyReport } from '../../cli/verify/check';
+import { readLifecycle } from '../../cli/verify/lifecycle';
+import { checkResets } from '../../cli/verify/resets';
+import { approveSignal, Roster, rosterDigest, type RunStatus, statusQuery } from '../../workflows/kit';
 import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
-import { decisionStatement, signAs, signedStart } from '../helpers/signing';
+import { decisionStatement, signAs, signedStart, testKeyFile } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, type TemporalTestContext } from '../helpers/temporal';
 
 /*
@@ -61,8 +63,8 @@ function temporal(args: string[]): Promise<CliResult> {
   return temporalCli(args, ctx.address);
 }
 
-function verify(runId: string, json = false): Promise<CliResult> {
-  return lifeboat(['verify', runId, ...(json ? ['--json'] : [])], env);
+function verify(runId: string, json = false, extra: string[] = []): Promise<CliResult> {
+  return lifeboat(['verify', runId, ...(json ? ['--json'] : []), ...extra], env);
 }
 
 /** The run's status once `predicate` holds, or once it closed (a run the hardened kit refused answers no more). */
@@ -109,6 +111,9 @@ test('an honest run verifies OK; reset after its approvals, steps that run again
   expect(honest.stdout).toContain('OK: every decision the run counted verifies');
   expect(honest.stdout).not.toContain('note:');
   expect(honest.code).toBe(0);
+  // The roster it used is the one its admins sealed.
+  const sealed = await verify(handle.workflowId, false, ['--roster', inject('testRosterPath'), '--trust-root', inject('testTrustRootPath')]);
+  expect(sealed.code, sealed.stdout).toBe(0);
 
   // The workflow task that scheduled the first step after the gate: resetting to it runs that step again.
   const events = (await handle.fetchHistory()).events ?? [];
@@ -172,9 +177,10 @@ test('an honest run verifies OK; reset after its approvals, steps that run again
   expect(again.code).toBe(1);
   const report = JSON.parse(again.stdout) as VerifyReport;
   expect(report.notes).toContainEqual(expect.stringMatching(/^this run was reset by \S+ for "\S+" at \S+ \(reason: from the top; from run \S+, event \d+\)$/));
+  // Either the kit acted again (the steps before the gate ran on nobody's say-so), or it refused to: both fail.
   expect(report.problems).toContainEqual(
     expect.stringMatching(
-      /^the run was reset by \S+ for "\S+" at \S+ \(reason: from the top; .*\), and \d+ step activities \(record, flaky\) ran after it with no approval signed since: old approvals do not cover a reset run$/,
+      /^the run was reset by \S+ for "\S+" at \S+ \(reason: from the top; .*\), and \d+ step activities \(record, flaky\) ran after it with no approval signed since: old approvals do not cover a reset run$|^the run refused to go on \(ResetRefused\): Temporal reset this run/,
     ),
   );
 });
@@ -385,3 +391,93 @@ async function impostorDrill(taskQueue: string, workflowId: string, spec: object
     return (await handle.describe()).runId;
   });
 }
+
+test('votes counted against a roster nobody sealed (mallory appended to sre-leads) fail verify given the sealed roster and the trust root', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-verify-roster-'));
+  const base = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as { people: Record<string, unknown>[] };
+  const mallory = { id: 'mallory', name: 'Mallory', groups: ['sre-leads'], keys: [readFileSync(`${testKeyFile('mallory')}.pub`, 'utf8').trim()] };
+  const edited = { ...base, people: [...base.people, mallory] };
+  const editedPath = join(dir, 'roster.json');
+  writeFileSync(editedPath, JSON.stringify(edited, null, 2));
+  // A worker that takes the edited file as it is, as one did before rosters were sealed.
+  const editedQueue = `${queue}-edited-roster`;
+  const { worker } = await createTestWorker(ctx, editedQueue, { loadRoster: async () => Roster.parse(edited) });
+  const workflowId = `kit-exercise/roster-${suffix}`;
+  await worker.runUntil(async () => {
+    const input = exerciseInput(`roster-${suffix}`);
+    const handle = await ctx.rawClient.workflow.start('kitExercise', {
+      taskQueue: editedQueue,
+      workflowId,
+      args: [{ input, requestedBy: 'alice', start: signedStart({ workflowId, workflowType: 'kitExercise', input, by: 'alice' }) }],
+    });
+    const open = (await settle(handle, (s) => s.state === 'waiting-approval')) as RunStatus;
+    for (const who of ['bob', 'mallory']) await handle.signal(approveSignal, signAs(decisionStatement(open, 'approve', who, { gate: 'approve' })));
+    const result = (await handle.result()) as RunStatus;
+    expect(result.gates[0]!.votes.map((v) => v.by)).toEqual(['bob', 'mallory']);
+  });
+  const editedDigest = rosterDigest(Roster.parse(edited));
+  const sealedDigest = rosterDigest(Roster.parse(JSON.parse(readFileSync(inject('testRosterPath'), 'utf8'))));
+  const trustRoot = ['--trust-root', inject('testTrustRootPath')];
+
+  const result = await verify(workflowId, true, ['--roster', inject('testRosterPath'), ...trustRoot]);
+  expect(result.code).toBe(1);
+  expect((JSON.parse(result.stdout) as VerifyReport).problems).toContainEqual(
+    `the run counted decisions against roster ${editedDigest} (loaded at ${(JSON.parse(result.stdout) as VerifyReport).rosters[0]!.at}), which is none of the sealed rosters given (${inject('testRosterPath')}: ${sealedDigest}): a roster its admins did not sign counts no vote`,
+  );
+  // The edited file itself, offered as the roster: nobody sealed it.
+  const unsealed = await verify(workflowId, false, ['--roster', editedPath, ...trustRoot]);
+  expect(unsealed.code).toBe(1);
+  expect(unsealed.stdout).toContain(
+    `  - the roster ${editedPath} given with --roster is not sealed: the roster ${editedDigest} is signed by 0 of the 2 roster admins it needs`,
+  );
+  // One flag without the other is a usage error.
+  const alone = await verify(workflowId, false, ['--roster', editedPath]);
+  expect(alone.code).toBe(2);
+  expect(alone.stderr).toContain('--roster needs --trust-root FILE');
+});
+
+test('a reset run verifies only when every step after the reset follows an approval signed after it: a reapplied old approval does not count', async () => {
+  const at = (second: number) => ({ seconds: second, nanos: 0 });
+  const events = [
+    {
+      eventTime: at(0),
+      workflowExecutionStartedEventAttributes: { workflowType: { name: 'kitExercise' }, taskQueue: { name: 'lifeboat' }, firstExecutionRunId: 'run-1' },
+    },
+    { eventTime: at(1), activityTaskScheduledEventAttributes: { activityType: { name: 'loadRoster' } } },
+    { eventTime: at(2), activityTaskScheduledEventAttributes: { activityType: { name: 'record' } } },
+    {
+      eventTime: at(10),
+      workflowTaskFailedEventAttributes: {
+        cause: 'WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW',
+        identity: 'history-service',
+        failure: { message: 'mallory: once more' },
+        baseRunId: 'run-1',
+        newRunId: 'run-2',
+      },
+    },
+    // The approval reapplied after the reset point, and one made after it.
+    { eventTime: at(11), workflowExecutionSignaledEventAttributes: { signalName: 'approve' } },
+    { eventTime: at(12), workflowExecutionSignaledEventAttributes: { signalName: 'approve' } },
+    { eventTime: at(13), activityTaskScheduledEventAttributes: { activityType: { name: 'record' } } },
+  ].map((event, i) => ({ eventId: i + 1, ...event }));
+  const lifecycle = await readLifecycle({ events } as unknown as Parameters<typeof readLifecycle>[0], async () => []);
+  expect(lifecycle.resets).toEqual([
+    { eventId: 4, at: '1970-01-01T00:00:10.000Z', identity: 'history-service', user: 'mallory', reason: 'once more', baseRunId: 'run-1', newRunId: 'run-2' },
+  ]);
+  const approval = (eventId: number, issuedAt: string) => ({
+    decision: { eventId, kind: 'approve', verified: true, counted: true } as CheckedDecision,
+    issuedAt,
+  });
+  const check = (approvals: ReturnType<typeof approval>[]) =>
+    checkResets(
+      lifecycle,
+      approvals.map((a) => a.decision),
+      (d) => approvals.find((a) => a.decision === d)?.issuedAt,
+    );
+  const said = 'the run was reset by history-service for "mallory" at 1970-01-01T00:00:10.000Z (reason: once more; from run run-1, event 4)';
+  const failed = [`${said}, and 1 step activity (record) ran after it with no approval signed since: old approvals do not cover a reset run`];
+  expect(check([])).toEqual({ notes: [`this run was ${said.slice('the run was '.length)}`], problems: failed });
+  // Reapplied by the reset: the signal event is after it, but the approval was signed before.
+  expect(check([approval(5, '1970-01-01T00:00:05.000Z')]).problems).toEqual(failed);
+  expect(check([approval(6, '1970-01-01T00:00:11.500Z')]).problems).toEqual([]);
+});
