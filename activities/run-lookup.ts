@@ -46,16 +46,14 @@ export function createRunLookupActivities() {
       const claimId = `lifeboat-start-claim/${request.nonce}`;
       const holder = `${request.workflowId}@${request.runId}`;
       try {
-        const handle = await client.workflow.start('lifeboatStartClaim', {
+        await client.workflow.start('lifeboatStartClaim', {
           workflowId: claimId,
-          taskQueue: 'lifeboat-start-claims',
+          // The worker that serves the run serves its claim: a workflow that ends as soon as it starts.
+          taskQueue: Context.current().info.taskQueue,
           args: [],
           memo: { holder },
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          // Nothing ever runs it: it exists to hold the ID, and ends by itself once the statement has expired.
-          workflowExecutionTimeout: Math.max(60_000, Date.parse(request.expiresAt) - Date.now() + 60_000),
         });
-        await handle.terminate('start claim recorded; nothing to run').catch(() => undefined);
         return { claimed: true };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

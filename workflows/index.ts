@@ -6,3 +6,4 @@ export { regionFailover } from './region-failover';
 export { isolateVendorModule } from './isolate-vendor-module';
 export { scheduledDrill } from './scheduled-drill';
 export { readinessCheck } from './readiness-check';
+export { lifeboatStartClaim } from './start-claim';
