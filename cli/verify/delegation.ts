@@ -141,8 +141,8 @@ function checkLink(child: RunLifecycle, parent: RunLifecycle, runbookOf: (workfl
 /**
  * The top of a delegated chain is a `scheduledDrill`: the schedule its authorisation names must list that run among
  * the runs it started. Temporal keeps only a schedule's last few actions, so an older drill that has dropped off the
- * list is shown as unconfirmed rather than failed; a schedule that is gone, or that lists newer runs but not this
- * one, fails.
+ * list, or whose schedule has been deleted since, is shown as unconfirmed rather than failed (the kit asked the
+ * schedule when the drill started); a schedule that lists newer runs but not this one fails.
  */
 async function checkScheduleStarted(run: RunLifecycle, lookups: DelegationLookups): Promise<{ notes: string[]; problems: string[] }> {
   let top: RunLifecycle | undefined;
@@ -156,12 +156,16 @@ async function checkScheduleStarted(run: RunLifecycle, lookups: DelegationLookup
   const schedule = startRequestOf(top.request).statement?.body.schedule;
   if (typeof schedule !== 'string') return { notes: [], problems: [] };
   const name = runName(top.workflowId, top.originalExecutionRunId);
-  const actions = await lookups.scheduleActions(schedule).catch(() => undefined);
-  if (!actions)
-    return {
-      notes: [],
-      problems: [`drill schedule ${schedule} does not exist, so that it started ${name} cannot be confirmed: a deleted schedule authorises no more drills`],
-    };
+  let actions;
+  try {
+    actions = await lookups.scheduleActions(schedule);
+  } catch (err) {
+    return { notes: [], problems: [`drill schedule ${schedule} cannot be read (${(err as Error).message}), so that it started ${name} cannot be confirmed`] };
+  }
+  if (!actions) {
+    // The kit asks the schedule when the drill starts, so a run it let go had its schedule then; it may be gone since.
+    return { notes: [`drill schedule ${schedule} no longer exists, so that it started ${name} cannot be confirmed now`], problems: [] };
+  }
   if (actions.some((a) => a.workflowId === top.workflowId && a.firstExecutionRunId === top.firstExecutionRunId)) return { notes: [], problems: [] };
   const oldest = actions.map((a) => a.takenAt).sort()[0];
   if (actions.length >= SCHEDULE_RECENT_ACTIONS && oldest !== undefined && top.startedAt < oldest) {

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { type Client, ScheduleNotFoundError } from '@temporalio/client';
 import type { VerifyReport } from './check';
 import { checkDelegation, type LifecycleFetcher, type ScheduleActions } from './delegation';
 import type { PayloadDecoder, RunHistory } from './history-decisions';
@@ -54,13 +54,14 @@ export async function checkLifecycle(inputs: LifecycleInputs): Promise<{ notes: 
 
   const statement = startRequestOf(first.request).statement;
   if (client && first.workflowId && statement) {
-    const uses = await startUsesOf(client, first.workflowId, decode);
-    problems.push(
-      ...checkStartReuse(
-        { firstExecutionRunId: first.firstExecutionRunId, nonce: statement.nonce, schedule: typeof statement.body.schedule === 'string' },
-        uses,
-      ),
-    );
+    const own = { firstExecutionRunId: first.firstExecutionRunId, nonce: statement.nonce, schedule: typeof statement.body.schedule === 'string' };
+    try {
+      problems.push(...checkStartReuse(own, await startUsesOf(client, first.workflowId, decode)));
+    } catch (err) {
+      notes.push(
+        `whether its start statement started another run could not be checked: listing the runs of ${first.workflowId} failed (${(err as Error).message})`,
+      );
+    }
   } else if (!client && statement) {
     notes.push('whether its start statement started another run is checked only against the server (not with --history)');
   }
@@ -82,8 +83,9 @@ function scheduleActionsOf(client: Client): ScheduleActions {
     let description;
     try {
       description = await client.schedule.getHandle(scheduleId).describe();
-    } catch {
-      return undefined;
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
     }
     return [
       ...description.info.runningActions.map((a) => ({ ...a.workflow, takenAt: new Date().toISOString() })),

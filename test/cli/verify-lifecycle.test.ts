@@ -6,8 +6,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { CheckedDecision, VerifyReport } from '../../cli/verify/check';
-import { readLifecycle } from '../../cli/verify/lifecycle';
+import { checkDelegation } from '../../cli/verify/delegation';
+import { readLifecycle, type RunLifecycle } from '../../cli/verify/lifecycle';
 import { checkResets } from '../../cli/verify/resets';
+import { runbooks } from '../../runbooks';
 import { approveSignal, Roster, rosterDigest, type RunStatus, statusQuery } from '../../workflows/kit';
 import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
 import { decisionStatement, signAs, signedStart, testKeyFile } from '../helpers/signing';
@@ -480,4 +482,54 @@ test('a reset run verifies only when every step after the reset follows an appro
   // Reapplied by the reset: the signal event is after it, but the approval was signed before.
   expect(check([approval(5, '1970-01-01T00:00:05.000Z')]).problems).toEqual(failed);
   expect(check([approval(6, '1970-01-01T00:00:11.500Z')]).problems).toEqual([]);
+});
+
+test("a live drill's failback is checked against its real parent: the failover's own live-drill start, for the same service, on the same task queue", async () => {
+  const input = { service: 'booking', mode: 'planned' };
+  const start = signedStart({ workflowId: 'region-failover/booking', workflowType: 'regionFailover', input, by: 'alice', drill: 'live' });
+  const lifecycleOf = (fields: Partial<RunLifecycle>): RunLifecycle => ({
+    workflowId: 'region-failover/booking',
+    workflowType: 'regionFailover',
+    taskQueue: 'lifeboat',
+    startedAt: new Date().toISOString(),
+    firstExecutionRunId: 'failover-1',
+    originalExecutionRunId: 'failover-1',
+    request: { input, requestedBy: 'alice', drill: { kind: 'live' }, start },
+    resets: [],
+    activities: [],
+    events: [],
+    ...fields,
+  });
+  const failback = (request: object, parentRun = 'failover-1') =>
+    lifecycleOf({
+      workflowId: 'region-failback/booking',
+      workflowType: 'regionFailback',
+      firstExecutionRunId: 'failback-1',
+      originalExecutionRunId: 'failback-1',
+      parent: { workflowId: 'region-failover/booking', runId: parentRun },
+      request: { input: { service: 'booking', source: 'B', target: 'A' }, requestedBy: 'alice', drill: { kind: 'live' }, start, ...request },
+    });
+  const parents: Record<string, RunLifecycle> = {
+    'failover-1': lifecycleOf({}),
+    'elsewhere-1': lifecycleOf({ taskQueue: 'evil' }),
+    'isolated-1': lifecycleOf({ request: { input, requestedBy: 'alice', drill: { kind: 'isolated' }, start } }),
+  };
+  const lookups = { run: async (_: string, runId: string) => parents[runId]!, scheduleActions: async () => undefined };
+  const runbookOf = (type: string) => Object.values(runbooks).find((r) => r.workflowType === type)?.id;
+
+  expect(await checkDelegation(failback({}), lookups, runbookOf)).toEqual({ notes: [], problems: [] });
+  expect((await checkDelegation(failback({}, 'elsewhere-1'), lookups, runbookOf)).problems).toEqual([
+    "this run was started by region-failover/booking (run failover-1), a regionFailover on task queue evil, not on the task queue lifeboat that this run runs on: that is not Lifeboat's worker",
+  ]);
+  expect((await checkDelegation(failback({ input: { service: 'payments', source: 'B', target: 'A' } }), lookups, runbookOf)).problems).toEqual([
+    'this run fails back service payments, but its parent failed over booking',
+  ]);
+  expect((await checkDelegation(failback({ drill: { kind: 'isolated' } }, 'isolated-1'), lookups, runbookOf)).problems).toEqual([
+    'this run is a failback started by region-failover/booking (run failover-1), a regionFailover on task queue lifeboat, but only a live drill starts its own failback (statement drill live, parent drill isolated, this drill isolated)',
+  ]);
+  // alice's start of another failover, passed to this failback: not the start its parent was given.
+  const other = signedStart({ workflowId: 'region-failover/booking', workflowType: 'regionFailover', input, by: 'alice', drill: 'live' });
+  expect((await checkDelegation(failback({ start: other }), lookups, runbookOf)).problems).toEqual([
+    "this run's signed start is not the one its parent region-failover/booking (run failover-1) was started with",
+  ]);
 });
