@@ -1,4 +1,4 @@
-import { digestOf } from '../../workflows/kit';
+import { CLOCK_SKEW_MS, digestOf, type Statement } from '../../workflows/kit';
 import type { RunLifecycle } from './lifecycle';
 import { checkStartIdentity } from './start-identity';
 import { runName, sameSignedStart, startRequestOf } from './start-statement';
@@ -118,6 +118,7 @@ function checkLink(child: RunLifecycle, parent: RunLifecycle, runbookOf: (workfl
       problems.push(`${who}'s start statement was signed for another input (${statement.inputDigest}) than the one it runs (${digestOf(mine.input)})`);
     if ((statement.body.drill ?? 'none') !== mine.drill)
       problems.push(`${who}'s start statement is for drill ${String(statement.body.drill ?? 'none')}, but it runs as drill ${mine.drill}`);
+    problems.push(...validityAt(statement, parent, who));
     return problems;
   }
   // A live drill's failback: the failover's own start, for that failover run, as a live drill, on the same service.
@@ -131,6 +132,7 @@ function checkLink(child: RunLifecycle, parent: RunLifecycle, runbookOf: (workfl
       `${who} is a failback started by ${parentName}, but only a live drill starts its own failback (statement drill ${String(statement.body.drill ?? 'none')}, parent drill ${theirs.drill}, this drill ${mine.drill})`,
     );
   }
+  problems.push(...validityAt(statement, parent, who));
   const service = (value: unknown) => (value as { service?: unknown } | undefined)?.service;
   if (service(mine.input) !== service(theirs.input)) {
     problems.push(`${who} fails back service ${String(service(mine.input))}, but its parent failed over ${String(service(theirs.input))}`);
@@ -180,4 +182,18 @@ async function checkScheduleStarted(run: RunLifecycle, lookups: DelegationLookup
     notes: [],
     problems: [`drill schedule ${schedule} did not start ${name}: it is not among the runs the schedule took, so someone started it by hand`],
   };
+}
+
+/**
+ * A delegated start is as good as the parent's start: the statement must have been valid when Temporal started the
+ * parent (by the server's clock, not a time the statement gives), within the clock skew the kit allows.
+ */
+function validityAt(statement: Statement, parent: RunLifecycle, who: string): string[] {
+  const started = Date.parse(parent.startedAt);
+  if (started + CLOCK_SKEW_MS < Date.parse(statement.issuedAt) || started - CLOCK_SKEW_MS > Date.parse(statement.expiresAt)) {
+    return [
+      `${who}'s start statement was valid from ${statement.issuedAt} to ${statement.expiresAt}, but Temporal started its parent ${runName(parent.workflowId, parent.originalExecutionRunId)} at ${parent.startedAt}`,
+    ];
+  }
+  return [];
 }

@@ -216,6 +216,14 @@ test("an old paging-check start passed to a scheduledDrill started by hand and r
         `this run's start statement is for workflow paging-check/${team}, not ${childId}`,
       ]),
     );
+    // Twenty minutes old: it had expired when Temporal started the parent, whatever the statement itself says.
+    expect(report.problems).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^this run's start statement was valid from \\S+ to \\S+, but Temporal started its parent paging-check/${team} \\(run ${parentRun}\\) at \\S+$`,
+        ),
+      ),
+    );
     const text = (await verify(childId)).stdout;
     expect(text).toContain(`FAILED:\n`);
     expect(text).toContain(
@@ -513,6 +521,7 @@ test("a live drill's failback is checked against its real parent: the failover's
     'failover-1': lifecycleOf({}),
     'elsewhere-1': lifecycleOf({ taskQueue: 'evil' }),
     'isolated-1': lifecycleOf({ request: { input, requestedBy: 'alice', drill: { kind: 'isolated' }, start } }),
+    'yesterday-1': lifecycleOf({ startedAt: new Date(Date.now() - 24 * 3600_000).toISOString() }),
   };
   const lookups = { run: async (_: string, runId: string) => parents[runId]!, scheduleActions: async () => undefined };
   const runbookOf = (type: string) => Object.values(runbooks).find((r) => r.workflowType === type)?.id;
@@ -526,6 +535,11 @@ test("a live drill's failback is checked against its real parent: the failover's
   ]);
   expect((await checkDelegation(failback({ drill: { kind: 'isolated' } }, 'isolated-1'), lookups, runbookOf)).problems).toEqual([
     'this run is a failback started by region-failover/booking (run failover-1), a regionFailover on task queue lifeboat, but only a live drill starts its own failback (statement drill live, parent drill isolated, this drill isolated)',
+  ]);
+  expect((await checkDelegation(failback({}, 'yesterday-1'), lookups, runbookOf)).problems).toEqual([
+    expect.stringMatching(
+      /^this run's start statement was valid from \S+ to \S+, but Temporal started its parent region-failover\/booking \(run failover-1\) at \S+$/,
+    ),
   ]);
   // alice's start of another failover, passed to this failback: not the start its parent was given.
   const other = signedStart({ workflowId: 'region-failover/booking', workflowType: 'regionFailover', input, by: 'alice', drill: 'live' });
