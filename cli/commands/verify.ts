@@ -52,7 +52,8 @@ export const verifyCommand: Command = {
     let history;
     let continuation;
     try {
-      lifecycles = await Promise.all(chain.map((h) => readLifecycle(h, decodePayloads)));
+      // Every run of the chain was fetched under this workflow ID, whether or not its start event names it.
+      lifecycles = (await Promise.all(chain.map((h) => readLifecycle(h, decodePayloads)))).map((l) => ({ ...l, workflowId: l.workflowId ?? runId }));
       // Decisions are read from the runs after the last link of the chain that another workflow forged.
       continuation = checkContinuation(lifecycles);
       history = joinHistoryChain(chain.slice(continuation.from));

@@ -4,7 +4,8 @@ import { checkDelegation, type LifecycleFetcher, type ScheduleActions } from './
 import type { PayloadDecoder, RunHistory } from './history-decisions';
 import { readLifecycle, type RunLifecycle } from './lifecycle';
 import { checkResets } from './resets';
-import { checkRefusal, checkStartIdentity } from './start-identity';
+import { checkRefusal } from './refusal';
+import { checkStartIdentity } from './start-identity';
 import { checkStartReuse, startUsesOf } from './start-reuse';
 import { startRequestOf } from './start-statement';
 import { checkTermination } from './termination';

@@ -69,8 +69,6 @@ export interface RunLifecycle {
   /** For a run that continued as new: the workflow type and task queue of the run it continued as. */
   continuedAs?: { workflowType: string; taskQueue: string; runId: string };
   activities: ScheduledActivity[];
-  /** Signals and updates carrying a decision, by event id and time (their content is read by history-decisions). */
-  events: HistoryEvent[];
 }
 
 /** Reads a run's lifecycle from its history. Pure besides decoding the start request. */
@@ -162,7 +160,6 @@ export async function readLifecycle(history: History, decode: PayloadDecoder): P
     ...(closedAs ? { closedAs } : {}),
     ...(continuedAs ? { continuedAs } : {}),
     activities,
-    events,
   };
 }
 

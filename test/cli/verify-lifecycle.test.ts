@@ -505,7 +505,6 @@ test("a live drill's failback is checked against its real parent: the failover's
     request: { input, requestedBy: 'alice', drill: { kind: 'live' }, start },
     resets: [],
     activities: [],
-    events: [],
     ...fields,
   });
   const failback = (request: object, parentRun = 'failover-1') =>
