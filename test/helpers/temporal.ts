@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { activityGuard } from '../../lib/activity-guard';
@@ -76,7 +76,14 @@ export async function connectToTestServer(namespace: TestNamespace | 'default' =
  * A worker on the test bundle with the product's activities plus recording test activities. Runbook tests pass
  * the catalog of the estate they started; without one, estate activities fail as they would with no estate up.
  */
-export async function createTestWorker(ctx: TemporalTestContext, taskQueue: string, overrides: object = {}, targetsPath = '/nonexistent/catalog.json') {
+export async function createTestWorker(
+  ctx: TemporalTestContext,
+  taskQueue: string,
+  overrides: object = {},
+  targetsPath = '/nonexistent/catalog.json',
+  /** Worker options of the test's own, such as `maxCachedWorkflows: 0` to replay every run at every task. */
+  options: Partial<WorkerOptions> = {},
+) {
   const exercise = createExerciseActivities();
   const kit = createActivities({ rosterPath: inject('testRosterPath'), trustRoot: testTrustRoot(), notify: { log: () => undefined }, targetsPath });
   const worker = await Worker.create({
@@ -86,6 +93,7 @@ export async function createTestWorker(ctx: TemporalTestContext, taskQueue: stri
     workflowBundle: { codePath: inject('testBundlePath') },
     activities: { ...kit, ...exercise.activities, ...overrides },
     interceptors: { activity: [activityGuard()] },
+    ...options,
   });
   return { worker, ...exercise };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { digestOf, statusQuery, type SignedDecision } from '../../workflows/kit';
 import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
 import { decisionStatement, signAs, signedStart, statementOf } from '../helpers/signing';
@@ -25,7 +25,9 @@ const evilQueue = `evil-${suffix}`;
 
 beforeAll(async () => {
   ctx = await connectToTestServer();
-  ours = await createTestWorker(ctx, taskQueue);
+  // No workflow cache: every task of every run here replays its whole history first, as a restarted worker does, so a
+  // reset run must take notice of its reset at the same place each time.
+  ours = await createTestWorker(ctx, taskQueue, {}, undefined, { maxCachedWorkflows: 0 });
   const attacker = await bundleWorkflowCode({ workflowsPath: resolve(__dirname, 'attacker/workflows.ts'), logger: quiet });
   evilWorker = await Worker.create({
     connection: ctx.nativeConnection,
@@ -276,6 +278,15 @@ function taskCompletedAfter(events: { eventId?: unknown; workflowTaskCompletedEv
   return Number(events.find((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) > after)!.eventId);
 }
 
+/**
+ * The reset run's whole history replays through the workflow code: the run takes notice of the reset at the same
+ * place on every replay (a worker restart, a cache eviction), so it never fails with a determinism error.
+ */
+async function expectReplays(workflowId: string): Promise<void> {
+  const history = await ctx.rawClient.workflow.getHandle(workflowId).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: { codePath: inject('testBundlePath') }, replayName: 'lifecycle-reset' }, history, workflowId);
+}
+
 /** bob and carol approve again, signing now; the run goes on. */
 async function approveAgain(workflowId: string) {
   const latest = ctx.rawClient.workflow.getHandle(workflowId);
@@ -302,6 +313,7 @@ test('temporal workflow reset to the task of the last approval counts none of th
   expect(actionsOn(target)).toEqual(['prepare', 'apply', 'verify']);
   await approveAgain(workflowId);
   expect(actionsOn(target)).toEqual(['prepare', 'apply', 'verify', 'apply', 'verify']);
+  await expectReplays(workflowId);
 });
 
 test('temporal workflow reset after a step the approvals allowed reopens their gate before the next step acts', async () => {
@@ -325,6 +337,24 @@ test('temporal workflow reset after a step the approvals allowed reopens their g
   expect(actionsOn(target)).toEqual(['prepare', 'apply', 'verify']);
   await approveAgain(workflowId);
   expect(actionsOn(target)).toEqual(['prepare', 'apply', 'verify', 'verify']);
+  await expectReplays(workflowId);
+
+  // A second reset, to the task that scheduled the last step after the fresh approvals, is noticed too: those
+  // approvals count no more either.
+  const afterFresh = (await ctx.rawClient.workflow.getHandle(workflowId).fetchHistory()).events!;
+  const lastFreshSignal = Math.max(...afterFresh.filter((e) => e.workflowExecutionSignaledEventAttributes).map((e) => Number(e.eventId)));
+  const verifyAgain = afterFresh.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'record').at(-1)!;
+  const schedulingVerify = afterFresh.filter((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) < Number(verifyAgain.eventId)).at(-1)!;
+  expect(Number(schedulingVerify.eventId)).toBeGreaterThan(lastFreshSignal);
+  await resetTo(workflowId, Number(schedulingVerify.eventId));
+  const again = await waitForStatus(
+    ctx.rawClient.workflow.getHandle(workflowId),
+    (s) => s.state === 'waiting-approval' && s.audit.filter((a) => a.action === 'reset').length === 2,
+  );
+  expect(again.gates.at(-1)).toMatchObject({ name: 'approve', status: 'open', votes: [] });
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(actionsOn(target)).toEqual(['prepare', 'apply', 'verify', 'verify']);
+  await expectReplays(workflowId);
 });
 
 test('temporal workflow reset to the first workflow task starts nothing again: the start was already used', async () => {

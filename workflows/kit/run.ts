@@ -22,6 +22,7 @@ import { ErrorType, RunAborted } from './errors';
 import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
 import { operatorsFor, type OperatorAction } from './authority';
 import { StepMemory, type CarriedRun } from './carry-over';
+import { announcedResetMarkers, RESET_NOTICED_PREFIX } from './lifecycle-interceptors';
 import type { DecisionKind, SignedDecision } from './decisions/statement';
 import { proofOf, verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision } from './decisions/verify';
 import {
@@ -151,6 +152,8 @@ export class Run<A> {
   /** Workflow time when the run noticed Temporal's reset: decisions signed before it count no more. */
   private resetAtMs: number | undefined;
   private watchingResets = false;
+  /** The run IDs whose reset this run has taken notice of. */
+  private readonly resetsNoticed = new Set<string>();
   /** Set while an update's validator runs: a validator may not record anything, so it does not look for a reset. */
   private validating = false;
 
@@ -559,18 +562,22 @@ export class Run<A> {
   }
 
   /**
-   * Notices, once, that Temporal reset this run. A reset run has a new run ID but keeps the one its history started
-   * with, from its first activation on, replay included; what must be decided deterministically is *where* it takes
-   * notice. `patched` gives exactly that: false at every point of the replayed history from before the reset (no marker
-   * there), true at the first point the run reaches live afterwards, where it records a marker that every later replay
-   * finds at the same place. Called where a decision arrives and before a step acts.
+   * Notices that Temporal reset this run. A reset run has a new run ID but keeps the one its history started with;
+   * what must be decided deterministically is *where* it takes notice. The first point the run reaches live under a
+   * run ID it has not noticed, it records a marker (`patched`) naming that run; on every replay Temporal announces the
+   * marker in the task that recorded it, and the run asks for it there (see lifecycle-interceptors.ts), so a worker
+   * restart, a replayer or a second reset all take notice at the same places. Called where a decision arrives and
+   * before a step acts.
    */
   private checkForReset(): void {
-    if (!this.watchingResets || this.resetAtMs !== undefined) return;
+    if (!this.watchingResets) return;
+    for (const marker of announcedResetMarkers()) {
+      const runId = marker.slice(RESET_NOTICED_PREFIX.length);
+      if (!this.resetsNoticed.has(runId) && patched(marker)) this.noticeReset(runId);
+    }
     const info = workflowInfo();
-    if (info.runId === info.originalExecutionRunId) return;
-    if (!patched(`reset-noticed-${info.runId}`)) return;
-    this.noticeReset();
+    if (info.unsafe.isReplaying || info.runId === info.originalExecutionRunId || this.resetsNoticed.has(info.runId)) return;
+    if (patched(`${RESET_NOTICED_PREFIX}${info.runId}`)) this.noticeReset(info.runId);
   }
 
   /**
@@ -578,7 +585,8 @@ export class Run<A> {
    * those approvals may move anything now: the open gate loses its votes, and before the next step acts the run asks
    * again for the last gate people passed. A run reset before anyone approved anything ends without acting again.
    */
-  private noticeReset(): void {
+  private noticeReset(runId: string): void {
+    this.resetsNoticed.add(runId);
     const stepsRun = this.status.steps.filter((s) => s.status === 'succeeded' && s.kind === 'step' && !isGateLookup(s)).map((s) => s.name);
     let votesVoided = 0;
     for (const gate of this.status.gates) {
