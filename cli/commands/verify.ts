@@ -91,6 +91,7 @@ export const verifyCommand: Command = {
       decode: decodePayloads,
       runbookOf,
       ...(status?.value.runbook ? { statusRunbook: status.value.runbook } : {}),
+      ...(status ? { gates: status.value.gates } : {}),
       ...(stoppedIn?.value.currentStep ? { terminatedInStep: stoppedIn.value.currentStep } : {}),
     });
     const recorded = [

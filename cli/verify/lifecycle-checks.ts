@@ -1,4 +1,5 @@
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
+import type { GateRecord } from '../../workflows/kit';
 import type { VerifyReport } from './check';
 import { checkDelegation, type LifecycleFetcher, type ScheduleActions } from './delegation';
 import type { PayloadDecoder, RunHistory } from './history-decisions';
@@ -23,6 +24,8 @@ export interface LifecycleInputs {
   runbookOf: (workflowType: string) => string | undefined;
   /** The runbook the run's own status names, for a workflow type the catalog does not know. */
   statusRunbook?: string;
+  /** The gates of the run's own status (its result or a live answer), when verify has it. */
+  gates?: GateRecord[];
   /** The step the run's own status says it was in, for a terminated run. */
   terminatedInStep?: string;
 }
@@ -68,7 +71,13 @@ export async function checkLifecycle(inputs: LifecycleInputs): Promise<{ notes: 
   }
 
   const issuedAt = new Map(run.decisions.map((d) => [d.eventId, issuedAtOf(d.message)]));
-  const resets = checkResets(joined, report.decisions, (d) => issuedAt.get(d.eventId));
+  const byNonce = new Map(report.decisions.filter((d) => d.nonce !== undefined).map((d) => [d.nonce!, issuedAt.get(d.eventId)]));
+  const resets = checkResets(
+    joined,
+    report.decisions,
+    (d) => issuedAt.get(d.eventId),
+    inputs.gates ? { gates: inputs.gates, signedAtOfNonce: (nonce) => byNonce.get(nonce) } : undefined,
+  );
   notes.push(...resets.notes);
   problems.push(...resets.problems);
   problems.push(...checkTermination(joined, inputs.terminatedInStep));

@@ -1,3 +1,4 @@
+import type { GateRecord } from '../../workflows/kit';
 import type { CheckedDecision } from './check';
 import { type RunLifecycle, stepActivities } from './lifecycle';
 
@@ -8,13 +9,15 @@ const GATE_PASSING = new Set(['approve']);
  * Checks the resets Temporal recorded in a run's history. A reset runs the code again from an earlier point with
  * every event before it kept, approvals included, so the steps after the gate can run again on approvals given for
  * another moment. A reset run verifies only when every step activity scheduled after a reset came after an approval
- * that verifies, that the run counted, and that was signed after the reset. `decisions` are checkRun's, numbered as
- * in the same history. Returns one note per reset (who, when, why) and the problems, in sentences.
+ * that verifies, that the run counted, and that was signed after the reset; and, where the run's status is known,
+ * when no gate it passed after a reset counted a vote signed before it. `decisions` are checkRun's, numbered as in
+ * the same history. Returns one note per reset (who, when, why) and the problems, in sentences.
  */
 export function checkResets(
   run: RunLifecycle,
   decisions: CheckedDecision[],
   signedAt: (d: CheckedDecision) => string | undefined,
+  counted?: { gates: GateRecord[]; signedAtOfNonce: (nonce: string) => string | undefined },
 ): { notes: string[]; problems: string[] } {
   const notes: string[] = [];
   const problems: string[] = [];
@@ -32,6 +35,17 @@ export function checkResets(
       problems.push(
         `the run was ${said}, and ${rerun.length} step activit${rerun.length === 1 ? 'y' : 'ies'} (${types}) ran after it with no approval signed since: old approvals do not cover a reset run`,
       );
+    }
+    for (const gate of counted?.gates ?? []) {
+      if (gate.status !== 'approved' || !gate.decidedAt || gate.decidedAt <= reset.at) continue;
+      for (const vote of gate.votes) {
+        const issued = vote.verified ? counted!.signedAtOfNonce(vote.verified.nonce) : undefined;
+        if (vote.decision === 'approve' && (issued === undefined || issued <= reset.at)) {
+          problems.push(
+            `the run was ${said}, and gate ${gate.name} passed after it counting ${vote.by}'s approval signed ${issued ? `at ${issued}, before the reset` : 'at an unknown time'}: old approvals do not cover a reset run`,
+          );
+        }
+      }
     }
   }
   return { notes, problems };

@@ -10,7 +10,7 @@ import { checkDelegation } from '../../cli/verify/delegation';
 import { readLifecycle, type RunLifecycle } from '../../cli/verify/lifecycle';
 import { checkResets } from '../../cli/verify/resets';
 import { runbooks } from '../../runbooks';
-import { approveSignal, Roster, rosterDigest, type RunStatus, statusQuery } from '../../workflows/kit';
+import { approveSignal, type GateRecord, Roster, rosterDigest, type RunStatus, statusQuery } from '../../workflows/kit';
 import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
 import { decisionStatement, signAs, signedStart, testKeyFile } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, type TemporalTestContext } from '../helpers/temporal';
@@ -490,6 +490,20 @@ test('a reset run verifies only when every step after the reset follows an appro
   // Reapplied by the reset: the signal event is after it, but the approval was signed before.
   expect(check([approval(5, '1970-01-01T00:00:05.000Z')]).problems).toEqual(failed);
   expect(check([approval(6, '1970-01-01T00:00:11.500Z')]).problems).toEqual([]);
+  // The run's own status: a gate that passed after the reset counting carol's approval from before it.
+  const gate = {
+    name: 'approve',
+    status: 'approved',
+    decidedAt: '1970-01-01T00:00:12.000Z',
+    votes: [{ by: 'carol', decision: 'approve', verified: { nonce: 'carols-old-nonce' } }],
+  };
+  const withGate = checkResets(lifecycle, [], () => undefined, {
+    gates: [gate] as unknown as GateRecord[],
+    signedAtOfNonce: (nonce) => (nonce === 'carols-old-nonce' ? '1970-01-01T00:00:03.000Z' : undefined),
+  });
+  expect(withGate.problems).toContain(
+    `${said}, and gate approve passed after it counting carol's approval signed at 1970-01-01T00:00:03.000Z, before the reset: old approvals do not cover a reset run`,
+  );
 });
 
 test("a live drill's failback is checked against its real parent: the failover's own live-drill start, for the same service, on the same task queue", async () => {
