@@ -11,7 +11,7 @@ const RESET_CAUSE = 'WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW';
  * Activities the kit calls for itself (roster, notices, lookups of Temporal's records). Every other activity is a
  * runbook step acting on the estate, which is what a reset must not run again on old approvals.
  */
-export const KIT_ACTIVITIES: ReadonlySet<string> = new Set(['loadRoster', 'notify', 'describeRun', 'claimStart', 'checkScheduledStart', 'lookupRun']);
+export const KIT_ACTIVITIES: ReadonlySet<string> = new Set(['loadRoster', 'notify', 'describeRun', 'claimStart', 'checkScheduledStart']);
 
 /** A `temporal workflow reset` as the reset run's own history records it. */
 export interface ResetRecord {
