@@ -16,6 +16,7 @@ import { lifeboat } from '../helpers/cli';
 import { createExerciseActivities } from '../helpers/exercise-activities';
 import { signingInterceptor } from '../helpers/signing';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { SCHEDULED_BY_RUN_HEADER } from '../../workflows/kit';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-codec-'));
 const children: ChildProcess[] = [];
@@ -255,7 +256,20 @@ function payloadsIn(json: unknown): { metadata: Record<string, string>; data: st
       },
     ];
   }
-  return Object.values(json).flatMap(payloadsIn);
+  // The run ID an activity's scheduling run stamps on it (the worker's reset guard) is Temporal metadata, plain in
+  // every event anyway; the test checks it below and every other payload here.
+  return Object.entries(json)
+    .filter(([key]) => key !== SCHEDULED_BY_RUN_HEADER)
+    .flatMap(([, value]) => payloadsIn(value));
+}
+
+/** The scheduling run IDs stamped on the run's activities, as the stock CLI shows them. */
+function schedulingRunIdsIn(json: unknown): string[] {
+  if (Array.isArray(json)) return json.flatMap(schedulingRunIdsIn);
+  if (typeof json !== 'object' || json === null) return [];
+  return Object.entries(json).flatMap(([key, value]) =>
+    key === SCHEDULED_BY_RUN_HEADER ? [JSON.parse(Buffer.from((value as { data: string }).data, 'base64').toString()) as string] : schedulingRunIdsIn(value),
+  );
 }
 
 /** The stock `temporal workflow show --output json`, optionally through the codec server. */
@@ -289,6 +303,9 @@ test('the stock CLI sees only ciphertext; through lifeboat codec-server it sees 
     expect(payload.metadata).toEqual({ encoding: 'binary/encrypted', 'encryption-key-id': '2026-11' });
     expect(payload.data).not.toContain('INC-');
   }
+  const runIds = schedulingRunIdsIn(JSON.parse(raw));
+  expect(runIds.length).toBeGreaterThan(0);
+  for (const runId of runIds) expect(runId).toMatch(/^[0-9a-f-]{36}$/);
 
   const decoded = await stockShow(workflowId, ['--codec-endpoint', codecUrl, '--codec-auth', `Bearer ${token}`]);
   const plain = payloadsIn(JSON.parse(decoded));
