@@ -181,7 +181,10 @@ function signer() {
 
 // ---- runs list -------------------------------------------------------------------------------------------------------
 
-const states = ['running', 'waiting-approval', 'needs-intervention', 'compensating', 'succeeded', 'failed', 'aborted'];
+// States in which a run takes no more decisions: its own final ones, and the ones Temporal ended it in (terminate,
+// timeout, cancel) without the run saying so.
+const finishedStates = ['succeeded', 'failed', 'aborted', 'terminated', 'timed-out', 'canceled'];
+const states = ['running', 'waiting-approval', 'needs-intervention', 'compensating', ...finishedStates];
 
 function runsPage() {
   const q = new URLSearchParams(location.search);
@@ -370,7 +373,7 @@ function runPage(runId) {
       h('pre', {}, JSON.stringify(s.details, null, 2)),
       s.outcome ? h('p', {}, h('strong', {}, 'Outcome: '), s.outcome) : null,
     );
-    abort.hidden = ['succeeded', 'failed', 'aborted'].includes(s.state);
+    abort.hidden = finishedStates.includes(s.state);
     // A run holding in manual booking mode waits for someone to start the return (lifeboat resume).
     resume.hidden = s.details.phase !== 'holding';
     if (!resume.hidden)
@@ -424,6 +427,17 @@ function renderWarnings(el, s) {
     lines.push(`A ${f.kind} notification reached nobody at ${when(f.at)}: ${f.error}`);
   }
   if (s.history && s.history.warning) lines.push(s.history.warning);
+  const ended = s.endedByTemporal;
+  if (ended) {
+    lines.push(
+      `Temporal ${ended.how === 'timed-out' ? 'timed out' : ended.how} this run${ended.by ? ` (${ended.by})` : ''}${ended.at ? ` at ${when(ended.at)}` : ''}${
+        ended.inStep ? `, in ${ended.inStep}` : ''
+      }${ended.reason ? `: ${ended.reason}` : ''}. It ran no undos.`,
+    );
+    if (ended.undosNotRun && ended.undosNotRun.length > 0) lines.push(`Undos never run: ${ended.undosNotRun.map((u) => `${u.step} (${u.undo})`).join('; ')}`);
+    for (const step of ended.next) notes.push(`Next: ${step}`);
+  }
+  if (s.reset) lines.push(`Temporal reset this run at ${when(s.reset.at)}; decisions made before the reset no longer count. ${s.reset.next}.`);
   if (s.pointOfNoReturn)
     notes.push(`Past the point of no return at ${s.pointOfNoReturn.step}: an abort runs no undos; the way back is ${s.pointOfNoReturn.undoInstead}`);
   replace(
@@ -607,7 +621,7 @@ function handsOnChecklist(el, close) {
       replace(summary, `${q.open} open · ${q.done} repaired · ${q.waived} waived · deadline ${when(q.deadline)}`);
       more.hidden = !q.listed;
       if (q.listed) replace(more, `Showing the first ${q.listed} hosts; lifeboat task list ${s.runId} --open lists the rest.`);
-      buttons.hidden = open.length === 0 || ['succeeded', 'failed', 'aborted'].includes(s.state);
+      buttons.hidden = open.length === 0 || finishedStates.includes(s.state);
       const key = open.map((t) => t.host).join(',');
       if (key === listKey) return;
       listKey = key;
@@ -715,7 +729,7 @@ function conflictDesk(el, resolve) {
       if (!records.length) return;
       const open = records.filter((c) => c.status === 'open');
       // A finished run takes no more decisions: its open conflicts are listed without buttons.
-      const finished = ['succeeded', 'failed', 'aborted'].includes(s.state);
+      const finished = finishedStates.includes(s.state);
       const next = `${finished}|${records.map((c) => `${c.id}:${c.status}`).join(',')}`;
       if (next === key) return;
       key = next;
