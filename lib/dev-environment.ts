@@ -92,7 +92,7 @@ export async function ensureEmbeddedServer(env: NodeJS.ProcessEnv, hooks: Superv
   if (await answers(address)) return { address, uiUrl };
   if (await isListening(port)) {
     throw new Error(
-      `port ${port} is taken by a program that is not a Temporal server; stop it, or set LIFEBOAT_DEV_PORT and TEMPORAL_ADDRESS=localhost:<port>`,
+      `port ${port} is taken by a program that is not a Temporal server; stop it, or set LIFEBOAT_DEV_PORT to a free port (the CLI follows it; no TEMPORAL_ADDRESS needed)`,
     );
   }
   if (await isListening(uiPort)) {
