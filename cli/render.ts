@@ -153,6 +153,13 @@ export function renderStatus(status: ShownStatus, auditLines = 8, around: Status
     ].filter(Boolean);
     out.push('', `measured: ${parts.join('; ')}`);
   }
+  if (s.reset) {
+    const who = s.reset.by ? ` (asked by ${s.reset.by}${s.reset.reason ? `: ${s.reset.reason}` : ''})` : '';
+    out.push(
+      '',
+      `reset: Temporal reset this run${who}; noticed at ${s.reset.at}. Decisions made before it no longer count; steps already run: ${s.reset.stepsRun.join(', ') || 'none'}; ${s.reset.next}`,
+    );
+  }
   if (s.pointOfNoReturn) {
     out.push(
       '',

@@ -4,6 +4,7 @@ import { runbooks } from '../runbooks';
 import { statusQuery, type RunStatus } from '../workflows/kit';
 import { stateShown, shownStatus, type ShownStatus, type TemporalFacts } from './run-outcome';
 import { explain, readStatus, runHandle } from './runs';
+import { readLifecycle } from './verify/lifecycle';
 
 /** How long a closed run's status query may wait for a worker to replay it before visibility is shown instead. */
 const CLOSED_QUERY_DEADLINE_MS = 8_000;
@@ -21,15 +22,30 @@ export async function readShownStatus(client: Client, runId: string, taskQueue: 
     throw explain(err, runId, taskQueue);
   }
   const executionStatus = description.status.name;
-  if (stateShown(executionStatus, 'running') === 'running') return readStatus(client, runId, taskQueue);
+  if (stateShown(executionStatus, 'running') === 'running') return withResetFacts(client, runId, await readStatus(client, runId, taskQueue));
   const facts: TemporalFacts = {
     executionStatus,
     ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),
     ...(await closeEventFacts(client, runId, description.runId)),
   };
   const last = await lastPublishedStatus(client, runId, description.runId);
-  if (last) return shownStatus(facts, last);
+  if (last) return shownStatus(facts, await withResetFacts(client, runId, last));
   return shownStatus(facts, statusFromVisibility(description), { statusRead: false });
+}
+
+/**
+ * A reset run's status says it was reset; who asked and why are only in the history (the reset's event), so they are
+ * read from there. Unverified: the stock CLI writes its OS user before the reason, and nothing checks it.
+ */
+async function withResetFacts<S extends RunStatus>(client: Client, runId: string, status: S): Promise<S> {
+  if (!status.reset) return status;
+  try {
+    const { resets } = await readLifecycle(await runHandle(client, runId).fetchHistory(), async () => []);
+    const last = resets.at(-1);
+    return last ? { ...status, reset: { ...status.reset, by: last.user ?? last.identity, reason: last.reason } } : status;
+  } catch {
+    return status;
+  }
 }
 
 /**

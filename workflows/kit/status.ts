@@ -164,7 +164,15 @@ export interface RunStatus {
    * Set when Temporal reset the run (`temporal workflow reset`): when the run noticed, the steps that had already run,
    * and the votes that stopped counting. A reset run counts no decision made before the reset.
    */
-  reset?: { at: string; stepsRun: string[]; votesVoided: number; next: string };
+  reset?: {
+    at: string;
+    stepsRun: string[];
+    votesVoided: number;
+    next: string;
+    /** Added by the CLI from the history: who asked for the reset, as Temporal recorded it (unverified), and why. */
+    by?: string;
+    reason?: string;
+  };
   /** What the runbook publishes as it goes (blast radius, wave progress, lag): shown by `lifeboat status`. */
   details: Record<string, unknown>;
   /** Why the run ended where it did, in a sentence. */
