@@ -123,6 +123,7 @@ test('an on-call engineer runs a runbook, a second start is refused, and only an
       });
       expect(final.audit.find((a) => a.action === 'approved')?.comment).toBe('paged and awake');
       await recordHistory(handle, 'paging-check-acknowledged-signed');
+      await recordHistory(handle, 'paging-check-acknowledged-lifecycle');
 
       const listed = await lifeboat(['list', '--runbook', 'paging-check', '--json'], env);
       expect(listed.code).toBe(0);

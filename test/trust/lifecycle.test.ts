@@ -5,6 +5,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { digestOf, statusQuery, type SignedDecision } from '../../workflows/kit';
 import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
+import { recordHistory } from '../helpers/histories';
 import { decisionStatement, signAs, signedStart, statementOf } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -359,6 +360,7 @@ test('temporal workflow reset after a step the approvals allowed reopens their g
   await new Promise((r) => setTimeout(r, 1500));
   expect(actionsOn(target)).toEqual(['prepare', 'apply', 'verify', 'verify']);
   await expectReplays(workflowId);
+  await recordHistory(ctx.rawClient.workflow.getHandle(workflowId), 'kit-exercise-reset-twice-lifecycle');
 });
 
 test('temporal workflow reset to the first workflow task starts nothing again: the start was already used', async () => {
