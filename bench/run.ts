@@ -5,12 +5,14 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { startDevServer } from '../lib/dev-server';
 import { freePort } from '../lib/free-port';
 import { requireTemporalCli } from '../lib/temporal-binaries';
+import { lifecycleInterceptorModule } from '../lib/workflow-bundle';
 import { consoleBenchmark } from './console';
 import { detectionBenchmark } from './detection';
 import { failoverBenchmark } from './failover';
 import { fleetScaleBenchmark } from './fleet-scale';
 import { floodBenchmark } from './flood';
 import { kitBenchmark } from './kit';
+import { lifecycleBenchmark } from './lifecycle';
 import { readinessBenchmark } from './readiness';
 import { scaleBenchmark } from './scale';
 import { benchSigning } from './signing';
@@ -29,6 +31,7 @@ const benchmarks: Record<string, Benchmark> = {
   console: consoleBenchmark,
   scale: scaleBenchmark,
   tracing: tracingBenchmark,
+  lifecycle: lifecycleBenchmark,
 };
 
 async function main(): Promise<void> {
@@ -48,6 +51,8 @@ async function main(): Promise<void> {
     // The product's workflows plus the test-only ones the kit benchmark compares against.
     bundleWorkflowCode({
       workflowsPath: resolve(__dirname, '..', 'test', 'workflows'),
+      // The run ID stamped on every activity, so the activity guard's header check runs as it does in production.
+      workflowInterceptorModules: [lifecycleInterceptorModule],
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => log(m) },
     }),
   ]);
