@@ -162,7 +162,7 @@ export async function runWorker(opts: {
   const connection = await NativeConnection.connect(settings.connectionOptions);
   let stopRunMetrics: (() => Promise<void>) | undefined;
   try {
-    await ensureSearchAttributes(connection, settings.namespace);
+    await ensureSearchAttributes(connection, settings.namespace, settings.connectionOptions.address);
     const taskQueue = opts.taskQueue ?? defaultTaskQueue(env);
     const worker = await createLifeboatWorker({
       connection,
