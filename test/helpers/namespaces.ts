@@ -22,5 +22,6 @@ export const testNamespaces = [
   'region-worker-loss',
   'versioning',
   'cli-terminated',
+  'lifecycle-estate',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];
