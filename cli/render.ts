@@ -323,7 +323,13 @@ export function renderPlan(runbook: RunbookDefinition, drill?: DrillKind, provid
     ...(entries.length ? [''] : []),
     ...entries.map((e, i) => {
       const acts = e.kind === 'step' ? actsThrough(e.uses, providers) : undefined;
-      return `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : e.drillOnly ? '[drill] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(drill ? stepOf(runbook, e.name) : runbook.procedure[e.name]!)}${acts ? `\n    ${acts}` : ''}`;
+      const spec = drill ? stepOf(runbook, e.name) : runbook.procedure[e.name]!;
+      // A step that heartbeats says how soon a worker that dies in it is noticed, failing that attempt.
+      const heartbeat =
+        spec.kind === 'step' && spec.heartbeatTimeout !== undefined
+          ? `; heartbeat timeout ${duration(spec.heartbeatTimeout)} (a worker that dies mid-step is noticed after that long)`
+          : '';
+      return `${String(i + 1).padStart(2)}. ${e.kind === 'gate' ? '[gate] ' : e.drillOnly ? '[drill] ' : ''}${e.name} — ${e.title}\n    ${describeEntry(spec)}${heartbeat}${acts ? `\n    ${acts}` : ''}`;
     }),
     ...(!drill && drills.length
       ? [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { drillsOf, planOf, readinessOf } from '../../workflows/kit';
+import { type DrillKind, drillProcedureOf, drillsOf, type PlanEntry, planOf, readinessOf, type RunbookDefinition } from '../../workflows/kit';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { inputError } from '../errors';
@@ -21,7 +21,7 @@ export const planCommand: Command = {
         title: runbook.title,
         objectives: runbook.objectives ?? {},
         ...(drill ? { drill } : {}),
-        plan: planOf(runbook, drill),
+        plan: planWithHeartbeats(runbook, drill),
         drills: drillsOf(runbook),
         readiness: readinessOf(runbook),
         ...(providers ? { providers } : {}),
@@ -37,4 +37,15 @@ function drillKindFrom(value: unknown): z.output<typeof DrillKindOption> {
   const parsed = DrillKindOption.safeParse(value);
   if (!parsed.success) throw inputError('invalid drill flag', parsed.error);
   return parsed.data;
+}
+
+/**
+ * The kit's plan, each step that heartbeats carrying its `heartbeatTimeout` as the definition gives it: how soon a
+ * worker that dies in the step is noticed. `lifeboat plan --json` and `lifeboat run --dry-run --json` print it.
+ */
+export function planWithHeartbeats(runbook: RunbookDefinition, drill?: DrillKind): (PlanEntry & { heartbeatTimeout?: string | number })[] {
+  return planOf(runbook, drill).map((entry) => {
+    const spec = entry.kind === 'step' && entry.drillOnly && drill ? drillProcedureOf(runbook, drill)?.steps[entry.name] : runbook.procedure[entry.name];
+    return spec?.kind === 'step' && spec.heartbeatTimeout !== undefined ? { ...entry, heartbeatTimeout: spec.heartbeatTimeout } : entry;
+  });
 }

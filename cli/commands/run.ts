@@ -1,11 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import { digestOf, type DrillMode, planOf, runIdFor, type RunbookDefinition, statusQuery } from '../../workflows/kit';
+import { digestOf, type DrillMode, runIdFor, type RunbookDefinition, statusQuery } from '../../workflows/kit';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError, usageError } from '../errors';
 import { buildInput, parseRunbookInput } from '../input';
 import { renderPlan } from '../render';
+import { planWithHeartbeats } from './plan';
 import { runHandle } from '../runs';
 import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
 import { startRun } from '../start-run';
@@ -35,7 +36,15 @@ export const runCommand: Command = {
     const drill = drillFrom(values.drill, values['drill-approvals'], runbook);
     if (values['dry-run']) {
       if (ctx.json)
-        ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}), input: parsed.data, plan: planOf(runbook, drill?.kind) });
+        ctx.printJson({
+          runId,
+          runbook: runbook.id,
+          target,
+          requestedBy,
+          ...(drill ? { drill } : {}),
+          input: parsed.data,
+          plan: planWithHeartbeats(runbook, drill?.kind),
+        });
       else ctx.print(`would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${renderPlan(runbook, drill?.kind)}`);
       return 0;
     }

@@ -90,3 +90,22 @@ test('a removed input is refused by the CLI by name, and ignored by runs that st
   expect(parsed).not.toHaveProperty('rebuildTimeoutSeconds');
   expect(parsed.service).toBe('booking');
 });
+
+test('lifeboat plan shows the heartbeat timeout of each step that has one, in text and in --json, and none on steps without', async () => {
+  const text = await lifeboat(['plan', 'region-failback']);
+  expect(text.code).toBe(0);
+  const entry = (name: string) => new RegExp(`^ *\\d+\\. ${name} — .*\\n(.*)$`, 'm').exec(text.stdout)?.[1] ?? '';
+  expect(entry('rebuild')).toMatch(/; heartbeat timeout 30s \(a worker that dies mid-step is noticed after that long\)/);
+  expect(entry('preflight')).toContain('heartbeat timeout 10s');
+  expect(entry('resolve')).not.toContain('heartbeat');
+  // A drill's own step carries its own: region-failover's isolated drill clones with a 30 s heartbeat timeout.
+  const drill = await lifeboat(['plan', 'region-failover', '--drill', 'isolated']);
+  expect(/^ *\d+\. \[drill\] drillClone — .*\n(.*)$/m.exec(drill.stdout)?.[1]).toContain('heartbeat timeout 30s');
+
+  const json = JSON.parse((await lifeboat(['plan', 'region-failback', '--json'])).stdout) as { plan: { name: string; heartbeatTimeout?: string }[] };
+  const byName = Object.fromEntries(json.plan.map((e) => [e.name, e]));
+  expect(byName.rebuild?.heartbeatTimeout).toBe('30 seconds');
+  expect(byName.preflight?.heartbeatTimeout).toBe('10 seconds');
+  expect(byName.resolve).not.toHaveProperty('heartbeatTimeout');
+  expect(byName.approve).not.toHaveProperty('heartbeatTimeout');
+});
