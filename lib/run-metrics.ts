@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Runtime, type NativeConnection } from '@temporalio/worker';
 import { runbookAttribute, stateAttribute, statusQuery } from '../workflows/kit';
+import { readinessGauges } from './readiness-metrics';
 
 /** How long a status query for the hands-on gauge may take. */
 const QUERY_DEADLINE_MS = 5_000;
@@ -64,6 +65,7 @@ export function publishRunMetrics(options: Options): () => Promise<void> {
     seenNow.set(runId, open);
     return open;
   };
+  const readiness = readinessGauges(meter, client, options.taskQueue);
   /** Label sets reported before, so one that empties goes back to zero instead of keeping its last value. */
   const seen = { runs: new Set<string>(), runbooks: new Set<string>() };
 
@@ -118,8 +120,14 @@ export function publishRunMetrics(options: Options): () => Promise<void> {
   const tick = () => {
     if (stopped || busy) return;
     busy = true;
-    current = poll()
+    // The readiness gauges are read apart from the runs, so a failure of one leaves the other current; the readiness
+    // ages are set even when Temporal cannot be read, so a stale evaluation shows as one.
+    const readinessNow = readiness
+      .refresh()
       .catch((err: unknown) => options.onError?.(err))
+      .finally(() => readiness.publishAges());
+    current = Promise.all([poll().catch((err: unknown) => options.onError?.(err)), readinessNow])
+      .then(() => undefined)
       .finally(() => {
         busy = false;
       });

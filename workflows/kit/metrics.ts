@@ -46,16 +46,13 @@ export class RunMetrics {
 }
 
 /**
- * `lifeboat_readiness_ready{runbook,target}` (1 ready, 0 not) and `lifeboat_readiness_checks_failing{runbook,target}`:
- * the latest scheduled readiness evaluation. Only schedules set them, as only the schedule says what was known all
- * along; a new worker shows them from the next evaluation on (every 15 minutes by default).
+ * `lifeboat_readiness_evaluations_total{runbook,target,ready}`: a scheduled readiness evaluation finished (`ready` is
+ * `"true"` or `"false"`). An event, counted by the worker that ran it. Whether the runbook is ready now, and how old
+ * that answer is, are gauges every worker reads from the schedule's latest evaluation (lib/readiness-metrics.ts): a
+ * gauge set here would stay on this worker, saying "ready" after a later evaluation on another worker said not.
  */
 export function recordReadiness(evaluation: ReadinessEvaluation): void {
-  const tags = { runbook: evaluation.runbook, target: evaluation.target };
   metricMeter
-    .createGauge('lifeboat_readiness_ready', 'int', '', 'Whether the latest scheduled readiness evaluation passed (1) or not (0)')
-    .set(evaluation.ready ? 1 : 0, tags);
-  metricMeter
-    .createGauge('lifeboat_readiness_checks_failing', 'int', 'checks', 'Failing checks in the latest scheduled readiness evaluation')
-    .set(evaluation.checks.filter((c) => !c.ready).length, tags);
+    .createCounter('lifeboat_readiness_evaluations_total', 'evaluations', 'Scheduled readiness evaluations, by result')
+    .add(1, { runbook: evaluation.runbook, target: evaluation.target, ready: String(evaluation.ready) });
 }
