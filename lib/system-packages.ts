@@ -30,6 +30,7 @@ export const testPackages: SystemPackage[] = [
   ...estatePackages,
   { name: 'chromium', neededBy: 'the HTML report and web console tests', commands: ['chromium'] },
   { name: 'prometheus-alertmanager', neededBy: 'the alert receiver test', commands: ['prometheus-alertmanager'] },
+  { name: 'prometheus', neededBy: 'the alert rules test (promtool)', commands: ['promtool'] },
   { name: 'patroni', neededBy: "the patroni provider's test", commands: ['patroni'], paths: ['/usr/bin/patroni'] },
   { name: 'etcd-server', neededBy: "the patroni provider's test", commands: ['etcd'], paths: ['/usr/bin/etcd'] },
 ];
