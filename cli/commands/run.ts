@@ -10,10 +10,11 @@ import { planWithHeartbeats } from './plan';
 import { runHandle } from '../runs';
 import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
 import { startRun } from '../start-run';
+import { awaitStartCheck, START_CHECK_WAIT_MS } from '../start-check';
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'Start a runbook and print its run id',
+  summary: 'Start a runbook, wait for a worker to check its start, and print its run id',
   usage:
     'lifeboat run <runbook> [--input FILE.json] [--set key=value]... [--as USER] [--key FILE] [--drill isolated|live] [--drill-approvals policy|people] [--dry-run] [--print-statement | --statement FILE --signature FILE] [--json]',
   options: {
@@ -80,9 +81,25 @@ export const runCommand: Command = {
       }
       throw err;
     }
-    if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}) });
+    // The README promises exit 1 for a refused run: a worker checks the start (roster, signature, claim) after Temporal
+    // has taken it, so wait for that check before saying "started".
+    const check = await awaitStartCheck(client, runId);
+    if (check.outcome === 'refused') {
+      throw new CliError(`${runId} was refused at start: ${check.reason}`, {
+        code: 'start-refused',
+        suggestion: `fix what the reason names and run it again; the refused run stays listed as failed (lifeboat status ${runId})`,
+      });
+    }
+    const startCheck = check.outcome === 'accepted' ? 'passed' : 'pending';
+    if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}), startCheck });
     else {
       ctx.print(`started ${drill ? `${drill.kind} drill ` : ''}${runId}`);
+      if (check.outcome === 'unchecked') {
+        ctx.print(
+          `  no worker has checked its start yet (${START_CHECK_WAIT_MS / 1000}s): it runs once a worker polls task queue ${ctx.taskQueue}; ` +
+            `lifeboat status ${runId} says whether it was accepted`,
+        );
+      }
       ctx.print(`  watch:  lifeboat status ${runId} --watch`);
       ctx.print(`  stop:   lifeboat abort ${runId} --reason "..."`);
     }
