@@ -8,8 +8,9 @@ const GATE_PASSING = new Set(['approve']);
 /**
  * Checks the resets Temporal recorded in a run's history. A reset runs the code again from an earlier point with
  * every event before it kept, approvals included, so the steps after the gate can run again on approvals given for
- * another moment. A reset run verifies only when every step activity scheduled after a reset came after an approval
- * that verifies, that the run counted, and that was signed after the reset; and, where the run's status is known,
+ * another moment. A reset run verifies only when people approved it again after each reset (an approval that verifies,
+ * that the run counted, and that was signed after the reset), every step activity scheduled after a reset came after
+ * such an approval, and, where the run's status is known,
  * when no gate it passed after a reset counted a vote signed before it. `decisions` are checkRun's, numbered as in
  * the same history. Returns one note per reset (who, when, why) and the problems, in sentences.
  */
@@ -35,6 +36,10 @@ export function checkResets(
       problems.push(
         `the run was ${said}, and ${rerun.length} step activit${rerun.length === 1 ? 'y' : 'ies'} (${types}) ran after it with no approval signed since: old approvals do not cover a reset run`,
       );
+    } else if (fresh.length === 0) {
+      // Nothing acted, but nobody has decided again either: what the run did before the reset was approved for
+      // another moment, and the run is not a record of a decided recovery until people approve it afresh.
+      problems.push(`the run was ${said}, and no approval has been signed since: the approvals before the reset no longer count`);
     }
     for (const gate of counted?.gates ?? []) {
       if (gate.status !== 'approved' || !gate.decidedAt || gate.decidedAt <= reset.at) continue;

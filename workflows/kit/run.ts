@@ -327,7 +327,7 @@ export class Run<A> {
     this.checkForReset();
     if (this.resetPending && !isGateLookup(spec)) await this.decideAgainAfterReset(spec.name);
     const record = this.beginStep(spec.name, spec.title, 'step');
-    const activities = this.activitiesFor(spec);
+    const activities = this.guardedAgainstReset(spec, this.activitiesFor(spec));
     const retry = retryPolicyOf(spec.retry);
     // Runs recorded before the kit read the state first replay the old way: no read, undo from the result.
     const readsBefore = before !== undefined && patched('undo-restores-before');
@@ -357,7 +357,8 @@ export class Run<A> {
         }
         if (failureTypeOf(err) === ErrorType.ResetRefused) this.checkForReset();
         if (failureTypeOf(err) === ErrorType.ResetRefused && this.resetPending) {
-          // Scheduled before Temporal reset the run, so refused by the worker: ask again, then act.
+          // Stopped before an activity after the reset, or scheduled before it and refused by the worker: ask again,
+          // then run the step's action again from its start (its activities are safe to repeat; `before` is kept).
           await this.decideAgainAfterReset(spec.name);
           attemptInRound = 0;
           record.status = 'running';
@@ -949,6 +950,31 @@ export class Run<A> {
   private async waitUnlessAborted(ms: number): Promise<void> {
     await condition(() => this.status.abortRequested !== undefined, ms);
     this.throwIfAbortRequested();
+  }
+
+  /**
+   * A step's activities, each of which first looks for a reset: a reset point can fall between two activities of one
+   * step (its `before` read and its action, or two calls of the action), and none may act after a reset until people
+   * decided again. Throws the reset refusal, which `step` answers by reopening the last passed gate.
+   */
+  private guardedAgainstReset(spec: StepSpec, activities: ActivityInterfaceFor<A>): ActivityInterfaceFor<A> {
+    if (!this.watchingResets || isGateLookup(spec)) return activities;
+    return new Proxy(activities, {
+      get: (target, name, receiver) => {
+        const call = Reflect.get(target, name, receiver) as unknown;
+        if (typeof call !== 'function') return call;
+        return (...args: unknown[]) => {
+          this.checkForReset();
+          if (this.resetPending) {
+            throw ApplicationFailure.nonRetryable(
+              `Temporal reset this run before step ${spec.name} acted again; it waits for fresh approvals`,
+              ErrorType.ResetRefused,
+            );
+          }
+          return (call as (...a: unknown[]) => unknown)(...args);
+        };
+      },
+    });
   }
 
   private activitiesFor(spec: StepSpec): ActivityInterfaceFor<A> {
