@@ -93,7 +93,14 @@ export class LiveStreams {
     }
     this.perClient.set(client, mine + 1);
     this.total++;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    // A reverse proxy (nginx) buffers responses by default, which would hold live updates back until the buffer fills:
+    // X-Accel-Buffering asks it to pass each event on at once.
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write('retry: 2000\n\n');
     const key = 'run' in what ? `run:${what.run}` : `list:${JSON.stringify(what.filters)}`;
     const watch = this.watches.get(key) ?? this.startWatch(key, what);

@@ -47,6 +47,8 @@ async function runAtGate(name: string): Promise<string> {
 interface Answer {
   status: number;
   body: string;
+  /** For a stream that opened: what it asks a reverse proxy about buffering (X-Accel-Buffering). */
+  proxyBuffering?: string;
 }
 
 /** GETs a path from a given local address; a stream that opens (200) is kept open, anything else is read whole. */
@@ -57,7 +59,7 @@ function get(server: ConsoleServer, path: string, from: string): Promise<Answer>
       (res: IncomingMessage) => {
         if (res.statusCode === 200 && res.headers['content-type']?.startsWith('text/event-stream')) {
           opened.push(req);
-          resolveAnswer({ status: 200, body: '' });
+          resolveAnswer({ status: 200, body: '', proxyBuffering: String(res.headers['x-accel-buffering']) });
           return;
         }
         let body = '';
@@ -98,6 +100,8 @@ test('200 streams from one address: 4 open, the rest get 429 saying why; another
   const runId = await runAtGate('bounds-one-address');
   const { tally, answers } = await flood(bed.server, runId, 200, () => '127.0.0.7');
   expect(tally).toEqual({ 200: 4, 429: 196 });
+  // Behind nginx, a stream that asked for no buffering reaches the page event by event.
+  expect(answers.filter((a) => a.status === 200).map((a) => a.proxyBuffering)).toEqual(['no', 'no', 'no', 'no']);
   expect(JSON.parse(answers.find((a) => a.status === 429)!.body)).toMatchObject({
     error: { message: expect.stringMatching(/this address already has 4 live pages open, the most it may \(LIFEBOAT_CONSOLE_STREAMS_PER_CLIENT\)/) },
   });
