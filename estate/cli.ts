@@ -3,6 +3,7 @@ import { loadCatalog } from './catalog';
 import { breakRegion, estatePids, readCatalogIn, startEstate, stopEstate, wipeEstate } from './estate';
 import { argValue } from './http-util';
 import { countLostBookings, startLoad, writeCounters } from './load';
+import { ESTATE_PORT_COUNT, ESTATE_PORTS_VAR, estatePortRange } from './ports';
 import { estateStatus, formatStatus } from './status';
 import { estateDir, estateLayout } from './state-dir';
 import { runYardstick } from './yardstick';
@@ -19,7 +20,8 @@ const USAGE = `usage: npm run estate -- <command>
   yardstick                          load + break-region A + manual promote and switch; prints the cost
   reset                              stop, delete all estate state, start fresh
 
-State dir: ${estateDir()} (LIFEBOAT_ESTATE_DIR overrides)`;
+State dir: ${estateDir()} (LIFEBOAT_ESTATE_DIR overrides)
+Ports: free loopback ports the OS assigns; ${ESTATE_PORTS_VAR}=FROM-TO takes them from that range (at least ${ESTATE_PORT_COUNT})`;
 
 /** `30s`, `2m`, `1500ms` or plain seconds, in milliseconds. */
 export function parseDuration(text: string): number {
@@ -53,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(estatePids(dir).length ? `still running: ${estatePids(dir).join(', ')}` : 'estate down; no process left');
       return estatePids(dir).length ? 1 : 0;
     case 'reset':
+      estatePortRange(); // a bad LIFEBOAT_ESTATE_PORTS is refused before the data is deleted, not after
       await wipeEstate(dir);
       await startEstate({ dir, log });
       console.log('estate reset: fresh data, A primary and active, fleet healthy');

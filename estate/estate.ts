@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EstateCatalog, parseCatalog, type RegionName } from './catalog';
 import { createHaproxyTraffic } from '../providers/haproxy/traffic';
 import { writeSampleTargets } from './targets';
-import { freePort } from '../lib/free-port';
+import { ESTATE_PORTS_VAR, estatePortRange, inRange, takeEstatePort, type PortRange } from './ports';
 import { ensureBookingSchema } from './booking/store';
 import { findHaproxy, HAPROXY_MISSING, loadBalancerEntry, startHaproxy } from './haproxy';
 import { clusterRunning, initPrimary, initStandby, pgLogFile, startCluster, stopCluster } from './postgres-cluster';
@@ -18,6 +18,8 @@ export interface EstateOptions {
   fleetHosts?: number;
   /** Start HAProxy (default true when installed). */
   loadBalancer?: boolean;
+  /** The range its ports come from; default `LIFEBOAT_ESTATE_PORTS` (`FROM-TO`) when set, else the OS assigns them. */
+  ports?: PortRange;
   /** Progress lines for the CLI; silent by default. */
   log?: (line: string) => void;
 }
@@ -39,30 +41,36 @@ interface Ports {
   lbAdmin: number;
 }
 
-async function allocatePorts(previous?: EstateCatalog): Promise<Ports> {
+/**
+ * The ports of the estate: those of its last run when its data exists (PostgreSQL keeps its port in its data dir),
+ * else fresh free ones, from `LIFEBOAT_ESTATE_PORTS` when set. Runs before anything starts, so a bad range or an
+ * estate set up outside it is refused with nothing half-started.
+ */
+async function allocatePorts(dir: string, previous: EstateCatalog | undefined, range: PortRange | undefined): Promise<Ports> {
+  const taken = new Set<number>();
+  const take = () => takeEstatePort(taken, range);
   if (previous) {
     const r = previous.services.booking.regions;
     const port = (u: string) => Number(new URL(u).port);
-    return {
+    const kept = {
       pgA: r.A.postgres.port,
       pgB: r.B.postgres.port,
       bookingA: port(r.A.url),
       bookingB: port(r.B.url),
       fleet: port(previous.fleet.url),
-      lbClient: previous.loadBalancer ? port(previous.loadBalancer.clientUrl) : await freePort(),
-      lbAdmin: previous.loadBalancer?.runtimeApi.port ?? (await freePort()),
+      ...(previous.loadBalancer ? { lbClient: port(previous.loadBalancer.clientUrl), lbAdmin: previous.loadBalancer.runtimeApi.port } : {}),
     };
-  }
-  const ports = new Set<number>();
-  const take = async () => {
-    for (;;) {
-      const p = await freePort();
-      if (!ports.has(p)) {
-        ports.add(p);
-        return p;
-      }
+    const outside = Object.values(kept).filter((p) => !inRange(p, range));
+    if (range && outside.length) {
+      throw new Error(
+        `the estate in ${dir} was set up on ports outside ${ESTATE_PORTS_VAR}=${range.from}-${range.to} (${outside.join(', ')}), ` +
+          `and its databases keep their ports: start it afresh inside the range with \`npm run estate -- reset\` (deletes its data), ` +
+          `or unset ${ESTATE_PORTS_VAR} to restart it where it was`,
+      );
     }
-  };
+    for (const p of Object.values(kept)) taken.add(p);
+    return { ...kept, lbClient: kept.lbClient ?? (await take()), lbAdmin: kept.lbAdmin ?? (await take()) };
+  }
   return {
     pgA: await take(),
     pgB: await take(),
@@ -90,11 +98,12 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
   const dir = opts.dir ?? estateDir();
   const log = opts.log ?? (() => undefined);
   const layout = estateLayout(dir);
+  const range = opts.ports ?? estatePortRange();
   ensureLayout(layout);
   const warnings: string[] = [];
   const fresh = !existsSync(join(layout.pgData('A'), 'PG_VERSION'));
   const previous = fresh ? undefined : readCatalogIn(dir);
-  const ports = await allocatePorts(previous);
+  const ports = await allocatePorts(dir, previous, range);
   const fleetHosts = opts.fleetHosts ?? previous?.fleet.hosts ?? 36;
 
   // PostgreSQL: primary in A, standby in B cloned with pg_basebackup -R.

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { makePgDir, pgExec, pgLogFile, startCluster, stopCluster } from '../../estate/postgres-cluster';
-import { freePort } from '../../lib/free-port';
+import { catalogPorts, estatePortRange, takeEstatePort } from '../../estate/ports';
 import type { RegionName } from '../contracts/provider';
 import { lsnToBytes } from '../postgres/sql';
 import { heartbeat } from '../shared/activity-context';
@@ -69,7 +69,7 @@ export function createFailoverDrillActivities(sampleEstate: () => SampleEstateSe
         await pgExec('pg_basebackup', ['-h', node.host, '-p', String(node.port), '-U', node.user, '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast'], {
           timeoutMs: 10 * 60_000,
         });
-        const port = await freePort();
+        const port = await takeEstatePort(catalogPorts(catalog), estatePortRange()); // LIFEBOAT_ESTATE_PORTS, as the estate's own ports
         writeFileSync(
           join(dataDir, 'postgresql.conf'),
           `${readFileSync(join(dataDir, 'postgresql.conf'), 'utf8')}\n# lifeboat: isolated drill clone\nport = ${port}\n`,

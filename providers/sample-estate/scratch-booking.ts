@@ -8,7 +8,8 @@ import { ensureBookingSchema } from '../../estate/booking/store';
 import type { EstateCatalog } from '../../estate/catalog';
 import { isAlive, nodeServerCommand, readRecord, startDetached, stopPid, stopRecorded, waitForHttp } from '../../estate/processes';
 import { estateLayout } from '../../estate/state-dir';
-import { freePort, isListening } from '../../lib/free-port';
+import { catalogPorts, estatePortRange, takeEstatePort } from '../../estate/ports';
+import { isListening } from '../../lib/free-port';
 import { providerFailure, ProviderErrorType } from '../contracts/errors';
 import { createHttpBookingService, type BookingMode, type HttpBookingService } from '../http/booking-service';
 
@@ -177,7 +178,7 @@ export function createScratchBookingActivities(catalog: () => EstateCatalog) {
       await ensureBookingSchema(db);
       await seedOnline(db, args.region);
 
-      const port = await freePort();
+      const port = await takeEstatePort(catalogPorts(p.catalog), estatePortRange()); // LIFEBOAT_ESTATE_PORTS, as the estate's own ports
       const processName = processNameOf(slug);
       await stopRecorded(p.runDir, processName, 3_000); // an earlier attempt's process, if it died before its record
       const command = nodeServerCommand('booking/server.ts', [
