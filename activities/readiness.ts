@@ -145,13 +145,9 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
           return { ready: true, reason: `region ${region}'s standby streams, ${lagBytes} bytes and ${lagSeconds ?? 0} s behind` };
         }
         case 'load-balancer-reaches-target': {
-          const region = await failoverTarget(target);
-          const server = (await estate.backendHealth({ service: target })).regions.find((r) => r.region === region);
-          if (!server) return { ready: false, reason: `the traffic provider reports nothing for region ${region}` };
-          return {
-            ready: server.healthy,
-            reason: `the traffic provider sees ${server.endpoint} (region ${region}) as ${server.status}${server.checkDetail ? ` (${server.checkDetail})` : ''}`,
-          };
+          // The very judgement the failover's preflight makes, so readiness never refuses what the failover would do.
+          const reach = await regionSwitch.targetReach({ service: target, region: await failoverTarget(target) });
+          return { ready: reach.reaches, reason: reach.reason };
         }
         case 'target-service-healthy': {
           const region = await failoverTarget(target);

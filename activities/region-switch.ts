@@ -41,6 +41,33 @@ export interface ServerState {
   status: string;
 }
 
+/**
+ * Whether clients reach a region once a switch points the traffic provider at it: the provider's health checks pass
+ * for its endpoint and no operator put it in maintenance. A drained endpoint that passes its checks reaches (a switch
+ * readies the target, and a failback's own failover drained it); the reason says so. Readiness and the switch's
+ * preflight both ask this, so the two never disagree.
+ */
+export interface TargetReach {
+  region: RegionName;
+  reaches: boolean;
+  endpoint: EndpointHealth;
+  serving: ServerState['state'];
+  /** For the readiness table and the preflight's refusal: what the provider sees, in words. */
+  reason: string;
+}
+
+/** Judges a region's endpoint and serving state (see `TargetReach`). Pure, so both callers judge alike. */
+export function judgeReach(region: RegionName, endpoint: EndpointHealth | undefined, serving: { state: ServerState['state']; status: string }): TargetReach {
+  const seen = endpoint ?? { region, endpoint: '?', healthy: false, status: 'unknown' };
+  const sees = `the traffic provider sees ${seen.endpoint} (region ${region}) as ${seen.status}${seen.checkDetail ? ` (${seen.checkDetail})` : ''}`;
+  const judged = (reaches: boolean, reason: string): TargetReach => ({ region, reaches, endpoint: seen, serving: serving.state, reason });
+  if (!endpoint) return judged(false, `the traffic provider reports nothing for region ${region}`);
+  if (serving.state === 'maint') return judged(false, `${sees}: an operator put it in maintenance (${serving.status})`);
+  if (!endpoint.healthy) return judged(false, `${sees}: its health checks fail`);
+  if (serving.state === 'drain') return judged(true, `${sees}: it passes its health checks and is drained, which the switch undoes`);
+  return judged(true, `${sees}: it passes its health checks and is in rotation`);
+}
+
 /** The one other region of a two-region service; with more regions the run must name its target. */
 const otherOf = (regions: readonly RegionName[], r: RegionName): RegionName | undefined => {
   const rest = regions.filter((x) => x !== r);
@@ -99,21 +126,39 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
       return { region: args.region, ...(await need(access.service(args.service), 'traffic').serving(args.region)) };
     },
 
+    /** Whether clients reach `region` once traffic is switched there; see `TargetReach`. Read-only. */
+    async targetReach(args: OnService & { region: RegionName }): Promise<TargetReach> {
+      const traffic = need(access.service(args.service), 'traffic');
+      const [endpoints, serving] = await Promise.all([traffic.health(), traffic.serving(args.region)]);
+      return judgeReach(
+        args.region,
+        endpoints.find((r) => r.region === args.region),
+        serving,
+      );
+    },
+
     /**
      * Checks the target region: its database is a standby that is reachable (and streaming, when the source should be
      * up), its service answers and reaches its database (where a service-mode provider is named), and the traffic
-     * provider sees its endpoint healthy.
+     * provider reaches it (`TargetReach`, the same judgement readiness makes).
      */
     async preflightTarget(args: OnService & { region: RegionName; requireStreaming: boolean }): Promise<TargetPreflight> {
       const { region } = args;
       const providers = access.service(args.service);
       const modes = providers.serviceMode;
-      const [database, service, endpoints] = await Promise.all([
+      const traffic = need(providers, 'traffic');
+      const [database, service, endpoints, serving] = await Promise.all([
         need(providers, 'database').status(region),
         modes ? modes.health(region) : Promise.resolve<BookingHealth>({ region, reachable: true, status: 'ok' }),
-        need(providers, 'traffic').health(),
+        traffic.health(),
+        traffic.serving(region),
       ]);
-      const loadBalancer = endpoints.find((r) => r.region === region) ?? { region, endpoint: '?', healthy: false, status: 'unknown' };
+      const reach = judgeReach(
+        region,
+        endpoints.find((r) => r.region === region),
+        serving,
+      );
+      const loadBalancer = reach.endpoint;
       const problems: string[] = [];
       if (!database.reachable) problems.push(`its database is unreachable (${database.error})`);
       else if (database.inRecovery === false) {
@@ -124,9 +169,7 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
       }
       if (!service.reachable) problems.push(`its service is unreachable (${service.error})`);
       else if (service.db && !service.db.reachable) problems.push(`its service cannot reach its database (${service.db.error ?? 'unknown'})`);
-      if (!loadBalancer.healthy && !loadBalancer.status.startsWith('DRAIN')) {
-        problems.push(`the traffic provider sees its endpoint ${loadBalancer.endpoint} as ${loadBalancer.status}`);
-      }
+      if (!reach.reaches) problems.push(reach.reason);
       if (problems.length > 0) throw new Error(`target region ${region} is not ready: ${problems.join('; ')}`);
       return { region, database, service, loadBalancer };
     },

@@ -26,7 +26,8 @@ const liveDrillComesHome: DelegationRule = (parent, child) => {
 /**
  * Reprotect, then return: after a failover the old primary is stale. Rebuild it as a standby of the new primary,
  * let it catch up, run the same controlled switch back (always planned: nothing may be lost), and rebuild the region
- * left behind as a standby, so the next failover finds the estate as it was.
+ * left behind as a standby with its server back in rotation, so the next failover (and readiness) finds the estate as
+ * it was.
  */
 export const regionFailback = defineRunbook({
   id: 'region-failback',
@@ -63,7 +64,8 @@ export const regionFailback = defineRunbook({
     }),
     ...switchSteps,
     reprotect: step({
-      uses: ['rebuild'],
+      // The rebuild, then its server back in rotation at the load balancer, as a fresh estate has its standby.
+      uses: ['rebuild', 'traffic'],
       title: 'Rebuild the region left behind as a standby of the new primary, so the next failover works',
       timeout: '31 minutes',
       heartbeatTimeout: '30 seconds',

@@ -43,8 +43,10 @@ export const regionFailover = defineRunbook({
     },
     {
       name: 'load-balancer-reaches-target',
-      verifies: "the load balancer's health checks see the target region's server up",
-      fix: "bring the target's server back into rotation (HAProxy: set server ... state ready) and check its health check",
+      // The failover's preflight asks the same question (activities/region-switch.ts, judgeReach): a drained server that
+      // passes its checks counts, since the switch puts it back in rotation.
+      verifies: "the traffic provider's health checks pass for the target region's endpoint, and no operator put it in maintenance",
+      fix: "bring the target's server back (HAProxy: set server ... state ready) and check its health check",
       probe: { kind: 'load-balancer-reaches-target' },
     },
     {

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { regionFailback as runbook, type RegionFailbackInput } from '../runbooks/region-failback';
 import { type Run, RunAborted, type RunRequest, type RunResult, runRunbook } from './kit';
 import type { SwitchResult } from './region-switch-facts';
@@ -13,7 +14,8 @@ export interface FailbackResult extends SwitchResult {
 
 /**
  * Reprotect, then return: rebuild the old primary as a standby of the current one, wait for it to catch up, run the
- * controlled switch back (planned: nothing may be lost), and rebuild the region left behind so the next failover works.
+ * controlled switch back (planned: nothing may be lost), and rebuild the region left behind and put its server back in
+ * rotation, so the next failover works.
  */
 export async function regionFailback(request: RunRequest<RegionFailbackInput>): Promise<RunResult<FailbackResult>> {
   return runRunbook(runbook, request, async (run: Run<RegionActivities>, input) => {
@@ -43,7 +45,15 @@ export async function regionFailback(request: RunRequest<RegionFailbackInput>): 
       undoInstead: `lifeboat run region-failover --set service=${input.service} --set mode=planned`,
     });
 
-    const reprotected = await run.step(reprotect, (a) => a.rebuildStandby({ service: input.service, region: source, primary: target }));
+    // The reprotected region goes back to how a fresh estate has its standby: its server in rotation at the load
+    // balancer (the switch drained it), so readiness and the next failover find it ready. Runs recorded before this
+    // left it drained; they replay as they ran.
+    const readiesReprotected = patched('failback-readies-reprotected');
+    const reprotected = await run.step(reprotect, async (a) => {
+      const rebuiltSource = await a.rebuildStandby({ service: input.service, region: source, primary: target });
+      if (readiesReprotected) await a.drainBackend({ service: input.service, region: source, state: 'ready' });
+      return rebuiltSource;
+    });
     run.report('reprotected', reprotected ?? 'skipped by an operator');
 
     await notifySwitched(run, notify, result);

@@ -5,6 +5,16 @@ import { haproxyCommand, parseShowStat } from './runtime-api';
 import type { HaproxySettings } from './settings';
 
 /**
+ * Whether HAProxy's health checks pass for a server, from its `show stat` status. HAProxy shows `DRAIN` only for a
+ * server that is up and drained by an operator (a drained server that fails its checks shows `DOWN`), so a drained
+ * server passes: the drain is how an operator set it, which `serving()` reports, as Route 53 reports the passive
+ * region healthy at weight 0. `MAINT` stops the checks, `NOLB` is a server asking to be taken out: neither passes.
+ */
+export function passesChecks(status: string): boolean {
+  return status.startsWith('UP') || status.startsWith('DRAIN');
+}
+
+/**
  * Traffic through HAProxy's runtime API, without a reload: the active region is one map entry, so a switch is atomic
  * and in-flight connections finish where they started. Draining a region is `set server … state drain`.
  */
@@ -35,7 +45,7 @@ export function createHaproxyTraffic(settings: HaproxySettings, regions: readonl
       return {
         region,
         endpoint: `${backend}/${server}`,
-        healthy: status.startsWith('UP'),
+        healthy: passesChecks(status),
         status,
         ...(row?.check_status ? { checkDetail: row.check_status } : {}),
         currentSessions: Number(row?.scur ?? 0),
