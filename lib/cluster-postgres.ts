@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { childEnv } from './child-env';
@@ -47,8 +47,11 @@ function pgOsUser(): { name: string; uid: number; gid: number } | null {
   }
 }
 
-/** Creates and starts a cluster in `dataDir` (which must not exist yet) on `port`. */
-export async function startScratchPostgres(dataDir: string, port: number): Promise<ScratchPostgres> {
+/**
+ * Creates and starts a cluster in `dataDir` (which must not exist yet) on `port`. With `password`, user `postgres`
+ * must give it (scram-sha-256), as on a production PostgreSQL; without, loopback is trusted.
+ */
+export async function startScratchPostgres(dataDir: string, port: number, options: { password?: string } = {}): Promise<ScratchPostgres> {
   const bin = pgBinDir();
   const user = pgOsUser();
   const exec = async (binary: string, args: string[]) => {
@@ -65,7 +68,17 @@ export async function startScratchPostgres(dataDir: string, port: number): Promi
   const logFile = `${dataDir}.log`;
   writeFileSync(logFile, '');
   if (user) for (const path of [dataDir, logFile]) chownSync(path, user.uid, user.gid);
-  await exec('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
+  const pwFile = `${dataDir}.pw`;
+  if (options.password !== undefined) {
+    writeFileSync(pwFile, `${options.password}\n`, { mode: 0o600 });
+    if (user) chownSync(pwFile, user.uid, user.gid);
+  }
+  const auth = options.password === undefined ? ['--auth=trust'] : ['--auth=scram-sha-256', `--pwfile=${pwFile}`];
+  try {
+    await exec('initdb', ['-D', dataDir, '-U', 'postgres', ...auth, '-E', 'UTF8', '--no-instructions']);
+  } finally {
+    rmSync(pwFile, { force: true });
+  }
   appendFileSync(
     join(dataDir, 'postgresql.conf'),
     [
@@ -78,7 +91,7 @@ export async function startScratchPostgres(dataDir: string, port: number): Promi
       '',
     ].join('\n'),
   );
-  writeFileSync(join(dataDir, 'pg_hba.conf'), 'host all all 127.0.0.1/32 trust\n');
+  writeFileSync(join(dataDir, 'pg_hba.conf'), `host all all 127.0.0.1/32 ${options.password === undefined ? 'trust' : 'scram-sha-256'}\n`);
   await exec('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
   const [ctlCmd, ctlPrefix]: [string, string[]] = user ? ['runuser', ['-u', user.name, '--', join(bin, 'pg_ctl')]] : [join(bin, 'pg_ctl'), []];
   return {
