@@ -225,6 +225,7 @@ export async function setUpServer(setup: ServerSetup, env: NodeJS.ProcessEnv = p
     const child = launchServer(files.config, files.log, { detached: true, env: serverEnv });
     writeFileSync(files.pid, `${child.pid}\n`);
     await waitUntilAnswering(child, address, files.log, 120_000);
+    await checkIsThisServer(address, setup);
     lines.push(
       `server on ${address}: started (pid ${child.pid}, log ${files.log}); for a lasting setup run it as a service:`,
       serviceUnit(setup, files.config),
@@ -262,15 +263,24 @@ export async function setUpServer(setup: ServerSetup, env: NodeJS.ProcessEnv = p
   return { lines, changed };
 }
 
-/** Something answers on the frontend port: refuse to set up a namespace on a server that is not this one. */
+/**
+ * Refuses to go on with a server that is not the one these settings describe: something else on the frontend port
+ * (the dev server), or databases set up with another shard count, which the server keeps whatever its config says.
+ */
 async function checkIsThisServer(address: string, setup: ServerSetup): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     const info = await connection.workflowService.getClusterInfo({});
-    if (info.persistenceStore !== 'postgres12' || Number(info.historyShardCount) !== setup.historyShards) {
-      throw new CliError(`the Temporal server on ${address} is not this one (store ${info.persistenceStore}, ${info.historyShardCount} history shards)`, {
+    if (info.persistenceStore !== 'postgres12') {
+      throw new CliError(`the Temporal server on ${address} is not this one: it stores its data in ${info.persistenceStore || 'memory'}, not PostgreSQL`, {
         code: 'port-taken',
         suggestion: 'stop that server (lifeboat dev runs one on 7233), or pass --frontend-port with another number',
+      });
+    }
+    if (Number(info.historyShardCount) !== setup.historyShards) {
+      throw new CliError(`the server's databases hold ${info.historyShardCount} history shards, not ${setup.historyShards}, and the count cannot change`, {
+        code: 'history-shards',
+        suggestion: `pass --history-shards ${info.historyShardCount}; another number needs new, empty databases`,
       });
     }
   } finally {
