@@ -24,7 +24,7 @@ export const estatePackages: SystemPackage[] = [
 
 /**
  * What the test suite needs on top of the estate: Chromium renders the HTML report; the alert test needs Alertmanager;
- * the patroni provider's test needs Patroni and etcd.
+ * the patroni provider's test needs Patroni and etcd; the console's reverse-proxy test needs nginx.
  */
 export const testPackages: SystemPackage[] = [
   ...estatePackages,
@@ -33,6 +33,7 @@ export const testPackages: SystemPackage[] = [
   { name: 'prometheus', neededBy: 'the alert rules test (promtool)', commands: ['promtool'] },
   { name: 'patroni', neededBy: "the patroni provider's test", commands: ['patroni'], paths: ['/usr/bin/patroni'] },
   { name: 'etcd-server', neededBy: "the patroni provider's test", commands: ['etcd'], paths: ['/usr/bin/etcd'] },
+  { name: 'nginx', neededBy: "the console's reverse-proxy test", commands: ['nginx'] },
 ];
 
 /** The packages of a list that are not installed here. */
