@@ -13,6 +13,7 @@ import { publishRunMetrics } from './lib/run-metrics';
 import { createTracing, installRuntime, telemetrySettingsFrom, type Tracing } from './lib/telemetry';
 import { buildBundle, freshBundlePath, workflowInterceptorModules } from './lib/workflow-bundle';
 import { deploymentOptions, type WorkerVersion } from './lib/worker-versioning';
+import { createWorkerFactsWorker, runWithFactsWorker, workerIdentity } from './lib/worker-facts-worker';
 import { targetsPath as defaultTargetsPath } from './providers/targets/load';
 import type { TrustRoot } from './lib/roster-seal';
 import { readTrustRoot, trustRootExample, trustRootPathFrom, TrustRootError } from './lib/trust-root';
@@ -164,12 +165,15 @@ export async function runWorker(opts: {
   try {
     await ensureSearchAttributes(connection, settings.namespace, settings.connectionOptions.address);
     const taskQueue = opts.taskQueue ?? defaultTaskQueue(env);
+    // Named here rather than by the SDK, so the worker's own queue (below) carries the name its pollers show.
+    const identity = workerIdentity(env.LIFEBOAT_WORKER_IDENTITY);
     const worker = await createLifeboatWorker({
       connection,
       namespace: settings.namespace,
       taskQueue,
       rosterPath: opts.rosterPath,
       trustRoot,
+      identity,
       ...(opts.targetsPath ? { targetsPath: opts.targetsPath } : {}),
       tracing: tracing.options,
       ...(opts.version ? { version: opts.version } : {}),
@@ -185,8 +189,19 @@ export async function runWorker(opts: {
         onError: (err) => Runtime.instance().logger.warn('could not read open runs for the metrics', { error: String(err) }),
       });
     }
+    // `lifeboat workers` asks each worker, on its own task queue, which build, roster, targets file and trust root it
+    // uses (lib/worker-facts-worker.ts), so a region running other files than the rest is seen before an incident.
+    const factsWorker = await createWorkerFactsWorker({
+      connection,
+      namespace: settings.namespace,
+      identity,
+      rosterPath: opts.rosterPath,
+      trustRoot,
+      targetsPath: opts.targetsPath ?? defaultTargetsPath(undefined, env),
+      env,
+    });
     opts.onReady?.();
-    await worker.run();
+    await runWithFactsWorker(worker, factsWorker);
   } finally {
     await stopRunMetrics?.();
     await tracing.shutdown();

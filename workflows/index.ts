@@ -7,3 +7,4 @@ export { isolateVendorModule } from './isolate-vendor-module';
 export { scheduledDrill } from './scheduled-drill';
 export { readinessCheck } from './readiness-check';
 export { lifeboatStartClaim } from './start-claim';
+export { workerFacts } from './worker-facts';

@@ -20,6 +20,7 @@ import { targetsCommand } from './targets';
 import { taskCommand } from './task';
 import { verifyCommand } from './verify';
 import { workerCommand } from './worker';
+import { workersCommand } from './workers';
 
 /** Every `lifeboat` command, in the order `lifeboat --help` lists them. */
 export const commands: Command[] = [
@@ -47,6 +48,7 @@ export const commands: Command[] = [
   passkeyCommand,
   rosterCommand,
   workerCommand,
+  workersCommand,
   codecServerCommand,
   devCommand,
 ];
