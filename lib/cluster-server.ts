@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Connection } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
@@ -32,6 +32,21 @@ export interface ClusterServerOptions {
   /** Namespaces to create besides `default`, each with Lifeboat's search attributes. */
   namespaces?: readonly string[];
   readyTimeoutMs?: number;
+  /** Serve the frontend over TLS that requires a client certificate (mTLS), as a production server should. */
+  tls?: ClusterServerTls;
+}
+
+/**
+ * PEM files for a server whose frontend requires client certificates. The server's certificate (for 127.0.0.1 and
+ * localhost, usable for client auth too) also secures the services' traffic among themselves; the client pair is what
+ * this module's own admin connection presents to create the namespaces.
+ */
+export interface ClusterServerTls {
+  caCertFile: string;
+  serverCertFile: string;
+  serverKeyFile: string;
+  clientCertFile: string;
+  clientKeyFile: string;
 }
 
 /** A real Temporal server (all four services in one process) on its own PostgreSQL 15 cluster, on loopback. */
@@ -74,14 +89,16 @@ export async function startClusterServer(options: ClusterServerOptions = {}): Pr
     const address = `127.0.0.1:${ports.frontend}`;
     const configFile = join(dir, 'temporal.yaml');
     writeFileSync(join(dir, 'dynamicconfig.yaml'), dynamicConfig());
-    writeFileSync(configFile, serverConfig({ postgres, ports, dynamicConfigFile: join(dir, 'dynamicconfig.yaml'), historyShards: 4 }));
+    const config = serverConfig({ postgres, ports, dynamicConfigFile: join(dir, 'dynamicconfig.yaml'), historyShards: 4 });
+    writeFileSync(configFile, options.tls ? withTls(config, options.tls) : config);
     const logFile = join(dir, 'temporal-server.log');
+    const tls = options.tls && adminTls(options.tls);
     const launch = async () => {
       child = launchServer(configFile, logFile);
-      await waitUntilAnswering(child, address, logFile, options.readyTimeoutMs ?? 120_000);
+      await waitUntilAnswering(child, address, logFile, options.readyTimeoutMs ?? 120_000, tls);
     };
     await launch();
-    await createNamespaces(address, ['default', ...(options.namespaces ?? [])]);
+    await createNamespaces(address, ['default', ...(options.namespaces ?? [])], tls);
     return {
       address,
       dir,
@@ -307,6 +324,32 @@ dynamicConfigClient:
 }
 
 /**
+ * Adds `global.tls` to a config: the frontend serves `serverCertFile` and requires a client certificate signed by the
+ * CA; the services talk among themselves (internode, and the system worker to the frontend) with the same certificate.
+ */
+function withTls(config: string, tls: ClusterServerTls): string {
+  const server = (requireClientAuth: boolean) => `
+      server:
+        certFile: "${tls.serverCertFile}"
+        keyFile: "${tls.serverKeyFile}"
+        requireClientAuth: ${requireClientAuth}
+        clientCaFiles: ["${tls.caCertFile}"]
+      client:
+        serverName: localhost
+        rootCaFiles: ["${tls.caCertFile}"]`;
+  return config.replace('global:\n', `global:\n  tls:\n    internode:${server(true)}\n    frontend:${server(true)}\n`);
+}
+
+/** The TLS settings this module's own connections use against a server started with {@link ClusterServerTls}. */
+function adminTls(tls: ClusterServerTls): TLSConfig {
+  return {
+    serverNameOverride: 'localhost',
+    serverRootCACertificate: readFileSync(tls.caCertFile),
+    clientCertPair: { crt: readFileSync(tls.clientCertFile), key: readFileSync(tls.clientKeyFile) },
+  };
+}
+
+/**
  * Starts the server on its config file, its output appended to `logFile`. It gets a minimal environment (it needs
  * none of the worker's secrets), plus `env` (the database password's variable, for a config that reads it).
  * `detached` leaves it running after this process exits, as a single host's setup does.
@@ -335,21 +378,35 @@ export function serverArgs(configFile: string): string[] {
 export const temporalServerBinary = serverBinary;
 
 /** Waits until the frontend answers; fails early, naming the log, if the process exits first. */
-export async function waitUntilAnswering(child: ChildProcess, address: string, logFile: string, timeoutMs: number): Promise<void> {
+export async function waitUntilAnswering(child: ChildProcess, address: string, logFile: string, timeoutMs: number, tls?: TLSConfig): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`the Temporal server exited (${child.signalCode ?? `code ${child.exitCode}`}) before it was ready; see ${logFile}`);
     }
-    if (await answers(address)) return;
+    if (await (tls ? answersOverTls(address, tls) : answers(address))) return;
     if (Date.now() > deadline) throw new Error(`the Temporal server did not answer on ${address} within ${timeoutMs} ms; see ${logFile}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
+/** Whether a TLS frontend answers a call, as {@link answers} checks a plain one. */
+async function answersOverTls(address: string, tls: TLSConfig): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, tls, connectTimeout: 2_000 });
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
 /** Registers each namespace (one day's retention) and Lifeboat's search attributes on it, retrying while the server warms up. */
-async function createNamespaces(address: string, namespaces: string[]): Promise<void> {
-  const connection = await Connection.connect({ address });
+async function createNamespaces(address: string, namespaces: string[], tls?: TLSConfig): Promise<void> {
+  const connection = await Connection.connect({ address, ...(tls ? { tls } : {}) });
   try {
     for (const namespace of namespaces) {
       await ensureNamespace(connection, namespace, '1 day');
