@@ -10,6 +10,7 @@ import { sampleRosterPath, repoRoot } from './lib/paths';
 import { CliError, ExitCode } from './cli/errors';
 import { ensureSearchAttributes } from './lib/search-attributes';
 import { publishRunMetrics } from './lib/run-metrics';
+import { publishRosterLoadable } from './lib/roster-metrics';
 import { createTracing, installRuntime, telemetrySettingsFrom, type Tracing } from './lib/telemetry';
 import { buildBundle, freshBundlePath, workflowInterceptorModules } from './lib/workflow-bundle';
 import { deploymentOptions, type WorkerVersion } from './lib/worker-versioning';
@@ -180,14 +181,20 @@ export async function runWorker(opts: {
       env,
     });
     if (telemetry.metricsAddress) {
+      // A roster that breaks after start would refuse every start while the worker looks healthy: say so in a gauge.
+      const stopRosterGauge = publishRosterLoadable({ identity, rosterPath: opts.rosterPath, trustRoot });
       const dataConverter = dataConverterFromEnv(env);
-      stopRunMetrics = publishRunMetrics({
+      const stopRunGauges = publishRunMetrics({
         connection,
         namespace: settings.namespace,
         taskQueue,
         ...(dataConverter ? { dataConverter } : {}),
         onError: (err) => Runtime.instance().logger.warn('could not read open runs for the metrics', { error: String(err) }),
       });
+      stopRunMetrics = async () => {
+        stopRosterGauge();
+        await stopRunGauges();
+      };
     }
     // `lifeboat workers` asks each worker, on its own task queue, which build, roster, targets file and trust root it
     // uses (lib/worker-facts-worker.ts), so a region running other files than the rest is seen before an incident.

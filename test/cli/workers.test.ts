@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { freePort } from '../../lib/free-port';
+import { publishRosterLoadable } from '../../lib/roster-metrics';
+import { installRuntime } from '../../lib/telemetry';
 import { createWorkerFactsWorker } from '../../lib/worker-facts-worker';
 import { lifeboatInProcess } from '../helpers/cli';
 import { sealTestRoster, testTrustRoot } from '../helpers/roster-seal';
@@ -24,6 +27,7 @@ const identities = { a: `region-a-${suffix}`, b: `region-b-${suffix}` };
 const running: { worker: Worker; done: Promise<void> }[] = [];
 let factsB: { worker: Worker; done: Promise<void> } | undefined;
 let dir: string;
+let metricsUrl: string;
 let targetsPath: string;
 const env = () => ({ TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
 
@@ -52,6 +56,10 @@ async function regionBUses(rosterPath: string) {
 }
 
 beforeAll(async () => {
+  // The runtime is the process's: install it with a metrics endpoint before the helpers install a quiet one.
+  const address = `127.0.0.1:${await freePort()}`;
+  installRuntime({ metricsAddress: address }, { LIFEBOAT_LOG_LEVEL: 'WARN' });
+  metricsUrl = `http://${address}/metrics`;
   ctx = await connectToTestServer();
   dir = mkdtempSync(join(tmpdir(), 'lifeboat-workers-'));
   targetsPath = join(dir, 'lifeboat.targets.json');
@@ -126,3 +134,29 @@ test('region B with a roster edited after sealing: exit 1, its row says why the 
   expect(listed.stdout).toMatch(new RegExp(`^${identities.b}: roster cannot be loaded: .*signed by 0 of the 2 roster admins`, 'm'));
   expect(listed.stdout).toContain('WORKERS DIFFER');
 }, 60_000);
+
+test('the roster gauge says 0 for the worker whose roster cannot be loaded, 1 for the other', async () => {
+  const edited = join(dir, 'roster-edited-gauge.json');
+  const roster = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as { groups: Record<string, string> };
+  writeFileSync(edited, JSON.stringify({ ...roster, groups: { ...roster.groups, unsigned: 'added later' } }));
+  const stops = [
+    publishRosterLoadable({ identity: identities.a, rosterPath: inject('testRosterPath'), trustRoot: testTrustRoot(), intervalMs: 200 }),
+    publishRosterLoadable({ identity: identities.b, rosterPath: edited, trustRoot: testTrustRoot(), intervalMs: 200 }),
+  ];
+  try {
+    const gauge = async () => {
+      const text = await (await fetch(metricsUrl)).text();
+      const values = new Map<string, string>();
+      for (const m of text.matchAll(/^lifeboat_worker_roster_loadable\{[^}]*identity="([^"]+)"[^}]*\} (\S+)$/gm)) values.set(m[1]!, m[2]!);
+      return values;
+    };
+    await expect.poll(gauge, { timeout: 10_000 }).toEqual(
+      new Map([
+        [identities.a, '1'],
+        [identities.b, '0'],
+      ]),
+    );
+  } finally {
+    for (const stop of stops) stop();
+  }
+}, 30_000);
