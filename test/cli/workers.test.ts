@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { freePort } from '../../lib/free-port';
@@ -160,3 +161,33 @@ test('the roster gauge says 0 for the worker whose roster cannot be loaded, 1 fo
     for (const stop of stops) stop();
   }
 }, 30_000);
+
+test('a worker that polls the task queue but does not answer on its own queue (an older build) is flagged, naming its queue', async () => {
+  const identityC = `region-c-${suffix}`;
+  const connectionC = await NativeConnection.connect({ address: ctx.address });
+  const c = start((await createTestWorker({ ...ctx, nativeConnection: connectionC }, taskQueue, {}, targetsPath, { identity: identityC })).worker);
+  try {
+    // Listed once it has polled.
+    const pollers = async () =>
+      (
+        await ctx.rawClient.workflowService.describeTaskQueue({
+          namespace: ctx.namespace,
+          taskQueue: { name: taskQueue },
+          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+        })
+      ).pollers?.map((p) => p.identity);
+    await expect.poll(pollers, { timeout: 20_000 }).toContain(identityC);
+    const listed = await lifeboatInProcess(['workers', '--json'], env());
+    expect(listed.code, listed.stderr).toBe(1);
+    const { workers } = JSON.parse(listed.stdout) as { workers: Row[] };
+    const row = workers.find((w) => w.identity === identityC)!;
+    expect(row.facts).toBeUndefined();
+    expect(row.problems).toEqual([
+      expect.stringMatching(new RegExp(`^did not answer: .*does not serve lifeboat-worker/${identityC}; restart it on this build`)),
+    ]);
+  } finally {
+    c.worker.shutdown();
+    await c.done;
+    await connectionC.close();
+  }
+}, 60_000);
