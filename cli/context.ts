@@ -62,7 +62,7 @@ export class CliContext {
           code: 'unreachable',
           suggestion: settings.embedded
             ? 'start the embedded server and worker with `npm start` (or `npx lifeboat dev`)'
-            : 'check TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY or your TEMPORAL_PROFILE',
+            : 'check TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, the TEMPORAL_TLS_* certificates (TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH) or your TEMPORAL_PROFILE; docs/production.md, "Connecting to Temporal"',
         });
       }
       return new Client({ connection: this.connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) });
