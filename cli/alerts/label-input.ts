@@ -1,10 +1,5 @@
+import { SAFE_TARGET } from '../../workflows/kit';
 import type { AlertRule } from './rules';
-
-/**
- * The characters a run's target may hold, as the kit checks it in the workflow (workflows/kit/runbook-run.ts): it
- * becomes part of the workflow ID and of commands people copy. The receiver checks it before it builds an ID.
- */
-export const SAFE_TARGET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** What a label value looks like in a refusal: quoted, and cut short, so a long or hostile value is seen, not obeyed. */
 export function shownValue(value: string): string {

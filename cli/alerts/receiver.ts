@@ -4,13 +4,13 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotF
 import { runbooks } from '../../runbooks';
 import { HttpError, readBody, sameToken } from '../../lib/http-request';
 import { signStatement } from '../../lib/ssh-keys';
-import { digestOf, type ReadinessEvaluation, readinessScheduleId, readinessSummary, runIdFor, statementText } from '../../workflows/kit';
+import { digestOf, type ReadinessEvaluation, readinessScheduleId, readinessSummary, runIdFor, SAFE_TARGET, statementText } from '../../workflows/kit';
 import type { Notification } from '../../activities/kit-types';
 import { CliError } from '../errors';
 import { parseRunbookInput } from '../input';
 import { newStatement } from '../signing';
 import { MalformedAlertBody, parseAlertBody, type ReceivedAlert } from './payload';
-import { inputFromLabels, labelSources, SAFE_TARGET, shownValue } from './label-input';
+import { inputFromLabels, labelSources, shownValue } from './label-input';
 import { ruleFor, type AlertRule, type AlertRules } from './rules';
 import { StartBudget, type Trip } from './start-budget';
 import { startRun } from '../start-run';

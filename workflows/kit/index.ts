@@ -36,7 +36,7 @@ export type { ReadinessCheckResult, ReadinessCheckSpec, ReadinessEvaluation, Rea
 export { recordReadiness } from './metrics';
 
 // Running one: the frame every runbook workflow runs in, and the run it hands the procedure.
-export { inputSchemaOf, parseInput, retiredInputs, RunRequest, runRunbook } from './runbook-run';
+export { inputSchemaOf, parseInput, retiredInputs, RunRequest, runRunbook, SAFE_TARGET } from './runbook-run';
 export { SCHEDULED_DRILL_TYPE, verifyScheduledDrillStart } from './start-trust';
 export { SCHEDULED_BY_RUN_HEADER } from './lifecycle-interceptors';
 export { DecisionRefusal, describeError, Run, type RunTrust, type StepOptions, type StepResult, type UndoContext } from './run';

@@ -108,7 +108,7 @@ async function startOrFail<D extends RunbookDefinition>(definition: D, rawReques
 }
 
 /** Targets go into workflow IDs and into commands that status tells people to copy: a safe character set only. */
-const SAFE_TARGET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const SAFE_TARGET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 function checkTarget(definition: RunbookDefinition, target: string): void {
   if (!SAFE_TARGET.test(target)) {
