@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { workflowPollers } from '../../lib/task-queue-pollers';
 import { compareWorkers, short, type WorkerRow } from '../../lib/worker-facts-compare';
 import { workerFactsQueue, type DigestOrError, type WorkerFacts } from '../../workflows/worker-facts';
 import { commonOptions, type Command } from '../command';
@@ -32,23 +32,15 @@ export const workersCommand: Command = {
   },
 };
 
-/** The identities polling the main task queue for workflow tasks: every Lifeboat worker does. */
+/** The identities polling the main task queue for workflow tasks (every Lifeboat worker does), on every partition. */
 async function pollers(ctx: CliContext, client: Client): Promise<{ live: string[]; stopped: { identity: string; lastSeen: string }[] }> {
-  const described = await client.workflowService.describeTaskQueue({
-    namespace: client.options.namespace,
-    taskQueue: { name: ctx.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-  });
-  const live = new Set<string>();
-  const stopped = new Map<string, string>();
-  for (const p of described.pollers ?? []) {
-    if (!p.identity) continue;
-    const seconds = Number(p.lastAccessTime?.seconds ?? 0);
-    if (seconds * 1000 < Date.now() - STOPPED_AFTER_MS) stopped.set(p.identity, new Date(seconds * 1000).toISOString());
-    else live.add(p.identity);
+  const live: string[] = [];
+  const stopped: { identity: string; lastSeen: string }[] = [];
+  for (const p of await workflowPollers(client, ctx.taskQueue)) {
+    if (p.lastAccess.getTime() < Date.now() - STOPPED_AFTER_MS) stopped.push({ identity: p.identity, lastSeen: p.lastAccess.toISOString() });
+    else live.push(p.identity);
   }
-  for (const identity of live) stopped.delete(identity);
-  return { live: [...live].sort(), stopped: [...stopped].map(([identity, lastSeen]) => ({ identity, lastSeen })) };
+  return { live, stopped };
 }
 
 /** Asks one worker, through the `workerFacts` workflow, on its own task queue; a worker that cannot say, says why. */

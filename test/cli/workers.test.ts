@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, expect, inject, test, vi } from 'vitest';
 import { freePort } from '../../lib/free-port';
 import { publishRosterLoadable } from '../../lib/roster-metrics';
+import { workflowPollers } from '../../lib/task-queue-pollers';
 import { installRuntime } from '../../lib/telemetry';
 import { createWorkerFactsWorker } from '../../lib/worker-facts-worker';
 import { lifeboatInProcess } from '../helpers/cli';
@@ -30,6 +30,7 @@ let factsB: { worker: Worker; done: Promise<void> } | undefined;
 let dir: string;
 let metricsUrl: string;
 let targetsPath: string;
+const pollingIdentities = async () => (await workflowPollers(ctx.rawClient, taskQueue)).map((p) => p.identity);
 const env = () => ({ TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
 
 function start(worker: Worker) {
@@ -79,6 +80,11 @@ beforeAll(async () => {
     }),
   );
   await regionBUses(inject('testRosterPath'));
+  // Both regions are listed once each has polled; a poll may land on any partition of the queue.
+  await vi.waitFor(async () => expect(await pollingIdentities()).toEqual(expect.arrayContaining([identities.a, identities.b])), {
+    timeout: 20_000,
+    interval: 200,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -168,15 +174,7 @@ test('a worker that polls the task queue but does not answer on its own queue (a
   const c = start((await createTestWorker({ ...ctx, nativeConnection: connectionC }, taskQueue, {}, targetsPath, { identity: identityC })).worker);
   try {
     // Listed once it has polled.
-    const pollers = async () =>
-      (
-        await ctx.rawClient.workflowService.describeTaskQueue({
-          namespace: ctx.namespace,
-          taskQueue: { name: taskQueue },
-          taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        })
-      ).pollers?.map((p) => p.identity);
-    await expect.poll(pollers, { timeout: 20_000 }).toContain(identityC);
+    await expect.poll(pollingIdentities, { timeout: 20_000 }).toContain(identityC);
     const listed = await lifeboatInProcess(['workers', '--json'], env());
     expect(listed.code, listed.stderr).toBe(1);
     const { workers } = JSON.parse(listed.stdout) as { workers: Row[] };
