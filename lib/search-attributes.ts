@@ -1,6 +1,6 @@
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection } from '@temporalio/worker';
-import { CliError } from '../cli/errors';
+import { CliError } from './command-error';
 import { lifeboatSearchAttributes } from '../workflows/kit';
 
 /** `--search-attribute` flags for `temporal server start-dev`. */

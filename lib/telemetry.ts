@@ -8,7 +8,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
-import { CliError, ExitCode } from '../cli/errors';
+import { CliError, ExitCode } from './command-error';
 import { visibleLogFunction } from './terminal-text';
 
 /** Where a worker sends what it measures; either may be off. */

@@ -1,5 +1,5 @@
 import type { WorkerDeploymentOptions } from '@temporalio/worker';
-import { CliError, ExitCode } from '../cli/errors';
+import { CliError, ExitCode } from './command-error';
 
 /** A worker's place in Worker Versioning: the deployment it belongs to and the build of the code it runs. */
 export interface WorkerVersion {
