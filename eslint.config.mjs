@@ -15,9 +15,10 @@ const within = (path, folder) => path === folder || path.startsWith(`${folder}/`
 /**
  * Who may import the sample estate (`estate/**`): the estate itself and its provider, which the rest of Lifeboat
  * reaches it through (issue 12: only the sample provider touches the estate). Tests and benches may too: they run
- * the sample estate as the system under test, and test/estate tests it directly.
+ * the sample estate as the system under test, and test/estate tests it directly; so may `npm run estate`
+ * (dev/estate/), the developer's console for the estate, which looks at it through Lifeboat's adapters.
  */
-const estateImporters = ['estate', 'providers/sample-estate', 'test', 'bench'];
+const estateImporters = ['estate', 'providers/sample-estate', 'dev/estate', 'test', 'bench'];
 
 /**
  * The boundaries of the layout, checked on the resolved path of every import, export-from and `import()`:

@@ -12,7 +12,7 @@ import { breakRegion } from '../estate/estate';
 import { countLostBookings, startLoad, writeCounters } from '../estate/load';
 import { estateLayout } from '../estate/state-dir';
 import type { TestEstate } from '../estate/testing';
-import { runYardstick } from '../estate/yardstick';
+import { runYardstick } from '../dev/estate/yardstick';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { startAlertmanager } from '../test/helpers/alertmanager';
 import { generateEd25519KeyPair } from '../lib/ssh-keys';

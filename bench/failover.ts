@@ -6,7 +6,7 @@ import { breakRegion } from '../estate/estate';
 import { countLostBookings, startLoad, writeCounters } from '../estate/load';
 import { estateLayout } from '../estate/state-dir';
 import type { TestEstate } from '../estate/testing';
-import { runYardstick } from '../estate/yardstick';
+import { runYardstick } from '../dev/estate/yardstick';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { approveUpdate, statusQuery, type RunResult } from '../workflows/kit';
 import type { SwitchResult } from '../workflows/region-switch-facts';

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EstateCatalog, parseCatalog, type RegionName } from './catalog';
-import { createHaproxyTraffic } from '../providers/haproxy/traffic';
 import { writeSampleTargets } from './targets';
 import { ESTATE_PORTS_VAR, estatePortRange, inRange, takeEstatePort, type PortRange } from './ports';
 import { ensureBookingSchema } from './booking/store';
 import { findHaproxy, HAPROXY_MISSING, loadBalancerEntry, startHaproxy } from './haproxy';
+import { mappedBackend } from './haproxy-runtime';
 import { clusterRunning, initPrimary, initStandby, pgLogFile, startCluster, stopCluster } from './postgres-cluster';
 import { isAlive, listRecords, nodeServerCommand, readRecord, startDetached, stopPid, stopRecorded, waitForHttp } from './processes';
 import { ensureLayout, estateDir, estateLayout } from './state-dir';
@@ -251,20 +251,12 @@ async function keepActiveBackend(dir: string, log: (line: string) => void): Prom
   const record = readRecord(estateLayout(dir).run, 'haproxy');
   if (!catalog?.loadBalancer || !record || !isAlive(record.pid)) return;
   try {
-    const { backend } = await activeBackendOf(catalog.loadBalancer);
+    const { runtimeApi, switch: map } = catalog.loadBalancer;
+    const backend = await mappedBackend(runtimeApi, map.mapFile, map.key);
     writeFileSync(catalog.loadBalancer.switch.mapFile, `${catalog.loadBalancer.switch.key} ${backend}\n`);
   } catch (err) {
     log(`could not read the active backend before stopping HAProxy (${(err as Error).message}); the next up starts with region A`);
   }
-}
-
-/** The backend HAProxy's switch map points at, through the same provider the runbooks use. */
-async function activeBackendOf(lb: NonNullable<EstateCatalog['loadBalancer']>): Promise<{ backend: string }> {
-  const traffic = createHaproxyTraffic(
-    { provider: 'haproxy', runtimeApi: lb.runtimeApi, map: { file: lb.switch.mapFile, key: lb.switch.key }, backends: lb.backends },
-    ['A', 'B'],
-  );
-  return { backend: (await traffic.active()).endpoint };
 }
 
 /** Stops the estate and deletes its state (data, ledgers, load counters) so the next `up` starts clean. */

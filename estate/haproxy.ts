@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { haproxyCommand } from '../providers/haproxy/runtime-api';
 import type { LoadBalancer } from './catalog';
-import { isListening } from '../lib/free-port';
-import { childEnv } from '../lib/child-env';
+import { estateChildEnv } from './child-env';
+import { runtimeCommand } from './haproxy-runtime';
+import { isListening } from './ports';
 import { isAlive, sleep, startDetached, type ProcessRecord } from './processes';
 
 /** Where HAProxy is, or `undefined` with the reason the estate reports (what to install). */
@@ -78,7 +78,7 @@ export async function startHaproxy(plan: HaproxyPlan, opts: { runDir: string; lo
   if (!existsSync(plan.mapFile)) writeFileSync(plan.mapFile, `booking booking_${plan.initial}\n`);
   writeFileSync(plan.configFile, haproxyConfig(plan));
   try {
-    execFileSync(binary, ['-c', '-q', '-f', plan.configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    execFileSync(binary, ['-c', '-q', '-f', plan.configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: estateChildEnv() });
   } catch (err) {
     throw new Error(`HAProxy rejected its config: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}`);
   }
@@ -93,7 +93,7 @@ export async function startHaproxy(plan: HaproxyPlan, opts: { runDir: string; lo
   while (Date.now() < deadline) {
     if (!isAlive(record.pid)) throw new Error(`HAProxy exited at start; see ${opts.logFile}`);
     if ((await isListening(plan.clientPort)) && (await isListening(plan.adminPort))) {
-      await haproxyCommand({ host: '127.0.0.1', port: plan.adminPort }, 'show info');
+      await runtimeCommand({ host: '127.0.0.1', port: plan.adminPort }, 'show info');
       return record;
     }
     await sleep(50);

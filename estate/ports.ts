@@ -1,5 +1,4 @@
-import { createServer } from 'node:net';
-import { freePort } from '../lib/free-port';
+import { createServer, Socket } from 'node:net';
 import type { EstateCatalog } from './catalog';
 
 /** The variable that confines the estate's ports to a range, so the estate can live beside other services. */
@@ -51,6 +50,33 @@ export function parseEstatePorts(value: string | undefined): PortRange | undefin
 /** The range from the environment, if one is set (throws on a bad value; see `parseEstatePorts`). */
 export function estatePortRange(env: NodeJS.ProcessEnv = process.env): PortRange | undefined {
   return parseEstatePorts(env[ESTATE_PORTS_VAR]);
+}
+
+/** A loopback port the OS says is free now. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('the OS assigned no port'))));
+    });
+  });
+}
+
+/** Whether something accepts TCP connections on host:port now: a server the estate started is up. */
+export function isListening(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolveListening) => {
+    const socket = new Socket();
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolveListening(result);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(port, host, () => done(true));
+  });
 }
 
 /** Whether nothing holds `port` on 127.0.0.1 now: a listen there succeeds (a listener on 0.0.0.0 makes it fail too). */

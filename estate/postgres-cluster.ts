@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { childEnv } from '../lib/child-env';
+import { estateChildEnv } from './child-env';
 
 const run = promisify(execFile);
 
@@ -10,7 +10,7 @@ const run = promisify(execFile);
 export function pgBinDir(): string {
   const candidates: string[] = [];
   try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', env: childEnv() }).trim());
+    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', env: estateChildEnv() }).trim());
   } catch {
     /* pg_config missing */
   }
@@ -35,8 +35,8 @@ export function pgOsUser(): PgOsUser | null {
   if (process.getuid?.() !== 0) return (cachedUser = null);
   const lookup = (name: string): PgOsUser | undefined => {
     try {
-      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: childEnv() }).trim());
-      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: childEnv() }).trim());
+      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: estateChildEnv() }).trim());
+      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: estateChildEnv() }).trim());
       return { name, uid, gid };
     } catch {
       return undefined;
@@ -44,7 +44,7 @@ export function pgOsUser(): PgOsUser | null {
   };
   let user = lookup('postgres') ?? lookup('lifeboat-pg');
   if (!user) {
-    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'lifeboat-pg'], { env: childEnv() });
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'lifeboat-pg'], { env: estateChildEnv() });
     user = lookup('lifeboat-pg');
   }
   if (!user) throw new Error('could not find or create an unprivileged user for PostgreSQL');
@@ -57,7 +57,7 @@ export async function pgExec(binary: string, args: string[], opts: { timeoutMs?:
   const user = pgOsUser();
   const [cmd, argv] = user ? ['runuser', ['-u', user.name, '--', path, ...args]] : [path, args];
   try {
-    const { stdout } = await run(cmd, argv, { cwd: '/', timeout: opts.timeoutMs ?? 120_000, encoding: 'utf8', env: childEnv() });
+    const { stdout } = await run(cmd, argv, { cwd: '/', timeout: opts.timeoutMs ?? 120_000, encoding: 'utf8', env: estateChildEnv() });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { childEnv } from '../lib/child-env';
+import { estateChildEnv } from './child-env';
 import { repoRoot } from './state-dir';
 
 /** What the estate remembers about a process it started detached, so `down` can stop it from another shell. */
@@ -36,7 +36,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /**
  * Starts a long-running process in its own process group, detached from the caller, its output in a log file,
  * and records it under `runDir/<name>.json`. Survives the CLI that started it; `stopRecorded` ends it. It starts
- * with a minimal environment (`childEnv`) plus `env`, so the caller's secrets stay behind.
+ * with a minimal environment (`estateChildEnv`) plus `env`, so the caller's secrets stay behind.
  */
 export function startDetached(opts: {
   name: string;
@@ -49,7 +49,7 @@ export function startDetached(opts: {
   const [cmd, ...args] = opts.command;
   if (!cmd) throw new Error('empty command');
   const out = openSync(opts.logFile, 'a');
-  const child = spawn(cmd, args, { cwd: repoRoot, detached: true, stdio: ['ignore', out, out], env: childEnv(opts.env) });
+  const child = spawn(cmd, args, { cwd: repoRoot, detached: true, stdio: ['ignore', out, out], env: estateChildEnv(opts.env) });
   closeSync(out);
   if (!child.pid) throw new Error(`could not start ${opts.name} (${cmd})`);
   child.unref();

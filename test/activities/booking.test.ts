@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, stopCluster } from '../../estate/postgres-cluster';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
-import { estateAdapters } from '../../estate/adapters';
+import { estateAdapters } from '../../dev/estate/adapters';
 
 let estate: TestEstate;
 let booking: ReturnType<typeof estateAdapters>;

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
-import { estateAdapters } from '../../estate/adapters';
+import { estateAdapters } from '../../dev/estate/adapters';
 
 let estate: TestEstate;
 let pg: ReturnType<typeof estateAdapters>;

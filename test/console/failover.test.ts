@@ -4,7 +4,7 @@ import { openConsoleTestbed, openRun, saveScreenshot, type ConsoleTestbed, type 
 import { lifeboat } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite, type RunbookSuite } from '../helpers/runbook-suite';
 import { testTaskQueue, waitForStatus } from '../helpers/temporal';
-import { estateAdapters } from '../../estate/adapters';
+import { estateAdapters } from '../../dev/estate/adapters';
 
 const runId = 'region-failover/booking';
 let suite: RunbookSuite;

@@ -5,18 +5,18 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { estatePids } from '../../estate/estate';
-import type { EstateStatus } from '../../estate/status';
-import { estateAdapters } from '../../estate/adapters';
+import type { EstateStatus } from '../../dev/estate/status';
+import { estateAdapters } from '../../dev/estate/adapters';
 import { loadCatalog } from '../../estate/catalog';
 
 const run = promisify(execFile);
 const repo = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-estate-cli-'));
 
-/** Runs `estate/cli.ts` the way `npm run estate -- <args>` does. */
+/** Runs `dev/estate/cli.ts` the way `npm run estate -- <args>` does. */
 async function estate(...args: string[]): Promise<{ stdout: string; code: number }> {
   try {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(repo, 'estate/cli.ts'), ...args], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(repo, 'dev/estate/cli.ts'), ...args], {
       cwd: repo,
       env: { ...process.env, LIFEBOAT_ESTATE_DIR: dir },
       timeout: 120_000,

@@ -13,13 +13,13 @@ const run = promisify(execFile);
 const repo = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-estate-ports-'));
 
-/** Runs `estate/cli.ts` as `npm run estate -- <args>` does, with `LIFEBOAT_ESTATE_PORTS` set to `ports` (or unset). */
+/** Runs `dev/estate/cli.ts` as `npm run estate -- <args>` does, with `LIFEBOAT_ESTATE_PORTS` set to `ports` (or unset). */
 async function estate(ports: string | undefined, ...args: string[]): Promise<{ out: string; code: number }> {
   const env: NodeJS.ProcessEnv = { ...process.env, LIFEBOAT_ESTATE_DIR: dir };
   delete env.LIFEBOAT_ESTATE_PORTS;
   if (ports !== undefined) env.LIFEBOAT_ESTATE_PORTS = ports;
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(repo, 'estate/cli.ts'), ...args], { cwd: repo, env, timeout: 150_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', join(repo, 'dev/estate/cli.ts'), ...args], { cwd: repo, env, timeout: 150_000 });
     return { out: `${stdout}${stderr}`, code: 0 };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; code?: number };

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { estateProblems, formatStatus, overallVerdict, type EstateStatus } from '../../estate/status';
+import { estateProblems, formatStatus, overallVerdict, type EstateStatus } from '../../dev/estate/status';
 
 /** A healthy estate as `estateStatus` reports it: A primary and active, B streaming, 36 healthy hosts. */
 function healthyEstate(): Omit<EstateStatus, 'healthy' | 'problems'> {

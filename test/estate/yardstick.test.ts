@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoadCounters } from '../../estate/load';
 import { estateLayout } from '../../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
-import { runYardstick } from '../../estate/yardstick';
-import { estateAdapters } from '../../estate/adapters';
+import { runYardstick } from '../../dev/estate/yardstick';
+import { estateAdapters } from '../../dev/estate/adapters';
 
 let estate: TestEstate;
 

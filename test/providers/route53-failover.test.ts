@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunReport } from '../../cli/report/model';
-import { sampleTargets } from '../../estate/targets';
+import { sampleTargets } from '../../providers/sample-estate/targets';
 import type { RunResult } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboat } from '../helpers/cli';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { sampleTargets } from '../../estate/targets';
+import { sampleTargets } from '../../providers/sample-estate/targets';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { freePort } from '../../lib/free-port';
 import { parseTargets, TargetsError } from '../../providers/targets/load';

@@ -17,7 +17,7 @@ import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, expectOutagesWithin, loadThroughBalancer, moreBookings, sql } from './region-helpers';
-import { estateAdapters } from '../../estate/adapters';
+import { estateAdapters } from '../../dev/estate/adapters';
 
 const runId = 'region-failover/booking';
 let ctx: TemporalTestContext;

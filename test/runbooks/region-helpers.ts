@@ -4,10 +4,10 @@ import { expect } from 'vitest';
 import type { EstateCatalog } from '../../estate/catalog';
 import { startLoad, type LoadCounters, type LoadRun } from '../../estate/load';
 import { estateLayout } from '../../estate/state-dir';
-import { estateStatus } from '../../estate/status';
+import { estateStatus } from '../../dev/estate/status';
 import { approveUpdate } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
-import { estateAdapters } from '../../estate/adapters';
+import { estateAdapters } from '../../dev/estate/adapters';
 
 /** What an operator checks before and after: where traffic goes, each region's drain state, fencing, roles and modes. */
 export async function estateSnapshot(catalog: EstateCatalog) {

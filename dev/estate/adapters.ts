@@ -1,10 +1,10 @@
-import { createBookingActivities } from '../activities/booking';
-import { createDatabaseActivities } from '../activities/database';
-import { createFleetActivities } from '../activities/fleet';
-import { fixedTargetsAccess } from '../activities/targets';
-import { createTrafficActivities } from '../activities/traffic';
-import type { EstateCatalog } from './catalog';
-import { sampleTargets } from './targets';
+import { createBookingActivities } from '../../activities/booking';
+import { createDatabaseActivities } from '../../activities/database';
+import { createFleetActivities } from '../../activities/fleet';
+import { fixedTargetsAccess } from '../../activities/targets';
+import { createTrafficActivities } from '../../activities/traffic';
+import type { EstateCatalog } from '../../estate/catalog';
+import { sampleTargets } from '../../providers/sample-estate/targets';
 
 /**
  * The estate's own tools (status, the yardstick, `estate fleet`) look at it through the same activities the runbooks

@@ -1,11 +1,11 @@
 import { estateAdapters } from './adapters';
-import { loadCatalog } from './catalog';
-import { breakRegion, estatePids, readCatalogIn, startEstate, stopEstate, wipeEstate } from './estate';
-import { argValue } from './http-util';
-import { countLostBookings, startLoad, writeCounters } from './load';
-import { ESTATE_PORT_COUNT, ESTATE_PORTS_VAR, estatePortRange } from './ports';
+import { loadCatalog } from '../../estate/catalog';
+import { breakRegion, estatePids, readCatalogIn, startEstate, stopEstate, wipeEstate } from '../../estate/estate';
+import { argValue } from '../../estate/http-util';
+import { countLostBookings, startLoad, writeCounters } from '../../estate/load';
+import { ESTATE_PORT_COUNT, ESTATE_PORTS_VAR, estatePortRange } from '../../estate/ports';
 import { estateStatus, formatStatus } from './status';
-import { estateDir, estateLayout } from './state-dir';
+import { estateDir, estateLayout } from '../../estate/state-dir';
 import { runYardstick } from './yardstick';
 
 const USAGE = `usage: npm run estate -- <command>

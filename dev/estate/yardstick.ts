@@ -1,9 +1,9 @@
 import { estateAdapters } from './adapters';
-import type { EstateCatalog } from './catalog';
-import { breakRegion } from './estate';
-import { countLostBookings, startLoad, writeCounters, type LoadCounters } from './load';
-import { sleep } from './processes';
-import { estateLayout } from './state-dir';
+import type { EstateCatalog } from '../../estate/catalog';
+import { breakRegion } from '../../estate/estate';
+import { countLostBookings, startLoad, writeCounters, type LoadCounters } from '../../estate/load';
+import { sleep } from '../../estate/processes';
+import { estateLayout } from '../../estate/state-dir';
 
 export interface YardstickOptions {
   catalog: EstateCatalog;

@@ -1,7 +1,7 @@
-import type { BookingHealth } from '../activities/booking';
-import type { ReplicationStatus } from '../activities/database';
+import type { BookingHealth } from '../../activities/booking';
+import type { ReplicationStatus } from '../../activities/database';
 import { estateAdapters } from './adapters';
-import type { EstateCatalog, RegionName } from './catalog';
+import type { EstateCatalog, RegionName } from '../../estate/catalog';
 
 /** The estate at a glance, gathered through the same adapters the runbooks use. */
 export interface EstateStatus {
