@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ConnectionSettings } from '../lib/connection';
-import { demoRosterPath, talksToDemoServer } from '../lib/demo-keys';
+import { demoRosterPath, talksToDemoServer } from '../dev/demo-keys';
 import { normaliseId, RESERVED_ACTORS } from '../workflows/kit';
 import { usageError } from './errors';
 

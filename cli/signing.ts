@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { demoKeysDir, talksToDemoServer } from '../lib/demo-keys';
+import { demoKeysDir, talksToDemoServer } from '../dev/demo-keys';
 import { SshKeyFileError, signStatement } from '../lib/ssh-keys';
 import { type DecisionKind, normaliseId, type SignedDecision, Statement, statementText } from '../workflows/kit';
 import type { CliContext } from './context';

@@ -12,7 +12,7 @@ import { Client as PgClient } from 'pg';
 import { lifeboatSearchAttributes } from '../workflows/kit';
 import { childEnv } from './child-env';
 import { startScratchPostgres, type ScratchPostgres } from './cluster-postgres';
-import { DECISION_BLOB_LIMIT_BYTES, answers } from './dev-server';
+import { DECISION_BLOB_LIMIT_BYTES, answers } from '../dev/dev-server';
 import { freePort } from './free-port';
 import { toolsDir } from './paths';
 

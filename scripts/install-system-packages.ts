@@ -1,4 +1,4 @@
-import { ensureSystemPackages, estatePackages, testPackages } from '../lib/system-packages';
+import { ensureSystemPackages, estatePackages, testPackages } from '../dev/system-packages';
 
 /**
  * The setup's system packages: what the sample estate runs on and what the tests need (`--estate` for the estate's

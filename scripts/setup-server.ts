@@ -25,7 +25,7 @@ import {
   type PostgresEndpoint,
   type ServerPorts,
 } from '../lib/cluster-server';
-import { answers } from '../lib/dev-server';
+import { answers } from '../dev/dev-server';
 import { isListening } from '../lib/free-port';
 import { stateDir } from '../lib/paths';
 import { suggestedRetention } from '../lib/search-attributes';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { demoRosterPath } from '../../lib/demo-keys';
-import { devPorts } from '../../lib/dev-environment';
+import { demoRosterPath } from '../../dev/demo-keys';
+import { devPorts } from '../../dev/dev-environment';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { usageError } from '../errors';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { readRoster, RosterError } from '../../activities/roster';
-import { demoRosterPath, demoTrustRootPath } from '../../lib/demo-keys';
+import { demoRosterPath, demoTrustRootPath } from '../../dev/demo-keys';
 import { checkRosterSeal, sealShortfall, type SealCheck, type TrustRoot } from '../../lib/roster-seal';
 import { addSealSignature, readSealFile, sealPathFor, sealStatementFor } from '../../lib/roster-seal-file';
 import { readTrustRoot, trustRootPathFrom, TrustRootError } from '../../lib/trust-root';

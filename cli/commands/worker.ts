@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { demoRosterPath, demoTrustRootPath } from '../../lib/demo-keys';
+import { demoRosterPath, demoTrustRootPath } from '../../dev/demo-keys';
 import { targetsPath } from '../../providers/targets/load';
 import { workerVersionFrom } from '../../lib/worker-versioning';
 import { rosterPathFrom, runWorker, trustRootFrom } from '../../worker';

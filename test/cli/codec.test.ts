@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createActivities } from '../../activities';
 import { CodecConfigError, CodecDecryptError, CodecKeyNotFoundError, codecFromEnv, dataConverterFromEnv, parseKeyFile } from '../../lib/codec';
 import { freePort } from '../../lib/free-port';
-import { requireTemporalCli } from '../../lib/temporal-binaries';
+import { requireTemporalCli } from '../../dev/temporal-binaries';
 import { lifeboat } from '../helpers/cli';
 import { createExerciseActivities } from '../helpers/exercise-activities';
 import { signingInterceptor } from '../helpers/signing';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { main } from '../../cli/main';
 import { connectionSettings, ConnectionConfigError } from '../../lib/connection';
-import { talksToDemoServer } from '../../lib/demo-keys';
-import { writeDevRecord } from '../../lib/dev-record';
+import { talksToDemoServer } from '../../dev/demo-keys';
+import { writeDevRecord } from '../../dev/dev-record';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];

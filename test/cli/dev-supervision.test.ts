@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { estatePids, stopEstate } from '../../estate/estate';
 import { isAlive, stopPid } from '../../estate/processes';
-import { readDevRecord } from '../../lib/dev-record';
+import { readDevRecord } from '../../dev/dev-record';
 import { isListening } from '../../lib/free-port';
-import { estatePackages, missingPackages, packageHost } from '../../lib/system-packages';
+import { estatePackages, missingPackages, packageHost } from '../../dev/system-packages';
 import { lifeboat } from '../helpers/cli';
 import { freeDevPort, killDevs, startDev, type DevProcess } from '../helpers/lifeboat-dev';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { requireTemporalCli } from '../../lib/temporal-binaries';
+import { requireTemporalCli } from '../../dev/temporal-binaries';
 import { approveSignal, type RunResult, Statement, statementText, statusQuery } from '../../workflows/kit';
 import type { CheckedDecision, VerifyReport } from '../../cli/verify/check';
 import { readRunHistory } from '../../cli/verify/history-decisions';

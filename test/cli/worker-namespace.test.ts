@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ensureSearchAttributes, missingNamespaceError } from '../../lib/search-attributes';
-import { requireTemporalCli } from '../../lib/temporal-binaries';
+import { requireTemporalCli } from '../../dev/temporal-binaries';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, testTaskQueue, type TemporalTestContext } from '../helpers/temporal';
 

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
-import { findOnPath } from '../../lib/executables';
+import { findOnPath } from '../../dev/executables';
 import { approveSignal } from '../../workflows/kit';
 import { copyTestRoster, startConsoleWorker } from '../helpers/console';
 import { decisionStatement, signAs } from '../helpers/signing';

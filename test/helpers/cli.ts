@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { inject } from 'vitest';
-import { requireTemporalCli } from '../../lib/temporal-binaries';
+import { requireTemporalCli } from '../../dev/temporal-binaries';
 import { testNamespace } from './temporal';
 
 export interface CliResult {

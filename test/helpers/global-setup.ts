@@ -4,14 +4,14 @@ import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startClusterServer } from '../../lib/cluster-server';
-import { startDevServer } from '../../lib/dev-server';
+import { startDevServer } from '../../dev/dev-server';
 import { freePort } from '../../lib/free-port';
 import { sampleRosterPath } from '../../lib/paths';
 import { lifecycleInterceptorModule } from '../../lib/workflow-bundle';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { testNamespaces } from './namespaces';
 import { sealRosterWithKeys, writeTestTrustRoot } from './roster-seal-core';
-import { requireTemporalCli } from '../../lib/temporal-binaries';
+import { requireTemporalCli } from '../../dev/temporal-binaries';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -4,7 +4,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import webpack from 'webpack';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createActivities } from '../../activities';
-import { findTestServer, installHint } from '../../lib/temporal-binaries';
+import { findTestServer, installHint } from '../../dev/temporal-binaries';
 import type { RunResult } from '../../workflows/kit';
 import { createExerciseActivities } from '../helpers/exercise-activities';
 import { signedStart } from '../helpers/signing';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
-import { findOnPath } from '../../lib/executables';
+import { findOnPath } from '../../dev/executables';
 
 const rulesDir = resolve(__dirname, '../../docs/alert-rules');
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createActivities } from '../../activities';
 import { freePort } from '../../lib/free-port';
 import { installRuntime } from '../../lib/telemetry';
-import { findTestServer, installHint } from '../../lib/temporal-binaries';
+import { findTestServer, installHint } from '../../dev/temporal-binaries';
 import type { RunResult } from '../../workflows/kit';
 import { createExerciseActivities } from '../helpers/exercise-activities';
 import { signedStart } from '../helpers/signing';

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createRosterActivities, readSealedRoster } from '../../activities/roster';
-import { demoRosterPath, demoTrustRootPath, prepareDemoRoster } from '../../lib/demo-keys';
+import { demoRosterPath, demoTrustRootPath, prepareDemoRoster } from '../../dev/demo-keys';
 import { checkRosterSeal, RosterSeal, TrustRoot } from '../../lib/roster-seal';
 import { readSealFile, sealPathFor, sealStatementFor } from '../../lib/roster-seal-file';
 import { signStatement } from '../../lib/ssh-keys';

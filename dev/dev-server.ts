@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { childEnv } from './child-env';
-import { devServerSearchAttributeFlags } from './search-attributes';
+import { childEnv } from '../lib/child-env';
+import { devServerSearchAttributeFlags } from '../lib/search-attributes';
 
 /** The largest payload the embedded server accepts; see the README for the same limit on a cluster. */
 export const DECISION_BLOB_LIMIT_BYTES = 512 * 1024;

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { ensureSystemPackages, estatePackages, packagePlan, type SystemPackage } from '../../lib/system-packages';
+import { ensureSystemPackages, estatePackages, packagePlan, type SystemPackage } from '../../dev/system-packages';
 
 // Packages no machine has, so the outcome depends on the test alone; "installing" one puts its command on PATH.
 const bin = mkdtempSync(join(tmpdir(), 'lifeboat-packages-'));

@@ -1,12 +1,12 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Roster, rosterDigest } from '../workflows/kit';
-import { isLocalPort, type ConnectionSettings } from './connection';
+import { isLocalPort, type ConnectionSettings } from '../lib/connection';
 import { runningDevServerAddress } from './dev-record';
-import { sampleRosterPath, stateDir } from './paths';
-import { checkRosterSeal, TrustRoot } from './roster-seal';
-import { readSealFile, signRosterSeal } from './roster-seal-file';
-import { generateEd25519KeyPair, signStatement } from './ssh-keys';
+import { sampleRosterPath, stateDir } from '../lib/paths';
+import { checkRosterSeal, TrustRoot } from '../lib/roster-seal';
+import { readSealFile, signRosterSeal } from '../lib/roster-seal-file';
+import { generateEd25519KeyPair, signStatement } from '../lib/ssh-keys';
 
 /** The roster id the demo's alert receiver starts runs as; its key is in the demo keys folder. */
 export const demoAlertsPrincipal = 'alertmanager';

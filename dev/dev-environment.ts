@@ -4,8 +4,8 @@ import { estatePids, isAlive, stopEstate, stopPid } from '../providers/sample-es
 import { SupervisedDevServer, type SupervisorHooks } from './dev-server-supervisor';
 import { clearDevRecord, readDevRecord, recordedServerRunning } from './dev-record';
 import { answers } from './dev-server';
-import { isListening } from './free-port';
-import { stateDir } from './paths';
+import { isListening } from '../lib/free-port';
+import { stateDir } from '../lib/paths';
 import { requireTemporalCli } from './temporal-binaries';
 
 /**

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { findOnPath, isExecutable } from './executables';
-import { toolsDir } from './paths';
+import { toolsDir } from '../lib/paths';
 
 export interface FoundBinary {
   path: string;

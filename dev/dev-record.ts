@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { z } from 'zod';
 import { isAlive } from '../providers/sample-estate/lifecycle';
-import { stateDir } from './paths';
+import { stateDir } from '../lib/paths';
 
 /**
  * What a `lifeboat dev` started, kept in the git-ignored state folder while it runs. When it is killed before it can

@@ -2,9 +2,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { startDevServer } from '../../lib/dev-server';
+import { startDevServer } from '../../dev/dev-server';
 import { freePort } from '../../lib/free-port';
-import { requireTemporalCli } from '../../lib/temporal-binaries';
+import { requireTemporalCli } from '../../dev/temporal-binaries';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-dev-start-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
