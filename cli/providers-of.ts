@@ -1,5 +1,6 @@
 import type { Capability } from '../workflows/kit';
-import { openFleet, serviceFrom } from '../providers/registry';
+import { fileCapabilities, serviceCapabilities } from '../providers/contracts/capabilities';
+import { fileProviders, serviceFrom } from '../providers/registry';
 import { loadTargets, targetsPath } from '../providers/targets/load';
 import { CliError, ExitCode } from './errors';
 
@@ -17,12 +18,15 @@ export function providerNames(opts: { targets?: string; service?: string; env: N
     const targets = loadTargets(targetsPath(opts.targets, opts.env));
     const providers = serviceFrom(targets, opts.service);
     const names: ProviderNames = {};
-    for (const c of ['traffic', 'database', 'serviceMode', 'rebuild'] as const) {
+    // Every capability of the catalog: the service's own, then the whole file's.
+    for (const c of serviceCapabilities) {
       const p = providers[c];
       if (p) names[c] = p.describe();
     }
-    const fleet = targets.fleet;
-    if (fleet && openFleet(targets)) names.fleet = fleet.provider === 'http' ? `http (${fleet.url})` : `command (${fleet.describe ?? fleet.command.join(' ')})`;
+    for (const c of fileCapabilities) {
+      const p = fileProviders[c](targets);
+      if (p) names[c] = p.describe();
+    }
     return names;
   } catch (err) {
     if (!explicit) return undefined;

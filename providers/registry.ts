@@ -1,13 +1,15 @@
-import { commandDatabase, commandFleet, commandRebuild, commandServiceMode, commandTraffic } from './command/providers';
+import { commandProviders } from './command/providers';
+import type { CapabilityContracts } from './contracts/by-capability';
+import type { FileCapability, ServiceCapability } from './contracts/capabilities';
 import type { DatabaseProvider } from './contracts/database';
 import { providerFailure, ProviderErrorType } from './contracts/errors';
-import type { RegionName } from './contracts/provider';
+import type { Provider, RegionName } from './contracts/provider';
 import type { RebuildProvider } from './contracts/rebuild';
 import type { ServiceModeProvider } from './contracts/service-mode';
 import type { TrafficProvider } from './contracts/traffic';
 import { createHaproxyTraffic } from './haproxy/traffic';
 import { createHttpBookingService, httpServiceMode, type HttpBookingService } from './http/booking-service';
-import { createHttpFleet, type FleetApi } from './http/fleet';
+import { createHttpFleet, probeFleet, type FleetApi } from './http/fleet';
 import { createPatroniDatabase } from './patroni/database';
 import { createPatroniRebuild } from './patroni/rebuild';
 import { createPostgresDatabase } from './postgres/database';
@@ -16,21 +18,23 @@ import { createSampleEstateRebuild } from './sample-estate/rebuild';
 import type { SampleEstateSettings } from './sample-estate/settings';
 import type { ServiceTargets, Targets } from './targets/schema';
 
-/** The capabilities a runbook may ask a service for, as the targets file names them. */
-export type Capability = 'traffic' | 'database' | 'serviceMode' | 'booking' | 'rebuild' | 'sampleEstate';
+/** A service's capabilities (providers/contracts/capabilities.ts), each opened as its contract. */
+type ServedCapabilities = { [C in ServiceCapability]: CapabilityContracts[C] | undefined };
 
-/** One service's providers, built from its section of the targets file. A capability the file leaves out is absent. */
-export interface ServiceProviders {
+/**
+ * One service's providers, built from its section of the targets file: one per capability of the catalog, and what
+ * only some providers offer besides. A capability the file leaves out is absent.
+ */
+export type ServiceProviders = { [C in ServiceCapability]?: CapabilityContracts[C] } & {
   service: string;
   regions: readonly RegionName[];
-  traffic?: TrafficProvider;
-  database?: DatabaseProvider;
-  serviceMode?: ServiceModeProvider;
   /** The booking service's own operations (bookings, ledger), when its service mode is the HTTP contract. */
   booking?: HttpBookingService;
-  rebuild?: RebuildProvider;
   sampleEstate?: SampleEstateSettings;
-}
+};
+
+/** What a runbook may ask a service for: its capabilities, and what only some providers offer. */
+export type Needed = Exclude<keyof ServiceProviders, 'service' | 'regions'>;
 
 /** Builds a service's providers. Nothing connects here: providers reach their systems only when called. */
 export function openService(name: string, config: ServiceTargets): ServiceProviders {
@@ -42,20 +46,20 @@ export function openService(name: string, config: ServiceTargets): ServiceProvid
   if (config.serviceMode?.provider === 'http') {
     booking = createHttpBookingService(config.serviceMode, traffic?.entryUrl);
     serviceMode = httpServiceMode(config.serviceMode, booking);
-  } else if (config.serviceMode?.provider === 'command') serviceMode = commandServiceMode(config.serviceMode);
+  } else if (config.serviceMode?.provider === 'command') serviceMode = commandProviders.serviceMode(config.serviceMode, regions);
   let rebuild: RebuildProvider | undefined;
   const r = config.rebuild;
-  if (r?.provider === 'command') rebuild = commandRebuild(r);
+  if (r?.provider === 'command') rebuild = commandProviders.rebuild(r, regions);
   else if (r?.provider === 'patroni' && config.database?.provider === 'patroni') rebuild = createPatroniRebuild(config.database, regions, name);
   else if (r?.provider === 'sample-estate' && database) rebuild = createSampleEstateRebuild(r, database);
+  // Every capability of the catalog, so tsc names this place when one is added.
+  const served: ServedCapabilities = { traffic, database, serviceMode, rebuild };
+  const opened = Object.fromEntries(Object.entries(served).filter(([, provider]) => provider !== undefined)) as Partial<ServedCapabilities>;
   return {
     service: name,
     regions,
-    ...(traffic ? { traffic } : {}),
-    ...(database ? { database } : {}),
-    ...(serviceMode ? { serviceMode } : {}),
+    ...opened,
     ...(booking ? { booking } : {}),
-    ...(rebuild ? { rebuild } : {}),
     ...(config.sampleEstate ? { sampleEstate: config.sampleEstate } : {}),
   };
 }
@@ -67,7 +71,7 @@ function trafficProvider(settings: NonNullable<ServiceTargets['traffic']>, regio
     case 'route53':
       return createRoute53Traffic(settings, regions);
     case 'command':
-      return commandTraffic(settings);
+      return commandProviders.traffic(settings, regions);
   }
 }
 
@@ -78,7 +82,7 @@ function databaseProvider(settings: NonNullable<ServiceTargets['database']>, reg
     case 'patroni':
       return createPatroniDatabase(settings, regions, service);
     case 'command':
-      return commandDatabase(settings, regions);
+      return commandProviders.database(settings, regions);
   }
 }
 
@@ -86,8 +90,26 @@ function databaseProvider(settings: NonNullable<ServiceTargets['database']>, reg
 export function openFleet(targets: Targets): FleetApi | undefined {
   const f = targets.fleet;
   if (!f) return undefined;
-  return f.provider === 'http' ? createHttpFleet({ url: f.url, timeoutMs: f.timeoutMs }) : commandFleet(f);
+  return f.provider === 'http' ? createHttpFleet({ url: f.url, timeoutMs: f.timeoutMs }) : commandProviders.fleet(f, []);
 }
+
+/**
+ * The providers of the whole file's capabilities as `lifeboat targets check` probes them and `lifeboat plan` names
+ * them, or undefined where the file names none. Every file capability of the catalog, so tsc names this place when
+ * one is added.
+ */
+export const fileProviders: { [C in FileCapability]: (targets: Targets) => Provider | undefined } = {
+  fleet(targets) {
+    const f = targets.fleet;
+    const api = openFleet(targets);
+    if (!f || !api) return undefined;
+    return {
+      kind: f.provider,
+      describe: () => (f.provider === 'http' ? `http (${f.url})` : `command (${f.describe ?? f.command.join(' ')})`),
+      probe: () => probeFleet(api, f.provider === 'http' ? f.url : 'command'),
+    };
+  },
+};
 
 /**
  * The service a run acts on. `service` may be left out only when the file has exactly one service, which is how
@@ -105,7 +127,7 @@ export function serviceFrom(targets: Targets, service: string | undefined): Serv
 }
 
 /** A capability the runbook needs, or a non-retryable failure that names the missing section of the targets file. */
-export function need<C extends Capability>(providers: ServiceProviders, capability: C): NonNullable<ServiceProviders[C]> {
+export function need<C extends Needed>(providers: ServiceProviders, capability: C): NonNullable<ServiceProviders[C]> {
   const found = providers[capability];
   if (found === undefined) {
     const hint =

@@ -1,17 +1,10 @@
-import { probeFleet } from '../../providers/http/fleet';
-import type { ProbeResult } from '../../providers/contracts/provider';
-import { openFleet, openService } from '../../providers/registry';
+import { fileCapabilities, serviceCapabilities } from '../../providers/contracts/capabilities';
+import { fileProviders, openService } from '../../providers/registry';
 import { loadTargets, TargetsError, targetsPath } from '../../providers/targets/load';
 import { commonOptions, type Command } from '../command';
 import { CliError, ExitCode, usageError } from '../errors';
 import { table } from '../render';
-
-/** One row of the check: which provider of which service, what it checked and what it saw. */
-interface CheckRow extends ProbeResult {
-  service: string;
-  capability: string;
-  provider: string;
-}
+import { type CheckRow, noChecksRan, unprobedFileSections, unprobedServiceSections } from '../targets-coverage';
 
 export const targetsCommand: Command = {
   name: 'targets',
@@ -39,20 +32,28 @@ export const targetsCommand: Command = {
         exitCode: ExitCode.usage,
       });
     }
+    // Every capability of the catalog (providers/contracts/capabilities.ts), in its order; a section no probe covers
+    // is a failed check, so a capability the check cannot probe never passes unseen.
     const rows: CheckRow[] = [];
     for (const name of names) {
-      const providers = openService(name, targets.services[name]!);
-      for (const capability of ['traffic', 'database', 'serviceMode', 'rebuild'] as const) {
+      const config = targets.services[name]!;
+      const providers = openService(name, config);
+      for (const capability of serviceCapabilities) {
         const provider = providers[capability];
         if (!provider) continue;
         for (const r of await provider.probe()) rows.push({ service: name, capability, provider: provider.describe(), ...r });
       }
+      rows.push(...unprobedServiceSections(name, config, providers));
     }
-    const fleet = openFleet(targets);
-    if (fleet && only === undefined) {
-      const where = targets.fleet?.provider === 'http' ? targets.fleet.url : 'command';
-      for (const r of await probeFleet(fleet, where)) rows.push({ service: '-', capability: 'fleet', provider: targets.fleet!.provider, ...r });
+    if (only === undefined) {
+      for (const capability of fileCapabilities) {
+        const provider = fileProviders[capability](targets);
+        if (!provider) continue;
+        for (const r of await provider.probe()) rows.push({ service: '-', capability, provider: provider.kind, ...r });
+      }
+      rows.push(...unprobedFileSections(targets));
     }
+    if (rows.length === 0) throw noChecksRan(path, names);
     const failed = rows.filter((r) => !r.ok).length;
     if (ctx.json) ctx.printJson({ path, ok: failed === 0, checks: rows });
     else {

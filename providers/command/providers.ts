@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { CapabilityContracts } from '../contracts/by-capability';
+import type { Capability } from '../contracts/capabilities';
 import type { DatabaseProvider } from '../contracts/database';
 import type { ProbeResult, RegionName } from '../contracts/provider';
 import type { RebuildProvider } from '../contracts/rebuild';
@@ -114,3 +116,15 @@ export function commandFleet(settings: CommandSettings): FleetApi {
         : undefined,
   });
 }
+
+/**
+ * The `command` provider of each capability, by the catalog's names: the targets file may say `"provider": "command"`
+ * for any capability, so tsc refuses a capability without one here (its operations and answers in `answers.ts`).
+ */
+export const commandProviders: { [C in Capability]: (settings: CommandSettings, regions: readonly RegionName[]) => CapabilityContracts[C] } = {
+  traffic: commandTraffic,
+  database: commandDatabase,
+  serviceMode: commandServiceMode,
+  rebuild: commandRebuild,
+  fleet: commandFleet,
+};

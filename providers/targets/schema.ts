@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CommandSettings } from '../command/settings';
+import { type FileCapability, type ServiceCapability, serviceCapabilities } from '../contracts/capabilities';
 import { HaproxySettings } from '../haproxy/settings';
 import { HttpFleetSettings, HttpServiceModeSettings } from '../http/settings';
 import { PatroniSettings } from '../patroni/settings';
@@ -38,6 +39,29 @@ export const RebuildTarget = z.discriminatedUnion(
 /** The vendor fleet's management API. */
 export const FleetTarget = z.discriminatedUnion('provider', [HttpFleetSettings, CommandSettings], choose('fleet', 'http, command'));
 
+/**
+ * Each service capability's section (providers/contracts/capabilities.ts), all optional: a service that only switches
+ * modes needs no traffic provider. Every capability of the catalog, so tsc names this place when one is added.
+ */
+const ServiceCapabilityTargets = {
+  traffic: TrafficTarget.optional(),
+  database: DatabaseTarget.optional(),
+  serviceMode: ServiceModeTarget.optional(),
+  rebuild: RebuildTarget.optional(),
+} satisfies { [C in ServiceCapability]: z.ZodOptional };
+
+/** The whole file's capabilities' sections; every one of the catalog, as above. */
+const FileCapabilityTargets = {
+  fleet: FleetTarget.optional(),
+} satisfies { [C in FileCapability]: z.ZodOptional };
+
+/**
+ * The sections that are settings, not capabilities: nothing opens a provider from them, so `lifeboat targets check`
+ * probes none of them, on purpose. Any other section must be a capability of the catalog (tsc checks it below).
+ */
+export const serviceSettingsSections = ['regions', 'sampleEstate'] as const;
+export const fileSettingsSections = ['version', 'services', 'stations'] as const;
+
 /** The per-region part of a provider's settings, and the field it lives in, so every map can be checked against `regions`. */
 function regionMap(settings: object | undefined): [field: string, map: Record<string, unknown>] | undefined {
   if (!settings) return undefined;
@@ -56,17 +80,14 @@ function regionMap(settings: object | undefined): [field: string, map: Record<st
 export const ServiceTargets = z
   .strictObject({
     regions: z.array(RegionId).min(2, 'a service fails over between at least two regions').describe('the regions the service runs in, home region first'),
-    traffic: TrafficTarget.optional(),
-    database: DatabaseTarget.optional(),
-    serviceMode: ServiceModeTarget.optional(),
-    rebuild: RebuildTarget.optional(),
+    ...ServiceCapabilityTargets,
     /** Isolated drills and the lost-booking counter: only the sample estate offers them today. */
     sampleEstate: SampleEstateSettings.optional(),
   })
   .superRefine((service, ctx) => {
     const regions = new Set(service.regions);
     if (regions.size !== service.regions.length) ctx.addIssue({ code: 'custom', path: ['regions'], message: 'a region is listed twice' });
-    for (const capability of ['traffic', 'database', 'serviceMode', 'rebuild', 'sampleEstate'] as const) {
+    for (const capability of [...serviceCapabilities, 'sampleEstate'] as const) {
       const found = regionMap(service[capability]);
       if (!found) continue;
       const [field, map] = found;
@@ -102,7 +123,7 @@ export type ServiceTargets = z.infer<typeof ServiceTargets>;
 export const Targets = z.strictObject({
   version: z.literal(1, 'the targets file format is version 1: add "version": 1'),
   services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a service name is lower-case letters, digits and "-"'), ServiceTargets),
-  fleet: FleetTarget.optional(),
+  ...FileCapabilityTargets,
   stations: z
     .array(z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'a station code is upper-case letters, digits and "-", e.g. ICN-T1'))
     .optional()
@@ -110,8 +131,10 @@ export const Targets = z.strictObject({
 });
 export type Targets = z.infer<typeof Targets>;
 
-export type TrafficTarget = z.infer<typeof TrafficTarget>;
-export type DatabaseTarget = z.infer<typeof DatabaseTarget>;
-export type ServiceModeTarget = z.infer<typeof ServiceModeTarget>;
-export type RebuildTarget = z.infer<typeof RebuildTarget>;
-export type FleetTarget = z.infer<typeof FleetTarget>;
+/**
+ * A section a schema above gained that is neither a capability of the catalog nor a settings section must be `never`:
+ * read by nothing and probed by nothing, it would be a silent gap, so tsc refuses it here, naming the section.
+ */
+type NoneUnclassified<Sections extends never> = Sections;
+type ServiceSectionsClassified = NoneUnclassified<Exclude<keyof ServiceTargets, ServiceCapability | (typeof serviceSettingsSections)[number]>>;
+type FileSectionsClassified = NoneUnclassified<Exclude<keyof Targets, FileCapability | (typeof fileSettingsSections)[number]>>;

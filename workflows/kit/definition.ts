@@ -1,5 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
+import type { Capability } from '../../providers/contracts/capabilities';
 import type { OperatorAuthority } from './authority';
 import type { ReadinessCheckSpec } from './readiness';
 import type { ApproverSelector } from './roster';
@@ -13,13 +14,14 @@ export interface StepRetry {
   maximumInterval?: Duration;
 }
 
-/** One action of a runbook, as the plan shows it and as the run executes it. */
 /**
  * A capability of the targets file a step acts through, so the plan and the status can name the provider behind it
- * (`switchTraffic: route53 (zone …, record booking.example.com)`).
+ * (`switchTraffic: route53 (zone …, record booking.example.com)`). The catalog is providers/contracts/capabilities.ts,
+ * a standalone file the providers share; only its type enters the kit.
  */
-export type Capability = 'traffic' | 'database' | 'serviceMode' | 'rebuild' | 'fleet';
+export type { Capability };
 
+/** One action of a runbook, as the plan shows it and as the run executes it. */
 export interface StepSpec {
   readonly kind: 'step';
   readonly name: string;
