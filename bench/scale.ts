@@ -2,7 +2,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createActivities } from '../activities';
-import { startClusterServer } from '../lib/cluster-server';
+import { startClusterServer } from '../test/support/cluster-server';
 import type { RunResult } from '../workflows/kit';
 import { measure as measureFleet, type Measured } from './fleet-scale';
 import type { Benchmark, BenchContext } from './section';

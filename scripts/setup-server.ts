@@ -1,7 +1,7 @@
 /**
  * `npm run setup:server`: a self-hosted Temporal server for Lifeboat on one host, on a PostgreSQL you run. It does what
  * docs/production.md ("Self-hosted Temporal, step by step") walks through by hand, with the same code the cluster
- * tests start their server with (lib/cluster-server.ts), so the docs, the tests and this script cannot drift.
+ * tests start their server with (scripts/temporal-server.ts), so the docs, the tests and this script cannot drift.
  * Safe to run again: each step checks first, and a second run says that nothing changed.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ import {
   waitUntilAnswering,
   type PostgresEndpoint,
   type ServerPorts,
-} from '../lib/cluster-server';
+} from './temporal-server';
 import { answers } from '../dev/dev-server';
 import { isListening } from '../lib/free-port';
 import { stateDir } from '../lib/paths';

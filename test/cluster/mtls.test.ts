@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { startClusterServer, type ClusterServer } from '../../lib/cluster-server';
+import { startClusterServer, type ClusterServer } from '../support/cluster-server';
 import { connectionSettings } from '../../lib/connection';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { lifeboat } from '../helpers/cli';

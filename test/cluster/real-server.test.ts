@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { expect, inject, test } from 'vitest';
-import { clusterServerDir } from '../../lib/cluster-server';
+import { clusterServerDir } from '../../scripts/temporal-server';
 
 test('the scenarios in this suite run on the real Temporal server, on PostgreSQL, not on the dev server', async () => {
   const connection = await Connection.connect({ address: inject('temporalAddress') });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
-import { startClusterServer, type ClusterServer } from '../../lib/cluster-server';
+import { startClusterServer, type ClusterServer } from '../support/cluster-server';
 import { approveUpdate, type RunResult } from '../../workflows/kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { closeRunbookSuite } from '../helpers/runbook-suite';

@@ -7,7 +7,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, expect, inject, test } from 'vitest';
 import { CliError } from '../../cli/errors';
-import { startScratchPostgres, type ScratchPostgres } from '../../lib/cluster-postgres';
+import { startScratchPostgres, type ScratchPostgres } from '../support/scratch-postgres';
 import { freePort, isListening } from '../../lib/free-port';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { lifeboatSearchAttributes } from '../../workflows/kit';

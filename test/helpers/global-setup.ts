@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { startClusterServer } from '../../lib/cluster-server';
+import { startClusterServer } from '../support/cluster-server';
 import { startDevServer } from '../../dev/dev-server';
 import { freePort } from '../../lib/free-port';
 import { sampleRosterPath } from '../../lib/paths';

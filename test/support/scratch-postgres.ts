@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { childEnv } from './child-env';
+import { childEnv } from '../../lib/child-env';
 
 const run = promisify(execFile);
 

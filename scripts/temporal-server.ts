@@ -1,7 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Connection, type TLSConfig } from '@temporalio/client';
@@ -10,11 +8,16 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import { lifeboatSearchAttributes } from '../workflows/kit';
-import { childEnv } from './child-env';
-import { startScratchPostgres, type ScratchPostgres } from './cluster-postgres';
+import { childEnv } from '../lib/child-env';
 import { DECISION_BLOB_LIMIT_BYTES, answers } from '../dev/dev-server';
-import { freePort } from './free-port';
-import { toolsDir } from './paths';
+import { toolsDir } from '../lib/paths';
+
+/**
+ * A self-hosted Temporal server on PostgreSQL, step by step: its schema (with Temporal's own SQL tool), its config,
+ * starting it, its namespace and Lifeboat's search attributes. `npm run setup:server` (scripts/setup-server.ts) runs
+ * these steps on an operator's host, and the cluster tests start their scratch server with the same code
+ * (test/support/cluster-server.ts), so the docs, the tests and the script cannot drift.
+ */
 
 const run = promisify(execFile);
 
@@ -26,95 +29,6 @@ const sqlTool = join(clusterServerDir, 'bin', 'temporal-sql-tool');
 /** Whether `npm run setup:cluster` has built the server. */
 export function clusterServerBuilt(): boolean {
   return existsSync(serverBinary) && existsSync(sqlTool) && existsSync(join(clusterServerDir, 'schema', 'temporal', 'versioned'));
-}
-
-export interface ClusterServerOptions {
-  /** Namespaces to create besides `default`, each with Lifeboat's search attributes. */
-  namespaces?: readonly string[];
-  readyTimeoutMs?: number;
-  /** Serve the frontend over TLS that requires a client certificate (mTLS), as a production server should. */
-  tls?: ClusterServerTls;
-}
-
-/**
- * PEM files for a server whose frontend requires client certificates. The server's certificate (for 127.0.0.1 and
- * localhost, usable for client auth too) also secures the services' traffic among themselves; the client pair is what
- * this module's own admin connection presents to create the namespaces.
- */
-export interface ClusterServerTls {
-  caCertFile: string;
-  serverCertFile: string;
-  serverKeyFile: string;
-  clientCertFile: string;
-  clientKeyFile: string;
-}
-
-/** A real Temporal server (all four services in one process) on its own PostgreSQL 15 cluster, on loopback. */
-export interface ClusterServer {
-  /** The frontend's gRPC address. */
-  address: string;
-  /** The folder with the server's config, logs and PostgreSQL data. */
-  dir: string;
-  /** Stops the server process and starts it again on the same database and ports; `crash` kills it with SIGKILL. */
-  restart(options?: { crash?: boolean }): Promise<void>;
-  /** Stops the server, then PostgreSQL, and removes the folder. */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts PostgreSQL, sets up Temporal's schema with Temporal's own SQL tool, writes a config, starts the server,
- * and creates the namespaces with Lifeboat's search attributes. Whatever started is stopped again if a later part fails.
- */
-export async function startClusterServer(options: ClusterServerOptions = {}): Promise<ClusterServer> {
-  if (!clusterServerBuilt()) throw new Error(`no Temporal server in ${clusterServerDir}; build it with: npm run setup:cluster`);
-  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-cluster-'));
-  chmodSync(dir, 0o755); // the postgres user has to reach its data dir inside
-  let postgres: ScratchPostgres | undefined;
-  let child: ChildProcess | undefined;
-  const onExit = () => {
-    child?.kill('SIGKILL');
-    postgres?.stopNow();
-  };
-  process.once('exit', onExit);
-  const cleanUp = async () => {
-    await stopProcess(child);
-    await postgres?.stop().catch(() => postgres?.stopNow());
-    process.removeListener('exit', onExit);
-  };
-  try {
-    postgres = await startScratchPostgres(join(dir, 'pgdata'), await freePort());
-    await setUpSchema(postgres);
-    const [frontend, history, matching, worker, frontendMembership, historyMembership, matchingMembership, workerMembership, http] = await freePorts(9);
-    const ports = { frontend, history, matching, worker, frontendMembership, historyMembership, matchingMembership, workerMembership, http } as ServerPorts;
-    const address = `127.0.0.1:${ports.frontend}`;
-    const configFile = join(dir, 'temporal.yaml');
-    writeFileSync(join(dir, 'dynamicconfig.yaml'), dynamicConfig());
-    const config = serverConfig({ postgres, ports, dynamicConfigFile: join(dir, 'dynamicconfig.yaml'), historyShards: 4 });
-    writeFileSync(configFile, options.tls ? withTls(config, options.tls) : config);
-    const logFile = join(dir, 'temporal-server.log');
-    const tls = options.tls && adminTls(options.tls);
-    const launch = async () => {
-      child = launchServer(configFile, logFile);
-      await waitUntilAnswering(child, address, logFile, options.readyTimeoutMs ?? 120_000, tls);
-    };
-    await launch();
-    await createNamespaces(address, ['default', ...(options.namespaces ?? [])], tls);
-    return {
-      address,
-      dir,
-      async restart({ crash = false } = {}) {
-        await stopProcess(child, crash ? 'SIGKILL' : 'SIGTERM');
-        await launch();
-      },
-      async stop() {
-        await cleanUp();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    await cleanUp();
-    throw new Error(`${(err as Error).message} (logs in ${dir})`);
-  }
 }
 
 /**
@@ -203,7 +117,7 @@ async function schemaState(pg: PostgresEndpoint, password: string | undefined, d
   }
 }
 
-/** What the SDK and Lifeboat need beyond the defaults; the same switches `lib/dev-server.ts` passes the dev server. */
+/** What the SDK and Lifeboat need beyond the defaults; the same switches `dev/dev-server.ts` passes the dev server. */
 export function dynamicConfig(): string {
   const values: Record<string, unknown> = {
     'frontend.enableUpdateWorkflowExecution': true,
@@ -220,7 +134,7 @@ export function dynamicConfig(): string {
     .join('');
 }
 
-/** Each service's gRPC and membership ports, and the frontend's HTTP port. All must be below 32768 (see `freePorts`). */
+/** Each service's gRPC and membership ports, and the frontend's HTTP port. All must be below 32768 (see `freePorts` in test/support/cluster-server.ts). */
 export interface ServerPorts {
   frontend: number;
   history: number;
@@ -324,32 +238,6 @@ dynamicConfigClient:
 }
 
 /**
- * Adds `global.tls` to a config: the frontend serves `serverCertFile` and requires a client certificate signed by the
- * CA; the services talk among themselves (internode, and the system worker to the frontend) with the same certificate.
- */
-function withTls(config: string, tls: ClusterServerTls): string {
-  const server = (requireClientAuth: boolean) => `
-      server:
-        certFile: "${tls.serverCertFile}"
-        keyFile: "${tls.serverKeyFile}"
-        requireClientAuth: ${requireClientAuth}
-        clientCaFiles: ["${tls.caCertFile}"]
-      client:
-        serverName: localhost
-        rootCaFiles: ["${tls.caCertFile}"]`;
-  return config.replace('global:\n', `global:\n  tls:\n    internode:${server(true)}\n    frontend:${server(true)}\n`);
-}
-
-/** The TLS settings this module's own connections use against a server started with {@link ClusterServerTls}. */
-function adminTls(tls: ClusterServerTls): TLSConfig {
-  return {
-    serverNameOverride: 'localhost',
-    serverRootCACertificate: readFileSync(tls.caCertFile),
-    clientCertPair: { crt: readFileSync(tls.clientCertFile), key: readFileSync(tls.clientKeyFile) },
-  };
-}
-
-/**
  * Starts the server on its config file, its output appended to `logFile`. It gets a minimal environment (it needs
  * none of the worker's secrets), plus `env` (the database password's variable, for a config that reads it).
  * `detached` leaves it running after this process exits, as a single host's setup does.
@@ -404,19 +292,6 @@ async function answersOverTls(address: string, tls: TLSConfig): Promise<boolean>
   }
 }
 
-/** Registers each namespace (one day's retention) and Lifeboat's search attributes on it, retrying while the server warms up. */
-async function createNamespaces(address: string, namespaces: string[], tls?: TLSConfig): Promise<void> {
-  const connection = await Connection.connect({ address, ...(tls ? { tls } : {}) });
-  try {
-    for (const namespace of namespaces) {
-      await ensureNamespace(connection, namespace, '1 day');
-      await ensureLifeboatSearchAttributes(connection, namespace);
-    }
-  } finally {
-    await connection.close();
-  }
-}
-
 /**
  * Registers the namespace with its retention unless it exists (retrying while a fresh server warms up). Returns
  * whether it was created, and the retention it has, so that a caller can say when an existing one differs.
@@ -460,34 +335,4 @@ async function retry(what: string, attempt: () => Promise<void>, timeoutMs = 60_
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-}
-
-/**
- * Free loopback ports below 32768: Temporal keeps each host's membership port in a PostgreSQL `smallint`, so a port the
- * OS hands out (32768 and up on Linux) fails the server's start with "out of range for type smallint".
- */
-export async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) {
-    const port = 10_000 + Math.floor(Math.random() * 22_000);
-    if (!ports.has(port) && (await canListen(port))) ports.add(port);
-  }
-  return [...ports];
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolveFree) => {
-    const probe = createServer();
-    probe.once('error', () => resolveFree(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolveFree(true)));
-  });
-}
-
-async function stopProcess(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
