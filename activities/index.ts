@@ -1,9 +1,8 @@
 import type { TrustRoot } from '../lib/roster-seal';
-import { need } from '../providers/registry';
-import { createFailoverDrillActivities, type FailoverDrillActivities } from '../providers/sample-estate/drill-clones';
 import { createBookingActivities, type BookingActivities } from './booking';
 import { createDatabaseActivities, type DatabaseActivities } from './database';
 import { createFleetActivities, type FleetActivities } from './fleet';
+import { createFailoverDrillActivities, type FailoverDrillActivities } from './isolated-drills';
 import type { KitActivities } from './kit-types';
 import { createManualBookingActivities, type ManualBookingActivities } from './manual-booking';
 import { createNotifyActivities, type NotifyConfig } from './notify';
@@ -50,7 +49,7 @@ export function createActivities(
     ...createRosterActivities({ rosterPath: deps.rosterPath, ...(deps.trustRoot ? { trustRoot: deps.trustRoot } : {}) }),
     ...createRegionSwitchActivities(access),
     // Isolated drills of a failover act on clones only the sample estate can make.
-    ...createFailoverDrillActivities(() => need(access.service(), 'sampleEstate')),
+    ...createFailoverDrillActivities(access),
     ...createManualBookingActivities({ access }),
     ...createVendorIsolationActivities(access),
     ...createReadinessActivities({ access, rosterPath: deps.rosterPath }),
@@ -62,5 +61,5 @@ export type Activities = ReturnType<typeof createActivities>;
 /** The activities that act on the systems of the targets file, through their providers. */
 export type SystemActivities = BookingActivities & DatabaseActivities & FleetActivities & TrafficActivities;
 
-export type { FailoverDrillActivities } from '../providers/sample-estate/drill-clones';
-export type { BookingTarget, ScratchBookingRemoval } from '../providers/sample-estate/scratch-booking';
+export type { FailoverDrillActivities } from './isolated-drills';
+export type { BookingTarget, ScratchBookingRemoval } from '../providers/contracts/isolated-drills';

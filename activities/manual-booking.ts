@@ -2,9 +2,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ProviderErrorType } from '../providers/contracts/errors';
 import type { RegionName } from '../providers/contracts/provider';
 import type { BookingMode, HttpBookingService } from '../providers/http/booking-service';
+import type { BookingTarget } from '../providers/contracts/isolated-drills';
 import { need } from '../providers/registry';
-import { sampleCatalog } from '../providers/sample-estate/rebuild';
-import { bookingFor, createScratchBookingActivities, type BookingTarget } from '../providers/sample-estate/scratch-booking';
+import { createScratchBookingActivities } from './isolated-drills';
 import { CHECK_FLIGHT, CHECK_STATION, type HoldingSnapshot } from './manual-booking-types';
 import { createReconcileActivities } from './reconcile';
 import { knownRegion, type TargetsAccess } from './targets';
@@ -23,17 +23,16 @@ const serviceMessage = (err: unknown) => ((err as Error).message ?? String(err))
  * checks that manual mode works, the holding snapshot, and reconciliation. The catalog is read at each call.
  */
 export function createManualBookingActivities(deps: ManualBookingDeps) {
-  const sampleEstate = () => need(deps.access.service(), 'sampleEstate');
   /** Production's booking services, or with `scratch` an isolated drill's scratch service (never production). */
   const booking = (on: { scratch?: string } = {}): HttpBookingService => {
     if (!on.scratch) return need(deps.access.service(), 'booking');
-    return bookingFor(sampleCatalog(sampleEstate()), on, () => need(deps.access.service(), 'booking'));
+    return need(deps.access.service(), 'sampleEstate').bookingFor(on, () => need(deps.access.service(), 'booking'));
   };
   const entryDelayMs = deps.entryDelayMs ?? Number(process.env.LIFEBOAT_RECONCILE_DELAY_MS ?? 0);
 
   return {
     ...createReconcileActivities({ booking, entryDelayMs }),
-    ...createScratchBookingActivities(() => sampleCatalog(sampleEstate())),
+    ...createScratchBookingActivities(deps.access),
 
     /**
      * The region booking is served from: the one asked for (which the targets file must list), else the traffic

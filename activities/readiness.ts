@@ -184,7 +184,7 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
             if (ledger instanceof Error) return { ready: false, reason: `region ${region}'s offline ledger cannot be read: ${ledger.message}` };
             return { ready: true, reason: `region ${region}'s offline ledger answers (${ledger.entries.length} entries)` };
           }
-          const dir = join(sample.stateDir, 'ledger', region);
+          const dir = sample.ledgerDir(region);
           try {
             await access(dir, constants.W_OK);
             return { ready: true, reason: `region ${region}'s ledger (${dir}) is writable` };

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NodeStatus } from '../providers/contracts/database';
+import type { LoadLoss } from '../providers/contracts/isolated-drills';
 import { ProviderErrorType } from '../providers/contracts/errors';
 import type { RegionName } from '../providers/contracts/provider';
 import type { EndpointHealth } from '../providers/contracts/traffic';
 import type { BookingHealth } from '../providers/http/booking-service';
 import { need } from '../providers/registry';
-import { countLostAcknowledged, type LoadLoss } from '../providers/sample-estate/load-counter';
 import { heartbeat } from '../providers/shared/activity-context';
 import { knownRegion, type TargetsAccess } from './targets';
 import type { OnService } from './traffic';
@@ -237,7 +237,7 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
      */
     async countLostAcknowledged(args: OnService & { region: RegionName }): Promise<LoadLoss> {
       const sample = access.service(args.service).sampleEstate;
-      return sample ? countLostAcknowledged(sample, args.region) : { present: false };
+      return sample ? sample.countLostAcknowledged(args.region) : { present: false };
     },
   };
 }

@@ -2,6 +2,7 @@ import { commandProviders } from './command/providers';
 import type { CapabilityContracts } from './contracts/by-capability';
 import type { FileCapability, ServiceCapability } from './contracts/capabilities';
 import type { DatabaseProvider } from './contracts/database';
+import type { IsolatedDrillProvider } from './contracts/isolated-drills';
 import { providerFailure, ProviderErrorType } from './contracts/errors';
 import type { Provider, RegionName } from './contracts/provider';
 import type { RebuildProvider } from './contracts/rebuild';
@@ -14,8 +15,8 @@ import { createPatroniDatabase } from './patroni/database';
 import { createPatroniRebuild } from './patroni/rebuild';
 import { createPostgresDatabase } from './postgres/database';
 import { createRoute53Traffic } from './route53/traffic';
+import { createSampleEstateDrills } from './sample-estate/drills';
 import { createSampleEstateRebuild } from './sample-estate/rebuild';
-import type { SampleEstateSettings } from './sample-estate/settings';
 import type { ServiceTargets, Targets } from './targets/schema';
 
 /** A service's capabilities (providers/contracts/capabilities.ts), each opened as its contract. */
@@ -30,7 +31,8 @@ export type ServiceProviders = { [C in ServiceCapability]?: CapabilityContracts[
   regions: readonly RegionName[];
   /** The booking service's own operations (bookings, ledger), when its service mode is the HTTP contract. */
   booking?: HttpBookingService;
-  sampleEstate?: SampleEstateSettings;
+  /** Isolated drills, the lost-booking counter and the ledger's directory, which only the sample estate offers. */
+  sampleEstate?: IsolatedDrillProvider;
 };
 
 /** What a runbook may ask a service for: its capabilities, and what only some providers offer. */
@@ -60,7 +62,7 @@ export function openService(name: string, config: ServiceTargets): ServiceProvid
     regions,
     ...opened,
     ...(booking ? { booking } : {}),
-    ...(config.sampleEstate ? { sampleEstate: config.sampleEstate } : {}),
+    ...(config.sampleEstate ? { sampleEstate: createSampleEstateDrills(config.sampleEstate) } : {}),
   };
 }
 

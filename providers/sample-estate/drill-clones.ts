@@ -3,18 +3,12 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { makePgDir, pgExec, pgLogFile, startCluster, stopCluster } from '../../estate/postgres-cluster';
 import { catalogPorts, estatePortRange, takeEstatePort } from '../../estate/ports';
+import type { CloneInfo } from '../contracts/isolated-drills';
 import type { RegionName } from '../contracts/provider';
 import { lsnToBytes } from '../postgres/sql';
 import { heartbeat } from '../shared/activity-context';
 import { sampleCatalog } from './rebuild';
 import type { SampleEstateSettings } from './settings';
-
-/** Where an isolated drill's clone lives and listens. */
-export interface CloneInfo {
-  name: string;
-  dataDir: string;
-  port: number;
-}
 
 const NAME = /^[a-z0-9-]{1,64}$/;
 

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { estateLayout } from '../../estate/state-dir';
+import type { LoadLoss } from '../contracts/isolated-drills';
 import type { RegionName } from '../contracts/provider';
 import { heartbeat } from '../shared/activity-context';
 import { sampleCatalog } from './rebuild';
 import type { SampleEstateSettings } from './settings';
 
-/** What the load counter says about acknowledged bookings after a switch; `present: false` where no load runs. */
-export type LoadLoss = { present: false } | { present: true; checked: number; lost: number; lostKeys: string[]; lastAcknowledgedAt: string | null };
+export type { LoadLoss };
 
 /**
  * Counts acknowledged bookings that `region` lacks, from the sample estate's load counter (`load.json` and the keys

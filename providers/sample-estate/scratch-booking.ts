@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { z } from 'zod';
 import { OfflineLedger } from '../../estate/booking/ledger';
 import { ensureBookingSchema } from '../../estate/booking/store';
 import type { EstateCatalog } from '../../estate/catalog';
@@ -11,47 +10,10 @@ import { estateLayout } from '../../estate/state-dir';
 import { catalogPorts, estatePortRange, takeEstatePort } from '../../estate/ports';
 import { isListening } from '../../lib/free-port';
 import { providerFailure, ProviderErrorType } from '../contracts/errors';
+import { ScratchBooking, type ScratchBookingRemoval } from '../contracts/isolated-drills';
 import { createHttpBookingService, type BookingMode, type HttpBookingService } from '../http/booking-service';
 
-/**
- * What an isolated drill's scratch booking service is, recorded on disk when it starts so a worker that crashed
- * (or a later drill under the same workflow id) can find it and remove it.
- */
-export const ScratchBooking = z.object({
-  /** The workflow id of the drill that owns it. */
-  key: z.string().min(1),
-  /** The run of that workflow that built it; a later run finds a leftover and replaces it. */
-  runId: z.string(),
-  /** The production region it stands in for; its messages name that region. */
-  region: z.string().min(1),
-  url: z.string(),
-  port: z.number().int().positive(),
-  /** The scratch database on the primary's server: never production's tables. */
-  database: z.object({ host: z.string(), port: z.number().int().positive(), user: z.string(), name: z.string() }),
-  /** Its own ledger and mode files, apart from production's. */
-  stateDir: z.string(),
-  /** The estate's process record (`run/<name>.json`), so `estate down` stops it too. */
-  processName: z.string(),
-  pid: z.number().int().positive(),
-  createdAt: z.string(),
-});
-export type ScratchBooking = z.infer<typeof ScratchBooking>;
-
-/** What removing a scratch booking service did, for status (`drillCleanup`). */
-export interface ScratchBookingRemoval {
-  key: string;
-  /** False when nothing was left to remove (already removed, or never built). */
-  removed: boolean;
-  service?: { url: string; port: number; pid: number; stopped: boolean };
-  database?: { name: string; dropped: boolean };
-  ledger?: { dir: string; entries: number; deleted: boolean };
-}
-
-/** Where a booking activity acts: a production region, or (in an isolated drill) the scratch service keyed `scratch`. */
-export interface BookingTarget {
-  region: string;
-  scratch?: string;
-}
+export { ScratchBooking, type BookingTarget, type ScratchBookingRemoval } from '../contracts/isolated-drills';
 
 /** The online bookings a scratch database starts with, so counter entries on the drill flight reconcile without a person. */
 export const DRILL_FLIGHT = 'LBDRILL';

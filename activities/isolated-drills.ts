@@ -1,0 +1,36 @@
+import type { IsolatedDrillProvider } from '../providers/contracts/isolated-drills';
+import { need } from '../providers/registry';
+import type { TargetsAccess } from './targets';
+
+type Drills = IsolatedDrillProvider;
+
+/**
+ * The isolated drill of a region failover: a clone of the target standby, promoted and written to instead of the real
+ * one. Only an estate that can copy itself offers it (the targets file's `sampleEstate` section); elsewhere each call
+ * fails with the hint to run a live drill. The provider is looked up at each call, like every other capability.
+ */
+export function createFailoverDrillActivities(access: TargetsAccess) {
+  const drills = () => need(access.service(), 'sampleEstate');
+  return {
+    cloneStandby: (args: Parameters<Drills['cloneStandby']>[0]) => drills().cloneStandby(args),
+    promoteClone: (args: Parameters<Drills['promoteClone']>[0]) => drills().promoteClone(args),
+    verifyClone: (args: Parameters<Drills['verifyClone']>[0]) => drills().verifyClone(args),
+    removeClone: (args: Parameters<Drills['removeClone']>[0]) => drills().removeClone(args),
+  };
+}
+
+export type FailoverDrillActivities = ReturnType<typeof createFailoverDrillActivities>;
+
+/**
+ * The isolated drill of manual booking mode: a scratch booking service the drill switches and fills, never
+ * production's. Keyed by the drill's workflow id; the provider is looked up at each call.
+ */
+export function createScratchBookingActivities(access: TargetsAccess) {
+  const drills = () => need(access.service(), 'sampleEstate');
+  return {
+    startScratchBooking: (args: Parameters<Drills['startScratchBooking']>[0]) => drills().startScratchBooking(args),
+    removeScratchBooking: (args: Parameters<Drills['removeScratchBooking']>[0]) => drills().removeScratchBooking(args),
+    setScratchMode: (args: Parameters<Drills['setScratchMode']>[0]) => drills().setScratchMode(args),
+    seedScratchLedger: (args: Parameters<Drills['seedScratchLedger']>[0]) => drills().seedScratchLedger(args),
+  };
+}
