@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
+import { ExitCode } from '../lib/command-error';
 import type { Command } from './command';
 import { commands } from './commands';
-import { CliContext } from './context';
-import { ExitCode, handleError, usageError } from './errors';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -19,7 +18,7 @@ function help(): string {
   ].join('\n');
 }
 
-function parse(command: Command, argv: string[]) {
+function parse(command: Command, argv: string[], usageError: (message: string, suggestion?: string) => Error) {
   try {
     return parseArgs({ args: argv, options: command.options, allowPositionals: true, strict: true });
   } catch (err) {
@@ -39,11 +38,14 @@ export async function main(
     io.stdout(`${help()}\n`);
     return name ? ExitCode.ok : ExitCode.usage;
   }
-  const command = commands.find((c) => c.name === name);
+  // Past the help, and only now: the error printer, the context (with its Temporal client) and the one command named.
+  const [{ handleError, usageError }, { CliContext }] = await Promise.all([import('./errors'), import('./context')]);
+  const entry = commands.find((c) => c.name === name);
   const ctx = new CliContext(io, env, json);
   try {
-    if (!command) throw usageError(`unknown command "${name}"`, `one of: ${commands.map((c) => c.name).join(', ')}`);
-    const { values, positionals } = parse(command, rest);
+    if (!entry) throw usageError(`unknown command "${name}"`, `one of: ${commands.map((c) => c.name).join(', ')}`);
+    const command = await entry.load();
+    const { values, positionals } = parse(command, rest, usageError);
     if (values.help) {
       io.stdout(`${command.summary}\n\nUsage: ${command.usage}\n`);
       return ExitCode.ok;
