@@ -56,9 +56,17 @@ export const importBoundaries = {
 
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_'));
 
+/** The browser's globals the console's modules use (cli/console/static); JavaScript's own, such as `Promise`, need no listing. */
+const browserGlobals = [
+  ...['window', 'document', 'location', 'history', 'navigator', 'localStorage', 'crypto', 'fetch', 'EventSource', 'setTimeout', 'clearTimeout'],
+  ...['atob', 'btoa', 'TextEncoder', 'URL', 'URLSearchParams', 'Blob', 'Node'],
+  ...['HTMLElement', 'HTMLInputElement', 'HTMLSelectElement', 'HTMLTextAreaElement', 'HTMLButtonElement'],
+];
+
 export default tseslint.config(
   {
-    ignores: ['node_modules/', '.bundle/', '.tools/', '.state/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    // Plain JavaScript is left alone, except the console's browser modules, which a block below lints.
+    ignores: ['node_modules/', '.bundle/', '.build/', '.tools/', '.state/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs', '!cli/console/static/**/*.js'],
   },
   {
     files: ['**/*.ts'],
@@ -86,6 +94,25 @@ export default tseslint.config(
           patterns: [{ group: ['node:*'], message: 'workflow code runs in the Temporal sandbox: no Node built-ins (do it in an activity)' }],
         },
       ],
+    },
+  },
+  {
+    // The console's browser modules (ES modules, `// @ts-check`): linted with type information from their own tsconfig
+    // (DOM, no Node), and allowed only the browser globals they use, so a stray Node name or a new browser API on a
+    // page that signs is seen in review.
+    files: ['cli/console/static/**/*.js'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: root },
+      sourceType: 'module',
+      globals: Object.fromEntries(browserGlobals.map((name) => [name, 'readonly'])),
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      'no-undef': 'error',
     },
   },
   // Last, so no rule added later can fight Prettier's formatting.

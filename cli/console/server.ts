@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { HttpError, readBody, sameToken } from '../../lib/http-request';
 import { CliError } from '../errors';
 import { ConsoleApi, type ConsoleApiOptions } from './api';
@@ -33,10 +33,12 @@ export interface ConsoleServer {
 }
 
 const staticDir = join(__dirname, 'static');
-const staticFiles: Record<string, { type: string; file: string }> = {
-  '/static/app.js': { type: 'text/javascript; charset=utf-8', file: 'app.js' },
-  '/static/style.css': { type: 'text/css; charset=utf-8', file: 'style.css' },
-};
+/**
+ * What /static/ serves, by ending: the stylesheet and the browser modules, each with the type a module script needs
+ * (with `nosniff`, the browser runs nothing served as anything else). Nothing else in the folder is served: not its
+ * tsconfig.json, not the pages (they have their own paths).
+ */
+const staticTypes: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 const pages = new Set(['/', '/start', '/drills', '/enrol']);
 
 /** No inline script, no framing, nothing fetched from elsewhere. */
@@ -56,7 +58,7 @@ const COOKIE = 'lifeboat_console';
  */
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const api = new ConsoleApi(options);
-  const assets = Object.fromEntries(Object.entries(staticFiles).map(([path, f]) => [path, { type: f.type, body: readFileSync(join(staticDir, f.file)) }]));
+  const assets = staticAssets();
   const indexHtml = readFileSync(join(staticDir, 'index.html'));
   const loginHtml = readFileSync(join(staticDir, 'login.html'));
   const streams = new LiveStreams(
@@ -172,6 +174,16 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** Every module and stylesheet in the static folder, read once at start, by the path the pages load it from. */
+function staticAssets(): Record<string, { type: string; body: Buffer }> {
+  const assets: Record<string, { type: string; body: Buffer }> = {};
+  for (const entry of readdirSync(staticDir, { withFileTypes: true })) {
+    const type = staticTypes[extname(entry.name)];
+    if (entry.isFile() && type) assets[`/static/${entry.name}`] = { type, body: readFileSync(join(staticDir, entry.name)) };
+  }
+  return assets;
 }
 
 function setCommonHeaders(res: ServerResponse): void {

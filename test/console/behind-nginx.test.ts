@@ -221,7 +221,7 @@ test('through nginx over TLS: logging in sets a Secure cookie, the page loads wi
 
   const page = await get('/', { headers: { cookie: cookie.split(';')[0] } });
   expect(page.status).toBe(200);
-  expect(page.body).toContain('<script src="/static/app.js"');
+  expect(page.body).toContain('<script type="module" src="/static/index.js">');
   expect(page.headers['strict-transport-security']).toBe('max-age=31536000');
 
   const config = await get('/api/config', { headers: authorised() });

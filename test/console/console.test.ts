@@ -1,4 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
@@ -42,8 +44,11 @@ async function runAtGate(target: string): Promise<RunStatus> {
 
 /** Signs a decision on `runId` in the person's page as the page would, but returns it instead of sending it. */
 async function signInPage(person: PersonBrowser, runId: string, by: string, opts: { kind?: string; comment?: string; credentialsOf?: string } = {}) {
+  // The page's own passkey module, the one the Approve button signs with: importing it again in the page hands back
+  // the very module the page loaded (a string, so the test runner leaves this import() to the browser).
+  const passkey = await person.page.evaluateHandle<{ signWithPasskey: (p: unknown) => Promise<string> }>("import('/static/passkey.js')");
   return person.page.evaluate(
-    async ({ runId, by, kind, comment, credentialsOf }) => {
+    async ({ runId, by, kind, comment, credentialsOf, passkey }) => {
       const post = async (path: string, body: unknown) => {
         const res = await fetch(`/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
         return (await res.json()) as { statement: string; digest: string; rpId: string; credentialIds: string[] };
@@ -52,14 +57,10 @@ async function signInPage(person: PersonBrowser, runId: string, by: string, opts
       const keys = credentialsOf
         ? (await post(`decision/prepare?run=${encodeURIComponent(runId)}`, { kind, by: credentialsOf })).credentialIds
         : prepared.credentialIds;
-      // signWithPasskey is the page's own (app.js), as the Approve button uses it.
-      const signature = await (globalThis as unknown as { signWithPasskey: (p: unknown) => Promise<string> }).signWithPasskey({
-        ...prepared,
-        credentialIds: keys,
-      });
+      const signature = await passkey.signWithPasskey({ ...prepared, credentialIds: keys });
       return { kind, statement: prepared.statement as string, signature };
     },
-    { runId, by, kind: opts.kind ?? 'approve', comment: opts.comment, credentialsOf: opts.credentialsOf },
+    { runId, by, kind: opts.kind ?? 'approve', comment: opts.comment, credentialsOf: opts.credentialsOf, passkey },
   );
 }
 
@@ -262,6 +263,31 @@ test('the console refuses requests from other sites and other host names, and a 
   expect(await post({})).toBe(403);
   expect(await post({ origin: base }, 'x'.repeat(100_000)).catch(() => 413)).toBe(413);
   expect(await send('/api/runs')).toBe(200);
+});
+
+test("the page runs only the console's own modules, each served as JavaScript under the same CSP; nothing else in their folder is served", async () => {
+  const page = await fetch(base);
+  expect(page.headers.get('content-security-policy')).toBe(
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  );
+  expect([...(await page.text()).matchAll(/<script[^>]*>/g)].map((m) => m[0])).toEqual(['<script type="module" src="/static/index.js">']);
+  // Every module the page runs, followed from its entry through the imports.
+  const loaded = new Set<string>();
+  const next = ['index.js'];
+  for (let name = next.shift(); name !== undefined; name = next.shift()) {
+    if (loaded.has(name)) continue;
+    loaded.add(name);
+    const res = await fetch(`${base}/static/${name}`);
+    expect([name, res.status, res.headers.get('content-type')]).toEqual([name, 200, 'text/javascript; charset=utf-8']);
+    const source = await res.text();
+    // Each is read by tsc (npm run typecheck) as the browser runs it.
+    expect(source.startsWith('// @ts-check\n'), name).toBe(true);
+    for (const m of source.matchAll(/^import [^;]*? from '\.\/([\w-]+\.js)';$/gm)) next.push(m[1]!);
+  }
+  const modules = readdirSync(join(__dirname, '../../cli/console/static')).filter((f) => f.endsWith('.js'));
+  expect([...loaded].sort()).toEqual(modules.sort());
+  expect(modules).toContain('passkey.js');
+  for (const path of ['/static/tsconfig.json', '/static/index.html']) expect([path, (await fetch(`${base}${path}`)).status]).toEqual([path, 404]);
 });
 
 test("the start form is the runbook's schema: the CLI's validation message, then the plan, then a passkey-signed start", async () => {
