@@ -6,7 +6,7 @@ import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { DuplicateCopy, HoldingSnapshot, LedgerAccounting, RegionName } from '../activities/manual-booking-types';
 import type { BookingTarget } from '../activities';
 import { manualBookingMode as runbook, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
-import { describeApprovers, describeError, ErrorType, type Run, RunAborted, type RunRequest, type RunResult, runRunbook } from './kit';
+import { describeApprovers, describeError, ErrorType, type Run, RunAborted, type RunRequest, type RunResult, runRunbook, secondsBetween } from './kit';
 import type { ConflictRecord } from './manual-booking-conflicts';
 import { Desk } from './manual-booking-desk';
 import { IsolatedBookingDrill } from './manual-booking-drill';
@@ -240,10 +240,6 @@ function abortIfRequested(run: Run<Activities>): void {
 function describeDatabase(s: HoldingSnapshot): string {
   if (!s.database.reachable) return `unreachable (${s.database.error ?? 'no answer'})`;
   return s.database.writable ? 'reachable and writable' : 'reachable but refuses writes (read-only, a standby or fenced)';
-}
-
-function secondsBetween(fromMs: number, toMs: number): number {
-  return Math.round((toMs - fromMs) / 100) / 10;
 }
 
 /** `3h 05m` since a time, as people read a duration. */

@@ -1,8 +1,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { regionFailover } from '../runbooks/region-failover';
 import type { Region, SwitchOptions } from '../runbooks/region-switch';
-import type { Run } from './kit';
-import { secondsBetween } from './region-switch-facts';
+import { type Run, secondsBetween } from './kit';
 import { assessAndApprove, type RegionActivities } from './region-switch';
 
 /** What an isolated drill measured on its clone. */

@@ -75,5 +75,3 @@ export function emergencyRpo(
   }
   return { bytes, seconds, lostAcknowledgedBookings: lost };
 }
-
-export const secondsBetween = (fromMs: number, toMs: number) => Math.round((toMs - fromMs) / 10) / 100;

@@ -4,8 +4,8 @@ import type { FailoverDrillActivities } from '../activities';
 import type { KitActivities } from '../activities/kit-types';
 import type { FencingState, LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
 import type { Region, SwitchOptions, switchSteps } from '../runbooks/region-switch';
-import { describeError, type Run, RunAborted, type StepSpec, type UndoContext } from './kit';
-import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, secondsBetween, type SwitchResult } from './region-switch-facts';
+import { describeError, type Run, RunAborted, type StepSpec, type UndoContext, secondsBetween } from './kit';
+import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, type SwitchResult } from './region-switch-facts';
 
 /** A switch's figures; the runbook adds each step's timings once its last step has run. */
 export type SwitchOutcome = Omit<SwitchResult, 'stepTimings'>;

@@ -48,7 +48,7 @@ export * from './search-attributes';
 export { terminalStates } from './status';
 export type * from './status';
 export { drillsOf, planOf, type DrillSummary, type PlanEntry } from './plan';
-export { checkObjectives, drillProblems, type ObjectiveCheck } from './objectives';
+export { checkObjectives, drillProblems, type ObjectiveCheck, secondsBetween } from './objectives';
 export { approvalsOf, describeApprovers } from './gate-policy';
 export { retryPolicyOf } from './retry';
 

@@ -51,3 +51,11 @@ export function drillProblems(status: RunStatus): string[] {
   }
   return problems;
 }
+
+/**
+ * The seconds between two instants (epoch milliseconds), to the hundredth: how every runbook measures its RTO and the
+ * time to each milestone, so that reports and objectives compare like with like.
+ */
+export function secondsBetween(fromMs: number, toMs: number): number {
+  return Math.round((toMs - fromMs) / 10) / 100;
+}
