@@ -4,6 +4,9 @@ import type { TargetsAccess } from './targets';
 
 type Drills = IsolatedDrillProvider;
 
+// Each activity is async so that a service without the provider rejects the call (need() throws) instead of throwing
+// before a promise exists, as every other activity fails.
+
 /**
  * The isolated drill of a region failover: a clone of the target standby, promoted and written to instead of the real
  * one. Only an estate that can copy itself offers it (the targets file's `sampleEstate` section); elsewhere each call
@@ -12,10 +15,10 @@ type Drills = IsolatedDrillProvider;
 export function createFailoverDrillActivities(access: TargetsAccess) {
   const drills = () => need(access.service(), 'sampleEstate');
   return {
-    cloneStandby: (args: Parameters<Drills['cloneStandby']>[0]) => drills().cloneStandby(args),
-    promoteClone: (args: Parameters<Drills['promoteClone']>[0]) => drills().promoteClone(args),
-    verifyClone: (args: Parameters<Drills['verifyClone']>[0]) => drills().verifyClone(args),
-    removeClone: (args: Parameters<Drills['removeClone']>[0]) => drills().removeClone(args),
+    cloneStandby: async (args: Parameters<Drills['cloneStandby']>[0]) => drills().cloneStandby(args),
+    promoteClone: async (args: Parameters<Drills['promoteClone']>[0]) => drills().promoteClone(args),
+    verifyClone: async (args: Parameters<Drills['verifyClone']>[0]) => drills().verifyClone(args),
+    removeClone: async (args: Parameters<Drills['removeClone']>[0]) => drills().removeClone(args),
   };
 }
 
@@ -28,9 +31,9 @@ export type FailoverDrillActivities = ReturnType<typeof createFailoverDrillActiv
 export function createScratchBookingActivities(access: TargetsAccess) {
   const drills = () => need(access.service(), 'sampleEstate');
   return {
-    startScratchBooking: (args: Parameters<Drills['startScratchBooking']>[0]) => drills().startScratchBooking(args),
-    removeScratchBooking: (args: Parameters<Drills['removeScratchBooking']>[0]) => drills().removeScratchBooking(args),
-    setScratchMode: (args: Parameters<Drills['setScratchMode']>[0]) => drills().setScratchMode(args),
-    seedScratchLedger: (args: Parameters<Drills['seedScratchLedger']>[0]) => drills().seedScratchLedger(args),
+    startScratchBooking: async (args: Parameters<Drills['startScratchBooking']>[0]) => drills().startScratchBooking(args),
+    removeScratchBooking: async (args: Parameters<Drills['removeScratchBooking']>[0]) => drills().removeScratchBooking(args),
+    setScratchMode: async (args: Parameters<Drills['setScratchMode']>[0]) => drills().setScratchMode(args),
+    seedScratchLedger: async (args: Parameters<Drills['seedScratchLedger']>[0]) => drills().seedScratchLedger(args),
   };
 }
