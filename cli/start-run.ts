@@ -1,15 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import {
-  drillAttribute,
-  type DrillMode,
-  requestedByAttribute,
-  runbookAttribute,
-  type RunbookDefinition,
-  type SignedDecision,
-  stateAttribute,
-  targetAttribute,
-} from '../workflows/kit';
+import { type DrillMode, type RunbookDefinition, type SignedDecision, runSearchAttributes } from '../workflows/kit';
 
 /** A signed start of one run of a runbook on a target, as `lifeboat run` and the alert receiver send it. */
 export interface RunStart {
@@ -38,13 +29,13 @@ export async function startRun(client: Client, run: RunStart): Promise<void> {
     args: [{ input: run.input, requestedBy: run.requestedBy, ...(run.drill ? { drill: run.drill } : {}), start: run.start }],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    typedSearchAttributes: [
-      { key: runbookAttribute, value: run.runbook.id },
-      { key: targetAttribute, value: run.target },
-      { key: stateAttribute, value: 'running' },
-      { key: requestedByAttribute, value: run.requestedBy },
-      ...(run.drill ? [{ key: drillAttribute, value: run.drill.kind }] : []),
-    ],
+    typedSearchAttributes: runSearchAttributes({
+      runbook: run.runbook.id,
+      target: run.target,
+      state: 'running',
+      requestedBy: run.requestedBy,
+      drill: run.drill?.kind,
+    }),
     ...(run.memo ? { memo: run.memo } : {}),
     ...(run.consoleUrl ? { staticDetails: `[Open ${run.runId} in the Lifeboat console](${run.consoleUrl.replace(/\/$/, '')}/run/${run.runId})` } : {}),
   });

@@ -3,6 +3,23 @@ import type { NativeConnection } from '@temporalio/worker';
 import { CliError } from './command-error';
 import { lifeboatSearchAttributes } from '../workflows/kit';
 
+/** The operator calls that list and add a namespace's search attributes, which both client libraries offer. */
+type SearchAttributeOperator = Pick<temporal.api.operatorservice.v1.OperatorService, 'listSearchAttributes' | 'addSearchAttributes'>;
+
+/**
+ * Adds whichever of Lifeboat's search attributes (all Keyword) the namespace lacks, and returns their names. The one
+ * place they are registered: the worker before it polls, and `npm run setup:server` and the cluster tests' server.
+ */
+export async function addMissingSearchAttributes(operator: SearchAttributeOperator, namespace: string): Promise<string[]> {
+  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  const existing = await operator.listSearchAttributes({ namespace });
+  const missing = Object.fromEntries(
+    lifeboatSearchAttributes.filter((key) => !(key.name in (existing.customAttributes ?? {}))).map((key) => [key.name, keyword]),
+  );
+  if (Object.keys(missing).length > 0) await operator.addSearchAttributes({ namespace, searchAttributes: missing });
+  return Object.keys(missing);
+}
+
 /** `--search-attribute` flags for `temporal server start-dev`. */
 export function devServerSearchAttributeFlags(): string[] {
   return lifeboatSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
@@ -61,12 +78,8 @@ export function missingNamespaceError(namespace: string, address?: string): CliE
  * says what to do.
  */
 export async function ensureSearchAttributes(connection: NativeConnection, namespace: string, address?: string): Promise<void> {
-  const wanted = Object.fromEntries(lifeboatSearchAttributes.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]));
   try {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.fromEntries(Object.entries(wanted).filter(([name]) => !(name in (existing.customAttributes ?? {}))));
-    if (Object.keys(missing).length === 0) return;
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+    await addMissingSearchAttributes(connection.operatorService, namespace);
   } catch (err) {
     if (isMissingNamespace(err, namespace)) throw missingNamespaceError(namespace, address);
     const create = isTemporalCloud(address)

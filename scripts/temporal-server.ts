@@ -5,10 +5,9 @@ import { promisify } from 'node:util';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
-import { lifeboatSearchAttributes } from '../workflows/kit';
 import { childEnv } from '../lib/child-env';
+import { addMissingSearchAttributes } from '../lib/search-attributes';
 import { DECISION_BLOB_LIMIT_BYTES, answers } from '../dev/dev-server';
 import { toolsDir } from '../lib/paths';
 
@@ -313,14 +312,9 @@ export async function ensureNamespace(connection: Connection, namespace: string,
 
 /** Adds whichever of Lifeboat's five Keyword search attributes the namespace lacks; returns the names it added. */
 export async function ensureLifeboatSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
-  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-  const searchAttributes = Object.fromEntries(lifeboatSearchAttributes.map((key) => [key.name, keyword]));
   let added: string[] = [];
   await retry(`add search attributes to ${namespace}`, async () => {
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.fromEntries(Object.entries(searchAttributes).filter(([name]) => !(name in (existing.customAttributes ?? {}))));
-    added = Object.keys(missing);
-    if (added.length > 0) await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+    added = await addMissingSearchAttributes(connection.operatorService, namespace);
   });
   return added;
 }

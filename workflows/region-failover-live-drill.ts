@@ -2,20 +2,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApplicationFailure, executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { regionFailback, type RegionFailbackInput } from '../runbooks/region-failback';
 import type { RegionFailoverInput } from '../runbooks/region-failover';
-import {
-  checkObjectives,
-  drillAttribute,
-  ErrorType,
-  type ObjectiveCheck,
-  requestedByAttribute,
-  type Run,
-  runbookAttribute,
-  runIdFor,
-  type RunResult,
-  stateAttribute,
-  type StepSpec,
-  targetAttribute,
-} from './kit';
+import { checkObjectives, ErrorType, type ObjectiveCheck, type Run, runIdFor, type RunResult, type StepSpec, runSearchAttributes } from './kit';
 import type { FailbackResult } from './region-failback';
 import type { SwitchResult } from './region-switch-facts';
 import type { RegionActivities, SwitchOutcome } from './region-switch';
@@ -71,13 +58,13 @@ export async function failBackAfterLiveDrill(
       args: [{ input: childInput, requestedBy: run.status.requestedBy, drill, ...(run.trust?.startProof ? { start: run.trust.startProof } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      typedSearchAttributes: [
-        { key: runbookAttribute, value: regionFailback.id },
-        { key: targetAttribute, value: input.service },
-        { key: stateAttribute, value: 'running' },
-        { key: requestedByAttribute, value: run.status.requestedBy },
-        { key: drillAttribute, value: drill.kind },
-      ],
+      typedSearchAttributes: runSearchAttributes({
+        runbook: regionFailback.id,
+        target: input.service,
+        state: 'running',
+        requestedBy: run.status.requestedBy,
+        drill: drill.kind,
+      }),
     });
     const summary: LiveDrillFailback = {
       runId: workflowId,

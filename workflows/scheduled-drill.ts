@@ -2,18 +2,14 @@ import { executeChild, ParentClosePolicy, patched } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runbooks } from '../runbooks';
 import {
-  drillAttribute,
   type DrillMode,
   inputSchemaOf,
   type Objectives,
-  requestedByAttribute,
-  runbookAttribute,
   runIdFor,
   type RunResult,
   type SignedDecision,
-  stateAttribute,
-  targetAttribute,
   verifyScheduledDrillStart,
+  runSearchAttributes,
 } from './kit';
 
 /** What a drill schedule starts: which runbook, with what input, as what kind of drill. */
@@ -61,13 +57,13 @@ export async function scheduledDrill(spec: DrillSpec): Promise<ScheduledDrillRes
       ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      typedSearchAttributes: [
-        { key: runbookAttribute, value: runbook.id },
-        { key: targetAttribute, value: target },
-        { key: stateAttribute, value: 'running' },
-        { key: requestedByAttribute, value: spec.requestedBy },
-        { key: drillAttribute, value: spec.drill.kind },
-      ],
+      typedSearchAttributes: runSearchAttributes({
+        runbook: runbook.id,
+        target,
+        state: 'running',
+        requestedBy: spec.requestedBy,
+        drill: spec.drill.kind,
+      }),
     });
     return { ran: true, runId, result };
   } catch (err) {

@@ -22,7 +22,7 @@ import type { CarriedRun } from './carry-over';
 import { describeError, Run, type RunTrust } from './run';
 import { statusQuery } from './messages';
 import { publishSearchAttributes } from './publish-search-attributes';
-import { runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
+import { runSearchAttributes } from './search-attributes';
 import type { DrillMode, RunResult, RunStatus } from './status';
 
 /** What every runbook workflow takes: the runbook's input and who asked for the run. */
@@ -158,11 +158,7 @@ function showFailedStart(definition: RunbookDefinition, target: string | undefin
     audit: [{ at: now, actor: 'lifeboat', action: 'start-refused', detail: outcome }],
   };
   setHandler(statusQuery, () => status);
-  publishSearchAttributes([
-    { key: runbookAttribute, value: definition.id },
-    { key: targetAttribute, value: shownTarget },
-    { key: stateAttribute, value: 'failed' },
-  ]);
+  publishSearchAttributes(runSearchAttributes({ runbook: definition.id, target: shownTarget, state: 'failed' }));
 }
 
 /**
