@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { surveyWorkers } from '../lib/worker-survey';
 import { runbooks } from '../runbooks';
 import { ErrorType, drillProblems, resolveApprovers } from '../workflows/kit';
 import type { ReadinessCheckSpec, ReadinessEvaluation, RunStatus } from '../workflows/kit';
@@ -84,6 +85,18 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
     };
   }
 
+  /** The same survey `lifeboat workers` prints, of the task queue this evaluation runs on. */
+  async function workersAgree(): Promise<ProbeOutcome> {
+    const { client, info } = Context.current();
+    const survey = await surveyWorkers(client, info.taskQueue);
+    if (survey.rows.length === 0) return { ready: false, reason: `no worker is seen polling task queue ${info.taskQueue}` };
+    if (!survey.agreed) {
+      const problems = survey.rows.flatMap((r) => r.problems.map((p) => `${r.identity}: ${p}`));
+      return { ready: false, reason: problems.join('; ') };
+    }
+    return { ready: true, reason: `all ${survey.rows.length} worker(s) answer and run the same build, roster, targets file and trust root` };
+  }
+
   async function drillRecency(runbookId: string, target: string, withinDays: number): Promise<ProbeOutcome> {
     const client = Context.current().client;
     const query = `LifeboatRunbook = ${quote(runbookId)} AND LifeboatTarget = ${quote(target)} AND LifeboatDrill IS NOT NULL AND ExecutionStatus != 'Running'`;
@@ -123,6 +136,8 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
       switch (probe.kind) {
         case 'approvers':
           return approvers(args.runbook, args.requester);
+        case 'workers-agree':
+          return workersAgree();
         case 'drill-recency':
           return drillRecency(args.runbook, target, probe.withinDays);
         case 'paging-acknowledged':

@@ -95,7 +95,7 @@ beforeAll(async () => {
   const rosterPath = join(dir, 'roster.json');
   writeFileSync(rosterPath, JSON.stringify(roster));
   await sealTestRoster(rosterPath);
-  worker = (await createTestWorker(ctx, taskQueue, createRosterActivities({ rosterPath }))).worker;
+  worker = (await createTestWorker(ctx, taskQueue, createRosterActivities({ rosterPath }), undefined, { factsWorker: true })).worker;
   running = worker.run();
 
   rulesPath = join(dir, 'rules.json');

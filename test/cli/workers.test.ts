@@ -31,6 +31,13 @@ let dir: string;
 let metricsUrl: string;
 let targetsPath: string;
 const pollingIdentities = async () => (await workflowPollers(ctx.rawClient, taskQueue)).map((p) => p.identity);
+/** Readiness's workers-agree check, as `lifeboat readiness` shows it for paging-check on this task queue. */
+async function workersAgree(): Promise<{ ready: boolean; reason: string; fix?: string }> {
+  const out = await lifeboatInProcess(['readiness', 'paging-check', '--json'], env());
+  const { checks } = JSON.parse(out.stdout) as { checks: { name: string; ready: boolean; reason: string; fix: string }[] };
+  const { ready, reason, fix } = checks.find((c) => c.name === 'workers-agree')!;
+  return ready ? { ready, reason } : { ready, reason, fix };
+}
 const env = () => ({ TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
 
 function start(worker: Worker) {
@@ -106,6 +113,8 @@ test('two workers with the same roster, targets file and trust root: both listed
   const lines = listed.stdout.split('\n');
   for (const identity of Object.values(identities)) expect(lines.find((l) => l.startsWith(identity))).toMatch(/ sha256:[0-9a-f]{12} .* ok$/);
   expect(listed.stdout).toContain(`all 2 worker(s) on ${taskQueue} run the same build, roster, targets file and trust root`);
+  // Readiness judges by the same survey.
+  expect(await workersAgree()).toEqual({ ready: true, reason: 'all 2 worker(s) answer and run the same build, roster, targets file and trust root' });
 }, 60_000);
 
 test('region B with another sealed roster: exit 1, and the rows say the roster digest differs', async () => {
@@ -140,6 +149,15 @@ test('region B with a roster edited after sealing: exit 1, its row says why the 
   expect(lines.find((l) => l.startsWith(identities.a))).toMatch(/ ok$/);
   expect(listed.stdout).toMatch(new RegExp(`^${identities.b}: roster cannot be loaded: .*signed by 0 of the 2 roster admins`, 'm'));
   expect(listed.stdout).toContain('WORKERS DIFFER');
+}, 60_000);
+
+test('readiness judges by the same survey: while region B cannot load its roster, every runbook is not ready, naming the worker and the fix', async () => {
+  // Region B still runs the roster edited after sealing, from the test before.
+  const check = await workersAgree();
+  expect(check.ready).toBe(false);
+  expect(check.reason).toMatch(new RegExp(`^${identities.b}: roster cannot be loaded: .*signed by 0 of the 2 roster admins`));
+  expect(check.reason).not.toContain(`${identities.a}:`);
+  expect(check.fix).toContain('lifeboat workers');
 }, 60_000);
 
 test('the roster gauge says 0 for the worker whose roster cannot be loaded, 1 for the other', async () => {

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions } 
 import { expect, inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { activityGuard } from '../../lib/activity-guard';
+import { createWorkerFactsWorker } from '../../lib/worker-facts-worker';
 import { statusQuery, type RunStatus } from '../../workflows/kit';
 import { createExerciseActivities } from './exercise-activities';
 import { testTrustRoot } from './roster-seal';
@@ -81,11 +82,17 @@ export async function createTestWorker(
   taskQueue: string,
   overrides: object = {},
   targetsPath = '/nonexistent/catalog.json',
-  /** Worker options of the test's own, such as `maxCachedWorkflows: 0` to replay every run at every task. */
-  options: Partial<WorkerOptions> = {},
+  /**
+   * Worker options of the test's own, such as `maxCachedWorkflows: 0` to replay every run at every task; and
+   * `factsWorker: true` to also answer `lifeboat workers` and readiness's workers-agree check on the worker's own queue,
+   * as every `lifeboat worker` does.
+   */
+  options: Partial<WorkerOptions> & { factsWorker?: boolean } = {},
 ) {
+  const { factsWorker: withFacts, ...workerOptions } = options;
   const exercise = createExerciseActivities();
   const kit = createActivities({ rosterPath: inject('testRosterPath'), trustRoot: testTrustRoot(), notify: { log: () => undefined }, targetsPath });
+  const identity = workerOptions.identity ?? `test-worker-${randomUUID().slice(0, 8)}`;
   const worker = await Worker.create({
     connection: ctx.nativeConnection,
     namespace: ctx.namespace,
@@ -93,8 +100,32 @@ export async function createTestWorker(
     workflowBundle: { codePath: inject('testBundlePath') },
     activities: { ...kit, ...exercise.activities, ...overrides },
     interceptors: { activity: [activityGuard()] },
-    ...options,
+    ...workerOptions,
+    identity,
   });
+  if (withFacts) {
+    const facts = await createWorkerFactsWorker({
+      connection: ctx.nativeConnection,
+      namespace: ctx.namespace,
+      identity,
+      rosterPath: inject('testRosterPath'),
+      trustRoot: testTrustRoot(),
+      targetsPath,
+    });
+    // The facts worker runs and stops with the main one, whether the test calls run() or runUntil() (which calls run()).
+    const runMain = worker.run.bind(worker);
+    Object.assign(worker, {
+      run: async () => {
+        const answering = facts.run();
+        try {
+          await runMain();
+        } finally {
+          if (facts.getState() === 'RUNNING') facts.shutdown();
+          await answering;
+        }
+      },
+    });
+  }
   return { worker, ...exercise };
 }
 

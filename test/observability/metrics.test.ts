@@ -127,7 +127,7 @@ test('a run terminated with Temporal half-way counts as terminated in lifeboat_r
 
 test('a scheduled readiness evaluation counts in lifeboat_readiness_evaluations_total by result; one run by hand does not', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, undefined, { factsWorker: true });
   await worker.runUntil(async () => {
     const evaluate = (target: string, schedule?: string) =>
       ctx.client.workflow.execute('readinessCheck', {

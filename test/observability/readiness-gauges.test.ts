@@ -26,6 +26,9 @@ async function startRegionWorker(taskQueue: string, region: string, readinessRos
   const address = `127.0.0.1:${await freePort()}`;
   const identity = `lifeboat@${region}/host-1`;
   const script = resolve(__dirname, 'readiness-worker-process.ts');
+  // Both regions read the same targets file, as production deploys it: readiness's workers-agree check compares them.
+  const targets = join(tmpdir(), `readiness-gauges-targets-${process.pid}.json`);
+  writeFileSync(targets, JSON.stringify({ services: {} }));
   const child = spawn(process.execPath, ['-e', `require('tsx/cjs/api').register(); require(${JSON.stringify(script)})`], {
     env: {
       ...process.env,
@@ -36,7 +39,7 @@ async function startRegionWorker(taskQueue: string, region: string, readinessRos
       LIFEBOAT_ROSTER: inject('testRosterPath'),
       LIFEBOAT_TRUST_ROOT: inject('testTrustRootPath'),
       LIFEBOAT_READINESS_ROSTER: readinessRoster,
-      LIFEBOAT_TARGETS: '/nonexistent/catalog.json',
+      LIFEBOAT_TARGETS: targets,
       LIFEBOAT_METRICS_ADDRESS: address,
       LIFEBOAT_WORKER_IDENTITY: identity,
     },

@@ -5,6 +5,7 @@ import { createReadinessActivities } from '../../activities/readiness';
 import { targetsAccess } from '../../activities/targets';
 import { publishRunMetrics } from '../../lib/run-metrics';
 import { installRuntime } from '../../lib/telemetry';
+import { createWorkerFactsWorker } from '../../lib/worker-facts-worker';
 import { readTrustRoot } from '../../lib/trust-root';
 
 /**
@@ -41,6 +42,17 @@ async function main(): Promise<void> {
       ...createReadinessActivities({ access: targetsAccess(targetsPath), rosterPath: env('LIFEBOAT_READINESS_ROSTER') }),
     },
   });
+  // As `lifeboat worker` does: it answers readiness's workers-agree check on its own queue, and keeps answering after
+  // "stop polling" (the process lives on), as a region whose worker is draining would.
+  const facts = await createWorkerFactsWorker({
+    connection,
+    namespace,
+    identity: env('LIFEBOAT_WORKER_IDENTITY'),
+    rosterPath: env('LIFEBOAT_ROSTER'),
+    trustRoot: readTrustRoot(env('LIFEBOAT_TRUST_ROOT')),
+    targetsPath,
+  });
+  facts.run().catch((err: unknown) => console.error(err));
   publishRunMetrics({ connection, namespace, taskQueue, intervalMs: 300 });
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line.trim() === 'stop polling') worker.shutdown();

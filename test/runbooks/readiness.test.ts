@@ -40,7 +40,7 @@ const withoutKeys = (group: string) => (roster: { people: { groups: string[]; ke
 
 test('paging-check is not ready until it was drilled and a page was acknowledged; then ready, exit 0', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath, { factsWorker: true });
   await worker.runUntil(async () => {
     const before = await cli(taskQueue, ['readiness', 'paging-check', '--json']);
     expect(before.stderr).toBe('');
@@ -82,7 +82,7 @@ test('paging-check is not ready until it was drilled and a page was acknowledged
 test('approvers: sre-leads without keys, or a requester who is one of the two leads, leave region-failover not ready', async () => {
   const taskQueue = testTaskQueue();
   const keyless = createReadinessActivities({ access: targetsAccess(targetsPath), rosterPath: rosterCopy('keyless', withoutKeys('sre-leads')) });
-  const { worker } = await createTestWorker(ctx, taskQueue, keyless, targetsPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, keyless, targetsPath, { factsWorker: true });
   await worker.runUntil(async () => {
     const out = await cli(taskQueue, ['readiness', 'region-failover', '--as', 'alice', '--json']);
     expect(out.code).toBe(1);
@@ -95,7 +95,7 @@ test('approvers: sre-leads without keys, or a requester who is one of the two le
     expect(text.stdout).toContain('add people with keys');
   });
   const taskQueue2 = testTaskQueue();
-  const { worker: keyed } = await createTestWorker(ctx, taskQueue2, {}, targetsPath);
+  const { worker: keyed } = await createTestWorker(ctx, taskQueue2, {}, targetsPath, { factsWorker: true });
   await keyed.runUntil(async () => {
     const asAlice = JSON.parse((await cli(taskQueue2, ['readiness', 'region-failover', '--as', 'alice', '--json'])).stdout) as ReadinessEvaluation;
     expect(checkOf(asAlice, 'approvers').ready).toBe(true);
@@ -116,6 +116,7 @@ test('a readiness schedule fires on the dev server, history shows each evaluatio
     taskQueue,
     { ...createReadinessActivities({ access: targetsAccess(targetsPath), rosterPath }), notify: async (n: Notification) => void notes.push(n) },
     targetsPath,
+    { factsWorker: true },
   );
   const scheduleId = 'readiness/paging-check/sre-oncall';
   const history = async () => JSON.parse((await cli(taskQueue, ['readiness', 'history', 'paging-check', '--json'])).stdout) as ReadinessEvaluation[];
@@ -158,7 +159,7 @@ test('a readiness schedule fires on the dev server, history shows each evaluatio
 
 test('region-failover: the estate checks pass on a healthy estate, and a stopped standby is not ready with the reason and the fix', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath, { factsWorker: true });
   await worker.runUntil(async () => {
     const healthy = JSON.parse((await cli(taskQueue, ['readiness', 'region-failover', '--json'])).stdout) as ReadinessEvaluation;
     for (const name of ['standby-streaming', 'load-balancer-reaches-target', 'target-service-healthy'])
@@ -179,10 +180,10 @@ test('region-failover: the estate checks pass on a healthy estate, and a stopped
 
 test('every runbook declares its checks, the plan shows them, and readiness without a runbook checks them all', async () => {
   const plan = JSON.parse((await lifeboat(['plan', 'isolate-vendor-module', '--json'])).stdout) as { readiness: { name: string }[] };
-  expect(plan.readiness.map((c) => c.name)).toEqual(['approvers', 'fleet-api', 'last-known-good', 'last-drill']);
-  expect((await lifeboat(['plan', 'manual-booking-mode'])).stdout).toMatch(/Readiness checks[^\n]*\n {2}- approvers — [^\n]*\n[^\n]*\n {2}- ledger-writable/);
+  expect(plan.readiness.map((c) => c.name)).toEqual(['approvers', 'workers-agree', 'fleet-api', 'last-known-good', 'last-drill']);
+  expect((await lifeboat(['plan', 'manual-booking-mode'])).stdout).toMatch(/Readiness checks[^\n]*\n {2}- approvers — [^\n]*\n[^\n]*\n {2}- workers-agree — [^\n]*\n[^\n]*\n {2}- ledger-writable/);
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath, { factsWorker: true });
   await worker.runUntil(async () => {
     const all = await cli(taskQueue, ['readiness', '--json']);
     expect(all.code).toBe(1);
@@ -206,7 +207,7 @@ test('every runbook declares its checks, the plan shows them, and readiness with
 
 test('status, the report and drill history show the scheduled readiness last evaluated before the run', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath, { factsWorker: true });
   const scheduleId = 'readiness/paging-check/sre-oncall';
   await worker.runUntil(async () => {
     // An hour apart, so the one evaluation made at once is the last before the run.

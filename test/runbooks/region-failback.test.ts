@@ -176,7 +176,7 @@ test('after a failover and a failback, region B is back in rotation, readiness s
   const targetsPath = join(estate.dir, 'lifeboat.targets.json');
   const { rosterPath, keyFile } = await rosterWithReceiver();
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, createRosterActivities({ rosterPath }), targetsPath);
+  const { worker } = await createTestWorker(ctx, taskQueue, createRosterActivities({ rosterPath }), targetsPath, { factsWorker: true });
   const token = randomBytes(24).toString('hex');
   const outcomes: AlertOutcome[] = [];
   await worker.runUntil(async () => {

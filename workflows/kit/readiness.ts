@@ -13,6 +13,8 @@ export type ReadinessProbe =
   | { kind: 'target-service-healthy' }
   /** Every gate's policy can be met by roster people with keys, not counting the requester. */
   | { kind: 'approvers' }
+  /** Every worker on the task queue answers and runs the same build, roster, targets file and trust root. */
+  | { kind: 'workers-agree' }
   /** The newest finished drill of this runbook and target passed, and finished within the window. */
   | { kind: 'drill-recency'; withinDays: number }
   /** A real run of paging-check on the target team was acknowledged and finished within the window. */
@@ -66,6 +68,18 @@ export const approversCheck: ReadinessCheckSpec = {
   probe: { kind: 'approvers' },
 };
 
+/**
+ * The kit's other check, which every runbook has: the workers of every region run the same build, roster, targets file
+ * and trust root, as `lifeboat workers` shows. A region whose worker cannot load its roster refuses every start and gate
+ * it picks up, so the runbook is not ready until it is fixed.
+ */
+export const workersCheck: ReadinessCheckSpec = {
+  name: 'workers-agree',
+  verifies: 'every worker on the task queue answers, loads its roster, and runs the same build, roster, targets file and trust root',
+  fix: 'run lifeboat workers to see which worker differs, then deploy the same reviewed files to every region (docs/production.md)',
+  probe: { kind: 'workers-agree' },
+};
+
 /** A drill-recency check for a runbook rehearsed at least every `withinDays` days. */
 export function drillCheck(withinDays = defaultDrillWindowDays): ReadinessCheckSpec {
   return {
@@ -76,9 +90,9 @@ export function drillCheck(withinDays = defaultDrillWindowDays): ReadinessCheckS
   };
 }
 
-/** The checks a readiness evaluation runs for a runbook: the kit's approvers check, then the runbook's own. */
+/** The checks a readiness evaluation runs for a runbook: the kit's approvers and workers checks, then the runbook's own. */
 export function readinessOf(runbook: RunbookDefinition): ReadinessCheckSpec[] {
-  return [approversCheck, ...(runbook.readiness ?? [])];
+  return [approversCheck, workersCheck, ...(runbook.readiness ?? [])];
 }
 
 /** The target a readiness evaluation uses when none is given: the runbook's usual one. */
