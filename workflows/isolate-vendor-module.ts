@@ -3,13 +3,13 @@ import type { FleetActivities } from '../activities/fleet';
 import type { KitActivities } from '../activities/kit-types';
 import type { IsolationScope, VendorIsolationActivities } from '../activities/vendor-isolation';
 import { isolateVendorModule as runbook, type IsolateVendorModuleInput } from '../runbooks/isolate-vendor-module';
-import { type Run, type RunRequest, type RunResult, runRunbook } from './kit';
+import { type RunbookRun, type RunRequest, type RunResult, runRunbook } from './kit';
 import { HandsOnQueue } from './vendor-isolation/hands-on-queue';
 import { buildReport, type IsolationReport } from './vendor-isolation/report';
 import { describeWave, Rollout } from './vendor-isolation/rollout';
 import { inScratchFleet } from './vendor-isolation/scratch-fleet';
 
-type Activities = KitActivities & VendorIsolationActivities & Pick<FleetActivities, 'markRepaired'>;
+type Activities = KitActivities & VendorIsolationActivities & Pick<FleetActivities, 'markRepaired' | 'createScratchFleet' | 'removeScratchFleet'>;
 
 const { assess, contain, canary, continueRollout, wave, handsOn, verify, report } = runbook.procedure;
 
@@ -18,7 +18,7 @@ const { assess, contain, canary, continueRollout, wave, handsOn, verify, report 
  * An isolated drill rehearses the same procedure on a scratch copy of the scope, so production is never touched.
  */
 export async function isolateVendorModule(request: RunRequest<IsolateVendorModuleInput>): Promise<RunResult<IsolationReport>> {
-  return runRunbook(runbook, request, async (run: Run<Activities>, input) => {
+  return runRunbook(runbook, request, async (run: RunbookRun<Activities>, input) => {
     const drill = run.status.drill;
     if (drill?.kind !== 'isolated') return isolate(run, input, { scope: input.scope });
     return inScratchFleet(run, input, (scratchScope) => isolate(run, input, { scope: scratchScope, closeHandsOnByPolicy: drill.approvals === 'policy' }));
@@ -30,7 +30,7 @@ export async function isolateVendorModule(request: RunRequest<IsolateVendorModul
  * unattended drill close its scratch hands-on items itself (audited as the drill policy).
  */
 async function isolate(
-  run: Run<Activities>,
+  run: RunbookRun<Activities>,
   input: IsolateVendorModuleInput,
   on: { scope: IsolationScope; closeHandsOnByPolicy?: boolean },
 ): Promise<IsolationReport> {
@@ -61,7 +61,7 @@ async function isolate(
 
   await run.step(handsOn, () => {
     if (on.closeHandsOnByPolicy) queue.closeByDrillPolicy();
-    return queue.settle(notice);
+    return queue.settle();
   });
 
   const verified = await run.step(verify, async (a) => {
@@ -87,14 +87,9 @@ async function isolate(
       kind: 'info',
       runId: run.status.runId,
       state: run.status.state,
-      title: `${drillMark(run)}${input.module} ${input.badVersion} isolated on ${run.status.target}${on.scope.fleet ? ` (scratch fleet ${on.scope.fleet})` : ''}`,
+      title: `${input.module} ${input.badVersion} isolated on ${run.status.target}${on.scope.fleet ? ` (scratch fleet ${on.scope.fleet})` : ''}`,
       text: `Contained after ${result.containedAfterSeconds}s; 50/90/100% of ${result.downAtStart} down hosts healthy after ${[result.recovery.p50Seconds, result.recovery.p90Seconds, result.recovery.p100Seconds].map((v) => (v === null ? 'not reached' : `${v}s`)).join(' / ')}; fixed remotely ${result.fixedRemotely}, by hand ${result.fixedByHand}, waived ${result.waivers.length}.`,
     }),
   );
   return result;
-}
-
-/** Notifications the runbook sends itself carry the kit's drill mark too. */
-function drillMark(run: Run<Activities>): string {
-  return run.status.drill ? `[DRILL ${run.status.drill.kind}] ` : '';
 }

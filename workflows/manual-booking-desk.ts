@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { DuplicateCopy, ReconcilePass } from '../activities/manual-booking-types';
-import { ErrorType, proofOf, type Run, type VerifiedDecision } from './kit';
+import { ErrorType, proofOf, type RunbookRun, type VerifiedDecision } from './kit';
 import { ConflictBook } from './manual-booking-conflicts';
 import { ResolveRequest, resolveSignal, resolveUpdate, ResumeRequest, resumeSignal, resumeUpdate, type ResumeReceipt } from './manual-booking-messages';
 
@@ -13,7 +13,7 @@ export class Desk<A> {
   private readonly passes: Omit<ReconcilePass, 'conflicts' | 'duplicates'>[] = [];
   private current = 'entering';
 
-  constructor(private readonly run: Run<A>) {
+  constructor(private readonly run: RunbookRun<A>) {
     setHandler(resumeSignal, (raw) => this.run.asSignal('resume', raw, () => this.acceptResume(this.resumeRequest(raw))));
     setHandler(
       resumeUpdate,
@@ -32,14 +32,14 @@ export class Desk<A> {
 
   /** A resume as its message carries it: signed and verified, with the role checked (old runs: unsigned). */
   private resumeRequest(raw: unknown): Signed<ResumeRequest> {
-    if (!this.run.trust) return ResumeRequest.parse(raw);
+    if (!this.run.takesSignedDecisions) return ResumeRequest.parse(raw);
     const verified = this.run.accept(['resume'], raw);
     this.run.requireRole('resume', verified.by);
     return { ...ResumeRequest.parse({ ...verified.body, by: verified.by }), verified };
   }
 
   private resolveRequest(raw: unknown): Signed<ResolveRequest> {
-    if (!this.run.trust) return ResolveRequest.parse(raw);
+    if (!this.run.takesSignedDecisions) return ResolveRequest.parse(raw);
     const verified = this.run.accept(['resolve'], raw);
     this.run.requireRole('resolve', verified.by);
     return { ...ResolveRequest.parse({ ...verified.body, by: verified.by }), verified };

@@ -1,17 +1,20 @@
-import { CancellationScope, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { RegionName } from '../activities/manual-booking-types';
 import type { BookingTarget, ScratchBookingRemoval } from '../activities';
 import { manualBookingMode, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
-import { type Run, RunAborted } from './kit';
+import { type RunbookRun, RunAborted } from './kit';
 
 const steps = manualBookingMode.drills.isolated.steps;
 
 /** Counter bookings each station records in the scratch ledger during a drill. */
 export const DRILL_BOOKINGS_PER_STATION = 2;
 
-/** Each call is idempotent (keyed by the workflow id), so the kit's retries never start a second service. */
-const scratch = proxyActivities<ManualBookingActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3, initialInterval: '1 second' } });
+/**
+ * What the drill's steps call, with the timeouts and retries their steps declare. Each call is idempotent (keyed by the
+ * workflow id), so neither Temporal's retries nor the kit's ever start a second service.
+ */
+type ScratchBookingActivities = Pick<ManualBookingActivities, 'startScratchBooking' | 'seedScratchLedger' | 'removeScratchBooking'>;
 
 /** What status shows once the scratch booking service is gone (`drillCleanup`). */
 export interface DrillCleanup extends ScratchBookingRemoval {
@@ -25,11 +28,11 @@ export interface DrillCleanup extends ScratchBookingRemoval {
  * (the same server, its own port, database and ledger) and removes at the end. The removal is also the build
  * step's undo, so an abort, a rejected gate or a failure removes it too.
  */
-export class IsolatedBookingDrill<A> {
+export class IsolatedBookingDrill {
   private readonly key = workflowInfo().workflowId;
 
   constructor(
-    private readonly run: Run<A>,
+    private readonly run: RunbookRun<ScratchBookingActivities>,
     private readonly input: ManualBookingModeInput,
   ) {}
 
@@ -42,7 +45,7 @@ export class IsolatedBookingDrill<A> {
   async around<T>(procedure: () => Promise<T>): Promise<T> {
     try {
       const output = await procedure();
-      await this.run.step(steps.drillCleanup, () => this.remove('cleanup'));
+      await this.run.step(steps.drillCleanup, (scratch) => this.remove(scratch, 'cleanup'));
       return output;
     } catch (err) {
       // An abort or a cancellation runs the undos in the kit; any other failure would not, so run them here.
@@ -53,8 +56,8 @@ export class IsolatedBookingDrill<A> {
 
   /** Starts the scratch service standing in for `region`; its undo removes it. */
   async build(region: RegionName): Promise<BookingTarget> {
-    const built = await this.run.step(steps.drillBuild, () => scratch.startScratchBooking({ key: this.key, runId: workflowInfo().runId, region }), {
-      undo: () => this.remove('undo'),
+    const built = await this.run.step(steps.drillBuild, (scratch) => scratch.startScratchBooking({ key: this.key, runId: workflowInfo().runId, region }), {
+      undo: (scratch) => this.remove(scratch, 'undo'),
     });
     this.run.report('drillScratchBooking', { url: built.url, port: built.port, database: built.database.name, ledger: built.stateDir, standsInFor: region });
     if (built.replacedLeftover)
@@ -64,13 +67,13 @@ export class IsolatedBookingDrill<A> {
 
   /** The stations' counter bookings, recorded in the scratch ledger only. */
   async seedLedger(): Promise<void> {
-    const seeded = await this.run.step(steps.drillSeedLedger, () =>
+    const seeded = await this.run.step(steps.drillSeedLedger, (scratch) =>
       scratch.seedScratchLedger({ key: this.key, stations: this.input.stations, perStation: DRILL_BOOKINGS_PER_STATION }),
     );
     this.run.report('drillCounterBookings', { stations: seeded.stations, perStation: DRILL_BOOKINGS_PER_STATION });
   }
 
-  private async remove(via: DrillCleanup['via']): Promise<DrillCleanup> {
+  private async remove(scratch: ActivityInterfaceFor<ScratchBookingActivities>, via: DrillCleanup['via']): Promise<DrillCleanup> {
     const removal = await scratch.removeScratchBooking({ key: this.key });
     const cleanup: DrillCleanup = { ...removal, via, at: new Date(Date.now()).toISOString() };
     this.run.report('drillCleanup', cleanup);

@@ -6,7 +6,7 @@ import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { DuplicateCopy, HoldingSnapshot, LedgerAccounting, RegionName } from '../activities/manual-booking-types';
 import type { BookingTarget } from '../activities';
 import { manualBookingMode as runbook, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
-import { describeApprovers, describeError, ErrorType, type Run, RunAborted, type RunRequest, type RunResult, runRunbook, secondsBetween } from './kit';
+import { describeApprovers, describeError, ErrorType, type RunbookRun, RunAborted, type RunRequest, type RunResult, runRunbook, secondsBetween } from './kit';
 import type { ConflictRecord } from './manual-booking-conflicts';
 import { Desk } from './manual-booking-desk';
 import { IsolatedBookingDrill } from './manual-booking-drill';
@@ -38,7 +38,7 @@ export interface ManualBookingReport {
  * booking is never touched.
  */
 export async function manualBookingMode(request: RunRequest<ManualBookingModeInput>): Promise<RunResult<ManualBookingReport>> {
-  return runRunbook(runbook, request, async (run: Run<Activities>, input) => {
+  return runRunbook(runbook, request, async (run: RunbookRun<Activities>, input) => {
     if (run.status.drill?.kind !== 'isolated') return manualMode(run, input);
     const drill = new IsolatedBookingDrill(run, input);
     return drill.around(() => manualMode(run, input, drill));
@@ -46,17 +46,17 @@ export async function manualBookingMode(request: RunRequest<ManualBookingModeInp
 }
 
 /** The procedure, on production's booking service or, with `drill`, on the drill's scratch service only. */
-async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, drill?: IsolatedBookingDrill<Activities>): Promise<ManualBookingReport> {
+async function manualMode(run: RunbookRun<Activities>, input: ManualBookingModeInput, drill?: IsolatedBookingDrill): Promise<ManualBookingReport> {
   const { workflowId, runId } = workflowInfo();
   const desk = new Desk(run);
-  // Drill notices say so, and an isolated drill pages no station.
+  // The kit labels a drill's notices; an isolated drill pages no station.
   const notice = (title: string, text: string) => ({
     kind: 'info' as const,
     runId: workflowId,
     runbook: runbook.id,
     target: input.service,
     state: run.status.state,
-    title: run.status.drill ? `[DRILL ${run.status.drill.kind}] ${title}` : title,
+    title,
     text,
     ...(drill ? {} : { audience: input.stations }),
   });
@@ -120,8 +120,7 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
     const recheckSeconds = Math.min(input.databaseRecheckSeconds * 2 ** Math.min(check, 20), Math.max(input.databaseRecheckSeconds, input.refreshMinutes * 60));
     desk.databaseChecked(ready, ready ? 'reachable and writable' : describeDatabase(snapshot), recheckSeconds);
     if (ready) break;
-    await condition(() => run.status.abortRequested !== undefined, recheckSeconds * 1000);
-    abortIfRequested(run);
+    await run.waitUnlessAborted(recheckSeconds * 1000);
   }
   await run.step(p.checkDatabase, async (a) => {
     const snapshot = await a.holdingSnapshot(on);
@@ -199,7 +198,7 @@ async function manualMode(run: Run<Activities>, input: ManualBookingModeInput, d
  * Passes over the ledger until one finds nothing left to decide: each pass applies what fits, the operator
  * decides the conflicts (`lifeboat resolve`), and the decisions are carried out before the next pass.
  */
-async function reconcileUntilSettled(run: Run<Activities>, desk: Desk<Activities>, on: BookingTarget): Promise<void> {
+async function reconcileUntilSettled(run: RunbookRun<Activities>, desk: Desk<Activities>, on: BookingTarget): Promise<void> {
   for (;;) {
     desk.phase('reconciling');
     const pass = await run.step(p.reconcile, (a) => a.reconcileLedger({ ...on, settled: desk.book.settled(), confirmedFlights: desk.book.confirmedFlights() }));
@@ -232,7 +231,7 @@ async function snapshotOf(on: BookingTarget): Promise<HoldingSnapshot> {
   }
 }
 
-function abortIfRequested(run: Run<Activities>): void {
+function abortIfRequested(run: RunbookRun<Activities>): void {
   const abort = run.status.abortRequested;
   if (abort) throw new RunAborted(`aborted by ${abort.by}${abort.reason ? `: ${abort.reason}` : ''}`, abort.by);
 }

@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import { regionFailback as runbook, type RegionFailbackInput } from '../runbooks/region-failback';
-import { type Run, RunAborted, type RunRequest, type RunResult, runRunbook } from './kit';
+import { type RunbookRun, RunAborted, type RunRequest, type RunResult, runRunbook } from './kit';
 import type { SwitchResult } from './region-switch-facts';
 import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
 
@@ -18,7 +18,7 @@ export interface FailbackResult extends SwitchResult {
  * rotation, so the next failover works.
  */
 export async function regionFailback(request: RunRequest<RegionFailbackInput>): Promise<RunResult<FailbackResult>> {
-  return runRunbook(runbook, request, async (run: Run<RegionActivities>, input) => {
+  return runRunbook(runbook, request, async (run: RunbookRun<RegionActivities>, input) => {
     if (run.status.drill?.kind === 'isolated') {
       throw new RunAborted(`${runbook.id} has no isolated drill: ${runbook.drills.isolated.refused}`, 'lifeboat');
     }

@@ -1,7 +1,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { regionFailover } from '../runbooks/region-failover';
 import type { Region, SwitchOptions } from '../runbooks/region-switch';
-import { type Run, secondsBetween } from './kit';
+import { type RunbookRun, secondsBetween } from './kit';
 import { assessAndApprove, type RegionActivities } from './region-switch';
 
 /** What an isolated drill measured on its clone. */
@@ -25,7 +25,7 @@ type Steps = Pick<(typeof regionFailover)['procedure'], 'assess' | 'approve'> & 
  * an abort or a failure removes the clone through its undo.
  */
 export async function isolatedFailoverDrill(
-  run: Run<RegionActivities>,
+  run: RunbookRun<RegionActivities>,
   steps: Steps,
   plan: { options: SwitchOptions; mode: 'planned' | 'emergency'; source: Region; target: Region },
 ): Promise<IsolatedDrillResult> {

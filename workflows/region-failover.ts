@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import { regionFailover as runbook, type RegionFailoverInput } from '../runbooks/region-failover';
-import { type Run, type RunRequest, type RunResult, runRunbook } from './kit';
+import { type RunbookRun, type RunRequest, type RunResult, runRunbook } from './kit';
 import { isolatedFailoverDrill, type IsolatedDrillResult } from './region-failover-drill';
 import { failBackAfterLiveDrill, type LiveDrillResult } from './region-failover-live-drill';
 import type { SwitchResult } from './region-switch-facts';
@@ -17,7 +17,7 @@ const { isolated, live } = runbook.drills;
  * live drill runs the real failover, then fails back as a child run, so the estate ends where it started.
  */
 export async function regionFailover(request: RunRequest<RegionFailoverInput>): Promise<RunResult<SwitchResult | IsolatedDrillResult | LiveDrillResult>> {
-  return runRunbook(runbook, request, async (run: Run<RegionActivities>, input) => {
+  return runRunbook(runbook, request, async (run: RunbookRun<RegionActivities>, input) => {
     if (input.incidentId) run.audit(run.status.requestedBy, 'incident', input.incidentId);
 
     const regions = await run.step(preflight, async (a) => {

@@ -4,7 +4,7 @@ import type { FailoverDrillActivities } from '../activities';
 import type { KitActivities } from '../activities/kit-types';
 import type { FencingState, LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
 import type { Region, SwitchOptions, switchSteps } from '../runbooks/region-switch';
-import { describeError, type Run, RunAborted, type StepSpec, type UndoContext, secondsBetween } from './kit';
+import { describeError, type RunbookRun, RunAborted, type StepSpec, type UndoContext, secondsBetween } from './kit';
 import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, type SwitchResult } from './region-switch-facts';
 
 /** A switch's figures; the runbook adds each step's timings once its last step has run. */
@@ -31,7 +31,7 @@ export interface SwitchPlan {
  * fence, catch up or record the loss, promote, count lost bookings, open the target, switch traffic, verify.
  * Every undo is registered as its step succeeds; after promotion the way back is `undoInstead`.
  */
-export async function switchRegions(run: Run<RegionActivities>, plan: SwitchPlan): Promise<SwitchOutcome> {
+export async function switchRegions(run: RunbookRun<RegionActivities>, plan: SwitchPlan): Promise<SwitchOutcome> {
   const { steps: s, options, mode, source, target } = plan;
   const on = { service: options.service };
 
@@ -170,7 +170,7 @@ async function restoreFencing(
  * stops here, before any change), then wait for the approvals.
  */
 export async function assessAndApprove(
-  run: Run<RegionActivities>,
+  run: RunbookRun<RegionActivities>,
   plan: Pick<SwitchPlan, 'options' | 'mode' | 'source' | 'target'> & { steps: Pick<SwitchPlan['steps'], 'assess' | 'approve'> },
 ): Promise<{ approvedAt: number }> {
   const { steps: s, options, mode, source, target } = plan;
@@ -190,12 +190,12 @@ export async function assessAndApprove(
 }
 
 /** Each step's duration so far, for the result and the notification. */
-export function stepTimings(run: Run<RegionActivities>): SwitchResult['stepTimings'] {
+export function stepTimings(run: RunbookRun<RegionActivities>): SwitchResult['stepTimings'] {
   return run.status.steps.map((st) => ({ step: st.name, durationMs: st.durationMs ?? null }));
 }
 
 /** Sends the summary a channel needs after the switch: where the service is now, RTO and RPO. */
-export async function notifySwitched(run: Run<RegionActivities>, spec: StepSpec, result: SwitchOutcome): Promise<void> {
+export async function notifySwitched(run: RunbookRun<RegionActivities>, spec: StepSpec, result: SwitchOutcome): Promise<void> {
   const { rto, rpo } = result;
   const text = [
     `${result.service} now serves from region ${result.target} (${result.mode}, from ${result.source})${result.incidentId ? `, incident ${result.incidentId}` : ''}.`,

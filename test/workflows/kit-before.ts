@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, gate, type Run, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
+import { defineRunbook, gate, type RunbookRun, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
 import type { ExerciseActivities } from '../helpers/exercise-activities';
 
 const KitBeforeInput = z.object({
@@ -30,7 +30,7 @@ export const kitBefore = defineRunbook({
 });
 
 export async function kitBeforeWorkflow(request: RunRequest<KitBeforeInput>): Promise<RunResult> {
-  return runRunbook(kitBefore, request, async (run: Run<ExerciseActivities>, input) => {
+  return runRunbook(kitBefore, request, async (run: RunbookRun<ExerciseActivities>, input) => {
     await run.step(kitBefore.procedure.change, (a) => a.flaky(input.target, input.failures, input.nonRetryable), {
       before: (a) => a.flaky(`${input.target}:before`, 0, false),
       undo: (a, { before, result }) => a.record(input.target, `restore ${before} (result: ${result ?? 'none'})`),

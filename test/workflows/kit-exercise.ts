@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, gate, type Run, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
+import { defineRunbook, gate, type RunbookRun, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
 import type { ExerciseActivities } from '../helpers/exercise-activities';
 
 export const ExerciseInput = z.object({
@@ -44,7 +44,7 @@ export const kitExercise = defineRunbook({
 const { prepare, flaky, approve, apply, verify } = kitExercise.procedure;
 
 export async function kitExerciseWorkflow(request: RunRequest<ExerciseInput>): Promise<RunResult<{ applied: boolean }>> {
-  return runRunbook(kitExercise, request, async (run: Run<ExerciseActivities>, input) => {
+  return runRunbook(kitExercise, request, async (run: RunbookRun<ExerciseActivities>, input) => {
     await run.step(prepare, (a) => a.record(input.target, 'prepare'), { undo: (a) => a.record(input.target, 'unprepare') });
     await run.step(flaky, (a) => a.flaky(input.target, input.flakyFailures, input.nonRetryable));
     await run.gate({ ...approve, policy: { ...approve.policy, quorum: input.quorum, onExpiry: input.onExpiry } });

@@ -1,4 +1,4 @@
-import { defineRunbook, type Run, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
+import { defineRunbook, type RunbookRun, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
 import { z } from 'zod';
 import type { ExerciseActivities } from '../helpers/exercise-activities';
 
@@ -13,7 +13,7 @@ export const kitSteps = defineRunbook({
 });
 
 export async function kitStepsWorkflow(request: RunRequest<{ target: string; count: number }>): Promise<RunResult<number>> {
-  return runRunbook(kitSteps, request, async (run: Run<ExerciseActivities>, input) => {
+  return runRunbook(kitSteps, request, async (run: RunbookRun<ExerciseActivities>, input) => {
     for (let i = 0; i < input.count; i++) await run.step(kitSteps.procedure.noop, (a) => a.noop());
     return input.count;
   });

@@ -1,6 +1,13 @@
+import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import type { SignedDecision } from './decisions/statement';
 import type { Roster } from './roster';
+import { SYSTEM } from './run-record';
+import type { RunParts } from './run-parts';
 import type { RunStatus } from './status';
+
+/** A run that may carry itself over does so at a gate past either of these, or when Temporal suggests it. */
+const CARRY_OVER_EVENTS = 10_000;
+const CARRY_OVER_BYTES = 10 * 1024 * 1024;
 
 /** What a finished step left for a run that continues after it: its result, what it read before, or a skip. */
 export interface CarriedStep {
@@ -61,5 +68,60 @@ export class StepMemory {
   /** Whether the procedure is still replaying what an earlier run did (its audit lines are already in the trail). */
   get replaying(): boolean {
     return this.recalled.size < Object.keys(this.carried).length;
+  }
+}
+
+/**
+ * How a run carries itself over (continue-as-new) once its history nears Temporal's limits while it waits at a gate, as
+ * a flood of forged signals would make it, and how the next run picks up: the steps it recalls instead of acting again.
+ */
+export class CarryOver {
+  /** Steps done, by occurrence: what a run carries over to the run it continues as, and recalls from the one before. */
+  memory = new StepMemory();
+  private allowed = false;
+  private request: unknown;
+
+  constructor(private readonly run: Pick<RunParts<unknown>, 'definition' | 'record' | 'checks'>) {}
+
+  /**
+   * Lets the run carry itself over; only runbooks whose procedure before their gates is made of kit steps allow it
+   * (the definition's `carryOver`), since the next run replays it from the step results. With `carried`, this
+   * run takes over from the one it continues.
+   */
+  configure(request: unknown, carried: CarriedRun | undefined): void {
+    const { definition, record, checks } = this.run;
+    this.request = request;
+    this.allowed = definition.carryOver === true && patched('carry-over');
+    if (!carried) return;
+    Object.assign(record.status, carried.status, { carriedOver: carried.count });
+    checks.carryOverFrom(carried.usedNonces, carried.decisions ?? []);
+    this.memory = new StepMemory(carried.steps);
+    record.resuming = true;
+  }
+
+  /** Whether the run should carry itself over now. */
+  due(): boolean {
+    if (!this.allowed) return false;
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > CARRY_OVER_EVENTS || info.historySize > CARRY_OVER_BYTES;
+  }
+
+  /** Continues as a new run of the same workflow ID with what it needs to pick up at this gate. Never returns. */
+  async continueAsNew(): Promise<never> {
+    const { record, checks } = this.run;
+    await condition(allHandlersFinished);
+    const count = (record.status.carriedOver ?? 0) + 1;
+    const { historyLength, historySize } = workflowInfo();
+    record.audit(SYSTEM, 'carrying-over', `history at ${historyLength} events, ${(historySize / 1048576).toFixed(1)} MiB: continuing as a new run (${count})`);
+    const carried: CarriedRun = {
+      status: { ...record.status, carriedOver: count },
+      steps: this.memory.done,
+      usedNonces: checks.nonces,
+      ...(checks.trust ? { roster: checks.trust.roster } : {}),
+      ...(checks.trust?.startProof ? { startProof: checks.trust.startProof } : {}),
+      decisions: checks.counted,
+      count,
+    };
+    return continueAsNew<(request: unknown) => Promise<unknown>>({ ...(this.request as object), carried });
   }
 }

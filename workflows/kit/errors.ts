@@ -1,3 +1,5 @@
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+
 /** Failure types the kit and the activities use, so callers can tell them apart without parsing text. */
 export const ErrorType = {
   InvalidInput: 'InvalidInput',
@@ -21,4 +23,25 @@ export class RunAborted extends Error {
   ) {
     super(reason);
   }
+}
+
+/**
+ * A decision the run refuses. Thrown from validators and handlers; an update caller sees the message, a signal
+ * leaves an audit line under the name it claimed.
+ */
+export class DecisionRefusal extends ApplicationFailure {
+  constructor(
+    message: string,
+    readonly claimed: string,
+  ) {
+    super(message, ErrorType.DecisionRefused, true);
+  }
+}
+
+/** The message an operator needs, from the innermost cause of an activity failure. */
+export function describeError(err: unknown): string {
+  let current: unknown = err;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  if (current instanceof Error) return current.message || current.name;
+  return String(current);
 }

@@ -39,8 +39,11 @@ export { recordReadiness } from './metrics';
 export { inputSchemaOf, parseInput, retiredInputs, RunRequest, runRunbook, SAFE_TARGET } from './runbook-run';
 export { SCHEDULED_DRILL_TYPE, verifyScheduledDrillStart } from './start-trust';
 export { SCHEDULED_BY_RUN_HEADER } from './lifecycle-interceptors';
-export { DecisionRefusal, describeError, Run, type RunTrust, type StepOptions, type StepResult, type UndoContext } from './run';
-export { ErrorType, RunAborted } from './errors';
+export type { ReadOnly, RunbookRun } from './runbook-run-api';
+export type { StepOptions, StepResult, UndoContext } from './steps';
+export type { Notice } from './notices';
+export type { RunTrust } from './signature-checks';
+export { DecisionRefusal, describeError, ErrorType, RunAborted } from './errors';
 export * from './messages';
 export * from './search-attributes';
 

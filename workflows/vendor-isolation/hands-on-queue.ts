@@ -1,7 +1,6 @@
 import { ApplicationFailure, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { FleetActivities } from '../../activities/fleet';
-import type { KitActivities } from '../../activities/kit-types';
-import { DecisionRefusal, ErrorType, proofOf, type Run, terminalStates, type VerifiedDecision } from '../kit';
+import { DecisionRefusal, ErrorType, proofOf, type RunbookRun, terminalStates, type VerifiedDecision } from '../kit';
 import {
   HandsOnPageRequest,
   handsOnQuery,
@@ -34,11 +33,14 @@ export const STATUS_TASKS = 500;
  */
 const RECORD_WINDOW_MS = 2_000;
 
+/**
+ * Repairs are recorded whenever they arrive, across the hands-on wait and the verification, so this belongs to no one
+ * step of the plan: it has its own retries.
+ */
 const fleet = proxyActivities<Pick<FleetActivities, 'markRepaired'>>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
-const kit = proxyActivities<KitActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
 
 /**
  * The hands-on checklist of a run. Only the hosts that need a person are kept (never the whole fleet), so the history
@@ -53,7 +55,10 @@ export class HandsOnQueue {
   escalations = 0;
 
   constructor(
-    private readonly run: Pick<Run<unknown>, 'status' | 'audit' | 'report' | 'trust' | 'accept' | 'consume' | 'requireRole' | 'asSignal'>,
+    private readonly run: Pick<
+      RunbookRun<unknown>,
+      'status' | 'takesSignedDecisions' | 'audit' | 'report' | 'notify' | 'accept' | 'consume' | 'requireRole' | 'asSignal'
+    >,
     readonly deadlineAt: number,
   ) {}
 
@@ -105,7 +110,7 @@ export class HandsOnQueue {
    * Waits until every item is done or waived, escalating as the deadline nears. At the deadline it stops waiting;
    * the verification that follows then names the hosts still open, and operators can still close them.
    */
-  async settle(notice: { runbook: string; target: string }): Promise<void> {
+  async settle(): Promise<void> {
     const startedAt = Date.now();
     const window = Math.max(0, this.deadlineAt - startedAt);
     const marks = ESCALATE_AT.map((f) => startedAt + f * window);
@@ -115,7 +120,7 @@ export class HandsOnQueue {
       const now = Date.now();
       if (now >= this.deadlineAt) {
         this.run.audit('lifeboat', 'hands-on-deadline', `${this.open} host(s) still open at the deadline`);
-        await this.tell('escalation', notice, `Hands-on deadline passed with ${this.open} host(s) open`);
+        await this.tell(`Hands-on deadline passed with ${this.open} host(s) open`);
         return;
       }
       const next = marks.find((m) => m > now) ?? this.deadlineAt;
@@ -129,7 +134,7 @@ export class HandsOnQueue {
       if (!woke && Date.now() < this.deadlineAt) {
         this.escalations++;
         this.run.audit('lifeboat', 'hands-on-escalated', `escalation ${this.escalations}: ${this.open} host(s) open`);
-        await this.tell('escalation', notice, `Hands-on repairs: ${this.open} host(s) still open; deadline ${new Date(this.deadlineAt).toISOString()}`);
+        await this.tell(`Hands-on repairs: ${this.open} host(s) still open; deadline ${new Date(this.deadlineAt).toISOString()}`);
       }
     }
   }
@@ -159,7 +164,7 @@ export class HandsOnQueue {
 
   /** A task decision as its message carries it: signed, verified and within the sender's role (old runs: unsigned). */
   private taskDecision(raw: unknown): TaskDecision & { verified?: VerifiedDecision } {
-    if (!this.run.trust) return TaskDecision.parse(raw);
+    if (!this.run.takesSignedDecisions) return TaskDecision.parse(raw);
     const verified = this.run.accept(['task'], raw);
     this.run.requireRole('task', verified.by);
     return { ...TaskDecision.parse({ ...verified.body, by: verified.by }), verified };
@@ -223,21 +228,15 @@ export class HandsOnQueue {
     });
   }
 
-  private async tell(kind: 'escalation' | 'info', notice: { runbook: string; target: string }, title: string): Promise<void> {
+  /** Escalates the open items; the kit labels a drill's, and records a delivery that failed. */
+  private async tell(title: string): Promise<void> {
     const open = this.list()
       .filter((t) => t.status === 'open')
       .map((t) => t.host);
-    try {
-      await kit.notify({
-        kind,
-        runId: this.run.status.runId,
-        ...notice,
-        state: this.run.status.state,
-        title: this.run.status.drill ? `[DRILL ${this.run.status.drill.kind}] ${title}` : title,
-        text: `Open: ${open.slice(0, 20).join(', ')}${open.length > 20 ? ', ...' : ''}. Close each with: lifeboat task done|waive ${this.run.status.runId} <host> [--reason "..."]`,
-      });
-    } catch {
-      this.run.audit('lifeboat', 'notification-failed', title);
-    }
+    await this.run.notify({
+      kind: 'escalation',
+      title,
+      text: `Open: ${open.slice(0, 20).join(', ')}${open.length > 20 ? ', ...' : ''}. Close each with: lifeboat task done|waive ${this.run.status.runId} <host> [--reason "..."]`,
+    });
   }
 }

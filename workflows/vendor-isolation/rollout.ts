@@ -1,8 +1,8 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { VendorIsolationActivities, WaveOutcome, WaveRange } from '../../activities/vendor-isolation';
 import type { IsolateVendorModuleInput } from '../../runbooks/isolate-vendor-module';
-import type { Run, StepSpec } from '../kit';
+import type { RunbookRun, StepSpec } from '../kit';
 import type { HandsOnQueue } from './hands-on-queue';
 
 /** One wave as status shows it: counts only, never the hosts (the hands-on list carries the few that matter). */
@@ -21,16 +21,14 @@ export interface WaveProgress {
 /** Thrown (inside the wave's step) when too many hosts of a wave fail remotely: the kit then asks an operator. */
 export const WaveOverThreshold = 'WaveOverThreshold';
 
-/**
- * The waves of a run. Each wave is one heartbeating activity with Temporal's own retries, so a worker that dies mid-wave
- * is replaced and the activity resumes from its last heartbeat on the same request ids (nothing is done twice).
- */
-const waves = proxyActivities<Pick<VendorIsolationActivities, 'repairWave'>>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '10 seconds',
-  retry: { maximumAttempts: 5, initialInterval: '1 second' },
-});
+/** What a wave's step calls. */
+type WaveActivities = Pick<VendorIsolationActivities, 'repairWave'>;
 
+/**
+ * The waves of a run. Each wave is one heartbeating activity with Temporal's own retries (the wave steps' `activityRetry`
+ * in the runbook, which the plan shows), so a worker that dies mid-wave is replaced and the activity resumes from its last
+ * heartbeat on the same request ids (nothing is done twice).
+ */
 export class Rollout {
   readonly progress: WaveProgress[];
   /** [time in ms, hosts back to healthy], from every wave, for the recovery milestones. */
@@ -38,7 +36,7 @@ export class Rollout {
   fixedRemotely = 0;
 
   constructor(
-    private readonly run: Pick<Run<unknown>, 'step' | 'report' | 'audit'>,
+    private readonly run: Pick<RunbookRun<WaveActivities>, 'step' | 'report' | 'audit'>,
     private readonly input: IsolateVendorModuleInput,
     private readonly queue: HandsOnQueue,
     plan: WaveRange[],
@@ -56,10 +54,10 @@ export class Rollout {
     let last: WaveOutcome | undefined;
     const outcome = await this.run.step(
       { ...spec, name: wave.name, title: `Fix ${wave.name}: ${wave.hosts} affected host(s): quarantine, roll back, reboot, verify`, skippable: true },
-      async () => {
+      async (a) => {
         row.status = 'running';
         this.publish();
-        last = await waves.repairWave({
+        last = await a.repairWave({
           scope: this.input.scope,
           badVersion: this.input.badVersion,
           goodVersion: this.input.goodVersion,
