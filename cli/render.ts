@@ -292,7 +292,9 @@ export function describeEntry(entry: ProcedureEntry): string {
   const retry = retryPolicyOf(entry.retry);
   return [
     `${retry.maximumAttempts} attempt${retry.maximumAttempts === 1 ? '' : 's'}, ${duration(entry.timeout ?? '1 minute')} each`,
-    entry.activityRetry ? `Temporal runs each attempt up to ${retryPolicyOf(entry.activityRetry).maximumAttempts} times, resuming from its last heartbeat` : '',
+    entry.activityRetry
+      ? `Temporal runs each attempt up to ${retryPolicyOf(entry.activityRetry).maximumAttempts} times${entry.heartbeatTimeout !== undefined ? ', resuming from its last heartbeat' : ''}`
+      : '',
     entry.undo ? `undo: ${entry.undo}` : 'no undo',
     entry.skippable ? 'may be skipped' : '',
   ]
