@@ -23,5 +23,6 @@ export const testNamespaces = [
   'versioning',
   'cli-terminated',
   'lifecycle-estate',
+  'paging-drill',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];
