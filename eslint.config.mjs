@@ -22,18 +22,25 @@ const estateImporters = ['estate', 'providers/sample-estate', 'dev/estate', 'tes
 
 /**
  * The boundaries of the layout, checked on the resolved path of every import, export-from and `import()`:
- * nothing outside the kit reaches into it past its entry, and nothing but the sample provider reaches the estate.
- * Exported for test/lint, which checks what it refuses.
+ * nothing outside the kit reaches into it past its entry; nothing but the sample provider reaches the estate, and the
+ * estate reaches nothing of Lifeboat's (it stands in for another company's systems); lib/, the runtime the CLI and the
+ * worker share, never imports the CLI; and activities reach the sample estate's drills only through the provider
+ * registry, like every other provider. Exported for test/lint, which checks what it refuses.
  */
 export const importBoundaries = {
   meta: {
     type: 'problem',
-    docs: { description: 'keeps the kit behind workflows/kit/index.ts and the sample estate behind its provider' },
+    docs: { description: 'keeps the kit behind workflows/kit/index.ts, the sample estate behind its provider, and lib/ below the CLI' },
     schema: [],
     messages: {
       deepKit: 'Import the kit from its entry ({{entry}}), not {{source}}: workflows/kit/index.ts is its public surface.',
       estate:
         '{{source}} is the sample estate: only estate/ and providers/sample-estate/ import it (tests and benches too); go through the sample-estate provider.',
+      estateOutward:
+        '{{source}} is outside the sample estate: estate/ imports nothing from Lifeboat, which reaches it through providers/sample-estate/, never the other way; give the estate its own small helper.',
+      libToCli: '{{source}} is the CLI: lib/ is the runtime the CLI and the worker share and never imports cli/; move what both need into lib/.',
+      sampleFromActivities:
+        '{{source}} is the sample-estate provider: activities reach its drills through the provider registry (need(service, "sampleEstate")), like every provider.',
     },
   },
   create(context) {
@@ -48,6 +55,15 @@ export const importBoundaries = {
       }
       if (within(target, 'estate') && !estateImporters.some((f) => within(file, f))) {
         context.report({ node: source, messageId: 'estate', data: { source: source.value } });
+      }
+      if (within(file, 'estate') && !within(target, 'estate')) {
+        context.report({ node: source, messageId: 'estateOutward', data: { source: source.value } });
+      }
+      if (within(file, 'lib') && within(target, 'cli')) {
+        context.report({ node: source, messageId: 'libToCli', data: { source: source.value } });
+      }
+      if (within(file, 'activities') && within(target, 'providers/sample-estate')) {
+        context.report({ node: source, messageId: 'sampleFromActivities', data: { source: source.value } });
       }
     };
     return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };

@@ -47,3 +47,40 @@ test('the boundary rule refuses deep kit imports and the estate from outside its
   expect(await problems(eslint, 'providers/sample-estate/x.ts', "import { startEstate } from '../../estate/estate';")).toEqual([]);
   expect(await problems(eslint, 'test/x.test.ts', "import { withEstate } from '../estate/testing';")).toEqual([]);
 });
+
+test('the estate imports nothing from Lifeboat, lib/ nothing from the CLI, and activities no sample-estate code', async () => {
+  const eslint = await boundaryLinter();
+  for (const [from, source] of [
+    ['activities/booking', "import { createBookingActivities } from '../activities/booking';"],
+    ['providers/haproxy/runtime-api', "import { haproxyCommand } from '../providers/haproxy/runtime-api';"],
+    ['lib/child-env', "import { childEnv } from '../lib/child-env';"],
+    ['cli/errors', "import { CliError } from '../cli/errors';"],
+    ['workflows/kit', "import { Run } from '../workflows/kit';"],
+  ] as const) {
+    expect(await problems(eslint, 'estate/x.ts', source), from).toEqual([
+      `../${from} is outside the sample estate: estate/ imports nothing from Lifeboat, which reaches it through providers/sample-estate/, never the other way; give the estate its own small helper.`,
+    ]);
+  }
+  expect(await problems(eslint, 'estate/booking/x.ts', "const m = import('../../providers/targets/load');")).toHaveLength(1);
+  expect(await problems(eslint, 'estate/booking/x.ts', "import { HttpError } from '../http-util';")).toEqual([]);
+
+  expect(await problems(eslint, 'lib/x.ts', "import { CliError } from '../cli/errors';")).toEqual([
+    '../cli/errors is the CLI: lib/ is the runtime the CLI and the worker share and never imports cli/; move what both need into lib/.',
+  ]);
+  expect(await problems(eslint, 'lib/codec/x.ts', "export { handleError } from '../../cli/errors';")).toHaveLength(1);
+  expect(await problems(eslint, 'cli/x.ts', "import { CliError } from '../lib/command-error';")).toEqual([]);
+
+  expect(await problems(eslint, 'activities/x.ts', "import { countLostAcknowledged } from '../providers/sample-estate/load-counter';")).toEqual([
+    '../providers/sample-estate/load-counter is the sample-estate provider: activities reach its drills through the provider registry (need(service, "sampleEstate")), like every provider.',
+  ]);
+  expect(await problems(eslint, 'activities/x.ts', "import type { LoadLoss } from '../providers/contracts/isolated-drills';")).toEqual([]);
+  expect(await problems(eslint, 'providers/registry.ts', "import { createSampleEstateDrills } from './sample-estate/drills';")).toEqual([]);
+});
+
+test('the tree holds those boundaries: no file in estate/, lib/ or activities/ crosses them', async () => {
+  const eslint = await boundaryLinter();
+  const results = await eslint.lintFiles(['estate/**/*.ts', 'lib/**/*.ts', 'activities/**/*.ts']);
+  expect(results.length).toBeGreaterThan(40);
+  const crossings = results.flatMap((r) => r.messages.map((m) => `${r.filePath.slice(root.length + 1)}: ${m.message}`));
+  expect(crossings).toEqual([]);
+});
