@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   try {
     for (const name of selected) {
       log(`running ${name}...`);
-      sections.push(await benchmarks[name]!({ address: server.address, bundlePath, log, signing }));
+      sections.push(...[await benchmarks[name]!({ address: server.address, bundlePath, log, signing })].flat());
     }
   } finally {
     await server.stop();

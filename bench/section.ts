@@ -21,5 +21,5 @@ export interface BenchSection {
   notes?: string[];
 }
 
-/** A benchmark: measures, then returns its table. */
-export type Benchmark = (ctx: BenchContext) => Promise<BenchSection>;
+/** A benchmark: measures, then returns its table, or several. */
+export type Benchmark = (ctx: BenchContext) => Promise<BenchSection | BenchSection[]>;
