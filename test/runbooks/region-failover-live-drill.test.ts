@@ -1,12 +1,17 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Notification } from '../../activities/kit-types';
+import { createNotifyActivities } from '../../activities/notify';
 import type { RunReport } from '../../cli/report/model';
 import { countLostBookings } from '../../estate/load';
 import type { TestEstate } from '../../estate/testing';
+import { regionFailback } from '../../runbooks/region-failback';
+import { regionFailover } from '../../runbooks/region-failover';
 import { interveneUpdate, rejectUpdate, type RunResult } from '../../workflows/kit';
 import type { LiveDrillResult } from '../../workflows/region-failover-live-drill';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
+import { startReceiver } from '../helpers/http-receiver';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { approveByLeads, estateSnapshot, loadThroughBalancer, moreBookings, sql } from './region-helpers';
@@ -16,11 +21,16 @@ const runId = 'region-failover/booking';
 const failbackId = 'region-failback/booking';
 let ctx: TemporalTestContext;
 let estate: TestEstate;
+/** The channel's webhook: a real HTTP receiver that keeps every notice the drill sends. */
+let channel: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
-  ({ ctx, estate } = await openRunbookSuite({ fleetHosts: 4 }, 'region-live-drill'));
+  [{ ctx, estate }, channel] = await Promise.all([openRunbookSuite({ fleetHosts: 4 }, 'region-live-drill'), startReceiver()]);
 });
-afterAll(() => closeRunbookSuite({ ctx, estate }, [runId, failbackId]));
+afterAll(async () => {
+  await closeRunbookSuite({ ctx, estate }, [runId, failbackId]);
+  await channel?.close();
+});
 
 /** How many runs `lifeboat list` finds as the live drill's failback: the child carries the same search attributes as any run. */
 async function listedFailbacks(): Promise<number> {
@@ -30,9 +40,10 @@ async function listedFailbacks(): Promise<number> {
   return n;
 }
 
-test('a live drill, approved by people at each gate, fails over to B and back to A under load, loses nothing, and its report shows RTO and RPO within the objectives', async () => {
+test('a live drill, approved by people at each gate, fails over to B and back to A under load, loses nothing, labels every notice as a drill, and its report shows RTO and RPO within the objectives', async () => {
   const taskQueue = testTaskQueue();
-  const { worker } = await createTestWorker(ctx, taskQueue, {}, join(estate.dir, 'lifeboat.targets.json'));
+  const webhook = createNotifyActivities({ webhookUrls: [channel.url], format: 'json', attempts: 1, log: () => undefined });
+  const { worker } = await createTestWorker(ctx, taskQueue, { notify: webhook.notify }, join(estate.dir, 'lifeboat.targets.json'));
   const load = loadThroughBalancer(estate.catalog);
   try {
     await moreBookings(load, 20);
@@ -82,6 +93,16 @@ test('a live drill, approved by people at each gate, fails over to B and back to
   } finally {
     await load.stop();
   }
+
+  // Someone reading "booking now serves from region B" during a game day must see that it is a drill: the failover's
+  // and the failback's announcements say so, and so does every other notice either run sent.
+  const notices = channel.received.map((r) => r.body as Notification);
+  expect(notices.filter((n) => /now serves from region/.test(n.text)).map((n) => [n.runId, n.title])).toEqual([
+    [runId, `[DRILL live] ${regionFailover.title}: booking is in region B`],
+    [failbackId, `[DRILL live] ${regionFailback.title}: booking is in region A`],
+  ]);
+  expect(notices.map((n) => n.kind)).toEqual(expect.arrayContaining(['approval-needed', 'info', 'run-finished']));
+  expect(notices.filter((n) => !n.title.startsWith('[DRILL live] ')).map((n) => n.title)).toEqual([]);
   expect(await estateSnapshot(estate.catalog)).toMatchObject({
     active: 'A',
     A: { role: 'primary', fenced: false, mode: 'normal', lbServer: 'UP' },
