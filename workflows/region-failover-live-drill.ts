@@ -2,7 +2,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { ApplicationFailure, executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { regionFailback, type RegionFailbackInput } from '../runbooks/region-failback';
 import type { RegionFailoverInput } from '../runbooks/region-failover';
-import { checkObjectives, ErrorType, type ObjectiveCheck, type Run, runIdFor, type RunResult, type StepSpec, runSearchAttributes } from './kit';
+import { checkObjectives, ErrorType, type ObjectiveCheck, type RunbookRun, runIdFor, type RunResult, type StepSpec, runSearchAttributes } from './kit';
 import type { FailbackResult } from './region-failback';
 import type { SwitchResult } from './region-switch-facts';
 import type { RegionActivities, SwitchOutcome } from './region-switch';
@@ -34,7 +34,7 @@ export interface LiveDrillResult extends SwitchResult {
  * A failback that does not succeed fails this step, so the drill says so, and an operator decides what next.
  */
 export async function failBackAfterLiveDrill(
-  run: Run<RegionActivities>,
+  run: RunbookRun<RegionActivities>,
   spec: StepSpec & { skippable: true },
   input: RegionFailoverInput,
   failover: SwitchOutcome,
@@ -55,7 +55,7 @@ export async function failBackAfterLiveDrill(
     run.report('failback', { runId: workflowId, state: 'running' });
     const result = await executeChild<(request: unknown) => Promise<RunResult<FailbackResult>>>(regionFailback.workflowType, {
       workflowId,
-      args: [{ input: childInput, requestedBy: run.status.requestedBy, drill, ...(run.trust?.startProof ? { start: run.trust.startProof } : {}) }],
+      args: [{ input: childInput, requestedBy: run.status.requestedBy, drill, ...(run.startProof ? { start: run.startProof } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       typedSearchAttributes: runSearchAttributes({

@@ -17,9 +17,10 @@ import { carriedTrust } from './carried-trust';
 import { checkPredecessor, establishTrust } from './start-trust';
 import { establishTrustAsRecorded } from './start-trust-as-recorded';
 import { runIdFor, type Objectives, type RunbookDefinition } from './definition';
-import { ErrorType, RunAborted } from './errors';
+import { describeError, ErrorType, RunAborted } from './errors';
 import type { CarriedRun } from './carry-over';
-import { describeError, Run, type RunTrust } from './run';
+import { Run } from './run';
+import type { RunbookRun } from './runbook-run-api';
 import { statusQuery } from './messages';
 import { publishSearchAttributes } from './publish-search-attributes';
 import { runSearchAttributes } from './search-attributes';
@@ -228,7 +229,7 @@ function withoutRemovedInputs(definition: RunbookDefinition, input: unknown): un
 export async function runRunbook<D extends RunbookDefinition, A, Output>(
   definition: D,
   rawRequest: RunRequest,
-  procedure: (run: Run<A>, input: z.output<D['input']>) => Promise<Output>,
+  procedure: (run: RunbookRun<A>, input: z.output<D['input']>) => Promise<Output>,
 ): Promise<RunResult<Output>> {
   const { request, input, signed, drill, trust, lifecycle } = await startOrFail(definition, rawRequest);
   const objectives = { ...definition.objectives, ...request.objectives };
@@ -244,7 +245,8 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
         run.recordRefusal('temporal', 'cancel', 'a Temporal cancellation is not signed, so it was ignored; cancel with lifeboat cancel, which signs it'),
       );
     }
-    const output = signed ? await CancellationScope.nonCancellable(() => procedure(run, input)) : await procedure(run, input);
+    const procedureRun = run.forProcedure();
+    const output = signed ? await CancellationScope.nonCancellable(() => procedure(procedureRun, input)) : await procedure(procedureRun, input);
     await run.finish('succeeded', 'all steps completed');
     await condition(allHandlersFinished);
     return { ...run.status, output };
