@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { isAlive } from '../providers/sample-estate/lifecycle';
+import { isAlive } from '../providers/sample-estate/processes';
 import { stateDir } from '../lib/paths';
 
 /**
