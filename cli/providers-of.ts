@@ -1,6 +1,5 @@
 import type { Capability } from '../workflows/kit';
 import { fileCapabilities, serviceCapabilities } from '../providers/contracts/capabilities';
-import { fileProviders, serviceFrom } from '../providers/registry';
 import { loadTargets, targetsPath } from '../providers/targets/load';
 import { CliError, ExitCode } from './errors';
 
@@ -12,10 +11,12 @@ export type ProviderNames = Partial<Record<Capability, string>>;
  * or ambiguous file just means the plan shows no providers; a file or service named on purpose that cannot be read is
  * an error.
  */
-export function providerNames(opts: { targets?: string; service?: string; env: NodeJS.ProcessEnv }): ProviderNames | undefined {
+export async function providerNames(opts: { targets?: string; service?: string; env: NodeJS.ProcessEnv }): Promise<ProviderNames | undefined> {
   const explicit = opts.targets !== undefined || opts.service !== undefined;
   try {
     const targets = loadTargets(targetsPath(opts.targets, opts.env));
+    // The providers' modules (an AWS SDK, PostgreSQL's client, the sample estate) load only when a file names them.
+    const { fileProviders, serviceFrom } = await import('../providers/registry');
     const providers = serviceFrom(targets, opts.service);
     const names: ProviderNames = {};
     // Every capability of the catalog: the service's own, then the whole file's.

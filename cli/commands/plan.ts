@@ -14,7 +14,7 @@ export const planCommand: Command = {
   async run(ctx, { positionals, values }) {
     const runbook = findRunbook(positionals[0]);
     const drill = drillKindFrom(values.drill);
-    const providers = providerNames({ targets: values.targets as string | undefined, service: values.service as string | undefined, env: ctx.env });
+    const providers = await providerNames({ targets: values.targets as string | undefined, service: values.service as string | undefined, env: ctx.env });
     if (ctx.json) {
       ctx.printJson({
         runbook: runbook.id,

@@ -27,12 +27,15 @@ export const statusCommand: Command = {
     for (;;) {
       // Temporal's word on how the run ended, over the run's last answer: a terminated run still says `running`.
       const status = await readShownStatus(client, runId, ctx.taskQueue);
-      // What was known before the run does not change while it runs: look it up once.
-      before ??= {
-        readiness: await readinessBefore(client, status.runbook, status.target, status.startedAt),
-        detectedAt: await detectedAtOfRun(client, runId),
-        trigger: await alertTriggerOf(client, runId),
-      };
+      // What was known before the run does not change while it runs: look it up once, the three questions at once.
+      if (!before) {
+        const [readiness, detectedAt, trigger] = await Promise.all([
+          readinessBefore(client, status.runbook, status.target, status.startedAt),
+          detectedAtOfRun(client, runId),
+          alertTriggerOf(client, runId),
+        ]);
+        before = { readiness, detectedAt, trigger };
+      }
       const readiness = before.readiness;
       const shown = {
         ...status,
@@ -40,7 +43,7 @@ export const statusCommand: Command = {
         readinessBeforeRun: readiness,
         ...(before.trigger ? { triggeredBy: before.trigger } : {}),
       };
-      const stepProviders = providersOfSteps(status.runbook, status.target, ctx.env);
+      const stepProviders = await providersOfSteps(status.runbook, status.target, ctx.env);
       const rendered = renderStatus(status, undefined, { path: shown.path, readinessBeforeRun: readiness, ...(stepProviders ? { stepProviders } : {}) });
       const text = ctx.json ? terminalSafeJson(shown) : before.trigger ? withTrigger(rendered, before.trigger) : rendered;
       if (text !== last) {
@@ -90,12 +93,12 @@ function withTrigger(rendered: string, trigger: AlertTrigger): string {
  * What each step of the run acts through, by the targets file this CLI sees; nothing when it sees none (a CLI on
  * another machine than the workers), since the status must still show.
  */
-function providersOfSteps(runbookId: string, target: string, env: NodeJS.ProcessEnv): Record<string, string> | undefined {
+async function providersOfSteps(runbookId: string, target: string, env: NodeJS.ProcessEnv): Promise<Record<string, string> | undefined> {
   const runbook = runbooks[runbookId];
   if (!runbook) return undefined;
   let names;
   try {
-    names = providerNames({ service: target, env });
+    names = await providerNames({ service: target, env });
   } catch {
     return undefined;
   }
