@@ -1,11 +1,5 @@
-import type { RunbookDefinition } from './definition';
+import type { OperatorAction, RunbookDefinition } from './definition';
 import type { ApproverSelector } from './roster';
-
-/** Decisions that steer a run apart from gate votes; each needs a role the runbook names. */
-export type OperatorAction = 'abort' | 'skip' | 'retry' | 'cancel' | 'resume' | 'resolve' | 'task';
-
-/** Who may take each operator action; an action the runbook leaves out gets {@link operatorsFor}'s default. */
-export type OperatorAuthority = Partial<Record<OperatorAction, ApproverSelector>>;
 
 /** The group that is always on call for a runbook's steering, whatever its gates say. */
 export const ON_CALL_GROUP = 'sre-oncall';

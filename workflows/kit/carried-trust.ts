@@ -4,7 +4,7 @@ import { digestOf, Statement } from './decisions/statement';
 import { verifySignedDecision, type RunIdentity } from './decisions/verify';
 import { ErrorType } from './errors';
 import { rosterDigest } from './roster';
-import type { RunTrust } from './run';
+import type { RunTrust } from './run-trust';
 
 function refuse(reason: string): never {
   throw ApplicationFailure.nonRetryable(`start refused: ${reason}`, ErrorType.DecisionRefused);

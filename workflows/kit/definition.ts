@@ -1,8 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Capability } from '../../providers/contracts/capabilities';
-import type { OperatorAuthority } from './authority';
-import type { ReadinessCheckSpec } from './readiness';
 import type { ApproverSelector } from './roster';
 
 /** How a step is retried before the run asks an operator what to do. */
@@ -93,6 +91,50 @@ export interface RefusedDrill {
 
 /** Per drill kind: its own steps, or a refusal. A kind left out runs the procedure as it is. */
 export type DrillProcedures<ProcedureKey extends string = string> = { readonly [K in DrillKind]?: DrillProcedure<ProcedureKey> | RefusedDrill };
+
+/** Decisions that steer a run apart from gate votes; each needs a role the runbook names. */
+export type OperatorAction = 'abort' | 'skip' | 'retry' | 'cancel' | 'resume' | 'resolve' | 'task';
+
+/** Who may take each operator action; an action the runbook leaves out gets the default of operatorsFor (authority.ts). */
+export type OperatorAuthority = Partial<Record<OperatorAction, ApproverSelector>>;
+
+/**
+ * What a readiness check probes. Every probe is read-only: it looks at the estate, the roster or Temporal's
+ * visibility, and never acts, so it can run every few minutes beside a real recovery.
+ */
+export type ReadinessProbe =
+  /** The target region's standby streams from the primary and its lag is within the runbook's RPO budget. */
+  | { kind: 'standby-streaming'; maxLagBytes: number; maxLagSeconds: number }
+  /** The load balancer sees the target region's server up. */
+  | { kind: 'load-balancer-reaches-target' }
+  /** The target region's service answers and reaches its database. */
+  | { kind: 'target-service-healthy' }
+  /** Every gate's policy can be met by roster people with keys, not counting the requester. */
+  | { kind: 'approvers' }
+  /** Every worker on the task queue answers and runs the same build, roster, targets file and trust root. */
+  | { kind: 'workers-agree' }
+  /** The newest finished drill of this runbook and target passed, and finished within the window. */
+  | { kind: 'drill-recency'; withinDays: number }
+  /** A real run of paging-check on the target team was acknowledged and finished within the window. */
+  | { kind: 'paging-acknowledged'; withinDays: number }
+  /** The fleet manager's API answers. */
+  | { kind: 'fleet-api' }
+  /** The hosts name a last-known-good content version that rollback and pinning can use. */
+  | { kind: 'last-known-good' }
+  /** The offline ledger of the region booking runs in can be written by the counter staff. */
+  | { kind: 'ledger-writable' }
+  /** The estate lists the stations to tell when booking goes manual. */
+  | { kind: 'stations-known' };
+
+/** One readiness check of a runbook, as `lifeboat plan` shows it and `lifeboat readiness` runs it. */
+export interface ReadinessCheckSpec {
+  readonly name: string;
+  /** What is true when the check passes, in words for the on-call engineer. */
+  readonly verifies: string;
+  /** What to do when it fails. */
+  readonly fix: string;
+  readonly probe: ReadinessProbe;
+}
 
 /** Recovery objectives a run is measured against. */
 export interface Objectives {

@@ -15,13 +15,16 @@ export type {
   DrillProcedures,
   GateSpec,
   Objectives,
+  OperatorAction,
+  OperatorAuthority,
   ProcedureEntry,
+  ReadinessCheckSpec,
+  ReadinessProbe,
   RefusedDrill,
   RunbookDefinition,
   StepRetry,
   StepSpec,
 } from './definition';
-export type { OperatorAction, OperatorAuthority } from './authority';
 export {
   approversCheck,
   defaultDrillWindowDays,
@@ -32,7 +35,7 @@ export {
   readinessTargetOf,
   transitionOf,
 } from './readiness';
-export type { ReadinessCheckResult, ReadinessCheckSpec, ReadinessEvaluation, ReadinessProbe } from './readiness';
+export type { ReadinessCheckResult, ReadinessEvaluation } from './readiness';
 export { recordReadiness } from './metrics';
 
 // Running one: the frame every runbook workflow runs in, and the run it hands the procedure.
@@ -42,7 +45,7 @@ export { SCHEDULED_BY_RUN_HEADER } from './lifecycle-interceptors';
 export type { ReadOnly, RunbookRun } from './runbook-run-api';
 export type { StepOptions, StepResult, UndoContext } from './steps';
 export type { Notice } from './notices';
-export type { RunTrust } from './signature-checks';
+export type { RunTrust } from './run-trust';
 export { DecisionRefusal, describeError, ErrorType, RunAborted } from './errors';
 export * from './messages';
 export * from './search-attributes';

@@ -1,42 +1,4 @@
-import type { RunbookDefinition } from './definition';
-
-/**
- * What a readiness check probes. Every probe is read-only: it looks at the estate, the roster or Temporal's
- * visibility, and never acts, so it can run every few minutes beside a real recovery.
- */
-export type ReadinessProbe =
-  /** The target region's standby streams from the primary and its lag is within the runbook's RPO budget. */
-  | { kind: 'standby-streaming'; maxLagBytes: number; maxLagSeconds: number }
-  /** The load balancer sees the target region's server up. */
-  | { kind: 'load-balancer-reaches-target' }
-  /** The target region's service answers and reaches its database. */
-  | { kind: 'target-service-healthy' }
-  /** Every gate's policy can be met by roster people with keys, not counting the requester. */
-  | { kind: 'approvers' }
-  /** Every worker on the task queue answers and runs the same build, roster, targets file and trust root. */
-  | { kind: 'workers-agree' }
-  /** The newest finished drill of this runbook and target passed, and finished within the window. */
-  | { kind: 'drill-recency'; withinDays: number }
-  /** A real run of paging-check on the target team was acknowledged and finished within the window. */
-  | { kind: 'paging-acknowledged'; withinDays: number }
-  /** The fleet manager's API answers. */
-  | { kind: 'fleet-api' }
-  /** The hosts name a last-known-good content version that rollback and pinning can use. */
-  | { kind: 'last-known-good' }
-  /** The offline ledger of the region booking runs in can be written by the counter staff. */
-  | { kind: 'ledger-writable' }
-  /** The estate lists the stations to tell when booking goes manual. */
-  | { kind: 'stations-known' };
-
-/** One readiness check of a runbook, as `lifeboat plan` shows it and `lifeboat readiness` runs it. */
-export interface ReadinessCheckSpec {
-  readonly name: string;
-  /** What is true when the check passes, in words for the on-call engineer. */
-  readonly verifies: string;
-  /** What to do when it fails. */
-  readonly fix: string;
-  readonly probe: ReadinessProbe;
-}
+import type { ReadinessCheckSpec, RunbookDefinition } from './definition';
 
 /** The outcome of one check at one evaluation. */
 export interface ReadinessCheckResult {

@@ -4,7 +4,7 @@ import { RunMetrics } from './metrics';
 import { publishSearchAttributes } from './publish-search-attributes';
 import { rosterDigest } from './roster';
 import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
-import type { RunTrust } from './signature-checks';
+import type { RunTrust } from './run-trust';
 import type { AuditEntry, DecisionProof, DrillMode, Measurements, RunState, RunStatus } from './status';
 
 /** The actor of what the kit itself does, in the audit trail. */

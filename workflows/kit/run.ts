@@ -10,11 +10,10 @@ import { ResetWatch } from './reset-watch';
 import { RunRecord, SYSTEM } from './run-record';
 import type { RunParts } from './run-parts';
 import type { RunbookRun } from './runbook-run-api';
-import { SignatureChecks, type RunTrust } from './signature-checks';
+import type { RunTrust } from './run-trust';
+import { SignatureChecks } from './signature-checks';
 import type { DecisionProof, DrillMode, RunState, RunStatus } from './status';
 import { Steps } from './steps';
-
-export type { RunTrust } from './signature-checks';
 
 /**
  * One execution of a runbook, put together from its parts (record, notices, signature checks, steps, interventions,

@@ -1,8 +1,7 @@
 import type { ActivityInterfaceFor } from '@temporalio/workflow';
-import type { OperatorAction } from './authority';
 import type { DecisionKind, SignedDecision } from './decisions/statement';
 import type { VerifiedDecision } from './decisions/verify';
-import type { GateSpec, StepSpec } from './definition';
+import type { GateSpec, OperatorAction, StepSpec } from './definition';
 import type { Notice } from './notices';
 import type { DecisionProof, GateRecord, Measurements, RunStatus } from './status';
 import type { StepOptions, StepResult } from './steps';

@@ -1,26 +1,15 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { operatorsFor, type OperatorAction } from './authority';
+import { operatorsFor } from './authority';
 import type { DecisionKind, SignedDecision } from './decisions/statement';
 import { verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision } from './decisions/verify';
-import type { RunbookDefinition } from './definition';
+import type { OperatorAction, RunbookDefinition } from './definition';
 import { DecisionRefusal, describeError, ErrorType } from './errors';
 import { resolveApprovers, type Roster } from './roster';
 import { SYSTEM, type RunRecord } from './run-record';
-import type { RunTrustStatus } from './status';
+import type { RunTrust } from './run-trust';
 
 /** Refused decisions beyond this many are only counted, so forged messages cannot grow the audit trail. */
 const AUDITED_REFUSALS = 20;
-
-/**
- * What a run that takes only signed decisions knows: who it is (as statements name it), the roster it checks
- * signatures against, and the proof of its start, which a child run it starts (a live drill's failback) inherits.
- */
-export interface RunTrust {
-  readonly identity: RunIdentity;
-  roster: Roster;
-  start: RunTrustStatus['start'];
-  startProof?: SignedDecision;
-}
 
 /** What the checks ask of the run's reset handling: a decision signed before Temporal reset the run counts no more. */
 export interface ResetClock {

@@ -4,7 +4,7 @@ import { digestOf, type SignedDecision } from './decisions/statement';
 import { proofOf, verifySignedDecision, type RunIdentity } from './decisions/verify';
 import type { RunbookDefinition } from './definition';
 import { ErrorType } from './errors';
-import type { RunTrust } from './run';
+import type { RunTrust } from './run-trust';
 import type { Roster } from './roster';
 import type { DrillMode } from './status';
 import type { StartRequest } from './start-trust';

@@ -4,7 +4,7 @@ import { digestOf, SignedDecision } from './decisions/statement';
 import { proofOf, verifySignedDecision, type RunIdentity, type VerifiedDecision } from './decisions/verify';
 import type { DrillKind, RunbookDefinition } from './definition';
 import { ErrorType } from './errors';
-import type { RunTrust } from './run';
+import type { RunTrust } from './run-trust';
 import type { Roster } from './roster';
 import type { DrillMode } from './status';
 
