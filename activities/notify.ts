@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { ApplicationFailure } from '@temporalio/common';
 import { childEnv } from '../lib/child-env';
 import { visibleLine } from '../lib/terminal-text';
-import { ErrorType } from '../workflows/kit';
-import type { ChannelFailure, Notification, NotifyReceipt } from './kit-types';
+import { ErrorType, type ChannelFailure, type Notification, type NotifyReceipt } from '../workflows/kit';
 
 export type { ChannelFailure, NotifyReceipt };
 

@@ -1,8 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
-import { ErrorType } from '../workflows/kit';
-import type { ClaimStartRequest, ClaimStartResult, RunFacts, ScheduledStartCheck } from './kit-types';
+import { ErrorType, type ClaimStartRequest, type ClaimStartResult, type RunFacts, type ScheduledStartCheck } from '../workflows/kit';
 
 /**
  * What a run asks Temporal about other runs while it decides whether to trust its own start: the parent that started

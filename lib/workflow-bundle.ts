@@ -13,7 +13,7 @@ const manifestPath = join(bundleDir, 'manifest.json');
 export const lifecycleInterceptorModule = resolve(repoRoot, 'workflows/kit/lifecycle-interceptors.ts');
 
 /** Source folders whose code enters the workflow bundle. */
-const bundledSources = ['workflows', 'runbooks', 'activities/kit-types.ts'];
+const bundledSources = ['workflows', 'runbooks'];
 
 function sourceFiles(path: string): string[] {
   const full = resolve(repoRoot, path);

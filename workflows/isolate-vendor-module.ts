@@ -1,9 +1,8 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { FleetActivities } from '../activities/fleet';
-import type { KitActivities } from '../activities/kit-types';
 import type { IsolationScope, VendorIsolationActivities } from '../activities/vendor-isolation';
 import { isolateVendorModule as runbook, type IsolateVendorModuleInput } from '../runbooks/isolate-vendor-module';
-import { type RunbookRun, type RunRequest, type RunResult, runRunbook } from './kit';
+import { type KitActivities, type RunbookRun, type RunRequest, type RunResult, runRunbook } from './kit';
 import { HandsOnQueue } from './vendor-isolation/hands-on-queue';
 import { buildReport, type IsolationReport } from './vendor-isolation/report';
 import { describeWave, Rollout } from './vendor-isolation/rollout';

@@ -1,12 +1,22 @@
 import { ApplicationFailure, condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { BookingMode } from '../activities/booking';
 import type { SystemActivities as EstateActivities } from '../activities';
-import type { KitActivities } from '../activities/kit-types';
 import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { DuplicateCopy, HoldingSnapshot, LedgerAccounting, RegionName } from '../activities/manual-booking-types';
 import type { BookingTarget } from '../activities';
 import { manualBookingMode as runbook, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
-import { describeApprovers, describeError, ErrorType, type RunbookRun, RunAborted, type RunRequest, type RunResult, runRunbook, secondsBetween } from './kit';
+import {
+  describeApprovers,
+  describeError,
+  ErrorType,
+  type RunbookRun,
+  RunAborted,
+  type RunRequest,
+  type RunResult,
+  runRunbook,
+  secondsBetween,
+  type KitActivities,
+} from './kit';
 import type { ConflictRecord } from './manual-booking-conflicts';
 import { Desk } from './manual-booking-desk';
 import { IsolatedBookingDrill } from './manual-booking-drill';

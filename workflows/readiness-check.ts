@@ -1,6 +1,5 @@
 import { ApplicationFailure, proxyActivities, upsertMemo } from '@temporalio/workflow';
 import type { ReadinessActivities } from '../activities/readiness';
-import type { KitActivities } from '../activities/kit-types';
 import { runbooks } from '../runbooks';
 import {
   ErrorType,
@@ -11,6 +10,7 @@ import {
   readinessTargetOf,
   recordReadiness,
   transitionOf,
+  type KitActivities,
 } from './kit';
 
 /** What `lifeboat readiness` and a readiness schedule start. */

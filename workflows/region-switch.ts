@@ -1,10 +1,9 @@
 import { workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { SystemActivities as EstateActivities } from '../activities';
 import type { FailoverDrillActivities } from '../activities';
-import type { KitActivities } from '../activities/kit-types';
 import type { FencingState, LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
 import type { Region, SwitchOptions, switchSteps } from '../runbooks/region-switch';
-import { describeError, type RunbookRun, RunAborted, type StepSpec, type UndoContext, secondsBetween } from './kit';
+import { describeError, type RunbookRun, RunAborted, type StepSpec, type UndoContext, secondsBetween, type KitActivities } from './kit';
 import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, type SwitchResult } from './region-switch-facts';
 
 /** A switch's figures; the runbook adds each step's timings once its last step has run. */

@@ -5,7 +5,7 @@ import { runbooks } from '../../runbooks';
 import { HttpError, readBody, sameToken } from '../../lib/http-request';
 import { signStatement } from '../../lib/ssh-keys';
 import { digestOf, type ReadinessEvaluation, readinessScheduleId, readinessSummary, runIdFor, SAFE_TARGET, statementText } from '../../workflows/kit';
-import type { Notification } from '../../activities/kit-types';
+import type { Notification } from '../../workflows/kit';
 import { CliError } from '../errors';
 import { parseRunbookInput } from '../input';
 import { newStatement } from '../signing';

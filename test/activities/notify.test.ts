@@ -7,10 +7,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createActivities } from '../../activities';
-import type { Notification } from '../../activities/kit-types';
 import { createNotifyActivities, notifyConfigFromEnv } from '../../activities/notify';
 import { freePort } from '../../lib/free-port';
-import { approveUpdate, type RunResult } from '../../workflows/kit';
+import { approveUpdate, type RunResult, type Notification } from '../../workflows/kit';
 import { startReceiver } from '../helpers/http-receiver';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 

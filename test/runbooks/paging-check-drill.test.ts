@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Notification } from '../../activities/kit-types';
 import { createNotifyActivities } from '../../activities/notify';
-import { approveUpdate, type RunResult } from '../../workflows/kit';
+import { approveUpdate, type RunResult, type Notification } from '../../workflows/kit';
 import { startReceiver } from '../helpers/http-receiver';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 

@@ -2,14 +2,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import type { Notification } from '../../activities/kit-types';
 import { createReadinessActivities } from '../../activities/readiness';
 import { targetsAccess } from '../../activities/targets';
 import { stopCluster } from '../../estate/postgres-cluster';
 import { estateLayout } from '../../estate/state-dir';
 import type { TestEstate } from '../../estate/testing';
 import { runbooks as catalog } from '../../runbooks';
-import { approveUpdate, type ReadinessEvaluation, type RunResult } from '../../workflows/kit';
+import { approveUpdate, type ReadinessEvaluation, type RunResult, type Notification } from '../../workflows/kit';
 import { lifeboat } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -181,7 +180,9 @@ test('region-failover: the estate checks pass on a healthy estate, and a stopped
 test('every runbook declares its checks, the plan shows them, and readiness without a runbook checks them all', async () => {
   const plan = JSON.parse((await lifeboat(['plan', 'isolate-vendor-module', '--json'])).stdout) as { readiness: { name: string }[] };
   expect(plan.readiness.map((c) => c.name)).toEqual(['approvers', 'workers-agree', 'fleet-api', 'last-known-good', 'last-drill']);
-  expect((await lifeboat(['plan', 'manual-booking-mode'])).stdout).toMatch(/Readiness checks[^\n]*\n {2}- approvers — [^\n]*\n[^\n]*\n {2}- workers-agree — [^\n]*\n[^\n]*\n {2}- ledger-writable/);
+  expect((await lifeboat(['plan', 'manual-booking-mode'])).stdout).toMatch(
+    /Readiness checks[^\n]*\n {2}- approvers — [^\n]*\n[^\n]*\n {2}- workers-agree — [^\n]*\n[^\n]*\n {2}- ledger-writable/,
+  );
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath, { factsWorker: true });
   await worker.runUntil(async () => {

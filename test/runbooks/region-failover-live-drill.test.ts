@@ -1,13 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Notification } from '../../activities/kit-types';
 import { createNotifyActivities } from '../../activities/notify';
 import type { RunReport } from '../../cli/report/model';
 import { countLostBookings } from '../../estate/load';
 import type { TestEstate } from '../../estate/testing';
 import { regionFailback } from '../../runbooks/region-failback';
 import { regionFailover } from '../../runbooks/region-failover';
-import { interveneUpdate, rejectUpdate, type RunResult } from '../../workflows/kit';
+import { interveneUpdate, rejectUpdate, type RunResult, type Notification } from '../../workflows/kit';
 import type { LiveDrillResult } from '../../workflows/region-failover-live-drill';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';

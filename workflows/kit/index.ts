@@ -46,6 +46,17 @@ export type { ReadOnly, RunbookRun } from './runbook-run-api';
 export type { StepOptions, StepResult, UndoContext } from './steps';
 export type { Notice } from './notices';
 export type { RunTrust } from './run-trust';
+export type {
+  ChannelFailure,
+  ClaimStartRequest,
+  ClaimStartResult,
+  KitActivities,
+  Notification,
+  NotificationKind,
+  NotifyReceipt,
+  RunFacts,
+  ScheduledStartCheck,
+} from './activity-contracts';
 export { DecisionRefusal, describeError, ErrorType, RunAborted } from './errors';
 export * from './messages';
 export * from './search-attributes';

@@ -1,5 +1,5 @@
 import { CancellationScope, type ActivityInterfaceFor } from '@temporalio/workflow';
-import type { Notification, NotificationKind } from '../../activities/kit-types';
+import type { Notification, NotificationKind } from './activity-contracts';
 import { describeError } from './errors';
 import { kitActivities } from './kit-activities';
 import { SYSTEM, type RunRecord } from './run-record';

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { KitActivities } from '../../activities/kit-types';
+import type { KitActivities } from './activity-contracts';
 import { SignedDecision } from './decisions/statement';
 import { carriedTrust } from './carried-trust';
 import { checkPredecessor, establishTrust } from './start-trust';

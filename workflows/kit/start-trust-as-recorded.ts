@@ -1,5 +1,5 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { KitActivities } from '../../activities/kit-types';
+import type { KitActivities } from './activity-contracts';
 import { digestOf, type SignedDecision } from './decisions/statement';
 import { proofOf, verifySignedDecision, type RunIdentity } from './decisions/verify';
 import type { RunbookDefinition } from './definition';

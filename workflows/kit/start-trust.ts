@@ -1,5 +1,5 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { KitActivities, RunFacts, RunLookupActivities } from '../../activities/kit-types';
+import type { KitActivities, RunFacts, RunLookupActivities } from './activity-contracts';
 import { digestOf, SignedDecision } from './decisions/statement';
 import { proofOf, verifySignedDecision, type RunIdentity, type VerifiedDecision } from './decisions/verify';
 import type { DrillKind, RunbookDefinition } from './definition';

@@ -1,4 +1,11 @@
-import type { Roster, RunState } from '../workflows/kit';
+import type { Roster } from './roster';
+import type { RunState } from './status';
+
+/*
+ * What the kit's workflow code and its activities agree on: the activities every run uses, whatever its runbook, and
+ * what they exchange. The kit calls them from workflow code and activities/ implements them, so the contract lives in
+ * the kit, where workflow code may import it, and activities import it from the kit's entry.
+ */
 
 export type NotificationKind = 'approval-needed' | 'escalation' | 'intervention-needed' | 'run-finished' | 'drill-failed' | 'readiness' | 'info';
 
