@@ -2,19 +2,13 @@ import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } 
 import type { SignedDecision } from './decisions/statement';
 import type { Roster } from './roster';
 import { SYSTEM } from './run-record';
-import type { RunParts } from './run-parts';
+import type { CarryOverPart, RunParts } from './run-parts';
 import type { RunStatus } from './status';
+import { StepMemory, type CarriedStep } from './step-memory';
 
 /** A run that may carry itself over does so at a gate past either of these, or when Temporal suggests it. */
 const CARRY_OVER_EVENTS = 10_000;
 const CARRY_OVER_BYTES = 10 * 1024 * 1024;
-
-/** What a finished step left for a run that continues after it: its result, what it read before, or a skip. */
-export interface CarriedStep {
-  result?: unknown;
-  before?: unknown;
-  skipped?: true;
-}
 
 /**
  * What a run hands to the run it continues as (Temporal's continue-as-new) when its history nears the limit while
@@ -35,53 +29,16 @@ export interface CarriedRun {
 }
 
 /**
- * Steps by occurrence (`apply#1`, `wave#3`), so a continued run can tell which of its procedure's steps are done.
- * The procedure is deterministic, so the same steps come in the same order.
- */
-export class StepMemory {
-  private readonly occurrences = new Map<string, number>();
-  private readonly recalled = new Set<string>();
-  readonly done: Record<string, CarriedStep>;
-
-  constructor(private readonly carried: Record<string, CarriedStep> = {}) {
-    this.done = { ...carried };
-  }
-
-  /** The key of the next occurrence of a step (or gate) named `name`. */
-  next(name: string): string {
-    const n = (this.occurrences.get(name) ?? 0) + 1;
-    this.occurrences.set(name, n);
-    return `${name}#${n}`;
-  }
-
-  /** What a carried-over run recorded for this occurrence, once. */
-  recall(key: string): CarriedStep | undefined {
-    const entry = Object.hasOwn(this.carried, key) ? this.carried[key] : undefined;
-    if (entry) this.recalled.add(key);
-    return entry;
-  }
-
-  remember(key: string, entry: CarriedStep): void {
-    this.done[key] = entry;
-  }
-
-  /** Whether the procedure is still replaying what an earlier run did (its audit lines are already in the trail). */
-  get replaying(): boolean {
-    return this.recalled.size < Object.keys(this.carried).length;
-  }
-}
-
-/**
  * How a run carries itself over (continue-as-new) once its history nears Temporal's limits while it waits at a gate, as
  * a flood of forged signals would make it, and how the next run picks up: the steps it recalls instead of acting again.
  */
-export class CarryOver {
+export class CarryOver implements CarryOverPart {
   /** Steps done, by occurrence: what a run carries over to the run it continues as, and recalls from the one before. */
   memory = new StepMemory();
   private allowed = false;
   private request: unknown;
 
-  constructor(private readonly run: Pick<RunParts<unknown>, 'definition' | 'record' | 'checks'>) {}
+  constructor(private readonly run: Pick<RunParts, 'definition' | 'record' | 'checks'>) {}
 
   /**
    * Lets the run carry itself over; only runbooks whose procedure before their gates is made of kit steps allow it

@@ -4,34 +4,27 @@ import type { SignedDecision } from './decisions/statement';
 import { proofOf, type VerifiedDecision } from './decisions/verify';
 import type { GateSpec, StepSpec } from './definition';
 import { DecisionRefusal, ErrorType, RunAborted } from './errors';
+import { gateLookupName } from './gate-lookup';
 import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
 import { kitActivities } from './kit-activities';
 import { GateDecision, type GateReceipt } from './messages';
 import { resolveApprovers, rosterDigest, type Roster } from './roster';
 import { SYSTEM } from './run-record';
-import type { RunParts } from './run-parts';
+import type { GatesPart, RunParts } from './run-parts';
 import type { GateRecord } from './status';
 import { traceWait } from './trace';
-
-/** The name of the roster lookup a gate makes when it opens is the gate's name and this. */
-const GATE_LOOKUP_SUFFIX = ':approvers';
-
-/** The roster lookup a gate makes when it opens: read-only, and part of asking people again after a reset. */
-export function isGateLookup(step: { name: string }): boolean {
-  return step.name.endsWith(GATE_LOOKUP_SUFFIX);
-}
 
 /** A vote as the kit counts it, with the verified decision behind it when it was signed. */
 type SignedVote = GateDecision & { verified?: VerifiedDecision; signed?: SignedDecision };
 
 /** The approval gates of a run: who may approve, the wait with its escalations and expiry, and the votes. */
-export class Gates<A> {
+export class Gates implements GatesPart {
   /** The gate waiting for votes now, if any. */
   open: GateRecord | undefined;
   /** The last gate passed by people's votes, which a reset run reopens before it acts again. */
   lastPassed: GateSpec | undefined;
 
-  constructor(private readonly run: RunParts<A>) {}
+  constructor(private readonly run: RunParts) {}
 
   /**
    * Opens an approval gate and waits for its policy to be met. Escalates on the policy's
@@ -226,7 +219,7 @@ export class Gates<A> {
     const { record, checks, steps } = this.run;
     const rosterStep: StepSpec = {
       kind: 'step',
-      name: `${spec.name}${GATE_LOOKUP_SUFFIX}`,
+      name: gateLookupName(spec.name),
       title: `Find who may approve ${spec.name}`,
       retry: { maximumAttempts: 2 },
     };

@@ -4,25 +4,21 @@ import { DecisionRefusal } from './errors';
 import { OperatorDecision, type OperatorReceipt } from './messages';
 import { proofOf, type VerifiedDecision } from './decisions/verify';
 import { SYSTEM } from './run-record';
-import type { RunParts } from './run-parts';
+import type { InterventionsPart, RunParts } from './run-parts';
 import type { InterventionAction, RunStatus, StepRecord } from './status';
-import type { Steps } from './steps';
 import { traceWait } from './trace';
 
 type SignedOperatorDecision = OperatorDecision & { step?: string; verified?: VerifiedDecision };
-
-/** The parts of the run an intervention works with. */
-type InterventionParts = Pick<RunParts<unknown>, 'record' | 'notices' | 'checks'> & { readonly steps: Pick<Steps<unknown>, 'end' | 'throwIfAbortRequested'> };
 
 /**
  * Where a run waits for an operator: a step (or undo) that keeps failing, and the decisions that answer it (retry,
  * skip, abort) or stop the run at any time (abort, cancel), each signed and checked against the runbook's operators.
  */
-export class Interventions {
+export class Interventions implements InterventionsPart {
   /** The operator's answer to the step that waits, until the step takes it. */
   private decision: OperatorDecision | undefined;
 
-  constructor(private readonly run: InterventionParts) {}
+  constructor(private readonly run: Pick<RunParts, 'record' | 'notices' | 'checks' | 'steps'>) {}
 
   /** A step that keeps failing waits for an operator: retry it, skip it (where allowed) or abort the run. */
   async awaitStep(spec: StepSpec, record: StepRecord): Promise<Exclude<InterventionAction, 'abort'>> {

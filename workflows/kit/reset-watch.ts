@@ -1,16 +1,16 @@
-import { ApplicationFailure, patched, workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import type { StepSpec } from './definition';
 import { ErrorType } from './errors';
-import { isGateLookup } from './gates';
+import { isGateLookup } from './gate-lookup';
 import { announcedResetMarkers, RESET_NOTICED_PREFIX } from './lifecycle-interceptors';
 import { SYSTEM } from './run-record';
-import type { RunParts } from './run-parts';
+import type { ResetsPart, RunParts } from './run-parts';
 
 /**
  * How a run answers Temporal's reset of it (`temporal workflow reset`): it takes notice at the same place on every
  * replay, drops the votes and decisions made before the reset, and asks people again before it acts.
  */
-export class ResetWatch<A> {
+export class ResetWatch implements ResetsPart {
   /** Set at the point where Temporal reset the run, until the run has asked again for fresh decisions. */
   pending = false;
   /** Workflow time when the run noticed Temporal's reset: decisions signed before it count no more. */
@@ -19,7 +19,7 @@ export class ResetWatch<A> {
   /** The run IDs whose reset this run has taken notice of. */
   private readonly noticed = new Set<string>();
 
-  constructor(private readonly run: RunParts<A>) {}
+  constructor(private readonly run: Pick<RunParts, 'gates' | 'record'>) {}
 
   /**
    * Watches for Temporal's reset of this run. Called by the kit for runs that check their lifecycle; runs recorded
@@ -68,7 +68,7 @@ export class ResetWatch<A> {
    * step (its `before` read and its action, or two calls of the action), and none may act after a reset until people
    * decided again. Throws the reset refusal, which `step` answers by reopening the last passed gate.
    */
-  guard(spec: StepSpec, activities: ActivityInterfaceFor<A>): ActivityInterfaceFor<A> {
+  guard<Activities extends object>(spec: StepSpec, activities: Activities): Activities {
     if (!this.watching || isGateLookup(spec)) return activities;
     return new Proxy(activities, {
       get: (target, name, receiver) => {

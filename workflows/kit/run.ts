@@ -20,14 +20,14 @@ import { Steps } from './steps';
  * gates, carry-over, reset handling): its status, its message handlers, and what `runRunbook` drives around the
  * procedure. The procedure itself sees only {@link RunbookRun}.
  */
-export class Run<A> implements RunParts<A> {
+export class Run<A> implements RunParts {
   readonly record: RunRecord;
   readonly notices: Notices;
-  readonly resets: ResetWatch<A>;
+  readonly resets: ResetWatch;
   readonly checks: SignatureChecks;
   readonly steps: Steps<A>;
   readonly interventions: Interventions;
-  readonly gates: Gates<A>;
+  readonly gates: Gates;
   readonly carryOver: CarryOver;
 
   constructor(

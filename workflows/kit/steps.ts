@@ -10,11 +10,11 @@ import {
 } from '@temporalio/workflow';
 import type { StepSpec } from './definition';
 import { describeError, ErrorType, RunAborted } from './errors';
-import { isGateLookup } from './gates';
+import { isGateLookup } from './gate-lookup';
 import { labellingNotices } from './notices';
 import { backoffMs, retryPolicyOf } from './retry';
 import { SYSTEM } from './run-record';
-import type { RunParts } from './run-parts';
+import type { RunParts, StepsPart } from './run-parts';
 import type { StepRecord } from './status';
 
 /** What a skippable step returns: its result, or undefined when an operator skipped it. */
@@ -55,10 +55,10 @@ interface Undo<A> {
 }
 
 /** The steps of a run and their undos: retries, the wait for an operator, and the rollback in reverse. */
-export class Steps<A> {
+export class Steps<A> implements StepsPart {
   private readonly undos: Undo<A>[] = [];
 
-  constructor(private readonly run: RunParts<A>) {}
+  constructor(private readonly run: RunParts) {}
 
   /**
    * Runs one step: the action's activities get the step's timeout, and the kit retries the
