@@ -27,10 +27,10 @@ const stampPath = join(buildDir, 'current.json');
 const notCompiled = new Set(['test', 'bench']);
 
 /**
- * Besides the TypeScript: files that change what the compiler emits (tsconfig.json, the module type in package.json)
- * and this file, which says how the build is checked.
+ * Besides the TypeScript: files that change what the compiler emits (tsconfig.json, the module type in package.json,
+ * the build script) and this file, which says how the build is checked.
  */
-const buildInputs = ['tsconfig.json', 'package.json', 'bin/compiled-cli.js'];
+const buildInputs = ['tsconfig.json', 'package.json', 'scripts/build-cli.js', 'bin/compiled-cli.js'];
 
 /**
  * Every TypeScript file the build compiles: the whole checkout but tests, benchmarks, node_modules and dot folders
