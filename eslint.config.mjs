@@ -8,8 +8,10 @@ import tseslint from 'typescript-eslint';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
-/** Where a file is, relative to the repository, with forward slashes: `workflows/kit/run.ts`. */
+/** Where a file is, relative to the repository, with forward slashes: `kit/steps.ts`. */
 const repoPath = (file) => relative(root, file).split('\\').join('/');
+/** The kit's two doors: `kit` (index.ts, for writing runbooks) and `kit/trust` (trust.ts, for the CLI, lib and the console). */
+const kitDoors = ['kit', 'kit/index', 'kit/trust'];
 const within = (path, folder) => path === folder || path.startsWith(`${folder}/`);
 
 /**
@@ -22,7 +24,7 @@ const estateImporters = ['estate', 'providers/sample-estate', 'dev/estate', 'tes
 
 /**
  * The boundaries of the layout, checked on the resolved path of every import, export-from and `import()`:
- * nothing outside the kit reaches into it past its entry; nothing but the sample provider reaches the estate, and the
+ * nothing outside the kit reaches into it past its two doors; nothing but the sample provider reaches the estate, and the
  * estate reaches nothing of Lifeboat's (it stands in for another company's systems); lib/, the runtime the CLI and the
  * worker share, never imports the CLI; and activities reach the sample estate's drills only through the provider
  * registry, like every other provider. Exported for test/lint, which checks what it refuses.
@@ -30,10 +32,11 @@ const estateImporters = ['estate', 'providers/sample-estate', 'dev/estate', 'tes
 export const importBoundaries = {
   meta: {
     type: 'problem',
-    docs: { description: 'keeps the kit behind workflows/kit/index.ts, the sample estate behind its provider, and lib/ below the CLI' },
+    docs: { description: 'keeps the kit behind its two doors (kit/index.ts, kit/trust.ts), the sample estate behind its provider, and lib/ below the CLI' },
     schema: [],
     messages: {
-      deepKit: 'Import the kit from its entry ({{entry}}), not {{source}}: workflows/kit/index.ts is its public surface.',
+      deepKit:
+        'Import the kit through one of its two doors ({{entry}} or {{entry}}/trust), not {{source}}: kit/index.ts and kit/trust.ts are its public surface.',
       estate:
         '{{source}} is the sample estate: only estate/ and providers/sample-estate/ import it (tests and benches too); go through the sample-estate provider.',
       estateOutward:
@@ -49,8 +52,8 @@ export const importBoundaries = {
       const source = node.source;
       if (!source || source.type !== 'Literal' || typeof source.value !== 'string' || !source.value.startsWith('.')) return;
       const target = repoPath(resolve(dirname(context.filename), source.value)).replace(/\.(ts|js)$/, '');
-      if (within(target, 'workflows/kit') && !within(file, 'workflows/kit') && target !== 'workflows/kit' && target !== 'workflows/kit/index') {
-        const entry = relative(dirname(context.filename), resolve(root, 'workflows/kit')).split('\\').join('/');
+      if (within(target, 'kit') && !within(file, 'kit') && !kitDoors.includes(target)) {
+        const entry = relative(dirname(context.filename), resolve(root, 'kit')).split('\\').join('/');
         context.report({ node: source, messageId: 'deepKit', data: { source: source.value, entry: entry.startsWith('.') ? entry : `./${entry}` } });
       }
       if (within(target, 'estate') && !estateImporters.some((f) => within(file, f))) {
@@ -101,7 +104,7 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's sandbox and runbooks are loaded into it: no Node built-ins, not even for types.
-    files: ['workflows/**/*.ts', 'runbooks/**/*.ts'],
+    files: ['workflows/**/*.ts', 'runbooks/**/*.ts', 'kit/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -3,7 +3,7 @@ import { createBookingActivities, type BookingActivities } from './booking';
 import { createDatabaseActivities, type DatabaseActivities } from './database';
 import { createFleetActivities, type FleetActivities } from './fleet';
 import { createFailoverDrillActivities, type FailoverDrillActivities } from './isolated-drills';
-import type { KitActivities } from '../workflows/kit';
+import type { KitActivities } from '../kit';
 import { createManualBookingActivities, type ManualBookingActivities } from './manual-booking';
 import { createNotifyActivities, type NotifyConfig } from './notify';
 import { createReadinessActivities, type ReadinessActivities } from './readiness';

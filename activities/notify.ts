@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { ApplicationFailure } from '@temporalio/common';
 import { childEnv } from '../lib/child-env';
 import { visibleLine } from '../lib/terminal-text';
-import { ErrorType, type ChannelFailure, type Notification, type NotifyReceipt } from '../workflows/kit';
+import { ErrorType, type Notification } from '../kit';
+import { type ChannelFailure, type NotifyReceipt } from '../kit/trust';
 
 export type { ChannelFailure, NotifyReceipt };
 

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { readSealFile } from '../lib/roster-seal-file';
 import { checkRosterSeal, sealShortfall, type SealCheck, type TrustRoot } from '../lib/roster-seal';
 import { readTrustRoot, TrustRootError } from '../lib/trust-root';
-import { ErrorType, Roster, rosterDigest } from '../workflows/kit';
+import { ErrorType } from '../kit';
+import { Roster, rosterDigest } from '../kit/trust';
 
 /** Reads and validates a roster file; the error names the file, the field and the fix. */
 export async function readRoster(path: string): Promise<Roster> {

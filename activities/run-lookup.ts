@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow';
-import { ErrorType, type ClaimStartRequest, type ClaimStartResult, type RunFacts, type ScheduledStartCheck } from '../workflows/kit';
+import { ErrorType } from '../kit';
+import { type ClaimStartRequest, type ClaimStartResult, type RunFacts, type ScheduledStartCheck } from '../kit/trust';
 
 /**
  * What a run asks Temporal about other runs while it decides whether to trust its own start: the parent that started

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { TrustRoot } from '../lib/roster-seal';
-import { rosterDigest } from '../workflows/kit';
+import { rosterDigest } from '../kit/trust';
 import type { DigestOrError, WorkerFacts, WorkerFactsActivities } from '../workflows/worker-facts';
 import { readSealedRoster } from './roster';
 

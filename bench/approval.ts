@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { approveUpdate, type RunStatus, statusQuery } from '../workflows/kit';
+import { approveUpdate, type RunStatus, statusQuery } from '../kit';
 import { decisionStatement } from '../test/helpers/signing-core';
 import type { BenchContext } from './section';
 

@@ -16,7 +16,7 @@ import { runYardstick } from '../dev/estate/yardstick';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { startAlertmanager } from '../test/helpers/alertmanager';
 import { generateEd25519KeyPair } from '../lib/ssh-keys';
-import { approveUpdate, statusQuery, type RunResult, type RunStatus } from '../workflows/kit';
+import { approveUpdate, statusQuery, type RunResult, type RunStatus } from '../kit';
 import type { SwitchResult } from '../workflows/region-switch-facts';
 import { until, withEstate } from './estate-run';
 import type { Benchmark, BenchContext, BenchSection } from './section';

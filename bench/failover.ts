@@ -8,7 +8,7 @@ import { estateLayout } from '../estate/state-dir';
 import type { TestEstate } from '../estate/testing';
 import { runYardstick } from '../dev/estate/yardstick';
 import { ensureSearchAttributes } from '../lib/search-attributes';
-import { approveUpdate, statusQuery, type RunResult } from '../workflows/kit';
+import { approveUpdate, statusQuery, type RunResult } from '../kit';
 import type { SwitchResult } from '../workflows/region-switch-facts';
 import { until, withEstate } from './estate-run';
 import type { Benchmark, BenchContext, BenchSection } from './section';

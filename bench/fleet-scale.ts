@@ -3,7 +3,7 @@ import { Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { startTestEstate } from '../estate/testing';
-import { approveUpdate, statusQuery, type RunResult, type RunStatus } from '../workflows/kit';
+import { approveUpdate, statusQuery, type RunResult, type RunStatus } from '../kit';
 import type { HandsOnTask } from '../workflows/vendor-isolation/hands-on-queue';
 import { taskSignal } from '../workflows/vendor-isolation/messages';
 import { hostLists } from '../cli/task-hosts';

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { approveUpdate, statusQuery, type RunResult, type RunStatus } from '../workflows/kit';
+import { approveUpdate, statusQuery, type RunResult, type RunStatus } from '../kit';
 import { createExerciseActivities } from '../test/helpers/exercise-activities';
 import type { BenchContext, BenchSection } from './section';
 import { ms, timed } from './stats';

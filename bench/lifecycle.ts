@@ -6,7 +6,7 @@ import { NativeConnection, Worker, type ActivityExecuteInput } from '@temporalio
 import { createActivities } from '../activities';
 import { activityGuard } from '../lib/activity-guard';
 import { createExerciseActivities } from '../test/helpers/exercise-activities';
-import { SCHEDULED_BY_RUN_HEADER } from '../workflows/kit';
+import { SCHEDULED_BY_RUN_HEADER } from '../kit/trust';
 import type { BenchContext, BenchSection } from './section';
 import { median, ms, quantile } from './stats';
 

@@ -1,7 +1,7 @@
 import { Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { type ReadinessEvaluation, readinessScheduleId } from '../workflows/kit';
+import { type ReadinessEvaluation, readinessScheduleId } from '../kit/trust';
 import type { ReadinessRequest } from '../workflows/readiness-check';
 import type { BenchContext, BenchSection } from './section';
 import { median, ms } from './stats';

@@ -3,7 +3,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createActivities } from '../activities';
 import { startClusterServer } from '../test/support/cluster-server';
-import type { RunResult } from '../workflows/kit';
+import type { RunResult } from '../kit';
 import { measure as measureFleet, type Measured } from './fleet-scale';
 import type { Benchmark, BenchContext } from './section';
 

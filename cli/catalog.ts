@@ -1,5 +1,5 @@
 import { runbooks } from '../runbooks';
-import type { RunbookDefinition } from '../workflows/kit';
+import type { RunbookDefinition } from '../kit';
 import { usageError } from './errors';
 
 /** Looks a runbook up by id, or says which ids exist. */

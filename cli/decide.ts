@@ -1,5 +1,6 @@
 import type { UpdateDefinition } from '@temporalio/client';
-import type { DecisionKind, RunStatus, SignedDecision, Statement } from '../workflows/kit';
+import type { RunStatus } from '../kit';
+import type { DecisionKind, SignedDecision, Statement } from '../kit/trust';
 import type { CliContext } from './context';
 import { CliError } from './errors';
 import { explain, readStatus, runHandle } from './runs';

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { ConnectionSettings } from '../lib/connection';
 import { demoRosterPath, talksToDemoServer } from '../dev/demo-keys';
-import { normaliseId, RESERVED_ACTORS } from '../workflows/kit';
+import { normaliseId, RESERVED_ACTORS } from '../kit/trust';
 import { usageError } from './errors';
 
-/** The shape of a roster id (workflows/kit/roster.ts), which a claimed name must have once normalised. */
+/** The shape of a roster id (kit/roster.ts), which a claimed name must have once normalised. */
 const rosterIdShape = /^[a-z][a-z0-9._-]{0,63}$/;
 
 /** Characters nobody sees: controls, format characters (zero-width space, joiners, bidi marks) and separators. */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { visibleLine } from '../lib/terminal-text';
-import { retiredInputs, type RunbookDefinition } from '../workflows/kit';
+import { type RunbookDefinition } from '../kit';
+import { retiredInputs } from '../kit/trust';
 import { inputError, usageError } from './errors';
 
 /**

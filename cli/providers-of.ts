@@ -1,4 +1,4 @@
-import type { Capability } from '../workflows/kit';
+import type { Capability } from '../kit';
 import { fileCapabilities, serviceCapabilities } from '../providers/contracts/capabilities';
 import { loadTargets, targetsPath } from '../providers/targets/load';
 import { CliError, ExitCode } from './errors';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { type ReadinessEvaluation, readinessScheduleId, readinessSummary } from '../workflows/kit';
+import { type ReadinessEvaluation, readinessScheduleId, readinessSummary } from '../kit/trust';
 
 /** The readiness of a runbook and target as last evaluated on its schedule before a run started. */
 export interface ReadinessAtRun {

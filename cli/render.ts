@@ -1,18 +1,5 @@
-import {
-  approvalsOf,
-  describeApprovers,
-  type DrillKind,
-  drillsOf,
-  entriesOf,
-  planOf,
-  type ProcedureEntry,
-  readinessOf,
-  retryPolicyOf,
-  type RunbookDefinition,
-  type RunStatus,
-  type StepRecord,
-  terminalStates,
-} from '../workflows/kit';
+import { type DrillKind, type ProcedureEntry, type RunbookDefinition, type RunStatus, type StepRecord, terminalStates } from '../kit';
+import { approvalsOf, describeApprovers, drillsOf, entriesOf, planOf, readinessOf, retryPolicyOf } from '../kit/trust';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { visibleFields, visibleLine } from '../lib/terminal-text';
 import type { ReadinessAtRun } from './readiness-at';

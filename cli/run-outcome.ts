@@ -1,5 +1,6 @@
 import { runbooks } from '../runbooks';
-import { entriesOf, type RunbookDefinition, type RunState, type RunStatus } from '../workflows/kit';
+import { type RunbookDefinition, type RunState, type RunStatus } from '../kit';
+import { entriesOf } from '../kit/trust';
 
 /**
  * How a run ended when Temporal ended it and the kit never saw it: `temporal workflow terminate`, a run timeout,

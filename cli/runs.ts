@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionInfo, type WorkflowHandle } from '@temporalio/client';
 import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
-import { statusQuery, type RunStatus } from '../workflows/kit';
+import { statusQuery, type RunStatus } from '../kit';
 import { CliError } from './errors';
 
 /** A run's handle; the run id is the workflow ID, such as `region-failover/booking`. */

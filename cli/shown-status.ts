@@ -1,7 +1,7 @@
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { runbooks } from '../runbooks';
-import { statusQuery, type RunStatus } from '../workflows/kit';
+import { statusQuery, type RunStatus } from '../kit';
 import { stateShown, shownStatus, type ShownStatus, type TemporalFacts } from './run-outcome';
 import { explain, readStatus, runHandle } from './runs';
 import { readLifecycle } from './verify/lifecycle';

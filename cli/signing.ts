@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { demoKeysDir, talksToDemoServer } from '../dev/demo-keys';
 import { SshKeyFileError, signStatement } from '../lib/ssh-keys';
-import { type DecisionKind, normaliseId, type SignedDecision, Statement, statementText } from '../workflows/kit';
+import { type DecisionKind, normaliseId, type SignedDecision, Statement, statementText } from '../kit/trust';
 import type { CliContext } from './context';
 import { CliError, usageError } from './errors';
 import { claimedRosterId, cliRosterIds, nameProblem, visibleName } from './identity';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { statusQuery, type RunStatus } from '../workflows/kit';
+import { statusQuery, type RunStatus } from '../kit';
 import { runHandle } from './runs';
 
 /** How long `lifeboat run` waits for a worker to check a new run's start (loading the roster, claiming the start). */

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { type DrillMode, type RunbookDefinition, type SignedDecision, runSearchAttributes } from '../workflows/kit';
+import { type DrillMode, type RunbookDefinition } from '../kit';
+import { type SignedDecision, runSearchAttributes } from '../kit/trust';
 
 /** A signed start of one run of a runbook on a target, as `lifeboat run` and the alert receiver send it. */
 export interface RunStart {

@@ -1,6 +1,6 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Roster, rosterDigest } from '../workflows/kit';
+import { Roster, rosterDigest } from '../kit/trust';
 import { isLocalPort, type ConnectionSettings } from '../lib/connection';
 import { runningDevServerAddress } from './dev-record';
 import { sampleRosterPath, stateDir } from '../lib/paths';

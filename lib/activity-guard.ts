@@ -1,7 +1,8 @@
 import type { Context as ActivityContext } from '@temporalio/activity';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { ErrorType, SCHEDULED_BY_RUN_HEADER } from '../workflows/kit';
+import { ErrorType } from '../kit';
+import { SCHEDULED_BY_RUN_HEADER } from '../kit/trust';
 
 /** How long what Temporal said about a run is reused, so a wave of activities asks once. */
 const FACTS_TTL_MS = 60_000;

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
-import type { ReadinessEvaluation } from '../workflows/kit';
+import type { ReadinessEvaluation } from '../kit/trust';
 
 /** How many of a schedule's newest finished evaluations are read to find its latest (visibility lists newest first). */
 const NEWEST = 5;

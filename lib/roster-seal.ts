@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canonicalJson, parsePublicKeyLine, verifySshSignature } from '../workflows/kit';
+import { canonicalJson, parsePublicKeyLine, verifySshSignature } from '../kit/trust';
 
 /**
  * The roster seal: roster admins sign the roster's digest, and a worker uses a roster only when a quorum of the

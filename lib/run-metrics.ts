@@ -1,7 +1,8 @@
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { Runtime, type NativeConnection } from '@temporalio/worker';
-import { runbookAttribute, stateAttribute, statusQuery } from '../workflows/kit';
+import { statusQuery } from '../kit';
+import { runbookAttribute, stateAttribute } from '../kit/trust';
 import { readinessGauges } from './readiness-metrics';
 
 /** How long a status query for the hands-on gauge may take. */

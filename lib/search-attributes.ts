@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection } from '@temporalio/worker';
 import { CliError } from './command-error';
-import { lifeboatSearchAttributes } from '../workflows/kit';
+import { lifeboatSearchAttributes } from '../kit/trust';
 
 /** The operator calls that list and add a namespace's search attributes, which both client libraries offer. */
 type SearchAttributeOperator = Pick<temporal.api.operatorservice.v1.OperatorService, 'listSearchAttributes' | 'addSearchAttributes'>;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { concat, decodeBase64, encodeBase64, equalBytes, signSshSignatureEd25519, SshFormatError, SshReader, sshString } from '../workflows/kit';
+import { concat, decodeBase64, encodeBase64, equalBytes, signSshSignatureEd25519, SshFormatError, SshReader, sshString } from '../kit/trust';
 
 /**
  * Node-side SSH key handling for the people who sign decisions: read an unencrypted ed25519 key to sign

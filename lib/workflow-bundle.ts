@@ -10,10 +10,10 @@ const bundlePath = join(bundleDir, 'workflows.js');
 const manifestPath = join(bundleDir, 'manifest.json');
 
 /** The kit's lifecycle interceptors (reset detection, the scheduling run on each activity); tests' bundles carry it too. */
-export const lifecycleInterceptorModule = resolve(repoRoot, 'workflows/kit/lifecycle-interceptors.ts');
+export const lifecycleInterceptorModule = resolve(repoRoot, 'kit/lifecycle-interceptors.ts');
 
 /** Source folders whose code enters the workflow bundle. */
-const bundledSources = ['workflows', 'runbooks'];
+const bundledSources = ['kit', 'workflows', 'runbooks'];
 
 function sourceFiles(path: string): string[] {
   const full = resolve(repoRoot, path);
@@ -28,7 +28,7 @@ function sourceFiles(path: string): string[] {
  * their own workflows pass these too.
  */
 export const workflowInterceptorModules = [
-  resolve(repoRoot, 'workflows/kit/tracing-interceptors.ts'),
+  resolve(repoRoot, 'kit/tracing-interceptors.ts'),
   // Every bundle also carries the lifecycle interceptors: reset detection and the run ID on each scheduled activity.
   lifecycleInterceptorModule,
 ];

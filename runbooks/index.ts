@@ -1,4 +1,4 @@
-import type { RunbookDefinition } from '../workflows/kit';
+import type { RunbookDefinition } from '../kit';
 import { manualBookingMode } from './manual-booking-mode';
 import { pagingCheck } from './paging-check';
 import { regionFailback } from './region-failback';

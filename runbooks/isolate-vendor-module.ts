@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
+import { defineRunbook, drillCheck, gate, step } from '../kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 import { Region } from './region';
 import { list, text } from './text';

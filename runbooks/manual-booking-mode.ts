@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
+import { defineRunbook, drillCheck, gate, step } from '../kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 import { Region } from './region';
 import { text } from './text';

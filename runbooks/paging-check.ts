@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, drillCheck, gate, step } from '../workflows/kit';
+import { defineRunbook, drillCheck, gate, step } from '../kit';
 import { text } from './text';
 
 export const PagingCheckInput = z.object({

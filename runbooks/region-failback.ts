@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, step, type DelegationRule } from '../workflows/kit';
+import { defineRunbook, step, type DelegationRule } from '../kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 

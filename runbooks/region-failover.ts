@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, drillCheck, step } from '../workflows/kit';
+import { defineRunbook, drillCheck, step } from '../kit';
 import { asRecorded, ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gate, step } from '../workflows/kit';
+import { gate, step } from '../kit';
 import { ranged, type InputRanges } from './ranges';
 import { Region } from './region';
 import { text } from './text';

@@ -2,7 +2,7 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import type { FleetActivities } from '../activities/fleet';
 import type { IsolationScope, VendorIsolationActivities } from '../activities/vendor-isolation';
 import { isolateVendorModule as runbook, type IsolateVendorModuleInput } from '../runbooks/isolate-vendor-module';
-import { type KitActivities, type RunbookRun, type RunRequest, type RunResult, runRunbook } from './kit';
+import { type KitActivities, type RunbookRun, type RunRequest, type RunResult, runRunbook } from '../kit';
 import { HandsOnQueue } from './vendor-isolation/hands-on-queue';
 import { buildReport, type IsolationReport } from './vendor-isolation/report';
 import { describeWave, Rollout } from './vendor-isolation/rollout';

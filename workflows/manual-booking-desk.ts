@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { DuplicateCopy, ReconcilePass } from '../activities/manual-booking-types';
-import { ErrorType, proofOf, type RunbookRun, type VerifiedDecision } from './kit';
+import { ErrorType, type RunbookRun } from '../kit';
+import { proofOf, type VerifiedDecision } from '../kit/trust';
 import { ConflictBook } from './manual-booking-conflicts';
 import { ResolveRequest, resolveSignal, resolveUpdate, ResumeRequest, resumeSignal, resumeUpdate, type ResumeReceipt } from './manual-booking-messages';
 

@@ -3,7 +3,7 @@ import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { RegionName } from '../activities/manual-booking-types';
 import type { BookingTarget, ScratchBookingRemoval } from '../activities';
 import { manualBookingMode, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
-import { type RunbookRun, RunAborted } from './kit';
+import { type RunbookRun, RunAborted } from '../kit';
 
 const steps = manualBookingMode.drills.isolated.steps;
 

@@ -1,6 +1,6 @@
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { SignedDecision } from './kit';
+import type { SignedDecision } from '../kit/trust';
 
 const person = z.string().trim().min(1, 'say who you are (--as USER or LIFEBOAT_USER)').max(64);
 

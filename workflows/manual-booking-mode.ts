@@ -5,18 +5,8 @@ import type { ManualBookingActivities } from '../activities/manual-booking';
 import type { DuplicateCopy, HoldingSnapshot, LedgerAccounting, RegionName } from '../activities/manual-booking-types';
 import type { BookingTarget } from '../activities';
 import { manualBookingMode as runbook, type ManualBookingModeInput } from '../runbooks/manual-booking-mode';
-import {
-  describeApprovers,
-  describeError,
-  ErrorType,
-  type RunbookRun,
-  RunAborted,
-  type RunRequest,
-  type RunResult,
-  runRunbook,
-  secondsBetween,
-  type KitActivities,
-} from './kit';
+import { describeError, ErrorType, type RunbookRun, RunAborted, type RunRequest, type RunResult, runRunbook, secondsBetween, type KitActivities } from '../kit';
+import { describeApprovers } from '../kit/trust';
 import type { ConflictRecord } from './manual-booking-conflicts';
 import { Desk } from './manual-booking-desk';
 import { IsolatedBookingDrill } from './manual-booking-drill';

@@ -1,5 +1,5 @@
 import { pagingCheck as runbook, type PagingCheckInput } from '../runbooks/paging-check';
-import { type KitActivities, type RunbookRun, type RunRequest, type RunResult, runRunbook } from './kit';
+import { type KitActivities, type RunbookRun, type RunRequest, type RunResult, runRunbook } from '../kit';
 
 const { page, acknowledge, allClear } = runbook.procedure;
 

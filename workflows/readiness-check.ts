@@ -1,8 +1,8 @@
 import { ApplicationFailure, proxyActivities, upsertMemo } from '@temporalio/workflow';
 import type { ReadinessActivities } from '../activities/readiness';
 import { runbooks } from '../runbooks';
+import { ErrorType, type KitActivities } from '../kit';
 import {
-  ErrorType,
   type ReadinessCheckResult,
   type ReadinessEvaluation,
   readinessOf,
@@ -10,8 +10,7 @@ import {
   readinessTargetOf,
   recordReadiness,
   transitionOf,
-  type KitActivities,
-} from './kit';
+} from '../kit/trust';
 
 /** What `lifeboat readiness` and a readiness schedule start. */
 export interface ReadinessRequest {

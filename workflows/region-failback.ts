@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import { regionFailback as runbook, type RegionFailbackInput } from '../runbooks/region-failback';
-import { type RunbookRun, RunAborted, type RunRequest, type RunResult, runRunbook } from './kit';
+import { type RunbookRun, RunAborted, type RunRequest, type RunResult, runRunbook } from '../kit';
 import type { SwitchResult } from './region-switch-facts';
 import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
 

@@ -1,7 +1,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { regionFailover } from '../runbooks/region-failover';
 import type { Region, SwitchOptions } from '../runbooks/region-switch';
-import { type RunbookRun, secondsBetween } from './kit';
+import { type RunbookRun, secondsBetween } from '../kit';
 import { assessAndApprove, type RegionActivities } from './region-switch';
 
 /** What an isolated drill measured on its clone. */

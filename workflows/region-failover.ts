@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import { regionFailover as runbook, type RegionFailoverInput } from '../runbooks/region-failover';
-import { type RunbookRun, type RunRequest, type RunResult, runRunbook } from './kit';
+import { type RunbookRun, type RunRequest, type RunResult, runRunbook } from '../kit';
 import { isolatedFailoverDrill, type IsolatedDrillResult } from './region-failover-drill';
 import { failBackAfterLiveDrill, type LiveDrillResult } from './region-failover-live-drill';
 import type { SwitchResult } from './region-switch-facts';

@@ -3,7 +3,7 @@ import type { SystemActivities as EstateActivities } from '../activities';
 import type { FailoverDrillActivities } from '../activities';
 import type { FencingState, LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
 import type { Region, SwitchOptions, switchSteps } from '../runbooks/region-switch';
-import { describeError, type RunbookRun, RunAborted, type StepSpec, type UndoContext, secondsBetween, type KitActivities } from './kit';
+import { describeError, type RunbookRun, RunAborted, type StepSpec, type UndoContext, secondsBetween, type KitActivities } from '../kit';
 import { dataAtRisk, emergencyRpo, lsnBytes, plannedRefusal, type SwitchResult } from './region-switch-facts';
 
 /** A switch's figures; the runbook adds each step's timings once its last step has run. */

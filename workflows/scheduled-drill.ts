@@ -1,16 +1,8 @@
 import { executeChild, ParentClosePolicy, patched } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runbooks } from '../runbooks';
-import {
-  type DrillMode,
-  inputSchemaOf,
-  type Objectives,
-  runIdFor,
-  type RunResult,
-  type SignedDecision,
-  verifyScheduledDrillStart,
-  runSearchAttributes,
-} from './kit';
+import { type DrillMode, inputSchemaOf, type Objectives, runIdFor, type RunResult } from '../kit';
+import { type SignedDecision, verifyScheduledDrillStart, runSearchAttributes } from '../kit/trust';
 
 /** What a drill schedule starts: which runbook, with what input, as what kind of drill. */
 export interface DrillSpec {

@@ -1,4 +1,4 @@
-import { SAFE_TARGET } from '../../workflows/kit';
+import { SAFE_TARGET } from '../../kit';
 import type { AlertRule } from './rules';
 
 /** What a label value looks like in a refusal: quoted, and cut short, so a long or hostile value is seen, not obeyed. */

@@ -4,8 +4,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotF
 import { runbooks } from '../../runbooks';
 import { HttpError, readBody, sameToken } from '../../lib/http-request';
 import { signStatement } from '../../lib/ssh-keys';
-import { digestOf, type ReadinessEvaluation, readinessScheduleId, readinessSummary, runIdFor, SAFE_TARGET, statementText } from '../../workflows/kit';
-import type { Notification } from '../../workflows/kit';
+import { runIdFor, SAFE_TARGET } from '../../kit';
+import { digestOf, type ReadinessEvaluation, readinessScheduleId, readinessSummary, statementText } from '../../kit/trust';
+import type { Notification } from '../../kit';
 import { CliError } from '../errors';
 import { parseRunbookInput } from '../input';
 import { newStatement } from '../signing';

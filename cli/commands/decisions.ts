@@ -1,4 +1,4 @@
-import { approveUpdate, interveneUpdate, rejectUpdate, type InterventionAction } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, rejectUpdate, type InterventionAction } from '../../kit';
 import { commonOptions, type Command } from '../command';
 import { decide, openGateOf } from '../decide';
 import { usageError } from '../errors';

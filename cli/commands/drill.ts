@@ -2,7 +2,8 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temp
 import { drillSchedulePrefix, drillSchedules } from '../drill-schedules';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
-import { digestOf, drillProblems, MAX_SCHEDULE_AUTHORISATION_MS, runIdFor, type RunStatus } from '../../workflows/kit';
+import { runIdFor, type RunStatus } from '../../kit';
+import { digestOf, drillProblems, MAX_SCHEDULE_AUTHORISATION_MS } from '../../kit/trust';
 import { readinessBefore, type ReadinessAtRun } from '../readiness-at';
 import { objectivesFromDetection } from '../report/path';
 import type { DrillSpec } from '../../workflows/scheduled-drill';

@@ -1,6 +1,6 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { enrolmentText, Passkey, passkeyFingerprint, PasskeyRequest, Roster, type PasskeyEnrolment } from '../../workflows/kit';
+import { enrolmentText, Passkey, passkeyFingerprint, PasskeyRequest, Roster, type PasskeyEnrolment } from '../../kit/trust';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError, usageError } from '../errors';
 import { ClaimedName, signTextAs } from '../signing';

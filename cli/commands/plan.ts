@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type DrillKind, drillProcedureOf, drillsOf, type PlanEntry, planOf, readinessOf, type RunbookDefinition } from '../../workflows/kit';
+import { type DrillKind, type RunbookDefinition } from '../../kit';
+import { drillProcedureOf, drillsOf, type PlanEntry, planOf, readinessOf } from '../../kit/trust';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { inputError } from '../errors';

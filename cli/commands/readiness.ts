@@ -3,7 +3,8 @@ import { ScheduleOverlapPolicy, WorkflowFailedError, type Client } from '@tempor
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { runbooks } from '../../runbooks';
-import { type ReadinessEvaluation, readinessScheduleId, readinessSummary, readinessTargetOf, type RunbookDefinition } from '../../workflows/kit';
+import { type RunbookDefinition } from '../../kit';
+import { type ReadinessEvaluation, readinessScheduleId, readinessSummary, readinessTargetOf } from '../../kit/trust';
 import type { ReadinessRequest } from '../../workflows/readiness-check';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';

@@ -5,7 +5,7 @@ import { demoRosterPath, demoTrustRootPath } from '../../dev/demo-keys';
 import { checkRosterSeal, sealShortfall, type SealCheck, type TrustRoot } from '../../lib/roster-seal';
 import { addSealSignature, readSealFile, sealPathFor, sealStatementFor } from '../../lib/roster-seal-file';
 import { readTrustRoot, trustRootPathFrom, TrustRootError } from '../../lib/trust-root';
-import { rosterDigest } from '../../workflows/kit';
+import { rosterDigest } from '../../kit/trust';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';

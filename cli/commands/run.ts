@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import { digestOf, type DrillMode, runIdFor, type RunbookDefinition, statusQuery } from '../../workflows/kit';
+import { type DrillMode, runIdFor, type RunbookDefinition, statusQuery } from '../../kit';
+import { digestOf } from '../../kit/trust';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError, usageError } from '../errors';

@@ -1,6 +1,6 @@
 import { terminalSafeJson, visibleLine } from '../../lib/terminal-text';
 import type { CliContext } from '../context';
-import { terminalStates } from '../../workflows/kit';
+import { terminalStates } from '../../kit';
 import { commonOptions, type Command } from '../command';
 import { usageError } from '../errors';
 import { runbooks } from '../../runbooks';

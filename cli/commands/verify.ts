@@ -8,7 +8,7 @@ import type { TrustRoot } from '../../lib/roster-seal';
 import { terminalSafeJson } from '../../lib/terminal-text';
 import { readTrustRoot, TrustRootError } from '../../lib/trust-root';
 import { runbooks } from '../../runbooks';
-import { statusQuery, type RunStatus } from '../../workflows/kit';
+import { statusQuery, type RunStatus } from '../../kit';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';

@@ -5,21 +5,8 @@ import { drillSchedules } from '../drill-schedules';
 import { runbooks } from '../../runbooks';
 import { resolveUpdate, resumeUpdate } from '../../workflows/manual-booking-messages';
 import { taskUpdate } from '../../workflows/vendor-isolation/messages';
-import {
-  approveUpdate,
-  canonicalJson,
-  DecisionKind,
-  digestOf,
-  interveneUpdate,
-  planOf,
-  readinessTargetOf,
-  rejectUpdate,
-  Roster,
-  runIdFor,
-  SignedDecision,
-  Statement,
-  type RunStatus,
-} from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, rejectUpdate, runIdFor, type RunStatus } from '../../kit';
+import { canonicalJson, DecisionKind, digestOf, planOf, readinessTargetOf, Roster, SignedDecision, Statement } from '../../kit/trust';
 import { findRunbook } from '../catalog';
 import { drillHistory } from '../commands/drill';
 import { drillFrom } from '../commands/run';

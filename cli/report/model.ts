@@ -1,4 +1,5 @@
-import { drillProblems, type RunStatus } from '../../workflows/kit';
+import { type RunStatus } from '../../kit';
+import { drillProblems } from '../../kit/trust';
 import type { ReadinessAtRun } from '../readiness-at';
 import type { EndedByTemporal, ShownState, ShownStatus } from '../run-outcome';
 import { incidentPath, objectivesFromDetection, type CountedObjectiveCheck, type PathPoint } from './path';

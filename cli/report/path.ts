@@ -1,4 +1,5 @@
-import { checkObjectives, type ObjectiveCheck, type RunStatus } from '../../workflows/kit';
+import { type RunStatus } from '../../kit';
+import { checkObjectives, type ObjectiveCheck } from '../../kit/trust';
 
 /**
  * The step whose end gives customers service again, per runbook. It lives here, beside the report, rather than in

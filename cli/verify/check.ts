@@ -1,4 +1,5 @@
-import { digestOf, Roster, rosterDigest, type RunStatus, type Verdict, type VerifyContext, verifySignedDecision } from '../../workflows/kit';
+import { type RunStatus } from '../../kit';
+import { digestOf, Roster, rosterDigest, type Verdict, type VerifyContext, verifySignedDecision } from '../../kit/trust';
 import { kindsOfMessage, type RecordedDecision, type RunHistory } from './history-decisions';
 
 /**

@@ -1,4 +1,4 @@
-import { CLOCK_SKEW_MS, digestOf, type Statement } from '../../workflows/kit';
+import { CLOCK_SKEW_MS, digestOf, type Statement } from '../../kit/trust';
 import type { RunLifecycle } from './lifecycle';
 import { checkStartIdentity } from './start-identity';
 import { runName, sameSignedStart, startRequestOf } from './start-statement';

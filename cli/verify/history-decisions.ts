@@ -1,5 +1,5 @@
 import type { temporal } from '@temporalio/proto';
-import type { DecisionKind } from '../../workflows/kit';
+import type { DecisionKind } from '../../kit/trust';
 
 type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;

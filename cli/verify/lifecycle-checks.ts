@@ -1,5 +1,5 @@
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
-import type { GateRecord } from '../../workflows/kit';
+import type { GateRecord } from '../../kit';
 import type { VerifyReport } from './check';
 import { checkDelegation, type LifecycleFetcher, type ScheduleActions } from './delegation';
 import type { PayloadDecoder, RunHistory } from './history-decisions';

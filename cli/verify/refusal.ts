@@ -1,4 +1,4 @@
-import { ErrorType } from '../../workflows/kit';
+import { ErrorType } from '../../kit';
 
 /** The kit's error types for a run that refused to go on because something it was given did not verify. */
 const REFUSALS: ReadonlySet<string> = new Set([ErrorType.DecisionRefused, ErrorType.ResetRefused, ErrorType.RosterInvalid]);

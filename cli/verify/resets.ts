@@ -1,4 +1,4 @@
-import type { GateRecord } from '../../workflows/kit';
+import type { GateRecord } from '../../kit';
 import type { CheckedDecision } from './check';
 import { type RunLifecycle, stepActivities } from './lifecycle';
 

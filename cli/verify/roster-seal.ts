@@ -1,7 +1,7 @@
 import { readRoster, RosterError } from '../../activities/roster';
 import { checkRosterSeal, sealShortfall, type TrustRoot } from '../../lib/roster-seal';
 import { readSealFile } from '../../lib/roster-seal-file';
-import { rosterDigest } from '../../workflows/kit';
+import { rosterDigest } from '../../kit/trust';
 
 /** One roster file given to verify, and whether its admins sealed it. */
 export interface SealedRoster {

@@ -1,4 +1,4 @@
-import { Statement } from '../../workflows/kit';
+import { Statement } from '../../kit/trust';
 
 /** The parts of a run's start request that lifecycle checks compare; read without trusting any of it. */
 export interface StartRequest {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createActivities } from '../../activities';
 import { createNotifyActivities, notifyConfigFromEnv } from '../../activities/notify';
 import { freePort } from '../../lib/free-port';
-import { approveUpdate, type RunResult, type Notification } from '../../workflows/kit';
+import { approveUpdate, type RunResult, type Notification } from '../../kit';
 import { startReceiver } from '../helpers/http-receiver';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runbooks } from '../../runbooks';
-import { planOf, type RunStatus } from '../../workflows/kit';
+import { type RunStatus } from '../../kit';
+import { planOf } from '../../kit/trust';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { recordHistory } from '../helpers/histories';

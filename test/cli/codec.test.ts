@@ -16,7 +16,7 @@ import { lifeboat } from '../helpers/cli';
 import { createExerciseActivities } from '../helpers/exercise-activities';
 import { signingInterceptor } from '../helpers/signing';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
-import { SCHEDULED_BY_RUN_HEADER } from '../../workflows/kit';
+import { SCHEDULED_BY_RUN_HEADER } from '../../kit/trust';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-codec-'));
 const children: ChildProcess[] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { RunStatus } from '../../workflows/kit';
+import type { RunStatus } from '../../kit';
 import type { ScheduledDrillResult } from '../../workflows/scheduled-drill';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

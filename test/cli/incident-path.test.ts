@@ -4,7 +4,7 @@ import { ganttSvg } from '../../cli/report/gantt-svg';
 import { reportMarkdown } from '../../cli/report/markdown';
 import { buildReport } from '../../cli/report/model';
 import { incidentPath } from '../../cli/report/path';
-import type { GateRecord, RunStatus, StepRecord } from '../../workflows/kit';
+import type { GateRecord, RunStatus, StepRecord } from '../../kit';
 
 const at = (seconds: number) => new Date(Date.parse('2026-11-25T10:00:00.000Z') + seconds * 1000).toISOString();
 const stepAt = (name: string, from: number, to: number): StepRecord => ({

@@ -10,7 +10,7 @@ import { buildInput } from '../../cli/input';
 import { main } from '../../cli/main';
 import { newStatement, signed } from '../../cli/signing';
 import { runbooks } from '../../runbooks';
-import { digestOf } from '../../workflows/kit';
+import { digestOf } from '../../kit/trust';
 
 function refusal(run: () => unknown): { message: string; exitCode: number } {
   try {

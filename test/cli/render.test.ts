@@ -4,7 +4,7 @@ import { ganttSvg } from '../../cli/report/gantt-svg';
 import { reportHtml } from '../../cli/report/html';
 import { reportMarkdown } from '../../cli/report/markdown';
 import { buildReport } from '../../cli/report/model';
-import type { RunStatus } from '../../workflows/kit';
+import type { RunStatus } from '../../kit';
 import { expectInert, hostile, hostileStatus } from '../helpers/hostile-status';
 
 test('status shows a long list in a detail as its first entries and a count, nested or not', () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { approveUpdate, interveneUpdate, type RunStatus } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, type RunStatus } from '../../kit';
 import { reportHtml } from '../../cli/report/html';
 import { reportMarkdown } from '../../cli/report/markdown';
 import { buildReport } from '../../cli/report/model';

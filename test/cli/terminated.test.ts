@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ConsoleApi } from '../../cli/console/api';
 import type { RunReport } from '../../cli/report/model';
 import { shownStatus, stateShown, type ShownStatus } from '../../cli/run-outcome';
-import type { RunStatus, StepRecord } from '../../workflows/kit';
+import type { RunStatus, StepRecord } from '../../kit';
 import type { TestEstate } from '../../estate/testing';
 import { lifeboat, temporalCli } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { startClusterServer, type ClusterServer } from '../support/cluster-server';
-import { approveUpdate, type RunResult } from '../../workflows/kit';
+import { approveUpdate, type RunResult } from '../../kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { closeRunbookSuite } from '../helpers/runbook-suite';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

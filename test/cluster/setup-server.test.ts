@@ -10,7 +10,7 @@ import { CliError } from '../../cli/errors';
 import { startScratchPostgres, type ScratchPostgres } from '../support/scratch-postgres';
 import { freePort, isListening } from '../../lib/free-port';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
-import { lifeboatSearchAttributes } from '../../workflows/kit';
+import { lifeboatSearchAttributes } from '../../kit/trust';
 import { portsFrom, serverFiles, settingsFrom, setUpServer } from '../../scripts/setup-server';
 import { installQuietRuntime, testTaskQueue } from '../helpers/temporal';
 

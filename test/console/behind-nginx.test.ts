@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
 import { findOnPath } from '../../dev/executables';
-import { approveSignal } from '../../workflows/kit';
+import { approveSignal } from '../../kit';
 import { copyTestRoster, startConsoleWorker } from '../helpers/console';
 import { decisionStatement, signAs } from '../helpers/signing';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

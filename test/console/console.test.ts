@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
-import { statusQuery, type RunStatus } from '../../workflows/kit';
+import { statusQuery, type RunStatus } from '../../kit';
 import { openAs, openConsoleTestbed, openRun, saveScreenshot, type ConsoleTestbed, type PersonBrowser } from '../helpers/console';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ConsoleServer } from '../../cli/console/server';
 import { createFleetServer } from '../../estate/fleet/server';
 import { createHttpFleet } from '../../providers/http/fleet';
-import type { RunResult } from '../../workflows/kit';
+import type { RunResult } from '../../kit';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import { handsOnOf, runWaitingForHands } from '../helpers/hands-on';
 import { lifeboat } from '../helpers/cli';

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { approveSignal, approveUpdate, type RunResult } from '../../workflows/kit';
+import { approveSignal, approveUpdate, type RunResult } from '../../kit';
 import { copyTestRoster, startConsoleWorker } from '../helpers/console';
 import { recordHistory } from '../helpers/histories';
 import { sealTestRoster } from '../helpers/roster-seal';

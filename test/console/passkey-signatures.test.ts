@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, inject, test } from 'vitest';
 import { z } from 'zod';
-import { digestOf, Roster, verifySignedDecision, type Statement, type VerifyContext } from '../../workflows/kit';
+import { digestOf, Roster, verifySignedDecision, type Statement, type VerifyContext } from '../../kit/trust';
 import { lifeboat } from '../helpers/cli';
 import { enrolledPasskey, SoftPasskey } from '../helpers/passkeys';
 import { statementOf } from '../helpers/signing';

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { Notification } from '../../workflows/kit';
+import type { Notification } from '../../kit';
 
 /** Activities for the test-only workflows; they record what they did so tests can check it. */
 export function createExerciseActivities() {

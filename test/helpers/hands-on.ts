@@ -1,7 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { createHttpFleet } from '../../providers/http/fleet';
 import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
-import { approveUpdate, runIdFor, type RunStatus } from '../../workflows/kit';
+import { approveUpdate, runIdFor, type RunStatus } from '../../kit';
 import { waitForStatus, type TemporalTestContext } from './temporal';
 
 /** The hands-on checklist as status publishes it (at most 500 items; the counts cover all). */

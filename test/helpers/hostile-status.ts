@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { RunStatus } from '../../workflows/kit';
+import type { RunStatus } from '../../kit';
 
 /**
  * Text that tries to act on the reader's terminal: set the window title (OSC 0), clear the screen (CSI 2J), hide a

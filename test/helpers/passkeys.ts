@@ -18,7 +18,7 @@ import {
   type SignedDecision,
   signSshSignatureEd25519,
   type Statement,
-} from '../../workflows/kit';
+} from '../../kit/trust';
 
 export type { PasskeyAlgorithm };
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TrustRoot } from '../../lib/roster-seal';
 import { signRosterSeal } from '../../lib/roster-seal-file';
 import { generateEd25519KeyPair, signStatement } from '../../lib/ssh-keys';
-import { Roster, rosterDigest } from '../../workflows/kit';
+import { Roster, rosterDigest } from '../../kit/trust';
 
 /**
  * The roster admins of the tests and benchmarks, with keys in the same folder as the test people's (so

@@ -4,17 +4,8 @@ import { randomBytes } from 'node:crypto';
 import type { Client, WorkflowClientInterceptor } from '@temporalio/client';
 import { runbooks } from '../../runbooks';
 import { readOpenSshEd25519PrivateKey } from '../../lib/ssh-keys';
-import {
-  type DecisionKind,
-  digestOf,
-  type RunStatus,
-  SIGNATURE_NAMESPACE,
-  type SignedDecision,
-  signSshSignatureEd25519,
-  Statement,
-  statementText,
-  statusQuery,
-} from '../../workflows/kit';
+import { type RunStatus, statusQuery } from '../../kit';
+import { type DecisionKind, digestOf, SIGNATURE_NAMESPACE, type SignedDecision, signSshSignatureEd25519, Statement, statementText } from '../../kit/trust';
 import { kitExercise } from '../workflows/kit-exercise';
 import { kitSteps } from '../workflows/kit-steps';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Client, WorkflowClientInterceptor } from '@temporalio/client';
 import { inject } from 'vitest';
-import type { SignedDecision, Statement } from '../../workflows/kit';
+import type { SignedDecision, Statement } from '../../kit/trust';
 import { KeyFolderSigner, signedStartWith, signingInterceptor as interceptorWith } from './signing-core';
 
 export { decisionStatement, statementOf } from './signing-core';

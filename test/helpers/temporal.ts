@@ -5,7 +5,7 @@ import { expect, inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { activityGuard } from '../../lib/activity-guard';
 import { createWorkerFactsWorker } from '../../lib/worker-facts-worker';
-import { statusQuery, type RunStatus } from '../../workflows/kit';
+import { statusQuery, type RunStatus } from '../../kit';
 import { createExerciseActivities } from './exercise-activities';
 import { testTrustRoot } from './roster-seal';
 import type { TestNamespace } from './namespaces';

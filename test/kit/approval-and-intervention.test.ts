@@ -1,6 +1,6 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { approveSignal, approveUpdate, interveneUpdate, rejectUpdate, statusQuery, type RunResult } from '../../workflows/kit';
+import { approveSignal, approveUpdate, interveneUpdate, rejectUpdate, statusQuery, type RunResult } from '../../kit';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import type { ExerciseInput } from '../workflows/kit-exercise';
 

@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { approveUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
+import { approveUpdate, type RunResult, type RunStatus } from '../../kit';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

@@ -5,7 +5,7 @@ import webpack from 'webpack';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createActivities } from '../../activities';
 import { findTestServer, installHint } from '../../dev/temporal-binaries';
-import type { RunResult } from '../../workflows/kit';
+import type { RunResult } from '../../kit';
 import { createExerciseActivities } from '../helpers/exercise-activities';
 import { signedStart } from '../helpers/signing';
 import { installQuietRuntime, testTaskQueue } from '../helpers/temporal';

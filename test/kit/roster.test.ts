@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { z } from 'zod';
-import { normaliseId, Roster, rosterDigest } from '../../workflows/kit';
+import { normaliseId, Roster, rosterDigest } from '../../kit/trust';
 import { lifeboat } from '../helpers/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'lifeboat-roster-'));

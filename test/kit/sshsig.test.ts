@@ -19,7 +19,7 @@ import {
   sshString,
   uint32,
   verifySshSignature,
-} from '../../workflows/kit';
+} from '../../kit/trust';
 
 // Real ssh-keygen (OpenSSH 9.2) makes the keys and signatures, so these tests check our reading of
 // the format against the tool people will actually sign with.
@@ -322,8 +322,8 @@ test('base64 matches the standard codec, tolerates line breaks and names a bad c
   expect(() => decodeBase64('AAAAA')).toThrow(/cut short/);
 });
 
-test('nothing under workflows/kit/signatures reaches for Node built-ins or globals the sandbox lacks', () => {
-  const folder = resolve(__dirname, '../../workflows/kit/signatures');
+test('nothing under kit/signatures reaches for Node built-ins or globals the sandbox lacks', () => {
+  const folder = resolve(__dirname, '../../kit/signatures');
   for (const file of readdirSync(folder)) {
     const source = readFileSync(join(folder, file), 'utf8');
     for (const [, from] of source.matchAll(/from '([^']+)'/g)) expect(from, file).toMatch(/^(\.\/|@noble\/(curves|hashes)\/)/);

@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { interveneUpdate, type RunStatus } from '../../workflows/kit';
+import { interveneUpdate, type RunStatus } from '../../kit';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 

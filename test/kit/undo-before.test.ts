@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { interveneUpdate, type RunResult } from '../../workflows/kit';
+import { interveneUpdate, type RunResult } from '../../kit';
 import { signedStart } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 

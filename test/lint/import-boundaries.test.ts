@@ -33,12 +33,13 @@ async function problems(eslint: ESLint, file: string, code: string): Promise<str
 
 test('the boundary rule refuses deep kit imports and the estate from outside its provider, and allows the rest', async () => {
   const eslint = await boundaryLinter();
-  expect(await problems(eslint, 'cli/x.ts', "import { Run } from '../workflows/kit/run';")).toEqual([
-    'Import the kit from its entry (../workflows/kit), not ../workflows/kit/run: workflows/kit/index.ts is its public surface.',
+  expect(await problems(eslint, 'cli/x.ts', "import { Run } from '../kit/run';")).toEqual([
+    'Import the kit through one of its two doors (../kit or ../kit/trust), not ../kit/run: kit/index.ts and kit/trust.ts are its public surface.',
   ]);
-  expect(await problems(eslint, 'workflows/x.ts', "export { Run } from './kit/run';")).toHaveLength(1);
-  expect(await problems(eslint, 'cli/x.ts', "import { Run } from '../workflows/kit';")).toEqual([]);
-  expect(await problems(eslint, 'workflows/kit/x.ts', "import { Run } from './run';")).toEqual([]);
+  expect(await problems(eslint, 'workflows/x.ts', "export { Run } from '../kit/run';")).toHaveLength(1);
+  expect(await problems(eslint, 'cli/x.ts', "import { rosterDigest } from '../kit/trust';")).toEqual([]);
+  expect(await problems(eslint, 'cli/x.ts', "import { Run } from '../kit';")).toEqual([]);
+  expect(await problems(eslint, 'kit/x.ts', "import { Run } from './run';")).toEqual([]);
   expect(await problems(eslint, 'activities/x.ts', "import { startEstate } from '../estate/estate';")).toEqual([
     '../estate/estate is the sample estate: only estate/ and providers/sample-estate/ import it (tests and benches too); go through the sample-estate provider.',
   ]);
@@ -55,7 +56,7 @@ test('the estate imports nothing from Lifeboat, lib/ nothing from the CLI, and a
     ['providers/haproxy/runtime-api', "import { haproxyCommand } from '../providers/haproxy/runtime-api';"],
     ['lib/child-env', "import { childEnv } from '../lib/child-env';"],
     ['cli/errors', "import { CliError } from '../cli/errors';"],
-    ['workflows/kit', "import { Run } from '../workflows/kit';"],
+    ['kit', "import { Run } from '../kit';"],
   ] as const) {
     expect(await problems(eslint, 'estate/x.ts', source), from).toEqual([
       `../${from} is outside the sample estate: estate/ imports nothing from Lifeboat, which reaches it through providers/sample-estate/, never the other way; give the estate its own small helper.`,

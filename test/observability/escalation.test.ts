@@ -7,7 +7,7 @@ import { createActivities } from '../../activities';
 import { freePort } from '../../lib/free-port';
 import { installRuntime } from '../../lib/telemetry';
 import { findTestServer, installHint } from '../../dev/temporal-binaries';
-import type { RunResult } from '../../workflows/kit';
+import type { RunResult } from '../../kit';
 import { createExerciseActivities } from '../helpers/exercise-activities';
 import { signedStart } from '../helpers/signing';
 import { testTaskQueue } from '../helpers/temporal';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createFleetServer } from '../../estate/fleet/server';
 import { createHttpFleet } from '../../providers/http/fleet';
-import { interveneUpdate, approveUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
+import { interveneUpdate, approveUpdate, runIdFor, type RunResult, type RunStatus } from '../../kit';
 import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
 import { taskSignal } from '../../workflows/vendor-isolation/messages';
 import { freePort } from '../../lib/free-port';

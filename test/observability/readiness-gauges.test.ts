@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { freePort } from '../../lib/free-port';
-import { approveUpdate, readinessScheduleId, type RunResult } from '../../workflows/kit';
+import { approveUpdate, type RunResult } from '../../kit';
+import { readinessScheduleId } from '../../kit/trust';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 

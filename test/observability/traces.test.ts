@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { approveUpdate, interveneUpdate, type RunResult } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, type RunResult } from '../../kit';
 import { createTracing } from '../../lib/telemetry';
 import { createLifeboatWorker } from '../../worker';
 import { createExerciseActivities } from '../helpers/exercise-activities';

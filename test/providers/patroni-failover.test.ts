@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunReport } from '../../cli/report/model';
-import type { RunResult } from '../../workflows/kit';
+import type { RunResult } from '../../kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboat } from '../helpers/cli';
 import { startPatroniPair, type PatroniPair, sqlOn } from '../helpers/patroni';

@@ -4,7 +4,7 @@ import { ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunReport } from '../../cli/report/model';
 import { sampleTargets } from '../../providers/sample-estate/targets';
-import type { RunResult } from '../../workflows/kit';
+import type { RunResult } from '../../kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboat } from '../helpers/cli';
 import { motoEnv, setUpRoute53, startMoto, type Moto, type Route53Setup } from '../helpers/moto';

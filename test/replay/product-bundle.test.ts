@@ -3,7 +3,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { expect, inject, test } from 'vitest';
 import { createTracing } from '../../lib/telemetry';
 import { workflowInterceptorModules } from '../../lib/workflow-bundle';
-import { approveUpdate, type RunResult } from '../../workflows/kit';
+import { approveUpdate, type RunResult } from '../../kit';
 import { createLifeboatWorker } from '../../worker';
 import { createExerciseActivities } from '../helpers/exercise-activities';
 import { testTrustRoot } from '../helpers/roster-seal';

@@ -2,7 +2,8 @@ import { expect, test } from 'vitest';
 import { runbooks } from '../../runbooks';
 import { regionFailback } from '../../runbooks/region-failback';
 import * as workflowBundle from '../../workflows';
-import { parseInput, planOf } from '../../workflows/kit';
+import { parseInput } from '../../kit';
+import { planOf } from '../../kit/trust';
 import { lifeboat } from '../helpers/cli';
 
 // The worker bundles `workflows/index.ts`; a runbook whose workflow is missing there starts runs no worker can run.

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runbooks } from '../../runbooks';
-import { runIdFor } from '../../workflows/kit';
+import { runIdFor } from '../../kit';
 import { lifeboat } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, type TemporalTestContext } from '../helpers/temporal';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createFleetServer } from '../../estate/fleet/server';
 import { createHttpFleet } from '../../providers/http/fleet';
-import type { RunResult } from '../../workflows/kit';
+import type { RunResult } from '../../kit';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import { handsOnOf, runWaitingForHands } from '../helpers/hands-on';
 import { lifeboat, temporalCli } from '../helpers/cli';

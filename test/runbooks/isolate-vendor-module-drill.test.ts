@@ -5,7 +5,7 @@ import { Fleet } from '../../estate/fleet/model';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import type { HandsOnTask } from '../../workflows/vendor-isolation/hands-on-queue';
 import type { DrillCleanup } from '../../workflows/vendor-isolation/scratch-fleet';
-import type { RunResult, RunStatus } from '../../workflows/kit';
+import type { RunResult, RunStatus } from '../../kit';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

@@ -8,7 +8,7 @@ import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import type { HandsOnTask } from '../../workflows/vendor-isolation/hands-on-queue';
 import type { WaveProgress } from '../../workflows/vendor-isolation/rollout';
 import { taskSignal } from '../../workflows/vendor-isolation/messages';
-import { approveUpdate, interveneUpdate, runIdFor, type RunResult, type RunStatus } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, runIdFor, type RunResult, type RunStatus } from '../../kit';
 import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
 import { lifeboat, temporalCli } from '../helpers/cli';
 import { decisionStatement, signAs } from '../helpers/signing';

@@ -9,7 +9,7 @@ import { createScratchBookingActivities, scratchSlug, type ScratchBookingRemoval
 import type { TestEstate } from '../../estate/testing';
 import { isListening } from '../../lib/free-port';
 import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
-import { approveUpdate, interveneUpdate, type RunResult, type RunStatus, type Notification } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, type RunResult, type RunStatus, type Notification } from '../../kit';
 import type { ManualBookingReport } from '../../workflows/manual-booking-mode';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, inject, test } from
 import { startCluster, stopCluster } from '../../estate/postgres-cluster';
 import type { TestEstate } from '../../estate/testing';
 import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
-import { approveUpdate, interveneUpdate, type RunResult, type RunStatus, statusQuery } from '../../workflows/kit';
+import { approveUpdate, interveneUpdate, type RunResult, type RunStatus, statusQuery } from '../../kit';
 import type { ConflictRecord } from '../../workflows/manual-booking-conflicts';
 import type { ManualBookingReport } from '../../workflows/manual-booking-mode';
 import { lifeboat } from '../helpers/cli';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createNotifyActivities } from '../../activities/notify';
-import { approveUpdate, type RunResult, type Notification } from '../../workflows/kit';
+import { approveUpdate, type RunResult, type Notification } from '../../kit';
 import { startReceiver } from '../helpers/http-receiver';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { countLostBookings } from '../../estate/load';
 import type { TestEstate } from '../../estate/testing';
-import { interveneUpdate, type RunResult, type RunStatus } from '../../workflows/kit';
+import { interveneUpdate, type RunResult, type RunStatus } from '../../kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { printed, startWorkerProcess } from '../helpers/worker-process';

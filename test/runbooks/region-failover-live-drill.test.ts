@@ -6,7 +6,7 @@ import { countLostBookings } from '../../estate/load';
 import type { TestEstate } from '../../estate/testing';
 import { regionFailback } from '../../runbooks/region-failback';
 import { regionFailover } from '../../runbooks/region-failover';
-import { interveneUpdate, rejectUpdate, type RunResult, type Notification } from '../../workflows/kit';
+import { interveneUpdate, rejectUpdate, type RunResult, type Notification } from '../../kit';
 import type { LiveDrillResult } from '../../workflows/region-failover-live-drill';
 import { lifeboat } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';

@@ -7,7 +7,7 @@ import { countLostBookings } from '../../estate/load';
 import { stopRecorded } from '../../estate/processes';
 import { estateLayout } from '../../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
-import { interveneUpdate, rejectUpdate, statusQuery, type RunResult } from '../../workflows/kit';
+import { interveneUpdate, rejectUpdate, statusQuery, type RunResult } from '../../kit';
 import type { IsolatedDrillResult } from '../../workflows/region-failover-drill';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import type { RunReport } from '../../cli/report/model';

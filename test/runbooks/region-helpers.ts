@@ -5,7 +5,7 @@ import type { EstateCatalog } from '../../estate/catalog';
 import { startLoad, type LoadCounters, type LoadRun } from '../../estate/load';
 import { estateLayout } from '../../estate/state-dir';
 import { estateStatus } from '../../dev/estate/status';
-import { approveUpdate } from '../../workflows/kit';
+import { approveUpdate } from '../../kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { estateAdapters } from '../../dev/estate/adapters';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { TestEstate } from '../../estate/testing';
-import type { RunResult } from '../../workflows/kit';
+import type { RunResult } from '../../kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

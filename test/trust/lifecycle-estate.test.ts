@@ -4,7 +4,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { TestEstate } from '../../estate/testing';
 import { createHttpFleet } from '../../providers/http/fleet';
-import { approveUpdate, type RunStatus } from '../../workflows/kit';
+import { approveUpdate, type RunStatus } from '../../kit';
 import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { createTestWorker, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

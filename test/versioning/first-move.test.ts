@@ -4,7 +4,7 @@ import type { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { WorkerVersion } from '../../lib/worker-versioning';
-import { approveUpdate, type RunResult } from '../../workflows/kit';
+import { approveUpdate, type RunResult } from '../../kit';
 import { createLifeboatWorker } from '../../worker';
 import { temporalCli } from '../helpers/cli';
 import { testTrustRoot } from '../helpers/roster-seal';

@@ -6,7 +6,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { repoRoot } from '../../lib/paths';
 import { workerVersionFrom, type WorkerVersion } from '../../lib/worker-versioning';
-import { approveUpdate, type RunResult } from '../../workflows/kit';
+import { approveUpdate, type RunResult } from '../../kit';
 import { createLifeboatWorker } from '../../worker';
 import { testTrustRoot } from '../helpers/roster-seal';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';

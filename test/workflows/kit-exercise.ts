@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRunbook, gate, type RunbookRun, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
+import { defineRunbook, gate, type RunbookRun, type RunRequest, type RunResult, runRunbook, step } from '../../kit';
 import type { ExerciseActivities } from '../helpers/exercise-activities';
 
 export const ExerciseInput = z.object({

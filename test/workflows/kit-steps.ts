@@ -1,4 +1,4 @@
-import { defineRunbook, type RunbookRun, type RunRequest, type RunResult, runRunbook, step } from '../../workflows/kit';
+import { defineRunbook, type RunbookRun, type RunRequest, type RunResult, runRunbook, step } from '../../kit';
 import { z } from 'zod';
 import type { ExerciseActivities } from '../helpers/exercise-activities';
 

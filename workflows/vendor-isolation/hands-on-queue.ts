@@ -1,6 +1,7 @@
 import { ApplicationFailure, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { FleetActivities } from '../../activities/fleet';
-import { DecisionRefusal, ErrorType, proofOf, type RunbookRun, terminalStates, type VerifiedDecision } from '../kit';
+import { DecisionRefusal, ErrorType, type RunbookRun, terminalStates } from '../../kit';
+import { proofOf, type VerifiedDecision } from '../../kit/trust';
 import {
   HandsOnPageRequest,
   handsOnQuery,

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { SignedDecision } from '../kit';
+import type { SignedDecision } from '../../kit/trust';
 
 /** The most characters a decision's `hosts` list may have: a signed statement's text fields hold at most 2000. */
 export const HOSTS_LIST_MAX = 2000;

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { VendorIsolationActivities, WaveOutcome, WaveRange } from '../../activities/vendor-isolation';
 import type { IsolateVendorModuleInput } from '../../runbooks/isolate-vendor-module';
-import type { RunbookRun, StepSpec } from '../kit';
+import type { RunbookRun, StepSpec } from '../../kit';
 import type { HandsOnQueue } from './hands-on-queue';
 
 /** One wave as status shows it: counts only, never the hosts (the hands-on list carries the few that matter). */

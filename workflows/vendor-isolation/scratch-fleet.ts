@@ -2,7 +2,7 @@ import { CancellationScope, isCancellation, workflowInfo, type ActivityInterface
 import type { FleetActivities, ScratchFleet } from '../../activities/fleet';
 import type { IsolationScope, VendorIsolationActivities } from '../../activities/vendor-isolation';
 import { isolateVendorModule, type IsolateVendorModuleInput } from '../../runbooks/isolate-vendor-module';
-import { type RunbookRun, RunAborted } from '../kit';
+import { type RunbookRun, RunAborted } from '../../kit';
 
 const steps = isolateVendorModule.drills.isolated.steps;
 

@@ -1,6 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
-import type { Capability } from '../../providers/contracts/capabilities';
+import type { Capability } from '../providers/contracts/capabilities';
 import type { ApproverSelector } from './roster';
 
 /** How a step is retried before the run asks an operator what to do. */
