@@ -2,7 +2,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Roster, rosterDigest } from '../kit/trust';
 import { isLocalPort, type ConnectionSettings } from '../lib/connection';
-import { runningDevServerAddress } from './dev-record';
+import { runningDevServerAddress } from '../lib/dev-record';
 import { sampleRosterPath, stateDir } from '../lib/paths';
 import { checkRosterSeal, TrustRoot } from '../lib/roster-seal';
 import { readSealFile, signRosterSeal } from '../lib/roster-seal-file';

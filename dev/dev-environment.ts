@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { estatePids, isAlive, stopEstate, stopPid } from '../providers/sample-estate/lifecycle';
 import { SupervisedDevServer, type SupervisorHooks } from './dev-server-supervisor';
-import { clearDevRecord, readDevRecord, recordedServerRunning } from './dev-record';
+import { clearDevRecord, readDevRecord, recordedServerRunning } from '../lib/dev-record';
 import { answers } from './dev-server';
 import { isListening } from '../lib/free-port';
 import { stateDir } from '../lib/paths';

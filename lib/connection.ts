@@ -1,6 +1,6 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { NativeConnectionOptions } from '@temporalio/worker';
-import { runningDevServerAddress } from '../dev/dev-record';
+import { runningDevServerAddress } from './dev-record';
 
 /** Where the embedded dev server listens when nothing else is configured. */
 export const defaultAddress = 'localhost:7233';

@@ -10,7 +10,7 @@ import { serveAlerts } from './alerts';
 import { startDemoConsole, type DemoConsole } from '../console/demo';
 import { CliContext } from '../context';
 import { ensureEmbeddedServer, takeDevLock, takeOverLeftovers, type EmbeddedServer } from '../../dev/dev-environment';
-import { clearDevRecord, writeDevRecord, type DevRecord } from '../../dev/dev-record';
+import { clearDevRecord, writeDevRecord, type DevRecord } from '../../lib/dev-record';
 import { ensureSystemPackages, estatePackages } from '../../dev/system-packages';
 import { rosterPathFrom, runWorker, trustRootFrom } from '../../worker';
 import { commonOptions, type Command } from '../command';

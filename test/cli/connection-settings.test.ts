@@ -6,7 +6,7 @@ import { afterAll, expect, test } from 'vitest';
 import { main } from '../../cli/main';
 import { connectionSettings, ConnectionConfigError } from '../../lib/connection';
 import { talksToDemoServer } from '../../dev/demo-keys';
-import { writeDevRecord } from '../../dev/dev-record';
+import { writeDevRecord } from '../../lib/dev-record';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { estatePids, stopEstate } from '../../estate/estate';
 import { isAlive, stopPid } from '../../estate/processes';
-import { readDevRecord } from '../../dev/dev-record';
+import { readDevRecord } from '../../lib/dev-record';
 import { isListening } from '../../lib/free-port';
 import { estatePackages, missingPackages, packageHost } from '../../dev/system-packages';
 import { lifeboat } from '../helpers/cli';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { stopPid } from '../../estate/processes';
-import { readDevRecord } from '../../dev/dev-record';
+import { readDevRecord } from '../../lib/dev-record';
 import { freePort, isListening } from '../../lib/free-port';
 
 const entry = resolve(__dirname, '../../bin/lifeboat.js');

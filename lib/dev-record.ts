@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { isAlive } from '../providers/sample-estate/processes';
-import { stateDir } from '../lib/paths';
+import { stateDir } from './paths';
 
 /**
  * What a `lifeboat dev` started, kept in the git-ignored state folder while it runs. When it is killed before it can
  * stop them (SIGKILL, a crash, a closed terminal), the next `lifeboat dev` reads this to find what it left behind.
+ * It lives in lib/ because the runtime reads it too: the connection settings find the embedded dev server through it.
  */
 export const DevRecord = z.object({
   /** The `lifeboat dev` process. */
@@ -69,7 +69,7 @@ export function commandLine(pid: number): string | undefined {
  * the recorded database, so a pid the system has since given to another program is never touched.
  */
 export function recordedServerRunning(server: NonNullable<DevRecord['server']>): boolean {
-  if (!isAlive(server.pid)) return false;
+  // A process that is gone has no command line, and one that has exited but not been reaped has an empty one.
   const cmd = commandLine(server.pid);
   return cmd !== undefined && cmd.includes('start-dev') && cmd.includes(server.dbFile);
 }
