@@ -41,6 +41,7 @@ export const importBoundaries = {
         '{{source}} is the sample estate: only estate/ and providers/sample-estate/ import it (tests and benches too); go through the sample-estate provider.',
       estateOutward:
         '{{source}} is outside the sample estate: estate/ imports nothing from Lifeboat, which reaches it through providers/sample-estate/, never the other way; give the estate its own small helper.',
+      libToTooling: '{{source}} is developer or test tooling: lib/ is product runtime and never imports dev/ or test/; move what the runtime needs into lib/.',
       libToCli: '{{source}} is the CLI: lib/ is the runtime the CLI and the worker share and never imports cli/; move what both need into lib/.',
       sampleFromActivities:
         '{{source}} is the sample-estate provider: activities reach its drills through the provider registry (need(service, "sampleEstate")), like every provider.',
@@ -64,6 +65,9 @@ export const importBoundaries = {
       }
       if (within(file, 'lib') && within(target, 'cli')) {
         context.report({ node: source, messageId: 'libToCli', data: { source: source.value } });
+      }
+      if (within(file, 'lib') && (within(target, 'dev') || within(target, 'test'))) {
+        context.report({ node: source, messageId: 'libToTooling', data: { source: source.value } });
       }
       if (within(file, 'activities') && within(target, 'providers/sample-estate')) {
         context.report({ node: source, messageId: 'sampleFromActivities', data: { source: source.value } });

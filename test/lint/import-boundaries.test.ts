@@ -68,6 +68,10 @@ test('the estate imports nothing from Lifeboat, lib/ nothing from the CLI, and a
   expect(await problems(eslint, 'lib/x.ts', "import { CliError } from '../cli/errors';")).toEqual([
     '../cli/errors is the CLI: lib/ is the runtime the CLI and the worker share and never imports cli/; move what both need into lib/.',
   ]);
+  expect(await problems(eslint, 'lib/x.ts', "import { startDevServer } from '../dev/dev-server';")).toEqual([
+    '../dev/dev-server is developer or test tooling: lib/ is product runtime and never imports dev/ or test/; move what the runtime needs into lib/.',
+  ]);
+  expect(await problems(eslint, 'lib/x.ts', "import { startClusterServer } from '../test/support/cluster-server';")).toHaveLength(1);
   expect(await problems(eslint, 'lib/codec/x.ts', "export { handleError } from '../../cli/errors';")).toHaveLength(1);
   expect(await problems(eslint, 'cli/x.ts', "import { CliError } from '../lib/command-error';")).toEqual([]);
 
