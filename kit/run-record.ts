@@ -3,7 +3,7 @@ import type { Objectives, RunbookDefinition } from './definition';
 import { RunMetrics } from './metrics';
 import { publishSearchAttributes } from './publish-search-attributes';
 import { rosterDigest } from './roster';
-import { drillAttribute, requestedByAttribute, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
+import { runSearchAttributes } from './search-attributes';
 import type { RunTrust } from './run-trust';
 import type { AuditEntry, DecisionProof, DrillMode, Measurements, RunState, RunStatus } from './status';
 
@@ -112,17 +112,8 @@ export class RunRecord {
 
   /** The state, and with `all` what the run is (runbook, target, requester, drill), for `lifeboat list` to find. */
   setSearchAttributes(all: boolean): void {
-    publishSearchAttributes([
-      { key: stateAttribute, value: this.status.state },
-      ...(all
-        ? [
-            { key: runbookAttribute, value: this.status.runbook },
-            { key: targetAttribute, value: this.status.target },
-            { key: requestedByAttribute, value: this.status.requestedBy },
-            ...(this.status.drill ? [{ key: drillAttribute, value: this.status.drill.kind }] : []),
-          ]
-        : []),
-    ]);
+    const { state, runbook, target, requestedBy, drill } = this.status;
+    publishSearchAttributes(runSearchAttributes(all ? { state, runbook, target, requestedBy, drill: drill?.kind } : { state }));
   }
 
   touch(): void {
