@@ -33,6 +33,7 @@ export type { PasskeyAlgorithm } from './signatures/webauthn';
 export { parsePublicKey, parsePublicKeyLine, sameKey } from './signatures/ssh-public-key';
 export { sshsigSignedData, verifySshSignature } from './signatures/sshsig';
 export { signSshSignatureEd25519 } from './signatures/sshsig-sign';
+export type { Ed25519 } from './signatures/sshsig-sign';
 export { SshFormatError, SshReader, concat, equalBytes, sshString, uint32 } from './signatures/ssh-wire';
 export { decodeBase64, encodeBase64 } from './signatures/base64';
 

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { concat, decodeBase64, encodeBase64, equalBytes, signSshSignatureEd25519, SshFormatError, SshReader, sshString } from '../kit/trust';
+import { nodeEd25519 } from './node-ed25519';
 
 /**
  * Node-side SSH key handling for the people who sign decisions: read an unencrypted ed25519 key to sign
@@ -88,7 +88,7 @@ function readKeyV1(blob: Uint8Array): { seed: Uint8Array; publicKeyLine: string 
   if (point.length !== 32 || secret.length !== 64 || !equalBytes(secret.subarray(32), point) || !equalBytes(publicBlob, expectedBlob)) {
     throw new SshFormatError('its public and private halves disagree');
   }
-  if (!equalBytes(ed25519.getPublicKey(seed), point)) throw new SshFormatError('its seed does not give its public key');
+  if (!equalBytes(nodeEd25519.publicKey(seed), point)) throw new SshFormatError('its seed does not give its public key');
   return { seed, publicKeyLine: `ssh-ed25519 ${encodeBase64(publicBlob)}${comment ? ` ${comment}` : ''}` };
 }
 
@@ -163,7 +163,7 @@ export async function signStatement(message: string, keyFile: string, opts: { in
   if (text?.includes(privateKeyBegin)) {
     try {
       const { seed } = readOpenSshEd25519PrivateKey(text);
-      return signSshSignatureEd25519(seed, message, lifeboatNamespace);
+      return signSshSignatureEd25519(seed, message, lifeboatNamespace, nodeEd25519);
     } catch (err) {
       if (!(err instanceof SshKeyFileError)) throw err;
     }
