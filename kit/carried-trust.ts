@@ -12,17 +12,17 @@ function refuse(reason: string): never {
 
 /**
  * The trust of a run that continued from an earlier one. Who the run is (namespace, first run ID, input) is the
- * chain's own. Runs that check their lifecycle (`strict`) believe nothing carried on its say-so: the roster must be the
+ * chain's own. The run believes nothing carried on its say-so: the roster must be the
  * one whose digest the earlier run recorded, the start must be a signature by the requester over this chain, and every
  * vote a carried gate counts must come with its signed decision, checked again here against the chain and that roster.
  * (That the earlier run is one of ours, of this type on this task queue, is checked from Temporal by `checkPredecessor`.)
  */
-export function carriedTrust(carried: CarriedRun, input: unknown, strict: boolean): { requestedBy: string; trust: RunTrust } {
+export function carriedTrust(carried: CarriedRun, input: unknown): { requestedBy: string; trust: RunTrust } {
   const info = workflowInfo();
   const start = carried.status.trust?.start ?? {};
   if (!carried.roster) refuse('the carried-over state has no roster');
   const identity: RunIdentity = { namespace: info.namespace, workflowId: info.workflowId, runId: info.firstExecutionRunId, inputDigest: digestOf(input) };
-  if (strict) checkCarried(carried, identity);
+  checkCarried(carried, identity);
   return {
     requestedBy: carried.status.requestedBy,
     trust: { identity, roster: carried.roster, start, ...(carried.startProof ? { startProof: carried.startProof } : {}) },

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import type { SignedDecision } from './decisions/statement';
 import type { Roster } from './roster';
 import { SYSTEM } from './run-record';
@@ -48,7 +48,7 @@ export class CarryOver implements CarryOverPart {
   configure(request: unknown, carried: CarriedRun | undefined): void {
     const { definition, record, checks } = this.run;
     this.request = request;
-    this.allowed = definition.carryOver === true && patched('carry-over');
+    this.allowed = definition.carryOver === true;
     if (!carried) return;
     Object.assign(record.status, carried.status, { carriedOver: carried.count });
     checks.carryOverFrom(carried.usedNonces, carried.decisions ?? []);
@@ -74,8 +74,8 @@ export class CarryOver implements CarryOverPart {
       status: { ...record.status, carriedOver: count },
       steps: this.memory.done,
       usedNonces: checks.nonces,
-      ...(checks.trust ? { roster: checks.trust.roster } : {}),
-      ...(checks.trust?.startProof ? { startProof: checks.trust.startProof } : {}),
+      roster: checks.trust.roster,
+      ...(checks.trust.startProof ? { startProof: checks.trust.startProof } : {}),
       decisions: checks.counted,
       count,
     };

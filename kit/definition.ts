@@ -158,11 +158,6 @@ export interface RunbookDefinition<
   readonly workflowType: string;
   readonly input: Input;
   /**
-   * The input as runs started before its numbers had sane ranges checked it; they replay with it, so a run in flight
-   * is never refused half-way (`patched('input-ranges')`). Every new run, and the CLI, check `input`.
-   */
-  readonly inputBeforeRanges?: z.ZodType;
-  /**
    * Input fields the runbook took once and reads no more, with why. Runs started with one (in flight, in recorded
    * histories, from an old schedule) replay and run as if it were absent; the CLI refuses it by name.
    */

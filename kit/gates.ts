@@ -7,7 +7,7 @@ import { DecisionRefusal, ErrorType, RunAborted } from './errors';
 import { gateLookupName } from './gate-lookup';
 import { applyVote, approvalsOf, describeApprovers, refusalOf } from './gate-policy';
 import { kitActivities } from './kit-activities';
-import { GateDecision, type GateReceipt } from './messages';
+import type { GateDecision, GateReceipt } from './messages';
 import { resolveApprovers, rosterDigest, type Roster } from './roster';
 import { SYSTEM } from './run-record';
 import type { GatesPart, RunParts } from './run-parts';
@@ -97,10 +97,9 @@ export class Gates implements GatesPart {
     return gate;
   }
 
-  /** The vote a gate message carries: a verified signed decision, or (old runs only) the unsigned shape. */
+  /** The vote a gate message carries: a verified signed decision. */
   voteOf(decision: 'approve' | 'reject', raw: unknown): SignedVote {
     const { checks } = this.run;
-    if (!checks.trust) return GateDecision.parse(raw);
     const verified = checks.accept([decision], raw);
     const { gate, comment } = verified.body;
     if (typeof gate !== 'string') throw new DecisionRefusal(`a signed ${decision} must name the gate it answers`, verified.by);
@@ -225,11 +224,11 @@ export class Gates implements GatesPart {
     };
     return steps.step(rosterStep, async () => {
       const roster = await kitActivities.loadRoster();
-      if (checks.trust) this.useRoster(roster);
+      this.useRoster(roster);
       const { eligible, unknown } = resolveApprovers(roster, spec.policy.approvers);
-      // A person without a key or passkey cannot sign, so cannot count towards a quorum of a run that takes signed decisions.
+      // A person without a key or passkey cannot sign, so cannot count towards a quorum.
       const canSign = (id: string) => roster.people.some((x) => x.id === id && x.keys.length + (x.passkeys?.length ?? 0) > 0);
-      const candidates = eligible.filter((p) => p !== record.status.requestedBy && (!checks.trust || canSign(p)));
+      const candidates = eligible.filter((p) => p !== record.status.requestedBy && canSign(p));
       if (candidates.length < spec.policy.quorum) {
         const missing = unknown.length > 0 ? `; the roster lacks ${unknown.join(', ')}` : '';
         throw ApplicationFailure.nonRetryable(
@@ -245,9 +244,8 @@ export class Gates implements GatesPart {
   /** Checks decisions against this roster from now on, and says so in status (the digest an auditor compares). */
   private useRoster(roster: Roster): void {
     const { checks, record } = this.run;
-    if (!checks.trust || !record.status.trust) return;
     checks.trust.roster = roster;
-    record.status.trust.rosterDigest = rosterDigest(roster);
+    if (record.status.trust) record.status.trust.rosterDigest = rosterDigest(roster);
   }
 }
 

@@ -14,7 +14,7 @@ export type { Capability } from '../providers/contracts/capabilities';
 export { drillCheck } from './readiness';
 
 // Running one: the frame every runbook workflow runs in, the run it hands the procedure, and the activities it has.
-export { RunRequest, SAFE_TARGET, inputSchemaOf, parseInput, runRunbook } from './runbook-run';
+export { RunRequest, SAFE_TARGET, parseInput, runRunbook } from './runbook-run';
 export type { RunbookRun } from './runbook-run-api';
 export type { UndoContext } from './steps';
 export type { KitActivities, Notification } from './activity-contracts';

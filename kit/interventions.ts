@@ -1,7 +1,7 @@
 import { condition } from '@temporalio/workflow';
 import type { StepSpec } from './definition';
 import { DecisionRefusal } from './errors';
-import { OperatorDecision, type OperatorReceipt } from './messages';
+import type { OperatorDecision, OperatorReceipt } from './messages';
 import { proofOf, type VerifiedDecision } from './decisions/verify';
 import { SYSTEM } from './run-record';
 import type { InterventionsPart, RunParts } from './run-parts';
@@ -74,10 +74,9 @@ export class Interventions implements InterventionsPart {
     return choice;
   }
 
-  /** The operator decision a message carries: verified and signed, or (old runs only) the unsigned shape. */
+  /** The operator decision a message carries: verified and signed. */
   decisionOf(raw: unknown): SignedOperatorDecision {
     const { checks } = this.run;
-    if (!checks.trust) return OperatorDecision.parse(raw);
     const verified = checks.accept(['retry', 'skip', 'abort', 'cancel'], raw);
     const { step, reason } = verified.body;
     return {
@@ -94,12 +93,10 @@ export class Interventions implements InterventionsPart {
     const { record, checks } = this.run;
     const { state } = record.status;
     if (state === 'succeeded' || state === 'failed' || state === 'aborted') return `the run has already finished (${state})`;
-    if (checks.trust) {
-      try {
-        checks.requireRole(decision.action, decision.by);
-      } catch (err) {
-        return (err as Error).message;
-      }
+    try {
+      checks.requireRole(decision.action, decision.by);
+    } catch (err) {
+      return (err as Error).message;
     }
     if (decision.action === 'abort' || decision.action === 'cancel') {
       if (state === 'compensating' || record.status.abortRequested) return 'the run is already aborting';
@@ -107,7 +104,7 @@ export class Interventions implements InterventionsPart {
     }
     const pending = record.status.intervention;
     if (state !== 'needs-intervention' || !pending) return `no step is waiting for an operator; the run is ${state}`;
-    if (checks.trust && decision.step !== pending.step) {
+    if (decision.step !== pending.step) {
       return `the decision answers step "${decision.step ?? '(none)'}", but the step waiting for an operator is "${pending.step}"`;
     }
     if (!pending.options.includes(decision.action)) {

@@ -42,8 +42,9 @@ export interface OperatorReceipt {
 export const statusQuery = defineQuery<RunStatus>('status');
 
 /**
- * A decision as a message carries it: a signed statement ({@link SignedDecision}). Runs started before signed
- * decisions existed still take the old unsigned shape, and only they do.
+ * A decision as a message carries it. A run counts only a signed statement ({@link SignedDecision}) and refuses the
+ * unsigned shapes; they stay in the messages' types for clients that sign on the way out (the tests' and benchmarks'
+ * signing interceptor turns `{ by, … }` into a statement signed with that person's key).
  */
 export type DecisionMessage = SignedDecision | GateDecision | OperatorDecision;
 

@@ -32,14 +32,7 @@ export class RunRecord {
   /** Told once, when the history passes the warning share; the run sends it as a notice. */
   onHistoryWarning: (title: string, warning: string) => void = () => undefined;
 
-  constructor(
-    definition: RunbookDefinition,
-    target: string,
-    requestedBy: string,
-    drill: DrillMode | undefined,
-    objectives: Objectives,
-    trust: RunTrust | undefined,
-  ) {
+  constructor(definition: RunbookDefinition, target: string, requestedBy: string, drill: DrillMode | undefined, objectives: Objectives, trust: RunTrust) {
     this.metrics = new RunMetrics(definition.id);
     const now = this.now();
     this.status = {
@@ -58,17 +51,13 @@ export class RunRecord {
       compensation: [],
       details: {},
       audit: [],
-      ...(trust
-        ? {
-            trust: {
-              namespace: trust.identity.namespace,
-              temporalRunId: trust.identity.runId,
-              inputDigest: trust.identity.inputDigest,
-              rosterDigest: rosterDigest(trust.roster),
-              start: trust.start,
-            },
-          }
-        : {}),
+      trust: {
+        namespace: trust.identity.namespace,
+        temporalRunId: trust.identity.runId,
+        inputDigest: trust.identity.inputDigest,
+        rosterDigest: rosterDigest(trust.roster),
+        start: trust.start,
+      },
     };
   }
 

@@ -34,10 +34,9 @@ export class Run<A> implements RunParts {
     readonly definition: RunbookDefinition,
     target: string,
     requestedBy: string,
-    drill?: DrillMode,
-    objectives: Objectives = definition.objectives ?? {},
-    /** Absent only for runs started before signed decisions existed, replayed with their old rules. */
-    trust?: RunTrust,
+    drill: DrillMode | undefined,
+    objectives: Objectives,
+    trust: RunTrust,
   ) {
     this.record = new RunRecord(definition, target, requestedBy, drill, objectives, trust);
     this.notices = new Notices(this.record);
@@ -73,7 +72,7 @@ export class Run<A> implements RunParts {
     });
     record.setSearchAttributes(true);
     record.metrics.entered(this.status.state);
-    const start = checks.trust?.start;
+    const start = checks.trust.start;
     this.audit(
       this.status.requestedBy,
       'started',
@@ -90,7 +89,7 @@ export class Run<A> implements RunParts {
     this.carryOver.configure(request, carried);
   }
 
-  /** Watches for Temporal's reset of this run (runs that check their lifecycle; runs recorded before replay as they ran). */
+  /** Watches for Temporal's reset of this run. */
   watchForReset(): void {
     this.resets.watch();
   }
@@ -146,9 +145,8 @@ export class Run<A> implements RunParts {
       notify: (notice) => notices.send(notice.kind ?? 'info', notice.title, notice.text, notice.audience),
       waitUnlessAborted: steps.waitUnlessAborted.bind(steps),
       compensate: steps.compensate.bind(steps),
-      takesSignedDecisions: checks.trust !== undefined,
       get startProof() {
-        return checks.trust?.startProof;
+        return checks.trust.startProof;
       },
       accept: checks.accept.bind(checks),
       requireRole: checks.requireRole.bind(checks),

@@ -60,8 +60,6 @@ export interface RunbookRun<A> {
 
   // A runbook's own messages (manual booking's resume and resolve, hands-on tasks), checked as the kit checks its own.
 
-  /** Whether the run takes only signed decisions; runs recorded before they existed take the unsigned shapes. */
-  readonly takesSignedDecisions: boolean;
   /** The requester's signed start, which a child run this run starts (a live drill's failback) inherits. */
   readonly startProof: SignedDecision | undefined;
   /** Checks a signed decision of one of `kinds` and returns it, or throws the refusal. */

@@ -5,7 +5,6 @@ import {
   ContinueAsNew,
   allHandlersFinished,
   isCancellation,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -15,7 +14,6 @@ import type { KitActivities } from './activity-contracts';
 import { SignedDecision } from './decisions/statement';
 import { carriedTrust } from './carried-trust';
 import { checkPredecessor, establishTrust } from './start-trust';
-import { establishTrustAsRecorded } from './start-trust-as-recorded';
 import { runIdFor, type Objectives, type RunbookDefinition } from './definition';
 import { describeError, ErrorType, RunAborted } from './errors';
 import type { CarriedRun } from './carry-over';
@@ -80,30 +78,20 @@ async function startOrFail<D extends RunbookDefinition>(definition: D, rawReques
       throw ApplicationFailure.nonRetryable(`Invalid request for ${definition.id}:\n${z.prettifyError(parsed.error)}`, ErrorType.InvalidInput);
     }
     const request = parsed.data;
-    const input = parseInput({ ...definition, input: inputSchemaOf(definition) }, request.input);
+    const input = parseInput(definition, request.input);
     target = definition.target(input);
     checkTarget(definition, target);
-    // Runs started before signed decisions existed replay with their old rules; every new run takes only signed ones.
-    const signed = patched('signed-decisions');
-    const drill = drillModeOf(request.drill, signed);
-    if (signed && patched('run-id-matches-target')) checkRunId(definition, target);
+    const drill = drillModeOf(request.drill);
+    checkRunId(definition, target);
     if (request.carried && !workflowInfo().continuedFromExecutionRunId) {
       throw ApplicationFailure.nonRetryable('start refused: carried-over state is only taken from a run that continued as this one', ErrorType.DecisionRefused);
     }
-    // Runs from now on check their own lifecycle with Temporal (who started them, what they continued from); runs
-    // recorded before replay as they ran.
-    const lifecycle = signed && patched('lifecycle-trust');
-    if (request.carried && lifecycle) await checkPredecessor();
-    const trust = !signed
-      ? undefined
-      : request.carried
-        ? carriedTrust(request.carried, request.input, lifecycle)
-        : lifecycle
-          ? await establishTrust(definition, request, drill)
-          : await establishTrustAsRecorded(definition, request, drill);
-    return { request, input, signed, drill, trust, lifecycle };
+    // A run checks its own lifecycle with Temporal: who started it, and what it continued from.
+    if (request.carried) await checkPredecessor();
+    const trust = request.carried ? carriedTrust(request.carried, request.input) : await establishTrust(definition, request, drill);
+    return { request, input, drill, trust };
   } catch (err) {
-    if (patched('failed-start-status')) showFailedStart(definition, target, err);
+    showFailedStart(definition, target, err);
     throw err;
   }
 }
@@ -164,11 +152,10 @@ function showFailedStart(definition: RunbookDefinition, target: string | undefin
 
 /**
  * The drill mode a request asks for. Approval by policy is for isolated drills only: a live drill moves production,
- * so its gates wait for people. Old runs keep the old default (policy) on replay.
+ * so its gates wait for people.
  */
-function drillModeOf(drill: RunRequest['drill'], signed: boolean): DrillMode | undefined {
+function drillModeOf(drill: RunRequest['drill']): DrillMode | undefined {
   if (!drill) return undefined;
-  if (!signed) return { kind: drill.kind, approvals: drill.approvals ?? 'policy' };
   if (drill.kind === 'live' && drill.approvals === 'policy') {
     throw ApplicationFailure.nonRetryable(
       'a live drill moves production, so its gates need people: drop drill.approvals=policy (or run an isolated drill)',
@@ -188,14 +175,6 @@ function unknownFieldOf(definition: RunbookDefinition, input: unknown): string |
   const shape = (definition.input as unknown as { shape?: Record<string, unknown> }).shape;
   if (!shape || typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
   return Object.keys(input).find((key) => !Object.hasOwn(shape, key));
-}
-
-/**
- * The schema a run checks its input with: the runbook's, ranges and all, except in runs started before the ranges
- * existed, which replay with the schema they started with. Call it from workflow code only.
- */
-export function inputSchemaOf(definition: RunbookDefinition): z.ZodType {
-  return definition.inputBeforeRanges && !patched('input-ranges') ? definition.inputBeforeRanges : definition.input;
 }
 
 /**
@@ -231,22 +210,20 @@ export async function runRunbook<D extends RunbookDefinition, A, Output>(
   rawRequest: RunRequest,
   procedure: (run: RunbookRun<A>, input: z.output<D['input']>) => Promise<Output>,
 ): Promise<RunResult<Output>> {
-  const { request, input, signed, drill, trust, lifecycle } = await startOrFail(definition, rawRequest);
+  const { request, input, drill, trust } = await startOrFail(definition, rawRequest);
   const objectives = { ...definition.objectives, ...request.objectives };
-  const run = new Run<A>(definition, definition.target(input), trust ? trust.requestedBy : request.requestedBy, drill, objectives, trust?.trust);
+  const run = new Run<A>(definition, definition.target(input), trust.requestedBy, drill, objectives, trust.trust);
   run.configureCarryOver(rawRequest, request.carried);
   run.registerHandlers();
-  if (lifecycle) run.watchForReset();
+  run.watchForReset();
   try {
-    // A Temporal cancellation carries no signature, so a run that takes signed decisions does not act on it: it is
-    // recorded, and `lifeboat cancel` (a signed cancel) is the way to stop the run with its undos.
-    if (signed) {
-      CancellationScope.current().cancelRequested.catch(() =>
-        run.recordRefusal('temporal', 'cancel', 'a Temporal cancellation is not signed, so it was ignored; cancel with lifeboat cancel, which signs it'),
-      );
-    }
+    // A Temporal cancellation carries no signature, so the run does not act on it: it is recorded, and
+    // `lifeboat cancel` (a signed cancel) is the way to stop the run with its undos.
+    CancellationScope.current().cancelRequested.catch(() =>
+      run.recordRefusal('temporal', 'cancel', 'a Temporal cancellation is not signed, so it was ignored; cancel with lifeboat cancel, which signs it'),
+    );
     const procedureRun = run.forProcedure();
-    const output = signed ? await CancellationScope.nonCancellable(() => procedure(procedureRun, input)) : await procedure(procedureRun, input);
+    const output = await CancellationScope.nonCancellable(() => procedure(procedureRun, input));
     await run.finish('succeeded', 'all steps completed');
     await condition(allHandlersFinished);
     return { ...run.status, output };

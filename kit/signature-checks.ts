@@ -35,19 +35,17 @@ export class SignatureChecks {
   constructor(
     private readonly record: RunRecord,
     private readonly definition: RunbookDefinition,
-    /** Absent only for runs started before signed decisions existed, replayed with their old rules. */
-    readonly trust: RunTrust | undefined,
+    readonly trust: RunTrust,
     private readonly resets: ResetClock,
   ) {}
 
   /**
-   * Checks a signed decision of one of `kinds` and returns it, or throws the refusal. Runs that take signed
-   * decisions accept nothing else; the check is pure, so replay reaches the same verdict.
+   * Checks a signed decision of one of `kinds` and returns it, or throws the refusal. A run accepts nothing else;
+   * the check is pure, so replay reaches the same verdict.
    */
   accept(kinds: readonly DecisionKind[], raw: unknown): VerifiedDecision {
     if (!this.validating) this.resets.check();
     const trust = this.trust;
-    if (!trust) throw ApplicationFailure.nonRetryable('this run predates signed decisions', ErrorType.DecisionRefused);
     const { signature, statement } = (raw ?? {}) as { signature?: unknown; statement?: unknown };
     // Keyed by everything the verdict depends on, so a forged copy of a real signature cannot share its verdict.
     const cacheKey = typeof signature === 'string' && typeof statement === 'string' ? `${Date.now()}:${kinds.join(',')}:${statement}:${signature}` : undefined;
@@ -87,11 +85,9 @@ export class SignatureChecks {
   }
 
   /**
-   * Refuses unless the roster puts `by` among those the runbook lets take `action`. Old runs (no trust) had no
-   * roles, and keep none on replay.
+   * Refuses unless the roster puts `by` among those the runbook lets take `action`.
    */
   requireRole(action: OperatorAction, by: string): void {
-    if (!this.trust) return;
     const allowed = resolveApprovers(this.trust.roster, operatorsFor(this.definition, action)).eligible;
     if (!allowed.includes(by)) {
       const selector = operatorsFor(this.definition, action);

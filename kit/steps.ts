@@ -4,7 +4,6 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  patched,
   proxyActivities,
   type ActivityInterfaceFor,
 } from '@temporalio/workflow';
@@ -88,8 +87,7 @@ export class Steps<A> implements StepsPart {
     const record = this.begin(spec.name, spec.title, 'step');
     const activities = resets.guard(spec, this.activitiesFor(spec));
     const retry = retryPolicyOf(spec.retry);
-    // Runs recorded before the kit read the state first replay the old way: no read, undo from the result.
-    const readsBefore = before !== undefined && patched('undo-restores-before');
+    const readsBefore = before !== undefined;
     let seen: { before: B } | undefined;
     let done: { result: T } | undefined;
     for (let attemptInRound = 1; ; attemptInRound++) {
@@ -176,7 +174,7 @@ export class Steps<A> implements StepsPart {
         } catch (err) {
           record.lastError = describeError(err);
           runRecord.metrics.stepFailed(record.name);
-          if ((isNonRetryable(err) || attempt >= retry.maximumAttempts) && patched('undo-needs-operator')) {
+          if (isNonRetryable(err) || attempt >= retry.maximumAttempts) {
             if ((await interventions.awaitUndo(record)) === 'retry') {
               runRecord.metrics.stepRetried(record.name, 'operator');
               attempt = 0;

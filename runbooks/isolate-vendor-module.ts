@@ -1,7 +1,7 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { defineRunbook, drillCheck, gate, step } from '../kit';
-import { asRecorded, ranged, type InputRanges } from './ranges';
+import { ranged, type InputRanges } from './ranges';
 import { Region } from './region';
 import { list, text } from './text';
 
@@ -36,19 +36,15 @@ const Share = z.string().regex(/^(100|[1-9]\d?)%$/, 'a share in waves.sizes is f
  */
 function waveSize(r: InputRanges) {
   const fix = 'give waves.sizes host counts from 5 to 100000, or shares from "1%" to "100%"';
-  const count = r.number(
-    'a host count in waves.sizes',
-    {
-      min: 5,
-      max: 100_000,
-      unit: 'hosts',
-      integer: true,
-      belowMin: "smaller waves make a step per host or two, and a large fleet would then outgrow the run's history",
-      aboveMax: 'no fleet here is that large',
-      fix,
-    },
-    z.number().int().positive(),
-  );
+  const count = r.number('a host count in waves.sizes', {
+    min: 5,
+    max: 100_000,
+    unit: 'hosts',
+    integer: true,
+    belowMin: "smaller waves make a step per host or two, and a large fleet would then outgrow the run's history",
+    aboveMax: 'no fleet here is that large',
+    fix,
+  });
   return z.union([count, Share], { error: `each of waves.sizes is a host count or a share: ${fix}` });
 }
 export const WaveSize = waveSize(ranged);
@@ -58,18 +54,14 @@ export type WaveSize = z.infer<typeof WaveSize>;
 function wavePlan(r: InputRanges) {
   return z.object({
     canary: r
-      .number(
-        'waves.canary',
-        {
-          min: 1,
-          max: 1000,
-          unit: 'hosts',
-          integer: true,
-          belowMin: 'the canary proves the fix on at least one host before anyone approves the rest',
-          aboveMax: 'a canary that large is a wave; use waves.sizes',
-        },
-        z.number().int().positive(),
-      )
+      .number('waves.canary', {
+        min: 1,
+        max: 1000,
+        unit: 'hosts',
+        integer: true,
+        belowMin: 'the canary proves the fix on at least one host before anyone approves the rest',
+        aboveMax: 'a canary that large is a wave; use waves.sizes',
+      })
       .default(2)
       .describe('affected hosts in the canary wave'),
     sizes: z
@@ -79,31 +71,23 @@ function wavePlan(r: InputRanges) {
       .default(['10%', '30%', '100%'])
       .describe('each later wave: a host count (at least 5) or a share of the affected hosts (1% to 100%)'),
     concurrency: r
-      .number(
-        'waves.concurrency',
-        {
-          min: 1,
-          max: 1000,
-          unit: 'hosts',
-          integer: true,
-          belowMin: 'a wave acts on at least one host at a time',
-          aboveMax: 'the fleet console takes at most 1000 actions at once',
-        },
-        z.number().int().positive().max(1000),
-      )
+      .number('waves.concurrency', {
+        min: 1,
+        max: 1000,
+        unit: 'hosts',
+        integer: true,
+        belowMin: 'a wave acts on at least one host at a time',
+        aboveMax: 'the fleet console takes at most 1000 actions at once',
+      })
       .default(100)
       .describe('hosts acted on at once within a wave'),
     soak: r
-      .duration(
-        'waves.soak',
-        {
-          min: '0 seconds',
-          max: '10 minutes',
-          belowMin: 'a pause is never negative',
-          aboveMax: "a wave's batches and pauses must fit in its 2-hour step timeout",
-        },
-        Duration,
-      )
+      .duration('waves.soak', {
+        min: '0 seconds',
+        max: '10 minutes',
+        belowMin: 'a pause is never negative',
+        aboveMax: "a wave's batches and pauses must fit in its 2-hour step timeout",
+      })
       .default('0 seconds')
       .describe('pause after each batch so hosts can report back before the next one'),
   });
@@ -120,32 +104,30 @@ function isolateVendorModuleInput(r: InputRanges) {
       scope: HostScope.prefault({}),
       waves: wavePlan(r).prefault({}),
       failureThreshold: r
-        .number(
-          'failureThreshold',
-          { min: 0, max: 1, belowMin: 'it is a share of a wave (0 stops at the first failure)', aboveMax: 'it is a share of a wave (1 never stops)' },
-          z.number().min(0).max(1),
-        )
+        .number('failureThreshold', {
+          min: 0,
+          max: 1,
+          belowMin: 'it is a share of a wave (0 stops at the first failure)',
+          aboveMax: 'it is a share of a wave (1 never stops)',
+        })
         .default(0.2)
         .describe('share of a wave that may fail remotely before the rollout stops'),
       handsOnDeadline: r
-        .duration(
-          'handsOnDeadline',
-          {
-            min: '0 seconds',
-            max: '14 days',
-            belowMin: 'a deadline is never in the past',
-            aboveMax: 'a run that waits longer for hands-on repairs is better closed, with waivers',
-          },
-          Duration,
-        )
+        .duration('handsOnDeadline', {
+          min: '0 seconds',
+          max: '14 days',
+          belowMin: 'a deadline is never in the past',
+          aboveMax: 'a run that waits longer for hands-on repairs is better closed, with waivers',
+        })
         .default('4 hours')
         .describe('how long the run waits for hands-on repairs'),
       drillCrashRate: r
-        .number(
-          'drillCrashRate',
-          { min: 0, max: 1, belowMin: 'it is a share of the scratch hosts', aboveMax: 'it is a share of the scratch hosts (1 crashes them all)' },
-          z.number().min(0).max(1),
-        )
+        .number('drillCrashRate', {
+          min: 0,
+          max: 1,
+          belowMin: 'it is a share of the scratch hosts',
+          aboveMax: 'it is a share of the scratch hosts (1 crashes them all)',
+        })
         .default(0.3)
         .describe('isolated drills only: share of the scratch hosts the reproduced faulty update crashes'),
     })
@@ -171,7 +153,6 @@ export const isolateVendorModule = defineRunbook({
     'Pin the update channel to the last-known-good version, fix a canary, then the rest in waves (quarantine, roll back, reboot, verify), track hands-on repairs, and report recovery times.',
   workflowType: 'isolateVendorModule',
   input: IsolateVendorModuleInput,
-  inputBeforeRanges: isolateVendorModuleInput(asRecorded),
   target: (input) => scopeLabel(input.scope),
   objectives: { rtoSeconds: 4 * 60 * 60 },
   readinessTarget: 'fleet',

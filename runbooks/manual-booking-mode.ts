@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, drillCheck, gate, step } from '../kit';
-import { asRecorded, ranged, type InputRanges } from './ranges';
+import { ranged, type InputRanges } from './ranges';
 import { Region } from './region';
 import { text } from './text';
 
@@ -36,51 +36,33 @@ function manualBookingModeInput(r: InputRanges) {
     mode: z.enum(['manual', 'read-only']).default('manual').describe('read-only when the database still serves reads'),
     region: Region.optional().describe('the region to act on, as the targets file names it; by default the one booking is served from'),
     refreshMinutes: r
-      .number(
-        'refreshMinutes',
-        {
-          min: 1,
-          max: 24 * 60,
-          unit: 'minutes',
-          belowMin: "every refresh adds to the run's history, and faster ones would reach Temporal's history limit while the stations still book by hand",
-          aboveMax: 'status would go more than a day without news of the ledger and the database',
-        },
-        z
-          .number()
-          .positive()
-          .max(24 * 60),
-      )
+      .number('refreshMinutes', {
+        min: 1,
+        max: 24 * 60,
+        unit: 'minutes',
+        belowMin: "every refresh adds to the run's history, and faster ones would reach Temporal's history limit while the stations still book by hand",
+        aboveMax: 'status would go more than a day without news of the ledger and the database',
+      })
       .default(15)
       .describe('how often status refreshes the ledger and database health while the mode lasts'),
     databaseRecheckSeconds: r
-      .number(
-        'databaseRecheckSeconds',
-        {
-          min: 1,
-          max: 3600,
-          unit: 'seconds',
-          belowMin: 'a database that is down is not back within a second',
-          aboveMax: 'the return would wait more than an hour to notice a database that is back',
-        },
-        z.number().positive().max(3600),
-      )
+      .number('databaseRecheckSeconds', {
+        min: 1,
+        max: 3600,
+        unit: 'seconds',
+        belowMin: 'a database that is down is not back within a second',
+        aboveMax: 'the return would wait more than an hour to notice a database that is back',
+      })
       .default(30)
       .describe('after resume, the first wait before an unhealthy database is checked again; it doubles up to the refresh interval'),
     drillHoldSeconds: r
-      .number(
-        'drillHoldSeconds',
-        {
-          min: 1,
-          max: 24 * 3600,
-          unit: 'seconds',
-          belowMin: 'the drill must hold in the mode for a moment',
-          aboveMax: 'an unattended drill holding for more than a day keeps its scratch service up for nothing',
-        },
-        z
-          .number()
-          .positive()
-          .max(24 * 3600),
-      )
+      .number('drillHoldSeconds', {
+        min: 1,
+        max: 24 * 3600,
+        unit: 'seconds',
+        belowMin: 'the drill must hold in the mode for a moment',
+        aboveMax: 'an unattended drill holding for more than a day keeps its scratch service up for nothing',
+      })
       .default(60)
       .describe('in an isolated drill approved by policy, how long the scratch service holds in the mode before the policy resumes it'),
   });
@@ -109,7 +91,6 @@ export const manualBookingMode = defineRunbook({
     'Switch booking to manual (or read-only) mode so stations record bookings in the offline ledger; hold until `lifeboat resume`; then reconcile the ledger into the database, resolve conflicts with the operator, and return to normal.',
   workflowType: 'manualBookingMode',
   input: ManualBookingModeInput,
-  inputBeforeRanges: manualBookingModeInput(asRecorded),
   target: (input) => input.service,
   /** Stations booking at the counter within 15 minutes of the call: the July 2024 lesson. */
   objectives: { rtoSeconds: 15 * 60 },

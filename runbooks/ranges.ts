@@ -20,18 +20,17 @@ export interface Range<V = number> {
 }
 
 /**
- * How a runbook builds the numbers (and durations) of its input. Each runbook describes its input once, as a function
- * of this, and builds it twice: with {@link ranged} for the CLI and every new run, and with {@link asRecorded} (each
- * field as it was before ranges existed, written next to its range) for runs started before, which replay with the
- * schema they started with, so a run in flight is never refused half-way (the kit's `patched('input-ranges')`).
+ * How a runbook builds the numbers (and durations) of its input: each field from its range, so the CLI and the run
+ * refuse a value outside it with the same message. Runbooks describe their input as a function of this and build it
+ * with {@link ranged}.
  */
 export interface InputRanges {
-  number(field: string, range: Range, recorded: z.ZodNumber): z.ZodNumber;
-  duration(field: string, range: Range<string>, recorded: z.ZodType<string>): z.ZodType<string>;
+  number(field: string, range: Range): z.ZodNumber;
+  duration(field: string, range: Range<string>): z.ZodType<string>;
 }
 
 export const ranged: InputRanges = {
-  number(field, range, _recorded) {
+  number(field, range) {
     const { min, max } = range;
     const of = (n: number) => `${n}${range.unit ? ` ${n === 1 ? range.unit.replace(/s$/, '') : range.unit}` : ''}`;
     const fix = range.fix ?? `set ${field} from ${min} to ${of(max)}`;
@@ -40,7 +39,7 @@ export const ranged: InputRanges = {
       .min(min, `${field} must be at least ${of(min)}: ${range.belowMin}; ${fix}`)
       .max(max, `${field} must be at most ${of(max)}: ${range.aboveMax}; ${fix}`);
   },
-  duration(field, range, _recorded) {
+  duration(field, range) {
     const fix = range.fix ?? `set ${field} from "${range.min}" to "${range.max}"`;
     const [min, max] = [durationMs(range.min)!, durationMs(range.max)!];
     return z
@@ -54,11 +53,6 @@ export const ranged: InputRanges = {
         else if (ms > max) ctx.addIssue({ code: 'custom', message: `${field} must be at most ${range.max}: ${range.aboveMax}; ${fix}` });
       });
   },
-};
-
-export const asRecorded: InputRanges = {
-  number: (_field, _range, recorded) => recorded,
-  duration: (_field, _range, recorded) => recorded,
 };
 
 function durationMs(text: string): number | undefined {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, step, type DelegationRule } from '../kit';
-import { asRecorded, ranged, type InputRanges } from './ranges';
+import { ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
 function regionFailbackInput(r: InputRanges) {
@@ -38,7 +38,6 @@ export const regionFailback = defineRunbook({
   // Only kit steps come before its gates, so a run can carry itself over at a gate (continue-as-new).
   carryOver: true,
   input: RegionFailbackInput,
-  inputBeforeRanges: regionFailbackInput(asRecorded),
   removedInputs: {
     rebuildTimeoutSeconds: "the rebuild's timeout is fixed (the rebuild step's own 31 minutes an attempt), so nothing read it",
   },

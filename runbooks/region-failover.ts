@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, drillCheck, step } from '../kit';
-import { asRecorded, ranged, type InputRanges } from './ranges';
+import { ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
 function regionFailoverInput(r: InputRanges) {
@@ -29,7 +29,6 @@ export const regionFailover = defineRunbook({
   // Only kit steps come before its gates, so a run can carry itself over at a gate (continue-as-new).
   carryOver: true,
   input: RegionFailoverInput,
-  inputBeforeRanges: regionFailoverInput(asRecorded),
   target: (input) => input.service,
   objectives: { rtoSeconds: 15 * 60, rpoSeconds: 60 },
   readinessTarget: 'booking',

@@ -13,32 +13,24 @@ export function switchOptions(r: InputRanges) {
     source: Region.optional().describe('the region to leave; default: the region the traffic provider sends clients to now'),
     target: Region.optional().describe('the region to move to; default: the other region'),
     rpoBudgetBytes: r
-      .number(
-        'rpoBudgetBytes',
-        {
-          min: 0,
-          max: 1024 * 1024 * 1024,
-          unit: 'bytes',
-          integer: true,
-          belowMin: 'a lag is never negative (0 accepts no lag at all)',
-          aboveMax: 'a standby more than 1 GiB behind cannot catch up within a planned switch; use mode=emergency',
-        },
-        z.number().int().min(0),
-      )
+      .number('rpoBudgetBytes', {
+        min: 0,
+        max: 1024 * 1024 * 1024,
+        unit: 'bytes',
+        integer: true,
+        belowMin: 'a lag is never negative (0 accepts no lag at all)',
+        aboveMax: 'a standby more than 1 GiB behind cannot catch up within a planned switch; use mode=emergency',
+      })
       .default(16 * 1024 * 1024)
       .describe('replication lag (WAL bytes) a planned switch accepts before it stops'),
     rpoBudgetSeconds: r
-      .number(
-        'rpoBudgetSeconds',
-        {
-          min: 0,
-          max: 3600,
-          unit: 'seconds',
-          belowMin: 'a lag is never negative (0 accepts no lag at all)',
-          aboveMax: 'more than an hour of lag is no planned switch; use mode=emergency',
-        },
-        z.number().min(0),
-      )
+      .number('rpoBudgetSeconds', {
+        min: 0,
+        max: 3600,
+        unit: 'seconds',
+        belowMin: 'a lag is never negative (0 accepts no lag at all)',
+        aboveMax: 'more than an hour of lag is no planned switch; use mode=emergency',
+      })
       .default(30)
       .describe('replication lag (seconds) a planned switch accepts before it stops'),
     incidentId: text('incidentId').trim().min(1).optional().describe('the incident this run belongs to, for the audit trail and the notification'),
@@ -48,31 +40,23 @@ export function switchOptions(r: InputRanges) {
       .optional()
       .describe('when the outage was detected (ISO 8601), so the RTO is also measured from detection'),
     verifyWindowSeconds: r
-      .number(
-        'verifyWindowSeconds',
-        {
-          min: 0,
-          max: 300,
-          unit: 'seconds',
-          belowMin: 'it is a length of time (0 checks health once)',
-          aboveMax: "the verify step's own timeout is 6 minutes",
-        },
-        z.number().min(0).max(300),
-      )
+      .number('verifyWindowSeconds', {
+        min: 0,
+        max: 300,
+        unit: 'seconds',
+        belowMin: 'it is a length of time (0 checks health once)',
+        aboveMax: "the verify step's own timeout is 6 minutes",
+      })
       .default(10)
       .describe('how long health must stay green through the load balancer after the switch'),
     catchUpTimeoutSeconds: r
-      .number(
-        'catchUpTimeoutSeconds',
-        {
-          min: 1,
-          max: 240,
-          unit: 'seconds',
-          belowMin: 'the standby needs a moment to replay what the fenced primary wrote last',
-          aboveMax: "the catch-up step's own timeout is 5 minutes",
-        },
-        z.number().positive().max(240),
-      )
+      .number('catchUpTimeoutSeconds', {
+        min: 1,
+        max: 240,
+        unit: 'seconds',
+        belowMin: 'the standby needs a moment to replay what the fenced primary wrote last',
+        aboveMax: "the catch-up step's own timeout is 5 minutes",
+      })
       .default(60)
       .describe('how long a planned switch waits for the standby to replay the fenced primary'),
   });

@@ -31,16 +31,14 @@ export class Desk<A> {
     });
   }
 
-  /** A resume as its message carries it: signed and verified, with the role checked (old runs: unsigned). */
+  /** A resume as its message carries it: signed and verified, with the role checked. */
   private resumeRequest(raw: unknown): Signed<ResumeRequest> {
-    if (!this.run.takesSignedDecisions) return ResumeRequest.parse(raw);
     const verified = this.run.accept(['resume'], raw);
     this.run.requireRole('resume', verified.by);
     return { ...ResumeRequest.parse({ ...verified.body, by: verified.by }), verified };
   }
 
   private resolveRequest(raw: unknown): Signed<ResolveRequest> {
-    if (!this.run.takesSignedDecisions) return ResolveRequest.parse(raw);
     const verified = this.run.accept(['resolve'], raw);
     this.run.requireRole('resolve', verified.by);
     return { ...ResolveRequest.parse({ ...verified.body, by: verified.by }), verified };

@@ -1,4 +1,3 @@
-import { patched } from '@temporalio/workflow';
 import { regionFailback as runbook, type RegionFailbackInput } from '../runbooks/region-failback';
 import { type RunbookRun, RunAborted, type RunRequest, type RunResult, runRunbook } from '../kit';
 import type { SwitchResult } from './region-switch-facts';
@@ -46,12 +45,10 @@ export async function regionFailback(request: RunRequest<RegionFailbackInput>): 
     });
 
     // The reprotected region goes back to how a fresh estate has its standby: its server in rotation at the load
-    // balancer (the switch drained it), so readiness and the next failover find it ready. Runs recorded before this
-    // left it drained; they replay as they ran.
-    const readiesReprotected = patched('failback-readies-reprotected');
+    // balancer (the switch drained it), so readiness and the next failover find it ready.
     const reprotected = await run.step(reprotect, async (a) => {
       const rebuiltSource = await a.rebuildStandby({ service: input.service, region: source, primary: target });
-      if (readiesReprotected) await a.drainBackend({ service: input.service, region: source, state: 'ready' });
+      await a.drainBackend({ service: input.service, region: source, state: 'ready' });
       return rebuiltSource;
     });
     run.report('reprotected', reprotected ?? 'skipped by an operator');

@@ -1,4 +1,3 @@
-import { patched } from '@temporalio/workflow';
 import { regionFailover as runbook, type RegionFailoverInput } from '../runbooks/region-failover';
 import { type RunbookRun, type RunRequest, type RunResult, runRunbook } from '../kit';
 import { isolatedFailoverDrill, type IsolatedDrillResult } from './region-failover-drill';
@@ -41,7 +40,7 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
     });
 
     await notifySwitched(run, notify, result);
-    if (run.status.drill?.kind === 'live' && patched('live-drill-failback')) {
+    if (run.status.drill?.kind === 'live') {
       const failback = await failBackAfterLiveDrill(run, live.steps.drillFailback, input, result);
       if (failback) return { ...result, stepTimings: stepTimings(run), drill: 'live', failback };
     }

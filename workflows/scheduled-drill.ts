@@ -1,7 +1,7 @@
-import { executeChild, ParentClosePolicy, patched } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runbooks } from '../runbooks';
-import { type DrillMode, inputSchemaOf, type Objectives, runIdFor, type RunResult } from '../kit';
+import { type DrillMode, type Objectives, runIdFor, type RunResult } from '../kit';
 import { type SignedDecision, verifyScheduledDrillStart, runSearchAttributes } from '../kit/trust';
 
 /** What a drill schedule starts: which runbook, with what input, as what kind of drill. */
@@ -28,13 +28,13 @@ export type ScheduledDrillResult = { ran: true; runId: string; result: RunResult
 export async function scheduledDrill(spec: DrillSpec): Promise<ScheduledDrillResult> {
   const runbook = runbooks[spec.runbook];
   if (!runbook) return { ran: false, runId: spec.runbook, reason: `unknown runbook ${spec.runbook}` };
-  const parsed = inputSchemaOf(runbook).safeParse(spec.input);
+  const parsed = runbook.input.safeParse(spec.input);
   if (!parsed.success) return { ran: false, runId: spec.runbook, reason: `the schedule's input is invalid: ${parsed.error.message}` };
   const target = runbook.target(parsed.data);
   const runId = runIdFor(runbook.id, target);
   // Anyone with namespace access can start this launcher by hand: it checks that a schedule started it, for exactly
   // what it is about to start, before it starts anything. A refusal fails the launcher run, where people see it.
-  if (patched('scheduled-drill-verifies-start')) await verifyScheduledDrillStart({ ...spec, childWorkflowId: runId });
+  await verifyScheduledDrillStart({ ...spec, childWorkflowId: runId });
   try {
     const result = await executeChild<(request: unknown) => Promise<RunResult>>(runbook.workflowType, {
       workflowId: runId,

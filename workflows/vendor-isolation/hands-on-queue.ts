@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { FleetActivities } from '../../activities/fleet';
 import { DecisionRefusal, ErrorType, type RunbookRun, terminalStates } from '../../kit';
 import { proofOf, type VerifiedDecision } from '../../kit/trust';
@@ -56,10 +56,7 @@ export class HandsOnQueue {
   escalations = 0;
 
   constructor(
-    private readonly run: Pick<
-      RunbookRun<unknown>,
-      'status' | 'takesSignedDecisions' | 'audit' | 'report' | 'notify' | 'accept' | 'consume' | 'requireRole' | 'asSignal'
-    >,
+    private readonly run: Pick<RunbookRun<unknown>, 'status' | 'audit' | 'report' | 'notify' | 'accept' | 'consume' | 'requireRole' | 'asSignal'>,
     readonly deadlineAt: number,
   ) {}
 
@@ -126,7 +123,7 @@ export class HandsOnQueue {
       }
       const next = marks.find((m) => m > now) ?? this.deadlineAt;
       const woke = await condition(() => this.toRecord.length > 0 || this.open === 0 || this.run.status.abortRequested !== undefined, Math.max(1, next - now));
-      if (woke && this.toRecord.length > 0 && this.open > 0 && patched('batch-hands-on-records')) {
+      if (woke && this.toRecord.length > 0 && this.open > 0) {
         await condition(
           () => this.open === 0 || this.run.status.abortRequested !== undefined,
           Math.min(RECORD_WINDOW_MS, Math.max(1, this.deadlineAt - Date.now())),
@@ -163,9 +160,8 @@ export class HandsOnQueue {
     }
   }
 
-  /** A task decision as its message carries it: signed, verified and within the sender's role (old runs: unsigned). */
+  /** A task decision as its message carries it: signed, verified and within the sender's role. */
   private taskDecision(raw: unknown): TaskDecision & { verified?: VerifiedDecision } {
-    if (!this.run.takesSignedDecisions) return TaskDecision.parse(raw);
     const verified = this.run.accept(['task'], raw);
     this.run.requireRole('task', verified.by);
     return { ...TaskDecision.parse({ ...verified.body, by: verified.by }), verified };
