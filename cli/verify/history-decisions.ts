@@ -73,14 +73,14 @@ export interface RunHistory {
   startedAt: string;
   /** The start request (a `RunRequest`), as sent. */
   request: unknown;
-  /** Whether the run recorded the `signed-decisions` patch, i.e. takes only signed decisions. */
+  /** Whether the run takes only signed decisions: every run since 1.0, and the 0.x runs that recorded the patch. */
   signedDecisions: boolean;
   rosters: RosterSnapshot[];
   decisions: RecordedDecision[];
   closed?: RunClosure;
 }
 
-/** The patch the kit records on every run that takes only signed decisions. */
+/** The patch 0.x code recorded on every run that took only signed decisions (1.0 takes nothing else, and records none). */
 export const SIGNED_DECISIONS_PATCH = 'signed-decisions';
 
 interface WorkflowTask {
@@ -220,11 +220,22 @@ export async function readRunHistory(history: History, decode: PayloadDecoder): 
     parentWorkflowId: first.parentWorkflowExecution?.workflowId || undefined,
     startedAt: runStartedAt,
     request: request.value,
-    signedDecisions,
+    signedDecisions: signedDecisions || carriesSignedStart(request.value),
     rosters,
     decisions,
     ...(closed ? { closed } : {}),
   };
+}
+
+/**
+ * Whether a start request carries what only a run that takes signed decisions is started with: a signed start, or the
+ * carried-over state of the run it continues. Since 1.0 no run starts without either, and no run before signed
+ * decisions had them, so it tells a 1.0 run (which records no patch) from one of those.
+ */
+function carriesSignedStart(request: unknown): boolean {
+  if (typeof request !== 'object' || request === null) return false;
+  const { start, carried } = request as { start?: unknown; carried?: unknown };
+  return (typeof start === 'object' && start !== null) || (typeof carried === 'object' && carried !== null);
 }
 
 /** A history that cannot be read as a run's. */

@@ -220,7 +220,7 @@ test('one signed approval sent three times: refused before its gate opened, coun
 
 test('a run from before signed decisions cannot be verified, and says so', async () => {
   const result = await lifeboat(
-    ['verify', 'paging-check/sre-oncall', '--history', join(__dirname, '..', 'replay', 'histories', 'paging-check-acknowledged.json')],
+    ['verify', 'paging-check/sre-oncall', '--history', join(__dirname, '..', 'fixtures', 'histories', 'paging-check-0x-unsigned.json')],
     {
       TEMPORAL_ADDRESS: '127.0.0.1:1',
     },
