@@ -12,7 +12,7 @@ import { createActivities } from '../../activities';
 import { CodecConfigError, CodecDecryptError, CodecKeyNotFoundError, codecFromEnv, dataConverterFromEnv, parseKeyFile } from '../../lib/codec';
 import { freePort } from '../../lib/free-port';
 import { requireTemporalCli } from '../../dev/temporal-binaries';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { createExerciseActivities } from '../helpers/exercise-activities';
 import { signingInterceptor } from '../helpers/signing';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -162,17 +162,19 @@ test('bad key configuration names the field and the fix', () => {
 });
 
 test('the CLI refuses a bad codec key before it connects, with exit 2, the problem and the fix', async () => {
-  const result = await lifeboat(['status', 'paging-check/sre-oncall'], { TEMPORAL_ADDRESS: '127.0.0.1:1', LIFEBOAT_CODEC_KEY: 'k1:c2hvcnQ=' });
+  const result = await lifeboatInProcess(['status', 'paging-check/sre-oncall'], { TEMPORAL_ADDRESS: '127.0.0.1:1', LIFEBOAT_CODEC_KEY: 'k1:c2hvcnQ=' });
   expect(result.code).toBe(2);
   expect(result.stderr).toMatchInlineSnapshot(`
     "error: LIFEBOAT_CODEC_KEY: the key after the colon: key is 5 bytes, AES-256 needs exactly 32; make one with \`openssl rand -base64 32\`
       fix: set it like LIFEBOAT_CODEC_KEY=2026-11:$(openssl rand -base64 32)
     "
   `);
-  const server = await lifeboat(['codec-server', '--port', '0'], { LIFEBOAT_CODEC_KEY: undefined, LIFEBOAT_CODEC_KEYS: undefined });
+  const server = await lifeboatInProcess(['codec-server', '--port', '0'], { LIFEBOAT_CODEC_KEY: undefined, LIFEBOAT_CODEC_KEYS: undefined });
   expect(server.code).toBe(2);
   expect(server.stderr).toContain('error: no payload codec is configured');
-  const badFlag = await lifeboat(['codec-server', '--port', 'x', '--cors-origin', 'http://localhost:8233/ui'], { LIFEBOAT_CODEC_KEY: `k1:${newKey()}` });
+  const badFlag = await lifeboatInProcess(['codec-server', '--port', 'x', '--cors-origin', 'http://localhost:8233/ui'], {
+    LIFEBOAT_CODEC_KEY: `k1:${newKey()}`,
+  });
   expect(badFlag.code).toBe(2);
   expect(badFlag.stderr).toMatchInlineSnapshot(`
     "error: invalid codec-server options:
@@ -381,14 +383,14 @@ test('lifeboat status reads an encrypted run with the codec keys, and without th
     const handle = await startKitExercise(codecClient(), taskQueue, target);
     try {
       const env = { ...codecEnv, TEMPORAL_ADDRESS: ctx!.address, LIFEBOAT_TASK_QUEUE: taskQueue };
-      const status = await lifeboat(['status', handle.workflowId], env);
+      const status = await lifeboatInProcess(['status', handle.workflowId], env);
       expect(status.stderr).toBe('');
       expect(status.code).toBe(0);
       expect(status.stdout).toContain('state: waiting-approval');
       expect(status.stdout).toContain(`kit-exercise on ${target}`);
 
       // The status the worker answers with is encrypted too: without the keys the CLI cannot read it.
-      const withoutKeys = await lifeboat(['status', handle.workflowId], { TEMPORAL_ADDRESS: ctx!.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+      const withoutKeys = await lifeboatInProcess(['status', handle.workflowId], { TEMPORAL_ADDRESS: ctx!.address, LIFEBOAT_TASK_QUEUE: taskQueue });
       expect(withoutKeys.code).toBe(1);
       expect(withoutKeys.stderr).toContain('binary/encrypted');
     } finally {

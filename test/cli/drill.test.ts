@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunStatus } from '../../kit';
 import type { ScheduledDrillResult } from '../../workflows/scheduled-drill';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,7 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
   const scheduleId = `drill/paging-check/${team}`;
   const { worker } = await createTestWorker(ctx, taskQueue);
   await worker.runUntil(async () => {
-    const created = await lifeboat(
+    const created = await lifeboatInProcess(
       ['drill', 'schedule', 'paging-check', '--every', '2s', '--set', `team=${team}`, '--objective', 'rto=600', '--as', 'alice', '--json'],
       env,
     );
@@ -63,37 +63,37 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
         details: { drillResult: 'passed' },
       });
 
-      const paused = await lifeboat(['drill', 'pause', scheduleId, '--reason', 'change freeze'], env);
+      const paused = await lifeboatInProcess(['drill', 'pause', scheduleId, '--reason', 'change freeze'], env);
       expect(paused.code).toBe(0);
-      const listed = JSON.parse((await lifeboat(['drill', 'list', '--json'], env)).stdout) as { scheduleId: string; paused: boolean; note: string }[];
+      const listed = JSON.parse((await lifeboatInProcess(['drill', 'list', '--json'], env)).stdout) as { scheduleId: string; paused: boolean; note: string }[];
       expect(listed.find((s) => s.scheduleId === scheduleId)).toMatchObject({ paused: true, note: 'change freeze' });
 
       // A paused schedule still runs when triggered by hand, as with temporal schedule trigger.
       const before = (await ctx.client.schedule.getHandle(scheduleId).describe()).info.numActionsTaken;
-      expect((await lifeboat(['drill', 'trigger', scheduleId], env)).code).toBe(0);
+      expect((await lifeboatInProcess(['drill', 'trigger', scheduleId], env)).code).toBe(0);
       await eventually('the triggered action', async () =>
         (await ctx.client.schedule.getHandle(scheduleId).describe()).info.numActionsTaken > before ? true : undefined,
       );
 
-      expect((await lifeboat(['drill', 'resume', scheduleId], env)).code).toBe(0);
-      const resumed = JSON.parse((await lifeboat(['drill', 'list', '--json'], env)).stdout) as { scheduleId: string; paused: boolean }[];
+      expect((await lifeboatInProcess(['drill', 'resume', scheduleId], env)).code).toBe(0);
+      const resumed = JSON.parse((await lifeboatInProcess(['drill', 'list', '--json'], env)).stdout) as { scheduleId: string; paused: boolean }[];
       expect(resumed.find((s) => s.scheduleId === scheduleId)?.paused).toBe(false);
 
       const history = await eventually('drill history', async () => {
-        const out = await lifeboat(['drill', 'history', 'paging-check', '--json'], env);
+        const out = await lifeboatInProcess(['drill', 'history', 'paging-check', '--json'], env);
         const entries = (JSON.parse(out.stdout) as { runId: string; passed: boolean }[]).filter((e) => e.runId === `paging-check/${team}`);
         return entries.length > 0 ? entries : undefined;
       });
       expect(history.every((e) => e.passed)).toBe(true);
-      const text = await lifeboat(['drill', 'history', 'paging-check'], env);
+      const text = await lifeboatInProcess(['drill', 'history', 'paging-check'], env);
       expect(text.stdout).toContain('pass');
       expect(text.stdout).toContain('RTO, newest first:');
 
       // The drill's report: marked as a drill, measured against the schedule's objective, and passed.
       // The schedule keeps firing; pause it so the latest drill run can finish before its report is read.
-      expect((await lifeboat(['drill', 'pause', scheduleId], env)).code).toBe(0);
+      expect((await lifeboatInProcess(['drill', 'pause', scheduleId], env)).code).toBe(0);
       const report = await eventually('the latest drill to finish', async () => {
-        const latest = JSON.parse((await lifeboat(['report', `paging-check/${team}`, '--json'], env)).stdout) as RunReport;
+        const latest = JSON.parse((await lifeboatInProcess(['report', `paging-check/${team}`, '--json'], env)).stdout) as RunReport;
         return latest.finishedAt ? latest : undefined;
       });
       expect(report).toMatchObject({ runbook: 'paging-check', drill: { kind: 'isolated', approvals: 'policy' }, drillProblems: [] });
@@ -101,7 +101,7 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
 
       // The history as a page: the browser draws one point per drill that measured its RTO.
       const page = join(tmpdir(), `drills-${taskQueue}.html`);
-      expect((await lifeboat(['drill', 'history', 'paging-check', '--format', 'html', '--out', page], env)).code).toBe(0);
+      expect((await lifeboatInProcess(['drill', 'history', 'paging-check', '--format', 'html', '--out', page], env)).code).toBe(0);
       const dom = await renderedDom(page);
       rmSync(page, { force: true });
       const rows = [...dom.matchAll(/<tr>((?:<td>.*?<\/td>)+)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<td>(.*?)<\/td>/g)].map((c) => c[1]!));
@@ -110,10 +110,10 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
       expect(measured).toBeGreaterThan(0);
       expect(Number(/data-drawn-points="(\d+)"/.exec(dom)?.[1])).toBe(measured);
     } finally {
-      const deleted = await lifeboat(['drill', 'delete', scheduleId], env);
+      const deleted = await lifeboatInProcess(['drill', 'delete', scheduleId], env);
       expect(deleted.code).toBe(0);
     }
-    const gone = await lifeboat(['drill', 'trigger', scheduleId], env);
+    const gone = await lifeboatInProcess(['drill', 'trigger', scheduleId], env);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain(`no drill schedule ${scheduleId}`);
   });
@@ -124,14 +124,14 @@ test('a drill never overlaps a real run of the same runbook and target', async (
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
   const { worker } = await createTestWorker(ctx, taskQueue);
   await worker.runUntil(async () => {
-    const started = await lifeboat(['run', 'paging-check', '--set', 'team=airline-ops', '--as', 'alice', '--json'], env);
+    const started = await lifeboatInProcess(['run', 'paging-check', '--set', 'team=airline-ops', '--as', 'alice', '--json'], env);
     expect(started.code).toBe(0);
     const real = ctx.client.workflow.getHandle('paging-check/airline-ops');
     await waitForStatus(real, (s) => s.state === 'waiting-approval');
     const scheduleId = 'drill/paging-check/airline-ops';
-    expect((await lifeboat(['drill', 'schedule', 'paging-check', '--every', '1h', '--set', 'team=airline-ops', '--as', 'erin'], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['drill', 'schedule', 'paging-check', '--every', '1h', '--set', 'team=airline-ops', '--as', 'erin'], env)).code).toBe(0);
     try {
-      expect((await lifeboat(['drill', 'trigger', scheduleId], env)).code).toBe(0);
+      expect((await lifeboatInProcess(['drill', 'trigger', scheduleId], env)).code).toBe(0);
       const skipped = await eventually('the triggered drill', async () => (await scheduledResults(scheduleId))[0]);
       expect(skipped).toEqual({
         ran: false,
@@ -142,7 +142,7 @@ test('a drill never overlaps a real run of the same runbook and target', async (
       expect(status.state).toBe('waiting-approval');
       expect(status.drill).toBeUndefined();
     } finally {
-      await lifeboat(['drill', 'delete', scheduleId], env);
+      await lifeboatInProcess(['drill', 'delete', scheduleId], env);
       await real.terminate('test done');
     }
   });
@@ -150,15 +150,15 @@ test('a drill never overlaps a real run of the same runbook and target', async (
 
 test('drill flags are checked before anything is scheduled', async () => {
   const env = { TEMPORAL_ADDRESS: '127.0.0.1:1' };
-  const both = await lifeboat(['drill', 'schedule', 'paging-check', '--every', '1h', '--cron', '0 3 * * *'], env);
+  const both = await lifeboatInProcess(['drill', 'schedule', 'paging-check', '--every', '1h', '--cron', '0 3 * * *'], env);
   expect(both.code).toBe(2);
   expect(both.stderr).toContain('exactly one of --cron or --every');
-  const badEvery = await lifeboat(['drill', 'schedule', 'paging-check', '--every', 'daily'], env);
+  const badEvery = await lifeboatInProcess(['drill', 'schedule', 'paging-check', '--every', 'daily'], env);
   expect(badEvery.code).toBe(2);
   expect(badEvery.stderr).toContain('--every daily is not a duration');
-  const badKind = await lifeboat(['drill', 'schedule', 'paging-check', '--every', '1h', '--drill', 'pretend'], env);
+  const badKind = await lifeboatInProcess(['drill', 'schedule', 'paging-check', '--every', '1h', '--drill', 'pretend'], env);
   expect(badKind.code).toBe(2);
   expect(badKind.stderr).toContain('use --drill isolated (a throwaway copy) or --drill live (a game day)');
-  const badObjective = await lifeboat(['drill', 'schedule', 'paging-check', '--every', '1h', '--objective', 'rto=fast'], env);
+  const badObjective = await lifeboatInProcess(['drill', 'schedule', 'paging-check', '--every', '1h', '--objective', 'rto=fast'], env);
   expect(badObjective.code).toBe(2);
 });

@@ -8,7 +8,7 @@ import { reportMarkdown } from '../../cli/report/markdown';
 import { buildReport } from '../../cli/report/model';
 import type { RunReport } from '../../cli/report/model';
 import { renderedDom } from '../helpers/browser';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 let ctx: TemporalTestContext;
@@ -41,7 +41,7 @@ test('a report shows the timeline with waits apart from work, approvals with res
     await handle.result();
   });
 
-  const json = await lifeboat(['report', runId, '--format', 'json'], env);
+  const json = await lifeboatInProcess(['report', runId, '--format', 'json'], env);
   expect(json.code).toBe(0);
   const report = JSON.parse(json.stdout) as RunReport;
   expect(report.state).toBe('succeeded');
@@ -77,12 +77,12 @@ test('a report shows the timeline with waits apart from work, approvals with res
     summary: 'no readiness evaluation before this run',
   });
 
-  const status = await lifeboat(['status', runId], env);
+  const status = await lifeboatInProcess(['status', runId], env);
   expect(status.code).toBe(0);
   expect(status.stdout).toContain('readiness before the run: no readiness evaluation before this run');
   expect(status.stdout).toMatch(/path:\n {2}run started .*\n {2}gate opened .*\+\d+(\.\d)?s .*\n {2}approved .*\n {2}traffic restored .*\n {2}verified /);
 
-  const md = await lifeboat(['report', runId], env);
+  const md = await lifeboatInProcess(['report', runId], env);
   expect(md.stdout).toContain('## Incident path');
   expect(md.stdout).toMatch(/\| traffic restored \| \S+ \| \+\d+(\.\d)?s \| \d+(\.\d)?s \|/);
   expect(md.stdout).toContain(`# Kit exercise: ${runId}`);
@@ -90,7 +90,7 @@ test('a report shows the timeline with waits apart from work, approvals with res
   expect(md.stdout).toMatch(/\| flaky \| flaky failure 2 of 3 \| retry \| erin \|/);
 
   const htmlFile = join(dir, 'report.html');
-  const html = await lifeboat(['report', runId, '--format', 'html', '--out', htmlFile], env);
+  const html = await lifeboatInProcess(['report', runId, '--format', 'html', '--out', htmlFile], env);
   expect(html.code).toBe(0);
   expect(readFileSync(htmlFile, 'utf8')).not.toMatch(/<(link|img)[^>]+(href|src)=["']https?:/);
   const dom = await renderedDom(htmlFile);
@@ -99,7 +99,7 @@ test('a report shows the timeline with waits apart from work, approvals with res
   expect(dom).toContain('waiting for approvers');
   expect([...dom.matchAll(/data-milestone="([^"]+)"/g)].map((m) => m[1])).toEqual(report.path.map((p) => p.milestone));
 
-  const bad = await lifeboat(['report', runId, '--format', 'pdf'], env);
+  const bad = await lifeboatInProcess(['report', runId, '--format', 'pdf'], env);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/choose md, html or json\n\s+→ at format/);
 });
@@ -162,7 +162,7 @@ test('a Markdown report escapes HTML and link syntax in what people and runs wro
 
 test('report --format md refuses an --out where its chart would go (X.svg), naming the flag, and writes nothing', async () => {
   const out = join(dir, 'same.svg');
-  const refused = await lifeboat(['report', 'kit-exercise/any', '--format', 'md', '--out', out], { TEMPORAL_ADDRESS: ctx.address });
+  const refused = await lifeboatInProcess(['report', 'kit-exercise/any', '--format', 'md', '--out', out], { TEMPORAL_ADDRESS: ctx.address });
   expect(refused.code).toBe(2);
   expect(refused.stderr).toContain(`--out ${out} is also where the Markdown report's chart goes (${out}): one would overwrite the other`);
   expect(refused.stderr).toContain(`--out ${join(dir, 'same.md')}`);

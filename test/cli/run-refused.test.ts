@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
 import { statusQuery, type RunStatus } from '../../kit';
 import { Roster } from '../../kit/trust';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { testTrustRoot } from '../helpers/roster-seal';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -68,7 +68,7 @@ const statusOf = (runId: string) => ctx.rawClient.workflow.getHandle(runId).quer
 
 test('a start the worker refuses exits 1 with the reason on stderr, and the run shows as refused at start', async () => {
   const runId = `paging-check/${teams.noAlice}`;
-  const refused = await lifeboat(['run', 'paging-check', '--set', `team=${teams.noAlice}`, '--as', 'alice'], env);
+  const refused = await lifeboatInProcess(['run', 'paging-check', '--set', `team=${teams.noAlice}`, '--as', 'alice'], env);
   expect(refused.code, refused.stdout + refused.stderr).toBe(1);
   expect(refused.stdout).not.toContain('started');
   expect(refused.stderr).toMatch(new RegExp(`^error: ${runId} was refused at start: start refused: "alice" is not a roster id`));
@@ -79,7 +79,7 @@ test('a start the worker refuses exits 1 with the reason on stderr, and the run 
 });
 
 test('a broken roster on the worker refuses the start: --json prints the refusal as a JSON error, exit 1', async () => {
-  const refused = await lifeboat(['run', 'paging-check', '--set', `team=${teams.broken}`, '--as', 'alice', '--json'], env);
+  const refused = await lifeboatInProcess(['run', 'paging-check', '--set', `team=${teams.broken}`, '--as', 'alice', '--json'], env);
   expect(refused.code, refused.stderr).toBe(1);
   expect(refused.stdout).toBe('');
   const { error } = JSON.parse(refused.stderr) as { error: { code: string; message: string } };
@@ -91,7 +91,7 @@ test('a broken roster on the worker refuses the start: --json prints the refusal
 
 test('a start the worker accepts still prints "started" and exits 0; --json says the start check passed', async () => {
   const runId = `paging-check/${teams.good}`;
-  const started = await lifeboat(['run', 'paging-check', '--set', `team=${teams.good}`, '--as', 'alice'], env);
+  const started = await lifeboatInProcess(['run', 'paging-check', '--set', `team=${teams.good}`, '--as', 'alice'], env);
   try {
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
@@ -104,7 +104,7 @@ test('a start the worker accepts still prints "started" and exits 0; --json says
       .terminate('the test is over')
       .catch(() => undefined);
   }
-  const again = await lifeboat(['run', 'paging-check', '--set', `team=${teams.good}`, '--as', 'alice', '--json'], env);
+  const again = await lifeboatInProcess(['run', 'paging-check', '--set', `team=${teams.good}`, '--as', 'alice', '--json'], env);
   try {
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ runId, startCheck: 'passed' });
@@ -120,7 +120,7 @@ test('with no worker to check the start, run says so after a while and exits 0 i
   const runId = `paging-check/${teams.unchecked}`;
   const idle = testTaskQueue();
   const startedAt = Date.now();
-  const started = await lifeboat(['run', 'paging-check', '--set', `team=${teams.unchecked}`, '--as', 'alice'], { ...env, LIFEBOAT_TASK_QUEUE: idle });
+  const started = await lifeboatInProcess(['run', 'paging-check', '--set', `team=${teams.unchecked}`, '--as', 'alice'], { ...env, LIFEBOAT_TASK_QUEUE: idle });
   try {
     expect(started.code, started.stderr).toBe(0);
     expect(started.stdout).toContain(`started ${runId}\n`);

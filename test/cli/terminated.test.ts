@@ -4,7 +4,7 @@ import type { RunReport } from '../../cli/report/model';
 import { shownStatus, stateShown, type ShownStatus } from '../../cli/run-outcome';
 import type { RunStatus, StepRecord } from '../../kit';
 import type { TestEstate } from '../../estate/testing';
-import { lifeboat, temporalCli } from '../helpers/cli';
+import { lifeboatInProcess, temporalCli } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { approveByLeads, estateSnapshot, sql } from '../runbooks/region-helpers';
@@ -29,7 +29,7 @@ test('a failover terminated with the stock temporal CLI while it waits in catchU
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
-    const started = await lifeboat(
+    const started = await lifeboatInProcess(
       ['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--set', 'catchUpTimeoutSeconds=240', '--as', 'alice'],
       env,
     );
@@ -56,7 +56,7 @@ test('a failover terminated with the stock temporal CLI while it waits in catchU
     // The hole the run leaves: A fenced and drained, nobody serves booking, and no undo ran.
     expect(await estateSnapshot(estate.catalog)).toMatchObject({ active: 'A', A: { fenced: true, lbServer: 'DRAIN' }, B: { role: 'standby' } });
 
-    const text = await lifeboat(['status', runId], env);
+    const text = await lifeboatInProcess(['status', runId], env);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('state: terminated');
     expect(text.stdout).toMatch(/TERMINATED by Temporal at \S+ by \S+: standby stuck, giving up/);
@@ -72,7 +72,7 @@ test('a failover terminated with the stock temporal CLI while it waits in catchU
     // No gate or abort hint for a run that can take no decision any more.
     expect(text.stdout).not.toContain('next: lifeboat approve');
 
-    const json = await lifeboat(['status', runId, '--json'], env);
+    const json = await lifeboatInProcess(['status', runId, '--json'], env);
     const status = JSON.parse(json.stdout) as ShownStatus;
     expect(status.state).toBe('terminated');
     expect(status.endedByTemporal).toMatchObject({
@@ -86,16 +86,16 @@ test('a failover terminated with the stock temporal CLI while it waits in catchU
     });
     expect(status.outcome).toContain('undos never run: fence, drain');
 
-    const list = await lifeboat(['list'], env);
+    const list = await lifeboatInProcess(['list'], env);
     expect(list.stdout).toMatch(new RegExp(`${runId} +terminated +alice `));
-    const listed = JSON.parse((await lifeboat(['list', '--json', '--state', 'terminated'], env)).stdout) as Record<string, string>[];
+    const listed = JSON.parse((await lifeboatInProcess(['list', '--json', '--state', 'terminated'], env)).stdout) as Record<string, string>[];
     expect(listed).toEqual([expect.objectContaining({ runId, state: 'terminated', lastState: 'running', temporalStatus: 'TERMINATED' })]);
-    expect(JSON.parse((await lifeboat(['list', '--json', '--state', 'running'], env)).stdout)).toEqual([]);
+    expect(JSON.parse((await lifeboatInProcess(['list', '--json', '--state', 'running'], env)).stdout)).toEqual([]);
 
-    const report = JSON.parse((await lifeboat(['report', runId, '--format', 'json'], env)).stdout) as RunReport;
+    const report = JSON.parse((await lifeboatInProcess(['report', runId, '--format', 'json'], env)).stdout) as RunReport;
     expect(report.state).toBe('terminated');
     expect(report.endedByTemporal).toMatchObject({ inStep: 'catchUp', undosNotRun });
-    const md = (await lifeboat(['report', runId], env)).stdout;
+    const md = (await lifeboatInProcess(['report', runId], env)).stdout;
     expect(md).toContain('**terminated**: terminated by Temporal');
     expect(md).toContain('## Ended by Temporal, not by Lifeboat');
     expect(md).toContain('| fence | Unfence the source database |');
@@ -109,7 +109,7 @@ test('a failover terminated with the stock temporal CLI while it waits in catchU
   });
 
   // With no worker to replay it, the state still comes from Temporal; the steps are then unknown and status says so.
-  const alone = JSON.parse((await lifeboat(['status', runId, '--json'], env)).stdout) as ShownStatus;
+  const alone = JSON.parse((await lifeboatInProcess(['status', runId, '--json'], env)).stdout) as ShownStatus;
   expect(alone).toMatchObject({ state: 'terminated', endedByTemporal: { how: 'terminated', statusRead: false, lastState: 'running' } });
   expect(alone.endedByTemporal!.next[0]).toMatch(/^no worker answered .* start a worker/);
 }, 180_000);
@@ -128,16 +128,16 @@ test('a run that times out in Temporal while it waits for an operator shows as t
     });
     await waitForStatus(handle, (s) => s.state === 'needs-intervention');
     await expect.poll(async () => (await handle.describe()).status.name, { timeout: 20_000 }).toBe('TIMED_OUT');
-    const status = JSON.parse((await lifeboat(['status', id, '--json'], env)).stdout) as ShownStatus;
+    const status = JSON.parse((await lifeboatInProcess(['status', id, '--json'], env)).stdout) as ShownStatus;
     expect(status.state).toBe('timed-out');
     // kit-exercise is a test runbook, outside the CLI's catalog: its undos are unknown here, and status says so.
     expect(status.endedByTemporal).toMatchObject({ how: 'timed-out', lastState: 'needs-intervention', inStep: 'flaky', statusRead: true });
     expect(status.endedByTemporal!.undosNotRun).toBeUndefined();
-    const text = (await lifeboat(['status', id], env)).stdout;
+    const text = (await lifeboatInProcess(['status', id], env)).stdout;
     expect(text).toContain('TIMED OUT by Temporal');
     expect(text).toContain('undos that never ran: unknown here (the runbook is not in this CLI)');
     expect(text).not.toContain('next: lifeboat retry');
-    const listed = JSON.parse((await lifeboat(['list', '--json', '--state', 'timed-out'], env)).stdout) as Record<string, string>[];
+    const listed = JSON.parse((await lifeboatInProcess(['list', '--json', '--state', 'timed-out'], env)).stdout) as Record<string, string>[];
     expect(listed).toEqual([expect.objectContaining({ runId: id, state: 'timed-out', lastState: 'needs-intervention' })]);
   });
 }, 60_000);

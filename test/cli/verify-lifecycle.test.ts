@@ -12,7 +12,7 @@ import { checkResets } from '../../cli/verify/resets';
 import { runbooks } from '../../runbooks';
 import { approveSignal, type GateRecord, type RunStatus, statusQuery } from '../../kit';
 import { Roster, rosterDigest } from '../../kit/trust';
-import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
+import { lifeboatInProcess, temporalCli, type CliResult } from '../helpers/cli';
 import { decisionStatement, signAs, signedStart, testKeyFile } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, type TemporalTestContext } from '../helpers/temporal';
 
@@ -67,7 +67,7 @@ function temporal(args: string[]): Promise<CliResult> {
 }
 
 function verify(runId: string, json = false, extra: string[] = []): Promise<CliResult> {
-  return lifeboat(['verify', runId, ...(json ? ['--json'] : []), ...extra], env);
+  return lifeboatInProcess(['verify', runId, ...(json ? ['--json'] : []), ...extra], env);
 }
 
 /** The run's status once `predicate` holds, or once it closed (a run the hardened kit refused answers no more). */
@@ -152,7 +152,7 @@ test('an honest run verifies OK; reset after its approvals, steps that run again
     ]);
   } else {
     // The kit reopened its gate: fresh approvals, signed after the reset, cover the steps that run again.
-    for (const who of ['bob', 'carol']) expect((await lifeboat(['approve', handle.workflowId, '--as', who], env)).code).toBe(0);
+    for (const who of ['bob', 'carol']) expect((await lifeboatInProcess(['approve', handle.workflowId, '--as', who], env)).code).toBe(0);
     expect(((await latest.result()) as RunStatus).state).toBe('succeeded');
     const covered = await verify(handle.workflowId);
     expect(covered.stdout).toContain('note: this run was reset by');
@@ -236,11 +236,11 @@ test("an old paging-check start passed to a scheduledDrill started by hand and r
 test("a drill schedule's run verifies OK; its authorisation in a scheduledDrill started by hand under the schedule's prefix fails verify", async () => {
   const team = `sched-${suffix}`;
   const scheduleId = `drill/paging-check/${team}`;
-  const created = await lifeboat(['drill', 'schedule', 'paging-check', '--every', '24h', '--set', `team=${team}`, '--as', 'alice'], env);
+  const created = await lifeboatInProcess(['drill', 'schedule', 'paging-check', '--every', '24h', '--set', `team=${team}`, '--as', 'alice'], env);
   expect(created.code, created.stderr).toBe(0);
   const schedule = ctx.rawClient.schedule.getHandle(scheduleId);
   try {
-    expect((await lifeboat(['drill', 'trigger', scheduleId], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['drill', 'trigger', scheduleId], env)).code).toBe(0);
     await expect.poll(async () => (await schedule.describe()).info.recentActions.length).toBe(1);
     const taken = (await schedule.describe()).info.recentActions[0]!.action.workflow;
     const parent = ctx.rawClient.workflow.getHandle(taken.workflowId, taken.firstExecutionRunId);
@@ -338,7 +338,7 @@ test('one start statement used for a second run after the first was aborted: the
   const startOnce = () => ctx.rawClient.workflow.start('kitExercise', { taskQueue: queue, workflowId, args: [{ input, requestedBy: 'alice', start }] });
   const first = await startOnce();
   expect(await settle(first, (s) => s.state === 'waiting-approval')).not.toBe('closed');
-  const abort = await lifeboat(['abort', workflowId, '--as', 'erin', '--reason', 'wrong target'], env);
+  const abort = await lifeboatInProcess(['abort', workflowId, '--as', 'erin', '--reason', 'wrong target'], env);
   expect(abort.code, abort.stderr).toBe(0);
   expect(((await first.result()) as RunStatus).state).toBe('aborted');
 

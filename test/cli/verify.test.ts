@@ -9,7 +9,7 @@ import { approveSignal, type RunResult, statusQuery } from '../../kit';
 import { Statement, statementText } from '../../kit/trust';
 import type { CheckedDecision, VerifyReport } from '../../cli/verify/check';
 import { readRunHistory } from '../../cli/verify/history-decisions';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { decisionStatement, signAs, testKeyFile } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -71,7 +71,7 @@ test("a signed run verifies from its history: the start and the votes with their
     await ctx.rawClient.workflow.getHandle(runId).signal(approveSignal, { by: 'bob' });
     await ctx.rawClient.workflow.getHandle(runId).signal(approveSignal, signAs(decisionStatement(open, 'approve', 'bob', { gate: 'approve' }), 'mallory'));
     // bob through the CLI (an update), carol as a signed signal.
-    const bob = await lifeboat(['approve', runId, '--as', 'bob', '--comment', 'lag is zero'], env);
+    const bob = await lifeboatInProcess(['approve', runId, '--as', 'bob', '--comment', 'lag is zero'], env);
     expect(bob.stderr).toBe('');
     expect(bob.code).toBe(0);
     const afterBob = await handle.query(statusQuery);
@@ -84,7 +84,7 @@ test("a signed run verifies from its history: the start and the votes with their
     return { handle, bobsNonce, carolsNonce: result.gates[0]!.votes[1]!.verified!.nonce };
   });
 
-  const verified = await lifeboat(['verify', runId], env);
+  const verified = await lifeboatInProcess(['verify', runId], env);
   expect(verified.stderr).toBe('');
   expect(verified.code).toBe(0);
   const text = verified.stdout;
@@ -101,7 +101,7 @@ test("a signed run verifies from its history: the start and the votes with their
   expect(text).toContain('5 decisions: 3 verified and counted, 2 refused by the run.');
   expect(text).toContain('OK: every decision the run counted verifies');
 
-  const json = await lifeboat(['verify', runId, '--json'], env);
+  const json = await lifeboatInProcess(['verify', runId, '--json'], env);
   expect(json.code).toBe(0);
   const report = JSON.parse(json.stdout) as VerifyReport;
   expect(report).toMatchObject({
@@ -136,7 +136,7 @@ test("a signed run verifies from its history: the start and the votes with their
   });
   const historyFile = join(dir, 'history.json');
   writeFileSync(historyFile, exported);
-  const fromFile = await lifeboat(['verify', runId, '--history', historyFile, '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  const fromFile = await lifeboatInProcess(['verify', runId, '--history', historyFile, '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
   expect(fromFile.code).toBe(0);
   expect((JSON.parse(fromFile.stdout) as VerifyReport).decisions).toEqual(report.decisions);
 
@@ -150,7 +150,7 @@ test("a signed run verifies from its history: the start and the votes with their
   payload.data = Buffer.from(JSON.stringify(altered)).toString('base64');
   const tamperedFile = join(dir, 'tampered.json');
   writeFileSync(tamperedFile, JSON.stringify(sdkHistory));
-  const tampered = await lifeboat(['verify', runId, '--history', tamperedFile], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  const tampered = await lifeboatInProcess(['verify', runId, '--history', tamperedFile], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
   expect(tampered.code).toBe(1);
   expect(tampered.stdout).toMatch(
     /approve-update \(update\) +approve +bob +gate approve +- +sha256:\S+ +DOES NOT VERIFY: bad signature: signature does not match; the run counted it\n/,
@@ -165,7 +165,7 @@ test("a signed run verifies from its history: the start and the votes with their
   cut.events = cut.events.filter((e) => e !== carolsEvent);
   const cutFile = join(dir, 'cut.json');
   writeFileSync(cutFile, JSON.stringify(cut));
-  const missing = await lifeboat(['verify', runId, '--history', cutFile, '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  const missing = await lifeboatInProcess(['verify', runId, '--history', cutFile, '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
   expect(missing.code).toBe(1);
   expect((JSON.parse(missing.stdout) as VerifyReport).problems).toEqual([
     `the run counts carol's approve of gate approve (nonce ${run.carolsNonce}), but no decision in the history that verifies carries that nonce`,
@@ -188,14 +188,14 @@ test('one signed approval sent three times: refused before its gate opened, coun
     const raw = ctx.rawClient.workflow.getHandle(runId);
     await raw.signal(approveSignal, bob);
     await waitForStatus(handle, (s) => s.refused?.count === 1);
-    expect((await lifeboat(['retry', runId, '--as', 'erin'], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['retry', runId, '--as', 'erin'], env)).code).toBe(0);
     await waitForStatus(handle, (s) => s.state === 'waiting-approval');
     await raw.signal(approveSignal, bob);
     await raw.signal(approveSignal, bob);
     const counted = await waitForStatus(handle, (s) => s.refused?.count === 2);
     expect(counted.gates[0]!.votes.map((v) => v.by)).toEqual(['bob']);
     // While the run waits, verify asks it for its status (it has no result yet).
-    const running = await lifeboat(['verify', runId, '--json'], env);
+    const running = await lifeboatInProcess(['verify', runId, '--json'], env);
     expect(running.code).toBe(0);
     const report = JSON.parse(running.stdout) as VerifyReport;
     expect(report.statusFrom).toBe('query');
@@ -209,17 +209,17 @@ test('one signed approval sent three times: refused before its gate opened, coun
     // The run's clock as verify reconstructs it is the clock the run recorded the vote with.
     expect(report.decisions[3]!.handledAt).toBe(counted.gates[0]!.votes[0]!.at);
     expect(report.decisions[4]!.reason).toBe('this signed decision was already used; sign a new one');
-    const text = (await lifeboat(['verify', runId], env)).stdout;
+    const text = (await lifeboatInProcess(['verify', runId], env)).stdout;
     expect(text).toMatch(/approve \(signal\) +approve +bob +gate approve +SHA256:\S+ +sha256:[0-9a-f]{12} +VERIFIED, not counted by the run\n/);
     expect(text).toMatch(/replayed, refused by the run: this signed decision was already used/);
     await raw.signal(approveSignal, signAs(decisionStatement(stuck, 'approve', 'carol', { gate: 'approve' })));
     expect(((await handle.result()) as RunResult).state).toBe('succeeded');
   });
-  expect((await lifeboat(['verify', runId], env)).code).toBe(0);
+  expect((await lifeboatInProcess(['verify', runId], env)).code).toBe(0);
 });
 
 test('a run from before signed decisions cannot be verified, and says so', async () => {
-  const result = await lifeboat(
+  const result = await lifeboatInProcess(
     ['verify', 'paging-check/sre-oncall', '--history', join(__dirname, '..', 'fixtures', 'histories', 'paging-check-0x-unsigned.json')],
     {
       TEMPORAL_ADDRESS: '127.0.0.1:1',
@@ -231,7 +231,7 @@ test('a run from before signed decisions cannot be verified, and says so', async
     'error: paging-check/sre-oncall predates signed decisions: its decisions were never signed, so there is nothing to verify\n' +
       '  fix: its audit trail (lifeboat status paging-check/sre-oncall) is all there is for it; runs started since signed decisions exist can be verified\n',
   );
-  const bad = await lifeboat(['verify', 'x/y', '--history', join(dir, 'nope.json')]);
+  const bad = await lifeboatInProcess(['verify', 'x/y', '--history', join(dir, 'nope.json')]);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/cannot read --history .*nope\.json: ENOENT/);
 });

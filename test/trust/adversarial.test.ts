@@ -12,7 +12,7 @@ import { sealTestRoster } from '../helpers/roster-seal';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { type RunResult, type RunStatus, statusQuery } from '../../kit';
 import { parsePublicKeyLine, type SignedDecision, Statement, statementText } from '../../kit/trust';
-import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
+import { lifeboatInProcess, temporalCli, type CliResult } from '../helpers/cli';
 import { decisionStatement, signAs, signedStart, testKeyFile } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -129,7 +129,7 @@ function expectUnmoved(before: RunStatus, after: RunStatus, target: string): voi
 /** A decision through `lifeboat` that the run refuses: exit 1, the reason on stderr, and (an update) nothing recorded. */
 async function refusedByCli(runId: string, args: string[], reason: string | RegExp, target = gated.target): Promise<void> {
   const before = await statusOf(runId);
-  const result = await lifeboat(args, env);
+  const result = await lifeboatInProcess(args, env);
   expect(result.stdout).toBe('');
   if (typeof reason === 'string') expect(result.stderr).toBe(`error: refused: ${reason}\n`);
   else expect(result.stderr).toMatch(reason);
@@ -187,7 +187,7 @@ test("a name signed with someone else's key is refused: carol's key for bob, and
 test('a vote for another gate, and an approval sent as a rejection, are refused', async () => {
   await refusedByCli(gated.runId, ['approve', gated.runId, '--as', 'bob', '--gate', 'promote'], 'gate "promote" is not open; the open gate is "approve"');
   // bob prints an approval and signs it; someone sends it as a rejection, as an update and as a signal.
-  const printed = await lifeboat(['approve', gated.runId, '--as', 'bob', '--print-statement'], env);
+  const printed = await lifeboatInProcess(['approve', gated.runId, '--as', 'bob', '--print-statement'], env);
   expect(printed.code).toBe(0);
   const file = join(dir, 'bob-approve-as-reject.json');
   writeFileSync(file, printed.stdout);
@@ -255,7 +255,7 @@ test('a statement for another run, or for an earlier run under the same workflow
   const firstOpen = await waitForStatus(first, (s) => s.state === 'waiting-approval');
   // bob signs an approval for the first run, which never reaches it; the run is aborted instead.
   const forFirst = signAs(decisionStatement(firstOpen, 'approve', 'bob', { gate: 'approve' }));
-  const aborted = await lifeboat(['abort', runId, '--as', 'alice', '--reason', 'wrong window'], env);
+  const aborted = await lifeboatInProcess(['abort', runId, '--as', 'alice', '--reason', 'wrong window'], env);
   expect(aborted.code).toBe(0);
   expect(((await first.result()) as RunResult).state).toBe('aborted');
 
@@ -295,7 +295,7 @@ test('a key removed from the roster is refused; the key that replaced it counts'
   await waitForStatus(handle, (s) => s.state === 'waiting-approval');
   const old = await fingerprintOf(`${testKeyFile('bob')}.pub`);
   await refusedByCli(runId, ['approve', runId, '--as', 'bob'], `the signing key ${old} is not one of bob's keys in the roster`, target);
-  const approved = await lifeboat(['approve', runId, '--as', 'bob', '--key', bobsNewKey, '--json'], env);
+  const approved = await lifeboatInProcess(['approve', runId, '--as', 'bob', '--key', bobsNewKey, '--json'], env);
   expect(approved.stderr).toBe('');
   expect(JSON.parse(approved.stdout)).toMatchObject({ by: 'bob', status: 'approved' });
   const result = (await handle.result()) as RunResult;
@@ -305,7 +305,7 @@ test('a key removed from the roster is refused; the key that replaced it counts'
 
 test('the requester cannot approve their own run under a name that differs only by case', async () => {
   const runId = `paging-check/${teams.requester}`;
-  const started = await lifeboat(['run', 'paging-check', '--set', `team=${teams.requester}`, '--as', 'erin'], env);
+  const started = await lifeboatInProcess(['run', 'paging-check', '--set', `team=${teams.requester}`, '--as', 'erin'], env);
   expect(started.stderr).toBe('');
   expect(started.code).toBe(0);
   const open = await waitForStatus(handleOf(runId), (s) => s.state === 'waiting-approval');
@@ -322,18 +322,18 @@ test('the requester cannot approve their own run under a name that differs only 
   );
   const after = await statusOf(runId);
   expect(after.steps.map((s) => s.name)).not.toContain('allClear');
-  const alice = await lifeboat(['approve', runId, '--as', 'alice'], env);
+  const alice = await lifeboatInProcess(['approve', runId, '--as', 'alice'], env);
   expect(alice.code).toBe(0);
   expect(((await handleOf(runId).result()) as RunResult).gates[0]!.votes.map((v) => v.by)).toEqual(['alice']);
   // A catalog runbook's start is checked for its runbook and drill too; this one verifies.
-  const verified = await lifeboat(['verify', runId], env);
+  const verified = await lifeboatInProcess(['verify', runId], env);
   expect(verified.code).toBe(0);
   expect(verified.stdout).toMatch(/start +start +erin +runbook paging-check +SHA256:\S+ +sha256:[0-9a-f]{12} +VERIFIED\n/);
 });
 
 test('approvers is not an input: the CLI refuses it (exit 2), and a signed stock start with it fails the run, saying why', async () => {
   const input = { reason: 'database down', incident: 'INC-7', stations: ['ATL-T1-03'], approvers: 'sre-oncall' };
-  const cli = await lifeboat(
+  const cli = await lifeboatInProcess(
     [
       'run',
       'manual-booking-mode',
@@ -383,14 +383,14 @@ test('approvers is not an input: the CLI refuses it (exit 2), and a signed stock
 
 test('a live drill waits for people: approval by policy is refused by the CLI (exit 2) and by the workflow', async () => {
   const runId = `paging-check/${teams.drill}`;
-  const policy = await lifeboat(
+  const policy = await lifeboatInProcess(
     ['run', 'paging-check', '--set', `team=${teams.drill}`, '--drill', 'live', '--drill-approvals', 'policy', '--as', 'alice'],
     env,
   );
   expect(policy.code).toBe(2);
   expect(policy.stderr).toContain('a live drill moves production, so its gates need people: drop --drill-approvals policy, or use --drill isolated');
 
-  const live = await lifeboat(['run', 'paging-check', '--set', `team=${teams.drill}`, '--drill', 'live', '--as', 'alice'], env);
+  const live = await lifeboatInProcess(['run', 'paging-check', '--set', `team=${teams.drill}`, '--drill', 'live', '--as', 'alice'], env);
   expect(live.code).toBe(0);
   const waiting = await waitForStatus(handleOf(runId), (s) => s.state === 'waiting-approval');
   expect(waiting.drill).toEqual({ kind: 'live', approvals: 'people' });
@@ -417,12 +417,12 @@ test('a live drill waits for people: approval by policy is refused by the CLI (e
 
 test('print, sign with ssh-keygen, submit: counts once for bob through lifeboat and for carol through the stock CLI; a replay is refused', async () => {
   const bobFile = join(dir, 'bob.json');
-  const printed = await lifeboat(['approve', gated.runId, '--as', 'bob', '--comment', 'signed by hand', '--print-statement'], env);
+  const printed = await lifeboatInProcess(['approve', gated.runId, '--as', 'bob', '--comment', 'signed by hand', '--print-statement'], env);
   expect(printed.code).toBe(0);
   expect(printed.stderr).toContain('ssh-keygen -Y sign -n lifeboat');
   writeFileSync(bobFile, printed.stdout);
   const bobSig = await sshSign('bob', bobFile);
-  const counted = await lifeboat(['approve', gated.runId, '--statement', bobFile, '--signature', bobSig], env);
+  const counted = await lifeboatInProcess(['approve', gated.runId, '--statement', bobFile, '--signature', bobSig], env);
   expect(counted.stderr).toBe('');
   expect(counted.stdout).toBe(`bob approved gate approve of ${gated.runId}: 1/2 approvals, still waiting for more\n`);
   // The same signed approval again: through lifeboat, and through the stock CLI.
@@ -439,7 +439,7 @@ test('print, sign with ssh-keygen, submit: counts once for bob through lifeboat 
   );
 
   const carolFile = join(dir, 'carol.json');
-  const carolPrinted = await lifeboat(['approve', gated.runId, '--as', 'carol', '--print-statement'], env);
+  const carolPrinted = await lifeboatInProcess(['approve', gated.runId, '--as', 'carol', '--print-statement'], env);
   writeFileSync(carolFile, carolPrinted.stdout);
   const carolSig = await sshSign('carol', carolFile);
   const sent = await temporal([
@@ -462,7 +462,7 @@ test('print, sign with ssh-keygen, submit: counts once for bob through lifeboat 
   expect(effects.filter((e) => e.target === gated.target).map((e) => e.action)).toEqual(['prepare', 'apply', 'verify']);
   // Everything thrown at this run left its mark only as refusals; what counted verifies from the history alone.
   expect(result.audit.filter((a) => a.action.endsWith('-refused')).length).toBe(result.refused!.count);
-  const verified = await lifeboat(['verify', gated.runId, '--json'], env);
+  const verified = await lifeboatInProcess(['verify', gated.runId, '--json'], env);
   expect(verified.code).toBe(0);
   const report = JSON.parse(verified.stdout) as { ok: boolean; decisions: { signer: string; kind?: string; result: string }[] };
   expect(report.decisions.filter((d) => d.result === 'verified').map((d) => d.signer)).toEqual(['alice', 'bob', 'carol']);
@@ -501,7 +501,7 @@ test('a forged copy of a real signature, handled in the same workflow task just 
       const after = await waitForStatus(handleOf(runId), (s) => (s.refused?.count ?? 0) + (s.gates[0]?.votes.length ?? 0) >= 2);
       expect(after.audit.filter((a) => a.action === 'approve-refused').map((a) => a.detail)).toContain('bad signature: signature does not match');
       // verify tells the two apart: the forged copy does not verify, bob's approval does.
-      const verified = await lifeboat(['verify', runId, '--json'], { ...env, LIFEBOAT_TASK_QUEUE: ownQueue });
+      const verified = await lifeboatInProcess(['verify', runId, '--json'], { ...env, LIFEBOAT_TASK_QUEUE: ownQueue });
       const rows = (JSON.parse(verified.stdout) as { decisions: { message: string; verified: boolean; reason?: string }[] }).decisions.filter(
         (d) => d.message === 'approve',
       );
