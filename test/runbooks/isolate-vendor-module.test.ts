@@ -1,7 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, inject, test } from 'vitest';
 import type { TestEstate } from '../../estate/testing';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
@@ -10,8 +8,7 @@ import type { WaveProgress } from '../../workflows/vendor-isolation/rollout';
 import { taskSignal } from '../../workflows/vendor-isolation/messages';
 import { approveUpdate, interveneUpdate, runIdFor, type RunResult, type RunStatus } from '../../kit';
 import { HostScope, scopeLabel } from '../../runbooks/isolate-vendor-module';
-import { lifeboat, temporalCli } from '../helpers/cli';
-import { decisionStatement, signAs } from '../helpers/signing';
+import { lifeboatInProcess } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
@@ -92,39 +89,39 @@ test('contains a faulty push, heals remote-fixable hosts in waves, and finishes 
     expect(queue.tasks.every((t) => t.status === 'open' && /hands-on/.test(t.reason))).toBe(true);
     expect(stillCrashed.length).toBeGreaterThanOrEqual(2);
 
-    const status = await lifeboat(['status', runId], env);
+    const status = await lifeboatInProcess(['status', runId], env);
     expect(status.stdout).toContain(`hands-on: ${stillCrashed.length} open, 0 done, 0 waived`);
     for (const host of stillCrashed.slice(0, 10)) expect(status.stdout).toMatch(new RegExp(`^    ${host}: .*hands-on`, 'm'));
     expect(status.stdout).toContain(`next: lifeboat task done ${runId} <host>`);
     // The checklist a page at a time, for lists longer than status carries.
-    const firstOpen = await lifeboat(['task', 'list', runId, '--open', '--limit', '1', '--json'], env);
+    const firstOpen = await lifeboatInProcess(['task', 'list', runId, '--open', '--limit', '1', '--json'], env);
     const page = JSON.parse(firstOpen.stdout) as { total: number; offset: number; tasks: { host: string; status: string }[] };
     expect(page).toMatchObject({ total: stillCrashed.length, offset: 0, tasks: [{ status: 'open' }] });
     expect(page.tasks).toHaveLength(1);
     expect(stillCrashed).toContain(page.tasks[0]!.host);
 
     // Refusals: a host not in the queue (exit 1), a waiver without a reason (exit 2).
-    const unknown = await lifeboat(['task', 'done', runId, 'a-kiosk-99', '--as', 'erin'], env);
+    const unknown = await lifeboatInProcess(['task', 'done', runId, 'a-kiosk-99', '--as', 'erin'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('host a-kiosk-99 is not in the hands-on queue');
-    const noReason = await lifeboat(['task', 'waive', runId, stillCrashed[0]!, '--as', 'erin'], env);
+    const noReason = await lifeboatInProcess(['task', 'waive', runId, stillCrashed[0]!, '--as', 'erin'], env);
     expect(noReason.code).toBe(2);
 
     const [byHand, waived, ...rest] = stillCrashed;
-    const done = await lifeboat(['task', 'done', runId, byHand!, '--as', 'erin'], env);
+    const done = await lifeboatInProcess(['task', 'done', runId, byHand!, '--as', 'erin'], env);
     expect(done.stderr).toBe('');
     expect(done.stdout).toContain(`erin marked ${byHand} done`);
-    const again = await lifeboat(['task', 'done', runId, byHand!, '--as', 'bob'], env);
+    const again = await lifeboatInProcess(['task', 'done', runId, byHand!, '--as', 'bob'], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`host ${byHand} was already done by erin`);
-    const waive = await lifeboat(['task', 'waive', runId, waived!, '--as', 'bob', '--reason', 'kiosk retired'], env);
+    const waive = await lifeboatInProcess(['task', 'waive', runId, waived!, '--as', 'bob', '--reason', 'kiosk retired'], env);
     expect(waive.code).toBe(0);
     // Open items come first, then the closed ones with who closed them.
-    const listed = await lifeboat(['task', 'list', runId, '--offset', String(rest.length)], env);
+    const listed = await lifeboatInProcess(['task', 'list', runId, '--offset', String(rest.length)], env);
     expect(listed.stdout).toContain(`hands-on items ${rest.length + 1}-${stillCrashed.length} of ${stillCrashed.length}`);
     expect(listed.stdout).toMatch(new RegExp(`^  ${byHand}\\s+done\\s+\\S+\\s+erin`, 'm'));
     expect(listed.stdout).toMatch(new RegExp(`^  ${waived}\\s+waived\\s+\\S+\\s+bob\\s+kiosk retired`, 'm'));
-    const badLimit = await lifeboat(['task', 'list', runId, '--limit', '5000'], env);
+    const badLimit = await lifeboatInProcess(['task', 'list', runId, '--limit', '5000'], env);
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toContain('--limit: limit is at most 1000 items a page');
     // The stock signal path works too.
@@ -192,14 +189,14 @@ test('a wave over the failure threshold stops for an operator, and nothing past 
     expect(untouched.every((h) => h.agent.contentVersion === BAD && h.counters.rollbacks + h.counters.reboots + h.counters.quarantines === 0)).toBe(true);
 
     // Retrying changes nothing while the network is down; it stops again at the same wave.
-    const retry = await lifeboat(['retry', runId, '--as', 'erin', '--reason', 'network team says it is back'], env);
+    const retry = await lifeboatInProcess(['retry', runId, '--as', 'erin', '--reason', 'network team says it is back'], env);
     expect(retry.code).toBe(0);
     const again = await waitForStatus(handle, (s) => s.state === 'needs-intervention' && s.steps.find((x) => x.name === 'wave-2')!.attempts === 2);
     expect(again.intervention!.step).toBe('wave-2');
     expect((await lastNine()).every((h) => h.counters.rollbacks === 0)).toBe(true);
 
     // Skipping moves wave-2's failed hosts to the hands-on queue, and the rollout goes on with wave-3.
-    const skip = await lifeboat(['skip', runId, '--as', 'erin', '--reason', 'kiosks need a visit anyway'], env);
+    const skip = await lifeboatInProcess(['skip', runId, '--as', 'erin', '--reason', 'kiosks need a visit anyway'], env);
     expect(skip.code).toBe(0);
     const queued = await waitForStatus(handle, (s) => s.currentStep === 'handsOn');
     expect(wavesOf(queued).map((w) => w.status)).toEqual(['done', 'done', 'failed-hosts-skipped', 'done']);
@@ -220,57 +217,7 @@ test('a wave over the failure threshold stops for an operator, and nothing past 
   });
 });
 
-test('the hands-on queue escalates as its deadline nears; past it, verification names the open hosts until they are closed', async () => {
-  const taskQueue = testTaskQueue();
-  const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
-  await fleet.pushContentUpdate({ version: BAD, faulty: true, crashRate: 1, scope: { region: 'A' } });
-  const { worker, notifications } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
-  await worker.runUntil(async () => {
-    const handle = await start(taskQueue, { scope: { region: 'A' }, waves: { canary: 18, sizes: ['100%'] }, handsOnDeadline: '6 seconds' });
-    const runId = handle.workflowId;
-    const stuck = await waitForStatus(handle, (s) => s.state === 'needs-intervention', 20_000);
-    // The canary covered the whole scope, so no gate was needed; the deadline passed with the queue still open.
-    expect(stuck.gates).toEqual([]);
-    expect(stuck.intervention!.step).toBe('verify');
-    const open = handsOnOf(stuck)!.tasks.map((t) => t.host);
-    expect(open.length).toBeGreaterThan(0);
-    expect(stuck.intervention!.error).toContain(`${open.length} host(s) neither healthy nor waived: ${open[0]}`);
-    expect(stuck.audit.filter((a) => a.action === 'hands-on-escalated').length).toBeGreaterThanOrEqual(2);
-    expect(stuck.audit.some((a) => a.action === 'hands-on-deadline')).toBe(true);
-    const escalations = notifications.filter((n) => n.kind === 'escalation');
-    expect(escalations.at(-1)!.title).toBe(`Hands-on deadline passed with ${open.length} host(s) open`);
-    expect(escalations[0]!.text).toContain(`lifeboat task done|waive ${runId} <host>`);
-    // Operators can still close items after the deadline, a field team's list at once. A list counts for all its
-    // hosts or none: one name not in the queue leaves every host open.
-    const list = join(mkdtempSync(join(tmpdir(), 'lifeboat-hosts-')), 'closed-site.txt');
-    writeFileSync(list, `# site closed, per the station manager\n${[...open, 'a-kiosk-99'].join('\n')}\n`);
-    const partly = await lifeboat(['task', 'waive', runId, '--hosts-file', list, '--as', 'carol', '--reason', 'site closed'], env);
-    expect(partly.code).toBe(1);
-    expect(partly.stderr).toContain(`none of the ${open.length + 1} hosts was closed: host a-kiosk-99 is not in the hands-on queue`);
-    expect(handsOnOf(await waitForStatus(handle, () => true))!.open).toBe(open.length);
-    // A list signed by carol and lengthened after signing, sent with the stock CLI: refused, nothing closed.
-    const status = await waitForStatus(handle, () => true);
-    const signed = signAs(decisionStatement(status, 'task', 'carol', { action: 'waive', hosts: open.slice(0, 1).join(','), reason: 'site closed' }));
-    const lengthened = { ...signed, statement: signed.statement.replace(`"hosts":"${open[0]}"`, `"hosts":"${open.join(',')}"`) };
-    expect(lengthened.statement).not.toBe(signed.statement);
-    const sent = await temporalCli(['workflow', 'signal', '--workflow-id', runId, '--name', 'task', '--input', JSON.stringify(lengthened)], ctx.address);
-    expect(sent.code).toBe(0);
-    const refused = await waitForStatus(handle, (s) => (s.refused?.count ?? 0) > (status.refused?.count ?? 0));
-    expect(refused.refused!.lastBy).toBe('carol');
-    expect(refused.audit.at(-1)).toMatchObject({ action: 'task-refused', detail: 'bad signature: signature does not match' });
-    expect(handsOnOf(refused)!.open).toBe(open.length);
-    writeFileSync(list, `# site closed, per the station manager\n${open.join('\n')}\n`);
-    const waived = await lifeboat(['task', 'waive', runId, '--hosts-file', list, '--as', 'carol', '--reason', 'site closed', '--json'], env);
-    expect(waived.stderr).toBe('');
-    expect(JSON.parse(waived.stdout)).toEqual({ runId, by: 'carol', hosts: open, status: 'waived', open: 0, decisions: 1 });
-    // A retry of the verification then passes.
-    expect((await lifeboat(['retry', runId, '--as', 'carol'], env)).code).toBe(0);
-    const result = (await handle.result()) as RunResult<IsolationReport>;
-    expect(result.state).toBe('succeeded');
-    expect(result.output!.waivers.map((w) => w.host)).toEqual(open);
-    expect(result.details.verified).toEqual({ hosts: 18, healthy: 18 - open.length, waivedBroken: open.length });
-  });
-});
+// The hands-on deadline's escalations are checked on the time-skipping server: isolate-vendor-module-deadline.test.ts.
 
 test('a scope by region and several tags pins and fixes only its hosts; the rest of the fleet is left alone', async () => {
   const taskQueue = testTaskQueue();
