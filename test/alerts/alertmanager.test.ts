@@ -15,7 +15,7 @@ import { loadAlertRules } from '../../cli/alerts/rules';
 import { freePort, isListening } from '../../lib/free-port';
 import { sampleAlertRulesPath } from '../../lib/paths';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
-import { lifeboat } from '../helpers/cli';
+import { lifeboat, lifeboatInProcess } from '../helpers/cli';
 import { startAlertmanager } from '../helpers/alertmanager';
 import { startReceiver } from '../helpers/http-receiver';
 import { connectToTestServer, createTestWorker, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -188,7 +188,7 @@ test('a firing alert starts exactly one run, signed by the receiver, and repeate
   const status = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
   expect(status.requestedBy).toBe('alertmanager');
   expect((await handle.describe()).memo?.trigger).toMatchObject({ rule: 'team-pager-down', fingerprint: outcomesFor(team)[0]!.fingerprint });
-  const shown = await lifeboat(['status', handle.workflowId], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  const shown = await lifeboatInProcess(['status', handle.workflowId], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
   expect(shown.stdout.split('\n')[1]).toMatch(
     new RegExp(`^triggered by alert rule team-pager-down \\(alert ${outcomesFor(team)[0]!.fingerprint}\\), detected \\d{4}-`),
   );
@@ -212,7 +212,7 @@ test('anti-flap: fire, resolve and fire again within the rule delay starts one r
   const handle = ctx.rawClient.workflow.getHandle(workflowId);
   await waitForStatus(handle, (s) => s.state === 'waiting-approval');
   // A person acknowledges, so the run ends and the next alert meets the delay, not a running run.
-  const approved = await lifeboat(['approve', workflowId, '--as', 'alice'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  const approved = await lifeboatInProcess(['approve', workflowId, '--as', 'alice'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
   expect(approved.code, approved.stderr).toBe(0);
   await handle.result();
   await postToAlertmanager([{ labels, endsAt: new Date().toISOString() }]);
@@ -488,6 +488,8 @@ test('a rules file with a mistake is refused with its path and the fix', async (
       ],
     }),
   );
+  // alerts serve is a long-running server, so its refusals run in a real process here and below: were one lost,
+  // the test would not be stuck behind a server running inside it.
   const result = await lifeboat(['alerts', 'serve', '--rules', bad], { LIFEBOAT_ALERTS_TOKEN: token, LIFEBOAT_ALERTS_KEY: join(dir, 'alertmanager') });
   expect(result.code).toBe(2);
   expect(result.stderr.replace(bad, '<rules>')).toMatchInlineSnapshot(`

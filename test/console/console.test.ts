@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
 import { statusQuery, type RunStatus } from '../../kit';
 import { openAs, openConsoleTestbed, openRun, saveScreenshot, type ConsoleTestbed, type PersonBrowser } from '../helpers/console';
-import { lifeboat } from '../helpers/cli';
+import { lifeboat, lifeboatInProcess } from '../helpers/cli';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 let ctx: TemporalTestContext;
@@ -105,7 +105,7 @@ test('two leads approve a gate from the console with their passkeys; the page fo
     `http://localhost:8233/namespaces/console/workflows/${encodeURIComponent(runId)}/${temporalRunId}/history`,
   );
 
-  const verified = await lifeboat(['verify', runId, '--json'], { TEMPORAL_ADDRESS: ctx.address });
+  const verified = await lifeboatInProcess(['verify', runId, '--json'], { TEMPORAL_ADDRESS: ctx.address });
   expect(verified.stderr).toBe('');
   const report = JSON.parse(verified.stdout) as { ok: boolean; decisions: { kind?: string; signer: string; keyType?: string; result: string }[] };
   expect(report.ok).toBe(true);
@@ -113,7 +113,7 @@ test('two leads approve a gate from the console with their passkeys; the page fo
     ['bob', 'webauthn-es256', 'verified'],
     ['carol', 'webauthn-es256', 'verified'],
   ]);
-  const text = await lifeboat(['verify', runId], { TEMPORAL_ADDRESS: ctx.address });
+  const text = await lifeboatInProcess(['verify', runId], { TEMPORAL_ADDRESS: ctx.address });
   expect(text.stdout).toMatch(/OK: every decision the run counted verifies/);
 }, 90_000);
 
@@ -298,7 +298,17 @@ test("the start form is the runbook's schema: the CLI's validation message, then
   await alice.page.locator('#fields input[name="catchUpTimeoutSeconds"]').fill('999999');
   await alice.page.locator('#start-form button[type="submit"]').click();
   const shown = await alice.page.locator('#start-error').textContent({ timeout: 10_000 });
-  const cli = await lifeboat(['run', 'region-failover', '--set', 'mode=planned', '--set', 'catchUpTimeoutSeconds=999999', '--dry-run', '--as', 'alice']);
+  const cli = await lifeboatInProcess([
+    'run',
+    'region-failover',
+    '--set',
+    'mode=planned',
+    '--set',
+    'catchUpTimeoutSeconds=999999',
+    '--dry-run',
+    '--as',
+    'alice',
+  ]);
   expect(cli.code).toBe(2);
   // The same words as the CLI's error and its fix.
   expect(shown).toContain('catchUpTimeoutSeconds');
@@ -349,6 +359,7 @@ test('drills: schedules and history are shown; without --drill-controls the cons
 });
 
 test('beyond loopback the console needs a login token to be viewed, and refuses to start without one', async () => {
+  // The console is a long-running server: were this refusal ever lost, a real process is one the test can outlive.
   const open = await lifeboat(['console', '--host', '0.0.0.0', '--port', '0'], { TEMPORAL_ADDRESS: ctx.address });
   expect(open.code).toBe(2);
   expect(open.stderr).toMatch(/--token: a console beyond loopback needs a login token: set LIFEBOAT_CONSOLE_TOKEN/);
@@ -381,7 +392,7 @@ test('beyond loopback the console needs a login token to be viewed, and refuses 
 });
 
 test('with --drill-controls the console pauses and resumes a drill schedule', async () => {
-  const created = await lifeboat(['drill', 'schedule', 'paging-check', '--every', '24h', '--set', 'team=sre-oncall', '--as', 'alice', '--json'], {
+  const created = await lifeboatInProcess(['drill', 'schedule', 'paging-check', '--every', '24h', '--set', 'team=sre-oncall', '--as', 'alice', '--json'], {
     TEMPORAL_ADDRESS: ctx.address,
     LIFEBOAT_TASK_QUEUE: taskQueue,
   });

@@ -6,7 +6,7 @@ import { sampleTargets } from '../../providers/sample-estate/targets';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { freePort } from '../../lib/free-port';
 import { parseTargets, TargetsError } from '../../providers/targets/load';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 
 let estate: TestEstate;
 let dir: string;
@@ -74,7 +74,7 @@ test('a broken targets file is refused with each field named and what to do abou
 
 test('lifeboat targets check probes every provider of the sample estate read-only and passes', async () => {
   const path = join(estate.dir, 'lifeboat.targets.json');
-  const r = await lifeboat(['targets', 'check', '--targets', path, '--json']);
+  const r = await lifeboatInProcess(['targets', 'check', '--targets', path, '--json']);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   const report = JSON.parse(r.stdout) as { ok: boolean; checks: { service: string; capability: string; check: string; ok: boolean; detail: string }[] };
@@ -83,7 +83,7 @@ test('lifeboat targets check probes every provider of the sample estate read-onl
   expect(report.checks.find((c) => c.check === 'one writable primary')).toMatchObject({ ok: true, detail: '1 unfenced primary among 2 regions' });
   expect(report.checks.find((c) => c.capability === 'fleet')?.detail).toMatch(/^4 hosts/);
 
-  const table = await lifeboat(['targets', 'check', '--targets', path, '--service', 'booking']);
+  const table = await lifeboatInProcess(['targets', 'check', '--targets', path, '--service', 'booking']);
   expect(table.code).toBe(0);
   expect(table.stdout).toMatch(/traffic: haproxy \(127\.0\.0\.1:\d+, map .* key booking\)/);
   expect(table.stdout).toMatch(/all \d+ checks passed/);
@@ -109,19 +109,19 @@ test('lifeboat targets check exits 1 and says which system it could not reach', 
   };
   const path = join(dir, 'broken.targets.json');
   writeFileSync(path, JSON.stringify(broken));
-  const r = await lifeboat(['targets', 'check', '--targets', path]);
+  const r = await lifeboatInProcess(['targets', 'check', '--targets', path]);
   expect(r.code).toBe(1);
   expect(r.stdout).toMatch(new RegExp(`region A: log in to 127\\.0\\.0\\.1:${closed} as postgres\\s+FAIL\\s+PostgreSQL of region A unreachable`));
   expect(r.stdout).toMatch(/\d+ of \d+ checks failed/);
 
   writeFileSync(path, JSON.stringify({ version: 1, services: { booking: { regions: ['A'] } } }));
-  const invalid = await lifeboat(['targets', 'check', '--targets', path]);
+  const invalid = await lifeboatInProcess(['targets', 'check', '--targets', path]);
   expect(invalid.code).toBe(1);
   expect(invalid.stderr).toContain('services.booking.regions: a service fails over between at least two regions');
 });
 
 test('lifeboat plan names the provider behind each step from the targets file', async () => {
-  const r = await lifeboat(['plan', 'region-failover', '--targets', join(estate.dir, 'lifeboat.targets.json')]);
+  const r = await lifeboatInProcess(['plan', 'region-failover', '--targets', join(estate.dir, 'lifeboat.targets.json')]);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/switchTraffic — Point the load balancer at the target region\n.*\n\s+acts through traffic: haproxy \(127\.0\.0\.1:\d+/);
   expect(r.stdout).toMatch(/promote — .*\n.*\n\s+acts through database: postgres \(A 127\.0\.0\.1:\d+, B 127\.0\.0\.1:\d+\)/);

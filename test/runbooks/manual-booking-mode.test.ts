@@ -9,7 +9,7 @@ import type { ManualBookingModeInput } from '../../runbooks/manual-booking-mode'
 import { approveUpdate, interveneUpdate, type RunResult, type RunStatus, statusQuery } from '../../kit';
 import type { ConflictRecord } from '../../workflows/manual-booking-conflicts';
 import type { ManualBookingReport } from '../../workflows/manual-booking-mode';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
@@ -106,7 +106,7 @@ test('a full cycle: counter bookings during a database outage are applied exactl
       await counter('DTW-T2', 'tk-kim', 'LB501', '7D', 'Kim'); // two counters, one seat: Jay was first
 
       // Resume while the database is still down: the run says why it waits, and applies nothing.
-      const resumed = await lifeboat(['resume', runId, '--as', 'erin', '--comment', 'DBA says ten minutes', '--json'], env(taskQueue));
+      const resumed = await lifeboatInProcess(['resume', runId, '--as', 'erin', '--comment', 'DBA says ten minutes', '--json'], env(taskQueue));
       expect(resumed.stderr).toBe('');
       expect(resumed.code).toBe(0);
       expect(JSON.parse(resumed.stdout)).toMatchObject({ by: 'erin', databaseReady: false, database: expect.stringMatching(/^unreachable/) });
@@ -121,7 +121,7 @@ test('a full cycle: counter bookings during a database outage are applied exactl
       expect(details<object>(waiting, 'holding')).toHaveProperty('timeInMode');
       expect(details<string>(waiting, 'waitingFor')).toMatch(/^database: unreachable/);
       expect(waiting.gates.map((g) => g.name)).toEqual(['approveEntry']);
-      const again = await lifeboat(['resume', runId, '--as', 'erin'], env(taskQueue));
+      const again = await lifeboatInProcess(['resume', runId, '--as', 'erin'], env(taskQueue));
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('the return was already asked for by erin');
     } finally {
@@ -146,7 +146,7 @@ test('a full cycle: counter bookings during a database outage are applied exactl
     for (const key of ['tk-dee', 'tk-eve', 'tk-fay', 'tk-jay']) expect(await booking.getBooking({ region: 'A', idempotencyKey: key })).not.toBeNull();
     for (const key of ['tk-gil', 'tk-hal', 'tk-cy', 'tk-ivy', 'tk-kim']) expect(await booking.getBooking({ region: 'A', idempotencyKey: key })).toBeNull();
 
-    const shown = await lifeboat(['status', runId], env(taskQueue));
+    const shown = await lifeboatInProcess(['status', runId], env(taskQueue));
     expect(shown.stdout).toContain('conflicts (5 open of 5):');
     expect(shown.stdout).toMatch(
       /c1 \[open\] seat-taken: LB500 seat 2A: Hal \(DTW-T2, .*\) and Bob Online \(online, .*\) -> choose keep-database \| keep-ledger \| discard; earliest-wins picks keep-ledger/,
@@ -154,10 +154,10 @@ test('a full cycle: counter bookings during a database outage are applied exactl
     expect(shown.stdout).toContain(`next: lifeboat resolve ${runId} <conflict>`);
 
     // One by one where judgement is needed, then the rule for the rest.
-    const wrong = await lifeboat(['resolve', runId, byKey('tk-ivy').id, '--keep', 'both', '--as', 'dave'], env(taskQueue));
+    const wrong = await lifeboatInProcess(['resolve', runId, byKey('tk-ivy').id, '--keep', 'both', '--as', 'dave'], env(taskQueue));
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`conflict ${byKey('tk-ivy').id} (unknown-flight) may be resolved with keep-ledger, discard, not keep-both`);
-    const one = await lifeboat(
+    const one = await lifeboatInProcess(
       ['resolve', runId, byKey('tk-cy').id, '--keep', 'database', '--as', 'dave', '--comment', 'same person, keeps 1A'],
       env(taskQueue),
     );
@@ -165,13 +165,13 @@ test('a full cycle: counter bookings during a database outage are applied exactl
     expect(one.stdout).toContain(`dave decided ${byKey('tk-cy').id}: keep-database; 4 conflicts still open`);
     expect(
       (
-        await lifeboat(
+        await lifeboatInProcess(
           ['resolve', runId, byKey('tk-ivy').id, '--keep', 'ledger', '--as', 'dave', '--comment', 'LB999 is a charter added today'],
           env(taskQueue),
         )
       ).code,
     ).toBe(0);
-    const rule = await lifeboat(['resolve', runId, '--rule', 'earliest-wins', '--as', 'erin', '--json'], env(taskQueue));
+    const rule = await lifeboatInProcess(['resolve', runId, '--rule', 'earliest-wins', '--as', 'erin', '--json'], env(taskQueue));
     expect(rule.code).toBe(0);
     expect(JSON.parse(rule.stdout)).toMatchObject({
       by: 'erin',
@@ -214,7 +214,7 @@ test('a full cycle: counter bookings during a database outage are applied exactl
     expect(result.audit.filter((a) => a.action === 'conflict-resolved').map((a) => a.actor)).toEqual(['dave', 'dave', 'erin', 'erin', 'erin']);
     expect(result.audit).toContainEqual(expect.objectContaining({ actor: 'erin', action: 'resume', comment: 'DBA says ten minutes' }));
 
-    const status = await lifeboat(['status', runId], env(taskQueue));
+    const status = await lifeboatInProcess(['status', runId], env(taskQueue));
     expect(status.stdout).toContain('state: succeeded');
     await recordHistory(handle, 'manual-booking-mode-full-cycle-signed');
   });
@@ -258,11 +258,11 @@ test('malformed, truncated and duplicated ledger lines are reported and never ap
     ]);
     expect(await booking.getBooking({ region: 'A', idempotencyKey: 'tk-ole' })).toMatchObject({ passenger: 'Ole', seat: '3A' });
 
-    const rule = await lifeboat(['resolve', runId, '--rule', 'earliest-wins', '--as', 'dave'], env(taskQueue));
+    const rule = await lifeboatInProcess(['resolve', runId, '--rule', 'earliest-wins', '--as', 'dave'], env(taskQueue));
     expect(rule.code).toBe(1);
     expect(rule.stderr).toContain('no open conflict is one the earliest-wins rule decides; decide c1, c2, c3, c4 one by one');
     for (const c of conflicts.filter((x) => x.kind === 'malformed')) {
-      const r = await lifeboat(['resolve', runId, c.id, '--discard', '--as', 'dave', '--comment', 're-entered from the paper copy'], env(taskQueue));
+      const r = await lifeboatInProcess(['resolve', runId, c.id, '--discard', '--as', 'dave', '--comment', 're-entered from the paper copy'], env(taskQueue));
       expect(r.code).toBe(0);
     }
     await handle.signal('resolve', { by: 'dave', conflict: 'c4', decision: 'keep-ledger', comment: 'Pia is a different passenger' });
@@ -302,22 +302,22 @@ test('resume is refused before the run holds in manual mode', async () => {
   await worker.runUntil(async () => {
     const handle = await start(taskQueue, { mode: 'read-only' });
     await waitForStatus(handle, (s) => s.state === 'waiting-approval');
-    const early = await lifeboat(['resume', runId, '--as', 'erin'], env(taskQueue));
+    const early = await lifeboatInProcess(['resume', runId, '--as', 'erin'], env(taskQueue));
     expect(early.code).toBe(1);
     expect(early.stderr).toBe('error: refused: erin cannot resume yet: the run is not holding in manual mode (it is entering)\n');
     await handle.executeUpdate(approveUpdate, { args: [{ by: 'dave' }] });
     const holding = await waitForStatus(handle, (s) => s.details.phase === 'holding');
     expect(details<string>(holding, 'onlineRefusal')).toMatch(/region A is in read-only mode/);
-    const nothingOpen = await lifeboat(['resolve', runId, 'c1', '--discard', '--as', 'dave'], env(taskQueue));
+    const nothingOpen = await lifeboatInProcess(['resolve', runId, 'c1', '--discard', '--as', 'dave'], env(taskQueue));
     expect(nothingOpen.code).toBe(1);
     expect(nothingOpen.stderr).toBe('error: refused: no conflict is waiting for a decision\n');
-    const noConflictId = await lifeboat(['resolve', runId, '--keep', 'database', '--as', 'dave'], env(taskQueue));
+    const noConflictId = await lifeboatInProcess(['resolve', runId, '--keep', 'database', '--as', 'dave'], env(taskQueue));
     expect(noConflictId.code).toBe(2);
     expect(noConflictId.stderr).toContain('a decision needs the conflict id, such as c1');
-    const badKeep = await lifeboat(['resolve', runId, 'c1', '--keep', 'everything', '--as', 'dave'], env(taskQueue));
+    const badKeep = await lifeboatInProcess(['resolve', runId, 'c1', '--keep', 'everything', '--as', 'dave'], env(taskQueue));
     expect(badKeep.code).toBe(2);
     expect(badKeep.stderr).toContain('--keep everything is not one of database, ledger, both');
-    await lifeboat(['abort', runId, '--as', 'alice', '--reason', 'database came back by itself'], env(taskQueue));
+    await lifeboatInProcess(['abort', runId, '--as', 'alice', '--reason', 'database came back by itself'], env(taskQueue));
     const result = (await handle.result()) as RunResult;
     expect(result.state).toBe('aborted');
     expect(result.compensation).toEqual([{ step: 'switchMode', status: 'succeeded' }]);
