@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { EstateOptions } from '../../estate/estate';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
+import { recordingHistories } from './histories';
 import type { TestNamespace } from './namespaces';
 import { connectToTestServer, type TemporalTestContext } from './temporal';
 
@@ -11,9 +12,12 @@ export interface RunbookSuite {
   targetsPath: string;
 }
 
-/** Connects to the test server and starts an estate for one test file, both at once. */
+/**
+ * Connects to the test server and starts an estate for one test file, both at once. While it records histories the
+ * file runs in `default`, the only namespace the replayer knows (see test/helpers/histories.ts).
+ */
 export async function openRunbookSuite(estateOptions: Omit<EstateOptions, 'dir'>, namespace: TestNamespace | 'default' = 'default'): Promise<RunbookSuite> {
-  const [ctx, estate] = await Promise.all([connectToTestServer(namespace), startTestEstate(estateOptions)]);
+  const [ctx, estate] = await Promise.all([connectToTestServer(recordingHistories() ? 'default' : namespace), startTestEstate(estateOptions)]);
   return { ctx, estate, targetsPath: join(estate.dir, 'lifeboat.targets.json') };
 }
 
