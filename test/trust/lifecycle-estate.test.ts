@@ -142,7 +142,7 @@ test('temporal workflow reset of a finished failover, after failback, waits for 
   expect(verified.stdout).toMatch(/^FAILED:\n {2}- the run was reset by .* \(reason: an insider replays the approvals; from run /m);
 
   await ok(['abort', failoverId, '--as', 'alice', '--reason', 'nobody asked for this failover']);
-  const ended = await statusOf(failoverId, (s) => s.state !== 'waiting-approval' && s.state !== 'running');
+  const ended = await statusOf(failoverId, (s) => s.state !== 'waiting-approval' && s.state !== 'running' && s.state !== 'compensating');
   expect(ended.state).toBe('aborted');
   expect(await estateSnapshot(estate.catalog)).toEqual(home);
   expect(await bookingHealth()).toMatchObject({ http: 200, region: 'A', db: { writable: true } });
