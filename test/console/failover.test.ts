@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { ConsoleServer } from '../../cli/console/server';
 import { openConsoleTestbed, openRun, saveScreenshot, type ConsoleTestbed, type PersonBrowser } from '../helpers/console';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite, type RunbookSuite } from '../helpers/runbook-suite';
 import { testTaskQueue, waitForStatus } from '../helpers/temporal';
 import { estateAdapters } from '../../dev/estate/adapters';
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 test('a planned region failover approved by two SRE leads from the console completes, and lifeboat verify shows both passkey-signed approvals', async () => {
-  const cli = (args: string[]) => lifeboat(args, { TEMPORAL_ADDRESS: suite.ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  const cli = (args: string[]) => lifeboatInProcess(args, { TEMPORAL_ADDRESS: suite.ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
   const started = await cli(['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--as', 'alice']);
   expect(started.stderr).toBe('');
   const { bob, carol } = { bob: people.bob!, carol: people.carol! };

@@ -9,7 +9,7 @@ import { createHttpFleet } from '../../providers/http/fleet';
 import type { RunResult } from '../../kit';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import { handsOnOf, runWaitingForHands } from '../helpers/hands-on';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { openConsoleTestbed, openRun, saveScreenshot, type ConsoleTestbed, type PersonBrowser } from '../helpers/console';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -71,7 +71,7 @@ test('a field team ticks repaired kiosks on the console and signs with a passkey
   await expect.poll(shown).toEqual(open.slice(2));
 
   // bob closes one from the CLI meanwhile; the page, never reloaded, drops it.
-  expect((await lifeboat(['task', 'done', runId, open[2]!, '--as', 'bob'], env)).code).toBe(0);
+  expect((await lifeboatInProcess(['task', 'done', runId, open[2]!, '--as', 'bob'], env)).code).toBe(0);
   await expect.poll(shown).toEqual(open.slice(3));
 
   // A waiver without a reason is refused before anything is signed.

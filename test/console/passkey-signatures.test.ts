@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, inject, test } from 'vitest';
 import { z } from 'zod';
 import { digestOf, Roster, verifySignedDecision, type Statement, type VerifyContext } from '../../kit/trust';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { enrolledPasskey, SoftPasskey } from '../helpers/passkeys';
 import { statementOf } from '../helpers/signing';
 
@@ -103,7 +103,7 @@ test("lifeboat passkey add: your own passkey with your SSH key; someone else's o
   const { roster } = rosterJson();
   writeFileSync(rosterPath, JSON.stringify(roster));
 
-  const printed = await lifeboat(['passkey', 'add', '--as', 'dave', '--request', request]);
+  const printed = await lifeboatInProcess(['passkey', 'add', '--as', 'dave', '--request', request]);
   expect(printed.code).toBe(0);
   expect(JSON.parse(printed.stdout)).toMatchObject({
     credentialId: phone.credentialId,
@@ -112,7 +112,7 @@ test("lifeboat passkey add: your own passkey with your SSH key; someone else's o
   });
   expect(printed.stderr).toMatch(/add this under "passkeys" of dave in the roster/);
 
-  const notAdmin = await lifeboat(['passkey', 'add', '--as', 'alice', '--for', 'dave', '--request', request, '--roster', rosterPath]);
+  const notAdmin = await lifeboatInProcess(['passkey', 'add', '--as', 'alice', '--for', 'dave', '--request', request, '--roster', rosterPath]);
   expect(notAdmin.code).toBe(1);
   expect(notAdmin.stderr).toMatch(/alice may not enrol a passkey for dave: only dave or a member of roster-admins may/);
   expect(readFileSync(rosterPath, 'utf8')).toBe(JSON.stringify(roster));
@@ -120,13 +120,13 @@ test("lifeboat passkey add: your own passkey with your SSH key; someone else's o
   roster.groups['roster-admins'] = 'may enrol passkeys for people without SSH keys';
   roster.people.find((p) => p.id === 'alice')!.groups.push('roster-admins');
   writeFileSync(rosterPath, JSON.stringify(roster));
-  const byAdmin = await lifeboat(['passkey', 'add', '--as', 'alice', '--for', 'dave', '--request', request, '--roster', rosterPath]);
+  const byAdmin = await lifeboatInProcess(['passkey', 'add', '--as', 'alice', '--for', 'dave', '--request', request, '--roster', rosterPath]);
   expect(byAdmin.stderr).toBe('');
   expect(byAdmin.stdout).toMatch(/^added dave's passkey SHA256:\S+ \(ES256, for localhost\) to .*roster\.json, vouched for by alice/);
   expect(Roster.parse(JSON.parse(readFileSync(rosterPath, 'utf8'))).people.find((p) => p.id === 'dave')!.passkeys).toHaveLength(1);
 
   writeFileSync(request, JSON.stringify({ credentialId: phone.credentialId, publicKey: phone.publicKey, algorithm: 'RS256', rpId: 'localhost' }));
-  const bad = await lifeboat(['passkey', 'add', '--as', 'dave', '--request', request]);
+  const bad = await lifeboatInProcess(['passkey', 'add', '--as', 'dave', '--request', request]);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/is not a passkey request[\s\S]*algorithm/);
 });

@@ -6,7 +6,7 @@ import { expect, inject } from 'vitest';
 import { createRosterActivities } from '../../activities/roster';
 import { startConsoleServer, type ConsoleServer } from '../../cli/console/server';
 import { sealPathFor } from '../../lib/roster-seal-file';
-import { lifeboat } from './cli';
+import { lifeboatInProcess } from './cli';
 import { sealTestRoster, testTrustRoot } from './roster-seal';
 import { createTestWorker, testTaskQueue, type TemporalTestContext } from './temporal';
 
@@ -102,7 +102,7 @@ export async function enrolPasskey(person: PersonBrowser, baseUrl: string, roste
   );
   const file = join(mkdtempSync(join(tmpdir(), 'lifeboat-passkey-')), 'passkey.json');
   writeFileSync(file, request!);
-  const added = await lifeboat(['passkey', 'add', '--as', person.who, '--request', file, '--roster', rosterPath]);
+  const added = await lifeboatInProcess(['passkey', 'add', '--as', person.who, '--request', file, '--roster', rosterPath]);
   expect(added.stderr).toBe('');
   expect(added.stdout).toMatch(new RegExp(`added ${person.who}'s passkey SHA256:\\S+ \\(ES256, for localhost\\)`));
   // A roster change counts once the roster admins have signed it.

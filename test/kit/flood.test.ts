@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { approveUpdate, type RunResult, type RunStatus } from '../../kit';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -58,7 +58,7 @@ test('a flood of forged signals and updates counts nothing, keeps status small, 
     expect(JSON.stringify(flooded).length).toBeLessThan(64 * 1024);
 
     // The person on call can still read the run.
-    const shown = await lifeboat(['status', handle.workflowId, '--json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+    const shown = await lifeboatInProcess(['status', handle.workflowId, '--json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
     expect(shown.code).toBe(0);
     expect((JSON.parse(shown.stdout) as RunStatus).refused?.count).toBe(FORGED_SIGNALS);
 
@@ -72,7 +72,7 @@ test('a flood of forged signals and updates counts nothing, keeps status small, 
     expect(effects.filter((e) => e.target === target).map((e) => e.action)).toEqual(['prepare', 'apply', 'verify']);
     expect(result.steps.filter((s) => s.name === 'prepare')).toHaveLength(1);
     // Every decision still verifies from the histories of the whole chain of runs.
-    const verified = await lifeboat(['verify', handle.workflowId, '--json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+    const verified = await lifeboatInProcess(['verify', handle.workflowId, '--json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
     expect(verified.code, verified.stderr).toBe(0);
     await recordHistory(handle, 'kit-exercise-carried-over-signed');
     const described = await handle.describe();

@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { interveneUpdate, type RunStatus } from '../../kit';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 // What a run checks before it does anything, whichever client started it, and how a refused start is shown.
@@ -31,14 +31,14 @@ test('a run whose workflow ID is not the one its target gives is refused, shown 
     expect(await failure(wrongId)).toMatch(new RegExp(`its input makes it kit-exercise on ${target}, whose ID is "kit-exercise/${target}"`));
     expect(effects.filter((e) => e.target === target)).toEqual([]);
 
-    const status = await lifeboat(['status', wrongId, '--json'], env);
+    const status = await lifeboatInProcess(['status', wrongId, '--json'], env);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout) as RunStatus).toMatchObject({
       state: 'failed',
       runbook: 'kit-exercise',
       outcome: expect.stringMatching(/^the run was refused at start: this run's workflow ID/),
     });
-    const listed = await lifeboat(['list', '--runbook', 'kit-exercise', '--state', 'failed', '--json'], env);
+    const listed = await lifeboatInProcess(['list', '--runbook', 'kit-exercise', '--state', 'failed', '--json'], env);
     expect((JSON.parse(listed.stdout) as { runId: string; state: string }[]).find((r) => r.runId === wrongId)).toMatchObject({ state: 'failed' });
 
     // The real ID was never held: a run under it starts and waits at its gate.
@@ -82,7 +82,7 @@ test('an aborted run shows its gate as closed and offers no next action', async 
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'not needed' }] });
     const result = (await handle.result()) as RunStatus;
     expect(result.gates[0]).toMatchObject({ status: 'closed' });
-    const shown = await lifeboat(['status', handle.workflowId], env);
+    const shown = await lifeboatInProcess(['status', handle.workflowId], env);
     expect(shown.stdout).toContain('state: aborted');
     expect(shown.stdout).not.toContain('next: lifeboat approve');
   });

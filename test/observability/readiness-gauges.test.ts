@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { freePort } from '../../lib/free-port';
 import { approveUpdate, type RunResult } from '../../kit';
 import { readinessScheduleId } from '../../kit/trust';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 let ctx: TemporalTestContext;
@@ -110,7 +110,7 @@ test(
       await page.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
       expect(((await page.result()) as RunResult).state).toBe('succeeded');
       // Readiness reads the runs from visibility, which follows their close within moments.
-      const cli = (args: string[]) => lifeboat(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+      const cli = (args: string[]) => lifeboatInProcess(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
       await expect
         .poll(async () => (await cli(['readiness', 'paging-check', '--target', team, '--as', 'alice'])).code, { timeout: 30_000, interval: 500 })
         .toBe(0);

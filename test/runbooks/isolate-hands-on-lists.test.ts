@@ -8,7 +8,7 @@ import { createHttpFleet } from '../../providers/http/fleet';
 import type { RunResult } from '../../kit';
 import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import { handsOnOf, runWaitingForHands } from '../helpers/hands-on';
-import { lifeboat, temporalCli } from '../helpers/cli';
+import { lifeboatInProcess, temporalCli } from '../helpers/cli';
 import { decisionStatement, signAs } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -46,10 +46,10 @@ test('a list longer than one decision is sent as several signed ones; a refused 
 
     // The last host was closed by someone else meanwhile: the first decision counts, the one holding it is refused.
     const last = open.at(-1)!;
-    expect((await lifeboat(['task', 'done', runId, last, '--as', 'bob'], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['task', 'done', runId, last, '--as', 'bob'], env)).code).toBe(0);
     const list = join(dir, 'repaired.txt');
     writeFileSync(list, `${open.join('\n')}\n`);
-    const refused = await lifeboat(['task', 'done', runId, '--hosts-file', list, '--as', 'erin'], env);
+    const refused = await lifeboatInProcess(['task', 'done', runId, '--hosts-file', list, '--as', 'erin'], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       new RegExp(`none of the \\d+ hosts was closed: host ${last} was already done by bob; (\\d+) of ${open.length} hosts were marked done`),
@@ -103,9 +103,11 @@ test('a list longer than one decision is sent as several signed ones; a refused 
     }
 
     // The rest, as `lifeboat task list --open` gives them, in as many decisions as it takes.
-    const rest = JSON.parse((await lifeboat(['task', 'list', runId, '--open', '--limit', '1000', '--json'], env)).stdout) as { tasks: { host: string }[] };
+    const rest = JSON.parse((await lifeboatInProcess(['task', 'list', runId, '--open', '--limit', '1000', '--json'], env)).stdout) as {
+      tasks: { host: string }[];
+    };
     writeFileSync(list, `${rest.tasks.map((t) => t.host).join('\n')}\n`);
-    const closed = await lifeboat(['task', 'done', runId, '--hosts-file', list, '--as', 'erin', '--json'], env);
+    const closed = await lifeboatInProcess(['task', 'done', runId, '--hosts-file', list, '--as', 'erin', '--json'], env);
     expect(closed.stderr).toBe('');
     expect(JSON.parse(closed.stdout)).toMatchObject({ runId, by: 'erin', status: 'done', open: 0, hosts: rest.tasks.map((t) => t.host) });
 

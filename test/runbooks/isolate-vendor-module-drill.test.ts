@@ -6,7 +6,7 @@ import type { IsolationReport } from '../../workflows/vendor-isolation/report';
 import type { HandsOnTask } from '../../workflows/vendor-isolation/hands-on-queue';
 import type { DrillCleanup } from '../../workflows/vendor-isolation/scratch-fleet';
 import type { RunResult, RunStatus } from '../../kit';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
@@ -149,7 +149,7 @@ test('an isolated drill aborted at the gate (people approve) still removes its s
     expect((await fleet.counters({ fleet: scratch.id })).totals.reboots).toBe(2);
     expect(await production()).toEqual(before);
 
-    const abort = await lifeboat(['abort', runId, '--as', 'erin', '--reason', 'drill cut short'], env);
+    const abort = await lifeboatInProcess(['abort', runId, '--as', 'erin', '--reason', 'drill cut short'], env);
     expect(abort.code).toBe(0);
     const result = (await handle.result()) as RunResult;
     expect(result.state).toBe('aborted');
@@ -160,7 +160,7 @@ test('an isolated drill aborted at the gate (people approve) still removes its s
     expect(await production()).toEqual(before);
     expect((await fleet.counters()).totals).toEqual({ rollbacks: 0, reboots: 0, quarantines: 0, repairs: 0 });
 
-    const status = await lifeboat(['status', runId], env);
+    const status = await lifeboatInProcess(['status', runId], env);
     expect(status.stdout).toContain(`drillCleanup: `);
     expect(status.stdout).toMatch(/✓ undo drillBuild/);
   });

@@ -19,7 +19,7 @@ import type { RunResult } from '../../kit';
 import type { ReadinessEvaluation } from '../../kit/trust';
 import type { FailbackResult } from '../../workflows/region-failback';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { sealTestRoster } from '../helpers/roster-seal';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -204,7 +204,7 @@ test('after a failover and a failback, region B is back in rotation, readiness s
 
     // Visibility lists the drill within moments; then every check of region-failover on booking is ready.
     const readiness = () =>
-      lifeboat(['readiness', 'region-failover', '--target', 'booking', '--json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+      lifeboatInProcess(['readiness', 'region-failover', '--target', 'booking', '--json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
     await expect.poll(async () => (await readiness()).code, { timeout: 20_000, interval: 500 }).toBe(0);
     const evaluation = JSON.parse((await readiness()).stdout) as ReadinessEvaluation;
     expect(evaluation).toMatchObject({ runbook: 'region-failover', target: 'booking', ready: true });

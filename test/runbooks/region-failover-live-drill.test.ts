@@ -8,7 +8,7 @@ import { regionFailback } from '../../runbooks/region-failback';
 import { regionFailover } from '../../runbooks/region-failover';
 import { interveneUpdate, rejectUpdate, type RunResult, type Notification } from '../../kit';
 import type { LiveDrillResult } from '../../workflows/region-failover-live-drill';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { startReceiver } from '../helpers/http-receiver';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -109,7 +109,7 @@ test('a live drill, approved by people at each gate, fails over to B and back to
   });
   expect(await sql(estate.catalog, 'A', 'SELECT application_name, state FROM pg_stat_replication')).toEqual([expect.objectContaining({ state: 'streaming' })]);
 
-  const report = await lifeboat(['report', runId, '--format', 'json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  const report = await lifeboatInProcess(['report', runId, '--format', 'json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
   expect(report.stderr).toBe('');
   const json = JSON.parse(report.stdout) as RunReport;
   expect(json).toMatchObject({ state: 'succeeded', drill: { kind: 'live' }, drillProblems: [] });
@@ -144,7 +144,7 @@ test('a live drill whose failback is rejected says so: the step needs an operato
     await handle.executeUpdate(interveneUpdate, { args: [{ action: 'skip', by: 'bob', reason: 'fail back tomorrow' }] });
     expect(((await handle.result()) as RunResult).state).toBe('succeeded');
   });
-  const report = await lifeboat(['report', runId, '--format', 'json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  const report = await lifeboatInProcess(['report', runId, '--format', 'json'], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
   const json = JSON.parse(report.stdout) as RunReport;
   expect(json.drillProblems).toEqual(['step drillFailback skipped', '1 step failure(s) needed an operator']);
   expect(await estateSnapshot(estate.catalog)).toMatchObject({ active: 'B', B: { role: 'primary' } });

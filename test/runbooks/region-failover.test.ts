@@ -12,7 +12,7 @@ import type { IsolatedDrillResult } from '../../workflows/region-failover-drill'
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import type { RunReport } from '../../cli/report/model';
 import type { PathPoint } from '../../cli/report/path';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
@@ -28,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }, [runId]));
 
-const cli = (taskQueue: string, args: string[]) => lifeboat(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+const cli = (taskQueue: string, args: string[]) => lifeboatInProcess(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
 
 test('an unknown service fails the run at once, with no operator to wait for, and leaves the estate as it was', async () => {
   const taskQueue = testTaskQueue();

@@ -1,12 +1,12 @@
 import { expect, test } from 'vitest';
 import { IsolateVendorModuleInput, scopeLabel } from '../../runbooks/isolate-vendor-module';
 import { ManualBookingModeInput } from '../../runbooks/manual-booking-mode';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 
 const manual = { reason: 'db down', incident: 'INC-1', stations: 'ATL-T1' };
 const isolate = { badVersion: 'C-00000291', goodVersion: 'C-00000290' };
 const dryRun = (runbook: string, sets: string[]) =>
-  lifeboat(['run', runbook, ...sets.flatMap((s) => ['--set', s]), '--as', 'alice', '--dry-run', '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  lifeboatInProcess(['run', runbook, ...sets.flatMap((s) => ['--set', s]), '--as', 'alice', '--dry-run', '--json'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
 
 test('manual-booking-mode and isolate-vendor-module take any region name a targets file or fleet may use', () => {
   for (const region of ['A', 'eu-west-1', 'westeurope', 'us_east.2']) {

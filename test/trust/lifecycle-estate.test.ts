@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { TestEstate } from '../../estate/testing';
 import { createHttpFleet } from '../../providers/http/fleet';
 import { approveUpdate, type RunStatus } from '../../kit';
-import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
+import { lifeboatInProcess, temporalCli, type CliResult } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { createTestWorker, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { estateSnapshot } from '../runbooks/region-helpers';
@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 async function cli(args: string[]): Promise<CliResult> {
-  return lifeboat(args, env);
+  return lifeboatInProcess(args, env);
 }
 
 async function ok(args: string[]): Promise<string> {

@@ -5,7 +5,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { statusQuery } from '../../kit';
 import { digestOf, type SignedDecision } from '../../kit/trust';
-import { lifeboat, temporalCli, type CliResult } from '../helpers/cli';
+import { lifeboatInProcess, temporalCli, type CliResult } from '../helpers/cli';
 import { recordHistory } from '../helpers/histories';
 import { decisionStatement, signAs, signedStart, statementOf } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -311,7 +311,7 @@ test('temporal workflow reset to the task of the last approval counts none of th
   // carol's signal came back with the reset; it was signed before the reset, so it is refused.
   expect(asked.refused).toMatchObject({ count: 1, lastBy: 'carol' });
   expect(asked.refused!.lastReason).toMatch(/before Temporal reset the run at .*; a reset run counts no decision made before the reset, so sign a new one/);
-  const shown = await lifeboat(['status', workflowId], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+  const shown = await lifeboatInProcess(['status', workflowId], { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
   expect(shown.stdout).toMatch(
     /^reset: Temporal reset this run \(asked by .+: an insider replays the approvals\); noticed at .*; steps already run: prepare, flaky; gate approve waits for fresh signatures$/m,
   );
