@@ -39,6 +39,8 @@ function exportPassword(value: string | undefined): void {
 }
 
 const restUrl = (region: string) => pair.settings.regions[region]!.restUrl;
+// A real process: Patroni's provider reads the password from process.env, not from the env the CLI's main is given,
+// so only a child started with the variable set (or not) sees what an operator's shell would give it.
 const targetsCheck = (value: string | undefined) => lifeboat(['targets', 'check'], { LIFEBOAT_TARGETS: targetsPath, [passwordEnv]: value });
 const rowOf = (stdout: string, check: string) => stdout.split('\n').find((line) => line.includes(check)) ?? `(no row "${check}")`;
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { RunReport } from '../../cli/report/model';
 import type { RunResult } from '../../kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
-import { lifeboat } from '../helpers/cli';
+import { lifeboat, lifeboatInProcess } from '../helpers/cli';
 import { startPatroniPair, type PatroniPair, sqlOn } from '../helpers/patroni';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -62,17 +62,19 @@ const activeRegion = () => (JSON.parse(readFileSync(statePath, 'utf8')) as { act
 test('a planned failover and the failback move a Patroni pair through the CLI, with nothing lost', async () => {
   const taskQueue = testTaskQueue();
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TARGETS: targetsPath, COMMAND_ESTATE_STATE: statePath };
+  // targets check probes the providers, which read their credentials and settings from process.env rather than the
+  // env main is given: a real process, so what it sees is exactly the environment the test hands it.
   const check = await lifeboat(['targets', 'check'], env);
   expect(check.stdout).toMatch(/database: patroni/);
   expect(check.code).toBe(0);
 
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
-    expect((await lifeboat(['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--as', 'alice'], env)).stderr).toBe('');
+    expect((await lifeboatInProcess(['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--as', 'alice'], env)).stderr).toBe('');
     const failover = ctx.client.workflow.getHandle(failoverId);
     await waitForStatus(failover, (s) => s.state === 'waiting-approval', 60_000);
-    expect((await lifeboat(['approve', failoverId, '--as', 'bob'], env)).code).toBe(0);
-    expect((await lifeboat(['approve', failoverId, '--as', 'carol'], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['approve', failoverId, '--as', 'bob'], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['approve', failoverId, '--as', 'carol'], env)).code).toBe(0);
     const switched = (await failover.result()) as RunResult<SwitchResult>;
     expect(switched.state).toBe('succeeded');
     expect(switched.output).toMatchObject({ source: 'A', target: 'B', rpo: { bytes: 0 } });
@@ -82,17 +84,17 @@ test('a planned failover and the failback move a Patroni pair through the CLI, w
     expect(activeRegion()).toBe('B');
     await sql('B', "INSERT INTO bookings VALUES ('after-failover')");
     expect(await refs('B')).toEqual(['after-failover', 'before-failover']);
-    const report = JSON.parse((await lifeboat(['report', failoverId, '--format', 'json'], env)).stdout) as RunReport;
+    const report = JSON.parse((await lifeboatInProcess(['report', failoverId, '--format', 'json'], env)).stdout) as RunReport;
     expect(report.actedThrough.promote).toMatch(/^patroni /);
     expect(report.actedThrough.switchTraffic).toMatch(/^command \(/);
 
     // Failback: Patroni turns A into a standby cluster of B, then the same switch runs back, then B is reprotected.
-    expect((await lifeboat(['run', 'region-failback', '--set', 'service=booking', '--as', 'alice'], env)).stderr).toBe('');
+    expect((await lifeboatInProcess(['run', 'region-failback', '--set', 'service=booking', '--as', 'alice'], env)).stderr).toBe('');
     const failback = ctx.client.workflow.getHandle(failbackId);
     await waitForStatus(failback, (s) => s.state === 'waiting-approval', 240_000);
     expect(await refs('A')).toEqual(['after-failover', 'before-failover']);
-    expect((await lifeboat(['approve', failbackId, '--as', 'bob'], env)).code).toBe(0);
-    expect((await lifeboat(['approve', failbackId, '--as', 'carol'], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['approve', failbackId, '--as', 'bob'], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['approve', failbackId, '--as', 'carol'], env)).code).toBe(0);
     const back = (await failback.result()) as RunResult<{ source: string; target: string }>;
     expect(back.state).toBe('succeeded');
     expect(back.output).toMatchObject({ source: 'B', target: 'A' });

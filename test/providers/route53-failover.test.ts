@@ -6,7 +6,7 @@ import type { RunReport } from '../../cli/report/model';
 import { sampleTargets } from '../../providers/sample-estate/targets';
 import type { RunResult } from '../../kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
-import { lifeboat } from '../helpers/cli';
+import { lifeboat, lifeboatInProcess } from '../helpers/cli';
 import { motoEnv, setUpRoute53, startMoto, type Moto, type Route53Setup } from '../helpers/moto';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -55,6 +55,8 @@ test('a planned failover switches a Route 53 failover record, approved from the 
   const idB = r53.settings.regions.B!.setIdentifier;
   expect(await records()).toEqual({ PRIMARY: `${idA} ${r53.healthCheckIds.A}`, SECONDARY: `${idB} ${r53.healthCheckIds.B}` });
 
+  // targets check probes the providers, which read their credentials and settings from process.env rather than the
+  // env main is given: a real process, so what it sees is exactly the environment the test hands it.
   const check = await lifeboat(['targets', 'check', '--targets', targetsPath, '--json']);
   expect(check.code).toBe(0);
   expect((JSON.parse(check.stdout) as { checks: { capability: string; provider: string }[] }).checks.find((c) => c.capability === 'traffic')?.provider).toMatch(
@@ -65,18 +67,18 @@ test('a planned failover switches a Route 53 failover record, approved from the 
   const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TARGETS: targetsPath };
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
   await worker.runUntil(async () => {
-    const started = await lifeboat(['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--as', 'alice'], env);
+    const started = await lifeboatInProcess(['run', 'region-failover', '--set', 'service=booking', '--set', 'mode=planned', '--as', 'alice'], env);
     expect(started.stderr).toBe('');
     const handle = ctx.client.workflow.getHandle(runId);
     const waiting = await waitForStatus(handle, (s) => s.state === 'waiting-approval');
     // The source is read from Route 53: the region of the PRIMARY record.
     expect(waiting.details.regions).toMatchObject({ service: 'booking', source: 'A', target: 'B', activeBefore: 'A' });
 
-    const status = await lifeboat(['status', runId], env);
+    const status = await lifeboatInProcess(['status', runId], env);
     expect(status.stdout).toMatch(/preflight .* acts through .*traffic: route53 \(zone /);
 
-    expect((await lifeboat(['approve', runId, '--as', 'bob', '--comment', 'health checks green'], env)).code).toBe(0);
-    expect((await lifeboat(['approve', runId, '--as', 'carol'], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['approve', runId, '--as', 'bob', '--comment', 'health checks green'], env)).code).toBe(0);
+    expect((await lifeboatInProcess(['approve', runId, '--as', 'carol'], env)).code).toBe(0);
     const result = (await handle.result()) as RunResult<SwitchResult>;
     expect(result.state).toBe('succeeded');
     expect(result.output).toMatchObject({ service: 'booking', source: 'A', target: 'B', rpo: { bytes: 0 } });
@@ -85,11 +87,11 @@ test('a planned failover switches a Route 53 failover record, approved from the 
   // Route 53 now answers with region B, each record keeping its own health check.
   expect(await records()).toEqual({ PRIMARY: `${idB} ${r53.healthCheckIds.B}`, SECONDARY: `${idA} ${r53.healthCheckIds.A}` });
 
-  const report = JSON.parse((await lifeboat(['report', runId, '--format', 'json'], env)).stdout) as RunReport;
+  const report = JSON.parse((await lifeboatInProcess(['report', runId, '--format', 'json'], env)).stdout) as RunReport;
   expect(report.actedThrough.switchTraffic).toBe(`route53 (zone ${r53.zoneId}, record ${r53.recordName}, failover)`);
   expect(report.actedThrough.promote).toMatch(/^postgres \(A 127\.0\.0\.1:\d+, B 127\.0\.0\.1:\d+\)$/);
   expect(report.measurements.rtoSeconds).toBeGreaterThan(0);
   expect(report.measurements.rpoBytes).toBe(0);
-  const markdown = (await lifeboat(['report', runId], env)).stdout;
+  const markdown = (await lifeboatInProcess(['report', runId], env)).stdout;
   expect(markdown).toContain(`| switchTraffic | route53 (zone ${r53.zoneId}, record ${r53.recordName}, failover) |`);
 }, 180_000);
