@@ -14,8 +14,6 @@ export interface DecisionRequest<R> {
   body: (status: RunStatus) => Statement['body'];
   /** `any`: each kind of decision's update takes its own message type. */
   update: UpdateDefinition<R, [any]>;
-  /** The unsigned message runs started before signed decisions take, and only they. */
-  legacy: (by: string) => object;
   /** The command that submits a statement signed elsewhere, for the hint `--print-statement` prints. */
   submit: string;
 }
@@ -38,7 +36,13 @@ export async function decide<R>(
     handle.executeUpdate(request.update as UpdateDefinition<R, [unknown]>, { args: [message] }).catch((err: unknown) => {
       throw explain(err, request.runId, ctx.taskQueue);
     });
-  if (!status.trust) return { by: claimed, receipt: await send(request.legacy(claimed)) };
+  // Every run that got past its start check shows what a statement must name; a run without it takes no decisions.
+  if (!status.trust) {
+    throw new CliError(`${request.runId} takes no decisions: it never started (or 0.x code started it, which 1.0 cannot run)`, {
+      code: 'refused',
+      suggestion: `see lifeboat status ${request.runId} for why`,
+    });
+  }
   const { namespace, temporalRunId, inputDigest } = status.trust;
   if (namespace !== (ctx.settings().namespace ?? namespace)) {
     throw new CliError(`the run says it is in namespace ${namespace}, not ${ctx.settings().namespace}`, { code: 'wrong-namespace' });

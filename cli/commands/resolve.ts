@@ -38,11 +38,7 @@ export const resolveCommand: Command = {
     });
     if (!parsed.success) throw inputError('invalid decision', parsed.error, `usage: ${resolveCommand.usage}`);
     const { by: claimed, ...body } = parsed.data;
-    const done = await decide(
-      ctx,
-      { runId, kind: 'resolve', body: () => body, update: resolveUpdate, legacy: (by) => ({ ...body, by }), submit: `lifeboat resolve ${runId}` },
-      values,
-    );
+    const done = await decide(ctx, { runId, kind: 'resolve', body: () => body, update: resolveUpdate, submit: `lifeboat resolve ${runId}` }, values);
     if (!done) return 0;
     const { by, receipt } = done;
     if (ctx.json) ctx.printJson({ runId, by: by ?? claimed, ...receipt });

@@ -21,7 +21,6 @@ export const resumeCommand: Command = {
         kind: 'resume',
         body: () => (comment ? { comment } : ({} as Record<string, string>)),
         update: resumeUpdate,
-        legacy: (by) => ({ by, ...(comment ? { comment } : {}) }),
         submit: `lifeboat resume ${runId}`,
       },
       values,

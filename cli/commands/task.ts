@@ -59,7 +59,7 @@ export const taskCommand: Command = {
 
 /** One task decision, signed as the user and sent as the `task-update` update. */
 function sendTask(ctx: CliContext, runId: string, body: Record<string, string>, submit: string, values: Record<string, unknown>) {
-  return decide<TaskReceipt>(ctx, { runId, kind: 'task', body: () => body, update: taskUpdate, legacy: (by) => ({ ...body, by }), submit }, values);
+  return decide<TaskReceipt>(ctx, { runId, kind: 'task', body: () => body, update: taskUpdate, submit }, values);
 }
 
 /**
