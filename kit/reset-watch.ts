@@ -22,8 +22,7 @@ export class ResetWatch implements ResetsPart {
   constructor(private readonly run: Pick<RunParts, 'gates' | 'record'>) {}
 
   /**
-   * Watches for Temporal's reset of this run. Called by the kit for runs that check their lifecycle; runs recorded
-   * before replay as they ran.
+   * Watches for Temporal's reset of this run. Called by the kit for every run, once its start is proven.
    */
   watch(): void {
     this.watching = true;

@@ -178,7 +178,7 @@ export interface RunStatus {
   /** Why the run ended where it did, in a sentence. */
   outcome?: string;
   audit: AuditEntry[];
-  /** Set on runs whose decisions must be signed (every run started since signed decisions exist). */
+  /** What the run's decisions must name and be checked against; absent only on a run refused at start. */
   trust?: RunTrustStatus;
   /** Decisions refused so far; the first few are also in the audit trail. */
   refused?: RefusalSummary;

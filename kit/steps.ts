@@ -22,8 +22,8 @@ export type StepResult<S extends StepSpec, T> = S extends { skippable: true } ? 
 /** What an undo is told: the state before the step, where the step reads it, and what the step returned. */
 export interface UndoContext<B, T> {
   /**
-   * What `before` read ahead of the step's first attempt. Undefined for a step without `before`, and in runs recorded
-   * before the kit read it (they replay as they ran: the undo goes by `result`).
+   * What `before` read ahead of the step's first attempt. Undefined for a step without `before`, and when that read
+   * never completed (the undo then goes by `result`).
    */
   before: B | undefined;
   /** The step's result; undefined when the run was aborted (or the step skipped) before an attempt succeeded. */

@@ -68,7 +68,7 @@ async function manualMode(run: RunbookRun<Activities>, input: ManualBookingModeI
   const setMode = (a: Activities, mode: BookingMode) => (on.scratch ? a.setScratchMode({ key: on.scratch, mode }) : a.setMode({ region, mode }));
   await run.gate(p.approveEntry);
   // The undo restores the mode read before the first attempt: a retry after a lost worker finds its own mode set.
-  // Runs recorded before that read go by the last attempt's `previous`, as they did.
+  // Where that read never completed, the undo goes by the last attempt's `previous`.
   await run.step(p.switchMode, (a) => setMode(a, input.mode), {
     before: (a) => a.bookingMode(on),
     undo: (a, { before, result }) => setMode(a, before?.mode ?? result?.previous ?? 'normal'),

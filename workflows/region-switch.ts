@@ -150,7 +150,7 @@ interface SourceFence {
 
 /**
  * Undoes the fence step by putting back the fence as it was before the step: lifted if the source was not fenced, left
- * if it was. Where that is unknown (runs recorded before the kit read it first, or a source that did not answer then),
+ * if it was. Where that is unknown (the read never completed, or the source did not answer then),
  * it goes by what the step says it did, and lifts only a fence the step itself set.
  */
 async function restoreFencing(
