@@ -93,7 +93,10 @@ test('a drill schedule created from the CLI fires, and pause, resume, trigger an
       // The schedule keeps firing; pause it so the latest drill run can finish before its report is read.
       expect((await lifeboatInProcess(['drill', 'pause', scheduleId], env)).code).toBe(0);
       const report = await eventually('the latest drill to finish', async () => {
-        const latest = JSON.parse((await lifeboatInProcess(['report', `paging-check/${team}`, '--json'], env)).stdout) as RunReport;
+        // A drill the schedule started a moment ago answers no status query until it has checked its start: wait for it.
+        const shown = await lifeboatInProcess(['report', `paging-check/${team}`, '--json'], env);
+        if (shown.code !== 0 && shown.stderr.includes('did not register a handler for status')) return undefined;
+        const latest = JSON.parse(shown.stdout) as RunReport;
         return latest.finishedAt ? latest : undefined;
       });
       expect(report).toMatchObject({ runbook: 'paging-check', drill: { kind: 'isolated', approvals: 'policy' }, drillProblems: [] });
