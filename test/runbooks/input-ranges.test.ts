@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { runbooks } from '../../runbooks';
 import { runIdFor } from '../../kit';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, type TemporalTestContext } from '../helpers/temporal';
 
 let ctx: TemporalTestContext;
@@ -13,7 +13,7 @@ afterAll(async () => ctx?.close());
 
 const sets = (input: Record<string, string>) => Object.entries(input).flatMap(([key, value]) => ['--set', `${key}=${value}`]);
 const dryRun = (runbook: string, input: Record<string, string>) =>
-  lifeboat(['run', runbook, ...sets(input), '--as', 'alice', '--dry-run'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  lifeboatInProcess(['run', runbook, ...sets(input), '--as', 'alice', '--dry-run'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
 
 const manual = { reason: 'db down', incident: 'INC-1', stations: 'ATL-T1' };
 const isolate = { badVersion: 'C-00000291', goodVersion: 'C-00000290' };
