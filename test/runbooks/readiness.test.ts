@@ -10,7 +10,7 @@ import type { TestEstate } from '../../estate/testing';
 import { runbooks as catalog } from '../../runbooks';
 import { approveUpdate, type RunResult, type Notification } from '../../kit';
 import { type ReadinessEvaluation } from '../../kit/trust';
-import { lifeboat } from '../helpers/cli';
+import { lifeboatInProcess } from '../helpers/cli';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }, ['paging-check/sre-oncall']));
 
-const cli = (taskQueue: string, args: string[]) => lifeboat(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+const cli = (taskQueue: string, args: string[]) => lifeboatInProcess(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
 const checkOf = (evaluation: ReadinessEvaluation, name: string) => evaluation.checks.find((c) => c.name === name)!;
 
 /** A copy of the test roster, changed by `edit`, that a worker reads at each check. */
@@ -179,9 +179,9 @@ test('region-failover: the estate checks pass on a healthy estate, and a stopped
 });
 
 test('every runbook declares its checks, the plan shows them, and readiness without a runbook checks them all', async () => {
-  const plan = JSON.parse((await lifeboat(['plan', 'isolate-vendor-module', '--json'])).stdout) as { readiness: { name: string }[] };
+  const plan = JSON.parse((await lifeboatInProcess(['plan', 'isolate-vendor-module', '--json'])).stdout) as { readiness: { name: string }[] };
   expect(plan.readiness.map((c) => c.name)).toEqual(['approvers', 'workers-agree', 'fleet-api', 'last-known-good', 'last-drill']);
-  expect((await lifeboat(['plan', 'manual-booking-mode'])).stdout).toMatch(
+  expect((await lifeboatInProcess(['plan', 'manual-booking-mode'])).stdout).toMatch(
     /Readiness checks[^\n]*\n {2}- approvers — [^\n]*\n[^\n]*\n {2}- workers-agree — [^\n]*\n[^\n]*\n {2}- ledger-writable/,
   );
   const taskQueue = testTaskQueue();
@@ -213,10 +213,15 @@ test('status, the report and drill history show the scheduled readiness last eva
   const scheduleId = 'readiness/paging-check/sre-oncall';
   await worker.runUntil(async () => {
     // An hour apart, so the one evaluation made at once is the last before the run.
+    const scheduledAt = Date.now();
     expect((await cli(taskQueue, ['readiness', 'schedule', 'paging-check', '--every', '1h', '--as', 'alice'])).code).toBe(0);
     try {
       const history = async () => JSON.parse((await cli(taskQueue, ['readiness', 'history', 'paging-check', '--json'])).stdout) as ReadinessEvaluation[];
-      await expect.poll(async () => (await history()).length, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(1);
+      // The history also lists the earlier test's evaluations (the same schedule id, every 3 s) until this schedule's
+      // own one is indexed: wait for that one.
+      await expect
+        .poll(async () => (await history()).filter((e) => Date.parse(e.checkedAt) >= scheduledAt).length, { timeout: 30_000, interval: 500 })
+        .toBeGreaterThanOrEqual(1);
       const [before] = await history();
       const drill = await ctx.client.workflow.execute('pagingCheck', {
         taskQueue,
