@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { estatePids, isAlive, stopEstate, stopPid } from '../providers/sample-estate/lifecycle';
 import { SupervisedDevServer, type SupervisorHooks } from './dev-server-supervisor';
 import { clearDevRecord, readDevRecord, recordedServerRunning } from '../lib/dev-record';
-import { answers } from './dev-server';
+import { answers } from '../lib/server-answers';
 import { isListening } from '../lib/free-port';
 import { stateDir } from '../lib/paths';
 import { requireTemporalCli } from './temporal-binaries';

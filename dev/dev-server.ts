@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Connection } from '@temporalio/client';
 import { childEnv } from '../lib/child-env';
+import { answers } from '../lib/server-answers';
 import { devServerSearchAttributeFlags } from '../lib/search-attributes';
 
 /** The largest payload the embedded server accepts; see the README for the same limit on a cluster. */
@@ -129,18 +129,4 @@ function lastErrorLine(output: string): string {
     .map((line) => line.trim())
     .filter((line) => /error|fatal|panic|address already in use/i.test(line));
   return (lines.at(-1) ?? '').slice(0, 300);
-}
-
-/** Whether a Temporal frontend answers at this address. */
-export async function answers(address: string, timeoutMs = 2_000): Promise<boolean> {
-  let connection: Connection | undefined;
-  try {
-    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
-    await connection.workflowService.getSystemInfo({});
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await connection?.close().catch(() => undefined);
-  }
 }

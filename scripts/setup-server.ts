@@ -25,7 +25,7 @@ import {
   type PostgresEndpoint,
   type ServerPorts,
 } from './temporal-server';
-import { answers } from '../dev/dev-server';
+import { answers } from '../lib/server-answers';
 import { isListening } from '../lib/free-port';
 import { stateDir } from '../lib/paths';
 import { suggestedRetention } from '../lib/search-attributes';

@@ -8,7 +8,8 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { Client as PgClient } from 'pg';
 import { childEnv } from '../lib/child-env';
 import { addMissingSearchAttributes } from '../lib/search-attributes';
-import { DECISION_BLOB_LIMIT_BYTES, answers } from '../dev/dev-server';
+import { DECISION_BLOB_LIMIT_BYTES } from '../dev/dev-server';
+import { answers } from '../lib/server-answers';
 import { toolsDir } from '../lib/paths';
 
 /**
@@ -271,23 +272,9 @@ export async function waitUntilAnswering(child: ChildProcess, address: string, l
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`the Temporal server exited (${child.signalCode ?? `code ${child.exitCode}`}) before it was ready; see ${logFile}`);
     }
-    if (await (tls ? answersOverTls(address, tls) : answers(address))) return;
+    if (await answers(address, tls ? { tls } : {})) return;
     if (Date.now() > deadline) throw new Error(`the Temporal server did not answer on ${address} within ${timeoutMs} ms; see ${logFile}`);
     await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Whether a TLS frontend answers a call, as {@link answers} checks a plain one. */
-async function answersOverTls(address: string, tls: TLSConfig): Promise<boolean> {
-  let connection: Connection | undefined;
-  try {
-    connection = await Connection.connect({ address, tls, connectTimeout: 2_000 });
-    await connection.workflowService.getSystemInfo({});
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await connection?.close().catch(() => undefined);
   }
 }
 
