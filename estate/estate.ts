@@ -4,8 +4,9 @@ import { EstateCatalog, parseCatalog, type RegionName } from './catalog';
 import { writeSampleTargets } from './targets';
 import { ESTATE_PORTS_VAR, estatePortRange, inRange, takeEstatePort, type PortRange } from './ports';
 import { ensureBookingSchema } from './booking/store';
-import { findHaproxy, HAPROXY_MISSING, loadBalancerEntry, startHaproxy } from './haproxy';
+import { findHaproxy, HAPROXY_MISSING, loadBalancerEntry, startHaproxy, type HaproxyPlan } from './haproxy';
 import { mappedBackend } from './haproxy-runtime';
+import { logEnd, lostPortRace, PORT_RACE_STARTS } from './port-race';
 import { clusterRunning, initPrimary, initStandby, pgLogFile, startCluster, stopCluster } from './postgres-cluster';
 import { isAlive, listRecords, nodeServerCommand, readRecord, startDetached, stopPid, stopRecorded, waitForHttp } from './processes';
 import { ensureLayout, estateDir, estateLayout } from './state-dir';
@@ -80,6 +81,36 @@ async function allocatePorts(dir: string, previous: EstateCatalog | undefined, r
     lbClient: await take(),
     lbAdmin: await take(),
   };
+}
+
+/**
+ * Starts HAProxy on the planned ports; when another process took one of them since it was picked (HAProxy logs
+ * "Address already in use" and exits), picks fresh ones, in the range when there is one, and starts it again, up to
+ * `PORT_RACE_STARTS` times. The ports it ends up on are written back to `plan`, so the catalog and the targets file
+ * name them.
+ */
+async function startHaproxyOnFreePorts(
+  plan: HaproxyPlan,
+  files: { runDir: string; logFile: string },
+  ports: Ports,
+  range: PortRange | undefined,
+  log: (line: string) => void,
+): Promise<void> {
+  // Every port this estate planned stays taken, and so does each one lost to a race, so none is handed out again.
+  const taken = new Set<number>(Object.values(ports));
+  for (let start = 1; ; start++) {
+    log(`start HAProxy on port ${plan.clientPort} (runtime API ${plan.adminPort})`);
+    const from = logEnd(files.logFile);
+    try {
+      await startHaproxy(plan, files);
+      return;
+    } catch (err) {
+      if (start >= PORT_RACE_STARTS || !lostPortRace(files.logFile, from)) throw err;
+      log(`another process took port ${plan.clientPort} or ${plan.adminPort} before HAProxy bound it; trying fresh ports`);
+      plan.clientPort = await takeEstatePort(taken, range);
+      plan.adminPort = await takeEstatePort(taken, range);
+    }
+  }
 }
 
 /** The catalog in a state dir, if `up` wrote one and it is valid. */
@@ -163,7 +194,7 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
   if (opts.loadBalancer !== false) {
     if (!findHaproxy()) warnings.push(HAPROXY_MISSING);
     else {
-      const plan = {
+      const plan: HaproxyPlan = {
         configFile: layout.haproxyConfig,
         mapFile: layout.haproxyMap,
         clientPort: ports.lbClient,
@@ -173,9 +204,8 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
       };
       const existing = readRecord(layout.run, 'haproxy');
       if (!existing || !isAlive(existing.pid)) {
-        log(`start HAProxy on port ${ports.lbClient} (runtime API ${ports.lbAdmin})`);
         try {
-          await startHaproxy(plan, { runDir: layout.run, logFile: join(layout.logs, 'haproxy.log') });
+          await startHaproxyOnFreePorts(plan, { runDir: layout.run, logFile: join(layout.logs, 'haproxy.log') }, ports, range, log);
         } catch (err) {
           warnings.push((err as Error).message);
         }
