@@ -31,14 +31,26 @@ export const devCommand: Command = {
     } catch (err) {
       throw new CliError((err as Error).message, { code: 'already-running' });
     }
-    // Until the worker runs (and its runtime turns Ctrl-C into a shutdown), a Ctrl-C ends the step under way and skips the rest.
+    // Until the worker runs (and its runtime turns Ctrl-C into a shutdown), a Ctrl-C lets the step under way finish and skips the rest.
     let stopRequested = false;
+    let workerUp = false;
     const onSignal = () => {
       if (!stopRequested) say('stopping...');
       stopRequested = true;
     };
+    // The worker's runtime shuts it down on SIGINT and SIGTERM only; any other stop is handed to it as a SIGTERM
+    // (emitted, not sent: nothing can kill this process by it), so the cleanup below runs whatever the way in.
+    const stopWorker = () => {
+      if (workerUp) process.emit('SIGTERM', 'SIGTERM');
+    };
+    // A closed terminal sends SIGHUP, whose default would end this process at once, leaving all it started running.
+    const onHangup = () => {
+      onSignal();
+      stopWorker();
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onHangup);
 
     const configured = !ctx.settings().embedded;
     const withEstate = !values['no-estate'];
@@ -122,7 +134,12 @@ export const devCommand: Command = {
           rosterPath,
           trustRoot,
           env: workerEnv,
-          onReady: () => say(readyText(ctx.taskQueue, server, estateLine, alerts?.line, webConsole?.line)),
+          onReady: () => {
+            say(readyText(ctx.taskQueue, server, estateLine, alerts?.line, webConsole?.line));
+            workerUp = true;
+            // A stop asked for while the worker was being set up, before its runtime listened for signals.
+            if (stopRequested) stopWorker();
+          },
         });
       }
       if (gaveUp) throw new Error(gaveUp);
@@ -130,24 +147,35 @@ export const devCommand: Command = {
     } catch (err) {
       throw new CliError((err as Error).message, { code: 'dev-failed' });
     } finally {
-      await alerts?.stop();
-      await webConsole?.stop();
+      // Each step on its own: one that fails must not leave the estate or the dev server running.
+      await settle(() => alerts?.stop(), 'the alert receiver', say);
+      await settle(() => webConsole?.stop(), 'the web console', say);
       if (ownEstate) {
         say('stopping the sample estate (its data is kept)...');
         await stopEstate(dir).catch((err: unknown) => say(`could not stop the estate: ${(err as Error).message}; run npm run estate -- down`));
       }
       if (server?.started) {
         say('stopping the Temporal dev server...');
-        await server.started.stop();
+        await settle(() => server?.started?.stop(), 'the Temporal dev server', say);
       }
       clearDevRecord();
       releaseLock();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onHangup);
       say('stopped.');
     }
   },
 };
+
+/** Runs one step of the shutdown; a failure is said, not thrown, so the steps after it still run. */
+async function settle(step: () => Promise<void> | undefined, what: string, say: (line: string) => void): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    say(`could not stop ${what}: ${(err as Error).message}`);
+  }
+}
 
 interface DemoAlerts {
   line: string;
