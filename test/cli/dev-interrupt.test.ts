@@ -29,10 +29,17 @@ afterAll(async () => {
   for (const dir of [...folders, fakeBin]) rmSync(dir, { recursive: true, force: true });
 });
 
-// SIGINT is a terminal's Ctrl-C; SIGHUP is the terminal closing. Both go to every process of the foreground group.
-test.each(['SIGINT', 'SIGHUP'] as const)(
-  '%s to `npm start | cat` after HAProxy failed to start stops the dev server and every estate process',
-  async (signal) => {
+// SIGINT is a terminal's Ctrl-C, SIGHUP the terminal closing, SIGTERM a plain kill of the group; each goes to every
+// process of the group. Once with the demo up, and once (Ctrl-C) while the estate is starting, as HAProxy fails.
+const cases = [
+  ['SIGINT', 'up'],
+  ['SIGHUP', 'up'],
+  ['SIGTERM', 'up'],
+  ['SIGINT', 'starting'],
+] as const;
+test.each(cases)(
+  '%s to `npm start | cat` (demo %s) after HAProxy failed to start stops the dev server and every estate process',
+  async (signal, moment) => {
     // Directly under /tmp, so the PostgreSQL user reaches the data dirs.
     const estate = mkdtempSync(join(tmpdir(), 'lifeboat-dev-estate-'));
     const stateDir = mkdtempSync(join(tmpdir(), 'lifeboat-dev-state-'));
@@ -56,10 +63,10 @@ test.each(['SIGINT', 'SIGHUP'] as const)(
     let output = '';
     pipeline.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      await expect.poll(() => output.includes('Lifeboat is up.') || pipeline.exitCode !== null, { timeout: 240_000, interval: 200 }).toBe(true);
-      expect(output).toContain('Lifeboat is up.');
-      expect(output).toContain('NOTE: ');
-      expect(output).toContain('cannot bind socket (test)');
+      const awaited = moment === 'up' ? 'Lifeboat is up.' : 'start HAProxy on port';
+      await expect.poll(() => output.includes(awaited) || pipeline.exitCode !== null, { timeout: 240_000, interval: 100 }).toBe(true);
+      expect(output).toContain(awaited);
+      if (moment === 'up') expect(output).toContain('cannot bind socket (test)');
       const seen = readDevRecord(join(stateDir, 'dev.json'));
       run.record = seen;
       expect(seen?.server).toBeDefined();
