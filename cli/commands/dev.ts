@@ -61,6 +61,20 @@ export const devCommand: Command = {
     let gaveUp: string | undefined;
     let alerts: DemoAlerts | undefined;
     let webConsole: DemoConsole | undefined;
+    // An uncaught error ends the process without the cleanup below: then what it started is at least told to stop.
+    let cleanedUp = false;
+    const lastResort = () => {
+      if (cleanedUp) return;
+      const pids = [...(ownEstate ? estatePids(dir) : []), ...(server?.started?.pid ? [server.started.pid] : [])];
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // gone already
+        }
+      }
+    };
+    process.on('exit', lastResort);
     try {
       const { adoptedEstate } = await takeOverLeftovers({ estateDir: withEstate ? dir : undefined, log: say });
       ownEstate = adoptedEstate;
@@ -163,6 +177,8 @@ export const devCommand: Command = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('SIGHUP', onHangup);
+      cleanedUp = true;
+      process.off('exit', lastResort);
       say('stopped.');
     }
   },
