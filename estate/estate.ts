@@ -84,6 +84,21 @@ async function allocatePorts(dir: string, previous: EstateCatalog | undefined, r
 }
 
 /**
+ * Hands out ports for servers that lost theirs to another process, in the range when there is one. Every port of the
+ * plan stays taken, and so does each one lost to a race, so none is handed out twice; picks run one at a time, since
+ * servers start in parallel and two concurrent picks could both find the same port free.
+ */
+function freshPortPicker(ports: Ports, range: PortRange | undefined): () => Promise<number> {
+  const taken = new Set<number>(Object.values(ports));
+  let last: Promise<unknown> = Promise.resolve();
+  return () => {
+    const next = last.then(() => takeEstatePort(taken, range));
+    last = next.catch(() => undefined);
+    return next;
+  };
+}
+
+/**
  * Starts HAProxy on the planned ports; when another process took one of them since it was picked (HAProxy logs
  * "Address already in use" and exits), picks fresh ones, in the range when there is one, and starts it again, up to
  * `PORT_RACE_STARTS` times. The ports it ends up on are written back to `plan`, so the catalog and the targets file
@@ -92,12 +107,9 @@ async function allocatePorts(dir: string, previous: EstateCatalog | undefined, r
 async function startHaproxyOnFreePorts(
   plan: HaproxyPlan,
   files: { runDir: string; logFile: string },
-  ports: Ports,
-  range: PortRange | undefined,
+  freshPort: () => Promise<number>,
   log: (line: string) => void,
 ): Promise<void> {
-  // Every port this estate planned stays taken, and so does each one lost to a race, so none is handed out again.
-  const taken = new Set<number>(Object.values(ports));
   for (let start = 1; ; start++) {
     log(`start HAProxy on port ${plan.clientPort} (runtime API ${plan.adminPort})`);
     const from = logEnd(files.logFile);
@@ -107,8 +119,8 @@ async function startHaproxyOnFreePorts(
     } catch (err) {
       if (start >= PORT_RACE_STARTS || !lostPortRace(files.logFile, from)) throw err;
       log(`another process took port ${plan.clientPort} or ${plan.adminPort} before HAProxy bound it; trying fresh ports`);
-      plan.clientPort = await takeEstatePort(taken, range);
-      plan.adminPort = await takeEstatePort(taken, range);
+      plan.clientPort = await freshPort();
+      plan.adminPort = await freshPort();
     }
   }
 }
@@ -153,16 +165,17 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
   await startCluster(layout.pgData('B'));
 
   // Booking services and the fleet API, detached so they outlive this process.
-  const services: { name: string; port: number; args: string[]; file: string; probe: string }[] = (['A', 'B'] as const).map((r) => ({
+  type PortKey = 'bookingA' | 'bookingB' | 'fleet';
+  const services: { name: string; key: PortKey; args: (port: number) => string[]; file: string; probe: string }[] = (['A', 'B'] as const).map((r) => ({
     name: `booking-${r}`,
-    port: r === 'A' ? ports.bookingA : ports.bookingB,
+    key: r === 'A' ? 'bookingA' : 'bookingB',
     file: 'booking/server.ts',
     probe: '/live',
-    args: [
+    args: (port: number) => [
       '--region',
       r,
       '--port',
-      String(r === 'A' ? ports.bookingA : ports.bookingB),
+      String(port),
       '--db-host',
       '127.0.0.1',
       '--db-port',
@@ -173,19 +186,33 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
   }));
   services.push({
     name: 'fleet',
-    port: ports.fleet,
+    key: 'fleet',
     file: 'fleet/server.ts',
     probe: '/health',
-    args: ['--port', String(ports.fleet), '--hosts', String(fleetHosts)],
+    args: (port: number) => ['--port', String(port), '--hosts', String(fleetHosts)],
   });
+  const freshPort = freshPortPicker(ports, range);
   await Promise.all(
     services.map(async (s) => {
       const existing = readRecord(layout.run, s.name);
       if (existing && isAlive(existing.pid)) return;
-      log(`start ${s.name} on port ${s.port}`);
       const logFile = join(layout.logs, `${s.name}.log`);
-      const rec = startDetached({ name: s.name, command: nodeServerCommand(s.file, s.args), runDir: layout.run, logFile, port: s.port });
-      await waitForHttp(`http://127.0.0.1:${s.port}${s.probe}`, { pid: rec.pid, logFile, timeoutMs: 60_000 });
+      for (let start = 1; ; start++) {
+        const port = ports[s.key];
+        log(`start ${s.name} on port ${port}`);
+        const from = logEnd(logFile);
+        const rec = startDetached({ name: s.name, command: nodeServerCommand(s.file, s.args(port)), runDir: layout.run, logFile, port });
+        try {
+          await waitForHttp(`http://127.0.0.1:${port}${s.probe}`, { pid: rec.pid, logFile, timeoutMs: 60_000 });
+          // Something answered; if our server exited meanwhile, it was another process holding the port.
+          if (!isAlive(rec.pid)) throw new Error(`${s.name} exited at start; see ${logFile}`);
+          break;
+        } catch (err) {
+          if (start >= PORT_RACE_STARTS || !lostPortRace(logFile, from)) throw err;
+          log(`another process took port ${port} before ${s.name} bound it; trying a fresh port`);
+          ports[s.key] = await freshPort();
+        }
+      }
     }),
   );
 
@@ -205,7 +232,7 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
       const existing = readRecord(layout.run, 'haproxy');
       if (!existing || !isAlive(existing.pid)) {
         try {
-          await startHaproxyOnFreePorts(plan, { runDir: layout.run, logFile: join(layout.logs, 'haproxy.log') }, ports, range, log);
+          await startHaproxyOnFreePorts(plan, { runDir: layout.run, logFile: join(layout.logs, 'haproxy.log') }, freshPort, log);
         } catch (err) {
           warnings.push((err as Error).message);
         }

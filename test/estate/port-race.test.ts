@@ -17,19 +17,22 @@ async function freeRange(size: number): Promise<PortRange> {
   throw new Error(`no ${size} consecutive free ports found between 20000 and 32000`);
 }
 
-const holder: Server = createServer();
+/** The other processes of the race: one takes HAProxy's client port, one booking A's port. */
+// They hang up on whoever connects, so the estate's probes get no answer and closing them waits for no client.
+const holders: Server[] = [createServer((socket) => socket.destroy()), createServer((socket) => socket.destroy())];
 let estate: TestEstate | undefined;
 
 afterAll(async () => {
   await estate?.stop();
-  if (holder.listening) await new Promise((r) => holder.close(r));
+  for (const holder of holders) if (holder.listening) await new Promise((r) => holder.close(r));
 });
 
 describe('estate up when another process takes a port it picked', () => {
-  it('HAProxy comes up on fresh ports in the range, and the targets file names the ports it really listens on', async () => {
+  it('HAProxy and booking A come up on fresh ports in the range, and the targets file names the ports they really listen on', async () => {
     const range = await freeRange(12);
     const lines: string[] = [];
     let stolen: number | undefined;
+    let stolenFromBooking: number | undefined;
     estate = await startTestEstate({
       ports: range,
       fleetHosts: 6,
@@ -40,13 +43,20 @@ describe('estate up when another process takes a port it picked', () => {
         // Listening without a host binds synchronously, on every address, so HAProxy's bind on 127.0.0.1 fails.
         if (m && stolen === undefined) {
           stolen = Number(m[1]);
-          holder.listen(stolen);
+          holders[0]!.listen(stolen);
+        }
+        const b = /^start booking-A on port (\d+)/.exec(line);
+        if (b && stolenFromBooking === undefined) {
+          stolenFromBooking = Number(b[1]);
+          holders[1]!.listen(stolenFromBooking);
         }
       },
     });
 
     expect(stolen, lines.join('\n')).toBeDefined();
+    expect(stolenFromBooking, lines.join('\n')).toBeDefined();
     expect(lines.join('\n')).toContain('before HAProxy bound it; trying fresh ports');
+    expect(lines.join('\n')).toContain(`another process took port ${stolenFromBooking} before booking-A bound it; trying a fresh port`);
 
     const targets = JSON.parse(readFileSync(join(estate.dir, 'lifeboat.targets.json'), 'utf8'));
     const traffic = targets.services.booking.traffic;
@@ -64,9 +74,17 @@ describe('estate up when another process takes a port it picked', () => {
     expect(listeningPorts(haproxy!.pid).sort((a, b) => a - b)).toEqual([entryPort, runtimePort].sort((a, b) => a - b));
     expect(await isListening(entryPort)).toBe(true);
 
-    // And a client sent to the entry URL reaches the booking service behind it.
+    // Booking A runs on the port the file names, not the one taken from it, and HAProxy sends clients there.
+    const bookingA = readRecord(estateLayout(estate.dir).run, 'booking-A');
+    const bookingAUrl: string = targets.services.booking.serviceMode.regions.A.url;
+    const bookingAPort = Number(new URL(bookingAUrl).port);
+    expect(bookingAPort).not.toBe(stolenFromBooking);
+    expect(bookingAPort).toBeGreaterThanOrEqual(range.from);
+    expect(bookingAPort).toBeLessThanOrEqual(range.to);
+    expect(listeningPorts(bookingA!.pid)).toEqual([bookingAPort]);
     const live = await fetch(`${traffic.entryUrl}/live`);
     expect(live.status).toBe(200);
+    expect(await (await fetch(`${bookingAUrl}/live`)).json()).toMatchObject({ region: 'A' });
   });
 });
 
