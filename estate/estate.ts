@@ -7,7 +7,7 @@ import { ensureBookingSchema } from './booking/store';
 import { findHaproxy, HAPROXY_MISSING, loadBalancerEntry, startHaproxy, type HaproxyPlan } from './haproxy';
 import { mappedBackend } from './haproxy-runtime';
 import { logEnd, lostPortRace, PORT_RACE_STARTS } from './port-race';
-import { clusterRunning, initPrimary, initStandby, pgLogFile, startCluster, stopCluster } from './postgres-cluster';
+import { clusterRunning, initPrimary, initStandby, moveClusterPort, pgLogFile, startCluster, stopCluster } from './postgres-cluster';
 import { isAlive, listRecords, nodeServerCommand, readRecord, startDetached, stopPid, stopRecorded, waitForHttp } from './processes';
 import { ensureLayout, estateDir, estateLayout } from './state-dir';
 
@@ -99,6 +99,34 @@ function freshPortPicker(ports: Ports, range: PortRange | undefined): () => Prom
 }
 
 /**
+ * Starts a PostgreSQL cluster; on its first start, when another process took its port since it was picked
+ * (PostgreSQL logs "Address already in use"), moves it to a fresh port and starts it again, up to `PORT_RACE_STARTS`
+ * times. A cluster that ran before keeps its port: the standby's replication settings name the primary's.
+ */
+async function startClusterOnFreePort(
+  dataDir: string,
+  key: 'pgA' | 'pgB',
+  fresh: boolean,
+  ports: Ports,
+  freshPort: () => Promise<number>,
+  log: (line: string) => void,
+): Promise<void> {
+  for (let start = 1; ; start++) {
+    const from = logEnd(pgLogFile(dataDir));
+    try {
+      await startCluster(dataDir);
+      return;
+    } catch (err) {
+      if (!fresh || start >= PORT_RACE_STARTS || !lostPortRace(pgLogFile(dataDir), from)) throw err;
+      const lost = ports[key];
+      ports[key] = await freshPort();
+      log(`another process took port ${lost} before PostgreSQL bound it; moving it to port ${ports[key]}`);
+      moveClusterPort(dataDir, ports[key]);
+    }
+  }
+}
+
+/**
  * Starts HAProxy on the planned ports; when another process took one of them since it was picked (HAProxy logs
  * "Address already in use" and exits), picks fresh ones, in the range when there is one, and starts it again, up to
  * `PORT_RACE_STARTS` times. The ports it ends up on are written back to `plan`, so the catalog and the targets file
@@ -147,6 +175,7 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
   const fresh = !existsSync(join(layout.pgData('A'), 'PG_VERSION'));
   const previous = fresh ? undefined : readCatalogIn(dir);
   const ports = await allocatePorts(dir, previous, range);
+  const freshPort = freshPortPicker(ports, range);
   const fleetHosts = opts.fleetHosts ?? previous?.fleet.hosts ?? 36;
 
   // PostgreSQL: primary in A, standby in B cloned with pg_basebackup -R.
@@ -155,14 +184,14 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
     log(`initdb primary (region A) on port ${ports.pgA}`);
     await initPrimary(layout.pgData('A'), ports.pgA);
   }
-  await startCluster(layout.pgData('A'));
+  await startClusterOnFreePort(layout.pgData('A'), 'pgA', fresh, ports, freshPort, log);
   const db = (port: number) => ({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
   if (fresh) {
     await ensureBookingSchema(db(ports.pgA));
     log(`pg_basebackup standby (region B) on port ${ports.pgB}`);
     await initStandby(layout.pgData('B'), ports.pgB, ports.pgA);
   }
-  await startCluster(layout.pgData('B'));
+  await startClusterOnFreePort(layout.pgData('B'), 'pgB', fresh, ports, freshPort, log);
 
   // Booking services and the fleet API, detached so they outlive this process.
   type PortKey = 'bookingA' | 'bookingB' | 'fleet';
@@ -191,7 +220,6 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
     probe: '/health',
     args: (port: number) => ['--port', String(port), '--hosts', String(fleetHosts)],
   });
-  const freshPort = freshPortPicker(ports, range);
   await Promise.all(
     services.map(async (s) => {
       const existing = readRecord(layout.run, s.name);

@@ -116,6 +116,14 @@ export async function initStandby(dataDir: string, port: number, primaryPort: nu
   appendFileSync(join(dataDir, 'postgresql.conf'), `\n# lifeboat standby\nport = ${port}\n`);
 }
 
+/**
+ * Moves a cluster to another port, for a first start that found its port taken by another process: the setting is
+ * appended, and PostgreSQL takes the last one in the file.
+ */
+export function moveClusterPort(dataDir: string, port: number): void {
+  appendFileSync(join(dataDir, 'postgresql.conf'), `\n# lifeboat: the port picked before was taken by another process\nport = ${port}\n`);
+}
+
 /** Starts a cluster and waits until it accepts connections. */
 export async function startCluster(dataDir: string): Promise<void> {
   if (await clusterRunning(dataDir)) return;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { postmasterPids } from '../../estate/estate';
 import { readRecord } from '../../estate/processes';
 import { canListen, isListening, type PortRange } from '../../estate/ports';
 import { estateLayout } from '../../estate/state-dir';
@@ -17,9 +18,17 @@ async function freeRange(size: number): Promise<PortRange> {
   throw new Error(`no ${size} consecutive free ports found between 20000 and 32000`);
 }
 
-/** The other processes of the race: one takes HAProxy's client port, one booking A's port. */
-// They hang up on whoever connects, so the estate's probes get no answer and closing them waits for no client.
-const holders: Server[] = [createServer((socket) => socket.destroy()), createServer((socket) => socket.destroy())];
+/**
+ * The other processes of the race, one per server the estate starts that can lose its port: PostgreSQL A, PostgreSQL
+ * B, booking A, HAProxy. Each hangs up on whoever connects, so the estate's probes get no answer from it.
+ */
+const stealers = [
+  /^initdb primary \(region A\) on port (\d+)/,
+  /^pg_basebackup standby \(region B\) on port (\d+)/,
+  /^start booking-A on port (\d+)/,
+  /^start HAProxy on port (\d+)/,
+];
+const holders: Server[] = stealers.map(() => createServer((socket) => socket.destroy()));
 let estate: TestEstate | undefined;
 
 afterAll(async () => {
@@ -28,41 +37,40 @@ afterAll(async () => {
 });
 
 describe('estate up when another process takes a port it picked', () => {
-  it('HAProxy and booking A come up on fresh ports in the range, and the targets file names the ports they really listen on', async () => {
+  it('PostgreSQL A and B, booking A and HAProxy come up on fresh ports in the range, and the targets file names the ports they listen on', async () => {
     const range = await freeRange(12);
     const lines: string[] = [];
-    let stolen: number | undefined;
-    let stolenFromBooking: number | undefined;
+    const stolen: (number | undefined)[] = stealers.map(() => undefined);
     estate = await startTestEstate({
       ports: range,
       fleetHosts: 6,
       log: (line) => {
         lines.push(line);
-        const m = /^start HAProxy on port (\d+)/.exec(line);
-        // The race, made certain: the port was picked free, and another process binds it just before HAProxy does.
-        // Listening without a host binds synchronously, on every address, so HAProxy's bind on 127.0.0.1 fails.
-        if (m && stolen === undefined) {
-          stolen = Number(m[1]);
-          holders[0]!.listen(stolen);
-        }
-        const b = /^start booking-A on port (\d+)/.exec(line);
-        if (b && stolenFromBooking === undefined) {
-          stolenFromBooking = Number(b[1]);
-          holders[1]!.listen(stolenFromBooking);
-        }
+        // The race, made certain: the port was picked free, and another process binds it just before the server does.
+        // Listening without a host binds synchronously, on every address, so the server's bind on 127.0.0.1 fails.
+        stealers.forEach((pattern, i) => {
+          const m = pattern.exec(line);
+          if (m && stolen[i] === undefined) holders[i]!.listen((stolen[i] = Number(m[1])));
+        });
       },
     });
+    const [stolenFromPgA, stolenFromPgB, stolenFromBooking, stolenFromHaproxy] = stolen;
+    const log = lines.join('\n');
+    expect(
+      stolen.every((p) => p !== undefined),
+      log,
+    ).toBe(true);
 
-    expect(stolen, lines.join('\n')).toBeDefined();
-    expect(stolenFromBooking, lines.join('\n')).toBeDefined();
-    expect(lines.join('\n')).toContain('before HAProxy bound it; trying fresh ports');
-    expect(lines.join('\n')).toContain(`another process took port ${stolenFromBooking} before booking-A bound it; trying a fresh port`);
+    expect(log).toContain('before HAProxy bound it; trying fresh ports');
+    expect(log).toContain(`another process took port ${stolenFromPgA} before PostgreSQL bound it`);
+    expect(log).toContain(`another process took port ${stolenFromPgB} before PostgreSQL bound it`);
+    expect(log).toContain(`another process took port ${stolenFromBooking} before booking-A bound it; trying a fresh port`);
 
     const targets = JSON.parse(readFileSync(join(estate.dir, 'lifeboat.targets.json'), 'utf8'));
     const traffic = targets.services.booking.traffic;
     const entryPort = Number(new URL(traffic.entryUrl).port);
     const runtimePort: number = traffic.runtimeApi.port;
-    expect(entryPort).not.toBe(stolen);
+    expect(entryPort).not.toBe(stolenFromHaproxy);
     for (const port of [entryPort, runtimePort]) {
       expect(port).toBeGreaterThanOrEqual(range.from);
       expect(port).toBeLessThanOrEqual(range.to);
@@ -82,6 +90,17 @@ describe('estate up when another process takes a port it picked', () => {
     expect(bookingAPort).toBeGreaterThanOrEqual(range.from);
     expect(bookingAPort).toBeLessThanOrEqual(range.to);
     expect(listeningPorts(bookingA!.pid)).toEqual([bookingAPort]);
+    // Both databases run on the ports the file names.
+    const dbPorts: number[] = ['A', 'B'].map((r) => targets.services.booking.database.regions[r].port);
+    expect(dbPorts).not.toContain(stolenFromPgA);
+    expect(dbPorts).not.toContain(stolenFromPgB);
+    for (const port of dbPorts) expect(port).toBeGreaterThanOrEqual(range.from);
+    for (const port of dbPorts) expect(port).toBeLessThanOrEqual(range.to);
+    expect(
+      postmasterPids(estate.dir)
+        .flatMap(listeningPorts)
+        .sort((a, b) => a - b),
+    ).toEqual([...dbPorts].sort((a, b) => a - b));
     const live = await fetch(`${traffic.entryUrl}/live`);
     expect(live.status).toBe(200);
     expect(await (await fetch(`${bookingAUrl}/live`)).json()).toMatchObject({ region: 'A' });
