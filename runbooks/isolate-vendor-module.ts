@@ -27,6 +27,11 @@ export const HostScope = z.object({
 export type HostScope = z.infer<typeof HostScope>;
 
 /** A share of the affected hosts, such as `"25%"`: at most a hundred waves, however large the fleet. */
+/** Each wave's fleet calls: Temporal tries one up to 5 times before the step's own attempt counts as failed. */
+const waveActivityRetry = { maximumAttempts: 5, initialInterval: '1 second' } as const;
+/** The isolated drill's calls on its scratch fleet, likewise up to 3 times. */
+const scratchFleetActivityRetry = { maximumAttempts: 3, initialInterval: '1 second' } as const;
+
 const Share = z.string().regex(/^(100|[1-9]\d?)%$/, 'a share in waves.sizes is from "1%" to "100%", such as "25%"');
 
 /**
@@ -184,7 +189,7 @@ export const isolateVendorModule = defineRunbook({
       timeout: '2 hours',
       heartbeatTimeout: '10 seconds',
       // Temporal retries the wave's activity itself, and a retry resumes from the last heartbeat on the same request ids.
-      activityRetry: { maximumAttempts: 5, initialInterval: '1 second' },
+      activityRetry: waveActivityRetry,
       retry: { maximumAttempts: 2 },
       skippable: true,
     }),
@@ -204,7 +209,7 @@ export const isolateVendorModule = defineRunbook({
       timeout: '2 hours',
       heartbeatTimeout: '10 seconds',
       // Temporal retries the wave's activity itself, and a retry resumes from the last heartbeat on the same request ids.
-      activityRetry: { maximumAttempts: 5, initialInterval: '1 second' },
+      activityRetry: waveActivityRetry,
       retry: { maximumAttempts: 2 },
       skippable: true,
     }),
@@ -233,21 +238,21 @@ export const isolateVendorModule = defineRunbook({
           title: "Drill: build a scratch fleet, a fresh copy of the scope's hosts in a namespace of its own",
           undo: 'Remove the scratch fleet and its hosts',
           timeout: '1 minute',
-          activityRetry: { maximumAttempts: 3, initialInterval: '1 second' },
+          activityRetry: scratchFleetActivityRetry,
           retry: { maximumAttempts: 3 },
         }),
         drillReproduce: step({
           uses: ['fleet'],
           title: 'Drill: reproduce the faulty update on the scratch fleet only',
           timeout: '1 minute',
-          activityRetry: { maximumAttempts: 3, initialInterval: '1 second' },
+          activityRetry: scratchFleetActivityRetry,
           retry: { maximumAttempts: 3 },
         }),
         drillCleanup: step({
           uses: ['fleet'],
           title: 'Drill: remove the scratch fleet and its hosts',
           timeout: '1 minute',
-          activityRetry: { maximumAttempts: 3, initialInterval: '1 second' },
+          activityRetry: scratchFleetActivityRetry,
           retry: { maximumAttempts: 5 },
         }),
       },

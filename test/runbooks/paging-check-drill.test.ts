@@ -37,16 +37,7 @@ test("a live drill of paging-check labels every notice it sends, the page and th
   const taskQueue = testTaskQueue();
   const worker = await workerPostingToReceiver(taskQueue);
   const first = receiver.received.length;
-  await worker.runUntil(async () => {
-    const handle = await ctx.client.workflow.start('pagingCheck', {
-      taskQueue,
-      workflowId: runId,
-      args: [{ input: { team: 'sre-oncall' }, requestedBy: 'alice', drill: { kind: 'live' } }],
-    });
-    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
-    await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
-    expect(((await handle.result()) as RunResult).state).toBe('succeeded');
-  });
+  await worker.runUntil(() => pageAcknowledgedByErin(taskQueue, { drill: { kind: 'live' } }));
   expect(titlesFrom(first)).toEqual([
     '[DRILL live] Paging check for sre-oncall',
     '[DRILL live] Approval needed: An on-call engineer acknowledges the page',
@@ -54,6 +45,18 @@ test("a live drill of paging-check labels every notice it sends, the page and th
     '[DRILL live] paging-check on sre-oncall: succeeded',
   ]);
 });
+
+/** Pages sre-oncall as alice, has erin acknowledge, and expects the run to succeed. */
+async function pageAcknowledgedByErin(taskQueue: string, extra: { drill?: { kind: 'live' } }): Promise<void> {
+  const handle = await ctx.client.workflow.start('pagingCheck', {
+    taskQueue,
+    workflowId: runId,
+    args: [{ input: { team: 'sre-oncall' }, requestedBy: 'alice', ...extra }],
+  });
+  await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+  await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
+  expect(((await handle.result()) as RunResult).state).toBe('succeeded');
+}
 
 test('an unattended isolated drill of paging-check labels its page and all-clear as isolated', async () => {
   const taskQueue = testTaskQueue();
@@ -78,16 +81,7 @@ test('a real paging check sends the same notices with no drill label', async () 
   const taskQueue = testTaskQueue();
   const worker = await workerPostingToReceiver(taskQueue);
   const first = receiver.received.length;
-  await worker.runUntil(async () => {
-    const handle = await ctx.client.workflow.start('pagingCheck', {
-      taskQueue,
-      workflowId: runId,
-      args: [{ input: { team: 'sre-oncall' }, requestedBy: 'alice' }],
-    });
-    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
-    await handle.executeUpdate(approveUpdate, { args: [{ by: 'erin' }] });
-    expect(((await handle.result()) as RunResult).state).toBe('succeeded');
-  });
+  await worker.runUntil(() => pageAcknowledgedByErin(taskQueue, {}));
   expect(titlesFrom(first)).toEqual([
     'Paging check for sre-oncall',
     'Approval needed: An on-call engineer acknowledges the page',
