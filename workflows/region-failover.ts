@@ -1,8 +1,8 @@
 import { regionFailover as runbook, type RegionFailoverInput } from '../runbooks/region-failover';
-import { type RunbookRun, type RunRequest, type RunResult, runRunbook } from '../kit';
+import { type RunbookRun, RunAborted, type RunRequest, type RunResult, runRunbook } from '../kit';
 import { isolatedFailoverDrill, type IsolatedDrillResult } from './region-failover-drill';
 import { failBackAfterLiveDrill, type LiveDrillResult } from './region-failover-live-drill';
-import type { SwitchResult } from './region-switch-facts';
+import { keepsNoData, scopeOf, type SwitchResult } from './region-switch-facts';
 import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
 
 const steps = runbook.procedure;
@@ -13,7 +13,8 @@ const { isolated, live } = runbook.drills;
  * Fails a service over to its secondary region: preflight the target, then the controlled switch (assess, two
  * approvals, drain and fence, catch up or record the loss, promote, switch, verify), then notify with RTO and RPO.
  * An isolated drill rehearses the database side on a clone of the standby instead, and leaves production alone; a
- * live drill runs the real failover, then fails back as a child run, so the estate ends where it started.
+ * live drill runs the real failover, then fails back as a child run, so the estate ends where it started. A service
+ * that keeps no data moves its traffic and modes only, with every service of its failover group named in the result.
  */
 export async function regionFailover(request: RunRequest<RegionFailoverInput>): Promise<RunResult<SwitchResult | IsolatedDrillResult | LiveDrillResult>> {
   return runRunbook(runbook, request, async (run: RunbookRun<RegionActivities>, input) => {
@@ -22,11 +23,20 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
     const regions = await run.step(preflight, async (a) => {
       const resolved = await a.resolveRegions({ service: input.service, source: input.source, target: input.target });
       const target = await a.preflightTarget({ service: input.service, region: resolved.target, requireStreaming: input.mode === 'planned' });
+      // A service that keeps no data has no standby: the preflight looked at its service and the traffic provider only.
+      if (scopeOf(resolved).stateless) return { ...resolved, standby: null };
       return { ...resolved, standby: { streaming: target.database.streaming ?? false, replayLsn: target.database.replayLsn ?? null } };
     });
     run.report('regions', regions);
+    const { group, stateless } = scopeOf(regions);
 
     if (run.status.drill?.kind === 'isolated') {
+      if (stateless) {
+        throw new RunAborted(
+          `${runbook.id} has no isolated drill for ${input.service}: ${keepsNoData(input.service)}, so there is no standby to clone; rehearse it with --drill live`,
+          'lifeboat',
+        );
+      }
       return isolatedFailoverDrill(run, { ...steps, ...isolated.steps }, { options: input, mode: input.mode, source: regions.source, target: regions.target });
     }
 
@@ -37,6 +47,8 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
       source: regions.source,
       target: regions.target,
       undoInstead: `lifeboat run region-failback --set service=${input.service}`,
+      group,
+      stateless,
     });
 
     await notifySwitched(run, notify, result);

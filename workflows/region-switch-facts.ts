@@ -16,12 +16,15 @@ export interface DataAtRisk {
 /** What a finished switch returns: the figures a post-incident review asks for first. */
 export interface SwitchResult {
   service: string;
+  /** Every service the switch moved: the service and those sharing its database (its failover group). */
+  services: string[];
   mode: 'planned' | 'emergency';
   source: Region;
   target: Region;
   incidentId?: string;
   rto: { fromStartSeconds: number; fromApprovalSeconds: number; fromDetectionSeconds?: number };
-  rpo: { bytes: number | null; seconds: number | null; lostAcknowledgedBookings: number | null };
+  /** `stateless`: the service keeps no data, so nothing could be lost (and nothing was measured). */
+  rpo: { bytes: number | null; seconds: number | null; lostAcknowledgedBookings: number | null; stateless?: true };
   /** When clients could not book: from draining the source to traffic pointing at the target. */
   switchWindow: { from: string; to: string; ms: number };
   stepTimings: { step: string; durationMs: number | null }[];
@@ -31,6 +34,13 @@ export interface SwitchResult {
 export function lsnBytes(lsn: string): number {
   const [hi, lo] = lsn.split('/');
   return parseInt(hi ?? '0', 16) * 2 ** 32 + parseInt(lo ?? '0', 16);
+}
+
+/** The assessment of a service that keeps no data: only whether the source answers. */
+export interface NoDataAtRisk {
+  sourceServiceAnswers: boolean;
+  stateless: true;
+  reason: string;
 }
 
 export function dataAtRisk(replication: ReplicationStatus, sourceService: BookingHealth, source: Region, target: Region): DataAtRisk {
@@ -74,4 +84,37 @@ export function emergencyRpo(
     seconds = Math.max(0, (Date.parse(loss.lastAcknowledgedAt) - Date.parse(standbyLastReplayAt)) / 1000);
   }
   return { bytes, seconds, lostAcknowledgedBookings: lost };
+}
+
+/**
+ * What resolveRegions says about the services a switch moves. Both fields are absent from the results recorded
+ * before services shared a database or kept none, and such a run takes the one-service, stateful path.
+ */
+export interface SwitchScope {
+  /** Every service the switch moves, sorted; absent where resolveRegions did not say. */
+  group: string[] | undefined;
+  /** The service keeps no data (traffic and modes only): no fence, catch-up, promotion or rebuild. */
+  stateless: boolean;
+}
+
+export function scopeOf(regions: object): SwitchScope {
+  const { group, stateless } = regions as { group?: unknown; stateless?: unknown };
+  return {
+    group: Array.isArray(group) && group.every((g) => typeof g === 'string') ? (group as string[]) : undefined,
+    stateless: stateless === true,
+  };
+}
+
+/** Why a stateless service's data steps do not run, in the words status, the audit trail and the notice use. */
+export const keepsNoData = (service: string): string => `${service} keeps no data`;
+
+/** The RPO of a switch of a service that keeps no data: nothing to lose. */
+export function statelessRpo(): SwitchResult['rpo'] {
+  return { bytes: 0, seconds: 0, lostAcknowledgedBookings: 0, stateless: true };
+}
+
+/** The services in words: `booking`, `booking and loyalty`, `booking, checkin and loyalty`. */
+export function serviceNames(services: readonly string[]): string {
+  if (services.length <= 1) return services.join('');
+  return `${services.slice(0, -1).join(', ')} and ${services.at(-1)}`;
 }
