@@ -14,16 +14,12 @@ import { createBookingActivities } from './booking';
 import { createDatabaseActivities } from './database';
 import { createFleetActivities } from './fleet';
 import { createManualBookingActivities } from './manual-booking';
-import { createRegionSwitchActivities } from './region-switch';
+import { createEstateProbes, type ProbeOutcome } from './readiness-estate';
 import { readRoster } from './roster';
 import type { TargetsAccess } from './targets';
 import { createTrafficActivities } from './traffic';
 
-/** What one probe found: ready or not, and why, in words for the table and the notification. */
-export interface ProbeOutcome {
-  ready: boolean;
-  reason: string;
-}
+export type { ProbeOutcome };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -45,11 +41,8 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
     ...createBookingActivities(deps.access),
     ...createFleetActivities(deps.access),
   };
-  const regionSwitch = createRegionSwitchActivities(deps.access);
+  const estateProbes = createEstateProbes(deps.access);
   const manualBooking = createManualBookingActivities({ access: deps.access });
-
-  /** The region a failover of `service` would move to: the other one than where the load balancer sends clients. */
-  const failoverTarget = async (service: string) => (await regionSwitch.resolveRegions({ service })).target;
 
   /** Finished runs that match `query`, newest first (by close time). */
   async function finished(client: Client, query: string, limit = 50): Promise<WorkflowExecutionInfo[]> {
@@ -144,36 +137,14 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
           return drillRecency(args.runbook, target, probe.withinDays);
         case 'paging-acknowledged':
           return pagingAcknowledged(target, probe.withinDays);
-        case 'standby-streaming': {
-          const region = await failoverTarget(target);
-          const replication = await estate.replicationStatus({ service: target });
-          const node = replication.nodes[region];
-          if (!node?.reachable) return { ready: false, reason: `the standby in region ${region} is unreachable (${node?.error ?? 'no answer'})` };
-          if (node.inRecovery === false) return { ready: false, reason: `region ${region}'s database is a primary, not a standby` };
-          if (!node.streaming) return { ready: false, reason: `the standby in region ${region} is not streaming from the primary` };
-          const { lagBytes, lagSeconds } = replication;
-          if (lagBytes === null) return { ready: false, reason: `the lag of region ${region}'s standby cannot be measured` };
-          if (lagBytes > probe.maxLagBytes || (lagSeconds ?? 0) > probe.maxLagSeconds) {
-            return {
-              ready: false,
-              reason: `the standby in region ${region} is ${lagBytes} bytes and ${lagSeconds ?? '?'} s behind, over the budget of ${probe.maxLagBytes} bytes and ${probe.maxLagSeconds} s`,
-            };
-          }
-          return { ready: true, reason: `region ${region}'s standby streams, ${lagBytes} bytes and ${lagSeconds ?? 0} s behind` };
-        }
-        case 'load-balancer-reaches-target': {
-          // The very judgement the failover's preflight makes, so readiness never refuses what the failover would do.
-          const reach = await regionSwitch.targetReach({ service: target, region: await failoverTarget(target) });
-          return { ready: reach.reaches, reason: reach.reason };
-        }
-        case 'target-service-healthy': {
-          const region = await failoverTarget(target);
-          const health = await estate.health({ service: target, region });
-          if (!health.reachable) return { ready: false, reason: `the ${target} service in region ${region} is unreachable (${health.error})` };
-          if (!health.db?.reachable)
-            return { ready: false, reason: `the ${target} service in region ${region} cannot reach its database (${health.db?.error ?? 'unknown'})` };
-          return { ready: true, reason: `the ${target} service in region ${region} answers and reaches its database` };
-        }
+        case 'standby-streaming':
+          return estateProbes.standbyStreaming(target, probe);
+        case 'dependencies-ready':
+          return estateProbes.dependenciesReady(target, probe);
+        case 'load-balancer-reaches-target':
+          return estateProbes.reachesTarget(target);
+        case 'target-service-healthy':
+          return estateProbes.targetServiceHealthy(target);
         case 'fleet-api': {
           try {
             const summary = await estate.fleetSummary();

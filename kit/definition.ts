@@ -105,6 +105,8 @@ export type OperatorAuthority = Partial<Record<OperatorAction, ApproverSelector>
 export type ReadinessProbe =
   /** The target region's standby streams from the primary and its lag is within the runbook's RPO budget. */
   | { kind: 'standby-streaming'; maxLagBytes: number; maxLagSeconds: number }
+  /** Every service the target depends on is ready in the target region: its standby streams, it answers, traffic reaches it. */
+  | { kind: 'dependencies-ready'; maxLagBytes: number; maxLagSeconds: number }
   /** The load balancer sees the target region's server up. */
   | { kind: 'load-balancer-reaches-target' }
   /** The target region's service answers and reaches its database. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRunbook, step, type DelegationRule } from '../kit';
 import { ranged, type InputRanges } from './ranges';
+import { dependenciesReady } from './region-failover';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
 function regionFailbackInput(r: InputRanges) {
@@ -46,6 +47,8 @@ export const regionFailback = defineRunbook({
   delegatedFrom: { regionFailover: liveDrillComesHome },
   objectives: { rtoSeconds: 30 * 60, rpoSeconds: 0 },
   readinessTarget: 'booking',
+  // The region it returns to must serve what the service calls, as for a failover.
+  readiness: [dependenciesReady],
   procedure: {
     resolve: step({ uses: ['traffic'], title: 'Find the regions: the source is where the load balancer sends clients now', timeout: '30 seconds' }),
     rebuild: step({

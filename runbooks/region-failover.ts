@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineRunbook, drillCheck, step } from '../kit';
+import type { ReadinessCheckSpec } from '../kit/trust';
 import { ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
@@ -15,6 +16,21 @@ function regionFailoverInput(r: InputRanges) {
 
 export const RegionFailoverInput = regionFailoverInput(ranged);
 export type RegionFailoverInput = z.infer<typeof RegionFailoverInput>;
+
+/** The planned failover's RPO budget (the defaults of rpoBudgetBytes and rpoBudgetSeconds), which a ready standby is within. */
+const plannedLagBudget = { maxLagBytes: 16 * 1024 * 1024, maxLagSeconds: 30 };
+
+/**
+ * The services the target calls (`dependsOn` in the targets file) must serve from the region it moves to: checkin in
+ * region B answers only while booking in region B does. Failback asks it too, of the region it returns to.
+ */
+export const dependenciesReady: ReadinessCheckSpec = {
+  name: 'dependencies-ready',
+  verifies:
+    "every service the target depends on (dependsOn in the targets file) is ready in the target region: its standby streams within the planned failover's RPO budget (where it has a database), its service answers, and the traffic provider reaches it",
+  fix: 'make the dependency ready in that region first (lifeboat readiness region-failover --target <dependency> shows what is wrong), or fail the dependency over before the service that calls it',
+  probe: { kind: 'dependencies-ready', ...plannedLagBudget },
+};
 
 /**
  * Moves a service to its secondary region: the recovery the July 2024 outage called for. Planned mode loses nothing
@@ -38,7 +54,7 @@ export const regionFailover = defineRunbook({
       verifies: "the target region's standby streams from the primary, with its lag within the planned failover's RPO budget (16 MiB, 30 s)",
       fix: "restart replication on the standby (check primary_conninfo and the primary's pg_hba), or rebuild it with region-failback",
       // The defaults of rpoBudgetBytes and rpoBudgetSeconds: a planned failover over them stops at its assessment.
-      probe: { kind: 'standby-streaming', maxLagBytes: 16 * 1024 * 1024, maxLagSeconds: 30 },
+      probe: { kind: 'standby-streaming', ...plannedLagBudget },
     },
     {
       name: 'load-balancer-reaches-target',
@@ -54,6 +70,7 @@ export const regionFailover = defineRunbook({
       fix: "restart the target region's service and check that it reaches its database",
       probe: { kind: 'target-service-healthy' },
     },
+    dependenciesReady,
     drillCheck(7),
   ],
   procedure: {

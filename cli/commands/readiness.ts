@@ -4,7 +4,8 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { runbooks } from '../../runbooks';
 import { type RunbookDefinition } from '../../kit';
-import { type ReadinessEvaluation, readinessScheduleId, readinessSummary, readinessTargetOf } from '../../kit/trust';
+import { loadTargets, targetsPath } from '../../providers/targets/load';
+import { type ReadinessCheckSpec, type ReadinessEvaluation, readinessOf, readinessScheduleId, readinessSummary, readinessTargetOf } from '../../kit/trust';
 import type { ReadinessRequest } from '../../workflows/readiness-check';
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
@@ -43,13 +44,45 @@ function requesterOf(ctx: CliContext, values: Record<string, unknown>): string |
   }
 }
 
+/** The probes that look at one service of the targets file: a runbook with one of them is checked for each service. */
+const serviceProbes: ReadonlySet<ReadinessCheckSpec['probe']['kind']> = new Set([
+  'standby-streaming',
+  'load-balancer-reaches-target',
+  'target-service-healthy',
+  'dependencies-ready',
+]);
+
+/**
+ * The services of the targets file this CLI reads (`LIFEBOAT_TARGETS`, else the working directory's, else the sample
+ * estate's), or undefined when there is none to read: the worker may have its own, and each runbook is then checked
+ * on its usual target as before.
+ */
+function servicesOfTargetsFile(env: NodeJS.ProcessEnv): string[] | undefined {
+  try {
+    return Object.keys(loadTargets(targetsPath(undefined, env)).services);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a runbook is checked on when no --target is given: every service of the targets file where its checks look at a
+ * service (a failover of checkin is as much a question as one of booking), its usual target first; else its usual one.
+ */
+function targetsToCheck(runbook: RunbookDefinition, services: string[] | undefined): string[] {
+  const usual = readinessTargetOf(runbook);
+  const perService = readinessOf(runbook).some((c) => serviceProbes.has(c.probe.kind));
+  if (!perService || !services?.includes(usual)) return [usual];
+  return [usual, ...services.filter((s) => s !== usual)];
+}
+
 async function checkNow(ctx: CliContext, chosen: RunbookDefinition[], target: string | undefined, requester: string | undefined): Promise<number> {
   const client = await ctx.client();
-  const evaluations = await Promise.all(
-    chosen.map((runbook) => evaluate(ctx, client, { runbook: runbook.id, target: target ?? readinessTargetOf(runbook), ...(requester ? { requester } : {}) })),
-  );
+  const services = target ? undefined : servicesOfTargetsFile(ctx.env);
+  const requests = chosen.flatMap((runbook) => (target ? [target] : targetsToCheck(runbook, services)).map((t) => ({ runbook: runbook.id, target: t })));
+  const evaluations = await Promise.all(requests.map((r) => evaluate(ctx, client, { ...r, ...(requester ? { requester } : {}) })));
   const ready = evaluations.every((e) => e.ready);
-  if (ctx.json) ctx.printJson(chosen.length === 1 ? evaluations[0] : { ready, runbooks: evaluations });
+  if (ctx.json) ctx.printJson(evaluations.length === 1 ? evaluations[0] : { ready, runbooks: evaluations });
   else {
     const rows = [['RUNBOOK', 'TARGET', 'CHECK', 'RESULT', 'REASON', 'FIX']];
     for (const e of evaluations)
