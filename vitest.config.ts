@@ -9,6 +9,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: ['test/helpers/global-setup.ts'],
+    // Most tests need booking only; those that need the whole airline name its services (test/estate/airline*.test.ts).
+    env: { LIFEBOAT_ESTATE_SERVICES: 'booking' },
     testTimeout: 60_000,
     // A poll that waits for a page, a gauge or a run to catch up: a second (vitest's default) is too short on a
     // 2-core machine running two test files at once.

@@ -20,19 +20,19 @@ export interface SystemPackage {
 export const estatePackages: SystemPackage[] = [
   { name: 'haproxy', neededBy: "the estate's load balancer", commands: ['haproxy'] },
   { name: 'postgresql-15', neededBy: "the estate's databases", commands: ['initdb'], paths: ['/usr/lib/postgresql/15/bin/initdb'] },
+  { name: 'patroni', neededBy: "the estate's crew database and the patroni provider's test", commands: ['patroni'], paths: ['/usr/bin/patroni'] },
+  { name: 'etcd-server', neededBy: "the estate's crew database and the patroni provider's test", commands: ['etcd'], paths: ['/usr/bin/etcd'] },
 ];
 
 /**
  * What the test suite needs on top of the estate: Chromium renders the HTML report; the alert test needs Alertmanager;
- * the patroni provider's test needs Patroni and etcd; the console's reverse-proxy test needs nginx.
+ * the console's reverse-proxy test needs nginx.
  */
 export const testPackages: SystemPackage[] = [
   ...estatePackages,
   { name: 'chromium', neededBy: 'the HTML report and web console tests', commands: ['chromium'] },
   { name: 'prometheus-alertmanager', neededBy: 'the alert receiver test', commands: ['prometheus-alertmanager'] },
   { name: 'prometheus', neededBy: 'the alert rules test (promtool)', commands: ['promtool'] },
-  { name: 'patroni', neededBy: "the patroni provider's test", commands: ['patroni'], paths: ['/usr/bin/patroni'] },
-  { name: 'etcd-server', neededBy: "the patroni provider's test", commands: ['etcd'], paths: ['/usr/bin/etcd'] },
   { name: 'nginx', neededBy: "the console's reverse-proxy test", commands: ['nginx'] },
 ];
 

@@ -40,19 +40,59 @@ export const LoadBalancer = z.object({
 });
 export type LoadBalancer = z.infer<typeof LoadBalancer>;
 
+/** One region of a service with its own HTTP server and no database of its own to record (flight-status). */
+export const HttpRegion = z.object({ url: loopbackUrl });
+
+/** One region of crew's Patroni-managed database: the service, Patroni's REST API, and the leader over libpq. */
+export const PatroniServiceRegion = z.object({
+  url: loopbackUrl,
+  restUrl: loopbackUrl,
+  postgres: z.object({ host: z.string().min(1), port }),
+});
+
+/**
+ * Flight-status's DNS on the AWS API emulator: the hosted zone, the failover record clients resolve, and each
+ * region's record set with its health check. Plain data in the shape a Route 53 targets section takes.
+ */
+export const FlightStatusDns = z.object({
+  endpoint: loopbackUrl,
+  hostedZoneId: z.string().min(1),
+  recordName: z.string().min(1),
+  recordType: z.enum(['A', 'AAAA', 'CNAME']),
+  routing: z.literal('failover'),
+  regions: z.object({
+    A: z.object({ setIdentifier: z.string().min(1), value: z.string().min(1), healthCheckId: z.string().min(1) }),
+    B: z.object({ setIdentifier: z.string().min(1), value: z.string().min(1), healthCheckId: z.string().min(1) }),
+  }),
+});
+export type FlightStatusDns = z.infer<typeof FlightStatusDns>;
+
+const twoRegions = <T extends z.ZodType>(region: T) => z.object({ A: region, B: region });
+
 /**
  * What `estate up` writes to `catalog.json`: the sample estate's own record of its processes' addresses and data
  * directories. Runbooks never read it: they act through the targets file (`lifeboat.targets.json`) the estate writes
  * next to it (see `estate/targets.ts`); only the estate and its provider (`providers/sample-estate`) read this.
+ * Booking is always there; the other services only when the start brought them up (`LIFEBOAT_ESTATE_SERVICES`).
  */
 export const EstateCatalog = z.object({
   version: z.literal(1),
   stateDir: z.string().min(1),
   services: z.object({
-    booking: z.object({ regions: z.object({ A: ServiceRegion, B: ServiceRegion }) }),
+    booking: z.object({ regions: twoRegions(ServiceRegion) }),
+    /** A second database (`loyalty`) in booking's cluster: it moves with booking, and booking with it. */
+    loyalty: z.object({ regions: twoRegions(ServiceRegion) }).optional(),
+    /** Its own PostgreSQL pair; reads bookings from booking in its own region. */
+    checkin: z.object({ regions: twoRegions(ServiceRegion), dependsOn: z.array(z.string()) }).optional(),
+    /** Its own Patroni cluster per region on one etcd; B is a standby cluster of A. */
+    crew: z.object({ etcdUrl: loopbackUrl, regions: twoRegions(PatroniServiceRegion) }).optional(),
+    /** Stateless; clients find the active region through Route 53 failover records. */
+    'flight-status': z.object({ regions: twoRegions(HttpRegion), dns: FlightStatusDns }).optional(),
   }),
-  /** `null` when HAProxy could not be started (not installed). */
+  /** Booking's frontend; `null` when HAProxy could not be started (not installed). */
   loadBalancer: LoadBalancer.nullable(),
+  /** The other HAProxy-fronted services' frontends (loyalty, checkin, crew), on the same HAProxy. */
+  frontends: z.record(z.string(), LoadBalancer).default({}),
   fleet: z.object({ url: loopbackUrl, hosts: z.number().int().positive() }),
 });
 export type EstateCatalog = z.infer<typeof EstateCatalog>;

@@ -1,20 +1,31 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EstateCatalog, parseCatalog, type RegionName } from './catalog';
-import { writeSampleTargets } from './targets';
-import { ESTATE_PORTS_VAR, estatePortRange, inRange, takeEstatePort, type PortRange } from './ports';
+import { ensureAirlineDatabase, ensureAirlineSchema } from './airline/store';
 import { ensureBookingSchema } from './booking/store';
+import { EstateCatalog, parseCatalog, type RegionName } from './catalog';
+import { crewPatroniPorts } from './crew-patroni';
+import { breakCrewRegion, crewPatroniPids, startCrewService, stopCrewPatroni } from './crew-service';
+import { keepFlightStatusPrimary, startFlightStatusService } from './flight-status-service';
 import { findHaproxy, HAPROXY_MISSING, loadBalancerEntry, startHaproxy, type HaproxyPlan } from './haproxy';
 import { mappedBackend } from './haproxy-runtime';
+import { freshPortPicker, planPorts, portOf, savePorts } from './port-plan';
 import { logEnd, lostPortRace, PORT_RACE_STARTS } from './port-race';
-import { clusterRunning, initPrimary, initStandby, moveClusterPort, pgLogFile, startCluster, stopCluster } from './postgres-cluster';
-import { isAlive, listRecords, nodeServerCommand, readRecord, startDetached, stopPid, stopRecorded, waitForHttp } from './processes';
-import { ensureLayout, estateDir, estateLayout } from './state-dir';
+import { estatePortRange, type PortRange } from './ports';
+import { loopbackDb, pairIsFresh, startPostgresPair, writablePrimary, type PostgresPair } from './postgres-pair';
+import { clusterRunning, pgLogFile, stopCluster } from './postgres-cluster';
+import { isAlive, listRecords, readRecord, stopPid, stopRecorded } from './processes';
+import { startServer, type ServerSpec } from './server-start';
+import type { StartContext } from './start-context';
+import { ESTATE_SERVICES, ESTATE_SERVICES_VAR, parseServiceList, selectServices, type EstateService } from './services';
+import { ensureLayout, estateDir, estateLayout, type EstateLayout } from './state-dir';
+import { writeSampleTargets } from './targets';
 
 /** Options for bringing the estate up. */
 export interface EstateOptions {
   /** The estate's state dir; default `.state/estate` or `LIFEBOAT_ESTATE_DIR`. */
   dir?: string;
+  /** The services to bring up (and what they need); default `LIFEBOAT_ESTATE_SERVICES`, else all five. */
+  services?: readonly string[];
   /** Simulated fleet size (default 36; 10,000 works). */
   fleetHosts?: number;
   /** Start HAProxy (default true when installed). */
@@ -32,98 +43,11 @@ export interface RunningEstate {
   warnings: string[];
 }
 
-interface Ports {
-  pgA: number;
-  pgB: number;
-  bookingA: number;
-  bookingB: number;
-  fleet: number;
-  lbClient: number;
-  lbAdmin: number;
-}
-
-/**
- * The ports of the estate: those of its last run when its data exists (PostgreSQL keeps its port in its data dir),
- * else fresh free ones, from `LIFEBOAT_ESTATE_PORTS` when set. Runs before anything starts, so a bad range or an
- * estate set up outside it is refused with nothing half-started.
- */
-async function allocatePorts(dir: string, previous: EstateCatalog | undefined, range: PortRange | undefined): Promise<Ports> {
-  const taken = new Set<number>();
-  const take = () => takeEstatePort(taken, range);
-  if (previous) {
-    const r = previous.services.booking.regions;
-    const port = (u: string) => Number(new URL(u).port);
-    const kept = {
-      pgA: r.A.postgres.port,
-      pgB: r.B.postgres.port,
-      bookingA: port(r.A.url),
-      bookingB: port(r.B.url),
-      fleet: port(previous.fleet.url),
-      ...(previous.loadBalancer ? { lbClient: port(previous.loadBalancer.clientUrl), lbAdmin: previous.loadBalancer.runtimeApi.port } : {}),
-    };
-    const outside = Object.values(kept).filter((p) => !inRange(p, range));
-    if (range && outside.length) {
-      throw new Error(
-        `the estate in ${dir} was set up on ports outside ${ESTATE_PORTS_VAR}=${range.from}-${range.to} (${outside.join(', ')}), ` +
-          `and its databases keep their ports: start it afresh inside the range with \`npm run estate -- reset\` (deletes its data), ` +
-          `or unset ${ESTATE_PORTS_VAR} to restart it where it was`,
-      );
-    }
-    for (const p of Object.values(kept)) taken.add(p);
-    return { ...kept, lbClient: kept.lbClient ?? (await take()), lbAdmin: kept.lbAdmin ?? (await take()) };
-  }
-  return {
-    pgA: await take(),
-    pgB: await take(),
-    bookingA: await take(),
-    bookingB: await take(),
-    fleet: await take(),
-    lbClient: await take(),
-    lbAdmin: await take(),
-  };
-}
-
-/**
- * Hands out ports for servers that lost theirs to another process, in the range when there is one. Every port of the
- * plan stays taken, and so does each one lost to a race, so none is handed out twice; picks run one at a time, since
- * servers start in parallel and two concurrent picks could both find the same port free.
- */
-function freshPortPicker(ports: Ports, range: PortRange | undefined): () => Promise<number> {
-  const taken = new Set<number>(Object.values(ports));
-  let last: Promise<unknown> = Promise.resolve();
-  return () => {
-    const next = last.then(() => takeEstatePort(taken, range));
-    last = next.catch(() => undefined);
-    return next;
-  };
-}
-
-/**
- * Starts a PostgreSQL cluster; on its first start, when another process took its port since it was picked
- * (PostgreSQL logs "Address already in use"), moves it to a fresh port and starts it again, up to `PORT_RACE_STARTS`
- * times. A cluster that ran before keeps its port: the standby's replication settings name the primary's.
- */
-async function startClusterOnFreePort(
-  dataDir: string,
-  key: 'pgA' | 'pgB',
-  fresh: boolean,
-  ports: Ports,
-  freshPort: () => Promise<number>,
-  log: (line: string) => void,
-): Promise<void> {
-  for (let start = 1; ; start++) {
-    const from = logEnd(pgLogFile(dataDir));
-    try {
-      await startCluster(dataDir);
-      return;
-    } catch (err) {
-      if (!fresh || start >= PORT_RACE_STARTS || !lostPortRace(pgLogFile(dataDir), from)) throw err;
-      const lost = ports[key];
-      ports[key] = await freshPort();
-      log(`another process took port ${lost} before PostgreSQL bound it; moving it to port ${ports[key]}`);
-      moveClusterPort(dataDir, ports[key]);
-    }
-  }
+/** The catalog in a state dir, if `up` wrote one and it is valid. */
+export function readCatalogIn(dir: string): EstateCatalog | undefined {
+  const file = estateLayout(dir).catalog;
+  if (!existsSync(file)) return undefined;
+  return parseCatalog(JSON.parse(readFileSync(file, 'utf8')), file);
 }
 
 /**
@@ -139,150 +63,188 @@ async function startHaproxyOnFreePorts(
   log: (line: string) => void,
 ): Promise<void> {
   for (let start = 1; ; start++) {
-    log(`start HAProxy on port ${plan.clientPort} (runtime API ${plan.adminPort})`);
+    log(`start HAProxy: ${plan.frontends.map((f) => `${f.service} on port ${f.clientPort}`).join(', ')} (runtime API ${plan.adminPort})`);
     const from = logEnd(files.logFile);
     try {
       await startHaproxy(plan, files);
       return;
     } catch (err) {
       if (start >= PORT_RACE_STARTS || !lostPortRace(files.logFile, from)) throw err;
-      log(`another process took port ${plan.clientPort} or ${plan.adminPort} before HAProxy bound it; trying fresh ports`);
-      plan.clientPort = await freshPort();
+      log("another process took one of HAProxy's ports before it bound them; trying fresh ports");
+      for (const f of plan.frontends) f.clientPort = await freshPort();
       plan.adminPort = await freshPort();
     }
   }
 }
 
-/** The catalog in a state dir, if `up` wrote one and it is valid. */
-export function readCatalogIn(dir: string): EstateCatalog | undefined {
-  const file = estateLayout(dir).catalog;
-  if (!existsSync(file)) return undefined;
-  return parseCatalog(JSON.parse(readFileSync(file, 'utf8')), file);
-}
+/** Booking's pair, and check-in's: a primary in A and a streaming standby in B each. */
+const bookingPair = (layout: EstateLayout): PostgresPair => ({
+  label: 'booking',
+  dataDirs: { A: layout.pgData('A'), B: layout.pgData('B') },
+  portKeys: { A: 'pgA', B: 'pgB' },
+});
+const checkinPair = (layout: EstateLayout): PostgresPair => ({
+  label: 'checkin',
+  dataDirs: { A: layout.pgData('checkin-A'), B: layout.pgData('checkin-B') },
+  portKeys: { A: 'checkinPgA', B: 'checkinPgB' },
+});
+
+/** The HAProxy-fronted services and their ports' names. Flight-status is found through DNS instead. */
+const FRONTED = [
+  { service: 'booking', client: 'lbBooking', A: 'bookingA', B: 'bookingB' },
+  { service: 'loyalty', client: 'lbLoyalty', A: 'loyaltyA', B: 'loyaltyB' },
+  { service: 'checkin', client: 'lbCheckin', A: 'checkinA', B: 'checkinB' },
+  { service: 'crew', client: 'lbCrew', A: 'crewA', B: 'crewB' },
+] as const;
 
 /**
- * Brings the estate up: PostgreSQL primary (A) and streaming hot standby (B), a booking service per region,
- * the fleet API, and HAProxy in front; writes `catalog.json`. Reuses existing data and ports after a `down`.
- * Shared by `estate up`, the tests and the runbook tests.
+ * Brings the estate up: each service's database and servers in both regions (booking and loyalty on one PostgreSQL
+ * pair, check-in on its own, crew on Patroni, flight-status stateless behind Route 53 on the AWS emulator), the fleet
+ * API, and HAProxy in front; writes `catalog.json` and the targets file. The parts start side by side. Reuses existing
+ * data and ports after a `down`. Shared by `estate up`, `npm start`, the tests and the runbook tests.
  */
 export async function startEstate(opts: EstateOptions = {}): Promise<RunningEstate> {
   const dir = opts.dir ?? estateDir();
   const log = opts.log ?? (() => undefined);
   const layout = estateLayout(dir);
   const range = opts.ports ?? estatePortRange();
+  const services = selectServices(opts.services ?? parseServiceList(process.env[ESTATE_SERVICES_VAR]));
+  const has = (s: EstateService) => services.includes(s);
   ensureLayout(layout);
   const warnings: string[] = [];
-  const fresh = !existsSync(join(layout.pgData('A'), 'PG_VERSION'));
-  const previous = fresh ? undefined : readCatalogIn(dir);
-  const ports = await allocatePorts(dir, previous, range);
-  const freshPort = freshPortPicker(ports, range);
+  const previous = pairIsFresh(bookingPair(layout)) ? undefined : readCatalogIn(dir);
+  const ports = await planPorts(dir, previous, range, services);
+  // Crew's database keeps its own ports (estate/crew-patroni.ts); a fresh pick must not hand one of them out.
+  const freshPort = freshPortPicker(ports, range, Object.values(crewPatroniPorts(dir) ?? {}));
   const fleetHosts = opts.fleetHosts ?? previous?.fleet.hosts ?? 36;
-
-  // PostgreSQL: primary in A, standby in B cloned with pg_basebackup -R.
-  if (fresh) {
-    rmSync(join(dir, 'pg'), { recursive: true, force: true });
-    log(`initdb primary (region A) on port ${ports.pgA}`);
-    await initPrimary(layout.pgData('A'), ports.pgA);
-  }
-  await startClusterOnFreePort(layout.pgData('A'), 'pgA', fresh, ports, freshPort, log);
-  const db = (port: number) => ({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
-  if (fresh) {
-    await ensureBookingSchema(db(ports.pgA));
-    log(`pg_basebackup standby (region B) on port ${ports.pgB}`);
-    await initStandby(layout.pgData('B'), ports.pgB, ports.pgA);
-  }
-  await startClusterOnFreePort(layout.pgData('B'), 'pgB', fresh, ports, freshPort, log);
-
-  // Booking services and the fleet API, detached so they outlive this process.
-  type PortKey = 'bookingA' | 'bookingB' | 'fleet';
-  const services: { name: string; key: PortKey; args: (port: number) => string[]; file: string; probe: string }[] = (['A', 'B'] as const).map((r) => ({
-    name: `booking-${r}`,
-    key: r === 'A' ? 'bookingA' : 'bookingB',
-    file: 'booking/server.ts',
+  const where = { runDir: layout.run, logs: layout.logs };
+  const serve = async (key: string, spec: ServerSpec) => {
+    ports[key] = await startServer(spec, portOf(ports, key), where, freshPort, log);
+  };
+  const url = (key: string) => `http://127.0.0.1:${portOf(ports, key)}`;
+  const airline = (service: string, region: RegionName, db?: { port: number; database: string }, dependsOn: string[] = []): ServerSpec => ({
+    name: `${service}-${region}`,
+    file: 'airline/server.ts',
     probe: '/live',
-    args: (port: number) => [
-      '--region',
-      r,
-      '--port',
-      String(port),
-      '--db-host',
-      '127.0.0.1',
-      '--db-port',
-      String(r === 'A' ? ports.pgA : ports.pgB),
-      '--state-dir',
-      dir,
+    args: (port) => [
+      ...['--service', service, '--region', region, '--port', String(port), '--state-dir', dir],
+      ...(db ? ['--db-host', '127.0.0.1', '--db-port', String(db.port), '--db-name', db.database] : []),
+      ...dependsOn.flatMap((d) => ['--depends-on', d]),
     ],
-  }));
-  services.push({
+  });
+
+  // Booking's pair carries loyalty's database too: the two move together.
+  const booking = (async () => {
+    const pair = bookingPair(layout);
+    await startPostgresPair(pair, ports, freshPort, log, (primary) => ensureBookingSchema(primary));
+    if (has('loyalty')) {
+      const primary = await writablePrimary({ A: portOf(ports, 'pgA'), B: portOf(ports, 'pgB') });
+      if (primary) {
+        const port = portOf(ports, pair.portKeys[primary]);
+        await ensureAirlineDatabase(loopbackDb(port), 'loyalty');
+        await ensureAirlineSchema(loopbackDb(port, 'loyalty'));
+      }
+    }
+    const bookingServer = (r: RegionName): ServerSpec => ({
+      name: `booking-${r}`,
+      file: 'booking/server.ts',
+      probe: '/live',
+      args: (port) => ['--region', r, '--port', String(port), '--db-host', '127.0.0.1', '--db-port', String(portOf(ports, `pg${r}`)), '--state-dir', dir],
+    });
+    await Promise.all((['A', 'B'] as const).map((r) => serve(`booking${r}`, bookingServer(r))));
+    if (has('loyalty')) {
+      await Promise.all((['A', 'B'] as const).map((r) => serve(`loyalty${r}`, airline('loyalty', r, { port: portOf(ports, `pg${r}`), database: 'loyalty' }))));
+    }
+  })();
+
+  // Check-in: its own pair; each region's servers read bookings from booking in the same region.
+  const checkin = (async () => {
+    if (!has('checkin')) return;
+    const pair = checkinPair(layout);
+    await startPostgresPair(pair, ports, freshPort, log, (primary) => ensureAirlineSchema(primary));
+    await booking;
+    await Promise.all(
+      (['A', 'B'] as const).map((r) =>
+        serve(`checkin${r}`, airline('checkin', r, { port: portOf(ports, pair.portKeys[r]), database: 'postgres' }, [`booking=${url(`booking${r}`)}`])),
+      ),
+    );
+  })();
+
+  const ctx: StartContext = { dir, layout, ports, freshPort, log, serve, airline, url };
+  const crew = has('crew') ? startCrewService(ctx) : Promise.resolve(undefined);
+  const flightStatus = has('flight-status') ? startFlightStatusService(ctx) : Promise.resolve(undefined);
+  const fleet = serve('fleet', {
     name: 'fleet',
-    key: 'fleet',
     file: 'fleet/server.ts',
     probe: '/health',
-    args: (port: number) => ['--port', String(port), '--hosts', String(fleetHosts)],
+    args: (port) => ['--port', String(port), '--hosts', String(fleetHosts)],
   });
-  await Promise.all(
-    services.map(async (s) => {
-      const existing = readRecord(layout.run, s.name);
-      if (existing && isAlive(existing.pid)) return;
-      const logFile = join(layout.logs, `${s.name}.log`);
-      for (let start = 1; ; start++) {
-        const port = ports[s.key];
-        log(`start ${s.name} on port ${port}`);
-        const from = logEnd(logFile);
-        const rec = startDetached({ name: s.name, command: nodeServerCommand(s.file, s.args(port)), runDir: layout.run, logFile, port });
-        try {
-          await waitForHttp(`http://127.0.0.1:${port}${s.probe}`, { pid: rec.pid, logFile, timeoutMs: 60_000 });
-          // Something answered; if our server exited meanwhile, it was another process holding the port.
-          if (!isAlive(rec.pid)) throw new Error(`${s.name} exited at start; see ${logFile}`);
-          break;
-        } catch (err) {
-          if (start >= PORT_RACE_STARTS || !lostPortRace(logFile, from)) throw err;
-          log(`another process took port ${port} before ${s.name} bound it; trying a fresh port`);
-          ports[s.key] = await freshPort();
-        }
-      }
-    }),
-  );
 
-  // HAProxy in front; the rest of the estate still runs without it.
+  // Every part gets to finish (or fail) before the start reports, so nothing is left half-started behind an error.
+  const started = await Promise.allSettled([booking, checkin, crew, flightStatus, fleet]);
+  savePorts(dir, ports);
+  const failed = started.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length) throw failed[0]!.reason;
+  const crewEntry = started[2].status === 'fulfilled' ? started[2].value : undefined;
+  const dnsEntry = started[3].status === 'fulfilled' ? started[3].value : undefined;
+
+  // HAProxy in front of every service but flight-status; the rest of the estate still runs without it.
   let loadBalancer: EstateCatalog['loadBalancer'] = null;
+  const frontends: EstateCatalog['frontends'] = {};
   if (opts.loadBalancer !== false) {
     if (!findHaproxy()) warnings.push(HAPROXY_MISSING);
     else {
+      const fronted = FRONTED.filter((f) => has(f.service));
       const plan: HaproxyPlan = {
         configFile: layout.haproxyConfig,
         mapFile: layout.haproxyMap,
-        clientPort: ports.lbClient,
-        adminPort: ports.lbAdmin,
-        backends: { A: ports.bookingA, B: ports.bookingB },
+        adminPort: portOf(ports, 'lbAdmin'),
+        frontends: fronted.map((f) => ({
+          service: f.service,
+          clientPort: portOf(ports, f.client),
+          backends: { A: portOf(ports, f.A), B: portOf(ports, f.B) },
+        })),
         initial: 'A' as RegionName,
       };
       const existing = readRecord(layout.run, 'haproxy');
       if (!existing || !isAlive(existing.pid)) {
         try {
           await startHaproxyOnFreePorts(plan, { runDir: layout.run, logFile: join(layout.logs, 'haproxy.log') }, freshPort, log);
+          ports.lbAdmin = plan.adminPort;
+          for (const f of fronted) ports[f.client] = plan.frontends.find((x) => x.service === f.service)!.clientPort;
+          savePorts(dir, ports);
         } catch (err) {
           warnings.push((err as Error).message);
         }
       }
-      if (!warnings.length) loadBalancer = loadBalancerEntry(plan);
+      if (!warnings.length) {
+        loadBalancer = loadBalancerEntry(plan, 'booking');
+        for (const f of fronted) if (f.service !== 'booking') frontends[f.service] = loadBalancerEntry(plan, f.service);
+      }
     }
   }
 
-  const pg = (r: RegionName, port: number) => ({ ...db(port), dataDir: layout.pgData(r), role: r === 'A' ? ('primary' as const) : ('standby' as const) });
+  const pg = (pair: PostgresPair, r: RegionName, database = 'postgres') => ({
+    ...loopbackDb(portOf(ports, pair.portKeys[r]), database),
+    dataDir: pair.dataDirs[r],
+    role: r === 'A' ? ('primary' as const) : ('standby' as const),
+  });
+  const regions = <T>(of: (r: RegionName) => T) => ({ A: of('A'), B: of('B') });
   const catalog = EstateCatalog.parse({
     version: 1,
     stateDir: dir,
     services: {
-      booking: {
-        regions: {
-          A: { url: `http://127.0.0.1:${ports.bookingA}`, postgres: pg('A', ports.pgA) },
-          B: { url: `http://127.0.0.1:${ports.bookingB}`, postgres: pg('B', ports.pgB) },
-        },
-      },
+      booking: { regions: regions((r) => ({ url: url(`booking${r}`), postgres: pg(bookingPair(layout), r) })) },
+      ...(has('loyalty') ? { loyalty: { regions: regions((r) => ({ url: url(`loyalty${r}`), postgres: pg(bookingPair(layout), r, 'loyalty') })) } } : {}),
+      ...(has('checkin')
+        ? { checkin: { regions: regions((r) => ({ url: url(`checkin${r}`), postgres: pg(checkinPair(layout), r) })), dependsOn: ['booking'] } }
+        : {}),
+      ...(crewEntry ? { crew: crewEntry } : {}),
+      ...(dnsEntry ? { 'flight-status': dnsEntry } : {}),
     },
     loadBalancer,
-    fleet: { url: `http://127.0.0.1:${ports.fleet}`, hosts: fleetHosts },
+    frontends,
+    fleet: { url: url('fleet'), hosts: fleetHosts },
   });
   writeFileSync(layout.catalog, JSON.stringify(catalog, null, 2));
   // What the runbooks act on: the same addresses, as a targets file of ordinary providers.
@@ -291,11 +253,15 @@ export async function startEstate(opts: EstateOptions = {}): Promise<RunningEsta
   return { dir, catalog, warnings };
 }
 
-/** Pids of the PostgreSQL postmasters in a state dir (first line of `postmaster.pid`). */
+/** Every PostgreSQL data dir the estate may run (booking's and check-in's pairs; Patroni runs crew's). */
+function plainClusters(layout: EstateLayout): string[] {
+  return [...Object.values(bookingPair(layout).dataDirs), ...Object.values(checkinPair(layout).dataDirs)];
+}
+
+/** Pids of the plain PostgreSQL postmasters in a state dir (first line of `postmaster.pid`). */
 export function postmasterPids(dir: string): number[] {
-  const layout = estateLayout(dir);
-  return (['A', 'B'] as const)
-    .map((r) => join(layout.pgData(r), 'postmaster.pid'))
+  return plainClusters(estateLayout(dir))
+    .map((d) => join(d, 'postmaster.pid'))
     .filter((f) => existsSync(f))
     .map((f) => Number(readFileSync(f, 'utf8').split('\n')[0]))
     .filter((p) => p > 0 && isAlive(p));
@@ -308,19 +274,21 @@ export function estatePids(dir: string): number[] {
       .map((r) => r.pid)
       .filter(isAlive),
     ...postmasterPids(dir),
+    ...crewPatroniPids(dir),
   ];
 }
 
 /** Stops everything the estate runs and keeps its data (`up` restarts it). Leaves no process behind. */
 export async function stopEstate(dir: string = estateDir(), log: (line: string) => void = () => undefined): Promise<void> {
   const layout = estateLayout(dir);
-  await keepActiveBackend(dir, log);
+  await Promise.all([keepActiveBackends(dir, log), keepFlightStatusPrimary(dir, log)]);
+  // Patroni first, while etcd still runs, so each releases its leader key and stops its PostgreSQL cleanly.
+  await stopCrewPatroni(dir);
   await Promise.all(listRecords(layout.run).map((r) => (log(`stop ${r.name}`), stopRecorded(layout.run, r.name))));
   await Promise.all(
-    (['A', 'B'] as const).map(async (r) => {
-      const data = layout.pgData(r);
-      if (!(await clusterRunning(data))) return;
-      log(`stop PostgreSQL ${r}`);
+    plainClusters(layout).map(async (data) => {
+      if (!existsSync(join(data, 'PG_VERSION')) || !(await clusterRunning(data))) return;
+      log(`stop PostgreSQL ${data}`);
       await stopCluster(data, 'fast').catch(() => stopCluster(data, 'immediate'));
     }),
   );
@@ -328,19 +296,20 @@ export async function stopEstate(dir: string = estateDir(), log: (line: string) 
 }
 
 /**
- * A switch through HAProxy's runtime API lives in its memory only; before HAProxy stops, the active region is written
- * back to its map file, so the next `up` sends clients where they went before (after a failover: the new primary).
+ * A switch through HAProxy's runtime API lives in its memory only; before HAProxy stops, each service's active region
+ * is written back to its map file, so the next `up` sends clients where they went before (after a failover: the new
+ * primary).
  */
-async function keepActiveBackend(dir: string, log: (line: string) => void): Promise<void> {
+async function keepActiveBackends(dir: string, log: (line: string) => void): Promise<void> {
   const catalog = existsSync(estateLayout(dir).catalog) ? readCatalogIn(dir) : undefined;
   const record = readRecord(estateLayout(dir).run, 'haproxy');
   if (!catalog?.loadBalancer || !record || !isAlive(record.pid)) return;
+  const entries = [catalog.loadBalancer, ...Object.values(catalog.frontends)];
   try {
-    const { runtimeApi, switch: map } = catalog.loadBalancer;
-    const backend = await mappedBackend(runtimeApi, map.mapFile, map.key);
-    writeFileSync(catalog.loadBalancer.switch.mapFile, `${catalog.loadBalancer.switch.key} ${backend}\n`);
+    const lines = await Promise.all(entries.map(async (lb) => `${lb.switch.key} ${await mappedBackend(lb.runtimeApi, lb.switch.mapFile, lb.switch.key)}\n`));
+    writeFileSync(catalog.loadBalancer.switch.mapFile, lines.join(''));
   } catch (err) {
-    log(`could not read the active backend before stopping HAProxy (${(err as Error).message}); the next up starts with region A`);
+    log(`could not read the active backends before stopping HAProxy (${(err as Error).message}); the next up starts with region A`);
   }
 }
 
@@ -350,11 +319,41 @@ export async function wipeEstate(dir: string = estateDir()): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** An outage of a region: its booking service is killed and its database stopped abruptly (`pg_ctl -m immediate`). */
-export async function breakRegion(dir: string, region: RegionName): Promise<void> {
+/**
+ * What breaking a service in a region does, in words for the CLI. A service's database goes down with it; where the
+ * database cluster is shared (booking and loyalty), the other service loses its database too, and the words say so.
+ */
+export async function breakService(dir: string, service: EstateService, region: RegionName): Promise<string> {
   const layout = estateLayout(dir);
-  await stopRecorded(layout.run, `booking-${region}`, 0);
-  await stopCluster(layout.pgData(region), 'immediate');
+  const catalog = readCatalogIn(dir);
+  if (!catalog) throw new Error(`the estate is not up (no catalog in ${dir}); run: npm run estate -- up`);
+  if (!catalog.services[service]) throw new Error(`${service} is not running in this estate; it has ${Object.keys(catalog.services).join(', ')}`);
+  await stopRecorded(layout.run, `${service}-${region}`, 0);
+  switch (service) {
+    case 'booking':
+    case 'loyalty': {
+      await stopCluster(bookingPair(layout).dataDirs[region], 'immediate');
+      const other = service === 'booking' ? 'loyalty' : 'booking';
+      return `${service} ${region} broken: service killed, its database server stopped (immediate); ${other}'s database lives on the same server${catalog.services[other] ? ` and is down in ${region} too` : ''}`;
+    }
+    case 'checkin':
+      await stopCluster(checkinPair(layout).dataDirs[region], 'immediate');
+      return `checkin ${region} broken: service killed, its database stopped (immediate)`;
+    case 'crew':
+      await breakCrewRegion(dir, region);
+      return `crew ${region} broken: service killed, its Patroni and PostgreSQL killed`;
+    case 'flight-status':
+      return `flight-status ${region} broken: service killed (it keeps no data; Route 53's health check on the emulator is not probed, so DNS still lists it)`;
+  }
+}
+
+/** An outage of a region: every service in it is broken at once (`breakService`), which is what July 2024 looked like. */
+export async function breakRegion(dir: string, region: RegionName): Promise<string[]> {
+  const catalog = readCatalogIn(dir);
+  if (!catalog) throw new Error(`the estate is not up (no catalog in ${dir}); run: npm run estate -- up`);
+  const running = ESTATE_SERVICES.filter((s) => catalog.services[s]);
+  // Loyalty shares booking's server: breaking booking takes it down; its own service still goes too.
+  return Promise.all(running.map((s) => breakService(dir, s, region)));
 }
 
 export { pgLogFile };

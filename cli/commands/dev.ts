@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { estateDir, estatePids, startEstate, stopEstate } from '../../providers/sample-estate/lifecycle';
+import { estateDir, estatePids, sampleEstateAwsEnv, serviceAddresses, startEstate, stopEstate } from '../../providers/sample-estate/lifecycle';
 import { surviveClosedOutput } from '../../dev/closed-output';
 import { demoAlertsPrincipal, demoKeysDir, demoTrustRootPath, prepareDemoRoster } from '../../dev/demo-keys';
 import { sampleAlertRulesPath, stateDir } from '../../lib/paths';
@@ -118,12 +118,18 @@ export const devCommand: Command = {
             ? 'bringing the sample estate up to date...'
             : wasUp
               ? `the sample estate is already running in ${dir}; reusing it (Ctrl-C leaves it running)`
-              : 'starting the sample airline estate (PostgreSQL pair, booking services, fleet, HAProxy)...',
+              : 'starting the sample airline estate (booking, loyalty, checkin, crew, flight-status; fleet, HAProxy, Patroni, moto)...',
         );
         try {
+          const startedAt = Date.now();
           const { catalog, warnings } = await startEstate({ dir, log: (line) => say(`  ${line}`) });
           for (const w of warnings) say(`NOTE: ${w}; the rest of the estate runs`);
-          estateLine = `  estate:       clients at ${catalog.loadBalancer?.clientUrl ?? '(no load balancer)'}; npm run estate -- status`;
+          // The Route 53 provider finds moto's credentials the way it finds real ones: in the environment.
+          for (const [name, value] of Object.entries(sampleEstateAwsEnv(catalog, process.env))) process.env[name] = value;
+          estateLine = [
+            `  estate:       up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; npm run estate -- status`,
+            ...serviceAddresses(catalog).map((line) => `  ${line}`),
+          ].join('\n');
         } catch (err) {
           say(`NOTE: the sample estate could not start: ${(err as Error).message}`);
           say('      Lifeboat runs without it; runbooks that act on the estate will wait in needs-intervention.');

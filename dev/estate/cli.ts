@@ -1,6 +1,8 @@
 import { estateAdapters } from './adapters';
 import { loadCatalog } from '../../estate/catalog';
-import { breakRegion, estatePids, readCatalogIn, startEstate, stopEstate, wipeEstate } from '../../estate/estate';
+import { breakRegion, breakService, estatePids, readCatalogIn, startEstate, stopEstate, wipeEstate } from '../../estate/estate';
+import { serviceAddresses } from '../../estate/addresses';
+import { ESTATE_SERVICES, ESTATE_SERVICES_VAR, parseServiceList, type EstateService } from '../../estate/services';
 import { argValue } from '../../estate/http-util';
 import { countLostBookings, startLoad, writeCounters } from '../../estate/load';
 import { ESTATE_PORT_COUNT, ESTATE_PORTS_VAR, estatePortRange } from '../../estate/ports';
@@ -10,10 +12,14 @@ import { runYardstick } from './yardstick';
 
 const USAGE = `usage: npm run estate -- <command>
 
-  up [--hosts 36]                    start PostgreSQL A (primary) + B (standby), booking services, fleet API, HAProxy
+  up [--services booking,crew] [--hosts 36]
+                                     start the airline: booking and loyalty (one PostgreSQL pair), checkin (its own
+                                     pair), crew (Patroni), flight-status (Route 53 on moto), the fleet API, HAProxy;
+                                     --services (or ${ESTATE_SERVICES_VAR}) starts only those (booking always comes)
   down                               stop everything (data kept; up restarts it)
-  status [--json]                    regions, replication lag, active backend, fleet health, booking modes
-  break-region <A|B>                 kill a region's booking service and stop its database abruptly
+  status [--json]                    every service: active region, health and mode per region, replication lag; the fleet
+  break-region <A|B>                 the outage: break every service in the region at once
+  break-service <service> <A|B>      kill one service in one region and stop its database abruptly
   bad-vendor-update [--crash-rate 0.3] [--version C-00000291]
                                      push a faulty agent content update to the fleet
   load [--duration 30s] [--rate 20]  steady bookings through the load balancer until Ctrl-C; reports downtime and lost bookings
@@ -44,9 +50,11 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const hosts = argValue(rest, 'hosts');
-      const { warnings, catalog } = await startEstate({ dir, log, ...(hosts ? { fleetHosts: Number(hosts) } : {}) });
-      console.log(`\nestate up; catalog: ${estateLayout(dir).catalog}`);
-      if (catalog.loadBalancer) console.log(`clients: ${catalog.loadBalancer.clientUrl}`);
+      const services = parseServiceList(argValue(rest, 'services'));
+      const started = Date.now();
+      const { warnings, catalog } = await startEstate({ dir, log, ...(services ? { services } : {}), ...(hosts ? { fleetHosts: Number(hosts) } : {}) });
+      console.log(`\nestate up in ${((Date.now() - started) / 1000).toFixed(1)} s; catalog: ${estateLayout(dir).catalog}`);
+      console.log(serviceAddresses(catalog).join('\n'));
       for (const w of warnings) console.log(`NOTE: ${w} (the rest of the estate runs)`);
       return 0;
     }
@@ -69,8 +77,16 @@ async function main(argv: string[]): Promise<number> {
       const region = rest[0];
       if (region !== 'A' && region !== 'B') throw new Error('usage: break-region <A|B>');
       catalogOrExit(dir);
-      await breakRegion(dir, region);
-      console.log(`region ${region} broken: booking service killed, database stopped (immediate)`);
+      for (const line of await breakRegion(dir, region)) console.log(line);
+      console.log(`region ${region} broken`);
+      return 0;
+    }
+    case 'break-service': {
+      const [service, region] = rest;
+      const known = (ESTATE_SERVICES as readonly string[]).includes(service ?? '');
+      if (!known || (region !== 'A' && region !== 'B')) throw new Error(`usage: break-service <${ESTATE_SERVICES.join('|')}> <A|B>`);
+      catalogOrExit(dir);
+      console.log(await breakService(dir, service as EstateService, region));
       return 0;
     }
     case 'bad-vendor-update': {

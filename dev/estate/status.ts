@@ -2,32 +2,51 @@ import type { BookingHealth } from '../../activities/booking';
 import type { ReplicationStatus } from '../../activities/database';
 import { estateAdapters } from './adapters';
 import type { EstateCatalog, RegionName } from '../../estate/catalog';
+import { ESTATE_SERVICES } from '../../estate/services';
+
+const REGIONS = ['A', 'B'] as const;
+
+/** One service at a glance: where its clients go, each region's health and mode, and its database's replication. */
+export interface ServiceStatus {
+  service: string;
+  /** The region the traffic provider sends clients to; `unavailable` when it cannot be asked (no load balancer). */
+  active: RegionName | null | 'unavailable';
+  regions: Record<RegionName, BookingHealth>;
+  /** `null` for a stateless service (flight-status keeps no data). */
+  replication: Pick<ReplicationStatus, 'nodes' | 'primary' | 'standby' | 'lagBytes' | 'lagSeconds'> | null;
+  /** The service whose database cluster this one shares (loyalty: booking), if any. */
+  sharesDatabaseWith?: string;
+}
 
 /** The estate at a glance, gathered through the same adapters the runbooks use. */
 export interface EstateStatus {
-  regions: Record<RegionName, { booking: BookingHealth; database: ReplicationStatus['nodes']['A'] }>;
-  replication: Pick<ReplicationStatus, 'primary' | 'standby' | 'lagBytes' | 'lagSeconds'>;
-  activeBackend: string | null | 'unavailable';
+  services: ServiceStatus[];
   fleet: { total: number; healthy: number; crashed: number; unreachable: number; handsOnBroken: number } | null;
-  /** No problem below: both services and databases reachable, a streaming standby with known lag, every fleet host healthy. */
+  /** No problem below: every service and database reachable, a streaming standby with known lag, every fleet host healthy. */
   healthy: boolean;
-  /** What keeps the estate from being healthy, one short phrase each, such as "14 of 36 fleet hosts crashed". */
+  /** What keeps the estate from being healthy, one short phrase each, such as "checkin A down". */
   problems: string[];
 }
 
 /**
  * What is wrong with the estate, in the order the table shows it. A fleet with crashed hosts is an outage of its own (the July 2024
- * case), even while booking and its databases are fine, so it counts as much as a region that is down.
+ * case), even while every service and its databases are fine, so it counts as much as a region that is down.
  */
-export function estateProblems(s: Pick<EstateStatus, 'regions' | 'replication' | 'fleet'>): string[] {
+export function estateProblems(s: Pick<EstateStatus, 'services' | 'fleet'>): string[] {
   const problems: string[] = [];
-  for (const r of ['A', 'B'] as const) {
-    if (!s.regions[r].booking.reachable) problems.push(`booking service ${r} down`);
-    if (!s.regions[r].database.reachable) problems.push(`database ${r} down`);
+  for (const svc of s.services) {
+    for (const r of REGIONS) {
+      const h = svc.regions[r];
+      if (!h.reachable) problems.push(`${svc.service} ${r} down`);
+      else if (h.status !== 'ok') problems.push(`${svc.service} ${r} ${h.status}`);
+    }
+    const rep = svc.replication;
+    if (!rep || svc.sharesDatabaseWith) continue;
+    for (const r of REGIONS) if (!rep.nodes[r]?.reachable) problems.push(`${svc.service} database ${r} down`);
+    if (rep.primary === null) problems.push(`${svc.service}: no primary database`);
+    if (rep.standby === null) problems.push(`${svc.service}: no streaming standby`);
+    else if (rep.primary !== null && rep.lagBytes === null) problems.push(`${svc.service}: replication lag unknown`);
   }
-  if (s.replication.primary === null) problems.push('no primary database');
-  if (s.replication.standby === null) problems.push('no streaming standby');
-  else if (s.replication.primary !== null && s.replication.lagBytes === null) problems.push('replication lag unknown');
   const f = s.fleet;
   if (!f) problems.push('fleet API down');
   else {
@@ -42,29 +61,32 @@ export function overallVerdict(problems: string[]): string {
   return problems.length ? `degraded: ${problems.join('; ')}` : 'healthy';
 }
 
+/** The service whose database section names the same servers as `service`'s, earlier in the catalog's order. */
+function sharedWith(catalog: EstateCatalog, service: string): string | undefined {
+  return service === 'loyalty' && catalog.services.loyalty ? 'booking' : undefined;
+}
+
 export async function estateStatus(catalog: EstateCatalog): Promise<EstateStatus> {
   const adapters = estateAdapters(catalog);
-  const pg = adapters;
-  const booking = adapters;
-  const fleet = adapters;
-  const [replication, bookingA, bookingB, active, fleetSummary] = await Promise.all([
-    pg.replicationStatus(),
-    booking.health({ region: 'A' }),
-    booking.health({ region: 'B' }),
-    catalog.loadBalancer
-      ? adapters
-          .activeBackend()
-          .then((a) => a.region)
-          .catch(() => 'unavailable' as const)
-      : Promise.resolve('unavailable' as const),
-    fleet.fleetSummary().catch(() => null),
-  ]);
-  const parts = {
-    regions: { A: { booking: bookingA, database: replication.nodes.A! }, B: { booking: bookingB, database: replication.nodes.B! } },
-    replication: { primary: replication.primary, standby: replication.standby, lagBytes: replication.lagBytes, lagSeconds: replication.lagSeconds },
-    activeBackend: active,
-    fleet: fleetSummary && { total: fleetSummary.total, ...fleetSummary.byHealth, handsOnBroken: fleetSummary.handsOnBroken },
-  };
+  const names = ESTATE_SERVICES.filter((s) => catalog.services[s]);
+  const services = await Promise.all(
+    names.map(async (service): Promise<ServiceStatus> => {
+      const stateless = service === 'flight-status';
+      const [A, B, replication, active] = await Promise.all([
+        adapters.health({ service, region: 'A' }),
+        adapters.health({ service, region: 'B' }),
+        stateless ? Promise.resolve(null) : adapters.replicationStatus({ service }),
+        adapters
+          .activeBackend({ service })
+          .then((a): ServiceStatus['active'] => (a.region === 'A' || a.region === 'B' ? a.region : null))
+          .catch(() => 'unavailable' as const),
+      ]);
+      const shares = sharedWith(catalog, service);
+      return { service, active, regions: { A, B }, replication, ...(shares ? { sharesDatabaseWith: shares } : {}) };
+    }),
+  );
+  const fleetSummary = await adapters.fleetSummary().catch(() => null);
+  const parts = { services, fleet: fleetSummary && { total: fleetSummary.total, ...fleetSummary.byHealth, handsOnBroken: fleetSummary.handsOnBroken } };
   const problems = estateProblems(parts);
   return { ...parts, healthy: problems.length === 0, problems };
 }
@@ -81,29 +103,36 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** The `estate status` table. */
+/** One region of one service in words: `ok, normal, primary`, `down`, `degraded (booking unreachable), normal, standby`. */
+function regionCell(s: ServiceStatus, r: RegionName): string {
+  const h = s.regions[r];
+  if (!h.reachable) return 'down';
+  const node = s.replication?.nodes[r];
+  const role = !s.replication ? '' : !node?.reachable ? ', db down' : `, ${node.inRecovery ? 'standby' : 'primary'}${node.fenced ? ' (fenced)' : ''}`;
+  return `${h.status}, ${h.mode ?? '?'}${role}`;
+}
+
+function lagCell(s: ServiceStatus): string {
+  if (!s.replication) return 'no data (stateless)';
+  if (s.sharesDatabaseWith) return `shares ${s.sharesDatabaseWith}'s`;
+  const { lagBytes, lagSeconds } = s.replication;
+  if (lagBytes === null) return 'unknown';
+  return `${lagBytes} B, ${lagSeconds === null ? '? s' : `${lagSeconds.toFixed(3)} s`}`;
+}
+
+/** The `estate status` table: a row per service, then the fleet and the verdict. */
 export function formatStatus(s: EstateStatus): string {
-  const role = (r: RegionName) => {
-    const d = s.regions[r].database;
-    if (!d.reachable) return 'down';
-    return `${d.inRecovery ? 'standby' : 'primary'}${d.fenced ? ' (fenced)' : ''}`;
-  };
-  const svc = (r: RegionName) => {
-    const b = s.regions[r].booking;
-    if (!b.reachable) return 'down';
-    return `${b.status}${b.db?.writable ? ', writable' : ', read-only'}`;
-  };
-  const regionRows = (['A', 'B'] as const).map((r) => [r, svc(r), s.regions[r].booking.mode ?? '-', role(r), s.activeBackend === r ? 'yes' : 'no']);
-  const lag =
-    s.replication.lagBytes === null
-      ? 'unknown (no primary/standby pair)'
-      : `${s.replication.lagBytes} bytes, ${s.replication.lagSeconds === null ? '? s' : `${s.replication.lagSeconds.toFixed(3)} s`}`;
+  const rows = s.services.map((svc) => [
+    svc.service,
+    svc.active === 'unavailable' ? 'unavailable' : (svc.active ?? 'unknown'),
+    regionCell(svc, 'A'),
+    regionCell(svc, 'B'),
+    lagCell(svc),
+  ]);
   const f = s.fleet;
   return [
-    table([['REGION', 'BOOKING', 'MODE', 'DATABASE', 'ACTIVE'], ...regionRows]),
+    table([['SERVICE', 'ACTIVE', 'REGION A', 'REGION B', 'REPLICATION LAG'], ...rows]),
     '',
-    `replication lag: ${lag}`,
-    `active backend:  ${s.activeBackend === 'unavailable' ? 'unavailable (no load balancer)' : (s.activeBackend ?? 'unknown')}`,
     `fleet:           ${f ? `${f.total} hosts: ${f.healthy} healthy, ${f.crashed} crashed, ${f.unreachable} unreachable (${f.handsOnBroken} need hands-on repair)` : 'down'}`,
     `overall:         ${overallVerdict(s.problems)}`,
   ].join('\n');

@@ -46,7 +46,7 @@ export interface DependencyHealth {
   error?: string;
 }
 
-/** What `/health` answers (HTTP 200 when `status` is ok, 503 otherwise). A stateless service has no `db`. */
+/** What `/health` answers, always with HTTP 200 while the process runs (the service-mode contract); `status` says ok or degraded. A stateless service has no `db`. */
 export interface AirlineHealth {
   service: string;
   region: string;

@@ -64,7 +64,8 @@ export function createAirlineServer(opts: AirlineServiceOptions): { server: Serv
       ...(db ? { db } : {}),
       ...(Object.keys(dependencies).length ? { dependencies } : {}),
     };
-    return { status: ok ? 200 : 503, body };
+    // The service-mode contract (docs/api/service-mode.openapi.json): 200 while the process runs; `status` says the rest.
+    return { status: 200, body };
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

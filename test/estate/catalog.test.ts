@@ -18,6 +18,7 @@ const valid: EstateCatalog = {
     },
   },
   loadBalancer: null,
+  frontends: {},
   fleet: { url: 'http://127.0.0.1:1003', hosts: 36 },
 };
 

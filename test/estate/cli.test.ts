@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe('npm run estate -- up / status / down', () => {
   it('up brings the estate up; status shows both regions healthy and lag under a second; down leaves no process', async () => {
-    const up = await estate('up', '--hosts', '12');
+    const up = await estate('up', '--services', 'booking', '--hosts', '12');
     expect(up.code, up.stdout).toBe(0);
     const catalog = loadCatalog(join(dir, 'catalog.json'));
     expect(catalog.loadBalancer).not.toBeNull();
@@ -43,18 +43,19 @@ describe('npm run estate -- up / status / down', () => {
 
     const table = await estate('status');
     expect(table.code, table.stdout).toBe(0);
-    expect(table.stdout).toMatch(/^A\s+ok, writable\s+normal\s+primary\s+yes$/m);
-    expect(table.stdout).toMatch(/^B\s+ok, read-only\s+normal\s+standby\s+no$/m);
+    expect(table.stdout).toMatch(/^booking\s+A\s+ok, normal, primary\s+ok, normal, standby\s+\d+ B, \d+\.\d{3} s$/m);
     expect(table.stdout).toContain('overall:         healthy');
 
     const json = await estate('status', '--json');
     const status = JSON.parse(json.stdout) as EstateStatus;
     expect(status.healthy).toBe(true);
-    expect(status.regions.A.booking).toMatchObject({ reachable: true, status: 'ok' });
-    expect(status.regions.B.booking).toMatchObject({ reachable: true, status: 'ok' });
-    expect(status.replication.lagSeconds).not.toBeNull();
-    expect(status.replication.lagSeconds!).toBeLessThan(1);
-    expect(status.activeBackend).toBe('A');
+    expect(status.services.map((s) => s.service)).toEqual(['booking']);
+    const booking = status.services[0]!;
+    expect(booking.regions.A).toMatchObject({ reachable: true, status: 'ok' });
+    expect(booking.regions.B).toMatchObject({ reachable: true, status: 'ok' });
+    expect(booking.replication?.lagSeconds).not.toBeNull();
+    expect(booking.replication!.lagSeconds!).toBeLessThan(1);
+    expect(booking.active).toBe('A');
     expect(status.fleet).toMatchObject({ total: 12, healthy: 12 });
 
     const bad = await estate('bad-vendor-update', '--crash-rate', '1');
@@ -69,12 +70,12 @@ describe('npm run estate -- up / status / down', () => {
   });
 
   it('down keeps the region clients were switched to, and the next up sends them there again', async () => {
-    expect((await estate('up')).code).toBe(0);
+    expect((await estate('up', '--services', 'booking')).code).toBe(0);
     const catalog = loadCatalog(join(dir, 'catalog.json'));
     await estateAdapters(catalog).setActiveBackend({ region: 'B' });
     expect((await estate('down')).code).toBe(0);
-    expect((await estate('up')).code).toBe(0);
-    expect((JSON.parse((await estate('status', '--json')).stdout) as EstateStatus).activeBackend).toBe('B');
+    expect((await estate('up', '--services', 'booking')).code).toBe(0);
+    expect((JSON.parse((await estate('status', '--json')).stdout) as EstateStatus).services[0]!.active).toBe('B');
     expect((await estate('down')).code).toBe(0);
   });
 

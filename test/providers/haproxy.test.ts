@@ -32,9 +32,8 @@ beforeAll(async () => {
   plan = {
     configFile: join(dir, 'haproxy.cfg'),
     mapFile: join(dir, 'active.map'),
-    clientPort: await freePort(),
     adminPort: await freePort(),
-    backends: { A: await regionServer('A'), B: await regionServer('B') },
+    frontends: [{ service: 'booking', clientPort: await freePort(), backends: { A: await regionServer('A'), B: await regionServer('B') } }],
     initial: 'A',
   };
   haproxyPid = (await startHaproxy(plan, { runDir: dir, logFile: join(dir, 'haproxy.log') })).pid;
@@ -66,7 +65,7 @@ describe('the haproxy traffic provider (runtime API, no reload)', () => {
   });
 
   it('switches backends under load without refusing a connection', async () => {
-    const url = `http://127.0.0.1:${plan.clientPort}/live`;
+    const url = `http://127.0.0.1:${plan.frontends[0]!.clientPort}/live`;
     const seen: Record<string, number> = {};
     const errors: string[] = [];
     let stop = false;

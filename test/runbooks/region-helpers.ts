@@ -10,16 +10,19 @@ import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { estateAdapters } from '../../dev/estate/adapters';
 
 /** What an operator checks before and after: where traffic goes, each region's drain state, fencing, roles and modes. */
-export async function estateSnapshot(catalog: EstateCatalog) {
-  const status = await estateStatus(catalog);
-  const lb = await estateAdapters(catalog).backendHealth();
-  const region = (r: 'A' | 'B') => ({
-    lbServer: lb.regions.find((x) => x.region === r)!.status.split(' ')[0],
-    mode: status.regions[r].booking.mode ?? null,
-    role: !status.regions[r].database.reachable ? 'down' : status.regions[r].database.inRecovery ? 'standby' : 'primary',
-    fenced: status.regions[r].database.fenced ?? null,
-  });
-  return { active: status.activeBackend, A: region('A'), B: region('B') };
+export async function estateSnapshot(catalog: EstateCatalog, service = 'booking') {
+  const status = (await estateStatus(catalog)).services.find((s) => s.service === service)!;
+  const lb = await estateAdapters(catalog).backendHealth({ service });
+  const region = (r: 'A' | 'B') => {
+    const node = status.replication?.nodes[r];
+    return {
+      lbServer: lb.regions.find((x) => x.region === r)!.status.split(' ')[0],
+      mode: status.regions[r].mode ?? null,
+      role: !node?.reachable ? 'down' : node.inRecovery ? 'standby' : 'primary',
+      fenced: node?.fenced ?? null,
+    };
+  };
+  return { active: status.active, A: region('A'), B: region('B') };
 }
 
 /** Steady bookings through the load balancer, writing the estate's load counter so the runbook can read it. */
