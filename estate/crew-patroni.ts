@@ -217,12 +217,21 @@ async function waitFor(what: string, o: { pid: number; logFile: string; from: nu
   }
 }
 
-/** The pid of a cluster's postmaster from its pid file, when it runs. Patroni starts it in a session of its own. */
+/**
+ * The pid of a cluster's postmaster from its pid file, when it runs. Patroni starts it in a session of its own. A
+ * killed postmaster leaves its pid file behind, and the pid may since belong to another program: only a process
+ * whose command line names this data dir counts.
+ */
 function postmasterPid(dataDir: string): number | undefined {
   const file = join(dataDir, 'postmaster.pid');
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-  return pid > 0 && isAlive(pid) ? pid : undefined;
+  if (!(pid > 0) || !isAlive(pid)) return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dataDir) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The processes whose parent is `pid` (PostgreSQL's backends each run in a session of their own). */
@@ -335,10 +344,13 @@ function startRegionPatroni(stateDir: string, region: RegionName, port: number):
   return record.pid;
 }
 
-/** Patroni's own view of a member: its role (`master` / `standby_leader`) and whether PostgreSQL runs. */
+/** Patroni's own view of a member: its role (`master` or `primary`, `standby_leader`) and whether PostgreSQL runs. */
 async function memberState(restUrl: string): Promise<{ role?: string; state?: string } | undefined> {
   return (await getJson(`${restUrl}/patroni`)) as { role?: string; state?: string } | undefined;
 }
+
+/** Patroni 3 calls a primary `master` in `/patroni`; Patroni 4 calls it `primary`. */
+const isLeaderRole = (role: string | undefined) => role === 'master' || role === 'primary';
 
 /** The leader takes writes: it is out of recovery and assigns a transaction id. */
 async function acceptsWrites(port: number): Promise<boolean> {
@@ -376,7 +388,7 @@ async function bootstrapRegion(stateDir: string, region: RegionName, ports: Crew
         ready: async () => {
           const s = await memberState(restUrlOf(ports, region));
           if (s?.state !== 'running') return false;
-          if (region === 'A') return s.role === 'master' && (await acceptsWrites(ports.pgA));
+          if (region === 'A') return isLeaderRole(s.role) && (await acceptsWrites(ports.pgA));
           return s.role === 'standby_leader' && (await streams(ports.pgB));
         },
       });
@@ -418,7 +430,7 @@ async function restartRegion(stateDir: string, region: RegionName, ports: CrewPa
     ready: async () => {
       const s = await memberState(restUrlOf(ports, region));
       if (s?.state !== 'running') return false;
-      return s.role !== 'master' || (await acceptsWrites(pgPortOf(ports, region)));
+      return !isLeaderRole(s.role) || (await acceptsWrites(pgPortOf(ports, region)));
     },
   });
 }
