@@ -8,6 +8,7 @@ import { PostgresSettings } from '../postgres/settings';
 import { Route53Settings } from '../route53/settings';
 import { SampleEstateSettings } from '../sample-estate/settings';
 import { RegionId } from './fields';
+import { groupConflicts } from './groups';
 
 const choose = (capability: string, providers: string) => ({
   error: (issue: { code?: string; input?: unknown }) =>
@@ -59,7 +60,7 @@ const FileCapabilityTargets = {
  * The sections that are settings, not capabilities: nothing opens a provider from them, so `lifeboat targets check`
  * probes none of them, on purpose. Any other section must be a capability of the catalog (tsc checks it below).
  */
-export const serviceSettingsSections = ['regions', 'sampleEstate'] as const;
+export const serviceSettingsSections = ['regions', 'sampleEstate', 'dependsOn', 'stateless'] as const;
 export const fileSettingsSections = ['version', 'services', 'stations'] as const;
 
 /** The per-region part of a provider's settings, and the field it lives in, so every map can be checked against `regions`. */
@@ -72,6 +73,9 @@ function regionMap(settings: object | undefined): [field: string, map: Record<st
   return undefined;
 }
 
+/** A service's name, as the file's `services` keys and `dependsOn` spell it. */
+const ServiceName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a service name is lower-case letters, digits and "-"');
+
 /**
  * One service and the provider behind each capability a runbook needs. Every capability is optional here: a service
  * that only switches modes needs no traffic provider. A step that needs a missing one fails naming the section to add,
@@ -83,6 +87,11 @@ export const ServiceTargets = z
     ...ServiceCapabilityTargets,
     /** Isolated drills and the lost-booking counter: only the sample estate offers them today. */
     sampleEstate: SampleEstateSettings.optional(),
+    dependsOn: z.array(ServiceName).optional().describe('the services of this file it calls: it is healthy in a region only when they answer there'),
+    stateless: z
+      .literal(true, '"stateless" is true or left out')
+      .optional()
+      .describe('keeps no data: no database or rebuild section, and a failover moves only its traffic and modes'),
   })
   .superRefine((service, ctx) => {
     const regions = new Set(service.regions);
@@ -109,6 +118,16 @@ export const ServiceTargets = z
         }
       }
     }
+    if (service.stateless) {
+      for (const section of ['database', 'rebuild'] as const) {
+        if (service[section])
+          ctx.addIssue({
+            code: 'custom',
+            path: [section],
+            message: `a stateless service keeps no data, so it has no ${section}: remove "${section}", or remove "stateless": true if the service keeps data`,
+          });
+      }
+    }
     if (service.rebuild?.provider === 'patroni' && service.database?.provider !== 'patroni') {
       ctx.addIssue({
         code: 'custom',
@@ -119,16 +138,65 @@ export const ServiceTargets = z
   });
 export type ServiceTargets = z.infer<typeof ServiceTargets>;
 
+/**
+ * Problems with the services' `dependsOn`: a name the file does not have, the service itself, and a cycle (a service
+ * that waits, through others, for itself could never be healthy first), each at the service that names it.
+ */
+function dependencyIssues(services: Record<string, { dependsOn?: string[] }>): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const names = Object.keys(services);
+  for (const [name, service] of Object.entries(services)) {
+    (service.dependsOn ?? []).forEach((dep, i) => {
+      if (dep === name) issues.push({ path: ['services', name, 'dependsOn', i], message: `"${name}" cannot depend on itself: remove "${dep}" here` });
+      else if (!(dep in services))
+        issues.push({
+          path: ['services', name, 'dependsOn', i],
+          message: `"${dep}" is not a service of this file (it has ${names.join(', ')}): add services.${dep}, or remove it here`,
+        });
+    });
+  }
+  // Depth-first from each service in file order; a name met again on the current path closes a cycle, reported once.
+  const done = new Set<string>();
+  const reported = new Set<string>();
+  const visit = (name: string, path: string[]): void => {
+    const at = path.indexOf(name);
+    if (at >= 0) {
+      const cycle = [...path.slice(at), name];
+      const key = [...cycle.slice(0, -1)].sort().join(',');
+      if (!reported.has(key)) {
+        reported.add(key);
+        issues.push({
+          path: ['services', cycle[0]!, 'dependsOn'],
+          message: `dependsOn makes a cycle: ${cycle.join(' -> ')}; remove one of these dependencies, since no service in a cycle could become healthy first`,
+        });
+      }
+      return;
+    }
+    if (done.has(name) || !(name in services)) return;
+    for (const dep of services[name]!.dependsOn ?? []) if (dep !== name) visit(dep, [...path, name]);
+    done.add(name);
+  };
+  for (const name of names) visit(name, []);
+  return issues;
+}
+
 /** `lifeboat.targets.json`: the systems Lifeboat acts on, and which provider reaches each. */
-export const Targets = z.strictObject({
-  version: z.literal(1, 'the targets file format is version 1: add "version": 1'),
-  services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a service name is lower-case letters, digits and "-"'), ServiceTargets),
-  ...FileCapabilityTargets,
-  stations: z
-    .array(z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'a station code is upper-case letters, digits and "-", e.g. ICN-T1'))
-    .optional()
-    .describe('the stations that keep an offline ledger while booking is manual'),
-});
+export const Targets = z
+  .strictObject({
+    version: z.literal(1, 'the targets file format is version 1: add "version": 1'),
+    services: z.record(ServiceName, ServiceTargets),
+    ...FileCapabilityTargets,
+    stations: z
+      .array(z.string().regex(/^[A-Z0-9][A-Z0-9-]{0,31}$/, 'a station code is upper-case letters, digits and "-", e.g. ICN-T1'))
+      .optional()
+      .describe('the stations that keep an offline ledger while booking is manual'),
+  })
+  .superRefine((file, ctx) => {
+    for (const issue of dependencyIssues(file.services)) ctx.addIssue({ code: 'custom', ...issue });
+    // Services on one database cluster fail over as one group (providers/targets/groups.ts), so they must agree on it.
+    for (const conflict of groupConflicts(file.services))
+      ctx.addIssue({ code: 'custom', path: ['services', conflict.service, 'database'], message: conflict.message });
+  });
 export type Targets = z.infer<typeof Targets>;
 
 /**
