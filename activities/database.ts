@@ -47,8 +47,11 @@ export function createDatabaseActivities(access: TargetsAccess) {
   }
 
   return {
-    /** One node's role, fencing and WAL positions; never throws (an unreachable node is reported as such). */
-    nodeStatus: (args: OnService & { region: RegionName }): Promise<NodeStatus> => database(args).status(args.region),
+    /**
+     * One node's role, fencing and WAL positions; never throws for the node (an unreachable one is reported as such),
+     * only for a service without a database (a stateless one says it keeps no data).
+     */
+    nodeStatus: async (args: OnService & { region: RegionName }): Promise<NodeStatus> => database(args).status(args.region),
 
     /** Every region's node, which is primary and which standby (live), and the lag in bytes and seconds. */
     replicationStatus,

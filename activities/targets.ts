@@ -4,6 +4,7 @@ import type { RegionName } from '../providers/contracts/provider';
 import { openFleet, serviceFrom, type ServiceProviders } from '../providers/registry';
 import type { FleetApi } from '../providers/http/fleet';
 import { loadTargets } from '../providers/targets/load';
+import { groupOf } from '../providers/targets/groups';
 import type { Targets } from '../providers/targets/schema';
 
 /** How activities reach the systems they act on: the targets file, read at each call. */
@@ -12,6 +13,11 @@ export interface TargetsAccess {
   targets(): Targets;
   /** One service's providers (`service` may be left out when the file has one service). */
   service(service?: string): ServiceProviders;
+  /**
+   * The providers of every service a failover of `service` moves (its failover group, providers/targets/groups.ts):
+   * the named service first, then the others sorted. Just the one service when it shares its database with none.
+   */
+  group(service?: string): ServiceProviders[];
   /** The fleet API, or a non-retryable failure naming the missing `fleet` section. */
   fleet(): FleetApi;
 }
@@ -31,6 +37,7 @@ export function targetsAccess(targetsPath: string): TargetsAccess {
   return {
     targets,
     service: (service) => serviceFrom(targets(), service),
+    group: (service) => groupFrom(targets(), service),
     fleet: () => {
       const fleet = openFleet(targets());
       if (!fleet)
@@ -48,12 +55,20 @@ export function fixedTargetsAccess(targets: Targets): TargetsAccess {
   return {
     targets: () => targets,
     service: (service) => serviceFrom(targets, service),
+    group: (service) => groupFrom(targets, service),
     fleet: () => {
       const fleet = openFleet(targets);
       if (!fleet) throw ApplicationFailure.nonRetryable('the targets have no "fleet" section', ProviderErrorType.Precondition);
       return fleet;
     },
   };
+}
+
+/** A service's failover group from one reading of the file, so every member comes from the same version of it. */
+function groupFrom(targets: Targets, service: string | undefined): ServiceProviders[] {
+  const named = serviceFrom(targets, service);
+  const others = groupOf(targets, named.service).filter((name) => name !== named.service);
+  return [named, ...others.map((name) => serviceFrom(targets, name))];
 }
 
 /**

@@ -16,6 +16,7 @@ import { createPatroniRebuild } from './patroni/rebuild';
 import { createPostgresDatabase } from './postgres/database';
 import { createRoute53Traffic } from './route53/traffic';
 import { createSampleEstateDrills } from './sample-estate/drills';
+import { BOOKING_SERVICE, countLostRecords, type LoadLoss } from './sample-estate/load-counter';
 import { createSampleEstateRebuild } from './sample-estate/rebuild';
 import type { ServiceTargets, Targets } from './targets/schema';
 
@@ -29,6 +30,8 @@ type ServedCapabilities = { [C in ServiceCapability]: CapabilityContracts[C] | u
 export type ServiceProviders = { [C in ServiceCapability]?: CapabilityContracts[C] } & {
   service: string;
   regions: readonly RegionName[];
+  /** Keeps no data (`stateless: true`): it has no database, and a failover moves only its traffic and modes. */
+  stateless: boolean;
   /** The booking service's own operations (bookings, ledger), when its service mode is the HTTP contract. */
   booking?: HttpBookingService;
   /** Isolated drills, the lost-booking counter and the ledger's directory, which only the sample estate offers. */
@@ -36,7 +39,7 @@ export type ServiceProviders = { [C in ServiceCapability]?: CapabilityContracts[
 };
 
 /** What a runbook may ask a service for: its capabilities, and what only some providers offer. */
-export type Needed = Exclude<keyof ServiceProviders, 'service' | 'regions'>;
+export type Needed = Exclude<keyof ServiceProviders, 'service' | 'regions' | 'stateless'>;
 
 /** Builds a service's providers. Nothing connects here: providers reach their systems only when called. */
 export function openService(name: string, config: ServiceTargets): ServiceProviders {
@@ -60,6 +63,7 @@ export function openService(name: string, config: ServiceTargets): ServiceProvid
   return {
     service: name,
     regions,
+    stateless: config.stateless === true,
     ...opened,
     ...(booking ? { booking } : {}),
     ...(config.sampleEstate ? { sampleEstate: createSampleEstateDrills(config.sampleEstate) } : {}),
@@ -131,6 +135,13 @@ export function serviceFrom(targets: Targets, service: string | undefined): Serv
 /** A capability the runbook needs, or a non-retryable failure that names the missing section of the targets file. */
 export function need<C extends Needed>(providers: ServiceProviders, capability: C): NonNullable<ServiceProviders[C]> {
   const found = providers[capability];
+  if (found === undefined && providers.stateless && (capability === 'database' || capability === 'rebuild')) {
+    // Not a section to add: the file says the service keeps no data, so a step that needs its database is the mistake.
+    throw providerFailure(
+      ProviderErrorType.Precondition,
+      `service "${providers.service}" keeps no data (stateless in the targets file), so it has no ${capability} to act on: a failover of it moves only its traffic and modes`,
+    );
+  }
   if (found === undefined) {
     const hint =
       capability === 'sampleEstate'
@@ -141,4 +152,37 @@ export function need<C extends Needed>(providers: ServiceProviders, capability: 
     throw providerFailure(ProviderErrorType.Precondition, `service "${providers.service}" has no ${capability} provider: ${hint}`);
   }
   return found as NonNullable<ServiceProviders[C]>;
+}
+
+/**
+ * How to count the acknowledged writes a region of `providers.service` lacks, from the sample estate's load counters,
+ * or undefined where there is none (a real estate measures this with its own monitoring). The booking service counts
+ * bookings through its sampleEstate section, as it always has; every other service that keeps data counts records
+ * (`load-<service>-acked.jsonl`, looked up at its region's `POST /records/lookup`). The estate has one state
+ * directory: a service without a sampleEstate section of its own (crew, on Patroni) uses another service's.
+ */
+export function lostWritesCounter(targets: Targets, providers: ServiceProviders): ((region: RegionName) => Promise<LoadLoss>) | undefined {
+  if (providers.stateless) return undefined;
+  if (providers.service === BOOKING_SERVICE) {
+    const sample = providers.sampleEstate;
+    return sample && ((region) => sample.countLostAcknowledged(region));
+  }
+  const own = targets.services[providers.service]?.sampleEstate?.stateDir;
+  const stateDir = own ?? Object.values(targets.services).find((s) => s.sampleEstate)?.sampleEstate?.stateDir;
+  const urlOf = providers.serviceMode?.urlOf?.bind(providers.serviceMode);
+  if (!stateDir || !urlOf) return undefined;
+  return async (region) => {
+    const regionUrl = urlOf(region);
+    return regionUrl ? countLostRecords({ stateDir, service: providers.service, regionUrl, region }) : { present: false };
+  };
+}
+
+/**
+ * The booking API a switch's verification books its synthetic seat through, or undefined. Every service whose
+ * service mode is HTTP gets `booking` (the contract's health and modes), but only the booking service takes bookings:
+ * the sample estate's other services (loyalty, checkin, crew) answer records, not seats. A file with one service
+ * keeps what it always had, whatever that service is called.
+ */
+export function bookingApiOf(targets: Targets, providers: ServiceProviders): HttpBookingService | undefined {
+  return providers.service === BOOKING_SERVICE || Object.keys(targets.services).length === 1 ? providers.booking : undefined;
 }
