@@ -1,5 +1,6 @@
 import { fileCapabilities, serviceCapabilities } from '../../providers/contracts/capabilities';
 import { fileProviders, openService } from '../../providers/registry';
+import { failoverGroups } from '../../providers/targets/groups';
 import { loadTargets, TargetsError, targetsPath } from '../../providers/targets/load';
 import { commonOptions, type Command } from '../command';
 import { CliError, ExitCode, usageError } from '../errors';
@@ -55,7 +56,10 @@ export const targetsCommand: Command = {
     }
     if (rows.length === 0) throw noChecksRan(path, names);
     const failed = rows.filter((r) => !r.ok).length;
-    if (ctx.json) ctx.printJson({ path, ok: failed === 0, checks: rows });
+    // What a failover moves besides the service named: its group, and what the services call. Facts of the file, no checks.
+    const groups = failoverGroups(targets).filter((g) => g.members.some((m) => names.includes(m)));
+    const dependencies = names.flatMap((name) => (targets.services[name]!.dependsOn ?? []).map((on) => ({ service: name, dependsOn: on })));
+    if (ctx.json) ctx.printJson({ path, ok: failed === 0, checks: rows, groups, dependencies });
     else {
       ctx.print(`${path}\n`);
       ctx.print(
@@ -64,6 +68,14 @@ export const targetsCommand: Command = {
           ...rows.map((r) => [r.service, `${r.capability}: ${r.provider}`, r.check, r.ok ? 'ok' : 'FAIL', r.detail]),
         ]),
       );
+      if (groups.length > 0) {
+        ctx.print('\nfailover groups (they share a database cluster, so a failover of one moves them all):\n');
+        for (const g of groups) ctx.print(`  ${g.members.join(', ')}: ${g.cluster}\n`);
+      }
+      if (dependencies.length > 0) {
+        ctx.print('\ndependencies (a service is healthy in a region only when those it calls answer there):\n');
+        for (const d of dependencies) ctx.print(`  ${d.service} calls ${d.dependsOn}\n`);
+      }
       ctx.print(failed === 0 ? `\nall ${rows.length} checks passed\n` : `\n${failed} of ${rows.length} checks failed\n`);
     }
     return failed === 0 ? ExitCode.ok : ExitCode.refused;

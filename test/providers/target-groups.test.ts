@@ -1,6 +1,14 @@
-import { expect, test } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, test } from 'vitest';
+import { freePort } from '../../lib/free-port';
 import { failoverGroups, groupOf } from '../../providers/targets/groups';
 import { parseTargets, TargetsError } from '../../providers/targets/load';
+import { lifeboatInProcess } from '../helpers/cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'lifeboat-target-groups-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The issues a person reads for a broken file, as `path: message`. */
 function issuesOf(value: unknown): string[] {
@@ -123,3 +131,44 @@ test('a stateless service with a database or a rebuild is refused, saying to rem
     'services.flight-status.stateless: "stateless" is true or left out',
   ]);
 });
+
+test('lifeboat targets check prints the failover groups and dependencies, and still fails when a system does not answer', async () => {
+  const [a, b, c] = [await freePort(), await freePort(), await freePort()];
+  const closedMode = { provider: 'http', timeoutMs: 500, regions: { A: { url: `http://127.0.0.1:${c}` }, B: { url: `http://127.0.0.1:${c}` } } };
+  const path = join(dir, 'airline.targets.json');
+  writeFileSync(
+    path,
+    JSON.stringify({
+      version: 1,
+      services: {
+        booking: { regions: ['A', 'B'], database: { ...postgres(a, b, 'booking'), timeoutMs: 500 } },
+        loyalty: { regions: ['A', 'B'], database: { ...postgres(a, b, 'loyalty'), timeoutMs: 500 } },
+        checkin: { regions: ['A', 'B'], serviceMode: closedMode, dependsOn: ['booking', 'loyalty'] },
+        'flight-status': { regions: ['A', 'B'], serviceMode: closedMode, stateless: true },
+      },
+    }),
+  );
+  const json = await lifeboatInProcess(['targets', 'check', '--targets', path, '--json']);
+  expect(json.code).toBe(1);
+  const report = JSON.parse(json.stdout) as { ok: boolean; groups: unknown; dependencies: unknown };
+  expect(report.ok).toBe(false);
+  expect(report.groups).toEqual([{ cluster: `postgres A 127.0.0.1:${a}, B 127.0.0.1:${b}`, members: ['booking', 'loyalty'] }]);
+  expect(report.dependencies).toEqual([
+    { service: 'checkin', dependsOn: 'booking' },
+    { service: 'checkin', dependsOn: 'loyalty' },
+  ]);
+
+  const text = await lifeboatInProcess(['targets', 'check', '--targets', path]);
+  expect(text.code).toBe(1);
+  expect(text.stdout).toContain(
+    `failover groups (they share a database cluster, so a failover of one moves them all):\n  booking, loyalty: postgres A 127.0.0.1:${a}, B 127.0.0.1:${b}\n`,
+  );
+  expect(text.stdout).toContain(
+    'dependencies (a service is healthy in a region only when those it calls answer there):\n  checkin calls booking\n  checkin calls loyalty\n',
+  );
+  expect(text.stdout).toMatch(/\d+ of \d+ checks failed/);
+
+  // One service: only its own group is shown, and no dependencies it does not have.
+  const one = await lifeboatInProcess(['targets', 'check', '--targets', path, '--service', 'flight-status', '--json']);
+  expect(JSON.parse(one.stdout)).toMatchObject({ groups: [], dependencies: [] });
+}, 60_000);
