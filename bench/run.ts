@@ -8,6 +8,7 @@ import { requireTemporalCli } from '../dev/temporal-binaries';
 import { lifecycleInterceptorModule } from '../lib/workflow-bundle';
 import { consoleBenchmark } from './console';
 import { detectionBenchmark } from './detection';
+import { estateStartBenchmark } from './estate-start';
 import { failoverBenchmark } from './failover';
 import { fleetScaleBenchmark } from './fleet-scale';
 import { floodBenchmark } from './flood';
@@ -32,6 +33,7 @@ const benchmarks: Record<string, Benchmark> = {
   scale: scaleBenchmark,
   tracing: tracingBenchmark,
   lifecycle: lifecycleBenchmark,
+  'estate-start': estateStartBenchmark,
 };
 
 async function main(): Promise<void> {

@@ -58,7 +58,7 @@ export const FlightStatusDns = z.object({
   endpoint: loopbackUrl,
   hostedZoneId: z.string().min(1),
   recordName: z.string().min(1),
-  recordType: z.enum(['A', 'AAAA', 'CNAME']),
+  recordType: z.literal('CNAME'),
   routing: z.literal('failover'),
   regions: z.object({
     A: z.object({ setIdentifier: z.string().min(1), value: z.string().min(1), healthCheckId: z.string().min(1) }),

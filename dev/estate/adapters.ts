@@ -4,6 +4,7 @@ import { createFleetActivities } from '../../activities/fleet';
 import { fixedTargetsAccess } from '../../activities/targets';
 import { createTrafficActivities } from '../../activities/traffic';
 import type { EstateCatalog } from '../../estate/catalog';
+import { sampleEstateAwsEnv } from '../../estate/flight-status-service';
 import { sampleTargets } from '../../providers/sample-estate/targets';
 
 /**
@@ -11,6 +12,8 @@ import { sampleTargets } from '../../providers/sample-estate/targets';
  * use, built from the targets the estate writes, so what they show is what a runbook would see.
  */
 export function estateAdapters(catalog: EstateCatalog) {
+  // The Route 53 provider finds moto's throwaway credentials where it would find real ones: in the environment.
+  for (const [name, value] of Object.entries(sampleEstateAwsEnv(catalog, process.env))) process.env[name] = value;
   const access = fixedTargetsAccess(sampleTargets(catalog));
   return { ...createBookingActivities(access), ...createDatabaseActivities(access), ...createTrafficActivities(access), ...createFleetActivities(access) };
 }

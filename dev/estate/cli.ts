@@ -4,7 +4,8 @@ import { breakRegion, breakService, estatePids, readCatalogIn, startEstate, stop
 import { serviceAddresses } from '../../estate/addresses';
 import { ESTATE_SERVICES, ESTATE_SERVICES_VAR, parseServiceList, type EstateService } from '../../estate/services';
 import { argValue } from '../../estate/http-util';
-import { countLostBookings, startLoad, writeCounters } from '../../estate/load';
+import { finishAirlineLoads, startAirlineLoads } from './airline-load';
+import { estateFootprint } from './footprint';
 import { ESTATE_PORT_COUNT, ESTATE_PORTS_VAR, estatePortRange } from '../../estate/ports';
 import { estateStatus, formatStatus } from './status';
 import { estateDir, estateLayout } from '../../estate/state-dir';
@@ -22,7 +23,10 @@ const USAGE = `usage: npm run estate -- <command>
   break-service <service> <A|B>      kill one service in one region and stop its database abruptly
   bad-vendor-update [--crash-rate 0.3] [--version C-00000291]
                                      push a faulty agent content update to the fleet
-  load [--duration 30s] [--rate 20]  steady bookings through the load balancer until Ctrl-C; reports downtime and lost bookings
+  load [--duration 30s] [--rate 20] [--services booking,crew]
+                                     steady writes to every service (reads for flight-status) the way its clients reach
+                                     it, until Ctrl-C; reports each one's downtime and lost acknowledged writes
+  footprint                          the memory the estate's processes use (Linux: /proc)
   yardstick                          load + break-region A + manual promote and switch; prints the cost
   reset                              stop, delete all estate state, start fresh
 
@@ -101,35 +105,41 @@ async function main(argv: string[]): Promise<number> {
     case 'load': {
       const catalog = catalogOrExit(dir);
       if (!catalog.loadBalancer) throw new Error('load needs the load balancer; install it with: apt-get install haproxy');
-      const layout = estateLayout(dir);
       const duration = argValue(rest, 'duration');
-      const run = startLoad({
-        url: catalog.loadBalancer.clientUrl,
+      const services = parseServiceList(argValue(rest, 'services'));
+      const loads = startAirlineLoads(catalog, {
         ratePerSecond: Number(argValue(rest, 'rate') ?? 20),
         ...(duration ? { durationMs: parseDuration(duration) } : {}),
-        countersFile: layout.loadCounters,
-        ackedFile: layout.loadAcked,
+        ...(services ? { services } : {}),
       });
-      const onSignal = () => void run.stop();
+      const onSignal = () => void Promise.all(loads.map((l) => l.run.stop()));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       const ticker = setInterval(() => {
-        const c = run.counters();
-        process.stdout.write(`\r${c.successes} ok, ${c.failures} failed, downtime ${c.downtimeMs} ms   `);
+        const line = loads.map((l) => {
+          const c = l.run.counters();
+          return `${l.service} ${c.successes} ok/${c.failures} failed`;
+        });
+        process.stdout.write(`\r${line.join(' · ')}   `);
       }, 1000);
-      const counters = await run.done;
+      const finished = await finishAirlineLoads(loads, (line) => console.error(`\n${line}`));
       clearInterval(ticker);
-      counters.lost = await countLostBookings(catalog.loadBalancer.clientUrl, run.acknowledgedKeys()).catch((err) => {
-        console.error(`\ncould not check for lost bookings: ${(err as Error).message}`);
-        return null;
-      });
-      writeCounters(layout.loadCounters, counters);
+      console.log('');
+      for (const { service, counters } of finished) {
+        console.log(
+          `${service}: ${counters.successes} acknowledged, ${counters.failures} failed ${JSON.stringify(counters.failuresByKind)}; ` +
+            `downtime ${counters.downtimeMs} ms in ${counters.outages.length} outage(s); ` +
+            `lost acknowledged writes: ${service === 'flight-status' ? 'none possible (it keeps no data)' : counters.lost ? counters.lost.lost : 'unknown'}`,
+        );
+      }
+      console.log(`counters: ${estateLayout(dir).dir}/load*.json`);
+      return 0;
+    }
+    case 'footprint': {
+      catalogOrExit(dir);
+      const f = estateFootprint(dir);
       console.log(
-        `\nbookings: ${counters.successes} acknowledged, ${counters.failures} failed ${JSON.stringify(counters.failuresByKind)}\n` +
-          `downtime: ${counters.downtimeMs} ms in ${counters.outages.length} outage(s)\n` +
-          `last acknowledged: ${counters.lastAcknowledged?.idempotencyKey ?? 'none'}\n` +
-          `lost acknowledged bookings: ${counters.lost ? counters.lost.lost : 'unknown'}\n` +
-          `counters: ${layout.loadCounters}`,
+        `${f.processes} processes: ${f.pssMiB} MiB (proportional set size, shared pages counted once); ${f.rssSumMiB} MiB resident summed per process`,
       );
       return 0;
     }
