@@ -1,7 +1,7 @@
 import { workflowInfo, type ActivityInterfaceFor } from '@temporalio/workflow';
 import type { SystemActivities as EstateActivities } from '../activities';
 import type { FailoverDrillActivities } from '../activities';
-import type { FencingState, LoadLoss, RegionSwitchActivities } from '../activities/region-switch';
+import type { FencingState, LoadLoss, RegionSwitchActivities, ServerState } from '../activities/region-switch';
 import type { Region, SwitchOptions, switchSteps } from '../runbooks/region-switch';
 import { describeError, type RunbookRun, RunAborted, type StepSpec, type UndoContext, secondsBetween, type KitActivities } from '../kit';
 import {
@@ -61,7 +61,7 @@ export async function switchRegions(run: RunbookRun<RegionActivities>, plan: Swi
   const drainFrom = Date.now();
   await run.step(s.drain, (a) => a.drainBackend({ ...on, region: source }), {
     before: (a) => a.readServerState({ ...on, region: source }),
-    undo: (a, { before }) => a.drainBackend({ ...on, region: source, state: before?.state ?? 'ready' }),
+    undo: (a, { before }) => a.drainBackend({ ...on, region: source, state: before?.state ?? 'ready', ...memberStatesOf(before) }),
   });
 
   const moved = plan.stateless ? skipDataSteps(run, plan) : await moveData(run, plan);
@@ -185,6 +185,15 @@ function skipDataSteps(run: RunbookRun<RegionActivities>, plan: SwitchPlan): Dat
   const skipped = [s.fence, mode === 'planned' ? s.catchUp : s.recordPosition, s.promote, s.measureLoss].map((step) => step.name);
   stepsNotRun(run, plan.options.service, skipped);
   return { rpo: statelessRpo() };
+}
+
+/**
+ * Each failover-group member's serving state as the drain step's `before` read it, so its undo puts back each one's
+ * own (one member may have been in maintenance). Nothing where the read named no members (a run recorded before groups).
+ */
+function memberStatesOf(before: object | undefined): { memberStates?: Record<string, ServerState['state']> } {
+  const members = (before as { members?: { service: string; state: ServerState['state'] }[] } | undefined)?.members;
+  return members ? { memberStates: Object.fromEntries(members.map((m) => [m.service, m.state])) } : {};
 }
 
 /**
