@@ -24,5 +24,6 @@ export const testNamespaces = [
   'cli-terminated',
   'lifecycle-estate',
   'paging-drill',
+  'region-stateless',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];

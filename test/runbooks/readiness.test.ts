@@ -23,7 +23,9 @@ beforeAll(async () => {
 });
 afterAll(() => closeRunbookSuite({ ctx, estate }, ['paging-check/sre-oncall']));
 
-const cli = (taskQueue: string, args: string[]) => lifeboatInProcess(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue });
+// The CLI reads the suite's targets file, as the worker does: without --target it checks the region runbooks for each of its services.
+const cli = (taskQueue: string, args: string[]) =>
+  lifeboatInProcess(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TARGETS: targetsPath });
 const checkOf = (evaluation: ReadinessEvaluation, name: string) => evaluation.checks.find((c) => c.name === name)!;
 
 /** A copy of the test roster, changed by `edit`, that a worker reads at each check. */
@@ -84,7 +86,7 @@ test('approvers: sre-leads without keys, or a requester who is one of the two le
   const keyless = createReadinessActivities({ access: targetsAccess(targetsPath), rosterPath: rosterCopy('keyless', withoutKeys('sre-leads')) });
   const { worker } = await createTestWorker(ctx, taskQueue, keyless, targetsPath, { factsWorker: true });
   await worker.runUntil(async () => {
-    const out = await cli(taskQueue, ['readiness', 'region-failover', '--as', 'alice', '--json']);
+    const out = await cli(taskQueue, ['readiness', 'region-failover', '--target', 'booking', '--as', 'alice', '--json']);
     expect(out.code).toBe(1);
     expect(checkOf(JSON.parse(out.stdout), 'approvers')).toMatchObject({
       ready: false,
@@ -97,9 +99,13 @@ test('approvers: sre-leads without keys, or a requester who is one of the two le
   const taskQueue2 = testTaskQueue();
   const { worker: keyed } = await createTestWorker(ctx, taskQueue2, {}, targetsPath, { factsWorker: true });
   await keyed.runUntil(async () => {
-    const asAlice = JSON.parse((await cli(taskQueue2, ['readiness', 'region-failover', '--as', 'alice', '--json'])).stdout) as ReadinessEvaluation;
+    const asAlice = JSON.parse(
+      (await cli(taskQueue2, ['readiness', 'region-failover', '--target', 'booking', '--as', 'alice', '--json'])).stdout,
+    ) as ReadinessEvaluation;
     expect(checkOf(asAlice, 'approvers').ready).toBe(true);
-    const asBob = JSON.parse((await cli(taskQueue2, ['readiness', 'region-failover', '--as', 'bob', '--json'])).stdout) as ReadinessEvaluation;
+    const asBob = JSON.parse(
+      (await cli(taskQueue2, ['readiness', 'region-failover', '--target', 'booking', '--as', 'bob', '--json'])).stdout,
+    ) as ReadinessEvaluation;
     expect(checkOf(asBob, 'approvers')).toMatchObject({
       ready: false,
       reason: expect.stringMatching(/only 1 eligible people have keys, not counting the requester bob/),
@@ -161,10 +167,11 @@ test('region-failover: the estate checks pass on a healthy estate, and a stopped
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath, { factsWorker: true });
   await worker.runUntil(async () => {
-    const healthy = JSON.parse((await cli(taskQueue, ['readiness', 'region-failover', '--json'])).stdout) as ReadinessEvaluation;
+    const healthy = JSON.parse((await cli(taskQueue, ['readiness', 'region-failover', '--target', 'booking', '--json'])).stdout) as ReadinessEvaluation;
     for (const name of ['standby-streaming', 'load-balancer-reaches-target', 'target-service-healthy'])
       expect(checkOf(healthy, name)).toMatchObject({ ready: true });
     expect(checkOf(healthy, 'standby-streaming').reason).toMatch(/region B's standby streams, \d+ bytes/);
+    expect(checkOf(healthy, 'dependencies-ready')).toMatchObject({ ready: true, reason: 'no dependencies' });
     // No drill of region-failover ran in this namespace, so it is not ready as a whole.
     expect(checkOf(healthy, 'last-drill').ready).toBe(false);
 
