@@ -170,5 +170,8 @@ test('lifeboat targets check prints the failover groups and dependencies, and st
 
   // One service: only its own group is shown, and no dependencies it does not have.
   const one = await lifeboatInProcess(['targets', 'check', '--targets', path, '--service', 'flight-status', '--json']);
-  expect(JSON.parse(one.stdout)).toMatchObject({ groups: [], dependencies: [] });
+  const oneReport = JSON.parse(one.stdout) as { groups: unknown; dependencies: unknown; checks: { check: string }[] };
+  expect(oneReport).toMatchObject({ groups: [], dependencies: [] });
+  // "stateless" and "dependsOn" are settings, not capabilities: no row says a probe should have covered them.
+  expect(oneReport.checks.map((c) => c.check)).not.toContain('a probe covers it');
 }, 60_000);
