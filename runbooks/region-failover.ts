@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { defineRunbook, drillCheck, step } from '../kit';
-import type { ReadinessCheckSpec } from '../kit/trust';
 import { ranged, type InputRanges } from './ranges';
 import { differentRegions, differentRegionsError, notifyStep, switchOptions, switchSteps } from './region-switch';
 
@@ -24,12 +23,12 @@ const plannedLagBudget = { maxLagBytes: 16 * 1024 * 1024, maxLagSeconds: 30 };
  * The services the target calls (`dependsOn` in the targets file) must serve from the region it moves to: checkin in
  * region B answers only while booking in region B does. Failback asks it too, of the region it returns to.
  */
-export const dependenciesReady: ReadinessCheckSpec = {
+export const dependenciesReady = {
   name: 'dependencies-ready',
   verifies:
     "every service the target depends on (dependsOn in the targets file) is ready in the target region: its standby streams within the planned failover's RPO budget (where it has a database), its service answers, and the traffic provider reaches it",
   fix: 'make the dependency ready in that region first (lifeboat readiness region-failover --target <dependency> shows what is wrong), or fail the dependency over before the service that calls it',
-  probe: { kind: 'dependencies-ready', ...plannedLagBudget },
+  probe: { kind: 'dependencies-ready' as const, ...plannedLagBudget },
 };
 
 /**
