@@ -23,10 +23,10 @@ async function freeRange(size: number): Promise<PortRange> {
  * B, booking A, HAProxy. Each hangs up on whoever connects, so the estate's probes get no answer from it.
  */
 const stealers = [
-  /^initdb primary \(region A\) on port (\d+)/,
-  /^pg_basebackup standby \(region B\) on port (\d+)/,
+  /^initdb booking primary \(region A\) on port (\d+)/,
+  /^pg_basebackup booking standby \(region B\) on port (\d+)/,
   /^start booking-A on port (\d+)/,
-  /^start HAProxy on port (\d+)/,
+  /^start HAProxy: booking on port (\d+)/,
 ];
 const holders: Server[] = stealers.map(() => createServer((socket) => socket.destroy()));
 let estate: TestEstate | undefined;
@@ -61,7 +61,7 @@ describe('estate up when another process takes a port it picked', () => {
       log,
     ).toBe(true);
 
-    expect(log).toContain('before HAProxy bound it; trying fresh ports');
+    expect(log).toContain("another process took one of HAProxy's ports before it bound them; trying fresh ports");
     expect(log).toContain(`another process took port ${stolenFromPgA} before PostgreSQL bound it`);
     expect(log).toContain(`another process took port ${stolenFromPgB} before PostgreSQL bound it`);
     expect(log).toContain(`another process took port ${stolenFromBooking} before booking-A bound it; trying a fresh port`);
