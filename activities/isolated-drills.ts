@@ -1,6 +1,8 @@
 import type { IsolatedDrillProvider } from '../providers/contracts/isolated-drills';
 import { need } from '../providers/registry';
+import { MANUAL_BOOKING_SERVICE } from '../runbooks/manual-booking-mode';
 import type { TargetsAccess } from './targets';
+import type { OnService } from './traffic';
 
 type Drills = IsolatedDrillProvider;
 
@@ -13,12 +15,13 @@ type Drills = IsolatedDrillProvider;
  * fails with the hint to run a live drill. The provider is looked up at each call, like every other capability.
  */
 export function createFailoverDrillActivities(access: TargetsAccess) {
-  const drills = () => need(access.service(), 'sampleEstate');
+  // Runs recorded before these calls named their service had one service in the file, which `service()` still finds.
+  const drills = (on: OnService) => need(access.service(on.service), 'sampleEstate');
   return {
-    cloneStandby: async (args: Parameters<Drills['cloneStandby']>[0]) => drills().cloneStandby(args),
-    promoteClone: async (args: Parameters<Drills['promoteClone']>[0]) => drills().promoteClone(args),
-    verifyClone: async (args: Parameters<Drills['verifyClone']>[0]) => drills().verifyClone(args),
-    removeClone: async (args: Parameters<Drills['removeClone']>[0]) => drills().removeClone(args),
+    cloneStandby: async ({ service, ...args }: Parameters<Drills['cloneStandby']>[0] & OnService) => drills({ service }).cloneStandby(args),
+    promoteClone: async ({ service, ...args }: Parameters<Drills['promoteClone']>[0] & OnService) => drills({ service }).promoteClone(args),
+    verifyClone: async ({ service, ...args }: Parameters<Drills['verifyClone']>[0] & OnService) => drills({ service }).verifyClone(args),
+    removeClone: async ({ service, ...args }: Parameters<Drills['removeClone']>[0] & OnService) => drills({ service }).removeClone(args),
   };
 }
 
@@ -29,7 +32,7 @@ export type FailoverDrillActivities = ReturnType<typeof createFailoverDrillActiv
  * production's. Keyed by the drill's workflow id; the provider is looked up at each call.
  */
 export function createScratchBookingActivities(access: TargetsAccess) {
-  const drills = () => need(access.service(), 'sampleEstate');
+  const drills = () => need(access.service(MANUAL_BOOKING_SERVICE), 'sampleEstate');
   return {
     startScratchBooking: async (args: Parameters<Drills['startScratchBooking']>[0]) => drills().startScratchBooking(args),
     removeScratchBooking: async (args: Parameters<Drills['removeScratchBooking']>[0]) => drills().removeScratchBooking(args),

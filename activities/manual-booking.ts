@@ -4,6 +4,7 @@ import type { RegionName } from '../providers/contracts/provider';
 import type { BookingMode, HttpBookingService } from '../providers/http/booking-service';
 import type { BookingTarget } from '../providers/contracts/isolated-drills';
 import { need } from '../providers/registry';
+import { MANUAL_BOOKING_SERVICE } from '../runbooks/manual-booking-mode';
 import { createScratchBookingActivities } from './isolated-drills';
 import { CHECK_FLIGHT, CHECK_STATION, type HoldingSnapshot } from './manual-booking-types';
 import { createReconcileActivities } from './reconcile';
@@ -25,8 +26,9 @@ const serviceMessage = (err: unknown) => ((err as Error).message ?? String(err))
 export function createManualBookingActivities(deps: ManualBookingDeps) {
   /** Production's booking services, or with `scratch` an isolated drill's scratch service (never production). */
   const booking = (on: { scratch?: string } = {}): HttpBookingService => {
-    if (!on.scratch) return need(deps.access.service(), 'booking');
-    return need(deps.access.service(), 'sampleEstate').bookingFor(on, () => need(deps.access.service(), 'booking'));
+    const service = () => deps.access.service(MANUAL_BOOKING_SERVICE);
+    if (!on.scratch) return need(service(), 'booking');
+    return need(service(), 'sampleEstate').bookingFor(on, () => need(service(), 'booking'));
   };
   const entryDelayMs = deps.entryDelayMs ?? Number(process.env.LIFEBOAT_RECONCILE_DELAY_MS ?? 0);
 
@@ -40,7 +42,7 @@ export function createManualBookingActivities(deps: ManualBookingDeps) {
      * targets file; the database may be down).
      */
     async bookingRegionInUse(args: { region?: RegionName }): Promise<{ region: RegionName; how: string }> {
-      const providers = deps.access.service();
+      const providers = deps.access.service(MANUAL_BOOKING_SERVICE);
       if (args.region) return { region: knownRegion(providers, 'region', args.region), how: 'given in the input' };
       if (providers.traffic) {
         const active = await providers.traffic.active();

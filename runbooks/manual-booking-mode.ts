@@ -4,6 +4,9 @@ import { ranged, type InputRanges } from './ranges';
 import { Region } from './region';
 import { text } from './text';
 
+/** The one service manual booking mode acts on: booking goes to the counters; the services sharing its database stay online. */
+export const MANUAL_BOOKING_SERVICE = 'booking';
+
 const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL-T1-03');
 
 /**
@@ -13,7 +16,7 @@ const station = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'a station id like ATL
  */
 function manualBookingModeInput(r: InputRanges) {
   return z.object({
-    service: z.enum(['booking']).default('booking').describe('the service switched to manual mode'),
+    service: z.enum([MANUAL_BOOKING_SERVICE]).default(MANUAL_BOOKING_SERVICE).describe('the service switched to manual mode'),
     reason: text('reason', 1000)
       .trim()
       .min(1, 'say why booking goes manual (it is told to the stations)')

@@ -65,7 +65,8 @@ async function manualMode(run: RunbookRun<Activities>, input: ManualBookingModeI
   const { region, how } = await run.step(p.findRegion, (a) => a.bookingRegionInUse(input.region ? { region: input.region } : {}));
   run.report('region', `${region} (${how})`);
   const on: BookingTarget = drill ? await drill.build(region) : { region };
-  const setMode = (a: Activities, mode: BookingMode) => (on.scratch ? a.setScratchMode({ key: on.scratch, mode }) : a.setMode({ region, mode }));
+  const setMode = (a: Activities, mode: BookingMode) =>
+    on.scratch ? a.setScratchMode({ key: on.scratch, mode }) : a.setMode({ service: input.service, region, mode, alone: true });
   await run.gate(p.approveEntry);
   // The undo restores the mode read before the first attempt: a retry after a lost worker finds its own mode set.
   // Where that read never completed, the undo goes by the last attempt's `previous`.

@@ -34,12 +34,13 @@ export async function isolatedFailoverDrill(
 
   const { workflowId, runId } = workflowInfo();
   const name = `drill-${runId}`;
-  const clone = await run.step(steps.drillClone, (a) => a.cloneStandby({ region: target, name }), { undo: (a) => a.removeClone({ name }) });
+  const service = plan.options.service;
+  const clone = await run.step(steps.drillClone, (a) => a.cloneStandby({ service, region: target, name }), { undo: (a) => a.removeClone({ service, name }) });
   run.report('drillClone', clone);
-  const promoted = await run.step(steps.drillPromote, (a) => a.promoteClone({ name, primary: source }));
-  const verified = await run.step(steps.drillVerify, (a) => a.verifyClone({ name, idempotencyKey: `lifeboat-drill:${workflowId}:${runId}` }));
+  const promoted = await run.step(steps.drillPromote, (a) => a.promoteClone({ service, name, primary: source }));
+  const verified = await run.step(steps.drillVerify, (a) => a.verifyClone({ service, name, idempotencyKey: `lifeboat-drill:${workflowId}:${runId}` }));
   const verifiedAt = Date.now();
-  const removed = await run.step(steps.drillRemove, (a) => a.removeClone({ name }));
+  const removed = await run.step(steps.drillRemove, (a) => a.removeClone({ service, name }));
 
   const rto = { fromStartSeconds: secondsBetween(Date.parse(run.status.startedAt), verifiedAt), fromApprovalSeconds: secondsBetween(approvedAt, verifiedAt) };
   const rpo = { bytes: promoted.lagBytes, seconds: promoted.lagSeconds };

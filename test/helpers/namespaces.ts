@@ -25,5 +25,6 @@ export const testNamespaces = [
   'lifecycle-estate',
   'paging-drill',
   'region-stateless',
+  'airline',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];

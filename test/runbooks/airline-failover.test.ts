@@ -1,0 +1,116 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { finishAirlineLoads, startAirlineLoads } from '../../dev/estate/airline-load';
+import { estateStatus } from '../../dev/estate/status';
+import { sampleEstateAwsEnv } from '../../estate/flight-status-service';
+import { ESTATE_SERVICES } from '../../estate/services';
+import type { TestEstate } from '../../estate/testing';
+import type { RunResult } from '../../kit';
+import type { FailbackResult } from '../../workflows/region-failback';
+import type { SwitchResult } from '../../workflows/region-switch-facts';
+import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
+import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { approveByLeads } from './region-helpers';
+
+/**
+ * The whole airline, end to end: each service (booking with loyalty, checkin, crew, flight-status) fails over from A
+ * to B through its own providers and comes back, under steady load on every service, with nothing acknowledged lost.
+ * One estate and one worker for the file: the slow part is the estate, and one start serves every service.
+ */
+let ctx: TemporalTestContext;
+let estate: TestEstate;
+let targetsPath: string;
+
+/** The switches, in the order an operator would take them, and the services each one moves. */
+const moves = [
+  { service: 'loyalty', moved: ['booking', 'loyalty'] },
+  { service: 'checkin', moved: ['checkin'] },
+  { service: 'crew', moved: ['crew'] },
+  { service: 'flight-status', moved: ['flight-status'] },
+] as const;
+
+beforeAll(async () => {
+  ({ ctx, estate, targetsPath } = await openRunbookSuite({ services: [...ESTATE_SERVICES], fleetHosts: 4 }, 'airline'));
+  // The worker runs in this process; the Route 53 provider finds moto's credentials in its environment.
+  Object.assign(process.env, sampleEstateAwsEnv(estate.catalog, process.env));
+});
+afterAll(() =>
+  closeRunbookSuite(
+    { ctx, estate },
+    moves.flatMap((m) => [`region-failover/${m.service}`, `region-failback/${m.service}`]),
+  ),
+);
+
+/** Starts a run as alice, has two SRE leads approve it, and returns its result. */
+async function approvedRun<T>(
+  taskQueue: string,
+  workflowType: 'regionFailover' | 'regionFailback',
+  input: { service: string; [field: string]: unknown },
+): Promise<RunResult<T>> {
+  const runbook = workflowType === 'regionFailover' ? 'region-failover' : 'region-failback';
+  const handle: WorkflowHandle = await ctx.client.workflow.start(workflowType, {
+    taskQueue,
+    workflowId: `${runbook}/${input.service}`,
+    args: [{ input, requestedBy: 'alice' }],
+  });
+  await waitForStatus(handle, (s) => s.state === 'waiting-approval' || s.state === 'needs-intervention' || s.state === 'failed', 120_000);
+  await approveByLeads(handle);
+  return (await handle.result()) as RunResult<T>;
+}
+
+/** Where each service's clients are sent now, as `npm run estate -- status` shows it. */
+async function activeRegions(): Promise<Record<string, string | null>> {
+  const status = await estateStatus(estate.catalog);
+  return Object.fromEntries(status.services.map((s) => [s.service, s.active]));
+}
+
+test('every service fails over from A to B and back through its own providers, under load, with nothing acknowledged lost', { timeout: 900_000 }, async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  expect(await activeRegions()).toEqual({ booking: 'A', loyalty: 'A', checkin: 'A', crew: 'A', 'flight-status': 'A' });
+  const loads = startAirlineLoads(estate.catalog, { ratePerSecond: 10 });
+  const failedOver: Record<string, SwitchResult> = {};
+  const cameBack: Record<string, FailbackResult> = {};
+  try {
+    await worker.runUntil(async () => {
+      for (const { service, moved } of moves) {
+        const failover = await approvedRun<SwitchResult>(taskQueue, 'regionFailover', { service, mode: 'planned', verifyWindowSeconds: 1 });
+        expect(failover.state, `${service} failover: ${failover.outcome}`).toBe('succeeded');
+        failedOver[service] = failover.output!;
+        const after = await activeRegions();
+        for (const s of moved) expect(after[s], `${s} after ${service}'s failover`).toBe('B');
+
+        const failback = await approvedRun<FailbackResult>(taskQueue, 'regionFailback', { service, verifyWindowSeconds: 1 });
+        expect(failback.state, `${service} failback: ${failback.outcome}`).toBe('succeeded');
+        cameBack[service] = failback.output!;
+        const back = await activeRegions();
+        for (const s of moved) expect(back[s], `${s} after ${service}'s failback`).toBe('A');
+      }
+    });
+  } finally {
+    await Promise.all(loads.map((l) => l.run.stop()));
+  }
+  const finished = await finishAirlineLoads(loads, (line) => console.log(line));
+
+  // The failover group moved as one, and the results say which services moved.
+  expect(failedOver.loyalty).toMatchObject({ source: 'A', target: 'B', services: ['booking', 'loyalty'] });
+  expect(cameBack.loyalty).toMatchObject({ source: 'B', target: 'A', services: ['booking', 'loyalty'] });
+  // Each moved through its own providers: PostgreSQL and HAProxy, Patroni, Route 53.
+  for (const service of ['loyalty', 'checkin', 'crew'] as const) expect(failedOver[service]!.rpo).toMatchObject({ bytes: 0 });
+  expect(failedOver['flight-status']!.rpo).toMatchObject({ stateless: true });
+
+  // Planned switches lose nothing: not by the runs' own count, and not by checking every acknowledged write afterwards.
+  for (const { service } of moves.filter((m) => m.service !== 'flight-status')) {
+    expect(failedOver[service]!.rpo.lostAcknowledgedBookings, `${service} failover's own loss count`).toBe(0);
+    expect(cameBack[service]!.rpo.lostAcknowledgedBookings, `${service} failback's own loss count`).toBe(0);
+  }
+  const lost = Object.fromEntries(finished.filter((f) => f.service !== 'flight-status').map((f) => [f.service, f.counters.lost?.lost]));
+  expect(lost).toEqual({ booking: 0, loyalty: 0, checkin: 0, crew: 0 });
+  for (const f of finished) expect(f.counters.successes, `${f.service} kept serving`).toBeGreaterThan(20);
+  console.log(
+    finished
+      .map((f) => `${f.service}: ${f.counters.successes} acknowledged, downtime ${f.counters.downtimeMs} ms, ${f.counters.lost?.checked ?? 0} checked`)
+      .join('\n'),
+  );
+  expect(await activeRegions()).toEqual({ booking: 'A', loyalty: 'A', checkin: 'A', crew: 'A', 'flight-status': 'A' });
+});
