@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { loadCatalog, type PostgresEndpoint } from '../../estate/catalog';
+import { loadCatalog, type EstateCatalog, type PostgresEndpoint } from '../../estate/catalog';
 import { makePgDir, pgExec, startCluster, stopCluster } from '../../estate/postgres-cluster';
 import type { DatabaseProvider } from '../contracts/database';
 import { providerFailure, ProviderErrorType } from '../contracts/errors';
@@ -42,26 +42,51 @@ function settleConfig(node: PostgresEndpoint): void {
   if (!existsSync(join(node.dataDir, 'standby.signal'))) writeFileSync(join(node.dataDir, 'standby.signal'), '');
 }
 
-/** Stops the node, rewinds it onto the primary's timeline or else replaces it with a base backup, and starts it. */
+/** How long a rewound node may take to stream from the primary before it is replaced with a base backup instead. */
+const REWOUND_STREAMS_WITHIN_MS = 30_000;
+
+/** Waits until the node streams from `source`; false when it does not within `ms`. */
+async function streamsFrom(node: PostgresEndpoint, source: PostgresEndpoint, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if ((await upstreamPort(node)) === source.port) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+/**
+ * Stops the node, rewinds it onto the primary's timeline and checks it then streams; where the rewind fails, or the
+ * rewound node does not stream (PostgreSQL logs "new timeline forked off current database system timeline before
+ * current recovery point" when the old primary's own WAL ran past the fork), replaces it with a base backup.
+ */
 async function rebuild(node: PostgresEndpoint, source: PostgresEndpoint): Promise<Pick<RebuildResult, 'method' | 'fallbackReason'>> {
   await stopCluster(node.dataDir, 'fast').catch(() => stopCluster(node.dataDir, 'immediate'));
+  let fallbackReason: string;
   try {
     await pgExec('pg_rewind', ['--target-pgdata', node.dataDir, '--source-server', conninfo(source), '--write-recovery-conf'], { timeoutMs: 20 * 60_000 });
     settleConfig(node);
     await startCluster(node.dataDir);
-    return { method: 'pg_rewind' };
+    if (await streamsFrom(node, source, REWOUND_STREAMS_WITHIN_MS)) return { method: 'pg_rewind' };
+    fallbackReason = `the rewound node did not stream from the primary on port ${source.port} within ${REWOUND_STREAMS_WITHIN_MS / 1000} s`;
   } catch (err) {
-    const fallbackReason = (err as Error).message.slice(0, 500);
-    await stopCluster(node.dataDir, 'immediate').catch(() => undefined);
-    rmSync(node.dataDir, { recursive: true, force: true });
-    makePgDir(node.dataDir);
-    await pgExec('pg_basebackup', ['-h', source.host, '-p', String(source.port), '-U', source.user, '-D', node.dataDir, '-R', '-X', 'stream', '-c', 'fast'], {
-      timeoutMs: 30 * 60_000,
-    });
-    settleConfig(node);
-    await startCluster(node.dataDir);
-    return { method: 'base-backup', fallbackReason };
+    fallbackReason = (err as Error).message.slice(0, 500);
   }
+  await stopCluster(node.dataDir, 'immediate').catch(() => undefined);
+  rmSync(node.dataDir, { recursive: true, force: true });
+  makePgDir(node.dataDir);
+  await pgExec('pg_basebackup', ['-h', source.host, '-p', String(source.port), '-U', source.user, '-D', node.dataDir, '-R', '-X', 'stream', '-c', 'fast'], {
+    timeoutMs: 30 * 60_000,
+  });
+  settleConfig(node);
+  await startCluster(node.dataDir);
+  return { method: 'base-backup', fallbackReason };
+}
+
+/** Every PostgreSQL server the sample estate runs itself (crew's run under Patroni), with its data directory. */
+function postgresNodes(catalog: EstateCatalog): PostgresEndpoint[] {
+  const { booking, checkin } = catalog.services;
+  return [booking, checkin].flatMap((s) => (s ? [s.regions.A.postgres, s.regions.B.postgres] : []));
 }
 
 /** The sample estate's catalog, where its data directories and ports are recorded. */
@@ -75,10 +100,12 @@ export function sampleCatalog(settings: SampleEstateSettings) {
  * instead (the `command` provider over SSH, or Patroni).
  */
 export function createSampleEstateRebuild(settings: SampleEstateSettings, database: DatabaseProvider): RebuildProvider {
+  // The node is the one whose data directory the settings name: booking's and loyalty's pair, or checkin's.
   const nodeOf = (region: RegionName): PostgresEndpoint => {
-    const regions = sampleCatalog(settings).services.booking.regions as Record<string, { postgres: PostgresEndpoint }>;
-    const node = regions[region]?.postgres;
-    if (!node) throw providerFailure(ProviderErrorType.UnknownTarget, `the sample estate has no region "${region}"`);
+    const dataDir = settings.dataDirs[region];
+    if (!dataDir) throw providerFailure(ProviderErrorType.UnknownTarget, `the sample estate has no region "${region}"`);
+    const node = postgresNodes(sampleCatalog(settings)).find((n) => n.dataDir === dataDir);
+    if (!node) throw providerFailure(ProviderErrorType.UnknownTarget, `the sample estate's catalog has no PostgreSQL server with data in ${dataDir}`);
     return node;
   };
   return {
