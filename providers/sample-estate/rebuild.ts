@@ -11,19 +11,33 @@ import type { SampleEstateSettings } from './settings';
 
 const conninfo = (p: PostgresEndpoint) => `host=${p.host} port=${p.port} user=${p.user} dbname=${p.database}`;
 
-/** The port the standby's own upstream connection uses, or null when it is not streaming. */
-async function upstreamPort(p: PostgresEndpoint): Promise<number | null> {
+/** Runs one query on a node as the estate's superuser; undefined when the node does not answer. */
+async function queryNode<T>(p: PostgresEndpoint, text: string): Promise<T[] | undefined> {
   const client = new Client({ host: p.host, port: p.port, user: p.user, database: p.database, connectionTimeoutMillis: 3_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const r = await client.query(`SELECT sender_port FROM pg_stat_wal_receiver WHERE status = 'streaming'`);
-    return r.rows[0]?.sender_port ?? null;
+    return (await client.query(text)).rows as T[];
   } catch {
-    return null;
+    return undefined;
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * Whether the node streams from `source` on the source's own timeline. A node whose WAL ran past the point where the
+ * source's timeline forked connects, streams a moment on the old timeline and is cut off, again and again; the
+ * timeline tells the two apart.
+ */
+async function streamsOnTimelineOf(node: PostgresEndpoint, source: PostgresEndpoint): Promise<boolean> {
+  const [receiver, primary] = await Promise.all([
+    queryNode<{ sender_port: number; received_tli: number }>(node, `SELECT sender_port, received_tli FROM pg_stat_wal_receiver WHERE status = 'streaming'`),
+    queryNode<{ timeline_id: number }>(source, 'SELECT timeline_id FROM pg_control_checkpoint()'),
+  ]);
+  const r = receiver?.[0];
+  const tli = primary?.[0]?.timeline_id;
+  return r !== undefined && tli !== undefined && r.sender_port === source.port && r.received_tli === tli;
 }
 
 /**
@@ -45,12 +59,14 @@ function settleConfig(node: PostgresEndpoint): void {
 /** How long a rewound node may take to stream from the primary before it is replaced with a base backup instead. */
 const REWOUND_STREAMS_WITHIN_MS = 30_000;
 
-/** Waits until the node streams from `source`; false when it does not within `ms`. */
+/** Waits until the node streams from `source` on its timeline, seen twice a second apart; false when not within `ms`. */
 async function streamsFrom(node: PostgresEndpoint, source: PostgresEndpoint, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
+  let seen = 0;
   while (Date.now() < deadline) {
-    if ((await upstreamPort(node)) === source.port) return true;
-    await new Promise((r) => setTimeout(r, 250));
+    seen = (await streamsOnTimelineOf(node, source)) ? seen + 1 : 0;
+    if (seen >= 2) return true;
+    await new Promise((r) => setTimeout(r, seen ? 1_000 : 250));
   }
   return false;
 }
@@ -68,7 +84,7 @@ async function rebuild(node: PostgresEndpoint, source: PostgresEndpoint): Promis
     settleConfig(node);
     await startCluster(node.dataDir);
     if (await streamsFrom(node, source, REWOUND_STREAMS_WITHIN_MS)) return { method: 'pg_rewind' };
-    fallbackReason = `the rewound node did not stream from the primary on port ${source.port} within ${REWOUND_STREAMS_WITHIN_MS / 1000} s`;
+    fallbackReason = `the rewound node did not stream on the primary's timeline (port ${source.port}) within ${REWOUND_STREAMS_WITHIN_MS / 1000} s`;
   } catch (err) {
     fallbackReason = (err as Error).message.slice(0, 500);
   }
@@ -136,7 +152,7 @@ export function createSampleEstateRebuild(settings: SampleEstateSettings, databa
         );
       }
       const current = await database.status(args.region);
-      if (current.reachable && current.inRecovery && (await upstreamPort(node)) === source.port) {
+      if (current.reachable && current.inRecovery && (await streamsOnTimelineOf(node, source))) {
         return { region: args.region, primary: args.primary, method: 'already-standby' };
       }
       const beating = setInterval(() => progress({ rebuilding: args.region }), 2_000);
