@@ -10,6 +10,7 @@ import type { FailbackResult } from '../../workflows/region-failback';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { lifeboatInProcess } from '../helpers/cli';
 import { approveByLeads } from './region-helpers';
 
 /**
@@ -64,6 +65,24 @@ async function activeRegions(): Promise<Record<string, string | null>> {
   return Object.fromEntries(status.services.map((s) => [s.service, s.active]));
 }
 
+test('lifeboat targets check passes on the targets file the estate writes, and names the failover group and the dependency', async () => {
+  const r = await lifeboatInProcess(['targets', 'check', '--targets', targetsPath]);
+  expect(r.code, `${r.stdout}${r.stderr}`).toBe(0);
+  for (const service of ESTATE_SERVICES) expect(r.stdout).toContain(service);
+  expect(r.stdout).toMatch(/booking.*loyalty/);
+  expect(r.stdout).toMatch(/checkin.*booking/);
+  const json = JSON.parse((await lifeboatInProcess(['targets', 'check', '--targets', targetsPath, '--json'])).stdout) as {
+    ok: boolean;
+    checks: { service: string; provider: string; ok: boolean }[];
+  };
+  expect(json.ok).toBe(true);
+  // Each service through its own providers, every one probed against the real system.
+  const providers = (service: string) => [...new Set(json.checks.filter((c) => c.service === service).map((c) => c.provider.split(' ')[0]!))].sort();
+  expect(providers('crew')).toEqual(expect.arrayContaining(['haproxy', 'http', 'patroni']));
+  expect(providers('flight-status')).toEqual(expect.arrayContaining(['http', 'route53']));
+  expect(providers('checkin')).toEqual(expect.arrayContaining(['haproxy', 'http', 'postgres']));
+});
+
 test('every service fails over from A to B and back through its own providers, under load, with nothing acknowledged lost', { timeout: 900_000 }, async () => {
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
@@ -107,6 +126,11 @@ test('every service fails over from A to B and back through its own providers, u
   const lost = Object.fromEntries(finished.filter((f) => f.service !== 'flight-status').map((f) => [f.service, f.counters.lost?.lost]));
   expect(lost).toEqual({ booking: 0, loyalty: 0, checkin: 0, crew: 0 });
   for (const f of finished) expect(f.counters.successes, `${f.service} kept serving`).toBeGreaterThan(20);
+  console.log(
+    Object.entries(cameBack)
+      .map(([s, r]) => `${s}: rebuilt ${r.rebuilt.region} by ${r.rebuilt.method}, reprotected by ${r.reprotected?.method ?? '-'}`)
+      .join('\n'),
+  );
   console.log(
     finished
       .map((f) => `${f.service}: ${f.counters.successes} acknowledged, downtime ${f.counters.downtimeMs} ms, ${f.counters.lost?.checked ?? 0} checked`)
