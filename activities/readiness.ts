@@ -16,6 +16,7 @@ import { createFleetActivities } from './fleet';
 import { createManualBookingActivities } from './manual-booking';
 import { createEstateProbes, type ProbeOutcome } from './readiness-estate';
 import { readRoster } from './roster';
+import { MANUAL_BOOKING_SERVICE } from '../runbooks/manual-booking-mode';
 import type { TargetsAccess } from './targets';
 import { createTrafficActivities } from './traffic';
 
@@ -166,7 +167,7 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
         }
         case 'ledger-writable': {
           const { region } = await manualBooking.bookingRegionInUse({});
-          const sample = deps.access.service().sampleEstate;
+          const sample = deps.access.service(MANUAL_BOOKING_SERVICE).sampleEstate;
           if (!sample) {
             const ledger = await estate.readLedger({ region }).catch((err: Error) => err);
             if (ledger instanceof Error) return { ready: false, reason: `region ${region}'s offline ledger cannot be read: ${ledger.message}` };

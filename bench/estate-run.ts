@@ -9,9 +9,9 @@ export async function until(what: string, check: () => boolean, timeoutMs = 120_
   }
 }
 
-/** A fresh sample estate for one measurement, stopped afterwards whatever happens. */
+/** A fresh sample estate (booking, which the measurements use) for one measurement, stopped afterwards whatever happens. */
 export async function withEstate<T>(fn: (estate: TestEstate) => Promise<T>): Promise<T> {
-  const estate = await startTestEstate({ fleetHosts: 4 });
+  const estate = await startTestEstate({ services: ['booking'], fleetHosts: 4 });
   try {
     return await fn(estate);
   } finally {

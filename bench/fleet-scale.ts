@@ -53,7 +53,7 @@ async function poll(handle: WorkflowHandle, predicate: (s: RunStatus) => boolean
  */
 export async function measure(ctx: BenchContext, hosts: number, closedBy: ClosedBy = 'host'): Promise<Measured> {
   ctx.log(`fleet-scale: starting an estate with ${hosts} hosts`);
-  const estate = await startTestEstate({ loadBalancer: false, fleetHosts: hosts });
+  const estate = await startTestEstate({ services: ['booking'], loadBalancer: false, fleetHosts: hosts });
   const connection = await Connection.connect({ address: ctx.address });
   const native = await NativeConnection.connect({ address: ctx.address });
   try {
