@@ -1,5 +1,6 @@
 import type { Capability } from '../kit';
 import { fileCapabilities, serviceCapabilities } from '../providers/contracts/capabilities';
+import { groupOf } from '../providers/targets/groups';
 import { loadTargets, targetsPath } from '../providers/targets/load';
 import { CliError, ExitCode } from './errors';
 
@@ -40,4 +41,28 @@ export function actsThrough(uses: readonly Capability[] | undefined, names: Prov
   if (!uses || !names) return undefined;
   const parts = uses.map((c) => `${c}: ${names[c] ?? 'none named in the targets file'}`);
   return parts.length ? `acts through ${parts.join('; ')}` : undefined;
+}
+
+/**
+ * What the targets file says about how a service moves, in words for the plan: the services that move with it (they
+ * share its database cluster), the services it calls, and whether it keeps data at all. Empty when the file cannot be
+ * read or names no such service: the plan is shown without it.
+ */
+export function howServiceMoves(opts: { targets?: string; service?: string; env: NodeJS.ProcessEnv }): string[] {
+  if (!opts.service) return [];
+  try {
+    const targets = loadTargets(targetsPath(opts.targets, opts.env));
+    const config = targets.services[opts.service];
+    if (!config) return [];
+    const lines: string[] = [];
+    const group = groupOf(targets, opts.service);
+    if (group.length > 1) {
+      lines.push(`moves together: ${group.join(', ')} (they share one database cluster; a failover of any of them moves them all)`);
+    }
+    if (config.dependsOn?.length) lines.push(`depends on: ${config.dependsOn.join(', ')} (readiness checks them in the target region)`);
+    if (config.stateless) lines.push(`keeps no data: the data steps (fence, catch up, promote, count lost writes) do not run; only traffic and modes move`);
+    return lines;
+  } catch {
+    return [];
+  }
 }

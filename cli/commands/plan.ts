@@ -4,7 +4,7 @@ import { drillProcedureOf, drillsOf, type PlanEntry, planOf, readinessOf } from 
 import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { inputError } from '../errors';
-import { providerNames } from '../providers-of';
+import { howServiceMoves, providerNames } from '../providers-of';
 import { renderPlan } from '../render';
 
 export const planCommand: Command = {
@@ -15,7 +15,9 @@ export const planCommand: Command = {
   async run(ctx, { positionals, values }) {
     const runbook = findRunbook(positionals[0]);
     const drill = drillKindFrom(values.drill);
-    const providers = await providerNames({ targets: values.targets as string | undefined, service: values.service as string | undefined, env: ctx.env });
+    const where = { targets: values.targets as string | undefined, service: values.service as string | undefined, env: ctx.env };
+    const providers = await providerNames(where);
+    const moves = howServiceMoves(where);
     if (ctx.json) {
       ctx.printJson({
         runbook: runbook.id,
@@ -26,8 +28,9 @@ export const planCommand: Command = {
         drills: drillsOf(runbook),
         readiness: readinessOf(runbook),
         ...(providers ? { providers } : {}),
+        ...(moves.length ? { service: { name: where.service, moves } } : {}),
       });
-    } else ctx.print(renderPlan(runbook, drill, providers));
+    } else ctx.print([renderPlan(runbook, drill, providers), ...(moves.length ? ['', `${where.service}:`, ...moves.map((m) => `  ${m}`)] : [])].join('\n'));
     return 0;
   },
 };

@@ -80,6 +80,10 @@ async function rebuild(node: PostgresEndpoint, source: PostgresEndpoint): Promis
   await stopCluster(node.dataDir, 'fast').catch(() => stopCluster(node.dataDir, 'immediate'));
   let fallbackReason: string;
   try {
+    // pg_rewind reads the source's timeline from its control file, which a freshly promoted primary updates only at
+    // its next checkpoint (a spread one can take minutes); until then pg_rewind finds "no rewind required" and the old
+    // primary stays past the fork. A checkpoint first makes the rewind see the new timeline.
+    await queryNode(source, 'CHECKPOINT');
     await pgExec('pg_rewind', ['--target-pgdata', node.dataDir, '--source-server', conninfo(source), '--write-recovery-conf'], { timeoutMs: 20 * 60_000 });
     settleConfig(node);
     await startCluster(node.dataDir);

@@ -2,10 +2,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { finishAirlineLoads, startAirlineLoads } from '../../dev/estate/airline-load';
 import { estateStatus } from '../../dev/estate/status';
+import { breakRegion, breakService } from '../../estate/estate';
 import { sampleEstateAwsEnv } from '../../estate/flight-status-service';
 import { ESTATE_SERVICES } from '../../estate/services';
 import type { TestEstate } from '../../estate/testing';
 import type { RunResult } from '../../kit';
+import type { ReadinessEvaluation } from '../../kit/trust';
 import type { FailbackResult } from '../../workflows/region-failback';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
@@ -81,6 +83,13 @@ test('lifeboat targets check passes on the targets file the estate writes, and n
   expect(providers('crew')).toEqual(expect.arrayContaining(['haproxy', 'http', 'patroni']));
   expect(providers('flight-status')).toEqual(expect.arrayContaining(['http', 'route53']));
   expect(providers('checkin')).toEqual(expect.arrayContaining(['haproxy', 'http', 'postgres']));
+
+  // The plan says how each service moves, before anything runs.
+  const plan = async (service: string) => (await lifeboatInProcess(['plan', 'region-failover', '--targets', targetsPath, '--service', service])).stdout;
+  expect(await plan('loyalty')).toContain('moves together: booking, loyalty');
+  expect(await plan('checkin')).toContain('depends on: booking');
+  expect(await plan('flight-status')).toContain('keeps no data');
+  expect(await plan('crew')).not.toContain('moves together');
 });
 
 test('every service fails over from A to B and back through its own providers, under load, with nothing acknowledged lost', { timeout: 900_000 }, async () => {
@@ -137,4 +146,36 @@ test('every service fails over from A to B and back through its own providers, u
       .join('\n'),
   );
   expect(await activeRegions()).toEqual({ booking: 'A', loyalty: 'A', checkin: 'A', crew: 'A', 'flight-status': 'A' });
+});
+
+test('readiness covers every service and names the dependency that is not ready; break-region A breaks every service in A', async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath, { factsWorker: true });
+  const cli = (args: string[]) => lifeboatInProcess(args, { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue, LIFEBOAT_TARGETS: targetsPath });
+  const checkinReadiness = async () =>
+    JSON.parse((await cli(['readiness', 'region-failover', '--target', 'checkin', '--as', 'alice', '--json'])).stdout) as ReadinessEvaluation;
+  const check = (evaluation: ReadinessEvaluation, name: string) => evaluation.checks.find((c) => c.name === name);
+  await worker.runUntil(async () => {
+    expect(check(await checkinReadiness(), 'dependencies-ready')).toMatchObject({ ready: true });
+
+    // Booking's standby in B breaks (and with it loyalty's, on the same server): checkin could not fail over to B.
+    expect(await breakService(estate.dir, 'booking', 'B')).toContain("loyalty's database lives on the same server and is down in B too");
+    const broken = await checkinReadiness();
+    expect(broken.ready).toBe(false);
+    expect(check(broken, 'dependencies-ready')).toMatchObject({ ready: false, reason: expect.stringMatching(/^checkin depends on booking: .*booking/) });
+    // Checkin's own standby is fine: only the dependency is named.
+    expect(check(broken, 'standby-streaming')).toMatchObject({ ready: true });
+
+    // Without --target, every service of the targets file is checked.
+    const table = await cli(['readiness', 'region-failover', '--as', 'alice']);
+    expect(table.code).toBe(1);
+    for (const service of ESTATE_SERVICES) expect(table.stdout).toContain(service);
+  });
+
+  // The outage: every service in region A at once.
+  const said = await breakRegion(estate.dir, 'A');
+  expect(said).toHaveLength(ESTATE_SERVICES.length);
+  const status = await estateStatus(estate.catalog);
+  for (const s of status.services) expect(s.regions.A.reachable, `${s.service} A`).toBe(false);
+  for (const service of ESTATE_SERVICES) expect(status.problems).toContain(`${service} A down`);
 });
