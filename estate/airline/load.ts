@@ -1,7 +1,7 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoadCounters, LoadRun } from '../load';
+import type { LoadRun } from '../load';
+import { failureKind, runSteadyLoad, type Attempt } from '../steady-load';
 import { LOOKUP_MAX_KEYS } from './schemas';
 
 /** Where a service's load counters live in the state dir (booking keeps `load.json` and `load-acked.jsonl`). */
@@ -27,16 +27,8 @@ export interface AirlineLoadOptions {
   requestTimeoutMs?: number;
 }
 
-/** Why one request failed, as `failuresByKind` counts it: the HTTP status, or the network error's code. */
-function failureKind(status: number | undefined, err: unknown): string {
-  if (status !== undefined) return `http-${status}`;
-  const e = err as { name?: string; cause?: { code?: string } };
-  if (e.name === 'TimeoutError') return 'timeout';
-  return e.cause?.code ?? e.name ?? 'error';
-}
-
 /** One attempt: resolve where to send it, send it, and say whether it was acknowledged. */
-async function attempt(opts: AirlineLoadOptions, key: string, seq: number): Promise<{ ok: boolean; url?: string; kind?: string }> {
+async function attempt(opts: AirlineLoadOptions, key: string, seq: number): Promise<Attempt> {
   let url: string;
   try {
     url = typeof opts.url === 'string' ? opts.url : await opts.url();
@@ -72,92 +64,17 @@ async function attempt(opts: AirlineLoadOptions, key: string, seq: number): Prom
  * are measured the same way for every service. `url` in the counters is where the last request went.
  */
 export function startAirlineLoad(opts: AirlineLoadOptions): LoadRun {
-  const runId = randomBytes(3).toString('hex').toUpperCase().slice(0, 4);
-  const interval = 1000 / (opts.ratePerSecond ?? 10);
-  const acked: string[] = [];
-  const now = () => new Date().toISOString();
-  const c: LoadCounters = {
-    runId,
+  return runSteadyLoad({
     url: typeof opts.url === 'string' ? opts.url : '',
-    startedAt: now(),
-    updatedAt: now(),
-    running: true,
-    attempts: 0,
-    successes: 0,
-    failures: 0,
-    failuresByKind: {},
-    lastAcknowledged: null,
-    outages: [],
-    downtimeMs: 0,
-    lost: null,
-  };
-  let stopping = false;
-  let lastWrite = 0;
-  const persist = (force = false) => {
-    if (!opts.countersFile || (!force && Date.now() - lastWrite < 500)) return;
-    lastWrite = Date.now();
-    c.updatedAt = now();
-    writeFileSync(`${opts.countersFile}.tmp`, JSON.stringify(c, null, 2));
-    renameSync(`${opts.countersFile}.tmp`, opts.countersFile);
-  };
-  if (opts.ackedFile) writeFileSync(opts.ackedFile, '');
-  const deadline = opts.durationMs !== undefined ? Date.now() + opts.durationMs : Infinity;
-  // The outage open now, if any: it started at the first failure after a success and ends at the next success.
-  let outageFromMs: number | undefined;
-  const openOutage = () => c.outages[c.outages.length - 1]!;
-
-  const loop = async (): Promise<LoadCounters> => {
-    for (let seq = 0; !stopping && Date.now() < deadline; seq++) {
-      const started = Date.now();
-      const key = `${opts.service}-${runId}-${seq}`;
-      c.attempts++;
-      const result = await attempt(opts, key, seq);
-      if (result.url) c.url = result.url;
-      if (result.ok) {
-        c.successes++;
-        // A read acknowledges no write: `lastAcknowledged` stays null for a stateless service.
-        if (!opts.stateless) {
-          c.lastAcknowledged = { idempotencyKey: key, seq, at: now() };
-          acked.push(key);
-          if (opts.ackedFile) appendFileSync(opts.ackedFile, `${JSON.stringify(key)}\n`);
-        }
-        if (outageFromMs !== undefined) {
-          openOutage().to = now();
-          openOutage().durationMs = Date.now() - outageFromMs;
-          c.downtimeMs += openOutage().durationMs;
-          outageFromMs = undefined;
-        }
-      } else {
-        c.failures++;
-        const kind = result.kind ?? 'error';
-        c.failuresByKind[kind] = (c.failuresByKind[kind] ?? 0) + 1;
-        if (outageFromMs === undefined) {
-          outageFromMs = started;
-          c.outages.push({ from: new Date(started).toISOString(), to: null, durationMs: 0 });
-        } else openOutage().durationMs = Date.now() - outageFromMs;
-      }
-      persist();
-      const wait = started + interval - Date.now();
-      if (wait > 0 && !stopping) await new Promise((r) => setTimeout(r, wait));
-    }
-    // An outage still open at the end counts up to now.
-    if (outageFromMs !== undefined) c.downtimeMs += openOutage().durationMs;
-    // A stateless service wrote nothing, so there is nothing to check: zero lost, by construction.
-    if (opts.stateless) c.lost = { checked: 0, lost: 0, lostKeys: [] };
-    c.running = false;
-    persist(true);
-    return c;
-  };
-  const done = loop();
-  return {
-    counters: () => structuredClone(c),
-    acknowledgedKeys: () => [...acked],
-    stop: async () => {
-      stopping = true;
-      return done;
-    },
-    done,
-  };
+    ratePerSecond: opts.ratePerSecond ?? 10,
+    ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
+    ...(opts.countersFile ? { countersFile: opts.countersFile } : {}),
+    ...(opts.ackedFile ? { ackedFile: opts.ackedFile } : {}),
+    // A read acknowledges no write: a stateless service's load remembers no key, and loses none.
+    writes: !opts.stateless,
+    keyOf: (runId, seq) => `${opts.service}-${runId}-${seq}`,
+    send: (key, seq) => attempt(opts, key, seq),
+  });
 }
 
 /**
