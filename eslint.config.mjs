@@ -108,7 +108,7 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's sandbox and runbooks are loaded into it: no Node built-ins, not even for types.
-    files: ['workflows/**/*.ts', 'runbooks/**/*.ts', 'kit/**/*.ts'],
+    files: ['workflows/**/*.ts', 'runbooks/**/*.ts', 'plans/**/*.ts', 'kit/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

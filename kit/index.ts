@@ -13,6 +13,10 @@ export type { ApprovalPolicy, DelegationRule, DrillKind, GateSpec, Objectives, P
 export type { Capability } from '../providers/contracts/capabilities';
 export { drillCheck } from './readiness';
 
+// Defining a recovery plan: runbooks across services, in dependency order, under one decision.
+export { definePlan } from './recovery-plan';
+export type { RecoveryPlanDefinition, RecoveryPlanMember } from './recovery-plan';
+
 // Running one: the frame every runbook workflow runs in, the run it hands the procedure, and the activities it has.
 export { RunRequest, SAFE_TARGET, parseInput, runRunbook } from './runbook-run';
 export type { RunbookRun } from './runbook-run-api';

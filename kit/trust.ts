@@ -45,6 +45,8 @@ export { drillProcedureOf, entriesOf } from './definition';
 export type { ReadinessCheckSpec } from './definition';
 export { retiredInputs } from './runbook-run';
 export { drillsOf, planOf } from './plan';
+export { criticalPath, planLayers, rtoForecast } from './recovery-plan-graph';
+export type { CriticalPath, DurationRange, OverObjective, PathForecast, RtoForecast } from './recovery-plan-graph';
 export type { PlanEntry } from './plan';
 export { retryPolicyOf } from './retry';
 export { readinessOf, readinessScheduleId, readinessSummary, readinessTargetOf, transitionOf } from './readiness';
