@@ -1,6 +1,7 @@
 /**
- * The kit's first door, for writing runbooks: defining one (its steps, gates, drills and objectives), running it
- * (`runRunbook` and the `RunbookRun` a procedure gets), and what a run says (its status, results and messages).
+ * The kit's first door, for writing runbooks and recovery plans: defining one (its steps, gates, drills and
+ * objectives), running it (`runRunbook` and the `RunbookRun` a procedure gets), and what a run says (its status,
+ * results and messages).
  *
  * The second door, `kit/trust.ts`, is for the CLI, lib, activities and the console: who may decide and how that is
  * proven, and the views they draw from a definition. Import from one of the two, never from a file inside the kit

@@ -57,7 +57,7 @@ type PlanInit<Input extends z.ZodType> = Omit<RecoveryPlanDefinition<Input>, 'ga
  * Builds a recovery plan, frozen, after checking it could run as written. It throws, naming the plan, the member and
  * the fix, for: a member whose runbook is not a runbook definition; an `after` naming no member; members that wait for
  * each other in a circle; no examples; an example the plan's own input refuses; a member input, derived from an
- * example, that its runbook's schema refuses; and two members acting on the same target.
+ * example, with a field its runbook does not take or that its runbook's schema refuses; and two members acting on the same target.
  *
  * The last rule is deliberately simple: two members whose runbooks' targets (`runbook.target(memberInput)`) are equal
  * act on the same service, whatever the runbooks. Failover and failback of one service in one plan would move it twice,
@@ -125,7 +125,15 @@ function checkExample<Input extends z.ZodType>(init: PlanInit<Input>, example: u
   const actingOn = new Map<string, string>();
   for (const [name, member] of Object.entries(init.members)) {
     const runbook = member.runbook;
-    const parsed = runbook.input.safeParse(member.input(planInput.data as z.output<Input>));
+    const memberInput = member.input(planInput.data as z.output<Input>);
+    const untaken = untakenFieldOf(runbook, memberInput);
+    if (untaken !== undefined) {
+      const why = runbook.removedInputs?.[untaken] ?? 'the schema does not declare it';
+      throw new Error(
+        `${where}, member ${name}: for example ${index + 1} its input has field ${untaken}, which ${runbook.id} does not take (${why}); the run would refuse it, so remove it from members.${name}.input`,
+      );
+    }
+    const parsed = runbook.input.safeParse(memberInput);
     if (!parsed.success) {
       throw new Error(
         `${where}, member ${name}: for example ${index + 1} its input fails ${runbook.id}'s schema at field ${fieldOf(parsed.error)}: ${parsed.error.issues[0]?.message}; fix members.${name}.input`,
@@ -140,6 +148,16 @@ function checkExample<Input extends z.ZodType>(init: PlanInit<Input>, example: u
     }
     actingOn.set(target, name);
   }
+}
+
+/**
+ * The first top-level field of an object input its runbook's schema does not declare. Zod would drop it silently here,
+ * but the runbook's workflow refuses it (parseInput), so a plan that passed it would fail when its member starts.
+ */
+function untakenFieldOf(runbook: RunbookDefinition, input: unknown): string | undefined {
+  const shape = (runbook.input as unknown as { shape?: Record<string, unknown> }).shape;
+  if (!shape || typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  return Object.keys(input).find((key) => !Object.hasOwn(shape, key));
 }
 
 /** The path of a zod error's first issue, as a person names the field: `mode`, `regions.0`. */

@@ -59,6 +59,11 @@ test("a member input its runbook's schema refuses is named by member and field",
   );
   const sameRegions: RecoveryPlanMember<Regions> = { runbook: regionFailback, input: (input) => ({ service: 'crew', source: input.from, target: input.from }) };
   expect(() => planOf({ crew: sameRegions })).toThrow(/member crew: for example 1 its input fails region-failback's schema at field target:/);
+  // Zod would drop a field the runbook does not take; its workflow refuses it, so the plan is refused first.
+  const extraField: RecoveryPlanMember<Regions> = { runbook: regionFailback, input: (input) => ({ service: 'crew', target: input.from, mode: 'planned' }) };
+  expect(() => planOf({ crew: extraField })).toThrow(
+    'plan test-plan, member crew: for example 1 its input has field mode, which region-failback does not take (the schema does not declare it); the run would refuse it, so remove it from members.crew.input',
+  );
 });
 
 test('two members acting on the same service are refused, even through different runbooks', () => {
