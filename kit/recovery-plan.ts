@@ -57,7 +57,8 @@ type PlanInit<Input extends z.ZodType> = Omit<RecoveryPlanDefinition<Input>, 'ga
  * Builds a recovery plan, frozen, after checking it could run as written. It throws, naming the plan, the member and
  * the fix, for: a member whose runbook is not a runbook definition; an `after` naming no member; members that wait for
  * each other in a circle; no examples; an example the plan's own input refuses; a member input, derived from an
- * example, with a field its runbook does not take or that its runbook's schema refuses; and two members acting on the same target.
+ * example, with a field its runbook does not take or that its runbook's schema refuses; and two members acting on the
+ * same target.
  *
  * The last rule is deliberately simple: two members whose runbooks' targets (`runbook.target(memberInput)`) are equal
  * act on the same service, whatever the runbooks. Failover and failback of one service in one plan would move it twice,

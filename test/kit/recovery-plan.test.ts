@@ -9,7 +9,7 @@ const Regions = z.object({ from: z.string(), to: z.string() });
 type Regions = z.infer<typeof Regions>;
 
 /** A plan of failovers between the regions of its input, with the members given, for the validation tests. */
-function planOf(members: Record<string, RecoveryPlanMember<Regions>>) {
+function testPlan(members: Record<string, RecoveryPlanMember<Regions>>) {
   return definePlan({
     id: 'test-plan',
     title: 'A test plan',
@@ -30,21 +30,21 @@ const failover = (service: string, after?: string[]): RecoveryPlanMember<Regions
 });
 
 test('an after that names no member is refused, naming the member, the name and the members there are', () => {
-  expect(() => planOf({ booking: failover('booking'), checkin: failover('checkin', ['bookng']) })).toThrow(
+  expect(() => testPlan({ booking: failover('booking'), checkin: failover('checkin', ['bookng']) })).toThrow(
     'plan test-plan, member checkin: after names bookng, which is not a member (members: booking, checkin); fix the name or add the member',
   );
 });
 
 test('members that wait for each other in a circle are refused, named in the order they wait', () => {
-  expect(() => planOf({ a: failover('a', ['c']), b: failover('b', ['a']), c: failover('c', ['b']), d: failover('d') })).toThrow(
+  expect(() => testPlan({ a: failover('a', ['c']), b: failover('b', ['a']), c: failover('c', ['b']), d: failover('d') })).toThrow(
     'plan test-plan: members a → c → b → a wait for each other in a circle (each waits for the next), so none of them could start; remove one of those after entries',
   );
-  expect(() => planOf({ self: failover('self', ['self']) })).toThrow('members self → self wait for each other in a circle');
+  expect(() => testPlan({ self: failover('self', ['self']) })).toThrow('members self → self wait for each other in a circle');
 });
 
 test('a member whose runbook is not a runbook definition is refused', () => {
   const notARunbook = { id: 'region-failover' } as unknown as RunbookDefinition;
-  expect(() => planOf({ booking: { runbook: notARunbook, input: () => ({}) } })).toThrow(
+  expect(() => testPlan({ booking: { runbook: notARunbook, input: () => ({}) } })).toThrow(
     'plan test-plan, member booking: its runbook is not a runbook definition; import one from runbooks/ (built with defineRunbook)',
   );
 });
@@ -54,24 +54,24 @@ test("a member input its runbook's schema refuses is named by member and field",
     runbook: regionFailover,
     input: (input) => ({ service: 'crew', source: input.from, target: input.to, mode: 'fast' }),
   };
-  expect(() => planOf({ booking: failover('booking'), crew: wrongMode })).toThrow(
+  expect(() => testPlan({ booking: failover('booking'), crew: wrongMode })).toThrow(
     /^plan test-plan, member crew: for example 1 its input fails region-failover's schema at field mode: .*; fix members\.crew\.input$/,
   );
   const sameRegions: RecoveryPlanMember<Regions> = { runbook: regionFailback, input: (input) => ({ service: 'crew', source: input.from, target: input.from }) };
-  expect(() => planOf({ crew: sameRegions })).toThrow(/member crew: for example 1 its input fails region-failback's schema at field target:/);
+  expect(() => testPlan({ crew: sameRegions })).toThrow(/member crew: for example 1 its input fails region-failback's schema at field target:/);
   // Zod would drop a field the runbook does not take; its workflow refuses it, so the plan is refused first.
   const extraField: RecoveryPlanMember<Regions> = { runbook: regionFailback, input: (input) => ({ service: 'crew', target: input.from, mode: 'planned' }) };
-  expect(() => planOf({ crew: extraField })).toThrow(
+  expect(() => testPlan({ crew: extraField })).toThrow(
     'plan test-plan, member crew: for example 1 its input has field mode, which region-failback does not take (the schema does not declare it); the run would refuse it, so remove it from members.crew.input',
   );
 });
 
 test('two members acting on the same service are refused, even through different runbooks', () => {
   const failBack: RecoveryPlanMember<Regions> = { runbook: regionFailback, input: (input) => ({ service: 'booking', target: input.from }) };
-  expect(() => planOf({ out: failover('booking'), back: failBack })).toThrow(
+  expect(() => testPlan({ out: failover('booking'), back: failBack })).toThrow(
     'plan test-plan, member back: it acts on booking, as member out does (region-failover and region-failback); a plan acts on each service once, so drop one or make it a plan of its own',
   );
-  expect(() => planOf({ one: failover('crew'), two: failover('crew', ['one']) })).toThrow('member two: it acts on crew, as member one does');
+  expect(() => testPlan({ one: failover('crew'), two: failover('crew', ['one']) })).toThrow('member two: it acts on crew, as member one does');
 });
 
 test('a plan without examples, or with one its own input refuses, is refused', () => {
@@ -83,7 +83,7 @@ test('a plan without examples, or with one its own input refuses, is refused', (
 });
 
 test('a defined plan is frozen, and its gate takes the default policy for what it leaves out', () => {
-  const plan = planOf({ booking: failover('booking') });
+  const plan = testPlan({ booking: failover('booking') });
   expect(Object.isFrozen(plan) && Object.isFrozen(plan.members) && Object.isFrozen(plan.gate.policy)).toBe(true);
   expect(plan.gate.policy).toMatchObject({ quorum: 2, onExpiry: 'abort', expireAfter: '2 hours' });
 });

@@ -23,10 +23,12 @@ test('the runbook door stays small (at most 50 names), and the two doors share n
   expect(runbookDoor.filter((name) => trustDoor.includes(name))).toEqual([]);
 });
 
-test('runbook definitions need only the runbook door', () => {
-  const dir = resolve(root, 'runbooks');
-  const throughTrust = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts'))
-    .filter((f) => /from '\.\.\/kit\/trust'/.test(readFileSync(resolve(dir, f), 'utf8')));
+test('runbook and recovery plan definitions need only the runbook door', () => {
+  const throughTrust = ['runbooks', 'plans'].flatMap((folder) =>
+    readdirSync(resolve(root, folder))
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => /from '\.\.\/kit\/trust'/.test(readFileSync(resolve(root, folder, f), 'utf8')))
+      .map((f) => `${folder}/${f}`),
+  );
   expect(throughTrust).toEqual([]);
 });
