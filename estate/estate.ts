@@ -320,6 +320,17 @@ export async function wipeEstate(dir: string = estateDir()): Promise<void> {
 }
 
 /**
+ * Stops a PostgreSQL server as an outage would (`pg_ctl -m immediate`). One already down stays down: booking and loyalty
+ * share a server, and breaking a region breaks both at once.
+ */
+async function stopAbruptly(dataDir: string): Promise<void> {
+  if (!(await clusterRunning(dataDir))) return;
+  await stopCluster(dataDir, 'immediate').catch(async (err: Error) => {
+    if (await clusterRunning(dataDir)) throw err;
+  });
+}
+
+/**
  * What breaking a service in a region does, in words for the CLI. A service's database goes down with it; where the
  * database cluster is shared (booking and loyalty), the other service loses its database too, and the words say so.
  */
@@ -332,12 +343,12 @@ export async function breakService(dir: string, service: EstateService, region: 
   switch (service) {
     case 'booking':
     case 'loyalty': {
-      await stopCluster(bookingPair(layout).dataDirs[region], 'immediate');
+      await stopAbruptly(bookingPair(layout).dataDirs[region]);
       const other = service === 'booking' ? 'loyalty' : 'booking';
       return `${service} ${region} broken: service killed, its database server stopped (immediate); ${other}'s database lives on the same server${catalog.services[other] ? ` and is down in ${region} too` : ''}`;
     }
     case 'checkin':
-      await stopCluster(checkinPair(layout).dataDirs[region], 'immediate');
+      await stopAbruptly(checkinPair(layout).dataDirs[region]);
       return `checkin ${region} broken: service killed, its database stopped (immediate)`;
     case 'crew':
       await breakCrewRegion(dir, region);

@@ -63,7 +63,7 @@ test.each(cases)(
     let output = '';
     pipeline.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     try {
-      const awaited = moment === 'up' ? 'Lifeboat is up.' : 'start HAProxy on port';
+      const awaited = moment === 'up' ? 'Lifeboat is up.' : 'start HAProxy: booking on port';
       await expect.poll(() => output.includes(awaited) || pipeline.exitCode !== null, { timeout: 240_000, interval: 100 }).toBe(true);
       expect(output).toContain(awaited);
       if (moment === 'up') expect(output).toContain('cannot bind socket (test)');

@@ -89,7 +89,9 @@ test('a failed install is reported with the command, and the caller goes on with
   ]);
 });
 
-test('the estate needs HAProxy and PostgreSQL 15, found where the estate looks for them', () => {
-  expect(estatePackages.map((p) => p.name)).toEqual(['haproxy', 'postgresql-15']);
+test('the estate needs HAProxy, PostgreSQL 15, Patroni and etcd, found where the estate looks for them', () => {
+  expect(estatePackages.map((p) => p.name)).toEqual(['haproxy', 'postgresql-15', 'patroni', 'etcd-server']);
   expect(estatePackages[1]!.paths).toContain('/usr/lib/postgresql/15/bin/initdb');
+  expect(estatePackages[2]!.paths).toContain('/usr/bin/patroni');
+  expect(estatePackages[3]!.paths).toContain('/usr/bin/etcd');
 });
