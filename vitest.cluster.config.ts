@@ -19,6 +19,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     globalSetup: ['test/helpers/global-setup.ts'],
+    // These scenarios act on booking alone, as in vitest.config.ts.
+    env: { LIFEBOAT_ESTATE_SERVICES: 'booking' },
     testTimeout: 60_000,
     // A poll that waits for a page, a gauge or a run to catch up: a second (vitest's default) is too short on a
     // 2-core machine running two test files at once.

@@ -13,8 +13,8 @@ export interface TestEstate {
 }
 
 /**
- * Starts a complete estate (or without HAProxy: `{ loadBalancer: false }`) in a fresh temp dir, for tests and
- * runbook tests. Always pair with `stop()` in `afterAll`.
+ * Starts an estate in a fresh temp dir, for tests and runbook tests: booking alone, or the services `{ services }`
+ * names (`{ loadBalancer: false }`: without HAProxy). Always pair with `stop()` in `afterAll`.
  */
 export async function startTestEstate(opts: Omit<EstateOptions, 'dir'> = {}): Promise<TestEstate> {
   // Under /tmp (not the checkout) so the PostgreSQL user can reach the data dirs whoever owns the checkout.
@@ -26,7 +26,8 @@ export async function startTestEstate(opts: Omit<EstateOptions, 'dir'> = {}): Pr
     if (left.length) throw new Error(`estate processes still running after stop: ${left.join(', ')}`);
   };
   try {
-    const { catalog, warnings } = await startEstate({ ...opts, dir });
+    // Booking alone unless the test names its services: most tests act on booking, and the whole airline takes longer.
+    const { catalog, warnings } = await startEstate({ services: ['booking'], ...opts, dir });
     if (warnings.length && opts.loadBalancer !== false) throw new Error(warnings.join('; '));
     return { dir, catalog, stop };
   } catch (err) {
