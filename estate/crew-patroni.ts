@@ -430,6 +430,10 @@ async function restartRegion(stateDir: string, region: RegionName, ports: CrewPa
     ready: async () => {
       const s = await memberState(restUrlOf(ports, region));
       if (s?.state !== 'running') return false;
+      // A single-node cluster's member leads once it wins the leader key: as the primary (then it must take writes)
+      // or, in a standby cluster, as its standby leader. Until then it reports `replica`, read-only even where it is
+      // about to lead, so a restart that stopped there handed out a primary that refused writes.
+      if (s.role === 'replica') return false;
       return !isLeaderRole(s.role) || (await acceptsWrites(pgPortOf(ports, region)));
     },
   });

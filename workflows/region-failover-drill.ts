@@ -11,7 +11,8 @@ export interface IsolatedDrillResult {
   mode: 'planned' | 'emergency';
   source: Region;
   target: Region;
-  clone: { name: string; port: number; bookingId: number; removed: boolean };
+  /** The synthetic write on the clone: a booking's id (booking), or a record's key (a service with a `records` table). */
+  clone: { name: string; port: number; bookingId?: number; recordKey?: string; removed: boolean };
   rto: { fromStartSeconds: number; fromApprovalSeconds: number };
   /** What a failover at the moment of the drill's promotion would have lost. */
   rpo: { bytes: number | null; seconds: number | null };
@@ -57,7 +58,7 @@ export async function isolatedFailoverDrill(
     mode: plan.mode,
     source,
     target,
-    clone: { name, port: clone.port, bookingId: verified.bookingId, removed: removed.removed },
+    clone: { name, port: clone.port, ...verified, removed: removed.removed },
     rto,
     rpo,
   };

@@ -69,7 +69,8 @@ export interface IsolatedDrillProvider {
     primary: RegionName;
   }): Promise<{ alreadyPromoted: boolean; lagBytes: number | null; lagSeconds: number | null; lsn: string }>;
   /** Books a synthetic seat on the promoted clone and reads it back. */
-  verifyClone(args: { name: string; idempotencyKey: string }): Promise<{ bookingId: number }>;
+  /** A synthetic write on the promoted clone: a booking's id on booking's clone, a record's key on another service's. */
+  verifyClone(args: { name: string; idempotencyKey: string }): Promise<{ bookingId?: number; recordKey?: string }>;
   /** Stops and deletes the clone; one that is gone is a no-op. */
   removeClone(args: { name: string }): Promise<{ removed: boolean }>;
   /** Starts the scratch booking service of drill `key`, or returns the one that runs. */

@@ -7,19 +7,10 @@ import type { CloneInfo } from '../contracts/isolated-drills';
 import type { RegionName } from '../contracts/provider';
 import { lsnToBytes } from '../postgres/sql';
 import { heartbeat } from '../shared/activity-context';
-import { sampleCatalog } from './rebuild';
+import { sampleCatalog, sampleNodeOf } from './rebuild';
 import type { SampleEstateSettings } from './settings';
 
 const NAME = /^[a-z0-9-]{1,64}$/;
-
-/** A region's database in the sample estate's catalog. */
-function regionOf(catalog: ReturnType<typeof sampleCatalog>, region: RegionName) {
-  const node = (
-    catalog.services.booking.regions as Record<string, { postgres: ReturnType<typeof sampleCatalog>['services']['booking']['regions']['A']['postgres'] }>
-  )[region]?.postgres;
-  if (!node) throw new Error(`the sample estate has no region "${region}"`);
-  return node;
-}
 
 /**
  * The isolated drill of a region failover: a clone of the target standby on its own port, promoted and written to
@@ -29,9 +20,12 @@ function regionOf(catalog: ReturnType<typeof sampleCatalog>, region: RegionName)
 export function createFailoverDrillActivities(sampleEstate: () => SampleEstateSettings) {
   const locate = (name: string) => {
     if (!NAME.test(name)) throw new Error(`not a clone name: ${name}`);
-    const catalog = sampleCatalog(sampleEstate());
+    const settings = sampleEstate();
+    const catalog = sampleCatalog(settings);
     const dir = join(catalog.stateDir, 'drills');
-    return { catalog, dir, dataDir: join(dir, name), meta: join(dir, `${name}.json`) };
+    // The service's own pair, as the settings name its data directories: checkin's clone is of checkin's standby.
+    const nodeOf = (region: RegionName) => sampleNodeOf(settings, catalog, region);
+    return { catalog, nodeOf, dir, dataDir: join(dir, name), meta: join(dir, `${name}.json`) };
   };
   const query = async <T>(port: number, user: string, sql: string, params: unknown[] = []): Promise<T[]> => {
     const client = new Client({ host: '127.0.0.1', port, user, database: 'postgres', connectionTimeoutMillis: 3_000 });
@@ -47,8 +41,8 @@ export function createFailoverDrillActivities(sampleEstate: () => SampleEstateSe
   return {
     /** Clones `region`'s standby with pg_basebackup onto a free port and starts the clone streaming from it. */
     async cloneStandby(args: { region: RegionName; name: string }): Promise<CloneInfo> {
-      const { catalog, dir, dataDir, meta } = locate(args.name);
-      const node = regionOf(catalog, args.region);
+      const { catalog, nodeOf, dir, dataDir, meta } = locate(args.name);
+      const node = nodeOf(args.region);
       if (existsSync(meta)) {
         const known = JSON.parse(readFileSync(meta, 'utf8')) as CloneInfo;
         await startCluster(known.dataDir);
@@ -86,9 +80,9 @@ export function createFailoverDrillActivities(sampleEstate: () => SampleEstateSe
       name: string;
       primary: RegionName;
     }): Promise<{ alreadyPromoted: boolean; lagBytes: number | null; lagSeconds: number | null; lsn: string }> {
-      const { catalog, meta } = locate(args.name);
+      const { nodeOf, meta } = locate(args.name);
       const info = JSON.parse(readFileSync(meta, 'utf8')) as CloneInfo;
-      const primary = regionOf(catalog, args.primary);
+      const primary = nodeOf(args.primary);
       const user = primary.user;
       const [clone] = await query<{ rec: boolean; lsn: string; replayed: Date | null }>(
         info.port,
@@ -105,11 +99,23 @@ export function createFailoverDrillActivities(sampleEstate: () => SampleEstateSe
       return { alreadyPromoted: false, lagBytes, lagSeconds, lsn: after!.lsn };
     },
 
-    /** Books a synthetic seat on the promoted clone and reads it back: the clone takes writes. */
-    async verifyClone(args: { name: string; idempotencyKey: string }): Promise<{ bookingId: number }> {
-      const { catalog, meta } = locate(args.name);
+    /**
+     * Writes to the promoted clone and reads it back: the clone takes writes. Booking's clone gets a synthetic seat;
+     * another service's (checkin's) a synthetic record in its `records` table.
+     */
+    async verifyClone(args: { name: string; idempotencyKey: string }): Promise<{ bookingId?: number; recordKey?: string }> {
+      const { nodeOf, meta } = locate(args.name);
       const info = JSON.parse(readFileSync(meta, 'utf8')) as CloneInfo;
-      const user = catalog.services.booking.regions.A.postgres.user;
+      const user = nodeOf('A').user;
+      const [tables] = await query<{ bookings: boolean }>(info.port, user, "SELECT to_regclass('bookings') IS NOT NULL AS bookings");
+      if (!tables?.bookings) {
+        await query(info.port, user, `INSERT INTO records (key, region, payload) VALUES ($1, 'clone', '{"drill": true}') ON CONFLICT DO NOTHING`, [
+          args.idempotencyKey,
+        ]);
+        const [kept] = await query<{ key: string }>(info.port, user, 'SELECT key FROM records WHERE key = $1', [args.idempotencyKey]);
+        if (!kept) throw new Error(`the drill clone ${args.name} did not keep the synthetic record`);
+        return { recordKey: kept.key };
+      }
       await query(
         info.port,
         user,

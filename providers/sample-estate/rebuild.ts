@@ -109,6 +109,18 @@ function postgresNodes(catalog: EstateCatalog): PostgresEndpoint[] {
   return [booking, checkin].flatMap((s) => (s ? [s.regions.A.postgres, s.regions.B.postgres] : []));
 }
 
+/**
+ * A region's PostgreSQL server in the sample estate: the one whose data directory the settings name (booking's and
+ * loyalty's pair, or checkin's), never simply booking's.
+ */
+export function sampleNodeOf(settings: SampleEstateSettings, catalog: EstateCatalog, region: RegionName): PostgresEndpoint {
+  const dataDir = settings.dataDirs[region];
+  if (!dataDir) throw providerFailure(ProviderErrorType.UnknownTarget, `the sample estate has no region "${region}"`);
+  const node = postgresNodes(catalog).find((n) => n.dataDir === dataDir);
+  if (!node) throw providerFailure(ProviderErrorType.UnknownTarget, `the sample estate's catalog has no PostgreSQL server with data in ${dataDir}`);
+  return node;
+}
+
 /** The sample estate's catalog, where its data directories and ports are recorded. */
 export function sampleCatalog(settings: SampleEstateSettings) {
   return loadCatalog(join(settings.stateDir, 'catalog.json'));
@@ -120,14 +132,7 @@ export function sampleCatalog(settings: SampleEstateSettings) {
  * instead (the `command` provider over SSH, or Patroni).
  */
 export function createSampleEstateRebuild(settings: SampleEstateSettings, database: DatabaseProvider): RebuildProvider {
-  // The node is the one whose data directory the settings name: booking's and loyalty's pair, or checkin's.
-  const nodeOf = (region: RegionName): PostgresEndpoint => {
-    const dataDir = settings.dataDirs[region];
-    if (!dataDir) throw providerFailure(ProviderErrorType.UnknownTarget, `the sample estate has no region "${region}"`);
-    const node = postgresNodes(sampleCatalog(settings)).find((n) => n.dataDir === dataDir);
-    if (!node) throw providerFailure(ProviderErrorType.UnknownTarget, `the sample estate's catalog has no PostgreSQL server with data in ${dataDir}`);
-    return node;
-  };
+  const nodeOf = (region: RegionName) => sampleNodeOf(settings, sampleCatalog(settings), region);
   return {
     kind: 'sample-estate',
     describe: () => `sample-estate (pg_rewind or pg_basebackup in ${settings.stateDir})`,

@@ -92,6 +92,28 @@ test('lifeboat targets check passes on the targets file the estate writes, and n
   expect(await plan('crew')).not.toContain('moves together');
 });
 
+test("an isolated drill of checkin's failover clones checkin's own standby, writes a record to the clone, and moves nothing", async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  const before = await estateStatus(estate.catalog);
+  await worker.runUntil(async () => {
+    const handle = await ctx.client.workflow.start('regionFailover', {
+      taskQueue,
+      workflowId: 'region-failover/checkin',
+      args: [{ input: { service: 'checkin', mode: 'planned' }, requestedBy: 'alice', drill: { kind: 'isolated', approvals: 'policy' } }],
+    });
+    const result = (await handle.result()) as RunResult<{ clone: { port: number; recordKey?: string; bookingId?: number; removed: boolean } }>;
+    expect(result.state, result.outcome).toBe('succeeded');
+    // A record in checkin's table, not a seat in booking's: the clone is of checkin's standby.
+    expect(result.output!.clone).toMatchObject({ recordKey: expect.stringMatching(/^lifeboat-drill:region-failover\/checkin:/), removed: true });
+    expect(result.output!.clone.bookingId).toBeUndefined();
+  });
+  const after = await estateStatus(estate.catalog);
+  expect(after.services.map((s) => [s.service, s.active, s.replication?.primary ?? null])).toEqual(
+    before.services.map((s) => [s.service, s.active, s.replication?.primary ?? null]),
+  );
+});
+
 test('every service fails over from A to B and back through its own providers, under load, with nothing acknowledged lost', { timeout: 900_000 }, async () => {
   const taskQueue = testTaskQueue();
   const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
