@@ -1,5 +1,5 @@
 import type { RegionName } from '../providers/contracts/provider';
-import { keepsNoData, scopeOf } from '../workflows/region-switch-facts';
+import { keepsNoData } from '../workflows/region-switch-facts';
 import { createBookingActivities } from './booking';
 import { createDatabaseActivities } from './database';
 import { createRegionSwitchActivities } from './region-switch';
@@ -37,16 +37,6 @@ const dependencyWords = (service: string, region: RegionName): StandbyWords => (
 });
 
 /**
- * The service-level settings readiness reads from the targets file: whether the service keeps data, and which services
- * it calls. Read loosely, so a file written before these settings existed reads as "has a database, depends on nothing".
- */
-interface ServiceSettings {
-  database?: unknown;
-  dependsOn?: string[];
-  stateless?: boolean;
-}
-
-/**
  * The estate probes of the region runbooks' readiness: the target region's standby, service and reach at the traffic
  * provider, for the failover's own service and for each service it depends on. Read-only, through the same
  * activities the runbooks use, so readiness judges as the failover's preflight does.
@@ -56,13 +46,9 @@ export function createEstateProbes(access: TargetsAccess) {
   const booking = createBookingActivities(access);
   const regionSwitch = createRegionSwitchActivities(access);
 
-  const settingsOf = (service: string): ServiceSettings | undefined => access.targets().services[service] as ServiceSettings | undefined;
-  /** Where a failover of `service` would go, and what it moves with it. */
-  const regionsOf = async (service: string) => {
-    const regions = await regionSwitch.resolveRegions({ service });
-    const scope = scopeOf(regions);
-    return { ...regions, group: scope.group, stateless: scope.stateless || settingsOf(service)?.stateless === true };
-  };
+  const settingsOf = (service: string) => access.targets().services[service];
+  /** Where a failover of `service` would go, what it moves with it, and whether it keeps data. */
+  const regionsOf = (service: string) => regionSwitch.resolveRegions({ service });
 
   async function standbyIn(service: string, region: RegionName, budget: LagBudget, words: StandbyWords): Promise<ProbeOutcome> {
     const replication = await database.replicationStatus({ service });
@@ -130,7 +116,7 @@ export function createEstateProbes(access: TargetsAccess) {
       if (regions.stateless) return { ready: true, reason: `${keepsNoData(service)}: there is no standby to stream` };
       const outcome = await standbyIn(service, regions.target, budget, targetWords(regions.target));
       const { group } = regions;
-      if (!group || group.length < 2) return outcome;
+      if (group.length < 2) return outcome;
       const others = group.filter((g) => g !== service);
       return { ...outcome, reason: `${outcome.reason} (the database is shared with ${others.join(', ')}: a failover moves ${group.join(', ')} together)` };
     },
@@ -155,7 +141,7 @@ export function createEstateProbes(access: TargetsAccess) {
       const regions = await regionsOf(target);
       const looks = await Promise.all(
         dependsOn.map(async (dependency): Promise<ProbeOutcome> => {
-          if (regions.group?.includes(dependency)) return { ready: true, reason: `${dependency} shares its database and fails over with it` };
+          if (regions.group.includes(dependency)) return { ready: true, reason: `${dependency} shares its database and fails over with it` };
           return dependencyIn(target, dependency, regions.target, budget).catch((err: Error) => ({
             ready: false,
             reason: `the check could not look: ${err.message}`,

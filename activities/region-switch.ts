@@ -29,8 +29,8 @@ export interface SwitchRegions {
 /** What the preflight saw in the target region; returned only when every check passed. */
 export interface TargetPreflight {
   region: RegionName;
-  /** The named service's database (a failover group shares it). For a stateless service, `reachable: false` and why. */
-  database: NodeStatus;
+  /** The named service's database (a failover group shares it); absent for a service that keeps no data. */
+  database?: NodeStatus;
   service: BookingHealth;
   loadBalancer: EndpointHealth;
   /** The service keeps no data: the preflight checked no database. */
@@ -117,11 +117,6 @@ const otherOf = (regions: readonly RegionName[], r: RegionName): RegionName | un
   return rest.length === 1 ? rest[0] : undefined;
 };
 
-/**
- * Activities the region failover and failback runbooks need beyond the single-system adapters: finding the regions,
- * checking a target across database, service and load balancer, verifying through the load balancer, and counting
- * lost acknowledged bookings. Each reads the catalog at each call and is safe to repeat.
- */
 /** The losses of a group's members as one: present when any member has a counter, the counts and keys added up. */
 export function sumLosses(losses: LoadLoss[]): LoadLoss {
   const present = losses.filter((l): l is Extract<LoadLoss, { present: true }> => l.present);
@@ -166,6 +161,11 @@ async function checkGreen(
   }
 }
 
+/**
+ * Activities the region failover and failback runbooks need beyond the single-system adapters: finding the regions,
+ * checking a target across database, service and load balancer, verifying through the load balancer, and counting
+ * lost acknowledged bookings. Each reads the catalog at each call and is safe to repeat.
+ */
 export function createRegionSwitchActivities(access: TargetsAccess) {
   const refuse = (message: string) => ApplicationFailure.nonRetryable(message, ProviderErrorType.Precondition);
 
@@ -273,7 +273,7 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
       const first = members[0]!;
       return {
         region,
-        database: database ?? { region, reachable: false, error: `service "${named.service}" keeps no data: no database to check` },
+        ...(database ? { database } : {}),
         service: first.health,
         loadBalancer: first.reach.endpoint,
         ...(named.stateless ? { stateless: true as const } : {}),
@@ -329,10 +329,9 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
       const until = Date.now() + args.windowSeconds * 1000;
       let checks = 0;
       do {
-        await onEach(async (p) =>
-          checkGreen(
-            members.find((m) => m.providers === p)!,
-            args.region,
+        await Promise.all(
+          members.map((m) =>
+            checkGreen(m, args.region).catch((err: unknown) => Promise.reject(group.length > 1 ? namingMember(err, m.providers.service) : err)),
           ),
         );
         checks++;

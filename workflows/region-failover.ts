@@ -25,7 +25,7 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
       const target = await a.preflightTarget({ service: input.service, region: resolved.target, requireStreaming: input.mode === 'planned' });
       // A service that keeps no data has no standby: the preflight looked at its service and the traffic provider only.
       if (scopeOf(resolved).stateless) return { ...resolved, standby: null };
-      return { ...resolved, standby: { streaming: target.database.streaming ?? false, replayLsn: target.database.replayLsn ?? null } };
+      return { ...resolved, standby: { streaming: target.database?.streaming ?? false, replayLsn: target.database?.replayLsn ?? null } };
     });
     run.report('regions', regions);
     const { group, stateless } = scopeOf(regions);

@@ -3,6 +3,8 @@ import type { ReplicationStatus } from '../../activities/database';
 import { estateAdapters } from './adapters';
 import type { EstateCatalog, RegionName } from '../../estate/catalog';
 import { ESTATE_SERVICES } from '../../estate/services';
+import { sampleTargets } from '../../providers/sample-estate/targets';
+import { groupOf } from '../../providers/targets/groups';
 
 const REGIONS = ['A', 'B'] as const;
 
@@ -61,17 +63,16 @@ export function overallVerdict(problems: string[]): string {
   return problems.length ? `degraded: ${problems.join('; ')}` : 'healthy';
 }
 
-/** The service whose database section names the same servers as `service`'s, earlier in the catalog's order. */
-function sharedWith(catalog: EstateCatalog, service: string): string | undefined {
-  return service === 'loyalty' && catalog.services.loyalty ? 'booking' : undefined;
-}
-
 export async function estateStatus(catalog: EstateCatalog): Promise<EstateStatus> {
   const adapters = estateAdapters(catalog);
+  const targets = sampleTargets(catalog);
   const names = ESTATE_SERVICES.filter((s) => catalog.services[s]);
+  // Loyalty's database names booking's servers: its row says it shares booking's rather than repeating the lag.
+  const order: readonly string[] = names;
+  const sharedWith = (service: string) => groupOf(targets, service).find((s) => s !== service && order.indexOf(s) < order.indexOf(service));
   const services = await Promise.all(
     names.map(async (service): Promise<ServiceStatus> => {
-      const stateless = service === 'flight-status';
+      const stateless = targets.services[service]?.stateless === true;
       const [A, B, replication, active] = await Promise.all([
         adapters.health({ service, region: 'A' }),
         adapters.health({ service, region: 'B' }),
@@ -81,7 +82,7 @@ export async function estateStatus(catalog: EstateCatalog): Promise<EstateStatus
           .then((a): ServiceStatus['active'] => (a.region === 'A' || a.region === 'B' ? a.region : null))
           .catch(() => 'unavailable' as const),
       ]);
-      const shares = sharedWith(catalog, service);
+      const shares = sharedWith(service);
       return { service, active, regions: { A, B }, replication, ...(shares ? { sharesDatabaseWith: shares } : {}) };
     }),
   );

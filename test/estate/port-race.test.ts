@@ -1,22 +1,13 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postmasterPids } from '../../estate/estate';
 import { readRecord } from '../../estate/processes';
-import { canListen, isListening, type PortRange } from '../../estate/ports';
+import { isListening } from '../../estate/ports';
+import { freeRange, listeningPorts } from '../helpers/listening-ports';
 import { estateLayout } from '../../estate/state-dir';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
-
-/** `size` consecutive ports free on 127.0.0.1 now, below the OS's ephemeral range so no outgoing connection takes one. */
-async function freeRange(size: number): Promise<PortRange> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const from = 20_000 + Math.floor(Math.random() * 12_000);
-    const ports = Array.from({ length: size }, (_, i) => from + i);
-    if ((await Promise.all(ports.map((p) => canListen(p)))).every(Boolean)) return { from, to: from + size - 1 };
-  }
-  throw new Error(`no ${size} consecutive free ports found between 20000 and 32000`);
-}
 
 /**
  * The other processes of the race, one per server the estate starts that can lose its port: PostgreSQL A, PostgreSQL
@@ -106,24 +97,3 @@ describe('estate up when another process takes a port it picked', () => {
     expect(await (await fetch(`${bookingAUrl}/live`)).json()).toMatchObject({ region: 'A' });
   });
 });
-
-/** Every TCP port a process listens on: its socket inodes (/proc/<pid>/fd) matched against /proc/net/tcp{,6}. */
-function listeningPorts(pid: number): number[] {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m?.[1]) inodes.add(m[1]);
-    } catch {
-      /* closed meanwhile */
-    }
-  }
-  const ports: number[] = [];
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[3] === '0A' && f[9] && inodes.has(f[9])) ports.push(parseInt(f[1]!.split(':').at(-1)!, 16));
-    }
-  }
-  return ports;
-}
