@@ -32,6 +32,7 @@ export function createRunLookupActivities() {
         status: described.status.name,
         startTime: described.startTime.toISOString(),
         argument: boundedArgument(argument),
+        firstRunId: started.firstExecutionRunId || request.runId,
       };
     },
 

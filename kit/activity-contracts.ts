@@ -56,6 +56,8 @@ export interface RunFacts {
   startTime: string;
   /** The run's first argument, as it was started with. */
   argument: unknown;
+  /** Temporal's first run ID of the run's chain (the same after a reset or a continue-as-new): what statements name. */
+  firstRunId: string;
 }
 
 export interface ClaimStartRequest {

@@ -1,6 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Capability } from '../providers/contracts/capabilities';
+import type { RecoveryPlanDefinition } from './recovery-plan';
 import type { ApproverSelector } from './roster';
 
 /** How a step is retried before the run asks an operator what to do. */
@@ -56,6 +57,18 @@ export interface ApprovalPolicy {
   readonly expireAfter: Duration;
   /** What expiry does: abort the run (the default) or let it proceed. */
   readonly onExpiry: 'abort' | 'proceed';
+  /**
+   * Groups that must be among the approvers, with how many of each: `[{ group: 'sre-leads', atLeast: 2 },
+   * { group: 'airline-ops', atLeast: 1 }]` with quorum 3 is "two SRE leads and one of airline ops". Each group must be
+   * one `approvers` names, and their counts add up to at most the quorum.
+   */
+  readonly requires?: readonly GroupRequirement[];
+}
+
+/** A group some of a gate's approvers must come from, and how many of them. */
+export interface GroupRequirement {
+  readonly group: string;
+  readonly atLeast: number;
 }
 
 /** A human approval point in a runbook. */
@@ -64,6 +77,12 @@ export interface GateSpec {
   readonly name: string;
   readonly title: string;
   readonly policy: ApprovalPolicy;
+  /**
+   * Whether a recovery plan's signed approval stands for this gate when the run is a member the plan started (the
+   * default). `false` keeps the gate waiting for its own people even then, as for a decision the plan's approvers do
+   * not own (the return from manual booking mode belongs to airline ops at the desks).
+   */
+  readonly delegable?: boolean;
 }
 
 export type ProcedureEntry = StepSpec | GateSpec;
@@ -197,6 +216,12 @@ export interface RunbookDefinition<
    * A drill schedule's runs (`scheduledDrill`) are covered by the kit for every runbook.
    */
   readonly delegatedFrom?: Readonly<Record<string, DelegationRule>>;
+  /**
+   * The recovery plans that may start this runbook as a member, by plan id. Set by the plans' catalog
+   * (plans/index.ts, `asPlanMember`) for the workflow that runs the runbook, since plans import runbooks and not the
+   * reverse. A run started by any other plan is refused.
+   */
+  readonly plans?: Readonly<Record<string, RecoveryPlanDefinition>>;
 }
 
 /** What a child run checks its parent's start against; see {@link RunbookDefinition.delegatedFrom}. */

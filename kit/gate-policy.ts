@@ -1,3 +1,4 @@
+import type { ApprovalPolicy, GroupRequirement } from './definition';
 import type { GateDecision } from './messages';
 import type { DecisionProof, GateRecord, RunState } from './status';
 
@@ -37,7 +38,7 @@ export function applyVote(gate: GateRecord, decision: 'approve' | 'reject', vote
   if (decision === 'reject') {
     gate.status = 'rejected';
     gate.decidedAt = at;
-  } else if (approvalsOf(gate) >= gate.quorum) {
+  } else if (approvalsOf(gate) >= gate.quorum && unmetRequirementsOf(gate).length === 0) {
     gate.status = 'approved';
     gate.decidedAt = at;
   }
@@ -47,9 +48,40 @@ export function approvalsOf(gate: GateRecord): number {
   return gate.votes.filter((v) => v.decision === 'approve').length;
 }
 
-export function describeApprovers(gate: Pick<GateRecord, 'approvers' | 'quorum'>): string {
+export function describeApprovers(gate: Pick<GateRecord, 'approvers' | 'quorum'> & { requires?: readonly GroupRequirement[] | undefined }): string {
   const who = [...(gate.approvers.groups ?? []).map((g) => `group ${g}`), ...(gate.approvers.users ?? []).map((u) => `user ${u}`)].join(' or ');
-  return `${gate.quorum} approval${gate.quorum === 1 ? '' : 's'} from ${who || 'nobody'}`;
+  const including = (gate.requires ?? []).map((r) => `${r.atLeast} of group ${r.group}`);
+  return `${gate.quorum} approval${gate.quorum === 1 ? '' : 's'} from ${who || 'nobody'}${including.length > 0 ? `, including ${including.join(' and ')}` : ''}`;
+}
+
+/**
+ * The group requirements a gate's approvals do not meet yet, each with how many more of that group it needs: a gate
+ * with enough approvals but none from a group it requires stays open.
+ */
+export function unmetRequirementsOf(gate: Pick<GateRecord, 'votes' | 'requires'>): { group: string; missing: number }[] {
+  const approvers = gate.votes.filter((v) => v.decision === 'approve').map((v) => v.by);
+  return (gate.requires ?? [])
+    .map((r) => ({ group: r.group, missing: r.atLeast - approvers.filter((by) => r.eligible.includes(by)).length }))
+    .filter((r) => r.missing > 0);
+}
+
+/**
+ * Whether a set of approvers meets a policy: `quorum` distinct people, and the number each required group asks for.
+ * `groupsOf` says which groups a person is in (from the roster). Used where approvals are counted all at once, as a
+ * member counts its plan's.
+ */
+export function meetsPolicy(
+  approvers: readonly string[],
+  policy: Pick<ApprovalPolicy, 'quorum' | 'requires'>,
+  groupsOf: (by: string) => readonly string[],
+): string | undefined {
+  const distinct = [...new Set(approvers)];
+  if (distinct.length < policy.quorum) return `${distinct.length} of the ${policy.quorum} approvals it needs`;
+  for (const r of policy.requires ?? []) {
+    const count = distinct.filter((by) => groupsOf(by).includes(r.group)).length;
+    if (count < r.atLeast) return `${count} approval${count === 1 ? '' : 's'} from group ${r.group}, which it needs ${r.atLeast} of`;
+  }
+  return undefined;
 }
 
 function listOr(people: string[]): string {

@@ -46,6 +46,12 @@ export class Gates implements GatesPart {
       this.lastPassed = spec;
       return approved;
     }
+    const delegated = this.approveByPlan(spec);
+    if (delegated) {
+      carryOver.memory.remember(key, { result: 'passed' });
+      this.lastPassed = spec;
+      return delegated;
+    }
     const eligible = await this.resolveEligible(spec);
     const { policy } = spec;
     // A run that carried itself over while waiting here reopens the same gate, votes, deadline and all.
@@ -146,8 +152,66 @@ export class Gates implements GatesPart {
       escalations: 0,
       expiresAt: new Date(expiresAt).toISOString(),
       onExpiry: policy.onExpiry,
+      ...(policy.requires ? { requires: this.requirementsOf(policy, eligible) } : {}),
     };
     this.run.record.status.gates.push(gate);
+    return gate;
+  }
+
+  /** Each group a policy requires, with the gate's eligible people in it (the roster the gate lookup loaded). */
+  private requirementsOf(policy: GateSpec['policy'], eligible: readonly string[]): NonNullable<GateRecord['requires']> {
+    const roster = this.run.checks.trust.roster;
+    return (policy.requires ?? []).map((r) => ({
+      group: r.group,
+      atLeast: r.atLeast,
+      eligible: eligible.filter((id) => roster.people.some((p) => p.id === id && p.groups.includes(r.group))),
+    }));
+  }
+
+  /**
+   * The gate approved by the recovery plan that started this run, when the run's start proved such an approval (see
+   * plan-approval.ts) and the gate lets a plan decide for it. The votes are the plan's signers, each with the key that
+   * signed; the gate names the plan's run. A gate marked `delegable: false`, or any gate after Temporal reset this run,
+   * waits for its own people instead.
+   */
+  private approveByPlan(spec: GateSpec): GateRecord | undefined {
+    const { record, checks, resets } = this.run;
+    const delegation = checks.trust.delegation;
+    if (!delegation || delegation.signers.length === 0) return undefined;
+    if (spec.delegable === false) {
+      record.audit(SYSTEM, 'not-delegated', `${spec.name}: this gate is not delegable, so plan run ${delegation.workflowId}'s approval does not stand for it`);
+      return undefined;
+    }
+    if (resets.resetAtMs !== undefined) {
+      record.audit(SYSTEM, 'not-delegated', `${spec.name}: Temporal reset this run, so the plan's approval, given before the reset, does not stand for it`);
+      return undefined;
+    }
+    const at = record.now();
+    const gate: GateRecord = {
+      name: spec.name,
+      title: spec.title,
+      status: 'approved',
+      openedAt: at,
+      decidedAt: at,
+      quorum: spec.policy.quorum,
+      approvers: spec.policy.approvers,
+      eligible: [],
+      votes: delegation.signers.map((s) => ({ by: s.by, decision: 'approve' as const, at: s.issuedAt, verified: s.proof })),
+      escalations: 0,
+      expiresAt: at,
+      onExpiry: spec.policy.onExpiry,
+      delegatedFrom: { plan: delegation.plan, workflowId: delegation.workflowId, runId: delegation.runId },
+    };
+    record.status.gates.push(gate);
+    for (const signer of delegation.signers) {
+      record.audit(
+        signer.by,
+        'approved',
+        `gate ${spec.name}: by the approval of plan run ${delegation.workflowId} (${delegation.plan})`,
+        undefined,
+        signer.proof,
+      );
+    }
     return gate;
   }
 
@@ -235,6 +299,15 @@ export class Gates implements GatesPart {
           `gate "${spec.name}" needs ${spec.policy.quorum} approver(s) but only ${candidates.length} eligible person(s) besides the requester are on the roster (${candidates.join(', ') || 'none'})${missing}. Fix the roster, then retry`,
           ErrorType.RosterInvalid,
         );
+      }
+      for (const r of spec.policy.requires ?? []) {
+        const inGroup = candidates.filter((id) => roster.people.some((p) => p.id === id && p.groups.includes(r.group)));
+        if (inGroup.length < r.atLeast) {
+          throw ApplicationFailure.nonRetryable(
+            `gate "${spec.name}" needs ${r.atLeast} approver(s) from group ${r.group} but only ${inGroup.length} besides the requester can sign (${inGroup.join(', ') || 'none'}). Fix the roster, then retry`,
+            ErrorType.RosterInvalid,
+          );
+        }
       }
       if (unknown.length > 0) record.audit(SYSTEM, 'roster-warning', `gate ${spec.name} names ${unknown.join(', ')}, which the roster lacks`);
       return candidates;

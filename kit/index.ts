@@ -10,13 +10,27 @@
 
 // Defining a runbook.
 export { defineRunbook, gate, runIdFor, step } from './definition';
-export type { ApprovalPolicy, DelegationRule, DrillKind, GateSpec, Objectives, ProcedureEntry, RunbookDefinition, StepRetry, StepSpec } from './definition';
+export type {
+  ApprovalPolicy,
+  GroupRequirement,
+  DelegationRule,
+  DrillKind,
+  GateSpec,
+  Objectives,
+  ProcedureEntry,
+  RunbookDefinition,
+  StepRetry,
+  StepSpec,
+} from './definition';
 export type { Capability } from '../providers/contracts/capabilities';
 export { drillCheck } from './readiness';
 
 // Defining a recovery plan: runbooks across services, in dependency order, under one decision.
 export { definePlan } from './recovery-plan';
 export type { RecoveryPlanDefinition, RecoveryPlanMember } from './recovery-plan';
+export { planRunbookOf, runPlanMembers } from './recovery-plan-run';
+export type { PlanMemberState, PlanMemberView } from './recovery-plan-run';
+export { PLAN_GATE, RECOVERY_PLAN_TYPE, planIdOf, planRunbookId } from './plan-approval';
 
 // Running one: the frame every runbook workflow runs in, the run it hands the procedure, and the activities it has.
 export { RunRequest, SAFE_TARGET, parseInput, runRunbook } from './runbook-run';

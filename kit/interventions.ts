@@ -2,13 +2,14 @@ import { condition } from '@temporalio/workflow';
 import type { StepSpec } from './definition';
 import { DecisionRefusal } from './errors';
 import type { OperatorDecision, OperatorReceipt } from './messages';
-import { proofOf, type VerifiedDecision } from './decisions/verify';
+import type { SignedDecision } from './decisions/statement';
+import { proofOf, verifySignedDecision, type VerifiedDecision } from './decisions/verify';
 import { SYSTEM } from './run-record';
 import type { InterventionsPart, RunParts } from './run-parts';
 import type { InterventionAction, RunStatus, StepRecord } from './status';
 import { traceWait } from './trace';
 
-type SignedOperatorDecision = OperatorDecision & { step?: string; verified?: VerifiedDecision };
+type SignedOperatorDecision = OperatorDecision & { step?: string; verified?: VerifiedDecision; signed?: SignedDecision };
 
 /**
  * Where a run waits for an operator: a step (or undo) that keeps failing, and the decisions that answer it (retry,
@@ -17,6 +18,8 @@ type SignedOperatorDecision = OperatorDecision & { step?: string; verified?: Ver
 export class Interventions implements InterventionsPart {
   /** The operator's answer to the step that waits, until the step takes it. */
   private decision: OperatorDecision | undefined;
+  /** The signed abort or cancel the run took, as it came: a plan passes it on to the members it started. */
+  abortProof: SignedDecision | undefined;
 
   constructor(private readonly run: Pick<RunParts, 'record' | 'notices' | 'checks' | 'steps'>) {}
 
@@ -25,6 +28,8 @@ export class Interventions implements InterventionsPart {
     const { record: runRecord, notices, steps } = this.run;
     const { status } = runRecord;
     const options: InterventionAction[] = spec.skippable ? ['retry', 'skip', 'abort'] : ['retry', 'abort'];
+    // Steps that run side by side (a plan's members) wait for an operator one at a time: status names one step.
+    if (status.intervention) await condition(() => status.intervention === undefined || status.abortRequested !== undefined);
     status.intervention = { step: spec.name, error: record.lastError ?? 'unknown error', since: runRecord.now(), options };
     record.status = 'needs-intervention';
     runRecord.setState('needs-intervention');
@@ -85,7 +90,41 @@ export class Interventions implements InterventionsPart {
       ...(typeof reason === 'string' && reason ? { reason } : {}),
       ...(typeof step === 'string' ? { step } : {}),
       verified,
+      signed: raw as SignedDecision,
     };
+  }
+
+  /**
+   * A recovery plan's abort, passed on by the plan that started this run. It counts only when it is a signed abort (or
+   * cancel) of that very plan run, which this run's start proved is its parent, by a person this run's own runbook lets
+   * abort; it then aborts this run as `lifeboat abort` would, undo and all.
+   */
+  decidePlanAbort(raw: unknown): OperatorReceipt {
+    const { record, checks } = this.run;
+    const plan = checks.trust.delegation;
+    if (!plan)
+      throw new DecisionRefusal("this run was not started by a recovery plan, so no plan's abort applies to it; abort it with lifeboat abort", 'unknown');
+    const verdict = verifySignedDecision(['abort', 'cancel'], raw, {
+      namespace: checks.trust.identity.namespace,
+      workflowId: plan.workflowId,
+      runId: plan.runId,
+      inputDigest: plan.inputDigest,
+      nowMs: Date.now(),
+      roster: checks.trust.roster,
+      used: new Set(checks.nonces),
+    });
+    if (!verdict.ok) throw new DecisionRefusal(`not an abort of plan run ${plan.workflowId}: ${verdict.reason}`, verdict.claimed);
+    const { reason } = verdict.decision.body;
+    const decision: SignedOperatorDecision = {
+      action: 'abort',
+      by: verdict.decision.by,
+      reason: `aborting plan run ${plan.workflowId}${typeof reason === 'string' && reason ? `: ${reason}` : ''}`,
+      verified: verdict.decision,
+    };
+    const refusal = this.refusalOf(decision);
+    if (refusal) throw new DecisionRefusal(refusal, decision.by);
+    record.audit('lifeboat', 'plan-abort', `passed on by plan run ${plan.workflowId}`);
+    return this.decide(decision);
   }
 
   /** Why an operator decision cannot be taken now, or undefined when it can. */
@@ -123,6 +162,7 @@ export class Interventions implements InterventionsPart {
     const proof = decision.verified ? proofOf(decision.verified) : undefined;
     if (decision.verified) checks.consume(decision.verified);
     if (decision.action === 'abort' || decision.action === 'cancel') {
+      if (decision.signed) this.abortProof = decision.signed;
       status.abortRequested = { by: decision.by, at: record.now(), ...(decision.reason ? { reason: decision.reason } : {}) };
       if (state === 'needs-intervention') this.decision = { action: 'abort', by: decision.by, ...(decision.reason ? { reason: decision.reason } : {}) };
       record.audit(decision.by, decision.action, status.currentStep ? `requested during ${status.currentStep}` : undefined, decision.reason, proof);

@@ -55,6 +55,11 @@ export type DecisionMessage = SignedDecision | GateDecision | OperatorDecision;
 export const approveSignal = defineSignal<[SignedDecision | GateDecision]>('approve');
 export const rejectSignal = defineSignal<[SignedDecision | GateDecision]>('reject');
 export const interveneSignal = defineSignal<[SignedDecision | OperatorDecision]>('intervene');
+/**
+ * A recovery plan's abort, passed on by the plan to a member it started: the signed abort of the plan's run, as the
+ * plan took it. The member checks it itself (its plan's run, a person its own runbook lets abort) before it aborts.
+ */
+export const planAbortSignal = defineSignal<[SignedDecision]>('plan-abort');
 
 /** Updates, so the `lifeboat` CLI learns at once whether a decision was accepted and, if not, why. */
 export const approveUpdate = defineUpdate<GateReceipt, [SignedDecision | GateDecision]>('approve-update');

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { defaultApprovalPolicy, type ApprovalPolicy, type RunbookDefinition } from './definition';
+import { PLAN_GATE } from './plan-approval';
 
 /**
  * One member of a recovery plan: a runbook run on an input derived from the plan's, started once the members it waits
@@ -87,9 +88,11 @@ export function definePlan<Input extends z.ZodType>(init: PlanInit<Input>): Reco
       `${where}: members ${circle.join(' → ')} wait for each other in a circle (each waits for the next), so none of them could start; remove one of those after entries`,
     );
   }
+  if (Object.hasOwn(init.members, PLAN_GATE)) throw new Error(`${where}: a member may not be named ${PLAN_GATE}, the name of the plan's gate; rename it`);
   if (init.gate.policy.quorum !== undefined && (!Number.isInteger(init.gate.policy.quorum) || init.gate.policy.quorum < 1)) {
     throw new Error(`${where}: the gate's quorum is ${init.gate.policy.quorum}; it is a whole number of people, at least 1`);
   }
+  checkRequirements(where, init.gate.policy);
   if (init.examples.length === 0)
     throw new Error(`${where} has no examples; give at least one plan input an operator would type, so its members' inputs are checked`);
   init.examples.forEach((example, index) => checkExample(init, example, index));
@@ -107,6 +110,21 @@ export function definePlan<Input extends z.ZodType>(init: PlanInit<Input>): Reco
     objectives: Object.freeze({ ...init.objectives }),
     examples: Object.freeze([...init.examples]),
   });
+}
+
+/** A gate's group requirements must name groups the gate accepts, and fit in its quorum. */
+function checkRequirements(where: string, policy: Partial<ApprovalPolicy> & Pick<ApprovalPolicy, 'approvers'>): void {
+  const quorum = policy.quorum ?? defaultApprovalPolicy.quorum;
+  let total = 0;
+  for (const r of policy.requires ?? []) {
+    if (!(policy.approvers.groups ?? []).includes(r.group)) {
+      throw new Error(`${where}: the gate requires approvers from group ${r.group}, which its approvers do not name; add it to gate.policy.approvers.groups`);
+    }
+    if (!Number.isInteger(r.atLeast) || r.atLeast < 1)
+      throw new Error(`${where}: the gate requires ${r.atLeast} of group ${r.group}; it is a whole number, at least 1`);
+    total += r.atLeast;
+  }
+  if (total > quorum) throw new Error(`${where}: the gate's group requirements add up to ${total} approvers, more than its quorum ${quorum}; raise the quorum`);
 }
 
 /** The member names of a plan in the order they were declared, which every view keeps so its output is stable. */

@@ -47,6 +47,8 @@ export interface CarryOverPart {
 export interface ResetsPart {
   /** Set after Temporal reset the run, until people decided again; a gate passed by fresh votes clears it. */
   pending: boolean;
+  /** Workflow time when the run noticed Temporal's reset, if it did. */
+  readonly resetAtMs: number | undefined;
   /** Looks for a reset of the run. */
   check(): void;
   /** Asks people again (the last passed gate) before `stepName` acts after a reset. */

@@ -57,6 +57,17 @@ export class RunRecord {
         inputDigest: trust.identity.inputDigest,
         rosterDigest: rosterDigest(trust.roster),
         start: trust.start,
+        ...(trust.delegation && trust.delegation.signers.length > 0
+          ? {
+              planApproval: {
+                plan: trust.delegation.plan,
+                workflowId: trust.delegation.workflowId,
+                runId: trust.delegation.runId,
+                member: trust.delegation.member,
+                signers: trust.delegation.signers.map((s) => s.by),
+              },
+            }
+          : {}),
       },
     };
   }

@@ -3,7 +3,7 @@ import { CarryOver, type CarriedRun } from './carry-over';
 import type { Objectives, RunbookDefinition } from './definition';
 import { Gates } from './gates';
 import { Interventions } from './interventions';
-import { approveSignal, approveUpdate, interveneSignal, interveneUpdate, rejectSignal, rejectUpdate, statusQuery } from './messages';
+import { approveSignal, approveUpdate, interveneSignal, interveneUpdate, planAbortSignal, rejectSignal, rejectUpdate, statusQuery } from './messages';
 import { Notices } from './notices';
 import { drillProblems } from './objectives';
 import { ResetWatch } from './reset-watch';
@@ -66,6 +66,7 @@ export class Run<A> implements RunParts {
         validator: (raw) => checks.validate(() => gates.refusalOf(decision, gates.voteOf(decision, raw))),
       });
     }
+    setHandler(planAbortSignal, (raw) => checks.asSignal('plan-abort', raw, () => interventions.decidePlanAbort(raw)));
     setHandler(interveneSignal, (raw) => checks.asSignal('intervene', raw, () => interventions.decide(interventions.decisionOf(raw))));
     setHandler(interveneUpdate, (raw) => interventions.decide(interventions.decisionOf(raw)), {
       validator: (raw) => checks.validate(() => interventions.refusalOf(interventions.decisionOf(raw))),
@@ -131,7 +132,7 @@ export class Run<A> implements RunParts {
 
   /** What the procedure sees of this run: the kit primitives, and nothing of the plumbing behind them. */
   forProcedure(): RunbookRun<A> {
-    const { record, steps, gates, notices, checks } = this;
+    const { record, steps, gates, notices, checks, interventions } = this;
     return {
       get status() {
         return record.status;
@@ -148,10 +149,27 @@ export class Run<A> implements RunParts {
       get startProof() {
         return checks.trust.startProof;
       },
+      countedApprovals: (gate) => {
+        const nonces = new Set(gate.votes.filter((v) => v.decision === 'approve').flatMap((v) => (v.verified ? [v.verified.nonce] : [])));
+        return checks.counted.filter((d) => approvalOf(d.statement, gate.name, nonces));
+      },
+      get abortProof() {
+        return interventions.abortProof;
+      },
       accept: checks.accept.bind(checks),
       requireRole: checks.requireRole.bind(checks),
       consume: checks.consume.bind(checks),
       asSignal: checks.asSignal.bind(checks),
     };
+  }
+}
+
+/** Whether a signed statement is one of the approvals a gate counted (its text was verified when the vote counted). */
+function approvalOf(statement: string, gate: string, nonces: ReadonlySet<string>): boolean {
+  try {
+    const parsed = JSON.parse(statement) as { kind?: unknown; nonce?: unknown; body?: { gate?: unknown } };
+    return parsed.kind === 'approve' && parsed.body?.gate === gate && typeof parsed.nonce === 'string' && nonces.has(parsed.nonce);
+  } catch {
+    return false;
   }
 }

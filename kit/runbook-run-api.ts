@@ -62,6 +62,10 @@ export interface RunbookRun<A> {
 
   /** The requester's signed start, which a child run this run starts (a live drill's failback) inherits. */
   readonly startProof: SignedDecision | undefined;
+  /** The signed approvals a gate of this run counted, as they came: what a plan hands its members to check themselves. */
+  countedApprovals(gate: ReadOnly<GateRecord>): SignedDecision[];
+  /** The signed abort (or cancel) this run took, as it came, which a plan passes on to its running members. */
+  readonly abortProof: SignedDecision | undefined;
   /** Checks a signed decision of one of `kinds` and returns it, or throws the refusal. */
   accept(kinds: readonly DecisionKind[], raw: unknown): VerifiedDecision;
   /** Refuses unless the roster puts `by` among those the runbook lets take `action`. */

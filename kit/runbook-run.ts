@@ -52,6 +52,8 @@ export const RunRequest = z.object({
     .optional(),
   /** The requester's signed start; a child run started by a run gets its parent's. */
   start: SignedDecision.optional(),
+  /** A recovery plan's signed approval, which a member its plan started carries; its start checks it (plan-approval.ts). */
+  planApproval: z.array(SignedDecision).max(8, "a plan's approval is at most 8 signed approvals").optional(),
   /** Set only by the kit when a run carries itself over; a run Temporal did not continue refuses it. */
   carried: z.custom<CarriedRun>((v) => typeof v === 'object' && v !== null && 'status' in v && 'steps' in v).optional(),
 });
@@ -61,6 +63,7 @@ export type RunRequest<Input = unknown> = {
   drill?: { kind: DrillMode['kind']; approvals?: DrillMode['approvals'] };
   objectives?: Objectives;
   start?: SignedDecision;
+  planApproval?: SignedDecision[];
   carried?: CarriedRun;
 };
 

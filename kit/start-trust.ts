@@ -4,7 +4,8 @@ import { digestOf, SignedDecision } from './decisions/statement';
 import { proofOf, verifySignedDecision, type RunIdentity, type VerifiedDecision } from './decisions/verify';
 import type { DrillKind, RunbookDefinition } from './definition';
 import { ErrorType } from './errors';
-import type { RunTrust } from './run-trust';
+import { checkPlanApproval, planIdOf, planMemberFor, planRunbookId, RECOVERY_PLAN_TYPE } from './plan-approval';
+import type { PlanDelegation, RunTrust } from './run-trust';
 import type { Roster } from './roster';
 import type { DrillMode } from './status';
 
@@ -29,6 +30,8 @@ export interface StartRequest {
   input: unknown;
   requestedBy: string;
   start?: SignedDecision | undefined;
+  /** The signed approvals of the plan that starts this run as a member; checked here, never taken on trust. */
+  planApproval?: readonly SignedDecision[] | undefined;
 }
 
 function refuse(reason: string): never {
@@ -54,17 +57,27 @@ export async function establishTrust(definition: RunbookDefinition, request: Sta
     inputDigest: digestOf(request.input),
   };
   if (!request.start) refuse(`the start is not signed; start runs with lifeboat run (it signs as ${request.requestedBy}), or pass a signed start`);
+  if (request.planApproval && !info.parent)
+    refuse("a plan's approval only counts in a run its plan started; this run has no parent. Start the plan (lifeboat run <plan>), or this run without it");
   const roster: Roster = await kitActivities.loadRoster();
-  const decision = info.parent ? await delegatedStart(definition, request, drill, roster, info.parent) : await ownStart(definition, request, drill, roster);
+  const delegated = info.parent ? await delegatedStart(definition, request, drill, roster, info.parent) : undefined;
+  const decision = delegated?.decision ?? (await ownStart(definition, request, drill, roster));
   if (decision.by !== request.requestedBy) refuse(`the start is signed by ${decision.by}, but the request names ${request.requestedBy} as requester`);
   const schedule = typeof decision.body.schedule === 'string' ? decision.body.schedule : undefined;
+  const delegation = delegated?.delegation;
   return {
     requestedBy: decision.by,
     trust: {
       identity,
       roster,
       startProof: request.start,
-      start: { verified: proofOf(decision), ...(info.parent ? { delegatedBy: info.parent.workflowId } : {}), ...(schedule ? { schedule } : {}) },
+      start: {
+        verified: proofOf(decision),
+        ...(info.parent ? { delegatedBy: info.parent.workflowId } : {}),
+        ...(schedule ? { schedule } : {}),
+        ...(delegated?.member ? { planMember: delegated.member } : {}),
+      },
+      ...(delegation ? { delegation } : {}),
     },
   };
 }
@@ -103,7 +116,7 @@ async function delegatedStart(
   drill: DrillMode | undefined,
   roster: Roster,
   parent: { workflowId: string; runId: string },
-): Promise<VerifiedDecision> {
+): Promise<{ decision: VerifiedDecision; member?: string; delegation?: PlanDelegation }> {
   const info = workflowInfo();
   const facts = await lookups.describeRun(parent);
   const from = `its parent ${parent.workflowId.slice(0, 200)} (${facts.workflowType.slice(0, 100)} on task queue ${facts.taskQueue.slice(0, 100)})`;
@@ -129,8 +142,11 @@ async function delegatedStart(
     const schedule = verdict.decision.body.schedule;
     if (typeof schedule !== 'string' || !parent.workflowId.startsWith(`${schedule}-`))
       refuse(`${from} is not a run of the drill schedule the start authorises`);
-    return verdict.decision;
+    if (request.planApproval) refuse(`a plan's approval only counts in a run a plan started, not ${from}`);
+    return { decision: verdict.decision };
   }
+  if (facts.workflowType === RECOVERY_PLAN_TYPE) return planMemberStart(definition, request, drill, roster, parent, facts);
+  if (request.planApproval) refuse(`a plan's approval only counts in a run a plan started, not ${from}`);
   const rule = definition.delegatedFrom?.[facts.workflowType];
   if (!rule) refuse(`${from} may not start ${definition.id}: only ${[SCHEDULED_DRILL_TYPE, ...Object.keys(definition.delegatedFrom ?? {})].join(' or ')} may`);
   const parentRequest = facts.argument as { input?: unknown; drill?: { kind?: DrillKind } } | null;
@@ -149,7 +165,68 @@ async function delegatedStart(
   const parentDrill = verdict.decision.body.drill === 'isolated' || verdict.decision.body.drill === 'live' ? verdict.decision.body.drill : undefined;
   const why = rule({ runbook: parentRunbook, input: parentRequest?.input, drill: parentDrill }, { input: request.input, drill: drill?.kind });
   if (why) refuse(`${from}'s start does not cover this run: ${why}`);
-  return verdict.decision;
+  return { decision: verdict.decision };
+}
+
+/**
+ * A member started by a recovery plan's run. The parent is a plan run of ours (type, task queue, running, checked by
+ * the caller); here its own signed start must hold for the plan's run ID and input, the plan must be one this runbook
+ * lets start it (`plans`, from the plans' catalog), and its definition must list this run, runbook and input, with the
+ * plan's drill. The plan's approval, when the member carries one, must be that plan run's, by the people its gate
+ * accepts (plan-approval.ts); it then stands for the member's delegable gates.
+ */
+async function planMemberStart(
+  definition: RunbookDefinition,
+  request: StartRequest,
+  drill: DrillMode | undefined,
+  roster: Roster,
+  parent: { workflowId: string; runId: string },
+  facts: RunFacts,
+): Promise<{ decision: VerifiedDecision; member: string; delegation?: PlanDelegation }> {
+  const info = workflowInfo();
+  const from = `plan run ${parent.workflowId.slice(0, 200)}`;
+  const parentRequest = facts.argument as { input?: unknown; drill?: { kind?: DrillKind } } | null;
+  const parentStartedMs = Date.parse(facts.startTime);
+  const verdict = verifySignedDecision(['start'], request.start, {
+    namespace: info.namespace,
+    workflowId: parent.workflowId,
+    runId: '',
+    inputDigest: digestOf(parentRequest?.input),
+    nowMs: parentStartedMs,
+    roster,
+    used: new Set<string>(),
+  });
+  if (!verdict.ok) refuse(`${from}'s start does not hold: ${verdict.reason}`);
+  const planId = planIdOf(String(verdict.decision.body.runbook));
+  const plan = planId !== undefined && Object.hasOwn(definition.plans ?? {}, planId) ? definition.plans![planId] : undefined;
+  if (!plan || parent.workflowId.split('/').slice(0, 2).join('/') !== planRunbookId(plan.id)) {
+    refuse(`${from} is not a run of a plan that lists ${definition.id} (${Object.keys(definition.plans ?? {}).join(', ') || 'none does'})`);
+  }
+  if ((verdict.decision.body.drill ?? 'none') !== (drill?.kind ?? 'none'))
+    refuse(`${from} is for drill ${String(verdict.decision.body.drill ?? 'none')}, but this run asks for ${drill?.kind ?? 'no drill'}`);
+  const member = planMemberFor(plan, parentRequest?.input, definition.id, request.input);
+  if (!member) refuse(`plan ${plan.id} lists no member that runs ${definition.id} on this input for ${from}'s input`);
+  const planRun = { plan: plan.id, workflowId: parent.workflowId, runId: facts.firstRunId, inputDigest: digestOf(parentRequest?.input), member };
+  if (!request.planApproval) return { decision: verdict.decision, member, delegation: { ...planRun, signers: [] } };
+  const approval = checkPlanApproval(
+    {
+      plan,
+      namespace: info.namespace,
+      workflowId: parent.workflowId,
+      runId: facts.firstRunId,
+      input: parentRequest?.input,
+      startedMs: parentStartedMs,
+      requestedBy: verdict.decision.by,
+    },
+    request.planApproval,
+    roster,
+  );
+  if (!approval.ok) refuse(`the plan's approval this run carries does not hold: ${approval.reason}`);
+  return {
+    decision: verdict.decision,
+    member,
+    delegation: { ...planRun, signers: approval.signers },
+  };
 }
 
 /** Refuses a start statement that is for another runbook or another kind of drill than this run. */

@@ -77,6 +77,13 @@ export interface GateRecord {
   escalations: number;
   expiresAt: string;
   onExpiry: ApprovalPolicy['onExpiry'];
+  /** Groups some approvers must come from, each with the people of that group the gate accepts. */
+  requires?: { group: string; atLeast: number; eligible: string[] }[];
+  /**
+   * Set when a recovery plan's approval stood for this gate: the plan's run (its workflow ID and Temporal's first run
+   * ID) whose signed approvals the run checked itself. The votes are the plan's signers.
+   */
+  delegatedFrom?: { plan: string; workflowId: string; runId: string };
 }
 
 export type InterventionAction = 'retry' | 'skip' | 'abort';
@@ -125,7 +132,9 @@ export interface RunTrustStatus {
   /** The digest of the roster the run checks decisions against now. */
   rosterDigest: string;
   /** The requester's verified start, or how it was delegated (a parent run, a drill schedule). */
-  start: { verified?: DecisionProof; delegatedBy?: string; schedule?: string };
+  start: { verified?: DecisionProof; delegatedBy?: string; schedule?: string; planMember?: string };
+  /** The plan run whose signed approval this run's delegable gates take, and its signers (see GateRecord.delegatedFrom). */
+  planApproval?: { plan: string; workflowId: string; runId: string; member: string; signers: string[] };
 }
 
 export interface CompensationRecord {

@@ -37,7 +37,7 @@ export const evacuateRegion = definePlan({
   id: 'evacuate-region',
   title: 'Evacuate a region: move the airline core to the other one',
   description:
-    'Fail booking (with loyalty), check-in, crew and flight-status over to the other region in dependency order, under one decision of two SRE leads.',
+    'Fail booking (with loyalty), check-in, crew and flight-status over to the other region in dependency order, under one decision of two SRE leads and one of airline operations.',
   input: EvacuateRegionInput,
   target: (input) => input.from,
   members: {
@@ -48,10 +48,20 @@ export const evacuateRegion = definePlan({
     flightStatus: { runbook: regionFailover, input: failoverOf('flight-status'), after: ['booking', 'checkin', 'crew'] },
   },
   gate: {
-    title: 'Two SRE leads approve evacuating the region',
-    // The roster's groups (roster.sample.json): sre-leads approve what moves traffic; airline-ops decide on manual
-    // booking, which this plan does not switch. One quorum of one group is what a gate's policy can say today.
-    policy: { approvers: { groups: ['sre-leads'] }, quorum: 2, escalateAfter: '5 minutes', escalateEvery: '5 minutes', expireAfter: '1 hour' },
+    title: 'Two SRE leads and airline operations approve evacuating the region',
+    // The roster's groups (roster.sample.json): sre-leads approve what moves traffic; airline-ops own the airline's
+    // side of an evacuation (the stations, the crews, the public status page), so one of them signs it too.
+    policy: {
+      approvers: { groups: ['sre-leads', 'airline-ops'] },
+      quorum: 3,
+      requires: [
+        { group: 'sre-leads', atLeast: 2 },
+        { group: 'airline-ops', atLeast: 1 },
+      ],
+      escalateAfter: '5 minutes',
+      escalateEvery: '5 minutes',
+      expireAfter: '1 hour',
+    },
   },
   // Its longest chain is three failovers one after another (booking, checkin, flight-status), each within the
   // failover's own 15 minutes; planned loses nothing, emergency at most the failover's minute.

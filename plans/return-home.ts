@@ -21,7 +21,7 @@ export const returnHome = definePlan({
   id: 'return-home',
   title: 'Return the airline core to its home region',
   description:
-    'Fail flight-status, then crew and check-in, then booking (with loyalty) back to the home region, each rebuilt and caught up first, under one decision of two SRE leads.',
+    'Fail flight-status, then crew and check-in, then booking (with loyalty) back to the home region, each rebuilt and caught up first, under one decision of two SRE leads and one of airline operations.',
   input: ReturnHomeInput,
   target: (input) => input.region,
   members: {
@@ -32,9 +32,19 @@ export const returnHome = definePlan({
     booking: { runbook: regionFailback, input: failbackOf('booking'), after: ['checkin', 'crew'] },
   },
   gate: {
-    title: 'Two SRE leads approve returning home',
-    // As for evacuate-region: sre-leads approve what moves traffic, and a policy names one quorum of one group.
-    policy: { approvers: { groups: ['sre-leads'] }, quorum: 2, escalateAfter: '5 minutes', escalateEvery: '5 minutes', expireAfter: '2 hours' },
+    title: 'Two SRE leads and airline operations approve returning home',
+    // As for evacuate-region: two SRE leads for the traffic, one of airline operations for the airline's side.
+    policy: {
+      approvers: { groups: ['sre-leads', 'airline-ops'] },
+      quorum: 3,
+      requires: [
+        { group: 'sre-leads', atLeast: 2 },
+        { group: 'airline-ops', atLeast: 1 },
+      ],
+      escalateAfter: '5 minutes',
+      escalateEvery: '5 minutes',
+      expireAfter: '2 hours',
+    },
   },
   // Three failbacks one after another (flight-status, check-in, booking), each within its own 30 minutes; a failback
   // always runs planned and loses nothing.

@@ -8,3 +8,4 @@ export { scheduledDrill } from './scheduled-drill';
 export { readinessCheck } from './readiness-check';
 export { lifeboatStartClaim } from './start-claim';
 export { workerFacts } from './worker-facts';
+export { recoveryPlan } from './recovery-plan';

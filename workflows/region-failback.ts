@@ -2,6 +2,7 @@ import { regionFailback as runbook, type RegionFailbackInput } from '../runbooks
 import { type RunbookRun, RunAborted, type RunRequest, type RunResult, runRunbook } from '../kit';
 import { keepsNoData, scopeOf, type SwitchResult } from './region-switch-facts';
 import { notifySwitched, stepTimings, stepsNotRun, switchRegions, type RegionActivities } from './region-switch';
+import { asPlanMember } from '../plans/membership';
 
 const { resolve, rebuild, preflight, reprotect, notify, ...steps } = runbook.procedure;
 
@@ -19,7 +20,7 @@ export interface FailbackResult extends SwitchResult {
  * and modes back, and puts the region left behind back in rotation.
  */
 export async function regionFailback(request: RunRequest<RegionFailbackInput>): Promise<RunResult<FailbackResult>> {
-  return runRunbook(runbook, request, async (run: RunbookRun<RegionActivities>, input) => {
+  return runRunbook(asPlanMember(runbook), request, async (run: RunbookRun<RegionActivities>, input) => {
     if (run.status.drill?.kind === 'isolated') {
       throw new RunAborted(`${runbook.id} has no isolated drill: ${runbook.drills.isolated.refused}`, 'lifeboat');
     }

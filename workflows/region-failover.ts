@@ -4,6 +4,7 @@ import { isolatedFailoverDrill, type IsolatedDrillResult } from './region-failov
 import { failBackAfterLiveDrill, type LiveDrillResult } from './region-failover-live-drill';
 import { keepsNoData, scopeOf, type SwitchResult } from './region-switch-facts';
 import { notifySwitched, stepTimings, switchRegions, type RegionActivities } from './region-switch';
+import { asPlanMember } from '../plans/membership';
 
 const steps = runbook.procedure;
 const { preflight, notify } = steps;
@@ -17,7 +18,7 @@ const { isolated, live } = runbook.drills;
  * that keeps no data moves its traffic and modes only, with every service of its failover group named in the result.
  */
 export async function regionFailover(request: RunRequest<RegionFailoverInput>): Promise<RunResult<SwitchResult | IsolatedDrillResult | LiveDrillResult>> {
-  return runRunbook(runbook, request, async (run: RunbookRun<RegionActivities>, input) => {
+  return runRunbook(asPlanMember(runbook), request, async (run: RunbookRun<RegionActivities>, input) => {
     if (input.incidentId) run.audit(run.status.requestedBy, 'incident', input.incidentId);
 
     const regions = await run.step(preflight, async (a) => {

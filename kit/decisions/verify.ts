@@ -31,6 +31,12 @@ export interface VerifyContext extends RunIdentity {
   used: ReadonlySet<string>;
   /** For a start: allow the long lifetime of a drill schedule's authorisation. */
   allowScheduleLifetime?: boolean;
+  /**
+   * Judge the statement's time as of its own issue instead of `nowMs`: for a decision another run counted, which the
+   * checker meets later (a member checking its plan's approval). The statement must still name that run, whose
+   * Temporal run ID no other run shares, so it cannot be carried to another.
+   */
+  asOfIssue?: boolean;
 }
 
 /** A decision whose signature, signer, run and time all check out. */
@@ -86,11 +92,12 @@ export function verifySignedDecision(kinds: readonly DecisionKind[], raw: unknow
   if (s.inputDigest !== ctx.inputDigest) return refuse(claimed, "the statement is for another input than this run's");
   const issued = Date.parse(s.issuedAt);
   const expires = Date.parse(s.expiresAt);
+  const nowMs = ctx.asOfIssue ? issued : ctx.nowMs;
   const maxLifetime = ctx.allowScheduleLifetime && s.body.schedule !== undefined ? MAX_SCHEDULE_AUTHORISATION_MS : MAX_STATEMENT_LIFETIME_MS;
   if (expires <= issued || expires - issued > maxLifetime)
     return refuse(claimed, `the statement may be valid for at most ${Math.round(maxLifetime / 60_000)} minutes`);
-  if (issued > ctx.nowMs + CLOCK_SKEW_MS) return refuse(claimed, `the statement was issued in the future (${s.issuedAt}); check the signer's clock`);
-  if (expires <= ctx.nowMs) return refuse(claimed, `the statement expired at ${s.expiresAt}; sign a new one`);
+  if (issued > nowMs + CLOCK_SKEW_MS) return refuse(claimed, `the statement was issued in the future (${s.issuedAt}); check the signer's clock`);
+  if (expires <= nowMs) return refuse(claimed, `the statement expired at ${s.expiresAt}; sign a new one`);
   if ((RESERVED_ACTORS as readonly string[]).includes(s.by)) return refuse(claimed, `"${s.by}" is reserved for the system`);
   const person = personOf(ctx.roster, s.by);
   if (!person) return refuse(claimed, `"${s.by}" is not a roster id; sign as your roster id (ids are lower case)`);

@@ -70,7 +70,11 @@ export function signedStartWith(
   keys: KeyFolderSigner,
   opts: { namespace?: string; workflowId: string; workflowType: string; input: unknown; by: string; drill?: string; signer?: string; now?: number },
 ): SignedDecision {
-  const runbook = workflowTypeToRunbook.get(opts.workflowType) ?? opts.workflowType;
+  // A plan's run signs for the plan its ID names (`plan/evacuate-region/A` → plan/evacuate-region), as lifeboat run does.
+  const runbook =
+    opts.workflowType === 'recoveryPlan'
+      ? opts.workflowId.split('/').slice(0, 2).join('/')
+      : (workflowTypeToRunbook.get(opts.workflowType) ?? opts.workflowType);
   const statement = statementOf(
     {
       kind: 'start',
@@ -130,7 +134,7 @@ export function signingInterceptor(keys: KeyFolderSigner, raw: () => Client, nam
         typeof request.requestedBy !== 'string' ||
         request.start ||
         !keys.has(request.requestedBy) ||
-        !workflowTypeToRunbook.has(input.workflowType)
+        !(workflowTypeToRunbook.has(input.workflowType) || input.workflowType === 'recoveryPlan')
       )
         return next(input);
       const start = signedStartWith(keys, {

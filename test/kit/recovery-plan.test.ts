@@ -121,7 +121,15 @@ test("every shipped plan's member inputs pass their runbooks' schemas for the pl
         expect(parsed.success, `${plan.id} ${name}: ${parsed.error?.message}`).toBe(true);
       }
     }
-    expect(plan.gate.policy).toMatchObject({ approvers: { groups: ['sre-leads'] }, quorum: 2 });
+    // Three signatures for the whole plan: two SRE leads and one of airline operations.
+    expect(plan.gate.policy).toMatchObject({
+      approvers: { groups: ['sre-leads', 'airline-ops'] },
+      quorum: 3,
+      requires: [
+        { group: 'sre-leads', atLeast: 2 },
+        { group: 'airline-ops', atLeast: 1 },
+      ],
+    });
   }
 });
 
