@@ -6,6 +6,7 @@ import { createFailoverDrillActivities, type FailoverDrillActivities } from './i
 import type { KitActivities } from '../kit';
 import { createManualBookingActivities, type ManualBookingActivities } from './manual-booking';
 import { createNotifyActivities, type NotifyConfig } from './notify';
+import { createPlanForecastActivities, type PlanForecastActivities } from './plan-forecast';
 import { createReadinessActivities, type ReadinessActivities } from './readiness';
 import { createRegionSwitchActivities, type RegionSwitchActivities } from './region-switch';
 import { createRosterActivities } from './roster';
@@ -36,7 +37,8 @@ export function createActivities(
   ManualBookingActivities &
   RegionSwitchActivities &
   FailoverDrillActivities &
-  ReadinessActivities {
+  ReadinessActivities &
+  PlanForecastActivities {
   const access = targetsAccess(deps.targetsPath);
   return {
     ...createBookingActivities(access),
@@ -46,6 +48,8 @@ export function createActivities(
     ...createNotifyActivities(deps.notify),
     // What a run asks Temporal about its parent, its predecessor, its schedule and its signed start.
     ...createRunLookupActivities(),
+    // A recovery plan's RTO forecast, from its members' recent runs, shown at the plan's gate.
+    ...createPlanForecastActivities(),
     ...createRosterActivities({ rosterPath: deps.rosterPath, ...(deps.trustRoot ? { trustRoot: deps.trustRoot } : {}) }),
     ...createRegionSwitchActivities(access),
     // Isolated drills of a failover act on clones only the sample estate can make.
