@@ -185,7 +185,6 @@ export function forecastReport(
   const reasons = [
     ...forecast.unknown.map((member) =>
       noHistoryReason(
-        plan,
         members.find((m) => m.member === member)!,
         basis.lookbackDays,
       ),
@@ -210,10 +209,10 @@ export function forecastReport(
   };
 }
 
-function noHistoryReason(plan: RecoveryPlanDefinition, history: MemberHistory, lookbackDays: number): string {
+function noHistoryReason(history: MemberHistory, lookbackDays: number): string {
   return (
     `${history.member} has no succeeded run of ${history.workflowId} in the last ${lookbackDays} days, so the forecast is unknown; ` +
-    `a run or a drill of ${plan.members[history.member]!.runbook.id} on it gives it one`
+    `a run or a drill of ${history.workflowId} gives it one`
   );
 }
 

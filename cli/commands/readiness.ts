@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ScheduleOverlapPolicy, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
+import { plans } from '../../plans';
 import { runbooks } from '../../runbooks';
 import { type RunbookDefinition } from '../../kit';
 import { loadTargets, targetsPath } from '../../providers/targets/load';
@@ -11,6 +12,7 @@ import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
+import { checkPlanNow } from '../plan-readiness';
 import { table } from '../render';
 
 const HISTORY_LIMIT = 100;
@@ -22,14 +24,21 @@ export const readinessCommand: Command = {
     'lifeboat readiness [<runbook>] [--target T] [--as USER] [--json]      (exit 1 when anything is not ready)',
     'lifeboat readiness schedule <runbook> [--target T] [--every 15m] [--as USER]',
     'lifeboat readiness history <runbook> [--target T] [--json]',
+    'lifeboat readiness <plan> [--set key=value]... [--json]             (RTO forecast; exit 1 when over the objective or unknown)',
   ].join('\n       '),
-  options: { ...commonOptions, target: { type: 'string' }, every: { type: 'string' }, as: { type: 'string' } },
+  options: { ...commonOptions, target: { type: 'string' }, every: { type: 'string' }, as: { type: 'string' }, set: { type: 'string', multiple: true } },
   async run(ctx, { positionals, values }) {
     const [first, second] = positionals;
     const target = values.target as string | undefined;
     if (first === 'schedule') return schedule(ctx, findRunbook(second), target, values);
     if (first === 'history') return history(ctx, findRunbook(second), target);
     if (!first && target) throw usageError('--target needs a runbook', 'lifeboat readiness region-failover --target booking');
+    const sets = (values.set as string[] | undefined) ?? [];
+    if (first && Object.hasOwn(plans, first)) {
+      if (target) throw usageError(`--target is for a runbook; plan ${first} takes its input with --set`, `lifeboat readiness ${first} --set key=value`);
+      return checkPlanNow(ctx, plans[first]!, sets);
+    }
+    if (sets.length > 0) throw usageError('--set is for a recovery plan', `one of: ${Object.keys(plans).join(', ')}`);
     const chosen = first ? [findRunbook(first)] : Object.values(runbooks);
     return checkNow(ctx, chosen, target, requesterOf(ctx, values));
   },

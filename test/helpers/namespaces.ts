@@ -26,5 +26,8 @@ export const testNamespaces = [
   'paging-drill',
   'region-stateless',
   'airline',
+  'plan-forecast',
+  'plan-estate',
+  'plan-operations',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];

@@ -163,7 +163,7 @@ test('a member with no history makes the forecast unknown and the plan not ready
   expect(report.noHistory).toEqual(['crew']);
   expect(report.forecast.forecast).toBeUndefined();
   expect(report.reasons).toEqual([
-    'crew has no succeeded run of region-failover/crew in the last 30 days, so the forecast is unknown; a run or a drill of region-failover on it gives it one',
+    'crew has no succeeded run of region-failover/crew in the last 30 days, so the forecast is unknown; a run or a drill of region-failover/crew gives it one',
   ]);
   expect(report.summary).toBe(
     'forecast unknown: no succeeded run in the last 30 days of crew; objective 45m; critical path by dependencies booking → checkin → flightStatus',
