@@ -21,7 +21,7 @@ let targetsPath: string;
 const memberRuns = ESTATE_SERVICES.filter((s) => s !== 'loyalty').flatMap((s) => [`region-failover/${s}`, `region-failback/${s}`]);
 
 beforeAll(async () => {
-  ({ ctx, estate, targetsPath } = await openRunbookSuite({ services: [...ESTATE_SERVICES], fleetHosts: 2 }, 'airline'));
+  ({ ctx, estate, targetsPath } = await openRunbookSuite({ services: [...ESTATE_SERVICES], fleetHosts: 2 }, 'plan-estate'));
   Object.assign(process.env, sampleEstateAwsEnv(estate.catalog, process.env));
 }, 300_000);
 afterAll(() => closeRunbookSuite({ ctx, estate }, ['plan/evacuate-region/A', 'plan/return-home/A', ...memberRuns]));
