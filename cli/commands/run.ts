@@ -2,11 +2,13 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { type DrillMode, runIdFor, type RunbookDefinition, statusQuery } from '../../kit';
 import { digestOf } from '../../kit/trust';
-import { findRunbook } from '../catalog';
+import { findPlan, findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { CliError, inputError, usageError } from '../errors';
 import { buildInput, parseRunbookInput } from '../input';
 import { renderPlan } from '../render';
+import { previewPlan } from '../recovery-plan-preview';
+import { renderRecoveryPlan } from '../render-recovery-plan';
 import { planWithHeartbeats } from './plan';
 import { runHandle } from '../runs';
 import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
@@ -30,6 +32,8 @@ export const runCommand: Command = {
   },
   async run(ctx, { positionals, values }) {
     const runbook = findRunbook(positionals[0]);
+    // A recovery plan runs as its runbook (plan/<id>); its dry run shows the members and the decision, not just steps.
+    const plan = findPlan(positionals[0]);
     const raw = buildInput(values.input as string | undefined, (values.set as string[] | undefined) ?? []);
     const parsed = { data: parseRunbookInput(runbook, raw) };
     const target = runbook.target(parsed.data);
@@ -46,8 +50,12 @@ export const runCommand: Command = {
           ...(drill ? { drill } : {}),
           input: parsed.data,
           plan: planWithHeartbeats(runbook, drill?.kind),
+          ...(plan ? { recoveryPlan: previewPlan(plan, raw) } : {}),
         });
-      else ctx.print(`would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${renderPlan(runbook, drill?.kind)}`);
+      else
+        ctx.print(
+          `would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${plan ? renderRecoveryPlan(previewPlan(plan, raw)) : renderPlan(runbook, drill?.kind)}`,
+        );
       return 0;
     }
     const statement = newStatement('start', { namespace: ctx.settings().namespace, workflowId: runId, runId: '', inputDigest: digestOf(raw) }, requestedBy, {
@@ -101,6 +109,7 @@ export const runCommand: Command = {
             `lifeboat status ${runId} says whether it was accepted`,
         );
       }
+      if (plan) ctx.print(`  decide: lifeboat approve ${runId} --as <you>   (the plan's one decision: lifeboat plan ${plan.id} says who signs it)`);
       ctx.print(`  watch:  lifeboat status ${runId} --watch`);
       ctx.print(`  stop:   lifeboat abort ${runId} --reason "..."`);
     }
