@@ -4,28 +4,22 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { decode } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
+import { RECOVERY_PLAN_TYPE } from '../../kit';
 import type { TrustRoot } from '../../lib/roster-seal';
 import { terminalSafeJson } from '../../lib/terminal-text';
 import { readTrustRoot, TrustRootError } from '../../lib/trust-root';
-import { runbooks } from '../../runbooks';
-import { statusQuery, type RunStatus } from '../../kit';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
-import { explain, runHandle } from '../runs';
-import { checkRun } from '../verify/check';
-import { fetchHistoryChain, joinHistoryChain } from '../verify/history-chain';
-import { HistoryError, readRunHistory, type PayloadDecoder } from '../verify/history-decisions';
-import { checkContinuation } from '../verify/continuation';
-import { LifecycleError, readLifecycle } from '../verify/lifecycle';
-import { checkLifecycle } from '../verify/lifecycle-checks';
+import { explain } from '../runs';
+import { fetchHistoryChain } from '../verify/history-chain';
+import type { PayloadDecoder } from '../verify/history-decisions';
+import { verifyPlanMembers } from '../verify/plan-members';
 import { renderVerifyReport } from '../verify/render';
-import { checkRosterSeals, sealedRosters } from '../verify/roster-seal';
+import { renderPlanVerifyReport } from '../verify/render-plan';
+import { verifyRun } from '../verify/verify-run';
 
 type History = temporal.api.history.v1.IHistory;
-
-/** How long a running run's worker gets to answer the status query; its answer only adds detail. */
-const STATUS_QUERY_DEADLINE_MS = 5_000;
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -47,64 +41,13 @@ export const verifyCommand: Command = {
     const chain = file
       ? [historyFromFile(file)]
       : await fetchHistoryChain(client!, runId).catch((err: unknown) => Promise.reject(explain(err, runId, ctx.taskQueue)));
-    let run;
-    let lifecycles;
-    let history;
-    let continuation;
-    try {
-      // Every run of the chain was fetched under this workflow ID, whether or not its start event names it.
-      lifecycles = (await Promise.all(chain.map((h) => readLifecycle(h, decodePayloads)))).map((l) => ({ ...l, workflowId: l.workflowId ?? runId }));
-      // Decisions are read from the runs after the last link of the chain that another workflow forged.
-      continuation = checkContinuation(lifecycles);
-      history = joinHistoryChain(chain.slice(continuation.from));
-      run = await readRunHistory(history, decodePayloads);
-    } catch (err) {
-      if (err instanceof HistoryError || err instanceof LifecycleError)
-        throw new CliError(`cannot verify ${runId}: ${err.message}`, { code: 'bad-history', suggestion: codecHint(ctx) });
-      throw err;
-    }
-    if (!run.signedDecisions && continuation.problems.length > 0) {
-      throw new CliError(`${runId} does not verify: ${continuation.problems.join('; ')}`, {
-        code: 'forged-chain',
-        suggestion: `treat what it did as unauthorised: see lifeboat status ${runId} for what ran`,
-      });
-    }
-    if (!run.signedDecisions) {
-      throw new CliError(`${runId} predates signed decisions: its decisions were never signed, so there is nothing to verify`, {
-        code: 'unsigned-run',
-        suggestion: `its audit trail (lifeboat status ${runId}) is all there is for it; runs started since signed decisions exist can be verified`,
-      });
-    }
-    const final = run.closed?.state === 'completed' && isStatus(run.closed.result) ? { value: run.closed.result, from: 'result' as const } : undefined;
-    const live = !final && !run.closed && client ? await liveStatus(client, runId) : undefined;
-    const runbookOf = (workflowType: string) => Object.values(runbooks).find((r) => r.workflowType === workflowType)?.id;
-    const status = final ?? live;
-    const checked = checkRun(run, { namespace: ctx.settings().namespace, workflowId: runId, ...(status ? { status } : {}), runbookOf });
-    // A terminated run answers a query only through a worker replaying it; its answer names the step it stopped in.
-    const stoppedIn = run.closed?.state === 'terminated' && client ? await liveStatus(client, runId) : undefined;
-    const lifecycle = await checkLifecycle({
-      first: lifecycles[continuation.from]!,
-      joined: await readLifecycle(history, decodePayloads),
-      run,
-      report: checked,
-      client,
-      decode: decodePayloads,
-      runbookOf,
-      ...(status?.value.runbook ? { statusRunbook: status.value.runbook } : {}),
-      ...(status ? { gates: status.value.gates } : {}),
-      ...(stoppedIn?.value.currentStep ? { terminatedInStep: stoppedIn.value.currentStep } : {}),
-    });
-    const recorded = [
-      ...checked.rosters.map((r) => ({ digest: r.digest, where: `loaded at ${r.at}` })),
-      ...(status?.value.trust?.rosterDigest
-        ? [{ digest: status.value.trust.rosterDigest, where: `recorded in its ${status.from === 'result' ? 'result' : 'live status'}` }]
-        : []),
-    ];
-    const sealProblems = seals ? checkRosterSeals(recorded, await sealedRosters(seals.rosters, seals.trustRoot)) : [];
-    const problems = [...continuation.problems, ...checked.problems, ...lifecycle.problems, ...sealProblems];
-    const report = { ...checked, ...(lifecycle.notes.length > 0 ? { notes: lifecycle.notes } : {}), problems, ok: problems.length === 0 };
+    const shared = { namespace: ctx.settings().namespace, client, decode: decodePayloads, codecHint: codecHint(ctx), ...(seals ? { seals } : {}) };
+    const verified = await verifyRun({ ...shared, workflowId: runId, chain });
+    // A plan's run verifies only with every member run it started, and each one's delegation from it.
+    const plan = verified.history.workflowType === RECOVERY_PLAN_TYPE ? await verifyPlanMembers(verified, shared) : undefined;
+    const report = plan ?? verified.report;
     if (ctx.json) ctx.print(terminalSafeJson(report, 2));
-    else ctx.print(renderVerifyReport(report));
+    else ctx.print(plan ? renderPlanVerifyReport(plan, verified.report) : renderVerifyReport(verified.report));
     return report.ok ? 0 : 1;
   },
 };
@@ -147,21 +90,6 @@ function historyFromFile(file: string): History {
       'export one with temporal workflow show --workflow-id ID --output json > history.json',
     );
   }
-}
-
-/** The status a running run's worker answers with, or undefined when no worker answers in time. */
-async function liveStatus(client: Awaited<ReturnType<CliContext['client']>>, runId: string): Promise<{ value: RunStatus; from: 'query' } | undefined> {
-  try {
-    const value = await client.withDeadline(Date.now() + STATUS_QUERY_DEADLINE_MS, () => runHandle(client, runId).query(statusQuery));
-    return isStatus(value) ? { value, from: 'query' } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isStatus(value: unknown): value is RunStatus {
-  const status = value as Partial<RunStatus> | null | undefined;
-  return typeof status === 'object' && status !== null && Array.isArray(status.audit) && Array.isArray(status.gates);
 }
 
 function codecHint(ctx: CliContext): string {

@@ -69,6 +69,11 @@ export interface CheckOptions {
   status?: { value: RunStatus; from: 'result' | 'query' };
   /** The runbook id a workflow type runs, when the catalog knows it. */
   runbookOf?: (workflowType: string) => string | undefined;
+  /**
+   * Nonces of decisions the run counted that another run received: the plan approvals a plan's member carries in its
+   * start, which stand for its gates. They are not in this run's history; the plan's delegation check verifies them.
+   */
+  delegatedNonces?: ReadonlySet<string>;
 }
 
 /**
@@ -175,7 +180,8 @@ export function checkRun(run: RunHistory, options: CheckOptions): VerifyReport {
     for (const [nonce, { what }] of counted) {
       // A counted decision that does not verify is reported above; here, counted ones the history lacks altogether.
       const backed = decisions.some((d) => d.nonce === nonce && d.counted === true);
-      if (!backed) problems.push(`the run counts ${what} (nonce ${nonce}), but no decision in the history that verifies carries that nonce`);
+      if (!backed && !options.delegatedNonces?.has(nonce))
+        problems.push(`the run counts ${what} (nonce ${nonce}), but no decision in the history that verifies carries that nonce`);
     }
   }
   return {

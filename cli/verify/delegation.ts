@@ -1,5 +1,7 @@
-import { CLOCK_SKEW_MS, digestOf, type Statement } from '../../kit/trust';
+import { RECOVERY_PLAN_TYPE } from '../../kit';
+import { CLOCK_SKEW_MS, digestOf, planMemberFor, type Statement } from '../../kit/trust';
 import type { RunLifecycle } from './lifecycle';
+import { planOfRun, runbookOfRun } from './runbook-of';
 import { checkStartIdentity } from './start-identity';
 import { runName, sameSignedStart, startRequestOf } from './start-statement';
 
@@ -31,11 +33,13 @@ export interface DelegationLookups {
 
 /**
  * Checks a run that another workflow started (a delegated start), against its real parent as Temporal recorded it:
- * the parent's history, not the child's word. Only two parents may delegate: a drill schedule's `scheduledDrill`
- * (whose schedule authorisation must name this child's runbook, exact input and drill) and a live drill's
+ * the parent's history, not the child's word. Only three parents may delegate: a drill schedule's `scheduledDrill`
+ * (whose schedule authorisation must name this child's runbook, exact input and drill), a live drill's
  * `regionFailover` starting its `regionFailback` (whose own start, passed on unchanged, must be a live drill of
- * region-failover for the same service). Both on the child's task queue. Any other parent is an attacker's
- * workflow under a borrowed ID as far as verify can tell. Walks up, since a parent may have a parent of its own.
+ * region-failover for the same service), and a recovery plan's run starting one of its members (whose own start must
+ * be for that plan run, and whose definition must list this runbook on this input; its approval is checked in
+ * plan-delegation.ts). All on the child's task queue. Any other parent is an attacker's workflow under a borrowed ID
+ * as far as verify can tell. Walks up, since a parent may have a parent of its own.
  * Returns the problems, in sentences; a run with no parent has none here.
  */
 export async function checkDelegation(
@@ -66,7 +70,7 @@ async function checkParents(run: RunLifecycle, fetch: LifecycleFetcher, runbookO
     if (!parent.parent)
       return parent.workflowType === SCHEDULED_DRILL
         ? []
-        : checkStartIdentity(parent, runbookOf(parent.workflowType)).map(
+        : checkStartIdentity(parent, runbookOfRun(parent, runbookOf)).map(
             (p) => `its parent ${runName(parent.workflowId, parent.originalExecutionRunId)}: ${p}`,
           );
     child = parent;
@@ -82,6 +86,7 @@ function childName(child: RunLifecycle, depth: number): string {
 function checkLink(child: RunLifecycle, parent: RunLifecycle, runbookOf: (workflowType: string) => string | undefined, depth: number): string[] {
   const who = childName(child, depth);
   const parentName = `${runName(parent.workflowId, parent.originalExecutionRunId)}, a ${parent.workflowType} on task queue ${parent.taskQueue}`;
+  if (parent.workflowType === RECOVERY_PLAN_TYPE) return checkPlanLink(child, parent, runbookOf, who, parentName);
   const allowed =
     (parent.workflowType === SCHEDULED_DRILL && !parent.parent) || (parent.workflowType === LIVE_DRILL_PARENT && child.workflowType === LIVE_DRILL_CHILD);
   if (!allowed) {
@@ -136,6 +141,48 @@ function checkLink(child: RunLifecycle, parent: RunLifecycle, runbookOf: (workfl
   const service = (value: unknown) => (value as { service?: unknown } | undefined)?.service;
   if (service(mine.input) !== service(theirs.input)) {
     problems.push(`${who} fails back service ${String(service(mine.input))}, but its parent failed over ${String(service(theirs.input))}`);
+  }
+  return problems;
+}
+
+/**
+ * A member a recovery plan's run started: on the child's task queue, carrying the plan run's own signed start, which
+ * must be for that plan run and its input, and for the member's drill; and the plan the run ID names must list this
+ * runbook on this input among its members. Whether the plan's approval the member carries holds is checked apart, with
+ * the plan's status (plan-delegation.ts).
+ */
+function checkPlanLink(
+  child: RunLifecycle,
+  parent: RunLifecycle,
+  runbookOf: (workflowType: string) => string | undefined,
+  who: string,
+  parentName: string,
+): string[] {
+  if (parent.taskQueue !== child.taskQueue) {
+    return [`${who} was started by ${parentName}, not on the task queue ${child.taskQueue} that ${who} runs on: that is not Lifeboat's worker`];
+  }
+  const plan = planOfRun(parent.workflowId);
+  if (!plan) return [`${who} was started by ${parentName}, whose ID names no recovery plan Lifeboat ships`];
+  const mine = startRequestOf(child.request);
+  const theirs = startRequestOf(parent.request);
+  if (!sameSignedStart(mine.start, theirs.start)) {
+    return [`${who}'s signed start is not the one its plan run ${runName(parent.workflowId, parent.originalExecutionRunId)} was started with`];
+  }
+  const statement = mine.statement;
+  if (!statement) return [`${who} was started by ${parentName} with no readable start statement`];
+  const problems: string[] = [];
+  const planRunbook = runbookOfRun(parent, runbookOf);
+  if (statement.body.runbook !== planRunbook)
+    problems.push(`${who}'s start statement is for runbook ${String(statement.body.runbook)}, not its plan's ${planRunbook}`);
+  if (statement.workflowId !== parent.workflowId)
+    problems.push(`${who}'s start statement is for workflow ${statement.workflowId}, not its plan run ${parent.workflowId}`);
+  if (statement.inputDigest !== digestOf(theirs.input)) problems.push(`${who}'s start statement was not signed for its plan run's input`);
+  if ((statement.body.drill ?? 'none') !== mine.drill)
+    problems.push(`${who}'s start statement is for drill ${String(statement.body.drill ?? 'none')}, but it runs as drill ${mine.drill}`);
+  problems.push(...validityAt(statement, parent, who));
+  const runbook = runbookOf(child.workflowType);
+  if (!runbook || !planMemberFor(plan, theirs.input, runbook, mine.input)) {
+    problems.push(`plan ${plan.id} lists no member that runs ${runbook ?? child.workflowType} on ${who}'s input, for its plan run's input`);
   }
   return problems;
 }

@@ -53,3 +53,21 @@ function renumbered(event: HistoryEvent, offset: number): HistoryEvent {
   if (done) copy.activityTaskCompletedEventAttributes = { ...done, scheduledEventId: Number(done.scheduledEventId ?? 0) + offset } as unknown as typeof done;
   return copy;
 }
+
+/**
+ * The histories of one chain named by its first run, oldest first, following each continue-as-new forward: a plan's
+ * member is the run the plan started, which a later run under the same workflow ID (another plan's, a run by hand)
+ * must not stand in for.
+ */
+export async function fetchHistoryChainFrom(client: Client, workflowId: string, firstRunId: string): Promise<{ chain: History[]; lastRunId: string }> {
+  const chain: History[] = [];
+  let lastRunId = firstRunId;
+  for (let runId: string | undefined = firstRunId, i = 0; runId && i < MAX_CHAIN; i++) {
+    const history: History = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    chain.push(history);
+    lastRunId = runId;
+    const events: HistoryEvent[] = history.events ?? [];
+    runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId || undefined;
+  }
+  return { chain, lastRunId };
+}

@@ -1,0 +1,88 @@
+import type { Client } from '@temporalio/client';
+import type { PlanMemberState, PlanMemberView } from '../../kit';
+import { CliError } from '../errors';
+import type { VerifyReport } from './check';
+import { fetchHistoryChainFrom } from './history-chain';
+import type { PayloadDecoder } from './history-decisions';
+import type { DelegationFindings, PlanRunRecord } from './plan-delegation';
+import { planOfRun } from './runbook-of';
+import { runName } from './start-statement';
+import { verifyRun, type RunVerification, type VerifyRunInputs } from './verify-run';
+
+/** One member of a plan as verify checked it: its own run as any run, and its delegation from the plan run. */
+export interface MemberVerification {
+  member: string;
+  runbook: string;
+  /** The member's workflow ID, e.g. `region-failover/booking`. */
+  runId: string;
+  /** Temporal's run ID of the member run the plan started; absent when it started none. */
+  temporalRunId?: string;
+  /** Where the plan says the member is. */
+  state: PlanMemberState;
+  /** The member run's own report, when the plan started one and its history could be read. */
+  report?: VerifyReport;
+  delegation?: DelegationFindings;
+  problems: string[];
+  ok: boolean;
+}
+
+/** A plan run's report: its own, with every member's; `problems` and `ok` are the plan's and its members' together. */
+export interface PlanVerifyReport extends VerifyReport {
+  members: MemberVerification[];
+}
+
+export type MemberInputs = Pick<VerifyRunInputs, 'namespace' | 'decode' | 'codecHint' | 'seals'> & { client: Client | undefined };
+
+/**
+ * Verifies every member run a plan's run started, from the members its status lists (each by workflow ID and the
+ * Temporal run ID the plan started), each as any run and with its delegation checked against this plan run. The plan
+ * verifies only when it does itself and every member does.
+ */
+export async function verifyPlanMembers(planRun: RunVerification, inputs: MemberInputs): Promise<PlanVerifyReport> {
+  const own = planRun.report;
+  const problems: string[] = [];
+  const plan = planOfRun(own.runId);
+  const status = planRun.status?.value;
+  const views = membersOf(status?.details.members);
+  if (!plan) problems.push(`${own.runId} names no recovery plan Lifeboat ships, so its members cannot be checked against one`);
+  if (!status) problems.push("the plan run's status cannot be read (no result, and no worker answered), so the members it started cannot be listed");
+  else if (!views) problems.push("the plan run's status lists no members, so the member runs it started cannot be checked");
+  const members: MemberVerification[] = [];
+  if (plan && status && views) {
+    const record: PlanRunRecord = { plan, namespace: inputs.namespace, first: planRun.first, status };
+    for (const [member, view] of Object.entries(views)) members.push(await verifyMember(member, view, record, inputs));
+  }
+  for (const m of members) problems.push(...m.problems.map((p) => `member ${m.member} (${runName(m.runId, m.temporalRunId ?? '')}): ${p}`));
+  const all = [...own.problems, ...problems];
+  return { ...own, problems: all, ok: all.length === 0, members };
+}
+
+async function verifyMember(member: string, view: PlanMemberView, planRun: PlanRunRecord, inputs: MemberInputs): Promise<MemberVerification> {
+  const base = { member, runbook: view.runbook, runId: view.runId, state: view.state };
+  // A member the plan never started (waiting, skipped before it began, or refused as already running) ran nothing here.
+  if (!view.temporalRunId) return { ...base, problems: [], ok: true };
+  const named = { ...base, temporalRunId: view.temporalRunId };
+  if (!inputs.client) {
+    const problem = 'its run is not in the history file: verify the plan against the server, without --history, to check its members and their delegations';
+    return { ...named, problems: [problem], ok: false };
+  }
+  try {
+    const { chain, lastRunId } = await fetchHistoryChainFrom(inputs.client, view.runId, view.temporalRunId);
+    const checked = await verifyRun({ ...inputs, client: inputs.client, workflowId: view.runId, chain, lastRunId, planRun });
+    const problems = checked.report.problems;
+    return { ...named, report: checked.report, ...(checked.delegation ? { delegation: checked.delegation } : {}), problems, ok: problems.length === 0 };
+  } catch (err) {
+    const problem = err instanceof CliError ? err.message : `its run cannot be read: ${(err as Error).message}`;
+    return { ...named, problems: [problem], ok: false };
+  }
+}
+
+/** The plan's `details.members`, when it has the shape the kit writes. */
+function membersOf(value: unknown): Record<string, PlanMemberView> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value as Record<string, Partial<PlanMemberView>>);
+  const wellFormed = entries.every(
+    ([, v]) => typeof v?.runId === 'string' && typeof v.runbook === 'string' && (v.temporalRunId === undefined || typeof v.temporalRunId === 'string'),
+  );
+  return wellFormed ? (value as Record<string, PlanMemberView>) : undefined;
+}
