@@ -48,8 +48,8 @@ export function createActivities(
     ...createNotifyActivities(deps.notify),
     // What a run asks Temporal about its parent, its predecessor, its schedule and its signed start.
     ...createRunLookupActivities(),
-    // A recovery plan's RTO forecast, from its members' recent runs, shown at the plan's gate.
-    ...createPlanForecastActivities(),
+    // A recovery plan's RTO forecast, from its members' recent runs and their standbys' lag now, shown at the plan's gate.
+    ...createPlanForecastActivities(access),
     ...createRosterActivities({ rosterPath: deps.rosterPath, ...(deps.trustRoot ? { trustRoot: deps.trustRoot } : {}) }),
     ...createRegionSwitchActivities(access),
     // Isolated drills of a failover act on clones only the sample estate can make.

@@ -28,9 +28,11 @@ export interface MemberRunDuration {
   finishedAt: string;
 }
 
-/** A member, the workflow ID its runs have, and the runs its range comes from, newest first. */
+/** A member, what it acts on, the workflow ID its runs have, and the runs its range comes from, newest first. */
 export interface MemberHistory {
   member: string;
+  /** Its runbook's target for the plan input (`booking`), the last part of its workflow ID. */
+  target: string;
   workflowId: string;
   runs: MemberRunDuration[];
 }
@@ -70,7 +72,7 @@ export interface PlanForecastReport {
  * Each member's workflow ID for a plan input (`region-failover/booking`), as the plan's run will start it. Throws,
  * naming the field, when the input fails the plan's schema.
  */
-export function memberWorkflowIdsOf(plan: RecoveryPlanDefinition, planInput: unknown): { member: string; workflowId: string }[] {
+export function memberWorkflowIdsOf(plan: RecoveryPlanDefinition, planInput: unknown): { member: string; target: string; workflowId: string }[] {
   const parsed = plan.input.safeParse(planInput);
   if (!parsed.success) {
     const { field, message } = firstIssueOf(parsed.error);
@@ -83,7 +85,8 @@ export function memberWorkflowIdsOf(plan: RecoveryPlanDefinition, planInput: unk
       const { field, message } = firstIssueOf(memberInput.error);
       throw new PlanInputError(`plan ${plan.id}, member ${member}: its input fails ${runbook.id}'s schema at ${field}: ${message}`, field);
     }
-    return { member, workflowId: runIdFor(runbook.id, runbook.target(memberInput.data)) };
+    const target = runbook.target(memberInput.data);
+    return { member, target, workflowId: runIdFor(runbook.id, target) };
   });
 }
 
@@ -119,8 +122,9 @@ export async function forecastPlan(
   const now = options.now ?? new Date();
   const since = new Date(now.getTime() - lookbackDays * 86_400_000);
   const histories = await Promise.all(
-    memberWorkflowIdsOf(plan, planInput).map(async ({ member, workflowId }) => ({
+    memberWorkflowIdsOf(plan, planInput).map(async ({ member, target, workflowId }) => ({
       member,
+      target,
       workflowId,
       runs: await recentWorkOf(client, workflowId, since, runsPerMember),
     })),
@@ -175,7 +179,7 @@ export function forecastReport(
   basis: { runsPerMember: number; lookbackDays: number; now: Date },
 ): PlanForecastReport {
   const members = Object.keys(plan.members).map(
-    (member) => histories.find((h) => h.member === member) ?? { member, workflowId: '(unknown)', runs: [] as MemberRunDuration[] },
+    (member) => histories.find((h) => h.member === member) ?? { member, target: '(unknown)', workflowId: '(unknown)', runs: [] as MemberRunDuration[] },
   );
   const forecast = rtoForecast(
     plan,
@@ -236,7 +240,7 @@ function notesOf(members: readonly MemberHistory[], runsPerMember: number): stri
   const thin = members.filter((m) => m.runs.length > 0 && m.runs.length < runsPerMember);
   return [
     ...thin.map((m) => `${m.member}: based on ${m.runs.length} run${m.runs.length === 1 ? '' : 's'} only, fewer than the ${runsPerMember} looked for`),
-    `work time only: the plan's gate and each member's waits for approvers or an operator are left out; live state (such as a standby's replication lag) is not included, see lifeboat readiness <runbook>`,
+    `work time only: the plan's gate and each member's waits for approvers or an operator are left out, and live state (a standby's replication lag) does not change the numbers; lifeboat readiness <runbook> checks each standby`,
   ];
 }
 

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { createPlanForecastActivities } from '../../activities/plan-forecast';
 import type { RunStatus } from '../../kit';
 import { runSearchAttributes } from '../../kit/trust';
 import type { PlanForecastReport } from '../../lib/plan-forecast';
@@ -73,7 +76,7 @@ async function listed(workflowId: string, count: number): Promise<void> {
   await expect.poll(async () => (await ctx.rawClient.workflow.count(query)).count).toBe(count);
 }
 
-test('lifeboat readiness <plan> forecasts the RTO from the members’ finished runs, and is not ready while a member has none or is too slow', async () => {
+test('lifeboat readiness <plan> forecasts the RTO from the members’ finished runs, and is not ready while a member has none or is too slow; the worker’s activity gives the same report', async () => {
   const taskQueue = testTaskQueue();
   const worker = await Worker.create({
     connection: ctx.nativeConnection,
@@ -124,6 +127,16 @@ test('lifeboat readiness <plan> forecasts the RTO from the members’ finished r
         .runs.map((r) => r.drill)
         .sort(),
     ).toEqual(['isolated', 'none']);
+
+    // The activity the plan's run calls before its gate reads the same runs, and refuses a plan that does not exist.
+    const { forecastPlanRto } = createPlanForecastActivities();
+    const activity = new MockActivityEnvironment({}, { client: ctx.rawClient });
+    const fromWorker: PlanForecastReport = await activity.run(forecastPlanRto, { plan: 'evacuate-region', input: { from: 'A', to: 'B', mode: 'planned' } });
+    expect(fromWorker.summary).toBe(report.summary);
+    const unknownPlan = await activity.run(forecastPlanRto, { plan: 'evacuate-regoin', input: {} }).catch((err: unknown) => err);
+    expect(unknownPlan).toBeInstanceOf(ApplicationFailure);
+    expect((unknownPlan as ApplicationFailure).nonRetryable).toBe(true);
+    expect((unknownPlan as ApplicationFailure).message).toBe('no recovery plan evacuate-regoin; the plans are evacuate-region, return-home');
 
     // Three slow check-ins: its median of the five newest is 40 minutes, which takes the plan past its 45.
     for (let i = 0; i < 3; i++) await finishedRun(taskQueue, 'checkin', 2400);

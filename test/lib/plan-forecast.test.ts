@@ -90,10 +90,10 @@ test('a run’s entry in a member’s history names its Temporal run, its work, 
 
 test('each member’s workflow ID is its runbook and target for the plan input; a bad input is refused naming the field', () => {
   expect(memberWorkflowIdsOf(evacuateRegion, { from: 'A', to: 'B', mode: 'planned' })).toEqual([
-    { member: 'booking', workflowId: 'region-failover/booking' },
-    { member: 'checkin', workflowId: 'region-failover/checkin' },
-    { member: 'crew', workflowId: 'region-failover/crew' },
-    { member: 'flightStatus', workflowId: 'region-failover/flight-status' },
+    { member: 'booking', target: 'booking', workflowId: 'region-failover/booking' },
+    { member: 'checkin', target: 'checkin', workflowId: 'region-failover/checkin' },
+    { member: 'crew', target: 'crew', workflowId: 'region-failover/crew' },
+    { member: 'flightStatus', target: 'flight-status', workflowId: 'region-failover/flight-status' },
   ]);
   const refused = (() => {
     try {
@@ -110,7 +110,12 @@ test('each member’s workflow ID is its runbook and target for the plan input; 
 /** A member's history of runs with the given work times, finished an hour apart. */
 function history(member: string, seconds: number[], drill: 'isolated' | 'live' | 'none' = 'none'): MemberHistory {
   const workflowId = `region-failover/${member === 'flightStatus' ? 'flight-status' : member}`;
-  return { member, workflowId, runs: seconds.map((s, i) => ({ temporalRunId: `${member}-${i}`, seconds: s, drill, finishedAt: at(-3600 * (i + 1)) })) };
+  return {
+    member,
+    target: workflowId.split('/')[1]!,
+    workflowId,
+    runs: seconds.map((s, i) => ({ temporalRunId: `${member}-${i}`, seconds: s, drill, finishedAt: at(-3600 * (i + 1)) })),
+  };
 }
 
 const basis = { runsPerMember: 5, lookbackDays: 30, now: new Date(t0) };
