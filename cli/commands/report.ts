@@ -7,7 +7,12 @@ import { inputError, usageError } from '../errors';
 import { ganttSvg } from '../report/gantt-svg';
 import { reportHtml } from '../report/html';
 import { reportMarkdown } from '../report/markdown';
-import { buildReport } from '../report/model';
+import { buildReport, type RunReport } from '../report/model';
+import { planGanttSvg } from '../report/plan-gantt';
+import { planReportHtml } from '../report/plan-html';
+import { planReportMarkdown } from '../report/plan-markdown';
+import { readMemberStatuses } from '../report/plan-members';
+import { buildPlanReport, isPlanRun, type PlanReport } from '../report/plan-model';
 import { readinessBefore } from '../readiness-at';
 import { detectedAtOfRun } from '../runs';
 import { readShownStatus } from '../shown-status';
@@ -38,19 +43,17 @@ export const reportCommand: Command = {
     }
     const client = await ctx.client();
     const status = await readShownStatus(client, runId, ctx.taskQueue);
-    const detectedAt = await detectedAtOfRun(client, runId);
-    const report = buildReport(status, {
-      readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt),
-      ...(detectedAt ? { detectedAt } : {}),
-    });
-    let text: string;
-    if (format === 'json') text = `${terminalSafeJson(report, 2)}\n`;
-    else if (format === 'html') text = reportHtml(report);
-    else if (chartPath) {
-      // Markdown cannot carry the chart inline everywhere, so it goes beside the report as an SVG file.
-      writeFileSync(chartPath, ganttSvg(report.timeline, { path: report.path }));
-      text = reportMarkdown(report, basename(chartPath));
-    } else text = reportMarkdown(report);
+    // A plan's report reads every member's own status too: their waits for people are only there.
+    const text = isPlanRun(status)
+      ? planReportText(buildPlanReport(status, await readMemberStatuses(client, status, ctx.taskQueue)), format, chartPath)
+      : runReportText(
+          buildReport(status, {
+            readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt),
+            ...(await detectedAtOfRun(client, runId).then((detectedAt) => (detectedAt ? { detectedAt } : {}))),
+          }),
+          format,
+          chartPath,
+        );
     if (out) {
       writeFileSync(out, text);
       ctx.io.stderr(`wrote ${out}${chartPath ? ` and its chart ${chartPath}` : ''}\n`);
@@ -58,3 +61,24 @@ export const reportCommand: Command = {
     return 0;
   },
 };
+
+type ReportFormat = z.infer<typeof ReportOptions>['format'];
+
+/** A runbook run's report in the format asked for; Markdown's chart is written to `chartPath` when there is one. */
+function runReportText(report: RunReport, format: ReportFormat, chartPath: string | undefined): string {
+  if (format === 'json') return `${terminalSafeJson(report, 2)}\n`;
+  if (format === 'html') return reportHtml(report);
+  if (!chartPath) return reportMarkdown(report);
+  // Markdown cannot carry the chart inline everywhere, so it goes beside the report as an SVG file.
+  writeFileSync(chartPath, ganttSvg(report.timeline, { path: report.path }));
+  return reportMarkdown(report, basename(chartPath));
+}
+
+/** A plan run's report in the format asked for, its chart across members beside the Markdown as for a runbook's. */
+function planReportText(report: PlanReport, format: ReportFormat, chartPath: string | undefined): string {
+  if (format === 'json') return `${terminalSafeJson(report, 2)}\n`;
+  if (format === 'html') return planReportHtml(report);
+  if (!chartPath) return planReportMarkdown(report);
+  writeFileSync(chartPath, planGanttSvg(report));
+  return planReportMarkdown(report, basename(chartPath));
+}
