@@ -93,7 +93,8 @@ export async function runPlanMembers(
       ready.then(async () => {
         const spec = definition.procedure[name] as StepSpec & { skippable: true };
         const result = await run.step(spec, () => runMember(run, { plan, input, name, views, show, approvals }));
-        if (result === undefined) {
+        // Undefined is a skip, or a member that ended with the plan's abort (which says so itself).
+        if (result === undefined && views[name]!.state !== 'aborted') {
           views[name]!.state = 'skipped';
           delete views[name]!.error;
           show();

@@ -1,6 +1,7 @@
 import { ApplicationFailure, workflowInfo } from '@temporalio/workflow';
-import { ErrorType, planRunbookOf, runPlanMembers, type PlanMemberView, type RunRequest, type RunResult, runRunbook } from '../kit';
+import { ErrorType, planRunbookOf, runPlanMembers, type PlanMemberView, type RunbookRun, type RunRequest, type RunResult, runRunbook } from '../kit';
 import { plans } from '../plans';
+import { forecastBeforeGate } from './plan-forecast-step';
 
 /**
  * Runs a recovery plan: the plan its run ID names (`plan/evacuate-region/A` runs evacuate-region), under the kit's
@@ -18,5 +19,8 @@ export async function recoveryPlan(request: RunRequest): Promise<RunResult<Recor
     );
   }
   const definition = planRunbookOf(plan);
-  return runRunbook(definition, request, (run, input) => runPlanMembers(run, plan, definition, input));
+  return runRunbook(definition, request, async (run: RunbookRun<unknown>, input) => {
+    await forecastBeforeGate(run, plan.id, input);
+    return runPlanMembers(run, plan, definition, input);
+  });
 }
