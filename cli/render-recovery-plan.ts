@@ -3,15 +3,14 @@ import { visibleFields } from '../lib/terminal-text';
 import { table } from './render';
 import type { PlanPreview } from './recovery-plan-preview';
 
-/** A number of seconds as a person reads an objective: `45m`, `1h30m`, `90s`. */
+/** A number of seconds as a person reads a duration: `45m`, `1h30m`, `5m12.4s`, `42.1s`, `0s`. */
 export function span(seconds: number): string {
-  if (seconds >= 3600 && seconds % 60 === 0) {
-    const h = Math.floor(seconds / 3600);
-    const m = (seconds % 3600) / 60;
-    return `${h}h${m ? `${m}m` : ''}`;
-  }
-  if (seconds >= 60 && seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${Math.round(seconds * 10) / 10}s`;
+  const tenths = Math.round(seconds * 10);
+  const h = Math.floor(tenths / 36_000);
+  const m = Math.floor((tenths % 36_000) / 600);
+  const s = (tenths % 600) / 10;
+  const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s || (!h && !m) ? `${s}s` : ''];
+  return parts.join('');
 }
 
 /** A policy's duration (`'5 minutes'`, or milliseconds) as {@link span} writes it. */

@@ -13,6 +13,8 @@ export interface StatusContext {
   readinessBeforeRun?: ReadinessAtRun;
   /** Each step's providers, from the targets file this CLI reads (`acts through traffic: haproxy (…)`). */
   stepProviders?: Record<string, string>;
+  /** Sections of a run of a kind of its own, shown before the details (a recovery plan's members: render-plan-run.ts). */
+  sections?: string[][];
 }
 
 /** Step statuses a step is left in when Temporal ends the run under it. */
@@ -153,6 +155,7 @@ export function renderStatus(status: ShownStatus, auditLines = 8, around: Status
       `point of no return passed after ${s.pointOfNoReturn.step} at ${s.pointOfNoReturn.at}: an abort undoes nothing now; to go back: ${s.pointOfNoReturn.undoInstead}`,
     );
   }
+  for (const section of around.sections ?? []) out.push('', ...section);
   const details = Object.entries(s.details ?? {});
   if (details.length > 0) {
     out.push('', 'details:');

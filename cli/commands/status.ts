@@ -6,6 +6,9 @@ import { usageError } from '../errors';
 import { runbooks } from '../../runbooks';
 import { actsThrough, providerNames } from '../providers-of';
 import { renderStatus } from '../render';
+import { readPlanRunView } from '../plan-members-live';
+import { isPlanRun } from '../plan-run-view';
+import { renderPlanRun } from '../render-plan-run';
 import { readinessBefore, type ReadinessAtRun } from '../readiness-at';
 import { incidentPath } from '../report/path';
 import { detectedAtOfRun } from '../runs';
@@ -37,14 +40,22 @@ export const statusCommand: Command = {
         before = { readiness, detectedAt, trigger };
       }
       const readiness = before.readiness;
+      // A recovery plan's run: its members (read live where one is running or held), critical path and decision.
+      const plan = isPlanRun(status) ? await readPlanRunView(client, status, ctx.taskQueue) : undefined;
       const shown = {
         ...status,
         path: incidentPath(status, before.detectedAt ? { detectedAt: before.detectedAt } : {}),
         readinessBeforeRun: readiness,
         ...(before.trigger ? { triggeredBy: before.trigger } : {}),
+        ...(plan ? { plan } : {}),
       };
       const stepProviders = await providersOfSteps(status.runbook, status.target, ctx.env);
-      const rendered = renderStatus(status, undefined, { path: shown.path, readinessBeforeRun: readiness, ...(stepProviders ? { stepProviders } : {}) });
+      const rendered = renderStatus(plan ? withoutPlanDetails(status) : status, undefined, {
+        path: shown.path,
+        readinessBeforeRun: readiness,
+        ...(stepProviders ? { stepProviders } : {}),
+        ...(plan ? { sections: [renderPlanRun(plan)] } : {}),
+      });
       const text = ctx.json ? terminalSafeJson(shown) : before.trigger ? withTrigger(rendered, before.trigger) : rendered;
       if (text !== last) {
         if (values.watch && !ctx.json && process.stdout.isTTY) ctx.io.stdout('\x1b[2J\x1b[H');
@@ -57,6 +68,12 @@ export const statusCommand: Command = {
     }
   },
 };
+
+/** A plan run's status without the details its plan section shows as tables and lines (members, forecast). */
+function withoutPlanDetails<S extends { details: Record<string, unknown> }>(status: S): S {
+  const { members: _members, forecast: _forecast, ...rest } = status.details;
+  return { ...status, details: rest };
+}
 
 /** The alert rule that started a run, as the alert receiver records it in the run's memo. */
 interface AlertTrigger {
