@@ -4,6 +4,8 @@ import { childEnv } from '../lib/child-env';
 import { visibleLine } from '../lib/terminal-text';
 import { ErrorType, type Notification } from '../kit';
 import { type ChannelFailure, type NotifyReceipt } from '../kit/trust';
+import { consoleLinkOf, consoleLinkText } from './console-link';
+import { teamsBody } from './notify-teams';
 
 export type { ChannelFailure, NotifyReceipt };
 
@@ -16,7 +18,12 @@ export interface NotifyConfig {
   webhookUrls?: string[];
   /** Run with `/bin/sh -c`, the notification as JSON on stdin and a minimal environment; tried after the webhooks. */
   command?: string;
-  format?: 'json' | 'slack';
+  format?: 'json' | 'slack' | 'teams';
+  /**
+   * The console's address people open (LIFEBOAT_CONSOLE_URL): each notification then links to its run's page, at the
+   * open gate for an approval. Without it, notifications name the CLI command only.
+   */
+  consoleUrl?: string;
   /** The worker's log: notifications when no channel is configured, and what failed before a delivery. */
   log: (message: string, fields: Record<string, unknown>) => void;
   /** One attempt's limit; 5 seconds unless set. */
@@ -31,13 +38,13 @@ export interface NotifyConfig {
 
 /**
  * Reads LIFEBOAT_WEBHOOK_URL and LIFEBOAT_WEBHOOK_URLS (each one URL or a comma-separated list, tried in that order),
- * LIFEBOAT_WEBHOOK_FORMAT (json, the default, or slack) and LIFEBOAT_NOTIFY_COMMAND. A malformed URL is named by its
- * position, never quoted, since the text may well be a secret.
+ * LIFEBOAT_WEBHOOK_FORMAT (json, the default, slack or teams), LIFEBOAT_NOTIFY_COMMAND and LIFEBOAT_CONSOLE_URL (the
+ * console's address, for links). A malformed URL is named by its position, never quoted, since the text may well be a secret.
  */
 export function notifyConfigFromEnv(env: NodeJS.ProcessEnv, log: NotifyConfig['log']): NotifyConfig {
   const format = env.LIFEBOAT_WEBHOOK_FORMAT ?? 'json';
-  if (format !== 'json' && format !== 'slack') {
-    throw new Error(`LIFEBOAT_WEBHOOK_FORMAT is "${format}"; set it to json or slack`);
+  if (format !== 'json' && format !== 'slack' && format !== 'teams') {
+    throw new Error(`LIFEBOAT_WEBHOOK_FORMAT is "${format}"; set it to json, slack or teams`);
   }
   const urls = [
     ...new Set(
@@ -53,7 +60,17 @@ export function notifyConfigFromEnv(env: NodeJS.ProcessEnv, log: NotifyConfig['l
     }
   });
   const command = env.LIFEBOAT_NOTIFY_COMMAND?.trim();
-  return { ...(urls.length ? { webhookUrls: urls } : {}), ...(command ? { command } : {}), format, log };
+  const consoleUrl = env.LIFEBOAT_CONSOLE_URL?.trim();
+  if (consoleUrl && (!URL.canParse(consoleUrl) || !['http:', 'https:'].includes(new URL(consoleUrl).protocol))) {
+    throw new Error(`LIFEBOAT_CONSOLE_URL is not an http(s) URL; set it to the address people open the console at, such as https://lifeboat.example.com`);
+  }
+  return {
+    ...(urls.length ? { webhookUrls: urls } : {}),
+    ...(command ? { command } : {}),
+    format,
+    ...(consoleUrl ? { consoleUrl: new URL(consoleUrl).href } : {}),
+    log,
+  };
 }
 
 const icons: Record<Notification['kind'], string> = {
@@ -74,11 +91,16 @@ export function slackEscape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Slack's incoming-webhook body: a fallback text and one section block in mrkdwn. */
-export function slackBody(n: Notification): unknown {
+/**
+ * Slack's incoming-webhook body: a fallback text and one section block in mrkdwn; with a console link, a last line
+ * linking to the run's page (a plain link: the message has no buttons and approves nothing).
+ */
+export function slackBody(n: Notification, link?: string): unknown {
   const e = slackEscape;
   const audience = n.audience?.length ? `\nFor: ${e(n.audience.join(', '))}` : '';
-  const text = `${icons[n.kind]} *${e(n.title)}*\n\`${e(n.runId)}\` (${e(n.state)})\n${e(n.text)}${audience}`;
+  // Inside <url|text> a `|` would end the URL; the link is built from a checked URL and encoded run ID segments.
+  const open = link ? `\n<${e(link).replace(/\|/g, '%7C')}|${consoleLinkText(n.kind)}>` : '';
+  const text = `${icons[n.kind]} *${e(n.title)}*\n\`${e(n.runId)}\` (${e(n.state)})\n${e(n.text)}${audience}${open}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
@@ -176,10 +198,13 @@ export function createNotifyActivities(config: NotifyConfig) {
      */
     async notify(notification: Notification): Promise<NotifyReceipt> {
       if (channels.length === 0) {
-        config.log(visibleLine(`[${notification.kind}] ${notification.title}: ${notification.text}`), { runId: visibleLine(notification.runId) });
+        config.log(visibleLine(`[${notification.kind}] ${notification.title}: ${notification.text}`), {
+          runId: visibleLine(notification.runId),
+          ...(config.consoleUrl ? { consoleLink: consoleLinkOf(config.consoleUrl, notification) } : {}),
+        });
         return { deliveredBy: 'worker log', attempts: 1, failed: [] };
       }
-      const body = JSON.stringify(config.format === 'slack' ? slackBody(notification) : notification);
+      const body = JSON.stringify(bodyOf(notification, config));
       const deadline = Date.now() + (config.budgetMs ?? 20_000);
       const failed: ChannelFailure[] = [];
       for (const channel of channels) {
@@ -206,6 +231,17 @@ export function createNotifyActivities(config: NotifyConfig) {
       throw notDelivered(failed);
     },
   };
+}
+
+/**
+ * What a channel is sent, in the configured format; with a console address, the link to the run's page at the part
+ * that needs the reader (`consoleLink` in the JSON format). The command gets the same as the webhooks.
+ */
+function bodyOf(n: Notification, config: Pick<NotifyConfig, 'format' | 'consoleUrl'>): unknown {
+  const link = config.consoleUrl ? consoleLinkOf(config.consoleUrl, n) : undefined;
+  if (config.format === 'slack') return slackBody(n, link);
+  if (config.format === 'teams') return teamsBody(n, link);
+  return link ? { ...n, consoleLink: link } : n;
 }
 
 /** The parts of a webhook URL to cut out of error text: the URL as given and as parsed, its path and query, any password. */

@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { createActivities } from '../../activities';
+import { consoleLinkOf } from '../../activities/console-link';
 import { createNotifyActivities, notifyConfigFromEnv } from '../../activities/notify';
 import { freePort } from '../../lib/free-port';
 import { approveUpdate, type RunResult, type Notification } from '../../kit';
@@ -84,6 +85,74 @@ test('text from a run cannot become Slack markup: &, < and > are escaped, so no 
     expect(text).toContain('reason: &lt;https://evil.example/login|reset your password&gt; ping &lt;@U024BE7LH&gt; &lt;!subteam^SAZ94GDB8&gt;');
     expect(text).toContain('For: &lt;!everyone&gt;');
   }
+});
+
+/** A plan's approval-needed notice, as its gate sends it. */
+const planNotice: Notification = {
+  ...sample,
+  runId: 'plan/evacuate-region/A',
+  runbook: 'plan/evacuate-region',
+  target: 'A',
+  title: 'Approval needed: Two SRE leads and airline operations approve evacuating the region',
+  text: '3 approvals from groups sre-leads, airline-ops. Approve with: lifeboat approve plan/evacuate-region/A',
+};
+const gatePage = 'https://lifeboat.example.com/ops/run/plan/evacuate-region/A#gate';
+
+test("an approval notice links straight to the gate on the run's console page; an operator's to the step; others to the page", () => {
+  expect(consoleLinkOf('https://lifeboat.example.com/ops/', planNotice)).toBe(gatePage);
+  expect(consoleLinkOf('https://lifeboat.example.com', { kind: 'escalation', runId: 'region-failover/booking' })).toBe(
+    'https://lifeboat.example.com/run/region-failover/booking#gate',
+  );
+  expect(consoleLinkOf('https://lifeboat.example.com', { kind: 'intervention-needed', runId: 'region-failover/booking' })).toBe(
+    'https://lifeboat.example.com/run/region-failover/booking#intervention',
+  );
+  // Each segment is encoded as the console decodes it: a run ID cannot add a query, an anchor or another path.
+  expect(consoleLinkOf('https://lifeboat.example.com', { kind: 'run-finished', runId: 'kit-exercise/a b?x=1#y' })).toBe(
+    'https://lifeboat.example.com/run/kit-exercise/a%20b%3Fx%3D1%23y',
+  );
+  const config = notifyConfigFromEnv({ LIFEBOAT_CONSOLE_URL: ' https://lifeboat.example.com/ops/ ', LIFEBOAT_WEBHOOK_FORMAT: 'teams' }, () => undefined);
+  expect(config).toMatchObject({ consoleUrl: 'https://lifeboat.example.com/ops/', format: 'teams' });
+  expect(() => notifyConfigFromEnv({ LIFEBOAT_CONSOLE_URL: 'javascript:alert(1)' }, () => undefined)).toThrow(/^LIFEBOAT_CONSOLE_URL is not an http\(s\) URL/);
+});
+
+test("a plan's approval notice carries the gate's console link in the JSON, Slack and Teams formats, and no button that could approve", async () => {
+  const consoleUrl = 'https://lifeboat.example.com/ops';
+  const sent = async (format: 'json' | 'slack' | 'teams') => {
+    await createNotifyActivities({ ...quick, webhookUrls: [receiver.url], format, consoleUrl }).notify(planNotice);
+    return receiver.received.at(-1)!.body;
+  };
+  expect(await sent('json')).toEqual({ ...planNotice, consoleLink: gatePage });
+
+  const slack = (await sent('slack')) as { text: string; blocks: { type: string }[] };
+  expect(slack.text.split('\n').at(-1)).toBe(`<${gatePage}|Open the gate in the Lifeboat console (approve there with your passkey)>`);
+  expect(slack.blocks.map((b) => b.type)).toEqual(['section']);
+
+  const teams = (await sent('teams')) as { type: string; attachments: { contentType: string; content: { type: string; body: { text: string }[] } }[] };
+  expect(teams.type).toBe('message');
+  expect(teams.attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
+  const card = teams.attachments[0]!.content;
+  expect(card.type).toBe('AdaptiveCard');
+  expect(card.body.map((b) => b.text)).toEqual([
+    '**Approval needed: Two SRE leads and airline operations approve evacuating the region**',
+    'plan/evacuate-region/A (waiting-approval)',
+    '3 approvals from groups sre-leads, airline-ops. Approve with: lifeboat approve plan/evacuate-region/A',
+    'For: bob, carol',
+    `[Open the gate in the Lifeboat console (approve there with your passkey)](${gatePage})`,
+  ]);
+  // The chat carries no authority: a card with actions (Action.Submit, Action.Http, even Action.OpenUrl) would look as if it did.
+  for (const body of [slack, teams]) expect(JSON.stringify(body)).not.toMatch(/"actions"|Action\.|"button"/);
+});
+
+test('text from a run cannot become Teams markup: a link, bold or italics in it shows as typed', async () => {
+  await createNotifyActivities({ ...quick, webhookUrls: [receiver.url], format: 'teams' }).notify({
+    ...sample,
+    text: 'reason: [reset your password](https://evil.example/login) **now** _please_',
+  });
+  const teams = receiver.received.at(-1)!.body as { attachments: { content: { body: { text: string }[] } }[] };
+  const texts = teams.attachments[0]!.content.body.map((b) => b.text);
+  expect(texts).toContain('reason: \\[reset your password\\]\\(https://evil.example/login\\) \\*\\*now\\*\\* \\_please\\_');
+  // Without a console address there is no link at all.
+  expect(texts.some((t) => t.includes('Lifeboat console'))).toBe(false);
 });
 
 test('a webhook that refuses (4xx) fails for good; a 5xx is retried a few times, then Temporal may retry', async () => {
@@ -237,8 +306,8 @@ test('with no channel configured, notifications go to the worker log, control ch
     '[approval-needed] Approval needed: fail over: 2 approvals from group sre-leads',
     '[approval-needed] Approval needed: fail over: reason \\x1b]0;pwned\\x07\\x1b[2J\\nnext',
   ]);
-  expect(() => notifyConfigFromEnv({ LIFEBOAT_WEBHOOK_FORMAT: 'teams' }, () => undefined)).toThrow(
-    'LIFEBOAT_WEBHOOK_FORMAT is "teams"; set it to json or slack',
+  expect(() => notifyConfigFromEnv({ LIFEBOAT_WEBHOOK_FORMAT: 'discord' }, () => undefined)).toThrow(
+    'LIFEBOAT_WEBHOOK_FORMAT is "discord"; set it to json, slack or teams',
   );
 });
 
