@@ -1,4 +1,6 @@
 import { terminalSafeJson } from '../../lib/terminal-text';
+import { planRunbookId } from '../../kit';
+import { findPlan } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import { usageError } from '../errors';
 import { table } from '../render';
@@ -30,8 +32,10 @@ export const listCommand: Command = {
       const value = values[flag] as string | undefined;
       if (value === undefined) continue;
       if (!keyword.test(value)) throw usageError(`--${flag} "${value}" has characters a run's ${flag} never has`, `use a plain name such as --${flag} booking`);
+      // A recovery plan's runs are listed under its runbook id: --runbook evacuate-region means plan/evacuate-region.
+      const plan = flag === 'runbook' ? findPlan(value) : undefined;
       // A run Temporal ended never recorded that state itself: ask Temporal's execution status instead.
-      filters.push(flag === 'state' ? stateClause(value) : `${attribute} = '${value}'`);
+      filters.push(flag === 'state' ? stateClause(value) : `${attribute} = '${plan ? planRunbookId(plan.id) : value}'`);
     }
     const limit = Number(values.limit ?? 20);
     if (!Number.isInteger(limit) || limit < 1) throw usageError(`--limit ${String(values.limit)} is not a positive whole number`, 'use --limit 50');

@@ -55,6 +55,9 @@ test('lifeboat run starts a plan under its own run ID; status shows its members 
     const listed = await lifeboatInProcess(['list', '--runbook', 'plan/evacuate-region'], env);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/^plan\/evacuate-region\/B +waiting-approval +alice +/m);
+    // By the plan's own name too, as lifeboat run and lifeboat plan take it.
+    const byName = await lifeboatInProcess(['list', '--runbook', 'evacuate-region', '--json'], env);
+    expect(JSON.parse(byName.stdout).map((r: { runId: string }) => r.runId)).toContain(runId);
 
     const aborted = await lifeboatInProcess(['abort', runId, '--as', 'alice', '--reason', 'test over'], env);
     expect(aborted.code, aborted.stderr).toBe(0);
