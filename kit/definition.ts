@@ -1,7 +1,6 @@
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Capability } from '../providers/contracts/capabilities';
-import type { RecoveryPlanDefinition } from './recovery-plan';
 import type { ApproverSelector } from './roster';
 
 /** How a step is retried before the run asks an operator what to do. */
@@ -216,12 +215,6 @@ export interface RunbookDefinition<
    * A drill schedule's runs (`scheduledDrill`) are covered by the kit for every runbook.
    */
   readonly delegatedFrom?: Readonly<Record<string, DelegationRule>>;
-  /**
-   * The recovery plans that may start this runbook as a member, by plan id. Set by the plans' catalog
-   * (plans/index.ts, `asPlanMember`) for the workflow that runs the runbook, since plans import runbooks and not the
-   * reverse. A run started by any other plan is refused.
-   */
-  readonly plans?: Readonly<Record<string, RecoveryPlanDefinition>>;
 }
 
 /** What a child run checks its parent's start against; see {@link RunbookDefinition.delegatedFrom}. */

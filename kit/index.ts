@@ -30,7 +30,7 @@ export { definePlan } from './recovery-plan';
 export type { RecoveryPlanDefinition, RecoveryPlanMember } from './recovery-plan';
 export { planRunbookOf, runPlanMembers } from './recovery-plan-run';
 export type { PlanMemberState, PlanMemberView } from './recovery-plan-run';
-export { PLAN_GATE, RECOVERY_PLAN_TYPE, planIdOf, planRunbookId } from './plan-approval';
+export { PLAN_GATE, RECOVERY_PLAN_TYPE, planIdOf, planRunbookId } from './plan-names';
 
 // Running one: the frame every runbook workflow runs in, the run it hands the procedure, and the activities it has.
 export { RunRequest, SAFE_TARGET, parseInput, runRunbook } from './runbook-run';

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { defineRunbook, gate, runIdFor, step, type GateSpec, type RunbookDefinition, type StepSpec } from './definition';
 import { describeError, ErrorType, RunAborted } from './errors';
 import { planAbortSignal } from './messages';
-import { PLAN_GATE, planRunbookId, RECOVERY_PLAN_TYPE } from './plan-approval';
+import { PLAN_GATE, planRunbookId, RECOVERY_PLAN_TYPE } from './plan-names';
 import type { RecoveryPlanDefinition } from './recovery-plan';
 import type { RunbookRun } from './runbook-run-api';
 import { runSearchAttributes } from './search-attributes';

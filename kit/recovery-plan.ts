@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { defaultApprovalPolicy, type ApprovalPolicy, type RunbookDefinition } from './definition';
-import { PLAN_GATE } from './plan-approval';
+import { PLAN_GATE } from './plan-names';
 
 /**
  * One member of a recovery plan: a runbook run on an input derived from the plan's, started once the members it waits
@@ -49,6 +49,13 @@ export interface RecoveryPlanDefinition<Input extends z.ZodType = z.ZodType> {
    */
   readonly examples: readonly z.input<Input>[];
 }
+
+/**
+ * A runbook as its workflow runs it when plans may start it as a member: with the plans whose definitions list it, by
+ * plan id. The plans' catalog makes it (plans/membership.ts, `asPlanMember`), since plans import runbooks and not the
+ * reverse; a run started by any other plan is refused (start-trust.ts).
+ */
+export type PlanMemberDefinition = RunbookDefinition & { readonly plans?: Readonly<Record<string, RecoveryPlanDefinition>> };
 
 type PlanInit<Input extends z.ZodType> = Omit<RecoveryPlanDefinition<Input>, 'gate'> & {
   gate: { title: string; policy: Partial<ApprovalPolicy> & Pick<ApprovalPolicy, 'approvers'> };

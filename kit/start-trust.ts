@@ -4,7 +4,9 @@ import { digestOf, SignedDecision } from './decisions/statement';
 import { proofOf, verifySignedDecision, type RunIdentity, type VerifiedDecision } from './decisions/verify';
 import type { DrillKind, RunbookDefinition } from './definition';
 import { ErrorType } from './errors';
-import { checkPlanApproval, planIdOf, planMemberFor, planRunbookId, RECOVERY_PLAN_TYPE } from './plan-approval';
+import { checkPlanApproval, planMemberFor } from './plan-approval';
+import { planIdOf, planRunbookId, RECOVERY_PLAN_TYPE } from './plan-names';
+import type { PlanMemberDefinition } from './recovery-plan';
 import type { PlanDelegation, RunTrust } from './run-trust';
 import type { Roster } from './roster';
 import type { DrillMode } from './status';
@@ -198,9 +200,10 @@ async function planMemberStart(
   });
   if (!verdict.ok) refuse(`${from}'s start does not hold: ${verdict.reason}`);
   const planId = planIdOf(String(verdict.decision.body.runbook));
-  const plan = planId !== undefined && Object.hasOwn(definition.plans ?? {}, planId) ? definition.plans![planId] : undefined;
+  const listing = (definition as PlanMemberDefinition).plans ?? {};
+  const plan = planId !== undefined && Object.hasOwn(listing, planId) ? listing[planId] : undefined;
   if (!plan || parent.workflowId.split('/').slice(0, 2).join('/') !== planRunbookId(plan.id)) {
-    refuse(`${from} is not a run of a plan that lists ${definition.id} (${Object.keys(definition.plans ?? {}).join(', ') || 'none does'})`);
+    refuse(`${from} is not a run of a plan that lists ${definition.id} (${Object.keys(listing).join(', ') || 'none does'})`);
   }
   if ((verdict.decision.body.drill ?? 'none') !== (drill?.kind ?? 'none'))
     refuse(`${from} is for drill ${String(verdict.decision.body.drill ?? 'none')}, but this run asks for ${drill?.kind ?? 'no drill'}`);

@@ -126,7 +126,9 @@ export const manualBookingMode = defineRunbook({
     verifyLedger: step({ uses: ['serviceMode'], title: 'Verify counter staff can record in the offline ledger (a marked check entry)', timeout: '30 seconds' }),
     notifyStations: step({ title: 'Tell the stations to book at the counter', timeout: '30 seconds', skippable: true }),
     checkDatabase: step({ uses: ['serviceMode'], title: 'Check the booking database is reachable and writable', timeout: '30 seconds' }),
-    approveReturn: gate({ title: 'Airline operations approves the return to online booking', policy: approvalPolicy }),
+    // The return belongs to the people at the desks, who know when the counters are ready to go back online: a plan's
+    // approval never stands for it.
+    approveReturn: gate({ title: 'Airline operations approves the return to online booking', policy: approvalPolicy, delegable: false }),
     reconcile: step({
       uses: ['serviceMode'],
       title: 'Apply the offline ledger to the database, once per idempotency key',

@@ -13,11 +13,13 @@ function exportedNames(entry: string): string[] {
   return checker.getExportsOfModule(module).map((s) => s.name);
 }
 
-test('the runbook door stays small (at most 50 names), and the two doors share none', () => {
+// Recovery plans brought their own names to the runbook door (the plan's definition, its run and what it shows of its
+// members), so its bound is 55; the trust door takes the rest.
+test('the runbook door stays small (at most 55 names), and the two doors share none', () => {
   const runbookDoor = exportedNames('kit/index.ts');
   const trustDoor = exportedNames('kit/trust.ts');
   expect(runbookDoor.length).toBeGreaterThan(20);
-  expect(runbookDoor.length).toBeLessThanOrEqual(50);
+  expect(runbookDoor.length).toBeLessThanOrEqual(55);
   expect(runbookDoor).toEqual(expect.arrayContaining(['defineRunbook', 'step', 'gate', 'runRunbook', 'RunbookRun', 'statusQuery']));
   expect(trustDoor).toEqual(expect.arrayContaining(['Roster', 'verifySignedDecision', 'statementText', 'planOf']));
   expect(runbookDoor.filter((name) => trustDoor.includes(name))).toEqual([]);
