@@ -13,9 +13,15 @@ const MEMBER_READ_DEADLINE_MS = 5_000;
  * waiting at a gate its plan's approval does not cover shows there, not in the plan), and, before the plan publishes
  * its members, the members as its definition and the run's input will start them.
  */
-export async function readPlanRunView(client: Client, status: PlanRunStatus, taskQueue: string): Promise<PlanRunView> {
+export async function readPlanRunView(
+  client: Client,
+  status: PlanRunStatus & { endedByTemporal?: { statusRead: boolean } },
+  taskQueue: string,
+): Promise<PlanRunView> {
   const plan = plans[planIdOf(status.runbook) ?? ''];
-  const planned = !publishedMembers(status) && plan ? plannedMembers(plan, await startInputOfRun(client, status.runId)) : undefined;
+  // A run Temporal ended, whose own status no worker could give, may have started members: none is guessed at.
+  const known = status.endedByTemporal?.statusRead !== false;
+  const planned = known && !publishedMembers(status) && plan ? plannedMembers(plan, await startInputOfRun(client, status.runId)) : undefined;
   return planRunView(status, await readMemberStatuses(client, status, taskQueue), planned);
 }
 

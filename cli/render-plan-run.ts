@@ -63,7 +63,7 @@ export function renderPlanRun(view: PlanRunView): string[] {
   for (const m of v.members) counts.set(m.state, (counts.get(m.state) ?? 0) + 1);
   if (v.members.length === 0)
     return [
-      `plan ${v.plan}: its members are not known here (this CLI does not have the plan); it lists them once its decision is made`,
+      `plan ${v.plan}: its members are not known here (the run published none this CLI could read); lifeboat plan ${v.plan} lists them, and lifeboat status <member run> shows each`,
       rtoLine(v),
       decisionLine(v),
     ];

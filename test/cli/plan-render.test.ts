@@ -244,3 +244,12 @@ test('the plan view lists, by member, the gates that still wait for their own pe
   expect(text).toContain("Critical path (each member at its runbook's RTO objective): booking (15m) → desks (10m) = 25m");
   expect(text).toContain("Objectives: RTO 30m from the plan's start\n");
 });
+
+test('a plan run whose members are known nowhere says so and where to look, instead of an empty table', () => {
+  const status = planRun({ state: 'terminated' as RunStatus['state'], details: {}, intervention: undefined });
+  const lines = renderPlanRun(planRunView(status));
+  expect(lines[0]).toBe(
+    'plan evacuate-region: its members are not known here (the run published none this CLI could read); lifeboat plan evacuate-region lists them, and lifeboat status <member run> shows each',
+  );
+  expect(lines.join('\n')).not.toContain('MEMBER');
+});
