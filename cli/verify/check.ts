@@ -116,6 +116,7 @@ export function checkRun(run: RunHistory, options: CheckOptions): VerifyReport {
       verdict = { ok: false, reason: `the roster the run checked it against cannot be read: ${roster.problem}`, claimed: claimedOf(recorded.message) };
     else if (recorded.source === 'start')
       verdict = checkStart(run, recorded, identity, roster.roster, request, options.runbookOf?.(run.workflowType) ?? status?.runbook);
+    else if (recorded.name === PLAN_ABORT) verdict = checkPlanAbort(run, recorded, identity.namespace, roster.roster, used);
     else {
       const kinds = kindsOfMessage(recorded.name) ?? [];
       verdict = verifySignedDecision(kinds, recorded.message, { ...identity, nowMs: recorded.handledAtMs, roster: roster.roster, used });
@@ -244,6 +245,27 @@ function checkStart(
     return refuse(`a drill schedule's authorisation (${schedule}) is only valid for runs that schedule starts`);
   }
   return verdict;
+}
+
+/** The signal a recovery plan passes its signed abort to its running members with. */
+const PLAN_ABORT = 'plan-abort';
+
+/**
+ * A plan's abort as a member took it: signed for its parent, the plan run (whose run and input the statement names;
+ * that it is that plan run's own abort, one the plan counted, is checked with the plan in plan-delegation.ts).
+ */
+function checkPlanAbort(run: RunHistory, recorded: RecordedDecision, namespace: string, roster: Roster, used: ReadonlySet<string>): Verdict {
+  if (run.parentWorkflowId === undefined)
+    return { ok: false, reason: "a plan's abort counts only in a run a plan started; this run has no parent", claimed: claimedOf(recorded.message) };
+  return verifySignedDecision(kindsOfMessage(recorded.name) ?? [], recorded.message, {
+    namespace,
+    workflowId: run.parentWorkflowId,
+    runId: statementField(recorded.message, 'runId') ?? '',
+    inputDigest: statementField(recorded.message, 'inputDigest') ?? '',
+    nowMs: recorded.handledAtMs,
+    roster,
+    used,
+  });
 }
 
 /**

@@ -19,6 +19,8 @@ export const decisionMessages: Readonly<Record<string, readonly DecisionKind[]>>
   resume: ['resume'],
   resolve: ['resolve'],
   task: ['task'],
+  // A recovery plan's abort, passed on to its running members as it was signed: for the plan run, not the member.
+  'plan-abort': ['abort', 'cancel'],
 };
 
 /** The statement kinds a signal or update name may carry, or undefined when it carries no decision. */

@@ -1,5 +1,5 @@
 import { type Client, ScheduleNotFoundError } from '@temporalio/client';
-import type { GateRecord } from '../../kit';
+import { planIdOf, type GateRecord } from '../../kit';
 import type { VerifyReport } from './check';
 import { checkDelegation, type LifecycleFetcher, type ScheduleActions } from './delegation';
 import type { PayloadDecoder, RunHistory } from './history-decisions';
@@ -57,7 +57,10 @@ export async function checkLifecycle(inputs: LifecycleInputs): Promise<{ notes: 
   }
 
   const statement = startRequestOf(first.request).statement;
-  if (client && first.workflowId && statement) {
+  // A plan's member carries its plan run's start, which the kit never claims for the member: a plan that retries a
+  // member starts it again with the same start, and a copy in a run the plan did not start fails that run's own check.
+  const planMember = first.parent !== undefined && statement?.workflowId === first.parent.workflowId && planIdOf(String(statement.body.runbook)) !== undefined;
+  if (client && first.workflowId && statement && !planMember) {
     const own = { firstExecutionRunId: first.firstExecutionRunId, nonce: statement.nonce, schedule: typeof statement.body.schedule === 'string' };
     try {
       problems.push(...checkStartReuse(own, await startUsesOf(client, first.workflowId, decode)));

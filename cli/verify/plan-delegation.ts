@@ -23,6 +23,8 @@ export interface MemberRunRecord {
   roster: unknown;
   /** The member's own status: which of its gates it let the plan's approval stand for. */
   status?: RunStatus;
+  /** Nonces of the plan aborts (`plan-abort`) the member took, whose signatures verify re-checked for the plan run. */
+  planAborts?: string[];
 }
 
 /** What verify found of one member's delegation: who approved for it, and what fails. */
@@ -87,6 +89,13 @@ export function checkPlanDelegation(planRun: PlanRunRecord, member: MemberRunRec
     );
   }
 
+  const planCounted = countedByPlan(planRun.status);
+  for (const nonce of member.planAborts ?? []) {
+    if (!planCounted)
+      found.problems.push(`it took a plan's abort (nonce ${nonce}), but plan run ${planName}'s status cannot be read to tell whether the plan counted it`);
+    else if (!planCounted.has(nonce)) found.problems.push(`it took a plan's abort (nonce ${nonce}) that plan run ${planName} never counted`);
+  }
+
   if (!member.status) {
     found.notes.push("its status cannot be read, so which of its gates took the plan's approval cannot be checked");
     return found;
@@ -146,6 +155,16 @@ export function countedPlanApprovals(status: RunStatus | undefined): { by: strin
   if (!status) return undefined;
   const gate = status.gates.find((g) => g.name === PLAN_GATE);
   return (gate?.votes ?? []).flatMap((v) => (v.decision === 'approve' && v.verified ? [{ by: v.by, nonce: v.verified.nonce }] : []));
+}
+
+/** The nonces of every signed decision the plan run counted: its start, its gate's votes and its audited decisions. */
+function countedByPlan(status: RunStatus | undefined): Set<string> | undefined {
+  if (!status) return undefined;
+  return new Set([
+    ...(status.trust?.start.verified ? [status.trust.start.verified.nonce] : []),
+    ...status.gates.flatMap((g) => g.votes.flatMap((v) => (v.verified ? [v.verified.nonce] : []))),
+    ...status.audit.flatMap((a) => (a.verified ? [a.verified.nonce] : [])),
+  ]);
 }
 
 /** The nonces of the plan approvals a member's start request carries, read without trusting them. */

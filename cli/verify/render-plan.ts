@@ -22,7 +22,8 @@ export function renderPlanVerifyReport(report: PlanVerifyReport, own: VerifyRepo
 }
 
 function renderMember(member: MemberVerification): string {
-  const head = `== member ${member.member}: ${member.runbook}, ${member.runId}${member.temporalRunId ? ` (Temporal run ${member.temporalRunId})` : ''}, ${member.state}`;
+  const run = member.temporalRunId ? `${member.runId} (Temporal run ${member.temporalRunId})` : member.runId;
+  const head = `== member ${member.member} (${member.runbook}): ${run}, ${member.state}`;
   if (!member.temporalRunId) return `${visibleLine(head)}\nthe plan started no run for it: nothing to verify\n`;
   const lines = [visibleLine(head)];
   if (member.report) lines.push(renderVerifyReport(member.report).trimEnd());

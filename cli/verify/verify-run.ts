@@ -117,7 +117,9 @@ export async function verifyRun(inputs: VerifyRunInputs): Promise<RunVerificatio
     ...(status ? { gates: status.value.gates } : {}),
     ...(stoppedIn?.value.currentStep ? { terminatedInStep: stoppedIn.value.currentStep } : {}),
   });
-  const delegation = client && (first.parent || inputs.planRun) ? await planDelegationOf(client, decode, inputs, first, run, status?.value) : undefined;
+  const planAborts = checked.decisions.filter((d) => d.message === 'plan-abort' && d.verified && d.counted !== false && d.nonce).map((d) => d.nonce!);
+  const delegation =
+    client && (first.parent || inputs.planRun) ? await planDelegationOf(client, decode, inputs, first, run, status?.value, planAborts) : undefined;
   const recorded = [
     ...checked.rosters.map((r) => ({ digest: r.digest, where: `loaded at ${r.at}` })),
     ...(status?.value.trust?.rosterDigest
@@ -142,10 +144,11 @@ async function planDelegationOf(
   first: RunLifecycle,
   run: RunHistory,
   status: RunStatus | undefined,
+  planAborts: string[],
 ): Promise<DelegationFindings | undefined> {
   const roster = run.rosters[0]?.roster;
   const parentRef = first.parent;
-  if (!parentRef) return inputs.planRun ? checkPlanDelegation(inputs.planRun, { first, roster, ...(status ? { status } : {}) }) : undefined;
+  if (!parentRef) return inputs.planRun ? checkPlanDelegation(inputs.planRun, { first, roster, planAborts, ...(status ? { status } : {}) }) : undefined;
   let parent: RunLifecycle | undefined;
   try {
     parent = await readLifecycle(await client.workflow.getHandle(parentRef.workflowId, parentRef.runId || undefined).fetchHistory(), decode);
@@ -168,7 +171,7 @@ async function planDelegationOf(
       ],
     };
   }
-  return checkPlanDelegation(planRun, { first, ...(parent ? { parent } : {}), roster, ...(status ? { status } : {}) });
+  return checkPlanDelegation(planRun, { first, ...(parent ? { parent } : {}), roster, planAborts, ...(status ? { status } : {}) });
 }
 
 /** A plan's run as its member's parent names it: its first run's start event, and its status (result or live answer). */

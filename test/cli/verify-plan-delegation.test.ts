@@ -190,3 +190,18 @@ test('a member that carries no approval while a gate says the plan approved it f
   const found = checkPlanDelegation(planRun(approvals), record);
   expect(found.problems).toContainEqual("its gate approve-failover counts the plan's approval, which its start does not carry");
 });
+
+test("a plan's abort a member took counts only when the plan run counted it", () => {
+  const approvals = threeOf();
+  const plan = planRun(approvals);
+  plan.status!.audit.push({
+    at: new Date(startedMs).toISOString(),
+    actor: 'alice',
+    action: 'abort',
+    verified: { fingerprint: 'SHA256:x', keyType: 'ssh-ed25519', nonce: 'the-plans-abort' },
+  });
+  expect(checkPlanDelegation(plan, { ...member(approvals), planAborts: ['the-plans-abort'] }).problems).toEqual([]);
+  expect(checkPlanDelegation(plan, { ...member(approvals), planAborts: ['an-abort-of-another-run'] }).problems).toEqual([
+    `it took a plan's abort (nonce an-abort-of-another-run) that plan run ${planId} (run ${planRunId}) never counted`,
+  ]);
+});

@@ -29,5 +29,7 @@ export const testNamespaces = [
   'plan-forecast',
   'plan-estate',
   'plan-operations',
+  'console-plan',
+  'verify-plan',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];
