@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { runbooks } from '../../runbooks';
 import { HttpError, readBody, sameToken } from '../../lib/http-request';
 import { signStatement } from '../../lib/ssh-keys';
 import { runIdFor, SAFE_TARGET } from '../../kit';
@@ -12,7 +11,7 @@ import { parseRunbookInput } from '../input';
 import { newStatement } from '../signing';
 import { MalformedAlertBody, parseAlertBody, type ReceivedAlert } from './payload';
 import { inputFromLabels, labelSources, shownValue } from './label-input';
-import { ruleFor, type AlertRule, type AlertRules } from './rules';
+import { ruleFor, startedBy, type AlertRule, type AlertRules } from './rules';
 import { StartBudget, type Trip } from './start-budget';
 import { startRun } from '../start-run';
 
@@ -133,7 +132,7 @@ export class AlertReceiver {
     await this.options.notify({
       kind: 'info',
       runId: '',
-      runbook: rule.runbook ?? '',
+      runbook: startedBy(rule)?.id ?? '',
       target: '',
       state: 'running',
       title: `Alert ${alert.labels.alertname ?? ''} firing (rule ${rule.name})`,
@@ -144,7 +143,8 @@ export class AlertReceiver {
   }
 
   private async start(alert: ReceivedAlert, rule: AlertRule): Promise<AlertOutcome> {
-    const runbook = runbooks[rule.runbook!]!;
+    // A plan starts as the runbook it runs as (plan/<id>), signed, deduped and guarded like any runbook.
+    const runbook = startedBy(rule)!;
     const built = inputFromLabels(rule, alert.labels);
     if (!built.ok) return this.outcome(alert, rule, 'refused', built.refusal);
     const raw = built.raw;
@@ -231,7 +231,9 @@ export class AlertReceiver {
     }
     this.lastStarts.set(flapKey, Date.now());
     this.budget.record(rule.name);
-    const started = `started ${workflowId} as ${requester}; detected at ${alert.startsAt}; it waits at its gates for people`;
+    const started =
+      `started ${workflowId} as ${requester}; detected at ${alert.startsAt}; ` +
+      (rule.plan ? `it waits at the plan's gate for people (lifeboat plan ${rule.plan} says who signs it)` : 'it waits at its gates for people');
     return this.outcome(alert, rule, 'started', started, workflowId);
   }
 
@@ -285,7 +287,8 @@ export class AlertReceiver {
   }
 
   private async sendTripPage(trip: Trip, page: { title: string; text: string }): Promise<boolean> {
-    const runbook = this.options.rules.rules.find((r) => r.name === trip.rule)?.runbook ?? '';
+    const rule = this.options.rules.rules.find((r) => r.name === trip.rule);
+    const runbook = (rule && startedBy(rule)?.id) ?? '';
     try {
       await this.options.notify({ kind: 'info', runId: '', runbook, target: '', state: 'running', ...page });
       return true;

@@ -3,6 +3,8 @@ import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { runbooks } from '../../runbooks';
+import { plans } from '../../plans';
+import { planIdOf, planRunbookOf, type RunbookDefinition } from '../../kit';
 import { CliError, ExitCode } from '../errors';
 
 const DurationText = z
@@ -45,7 +47,13 @@ export type RateLimit = z.infer<typeof RateLimit>;
 /** Three starts in ten minutes: enough for a region, a retry and one more; never a run per team of a storm. */
 export const defaultRateLimit: RateLimit = { starts: 3, perSeconds: 600 };
 
-/** One rule: which alerts it takes, and whether it starts a runbook or only pages. */
+/** A plan named as `evacuate-region` or as its runbook id `plan/evacuate-region`: both mean the same plan. */
+const PlanId = z
+  .string()
+  .transform((id) => planIdOf(id) ?? id)
+  .refine((id) => Object.hasOwn(plans, id), { message: `a recovery plan id: one of ${Object.keys(plans).join(', ')}` });
+
+/** One rule: which alerts it takes, and whether it starts a runbook or a recovery plan, or only pages. */
 export const AlertRule = z
   .strictObject({
     name: z
@@ -63,26 +71,44 @@ export const AlertRule = z
       .refine((id) => Object.hasOwn(runbooks, id), { message: `a runbook id: one of ${Object.keys(runbooks).join(', ')}` })
       .optional()
       .describe('the runbook to start; required when action is "start"'),
-    input: z.record(z.string(), z.unknown()).default({}).describe("the runbook's input, as `lifeboat run --set` would give it"),
+    plan: PlanId.optional().describe('the recovery plan to start instead of a runbook (its run is plan/<plan>/<target>); it waits at its one gate for people'),
+    input: z.record(z.string(), z.unknown()).default({}).describe("the runbook's or plan's input, as `lifeboat run --set` would give it"),
     inputFromLabels: z.record(z.string(), LabelName).default({}).describe('input fields taken from the alert\'s labels: {"team": "team"}'),
     minInterval: DurationText.default(15 * 60_000).describe('the least time between two starts of this rule on one target (anti-flap)'),
     requireReady: z.boolean().default(false).describe('check readiness first; when not ready, page instead of starting'),
     rateLimit: RateLimit.default(defaultRateLimit).describe('starts per window across targets; past it the rule starts nothing and pages once'),
   })
   .superRefine((rule, ctx) => {
-    if (rule.action === 'start' && !rule.runbook) {
+    if (rule.action === 'start' && !rule.runbook && !rule.plan) {
       ctx.addIssue({ code: 'custom', path: ['runbook'], message: 'a "start" rule names the runbook it starts, such as "region-failover"' });
     }
+    if (rule.runbook !== undefined && rule.plan !== undefined) {
+      const message = `a rule starts one thing: keep "runbook": "${rule.runbook}" or "plan": "${rule.plan}", not both`;
+      ctx.addIssue({ code: 'custom', path: ['plan'], message });
+    }
+    const planInRunbook = rule.runbook !== undefined && !Object.hasOwn(runbooks, rule.runbook) ? (planIdOf(rule.runbook) ?? rule.runbook) : undefined;
+    if (planInRunbook !== undefined && Object.hasOwn(plans, planInRunbook)) {
+      ctx.addIssue({ code: 'custom', path: ['runbook'], message: `${planInRunbook} is a recovery plan: write "plan": "${planInRunbook}" instead` });
+    }
+    if (rule.plan !== undefined && rule.requireReady) {
+      // The receiver's readiness check (the readinessCheck workflow) evaluates one runbook, not a plan's members.
+      const message = `the receiver checks readiness of runbooks only; drop requireReady, and see lifeboat readiness ${rule.plan} for the plan's`;
+      ctx.addIssue({ code: 'custom', path: ['requireReady'], message });
+    }
     const runbook = rule.runbook !== undefined && Object.hasOwn(runbooks, rule.runbook) ? runbooks[rule.runbook] : undefined;
-    const shape = (runbook?.input as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
-    if (!runbook || !shape) return;
+    const plan = rule.plan !== undefined && Object.hasOwn(plans, rule.plan) ? plans[rule.plan] : undefined;
+    const input = (runbook ?? plan)?.input;
+    const shape = (input as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
+    if ((!runbook && !plan) || (runbook && plan) || !shape) return;
+    const named = runbook ? runbook.id : `plan ${plan!.id}`;
+    const seeId = runbook ? runbook.id : plan!.id;
     for (const [where, fields] of [
       ['input', Object.keys(rule.input)],
       ['inputFromLabels', Object.keys(rule.inputFromLabels)],
     ] as const) {
       for (const field of fields) {
         if (!Object.hasOwn(shape, field)) {
-          const message = `${runbook.id} has no input field "${field}"; its fields are ${Object.keys(shape).join(', ')} (see lifeboat plan ${runbook.id})`;
+          const message = `${named} has no input field "${field}"; its fields are ${Object.keys(shape).join(', ')} (see lifeboat plan ${seeId})`;
           ctx.addIssue({ code: 'custom', path: [where, field], message });
         }
       }
@@ -126,6 +152,15 @@ export function loadAlertRules(file: string): AlertRules {
     });
   }
   return parsed.data;
+}
+
+/**
+ * What a "start" rule starts, as a runbook: its runbook, or its plan as the runbook the plan runs as (`plan/<id>`,
+ * workflow type recoveryPlan), so the receiver starts, signs and dedupes both alike. Undefined for a "notify" rule.
+ */
+export function startedBy(rule: AlertRule): RunbookDefinition | undefined {
+  if (rule.plan !== undefined) return planRunbookOf(plans[rule.plan]!);
+  return rule.runbook !== undefined ? runbooks[rule.runbook] : undefined;
 }
 
 /** The first rule whose labels all match the alert's, or undefined. */
