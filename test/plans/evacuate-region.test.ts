@@ -6,6 +6,8 @@ import { sampleEstateAwsEnv } from '../../estate/flight-status-service';
 import { ESTATE_SERVICES } from '../../estate/services';
 import type { TestEstate } from '../../estate/testing';
 import { approveUpdate, type PlanMemberView, type RunResult, type RunStatus, statusQuery } from '../../kit';
+import { breakRegion } from '../../estate/estate';
+import { recordHistory } from '../helpers/histories';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
 import { createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -69,6 +71,8 @@ test(
         await handle.executeUpdate(approveUpdate, { args: [{ by: 'dave' }] });
         evacuated = (await handle.result()) as RunResult<Record<string, PlanMemberView>>;
         for (const view of Object.values(evacuated.output ?? {})) memberStatuses[view.runId] = await memberStatus(view.runId);
+        await recordHistory(handle, 'plan-evacuate-region-planned');
+        await recordHistory(ctx.client.workflow.getHandle('region-failover/checkin'), 'region-failover-plan-member');
 
         const home = await ctx.client.workflow.start('recoveryPlan', {
           taskQueue,
@@ -78,6 +82,7 @@ test(
         await waitForStatus(home, (s) => s.state === 'waiting-approval', 60_000);
         await approvePlan(home);
         returned = (await home.result()) as RunResult<Record<string, PlanMemberView>>;
+        await recordHistory(home, 'plan-return-home-planned');
       });
     } finally {
       await Promise.all(loads.map((l) => l.run.stop()));
@@ -118,5 +123,32 @@ test(
     const lost = Object.fromEntries(finished.filter((f) => f.service !== 'flight-status').map((f) => [f.service, f.counters.lost?.lost]));
     expect(lost).toEqual({ booking: 0, loyalty: 0, checkin: 0, crew: 0 });
     console.log(`evacuate-region: RTO ${evacuated!.measurements?.rtoSeconds}s; return-home: RTO ${returned!.measurements?.rtoSeconds}s`);
+  },
+);
+
+test(
+  'an emergency evacuation after region A breaks: every service serves from B, and the plan measures its RTO from detection',
+  { timeout: 600_000 },
+  async () => {
+    const taskQueue = testTaskQueue();
+    const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+    const detectedAt = new Date().toISOString();
+    expect(await breakRegion(estate.dir, 'A')).toHaveLength(ESTATE_SERVICES.length);
+    const result = await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('recoveryPlan', {
+        taskQueue,
+        workflowId: 'plan/evacuate-region/A',
+        args: [{ input: { from: 'A', to: 'B', mode: 'emergency', detectedAt }, requestedBy: 'alice' }],
+      });
+      await waitForStatus(handle, (s) => s.state === 'waiting-approval', 60_000);
+      await approvePlan(handle);
+      return (await handle.result()) as RunResult<Record<string, PlanMemberView>>;
+    });
+    expect(result.state, result.outcome).toBe('succeeded');
+    expect(Object.values(result.output!).map((m) => m.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect(await activeRegions()).toEqual({ booking: 'B', loyalty: 'B', checkin: 'B', crew: 'B', 'flight-status': 'B' });
+    // From detection, which came before the plan was even started, so it is the longer of the two.
+    expect(result.measurements?.rtoFromDetectionSeconds).toBeGreaterThanOrEqual(result.measurements!.rtoSeconds!);
+    console.log(`emergency evacuate-region: RTO ${result.measurements?.rtoSeconds}s, from detection ${result.measurements?.rtoFromDetectionSeconds}s`);
   },
 );

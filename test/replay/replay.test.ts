@@ -3,13 +3,16 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { expect, inject, test } from 'vitest';
 import { workflowInterceptorModules } from '../../lib/workflow-bundle';
 import { runbooks } from '../../runbooks';
+import { plans } from '../../plans';
 import { loadRecordedHistories, replayRecorded } from '../helpers/histories';
 import { installQuietRuntime } from '../helpers/temporal';
 
 const histories = loadRecordedHistories();
 
-test('every runbook has at least one recorded history to replay', () => {
-  const missing = Object.keys(runbooks).filter((id) => !histories.some((h) => h.name.startsWith(`${id}-`)));
+test('every runbook and every plan has at least one recorded history to replay', () => {
+  // A plan's histories are named plan-<id>-…: its run ID has a slash, which a file name cannot.
+  const ids = [...Object.keys(runbooks), ...Object.keys(plans).map((id) => `plan-${id}`)];
+  const missing = ids.filter((id) => !histories.some((h) => h.name.startsWith(`${id}-`)));
   expect(missing, 'record one with LIFEBOAT_RECORD_HISTORIES=1 (see test/helpers/histories.ts)').toEqual([]);
 });
 
