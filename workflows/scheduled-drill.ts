@@ -1,10 +1,11 @@
 import { executeChild, ParentClosePolicy } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { runbooks } from '../runbooks';
-import { type DrillMode, type Objectives, runIdFor, type RunResult } from '../kit';
+import { plans } from '../plans';
+import { type DrillMode, type Objectives, planIdOf, planRunbookOf, runIdFor, type RunbookDefinition, type RunResult } from '../kit';
 import { type SignedDecision, verifyScheduledDrillStart, runSearchAttributes } from '../kit/trust';
 
-/** What a drill schedule starts: which runbook, with what input, as what kind of drill. */
+/** What a drill schedule starts: which runbook (or plan, as `plan/<id>`), with what input, as what kind of drill. */
 export interface DrillSpec {
   runbook: string;
   input: unknown;
@@ -18,6 +19,16 @@ export interface DrillSpec {
   start?: SignedDecision;
 }
 
+/**
+ * The runbook a schedule names: one of the catalog's, or a recovery plan as the runbook it runs as (`plan/<id>`,
+ * workflow type recoveryPlan), whose run `plan/<id>/<target>` hands the drill to each of its members.
+ */
+function drilledRunbook(id: string): RunbookDefinition | undefined {
+  if (Object.hasOwn(runbooks, id)) return runbooks[id];
+  const planId = planIdOf(id);
+  return planId !== undefined && Object.hasOwn(plans, planId) ? planRunbookOf(plans[planId]!) : undefined;
+}
+
 export type ScheduledDrillResult = { ran: true; runId: string; result: RunResult } | { ran: false; runId: string; reason: string };
 
 /**
@@ -26,7 +37,7 @@ export type ScheduledDrillResult = { ran: true; runId: string; result: RunResult
  * (or another drill): if the ID is taken, this drill is skipped and says why.
  */
 export async function scheduledDrill(spec: DrillSpec): Promise<ScheduledDrillResult> {
-  const runbook = runbooks[spec.runbook];
+  const runbook = drilledRunbook(spec.runbook);
   if (!runbook) return { ran: false, runId: spec.runbook, reason: `unknown runbook ${spec.runbook}` };
   const parsed = runbook.input.safeParse(spec.input);
   if (!parsed.success) return { ran: false, runId: spec.runbook, reason: `the schedule's input is invalid: ${parsed.error.message}` };

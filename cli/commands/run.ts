@@ -9,6 +9,7 @@ import { buildInput, parseRunbookInput } from '../input';
 import { renderPlan } from '../render';
 import { previewPlan } from '../recovery-plan-preview';
 import { renderRecoveryPlan } from '../render-recovery-plan';
+import { planDrillRefusal, planMemberDrills, planDrillDecision, renderPlanDrill } from '../plan-drill';
 import { planWithHeartbeats } from './plan';
 import { runHandle } from '../runs';
 import { newStatement, printStatementIfAsked, signed, signingOptions } from '../signing';
@@ -51,10 +52,12 @@ export const runCommand: Command = {
           input: parsed.data,
           plan: planWithHeartbeats(runbook, drill?.kind),
           ...(plan ? { recoveryPlan: previewPlan(plan, raw) } : {}),
+          ...(plan && drill ? { memberDrills: planMemberDrills(plan, parsed.data, drill.kind), decision: planDrillDecision(plan, drill) } : {}),
         });
       else
         ctx.print(
-          `would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${plan ? renderRecoveryPlan(previewPlan(plan, raw)) : renderPlan(runbook, drill?.kind)}`,
+          `would start ${runId} as ${requestedBy} with input ${JSON.stringify(parsed.data)}\n\n${plan ? renderRecoveryPlan(previewPlan(plan, raw)) : renderPlan(runbook, drill?.kind)}` +
+            (plan && drill ? `\n\n${renderPlanDrill(plan, parsed.data, drill)}` : ''),
         );
       return 0;
     }
@@ -100,16 +103,28 @@ export const runCommand: Command = {
       });
     }
     const startCheck = check.outcome === 'accepted' ? 'passed' : 'pending';
-    if (ctx.json) ctx.printJson({ runId, runbook: runbook.id, target, requestedBy, ...(drill ? { drill } : {}), startCheck });
+    if (ctx.json)
+      ctx.printJson({
+        runId,
+        runbook: runbook.id,
+        target,
+        requestedBy,
+        ...(drill ? { drill } : {}),
+        startCheck,
+        ...(plan && drill ? { memberDrills: planMemberDrills(plan, parsed.data, drill.kind) } : {}),
+      });
     else {
       ctx.print(`started ${drill ? `${drill.kind} drill ` : ''}${runId}`);
+      if (plan && drill) ctx.print(renderPlanDrill(plan, parsed.data, drill));
       if (check.outcome === 'unchecked') {
         ctx.print(
           `  no worker has checked its start yet (${START_CHECK_WAIT_MS / 1000}s): it runs once a worker polls task queue ${ctx.taskQueue}; ` +
             `lifeboat status ${runId} says whether it was accepted`,
         );
       }
-      if (plan) ctx.print(`  decide: lifeboat approve ${runId} --as <you>   (the plan's one decision: lifeboat plan ${plan.id} says who signs it)`);
+      // A drill approved by policy decides itself: nobody is asked to sign.
+      if (plan && drill?.approvals !== 'policy')
+        ctx.print(`  decide: lifeboat approve ${runId} --as <you>   (the plan's one decision: lifeboat plan ${plan.id} says who signs it)`);
       ctx.print(`  watch:  lifeboat status ${runId} --watch`);
       ctx.print(`  stop:   lifeboat abort ${runId} --reason "..."`);
     }
@@ -143,5 +158,13 @@ export function drillFrom(kind: unknown, approvals: unknown, runbook?: RunbookDe
   const drill = runbook?.drills?.[parsed.data.kind];
   if (runbook && drill && 'refused' in drill)
     throw usageError(`${runbook.id} has no ${parsed.data.kind} drill: ${drill.refused}`, `see lifeboat plan ${runbook.id}`);
+  // A plan hands its drill to every member: a member that refuses this kind would stop the plan after its decision.
+  const plan = runbook ? findPlan(runbook.id) : undefined;
+  const refusal = plan ? planDrillRefusal(plan, parsed.data.kind) : undefined;
+  if (plan && refusal)
+    throw usageError(
+      `${plan.id} has no ${parsed.data.kind} drill: its member ${refusal.member} runs ${refusal.runbook}, which has none: ${refusal.reason}`,
+      `see lifeboat plan ${refusal.runbook}`,
+    );
   return parsed.data;
 }
