@@ -11,7 +11,7 @@ import { buildReport, type RunReport } from '../report/model';
 import { planGanttSvg } from '../report/plan-gantt';
 import { planReportHtml } from '../report/plan-html';
 import { planReportMarkdown } from '../report/plan-markdown';
-import { readMemberStatuses } from '../report/plan-members';
+import { plannedMembers, readMemberStatuses } from '../report/plan-members';
 import { buildPlanReport, isPlanRun, type PlanReport } from '../report/plan-model';
 import { readinessBefore } from '../readiness-at';
 import { detectedAtOfRun } from '../runs';
@@ -45,7 +45,11 @@ export const reportCommand: Command = {
     const status = await readShownStatus(client, runId, ctx.taskQueue);
     // A plan's report reads every member's own status too: their waits for people are only there.
     const text = isPlanRun(status)
-      ? planReportText(buildPlanReport(status, await readMemberStatuses(client, status, ctx.taskQueue)), format, chartPath)
+      ? planReportText(
+          buildPlanReport(status, await readMemberStatuses(client, status, ctx.taskQueue), await plannedMembers(client, status)),
+          format,
+          chartPath,
+        )
       : runReportText(
           buildReport(status, {
             readinessBeforeRun: await readinessBefore(client, status.runbook, status.target, status.startedAt),

@@ -18,6 +18,10 @@ import { drillHistorySvg } from '../report/history-chart';
 import { ganttSvg } from '../report/gantt-svg';
 import { reportHtml } from '../report/html';
 import { buildReport } from '../report/model';
+import { planGanttSvg } from '../report/plan-gantt';
+import { planReportHtml } from '../report/plan-html';
+import { plannedMembers, readMemberStatuses } from '../report/plan-members';
+import { buildPlanReport, isPlanRun, type PlanReport } from '../report/plan-model';
 import { readinessBefore } from '../readiness-at';
 import { shownSummary, stateClause, type ShownStatus } from '../run-outcome';
 import { detectedAtOfRun, explain, runHandle, runSummary } from '../runs';
@@ -175,13 +179,17 @@ export class ConsoleApi {
     return status as RunStatus;
   }
 
-  /** The status with what the page shows beside it: the report's objectives, approvals and path, and links. */
+  /**
+   * The status with what the page shows beside it: the report's objectives, approvals and path, and links; for a plan's
+   * run, its members across services as the plan's report shows them (each read from its own run).
+   */
   async run(runId: string) {
     const status = await this.status(runId);
     const report = buildReport(status);
     const ui = this.options.temporalUiUrl;
     return {
       status,
+      ...(isPlanRun(status) ? { plan: await this.planReport(status) } : {}),
       report: {
         objectives: report.objectives,
         approvals: report.approvals,
@@ -199,15 +207,24 @@ export class ConsoleApi {
   }
 
   async timelineSvg(runId: string): Promise<string> {
-    const report = buildReport(await this.status(runId));
+    const status = await this.status(runId);
+    if (isPlanRun(status)) return planGanttSvg(await this.planReport(status), { width: 900 });
+    const report = buildReport(status);
     return ganttSvg(report.timeline, { path: report.path, width: 900 });
   }
 
   async reportHtml(runId: string): Promise<string> {
     const status = await this.status(runId);
+    if (isPlanRun(status)) return planReportHtml(await this.planReport(status));
     const detectedAt = await detectedAtOfRun(this.client, runId);
     const readiness = await readinessBefore(this.client, status.runbook, status.target, status.startedAt).catch(() => undefined);
     return reportHtml(buildReport(status, { ...(readiness ? { readinessBeforeRun: readiness } : {}), ...(detectedAt ? { detectedAt } : {}) }));
+  }
+
+  /** A plan run's report: its members' own statuses are read by their run IDs, as `lifeboat report` reads them. */
+  private async planReport(status: ShownStatus): Promise<PlanReport> {
+    const [members, planned] = await Promise.all([readMemberStatuses(this.client, status, this.options.taskQueue), plannedMembers(this.client, status)]);
+    return buildPlanReport(status, members, planned);
   }
 
   /** Builds the statement of a decision on a run as `lifeboat approve` (and the rest) would, for the browser to sign. */

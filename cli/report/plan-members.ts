@@ -1,5 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { statusQuery, type PlanMemberView, type RunStatus } from '../../kit';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
+import { planIdOf, statusQuery, type PlanMemberView, type RunStatus } from '../../kit';
+import { memberWorkflowIdsOf } from '../../lib/plan-forecast';
+import { plans } from '../../plans';
 import { readShownStatus } from '../shown-status';
 import { planMembersOf, type MemberStatusRead } from './plan-model';
 
@@ -28,5 +31,41 @@ async function memberStatus(client: Client, view: PlanMemberView, taskQueue: str
     return { status: own };
   } catch (err) {
     return { note: `its own status could not be read (${(err as Error).message.split('\n')[0]}); its waits for people are not shown` };
+  }
+}
+
+/**
+ * The members a plan run will start, each waiting, for a plan still at its gate: the run lists its members only once
+ * its decision is made, and the approvers want to see what they decide. Read from the plan's definition and the input
+ * the run was started with (the first event of its history); empty when either is unknown here.
+ */
+export async function plannedMembers(client: Client, plan: Pick<RunStatus, 'runId' | 'runbook' | 'details'>): Promise<Record<string, PlanMemberView>> {
+  const definition = plans[planIdOf(plan.runbook) ?? ''];
+  if (!definition || Object.keys(planMembersOf(plan)).length > 0) return {};
+  try {
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId: plan.runId },
+      maximumPageSize: 1,
+    });
+    const started = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const [request] = await decodeArrayFromPayloads(client.options.loadedDataConverter, started?.input?.payloads);
+    const input = (request as { input?: unknown } | undefined)?.input;
+    return Object.fromEntries(
+      memberWorkflowIdsOf(definition, input).map(({ member, workflowId }) => {
+        const { runbook, after } = definition.members[member]!;
+        const view: PlanMemberView = {
+          runbook: runbook.id,
+          runId: workflowId,
+          target: workflowId.slice(runbook.id.length + 1),
+          after: [...(after ?? [])],
+          state: 'waiting',
+        };
+        return [member, view];
+      }),
+    );
+  } catch {
+    // The page still shows the plan and its gate; only the list of members to come is missing.
+    return {};
   }
 }

@@ -160,12 +160,19 @@ export function planMembersOf(status: Pick<RunStatus, 'details'>): Record<string
 /**
  * Builds the report of a plan run, live or finished: a row per member, its work apart from its waits for people (read
  * from the member's own status), the actual critical path, the one decision and its signers, and the forecast.
+ * `planned` stands in for the members while the plan, at its gate, has not listed them yet.
  */
-export function buildPlanReport(status: ShownStatus, memberStatuses: Record<string, MemberStatusRead | undefined>): PlanReport {
+export function buildPlanReport(
+  status: ShownStatus,
+  memberStatuses: Record<string, MemberStatusRead | undefined>,
+  planned: Record<string, PlanMemberView> = {},
+): PlanReport {
   const t0 = Date.parse(status.startedAt);
   const end = Date.parse(status.finishedAt ?? status.updatedAt);
   const planReport = buildReport(status);
-  const views = planMembersOf(status);
+  // Before its decision a plan lists no members; `planned` are those it will start (see plannedMembers).
+  const listed = planMembersOf(status);
+  const views = Object.keys(listed).length > 0 ? listed : planned;
   const rows = Object.entries(views).map(([member, view]) => memberRow(member, view, status, memberStatuses[member], planReport.interventions, t0, end));
   const path = actualCriticalPath(rows);
   for (const row of rows) row.onCriticalPath = path.includes(row.member);

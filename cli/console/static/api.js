@@ -166,9 +166,45 @@
  */
 
 /**
- * A run with what its page shows beside it: the report's objectives and totals, and links.
+ * One member of a plan's run as its page shows it (cli/report/plan-model.ts builds it from the member's own run).
+ * @typedef {object} PlanMemberRow
+ * @property {string} member
+ * @property {string} runbook
+ * @property {string} runId The member's own run, whose page the row links to.
+ * @property {string[]} after
+ * @property {string} state
+ * @property {number} [startMs] From the plan's start.
+ * @property {number} [endMs]
+ * @property {number} [rtoSeconds]
+ * @property {number} [rpoSeconds]
+ * @property {number} [rpoWrites]
+ * @property {string} [error]
+ * @property {string} [statusNote]
+ * @property {boolean} onCriticalPath
+ * @property {{ workSeconds: number, gateWaitSeconds: number, operatorWaitSeconds: number }} totals
+ * @property {{ name: string, title: string, status: string, delegated: boolean, openedAt: string }[]} gates
+ */
+
+/**
+ * A plan's run: its members across services, the critical path, its one decision and who signed it.
+ * @typedef {object} PlanView
+ * @property {string} plan
+ * @property {{ rtoSeconds?: number, rtoFromDetectionSeconds?: number, rpoSeconds?: number, rpoWrites?: number }} measurements
+ * @property {ObjectiveCheck[]} objectives
+ * @property {{ gate: string, title?: string, status: string, quorum?: number, requires?: { group: string, atLeast: number }[], waitedSeconds?: number, signers: { by: string, decision: string, at: string, keyType?: string, fingerprint?: string, comment?: string }[] }} decision
+ * @property {PlanMemberRow[]} members
+ * @property {string[]} criticalPath
+ * @property {{ member: string, by?: string, reason?: string }[]} skipped
+ * @property {string[]} notStarted
+ * @property {{ member: string, runId: string, gate: string, title: string, openedAt: string }[]} openGates
+ * @property {{ summary: string, medianSeconds?: number, actualAfterDecisionSeconds?: number, errorSeconds?: number }} [forecast]
+ */
+
+/**
+ * A run with what its page shows beside it: the report's objectives and totals, and links; a plan's run adds `plan`.
  * @typedef {object} RunView
  * @property {RunStatus} status
+ * @property {PlanView} [plan]
  * @property {{ objectives?: ObjectiveCheck[], totals?: { workSeconds: number, gateWaitSeconds: number, operatorWaitSeconds: number }, measurements?: { rpoBytes?: number, rpoWrites?: number } }} report
  * @property {{ report: string, timeline: string, temporal?: string }} links
  */

@@ -9,6 +9,7 @@ import { h, replace, within } from './dom.js';
 import { messageOf, when } from './format.js';
 import { watch } from './live.js';
 import { signWithPasskey } from './passkey.js';
+import { renderPlan } from './plan-section.js';
 import { renderAudit, renderGate, renderHead, renderIntervention, renderObjectives, renderTimeline, renderWarnings } from './run-sections.js';
 import { finishedStates } from './run-states.js';
 import { signer, whoami } from './whoami.js';
@@ -28,6 +29,7 @@ export function runPage(main, runId) {
   const parts = {
     head: h('div', { id: 'run-head' }),
     timeline: h('section', { class: 'card timeline', id: 'timeline' }),
+    plan: h('section', { class: 'card', id: 'plan', hidden: true }),
     gate: h('section', { class: 'card', id: 'gate', hidden: true }),
     intervention: h('section', { class: 'card', id: 'intervention', hidden: true }),
     handsOn: h('section', { class: 'card', id: 'hands-on', hidden: true }),
@@ -71,6 +73,7 @@ export function runPage(main, runId) {
     parts.warnings,
     parts.gate,
     parts.intervention,
+    parts.plan,
     resume,
     h('section', { class: 'card' }, h('label', {}, 'Comment or reason', comment), result, operatorActions),
     parts.handsOn,
@@ -83,6 +86,8 @@ export function runPage(main, runId) {
     gateBar,
   );
   let timelineKey = '';
+  // A notice's link names the part of the page it is about (#gate, #intervention); it exists once the run is drawn.
+  let anchored = !location.hash;
   const handsOn = handsOnChecklist(parts.handsOn, (action, hosts, reason, outcome) => void closeHosts(runId, action, hosts, reason, outcome));
   const conflicts = conflictDesk(parts.conflicts, (request, comment, outcome) => void resolveConflicts(runId, request, comment, outcome));
   /** @param {RunView} view */
@@ -101,6 +106,7 @@ export function runPage(main, runId) {
     gateBar.hidden = !gate;
     if (gate) replace(within(gateBar, '#gate-note', HTMLElement), gateNote(gate, s, whoami().value));
     renderIntervention(parts.intervention, operatorActions, s, act);
+    renderPlan(parts.plan, view.plan);
     handsOn.render(s);
     conflicts.render(s);
     renderObjectives(parts.objectives, view.report, s);
@@ -119,6 +125,11 @@ export function runPage(main, runId) {
         within(resume, '#resume-note', HTMLElement),
         `Holding since ${when(s.details.holding && s.details.holding.since)}. Returning checks the database, asks for approval, then reconciles the offline ledger.`,
       );
+    if (!anchored) {
+      anchored = true;
+      const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      if (target && !target.hidden) target.scrollIntoView();
+    }
   };
   /** @type {RunView | undefined} */
   let last;
