@@ -69,6 +69,8 @@ export interface RunLifecycle {
   /** For a run that continued as new: the workflow type and task queue of the run it continued as. */
   continuedAs?: { workflowType: string; taskQueue: string; runId: string };
   activities: ScheduledActivity[];
+  /** The child runs Temporal started for it, in order: a plan's members, a live drill's failback. */
+  children?: { workflowId: string; runId: string; workflowType: string }[];
 }
 
 /** Reads a run's lifecycle from its history. Pure besides decoding the start request. */
@@ -89,7 +91,16 @@ export async function readLifecycle(history: History, decode: PayloadDecoder): P
   let failure: RunLifecycle['failure'];
   let closedAs: RunLifecycle['closedAs'];
   let continuedAs: RunLifecycle['continuedAs'];
+  const children: NonNullable<RunLifecycle['children']> = [];
   for (const [index, event] of events.entries()) {
+    const child = event.childWorkflowExecutionStartedEventAttributes;
+    if (child?.workflowExecution?.workflowId) {
+      children.push({
+        workflowId: child.workflowExecution.workflowId,
+        runId: child.workflowExecution.runId ?? '',
+        workflowType: child.workflowType?.name ?? 'unknown',
+      });
+    }
     const eventId = Number(event.eventId ?? index + 1);
     const at = eventTime(event);
     const failed = event.workflowTaskFailedEventAttributes;
@@ -160,6 +171,7 @@ export async function readLifecycle(history: History, decode: PayloadDecoder): P
     ...(closedAs ? { closedAs } : {}),
     ...(continuedAs ? { continuedAs } : {}),
     activities,
+    ...(children.length > 0 ? { children } : {}),
   };
 }
 

@@ -17,8 +17,8 @@ export interface MemberVerification {
   runId: string;
   /** Temporal's run ID of the member run the plan started; absent when it started none. */
   temporalRunId?: string;
-  /** Where the plan says the member is. */
-  state: PlanMemberState;
+  /** Where the plan says the member is; `retried` for an earlier run of a member the plan started again. */
+  state: PlanMemberState | 'retried';
   /** The member run's own report, when the plan started one and its history could be read. */
   report?: VerifyReport;
   delegation?: DelegationFindings;
@@ -50,14 +50,28 @@ export async function verifyPlanMembers(planRun: RunVerification, inputs: Member
   const members: MemberVerification[] = [];
   if (plan && status && views) {
     const record: PlanRunRecord = { plan, namespace: inputs.namespace, first: planRun.first, status };
-    for (const [member, view] of Object.entries(views)) members.push(await verifyMember(member, view, record, inputs));
+    const started = inputs.client ? (planRun.joined.children ?? []) : undefined;
+    problems.push(...unlisted(started, views));
+    for (const [member, view] of Object.entries(views)) {
+      for (const run of runsOf(view, started)) {
+        const checked = await verifyMember(member, { ...view, ...run }, record, inputs);
+        if (run.missing) checked.problems.unshift(run.missing);
+        checked.ok = checked.problems.length === 0;
+        members.push(checked);
+      }
+    }
   }
   for (const m of members) problems.push(...m.problems.map((p) => `member ${m.member} (${runName(m.runId, m.temporalRunId ?? '')}): ${p}`));
   const all = [...own.problems, ...problems];
   return { ...own, problems: all, ok: all.length === 0, members };
 }
 
-async function verifyMember(member: string, view: PlanMemberView, planRun: PlanRunRecord, inputs: MemberInputs): Promise<MemberVerification> {
+async function verifyMember(
+  member: string,
+  view: Omit<PlanMemberView, 'state'> & { state: MemberVerification['state'] },
+  planRun: PlanRunRecord,
+  inputs: MemberInputs,
+): Promise<MemberVerification> {
   const base = { member, runbook: view.runbook, runId: view.runId, state: view.state };
   // A member the plan never started (waiting, skipped before it began, or refused as already running) ran nothing here.
   if (!view.temporalRunId) return { ...base, problems: [], ok: true };
@@ -75,6 +89,33 @@ async function verifyMember(member: string, view: PlanMemberView, planRun: PlanR
     const problem = err instanceof CliError ? err.message : `its run cannot be read: ${(err as Error).message}`;
     return { ...named, problems: [problem], ok: false };
   }
+}
+
+/**
+ * The runs of one member to verify: every run of its workflow ID the plan's history shows it started, the earlier ones
+ * (a member retried) as well as the one its status names, which must be among them. Read from a history file, the
+ * plan's status is all there is.
+ */
+function runsOf(
+  view: PlanMemberView,
+  started: { workflowId: string; runId: string }[] | undefined,
+): { temporalRunId?: string; state: MemberVerification['state']; missing?: string }[] {
+  const latest = view.temporalRunId ? [{ temporalRunId: view.temporalRunId, state: view.state }] : [{ state: view.state }];
+  if (!started) return latest;
+  const runs = started.filter((c) => c.workflowId === view.runId).map((c) => c.runId);
+  const earlier = runs.filter((r) => r !== view.temporalRunId).map((r) => ({ temporalRunId: r, state: 'retried' as const }));
+  if (view.temporalRunId && !runs.includes(view.temporalRunId)) {
+    const missing = `the plan's status names run ${view.temporalRunId} of ${view.runId}, but the plan run's history shows it never started that run`;
+    return [...earlier, { ...latest[0]!, missing }];
+  }
+  return [...earlier, ...latest];
+}
+
+/** Child runs the plan's history shows it started that are none of its members. */
+function unlisted(started: { workflowId: string; runId: string; workflowType: string }[] | undefined, views: Record<string, PlanMemberView>): string[] {
+  return (started ?? [])
+    .filter((c) => !Object.values(views).some((v) => v.runId === c.workflowId))
+    .map((c) => `the plan run started ${runName(c.workflowId, c.runId)} (${c.workflowType}), which its status lists as none of its members`);
 }
 
 /** The plan's `details.members`, when it has the shape the kit writes. */

@@ -47,6 +47,8 @@ export interface RunVerification {
   report: VerifyReport;
   /** The first run of the chain verify trusts: its start event. */
   first: RunLifecycle;
+  /** The chain verify trusts as one lifecycle: what Temporal recorded of all of it (the children it started, say). */
+  joined: RunLifecycle;
   history: RunHistory;
   status?: StatusAnswer;
   /** For a member a plan started: its delegation, checked against the plan run. */
@@ -105,9 +107,10 @@ export async function verifyRun(inputs: VerifyRunInputs): Promise<RunVerificatio
   });
   // A terminated run answers a query only through a worker replaying it; its answer names the step it stopped in.
   const stoppedIn = run.closed?.state === 'terminated' && client ? await liveStatus(client, workflowId, inputs.lastRunId) : undefined;
+  const joined = await readLifecycle(history, decode);
   const lifecycle = await checkLifecycle({
     first,
-    joined: await readLifecycle(history, decode),
+    joined,
     run,
     report: checked,
     client,
@@ -130,7 +133,7 @@ export async function verifyRun(inputs: VerifyRunInputs): Promise<RunVerificatio
   const notes = [...lifecycle.notes, ...(delegation?.notes ?? [])];
   const problems = [...continuation.problems, ...checked.problems, ...lifecycle.problems, ...(delegation?.problems ?? []), ...sealProblems];
   const report = { ...checked, ...(notes.length > 0 ? { notes } : {}), problems, ok: problems.length === 0 };
-  return { report, first, history: run, ...(status ? { status } : {}), ...(delegation ? { delegation } : {}) };
+  return { report, first, joined, history: run, ...(status ? { status } : {}), ...(delegation ? { delegation } : {}) };
 }
 
 /**

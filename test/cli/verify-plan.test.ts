@@ -164,3 +164,40 @@ test(
     });
   },
 );
+
+test(
+  'a member the plan started twice (its first run aborted, then retried) verifies run by run: both runs the plan started are checked',
+  { timeout: 180_000 },
+  async () => {
+    const taskQueue = testTaskQueue();
+    const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+    const setCrewB = (serving: string) => {
+      const state = JSON.parse(readFileSync(stateOf('crew'), 'utf8')) as { regions: Record<string, { serving: string }> };
+      state.regions.B!.serving = serving;
+      writeFileSync(stateOf('crew'), JSON.stringify(state));
+    };
+    setCrewB('maint');
+    await worker.runUntil(async () => {
+      const plan = await startApprovedPlan(taskQueue);
+      const crew = ctx.client.workflow.getHandle('region-failover/crew');
+      await waitForStatus(crew, (s: RunStatus) => s.state === 'needs-intervention', 60_000);
+      await crew.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'alice', reason: 'B is in maintenance' }] });
+      await waitForStatus(plan, (s) => s.state === 'needs-intervention', 60_000);
+      setCrewB('ready');
+      await plan.executeUpdate(interveneUpdate, { args: [{ action: 'retry', by: 'alice' }] });
+      const result = (await plan.result()) as PlanResult;
+      expect(result.state, result.outcome).toBe('succeeded');
+
+      const verified = await verify(planId, taskQueue);
+      const report = JSON.parse(verified.stdout) as PlanVerifyReport;
+      expect(report.problems).toEqual([]);
+      expect(verified.code).toBe(0);
+      const crewRuns = report.members.filter((m) => m.member === 'crew');
+      expect(crewRuns.map((m) => [m.state, m.report?.state, m.ok])).toEqual([
+        ['retried', 'aborted', true],
+        ['succeeded', 'succeeded', true],
+      ]);
+      expect(crewRuns[1]!.temporalRunId).toBe(result.output!.crew!.temporalRunId);
+    });
+  },
+);
