@@ -7,7 +7,8 @@ import { digestOf, drillProblems, MAX_SCHEDULE_AUTHORISATION_MS } from '../../ki
 import { readinessBefore, type ReadinessAtRun } from '../readiness-at';
 import { objectivesFromDetection } from '../report/path';
 import type { DrillSpec } from '../../workflows/scheduled-drill';
-import { findRunbook } from '../catalog';
+import { findPlan, findRunbook } from '../catalog';
+import { planMemberDrills, renderPlanDrill } from '../plan-drill';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, usageError } from '../errors';
@@ -95,8 +96,11 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
     throw usageError('say when the drill runs with exactly one of --cron or --every', 'for example --cron "0 3 * * 1" (Mondays 03:00 UTC) or --every 24h');
   const jitter = durationFlag('jitter', values.jitter);
   const raw = buildInput(values.input as string | undefined, (values.set as string[] | undefined) ?? []);
-  const target = runbook.target(parseRunbookInput(runbook, raw));
+  const parsedInput = parseRunbookInput(runbook, raw);
+  const target = runbook.target(parsedInput);
   const drill = drillFrom(values.drill ?? 'isolated', values['drill-approvals'], runbook);
+  // A plan's drill is its members' drills: say what each will do, as lifeboat run <plan> --drill does.
+  const plan = findPlan(runbookId);
   const objectives = objectivesFrom(values.objective as string[] | undefined);
   const requestedBy = ctx.identity(values.as as string | undefined);
   const scheduleId = `${drillSchedulePrefix}${runbook.id}/${target}`;
@@ -133,11 +137,20 @@ async function createSchedule(ctx: CliContext, runbookId: string, values: Record
     }
     throw err;
   }
-  if (ctx.json) ctx.printJson({ scheduleId, ...spec, ...(cron ? { cron } : { every }), ...(jitter ? { jitter } : {}) });
-  else
+  if (ctx.json)
+    ctx.printJson({
+      scheduleId,
+      ...spec,
+      ...(cron ? { cron } : { every }),
+      ...(jitter ? { jitter } : {}),
+      ...(plan ? { memberDrills: planMemberDrills(plan, parsedInput, spec.drill.kind) } : {}),
+    });
+  else {
     ctx.print(
       `scheduled ${scheduleId}: ${spec.drill.kind} drill ${cron ? `on cron "${cron}"` : `every ${every}`}${jitter ? ` with up to ${jitter} jitter` : ''}\n  run it now: lifeboat drill trigger ${scheduleId}`,
     );
+    if (plan) ctx.print(renderPlanDrill(plan, parsedInput, spec.drill));
+  }
   return 0;
 }
 

@@ -93,7 +93,11 @@ test('lifeboat drill schedule <plan> starts the plan run from the schedule, unde
     );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ scheduleId, runbook: 'plan/evacuate-region', drill: { kind: 'isolated', approvals: 'people' } });
+    const schedule = JSON.parse(created.stdout) as { memberDrills: { member: string; does: string }[] };
+    expect(schedule).toMatchObject({ scheduleId, runbook: 'plan/evacuate-region', drill: { kind: 'isolated', approvals: 'people' } });
+    // What each member will do when the schedule fires, as lifeboat run <plan> --drill says it.
+    expect(schedule.memberDrills.map((m) => m.member)).toEqual(['booking', 'checkin', 'crew', 'flightStatus']);
+    expect(schedule.memberDrills[0]!.does).toMatch(/^rehearses the database side on a clone of the target standby/);
     try {
       expect((await lifeboatInProcess(['drill', 'trigger', scheduleId], env)).code).toBe(0);
       // The launcher checked the schedule's signed authorisation and started the plan; the plan run checked it again.
