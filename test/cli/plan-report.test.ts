@@ -7,7 +7,7 @@ import { planReportHtml } from '../../cli/report/plan-html';
 import { planReportMarkdown } from '../../cli/report/plan-markdown';
 import { actualCriticalPath, buildPlanReport, splitWork } from '../../cli/report/plan-model';
 import { renderedDom } from '../helpers/browser';
-import { finishedEvacuation, runningEvacuation } from './plan-report-fixtures';
+import { finishedEvacuation, runningEvacuation } from '../helpers/plan-statuses';
 
 test("a plan's report has a row per member, its work apart from the waits for people read from the member's own run", () => {
   const { plan, members } = finishedEvacuation();

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { buildPlanReport } from '../../cli/report/plan-model';
 import type { PlanMemberView, RunStatus } from '../../kit';
+import { runningEvacuation } from '../helpers/plan-statuses';
 import { openConsoleTestbed, openRun, saveScreenshot, type ConsoleTestbed, type PersonBrowser } from '../helpers/console';
 import { lifeboatInProcess } from '../helpers/cli';
 import { connectToTestServer, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -126,4 +128,34 @@ test("a plan's page shows its members across services, and its one gate is appro
     ['carol', true],
     ['dave', true],
   ]);
+});
+
+test("a member gate that does not take the plan's decision shows open on the plan's page, with a link to decide it on the member's page", async () => {
+  // The page as a plan still running draws it: crew's own gate (not delegable) waits for its people, checkin's own
+  // status could not be read, flight-status has not started. The view is the one the console's API builds.
+  const { plan, members } = runningEvacuation();
+  const view = {
+    status: plan,
+    plan: buildPlanReport(plan, members),
+    report: { objectives: [], totals: { workSeconds: 0, gateWaitSeconds: 0, operatorWaitSeconds: 0 }, measurements: {} },
+    links: { report: '/api/report.html?run=x', timeline: '/api/timeline.svg?run=x' },
+  };
+  const page = people.carol!.page;
+  await page.route('**/api/events?*', (route) =>
+    route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: `event: update\ndata: ${JSON.stringify(view)}\n\n` }),
+  );
+  try {
+    await page.goto(`${bed.server.url}/run/${planRunId}`);
+    await expect
+      .poll(() => page.locator('#plan-open-gates').textContent())
+      .toMatch(/^crew waits for its own approvers \(not delegable\): return-to-normal gate/);
+    expect(await page.locator('#plan-open-gates a').getAttribute('href')).toBe('/run/region-failover/crew#gate');
+    expect(await page.locator('#plan-open-gates a').textContent()).toBe('decide gate return-to-normal on region-failover/crew');
+    expect(await page.locator('#plan-members tr[data-member="crew"]').textContent()).toContain('gate open');
+    expect(await page.locator('#plan-members tr[data-member="checkin"]').textContent()).toContain('its own status could not be read');
+    expect(await page.locator('#plan-not-moved').textContent()).toBe('flightStatus not started');
+    expect(await page.locator('#plan-rto').textContent()).toMatch(/^RTO not yet · objective 2700s/);
+  } finally {
+    await page.unroute('**/api/events?*');
+  }
 });
