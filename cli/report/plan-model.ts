@@ -211,7 +211,9 @@ export function buildPlanReport(
       .filter((r) => r.state === 'skipped')
       .map((r) => {
         const skip = planReport.interventions.find((i) => i.step === r.member && i.action === 'skip');
-        return { member: r.member, ...(skip?.by ? { by: skip.by } : {}), ...(skip?.reason ? { reason: skip.reason } : {}) };
+        // An operator's skip gives who and why; a member that skipped itself (nothing to rehearse in a drill) says why.
+        const reason = skip?.reason ?? r.error;
+        return { member: r.member, ...(skip?.by ? { by: skip.by } : {}), ...(reason ? { reason } : {}) };
       }),
     notStarted: rows.filter((r) => r.state === 'not-started' || r.state === 'waiting').map((r) => r.member),
     openGates: rows.flatMap((r) =>
