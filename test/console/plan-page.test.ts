@@ -81,6 +81,8 @@ test("a plan's page shows its members across services, and its one gate is appro
     /gate approve-plan\s*open · 3 approvals, at least 2 of sre-leads and 1 of airline-ops/,
   );
   expect(await bob.page.locator('#gate').isVisible()).toBe(true);
+  // The page opened at the gate, not at its top.
+  expect(await bob.page.evaluate(() => Math.abs(document.getElementById('gate')!.getBoundingClientRect().top) < 100 && window.scrollY > 0)).toBe(true);
   expect(await bob.page.locator('#may-vote').textContent()).toBe('bob, carol, dave');
 
   // One decision, three signatures, each from the person's own page.
