@@ -85,3 +85,13 @@ export async function runFailoverAlone(client: Client, taskQueue: string, input:
 
 /** A member's time inside the plan: from its start to its end, as the plan's view recorded it. */
 export const memberSeconds = (view: PlanMemberView): number => (Date.parse(view.finishedAt!) - Date.parse(view.startedAt!)) / 1000;
+
+/**
+ * How long each member that waits for others started after the last of them ended, in milliseconds: the plan's own
+ * hand-over from one member to the next (noticing the end, starting the child, the child checking its delegation).
+ */
+export function startLagsMs(views: Record<string, PlanMemberView>): number[] {
+  return Object.values(views)
+    .filter((view) => view.after.length > 0)
+    .map((view) => Date.parse(view.startedAt!) - Math.max(...view.after.map((before) => Date.parse(views[before]!.finishedAt!))));
+}

@@ -8,6 +8,7 @@ import { bundleWithBenchPlans } from './plan-bundle';
 import { inPlanSeconds, measureEvacuation, type EvacuationFigures, type EvacuationMode } from './plan-estate';
 import { measureSyntheticPlan, medianRto, type SyntheticFigures } from './plan-synthetic';
 import type { Benchmark, BenchSection } from './section';
+import { memberSeconds, startLagsMs } from './plan-runs';
 import { median } from './stats';
 import { SYNTHETIC_DEPTH } from './synthetic-plan';
 
@@ -94,7 +95,13 @@ function membersSection(evacuations: EvacuationFigures[]): BenchSection {
       evacuateRegion.members[name]!.after?.join(', ') ?? '-',
       ...evacuations.flatMap((e) => [s(inPlanSeconds(e.plan)[name] ?? NaN), s(e.alone[name] ?? NaN)]),
     ]),
-    notes: ["in plan: the member run from its start by the plan to its end, its gates standing on the plan's approval; crew runs beside booking and check-in"],
+    notes: [
+      "in plan: the member run from its start by the plan to its end, its gates standing on the plan's approval; crew runs beside booking and check-in",
+      ...evacuations.map((e) => {
+        const lags = startLagsMs(e.plan.result.output ?? {});
+        return `${e.mode}: a member started ${median(lags).toFixed(0)} ms (median; max ${Math.max(...lags).toFixed(0)} ms) after the last member it waits for ended`;
+      }),
+    ],
   };
 }
 
@@ -102,6 +109,8 @@ function syntheticSection(f: SyntheticFigures): BenchSection {
   const chain = f.chainAlone.reduce((n, c) => n + c.seconds, 0);
   const rto = medianRto(f);
   const wall = median(f.runs.map((r) => r.wallSeconds));
+  const views = f.runs.flatMap((r) => Object.values(r.run.result.output ?? {}));
+  const lags = f.runs.flatMap((r) => startLagsMs(r.run.result.output ?? {}));
   return {
     title: `Recovery plans: a synthetic plan of ${f.size} stateless command-provider services, ${SYNTHETIC_DEPTH} levels deep (each operation sleeps ${f.delayMs} ms; median of ${f.runs.length} runs)`,
     header: [
@@ -127,6 +136,8 @@ function syntheticSection(f: SyntheticFigures): BenchSection {
     notes: [
       `critical path: one member per level (${f.chainAlone.map((c) => `${c.member} ${s(c.seconds)} s`).join(', ')}), each failed over alone, its wait for approvers left out`,
       `the plan's ${f.size} members: ${f.size / SYNTHETIC_DEPTH} at a time, each after two of the level before; history events from the last run`,
+      `inside the plan a member took ${s(median(views.map(memberSeconds)))} s from its start to its end (median over all runs; ${s(median(f.chainAlone.map((c) => c.seconds)))} s alone), ${f.size / SYNTHETIC_DEPTH} at once on this machine; ` +
+        `a member started ${median(lags).toFixed(0)} ms (median; max ${Math.max(...lags).toFixed(0)} ms) after the last member it waits for ended`,
       'worker RSS is this process (worker, clients and bench) before the worker was created and at its peak during the runs, sampled every 100 ms',
     ],
   };
