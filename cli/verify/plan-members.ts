@@ -45,12 +45,18 @@ export async function verifyPlanMembers(planRun: RunVerification, inputs: Member
   const status = planRun.status?.value;
   const views = membersOf(status?.details.members);
   if (!plan) problems.push(`${own.runId} names no recovery plan Lifeboat ships, so its members cannot be checked against one`);
+  const children = planRun.joined.children ?? [];
   if (!status) problems.push("the plan run's status cannot be read (no result, and no worker answered), so the members it started cannot be listed");
-  else if (!views) problems.push("the plan run's status lists no members, so the member runs it started cannot be checked");
+  // A plan stopped at its gate lists no members, and started none; one that started any must list them.
+  else if (!views && children.length > 0)
+    problems.push(
+      `the plan run's status lists no members, yet its history shows it started ${children.map((c) => runName(c.workflowId, c.runId)).join(', ')}, so they cannot be checked as its members`,
+    );
   const members: MemberVerification[] = [];
   if (plan && status && views) {
     const record: PlanRunRecord = { plan, namespace: inputs.namespace, first: planRun.first, status };
-    const started = inputs.client ? (planRun.joined.children ?? []) : undefined;
+    // A history file holds one run of the plan's chain; the server has all of it.
+    const started = inputs.client ? children : undefined;
     problems.push(...unlisted(started, views));
     for (const [member, view] of Object.entries(views)) {
       for (const run of runsOf(view, started)) {

@@ -11,7 +11,8 @@ export function renderPlanVerifyReport(report: PlanVerifyReport, own: VerifyRepo
   const blocks = [renderVerifyReport(own)];
   for (const member of report.members) blocks.push(renderMember(member));
   const started = report.members.filter((m) => m.temporalRunId).length;
-  if (report.ok) {
+  if (report.ok && started === 0) blocks.push(`OK: ${report.runId} verifies; it started no member run.\n`);
+  else if (report.ok) {
     blocks.push(`OK: ${report.runId} verifies, and so do the ${started} member run${started === 1 ? '' : 's'} it started, each delegated by this plan run.\n`);
   } else {
     const failed = report.members.filter((m) => !m.ok).map((m) => m.member);

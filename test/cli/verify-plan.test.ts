@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import type { PlanVerifyReport } from '../../cli/verify/plan-members';
 import type { VerifyReport } from '../../cli/verify/check';
@@ -114,6 +115,17 @@ test(
       );
       expect(text.stdout).toContain(`OK: ${planId} verifies, and so do the 4 member runs it started, each delegated by this plan run.`);
 
+      // From a history file alone, the plan's own decisions verify, but its members cannot be checked.
+      const file = join(dir, 'plan-history.json');
+      writeFileSync(file, historyToJSON(await plan.fetchHistory()));
+      const offline = await lifeboatInProcess(['verify', planId, '--history', file, '--json'], { TEMPORAL_NAMESPACE: ctx.namespace });
+      expect(offline.code, offline.stderr).toBe(1);
+      const offlineReport = JSON.parse(offline.stdout) as PlanVerifyReport;
+      expect(offlineReport.decisions.every((d) => d.result === 'verified')).toBe(true);
+      expect(offlineReport.problems).toContainEqual(
+        `member booking (region-failover/booking (run ${result.output!.booking!.temporalRunId})): its run is not in the history file: verify the plan against the server, without --history, to check its members and their delegations`,
+      );
+
       // A member verified on its own is checked against the plan run that started it, too.
       const alone = await verify('region-failover/crew', taskQueue);
       expect(alone.code, alone.stdout).toBe(0);
@@ -201,3 +213,31 @@ test(
     });
   },
 );
+
+test('a plan aborted at its gate verifies with no member run to check: the plan started none', { timeout: 120_000 }, async () => {
+  const taskQueue = testTaskQueue();
+  const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+  await worker.runUntil(async () => {
+    const plan = await ctx.client.workflow.start('recoveryPlan', {
+      taskQueue,
+      workflowId: planId,
+      args: [{ input: { from: 'A', to: 'B', mode: 'planned' }, requestedBy: 'alice' }],
+    });
+    await waitForStatus(plan, (s) => s.state === 'waiting-approval', 60_000);
+    await plan.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'erin', reason: 'region A recovered' }] });
+    expect(((await plan.result()) as PlanResult).state).toBe('aborted');
+
+    const verified = await verify(planId, taskQueue);
+    const report = JSON.parse(verified.stdout) as PlanVerifyReport;
+    expect(report.problems).toEqual([]);
+    expect(verified.code).toBe(0);
+    expect(report.decisions.map((d) => [d.signer, d.kind, d.result])).toEqual([
+      ['alice', 'start', 'verified'],
+      ['erin', 'abort', 'verified'],
+    ]);
+    expect(report.members).toEqual([]);
+    const text = await verify(planId, taskQueue, false);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`OK: ${planId} verifies; it started no member run.`);
+  });
+});
