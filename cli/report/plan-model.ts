@@ -1,8 +1,9 @@
-import { PLAN_GATE, planIdOf, type GateRecord, type PlanMemberState, type PlanMemberView, type RunStatus } from '../../kit';
-import type { PlanForecastReport } from '../../lib/plan-forecast';
+import { planIdOf, type GateRecord, type PlanMemberState, type PlanMemberView, type RunStatus } from '../../kit';
 import type { ShownState, ShownStatus } from '../run-outcome';
 import { buildReport, type BarKind, type InterventionRecord } from './model';
 import { objectivesFromDetection, type CountedObjectiveCheck } from './path';
+import { decisionOf, forecastAgainstActual } from './plan-decision';
+import { memberRow } from './plan-member-row';
 
 /** One stretch of a member's row: its work, or a wait for people (approvers, an operator), never both. */
 export interface PlanBar {
@@ -226,106 +227,6 @@ export function buildPlanReport(
   };
 }
 
-/** One member's row: its span, from the plan's step for it to its run's end, with its own waits and the plan's for it set apart. */
-function memberRow(
-  member: string,
-  view: PlanMemberView,
-  plan: ShownStatus,
-  read: MemberStatusRead | undefined,
-  planInterventions: InterventionRecord[],
-  t0: number,
-  planEnd: number,
-): PlanMemberRow {
-  const own = read && 'status' in read ? read.status : undefined;
-  const step = plan.steps.find((s) => s.kind === 'step' && s.name === member);
-  // The plan's step began with the member's first start; a retry starts a later run, which the view then names.
-  const firstStart = earliest(step?.startedAt, view.startedAt);
-  const finished = view.finishedAt ?? (step?.finishedAt && view.state !== 'running' ? step.finishedAt : undefined);
-  const startMs = firstStart !== undefined ? firstStart - t0 : undefined;
-  const endMs = finished ? Date.parse(finished) - t0 : undefined;
-  const waits: PlanBar[] = [];
-  if (own) {
-    const ownT0 = Date.parse(own.startedAt) - t0;
-    for (const bar of buildReport(own).timeline) {
-      if (bar.kind !== 'gate-wait' && bar.kind !== 'operator-wait') continue;
-      // A gate the plan's approval took opened and closed at once: nothing to draw, but it is listed with the gates.
-      if (bar.endMs - bar.startMs <= 0) continue;
-      waits.push({ kind: bar.kind, startMs: ownT0 + bar.startMs, endMs: ownT0 + bar.endMs, label: bar.label });
-    }
-  }
-  for (const i of planInterventions.filter((p) => p.step === member)) {
-    const from = Date.parse(i.at) - t0;
-    waits.push({
-      kind: 'operator-wait',
-      startMs: from,
-      endMs: i.waitedSeconds !== undefined ? from + i.waitedSeconds * 1000 : planEnd - t0,
-      label: `operator: ${member}`,
-    });
-  }
-  const spanEnd = endMs ?? (startMs !== undefined ? planEnd - t0 : undefined);
-  const bars = startMs !== undefined && spanEnd !== undefined ? splitWork(startMs, spanEnd, waits) : [];
-  const total = (kind: BarKind) => seconds(bars.filter((b) => b.kind === kind).reduce((sum, b) => sum + (b.endMs - b.startMs), 0));
-  return {
-    member,
-    runbook: view.runbook,
-    runId: view.runId,
-    target: view.target,
-    after: view.after ?? [],
-    state: view.state,
-    ...(startMs !== undefined ? { startMs } : {}),
-    ...(endMs !== undefined ? { endMs } : {}),
-    ...(view.rtoSeconds !== undefined
-      ? { rtoSeconds: view.rtoSeconds }
-      : own?.measurements?.rtoSeconds !== undefined
-        ? { rtoSeconds: own.measurements.rtoSeconds }
-        : {}),
-    ...(view.rpoSeconds !== undefined
-      ? { rpoSeconds: view.rpoSeconds }
-      : own?.measurements?.rpoSeconds !== undefined
-        ? { rpoSeconds: own.measurements.rpoSeconds }
-        : {}),
-    ...(view.rpoWrites !== undefined ? { rpoWrites: view.rpoWrites } : {}),
-    ...(view.outcome ? { outcome: view.outcome } : {}),
-    ...(view.error ? { error: view.error } : {}),
-    onCriticalPath: false,
-    bars,
-    totals: { workSeconds: total('work'), gateWaitSeconds: total('gate-wait'), operatorWaitSeconds: total('operator-wait') },
-    gates: (own?.gates ?? []).map((g) => ({
-      name: g.name,
-      title: g.title,
-      status: g.status,
-      delegated: g.delegatedFrom !== undefined,
-      openedAt: g.openedAt,
-      ...(g.decidedAt ? { decidedAt: g.decidedAt } : {}),
-    })),
-    ...(read && 'note' in read ? { statusNote: read.note } : {}),
-  };
-}
-
-function earliest(...isos: (string | undefined)[]): number | undefined {
-  const times = isos.filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
-  return times.length ? Math.min(...times) : undefined;
-}
-
-/**
- * The member's span cut into work and waits: each wait (clipped to the span) is drawn as itself, and what no wait
- * covers is work. Overlapping waits of two kinds go to the one that began first, so no moment counts twice.
- */
-export function splitWork(startMs: number, endMs: number, waits: PlanBar[]): PlanBar[] {
-  const bars: PlanBar[] = [];
-  let at = startMs;
-  for (const wait of [...waits].sort((a, b) => a.startMs - b.startMs)) {
-    const from = Math.max(wait.startMs, at);
-    const to = Math.min(wait.endMs, endMs);
-    if (to <= from) continue;
-    if (from > at) bars.push({ kind: 'work', startMs: at, endMs: from, label: 'work' });
-    bars.push({ ...wait, startMs: from, endMs: to });
-    at = to;
-  }
-  if (endMs > at) bars.push({ kind: 'work', startMs: at, endMs, label: 'work' });
-  return bars;
-}
-
 /**
  * The chain that decided when the plan ended, as it ran: the member that ended last, then, before it, the member it
  * waited for that ended last, and so on. Members still running count as ending now.
@@ -341,51 +242,4 @@ export function actualCriticalPath(rows: Pick<PlanMemberRow, 'member' | 'after' 
   const path: string[] = [];
   for (let at = latest(rows.map((r) => r.member)); at !== undefined && !path.includes(at.member); at = latest(at.after)) path.unshift(at.member);
   return path;
-}
-
-/** The plan's one decision: its gate as the plan run recorded it, and each signer with the key the workflow verified. */
-function decisionOf(status: ShownStatus): PlanDecision {
-  const gate = status.gates.filter((g) => g.name === PLAN_GATE).at(-1);
-  if (!gate) return { gate: PLAN_GATE, status: 'not opened', signers: [] };
-  const opened = Date.parse(gate.openedAt);
-  return {
-    gate: gate.name,
-    title: gate.title,
-    status: gate.status,
-    openedAt: gate.openedAt,
-    ...(gate.decidedAt ? { decidedAt: gate.decidedAt, waitedSeconds: seconds(Date.parse(gate.decidedAt) - opened) } : {}),
-    quorum: gate.quorum,
-    ...(gate.requires ? { requires: gate.requires.map((r) => ({ group: r.group, atLeast: r.atLeast })) } : {}),
-    signers: gate.votes.map((v) => ({
-      by: v.by,
-      decision: v.decision,
-      at: v.at,
-      responseSeconds: seconds(Date.parse(v.at) - opened),
-      ...(v.comment ? { comment: v.comment } : {}),
-      ...(v.verified ? { keyType: v.verified.keyType, fingerprint: v.verified.fingerprint } : {}),
-    })),
-  };
-}
-
-/** The forecast the plan's gate showed (details.forecast), against the RTO the plan then measured. */
-function forecastAgainstActual(status: ShownStatus, decision: PlanDecision): ForecastAgainstActual | undefined {
-  const report = status.details?.forecast as Partial<PlanForecastReport> | undefined;
-  if (!report || typeof report !== 'object' || typeof report.summary !== 'string') return undefined;
-  const range = report.forecast?.forecast;
-  const actual = status.measurements?.rtoSeconds;
-  const afterDecision = actual !== undefined ? seconds(actual * 1000 - (decision.waitedSeconds ?? 0) * 1000) : undefined;
-  return {
-    summary: report.summary,
-    objectiveSeconds: report.objectiveSeconds ?? status.objectives?.rtoSeconds ?? 0,
-    ...(range ? { medianSeconds: range.median.seconds, minSeconds: range.min.seconds, maxSeconds: range.max.seconds } : {}),
-    criticalPath: report.criticalPath ?? [],
-    ...(actual !== undefined ? { actualSeconds: actual } : {}),
-    ...(afterDecision !== undefined ? { actualAfterDecisionSeconds: afterDecision } : {}),
-    ...(range && afterDecision !== undefined
-      ? {
-          errorSeconds: seconds((afterDecision - range.median.seconds) * 1000),
-          withinRange: afterDecision >= range.min.seconds && afterDecision <= range.max.seconds,
-        }
-      : {}),
-  };
 }

@@ -5,7 +5,8 @@ import { expect, test } from 'vitest';
 import { planGanttText } from '../../cli/report/plan-gantt';
 import { planReportHtml } from '../../cli/report/plan-html';
 import { planReportMarkdown } from '../../cli/report/plan-markdown';
-import { actualCriticalPath, buildPlanReport, splitWork } from '../../cli/report/plan-model';
+import { splitWork } from '../../cli/report/plan-member-row';
+import { actualCriticalPath, buildPlanReport } from '../../cli/report/plan-model';
 import { renderedDom } from '../helpers/browser';
 import { finishedEvacuation, runningEvacuation } from '../helpers/plan-statuses';
 

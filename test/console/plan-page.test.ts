@@ -82,7 +82,7 @@ test("a plan's page shows its members across services, and its one gate is appro
   );
   expect(await bob.page.locator('#gate').isVisible()).toBe(true);
   // The page opened at the gate, not at its top.
-  expect(await bob.page.evaluate(() => Math.abs(document.getElementById('gate')!.getBoundingClientRect().top) < 100 && window.scrollY > 0)).toBe(true);
+  expect(await bob.page.evaluate("Math.abs(document.getElementById('gate').getBoundingClientRect().top) < 100 && window.scrollY > 0")).toBe(true);
   expect(await bob.page.locator('#may-vote').textContent()).toBe('bob, carol, dave');
 
   // One decision, three signatures, each from the person's own page.
