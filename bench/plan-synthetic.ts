@@ -10,7 +10,7 @@ import type { BenchContext } from './section';
 import { median } from './stats';
 import { memberOf, SYNTHETIC_DEPTH, syntheticPlan, syntheticServices } from './synthetic-plan';
 
-const fixture = resolve(__dirname, 'command-estate-delay.mjs');
+const fixture = resolve(__dirname, '..', 'test', 'fixtures', 'command-estate.mjs');
 
 /** What the synthetic plan measured. */
 export interface SyntheticFigures {

@@ -93,8 +93,9 @@ export async function runPlanMembers(
       ready.then(async () => {
         const spec = definition.procedure[name] as StepSpec & { skippable: true };
         const result = await run.step(spec, () => runMember(run, { plan, input, name, views, show, approvals }));
-        // Undefined is a skip, or a member that ended with the plan's abort (which says so itself).
-        if (result === undefined && views[name]!.state !== 'aborted') {
+        // Undefined is an operator's skip, or a member that said itself why it did not run (aborted with the plan, or
+        // nothing to rehearse in this drill).
+        if (result === undefined && views[name]!.state !== 'aborted' && views[name]!.state !== 'skipped') {
           views[name]!.state = 'skipped';
           delete views[name]!.error;
           show();
@@ -186,6 +187,15 @@ async function runMember(run: RunbookRun<unknown>, ctx: MemberContext): Promise<
     view.state = 'succeeded';
     show();
     return result;
+  }
+  // A drill of a kind the member has nothing to rehearse with (an isolated drill of a service that keeps no data, so
+  // has no standby to clone): the plan's drill passes over it, says so, and goes on.
+  const drill = run.status.drill?.kind;
+  if (drill !== undefined && result.details?.nothingToRehearse === drill) {
+    view.state = 'skipped';
+    view.error = `nothing to rehearse in ${drill === 'isolated' ? 'an' : 'a'} ${drill} drill: ${(result.outcome ?? '').slice(0, 300)}`;
+    show();
+    return undefined;
   }
   if (run.status.abortRequested) {
     view.state = 'aborted';

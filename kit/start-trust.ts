@@ -197,6 +197,8 @@ async function planMemberStart(
     nowMs: parentStartedMs,
     roster,
     used: new Set<string>(),
+    // A plan drill's schedule signs one authorisation for the schedule's life; the plan's launcher checked it.
+    allowScheduleLifetime: true,
   });
   if (!verdict.ok) refuse(`${from}'s start does not hold: ${verdict.reason}`);
   const planId = planIdOf(String(verdict.decision.body.runbook));

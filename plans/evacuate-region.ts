@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { definePlan } from '../kit';
+import { airlineDecision } from './airline-decision';
 import { regionFailover } from '../runbooks/region-failover';
 import { Region } from '../runbooks/region';
 
@@ -49,19 +50,7 @@ export const evacuateRegion = definePlan({
   },
   gate: {
     title: 'Two SRE leads and airline operations approve evacuating the region',
-    // The roster's groups (roster.sample.json): sre-leads approve what moves traffic; airline-ops own the airline's
-    // side of an evacuation (the stations, the crews, the public status page), so one of them signs it too.
-    policy: {
-      approvers: { groups: ['sre-leads', 'airline-ops'] },
-      quorum: 3,
-      requires: [
-        { group: 'sre-leads', atLeast: 2 },
-        { group: 'airline-ops', atLeast: 1 },
-      ],
-      escalateAfter: '5 minutes',
-      escalateEvery: '5 minutes',
-      expireAfter: '1 hour',
-    },
+    policy: { ...airlineDecision, expireAfter: '1 hour' },
   },
   // Its longest chain is three failovers one after another (booking, checkin, flight-status), each within the
   // failover's own 15 minutes; planned loses nothing, emergency at most the failover's minute.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { definePlan } from '../kit';
+import { airlineDecision } from './airline-decision';
 import { regionFailback } from '../runbooks/region-failback';
 import { Region } from '../runbooks/region';
 
@@ -33,18 +34,7 @@ export const returnHome = definePlan({
   },
   gate: {
     title: 'Two SRE leads and airline operations approve returning home',
-    // As for evacuate-region: two SRE leads for the traffic, one of airline operations for the airline's side.
-    policy: {
-      approvers: { groups: ['sre-leads', 'airline-ops'] },
-      quorum: 3,
-      requires: [
-        { group: 'sre-leads', atLeast: 2 },
-        { group: 'airline-ops', atLeast: 1 },
-      ],
-      escalateAfter: '5 minutes',
-      escalateEvery: '5 minutes',
-      expireAfter: '2 hours',
-    },
+    policy: { ...airlineDecision, expireAfter: '2 hours' },
   },
   // Three failbacks one after another (flight-status, check-in, booking), each within its own 30 minutes; a failback
   // always runs planned and loses nothing.

@@ -33,6 +33,8 @@ export async function regionFailover(request: RunRequest<RegionFailoverInput>): 
 
     if (run.status.drill?.kind === 'isolated') {
       if (stateless) {
+        // Said apart from the outcome's words, so a plan's isolated drill can pass over this member instead of stopping.
+        run.report('nothingToRehearse', 'isolated');
         throw new RunAborted(
           `${runbook.id} has no isolated drill for ${input.service}: ${keepsNoData(input.service)}, so there is no standby to clone; rehearse it with --drill live`,
           'lifeboat',

@@ -1,6 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
@@ -8,6 +7,7 @@ import type { PlanVerifyReport } from '../../cli/verify/plan-members';
 import type { VerifyReport } from '../../cli/verify/check';
 import { approveUpdate, interveneUpdate, type PlanMemberView, type RunResult, type RunStatus } from '../../kit';
 import { lifeboatInProcess } from '../helpers/cli';
+import { planServices, switchEstate, type SwitchEstate } from '../helpers/switch-estate';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
 /*
@@ -15,41 +15,23 @@ import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, ty
  * data (each a traffic and service-mode switch over a state file, test/fixtures/command-estate.mjs), so each member
  * takes seconds. The plan verifies with every member run it started and each one's delegation from it.
  */
-const fixture = resolve(__dirname, '..', 'fixtures', 'command-estate.mjs');
-const services = ['booking', 'checkin', 'crew', 'flight-status'] as const;
 const planId = 'plan/evacuate-region/A';
 type PlanResult = RunResult<Record<string, PlanMemberView>>;
 
 let ctx: TemporalTestContext;
-let dir: string;
+let estate: SwitchEstate;
 let targetsPath: string;
-const stateOf = (service: string) => join(dir, `${service}.json`);
 
 beforeAll(async () => {
   ctx = await connectToTestServer('verify-plan');
-  dir = mkdtempSync(join(tmpdir(), 'lifeboat-verify-plan-'));
-  const switchOf = (service: string) => ({
-    provider: 'command',
-    command: ['/usr/bin/env', `COMMAND_ESTATE_STATE=${stateOf(service)}`, process.execPath, fixture],
-  });
-  const sections = Object.fromEntries(
-    services.map((s) => [
-      s,
-      { regions: ['A', 'B'], stateless: true, traffic: switchOf(s), serviceMode: switchOf(s), ...(s === 'checkin' ? { dependsOn: ['booking'] } : {}) },
-    ]),
-  );
-  targetsPath = join(dir, 'lifeboat.targets.json');
-  writeFileSync(targetsPath, JSON.stringify({ version: 1, services: sections }, null, 2));
+  estate = switchEstate();
+  targetsPath = estate.targetsPath;
 });
 
-beforeEach(() => {
-  for (const s of services) {
-    writeFileSync(stateOf(s), JSON.stringify({ active: 'A', regions: { A: { serving: 'ready', mode: 'normal' }, B: { serving: 'ready', mode: 'normal' } } }));
-  }
-});
+beforeEach(() => estate.reset());
 
 afterEach(async () => {
-  for (const id of [planId, ...services.map((s) => `region-failover/${s}`)]) {
+  for (const id of [planId, ...planServices.map((s) => `region-failover/${s}`)]) {
     await ctx.client.workflow
       .getHandle(id)
       .terminate('test cleanup')
@@ -59,7 +41,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await ctx?.close();
-  rmSync(dir, { recursive: true, force: true });
+  estate?.remove();
 });
 
 function verify(runId: string, taskQueue: string, json = true) {
@@ -116,7 +98,7 @@ test(
       expect(text.stdout).toContain(`OK: ${planId} verifies, and so do the 4 member runs it started, each delegated by this plan run.`);
 
       // From a history file alone, the plan's own decisions verify, but its members cannot be checked.
-      const file = join(dir, 'plan-history.json');
+      const file = join(estate.dir, 'plan-history.json');
       writeFileSync(file, historyToJSON(await plan.fetchHistory()));
       const offline = await lifeboatInProcess(['verify', planId, '--history', file, '--json'], { TEMPORAL_NAMESPACE: ctx.namespace });
       expect(offline.code, offline.stderr).toBe(1);
@@ -142,7 +124,7 @@ test(
       expect((JSON.parse(refused.stdout) as VerifyReport).problems).toContainEqual(
         expect.stringMatching(/^the run refused to go on \(DecisionRefused\): start refused: a plan's approval only counts in a run its plan started/),
       );
-      expect(JSON.parse(readFileSync(stateOf('booking'), 'utf8'))).toMatchObject({ active: 'B' });
+      expect(estate.read('booking')).toMatchObject({ active: 'B' });
       // The plan's member is the run the plan started, not the newer one under the same ID.
       expect((await verify(planId, taskQueue)).code).toBe(0);
     });
@@ -156,9 +138,7 @@ test(
     const taskQueue = testTaskQueue();
     const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
     // Region B of crew is in maintenance: its failover's preflight waits for an operator.
-    const crewState = JSON.parse(readFileSync(stateOf('crew'), 'utf8')) as { regions: Record<string, { serving: string }> };
-    crewState.regions.B!.serving = 'maint';
-    writeFileSync(stateOf('crew'), JSON.stringify(crewState));
+    estate.putInMaintenance('crew');
     await worker.runUntil(async () => {
       const plan = await startApprovedPlan(taskQueue);
       await waitForStatus(ctx.client.workflow.getHandle('region-failover/crew'), (s: RunStatus) => s.state === 'needs-intervention', 60_000);
@@ -183,11 +163,7 @@ test(
   async () => {
     const taskQueue = testTaskQueue();
     const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
-    const setCrewB = (serving: string) => {
-      const state = JSON.parse(readFileSync(stateOf('crew'), 'utf8')) as { regions: Record<string, { serving: string }> };
-      state.regions.B!.serving = serving;
-      writeFileSync(stateOf('crew'), JSON.stringify(state));
-    };
+    const setCrewB = (serving: string) => estate.setServingInB('crew', serving);
     setCrewB('maint');
     await worker.runUntil(async () => {
       const plan = await startApprovedPlan(taskQueue);

@@ -5,7 +5,7 @@ import { estateStatus } from '../../dev/estate/status';
 import { sampleEstateAwsEnv } from '../../estate/flight-status-service';
 import { ESTATE_SERVICES } from '../../estate/services';
 import type { TestEstate } from '../../estate/testing';
-import { approveUpdate, type PlanMemberView, type RunResult, type RunStatus, statusQuery } from '../../kit';
+import { approveUpdate, interveneUpdate, type PlanMemberView, type RunResult, type RunStatus, statusQuery } from '../../kit';
 import { breakRegion } from '../../estate/estate';
 import { recordHistory } from '../helpers/histories';
 import { closeRunbookSuite, openRunbookSuite } from '../helpers/runbook-suite';
@@ -41,7 +41,8 @@ async function approvePlan(handle: WorkflowHandle): Promise<void> {
 }
 
 async function memberStatus(runId: string): Promise<RunStatus> {
-  return ctx.client.workflow.getHandle(runId).query(statusQuery);
+  // A finished member's result is its status: read without a worker, after the test's worker has stopped.
+  return (await ctx.client.workflow.getHandle(runId).result()) as RunStatus;
 }
 
 test(
@@ -123,6 +124,46 @@ test(
     const lost = Object.fromEntries(finished.filter((f) => f.service !== 'flight-status').map((f) => [f.service, f.counters.lost?.lost]));
     expect(lost).toEqual({ booking: 0, loyalty: 0, checkin: 0, crew: 0 });
     console.log(`evacuate-region: RTO ${evacuated!.measurements?.rtoSeconds}s; return-home: RTO ${returned!.measurements?.rtoSeconds}s`);
+  },
+);
+
+test(
+  'an isolated drill of the plan rehearses booking and checkin on clones of their standbys, stops for an operator at crew (no clone of a Patroni cluster), passes over flight-status, and moves nothing',
+  { timeout: 600_000 },
+  async () => {
+    const taskQueue = testTaskQueue();
+    const { worker } = await createTestWorker(ctx, taskQueue, {}, targetsPath);
+    const result = await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('recoveryPlan', {
+        taskQueue,
+        workflowId: 'plan/evacuate-region/A',
+        args: [{ input: { from: 'A', to: 'B', mode: 'planned' }, requestedBy: 'alice', drill: { kind: 'isolated', approvals: 'policy' } }],
+      });
+      // Crew's own run says why it cannot rehearse in isolation; the operator ends it, and skips crew in the plan.
+      const crew = ctx.client.workflow.getHandle('region-failover/crew');
+      const stuck = await waitForStatus(crew, (s) => s.state === 'needs-intervention', 300_000);
+      expect(stuck.intervention?.error).toContain('sampleEstate');
+      await crew.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'alice', reason: 'crew has no isolated drill here' }] });
+      await waitForStatus(handle, (s) => s.state === 'needs-intervention' && s.intervention?.step === 'crew', 300_000);
+      await handle.executeUpdate(interveneUpdate, { args: [{ action: 'skip', by: 'alice', reason: 'rehearse crew with a live drill' }] });
+      return (await handle.result()) as RunResult<Record<string, PlanMemberView>>;
+    });
+    expect(result.state, result.outcome).toBe('succeeded');
+    expect(result.gates.find((g) => g.name === 'approve-plan')?.votes.map((v) => v.by)).toEqual(['drill-policy']);
+    const members = result.output!;
+    expect(Object.fromEntries(Object.entries(members).map(([name, m]) => [name, m.state]))).toEqual({
+      booking: 'succeeded',
+      checkin: 'succeeded',
+      crew: 'skipped',
+      flightStatus: 'skipped',
+    });
+    expect(members.flightStatus!.error).toContain('nothing to rehearse in an isolated drill');
+    for (const name of ['booking', 'checkin']) {
+      const status = await memberStatus(members[name]!.runId);
+      expect(status.drill).toMatchObject({ kind: 'isolated' });
+      expect(status.trust?.start.delegatedBy).toBe('plan/evacuate-region/A');
+    }
+    expect(await activeRegions()).toEqual({ booking: 'A', loyalty: 'A', checkin: 'A', crew: 'A', 'flight-status': 'A' });
   },
 );
 

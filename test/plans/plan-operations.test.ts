@@ -1,12 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest';
 import { approveUpdate, interveneUpdate, type PlanMemberView, type RunResult, type RunStatus, statusQuery } from '../../kit';
 import { temporalCli } from '../helpers/cli';
 import { createTestWorker, connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { planServices, switchEstate, type SwitchEstate } from '../helpers/switch-estate';
 import { startWorkerProcess } from '../helpers/worker-process';
 
 /**
@@ -17,46 +15,26 @@ import { startWorkerProcess } from '../helpers/worker-process';
  * leaves the finished ones where they are; a service held by a run outside the plan waits for an operator; a worker
  * killed mid-plan starts no member twice; and forged plan approvals move nothing.
  */
-const fixture = resolve(__dirname, '..', 'fixtures', 'command-estate.mjs');
-const services = ['booking', 'checkin', 'crew', 'flight-status'] as const;
-type Service = (typeof services)[number];
-type SwitchState = { active: string; regions: Record<string, { serving: string; mode: string }> };
 type PlanResult = RunResult<Record<string, PlanMemberView>>;
 
 let ctx: TemporalTestContext;
-let dir: string;
+let estate: SwitchEstate;
 let targetsPath: string;
-const stateOf = (service: Service) => join(dir, `${service}.json`);
-const read = (service: Service) => JSON.parse(readFileSync(stateOf(service), 'utf8')) as SwitchState;
-const active = () => Object.fromEntries(services.map((s) => [s, read(s).active]));
+const active = () => estate.active();
+const putInMaintenance = (service: string) => estate.putInMaintenance(service);
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
   ctx = await connectToTestServer('plan-operations');
-  dir = mkdtempSync(join(tmpdir(), 'lifeboat-plan-ops-'));
-  const command = (service: Service) => ({
-    provider: 'command',
-    command: ['/usr/bin/env', `COMMAND_ESTATE_STATE=${stateOf(service)}`, process.execPath, fixture],
-  });
-  const sections = Object.fromEntries(
-    services.map((s) => [
-      s,
-      { regions: ['A', 'B'], stateless: true, traffic: command(s), serviceMode: command(s), ...(s === 'checkin' ? { dependsOn: ['booking'] } : {}) },
-    ]),
-  );
-  targetsPath = join(dir, 'lifeboat.targets.json');
-  writeFileSync(targetsPath, JSON.stringify({ version: 1, services: sections }, null, 2));
+  estate = switchEstate();
+  targetsPath = estate.targetsPath;
 });
 
-beforeEach(() => {
-  for (const s of services) {
-    writeFileSync(stateOf(s), JSON.stringify({ active: 'A', regions: { A: { serving: 'ready', mode: 'normal' }, B: { serving: 'ready', mode: 'normal' } } }));
-  }
-});
+beforeEach(() => estate.reset());
 
 afterEach(async () => {
   for (const w of workers.splice(0)) if (w.exitCode === null) w.kill('SIGKILL');
-  for (const id of ['plan/evacuate-region/A', ...services.map((s) => `region-failover/${s}`)]) {
+  for (const id of ['plan/evacuate-region/A', ...planServices.map((s) => `region-failover/${s}`)]) {
     await ctx.client.workflow
       .getHandle(id)
       .terminate('test cleanup')
@@ -66,15 +44,8 @@ afterEach(async () => {
 
 afterAll(async () => {
   await ctx?.close();
-  rmSync(dir, { recursive: true, force: true });
+  estate?.remove();
 });
-
-/** Region B of a service is in maintenance: its failover's preflight refuses it until someone looks. */
-function putInMaintenance(service: Service): void {
-  const state = read(service);
-  state.regions.B!.serving = 'maint';
-  writeFileSync(stateOf(service), JSON.stringify(state));
-}
 
 async function startPlan(taskQueue: string): Promise<WorkflowHandle> {
   const handle = await ctx.client.workflow.start('recoveryPlan', {
