@@ -5,6 +5,7 @@ import { describeError, ErrorType, RunAborted } from './errors';
 import { planAbortSignal } from './messages';
 import { PLAN_GATE, planRunbookId, RECOVERY_PLAN_TYPE } from './plan-names';
 import type { RecoveryPlanDefinition } from './recovery-plan';
+import { planLayers } from './recovery-plan-graph';
 import type { RunbookRun } from './runbook-run-api';
 import { runSearchAttributes } from './search-attributes';
 import type { RunResult } from './status';
@@ -85,9 +86,10 @@ export async function runPlanMembers(
   const show = () => run.report('members', views);
   show();
   const done = new Map<string, Promise<void>>();
-  for (const name of Object.keys(plan.members)) {
+  // Wave by wave, so every member it waits for is in `done` before a member is, whatever order the plan declares them.
+  for (const name of planLayers(plan).flat()) {
     const member = plan.members[name]!;
-    const ready = Promise.all((member.after ?? []).map((before) => done.get(before) ?? Promise.resolve()));
+    const ready = Promise.all((member.after ?? []).map((before) => done.get(before)!));
     done.set(
       name,
       ready.then(async () => {

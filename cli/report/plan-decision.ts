@@ -1,7 +1,7 @@
 import { PLAN_GATE } from '../../kit';
 import type { PlanForecastReport } from '../../lib/plan-forecast';
 import type { ShownStatus } from '../run-outcome';
-import type { ForecastAgainstActual, PlanDecision } from './plan-model';
+import type { ForecastAgainstActual, PlanDecision } from './plan-report-types';
 
 // The plan's one decision and the forecast shown at it, as the plan's report reads them from the plan run's status.
 

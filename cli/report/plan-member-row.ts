@@ -1,7 +1,7 @@
 import type { PlanMemberView } from '../../kit';
 import type { ShownStatus } from '../run-outcome';
 import { buildReport, type BarKind, type InterventionRecord } from './model';
-import type { MemberStatusRead, PlanBar, PlanMemberRow } from './plan-model';
+import type { MemberStatusRead, PlanBar, PlanMemberRow } from './plan-report-types';
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
