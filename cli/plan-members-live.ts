@@ -1,9 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers';
 import { planIdOf, type RunStatus } from '../kit';
 import { plans } from '../plans';
 import { memberRunsToRead, plannedMembers, planRunView, publishedMembers, type PlanRunStatus, type PlanRunView } from './plan-run-view';
-import { readStatus } from './runs';
+import { readStatus, startInputOfRun } from './runs';
 
 /** How long a member's status may take: the plan's own status is shown either way, and a member's run needs a worker. */
 const MEMBER_READ_DEADLINE_MS = 5_000;
@@ -32,20 +31,4 @@ async function readMemberStatuses(client: Client, plan: PlanRunStatus, taskQueue
     runIds.map((runId) => client.withDeadline(Date.now() + MEMBER_READ_DEADLINE_MS, () => readStatus(client, runId, taskQueue)).catch(() => undefined)),
   );
   return Object.fromEntries(runIds.map((runId, i) => [runId, read[i]]));
-}
-
-/** The input the run was started with, from the first event of its history; undefined when it cannot be read. */
-async function startInputOfRun(client: Client, runId: string): Promise<unknown> {
-  try {
-    const page = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: client.options.namespace,
-      execution: { workflowId: runId },
-      maximumPageSize: 1,
-    });
-    const started = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-    const [request] = await decodeArrayFromPayloads(client.options.loadedDataConverter, started?.input?.payloads);
-    return (request as { input?: unknown } | undefined)?.input;
-  } catch {
-    return undefined;
-  }
 }

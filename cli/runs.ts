@@ -24,11 +24,10 @@ export async function readStatus(client: Client, runId: string, taskQueue: strin
 }
 
 /**
- * When the outage was detected, as the run's start request gave it (`detectedAt` in the input: typed by a person,
- * or an alert's startsAt), read from the first event of the run's history; undefined when it has none or the
- * request cannot be read. Only that one event is fetched, so a long history costs nothing here.
+ * The input a run was started with, from the first event of its history (only that event is fetched, so a long
+ * history costs nothing here); undefined when it cannot be read.
  */
-export async function detectedAtOfRun(client: Client, runId: string): Promise<string | undefined> {
+export async function startInputOfRun(client: Client, runId: string): Promise<unknown> {
   try {
     const page = await client.workflowService.getWorkflowExecutionHistory({
       namespace: client.options.namespace,
@@ -37,12 +36,20 @@ export async function detectedAtOfRun(client: Client, runId: string): Promise<st
     });
     const started = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes;
     const [request] = await decodeArrayFromPayloads(client.options.loadedDataConverter, started?.input?.payloads);
-    const detectedAt = (request as { input?: { detectedAt?: unknown } } | undefined)?.input?.detectedAt;
-    return typeof detectedAt === 'string' && !Number.isNaN(Date.parse(detectedAt)) ? detectedAt : undefined;
+    return (request as { input?: unknown } | undefined)?.input;
   } catch {
-    // The path falls back to what the status says; an unreadable start request must not hide the rest.
+    // Callers fall back to what the status says; an unreadable start request must not hide the rest.
     return undefined;
   }
+}
+
+/**
+ * When the outage was detected, as the run's start request gave it (`detectedAt` in the input: typed by a person,
+ * or an alert's startsAt); undefined when it has none or the request cannot be read.
+ */
+export async function detectedAtOfRun(client: Client, runId: string): Promise<string | undefined> {
+  const detectedAt = ((await startInputOfRun(client, runId)) as { detectedAt?: unknown } | undefined)?.detectedAt;
+  return typeof detectedAt === 'string' && !Number.isNaN(Date.parse(detectedAt)) ? detectedAt : undefined;
 }
 
 /** Turns SDK errors into messages a person at 3 a.m. can act on. */

@@ -186,23 +186,11 @@ export class Gates implements GatesPart {
       record.audit(SYSTEM, 'not-delegated', `${spec.name}: Temporal reset this run, so the plan's approval, given before the reset, does not stand for it`);
       return undefined;
     }
-    const at = record.now();
-    const gate: GateRecord = {
-      name: spec.name,
-      title: spec.title,
-      status: 'approved',
-      openedAt: at,
-      decidedAt: at,
-      quorum: spec.policy.quorum,
-      approvers: spec.policy.approvers,
-      eligible: [],
-      votes: delegation.signers.map((s) => ({ by: s.by, decision: 'approve' as const, at: s.issuedAt, verified: s.proof })),
-      escalations: 0,
-      expiresAt: at,
-      onExpiry: spec.policy.onExpiry,
-      delegatedFrom: { plan: delegation.plan, workflowId: delegation.workflowId, runId: delegation.runId },
-    };
-    record.status.gates.push(gate);
+    const gate = this.passedWithoutWaiting(
+      spec,
+      delegation.signers.map((s) => ({ by: s.by, decision: 'approve' as const, at: s.issuedAt, verified: s.proof })),
+      { delegatedFrom: { plan: delegation.plan, workflowId: delegation.workflowId, runId: delegation.runId } },
+    );
     for (const signer of delegation.signers) {
       record.audit(
         signer.by,
@@ -251,10 +239,12 @@ export class Gates implements GatesPart {
     record.setState('running');
   }
 
-  /** In a drill whose policy approves, the gate is recorded as approved by the policy, not by a person. */
-  private approveByDrillPolicy(spec: GateSpec): GateRecord {
-    const { record } = this.run;
-    const at = record.now();
+  /**
+   * Records a gate approved the moment it opened, by votes given elsewhere (a drill's policy, a plan's signers), and
+   * adds it to status.
+   */
+  private passedWithoutWaiting(spec: GateSpec, votes: GateRecord['votes'], extra: Pick<GateRecord, 'delegatedFrom'> = {}): GateRecord {
+    const at = this.run.record.now();
     const gate: GateRecord = {
       name: spec.name,
       title: spec.title,
@@ -264,12 +254,20 @@ export class Gates implements GatesPart {
       quorum: spec.policy.quorum,
       approvers: spec.policy.approvers,
       eligible: [],
-      votes: [{ by: 'drill-policy', decision: 'approve', at }],
+      votes,
       escalations: 0,
       expiresAt: at,
       onExpiry: spec.policy.onExpiry,
+      ...extra,
     };
-    record.status.gates.push(gate);
+    this.run.record.status.gates.push(gate);
+    return gate;
+  }
+
+  /** In a drill whose policy approves, the gate is recorded as approved by the policy, not by a person. */
+  private approveByDrillPolicy(spec: GateSpec): GateRecord {
+    const { record } = this.run;
+    const gate = this.passedWithoutWaiting(spec, [{ by: 'drill-policy', decision: 'approve', at: record.now() }]);
     record.audit('drill-policy', 'approved', `gate ${spec.name}: approved by the drill's policy, no person asked`);
     return gate;
   }

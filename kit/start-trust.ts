@@ -1,7 +1,7 @@
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { KitActivities, RunFacts, RunLookupActivities } from './activity-contracts';
 import { digestOf, SignedDecision } from './decisions/statement';
-import { proofOf, verifySignedDecision, type RunIdentity, type VerifiedDecision } from './decisions/verify';
+import { proofOf, verifySignedDecision, type RunIdentity, type Verdict, type VerifiedDecision } from './decisions/verify';
 import type { DrillKind, RunbookDefinition } from './definition';
 import { ErrorType } from './errors';
 import { checkPlanApproval, planMemberFor } from './plan-approval';
@@ -152,16 +152,7 @@ async function delegatedStart(
   const rule = definition.delegatedFrom?.[facts.workflowType];
   if (!rule) refuse(`${from} may not start ${definition.id}: only ${[SCHEDULED_DRILL_TYPE, ...Object.keys(definition.delegatedFrom ?? {})].join(' or ')} may`);
   const parentRequest = facts.argument as { input?: unknown; drill?: { kind?: DrillKind } } | null;
-  const verdict = verifySignedDecision(['start'], request.start, {
-    namespace: info.namespace,
-    workflowId: parent.workflowId,
-    runId: '',
-    inputDigest: digestOf(parentRequest?.input),
-    nowMs: parentStartedMs,
-    roster,
-    used: new Set<string>(),
-    allowScheduleLifetime: true,
-  });
+  const verdict = parentStartVerdict(request, parent, facts, roster);
   if (!verdict.ok) refuse(`${from}'s start does not hold: ${verdict.reason}`);
   const parentRunbook = String(verdict.decision.body.runbook);
   const parentDrill = verdict.decision.body.drill === 'isolated' || verdict.decision.body.drill === 'live' ? verdict.decision.body.drill : undefined;
@@ -189,17 +180,7 @@ async function planMemberStart(
   const from = `plan run ${parent.workflowId.slice(0, 200)}`;
   const parentRequest = facts.argument as { input?: unknown; drill?: { kind?: DrillKind } } | null;
   const parentStartedMs = Date.parse(facts.startTime);
-  const verdict = verifySignedDecision(['start'], request.start, {
-    namespace: info.namespace,
-    workflowId: parent.workflowId,
-    runId: '',
-    inputDigest: digestOf(parentRequest?.input),
-    nowMs: parentStartedMs,
-    roster,
-    used: new Set<string>(),
-    // A plan drill's schedule signs one authorisation for the schedule's life; the plan's launcher checked it.
-    allowScheduleLifetime: true,
-  });
+  const verdict = parentStartVerdict(request, parent, facts, roster);
   if (!verdict.ok) refuse(`${from}'s start does not hold: ${verdict.reason}`);
   const planId = planIdOf(String(verdict.decision.body.runbook));
   const listing = (definition as PlanMemberDefinition).plans ?? {};
@@ -232,6 +213,25 @@ async function planMemberStart(
     member,
     delegation: { ...planRun, signers: approval.signers },
   };
+}
+
+/**
+ * Whether the signed start a child carries is its parent's own: a start statement for the parent's workflow ID and
+ * input, valid when Temporal started the parent. A drill schedule's authorisation (a live drill's, a plan drill's) may
+ * be as old as its schedule; the launcher checked it when it started the parent.
+ */
+function parentStartVerdict(request: StartRequest, parent: { workflowId: string }, facts: RunFacts, roster: Roster): Verdict {
+  const parentRequest = facts.argument as { input?: unknown } | null;
+  return verifySignedDecision(['start'], request.start, {
+    namespace: workflowInfo().namespace,
+    workflowId: parent.workflowId,
+    runId: '',
+    inputDigest: digestOf(parentRequest?.input),
+    nowMs: Date.parse(facts.startTime),
+    roster,
+    used: new Set<string>(),
+    allowScheduleLifetime: true,
+  });
 }
 
 /** Refuses a start statement that is for another runbook or another kind of drill than this run. */

@@ -1,12 +1,11 @@
 import { visibleFields } from '../../lib/terminal-text';
+import { memberCells, memberColumns, offset as at, seconds as s } from './plan-cells';
 import { planGanttSvg } from './plan-gantt';
 import type { PlanReport } from './plan-model';
 
 type Cell = string | number | undefined;
 
 const escape = (text: Cell) => String(text ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const s = (v: number | undefined) => (v === undefined ? '-' : `${v}s`);
-const at = (ms: number | undefined) => (ms === undefined ? '-' : `+${(ms / 1000).toFixed(1)}s`);
 
 function table(id: string, header: string[], rows: { cells: Cell[]; attrs?: string }[]): string {
   return `<table id="${id}"><thead><tr>${header.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows
@@ -84,22 +83,10 @@ export function planReportHtml(report: PlanReport): string {
   body.push(
     table(
       'plan-members',
-      ['member', 'run', 'after', 'state', 'from', 'to', 'work', 'waiting for approvers', 'waiting for an operator', 'RTO', 'RPO'],
+      memberColumns,
       r.members.map((row) => ({
         attrs: ` data-member="${escape(row.member)}"${row.onCriticalPath ? ' class="critical"' : ''}`,
-        cells: [
-          row.member,
-          row.runId,
-          row.after.join(', ') || '-',
-          row.state,
-          at(row.startMs),
-          at(row.endMs),
-          s(row.totals.workSeconds),
-          s(row.totals.gateWaitSeconds),
-          s(row.totals.operatorWaitSeconds),
-          s(row.rtoSeconds),
-          row.rpoSeconds === undefined ? '-' : `${row.rpoSeconds}s${row.rpoWrites !== undefined ? ` (${row.rpoWrites} writes)` : ''}`,
-        ],
+        cells: memberCells(row),
       })),
     ),
   );

@@ -1,5 +1,6 @@
 import { visibleLine } from '../../lib/terminal-text';
 import { linkTarget, markdownText } from './markdown';
+import { memberCells, memberColumns, offset as at, seconds as s } from './plan-cells';
 import { planGanttText } from './plan-gantt';
 import type { PlanReport } from './plan-model';
 
@@ -11,8 +12,6 @@ const cell = (text: Cell) => markdownText(visibleLine(String(text ?? ''))).repla
 const prose = (text: Cell) => markdownText(visibleLine(String(text ?? '')));
 const tableMd = (header: string[], rows: Cell[][]) =>
   [header, header.map(() => '---'), ...rows.map((r) => r.map(cell))].map((r) => `| ${r.join(' | ')} |`).join('\n');
-const s = (v: number | undefined) => (v === undefined ? '-' : `${v}s`);
-const at = (ms: number | undefined) => (ms === undefined ? '-' : `+${(ms / 1000).toFixed(1)}s`);
 
 /**
  * A plan run's report as Markdown: its RTO and RPO, the one decision and its signers, a text Gantt chart across
@@ -82,21 +81,8 @@ export function planReportMarkdown(r: PlanReport, chartFile?: string): string {
   out.push('```text', planGanttText(r).replace(/`/g, "'"), '```', '');
   out.push(
     tableMd(
-      ['member', 'run', 'after', 'state', 'from', 'to', 'work', 'waiting for approvers', 'waiting for an operator', 'RTO', 'RPO', 'critical path'],
-      r.members.map((row) => [
-        row.member,
-        row.runId,
-        row.after.join(', ') || '-',
-        row.state,
-        at(row.startMs),
-        at(row.endMs),
-        s(row.totals.workSeconds),
-        s(row.totals.gateWaitSeconds),
-        s(row.totals.operatorWaitSeconds),
-        s(row.rtoSeconds),
-        row.rpoSeconds === undefined ? '-' : `${row.rpoSeconds}s${row.rpoWrites !== undefined ? ` (${row.rpoWrites} writes)` : ''}`,
-        row.onCriticalPath ? 'yes' : '',
-      ]),
+      [...memberColumns, 'critical path'],
+      r.members.map((row) => [...memberCells(row), row.onCriticalPath ? 'yes' : '']),
     ),
   );
   out.push('', `Critical path: ${r.criticalPath.length ? r.criticalPath.map(prose).join(' → ') : 'none yet (no member has started)'}.`);
