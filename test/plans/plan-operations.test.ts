@@ -5,6 +5,7 @@ import { approveUpdate, interveneUpdate, type PlanMemberView, type RunResult, ty
 import { temporalCli } from '../helpers/cli';
 import { createTestWorker, connectToTestServer, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { planServices, switchEstate, type SwitchEstate } from '../helpers/switch-estate';
+import { decisionStatement, signAs } from '../helpers/signing';
 import { startWorkerProcess } from '../helpers/worker-process';
 
 /**
@@ -189,7 +190,7 @@ test('a worker killed with SIGKILL mid-plan: a new worker resumes the plan, and 
 });
 
 test(
-  'forged plan approvals move nothing: a member started outside the plan with a copied approval, and an unsigned approval through the stock CLI',
+  'forged plan decisions move nothing: a member started outside the plan with a copied approval, plan aborts from another run, an unsigned approval through the stock CLI, and borrowed workflow IDs',
   { timeout: 180_000 },
   async () => {
     const taskQueue = testTaskQueue();
@@ -209,6 +210,22 @@ test(
       expect(copied.planApproval).toHaveLength(3);
       const crew = ctx.client.workflow.getHandle('region-failover/crew');
       await waitForStatus(crew, (s) => s.state === 'needs-intervention', 60_000);
+
+      // A plan's abort that is not one: typed into the stock CLI unsigned, and a real signature on an abort of the
+      // member's own run (not its plan's). Each is refused and counted; the member still waits for its operator.
+      const sendPlanAbort = (payload: unknown) =>
+        temporalCli(
+          ['workflow', 'signal', '--workflow-id', 'region-failover/booking', '--name', 'plan-abort', '--input', JSON.stringify(payload)],
+          ctx.address,
+        );
+      expect((await sendPlanAbort({ by: 'alice', reason: 'stop' })).code).toBe(0);
+      const ownRun = signAs(decisionStatement(await booking.query(statusQuery), 'abort', 'alice', {}));
+      expect((await sendPlanAbort(ownRun)).code).toBe(0);
+      const refusedAborts = await waitForStatus(booking, (s) => (s.refused?.count ?? 0) >= 2, 30_000);
+      expect(refusedAborts.state).toBe('needs-intervention');
+      expect(refusedAborts.abortRequested).toBeUndefined();
+      expect(refusedAborts.refused?.lastReason).toContain('not an abort of plan run plan/evacuate-region/A');
+
       await plan.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'alice' }] });
       await plan.result();
       await booking.result();
@@ -248,6 +265,30 @@ test(
       expect(after.refused?.lastReason).toContain('not a signed decision');
       await second.executeUpdate(interveneUpdate, { args: [{ action: 'abort', by: 'alice' }] });
       await second.result();
+
+      // Borrowed workflow IDs: the plan's type under a member's ID, and a runbook's type under a plan's ID.
+      const borrowed = async (type: string, workflowId: string, request: unknown) => {
+        const startedByHand = await temporalCli(
+          ['workflow', 'start', '--type', type, '--task-queue', taskQueue, '--workflow-id', workflowId, '--input', JSON.stringify(request)],
+          ctx.address,
+        );
+        expect(startedByHand.code, startedByHand.stderr).toBe(0);
+        const err = (await ctx.client.workflow
+          .getHandle(workflowId)
+          .result()
+          .catch((e: Error) => e)) as Error & { cause?: Error };
+        return String(err.cause?.message ?? err.message);
+      };
+      expect(
+        await borrowed('recoveryPlan', 'region-failover/flight-status', {
+          input: { from: 'A', to: 'B', mode: 'planned' },
+          requestedBy: 'alice',
+          start: copied.start,
+        }),
+      ).toContain('names no recovery plan');
+      expect(
+        await borrowed('regionFailover', 'plan/evacuate-region/B', { input: { service: 'crew', mode: 'planned' }, requestedBy: 'alice', start: copied.start }),
+      ).toContain('its input makes it region-failover on crew');
     });
     // Nothing moved: the real members stopped at their preflight, the forged one was refused at start.
     expect(active()).toEqual({ booking: 'A', checkin: 'A', crew: 'A', 'flight-status': 'A' });
