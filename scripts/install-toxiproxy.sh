@@ -18,8 +18,10 @@ mkdir -p "$target/bin"
 started=$(date +%s)
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
-# The module's main package is cmd/server, so Go names the binary `server`; it is renamed to say what it is.
-GOBIN="$build" GOTOOLCHAIN=local "$go" install "github.com/Shopify/toxiproxy/v2/cmd/server@$version"
+# The module's main package is cmd/server, so Go names the binary `server`; it is renamed to say what it is. Its
+# version is stamped the way Toxiproxy's release builds do, so GET /version says which one runs (else "git").
+module=github.com/Shopify/toxiproxy/v2
+GOBIN="$build" GOTOOLCHAIN=local "$go" install -ldflags "-X $module.Version=${version#v}" "$module/cmd/server@$version"
 mv "$build/server" "$target/bin/toxiproxy-server"
 echo "$version" >"$target/VERSION"
 echo "Built Toxiproxy $version into $target/bin in $(($(date +%s) - started)) s"
