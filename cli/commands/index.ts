@@ -96,6 +96,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./verify')).verifyCommand,
   },
   {
+    name: 'evidence',
+    summary: 'The sealed evidence archive of finished runs: list bundles, get one into a folder, verify files, seals and hash chains (no Temporal needed)',
+    load: async () => (await import('./evidence')).evidenceCommand,
+  },
+  {
     name: 'targets',
     summary: 'Check the targets file: validate it and probe each provider read-only',
     load: async () => (await import('./targets')).targetsCommand,

@@ -1,0 +1,119 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { bundlesOfRun } from '../../lib/evidence/select';
+import type { EvidenceStore } from '../../lib/evidence/store';
+import { checkBundle } from '../../lib/evidence/verify-bundle';
+import { verifyArchive } from '../../lib/evidence/verify-archive';
+import { commonOptions, type Command } from '../command';
+import type { CliContext } from '../context';
+import { CliError, ExitCode, usageError } from '../errors';
+import { evidenceStoreFrom, timeBound } from '../evidence/options';
+import { renderBundleList, renderVerification } from '../evidence/render';
+
+const usage = [
+  'lifeboat evidence list [--runbook R] [--since DATE] [--until DATE] [--store DIR|s3://bucket/prefix] [--json]',
+  'lifeboat evidence get <run-id> --out DIR [--store ...] [--json]',
+  'lifeboat evidence verify [<run-id> | --all] [--store ...] [--json]',
+].join('\n       ');
+
+/**
+ * `lifeboat evidence`: the sealed archive of finished runs, read without Temporal. `list` finds bundles, `get` copies
+ * one out for an auditor, and `verify` checks files, seals and hash chains, exiting 1 with each thing that does not verify.
+ */
+export const evidenceCommand: Command = {
+  name: 'evidence',
+  summary: 'The sealed evidence archive of finished runs: list bundles, get one into a folder, verify files, seals and hash chains (no Temporal needed)',
+  usage,
+  options: {
+    ...commonOptions,
+    store: { type: 'string' },
+    runbook: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    out: { type: 'string' },
+    all: { type: 'boolean' },
+  },
+  async run(ctx, { positionals, values }) {
+    const [action, ...rest] = positionals;
+    if (action !== 'list' && action !== 'get' && action !== 'verify')
+      throw usageError(action ? `unknown evidence command "${action}"` : 'say what to do: list, get or verify', `usage: ${usage}`);
+    if (rest.length > 1) throw usageError(`unexpected "${rest.slice(1).join(' ')}"`, `usage: ${usage}`);
+    const store = evidenceStoreFrom(ctx, values.store as string | undefined);
+    if (action === 'list') return list(ctx, store, values);
+    if (action === 'get') return get(ctx, store, rest[0], values.out as string | undefined);
+    return verify(ctx, store, rest[0], values.all === true);
+  },
+};
+
+async function list(ctx: CliContext, store: EvidenceStore, values: Record<string, unknown>): Promise<number> {
+  const since = timeBound('since', values.since, 'since');
+  const until = timeBound('until', values.until, 'until');
+  const runbook = values.runbook as string | undefined;
+  const bundles = await store.list({ ...(runbook ? { runbook } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}) });
+  if (ctx.json) ctx.printJson({ store: store.location, bundles });
+  else ctx.print(renderBundleList(store.location, bundles));
+  return ExitCode.ok;
+}
+
+async function get(ctx: CliContext, store: EvidenceStore, selector: string | undefined, out: string | undefined): Promise<number> {
+  if (!selector)
+    throw usageError(
+      'name the run: lifeboat evidence get <run-id> --out DIR',
+      'a run id such as region-failover/booking, a Temporal run ID, or a key from lifeboat evidence list',
+    );
+  if (!out) throw usageError('say where to put the bundle: --out DIR', `usage: ${usage}`);
+  const matches = await bundlesOfRun(store, selector);
+  // A run id names every run of a runbook on a target; the newest is the one people mean.
+  const address = matches.at(-1);
+  const stored = address ? await store.get(address.key) : undefined;
+  if (!address || !stored)
+    throw new CliError(`no bundle of ${selector} in ${store.location}`, {
+      code: 'not-found',
+      suggestion: 'see lifeboat evidence list for what the archive holds',
+    });
+  const dir = resolve(out);
+  await mkdir(dir, { recursive: true });
+  const names = Object.keys(stored.files).sort();
+  for (const name of names) await writeFile(join(dir, name), stored.files[name]!);
+  const findings = checkBundle(stored).findings;
+  if (ctx.json)
+    ctx.printJson({
+      store: store.location,
+      key: address.key,
+      runId: address.runId,
+      finishedAt: address.finishedAt,
+      out: dir,
+      files: names,
+      otherRuns: matches.length - 1,
+      findings,
+    });
+  else {
+    ctx.print(`${address.key} -> ${dir}: ${names.join(', ')}`);
+    if (matches.length > 1) ctx.io.stderr(`# the newest of ${matches.length} runs of ${selector}; name a Temporal run ID or a key for another\n`);
+    ctx.print(findings.length === 0 ? 'files and seal verify' : ['does not verify:', ...findings.map((f) => `  - [${f.check}] ${f.message}`)].join('\n'));
+  }
+  return ExitCode.ok;
+}
+
+async function verify(ctx: CliContext, store: EvidenceStore, selector: string | undefined, all: boolean): Promise<number> {
+  if (all === (selector !== undefined))
+    throw usageError(all ? 'give a run id or --all, not both' : 'say what to verify: a run id, or --all', `usage: ${usage}`);
+  const addresses = selector === undefined ? undefined : await bundlesOfRun(store, selector);
+  if (addresses?.length === 0)
+    throw new CliError(`no bundle of ${selector} in ${store.location}`, {
+      code: 'not-found',
+      suggestion: 'see lifeboat evidence list for what the archive holds',
+    });
+  const result = await verifyArchive(store, addresses);
+  if (ctx.json) {
+    ctx.printJson(result);
+    return result.ok ? ExitCode.ok : ExitCode.refused;
+  }
+  ctx.print(renderVerification(result));
+  if (!result.ok)
+    throw new CliError(`${result.findings.length} thing(s) in ${store.location} do not verify; first: ${result.findings[0]!.message}`, {
+      code: 'evidence-does-not-verify',
+      suggestion: 'treat the archive as tampered with until each finding above is explained',
+    });
+  return ExitCode.ok;
+}

@@ -1,0 +1,32 @@
+import { EvidenceStoreConfigError, openEvidenceStore } from '../../lib/evidence/open-store';
+import type { EvidenceStore } from '../../lib/evidence/store';
+import type { CliContext } from '../context';
+import { CliError, ExitCode, usageError } from '../errors';
+
+/** The archive `--store` names, else LIFEBOAT_EVIDENCE_STORE: a folder or `s3://bucket/prefix`. */
+export function evidenceStoreFrom(ctx: CliContext, flag: string | undefined): EvidenceStore {
+  const location = flag ?? ctx.env.LIFEBOAT_EVIDENCE_STORE;
+  if (!location) throw usageError('name the evidence archive: --store DIR or --store s3://bucket/prefix (or set LIFEBOAT_EVIDENCE_STORE)');
+  try {
+    return openEvidenceStore(location, ctx.env);
+  } catch (err) {
+    if (err instanceof EvidenceStoreConfigError)
+      throw new CliError(err.problem, { code: 'evidence-store-config', suggestion: err.suggestion, exitCode: ExitCode.usage });
+    throw err;
+  }
+}
+
+const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A `--since` or `--until` time: an ISO time, or a date, which means that day in UTC from its first moment (`since`)
+ * to its last (`until`), so `--until 2026-12-31` includes the 31st.
+ */
+export function timeBound(flag: string, value: unknown, end: 'since' | 'until'): Date | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  const time = dateOnly.test(text) ? Date.parse(`${text}T${end === 'since' ? '00:00:00.000' : '23:59:59.999'}Z`) : Date.parse(text);
+  if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(text))
+    throw usageError(`--${flag} ${text} is not a date`, `give a date such as 2026-01-31 or a time such as 2026-01-31T12:00:00Z`);
+  return new Date(time);
+}

@@ -1,0 +1,16 @@
+/** Which check a finding comes from. */
+export type EvidenceCheck = 'manifest' | 'file' | 'seal' | 'chain' | 'member';
+
+/**
+ * One thing in the archive that does not verify, named so a person can find it: which bundle (its key and run), which
+ * check, which file, and what was expected against what was found.
+ */
+export interface EvidenceFinding {
+  key: string;
+  runId: string;
+  check: EvidenceCheck;
+  file?: string;
+  expected?: string;
+  found?: string;
+  message: string;
+}

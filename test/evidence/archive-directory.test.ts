@@ -1,0 +1,215 @@
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { archiveRun } from '../../lib/evidence/archive';
+import { sealBundle } from '../../lib/evidence/bundle';
+import { EvidenceManifest, manifestText, sha256Of } from '../../lib/evidence/manifest';
+import { openEvidenceStore } from '../../lib/evidence/open-store';
+import { EvidenceConflictError } from '../../lib/evidence/store';
+import { lifeboat, lifeboatInProcess } from '../helpers/cli';
+import { archiveSignerIn, archiveTestRuns, drillEvidence, impostor, type TestArchive } from '../helpers/evidence';
+import { signStatement } from '../../lib/ssh-keys';
+import { testKeyFile } from '../helpers/signing';
+
+let dir: string;
+let base: string;
+let archive: TestArchive;
+let signer: Awaited<ReturnType<typeof archiveSignerIn>>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lifeboat-evidence-'));
+  signer = await archiveSignerIn(dir);
+  base = join(dir, 'archive');
+  archive = await archiveTestRuns(openEvidenceStore(base), signer.signer, signer.rosterText);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A copy of the archive to tamper with, so each test starts from the same sealed record. */
+function copyOfArchive(name: string): string {
+  const copy = join(dir, name);
+  cpSync(base, copy, { recursive: true });
+  return copy;
+}
+
+const verifyAll = (store: string) => lifeboatInProcess(['evidence', 'verify', '--all', '--store', store]);
+
+test('a quarter of archived drills verifies through the lifeboat command: every file, seal and chain link', async () => {
+  const result = await lifeboat(['evidence', 'verify', '--all', '--store', base]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain('checked: 6 bundle(s) in 3 chain(s)');
+  expect(result.stdout).toContain('every file, seal and chain link verifies');
+
+  const json = await lifeboatInProcess(['evidence', 'verify', 'region-failover/booking', '--store', base, '--json']);
+  expect(json.code).toBe(0);
+  const report = JSON.parse(json.stdout) as { ok: boolean; bundles: { key: string }[] };
+  expect(report.ok).toBe(true);
+  expect(report.bundles.map((b) => b.key)).toEqual(archive.booking.map((b) => b.key));
+});
+
+test('each bundle names the one before it for its runbook and target; the first names none', () => {
+  const previous = archive.booking.map((b) => b.manifest.previous);
+  expect(previous[0]).toBeNull();
+  for (let i = 1; i < archive.booking.length; i++) expect(previous[i]).toBe(sha256Of(archive.booking[i - 1]!.files['manifest.json']!));
+  expect(archive.other.manifest.previous).toBeNull();
+  expect(archive.booking[3]!.key).toBe('region-failover/booking/2026-04-10T031500.000Z-region-failover%2Fbooking');
+});
+
+test('archiving the same run twice stores nothing new; a different bundle under its key is refused, not overwritten', async () => {
+  const copy = copyOfArchive('idempotent');
+  const store = openEvidenceStore(copy);
+  const again = drillEvidence({
+    runbook: 'region-failover',
+    target: 'loyalty',
+    finishedAt: '2026-02-11T03:15:00.000Z',
+    rtoSeconds: 420,
+    rosterText: signer.rosterText,
+    runNumber: 9,
+  });
+  expect((await archiveRun(store, again, signer.signer)).outcome).toBe('unchanged');
+
+  const better = { ...again, files: { ...again.files, 'report.json': again.files['report.json']!.toString().replace('420', '120') } };
+  await expect(archiveRun(store, better, signer.signer)).rejects.toThrow(EvidenceConflictError);
+  expect(readFileSync(join(copy, archive.other.key, 'report.json'), 'utf8')).toContain('"rtoSeconds": 420');
+  expect((await verifyAll(copy)).code).toBe(0);
+});
+
+test('evidence list filters by runbook and time; evidence get copies the newest run out with files matching its manifest', async () => {
+  const listed = await lifeboatInProcess([
+    'evidence',
+    'list',
+    '--runbook',
+    'region-failover',
+    '--since',
+    '2026-02-01',
+    '--until',
+    '2026-03-10',
+    '--store',
+    base,
+    '--json',
+  ]);
+  expect(listed.code).toBe(0);
+  const bundles = (JSON.parse(listed.stdout) as { bundles: { key: string }[] }).bundles.map((b) => b.key);
+  expect(bundles).toEqual([archive.booking[1]!.key, archive.booking[2]!.key, archive.other.key]);
+
+  const out = join(dir, 'handed-over');
+  const got = await lifeboatInProcess(['evidence', 'get', 'region-failover/booking', '--out', out, '--store', base]);
+  expect(got.code).toBe(0);
+  expect(got.stdout).toContain('files and seal verify');
+  const newest = archive.booking[3]!;
+  expect(readdirSync(out).sort()).toEqual(Object.keys(newest.files).sort());
+  for (const [name, digest] of Object.entries(newest.manifest.files)) expect(sha256Of(readFileSync(join(out, name)))).toBe(digest);
+
+  const byTemporalRunId = await lifeboatInProcess(['evidence', 'get', 'run-2-b', '--out', join(dir, 'second'), '--store', base, '--json']);
+  expect((JSON.parse(byTemporalRunId.stdout) as { key: string }).key).toBe(archive.booking[1]!.key);
+});
+
+test('a changed byte in a history is caught and named, and verify exits 1', async () => {
+  const copy = copyOfArchive('history-byte');
+  const target = archive.booking[1]!;
+  const path = join(copy, target.key, 'history.json');
+  const bytes = readFileSync(path);
+  bytes[10] = bytes[10]! ^ 0x01;
+  writeFileSync(path, bytes);
+
+  const result = await verifyAll(copy);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain(`NOT OK   ${target.key}`);
+  expect(result.stdout).toContain(
+    `${target.key}: history.json was changed: the manifest says ${target.manifest.files['history.json']}, the file is ${sha256Of(bytes)}`,
+  );
+  expect(result.stderr).toContain('1 thing(s)');
+});
+
+test('a bundle deleted from the middle of a chain shows as a broken link naming both sides', async () => {
+  const copy = copyOfArchive('deleted');
+  const [first, deleted, third] = archive.booking as [(typeof archive.booking)[0], (typeof archive.booking)[0], (typeof archive.booking)[0]];
+  rmSync(join(copy, deleted.key), { recursive: true });
+
+  const result = await lifeboatInProcess(['evidence', 'verify', '--all', '--store', copy, '--json']);
+  expect(result.code).toBe(1);
+  const report = JSON.parse(result.stdout) as { findings: { key: string; check: string; expected: string; found: string; message: string }[] };
+  expect(report.findings).toHaveLength(1);
+  const [broken] = report.findings;
+  expect(broken).toMatchObject({
+    key: third.key,
+    check: 'chain',
+    expected: sha256Of(first.files['manifest.json']!),
+    found: sha256Of(deleted.files['manifest.json']!),
+  });
+  expect(broken!.message).toContain(`between ${first.key} and ${third.key}`);
+});
+
+test('a report edited to show a better RTO is caught and named', async () => {
+  const copy = copyOfArchive('better-rto');
+  const target = archive.booking[2]!;
+  const path = join(copy, target.key, 'report.json');
+  writeFileSync(path, readFileSync(path, 'utf8').replace('"rtoSeconds": 720', '"rtoSeconds": 300'));
+
+  const result = await verifyAll(copy);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain(`[file] ${target.key}: report.json was changed: the manifest says ${target.manifest.files['report.json']}`);
+});
+
+test('a manifest rewritten to match an edited report and signed by a key the roster does not list is refused', async () => {
+  const copy = copyOfArchive('forged-seal');
+  const target = archive.booking[3]!;
+  const folder = join(copy, target.key);
+  const report = readFileSync(join(folder, 'report.json'), 'utf8').replace('"rtoSeconds": 780', '"rtoSeconds": 300');
+  writeFileSync(join(folder, 'report.json'), report);
+  const forged = EvidenceManifest.parse({ ...target.manifest, files: { ...target.manifest.files, 'report.json': sha256Of(report) } });
+  writeFileSync(join(folder, 'manifest.json'), manifestText(forged));
+  // mallory signs as the archive signer: the signature is good, the key is not the archive's.
+  writeFileSync(join(folder, 'manifest.json.sig'), await signStatement(manifestText(forged), testKeyFile('mallory')));
+
+  const result = await verifyAll(copy);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toMatch(
+    new RegExp(`\\[seal\\] ${escape(target.key)}: the seal is made with a key \\(SHA256:[^)]+\\) the roster does not list for archive`),
+  );
+  expect(result.stdout).not.toContain('[file]');
+});
+
+test('a seal by a roster person who is in a group (an approver) is refused, and so is one by someone the roster does not list', async () => {
+  const store = join(dir, 'approver-sealed');
+  const evidence = drillEvidence({
+    runbook: 'region-failover',
+    target: 'booking',
+    finishedAt: '2026-05-10T03:15:00.000Z',
+    rtoSeconds: 500,
+    rosterText: signer.rosterText,
+    runNumber: 20,
+  });
+  const byApprover = await sealBundle(evidence, null, impostor('alice'));
+  await openEvidenceStore(store).put(byApprover);
+  const unlisted = drillEvidence({
+    runbook: 'region-failover',
+    target: 'loyalty',
+    finishedAt: '2026-05-11T03:15:00.000Z',
+    rtoSeconds: 500,
+    rosterText: signer.rosterText,
+    runNumber: 21,
+  });
+  await openEvidenceStore(store).put(await sealBundle(unlisted, null, impostor('mallory')));
+
+  const result = await verifyAll(store);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain(`${byApprover.key}: the seal names alice, who is in group sre-oncall: an archive signer may sign, never approve`);
+  expect(result.stdout).toContain('the seal names mallory, whom the roster');
+});
+
+test('evidence verify says how to call it: no archive, neither a run nor --all, or both, exit 2', async () => {
+  expect((await lifeboatInProcess(['evidence', 'verify', '--all'], { LIFEBOAT_EVIDENCE_STORE: undefined })).code).toBe(2);
+  expect((await lifeboatInProcess(['evidence', 'verify', '--store', base])).code).toBe(2);
+  expect((await lifeboatInProcess(['evidence', 'verify', 'region-failover/booking', '--all', '--store', base])).code).toBe(2);
+  expect((await lifeboatInProcess(['evidence', 'list', '--since', 'yesterday', '--store', base])).code).toBe(2);
+  const fromEnv = await lifeboatInProcess(['evidence', 'verify', '--all'], { LIFEBOAT_EVIDENCE_STORE: base });
+  expect(fromEnv.code).toBe(0);
+  expect(existsSync(base)).toBe(true);
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

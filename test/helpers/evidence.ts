@@ -1,0 +1,113 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { archiveRun } from '../../lib/evidence/archive';
+import type { EvidenceBundle, RunEvidence } from '../../lib/evidence/bundle';
+import { MANIFEST_FILE, sha256Of } from '../../lib/evidence/manifest';
+import type { ArchiveSigner } from '../../lib/evidence/seal';
+import type { EvidenceStore } from '../../lib/evidence/store';
+import { generateEd25519KeyPair } from '../../lib/ssh-keys';
+import { testKeyFile } from './signing';
+
+/** The archive signer the tests' worker would hold: a roster person in no group. */
+export const archiveSignerId = 'archive';
+
+/**
+ * The test roster with an archive signer added (its own new key, in no group), written to `dir/roster.json`; returns
+ * the signer and the roster's text, which every bundle carries as its `roster.json`.
+ */
+export async function archiveSignerIn(dir: string): Promise<{ signer: ArchiveSigner; rosterText: string }> {
+  const { privateKeyPath, publicKeyLine } = await generateEd25519KeyPair(join(dir, 'keys'), archiveSignerId);
+  const roster = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as { people: { id: string; name: string; groups: string[]; keys: string[] }[] };
+  roster.people.push({ id: archiveSignerId, name: 'Lifeboat evidence archive', groups: [], keys: [publicKeyLine] });
+  const rosterText = `${JSON.stringify(roster, null, 2)}\n`;
+  writeFileSync(join(dir, 'roster.json'), rosterText);
+  return { signer: { id: archiveSignerId, keyFile: privateKeyPath }, rosterText };
+}
+
+/** A signer who is not the archive's: `who`'s test key, claiming to be `claims`. */
+export function impostor(who: string, claims: string = who): ArchiveSigner {
+  return { id: claims, keyFile: testKeyFile(who) };
+}
+
+/** What one finished drill of `runbook` on `target` leaves: a report with its RTO, a verify result, a history, the roster. */
+export function drillEvidence(opts: {
+  runbook: string;
+  target: string;
+  finishedAt: string;
+  rtoSeconds: number;
+  rosterText: string;
+  runNumber: number;
+}): RunEvidence {
+  const runId = `${opts.runbook}/${opts.target}`;
+  const startedAt = new Date(Date.parse(opts.finishedAt) - opts.rtoSeconds * 1000).toISOString();
+  const report = { runId, state: 'succeeded', drill: true, objectives: { rtoSeconds: 900 }, achieved: { rtoSeconds: opts.rtoSeconds } };
+  return {
+    runId,
+    temporalRunIds: [`run-${opts.runNumber}-a`, `run-${opts.runNumber}-b`],
+    kind: 'runbook',
+    runbook: opts.runbook,
+    target: opts.target,
+    drill: true,
+    state: 'succeeded',
+    startedAt,
+    finishedAt: opts.finishedAt,
+    files: {
+      'report.html': `<html><body><h1>${runId}</h1><p>RTO ${opts.rtoSeconds} s</p></body></html>\n`,
+      'report.json': `${JSON.stringify(report, null, 2)}\n`,
+      'verify.json': `${JSON.stringify({ runId, ok: true, decisions: [] }, null, 2)}\n`,
+      'history.json': `${JSON.stringify({ events: [{ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', runNumber: opts.runNumber }] })}\n`,
+      'roster.json': opts.rosterText,
+    },
+    targetsDigest: `sha256:${'0'.repeat(64)}`,
+  };
+}
+
+/** The keys the standard test archive holds, in the order the runs finished. */
+export interface TestArchive {
+  booking: EvidenceBundle[];
+  other: EvidenceBundle;
+  plan: EvidenceBundle;
+}
+
+/**
+ * Archives what a quarter of drills leaves: four drills of region-failover on booking (a chain of four), one on
+ * loyalty, and a plan whose manifest names the newest booking drill as its member.
+ */
+export async function archiveTestRuns(store: EvidenceStore, signer: ArchiveSigner, rosterText: string): Promise<TestArchive> {
+  const booking: EvidenceBundle[] = [];
+  const days = ['2026-01-10', '2026-02-10', '2026-03-10', '2026-04-10'];
+  for (const [i, day] of days.entries()) {
+    const evidence = drillEvidence({
+      runbook: 'region-failover',
+      target: 'booking',
+      finishedAt: `${day}T03:15:00.000Z`,
+      rtoSeconds: 600 + i * 60,
+      rosterText,
+      runNumber: i + 1,
+    });
+    booking.push((await archiveRun(store, evidence, signer)).bundle);
+  }
+  const loyalty = drillEvidence({
+    runbook: 'region-failover',
+    target: 'loyalty',
+    finishedAt: '2026-02-11T03:15:00.000Z',
+    rtoSeconds: 420,
+    rosterText,
+    runNumber: 9,
+  });
+  const other = (await archiveRun(store, loyalty, signer)).bundle;
+  const planEvidence: RunEvidence = {
+    ...drillEvidence({ runbook: 'evacuate-region', target: 'A', finishedAt: '2026-04-10T03:20:00.000Z', rtoSeconds: 1200, rosterText, runNumber: 10 }),
+    runId: 'plan/evacuate-region/A',
+    kind: 'plan',
+    members: [{ runId: 'region-failover/booking', manifestDigest: digestOfBundle(booking[3]!) }],
+  };
+  const plan = (await archiveRun(store, planEvidence, signer)).bundle;
+  return { booking, other, plan };
+}
+
+/** A bundle's manifest digest, as the next bundle and a plan name it. */
+export function digestOfBundle(bundle: EvidenceBundle): string {
+  return sha256Of(bundle.files[MANIFEST_FILE]!);
+}
