@@ -45,11 +45,12 @@ function urlAddress(url: string): string {
   return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }
 
-/** The same URL (path, query and all) with its host and port replaced by `listen`. */
+/**
+ * The same URL with its host and port replaced by `listen`, and every other character as the file wrote it (a URL
+ * object would add a `/` to a bare origin, and the fleet client appends its paths to the URL as written).
+ */
 function urlThrough(url: string, listen: string): string {
-  const u = new URL(url);
-  u.host = listen;
-  return u.toString();
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?)[^/?#]*/i, `$1${listen}`);
 }
 
 /**
@@ -62,9 +63,10 @@ function urlThrough(url: string, listen: string): string {
  *   estate's systems, not the worker's. When the file leaves it out it defaults to `postgres`, which is rewritten
  *   here, so it is written out with the original address to keep replication direct.
  * - Route 53 records' `value`s are names clients resolve, not addresses the worker calls.
- * HAProxy's runtime API in a targets file is TCP (`{host, port}`, HaproxySettings); there is no unix-socket form.
+ * - HAProxy's runtime API (always TCP `{host, port}` in a targets file; there is no unix-socket form), unless
+ *   `haproxyRuntimeApi` is true: see {@link ProxyOptions}.
  */
-function endpointsOf(file: Json): FoundEndpoint[] {
+function endpointsOf(file: Json, opts: ProxyOptions): FoundEndpoint[] {
   const found: FoundEndpoint[] = [];
   const url = (holder: Json, key: string, at: Omit<FoundEndpoint, 'address' | 'replace'>) => {
     const value = holder[key];
@@ -93,7 +95,8 @@ function endpointsOf(file: Json): FoundEndpoint[] {
     const at = (section: string) => `services.${service}.${section}`;
     const { traffic, database, serviceMode } = config;
     if (isObject(traffic) && traffic.provider === 'haproxy') {
-      if (isObject(traffic.runtimeApi)) hostPort(traffic.runtimeApi, { field: at('traffic.runtimeApi'), name: `${service}.traffic`, kind: 'traffic', service });
+      if (opts.haproxyRuntimeApi && isObject(traffic.runtimeApi))
+        hostPort(traffic.runtimeApi, { field: at('traffic.runtimeApi'), name: `${service}.traffic`, kind: 'traffic', service });
       url(traffic, 'entryUrl', { field: at('traffic.entryUrl'), name: `${service}.entry`, kind: 'entry', service });
     }
     if (isObject(traffic) && traffic.provider === 'route53')
@@ -119,16 +122,28 @@ function endpointsOf(file: Json): FoundEndpoint[] {
   return found;
 }
 
+/** Which endpoints that Toxiproxy cannot carry faithfully are proxied all the same. */
+export interface ProxyOptions {
+  /**
+   * Route HAProxy's runtime API through Toxiproxy too. Off by default: Lifeboat's runtime API client sends its command
+   * and half-closes (providers/haproxy/runtime-api.ts), and Toxiproxy v2.5.0 answers a half-close by closing its
+   * upstream connection outright, so HAProxy's answer is lost every time (checked against the estate's HAProxy: 0
+   * bytes through the proxy, the full answer direct or without the half-close). A real network carries a half-close,
+   * so proxying it would report a fault that only the injector makes.
+   */
+  haproxyRuntimeApi?: boolean;
+}
+
 /**
  * The same targets with every endpoint the worker reaches over TCP routed through its own Toxiproxy proxy, so a fault
  * on one link (booking's database in A) leaves the others alone. An address named twice (loyalty's database is on
  * booking's servers) gets one proxy, named after the first place that names it: cutting that link cuts it for both,
  * as a real network fault would. Refuses any endpoint off this machine: no test traffic may leave 127.0.0.1.
  */
-export async function proxyTargets(direct: unknown, toxiproxy: ToxiproxyClient): Promise<ProxiedTargets> {
+export async function proxyTargets(direct: unknown, toxiproxy: ToxiproxyClient, opts: ProxyOptions = {}): Promise<ProxiedTargets> {
   if (!isObject(direct)) throw new Error('a targets file is a JSON object');
   const targets = structuredClone(direct);
-  const endpoints = endpointsOf(targets);
+  const endpoints = endpointsOf(targets, opts);
   const offMachine = endpoints.filter((e) => !/^(127(\.\d{1,3}){3}|localhost):\d+$/.test(e.address));
   if (offMachine.length > 0)
     throw new Error(`the chaos suite proxies loopback endpoints only; these are elsewhere: ${offMachine.map((e) => `${e.field} (${e.address})`).join(', ')}`);
@@ -155,8 +170,13 @@ export async function proxyTargets(direct: unknown, toxiproxy: ToxiproxyClient):
 }
 
 /** Reads the estate's own targets file, writes the proxied one to `outPath`, and returns the proxies it goes through. */
-export async function writeProxiedTargets(directPath: string, outPath: string, toxiproxy: ToxiproxyClient): Promise<ProxiedEndpoint[]> {
-  const { targets, proxies } = await proxyTargets(JSON.parse(readFileSync(directPath, 'utf8')), toxiproxy);
+export async function writeProxiedTargets(
+  directPath: string,
+  outPath: string,
+  toxiproxy: ToxiproxyClient,
+  opts: ProxyOptions = {},
+): Promise<ProxiedEndpoint[]> {
+  const { targets, proxies } = await proxyTargets(JSON.parse(readFileSync(directPath, 'utf8')), toxiproxy, opts);
   writeFileSync(outPath, `${JSON.stringify(targets, null, 2)}\n`);
   return proxies;
 }

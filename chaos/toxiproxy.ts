@@ -118,6 +118,11 @@ export class ToxiproxyClient {
     }
   }
 
+  /** Deletes a proxy: its address stops listening. */
+  async removeProxy(name: string): Promise<void> {
+    await this.call('DELETE', `/proxies/${encodeURIComponent(name)}`);
+  }
+
   /** Adds a toxic to a proxy's new and open connections; returns its name, which {@link removeToxic} takes. */
   async addToxic(proxy: string, toxic: Toxic): Promise<string> {
     const added = await this.call<{ name: string }>('POST', `/proxies/${encodeURIComponent(proxy)}/toxics`, {
