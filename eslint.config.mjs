@@ -20,7 +20,7 @@ const within = (path, folder) => path === folder || path.startsWith(`${folder}/`
  * the sample estate as the system under test, and test/estate tests it directly; so may `npm run estate`
  * (dev/estate/), the developer's console for the estate, which looks at it through Lifeboat's adapters.
  */
-const estateImporters = ['estate', 'providers/sample-estate', 'dev/estate', 'test', 'bench'];
+const estateImporters = ['estate', 'providers/sample-estate', 'dev/estate', 'test', 'bench', 'chaos'];
 
 /**
  * The boundaries of the layout, checked on the resolved path of every import, export-from and `import()`:

@@ -22,7 +22,9 @@ export function haproxyCommand(api: { host: string; port: number }, command: str
       clearTimeout(timer);
       resolve(out);
     });
-    socket.connect(api.port, api.host, () => socket.end(`${command}\n`));
+    // Written, not ended: HAProxy closes once it has answered, and a half-close would make a proxy in between (such as
+    // Toxiproxy, which closes both ways on a half-close) drop the answer before it comes.
+    socket.connect(api.port, api.host, () => socket.write(`${command}\n`));
   });
 }
 

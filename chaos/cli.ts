@@ -1,0 +1,153 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { estateStatus } from '../dev/estate/status';
+import { estateProcesses } from './estate-processes';
+import { Random } from './random';
+import { runOne, type ChaosRunRecord } from './run-one';
+import { bookingHome, CHAOS_SERVICES, scenarioNamed, scenarios, type Scenario } from './scenarios';
+import { describeViolations, summaryTable } from './summary';
+import { startChaosWorld, type ChaosRig } from './world';
+
+/**
+ * The seeds `--ci` runs: each runbook and the evacuation plan once, in an order that leaves the estate ready for
+ * the next (booking goes to B and comes home, then the plan moves everything to B).
+ */
+export const CI_SEEDS: readonly { seed: number; scenario: string }[] = [
+  { seed: 101, scenario: 'paging-check' },
+  { seed: 102, scenario: 'isolate-vendor-module' },
+  { seed: 103, scenario: 'manual-booking-mode' },
+  { seed: 104, scenario: 'region-failover' },
+  { seed: 105, scenario: 'region-failback' },
+  { seed: 106, scenario: 'evacuate-region' },
+];
+
+const usage = `Usage: npm run chaos -- [--seed N] [--runs K] [--runbook R | --plan P] [--max-faults F] [--keep] [--json FILE]
+       npm run chaos -- --soak SECONDS      seeds one after another for about that long, then the table
+       npm run chaos -- --ci                the fixed seeds CI runs: each runbook and the evacuation plan once
+Scenarios: ${scenarios.map((s) => s.name).join(', ')}`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seed: { type: 'string' },
+      runs: { type: 'string' },
+      runbook: { type: 'string' },
+      plan: { type: 'string' },
+      soak: { type: 'string' },
+      ci: { type: 'boolean' },
+      'max-faults': { type: 'string' },
+      keep: { type: 'boolean' },
+      json: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return (console.log(usage), 0);
+  const int = (name: string, v: string | undefined, dflt: number) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, not "${v}"`);
+    return n;
+  };
+  const named = values.runbook ?? values.plan;
+  if (values.runbook && values.plan) throw new UsageError('give --runbook or --plan, not both');
+  const only = named ? scenarioNamed(named) : undefined;
+  if (only && values.plan && only.kind !== 'plan') throw new UsageError(`${named} is a runbook: use --runbook ${named}`);
+  const maxFaults = int('max-faults', values['max-faults'], values.ci ? 2 : 3);
+  const firstSeed = int('seed', values.seed, Date.now() % 100_000);
+  const soakUntil = values.soak !== undefined ? Date.now() + int('soak', values.soak, 300) * 1000 : undefined;
+  const runs = int('runs', values.runs, 1);
+
+  const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  let rig = await startChaosWorld({ services: CHAOS_SERVICES, log, keep: values.keep ?? false });
+  log(`world up in ${rig.dir}: Temporal ${rig.temporalAddress}, ${rig.proxies.length} links through Toxiproxy`);
+  const records: ChaosRunRecord[] = [];
+  const baseline = new Map<string, number>();
+  try {
+    const plan = (i: number): { seed: number; scenario?: Scenario } | undefined => {
+      if (values.ci) return i < CI_SEEDS.length ? { seed: CI_SEEDS[i]!.seed, scenario: scenarioNamed(CI_SEEDS[i]!.scenario) } : undefined;
+      if (soakUntil !== undefined) return Date.now() < soakUntil ? { seed: firstSeed + i, ...(only ? { scenario: only } : {}) } : undefined;
+      return i < runs ? { seed: firstSeed + i, ...(only ? { scenario: only } : {}) } : undefined;
+    };
+    for (let i = 0; ; i++) {
+      const next = plan(i);
+      if (!next) break;
+      rig = await readyWorld(rig, log);
+      const scenario = next.scenario ?? (await drawScenario(rig, next.seed));
+      await bringHome(rig, scenario, records, baseline);
+      // The soak measures each scenario fault-free once first, in the same world, for the RTO comparison.
+      if (soakUntil !== undefined && !baseline.has(scenario.name) && scenario.mode) {
+        const free = await runOne(rig, scenario, next.seed, { maxFaults, faultFree: true });
+        note(free, records, baseline, log);
+        rig = await readyWorld(rig, log);
+        await bringHome(rig, scenario, records, baseline);
+      }
+      note(await runOne(rig, scenario, next.seed, { maxFaults }), records, baseline, log);
+    }
+  } finally {
+    await rig.stop();
+  }
+  const table = summaryTable(records, baseline);
+  console.log(`\n${table}`);
+  if (values.json) writeFileSync(values.json, JSON.stringify({ records, table }, null, 2));
+  const broken = records.filter((r) => r.violations.length || r.ended.startsWith('runner error'));
+  for (const r of broken) console.log(`\n${describeViolations(r)}`);
+  return broken.length ? 1 : 0;
+}
+
+function note(r: ChaosRunRecord, records: ChaosRunRecord[], baseline: Map<string, number>, log: (line: string) => void): void {
+  records.push(r);
+  if (!r.schedule.length && r.ended === 'succeeded' && r.rtoSeconds !== undefined && !baseline.has(r.scenario)) baseline.set(r.scenario, r.rtoSeconds);
+  const faults = r.fired.filter((f) => !f.skipped).length;
+  log(`seed ${r.seed} ${r.scenario}: ${r.ended} in ${r.wallSeconds} s, ${faults} fault(s), RTO ${r.rtoSeconds ?? '-'} s, ${r.violations.length} violation(s)`);
+  for (const v of r.violations) log(`  VIOLATION ${v.invariant}: ${v.evidence}`);
+}
+
+/** A scenario the seed picks among those that can start from where the estate is now. */
+async function drawScenario(rig: ChaosRig, seed: number): Promise<Scenario> {
+  const home = await bookingHome(rig);
+  const fits = scenarios.filter((s) => !s.startsFrom || s.startsFrom === home);
+  return new Random(seed).fork('scenario').pick(fits.length ? fits : scenarios);
+}
+
+/**
+ * Moves booking (or the whole airline) to where the scenario starts from, fault-free, when it is elsewhere: region
+ * scenarios alternate, and a run that ended past its point of no return leaves the estate in the other region.
+ */
+async function bringHome(rig: ChaosRig, scenario: Scenario, records: ChaosRunRecord[], baseline: Map<string, number>): Promise<void> {
+  if (!scenario.startsFrom) return;
+  const home = await bookingHome(rig);
+  if (home === scenario.startsFrom) return;
+  const way = scenario.kind === 'plan' ? (home === 'B' ? 'return-home' : 'evacuate-region') : home === 'B' ? 'region-failback' : 'region-failover';
+  rig.log(`booking is served from ${home}; ${scenario.name} starts from ${scenario.startsFrom}: a fault-free ${way} first`);
+  note(await runOne(rig, scenarioNamed(way), 0, { maxFaults: 0, faultFree: true }), records, baseline, rig.log);
+}
+
+/**
+ * Between runs the world must be whole: dead estate processes are restarted (a supervisor would), and an estate that
+ * still has problems is replaced by a fresh world, so one run's wreck is never the next run's fault.
+ */
+async function readyWorld(rig: ChaosRig, log: (line: string) => void): Promise<ChaosRig> {
+  await rig.workers.keepAlive();
+  for (const p of estateProcesses(rig.estateDir)) if (p.restartable && !p.pids().length) await p.restart().catch(() => undefined);
+  const deadline = Date.now() + 30_000;
+  let problems: string[] = [];
+  while (Date.now() < deadline) {
+    problems = (await estateStatus(rig.catalog)).problems;
+    if (!problems.length) return rig;
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+  log(`the estate is not whole (${problems.join('; ')}): starting a fresh world`);
+  await rig.stop();
+  return startChaosWorld({ services: rig.services, log });
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof UsageError ? `${err.message}\n${usage}` : err);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

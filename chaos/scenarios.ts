@@ -1,0 +1,106 @@
+import { estateStatus } from '../dev/estate/status';
+import type { EstateService } from '../estate/services';
+import { createHttpFleet } from '../providers/http/fleet';
+import type { ChaosRig } from './world';
+
+/** Where booking's clients go now: the region every region-moving scenario starts from. */
+export type BookingHome = 'A' | 'B' | 'unknown';
+
+/**
+ * One thing the chaos runner runs end to end: a runbook or a plan with its input, what the estate must look like for
+ * it to start, and what its invariants expect of the world afterwards.
+ */
+export interface Scenario {
+  name: string;
+  /** `lifeboat run <what>`. */
+  what: string;
+  kind: 'runbook' | 'plan';
+  /** The input as `--set` pairs. */
+  sets: Record<string, string>;
+  /** Services whose clients write through the run (lost writes are counted for these). */
+  writes: string[];
+  /** Services whose traffic must point at exactly one region at the end. */
+  traffic: string[];
+  /** A region move: planned loses no acknowledged write; emergency no more than its recorded RPO. */
+  mode?: 'planned' | 'emergency';
+  /** Where booking must be served from for the scenario to make sense. */
+  startsFrom?: 'A' | 'B';
+  /** Set-up before the run (a faulty fleet push for the vendor-module isolation). */
+  prepare?(rig: ChaosRig): Promise<void>;
+}
+
+/** The estate's services every scenario below can use: the whole airline, as the evacuation plan needs. */
+export const CHAOS_SERVICES: readonly EstateService[] = ['booking', 'loyalty', 'checkin', 'crew', 'flight-status'];
+
+const BAD = 'C-00000291';
+const GOOD = 'C-00000290';
+
+export const scenarios: Scenario[] = [
+  { name: 'paging-check', what: 'paging-check', kind: 'runbook', sets: { message: 'chaos: are you there?' }, writes: [], traffic: [] },
+  {
+    name: 'isolate-vendor-module',
+    what: 'isolate-vendor-module',
+    kind: 'runbook',
+    sets: { badVersion: BAD, goodVersion: GOOD },
+    writes: [],
+    traffic: [],
+    async prepare(rig) {
+      await fetch(`${rig.catalog.fleet.url}/sim/reset`, { method: 'POST' });
+      await createHttpFleet({ url: rig.catalog.fleet.url }).pushContentUpdate({ version: BAD, faulty: true, crashRate: 0.3 });
+    },
+  },
+  { name: 'manual-booking-mode', what: 'manual-booking-mode', kind: 'runbook', sets: { service: 'booking' }, writes: [], traffic: ['booking'], startsFrom: 'A' },
+  {
+    name: 'region-failover',
+    what: 'region-failover',
+    kind: 'runbook',
+    sets: { service: 'booking', mode: 'planned', verifyWindowSeconds: '2' },
+    writes: ['booking'],
+    traffic: ['booking'],
+    mode: 'planned',
+    startsFrom: 'A',
+  },
+  {
+    name: 'region-failover-emergency',
+    what: 'region-failover',
+    kind: 'runbook',
+    sets: { service: 'booking', mode: 'emergency', verifyWindowSeconds: '2' },
+    writes: ['booking'],
+    traffic: ['booking'],
+    mode: 'emergency',
+    startsFrom: 'A',
+  },
+  { name: 'region-failback', what: 'region-failback', kind: 'runbook', sets: { service: 'booking' }, writes: ['booking'], traffic: ['booking'], mode: 'planned', startsFrom: 'B' },
+  {
+    name: 'evacuate-region',
+    what: 'evacuate-region',
+    kind: 'plan',
+    sets: { from: 'A', to: 'B', mode: 'planned' },
+    writes: ['booking'],
+    traffic: ['booking', 'loyalty', 'checkin', 'crew', 'flight-status'],
+    mode: 'planned',
+    startsFrom: 'A',
+  },
+  {
+    name: 'return-home',
+    what: 'return-home',
+    kind: 'plan',
+    sets: { region: 'A' },
+    writes: ['booking'],
+    traffic: ['booking', 'loyalty', 'checkin', 'crew', 'flight-status'],
+    mode: 'planned',
+    startsFrom: 'B',
+  },
+];
+
+export function scenarioNamed(name: string): Scenario {
+  const found = scenarios.find((s) => s.name === name || (s.what === name && s.name === name));
+  if (!found) throw new Error(`no chaos scenario "${name}"; there are: ${scenarios.map((s) => s.name).join(', ')}`);
+  return found;
+}
+
+/** The region booking's traffic goes to, as the estate's own status reads it. */
+export async function bookingHome(rig: ChaosRig): Promise<BookingHome> {
+  const booking = (await estateStatus(rig.catalog)).services.find((s) => s.service === 'booking');
+  return booking?.active === 'A' || booking?.active === 'B' ? booking.active : 'unknown';
+}
