@@ -22,6 +22,9 @@ export class S3Backend implements ObjectBackend {
   private readonly client: S3Client;
 
   constructor(private readonly where: S3Location) {
+    // The SDK warns on Node 20 that its releases from 2027 will need Node 22. Lifeboat pins one release exactly, so the
+    // warning is about releases it does not use, and an auditor reading `evidence verify` would take it for a problem.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const config: S3ClientConfig = { region: where.region ?? 'us-east-1' };
     if (where.endpoint) Object.assign(config, { endpoint: where.endpoint, forcePathStyle: true });
     if (where.credentials) config.credentials = where.credentials;
@@ -59,7 +62,9 @@ export class S3Backend implements ObjectBackend {
   async write(name: string, bytes: Uint8Array): Promise<void> {
     // The SHA-256 goes along so S3 itself refuses a body damaged on the way; a bucket with Object Lock needs a checksum anyway.
     const checksum = Buffer.from(sha256Of(bytes).slice('sha256:'.length), 'hex').toString('base64');
-    await this.client.send(new PutObjectCommand({ Bucket: this.where.bucket, Key: this.keyOf(name), Body: bytes, ChecksumSHA256: checksum }));
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.where.bucket, Key: this.keyOf(name), Body: bytes, ChecksumAlgorithm: 'SHA256', ChecksumSHA256: checksum }),
+    );
   }
 
   private keyOf(name: string): string {

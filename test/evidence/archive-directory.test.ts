@@ -142,6 +142,18 @@ test('a bundle deleted from the middle of a chain shows as a broken link naming 
   expect(broken!.message).toContain(`between ${first.key} and ${third.key}`);
 });
 
+test("a chain's newest bundle deleted leaves no link to break, but the plan that names it as a member shows it missing", async () => {
+  const copy = copyOfArchive('member-deleted');
+  const newest = archive.booking[3]!;
+  rmSync(join(copy, newest.key), { recursive: true });
+
+  const result = await lifeboatInProcess(['evidence', 'verify', 'plan/evacuate-region/A', '--store', copy]);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain(
+    `[member] ${archive.plan.key}: member region-failover/booking's bundle ${sha256Of(newest.files['manifest.json']!)} is not in the archive`,
+  );
+});
+
 test('a report edited to show a better RTO is caught and named', async () => {
   const copy = copyOfArchive('better-rto');
   const target = archive.booking[2]!;
