@@ -105,6 +105,11 @@ async function verify(ctx: CliContext, store: EvidenceStore, selector: string | 
       suggestion: 'see lifeboat evidence list for what the archive holds',
     });
   const result = await verifyArchive(store, addresses);
+  if (result.bundles.length === 0)
+    throw new CliError(`${store.location} holds no evidence bundles, so nothing was verified`, {
+      code: 'empty-archive',
+      suggestion: 'check --store or LIFEBOAT_EVIDENCE_STORE, and that the workers archive there',
+    });
   if (ctx.json) {
     ctx.printJson(result);
     return result.ok ? ExitCode.ok : ExitCode.refused;

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { EvidenceStoreConfigError, openEvidenceStore } from '../../lib/evidence/open-store';
 import type { EvidenceStore } from '../../lib/evidence/store';
 import type { CliContext } from '../context';
@@ -7,6 +9,9 @@ import { CliError, ExitCode, usageError } from '../errors';
 export function evidenceStoreFrom(ctx: CliContext, flag: string | undefined): EvidenceStore {
   const location = flag ?? ctx.env.LIFEBOAT_EVIDENCE_STORE;
   if (!location) throw usageError('name the evidence archive: --store DIR or --store s3://bucket/prefix (or set LIFEBOAT_EVIDENCE_STORE)');
+  // A mistyped folder would otherwise read as an empty archive, and an empty archive has nothing that fails to verify.
+  if (!location.startsWith('s3://') && !existsSync(location))
+    throw new CliError(`there is no evidence archive at ${resolve(location)}`, { code: 'no-archive', suggestion: 'check --store or LIFEBOAT_EVIDENCE_STORE' });
   try {
     return openEvidenceStore(location, ctx.env);
   } catch (err) {

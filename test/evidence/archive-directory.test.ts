@@ -212,11 +212,17 @@ test('a seal by a roster person who is in a group (an approver) is refused, and 
   expect(result.stdout).toContain('the seal names mallory, whom the roster');
 });
 
-test('evidence verify says how to call it: no archive, neither a run nor --all, or both, exit 2', async () => {
+test('evidence verify says how to call it (no archive named, neither a run nor --all, or both: exit 2) and never passes an archive it cannot find', async () => {
   expect((await lifeboatInProcess(['evidence', 'verify', '--all'], { LIFEBOAT_EVIDENCE_STORE: undefined })).code).toBe(2);
   expect((await lifeboatInProcess(['evidence', 'verify', '--store', base])).code).toBe(2);
   expect((await lifeboatInProcess(['evidence', 'verify', 'region-failover/booking', '--all', '--store', base])).code).toBe(2);
   expect((await lifeboatInProcess(['evidence', 'list', '--since', 'yesterday', '--store', base])).code).toBe(2);
+  const mistyped = await lifeboatInProcess(['evidence', 'verify', '--all', '--store', join(dir, 'no-such-archive')]);
+  expect(mistyped.code).toBe(1);
+  expect(mistyped.stderr).toContain('there is no evidence archive at');
+  const empty = await lifeboatInProcess(['evidence', 'verify', '--all', '--store', dir]);
+  expect(empty.code).toBe(1);
+  expect(empty.stderr).toContain('holds no evidence bundles, so nothing was verified');
   const fromEnv = await lifeboatInProcess(['evidence', 'verify', '--all'], { LIFEBOAT_EVIDENCE_STORE: base });
   expect(fromEnv.code).toBe(0);
   expect(existsSync(base)).toBe(true);
