@@ -46,7 +46,6 @@ export function decisionViolations(status: RunStatus): Violation[] {
   if (start && !start.verified && !start.delegatedBy && !start.schedule && !start.planMember)
     signed(`the run started on an unsigned request by ${status.requestedBy}`);
   const policyDrill = status.drill?.approvals === 'policy';
-  const nonceGate = new Map<string, string>();
   for (const gate of status.gates) {
     const people = new Set<string>();
     const nonces = new Set<string>();
@@ -61,10 +60,16 @@ export function decisionViolations(status: RunStatus): Violation[] {
       const { nonce } = vote.verified;
       if (nonces.has(nonce)) once(`nonce ${nonce} counted twice in gate ${gate.name}`);
       nonces.add(nonce);
-      const elsewhere = nonceGate.get(nonce);
-      if (elsewhere && !gate.delegatedFrom) once(`nonce ${nonce} counted in gate ${elsewhere} and again in gate ${gate.name}`);
-      if (!gate.delegatedFrom) nonceGate.set(nonce, gate.name);
       if (!status.auditDropped && !auditedWithProof(status, vote)) signed(`${what} (nonce ${nonce}) has no audit entry with its verified proof`);
+    }
+  }
+  // Across gates: a plan's approval stands for each delegable gate of a member by design, so those gates are left out.
+  const gateOfNonce = new Map<string, string>();
+  for (const gate of status.gates.filter((g) => !g.delegatedFrom)) {
+    for (const nonce of new Set(gate.votes.flatMap((v) => (v.verified ? [v.verified.nonce] : [])))) {
+      const earlier = gateOfNonce.get(nonce);
+      if (earlier !== undefined) once(`nonce ${nonce} counted in gate ${earlier} and again in gate ${gate.name}`);
+      else gateOfNonce.set(nonce, gate.name);
     }
   }
   for (const entry of status.audit) {
