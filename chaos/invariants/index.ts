@@ -6,5 +6,13 @@
 export { watchPrimaries, databasePairs, postmasterPid, TWO_WRITABLE_PRIMARIES, type PrimariesWatch, type NodeSample } from './primaries';
 export { checkTrafficOneRegion, TRAFFIC_ONE_REGION } from './traffic';
 export { startChaosLoad, type ChaosLoad, type ServiceLoadMeasure } from './load';
-export { checkLostWrites, PLANNED_LOSES_NOTHING, EMERGENCY_WITHIN_RPO, LOSS_UNCHECKED, type LossExpectation, type RecordedRpo } from './lost-writes';
+export {
+  checkLostWrites,
+  recordedRpoOf,
+  PLANNED_LOSES_NOTHING,
+  EMERGENCY_WITHIN_RPO,
+  LOSS_UNCHECKED,
+  type LossExpectation,
+  type RecordedRpo,
+} from './lost-writes';
 export { checkReportNumbers, reportedOutage, measuredOutage, REPORT_MATCHES_WORLD } from './report-numbers';

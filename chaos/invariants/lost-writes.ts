@@ -1,3 +1,4 @@
+import type { RunStatus } from '../../kit';
 import type { Violation } from '../world-types';
 import type { ServiceLoadMeasure } from './load';
 
@@ -13,6 +14,16 @@ export interface RecordedRpo {
   service: string;
   lostWrites?: number;
   seconds?: number;
+}
+
+/** The RPO a run recorded, from its report or status: the service it moved (`target`) and its `measurements`. */
+export function recordedRpoOf(run: Pick<RunStatus, 'target' | 'measurements'>): RecordedRpo {
+  const m = run.measurements ?? {};
+  return {
+    service: run.target,
+    ...(m.rpoWrites !== undefined ? { lostWrites: m.rpoWrites } : {}),
+    ...(m.rpoSeconds !== undefined ? { seconds: m.rpoSeconds } : {}),
+  };
 }
 
 export type LossExpectation = { mode: 'planned' } | { mode: 'emergency'; recordedRpo: RecordedRpo[] };
