@@ -44,7 +44,7 @@ export function ledgerLinesBookedTwice(lines: readonly LedgerLine[], bookings: r
 
 /**
  * Reads booking's offline ledgers (both regions, through their services) and its bookings (from whichever node is
- * the primary now), and returns the lines booked twice. Undefined when either could not be read.
+ * the writable primary now), and returns the lines booked twice. Undefined when the bookings could not be read.
  */
 export async function readLedgerBookedTwice(catalog: EstateCatalog): Promise<string[] | undefined> {
   const regions = catalog.services.booking.regions;
@@ -77,8 +77,11 @@ async function primaryBookings(node: { host: string; port: number; user: string;
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const { rows } = await client.query<{ recovering: boolean }>('SELECT pg_is_in_recovery() AS recovering');
-    if (rows[0]?.recovering !== false) return undefined;
+    // The writable primary: an old primary a failover fenced is out of recovery too, but misses every later booking.
+    const { rows } = await client.query<{ writable: boolean }>(
+      `SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off' AS writable`,
+    );
+    if (rows[0]?.writable !== true) return undefined;
     const booked = await client.query<BookedRow>('SELECT idempotency_key AS "idempotencyKey", flight, passenger FROM bookings');
     return booked.rows;
   } catch {

@@ -8,6 +8,8 @@ import { readLedgerBookedTwice } from './ledger-twice';
 import { childRunsOf, childrenStartedTwice, type ChildRun } from './member-starts';
 
 export const NOTHING_TWICE = 'no action twice';
+/** A count the check needed could not be read: not a pass, since a world that cannot be read proves nothing. */
+export const TWICE_UNCHECKED = 'actions taken twice could be checked';
 
 /**
  * Checks that no action of the run took effect twice, from the world and the run's history rather than its own word:
@@ -18,7 +20,8 @@ export const NOTHING_TWICE = 'no action twice';
  *   those that took effect, so a host that crashed again on boot and was rebooted on a retry is allowed for that way;
  * - no counter ledger line booked twice (see {@link readLedgerBookedTwice});
  * - no child run (a plan's member) started again unless its earlier run ended without success.
- * `before` is {@link countEffects} taken just before the run started.
+ * `before` is {@link countEffects} taken just before the run started. What could not be read (a database or the fleet
+ * API that did not answer, the server that holds the run's history) is a {@link TWICE_UNCHECKED} violation.
  */
 export async function checkNothingTwice(
   world: Pick<ChaosWorld, 'catalog' | 'temporalAddress' | 'namespace'>,
@@ -28,10 +31,34 @@ export async function checkNothingTwice(
 ): Promise<Violation[]> {
   const after = await countEffects(world.catalog);
   const problems = [...promotedTwice(before, after), ...rebootedTwice(before, after, operatorRetries(status))];
+  const unchecked = uncounted(before, after);
   const ledger = await readLedgerBookedTwice(world.catalog);
   if (ledger) problems.push(...ledger);
-  problems.push(...(await membersStartedTwice(world, runId)));
-  return problems.map((evidence) => ({ invariant: NOTHING_TWICE, evidence: `${runId}: ${evidence}` }));
+  else unchecked.push('the bookings could not be read from a writable primary to check the counter ledger');
+  try {
+    problems.push(...(await membersStartedTwice(world, runId)));
+  } catch (err) {
+    unchecked.push(`the run's history could not be read for its child runs: ${(err as Error).message}`);
+  }
+  return [
+    ...problems.map((evidence) => ({ invariant: NOTHING_TWICE, evidence: `${runId}: ${evidence}` })),
+    ...unchecked.map((evidence) => ({ invariant: TWICE_UNCHECKED, evidence: `${runId}: ${evidence}` })),
+  ];
+}
+
+/** The counts missing before or after the run, in words. */
+export function uncounted(before: EffectCounts, after: EffectCounts): string[] {
+  const missing: string[] = [];
+  for (const database of new Set([...Object.keys(before.timelines), ...Object.keys(after.timelines)])) {
+    if (before.timelines[database] == null || after.timelines[database] == null) {
+      missing.push(
+        `no node of database ${database} answered ${before.timelines[database] == null ? 'before' : 'after'} the run, so its promotions were not counted`,
+      );
+    }
+  }
+  if (!before.reboots || !after.reboots)
+    missing.push(`the fleet API did not answer ${!before.reboots ? 'before' : 'after'} the run, so reboots were not counted`);
+  return missing;
 }
 
 /** Databases whose timeline moved on more than once between the two counts. */

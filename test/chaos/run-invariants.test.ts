@@ -5,13 +5,15 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { checkDecisions, decisionViolations, DECISION_ONCE, DECISION_SIGNED, VERIFY_PASSES } from '../../chaos/invariants/decisions';
-import type { EffectCounts } from '../../chaos/invariants/effects';
+import { countEffects, type EffectCounts } from '../../chaos/invariants/effects';
 import { ledgerLinesBookedTwice } from '../../chaos/invariants/ledger-twice';
 import { childRunsOf, childrenStartedTwice } from '../../chaos/invariants/member-starts';
-import { promotedTwice, rebootedTwice } from '../../chaos/invariants/nothing-twice';
+import { checkNothingTwice, NOTHING_TWICE, promotedTwice, rebootedTwice, uncounted } from '../../chaos/invariants/nothing-twice';
 import { checkRunEnded } from '../../chaos/invariants/run-ended';
-import { checkUndo, type ServiceUndoState, type UndoSnapshot } from '../../chaos/invariants/undo';
+import { checkUndo, snapshotForUndo, type ServiceUndoState, type UndoSnapshot } from '../../chaos/invariants/undo';
 import type { ChaosWorld } from '../../chaos/world-types';
+import { estateAdapters } from '../../dev/estate/adapters';
+import { startTestEstate } from '../../estate/testing';
 import { approveSignal, type RunResult, type RunStatus } from '../../kit';
 import { Statement, statementText } from '../../kit/trust';
 import { lifeboatInProcess } from '../helpers/cli';
@@ -192,6 +194,12 @@ test('a second promotion, a host rebooted twice, a ledger line booked twice and 
   expect(promotedTwice(counts(1, {}), counts(2, {}))).toEqual([]);
   expect(promotedTwice(counts(1, {}), counts(3, {}))).toEqual(['database booking was promoted 2 times (timeline 1 to 3)']);
   expect(promotedTwice({ timelines: { booking: null }, reboots: null }, counts(3, {}))).toEqual([]);
+  // What could not be counted is said, not passed over.
+  expect(uncounted(counts(1, {}), counts(2, {}))).toEqual([]);
+  expect(uncounted({ timelines: { booking: null, checkin: 1 }, reboots: null }, counts(3, {}))).toEqual([
+    'no node of database booking answered before the run, so its promotions were not counted',
+    'the fleet API did not answer before the run, so reboots were not counted',
+  ]);
 
   expect(rebootedTwice(counts(1, { h1: 1 }), counts(1, { h1: 2, h2: 1 }), 0)).toEqual([]);
   expect(rebootedTwice(counts(1, {}), counts(1, { h1: 2 }), 0)).toEqual(['fleet host h1 was rebooted 2 times']);
@@ -301,3 +309,84 @@ function alterDecision(history: { events: Record<string, unknown>[] }, nonce: st
   }
   return false;
 }
+
+/** Posts JSON to one of the estate's HTTP services, as a counter agent's terminal or the fleet console would. */
+async function post(url: URL, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.ok, `${url.pathname}: HTTP ${res.status} ${await res.text()}`).toBe(true);
+}
+
+test('on a real estate the checkers read what an abort left and what took effect twice: a fence left on, a double reboot, a ledger line booked twice', async () => {
+  const estate = await startTestEstate({ fleetHosts: 4 });
+  try {
+    const { catalog } = estate;
+    const adapters = estateAdapters(catalog);
+    const undoBefore = await snapshotForUndo(catalog, ['booking']);
+    expect(undoBefore).toEqual({
+      services: {
+        booking: {
+          active: 'A',
+          regions: {
+            A: { role: 'primary', fenced: false, mode: 'normal', serving: 'ready' },
+            B: { role: 'standby', fenced: false, mode: 'normal', serving: 'ready' },
+          },
+        },
+      },
+      fleet: { channels: { open: 4 }, scratchFleets: [] },
+    });
+    const before = await countEffects(catalog);
+    expect(before).toEqual({ timelines: { booking: 1 }, reboots: {} });
+
+    // An abort whose undos did not run: region A is left drained and fenced.
+    const aborted = statusOf({ state: 'aborted', outcome: 'aborted by erin', details: switchedFrom('A') });
+    await adapters.fenceDatabase({ service: 'booking', region: 'A' });
+    await adapters.drainBackend({ service: 'booking', region: 'A', state: 'drain' });
+    const leftBehind = checkUndo(undoBefore, await snapshotForUndo(catalog, ['booking']), aborted).map((v) => v.evidence);
+    expect(leftBehind).toEqual([
+      'region-failover/booking aborted before the point of no return, yet booking region A fenced is true, was false',
+      'region-failover/booking aborted before the point of no return, yet booking region A serving is drain, was ready',
+    ]);
+    await adapters.unfenceDatabase({ service: 'booking', region: 'A' });
+    await adapters.drainBackend({ service: 'booking', region: 'A', state: 'ready' });
+    expect(checkUndo(undoBefore, await snapshotForUndo(catalog, ['booking']), aborted)).toEqual([]);
+
+    // A real run with no child runs, and nothing done twice yet.
+    const taskQueue = testTaskQueue();
+    const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+    const world = { catalog, temporalAddress: ctx.address, namespace: ctx.namespace };
+    const runId = `kit-exercise/effects-${taskQueue}`;
+    const { worker } = await createTestWorker(ctx, taskQueue);
+    const status = await worker.runUntil(async () => {
+      const handle = await ctx.client.workflow.start('kitExercise', {
+        taskQueue,
+        workflowId: runId,
+        args: [{ input: { target: `effects-${taskQueue}`, quorum: 1 }, requestedBy: 'alice' }],
+      });
+      await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+      expect((await lifeboatInProcess(['approve', runId, '--as', 'bob'], env)).code).toBe(0);
+      return (await handle.result()) as RunResult;
+    });
+    expect(await checkNothingTwice(world, runId, status, before)).toEqual([]);
+
+    // One promotion is what a failover does; a host rebooted twice and a counter line booked under two keys are not.
+    await adapters.fenceDatabase({ service: 'booking', region: 'A' });
+    await adapters.promoteStandby({ service: 'booking', region: 'B' });
+    const hosts = (await (await fetch(new URL('/hosts', catalog.fleet.url))).json()) as { hosts: { id: string }[] };
+    const hostId = hosts.hosts[0]!.id;
+    await post(new URL('/actions/reboot', catalog.fleet.url), { hostIds: [hostId] });
+    await post(new URL('/actions/reboot', catalog.fleet.url), { hostIds: [hostId] });
+    const booking = catalog.services.booking.regions.B.url;
+    const line = { idempotencyKey: 'T-77', station: 'ATL-T1-03', flight: 'LB123', seat: '12C', passenger: 'Ada Lovelace' };
+    await post(new URL('/ledger', catalog.services.booking.regions.A.url), line);
+    await post(new URL('/admin/bookings', booking), { idempotencyKey: 'T-77', flight: 'LB123', seat: '12C', passenger: 'Ada Lovelace' });
+    await post(new URL('/admin/bookings', booking), { idempotencyKey: 'T-77#ATL-T1-03', flight: 'LB123', seat: '14A', passenger: 'Ada Lovelace' });
+    expect((await countEffects(catalog)).timelines).toEqual({ booking: 2 });
+    const twice = await checkNothingTwice(world, runId, status, before);
+    expect(twice).toEqual([
+      { invariant: NOTHING_TWICE, evidence: `${runId}: fleet host ${hostId} was rebooted 2 times` },
+      { invariant: NOTHING_TWICE, evidence: `${runId}: ledger line ATL-T1-03:T-77 (Ada Lovelace, LB123) is booked under T-77 and T-77#ATL-T1-03` },
+    ]);
+  } finally {
+    await estate.stop();
+  }
+}, 240_000);
