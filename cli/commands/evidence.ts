@@ -4,21 +4,23 @@ import { bundlesOfRun } from '../../lib/evidence/select';
 import type { EvidenceStore } from '../../lib/evidence/store';
 import { checkBundle } from '../../lib/evidence/verify-bundle';
 import { verifyArchive } from '../../lib/evidence/verify-archive';
+import type { TrustRoot } from '../../lib/roster-seal';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
-import { evidenceStoreFrom, timeBound } from '../evidence/options';
+import { evidenceStoreFrom, evidenceTrustRoot, timeBound } from '../evidence/options';
 import { renderBundleList, renderVerification } from '../evidence/render';
 
 const usage = [
   'lifeboat evidence list [--runbook R] [--since DATE] [--until DATE] [--store DIR|s3://bucket/prefix] [--json]',
-  'lifeboat evidence get <run-id> --out DIR [--store ...] [--json]',
-  'lifeboat evidence verify [<run-id> | --all] [--store ...] [--json]',
+  'lifeboat evidence get <run-id> --out DIR [--store ...] [--trust-root FILE] [--json]',
+  'lifeboat evidence verify [<run-id> | --all] [--store ...] [--trust-root FILE] [--json]',
 ].join('\n       ');
 
 /**
  * `lifeboat evidence`: the sealed archive of finished runs, read without Temporal. `list` finds bundles, `get` copies
  * one out for an auditor, and `verify` checks files, seals and hash chains, exiting 1 with each thing that does not verify.
+ * With the workers' trust root (`--trust-root`, LIFEBOAT_TRUST_ROOT), each bundle's roster must be one its admins sealed.
  */
 export const evidenceCommand: Command = {
   name: 'evidence',
@@ -32,6 +34,7 @@ export const evidenceCommand: Command = {
     until: { type: 'string' },
     out: { type: 'string' },
     all: { type: 'boolean' },
+    'trust-root': { type: 'string' },
   },
   async run(ctx, { positionals, values }) {
     const [action, ...rest] = positionals;
@@ -40,8 +43,9 @@ export const evidenceCommand: Command = {
     if (rest.length > 1) throw usageError(`unexpected "${rest.slice(1).join(' ')}"`, `usage: ${usage}`);
     const store = evidenceStoreFrom(ctx, values.store as string | undefined);
     if (action === 'list') return list(ctx, store, values);
-    if (action === 'get') return get(ctx, store, rest[0], values.out as string | undefined);
-    return verify(ctx, store, rest[0], values.all === true);
+    const trustRoot = evidenceTrustRoot(values['trust-root'] as string | undefined, ctx.env);
+    if (action === 'get') return get(ctx, store, rest[0], values.out as string | undefined, trustRoot);
+    return verify(ctx, store, rest[0], values.all === true, trustRoot);
   },
 };
 
@@ -55,7 +59,13 @@ async function list(ctx: CliContext, store: EvidenceStore, values: Record<string
   return ExitCode.ok;
 }
 
-async function get(ctx: CliContext, store: EvidenceStore, selector: string | undefined, out: string | undefined): Promise<number> {
+async function get(
+  ctx: CliContext,
+  store: EvidenceStore,
+  selector: string | undefined,
+  out: string | undefined,
+  trustRoot: TrustRoot | undefined,
+): Promise<number> {
   if (!selector)
     throw usageError(
       'name the run: lifeboat evidence get <run-id> --out DIR',
@@ -75,7 +85,7 @@ async function get(ctx: CliContext, store: EvidenceStore, selector: string | und
   await mkdir(dir, { recursive: true });
   const names = Object.keys(stored.files).sort();
   for (const name of names) await writeFile(join(dir, name), stored.files[name]!);
-  const findings = checkBundle(stored).findings;
+  const findings = checkBundle(stored, trustRoot).findings;
   if (ctx.json)
     ctx.printJson({
       store: store.location,
@@ -95,7 +105,7 @@ async function get(ctx: CliContext, store: EvidenceStore, selector: string | und
   return ExitCode.ok;
 }
 
-async function verify(ctx: CliContext, store: EvidenceStore, selector: string | undefined, all: boolean): Promise<number> {
+async function verify(ctx: CliContext, store: EvidenceStore, selector: string | undefined, all: boolean, trustRoot: TrustRoot | undefined): Promise<number> {
   if (all === (selector !== undefined))
     throw usageError(all ? 'give a run id or --all, not both' : 'say what to verify: a run id, or --all', `usage: ${usage}`);
   const addresses = selector === undefined ? undefined : await bundlesOfRun(store, selector);
@@ -104,7 +114,7 @@ async function verify(ctx: CliContext, store: EvidenceStore, selector: string | 
       code: 'not-found',
       suggestion: 'see lifeboat evidence list for what the archive holds',
     });
-  const result = await verifyArchive(store, addresses);
+  const result = await verifyArchive(store, addresses, trustRoot ? { trustRoot } : {});
   if (result.bundles.length === 0)
     throw new CliError(`${store.location} holds no evidence bundles, so nothing was verified`, {
       code: 'empty-archive',

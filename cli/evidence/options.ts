@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EvidenceStoreConfigError, openEvidenceStore } from '../../lib/evidence/open-store';
 import type { EvidenceStore } from '../../lib/evidence/store';
+import type { TrustRoot } from '../../lib/roster-seal';
+import { readTrustRoot, trustRootPathFrom, TrustRootError } from '../../lib/trust-root';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
 
@@ -34,4 +36,17 @@ export function timeBound(flag: string, value: unknown, end: 'since' | 'until'):
   if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(text))
     throw usageError(`--${flag} ${text} is not a date`, `give a date such as 2026-01-31 or a time such as 2026-01-31T12:00:00Z`);
   return new Date(time);
+}
+
+/** The workers' trust root, from `--trust-root` or LIFEBOAT_TRUST_ROOT; undefined when neither names one. */
+export function evidenceTrustRoot(flag: string | undefined, env: NodeJS.ProcessEnv): TrustRoot | undefined {
+  const path = trustRootPathFrom(flag, env);
+  if (!path) return undefined;
+  try {
+    return readTrustRoot(path);
+  } catch (err) {
+    if (err instanceof TrustRootError)
+      throw new CliError(err.message, { code: 'invalid-trust-root', suggestion: 'fix the field named above', exitCode: ExitCode.usage });
+    throw err;
+  }
 }

@@ -18,6 +18,11 @@ export function renderBundleList(location: string, bundles: readonly BundleAddre
 /** What `lifeboat evidence verify` checked and, when something does not verify, each finding by name. */
 export function renderVerification(result: ArchiveVerification): string {
   const lines = [`archive: ${result.location}`, `checked: ${result.bundles.length} bundle(s) in ${result.chains} chain(s)`];
+  lines.push(
+    result.rostersAnchored
+      ? 'rosters: each checked against the trust root (sealed by its roster admins)'
+      : "rosters: NOT checked against a trust root (give --trust-root or LIFEBOAT_TRUST_ROOT): each bundle's roster vouches for itself",
+  );
   for (const bundle of result.bundles) lines.push(`  ${bundle.ok ? 'ok       ' : 'NOT OK   '}${bundle.key}`);
   if (result.ok) lines.push('result:  every file, seal and chain link verifies');
   else {

@@ -1,5 +1,5 @@
 /** Which check a finding comes from. */
-export type EvidenceCheck = 'manifest' | 'file' | 'seal' | 'chain' | 'member';
+export type EvidenceCheck = 'manifest' | 'file' | 'seal' | 'roster' | 'chain' | 'member';
 
 /**
  * One thing in the archive that does not verify, named so a person can find it: which bundle (its key and run), which

@@ -1,3 +1,4 @@
+import type { TrustRoot } from '../roster-seal';
 import type { EvidenceFinding } from './findings';
 import type { BundleAddress } from './layout';
 import type { EvidenceStore } from './store';
@@ -10,6 +11,8 @@ export interface ArchiveVerification {
   ok: boolean;
   bundles: { key: string; runId: string; finishedAt: string; digest: string | null; ok: boolean }[];
   chains: number;
+  /** Whether each bundle's roster was checked against a trust root; without one, a bundle's roster vouches for itself. */
+  rostersAnchored: boolean;
   findings: EvidenceFinding[];
 }
 
@@ -20,16 +23,21 @@ const parallelReads = 8;
  * Verifies bundles from the archive alone, with no Temporal server: each bundle's files against its manifest, each
  * seal against the roster the manifest names, each runbook and target's hash chain, and each plan's members. Given
  * `addresses` (the bundles of one run), it checks those, the whole chains they belong to, and their plans' members.
+ * Given the workers' trust root, each bundle's roster must be one the roster admins sealed.
  */
-export async function verifyArchive(store: EvidenceStore, addresses?: readonly BundleAddress[]): Promise<ArchiveVerification> {
+export async function verifyArchive(
+  store: EvidenceStore,
+  addresses?: readonly BundleAddress[],
+  options: { trustRoot?: TrustRoot } = {},
+): Promise<ArchiveVerification> {
   const chosen = addresses ?? (await store.list());
   const scope = addresses ? await chainsOf(store, addresses) : chosen;
-  const checked = await checkAll(store, scope);
+  const checked = await checkAll(store, scope, options.trustRoot);
   const byDigest = new Map(checked.filter((b) => b.digest).map((b) => [b.digest!, b]));
   const members = checked.flatMap((b) => b.manifest?.members ?? []).filter((m) => !byDigest.has(m.manifestDigest));
   if (members.length > 0) {
     const memberAddresses = (await Promise.all([...new Set(members.map((m) => m.runId))].map((runId) => store.list({ runId })))).flat();
-    for (const member of await checkAll(store, memberAddresses)) if (member.digest) byDigest.set(member.digest, member);
+    for (const member of await checkAll(store, memberAddresses, options.trustRoot)) if (member.digest) byDigest.set(member.digest, member);
   }
   const chains = checkChains(checked);
   const findings = [...checked.flatMap((b) => b.findings), ...chains.findings, ...checkMembers(checked, byDigest)];
@@ -39,6 +47,7 @@ export async function verifyArchive(store: EvidenceStore, addresses?: readonly B
     ok: findings.length === 0,
     bundles: checked.map((b) => ({ key: b.key, runId: b.runId, finishedAt: b.finishedAt, digest: b.digest ?? null, ok: !failing.has(b.key) })),
     chains: chains.chains,
+    rostersAnchored: options.trustRoot !== undefined,
     findings,
   };
 }
@@ -50,7 +59,7 @@ async function chainsOf(store: EvidenceStore, addresses: readonly BundleAddress[
   return lists.flat();
 }
 
-async function checkAll(store: EvidenceStore, addresses: readonly BundleAddress[]): Promise<CheckedBundle[]> {
+async function checkAll(store: EvidenceStore, addresses: readonly BundleAddress[], trustRoot: TrustRoot | undefined): Promise<CheckedBundle[]> {
   const checked: CheckedBundle[] = [];
   for (let i = 0; i < addresses.length; i += parallelReads) {
     const batch = await Promise.all(addresses.slice(i, i + parallelReads).map((address) => store.get(address.key)));
@@ -58,7 +67,7 @@ async function checkAll(store: EvidenceStore, addresses: readonly BundleAddress[
       const address = addresses[i + j]!;
       checked.push(
         stored
-          ? checkBundle(stored)
+          ? checkBundle(stored, trustRoot)
           : {
               ...address,
               manifest: undefined,

@@ -1,6 +1,8 @@
+import type { TrustRoot } from '../roster-seal';
 import type { EvidenceFinding } from './findings';
 import { bundleKey } from './layout';
 import { MANIFEST_FILE, readManifest, ROSTER_FILE, SEAL_FILE, sha256Of, type EvidenceManifest } from './manifest';
+import { ROSTER_SEAL_FILE, rosterAnchorProblem } from './roster-anchor';
 import { sealProblem } from './seal';
 import type { StoredBundle } from './store';
 
@@ -17,9 +19,10 @@ export interface CheckedBundle {
 
 /**
  * Checks one bundle against itself: its manifest reads and is the one its key says, every file it lists is there with
- * the SHA-256 it lists, it holds nothing unlisted, and its seal is the archive signer's. Pure: no store, no clock.
+ * the SHA-256 it lists, it holds nothing unlisted, and its seal is the archive signer's. Given the trust root, its
+ * roster must also be one the roster admins sealed. Pure: no store, no clock.
  */
-export function checkBundle(stored: StoredBundle): CheckedBundle {
+export function checkBundle(stored: StoredBundle, trustRoot?: TrustRoot): CheckedBundle {
   const { key, runId, finishedAt } = stored.address;
   const findings: EvidenceFinding[] = [];
   const found = (finding: Omit<EvidenceFinding, 'key' | 'runId'>) => findings.push({ key, runId, ...finding });
@@ -72,5 +75,7 @@ export function checkBundle(stored: StoredBundle): CheckedBundle {
     ? sealProblem(manifest, manifestBytes, new TextDecoder().decode(seal), stored.files[ROSTER_FILE])
     : `there is no ${SEAL_FILE}, so nobody vouches for the manifest`;
   if (problem) found({ check: 'seal', file: SEAL_FILE, message: `${key}: ${problem}` });
+  const unanchored = trustRoot ? rosterAnchorProblem(manifest, stored.files[ROSTER_SEAL_FILE], trustRoot) : undefined;
+  if (unanchored) found({ check: 'roster', file: ROSTER_SEAL_FILE, message: `${key}: ${unanchored}` });
   return checked;
 }

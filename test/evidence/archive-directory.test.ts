@@ -9,7 +9,7 @@ import { openEvidenceStore } from '../../lib/evidence/open-store';
 import { EvidenceConflictError } from '../../lib/evidence/store';
 import { lifeboat, lifeboatInProcess } from '../helpers/cli';
 import { archiveSignerIn, archiveTestRuns, drillEvidence, impostor, type TestArchive } from '../helpers/evidence';
-import { signStatement } from '../../lib/ssh-keys';
+import { generateEd25519KeyPair, signStatement } from '../../lib/ssh-keys';
 import { testKeyFile } from '../helpers/signing';
 
 let dir: string;
@@ -21,7 +21,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lifeboat-evidence-'));
   signer = await archiveSignerIn(dir);
   base = join(dir, 'archive');
-  archive = await archiveTestRuns(openEvidenceStore(base), signer.signer, signer.rosterText);
+  archive = await archiveTestRuns(openEvidenceStore(base), signer.signer, signer.roster);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,6 +40,7 @@ test('a quarter of archived drills verifies through the lifeboat command: every 
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   expect(result.stdout).toContain('checked: 6 bundle(s) in 3 chain(s)');
+  expect(result.stdout).toContain('rosters: each checked against the trust root (sealed by its roster admins)');
   expect(result.stdout).toContain('every file, seal and chain link verifies');
 
   const json = await lifeboatInProcess(['evidence', 'verify', 'region-failover/booking', '--store', base, '--json']);
@@ -65,7 +66,7 @@ test('archiving the same run twice stores nothing new; a different bundle under 
     target: 'loyalty',
     finishedAt: '2026-02-11T03:15:00.000Z',
     rtoSeconds: 420,
-    rosterText: signer.rosterText,
+    roster: signer.roster,
     runNumber: 9,
   });
   expect((await archiveRun(store, again, signer.signer)).outcome).toBe('unchanged');
@@ -191,7 +192,7 @@ test('a seal by a roster person who is in a group (an approver) is refused, and 
     target: 'booking',
     finishedAt: '2026-05-10T03:15:00.000Z',
     rtoSeconds: 500,
-    rosterText: signer.rosterText,
+    roster: signer.roster,
     runNumber: 20,
   });
   const byApprover = await sealBundle(evidence, null, impostor('alice'));
@@ -201,7 +202,7 @@ test('a seal by a roster person who is in a group (an approver) is refused, and 
     target: 'loyalty',
     finishedAt: '2026-05-11T03:15:00.000Z',
     rtoSeconds: 500,
-    rosterText: signer.rosterText,
+    roster: signer.roster,
     runNumber: 21,
   });
   await openEvidenceStore(store).put(await sealBundle(unlisted, null, impostor('mallory')));
@@ -210,6 +211,34 @@ test('a seal by a roster person who is in a group (an approver) is refused, and 
   expect(result.code).toBe(1);
   expect(result.stdout).toContain(`${byApprover.key}: the seal names alice, who is in group sre-oncall: an archive signer may sign, never approve`);
   expect(result.stdout).toContain('the seal names mallory, whom the roster');
+});
+
+test('a whole bundle forged with a roster of its own is refused against the trust root, and verify says when it had none', async () => {
+  const store = join(dir, 'forged-roster');
+  const forger = await generateEd25519KeyPair(join(dir, 'keys'), 'forger');
+  const roster = JSON.parse(signer.roster.text) as { people: { id: string; keys: string[] }[] };
+  roster.people.find((p) => p.id === 'archive')!.keys = [forger.publicKeyLine];
+  const evidence = drillEvidence({
+    runbook: 'region-failover',
+    target: 'booking',
+    finishedAt: '2026-06-10T03:15:00.000Z',
+    rtoSeconds: 300,
+    roster: { text: JSON.stringify(roster), sealText: signer.roster.sealText },
+    runNumber: 30,
+  });
+  const forged = await sealBundle(evidence, null, { id: 'archive', keyFile: forger.privateKeyPath });
+  await openEvidenceStore(store).put(forged);
+
+  const anchored = await verifyAll(store);
+  expect(anchored.code).toBe(1);
+  expect(anchored.stdout).toContain(`[roster] ${forged.key}: the roster ${forged.manifest.rosterDigest} is sealed by 0 of the`);
+  expect(anchored.stdout).not.toContain('[seal]');
+
+  const unanchored = await lifeboatInProcess(['evidence', 'verify', '--all', '--store', store], { LIFEBOAT_TRUST_ROOT: undefined });
+  expect(unanchored.code).toBe(0);
+  expect(unanchored.stdout).toContain(
+    "rosters: NOT checked against a trust root (give --trust-root or LIFEBOAT_TRUST_ROOT): each bundle's roster vouches for itself",
+  );
 });
 
 test('evidence verify says how to call it (no archive named, neither a run nor --all, or both: exit 2) and never passes an archive it cannot find', async () => {

@@ -55,7 +55,7 @@ const s3Env = () => ({ LIFEBOAT_EVIDENCE_S3_ENDPOINT: moto.endpoint, ...motoEnv 
 const storeAt = (prefix: string): EvidenceStore => openEvidenceStore(`s3://${bucket}/${prefix}`, s3Env());
 
 async function archived(prefix: string): Promise<TestArchive> {
-  return archiveTestRuns(storeAt(prefix), signer.signer, signer.rosterText);
+  return archiveTestRuns(storeAt(prefix), signer.signer, signer.roster);
 }
 
 test('drills archived to S3 with Object Lock verify through the lifeboat command, and list reads them back in order', async () => {
@@ -78,7 +78,7 @@ test('archiving the same run to S3 twice stores nothing new; a different bundle 
     target: 'loyalty',
     finishedAt: '2026-02-11T03:15:00.000Z',
     rtoSeconds: 420,
-    rosterText: signer.rosterText,
+    roster: signer.roster,
     runNumber: 9,
   });
   expect((await archiveRun(store, again, signer.signer)).outcome).toBe('unchanged');

@@ -3,26 +3,39 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { archiveRun } from '../../lib/evidence/archive';
 import type { EvidenceBundle, RunEvidence } from '../../lib/evidence/bundle';
-import { MANIFEST_FILE, sha256Of } from '../../lib/evidence/manifest';
+import { MANIFEST_FILE, ROSTER_FILE, sha256Of } from '../../lib/evidence/manifest';
+import { ROSTER_SEAL_FILE } from '../../lib/evidence/roster-anchor';
+import { sealPathFor } from '../../lib/roster-seal-file';
 import type { ArchiveSigner } from '../../lib/evidence/seal';
 import type { EvidenceStore } from '../../lib/evidence/store';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
+import { sealTestRoster } from './roster-seal';
 import { testKeyFile } from './signing';
 
 /** The archive signer the tests' worker would hold: a roster person in no group. */
 export const archiveSignerId = 'archive';
 
+/** The roster a bundle carries: its text (`roster.json`) and its roster admins' seal (`roster.seal.json`). */
+export interface RosterFiles {
+  text: string;
+  sealText: string;
+}
+
 /**
- * The test roster with an archive signer added (its own new key, in no group), written to `dir/roster.json`; returns
- * the signer and the roster's text, which every bundle carries as its `roster.json`.
+ * The test roster with an archive signer added (its own new key, in no group), written to `dir/roster.json` and sealed
+ * by the test roster admins, as a deployment's admins would seal the roster that adds its workers' archive signer.
  */
-export async function archiveSignerIn(dir: string): Promise<{ signer: ArchiveSigner; rosterText: string }> {
+export async function archiveSignerIn(dir: string): Promise<{ signer: ArchiveSigner; roster: RosterFiles }> {
   const { privateKeyPath, publicKeyLine } = await generateEd25519KeyPair(join(dir, 'keys'), archiveSignerId);
   const roster = JSON.parse(readFileSync(inject('testRosterPath'), 'utf8')) as { people: { id: string; name: string; groups: string[]; keys: string[] }[] };
   roster.people.push({ id: archiveSignerId, name: 'Lifeboat evidence archive', groups: [], keys: [publicKeyLine] });
-  const rosterText = `${JSON.stringify(roster, null, 2)}\n`;
-  writeFileSync(join(dir, 'roster.json'), rosterText);
-  return { signer: { id: archiveSignerId, keyFile: privateKeyPath }, rosterText };
+  const rosterPath = join(dir, 'roster.json');
+  writeFileSync(rosterPath, `${JSON.stringify(roster, null, 2)}\n`);
+  await sealTestRoster(rosterPath);
+  return {
+    signer: { id: archiveSignerId, keyFile: privateKeyPath },
+    roster: { text: readFileSync(rosterPath, 'utf8'), sealText: readFileSync(sealPathFor(rosterPath), 'utf8') },
+  };
 }
 
 /** A signer who is not the archive's: `who`'s test key, claiming to be `claims`. */
@@ -36,7 +49,7 @@ export function drillEvidence(opts: {
   target: string;
   finishedAt: string;
   rtoSeconds: number;
-  rosterText: string;
+  roster: RosterFiles;
   runNumber: number;
 }): RunEvidence {
   const runId = `${opts.runbook}/${opts.target}`;
@@ -57,7 +70,8 @@ export function drillEvidence(opts: {
       'report.json': `${JSON.stringify(report, null, 2)}\n`,
       'verify.json': `${JSON.stringify({ runId, ok: true, decisions: [] }, null, 2)}\n`,
       'history.json': `${JSON.stringify({ events: [{ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', runNumber: opts.runNumber }] })}\n`,
-      'roster.json': opts.rosterText,
+      [ROSTER_FILE]: opts.roster.text,
+      [ROSTER_SEAL_FILE]: opts.roster.sealText,
     },
     targetsDigest: `sha256:${'0'.repeat(64)}`,
   };
@@ -74,7 +88,7 @@ export interface TestArchive {
  * Archives what a quarter of drills leaves: four drills of region-failover on booking (a chain of four), one on
  * loyalty, and a plan whose manifest names the newest booking drill as its member.
  */
-export async function archiveTestRuns(store: EvidenceStore, signer: ArchiveSigner, rosterText: string): Promise<TestArchive> {
+export async function archiveTestRuns(store: EvidenceStore, signer: ArchiveSigner, roster: RosterFiles): Promise<TestArchive> {
   const booking: EvidenceBundle[] = [];
   const days = ['2026-01-10', '2026-02-10', '2026-03-10', '2026-04-10'];
   for (const [i, day] of days.entries()) {
@@ -83,7 +97,7 @@ export async function archiveTestRuns(store: EvidenceStore, signer: ArchiveSigne
       target: 'booking',
       finishedAt: `${day}T03:15:00.000Z`,
       rtoSeconds: 600 + i * 60,
-      rosterText,
+      roster,
       runNumber: i + 1,
     });
     booking.push((await archiveRun(store, evidence, signer)).bundle);
@@ -93,12 +107,12 @@ export async function archiveTestRuns(store: EvidenceStore, signer: ArchiveSigne
     target: 'loyalty',
     finishedAt: '2026-02-11T03:15:00.000Z',
     rtoSeconds: 420,
-    rosterText,
+    roster,
     runNumber: 9,
   });
   const other = (await archiveRun(store, loyalty, signer)).bundle;
   const planEvidence: RunEvidence = {
-    ...drillEvidence({ runbook: 'evacuate-region', target: 'A', finishedAt: '2026-04-10T03:20:00.000Z', rtoSeconds: 1200, rosterText, runNumber: 10 }),
+    ...drillEvidence({ runbook: 'evacuate-region', target: 'A', finishedAt: '2026-04-10T03:20:00.000Z', rtoSeconds: 1200, roster, runNumber: 10 }),
     runId: 'plan/evacuate-region/A',
     kind: 'plan',
     members: [{ runId: 'region-failover/booking', manifestDigest: digestOfBundle(booking[3]!) }],
