@@ -14,7 +14,10 @@ export interface RunEvidence {
   state: string;
   startedAt: string;
   finishedAt: string;
-  /** By file name; `roster.json` (the roster the run used) is required. Strings are stored as UTF-8. */
+  /**
+   * By file name; strings are stored as UTF-8. `roster.json` (the roster the run used) is required, and
+   * `roster.seal.json` (its `.sig.json`) is what lets `evidence verify` tie that roster to the workers' trust root.
+   */
   files: Record<string, Uint8Array | string>;
   targetsDigest: string | null;
   /** For a plan: its member runs' bundles, by manifest digest. */
