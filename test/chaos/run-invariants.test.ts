@@ -9,6 +9,7 @@ import { countEffects, type EffectCounts } from '../../chaos/invariants/effects'
 import { ledgerLinesBookedTwice } from '../../chaos/invariants/ledger-twice';
 import { childRunsOf, childrenStartedTwice } from '../../chaos/invariants/member-starts';
 import { checkNothingTwice, NOTHING_TWICE, promotedTwice, rebootedTwice, uncounted } from '../../chaos/invariants/nothing-twice';
+import { checkRunOrPlanEnded, checkRunOrPlanUndo } from '../../chaos/invariants/plan-members';
 import { checkRunEnded } from '../../chaos/invariants/run-ended';
 import { checkUndo, snapshotForUndo, type ServiceUndoState, type UndoSnapshot } from '../../chaos/invariants/undo';
 import type { ChaosWorld } from '../../chaos/world-types';
@@ -126,6 +127,40 @@ test('an abort before the point of no return must leave the source as before; on
   expect(silent[0]!.evidence).toContain(`does not name the way back (${failback})`);
   const undone = checkUndo(snapshot(booking(false)), snapshot(booking(false)), { ...past, compensation: [{ step: 'drain', status: 'succeeded' }] });
   expect(undone[0]!.evidence).toContain('undos ran after the point of no return: drain');
+});
+
+test('a plan waiting on a member that waits for an operator has a next action; a member it still shows running after it ended does not', async () => {
+  const member = (state: string) => ({ runbook: 'region-failover', runId: 'region-failover/booking', target: 'booking', after: [], state });
+  const plan = (state: string) =>
+    statusOf({
+      runId: 'plan/evacuate-region/A',
+      runbook: 'plan/evacuate-region',
+      state: 'running',
+      outcome: undefined,
+      details: { members: { booking: member(state) } },
+    });
+  const waiting = { step: 'promote', error: 'standby unreachable', since: '2026-12-05T10:03:00.000Z', options: ['retry', 'abort'] as ('retry' | 'abort')[] };
+  const worldWith = (memberStatus: RunStatus | undefined) => ({ status: () => Promise.resolve(memberStatus) });
+
+  const memberWaits = statusOf({ state: 'needs-intervention', intervention: waiting, outcome: undefined });
+  expect(await checkRunOrPlanEnded(worldWith(memberWaits), plan('running'))).toEqual([]);
+  const memberDone = await checkRunOrPlanEnded(worldWith(statusOf({})), plan('running'));
+  expect(memberDone[0]!.evidence).toContain('member region-failover/booking ended succeeded, yet the plan still shows it running');
+  const memberStuck = await checkRunOrPlanEnded(worldWith(statusOf({ state: 'waiting-approval', outcome: undefined })), plan('running'));
+  expect(memberStuck[0]!.evidence).toContain('region-failover/booking is stuck with no next action');
+  expect(await checkRunOrPlanEnded(worldWith(memberWaits), plan('succeeded'))).toHaveLength(1);
+
+  // A plan's abort: the member it aborted is held to its own undo, on its own services.
+  const abortedPlan = { ...plan('aborted'), state: 'aborted' as const, outcome: 'aborted by erin' };
+  const memberAborted = statusOf({ state: 'aborted', outcome: 'aborted by erin', details: switchedFrom('A') });
+  expect(await checkRunOrPlanUndo(worldWith(memberAborted), snapshot(booking(false)), snapshot(booking(false)), abortedPlan)).toEqual([]);
+  const leftFenced = await checkRunOrPlanUndo(worldWith(memberAborted), snapshot(booking(false)), snapshot(booking(true)), abortedPlan);
+  expect(leftFenced.map((v) => v.evidence)).toEqual([
+    'region-failover/booking aborted before the point of no return, yet booking region A fenced is true, was false',
+  ]);
+  // A member that finished before the abort stays where it is.
+  const finishedFirst = { ...abortedPlan, details: { members: { booking: member('succeeded') } } };
+  expect(await checkRunOrPlanUndo(worldWith(memberAborted), snapshot(booking(false)), snapshot(booking(true, 'B')), finishedFirst)).toEqual([]);
 });
 
 test("a vote counted twice, or counted without a verified signature, is a violation; a policy drill's own approval is not", () => {
