@@ -227,7 +227,9 @@ test("a vote counted twice, or counted without a verified signature, is a violat
 test('a second promotion, a host rebooted twice, a ledger line booked twice and a member restarted after success are each caught', () => {
   const counts = (timeline: number, reboots: Record<string, number>): EffectCounts => ({ timelines: { booking: timeline, checkin: 1 }, reboots });
   expect(promotedTwice(counts(1, {}), counts(2, {}))).toEqual([]);
-  expect(promotedTwice(counts(1, {}), counts(3, {}))).toEqual(['database booking was promoted 2 times (timeline 1 to 3)']);
+  expect(promotedTwice(counts(1, {}), counts(3, {}))).toEqual(['database booking was promoted 2 times (timeline 1 to 3), once at most in this run']);
+  expect(promotedTwice(counts(1, {}), counts(3, {}), 2)).toEqual([]);
+  expect(promotedTwice(counts(1, {}), counts(4, {}), 2)).toEqual(['database booking was promoted 3 times (timeline 1 to 4), at most 2 times in this run']);
   expect(promotedTwice({ timelines: { booking: null }, reboots: null }, counts(3, {}))).toEqual([]);
   // What could not be counted is said, not passed over.
   expect(uncounted(counts(1, {}), counts(2, {}))).toEqual([]);
