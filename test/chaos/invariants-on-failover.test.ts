@@ -17,7 +17,7 @@ import type { RunResult } from '../../kit';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboatInProcess } from '../helpers/cli';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
-import { approveByLeads } from '../runbooks/region-helpers';
+import { approveByLeads, sql } from '../runbooks/region-helpers';
 
 /**
  * The checkers against real failovers with no fault injected: a correct run must pass every one of them, or the
@@ -96,6 +96,36 @@ test('an emergency failover after region A breaks: it loses no more than it reco
     expect(checkReportNumbers(report, measured)).toEqual([]);
     console.log(
       `emergency: ${measured[0]!.lost} lost (report ${report.measurements.rpoWrites}), reaching back ${measured[0]!.lostSeconds} s ` +
+        `(report ${report.measurements.rpoSeconds} s); report outage ${JSON.stringify(reportedOutage(report))}, load outages ${JSON.stringify(measured[0]!.outages)}`,
+    );
+  } finally {
+    await estate.stop();
+  }
+}, 180_000);
+
+test('an emergency failover from a standby that stopped receiving: the writes it lost are exactly those it records, as far back as it records', async () => {
+  const estate = await startTestEstate({ fleetHosts: 2 });
+  try {
+    const load = startChaosLoad(estate.catalog, ['booking'], { ratePerSecond: 20 });
+    await flowing(load, 10);
+    // B stops receiving WAL: every booking A acknowledges from now on is lost with A.
+    await sql(estate.catalog, 'B', "ALTER SYSTEM SET primary_conninfo = ''");
+    await sql(estate.catalog, 'B', 'SELECT pg_reload_conf()');
+    await flowing(load, 20);
+    const detectedAt = new Date().toISOString();
+    await breakRegion(estate.dir, 'A');
+    const { result, report } = await failover(estate, { mode: 'emergency', detectedAt });
+    expect(result.state).toBe('succeeded');
+    await flowing(load, 10);
+    const measured = await load.measured();
+
+    expect(measured[0]!.lost).toBeGreaterThanOrEqual(20);
+    expect(report.measurements.rpoWrites).toBe(measured[0]!.lost);
+    expect(checkLostWrites(measured, { mode: 'emergency', recordedRpo: [recordedRpoOf(report)] })).toEqual([]);
+    expect(checkLostWrites(measured, { mode: 'planned' })).toHaveLength(1);
+    expect(checkReportNumbers(report, measured)).toEqual([]);
+    console.log(
+      `emergency with loss: ${measured[0]!.lost} lost (report ${report.measurements.rpoWrites}), reaching back ${measured[0]!.lostSeconds} s ` +
         `(report ${report.measurements.rpoSeconds} s); report outage ${JSON.stringify(reportedOutage(report))}, load outages ${JSON.stringify(measured[0]!.outages)}`,
     );
   } finally {
