@@ -17,8 +17,8 @@ const DECISIONS = new Set(['approved', 'rejected', 'retry', 'skip', 'abort', 'ca
  *   gates (a plan's approval, which stands for each delegable gate of a member, excepted);
  * - no unsigned or forged decision counts: the start is signed (or delegated by a parent run, a schedule or a plan),
  *   every counted vote carries the verified proof, the audit trail has that proof for it, and every person's decision
- *   in the audit trail is signed. A drill whose policy approves is the only
- *   vote without a person behind it, and only in a drill that says so.
+ *   in the audit trail is signed. A drill's policy approval is the only vote with no person behind it, and only in a
+ *   drill that says its policy approves.
  */
 export async function checkDecisions(world: Pick<ChaosWorld, 'cli'>, runId: string, status: RunStatus): Promise<Violation[]> {
   return [...(await verifyViolations(world, runId)), ...decisionViolations(status)];

@@ -218,6 +218,11 @@ test("a vote counted twice, or counted without a verified signature, is a violat
   const unsignedAbort = statusOf({ audit: [{ at: '2026-12-05T10:03:00.000Z', actor: 'mallory', action: 'abort' }] });
   expect(decisionViolations(unsignedAbort)[0]!.evidence).toContain("records mallory's abort at 2026-12-05T10:03:00.000Z without a verified signature");
 
+  const trust = { namespace: 'default', temporalRunId: 'r1', inputDigest: 'sha256:1', rosterDigest: 'sha256:2' };
+  expect(decisionViolations(statusOf({ trust: { ...trust, start: { verified: proof('n0', 'SHA256:alice') } } }))).toEqual([]);
+  expect(decisionViolations(statusOf({ trust: { ...trust, start: {} } }))).toEqual([
+    { invariant: DECISION_SIGNED, evidence: 'region-failover/booking: the run started on an unsigned request by alice' },
+  ]);
   const policyVote = { by: 'drill-policy', decision: 'approve' as const, at: '2026-12-05T10:02:00.000Z' };
   const drillGate = { ...gate.gates[0]!, votes: [policyVote] };
   expect(decisionViolations(statusOf({ drill: { kind: 'live', approvals: 'policy' }, gates: [drillGate] }))).toEqual([]);
