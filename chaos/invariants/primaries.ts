@@ -107,9 +107,11 @@ export interface PrimariesWatch {
 /**
  * Watches every database pair for a split brain, a round every `everyMs` (250 ms): each round asks all nodes at once,
  * and a round in which both regions of one database would take writes (out of recovery, not fenced) is a violation.
- * A node that does not answer within `timeoutMs` (an unreachable or paused node) counts as not writable: it cannot
- * take writes while it does not answer, and it is asked again next round. One violation per episode: consecutive
- * rounds with the same split brain are one, with the first round's answers as evidence and how long it lasted.
+ * A node that does not answer within `timeoutMs` (an unreachable or paused node) counts as not writable, and the
+ * round goes on without it. That is what can be known from outside, not a guarantee: a paused postmaster takes no new
+ * session, but sessions already open (a service's pool) still write, so a paused primary that was never fenced is
+ * caught by the first round after it answers again, if it is still writable then. One violation per episode:
+ * consecutive rounds with the same split brain are one, with the first round's answers as evidence and its length.
  */
 export function watchPrimaries(catalog: EstateCatalog, opts: { everyMs?: number; timeoutMs?: number } = {}): PrimariesWatch {
   const everyMs = opts.everyMs ?? 250;
