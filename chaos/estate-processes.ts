@@ -43,7 +43,13 @@ function recordedProcess(runDir: string, record: ProcessRecord): EstateProcess {
     pids: () => (isAlive(record.pid) ? withDescendants(record.pid) : []),
     async restart() {
       if (isAlive(record.pid)) return;
-      const fresh = startDetached({ name: record.name, command: record.command, runDir, logFile: record.logFile, ...(record.port ? { port: record.port } : {}) });
+      const fresh = startDetached({
+        name: record.name,
+        command: record.command,
+        runDir,
+        logFile: record.logFile,
+        ...(record.port ? { port: record.port } : {}),
+      });
       record.pid = fresh.pid;
     },
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { GateRecord, RunStatus } from '../kit';
 import { terminalStates } from '../kit';
 import { signStatement } from '../lib/ssh-keys';
+import { planMembersOf } from './invariants/plan-members';
 import type { Random } from './random';
 import type { ChaosWorld } from './world-types';
 
@@ -57,12 +58,48 @@ export async function drivePeople(
   const log: PeopleLog = { decisions: [], resent: [] };
   const act = async (who: string, args: string[]) => {
     const out = await world.cli(args, { as: who, timeoutMs: 30_000 });
-    log.decisions.push({ at: new Date().toISOString(), who, action: args.slice(0, 2).join(' '), code: out.code, said: (out.stderr || out.stdout).trim().slice(0, 300) });
+    log.decisions.push({
+      at: new Date().toISOString(),
+      who,
+      action: args.slice(0, 2).join(' '),
+      code: out.code,
+      said: (out.stderr || out.stdout).trim().slice(0, 300),
+    });
+    world.log(
+      `  ${who}: lifeboat ${args.slice(0, 2).join(' ')} -> exit ${out.code}${out.code ? ` (${(out.stderr || out.stdout).trim().split('\n')[0]?.slice(0, 160)})` : ''}`,
+    );
     return out;
   };
   const retries = new Map<string, number>();
   let aborted = false;
   let last: RunStatus | undefined;
+  /** Does what a person would do for one run now; returns why the people gave up on it, if they did. */
+  const actOn = async (status: RunStatus): Promise<string | undefined> => {
+    const id = status.runId;
+    if (status.state === 'waiting-approval') await approveOpenGate(world, status, id, faults, opts.requester, act, log);
+    else if (status.state === 'needs-intervention' && status.intervention && opts.healthy()) {
+      const key = `${id}:${status.intervention.step}@${status.intervention.since}`;
+      const n = retries.get(`${id}:${status.intervention.step}`) ?? 0;
+      if (retries.has(key)) return undefined;
+      retries.set(key, 1);
+      await sleep(2_000);
+      if (n < RETRIES_BEFORE_GIVING_UP) {
+        retries.set(`${id}:${status.intervention.step}`, n + 1);
+        await act('erin', ['retry', id, '--reason', 'chaos: the fault has healed']);
+      } else if (status.intervention.options.includes('skip')) {
+        await act('erin', ['skip', id, '--reason', `chaos: gave up on ${status.intervention.step} after ${n} retries`]);
+      } else {
+        return `${id}: ${status.intervention.step} failed ${n + 1} times: ${status.intervention.error}`;
+      }
+    } else if (status.details.phase === 'holding' && !aborted) {
+      await act('dave', ['resume', id, '--comment', 'chaos: back to normal']);
+    } else if (status.details.phase === 'resolving') {
+      await act('bob', ['resolve', id, '--rule', 'earliest-wins', '--comment', 'chaos: earliest wins']);
+    } else if (handsOnOpen(status) > 0) {
+      await waiveHandsOn(world, id, act);
+    }
+    return undefined;
+  };
   while (Date.now() < opts.deadline) {
     const status = await world.status(runId);
     if (status) last = status;
@@ -74,28 +111,11 @@ export async function drivePeople(
     if (faults.abortAtMs !== undefined && !aborted && Date.now() - opts.startedAt >= faults.abortAtMs) {
       aborted = (await act('bob', ['abort', runId, '--reason', 'chaos: an abort at a random moment'])).code === 0;
     }
-    if (status.state === 'waiting-approval') await approveOpenGate(world, status, runId, faults, opts.requester, act, log);
-    else if (status.state === 'needs-intervention' && status.intervention && opts.healthy()) {
-      const key = `${status.intervention.step}@${status.intervention.since}`;
-      const n = retries.get(status.intervention.step) ?? 0;
-      if (!retries.has(key)) {
-        retries.set(key, 1);
-        await sleep(2_000);
-        if (n < RETRIES_BEFORE_GIVING_UP) {
-          retries.set(status.intervention.step, n + 1);
-          await act('erin', ['retry', runId, '--reason', 'chaos: the fault has healed']);
-        } else if (status.intervention.options.includes('skip')) {
-          await act('erin', ['skip', runId, '--reason', `chaos: gave up on ${status.intervention.step} after ${n} retries`]);
-        } else {
-          return { status, log, gaveUp: `${status.intervention.step} failed ${n + 1} times: ${status.intervention.error}` };
-        }
-      }
-    } else if (status.details.phase === 'holding' && !aborted) {
-      await act('dave', ['resume', runId, '--comment', 'chaos: back to normal']);
-    } else if (status.details.phase === 'resolving') {
-      await act('bob', ['resolve', runId, '--rule', 'earliest-wins', '--comment', 'chaos: earliest wins']);
-    } else if (handsOnOpen(status) > 0) {
-      await waiveHandsOn(world, runId, act);
+    // A plan's members are runs of their own: their gates that a plan's approval does not stand for, and their
+    // stuck steps, wait for people just the same.
+    for (const run of [status, ...(await runningMembers(world, status))]) {
+      const gaveUp = await actOn(run);
+      if (gaveUp) return { status, log, gaveUp };
     }
     await sleep(PEOPLE_POLL_MS);
   }
@@ -121,7 +141,10 @@ async function approveOpenGate(
   if (!next) return;
   const lastNeeded = gate.votes.length + 1 >= gate.quorum;
   const rejecter = faults.raceRejection && lastNeeded ? gate.eligible.find((p) => p !== next && !voted.has(p)) : undefined;
-  const approval = faults.replay && gate.votes.length === 0 ? approveAndReplay(world, runId, next, act, log, gate.name) : act(next, ['approve', runId, '--comment', 'chaos: approved']);
+  const approval =
+    faults.replay && gate.votes.length === 0
+      ? approveAndReplay(world, runId, next, act, log, gate.name)
+      : act(next, ['approve', runId, '--comment', 'chaos: approved']);
   const rejection = rejecter ? act(rejecter, ['reject', runId, '--comment', 'chaos: a rejection racing the last approval']) : undefined;
   const [out] = await Promise.all([approval, rejection]);
   if (out.code === 0 && faults.duplicate) {
@@ -160,6 +183,13 @@ async function approveAndReplay(world: ChaosWorld, runId: string, who: string, a
   return first;
 }
 
+/** The member runs of a plan that have not ended, each as its own status reads. */
+async function runningMembers(world: ChaosWorld, status: RunStatus): Promise<RunStatus[]> {
+  const open = planMembersOf(status).filter((m) => m.state === 'running' || m.state === 'needs-operator');
+  const statuses = await Promise.all(open.map((m) => world.status(m.runId)));
+  return statuses.filter((s): s is RunStatus => !!s && !terminalStates.includes(s.state));
+}
+
 function handsOnOpen(status: RunStatus): number {
   const handsOn = status.details.handsOn as { open?: number } | undefined;
   return handsOn?.open ?? 0;
@@ -169,7 +199,10 @@ async function waiveHandsOn(world: ChaosWorld, runId: string, act: Act): Promise
   const list = await world.cli(['task', 'list', runId, '--open', '--json']);
   if (list.code !== 0) return;
   const tasks = (JSON.parse(list.stdout) as { tasks?: { host?: string; hostId?: string }[] }).tasks ?? [];
-  const hosts = tasks.map((t) => t.host ?? t.hostId).filter((h): h is string => !!h).slice(0, 100);
+  const hosts = tasks
+    .map((t) => t.host ?? t.hostId)
+    .filter((h): h is string => !!h)
+    .slice(0, 100);
   if (hosts.length) await act('erin', ['task', 'waive', runId, ...hosts, '--reason', 'chaos: the field team rebuilds these']);
 }
 

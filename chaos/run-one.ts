@@ -7,8 +7,8 @@ import { checkLostWrites, checkReportNumbers, checkTrafficOneRegion, startChaosL
 import { checkDecisions } from './invariants/decisions';
 import { countEffects } from './invariants/effects';
 import { checkNothingTwice } from './invariants/nothing-twice';
-import { checkRunEnded } from './invariants/run-ended';
-import { checkUndo, snapshotForUndo } from './invariants/undo';
+import { checkRunOrPlanEnded, checkRunOrPlanUndo } from './invariants/plan-members';
+import { snapshotForUndo } from './invariants/undo';
 import { drawPeopleFaults, drivePeople, type PeopleFaults } from './people';
 import { Random } from './random';
 import type { Scenario } from './scenarios';
@@ -51,8 +51,19 @@ export async function runOne(rig: ChaosRig, scenario: Scenario, seed: number, op
         proxies: rig.proxies.map((p) => p.name),
         maxFaults: opts.maxFaults,
       });
-  const people = opts.faultFree ? { lateMs: 0, duplicate: false, raceRejection: false, replay: false } : drawPeopleFaults(rng.fork('people'), { maxAbortMs: 60_000 });
-  const record: ChaosRunRecord = { seed, scenario: scenario.name, ended: 'not started', schedule: schedule.map(describeFault), people, fired: [], violations: [], wallSeconds: 0 };
+  const people = opts.faultFree
+    ? { lateMs: 0, duplicate: false, raceRejection: false, replay: false }
+    : drawPeopleFaults(rng.fork('people'), { maxAbortMs: 60_000 });
+  const record: ChaosRunRecord = {
+    seed,
+    scenario: scenario.name,
+    ended: 'not started',
+    schedule: schedule.map(describeFault),
+    people,
+    fired: [],
+    violations: [],
+    wallSeconds: 0,
+  };
   rig.log(`seed ${seed}: ${scenario.name}${schedule.length ? `; ${record.schedule.join('; ')}` : '; no faults'}; people ${JSON.stringify(people)}`);
 
   await scenario.prepare?.(rig);
@@ -71,7 +82,12 @@ export async function runOne(rig: ChaosRig, scenario: Scenario, seed: number, op
     const injector = new FaultInjector(rig, schedule, started);
     const ticking = setInterval(() => void rig.status(runId).then((s) => injector.tick(s)), 250);
     try {
-      const driven = await drivePeople(rig, runId, people, { requester: 'alice', startedAt: started, deadline: started + RUN_DEADLINE_MS, healthy: () => injector.healthy() });
+      const driven = await drivePeople(rig, runId, people, {
+        requester: 'alice',
+        startedAt: started,
+        deadline: started + RUN_DEADLINE_MS,
+        healthy: () => injector.healthy(),
+      });
       status = driven.status;
       record.ended = driven.gaveUp ? `waiting for an operator: ${driven.gaveUp}` : (status?.state ?? 'unknown');
     } finally {
@@ -81,7 +97,7 @@ export async function runOne(rig: ChaosRig, scenario: Scenario, seed: number, op
     }
     record.wallSeconds = Math.round((Date.now() - started) / 100) / 10;
     if (status && record.ended.startsWith('waiting for an operator')) {
-      record.violations.push(...checkRunEnded(status));
+      record.violations.push(...(await checkRunOrPlanEnded(rig, status)));
       status = await abortAndWait(rig, runId, status);
     }
     await load.stop();
@@ -90,7 +106,7 @@ export async function runOne(rig: ChaosRig, scenario: Scenario, seed: number, op
       record.violations.push({ invariant: 'every run ends', evidence: `${runId}: no status could be read at the end` });
       return record;
     }
-    if (!record.ended.startsWith('waiting for an operator')) record.violations.push(...checkRunEnded(status));
+    if (!record.ended.startsWith('waiting for an operator')) record.violations.push(...(await checkRunOrPlanEnded(rig, status)));
     record.violations.push(...(await checkInvariants(rig, scenario, runId, status, { before, effects, load: await load.measured() }, record)));
   } catch (err) {
     record.ended = `runner error: ${String(err).slice(0, 300)}`;
@@ -111,7 +127,7 @@ async function checkInvariants(
   const violations: Violation[] = [];
   record.lost = seen.load;
   violations.push(...(await checkTrafficOneRegion(rig.catalog, scenario.traffic)));
-  violations.push(...checkUndo(seen.before, await snapshotForUndo(rig.catalog, scenario.traffic), status));
+  violations.push(...(await checkRunOrPlanUndo(rig, seen.before, await snapshotForUndo(rig.catalog, scenario.traffic), status)));
   violations.push(...(await checkNothingTwice(rig, runId, status, seen.effects)));
   violations.push(...(await checkDecisions(rig, runId, status)));
   const report = await reportOf(rig, runId);
@@ -142,8 +158,14 @@ async function reportOf(rig: ChaosRig, runId: string): Promise<RunReport | undef
 async function stepsOf(rig: ChaosRig, scenario: Scenario): Promise<string[]> {
   const out = await rig.cli(['plan', scenario.what, '--json']);
   if (out.code !== 0) return [];
-  const parsed = JSON.parse(out.stdout) as { plan?: { kind: string; name: string }[] };
-  return (parsed.plan ?? []).filter((s) => s.kind === 'step').map((s) => s.name);
+  const parsed = JSON.parse(out.stdout) as { plan?: unknown; waves?: { members?: { service?: string; runbook?: string }[] }[] | unknown };
+  // A runbook lists its steps; a plan's own steps are one per member, named after the member's service.
+  if (Array.isArray(parsed.plan)) return (parsed.plan as { kind: string; name: string }[]).filter((s) => s.kind === 'step').map((s) => s.name);
+  return (
+    JSON.stringify(parsed.waves ?? [])
+      .match(/"service":"[^"]+"/g)
+      ?.map((m) => m.slice(11, -1)) ?? []
+  );
 }
 
 /** A run the people gave up on is aborted (signed), so the world is left as its undo leaves it. */

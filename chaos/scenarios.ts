@@ -49,7 +49,15 @@ export const scenarios: Scenario[] = [
       await createHttpFleet({ url: rig.catalog.fleet.url }).pushContentUpdate({ version: BAD, faulty: true, crashRate: 0.3 });
     },
   },
-  { name: 'manual-booking-mode', what: 'manual-booking-mode', kind: 'runbook', sets: { service: 'booking' }, writes: [], traffic: ['booking'], startsFrom: 'A' },
+  {
+    name: 'manual-booking-mode',
+    what: 'manual-booking-mode',
+    kind: 'runbook',
+    sets: { service: 'booking', reason: 'chaos: booking database in trouble', incident: 'INC-CHAOS', stations: 'LHR,FRA' },
+    writes: [],
+    traffic: ['booking'],
+    startsFrom: 'A',
+  },
   {
     name: 'region-failover',
     what: 'region-failover',
@@ -70,7 +78,16 @@ export const scenarios: Scenario[] = [
     mode: 'emergency',
     startsFrom: 'A',
   },
-  { name: 'region-failback', what: 'region-failback', kind: 'runbook', sets: { service: 'booking' }, writes: ['booking'], traffic: ['booking'], mode: 'planned', startsFrom: 'B' },
+  {
+    name: 'region-failback',
+    what: 'region-failback',
+    kind: 'runbook',
+    sets: { service: 'booking' },
+    writes: ['booking'],
+    traffic: ['booking'],
+    mode: 'planned',
+    startsFrom: 'B',
+  },
   {
     name: 'evacuate-region',
     what: 'evacuate-region',

@@ -16,7 +16,11 @@ export function summaryTable(records: ChaosRunRecord[], baseline: Map<string, nu
   }
   const ends = new Map<string, number>();
   for (const r of records) {
-    const end = r.ended.startsWith('waiting for an operator') ? 'waiting for an operator (with a reason)' : r.ended.startsWith('runner error') ? 'runner error' : r.ended;
+    const end = r.ended.startsWith('waiting for an operator')
+      ? 'waiting for an operator (with a reason)'
+      : r.ended.startsWith('runner error')
+        ? 'runner error'
+        : r.ended;
     ends.set(end, (ends.get(end) ?? 0) + 1);
   }
   const violations = records.reduce((n, r) => n + r.violations.length, 0);
