@@ -22,7 +22,7 @@ export const CI_SEEDS: readonly { seed: number; scenario: string }[] = [
 ];
 
 const usage = `Usage: npm run chaos -- [--seed N] [--runs K] [--runbook R | --plan P] [--max-faults F] [--keep] [--json FILE]
-       npm run chaos -- --soak SECONDS      seeds one after another for about that long, then the table
+       npm run chaos -- --soak RUNS         about that many seeded runs one after another, then the table (Ctrl-C: the table so far)
        npm run chaos -- --ci                the fixed seeds CI runs: each runbook and the evacuation plan once
 Scenarios: ${scenarios.map((s) => s.name).join(', ')}`;
 
@@ -55,7 +55,12 @@ async function main(argv: string[]): Promise<number> {
   if (only && values.plan && only.kind !== 'plan') throw new UsageError(`${named} is a runbook: use --runbook ${named}`);
   const maxFaults = int('max-faults', values['max-faults'], values.ci ? 2 : 3);
   const firstSeed = int('seed', values.seed, Date.now() % 100_000);
-  const soakUntil = values.soak !== undefined ? Date.now() + int('soak', values.soak, 300) * 1000 : undefined;
+  const soakRuns = values.soak !== undefined ? int('soak', values.soak, 300) : undefined;
+  let stopping = false;
+  process.once('SIGINT', () => {
+    stopping = true;
+    log('Ctrl-C: stopping after this run; the table follows');
+  });
   const runs = int('runs', values.runs, 1);
 
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -66,7 +71,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     const plan = (i: number): { seed: number; scenario?: Scenario } | undefined => {
       if (values.ci) return i < CI_SEEDS.length ? { seed: CI_SEEDS[i]!.seed, scenario: scenarioNamed(CI_SEEDS[i]!.scenario) } : undefined;
-      if (soakUntil !== undefined) return Date.now() < soakUntil ? { seed: firstSeed + i, ...(only ? { scenario: only } : {}) } : undefined;
+      if (stopping) return undefined;
+      if (soakRuns !== undefined) return records.length < soakRuns ? { seed: firstSeed + i, ...(only ? { scenario: only } : {}) } : undefined;
       return i < runs ? { seed: firstSeed + i, ...(only ? { scenario: only } : {}) } : undefined;
     };
     for (let i = 0; ; i++) {
@@ -76,13 +82,15 @@ async function main(argv: string[]): Promise<number> {
       const scenario = next.scenario ?? (await drawScenario(rig, next.seed));
       await bringHome(rig, scenario, records, baseline);
       // The soak measures each scenario fault-free once first, in the same world, for the RTO comparison.
-      if (soakUntil !== undefined && !baseline.has(scenario.name) && scenario.mode) {
+      if (soakRuns !== undefined && !baseline.has(scenario.name) && scenario.mode) {
         const free = await runOne(rig, scenario, next.seed, { maxFaults, faultFree: true });
         note(free, records, baseline, log);
         rig = await readyWorld(rig, log);
         await bringHome(rig, scenario, records, baseline);
       }
       note(await runOne(rig, scenario, next.seed, { maxFaults }), records, baseline, log);
+      // Written after every run, so a long soak's findings survive it being stopped.
+      if (values.json) writeFileSync(values.json, JSON.stringify({ records, table: summaryTable(records, baseline) }, null, 2));
     }
   } finally {
     await rig.stop();

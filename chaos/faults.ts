@@ -29,6 +29,14 @@ export interface FaultSpace {
   proxies: string[];
   /** How many faults at most (CI keeps runs short). */
   maxFaults: number;
+  /** The processes and links the run acts on: three faults in four hit one of these when there are any. */
+  touches: RegExp;
+}
+
+/** Draws a target, most often among those the run acts on. */
+function target<T extends { name: string } | string>(rng: Random, all: readonly T[], touches: RegExp): T {
+  const near = all.filter((t) => touches.test(typeof t === 'string' ? t : t.name));
+  return rng.pick(near.length && rng.chance(0.75) ? near : all);
 }
 
 const KINDS: FaultKind[] = ['worker-kill', 'worker-join', 'server-kill', 'estate-kill', 'estate-pause', 'network', 'link-down'];
@@ -66,14 +74,14 @@ function drawFault(rng: Random, space: FaultSpace): Fault | undefined {
       return { kind, holdMs: rng.int(500, 4_000) };
     case 'estate-kill': {
       const restartable = space.processes.filter((p) => p.restartable);
-      return restartable.length ? { kind, process: rng.pick(restartable).name, holdMs } : undefined;
+      return restartable.length ? { kind, process: target(rng, restartable, space.touches).name, holdMs } : undefined;
     }
     case 'estate-pause':
-      return space.processes.length ? { kind, process: rng.pick(space.processes).name, holdMs } : undefined;
+      return space.processes.length ? { kind, process: target(rng, space.processes, space.touches).name, holdMs } : undefined;
     case 'network':
-      return space.proxies.length ? { kind, proxy: rng.pick(space.proxies), toxic: drawToxic(rng), holdMs } : undefined;
+      return space.proxies.length ? { kind, proxy: target(rng, space.proxies, space.touches), toxic: drawToxic(rng), holdMs } : undefined;
     case 'link-down':
-      return space.proxies.length ? { kind, proxy: rng.pick(space.proxies), holdMs } : undefined;
+      return space.proxies.length ? { kind, proxy: target(rng, space.proxies, space.touches), holdMs } : undefined;
   }
 }
 

@@ -50,6 +50,7 @@ export async function runOne(rig: ChaosRig, scenario: Scenario, seed: number, op
         processes: estateProcesses(rig.estateDir).map((p) => ({ name: p.name, restartable: p.restartable })),
         proxies: rig.proxies.map((p) => p.name),
         maxFaults: opts.maxFaults,
+        touches: scenario.touches,
       });
   const people = opts.faultFree
     ? { lateMs: 0, duplicate: false, raceRejection: false, replay: false }

@@ -25,6 +25,11 @@ export interface Scenario {
   mode?: 'planned' | 'emergency';
   /** Where booking must be served from for the scenario to make sense. */
   startsFrom?: 'A' | 'B';
+  /**
+   * What the run acts on, as estate process and link names go (`booking-A`, `postgres pg/B`, `booking.database.A`):
+   * most faults are drawn among these, so a schedule hits what the run touches rather than a bystander.
+   */
+  touches: RegExp;
   /** Set-up before the run (a faulty fleet push for the vendor-module isolation). */
   prepare?(rig: ChaosRig): Promise<void>;
 }
@@ -36,9 +41,10 @@ const BAD = 'C-00000291';
 const GOOD = 'C-00000290';
 
 export const scenarios: Scenario[] = [
-  { name: 'paging-check', what: 'paging-check', kind: 'runbook', sets: { message: 'chaos: are you there?' }, writes: [], traffic: [] },
+  { name: 'paging-check', touches: /^$/, what: 'paging-check', kind: 'runbook', sets: { message: 'chaos: are you there?' }, writes: [], traffic: [] },
   {
     name: 'isolate-vendor-module',
+    touches: /fleet/,
     what: 'isolate-vendor-module',
     kind: 'runbook',
     sets: { badVersion: BAD, goodVersion: GOOD },
@@ -51,6 +57,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'manual-booking-mode',
+    touches: /booking|pg\/[AB]$|haproxy/,
     what: 'manual-booking-mode',
     kind: 'runbook',
     sets: { service: 'booking', reason: 'chaos: booking database in trouble', incident: 'INC-CHAOS', stations: 'LHR,FRA' },
@@ -60,6 +67,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'region-failover',
+    touches: /booking|pg\/[AB]$|haproxy|loyalty/,
     what: 'region-failover',
     kind: 'runbook',
     sets: { service: 'booking', mode: 'planned', verifyWindowSeconds: '2' },
@@ -70,6 +78,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'region-failover-emergency',
+    touches: /booking|pg\/[AB]$|haproxy|loyalty/,
     what: 'region-failover',
     kind: 'runbook',
     sets: { service: 'booking', mode: 'emergency', verifyWindowSeconds: '2' },
@@ -80,6 +89,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'region-failback',
+    touches: /booking|pg\/[AB]$|haproxy|loyalty/,
     what: 'region-failback',
     kind: 'runbook',
     sets: { service: 'booking' },
@@ -90,6 +100,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'evacuate-region',
+    touches: /./,
     what: 'evacuate-region',
     kind: 'plan',
     sets: { from: 'A', to: 'B', mode: 'planned' },
@@ -100,6 +111,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'return-home',
+    touches: /./,
     what: 'return-home',
     kind: 'plan',
     sets: { region: 'A' },
