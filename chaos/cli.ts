@@ -21,7 +21,7 @@ export const CI_SEEDS: readonly { seed: number; scenario: string }[] = [
   { seed: 106, scenario: 'evacuate-region' },
 ];
 
-const usage = `Usage: npm run chaos -- [--seed N] [--runs K] [--runbook R | --plan P] [--max-faults F] [--keep] [--json FILE]
+const usage = `Usage: npm run chaos -- [--seed N] [--runs K] [--runbook R | --plan P] [--max-faults F] [--server dev|cluster] [--keep] [--json FILE]
        npm run chaos -- --soak RUNS         about that many seeded runs one after another, then the table (Ctrl-C: the table so far)
        npm run chaos -- --ci                the fixed seeds CI runs: each runbook and the evacuation plan once
 Scenarios: ${scenarios.map((s) => s.name).join(', ')}`;
@@ -39,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       'max-faults': { type: 'string' },
       keep: { type: 'boolean' },
       json: { type: 'string' },
+      server: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -64,7 +65,10 @@ async function main(argv: string[]): Promise<number> {
   const runs = int('runs', values.runs, 1);
 
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-  let rig = await startChaosWorld({ services: CHAOS_SERVICES, log, keep: values.keep ?? false });
+  const server = values.server ?? 'dev';
+  if (server !== 'dev' && server !== 'cluster')
+    throw new UsageError(`--server is dev (the embedded dev server) or cluster (the real server npm run setup:cluster builds), not "${server}"`);
+  let rig = await startChaosWorld({ services: CHAOS_SERVICES, log, keep: values.keep ?? false, server });
   log(`world up in ${rig.dir}: Temporal ${rig.temporalAddress}, ${rig.proxies.length} links through Toxiproxy`);
   const records: ChaosRunRecord[] = [];
   const baseline = new Map<string, number>();
@@ -149,7 +153,7 @@ async function readyWorld(rig: ChaosRig, log: (line: string) => void): Promise<C
   }
   log(`the estate is not whole (${problems.join('; ')}): starting a fresh world`);
   await rig.stop();
-  return startChaosWorld({ services: rig.services, log });
+  return startChaosWorld({ services: rig.services, log, server: rig.server.kind });
 }
 
 class UsageError extends Error {}

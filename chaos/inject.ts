@@ -97,9 +97,7 @@ export class FaultInjector {
         return healed();
       }
       case 'server-kill': {
-        await rig.server.kill();
-        await hold();
-        await rig.server.start();
+        await rig.server.crashFor(fault.holdMs);
         // A worker whose server was gone long enough gives up and exits; its host's supervisor starts it again.
         await rig.workers.keepAlive();
         return healed();

@@ -11,7 +11,7 @@ import { statusQuery, type RunStatus } from '../kit';
 import { freePort } from '../lib/free-port';
 import { repoRoot } from '../lib/paths';
 import { buildBundle, freshBundlePath } from '../lib/workflow-bundle';
-import { ChaosTemporalServer } from './temporal-server';
+import { ChaosClusterServer, ChaosTemporalServer, type ChaosServer } from './temporal-server';
 import { startToxiproxy, type Toxiproxy } from './toxiproxy';
 import { writeProxiedTargets, type ProxiedEndpoint } from './proxied-targets';
 import { WorkerPool } from './workers';
@@ -21,7 +21,7 @@ const entry = join(repoRoot, 'bin', 'lifeboat.js');
 
 /** The world plus the handles the fault injectors need: the server, the workers and the network between. */
 export interface ChaosRig extends ChaosWorld {
-  server: ChaosTemporalServer;
+  server: ChaosServer;
   workers: WorkerPool;
   toxiproxy: Toxiproxy;
   /** Every estate endpoint the worker reaches, each behind its own proxy. */
@@ -36,7 +36,13 @@ export interface ChaosRig extends ChaosWorld {
  * services asked for, Toxiproxy between the worker and every estate endpoint, the demo roster with a key per person,
  * and one Lifeboat worker. Everything lives in one temp dir, which `stop()` removes (unless `keep`).
  */
-export async function startChaosWorld(opts: { services: readonly EstateService[]; log: (line: string) => void; keep?: boolean }): Promise<ChaosRig> {
+export async function startChaosWorld(opts: {
+  services: readonly EstateService[];
+  log: (line: string) => void;
+  keep?: boolean;
+  /** `dev` (the embedded default) or `cluster` (the real server `npm run setup:cluster` builds, on PostgreSQL). */
+  server?: 'dev' | 'cluster';
+}): Promise<ChaosRig> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-chaos-'));
   // The estate's PostgreSQL runs as its own OS user, which must reach the estate dir inside this one.
   chmodSync(dir, 0o755);
@@ -50,7 +56,7 @@ export async function startChaosWorld(opts: { services: readonly EstateService[]
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const server = new ChaosTemporalServer(dir, await freePort(), namespace);
+    const server: ChaosServer = opts.server === 'cluster' ? new ChaosClusterServer(namespace) : new ChaosTemporalServer(dir, await freePort(), namespace);
     stops.push(() => server.stop());
     const [rosterPath, running] = await Promise.all([
       prepareDemoRoster(stateEnv),

@@ -26,3 +26,7 @@ node_modules/.bin/tsx scripts/install-system-packages.ts \
 
 # moto (an AWS API emulator) for the Route 53 provider's test; never fatal here, the test installs it on demand.
 bash scripts/install-moto.sh || echo "warning: could not install moto into .tools/moto; the Route 53 test installs it when it runs"
+
+# Toxiproxy (network faults for the chaos suite, built with Go from its module); never fatal here: `npm run chaos`
+# and its test say what to run when it is missing.
+bash scripts/install-toxiproxy.sh || echo "warning: could not build Toxiproxy into .tools/toxiproxy; npm run setup:chaos retries (it needs Go)"

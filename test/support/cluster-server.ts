@@ -51,8 +51,11 @@ export interface ClusterServer {
   address: string;
   /** The folder with the server's config, logs and PostgreSQL data. */
   dir: string;
-  /** Stops the server process and starts it again on the same database and ports; `crash` kills it with SIGKILL. */
-  restart(options?: { crash?: boolean }): Promise<void>;
+  /**
+   * Stops the server process and starts it again on the same database and ports; `crash` kills it with SIGKILL, and
+   * `downMs` keeps it down that long first (the chaos suite's server faults).
+   */
+  restart(options?: { crash?: boolean; downMs?: number }): Promise<void>;
   /** Stops the server, then PostgreSQL, and removes the folder. */
   stop(): Promise<void>;
 }
@@ -98,8 +101,9 @@ export async function startClusterServer(options: ClusterServerOptions = {}): Pr
     return {
       address,
       dir,
-      async restart({ crash = false } = {}) {
+      async restart({ crash = false, downMs = 0 } = {}) {
         await stopProcess(child, crash ? 'SIGKILL' : 'SIGTERM');
+        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
         await launch();
       },
       async stop() {
