@@ -27,22 +27,7 @@ const usage = `Usage: npm run chaos -- [--seed N] [--runs K] [--runbook R | --pl
 Scenarios: ${scenarios.map((s) => s.name).join(', ')}`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      seed: { type: 'string' },
-      runs: { type: 'string' },
-      runbook: { type: 'string' },
-      plan: { type: 'string' },
-      soak: { type: 'string' },
-      ci: { type: 'boolean' },
-      'max-faults': { type: 'string' },
-      keep: { type: 'boolean' },
-      json: { type: 'string' },
-      server: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
+  const { values } = parseOptions(argv);
   if (values.help) return (console.log(usage), 0);
   const int = (name: string, v: string | undefined, dflt: number) => {
     if (v === undefined) return dflt;
@@ -52,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const named = values.runbook ?? values.plan;
   if (values.runbook && values.plan) throw new UsageError('give --runbook or --plan, not both');
-  const only = named ? scenarioNamed(named) : undefined;
+  const only = named ? scenarioOrUsage(named) : undefined;
   if (only && values.plan && only.kind !== 'plan') throw new UsageError(`${named} is a runbook: use --runbook ${named}`);
   const maxFaults = int('max-faults', values['max-faults'], values.ci ? 2 : 3);
   const firstSeed = int('seed', values.seed, Date.now() % 100_000);
@@ -115,6 +100,14 @@ function note(r: ChaosRunRecord, records: ChaosRunRecord[], baseline: Map<string
   for (const v of r.violations) log(`  VIOLATION ${v.invariant}: ${v.evidence}`);
 }
 
+function scenarioOrUsage(name: string): Scenario {
+  try {
+    return scenarioNamed(name);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
 /** A scenario the seed picks among those that can start from where the estate is now. */
 async function drawScenario(rig: ChaosRig, seed: number): Promise<Scenario> {
   const home = await bookingHome(rig);
@@ -157,6 +150,30 @@ async function readyWorld(rig: ChaosRig, log: (line: string) => void): Promise<C
 }
 
 class UsageError extends Error {}
+
+/** The flags `npm run chaos` takes. */
+const OPTIONS = {
+  seed: { type: 'string' },
+  runs: { type: 'string' },
+  runbook: { type: 'string' },
+  plan: { type: 'string' },
+  soak: { type: 'string' },
+  ci: { type: 'boolean' },
+  'max-faults': { type: 'string' },
+  keep: { type: 'boolean' },
+  json: { type: 'string' },
+  server: { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+/** parseArgs, with its refusals (an unknown flag, a missing value) as usage errors: exit 2 and the usage. */
+function parseOptions(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: OPTIONS });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
