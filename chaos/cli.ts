@@ -96,7 +96,9 @@ function note(r: ChaosRunRecord, records: ChaosRunRecord[], baseline: Map<string
   records.push(r);
   if (!r.schedule.length && r.ended === 'succeeded' && r.rtoSeconds !== undefined && !baseline.has(r.scenario)) baseline.set(r.scenario, r.rtoSeconds);
   const faults = r.fired.filter((f) => !f.skipped).length;
-  log(`seed ${r.seed} ${r.scenario}: ${r.ended} in ${r.wallSeconds} s, ${faults} fault(s), RTO ${r.rtoSeconds ?? '-'} s, ${r.violations.length} violation(s)`);
+  log(
+    `seed ${r.seed} ${r.scenario}: ${r.ended} in ${r.wallSeconds} s, ${faults} fault(s), RTO ${r.rtoSeconds ?? '-'} s${r.carriedOver ? `, carried over ${r.carriedOver}x` : ''}, ${r.violations.length} violation(s)`,
+  );
   for (const v of r.violations) log(`  VIOLATION ${v.invariant}: ${v.evidence}`);
 }
 

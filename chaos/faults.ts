@@ -2,7 +2,7 @@ import type { Random } from './random';
 import type { Toxic } from './toxiproxy';
 
 /** When a fault fires: at a time after the start, once the run is inside a step, or once it is undoing. */
-export type Trigger = { afterMs: number } | { step: string; delayMs: number } | { undoing: true; delayMs: number };
+export type Trigger = { afterMs: number } | { step: string; delayMs: number } | { undoing: true; delayMs: number } | { carryOver: true; delayMs: number };
 
 /** One fault of a schedule; `holdMs` later it heals (restart, SIGCONT, toxic removed, the extra worker leaves). */
 export type Fault =
@@ -60,6 +60,7 @@ function drawTrigger(rng: Random, space: FaultSpace): Trigger {
   const roll = rng.next();
   if (roll < 0.55 && space.steps.length) return { step: rng.pick(space.steps), delayMs: rng.int(0, 1_500) };
   if (roll < 0.65) return { undoing: true, delayMs: rng.int(0, 1_000) };
+  if (roll < 0.72) return { carryOver: true, delayMs: rng.int(0, 500) };
   return { afterMs: rng.int(0, 25_000) };
 }
 
@@ -100,7 +101,14 @@ function drawToxic(rng: Random): Toxic {
 
 /** A fault in a line, for the schedule a violation prints. */
 export function describeFault(f: ScheduledFault): string {
-  const at = 'afterMs' in f.at ? `${f.at.afterMs} ms after start` : 'step' in f.at ? `${f.at.delayMs} ms into ${f.at.step}` : `${f.at.delayMs} ms into an undo`;
+  const at =
+    'afterMs' in f.at
+      ? `${f.at.afterMs} ms after start`
+      : 'step' in f.at
+        ? `${f.at.delayMs} ms into ${f.at.step}`
+        : 'undoing' in f.at
+          ? `${f.at.delayMs} ms into an undo`
+          : `${f.at.delayMs} ms into a carry-over`;
   const what = f.fault;
   const hold = `for ${what.holdMs} ms`;
   switch (what.kind) {

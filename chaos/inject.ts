@@ -22,6 +22,7 @@ export class FaultInjector {
   private readonly active = new Set<Promise<void>>();
   private readonly stepSeen = new Map<string, number>();
   private undoSeen: number | undefined;
+  private carrySeen: number | undefined;
   readonly fired: FiredFault[] = [];
   private extraWorker = 0;
 
@@ -48,13 +49,17 @@ export class FaultInjector {
       if (step.kind === 'step' && !this.stepSeen.has(step.name)) this.stepSeen.set(step.name, Math.min(now, Date.parse(step.startedAt)));
     }
     if (status?.state === 'compensating' && this.undoSeen === undefined) this.undoSeen = now;
+    // The status a run carries over shows the count; the first read that sees it is as close to the moment as we get.
+    if ((status?.carriedOver ?? 0) > 0 && this.carrySeen === undefined) this.carrySeen = now;
     for (const f of [...this.pending]) {
       const due =
         'afterMs' in f.at
           ? now - this.startedAt >= f.at.afterMs
           : 'step' in f.at
             ? (this.stepSeen.get(f.at.step) ?? Infinity) + f.at.delayMs <= now
-            : (this.undoSeen ?? Infinity) + f.at.delayMs <= now;
+            : 'undoing' in f.at
+              ? (this.undoSeen ?? Infinity) + f.at.delayMs <= now
+              : (this.carrySeen ?? Infinity) + f.at.delayMs <= now;
       if (!due) continue;
       this.pending.splice(this.pending.indexOf(f), 1);
       const record: FiredFault = { at: new Date().toISOString(), description: describeFault(f), kind: f.fault.kind };

@@ -19,6 +19,8 @@ export interface PeopleFaults {
   abortAtMs?: number;
   /** A signed approval is captured and sent again after it counted. */
   replay: boolean;
+  /** An insider floods the first open gate with forged approvals, so the run carries itself over there. */
+  flood?: boolean;
 }
 
 export function drawPeopleFaults(rng: Random, opts: { maxAbortMs: number }): PeopleFaults {
@@ -28,6 +30,7 @@ export function drawPeopleFaults(rng: Random, opts: { maxAbortMs: number }): Peo
     raceRejection: rng.chance(0.1),
     ...(rng.chance(0.15) ? { abortAtMs: rng.int(1_000, opts.maxAbortMs) } : {}),
     replay: rng.chance(0.3),
+    flood: rng.chance(0.12),
   };
 }
 
@@ -36,7 +39,11 @@ export interface PeopleLog {
   decisions: { at: string; who: string; action: string; code: number; said: string }[];
   /** Approvals sent again on purpose (duplicates and replays) that the run must not count twice. */
   resent: { gate: string; who: string }[];
+  flooded?: boolean;
 }
+
+/** Forged approvals of about 500 KiB in a flood: past the 10 MiB at which a waiting run carries itself over. */
+const FLOOD_SIGNALS = 24;
 
 const PEOPLE_POLL_MS = 1_000;
 /** An operator retries a stuck step this many times (after the fault that stopped it heals), then skips or aborts. */
@@ -135,6 +142,12 @@ async function approveOpenGate(
 ): Promise<void> {
   const gate = [...status.gates].reverse().find((g) => g.status === 'open');
   if (!gate || gate.delegatedFrom) return;
+  if (faults.flood && !log.flooded) {
+    log.flooded = true;
+    world.log(`  an insider: ${FLOOD_SIGNALS} forged approvals of about 500 KiB to ${runId}`);
+    // A flood cut short (the server went down under it) is still a flood; the people carry on either way.
+    await world.forgeFlood(runId, FLOOD_SIGNALS).catch((err: unknown) => world.log(`  the flood stopped early: ${String(err).slice(0, 120)}`));
+  }
   if (Date.now() - Date.parse(gate.openedAt) < faults.lateMs) return;
   const voted = new Set(gate.votes.map((v) => v.by));
   const next = nextApprover(gate, voted, requester);

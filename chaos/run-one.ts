@@ -28,6 +28,8 @@ export interface ChaosRunRecord {
   violations: Violation[];
   /** Wall time from the start to the end of the run, in seconds. */
   wallSeconds: number;
+  /** How many times the run carried itself over (continue-as-new), as its status says. */
+  carriedOver?: number;
   /** The report's RTO, where the run reports one. */
   rtoSeconds?: number;
   lost?: ServiceLoadMeasure[];
@@ -107,6 +109,7 @@ export async function runOne(rig: ChaosRig, scenario: Scenario, seed: number, op
       record.violations.push({ invariant: 'every run ends', evidence: `${runId}: no status could be read at the end` });
       return record;
     }
+    if (status.carriedOver) record.carriedOver = status.carriedOver;
     if (!record.ended.startsWith('waiting for an operator')) record.violations.push(...(await checkRunOrPlanEnded(rig, status)));
     record.violations.push(...(await checkInvariants(rig, scenario, runId, status, { before, effects, load: await load.measured() }, record)));
   } catch (err) {

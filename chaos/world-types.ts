@@ -31,6 +31,11 @@ export interface ChaosWorld {
   cli(args: string[], opts?: { as?: string; timeoutMs?: number }): Promise<CliOutcome>;
   /** A run's status as `lifeboat status --json` prints it; undefined when the server cannot be reached right now. */
   status(runId: string): Promise<RunStatus | undefined>;
+  /**
+   * An insider's flood: `count` forged approvals of about 500 KiB each, sent with the stock client straight to the
+   * run (no signature, no CLI), enough to make a run waiting at a gate carry itself over (continue-as-new).
+   */
+  forgeFlood(runId: string, count: number): Promise<void>;
   log(line: string): void;
 }
 

@@ -18,6 +18,9 @@ import { WorkerPool } from './workers';
 import type { ChaosWorld, CliOutcome } from './world-types';
 
 const entry = join(repoRoot, 'bin', 'lifeboat.js');
+/** Just under the servers' 512 KiB payload limit: about twenty of these make a waiting run carry itself over. */
+const FORGED_BYTES = 500 * 1024;
+const STATUS_READ_MS = 5_000;
 
 /** The world plus the handles the fault injectors need: the server, the workers and the network between. */
 export interface ChaosRig extends ChaosWorld {
@@ -95,18 +98,33 @@ export async function startChaosWorld(opts: {
       runCli([...args, ...(o.as ? ['--as', o.as] : [])], baseEnv, o.timeoutMs ?? 60_000);
     // The run's status is read in process, as often as faults need it; decisions always go through the CLI.
     const connection = await Connection.connect({ address: server.address });
-    stops.push(() => connection.close());
+    const inflight = new Set<Promise<unknown>>();
+    // Reads still in flight when the world stops are let finish first: a closed channel under a pending retry throws.
+    stops.push(async () => {
+      await Promise.allSettled([...inflight]);
+      await connection.close();
+    });
     const client = new Client({ connection, namespace });
     const status = async (runId: string): Promise<RunStatus | undefined> => {
+      // A deadline, so a read while the server is down answers "unknown" in seconds instead of retrying on.
+      const read = connection.withDeadline(Date.now() + STATUS_READ_MS, () => client.workflow.getHandle(runId).query(statusQuery));
+      inflight.add(read);
       try {
-        return await client.workflow.getHandle(runId).query(statusQuery);
+        return await read;
       } catch {
         return undefined;
+      } finally {
+        inflight.delete(read);
       }
+    };
+    const forgeFlood = async (runId: string, count: number) => {
+      const handle = client.workflow.getHandle(runId);
+      for (let i = 0; i < count; i++) await handle.signal('approve', { by: `${'m'.repeat(FORGED_BYTES)}${i}` });
     };
     return {
       dir,
       catalog,
+      forgeFlood,
       targetsPath,
       directTargetsPath,
       temporalAddress: server.address,

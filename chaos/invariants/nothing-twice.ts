@@ -97,7 +97,8 @@ function operatorRetries(status: RunStatus): number {
 
 /** Child runs started twice, from the run's whole history (every run of its chain). */
 async function membersStartedTwice(world: Pick<ChaosWorld, 'temporalAddress' | 'namespace'>, runId: string): Promise<string[]> {
-  const connection = await Connection.connect({ address: world.temporalAddress });
+  // A history a flood of forged decisions filled runs past gRPC's 4 MiB default, as the CLI's reads allow for too.
+  const connection = await Connection.connect({ address: world.temporalAddress, channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 } });
   try {
     const dataConverter = dataConverterFromEnv();
     const client = new Client({ connection, namespace: world.namespace, ...(dataConverter ? { dataConverter } : {}) });

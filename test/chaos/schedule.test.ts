@@ -60,10 +60,11 @@ describe('what a schedule holds', () => {
     expect(near / targets.length).toBeGreaterThan(0.7);
   });
 
-  test('faults land inside steps, inside undos and at times after the start, and each reads as a sentence', () => {
+  test('faults land inside steps, inside undos, in a carry-over and at times after the start, and each reads as a sentence', () => {
     expect(many.some((f) => 'step' in f.at && space.steps.includes(f.at.step))).toBe(true);
     expect(many.some((f) => 'undoing' in f.at)).toBe(true);
     expect(many.some((f) => 'afterMs' in f.at)).toBe(true);
+    expect(many.some((f) => 'carryOver' in f.at)).toBe(true);
     const kill = many.find((f) => f.fault.kind === 'worker-kill' && 'step' in f.at)!;
     expect(describeFault(kill)).toMatch(/^\d+ ms into (drain|fence|promote|switchTraffic): SIGKILL the worker, restart it after \d+ ms$/);
   });
