@@ -42,14 +42,27 @@ async function main(argv: string[]): Promise<number> {
   const maxFaults = int('max-faults', values['max-faults'], values.ci ? 2 : 3);
   const firstSeed = int('seed', values.seed, Date.now() % 100_000);
   const soakRuns = values.soak !== undefined ? int('soak', values.soak, 300) : undefined;
+  const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   let stopping = false;
-  process.once('SIGINT', () => {
+  let stopNow: (() => void) | undefined;
+  const interrupted = new Promise<void>((r) => (stopNow = r));
+  // The first Ctrl-C lets the current run finish and be checked; a second stops at once (that run is not counted).
+  // The world's processes run in their own process groups, so the keyboard's signal reaches this process alone.
+  let firstInterrupt = 0;
+  process.on('SIGINT', () => {
+    // One keystroke can arrive more than once (npm and tsx pass the signal on to this process as well).
+    if (stopping && Date.now() - firstInterrupt < 1_000) return;
+    if (stopping) {
+      log('Ctrl-C again: stopping now; the run in progress is not counted');
+      stopNow?.();
+      return;
+    }
     stopping = true;
-    log('Ctrl-C: stopping after this run; the table follows');
+    firstInterrupt = Date.now();
+    log('Ctrl-C: stopping after this run, then the table (Ctrl-C again to stop now)');
   });
   const runs = int('runs', values.runs, 1);
 
-  const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   const server = values.server ?? 'dev';
   if (server !== 'dev' && server !== 'cluster')
     throw new UsageError(`--server is dev (the embedded dev server) or cluster (the real server npm run setup:cluster builds), not "${server}"`);
@@ -77,7 +90,9 @@ async function main(argv: string[]): Promise<number> {
         rig = await readyWorld(rig, log);
         await bringHome(rig, scenario, records, baseline);
       }
-      note(await runOne(rig, scenario, next.seed, { maxFaults }), records, baseline, log);
+      const run = await Promise.race([runOne(rig, scenario, next.seed, { maxFaults }), interrupted.then(() => undefined)]);
+      if (!run) break;
+      note(run, records, baseline, log);
       // Written after every run, so a long soak's findings survive it being stopped.
       if (values.json) writeFileSync(values.json, JSON.stringify({ records, table: summaryTable(records, baseline) }, null, 2));
     }

@@ -72,6 +72,7 @@ export class ChaosTemporalServer implements ChaosServer {
       logFile: join(this.dir, 'temporal.log'),
       namespaces: [this.namespace],
       readyTimeoutMs: 120_000,
+      detached: true,
     });
   }
 

@@ -211,7 +211,8 @@ export async function startToxiproxy(opts: { dir: string; seed?: number; binary?
   const out = openSync(logFile, 'a');
   const args = ['-host', '127.0.0.1', '-port', String(port), ...(opts.seed === undefined ? [] : ['-seed', String(opts.seed)])];
   // At its default level (trace) Toxiproxy logs every chunk of every connection; info keeps proxies, toxics and errors.
-  const child = spawn(binary, args, { stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info' } });
+  // In its own process group, so a Ctrl-C at the chaos runner reaches the runner alone, which stops it in order.
+  const child = spawn(binary, args, { stdio: ['ignore', out, out], env: { ...process.env, LOG_LEVEL: 'info' }, detached: true });
   closeSync(out);
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));

@@ -42,6 +42,8 @@ export class WorkerPool {
     const child = spawn(process.execPath, [entry, 'worker', ...this.args], {
       env: { ...this.env, LIFEBOAT_WORKER_IDENTITY: `chaos-${name}@127.0.0.1` },
       stdio: ['ignore', log, 'pipe'],
+      // Its own process group: a Ctrl-C at the runner must not take the worker down in the middle of a run.
+      detached: true,
     });
     closeSync(log);
     let said = '';
