@@ -4,7 +4,7 @@ import { estateStatus } from '../dev/estate/status';
 import { estateProcesses } from './estate-processes';
 import { Random } from './random';
 import { runOne, type ChaosRunRecord } from './run-one';
-import { bookingHome, CHAOS_SERVICES, scenarioNamed, scenarios, type Scenario } from './scenarios';
+import { bookingHome, CHAOS_SERVICES, moveOne, scenarioNamed, scenarios, servicesHome, startsHere, type Scenario } from './scenarios';
 import { describeViolations, summaryTable } from './summary';
 import { startChaosWorld, type ChaosRig } from './world';
 
@@ -138,22 +138,34 @@ function scenarioOrUsage(name: string): Scenario {
 
 /** A scenario the seed picks among those that can start from where the estate is now. */
 async function drawScenario(rig: ChaosRig, seed: number): Promise<Scenario> {
-  const home = await bookingHome(rig);
-  const fits = scenarios.filter((s) => !s.startsFrom || s.startsFrom === home);
+  const homes = await servicesHome(rig);
+  const fits = scenarios.filter((s) => startsHere(s, homes));
   return new Random(seed).fork('scenario').pick(fits.length ? fits : scenarios);
 }
 
 /**
- * Moves booking (or the whole airline) to where the scenario starts from, fault-free, when it is elsewhere: region
- * scenarios alternate, and a run that ended past its point of no return leaves the estate in the other region.
+ * Moves services to where the scenario starts from, fault-free, when they are elsewhere: region scenarios alternate,
+ * and a run that ended past its point of no return leaves a service in the other region. A plan's services all on
+ * the other side come back by the other plan; otherwise each is moved by its own runbook (loyalty moves with booking).
  */
 async function bringHome(rig: ChaosRig, scenario: Scenario, records: ChaosRunRecord[], baseline: Map<string, number>): Promise<void> {
-  if (!scenario.startsFrom) return;
-  const home = await bookingHome(rig);
-  if (home === scenario.startsFrom) return;
-  const way = scenario.kind === 'plan' ? (home === 'B' ? 'return-home' : 'evacuate-region') : home === 'B' ? 'region-failback' : 'region-failover';
-  rig.log(`booking is served from ${home}; ${scenario.name} starts from ${scenario.startsFrom}: a fault-free ${way} first`);
-  note(await runOne(rig, scenarioNamed(way), 0, { maxFaults: 0, faultFree: true }), records, baseline, rig.log);
+  const from = scenario.startsFrom;
+  if (!from) return;
+  const homes = await servicesHome(rig);
+  if (startsHere(scenario, homes)) return;
+  const away = (scenario.kind === 'plan' ? scenario.traffic : ['booking']).filter((s) => homes[s] !== from);
+  if (scenario.kind === 'plan' && away.length === scenario.traffic.length) {
+    const way = from === 'A' ? 'return-home' : 'evacuate-region';
+    rig.log(`every service is served from the other region; ${scenario.name} starts from ${from}: a fault-free ${way} first`);
+    note(await runOne(rig, scenarioNamed(way), 0, { maxFaults: 0, faultFree: true }), records, baseline, rig.log);
+    return;
+  }
+  for (const service of away) {
+    if (service === 'loyalty' && !away.includes('booking')) continue;
+    if ((await servicesHome(rig))[service] === from) continue;
+    rig.log(`${service} is not served from ${from}, where ${scenario.name} starts: a fault-free move of ${service} first`);
+    note(await runOne(rig, moveOne(service, from), 0, { maxFaults: 0, faultFree: true }), records, baseline, rig.log);
+  }
 }
 
 /**

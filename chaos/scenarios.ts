@@ -130,6 +130,34 @@ export function scenarioNamed(name: string): Scenario {
 
 /** The region booking's traffic goes to, as the estate's own status reads it. */
 export async function bookingHome(rig: ChaosRig): Promise<BookingHome> {
-  const booking = (await estateStatus(rig.catalog)).services.find((s) => s.service === 'booking');
-  return booking?.active === 'A' || booking?.active === 'B' ? booking.active : 'unknown';
+  return (await servicesHome(rig)).booking ?? 'unknown';
+}
+
+/** Where each service's clients go now, as the estate's own status reads it. */
+export async function servicesHome(rig: ChaosRig): Promise<Record<string, BookingHome>> {
+  const homes: Record<string, BookingHome> = {};
+  for (const s of (await estateStatus(rig.catalog)).services) homes[s.service] = s.active === 'A' || s.active === 'B' ? s.active : 'unknown';
+  return homes;
+}
+
+/**
+ * Whether a scenario can start from where the estate is: a region runbook needs booking in its home region, a plan
+ * every service it moves (a plan that found one service already moved would stop for an operator at it).
+ */
+export function startsHere(scenario: Scenario, homes: Record<string, BookingHome>): boolean {
+  if (!scenario.startsFrom) return true;
+  const moved = scenario.kind === 'plan' ? scenario.traffic : ['booking'];
+  return moved.every((service) => homes[service] === scenario.startsFrom);
+}
+
+/** A fault-free move of one service to `region`, to bring the estate to where a scenario starts. */
+export function moveOne(service: string, region: 'A' | 'B'): Scenario {
+  const base = scenarioNamed(region === 'A' ? 'region-failback' : 'region-failover');
+  return {
+    ...base,
+    name: service === 'booking' ? base.name : `${base.name} (${service})`,
+    sets: { ...base.sets, service },
+    writes: service === 'booking' ? ['booking'] : [],
+    traffic: [service],
+  };
 }
