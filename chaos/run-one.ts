@@ -12,7 +12,7 @@ import { snapshotForUndo } from './invariants/undo';
 import { drawPeopleFaults, drivePeople, type PeopleFaults } from './people';
 import { Random } from './random';
 import type { Scenario } from './scenarios';
-import type { ChaosRig } from './world';
+import { TEMPORAL_LINK, type ChaosRig } from './world';
 import type { Violation } from './world-types';
 
 /** One chaos run as the runner reports it. */
@@ -50,9 +50,10 @@ export async function runOne(rig: ChaosRig, scenario: Scenario, seed: number, op
     : drawSchedule(rng.fork('faults'), {
         steps,
         processes: estateProcesses(rig.estateDir).map((p) => ({ name: p.name, restartable: p.restartable })),
-        proxies: rig.proxies.map((p) => p.name),
+        proxies: [...rig.proxies.map((p) => p.name), TEMPORAL_LINK],
         maxFaults: opts.maxFaults,
-        touches: scenario.touches,
+        // Every run talks to Temporal: its link is always near.
+        touches: new RegExp(`${scenario.touches.source}|^${TEMPORAL_LINK}$`),
       });
   const people = opts.faultFree
     ? { lateMs: 0, duplicate: false, raceRejection: false, replay: false }

@@ -21,6 +21,8 @@ const entry = join(repoRoot, 'bin', 'lifeboat.js');
 /** Just under the servers' 512 KiB payload limit: about twenty of these make a waiting run carry itself over. */
 const FORGED_BYTES = 500 * 1024;
 const STATUS_READ_MS = 5_000;
+/** The Toxiproxy link between the worker and the Temporal frontend (the CLI and the checkers go direct). */
+export const TEMPORAL_LINK = 'temporal';
 
 /** The world plus the handles the fault injectors need: the server, the workers and the network between. */
 export interface ChaosRig extends ChaosWorld {
@@ -90,7 +92,10 @@ export async function startChaosWorld(opts: {
       LIFEBOAT_TARGETS: directTargetsPath,
     };
     delete baseEnv.LIFEBOAT_USER;
-    const workers = new WorkerPool(dir, { ...baseEnv, LIFEBOAT_TARGETS: targetsPath }, ['--targets', targetsPath]);
+    // The worker reaches Temporal through a link of its own too: cut it right after a step took effect, and the
+    // step's completion never reaches the server, which runs the step again (every step must be safe to repeat).
+    const temporalLink = await toxiproxy.createProxy(TEMPORAL_LINK, server.address);
+    const workers = new WorkerPool(dir, { ...baseEnv, LIFEBOAT_TARGETS: targetsPath, TEMPORAL_ADDRESS: temporalLink.listen }, ['--targets', targetsPath]);
     stops.push(() => workers.stopAll());
     await workers.start();
 
