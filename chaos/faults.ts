@@ -61,7 +61,8 @@ function drawTrigger(rng: Random, space: FaultSpace): Trigger {
   if (roll < 0.55 && space.steps.length) return { step: rng.pick(space.steps), delayMs: rng.int(0, 1_500) };
   if (roll < 0.65) return { undoing: true, delayMs: rng.int(0, 1_000) };
   if (roll < 0.72) return { carryOver: true, delayMs: rng.int(0, 500) };
-  return { afterMs: rng.int(0, 25_000) };
+  // Within the first 12 s: most runs under faults end within 10 to 30 s, so a later moment would often never come.
+  return { afterMs: rng.int(0, 12_000) };
 }
 
 function drawFault(rng: Random, space: FaultSpace): Fault | undefined {
