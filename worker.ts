@@ -8,6 +8,10 @@ import { dataConverterFromEnv } from './lib/codec';
 import { connectionSettings, taskQueue as defaultTaskQueue } from './lib/connection';
 import { sampleRosterPath, repoRoot } from './lib/paths';
 import { CliError, ExitCode } from './cli/errors';
+import { archiveSettingsFromEnv } from './cli/evidence/archive-settings';
+import { createArchiverActivities } from './cli/evidence/archiver-activities';
+import { ArchiverImpostorError, ensureEvidenceArchiver } from './cli/evidence/archiver-start';
+import { EVIDENCE_ARCHIVER_ID } from './workflows/evidence-archiver';
 import { ensureSearchAttributes } from './lib/search-attributes';
 import { publishRunMetrics } from './lib/run-metrics';
 import { publishRosterLoadable } from './lib/roster-metrics';
@@ -108,8 +112,12 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
   const targetsPath = options.targetsPath ?? defaultTargetsPath(undefined, env);
   const identity = options.identity ?? env.LIFEBOAT_WORKER_IDENTITY;
   log('acting on the systems of the targets file', { targetsPath });
+  // With LIFEBOAT_EVIDENCE_STORE set, the worker also serves the evidence archiver's activities (cli/evidence/).
+  const archive = archiveSettingsFromEnv(env, { rosterPath: options.rosterPath, targetsPath });
+  if (archive) log('archives the evidence of every finished run', { store: archive.store.location, signer: archive.signer.id });
   const activities = {
     ...createActivities({ rosterPath: options.rosterPath, trustRoot, notify: notifyConfigFromEnv(env, log), targetsPath }),
+    ...(archive ? createArchiverActivities(archive) : {}),
     ...options.activities,
   };
   const prebuilt = options.workflowsPath || options.bundleAtStart ? undefined : freshBundlePath();
@@ -207,12 +215,27 @@ export async function runWorker(opts: {
       targetsPath: opts.targetsPath ?? defaultTargetsPath(undefined, env),
       env,
     });
+    if (env.LIFEBOAT_EVIDENCE_STORE) await startEvidenceArchiver(connection, settings.namespace, taskQueue);
     opts.onReady?.();
     await runWithFactsWorker(worker, factsWorker);
   } finally {
     await stopRunMetrics?.();
     await tracing.shutdown();
     await connection.close();
+  }
+}
+
+/**
+ * Starts the namespace's evidence archiver unless it runs already. When its workflow ID is held by something else, the
+ * worker still runs runbooks (a run never waits for its archiving) but says, as an error, that nothing is archived.
+ */
+async function startEvidenceArchiver(connection: NativeConnection, namespace: string, taskQueue: string): Promise<void> {
+  try {
+    const archiver = await ensureEvidenceArchiver({ connection, namespace, taskQueue });
+    Runtime.instance().logger.info('the evidence archiver runs', archiver);
+  } catch (err) {
+    if (!(err instanceof ArchiverImpostorError)) throw err;
+    Runtime.instance().logger.error(`EVIDENCE IS NOT ARCHIVED: ${err.message}`, { workflowId: EVIDENCE_ARCHIVER_ID });
   }
 }
 

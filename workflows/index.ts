@@ -9,3 +9,4 @@ export { readinessCheck } from './readiness-check';
 export { lifeboatStartClaim } from './start-claim';
 export { workerFacts } from './worker-facts';
 export { recoveryPlan } from './recovery-plan';
+export { evidenceArchiver } from './evidence-archiver';

@@ -8,6 +8,7 @@ import type { TrustRoot } from '../../lib/roster-seal';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
+import { readArchiverStatus, renderArchiverStatus } from '../evidence/archiver-status';
 import { evidenceStoreFrom, evidenceTrustRoot, timeBound } from '../evidence/options';
 import { renderBundleList, renderVerification } from '../evidence/render';
 
@@ -15,6 +16,7 @@ const usage = [
   'lifeboat evidence list [--runbook R] [--since DATE] [--until DATE] [--store DIR|s3://bucket/prefix] [--json]',
   'lifeboat evidence get <run-id> --out DIR [--store ...] [--trust-root FILE] [--json]',
   'lifeboat evidence verify [<run-id> | --all] [--store ...] [--trust-root FILE] [--json]',
+  'lifeboat evidence status [--json]',
 ].join('\n       ');
 
 /**
@@ -38,9 +40,10 @@ export const evidenceCommand: Command = {
   },
   async run(ctx, { positionals, values }) {
     const [action, ...rest] = positionals;
-    if (action !== 'list' && action !== 'get' && action !== 'verify')
-      throw usageError(action ? `unknown evidence command "${action}"` : 'say what to do: list, get or verify', `usage: ${usage}`);
-    if (rest.length > 1) throw usageError(`unexpected "${rest.slice(1).join(' ')}"`, `usage: ${usage}`);
+    if (action !== 'list' && action !== 'get' && action !== 'verify' && action !== 'status')
+      throw usageError(action ? `unknown evidence command "${action}"` : 'say what to do: list, get, verify or status', `usage: ${usage}`);
+    if (rest.length > (action === 'status' ? 0 : 1)) throw usageError(`unexpected "${rest.slice(action === 'status' ? 0 : 1).join(' ')}"`, `usage: ${usage}`);
+    if (action === 'status') return status(ctx);
     const store = evidenceStoreFrom(ctx, values.store as string | undefined);
     if (action === 'list') return list(ctx, store, values);
     const trustRoot = evidenceTrustRoot(values['trust-root'] as string | undefined, ctx.env);
@@ -48,6 +51,22 @@ export const evidenceCommand: Command = {
     return verify(ctx, store, rest[0], values.all === true, trustRoot);
   },
 };
+
+/** `evidence status`: how far the archiver has got; exit 1 when a run keeps failing to archive, naming it and the error. */
+async function status(ctx: CliContext): Promise<number> {
+  const state = await readArchiverStatus(await ctx.client());
+  if (ctx.json) {
+    ctx.printJson(state);
+    return state.stuck ? ExitCode.refused : ExitCode.ok;
+  }
+  ctx.print(renderArchiverStatus(state));
+  if (state.stuck)
+    throw new CliError(`archiving is stuck on ${state.archiving!.workflowId} (run ${state.archiving!.temporalRunId}): ${state.archiving!.lastError}`, {
+      code: 'archiving-stuck',
+      suggestion: 'fix the evidence store (LIFEBOAT_EVIDENCE_STORE on the workers); the archiver keeps retrying, and no run waits for it',
+    });
+  return ExitCode.ok;
+}
 
 async function list(ctx: CliContext, store: EvidenceStore, values: Record<string, unknown>): Promise<number> {
   const since = timeBound('since', values.since, 'since');

@@ -1,0 +1,55 @@
+import { Context } from '@temporalio/activity';
+import { archiveRun } from '../../lib/evidence/archive';
+import type { ArchivedRun, ArchiverCursor, ClosedRun, EvidenceArchiverActivities } from '../../workflows/evidence-archiver';
+import type { ArchiveSettings } from './archive-settings';
+import { gatherRunEvidence } from './run-evidence';
+
+const keyword = /^[A-Za-z0-9._/-]+$/;
+
+/**
+ * The evidence archiver's activities, which `lifeboat worker` registers when LIFEBOAT_EVIDENCE_STORE is set. They run
+ * with the worker's own Temporal client (read-only here: list, describe, fetch history, query) and its files.
+ */
+export function createArchiverActivities(settings: ArchiveSettings): EvidenceArchiverActivities {
+  return {
+    async listClosedRuns(taskQueue: string, cursor: ArchiverCursor, limit: number): Promise<ClosedRun[]> {
+      if (!keyword.test(taskQueue)) throw new Error(`task queue ${JSON.stringify(taskQueue)} cannot be put in a visibility query`);
+      const since = new Date(cursor.closedAt).toISOString();
+      // Every Lifeboat run of this queue that has ended, however it ended; an earlier run of a carry-over chain is
+      // not an end (its bundle is the chain's, made when the last run closes).
+      const query = [
+        `TaskQueue = '${taskQueue}'`,
+        'LifeboatRunbook IS NOT NULL',
+        "ExecutionStatus != 'Running'",
+        "ExecutionStatus != 'ContinuedAsNew'",
+        `CloseTime >= '${since}'`,
+      ].join(' AND ');
+      const done = new Set(cursor.runIds);
+      const runs: ClosedRun[] = [];
+      for await (const wf of Context.current().client.workflow.list({ query })) {
+        if (!wf.closeTime) continue;
+        const closedAt = wf.closeTime.toISOString();
+        if (closedAt < since || (closedAt === since && done.has(wf.runId))) continue;
+        runs.push({ workflowId: wf.workflowId, temporalRunId: wf.runId, workflowType: wf.type, closedAt });
+      }
+      // Visibility gives no order a SQL store can promise; the chain needs the order the runs closed in.
+      runs.sort((a, b) => (a.closedAt < b.closedAt ? -1 : a.closedAt > b.closedAt ? 1 : a.temporalRunId < b.temporalRunId ? -1 : 1));
+      return runs.slice(0, limit);
+    },
+
+    async archiveClosedRun(run: ClosedRun): Promise<ArchivedRun> {
+      const context = Context.current();
+      const heartbeat = () => context.heartbeat();
+      const commandEnv = {
+        ...settings.env,
+        TEMPORAL_NAMESPACE: context.info.workflowNamespace,
+        LIFEBOAT_TASK_QUEUE: context.info.taskQueue,
+      };
+      const evidence = await gatherRunEvidence(context.client, settings, run, commandEnv, heartbeat);
+      heartbeat();
+      const { bundle, outcome } = await archiveRun(settings.store, evidence, settings.signer);
+      context.log.info('archived the evidence of a run', { runId: run.workflowId, temporalRunId: run.temporalRunId, key: bundle.key, outcome });
+      return { key: bundle.key, outcome };
+    },
+  };
+}
