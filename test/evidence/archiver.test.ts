@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { RunResult } from '../../kit';
 import type { ArchiveSettings } from '../../cli/evidence/archive-settings';
 import { createArchiverActivities } from '../../cli/evidence/archiver-activities';
-import { ensureEvidenceArchiver } from '../../cli/evidence/archiver-start';
+import { ArchiverImpostorError, ensureEvidenceArchiver } from '../../cli/evidence/archiver-start';
 import type { ArchiverStatus } from '../../cli/evidence/archiver-status';
 import { freePort } from '../../lib/free-port';
 import { readManifest, sha256Of } from '../../lib/evidence/manifest';
@@ -239,4 +239,18 @@ test('with S3 down a run still ends, evidence status exits 1 naming it and the e
   expect(verified.stderr).toBe('');
   expect(verified.code).toBe(0);
   expect(verified.stdout).toContain('checked: 2 bundle(s) in 1 chain(s)');
+});
+
+test("an insider's workflow holding the archiver's ID is named, and status refuses to say archiving works", async () => {
+  const taskQueue = testTaskQueue();
+  // Any other workflow under the fixed ID would keep the real archiver from starting; no worker polls its queue here.
+  await ctx.rawClient.workflow.start('plainSteps', { workflowId: EVIDENCE_ARCHIVER_ID, taskQueue: `${taskQueue}-insider`, args: [1] });
+  await expect(ensureEvidenceArchiver({ connection: ctx.connection, namespace: ctx.namespace, taskQueue })).rejects.toThrow(
+    new ArchiverImpostorError(
+      `the workflow ID ${EVIDENCE_ARCHIVER_ID} is held by a plainSteps workflow (running) on task queue ${taskQueue}-insider, not by the evidence archiver: NO RUN IS BEING ARCHIVED. Find out who started it, then terminate it (temporal workflow terminate --workflow-id ${EVIDENCE_ARCHIVER_ID}) and restart this worker`,
+    ),
+  );
+  const status = await lifeboatInProcess(['evidence', 'status'], cliEnv(taskQueue));
+  expect(status.code).toBe(1);
+  expect(status.stderr).toContain(`the workflow ${EVIDENCE_ARCHIVER_ID} is a plainSteps (running), not a running evidence archiver`);
 });
