@@ -13,6 +13,7 @@ import { createArchiverActivities } from './cli/evidence/archiver-activities';
 import { ArchiverImpostorError, ensureEvidenceArchiver } from './cli/evidence/archiver-start';
 import { EVIDENCE_ARCHIVER_ID } from './workflows/evidence-archiver';
 import { ensureSearchAttributes } from './lib/search-attributes';
+import { publishArchiveMetrics } from './lib/archive-metrics';
 import { publishRunMetrics } from './lib/run-metrics';
 import { publishRosterLoadable } from './lib/roster-metrics';
 import { createTracing, installRuntime, telemetrySettingsFrom, type Tracing } from './lib/telemetry';
@@ -199,8 +200,17 @@ export async function runWorker(opts: {
         ...(dataConverter ? { dataConverter } : {}),
         onError: (err) => Runtime.instance().logger.warn('could not read open runs for the metrics', { error: String(err) }),
       });
+      // Archiving that keeps failing shows in lifeboat_evidence_archive_stuck, on every worker that archives.
+      const stopArchiveGauges = env.LIFEBOAT_EVIDENCE_STORE
+        ? publishArchiveMetrics({
+            connection,
+            namespace: settings.namespace,
+            onError: (err) => Runtime.instance().logger.warn('could not read the evidence archiver for the metrics', { error: String(err) }),
+          })
+        : () => undefined;
       stopRunMetrics = async () => {
         stopRosterGauge();
+        stopArchiveGauges();
         await stopRunGauges();
       };
     }

@@ -10,7 +10,9 @@ import type { ArchiveSettings } from '../../cli/evidence/archive-settings';
 import { createArchiverActivities } from '../../cli/evidence/archiver-activities';
 import { ArchiverImpostorError, ensureEvidenceArchiver } from '../../cli/evidence/archiver-start';
 import type { ArchiverStatus } from '../../cli/evidence/archiver-status';
+import { publishArchiveMetrics } from '../../lib/archive-metrics';
 import { freePort } from '../../lib/free-port';
+import { installRuntime } from '../../lib/telemetry';
 import { readManifest, sha256Of } from '../../lib/evidence/manifest';
 import { openEvidenceStore } from '../../lib/evidence/open-store';
 import type { EvidenceStore } from '../../lib/evidence/store';
@@ -26,7 +28,13 @@ let dir: string;
 let signer: Awaited<ReturnType<typeof archiveSignerIn>>;
 const bucket = 'lifeboat-archiver';
 
+let metricsUrl: string;
+
 beforeAll(async () => {
+  // The runtime is the process's: install it with a metrics endpoint before the helpers install a quiet one.
+  const address = `127.0.0.1:${await freePort()}`;
+  installRuntime({ metricsAddress: address }, { LIFEBOAT_LOG_LEVEL: 'ERROR' });
+  metricsUrl = `http://${address}/metrics`;
   ctx = await connectToTestServer();
   moto = await startMoto();
   const s3 = new S3Client({
@@ -162,6 +170,13 @@ test('runs that end, succeeded or aborted, are archived to a folder in the order
   expect(verified.stdout).toContain('every file, seal and chain link verifies');
 });
 
+/** The value of an evidence archive gauge on the worker's Prometheus endpoint, as a scraper reads it. */
+async function gauge(name: string): Promise<number | undefined> {
+  const text = await (await fetch(metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 /** A TCP relay to moto on a fixed port that can be cut (connections refused, as from a store that is down) and restored. */
 async function cuttableRelay(to: URL): Promise<{ endpoint: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
   const port = await freePort();
@@ -189,13 +204,14 @@ async function cuttableRelay(to: URL): Promise<{ endpoint: string; cut(): Promis
   return { endpoint: `http://127.0.0.1:${port}`, cut, restore: listen, close: cut };
 }
 
-test('with S3 down a run still ends, evidence status exits 1 naming it and the error; once S3 is back it is archived and status exits 0', async () => {
+test('with S3 down a run still ends, evidence status and the stuck gauge name it; once S3 is back it is archived and status exits 0', async () => {
   const taskQueue = testTaskQueue();
   const relay = await cuttableRelay(new URL(moto.endpoint));
   const location = `s3://${bucket}/${taskQueue}`;
   const env = cliEnv(taskQueue, relay.endpoint);
   const store = openEvidenceStore(location, env);
   const worker = await archivingWorker(taskQueue, store, env);
+  const stopGauges = publishArchiveMetrics({ connection: ctx.nativeConnection, namespace: ctx.namespace, intervalMs: 200 });
   try {
     await worker.runUntil(async () => {
       const target = `${taskQueue}-s3`;
@@ -221,6 +237,8 @@ test('with S3 down a run still ends, evidence status exits 1 naming it and the e
       expect(text.stdout).toContain(`STUCK: ${runId} (run ${state.archiving!.temporalRunId}`);
       expect(text.stderr).toContain(`archiving is stuck on ${runId}`);
       expect(text.stderr).toContain(state.archiving!.lastError!);
+      await expect.poll(() => gauge('lifeboat_evidence_archive_stuck'), { timeout: 10_000 }).toBe(1);
+      expect(await gauge('lifeboat_evidence_archive_attempts')).toBeGreaterThan(1);
 
       await relay.restore();
       const runIds = await archivedRunIds(store, 2);
@@ -230,8 +248,11 @@ test('with S3 down a run still ends, evidence status exits 1 naming it and the e
         return result.code === 0 ? result : undefined;
       });
       expect((JSON.parse(after.stdout) as ArchiverStatus).lastArchived?.temporalRunId).toBe(state.archiving!.temporalRunId);
+      await expect.poll(() => gauge('lifeboat_evidence_archive_stuck'), { timeout: 10_000 }).toBe(0);
+      expect(await gauge('lifeboat_evidence_archiver_running')).toBe(1);
     });
   } finally {
+    stopGauges();
     await relay.close();
   }
 
