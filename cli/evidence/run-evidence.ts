@@ -105,7 +105,9 @@ async function reportAndVerify(
 
 async function expectOutput(argv: string[], env: NodeJS.ProcessEnv, codes: number[]): Promise<string> {
   const out = await runLifeboatCommand(argv, env);
-  if (!codes.includes(out.code)) throw new Error(`lifeboat ${argv.join(' ')} exited ${out.code}: ${out.stderr.trim() || out.stdout.trim()}`);
+  // A verdict of 1 comes with its report; a 1 with nothing printed is an error of the command, not a verdict.
+  if (!codes.includes(out.code) || out.stdout.trim() === '')
+    throw new Error(`lifeboat ${argv.join(' ')} exited ${out.code}: ${out.stderr.trim() || out.stdout.trim()}`);
   return out.stdout;
 }
 

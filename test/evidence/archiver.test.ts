@@ -17,7 +17,9 @@ import { readManifest, sha256Of } from '../../lib/evidence/manifest';
 import { openEvidenceStore } from '../../lib/evidence/open-store';
 import type { EvidenceStore } from '../../lib/evidence/store';
 import { EVIDENCE_ARCHIVER_ID } from '../../workflows/evidence-archiver';
+import { createLifeboatWorker } from '../../worker';
 import { lifeboat, lifeboatInProcess } from '../helpers/cli';
+import { testTrustRoot } from '../helpers/roster-seal';
 import { archiveSignerIn } from '../helpers/evidence';
 import { motoEnv, startMoto, type Moto } from '../helpers/moto';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
@@ -274,4 +276,19 @@ test("an insider's workflow holding the archiver's ID is named, and status refus
   const status = await lifeboatInProcess(['evidence', 'status'], cliEnv(taskQueue));
   expect(status.code).toBe(1);
   expect(status.stderr).toContain(`the workflow ${EVIDENCE_ARCHIVER_ID} is a plainSteps (running), not a running evidence archiver`);
+});
+
+test('a worker told to archive without an archive signer refuses to start, and says what to set', async () => {
+  const starting = createLifeboatWorker({
+    connection: ctx.nativeConnection,
+    namespace: ctx.namespace,
+    taskQueue: testTaskQueue(),
+    rosterPath: join(dir, 'roster.json'),
+    trustRoot: testTrustRoot(),
+    env: { LIFEBOAT_EVIDENCE_STORE: join(dir, 'unsigned-archive') },
+  });
+  await expect(starting).rejects.toThrow(
+    `LIFEBOAT_EVIDENCE_STORE names an archive (${join(dir, 'unsigned-archive')}), but no archive signer seals its bundles`,
+  );
+  await expect(starting).rejects.toMatchObject({ suggestion: expect.stringContaining('set LIFEBOAT_ARCHIVE_KEY') });
 });
