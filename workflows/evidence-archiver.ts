@@ -37,8 +37,12 @@ export interface ArchivedRun {
 }
 
 export interface EvidenceArchiverActivities {
-  /** The runs of `taskQueue` closed at or after the cursor and not yet archived, oldest close first; at most `limit`. */
-  listClosedRuns(taskQueue: string, cursor: ArchiverCursor, limit: number): Promise<ClosedRun[]>;
+  /**
+   * The runs of `taskQueue` closed at or after the cursor and not yet archived, oldest close first; at most `limit`.
+   * Only runs closed at least `settleSeconds` ago: visibility can show a run's close a moment late, and a run listed
+   * after a later one had moved the cursor past it would never be archived.
+   */
+  listClosedRuns(taskQueue: string, cursor: ArchiverCursor, limit: number, settleSeconds: number): Promise<ClosedRun[]>;
   /** Builds the run's bundle from Temporal and the worker's files, seals it and puts it in the store. */
   archiveClosedRun(run: ClosedRun): Promise<ArchivedRun>;
 }
@@ -47,8 +51,10 @@ export interface EvidenceArchiverInput {
   /** The task queue whose runs it archives (the worker's), and where its activities run. */
   taskQueue: string;
   cursor: ArchiverCursor;
-  /** Seconds between looks for newly closed runs. */
+  /** Seconds between looks for newly closed runs; default 10. */
   pollSeconds?: number;
+  /** How long after a run closes before it is listed (see `listClosedRuns`); default 5. */
+  settleSeconds?: number;
   /** What the last run of the archiver archived, carried over so status still shows it. */
   lastArchived?: ArchiverState['lastArchived'];
 }
@@ -88,9 +94,10 @@ export async function evidenceArchiver(input: EvidenceArchiverInput): Promise<ne
   const state: ArchiverState = { taskQueue: input.taskQueue, cursor: input.cursor, ...(input.lastArchived ? { lastArchived: input.lastArchived } : {}) };
   setHandler(archiveStateQuery, () => state);
   const pollSeconds = input.pollSeconds ?? 10;
+  const settleSeconds = input.settleSeconds ?? 5;
   for (let look = 0; look < LOOKS_PER_RUN; look++) {
     state.lastLookAt = new Date().toISOString();
-    const runs = await listClosedRuns(state.taskQueue, state.cursor, RUNS_PER_LOOK);
+    const runs = await listClosedRuns(state.taskQueue, state.cursor, RUNS_PER_LOOK, settleSeconds);
     for (const run of runs) {
       state.archiving = { ...run, since: new Date().toISOString() };
       const archived = await archiveClosedRun(run);
@@ -106,6 +113,7 @@ export async function evidenceArchiver(input: EvidenceArchiverInput): Promise<ne
     taskQueue: state.taskQueue,
     cursor: state.cursor,
     pollSeconds,
+    settleSeconds,
     ...(state.lastArchived ? { lastArchived: state.lastArchived } : {}),
   });
 }

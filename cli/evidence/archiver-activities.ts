@@ -12,9 +12,10 @@ const keyword = /^[A-Za-z0-9._/-]+$/;
  */
 export function createArchiverActivities(settings: ArchiveSettings): EvidenceArchiverActivities {
   return {
-    async listClosedRuns(taskQueue: string, cursor: ArchiverCursor, limit: number): Promise<ClosedRun[]> {
+    async listClosedRuns(taskQueue: string, cursor: ArchiverCursor, limit: number, settleSeconds: number): Promise<ClosedRun[]> {
       if (!keyword.test(taskQueue)) throw new Error(`task queue ${JSON.stringify(taskQueue)} cannot be put in a visibility query`);
       const since = new Date(cursor.closedAt).toISOString();
+      const settledBefore = new Date(Date.now() - settleSeconds * 1000).toISOString();
       // Every Lifeboat run of this queue that has ended, however it ended; an earlier run of a carry-over chain is
       // not an end (its bundle is the chain's, made when the last run closes).
       const query = [
@@ -23,6 +24,7 @@ export function createArchiverActivities(settings: ArchiveSettings): EvidenceArc
         "ExecutionStatus != 'Running'",
         "ExecutionStatus != 'ContinuedAsNew'",
         `CloseTime >= '${since}'`,
+        `CloseTime < '${settledBefore}'`,
       ].join(' AND ');
       const done = new Set(cursor.runIds);
       const runs: ClosedRun[] = [];

@@ -18,6 +18,7 @@ export async function ensureEvidenceArchiver(opts: {
   taskQueue: string;
   workflowId?: string;
   pollSeconds?: number;
+  settleSeconds?: number;
   now?: Date;
 }): Promise<{ workflowId: string; runId: string }> {
   const client = new Client({ connection: opts.connection, namespace: opts.namespace });
@@ -26,6 +27,7 @@ export async function ensureEvidenceArchiver(opts: {
     taskQueue: opts.taskQueue,
     cursor: { closedAt: (opts.now ?? new Date()).toISOString(), runIds: [] },
     ...(opts.pollSeconds ? { pollSeconds: opts.pollSeconds } : {}),
+    ...(opts.settleSeconds !== undefined ? { settleSeconds: opts.settleSeconds } : {}),
   };
   try {
     await client.workflow.start(EVIDENCE_ARCHIVER_TYPE, { workflowId, taskQueue: opts.taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });

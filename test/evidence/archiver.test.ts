@@ -79,7 +79,7 @@ async function archivingWorker(taskQueue: string, store: EvidenceStore, env: Rec
     env: { ...process.env, ...env },
   };
   const { worker } = await createTestWorker(ctx, taskQueue, createArchiverActivities(settings));
-  await ensureEvidenceArchiver({ connection: ctx.connection, namespace: ctx.namespace, taskQueue, pollSeconds: 1 });
+  await ensureEvidenceArchiver({ connection: ctx.connection, namespace: ctx.namespace, taskQueue, pollSeconds: 1, settleSeconds: 1 });
   return worker;
 }
 
