@@ -5,9 +5,8 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { RECOVERY_PLAN_TYPE } from '../../kit';
 import type { RunEvidence } from '../../lib/evidence/bundle';
-import { MANIFEST_FILE, ROSTER_FILE, sha256Of } from '../../lib/evidence/manifest';
+import { MANIFEST_FILE, readManifest, ROSTER_FILE, sha256Of } from '../../lib/evidence/manifest';
 import { ROSTER_SEAL_FILE } from '../../lib/evidence/roster-anchor';
-import { bundlesOfRun } from '../../lib/evidence/select';
 import type { EvidenceStore } from '../../lib/evidence/store';
 import { sealPathFor } from '../../lib/roster-seal-file';
 import type { ClosedRun } from '../../workflows/evidence-archiver';
@@ -115,9 +114,17 @@ async function expectOutput(argv: string[], env: NodeJS.ProcessEnv, codes: numbe
 async function memberBundles(store: EvidenceStore, children: { workflowId: string; runId: string }[]) {
   const members: { runId: string; temporalRunId: string; manifestDigest?: string }[] = [];
   for (const child of children) {
-    const [address] = await bundlesOfRun(store, child.runId);
-    const manifest = address ? (await store.get(address.key))?.files[MANIFEST_FILE] : undefined;
-    members.push({ runId: child.workflowId, temporalRunId: child.runId, ...(manifest ? { manifestDigest: sha256Of(manifest) } : {}) });
+    // Keys name the workflow ID, so only that member's own bundles are opened, newest first, to find its Temporal run.
+    let manifestDigest: string | undefined;
+    for (const address of (await store.list({ runId: child.workflowId })).reverse()) {
+      const bytes = (await store.get(address.key))?.files[MANIFEST_FILE];
+      const read = bytes ? readManifest(bytes) : undefined;
+      if (bytes && read?.ok && read.manifest.temporalRunIds.includes(child.runId)) {
+        manifestDigest = sha256Of(bytes);
+        break;
+      }
+    }
+    members.push({ runId: child.workflowId, temporalRunId: child.runId, ...(manifestDigest ? { manifestDigest } : {}) });
   }
   return members;
 }

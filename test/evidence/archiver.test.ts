@@ -37,7 +37,8 @@ beforeAll(async () => {
   const address = `127.0.0.1:${await freePort()}`;
   installRuntime({ metricsAddress: address }, { LIFEBOAT_LOG_LEVEL: 'ERROR' });
   metricsUrl = `http://${address}/metrics`;
-  ctx = await connectToTestServer();
+  // A namespace of its own: the archiver's ID is fixed per namespace, and a plan's run ID is fixed per region.
+  ctx = await connectToTestServer('evidence-archiver');
   moto = await startMoto();
   const s3 = new S3Client({
     endpoint: moto.endpoint,
@@ -276,6 +277,36 @@ test("an insider's workflow holding the archiver's ID is named, and status refus
   const status = await lifeboatInProcess(['evidence', 'status'], cliEnv(taskQueue));
   expect(status.code).toBe(1);
   expect(status.stderr).toContain(`the workflow ${EVIDENCE_ARCHIVER_ID} is a plainSteps (running), not a running evidence archiver`);
+});
+
+test('a plan that ends is archived as a plan, with its report, its verify result and the members it started', async () => {
+  const taskQueue = testTaskQueue();
+  const folder = join(dir, 'plans');
+  const store = openEvidenceStore(folder);
+  const worker = await archivingWorker(taskQueue, store, cliEnv(taskQueue));
+  const runId = 'plan/evacuate-region/B';
+  await worker.runUntil(async () => {
+    const started = await lifeboatInProcess(
+      ['run', 'evacuate-region', '--set', 'from=B', '--set', 'to=A', '--set', 'mode=planned', '--as', 'alice'],
+      cliEnv(taskQueue),
+    );
+    expect(started.code, started.stderr).toBe(0);
+    await waitForStatus(ctx.client.workflow.getHandle(runId), (s) => s.state === 'waiting-approval');
+    const aborted = await lifeboatInProcess(['abort', runId, '--as', 'alice', '--reason', 'archiver test'], cliEnv(taskQueue));
+    expect(aborted.code, aborted.stderr).toBe(0);
+    await archivedRunIds(store, 1);
+  });
+  const [address] = await store.list();
+  const bundle = (await store.get(address!.key))!;
+  const read = readManifest(bundle.files['manifest.json']!);
+  if (!read.ok) throw new Error(read.problem);
+  expect(read.manifest).toMatchObject({ runId, kind: 'plan', runbook: 'plan/evacuate-region', target: 'B', state: 'aborted', members: [] });
+  // Aborted before its decision, it started no member.
+  expect(JSON.parse(new TextDecoder().decode(bundle.files['members.json']))).toEqual([]);
+  expect(JSON.parse(new TextDecoder().decode(bundle.files['report.json'])) as { runId: string }).toMatchObject({ runId });
+  expect(JSON.parse(new TextDecoder().decode(bundle.files['verify.json'])) as { ok: boolean }).toMatchObject({ ok: true });
+  const verified = await lifeboat(['evidence', 'verify', '--all', '--store', folder]);
+  expect(verified.code, verified.stdout + verified.stderr).toBe(0);
 });
 
 test('a worker told to archive without an archive signer refuses to start, and says what to set', async () => {

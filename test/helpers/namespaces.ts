@@ -31,5 +31,6 @@ export const testNamespaces = [
   'plan-operations',
   'console-plan',
   'verify-plan',
+  'evidence-archiver',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];
