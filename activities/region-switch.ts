@@ -112,6 +112,9 @@ export function groupReach(members: (TargetReach & { service: string })[]): Targ
 }
 
 /** The one other region of a two-region service; with more regions the run must name its target. */
+/** How long the verify step waits for clients to be served in the target before its attempt fails. */
+const VERIFY_SERVED_WITHIN_MS = 20_000;
+
 const otherOf = (regions: readonly RegionName[], r: RegionName): RegionName | undefined => {
   const rest = regions.filter((x) => x !== r);
   return rest.length === 1 ? rest[0] : undefined;
@@ -291,10 +294,14 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
      * replays the same booking instead of booking a second seat. The top-level fields are the named service's;
      * `members` (for a group) has each member's.
      */
-    async verifyThroughLoadBalancer(args: OnService & { region: RegionName; idempotencyKey: string; windowSeconds: number }): Promise<{
+    async verifyThroughLoadBalancer(
+      args: OnService & { region: RegionName; idempotencyKey: string; windowSeconds: number; servedWithinSeconds?: number },
+    ): Promise<{
       bookingRegion: string;
       replayed: boolean;
       healthChecks: number;
+      /** When clients were first seen served in the target region (an older worker's result lacks it). */
+      servedAt?: string;
       via: string;
       members?: { service: string; via: string; booked: boolean; replayed: boolean }[];
     }> {
@@ -302,33 +309,63 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
       const onEach = <T>(act: (p: ServiceProviders) => Promise<T>) =>
         Promise.all(group.map((p) => act(p).catch((err: unknown) => Promise.reject(group.length > 1 ? namingMember(err, p.service) : err))));
       const targets = access.targets();
-      const members = await onEach(async (p) => {
-        const traffic = need(p, 'traffic');
-        const entry = traffic.entryUrl;
-        if (!entry) {
-          const active = await traffic.active();
-          if (active.region !== args.region)
-            throw new Error(`${traffic.describe()} sends clients to ${active.region ?? active.endpoint}, not region ${args.region}`);
+      const reach = () =>
+        onEach(async (p) => {
+          const traffic = need(p, 'traffic');
+          const entry = traffic.entryUrl;
+          if (!entry) {
+            const active = await traffic.active();
+            if (active.region !== args.region)
+              throw new Error(`${traffic.describe()} sends clients to ${active.region ?? active.endpoint}, not region ${args.region}`);
+          }
+          const booking = bookingApiOf(targets, p);
+          let replayed = false;
+          if (booking) {
+            const flight = `LBV${createHash('sha256').update(args.idempotencyKey).digest('hex').slice(0, 7).toUpperCase()}`;
+            const made = await booking.createBooking({
+              ...(entry ? {} : { region: args.region }),
+              idempotencyKey: args.idempotencyKey,
+              flight,
+              seat: '1A',
+              passenger: 'Lifeboat verification',
+            });
+            if (made.booking.region !== args.region) throw new Error(`the synthetic booking landed in region ${made.booking.region}, not ${args.region}`);
+            replayed = made.replayed;
+          }
+          return {
+            providers: p,
+            entry,
+            healthUrl: entry ?? p.serviceMode?.urlOf?.(args.region),
+            via: entry ?? traffic.describe(),
+            booked: !!booking,
+            replayed,
+          };
+        });
+      // Clients count as served once the synthetic booking is made and health is green, checked every 250 ms, so the
+      // moment is seen within a fraction of a second even when the target stalls just after the switch; a target that
+      // serves nobody for VERIFY_SERVED_WITHIN_MS (or `servedWithinSeconds`) fails the attempt, as before.
+      const deadline = Date.now() + (args.servedWithinSeconds ?? VERIFY_SERVED_WITHIN_MS / 1000) * 1000;
+      let members: Awaited<ReturnType<typeof reach>>;
+      for (let tries = 1; ; tries++) {
+        try {
+          members = await reach();
+          await Promise.all(
+            members.map((m) =>
+              checkGreen(m, args.region).catch((err: unknown) => Promise.reject(group.length > 1 ? namingMember(err, m.providers.service) : err)),
+            ),
+          );
+          break;
+        } catch (err) {
+          if (Date.now() >= deadline) throw err;
+          heartbeat({ servedYet: false, tries });
+          await new Promise((r) => setTimeout(r, 250));
         }
-        const booking = bookingApiOf(targets, p);
-        let replayed = false;
-        if (booking) {
-          const flight = `LBV${createHash('sha256').update(args.idempotencyKey).digest('hex').slice(0, 7).toUpperCase()}`;
-          const made = await booking.createBooking({
-            ...(entry ? {} : { region: args.region }),
-            idempotencyKey: args.idempotencyKey,
-            flight,
-            seat: '1A',
-            passenger: 'Lifeboat verification',
-          });
-          if (made.booking.region !== args.region) throw new Error(`the synthetic booking landed in region ${made.booking.region}, not ${args.region}`);
-          replayed = made.replayed;
-        }
-        return { providers: p, entry, healthUrl: entry ?? p.serviceMode?.urlOf?.(args.region), via: entry ?? traffic.describe(), booked: !!booking, replayed };
-      });
+      }
+      const servedAt = new Date().toISOString();
       const until = Date.now() + args.windowSeconds * 1000;
-      let checks = 0;
-      do {
+      let checks = 1;
+      while (Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 250));
         await Promise.all(
           members.map((m) =>
             checkGreen(m, args.region).catch((err: unknown) => Promise.reject(group.length > 1 ? namingMember(err, m.providers.service) : err)),
@@ -336,13 +373,13 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
         );
         checks++;
         heartbeat({ checks });
-        if (Date.now() < until) await new Promise((r) => setTimeout(r, 250));
-      } while (Date.now() < until);
+      }
       const named = members[0]!;
       return {
         bookingRegion: args.region,
         replayed: named.replayed,
         healthChecks: checks,
+        servedAt,
         via: named.via,
         ...(group.length > 1 ? { members: members.map((m) => ({ service: m.providers.service, via: m.via, booked: m.booked, replayed: m.replayed })) } : {}),
       };

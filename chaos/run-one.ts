@@ -49,8 +49,11 @@ export async function runOne(rig: ChaosRig, scenario: Scenario, seed: number, op
     ? []
     : drawSchedule(rng.fork('faults'), {
         steps,
-        processes: estateProcesses(rig.estateDir).map((p) => ({ name: p.name, restartable: p.restartable })),
-        proxies: [...rig.proxies.map((p) => p.name), TEMPORAL_LINK],
+        // Sorted, so a seed draws the same targets whatever order the file system lists them in.
+        processes: estateProcesses(rig.estateDir)
+          .map((p) => ({ name: p.name, restartable: p.restartable }))
+          .sort((a, b) => a.name.localeCompare(b.name)),
+        proxies: [...rig.proxies.map((p) => p.name), TEMPORAL_LINK].sort(),
         maxFaults: opts.maxFaults,
         // Every run talks to Temporal: its link is always near.
         touches: new RegExp(`${scenario.touches.source}|^${TEMPORAL_LINK}$`),

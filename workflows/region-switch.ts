@@ -89,7 +89,7 @@ export async function switchRegions(run: RunbookRun<RegionActivities>, plan: Swi
   run.report('switchWindow', switchWindow);
 
   const { workflowId, runId } = workflowInfo();
-  await run.step(s.verify, (a) =>
+  const verified = await run.step(s.verify, (a) =>
     a.verifyThroughLoadBalancer({
       ...on,
       region: target,
@@ -98,6 +98,8 @@ export async function switchRegions(run: RunbookRun<RegionActivities>, plan: Swi
     }),
   );
   const verifiedAt = Date.now();
+  // Traffic is restored when clients are served in the target, which the switch alone does not prove.
+  if (verified.servedAt) run.report('servedAt', verified.servedAt);
 
   const rto = {
     fromStartSeconds: secondsBetween(Date.parse(run.status.startedAt), verifiedAt),

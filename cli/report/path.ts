@@ -55,7 +55,10 @@ export function incidentPath(
   points.push({ milestone: 'run started', at: status.startedAt });
   const ended = (name: string | undefined) =>
     status.steps.find((s) => s.kind === 'step' && s.name === name && s.status === 'succeeded' && s.finishedAt)?.finishedAt;
-  const restoredAt = ended(restoringStep[status.runbook]);
+  // Restored when the run first saw clients served in the target (its verify step records it), else, for a run
+  // from before it recorded that, when its switch step ended.
+  const servedAt = typeof status.details?.servedAt === 'string' ? status.details.servedAt : undefined;
+  const restoredAt = ended(restoringStep[status.runbook]) && (servedAt ?? ended(restoringStep[status.runbook]));
   const gates = status.gates.filter((g) => !restoredAt || g.openedAt <= restoredAt);
   const firstGate = gates[0];
   if (firstGate) points.push({ milestone: 'gate opened', at: firstGate.openedAt });

@@ -184,7 +184,7 @@ test('a stateless service is preflighted and verified without a database, and da
     nonRetryable: true,
   });
 
-  const verify = { service: 'flight-status', region: 'B', idempotencyKey: 'verify-1', windowSeconds: 0 };
+  const verify = { service: 'flight-status', region: 'B', idempotencyKey: 'verify-1', windowSeconds: 0, servedWithinSeconds: 0 };
   await expect(regionSwitch.verifyThroughLoadBalancer(verify)).rejects.toThrow(/sends clients to A, not region B/);
   await traffic.setActiveBackend({ service: 'flight-status', region: 'B' });
   expect(await regionSwitch.verifyThroughLoadBalancer(verify)).toMatchObject({ bookingRegion: 'B', healthChecks: 1, replayed: false });

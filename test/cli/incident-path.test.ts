@@ -68,6 +68,14 @@ test('the path runs from detection through the gate to traffic restored and veri
   expect(incidentPath(failover(), { detectedAt: at(-30) })[0]).toMatchObject({ milestone: 'detected', atMs: -30_000 });
 });
 
+test('traffic counts as restored when the run first saw clients served in the target, not when it switched', () => {
+  // The target stalled right after the switch (a chaos run found a report claiming restoration 8.6 s too early).
+  const stalled = failover({ details: { ...failover().details, servedAt: at(215) } });
+  expect(incidentPath(stalled).find((p) => p.milestone === 'traffic restored')).toMatchObject({ atMs: 215_000, legSeconds: 135 });
+  // A run recorded before the verify step said when clients were served still reads its switch's end.
+  expect(incidentPath(failover()).find((p) => p.milestone === 'traffic restored')?.atMs).toBe(200_000);
+});
+
 test('without a detection time the path starts at the run, and a live run shows only what it has reached', () => {
   const live = failover({ state: 'waiting-approval', measurements: {}, details: {}, finishedAt: undefined, steps: [stepAt('preflight', 1, 20)] });
   live.gates = [{ ...live.gates[0]!, status: 'open', decidedAt: undefined }];
