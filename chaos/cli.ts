@@ -32,6 +32,12 @@ export const REGRESSION_SEEDS: readonly { seed: number; scenario: string; found:
     found:
       "B's PostgreSQL paused right after its promotion: the report said traffic was restored at the switch, 8.6 s before clients were served (fixed: restored when the verify step first sees clients served, checked every 250 ms)",
   },
+  {
+    seed: 5155,
+    scenario: 'region-failover',
+    found:
+      'the worker killed just after the switch took effect: the report said traffic came back 12.5 s after clients were served again (fixed: the report gives restoration as the window from the switch to when clients were seen served)',
+  },
 ];
 
 const usage = `Usage: npm run chaos -- [--seed N] [--runs K] [--runbook R | --plan P] [--max-faults F] [--server dev|cluster] [--keep] [--json FILE]

@@ -78,7 +78,14 @@ export function reportMarkdown(report: RunReport, chartFile?: string, opts: { as
   out.push(
     tableMd(
       ['point', 'at', 'leg', `since ${first}`],
-      r.path.map((p) => [p.milestone, p.at, p.legSeconds === undefined ? '-' : `+${p.legSeconds}s`, `${p.elapsedSeconds}s`]),
+      r.path.map((p) => [
+        p.earliest && Date.parse(p.at) - Date.parse(p.earliest) > 1_000
+          ? `${p.milestone} (took effect between ${p.earliest} and this, when clients were seen served)`
+          : p.milestone,
+        p.at,
+        p.legSeconds === undefined ? '-' : `+${p.legSeconds}s`,
+        `${p.elapsedSeconds}s`,
+      ]),
     ),
   );
   if (r.readinessBeforeRun) out.push('', `Readiness before the run (${r.readinessBeforeRun.scheduleId}): ${r.readinessBeforeRun.summary}.`);

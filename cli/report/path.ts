@@ -28,6 +28,12 @@ export interface PathPoint {
   legSeconds?: number;
   /** From detection, or from the run's start when nothing says when the outage was detected. */
   elapsedSeconds: number;
+  /**
+   * Traffic restored only: the switch may have taken effect as early as this (when its step began), though the run
+   * saw clients served only at `at`; the true moment lies between. Wide when the target stalled after the switch or
+   * a worker was lost mid-step; set whenever the run recorded when it saw clients served, or its switch ran twice.
+   */
+  earliest?: string;
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -49,7 +55,7 @@ export function incidentPath(
   opts: { detectedAt?: string } = {},
 ): PathPoint[] {
   const t0 = Date.parse(status.startedAt);
-  const points: { milestone: Milestone; at: string }[] = [];
+  const points: { milestone: Milestone; at: string; earliest?: string }[] = [];
   const detectedAt = detectedAtOf(status, opts.detectedAt);
   if (detectedAt) points.push({ milestone: 'detected', at: detectedAt });
   points.push({ milestone: 'run started', at: status.startedAt });
@@ -64,7 +70,13 @@ export function incidentPath(
   if (firstGate) points.push({ milestone: 'gate opened', at: firstGate.openedAt });
   const approved = gates.filter((g) => g.status === 'approved' && g.decidedAt).at(-1);
   if (approved?.decidedAt) points.push({ milestone: 'approved', at: approved.decidedAt });
-  if (restoredAt) points.push({ milestone: 'traffic restored', at: restoredAt });
+  const restoring = status.steps.find((s) => s.kind === 'step' && s.name === restoringStep[status.runbook] && s.status === 'succeeded');
+  if (restoredAt) {
+    // What the run knows is a window: clients may have been served from the moment its switch began (a switch that
+    // took effect before its worker was lost, or before a stalled verify could see it) up to when it saw them served.
+    const window = restoring && (servedAt !== undefined || restoring.attempts > 1) && restoring.startedAt < restoredAt;
+    points.push({ milestone: 'traffic restored', at: restoredAt, ...(window ? { earliest: restoring.startedAt } : {}) });
+  }
   const verifiedAt = ended(verifyingStep);
   if (verifiedAt) points.push({ milestone: 'verified', at: verifiedAt });
   const origin = Date.parse(points[0]!.at);

@@ -112,6 +112,22 @@ test("the report's outage, drain to traffic restored, agrees with the load's wit
   expect(checkReportNumbers(report(), [load()])).toEqual([{ invariant: REPORT_MATCHES_WORLD, evidence: expect.stringContaining("the load's 0.000 s") }]);
 });
 
+test('a report whose switch ran twice gives its restoration as a window, and agrees when the load recovered inside it', () => {
+  // The worker died inside the switch at +10.3 s, after HAProxy took it; the rerun finished at +30 s.
+  const rerun = report({
+    path: [
+      { milestone: 'run started', at: at(0), atMs: 0, elapsedSeconds: 0 },
+      { milestone: 'traffic restored', at: at(30), atMs: 30_000, elapsedSeconds: 30, earliest: at(10.3) },
+    ],
+  });
+  expect(checkReportNumbers(rerun, [load({ outages: [outage(10.05, 10.8)] })])).toEqual([]);
+  expect(checkReportNumbers(rerun, [load({ outages: [outage(10.05, 29.5)] })])).toEqual([]);
+  // Clients down past the window's end: the report still claims too early.
+  expect(checkReportNumbers(rerun, [load({ outages: [outage(10.05, 33)] })])).toEqual([
+    { invariant: REPORT_MATCHES_WORLD, evidence: expect.stringContaining('or from 2026-12-05T12:00:10.300Z on') },
+  ]);
+});
+
 test('an emergency report counts its outage from detection, as the load saw it from the failure', () => {
   const detected = report({
     path: [{ milestone: 'detected', at: at(-30), atMs: -30_000, elapsedSeconds: 0 }, ...report().path],

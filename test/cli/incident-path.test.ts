@@ -71,7 +71,11 @@ test('the path runs from detection through the gate to traffic restored and veri
 test('traffic counts as restored when the run first saw clients served in the target, not when it switched', () => {
   // The target stalled right after the switch (a chaos run found a report claiming restoration 8.6 s too early).
   const stalled = failover({ details: { ...failover().details, servedAt: at(215) } });
-  expect(incidentPath(stalled).find((p) => p.milestone === 'traffic restored')).toMatchObject({ atMs: 215_000, legSeconds: 135 });
+  expect(incidentPath(stalled).find((p) => p.milestone === 'traffic restored')).toMatchObject({ atMs: 215_000, legSeconds: 135, earliest: at(150) });
+  // A switch that ran twice (its worker lost after HAProxy took it) may have restored traffic from its first start.
+  const twice = failover({ steps: [stepAt('preflight', 1, 20), stepAt('promote', 81, 150), { ...stepAt('switchTraffic', 150, 200), attempts: 2 }] });
+  expect(incidentPath(twice).find((p) => p.milestone === 'traffic restored')).toMatchObject({ at: at(200), earliest: at(150) });
+  expect(incidentPath(failover()).find((p) => p.milestone === 'traffic restored')?.earliest).toBeUndefined();
   // A run recorded before the verify step said when clients were served still reads its switch's end.
   expect(incidentPath(failover()).find((p) => p.milestone === 'traffic restored')?.atMs).toBe(200_000);
 });
