@@ -157,7 +157,8 @@ export async function startChaosWorld(opts: {
 /** Runs the real CLI to its end; a command that hangs past `timeoutMs` is killed and reported as exit 124. */
 function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CliOutcome> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Detached like the rest of the world, so a Ctrl-C at the runner does not cut a person's command off mid-run.
+    const child = spawn(process.execPath, [entry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
