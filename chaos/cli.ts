@@ -111,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
       const scenario = next.scenario ?? (await drawScenario(rig, next.seed));
       await bringHome(rig, scenario, records, baseline);
       // The soak measures each scenario fault-free once first, in the same world, for the RTO comparison.
-      if (soakRuns !== undefined && !baseline.has(scenario.name) && scenario.mode) {
+      if (soakRuns !== undefined && !baseline.has(scenario.name)) {
         const free = await runOne(rig, scenario, next.seed, { maxFaults, faultFree: true });
         note(free, records, baseline, log);
         rig = await readyWorld(rig, log);
