@@ -12,8 +12,13 @@ export const RTO_SLACK_SECONDS = 1;
 export interface Window {
   from: number;
   to: number | undefined;
-  /** When the report says the end lies between this and `to` (its restoring step ran more than once). */
+  /** When the report says the end lies between this and `to` (from the switch's start to clients seen served). */
   toEarliest?: number;
+  /**
+   * When the start lies between `from` and this: a drain step that took long (its first attempt lost with a dead
+   * worker, say) took clients away at some moment within its bar, which is all the report can say.
+   */
+  fromLatest?: number;
 }
 
 /** The step of a region switch where clients of a planned switch lose service: the source is drained at the balancer. */
@@ -38,7 +43,14 @@ export function reportedOutage(report: Pick<RunReport, 'path' | 'timeline' | 'st
     (t): t is number => typeof t === 'number',
   );
   if (!starts.length) return undefined;
-  return { from: Math.min(...starts), to: Date.parse(restored), ...(earliest ? { toEarliest: Date.parse(earliest) } : {}) };
+  const from = Math.min(...starts);
+  const drainEnd = drain && !at('detected') ? Date.parse(report.startedAt) + drain.endMs : undefined;
+  return {
+    from,
+    to: Date.parse(restored),
+    ...(earliest ? { toEarliest: Date.parse(earliest) } : {}),
+    ...(drainEnd !== undefined && drainEnd > from ? { fromLatest: drainEnd } : {}),
+  };
 }
 
 /**
@@ -80,7 +92,7 @@ export function checkReportNumbers(
   if (reported) {
     const seen = measuredOutage(load.outages, reported);
     // A report that gives its end as a window (the restoring step ran twice) agrees when the load's falls inside it.
-    const shortest = (reported.toEarliest ?? reported.to!) - reported.from;
+    const shortest = (reported.toEarliest ?? reported.to!) - (reported.fromLatest ?? reported.from);
     const longest = reported.to! - reported.from;
     const lasted = seen.to === undefined ? Infinity : seen.to - seen.from;
     const off = Math.max(0, shortest - lasted, lasted - longest) / 1000;

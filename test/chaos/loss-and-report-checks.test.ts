@@ -128,6 +128,14 @@ test('a report whose switch ran twice gives its restoration as a window, and agr
   ]);
 });
 
+test('a drain that took long (its first attempt lost with a dead worker) took clients away somewhere within its bar', () => {
+  const slowDrain = report({ timeline: [{ label: 'drain', kind: 'work' as const, startMs: 10_000, endMs: 13_500, outcome: 'succeeded' }] });
+  // Clients lost service only when the retried drain took effect at +13.4 s; the report's outage still agrees.
+  expect(checkReportNumbers(slowDrain, [load({ outages: [outage(13.4, 14.2)] })])).toEqual([]);
+  // A quick drain leaves no such room: the same load outage is too short for it.
+  expect(checkReportNumbers(report(), [load({ outages: [outage(13.4, 14.2)] })])).toHaveLength(1);
+});
+
 test('an emergency report counts its outage from detection, as the load saw it from the failure', () => {
   const detected = report({
     path: [{ milestone: 'detected', at: at(-30), atMs: -30_000, elapsedSeconds: 0 }, ...report().path],
