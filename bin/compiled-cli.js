@@ -23,8 +23,8 @@ const buildDir = join(root, '.build');
 /** Names the current build and the fingerprint of the sources it compiled; written last, by renaming. */
 const stampPath = join(buildDir, 'current.json');
 
-/** Top-level folders whose TypeScript never runs compiled: vitest and tsx run tests and benchmarks from source. */
-const notCompiled = new Set(['test', 'bench']);
+/** Top-level folders whose TypeScript never runs compiled: vitest and tsx run tests, benchmarks and the chaos suite from source. */
+const notCompiled = new Set(['test', 'bench', 'chaos']);
 
 /**
  * Besides the TypeScript: files that change what the compiler emits (tsconfig.json, the module type in package.json,
