@@ -344,16 +344,18 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
       // Clients count as served once the synthetic booking is made and health is green, checked every 250 ms, so the
       // moment is seen within a fraction of a second even when the target stalls just after the switch; a target that
       // serves nobody for VERIFY_SERVED_WITHIN_MS (or `servedWithinSeconds`) fails the attempt, as before.
+      const allGreen = (members: Awaited<ReturnType<typeof reach>>) =>
+        Promise.all(
+          members.map((m) =>
+            checkGreen(m, args.region).catch((err: unknown) => Promise.reject(group.length > 1 ? namingMember(err, m.providers.service) : err)),
+          ),
+        );
       const deadline = Date.now() + (args.servedWithinSeconds ?? VERIFY_SERVED_WITHIN_MS / 1000) * 1000;
       let members: Awaited<ReturnType<typeof reach>>;
       for (let tries = 1; ; tries++) {
         try {
           members = await reach();
-          await Promise.all(
-            members.map((m) =>
-              checkGreen(m, args.region).catch((err: unknown) => Promise.reject(group.length > 1 ? namingMember(err, m.providers.service) : err)),
-            ),
-          );
+          await allGreen(members);
           break;
         } catch (err) {
           if (Date.now() >= deadline) throw err;
@@ -366,11 +368,7 @@ export function createRegionSwitchActivities(access: TargetsAccess) {
       let checks = 1;
       while (Date.now() < until) {
         await new Promise((r) => setTimeout(r, 250));
-        await Promise.all(
-          members.map((m) =>
-            checkGreen(m, args.region).catch((err: unknown) => Promise.reject(group.length > 1 ? namingMember(err, m.providers.service) : err)),
-          ),
-        );
+        await allGreen(members);
         checks++;
         heartbeat({ checks });
       }

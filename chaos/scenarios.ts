@@ -40,6 +40,21 @@ export const CHAOS_SERVICES: readonly EstateService[] = ['booking', 'loyalty', '
 const BAD = 'C-00000291';
 const GOOD = 'C-00000290';
 
+/** Booking's failover from A to B, planned or emergency: the same run but for its mode and what it may lose. */
+function regionFailover(mode: 'planned' | 'emergency'): Scenario {
+  return {
+    name: mode === 'planned' ? 'region-failover' : 'region-failover-emergency',
+    touches: /booking|pg\/[AB]$|haproxy|loyalty/,
+    what: 'region-failover',
+    kind: 'runbook',
+    sets: { service: 'booking', mode, verifyWindowSeconds: '2' },
+    writes: ['booking'],
+    traffic: ['booking'],
+    mode,
+    startsFrom: 'A',
+  };
+}
+
 export const scenarios: Scenario[] = [
   { name: 'paging-check', touches: /^$/, what: 'paging-check', kind: 'runbook', sets: { message: 'chaos: are you there?' }, writes: [], traffic: [] },
   {
@@ -65,28 +80,8 @@ export const scenarios: Scenario[] = [
     traffic: ['booking'],
     startsFrom: 'A',
   },
-  {
-    name: 'region-failover',
-    touches: /booking|pg\/[AB]$|haproxy|loyalty/,
-    what: 'region-failover',
-    kind: 'runbook',
-    sets: { service: 'booking', mode: 'planned', verifyWindowSeconds: '2' },
-    writes: ['booking'],
-    traffic: ['booking'],
-    mode: 'planned',
-    startsFrom: 'A',
-  },
-  {
-    name: 'region-failover-emergency',
-    touches: /booking|pg\/[AB]$|haproxy|loyalty/,
-    what: 'region-failover',
-    kind: 'runbook',
-    sets: { service: 'booking', mode: 'emergency', verifyWindowSeconds: '2' },
-    writes: ['booking'],
-    traffic: ['booking'],
-    mode: 'emergency',
-    startsFrom: 'A',
-  },
+  regionFailover('planned'),
+  regionFailover('emergency'),
   {
     name: 'region-failback',
     touches: /booking|pg\/[AB]$|haproxy|loyalty/,
