@@ -32,5 +32,11 @@ export const testNamespaces = [
   'console-plan',
   'verify-plan',
   'evidence-archiver',
+  'evidence-archiver-trust',
+  'evidence-decisions',
+  'evidence-dev',
+  'findings',
+  'findings-readiness',
+  'evidence-pack',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];
