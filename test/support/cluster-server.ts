@@ -30,6 +30,24 @@ export interface ClusterServerOptions {
   readyTimeoutMs?: number;
   /** Serve the frontend over TLS that requires a client certificate (mTLS), as a production server should. */
   tls?: ClusterServerTls;
+  /** Take part in multi-cluster replication under this cluster name (test/support/replicated-clusters.ts). */
+  replication?: ClusterReplication;
+  /** Dynamic config values beyond Lifeboat's own (`scripts/temporal-server.ts`'s `dynamicConfig`), by Temporal's key. */
+  dynamicConfig?: Record<string, unknown>;
+}
+
+/**
+ * What makes a server one cluster of several that replicate global namespaces. Each cluster names itself as its own
+ * master (a global namespace can only be registered on its master cluster); the others are added at run time with
+ * `temporal operator cluster upsert`, so the static config lists only the local cluster.
+ */
+export interface ClusterReplication {
+  /** The cluster's name, as `--active-cluster` and `--cluster` name it. */
+  name: string;
+  /** Distinct per cluster and below the increment: a namespace's failover version says which cluster made it active. */
+  initialFailoverVersion: number;
+  /** The same on every cluster that replicates with this one. */
+  failoverVersionIncrement: number;
 }
 
 /**
@@ -58,6 +76,11 @@ export interface ClusterServer {
   restart(options?: { crash?: boolean; downMs?: number }): Promise<void>;
   /** Stops the server, then PostgreSQL, and removes the folder. */
   stop(): Promise<void>;
+  /**
+   * SIGKILLs the server, then PostgreSQL's postmaster, as the loss of the host or region does: nothing is shut down
+   * or flushed. `stop` still removes what is left.
+   */
+  kill(): Promise<void>;
 }
 
 /**
@@ -87,8 +110,9 @@ export async function startClusterServer(options: ClusterServerOptions = {}): Pr
     const ports = { frontend, history, matching, worker, frontendMembership, historyMembership, matchingMembership, workerMembership, http } as ServerPorts;
     const address = `127.0.0.1:${ports.frontend}`;
     const configFile = join(dir, 'temporal.yaml');
-    writeFileSync(join(dir, 'dynamicconfig.yaml'), dynamicConfig());
-    const config = serverConfig({ postgres, ports, dynamicConfigFile: join(dir, 'dynamicconfig.yaml'), historyShards: 4 });
+    writeFileSync(join(dir, 'dynamicconfig.yaml'), dynamicConfig() + dynamicConfigValues(options.dynamicConfig ?? {}));
+    const local = serverConfig({ postgres, ports, dynamicConfigFile: join(dir, 'dynamicconfig.yaml'), historyShards: 4 });
+    const config = options.replication ? withReplication(local, options.replication, address) : local;
     writeFileSync(configFile, options.tls ? withTls(config, options.tls) : config);
     const logFile = join(dir, 'temporal-server.log');
     const tls = options.tls && adminTls(options.tls);
@@ -109,6 +133,10 @@ export async function startClusterServer(options: ClusterServerOptions = {}): Pr
       async stop() {
         await cleanUp();
         rmSync(dir, { recursive: true, force: true });
+      },
+      async kill() {
+        await stopProcess(child, 'SIGKILL');
+        if (postgres) await killPostgres(postgres);
       },
     };
   } catch (err) {
@@ -132,6 +160,72 @@ function withTls(config: string, tls: ClusterServerTls): string {
         serverName: localhost
         rootCaFiles: ["${tls.caCertFile}"]`;
   return config.replace('global:\n', `global:\n  tls:\n    internode:${server(true)}\n    frontend:${server(true)}\n`);
+}
+
+/**
+ * Replaces the single cluster's metadata with a replicating cluster's: global namespaces on, the cluster named as
+ * itself and its own master, and selected-apis forwarding, which forwards a standby namespace's starts, signals and
+ * updates to the active cluster while each region's workers keep polling their own frontend (`all-apis-forwarding`
+ * would forward the polls too).
+ */
+function withReplication(config: string, replication: ClusterReplication, address: string): string {
+  const { name, initialFailoverVersion, failoverVersionIncrement } = replication;
+  const single = /clusterMetadata:\n[\s\S]*?dcRedirectionPolicy:\n {2}policy: noop\n/;
+  if (!single.test(config)) throw new Error("the server config's clusterMetadata is not the one this module knows how to replace");
+  return config.replace(
+    single,
+    `clusterMetadata:
+  enableGlobalNamespace: true
+  failoverVersionIncrement: ${failoverVersionIncrement}
+  masterClusterName: ${name}
+  currentClusterName: ${name}
+  clusterInformation:
+    ${name}:
+      enabled: true
+      initialFailoverVersion: ${initialFailoverVersion}
+      rpcName: frontend
+      rpcAddress: "${address}"
+
+dcRedirectionPolicy:
+  policy: selected-apis-forwarding
+`,
+  );
+}
+
+/** Dynamic config entries in the file's shape: each key with one unconstrained value. */
+function dynamicConfigValues(values: Record<string, unknown>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key}:\n  - value: ${JSON.stringify(value)}\n`)
+    .join('');
+}
+
+/**
+ * SIGKILLs the postmaster named in its pid file. Its backends and helpers notice the postmaster is gone and exit on
+ * their own; the data dir is left as a crash leaves it.
+ */
+async function killPostgres(postgres: ScratchPostgres): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(postgres.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return; // not running
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return; // already gone
+  }
+  const deadline = Date.now() + 5_000;
+  while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Whether the process exists and is not a zombie waiting for a parent that may never reap it. */
+function isRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** The TLS settings this module's own connections use against a server started with {@link ClusterServerTls}. */
