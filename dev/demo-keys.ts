@@ -11,6 +11,12 @@ import { generateEd25519KeyPair, signStatement } from '../lib/ssh-keys';
 /** The roster id the demo's alert receiver starts runs as; its key is in the demo keys folder. */
 export const demoAlertsPrincipal = 'alertmanager';
 
+/**
+ * The roster id that seals the demo's evidence bundles: a person in no group, so it can sign a bundle's manifest and
+ * never approve anything, as docs/production.md asks of a real archive signer. Its key is in the demo keys folder.
+ */
+export const demoArchiveSigner = 'archiver';
+
 /** The demo's roster admins: two of them must sign the demo roster, as two admins would in production. */
 export const demoRosterAdmins = ['root-a', 'root-b'] as const;
 
@@ -79,6 +85,11 @@ export async function prepareDemoRoster(env: NodeJS.ProcessEnv = process.env, ba
   if (!roster.people.some((p) => p.id === demoAlertsPrincipal)) {
     const { publicKeyLine } = await generateEd25519KeyPair(dir, demoAlertsPrincipal);
     roster.people.push({ id: demoAlertsPrincipal, name: 'Alertmanager (the demo alert receiver)', groups: [], keys: [publicKeyLine] });
+  }
+  // So does the worker's archive signer, which seals each finished run's evidence bundle: it signs, it never approves.
+  if (!roster.people.some((p) => p.id === demoArchiveSigner)) {
+    const { publicKeyLine } = await generateEd25519KeyPair(dir, demoArchiveSigner);
+    roster.people.push({ id: demoArchiveSigner, name: 'Evidence archiver (the demo worker seals run evidence)', groups: [], keys: [publicKeyLine] });
   }
   const out = demoRosterPath(env);
   // Passkeys enrolled in the demo (lifeboat passkey add --roster) stay; their enrolments are signed by the demo keys kept above.

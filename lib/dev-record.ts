@@ -25,6 +25,8 @@ export const DevRecord = z.object({
     .optional(),
   /** The sample estate it started or took over, which it stops at the end (absent when it only reused one). */
   estate: z.object({ dir: z.string() }).optional(),
+  /** Where its worker archives finished runs' evidence (absent with --no-evidence), so the CLI finds it without flags. */
+  evidenceStore: z.string().optional(),
 });
 export type DevRecord = z.infer<typeof DevRecord>;
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { estateDir, estatePids, sampleEstateAwsEnv, serviceAddresses, startEstate, stopEstate } from '../../providers/sample-estate/lifecycle';
 import { surviveClosedOutput } from '../../dev/closed-output';
 import { demoAlertsPrincipal, demoKeysDir, demoTrustRootPath, prepareDemoRoster } from '../../dev/demo-keys';
+import { demoArchiving } from '../../dev/demo-evidence';
 import { sampleAlertRulesPath, stateDir } from '../../lib/paths';
 import { loadAlertRules } from '../alerts/rules';
 import { serveAlerts } from './alerts';
@@ -19,8 +20,14 @@ import { CliError } from '../errors';
 export const devCommand: Command = {
   name: 'dev',
   summary: 'Bring up the embedded Temporal dev server (or reuse one) and a worker; what `npm start` runs',
-  usage: 'lifeboat dev [--roster FILE] [--trust-root FILE] [--no-estate]',
-  options: { ...commonOptions, roster: { type: 'string' }, 'trust-root': { type: 'string' }, 'no-estate': { type: 'boolean' } },
+  usage: 'lifeboat dev [--roster FILE] [--trust-root FILE] [--no-estate] [--no-evidence]',
+  options: {
+    ...commonOptions,
+    roster: { type: 'string' },
+    'trust-root': { type: 'string' },
+    'no-estate': { type: 'boolean' },
+    'no-evidence': { type: 'boolean' },
+  },
   async run(ctx, { values }) {
     // Whatever happens to the terminal or the pipe we print to, what this command started is stopped.
     surviveClosedOutput();
@@ -148,14 +155,26 @@ export const devCommand: Command = {
           ctx.env,
           rosterPath === demoRoster ? demoTrustRootPath(ctx.env) : undefined,
         );
+        // Every finished run is sealed into the evidence archive, as a production worker told to archive does.
+        // The CLI finds LIFEBOAT_TRUST_ROOT by itself; the demo's own trust root, or a --trust-root, is named for it.
+        const demoTrustRoot = rosterPath === demoRoster && !ctx.env.LIFEBOAT_TRUST_ROOT ? demoTrustRootPath(ctx.env) : undefined;
+        const archiving = demoArchiving({
+          off: values['no-evidence'] === true,
+          demoRoster: rosterPath === demoRoster,
+          trustRootPath: (values['trust-root'] as string | undefined) ?? demoTrustRoot,
+          env: ctx.env,
+        });
+        if (archiving.store && !archiving.store.startsWith('s3://')) mkdirSync(archiving.store, { recursive: true });
+        if (archiving.store) record.evidenceStore = archiving.store;
+        writeDevRecord(record);
         const uiUrl = ctx.env.LIFEBOAT_TEMPORAL_UI_URL ?? server?.uiUrl;
         webConsole = await startDemoConsole(ctx.io, { ...workerEnv, LIFEBOAT_ROSTER: rosterPath, ...(uiUrl ? { LIFEBOAT_TEMPORAL_UI_URL: uiUrl } : {}) }, say);
         await runWorker({
           rosterPath,
           trustRoot,
-          env: workerEnv,
+          env: { ...workerEnv, ...archiving.workerEnv },
           onReady: () => {
-            say(readyText(ctx.taskQueue, server, estateLine, alerts?.line, webConsole?.line));
+            say(readyText(ctx.taskQueue, server, estateLine, archiving.line, alerts?.line, webConsole?.line));
             workerUp = true;
             // A stop asked for while the worker was being set up, before its runtime listened for signals.
             if (stopRequested) stopWorker();
@@ -253,6 +272,7 @@ function readyText(
   taskQueue: string,
   server: EmbeddedServer | undefined,
   estateLine: string,
+  evidenceLine: string,
   alertsLine = '  alerts:       not receiving (see the note above)',
   consoleLine = '  console:      not running (see the note above)',
 ): string {
@@ -262,6 +282,7 @@ function readyText(
     ...(server ? [`  Temporal UI:  ${server.uiUrl}`] : []),
     `  worker:       polling task queue ${taskQueue}`,
     estateLine,
+    evidenceLine,
     alertsLine,
     consoleLine,
     '',

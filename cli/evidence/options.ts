@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { demoEvidenceStore } from '../../dev/demo-evidence';
 import { EvidenceStoreConfigError, openEvidenceStore } from '../../lib/evidence/open-store';
 import type { EvidenceStore } from '../../lib/evidence/store';
 import type { TrustRoot } from '../../lib/roster-seal';
@@ -7,9 +8,12 @@ import { readTrustRoot, trustRootPathFrom, TrustRootError } from '../../lib/trus
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
 
-/** The archive `--store` names, else LIFEBOAT_EVIDENCE_STORE: a folder or `s3://bucket/prefix`. */
+/**
+ * The archive `--store` names, else LIFEBOAT_EVIDENCE_STORE: a folder or `s3://bucket/prefix`. Else, beside the demo
+ * (`npm start`), the archive its worker seals runs into, so the demo's evidence is one command away.
+ */
 export function evidenceStoreFrom(ctx: CliContext, flag: string | undefined): EvidenceStore {
-  const location = flag ?? ctx.env.LIFEBOAT_EVIDENCE_STORE;
+  const location = flag ?? (ctx.env.LIFEBOAT_EVIDENCE_STORE || demoEvidenceStore(() => ctx.settings(), ctx.env));
   if (!location) throw usageError('name the evidence archive: --store DIR or --store s3://bucket/prefix (or set LIFEBOAT_EVIDENCE_STORE)');
   // A mistyped folder would otherwise read as an empty archive, and an empty archive has nothing that fails to verify.
   if (!location.startsWith('s3://') && !existsSync(location))
