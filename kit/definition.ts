@@ -156,6 +156,14 @@ export interface ReadinessCheckSpec {
   readonly probe: ReadinessProbe;
 }
 
+/**
+ * The kinds of disruption a runbook or plan rehearses, as DORA asks tests to cover them: a lost region, a vendor's
+ * fault (a bad update, a provider down), a planned switchover, and a cyber attack. The evidence pack groups tests by
+ * them and names the ones no test rehearsed in its period.
+ */
+export const scenarioTags = ['region-loss', 'vendor-fault', 'switchover', 'cyber'] as const;
+export type ScenarioTag = (typeof scenarioTags)[number];
+
 /** Recovery objectives a run is measured against. */
 export interface Objectives {
   rtoSeconds?: number;
@@ -186,6 +194,11 @@ export interface RunbookDefinition<
   // A method, so a definition with a particular input is still a RunbookDefinition (methods compare bivariantly).
   target(input: z.output<Input>): string;
   readonly objectives?: Objectives;
+  /**
+   * The disruptions a run of this runbook rehearses; left out, it rehearses none (a paging check). Each archived run
+   * records them, so the evidence pack reads them from the archive even after the catalog changes.
+   */
+  readonly scenarios?: readonly ScenarioTag[];
   /** The real procedure, in order: what a real run does. Steps only a drill runs are in `drills`. */
   readonly procedure: Procedure;
   /**

@@ -19,6 +19,7 @@ export type {
   Objectives,
   ProcedureEntry,
   RunbookDefinition,
+  ScenarioTag,
   StepRetry,
   StepSpec,
 } from './definition';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { defaultApprovalPolicy, type ApprovalPolicy, type RunbookDefinition } from './definition';
+import { defaultApprovalPolicy, type ApprovalPolicy, type RunbookDefinition, type ScenarioTag } from './definition';
 import { PLAN_GATE } from './plan-names';
 
 /**
@@ -43,6 +43,8 @@ export interface RecoveryPlanDefinition<Input extends z.ZodType = z.ZodType> {
   readonly members: Readonly<Record<string, RecoveryPlanMember<z.output<Input>>>>;
   readonly gate: RecoveryPlanGate;
   readonly objectives: RecoveryPlanObjectives;
+  /** The disruptions a run of the plan rehearses, as for a runbook (see RunbookDefinition.scenarios). */
+  readonly scenarios?: readonly ScenarioTag[];
   /**
    * Plan inputs an operator would give (at least one), checked when the plan is defined: each member's input derived
    * from each example must pass its runbook's schema, so a plan cannot ship with a member that would refuse to start.
@@ -115,6 +117,7 @@ export function definePlan<Input extends z.ZodType>(init: PlanInit<Input>): Reco
     members: Object.freeze(members),
     gate: Object.freeze({ title: init.gate.title, policy: Object.freeze({ ...defaultApprovalPolicy, ...init.gate.policy }) }),
     objectives: Object.freeze({ ...init.objectives }),
+    ...(init.scenarios ? { scenarios: Object.freeze([...init.scenarios]) } : {}),
     examples: Object.freeze([...init.examples]),
   });
 }

@@ -41,8 +41,8 @@ export { decodeBase64, encodeBase64 } from './signatures/base64';
 export type { ChannelFailure, ClaimStartRequest, ClaimStartResult, NotifyReceipt, RunFacts, ScheduledStartCheck } from './activity-contracts';
 
 // Views of a definition and of runs: the plan, readiness, objectives and the search attributes runs are listed by.
-export { drillProcedureOf, entriesOf } from './definition';
-export type { ReadinessCheckSpec } from './definition';
+export { drillProcedureOf, entriesOf, scenarioTags } from './definition';
+export type { ReadinessCheckSpec, ScenarioTag } from './definition';
 export { retiredInputs } from './runbook-run';
 export { drillsOf, planOf } from './plan';
 export { criticalPath, planLayers, rtoForecast } from './recovery-plan-graph';

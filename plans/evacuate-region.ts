@@ -55,6 +55,7 @@ export const evacuateRegion = definePlan({
   // Its longest chain is three failovers one after another (booking, checkin, flight-status), each within the
   // failover's own 15 minutes; planned loses nothing, emergency at most the failover's minute.
   objectives: { rtoSeconds: 45 * 60, rpoSeconds: 60 },
+  scenarios: ['region-loss', 'switchover'],
   examples: [
     { from: 'A', to: 'B', mode: 'planned' },
     { from: 'A', to: 'B', mode: 'emergency', detectedAt: '2024-07-19T04:09:00Z' },

@@ -39,5 +39,6 @@ export const returnHome = definePlan({
   // Three failbacks one after another (flight-status, check-in, booking), each within its own 30 minutes; a failback
   // always runs planned and loses nothing.
   objectives: { rtoSeconds: 90 * 60, rpoSeconds: 0 },
+  scenarios: ['switchover'],
   examples: [{ region: 'A' }],
 });

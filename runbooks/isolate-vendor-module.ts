@@ -160,6 +160,10 @@ export const isolateVendorModule = defineRunbook({
   input: IsolateVendorModuleInput,
   target: (input) => scopeLabel(input.scope),
   objectives: { rtoSeconds: 4 * 60 * 60 },
+  // Not `cyber`: it treats the update as faulty, not hostile. It rolls back to the same vendor's last-known-good
+  // content and does no forensics, credential rotation or check that the rollback itself is clean, so claiming a
+  // cyber rehearsal for it would overstate what was tested.
+  scenarios: ['vendor-fault'],
   readinessTarget: 'fleet',
   readiness: [
     {

@@ -97,6 +97,8 @@ export const manualBookingMode = defineRunbook({
   target: (input) => input.service,
   /** Stations booking at the counter within 15 minutes of the call: the July 2024 lesson. */
   objectives: { rtoSeconds: 15 * 60 },
+  // What the counters did when a vendor's update took the booking hosts down (July 2024).
+  scenarios: ['vendor-fault'],
   readinessTarget: 'booking',
   readiness: [
     {

@@ -22,6 +22,8 @@ export const pagingCheck = defineRunbook({
   input: PagingCheckInput,
   target: (input) => input.team,
   objectives: { rtoSeconds: 15 * 60 },
+  // None: it rehearses reaching the people every scenario needs, not a disruption of its own.
+  scenarios: [],
   readinessTarget: 'sre-oncall',
   readiness: [
     {

@@ -46,6 +46,8 @@ export const regionFailback = defineRunbook({
   // A live drill of region-failover comes home by itself: its failback runs as its child, on the drill's signed start.
   delegatedFrom: { regionFailover: liveDrillComesHome },
   objectives: { rtoSeconds: 30 * 60, rpoSeconds: 0 },
+  // Always planned: a switchover back home, never the response to a loss.
+  scenarios: ['switchover'],
   readinessTarget: 'booking',
   // The region it returns to must serve what the service calls, as for a failover.
   readiness: [dependenciesReady],

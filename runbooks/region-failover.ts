@@ -46,6 +46,8 @@ export const regionFailover = defineRunbook({
   input: RegionFailoverInput,
   target: (input) => input.service,
   objectives: { rtoSeconds: 15 * 60, rpoSeconds: 60 },
+  // Emergency mode is the lost region; planned mode is the switchover DORA asks to rehearse.
+  scenarios: ['region-loss', 'switchover'],
   readinessTarget: 'booking',
   readiness: [
     {

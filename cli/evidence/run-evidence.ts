@@ -5,6 +5,9 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { RECOVERY_PLAN_TYPE } from '../../kit';
 import type { RunEvidence } from '../../lib/evidence/bundle';
+import { catalogRecordFor, catalogRecords, DEFINITION_FILE, definitionText } from '../../lib/evidence/pack/definition-record';
+import { plans } from '../../plans';
+import { runbooks } from '../../runbooks';
 import { MANIFEST_FILE, readManifest, ROSTER_FILE, sha256Of } from '../../lib/evidence/manifest';
 import { ROSTER_SEAL_FILE } from '../../lib/evidence/roster-anchor';
 import type { EvidenceStore } from '../../lib/evidence/store';
@@ -51,13 +54,17 @@ export async function gatherRunEvidence(
   const plan = run.workflowType === RECOVERY_PLAN_TYPE;
   const members = plan ? await memberBundles(settings.store, childRunsOf(chain.map((c) => c.history))) : undefined;
   if (members) files['members.json'] = `${JSON.stringify(members, null, 2)}\n`;
+  const runbook = attribute(runbookAttribute) || run.workflowType;
+  // What the run rehearsed and was measured against, as this worker's catalog says: the evidence pack reads it here.
+  const definition = catalogRecordFor(catalogRecords(runbooks, plans), plan ? 'plan' : 'runbook', runbook);
+  if (definition) files[DEFINITION_FILE] = definitionText(definition);
   const firstEvent = chain[0]?.history.events?.[0];
   const startedAt = firstEvent?.eventTime ? new Date(Number(firstEvent.eventTime.seconds ?? 0) * 1000).toISOString() : description.startTime.toISOString();
   return {
     runId: run.workflowId,
     temporalRunIds: chain.map((c) => c.runId),
     kind: plan ? 'plan' : 'runbook',
-    runbook: attribute(runbookAttribute) || run.workflowType,
+    runbook,
     target: attribute(targetAttribute) || '-',
     drill: attribute(drillAttribute) !== '',
     // How the run ended as status shows it: its own last state, or Temporal's word when Temporal ended it.
