@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { checkTrafficOneRegion } from '../../chaos/invariants/traffic';
+import { countEffects } from '../../chaos/invariants/effects';
+import { startTestEstate, type TestEstate } from '../../estate/testing';
+import { pgLogFile } from '../../estate/postgres-cluster';
+import { approveSignal, type RunResult, type RunStatus } from '../../kit';
+import type { SignedDecision } from '../../kit/trust';
+import type { SwitchResult } from '../../workflows/region-switch-facts';
+import { lifeboatInProcess, type CliResult } from '../helpers/cli';
+import type { TestNamespace } from '../helpers/namespaces';
+import { decisionStatement, signAs } from '../helpers/signing';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { estateSnapshot } from '../runbooks/region-helpers';
+import { startReplicatedClusters, type RegionCluster, type ReplicatedClusters } from '../support/replicated-clusters';
+
+/**
+ * The orchestrator's own region is lost in the middle of a recovery: two Temporal clusters replicate a global
+ * namespace (Temporal's Multi-Cluster Replication), region-a's server and its PostgreSQL are SIGKILLed, the namespace
+ * is failed over to region-b, and region-b's worker finishes the run.
+ */
+
+// A namespace of these clusters' own (the shared test server never sees it); the CLI helpers read it as the file's.
+const namespace = 'orchestrator-dr' as TestNamespace;
+const runId = 'region-failover/booking';
+const exerciseId = 'kit-exercise/orchestrator-dr';
+let clusters: ReplicatedClusters | undefined;
+let estate: TestEstate | undefined;
+const ctx: Partial<Record<RegionCluster, TemporalTestContext>> = {};
+
+beforeAll(async () => {
+  [clusters, estate] = await Promise.all([startReplicatedClusters(namespace), startTestEstate({ fleetHosts: 4 })]);
+  for (const region of ['region-a', 'region-b'] as const) ctx[region] = await connectToTestServer(namespace, clusters.addresses[region]);
+});
+afterAll(async () => {
+  for (const id of [runId, exerciseId])
+    await ctx['region-b']?.client.workflow
+      .getHandle(id)
+      .terminate('test cleanup')
+      .catch(() => undefined);
+  await estate?.stop();
+  await Promise.all(Object.values(ctx).map((c) => c.close().catch(() => undefined)));
+  await clusters?.stop();
+});
+
+test("region-a's orchestrator is lost after drain: region-b's worker finishes the failover, promote, switch and fence take effect once, and decisions cross over", async () => {
+  const a = ctx['region-a']!;
+  const b = ctx['region-b']!;
+  const taskQueue = testTaskQueue();
+  const env = (region: RegionCluster) => ({ TEMPORAL_ADDRESS: clusters!.addresses[region], LIFEBOAT_TASK_QUEUE: taskQueue });
+  const targetsPath = join(estate!.dir, 'lifeboat.targets.json');
+  // One worker per region, each polling its own region's cluster on the same task queue.
+  const workers = await Promise.all(
+    (['region-a', 'region-b'] as const).map(async (region) => {
+      const { worker } = await createTestWorker(ctx[region]!, taskQueue, {}, targetsPath, { identity: `lifeboat-worker-${region}` });
+      return worker;
+    }),
+  );
+  // Region-a's worker outlives its cluster, as a worker whose frontend is gone does: its polls fail until it is stopped.
+  const running = workers.map((w) => w.run().catch((err: unknown) => err));
+  const fenceBefore = fenceReloads(estate!, 'A');
+  const before = await countEffects(estate!.catalog);
+  try {
+    // A second run waits at its gate with one approval accepted on region-a, to see decisions cross the failover.
+    const exercise = await a.client.workflow.start('kitExercise', {
+      taskQueue,
+      workflowId: exerciseId,
+      args: [{ input: { target: 'orchestrator-dr' }, requestedBy: 'alice' }],
+    });
+    const gate = await waitForStatus(exercise, (s) => s.state === 'waiting-approval');
+    const bobsApproval = signAs(decisionStatement(gate, 'approve', 'bob', { gate: 'approve' }));
+    await a.rawClient.workflow.getHandle(exerciseId).signal(approveSignal, bobsApproval);
+    await waitForStatus(exercise, (s) => s.gates[0]?.votes.length === 1);
+
+    const handle = await a.client.workflow.start('regionFailover', {
+      taskQueue,
+      workflowId: runId,
+      args: [{ input: { service: 'booking', mode: 'planned', verifyWindowSeconds: 1 }, requestedBy: 'alice' }],
+    });
+    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    for (const lead of ['bob', 'carol']) expect((await lifeboatInProcess(['approve', runId, '--as', lead], env('region-a'))).code).toBe(0);
+    const lagMs = await replicated(exerciseId);
+    const drained = await waitForStatus(handle, (s) => s.steps.some((step) => step.name === 'drain' && step.status === 'succeeded'));
+
+    await clusters!.kill('region-a');
+    const failoverAt = Date.now();
+    await clusters!.failover('region-b');
+    expect(await clusters!.activeCluster('region-b')).toBe('region-b');
+    const onB = b.client.workflow.getHandle(runId);
+    await waitForStatus(onB, (s) => succeededSteps(s) > succeededSteps(drained), 90_000);
+    const progressMs = Date.now() - failoverAt;
+    const result = (await onB.result()) as RunResult<SwitchResult>;
+    console.info(`replication lag ${lagMs} ms; failover command to progress on region-b ${progressMs} ms`);
+
+    expect(result.state).toBe('succeeded');
+    // The estate's own counters, not the run's word: one new timeline for booking's database, one fence of A's.
+    const after = await countEffects(estate!.catalog);
+    expect(after.timelines.booking! - before.timelines.booking!).toBe(1);
+    expect(fenceReloads(estate!, 'A') - fenceBefore).toBe(1);
+    expect(await checkTrafficOneRegion(estate!.catalog, ['booking'])).toEqual([]);
+    expect(await estateSnapshot(estate!.catalog)).toMatchObject({
+      active: 'B',
+      A: { role: 'primary', fenced: true, lbServer: 'DRAIN' },
+      B: { role: 'primary', fenced: false, mode: 'normal', lbServer: expect.stringMatching(/^UP/) },
+    });
+    const verified = await lifeboatInProcess(['verify', runId], env('region-b'));
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+
+    // Bob's approval, accepted on region-a and replicated, is refused when sent again to region-b, and not counted twice.
+    const onBExercise = b.client.workflow.getHandle(exerciseId);
+    await afterFailover(() => b.rawClient.workflow.getHandle(exerciseId).signal(approveSignal, bobsApproval as SignedDecision));
+    const refused = await waitForStatus(onBExercise, (s) => s.refused?.count === 1);
+    expect(refused.gates[0]!.votes.map((v) => v.by)).toEqual(['bob']);
+    const carol = await afterFailover(async () => succeed(await lifeboatInProcess(['approve', exerciseId, '--as', 'carol'], env('region-b'))));
+    expect(carol.code).toBe(0);
+    const exerciseResult = (await onBExercise.result()) as RunResult;
+    expect(exerciseResult.state).toBe('succeeded');
+    expect(exerciseResult.gates[0]!.votes.map((v) => v.by)).toEqual(['bob', 'carol']);
+    const exerciseVerified = await lifeboatInProcess(['verify', exerciseId], env('region-b'));
+    expect(exerciseVerified.code, exerciseVerified.stdout + exerciseVerified.stderr).toBe(0);
+    expect(exerciseVerified.stdout).toMatch(/replayed, refused by the run: this signed decision was already used/);
+  } finally {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    // Region-a's worker may not finish shutting down with its cluster gone; the process's exit ends it.
+    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 15_000))]);
+  }
+}, 300_000);
+
+/** Steps that finished, so a count that grows on region-b is the run making progress there. */
+function succeededSteps(status: RunStatus): number {
+  return status.steps.filter((s) => s.status === 'succeeded').length;
+}
+
+/**
+ * Waits until region-b holds as many events of the run as region-a, and returns how long that took: the replication
+ * lag as a run sees it (for the report, never asserted).
+ */
+async function replicated(workflowId: string): Promise<number> {
+  const started = Date.now();
+  const length = async (region: RegionCluster) => {
+    const described = await ctx[region]!.connection.workflowService.describeWorkflowExecution({ namespace, execution: { workflowId } });
+    return Number(described.workflowExecutionInfo?.historyLength ?? 0);
+  };
+  const target = await length('region-a');
+  await expect.poll(() => length('region-b').catch(() => 0)).toBeGreaterThanOrEqual(target);
+  return Date.now() - started;
+}
+
+/**
+ * Retries a call for a few seconds after a failover: until region-b's namespace cache has the new active cluster
+ * (about 2 s), what it gets is forwarded to the dead region-a and refused.
+ */
+async function afterFailover<T>(call: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** A CLI result as a value when it succeeded, as an error (so {@link afterFailover} retries) when it did not. */
+function succeed(result: CliResult): CliResult {
+  if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr}`);
+  return result;
+}
+
+/**
+ * How often region's booking database took `default_transaction_read_only = on` from a reload, from PostgreSQL's own
+ * log: the fence's effect, counted by the database rather than by the run.
+ */
+function fenceReloads(testEstate: TestEstate, region: 'A' | 'B'): number {
+  const log = readFileSync(pgLogFile(testEstate.catalog.services.booking!.regions[region].postgres.dataDir), 'utf8');
+  return log.match(/parameter "default_transaction_read_only" changed to "on"/g)?.length ?? 0;
+}
