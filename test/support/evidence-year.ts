@@ -1,0 +1,263 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { planRunbookId, type DrillMode, type Objectives } from '../../kit';
+import { scenarioTags, type ScenarioTag } from '../../kit/trust';
+import { sealBundle } from '../../lib/evidence/bundle';
+import { MANIFEST_FILE, ROSTER_FILE, sha256Of } from '../../lib/evidence/manifest';
+import { ROSTER_SEAL_FILE } from '../../lib/evidence/roster-anchor';
+import type { ArchiveSigner } from '../../lib/evidence/seal';
+import type { EvidenceStore } from '../../lib/evidence/store';
+import { generateEd25519KeyPair } from '../../lib/ssh-keys';
+import { plans } from '../../plans';
+import { runbooks } from '../../runbooks';
+import { runFiles, type SimulatedRun } from './evidence-year-run';
+
+/**
+ * A simulated year of sealed evidence: drills and a few real runs of several runbooks, targets and a plan, archived
+ * as the worker archives them (each bundle sealed by the archive signer, chained to the one before it for its
+ * runbook and target). What it holds follows from a seed and a count alone, so a test and a benchmark can ask for
+ * ten runs or a thousand and know what the evidence pack must then say: which runbooks were never tested, which
+ * scenarios never rehearsed, where independence broke down.
+ */
+
+/** The roster a bundle carries, and its roster admins' seal when it has one. */
+export interface YearRoster {
+  text: string;
+  sealText?: string;
+}
+
+/** What the year holds that an evidence pack must report. */
+export interface SimulatedYear {
+  bundles: number;
+  /** Runbooks and plans of the catalog with at least one run archived. */
+  tested: string[];
+  /** Runbooks and plans of the catalog that never ran in the year. */
+  untested: string[];
+  /** Scenario tags no archived run rehearsed. */
+  scenariosNeverRehearsed: ScenarioTag[];
+  /** Each decision where the people were not distinct, by bundle key: who, and how. */
+  violations: { key: string; runId: string; who: string; kind: 'approver-operated' | 'requester-operated' | 'waiver' }[];
+  /** Drills that failed, or succeeded past an objective, by bundle key. */
+  failingDrills: string[];
+}
+
+/** Who tests what, and how often (weights): a plan's runs bring their member runs with them. */
+const subjects = [
+  { kind: 'runbook', id: 'region-failover', target: 'booking', weight: 4 },
+  { kind: 'runbook', id: 'region-failover', target: 'checkin', weight: 3 },
+  { kind: 'runbook', id: 'region-failover', target: 'loyalty', weight: 2 },
+  { kind: 'runbook', id: 'region-failback', target: 'booking', weight: 2 },
+  { kind: 'runbook', id: 'isolate-vendor-module', target: 'fleet', weight: 2 },
+  { kind: 'plan', id: 'evacuate-region', target: 'A', weight: 1 },
+] as const;
+
+/** The plan's members, as its definition runs them: one failover after another. */
+const planMembers = [
+  { member: 'booking', runbook: 'region-failover', target: 'booking' },
+  { member: 'checkin', runbook: 'region-failover', target: 'checkin' },
+] as const;
+
+const requesters = ['alice', 'erin'] as const;
+const approvers = ['bob', 'carol'] as const;
+
+/**
+ * Writes `runs` sealed bundles finishing through `year` (2026 unless given) into the store, from `seed`. Roughly one in
+ * eight drills fails or misses an objective; every 23rd run is a drill whose policy approved it (a waiver of the people),
+ * every 29th has its approver also act as operator, and every 31st its requester; a tenth are real runs.
+ */
+export async function writeEvidenceYear(
+  store: EvidenceStore,
+  opts: { seed: number; runs: number; signer: ArchiveSigner; roster: YearRoster; year?: number },
+): Promise<SimulatedYear> {
+  const random = seededRandom(opts.seed);
+  const year = opts.year ?? 2026;
+  const yearStart = Date.UTC(year, 0, 1);
+  const yearMs = Date.UTC(year + 1, 0, 1) - yearStart;
+  const previous = new Map<string, string | null>();
+  const summary: SimulatedYear = { bundles: 0, tested: [], untested: [], scenariosNeverRehearsed: [], violations: [], failingDrills: [] };
+  const rehearsed = new Set<ScenarioTag>();
+  const tested = new Set<string>();
+
+  const archive = async (run: SimulatedRun): Promise<string> => {
+    const runId = run.kind === 'plan' ? `plan/${run.id}/${run.target}` : `${run.id}/${run.target}`;
+    // A plan's run is archived under its plan's runbook id, `plan/evacuate-region`, as the worker archives it.
+    const runbook = run.kind === 'plan' ? planRunbookId(run.id) : run.id;
+    const chain = `${runbook}\u0000${run.target}`;
+    const files: Record<string, string> = { ...runFiles(run), [ROSTER_FILE]: opts.roster.text };
+    if (opts.roster.sealText) files[ROSTER_SEAL_FILE] = opts.roster.sealText;
+    const bundle = await sealBundle(
+      {
+        runId,
+        temporalRunIds: [run.temporalRunId],
+        kind: run.kind,
+        runbook,
+        target: run.target,
+        drill: run.drill !== undefined,
+        state: run.state,
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
+        files,
+        targetsDigest: `sha256:${'0'.repeat(64)}`,
+        ...(run.members ? { members: run.members.map((m) => ({ runId: m.runId, manifestDigest: m.manifestDigest })) } : {}),
+      },
+      previous.get(chain) ?? null,
+      opts.signer,
+    );
+    await store.put(bundle);
+    const digest = sha256Of(bundle.files[MANIFEST_FILE]!);
+    previous.set(chain, digest);
+    summary.bundles++;
+    tested.add(run.id);
+    for (const tag of run.scenarios) rehearsed.add(tag);
+    if (run.drill && (run.state !== 'succeeded' || missedObjective(run))) summary.failingDrills.push(bundle.key);
+    if (run.approvers.includes('drill-policy')) summary.violations.push({ key: bundle.key, runId, who: 'drill-policy', kind: 'waiver' });
+    if (run.operator && run.approvers.includes(run.operator.by))
+      summary.violations.push({ key: bundle.key, runId, who: run.operator.by, kind: 'approver-operated' });
+    if (run.operator && run.operator.by === run.requestedBy)
+      summary.violations.push({ key: bundle.key, runId, who: run.operator.by, kind: 'requester-operated' });
+    return digest;
+  };
+
+  let index = 0;
+  while (summary.bundles < opts.runs) {
+    const subject = pick(random, subjects);
+    const isPlan = subject.kind === 'plan';
+    // A plan is its members' runs and its own: it is only drawn while the count leaves room for all of them.
+    if (isPlan && summary.bundles + planMembers.length + 1 > opts.runs) continue;
+    const finishedAt = yearStart + Math.floor(((index + random()) * yearMs) / Math.max(opts.runs, 1));
+    const shape = runShape(random, index);
+    if (isPlan) {
+      const members: NonNullable<SimulatedRun['members']> = [];
+      for (const [i, m] of planMembers.entries()) {
+        const memberRun = simulatedRun(
+          { kind: 'runbook', id: m.runbook, target: m.target },
+          shape,
+          random,
+          finishedAt - (planMembers.length - i) * 90_000,
+          index,
+        );
+        memberRun.state = 'succeeded';
+        const manifestDigest = await archive(memberRun);
+        members.push({ ...m, runId: `${m.runbook}/${m.target}`, temporalRunId: memberRun.temporalRunId, manifestDigest, ...rto(memberRun) });
+      }
+      await archive({ ...simulatedRun(subject, shape, random, finishedAt, index), members });
+    } else {
+      await archive(simulatedRun(subject, shape, random, finishedAt, index));
+    }
+    index++;
+  }
+
+  const catalog = [...Object.keys(runbooks), ...Object.keys(plans)].sort();
+  summary.tested = catalog.filter((id) => tested.has(id));
+  summary.untested = catalog.filter((id) => !tested.has(id));
+  summary.scenariosNeverRehearsed = scenarioTags.filter((tag) => !rehearsed.has(tag));
+  return summary;
+}
+
+/** How one run goes, apart from its subject: real or drill, who acted, how it ended. */
+interface RunShape {
+  drill?: DrillMode;
+  requestedBy: string;
+  approvers: string[];
+  operator?: { by: string; action: 'retry' | 'skip' };
+  state: SimulatedRun['state'];
+  /** How far over (above 1) or under its RTO objective the run came in. */
+  rtoShare: number;
+}
+
+function runShape(random: () => number, index: number): RunShape {
+  const requestedBy = pick(random, requesters);
+  const otherRequester = requesters.find((r) => r !== requestedBy)!;
+  const approver = pick(random, approvers);
+  const waiver = index % 23 === 5;
+  const drill: DrillMode | undefined =
+    random() < 0.1 && !waiver ? undefined : { kind: random() < 0.7 ? 'isolated' : 'live', approvals: waiver ? 'policy' : 'people' };
+  const roll = random();
+  const state: SimulatedRun['state'] = roll < 0.06 ? 'failed' : roll < 0.08 ? 'aborted' : 'succeeded';
+  const operatorBy = index % 29 === 7 ? approver : index % 31 === 11 ? requestedBy : random() < 0.1 ? otherRequester : undefined;
+  return {
+    ...(drill ? { drill } : {}),
+    requestedBy,
+    approvers: waiver ? ['drill-policy'] : [approver],
+    ...(operatorBy ? { operator: { by: operatorBy, action: random() < 0.8 ? 'retry' : 'skip' } } : {}),
+    state,
+    rtoShare: random() < 0.06 ? 1.1 + random() * 0.5 : 0.3 + random() * 0.6,
+  };
+}
+
+function simulatedRun(
+  subject: { kind: 'runbook' | 'plan'; id: string; target: string },
+  shape: RunShape,
+  random: () => number,
+  finishedAtMs: number,
+  index: number,
+): SimulatedRun {
+  const definition = subject.kind === 'plan' ? plans[subject.id]! : runbooks[subject.id]!;
+  const objectives: Objectives = { ...definition.objectives };
+  const rtoSeconds = Math.round((objectives.rtoSeconds ?? 900) * shape.rtoShare);
+  const succeeded = shape.state === 'succeeded';
+  return {
+    kind: subject.kind,
+    id: subject.id,
+    title: definition.title,
+    target: subject.target,
+    scenarios: [...(definition.scenarios ?? [])],
+    objectives,
+    ...(shape.drill ? { drill: shape.drill } : {}),
+    state: shape.state,
+    temporalRunId: `sim-${index}-${subject.id}-${subject.target}-${Math.floor(random() * 1e9).toString(16)}`,
+    startedAt: new Date(finishedAtMs - rtoSeconds * 1000).toISOString(),
+    finishedAt: new Date(finishedAtMs).toISOString(),
+    requestedBy: shape.requestedBy,
+    approvers: shape.approvers,
+    ...(shape.operator ? { operator: { ...shape.operator, step: 'switchTraffic' } } : {}),
+    ...(succeeded ? { rtoSeconds } : {}),
+    ...(succeeded && objectives.rpoSeconds !== undefined ? { rpoSeconds: Math.round(objectives.rpoSeconds * random() * shape.rtoShare) } : {}),
+  };
+}
+
+function missedObjective(run: SimulatedRun): boolean {
+  const { rtoSeconds, rpoSeconds } = run.objectives;
+  return (rtoSeconds !== undefined && (run.rtoSeconds ?? Infinity) > rtoSeconds) || (rpoSeconds !== undefined && (run.rpoSeconds ?? Infinity) > rpoSeconds);
+}
+
+function rto(run: SimulatedRun): { rtoSeconds?: number } {
+  return run.rtoSeconds !== undefined ? { rtoSeconds: run.rtoSeconds } : {};
+}
+
+function pick<T extends { weight?: number }>(random: () => number, items: readonly T[]): T;
+function pick<T>(random: () => number, items: readonly T[]): T;
+function pick<T>(random: () => number, items: readonly T[]): T {
+  const weights = items.map((item) => (item as { weight?: number }).weight ?? 1);
+  let roll = random() * weights.reduce((a, b) => a + b, 0);
+  for (const [i, item] of items.entries()) {
+    roll -= weights[i]!;
+    if (roll < 0) return item;
+  }
+  return items.at(-1)!;
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same year on every machine. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The sample roster with an archive signer added (a new key, in no group), written to `dir/roster.json`: what a
+ * benchmark seals with when no test roster is at hand. It has no roster admins' seal, so verify runs without a trust root.
+ */
+export async function yearRosterIn(dir: string): Promise<{ signer: ArchiveSigner; roster: YearRoster }> {
+  const { privateKeyPath, publicKeyLine } = await generateEd25519KeyPair(join(dir, 'keys'), 'archive');
+  const roster = JSON.parse(readFileSync(join(__dirname, '../../roster.sample.json'), 'utf8')) as { people: unknown[] };
+  roster.people.push({ id: 'archive', name: 'Lifeboat evidence archive', groups: [], keys: [publicKeyLine] });
+  const text = `${JSON.stringify(roster, null, 2)}\n`;
+  writeFileSync(join(dir, 'roster.json'), text);
+  return { signer: { id: 'archive', keyFile: privateKeyPath }, roster: { text } };
+}
