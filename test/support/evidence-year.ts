@@ -35,8 +35,11 @@ export interface SimulatedYear {
   untested: string[];
   /** Scenario tags no archived run rehearsed. */
   scenariosNeverRehearsed: ScenarioTag[];
-  /** Each decision where the people were not distinct, by bundle key: who, and how. */
-  violations: { key: string; runId: string; who: string; kind: 'approver-operated' | 'requester-operated' | 'waiver' }[];
+  /**
+   * Each run where the people were not distinct, by bundle key: who (`nobody` when a drill's policy approved, a waiver
+   * of the people), and how, in the evidence pack's own words for it.
+   */
+  violations: { key: string; runId: string; person: string; kind: 'approver-operated' | 'requester-operated' | 'approved-by-policy' }[];
   /** Drills that failed, or succeeded past an objective, by bundle key. */
   failingDrills: string[];
 }
@@ -110,11 +113,11 @@ export async function writeEvidenceYear(
     tested.add(run.id);
     for (const tag of run.scenarios) rehearsed.add(tag);
     if (run.drill && (run.state !== 'succeeded' || missedObjective(run))) summary.failingDrills.push(bundle.key);
-    if (run.approvers.includes('drill-policy')) summary.violations.push({ key: bundle.key, runId, who: 'drill-policy', kind: 'waiver' });
+    if (run.approvers.includes('drill-policy')) summary.violations.push({ key: bundle.key, runId, person: 'nobody', kind: 'approved-by-policy' });
     if (run.operator && run.approvers.includes(run.operator.by))
-      summary.violations.push({ key: bundle.key, runId, who: run.operator.by, kind: 'approver-operated' });
+      summary.violations.push({ key: bundle.key, runId, person: run.operator.by, kind: 'approver-operated' });
     if (run.operator && run.operator.by === run.requestedBy)
-      summary.violations.push({ key: bundle.key, runId, who: run.operator.by, kind: 'requester-operated' });
+      summary.violations.push({ key: bundle.key, runId, person: run.operator.by, kind: 'requester-operated' });
     return digest;
   };
 
