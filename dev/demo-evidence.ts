@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ConnectionSettings } from '../lib/connection';
 import { readDevRecord } from '../lib/dev-record';
@@ -33,8 +32,9 @@ export function demoArchiveEnv(env: NodeJS.ProcessEnv = process.env): ArchiveEnv
 
 /**
  * The archive the demo writes to, for a CLI that names none and talks to the demo's own dev server: the store
- * `lifeboat dev` recorded, else the demo's folder once a `lifeboat dev` has made it (it outlives the dev
- * server: reading the archive needs no Temporal). Undefined elsewhere, so a real cluster's CLI never reads the demo's.
+ * `lifeboat dev` recorded for as long as it runs (a killed one's record still names where it archived). Once it has
+ * stopped, `--store` names the folder it printed. Undefined elsewhere, so a real cluster's CLI never reads the demo's,
+ * and a test run beside a stopped demo never meets its archive.
  */
 export function demoEvidenceStore(settings: () => ConnectionSettings, env: NodeJS.ProcessEnv = process.env): string | undefined {
   // Reading an archive needs no Temporal, so settings that name no usable server only mean this is not the demo.
@@ -43,11 +43,7 @@ export function demoEvidenceStore(settings: () => ConnectionSettings, env: NodeJ
   } catch {
     return undefined;
   }
-  const record = readDevRecord(join(env.LIFEBOAT_STATE_DIR ?? stateDir, 'dev.json'));
-  // A record a killed `lifeboat dev` left behind still names where that one archived.
-  if (record?.evidenceStore) return record.evidenceStore;
-  const dir = demoEvidenceDir(env);
-  return existsSync(dir) ? dir : undefined;
+  return readDevRecord(join(env.LIFEBOAT_STATE_DIR ?? stateDir, 'dev.json'))?.evidenceStore;
 }
 
 /** How the demo's worker archives: the variables it runs with, the store to record, and the line `lifeboat dev` prints. */

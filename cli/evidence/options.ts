@@ -9,8 +9,8 @@ import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
 
 /**
- * The archive `--store` names, else LIFEBOAT_EVIDENCE_STORE: a folder or `s3://bucket/prefix`. Else, beside the demo
- * (`npm start`), the archive its worker seals runs into, so the demo's evidence is one command away.
+ * The archive `--store` names, else LIFEBOAT_EVIDENCE_STORE: a folder or `s3://bucket/prefix`. Else, while the demo
+ * (`npm start`) runs, the archive its worker seals runs into, so the demo's evidence is one command away.
  */
 export function evidenceStoreFrom(ctx: CliContext, flag: string | undefined): EvidenceStore {
   const location = flag ?? (ctx.env.LIFEBOAT_EVIDENCE_STORE || demoEvidenceStore(() => ctx.settings(), ctx.env));

@@ -90,10 +90,10 @@ test('npm start archives a finished paging check, and evidence list and verify -
 
   dev.child.kill('SIGINT');
   expect((await dev.exited).code).toBe(0);
-  // The archive outlives the demo: reading it needs no Temporal.
-  const after = await lifeboat(['evidence', 'verify', '--all'], shell);
+  // The archive outlives the demo (reading it needs no Temporal); then the folder it printed is named.
+  const after = await lifeboat(['evidence', 'verify', '--all', '--store', archive], shell);
   expectExit(after, 0);
-  expect(after.stdout).toContain(`archive: ${archive}`);
+  expect(after.stdout).toContain('result:  every file, seal and chain link verifies');
 }, 240_000);
 
 test('npm start --no-evidence archives nothing and says so', async () => {
