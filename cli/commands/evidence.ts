@@ -9,6 +9,7 @@ import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
 import { readArchiverStatus, renderArchiverStatus } from '../evidence/archiver-status';
+import { decisionRecheckFor } from '../evidence/recheck-decisions';
 import { evidenceStoreFrom, evidenceTrustRoot, timeBound } from '../evidence/options';
 import { renderBundleList, renderVerification } from '../evidence/render';
 
@@ -21,7 +22,8 @@ const usage = [
 
 /**
  * `lifeboat evidence`: the sealed archive of finished runs, read without Temporal. `list` finds bundles, `get` copies
- * one out for an auditor, and `verify` checks files, seals and hash chains, exiting 1 with each thing that does not verify.
+ * one out for an auditor, and `verify` checks files, seals, hash chains and every signed decision again from the archived
+ * histories (cli/evidence/recheck-decisions.ts), exiting 1 with each thing that does not verify.
  * With the workers' trust root (`--trust-root`, LIFEBOAT_TRUST_ROOT), each bundle's roster must be one its admins sealed.
  */
 export const evidenceCommand: Command = {
@@ -133,7 +135,8 @@ async function verify(ctx: CliContext, store: EvidenceStore, selector: string | 
       code: 'not-found',
       suggestion: 'see lifeboat evidence list for what the archive holds',
     });
-  const result = await verifyArchive(store, addresses, trustRoot ? { trustRoot } : {});
+  // Every decision is checked again from the archived histories alone: the seals say what was archived, not that it holds.
+  const result = await verifyArchive(store, addresses, { ...(trustRoot ? { trustRoot } : {}), recheck: decisionRecheckFor(ctx) });
   if (result.bundles.length === 0)
     throw new CliError(`${store.location} holds no evidence bundles, so nothing was verified`, {
       code: 'empty-archive',

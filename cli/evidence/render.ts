@@ -23,6 +23,7 @@ export function renderVerification(result: ArchiveVerification): string {
       ? 'rosters: each checked against the trust root (sealed by its roster admins)'
       : "rosters: NOT checked against a trust root (give --trust-root or LIFEBOAT_TRUST_ROOT): each bundle's roster vouches for itself",
   );
+  if (result.decisionsRechecked) lines.push("decisions: each signed decision checked again from its bundle's archived history and roster (no Temporal server)");
   for (const bundle of result.bundles) lines.push(`  ${bundle.ok ? 'ok       ' : 'NOT OK   '}${bundle.key}`);
   if (result.ok) lines.push('result:  every file, seal and chain link verifies');
   else {

@@ -1,5 +1,8 @@
-/** Which check a finding comes from. */
-export type EvidenceCheck = 'manifest' | 'file' | 'seal' | 'roster' | 'chain' | 'member';
+/**
+ * Which check a finding comes from. `decisions`: a signed decision in the bundle's archived history does not verify
+ * again, or the re-check disagrees with the bundle's own verify.json.
+ */
+export type EvidenceCheck = 'manifest' | 'file' | 'seal' | 'roster' | 'chain' | 'member' | 'decisions';
 
 /**
  * One thing in the archive that does not verify, named so a person can find it: which bundle (its key and run), which

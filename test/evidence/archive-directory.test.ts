@@ -5,10 +5,13 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { archiveRun } from '../../lib/evidence/archive';
 import { sealBundle } from '../../lib/evidence/bundle';
 import { EvidenceManifest, manifestText, sha256Of } from '../../lib/evidence/manifest';
+import { sealManifest } from '../../lib/evidence/seal';
 import { openEvidenceStore } from '../../lib/evidence/open-store';
 import { EvidenceConflictError } from '../../lib/evidence/store';
 import { lifeboat, lifeboatInProcess } from '../helpers/cli';
-import { archiveSignerIn, archiveTestRuns, drillEvidence, impostor, type TestArchive } from '../helpers/evidence';
+import { archiveSignerIn, archiveTestRuns, drillEvidence, impostor, type TestArchive, type TestRuns } from '../helpers/evidence';
+import { recordRuns } from '../helpers/evidence-runs';
+import { connectToTestServer, type TemporalTestContext } from '../helpers/temporal';
 import { generateEd25519KeyPair, signStatement } from '../../lib/ssh-keys';
 import { testKeyFile } from '../helpers/signing';
 
@@ -16,15 +19,24 @@ let dir: string;
 let base: string;
 let archive: TestArchive;
 let signer: Awaited<ReturnType<typeof archiveSignerIn>>;
+let ctx: TemporalTestContext;
+let runs: TestRuns;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lifeboat-evidence-'));
   signer = await archiveSignerIn(dir);
+  // evidence verify checks every decision again from the archived history: the bundles hold real runs' histories.
+  ctx = await connectToTestServer('evidence-decisions');
+  const recorded = await recordRuns(ctx, { rosterPath: join(dir, 'roster.json'), targets: ['booking', 'loyalty'], planFrom: 'A' });
+  runs = { booking: recorded['kit-exercise/booking']!, loyalty: recorded['kit-exercise/loyalty']!, plan: recorded['plan/evacuate-region/A']! };
   base = join(dir, 'archive');
-  archive = await archiveTestRuns(openEvidenceStore(base), signer.signer, signer.roster);
-});
+  archive = await archiveTestRuns(openEvidenceStore(base), signer.signer, signer.roster, runs);
+}, 120_000);
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await ctx?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** A copy of the archive to tamper with, so each test starts from the same sealed record. */
 function copyOfArchive(name: string): string {
@@ -42,8 +54,9 @@ test('a quarter of archived drills verifies through the lifeboat command: every 
   expect(result.stdout).toContain('checked: 6 bundle(s) in 3 chain(s)');
   expect(result.stdout).toContain('rosters: each checked against the trust root (sealed by its roster admins)');
   expect(result.stdout).toContain('every file, seal and chain link verifies');
+  expect(result.stdout).toContain("decisions: each signed decision checked again from its bundle's archived history and roster (no Temporal server)");
 
-  const json = await lifeboatInProcess(['evidence', 'verify', 'region-failover/booking', '--store', base, '--json']);
+  const json = await lifeboatInProcess(['evidence', 'verify', 'kit-exercise/booking', '--store', base, '--json']);
   expect(json.code).toBe(0);
   const report = JSON.parse(json.stdout) as { ok: boolean; bundles: { key: string }[] };
   expect(report.ok).toBe(true);
@@ -55,19 +68,20 @@ test('each bundle names the one before it for its runbook and target; the first 
   expect(previous[0]).toBeNull();
   for (let i = 1; i < archive.booking.length; i++) expect(previous[i]).toBe(sha256Of(archive.booking[i - 1]!.files['manifest.json']!));
   expect(archive.other.manifest.previous).toBeNull();
-  expect(archive.booking[3]!.key).toBe('region-failover/booking/2026-04-10T031500.000Z-region-failover%2Fbooking');
+  expect(archive.booking[3]!.key).toBe('kit-exercise/booking/2026-04-10T031500.000Z-kit-exercise%2Fbooking');
 });
 
 test('archiving the same run twice stores nothing new; a different bundle under its key is refused, not overwritten', async () => {
   const copy = copyOfArchive('idempotent');
   const store = openEvidenceStore(copy);
   const again = drillEvidence({
-    runbook: 'region-failover',
+    runbook: 'kit-exercise',
     target: 'loyalty',
     finishedAt: '2026-02-11T03:15:00.000Z',
     rtoSeconds: 420,
     roster: signer.roster,
     runNumber: 9,
+    recorded: runs.loyalty,
   });
   expect((await archiveRun(store, again, signer.signer)).outcome).toBe('unchanged');
 
@@ -82,7 +96,7 @@ test('evidence list filters by runbook and time; evidence get copies the newest 
     'evidence',
     'list',
     '--runbook',
-    'region-failover',
+    'kit-exercise',
     '--since',
     '2026-02-01',
     '--until',
@@ -96,7 +110,7 @@ test('evidence list filters by runbook and time; evidence get copies the newest 
   expect(bundles).toEqual([archive.booking[1]!.key, archive.booking[2]!.key, archive.other.key]);
 
   const out = join(dir, 'handed-over');
-  const got = await lifeboatInProcess(['evidence', 'get', 'region-failover/booking', '--out', out, '--store', base]);
+  const got = await lifeboatInProcess(['evidence', 'get', 'kit-exercise/booking', '--out', out, '--store', base]);
   expect(got.code).toBe(0);
   expect(got.stdout).toContain('files and seal verify');
   const newest = archive.booking[3]!;
@@ -151,7 +165,7 @@ test("a chain's newest bundle deleted leaves no link to break, but the plan that
   const result = await lifeboatInProcess(['evidence', 'verify', 'plan/evacuate-region/A', '--store', copy]);
   expect(result.code).toBe(1);
   expect(result.stdout).toContain(
-    `[member] ${archive.plan.key}: member region-failover/booking's bundle ${sha256Of(newest.files['manifest.json']!)} is not in the archive`,
+    `[member] ${archive.plan.key}: member kit-exercise/booking's bundle ${sha256Of(newest.files['manifest.json']!)} is not in the archive`,
   );
 });
 
@@ -219,12 +233,13 @@ test('a whole bundle forged with a roster of its own is refused against the trus
   const roster = JSON.parse(signer.roster.text) as { people: { id: string; keys: string[] }[] };
   roster.people.find((p) => p.id === 'archive')!.keys = [forger.publicKeyLine];
   const evidence = drillEvidence({
-    runbook: 'region-failover',
+    runbook: 'kit-exercise',
     target: 'booking',
     finishedAt: '2026-06-10T03:15:00.000Z',
     rtoSeconds: 300,
     roster: { text: JSON.stringify(roster), sealText: signer.roster.sealText },
     runNumber: 30,
+    recorded: runs.booking,
   });
   const forged = await sealBundle(evidence, null, { id: 'archive', keyFile: forger.privateKeyPath });
   await openEvidenceStore(store).put(forged);
@@ -235,16 +250,71 @@ test('a whole bundle forged with a roster of its own is refused against the trus
   expect(anchored.stdout).not.toContain('[seal]');
 
   const unanchored = await lifeboatInProcess(['evidence', 'verify', '--all', '--store', store], { LIFEBOAT_TRUST_ROOT: undefined });
-  expect(unanchored.code).toBe(0);
   expect(unanchored.stdout).toContain(
     "rosters: NOT checked against a trust root (give --trust-root or LIFEBOAT_TRUST_ROOT): each bundle's roster vouches for itself",
   );
+  // Without a trust root the forged seal holds, but the run's decisions were checked against the roster it really used.
+  expect(unanchored.code).toBe(1);
+  expect(unanchored.stdout).not.toContain('[seal]');
+  expect(unanchored.stdout).toContain(`[decisions] ${forged.key}: approve-update by bob (event`);
+  expect(unanchored.stdout).toContain(`not against the bundle's roster.json (${forged.manifest.rosterDigest}): nothing in the archive vouches for that roster`);
+});
+
+/**
+ * An insider who holds the archive key (not a person's) edits a run's history and seals the bundle again: files, seal
+ * and chain all verify, and only the decisions checked again from the history show it.
+ */
+async function resealWithArchiveKey(folder: string, manifest: EvidenceManifest, files: Record<string, string>): Promise<void> {
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
+  const digests = Object.fromEntries(Object.entries(files).map(([name, text]) => [name, sha256Of(text)]));
+  const resealed = EvidenceManifest.parse({ ...manifest, files: { ...manifest.files, ...digests } });
+  writeFileSync(join(folder, 'manifest.json'), manifestText(resealed));
+  writeFileSync(join(folder, 'manifest.json.sig'), await sealManifest(manifestText(resealed), signer.signer));
+}
+
+/** The history with `from` replaced by `to` inside every signed statement its payloads carry; fails when none does. */
+function editStatements(history: string, from: string, to: string): string {
+  let edits = 0;
+  const json = JSON.parse(history, (_key, value: unknown) => {
+    const payload = value as { metadata?: { encoding?: string }; data?: string } | null;
+    if (typeof payload?.data !== 'string' || payload.metadata?.encoding !== Buffer.from('json/plain').toString('base64')) return value;
+    const text = Buffer.from(payload.data, 'base64').toString('utf8');
+    if (!text.includes('"statement"') || !text.includes(from)) return value;
+    edits++;
+    return { ...payload, data: Buffer.from(text.split(from).join(to)).toString('base64') };
+  }) as unknown;
+  expect(edits).toBeGreaterThan(0);
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+test('a history whose approval was edited, re-sealed with the archive key, is caught by the decision re-check naming the approval', async () => {
+  const copy = copyOfArchive('resealed-history');
+  const target = archive.other;
+  const folder = join(copy, target.key);
+  const history = editStatements(readFileSync(join(folder, 'history.json'), 'utf8'), 'recorded for the evidence tests', 'approved after a full review');
+  await resealWithArchiveKey(folder, target.manifest, { 'history.json': history });
+
+  const result = await verifyAll(copy);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain(`NOT OK   ${target.key}`);
+  expect(result.stdout).not.toContain('[file]');
+  expect(result.stdout).not.toContain('[seal]');
+  expect(result.stdout).not.toContain('[chain]');
+  expect(result.stdout).toMatch(
+    new RegExp(
+      `\\[decisions\\] ${escape(target.key)}: the archived history of kit-exercise/loyalty does not verify: approve-update at \\S+ \\(event \\d+\\) does not verify \\(.+\\), yet the run counted it`,
+    ),
+  );
+  expect(result.stdout).toContain(
+    `[decisions] ${target.key}: verify.json says kit-exercise/loyalty verified when it was archived, but its archived history does not verify now`,
+  );
+  expect(result.stderr).toContain('do not verify');
 });
 
 test('evidence verify says how to call it (no archive named, neither a run nor --all, or both: exit 2) and never passes an archive it cannot find', async () => {
   expect((await lifeboatInProcess(['evidence', 'verify', '--all'], { LIFEBOAT_EVIDENCE_STORE: undefined })).code).toBe(2);
   expect((await lifeboatInProcess(['evidence', 'verify', '--store', base])).code).toBe(2);
-  expect((await lifeboatInProcess(['evidence', 'verify', 'region-failover/booking', '--all', '--store', base])).code).toBe(2);
+  expect((await lifeboatInProcess(['evidence', 'verify', 'kit-exercise/booking', '--all', '--store', base])).code).toBe(2);
   expect((await lifeboatInProcess(['evidence', 'list', '--since', 'yesterday', '--store', base])).code).toBe(2);
   const mistyped = await lifeboatInProcess(['evidence', 'verify', '--all', '--store', join(dir, 'no-such-archive')]);
   expect(mistyped.code).toBe(1);

@@ -16,13 +16,17 @@ import { sha256Of } from '../../lib/evidence/manifest';
 import { openEvidenceStore } from '../../lib/evidence/open-store';
 import { EvidenceConflictError, type EvidenceStore } from '../../lib/evidence/store';
 import { lifeboat, lifeboatInProcess } from '../helpers/cli';
-import { archiveSignerIn, archiveTestRuns, drillEvidence, type TestArchive } from '../helpers/evidence';
+import { archiveSignerIn, archiveTestRuns, drillEvidence, type TestArchive, type TestRuns } from '../helpers/evidence';
+import { recordRuns } from '../helpers/evidence-runs';
+import { connectToTestServer, type TemporalTestContext } from '../helpers/temporal';
 import { motoEnv, startMoto, type Moto } from '../helpers/moto';
 
 let moto: Moto;
 let s3: S3Client;
 let dir: string;
 let signer: Awaited<ReturnType<typeof archiveSignerIn>>;
+let ctx: TemporalTestContext;
+let runs: TestRuns;
 const bucket = 'lifeboat-evidence';
 
 beforeAll(async () => {
@@ -43,9 +47,14 @@ beforeAll(async () => {
   );
   dir = mkdtempSync(join(tmpdir(), 'lifeboat-evidence-s3-'));
   signer = await archiveSignerIn(dir);
-});
+  // evidence verify checks every decision again from the archived history: the bundles hold real runs' histories.
+  ctx = await connectToTestServer('evidence-s3');
+  const recorded = await recordRuns(ctx, { rosterPath: join(dir, 'roster.json'), targets: ['booking', 'loyalty'], planFrom: 'A' });
+  runs = { booking: recorded['kit-exercise/booking']!, loyalty: recorded['kit-exercise/loyalty']!, plan: recorded['plan/evacuate-region/A']! };
+}, 120_000);
 
 afterAll(async () => {
+  await ctx?.close();
   await moto?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -55,7 +64,7 @@ const s3Env = () => ({ LIFEBOAT_EVIDENCE_S3_ENDPOINT: moto.endpoint, ...motoEnv 
 const storeAt = (prefix: string): EvidenceStore => openEvidenceStore(`s3://${bucket}/${prefix}`, s3Env());
 
 async function archived(prefix: string): Promise<TestArchive> {
-  return archiveTestRuns(storeAt(prefix), signer.signer, signer.roster);
+  return archiveTestRuns(storeAt(prefix), signer.signer, signer.roster, runs);
 }
 
 test('drills archived to S3 with Object Lock verify through the lifeboat command, and list reads them back in order', async () => {
@@ -65,7 +74,7 @@ test('drills archived to S3 with Object Lock verify through the lifeboat command
   expect(result.code).toBe(0);
   expect(result.stdout).toContain('checked: 6 bundle(s) in 3 chain(s)');
 
-  const listed = await lifeboatInProcess(['evidence', 'list', '--runbook', 'region-failover', '--store', `s3://${bucket}/verified`, '--json'], s3Env());
+  const listed = await lifeboatInProcess(['evidence', 'list', '--runbook', 'kit-exercise', '--store', `s3://${bucket}/verified`, '--json'], s3Env());
   const keys = (JSON.parse(listed.stdout) as { bundles: { key: string }[] }).bundles.map((b) => b.key);
   expect(keys).toEqual([...archive.booking.map((b) => b.key), archive.other.key]);
 });
@@ -74,12 +83,13 @@ test('archiving the same run to S3 twice stores nothing new; a different bundle 
   const archive = await archived('idempotent');
   const store = storeAt('idempotent');
   const again = drillEvidence({
-    runbook: 'region-failover',
+    runbook: 'kit-exercise',
     target: 'loyalty',
     finishedAt: '2026-02-11T03:15:00.000Z',
     rtoSeconds: 420,
     roster: signer.roster,
     runNumber: 9,
+    recorded: runs.loyalty,
   });
   expect((await archiveRun(store, again, signer.signer)).outcome).toBe('unchanged');
   const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: `idempotent/${archive.other.key}/` }));
@@ -115,6 +125,6 @@ test('in S3, a history with a changed byte and a bundle hidden from the middle o
   expect(result.stdout).toContain(
     `[file] ${changed.key}: history.json was changed: the manifest says ${changed.manifest.files['history.json']}, the file is ${sha256Of(history)}`,
   );
-  expect(result.stdout).toContain(`[chain] broken chain of region-failover on booking between ${archive.booking[1]!.key} and ${archive.booking[3]!.key}`);
+  expect(result.stdout).toContain(`[chain] broken chain of kit-exercise on booking between ${archive.booking[1]!.key} and ${archive.booking[3]!.key}`);
   expect(result.stdout).toContain('result:  2 thing(s) do not verify');
 });

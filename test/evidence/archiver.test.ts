@@ -7,6 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { RunResult } from '../../kit';
 import type { ArchiveSettings } from '../../cli/evidence/archive-settings';
+import { createRosterActivities } from '../../activities/roster';
 import { createArchiverActivities } from '../../cli/evidence/archiver-activities';
 import { ArchiverImpostorError, ensureEvidenceArchiver } from '../../cli/evidence/archiver-start';
 import type { ArchiverStatus } from '../../cli/evidence/archiver-status';
@@ -79,7 +80,9 @@ async function archivingWorker(taskQueue: string, store: EvidenceStore, env: Rec
     targetsPath: join(dir, 'no-targets.json'),
     env: { ...process.env, ...env },
   };
-  const { worker } = await createTestWorker(ctx, taskQueue, createArchiverActivities(settings));
+  // The runs load the roster the bundles hold, as a worker's do: evidence verify checks their decisions against it.
+  const roster = createRosterActivities({ rosterPath: settings.rosterPath, trustRoot: testTrustRoot() });
+  const { worker } = await createTestWorker(ctx, taskQueue, { ...createArchiverActivities(settings), ...roster });
   await ensureEvidenceArchiver({ connection: ctx.connection, namespace: ctx.namespace, taskQueue, pollSeconds: 1, settleSeconds: 1 });
   return worker;
 }

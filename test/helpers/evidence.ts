@@ -9,6 +9,7 @@ import { sealPathFor } from '../../lib/roster-seal-file';
 import type { ArchiveSigner } from '../../lib/evidence/seal';
 import type { EvidenceStore } from '../../lib/evidence/store';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
+import type { RecordedRun } from './evidence-runs';
 import { sealTestRoster } from './roster-seal';
 import { testKeyFile } from './signing';
 
@@ -43,7 +44,11 @@ export function impostor(who: string, claims: string = who): ArchiveSigner {
   return { id: claims, keyFile: testKeyFile(who) };
 }
 
-/** What one finished drill of `runbook` on `target` leaves: a report with its RTO, a verify result, a history, the roster. */
+/**
+ * What one finished drill of `runbook` on `target` leaves: a report with its RTO, a verify result, a history, the
+ * roster. Given a `recorded` run (of the same run ID), its real history and verify result; otherwise stand-ins, which
+ * pass every check of files, seals and chains but not `evidence verify`'s re-check of the decisions.
+ */
 export function drillEvidence(opts: {
   runbook: string;
   target: string;
@@ -51,8 +56,9 @@ export function drillEvidence(opts: {
   rtoSeconds: number;
   roster: RosterFiles;
   runNumber: number;
+  recorded?: RecordedRun;
 }): RunEvidence {
-  const runId = `${opts.runbook}/${opts.target}`;
+  const runId = opts.recorded?.runId ?? `${opts.runbook}/${opts.target}`;
   const startedAt = new Date(Date.parse(opts.finishedAt) - opts.rtoSeconds * 1000).toISOString();
   const report = { runId, state: 'succeeded', drill: true, objectives: { rtoSeconds: 900 }, achieved: { rtoSeconds: opts.rtoSeconds } };
   return {
@@ -68,8 +74,10 @@ export function drillEvidence(opts: {
     files: {
       'report.html': `<html><body><h1>${runId}</h1><p>RTO ${opts.rtoSeconds} s</p></body></html>\n`,
       'report.json': `${JSON.stringify(report, null, 2)}\n`,
-      'verify.json': `${JSON.stringify({ runId, ok: true, decisions: [] }, null, 2)}\n`,
-      'history.json': `${JSON.stringify({ events: [{ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', runNumber: opts.runNumber }] })}\n`,
+      'verify.json': opts.recorded?.verify ?? `${JSON.stringify({ runId, ok: true, decisions: [] }, null, 2)}\n`,
+      'history.json':
+        opts.recorded?.history ??
+        `${JSON.stringify({ events: [{ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', runNumber: opts.runNumber }] })}\n`,
       [ROSTER_FILE]: opts.roster.text,
       [ROSTER_SEAL_FILE]: opts.roster.sealText,
     },
@@ -84,17 +92,31 @@ export interface TestArchive {
   plan: EvidenceBundle;
 }
 
+/** Real runs to archive in place of stand-ins: two runbook runs on their targets, and a plan. */
+export interface TestRuns {
+  booking: RecordedRun;
+  loyalty: RecordedRun;
+  plan: RecordedRun;
+}
+
+/** The runbook and target a recorded run's workflow ID names (`kit-exercise/booking`), or the stand-in's. */
+function runbookTarget(recorded: RecordedRun | undefined, runbook: string, target: string): { runbook: string; target: string; recorded?: RecordedRun } {
+  if (!recorded) return { runbook, target };
+  const cut = recorded.runId.indexOf('/');
+  return { runbook: recorded.runId.slice(0, cut), target: recorded.runId.slice(cut + 1), recorded };
+}
+
 /**
- * Archives what a quarter of drills leaves: four drills of region-failover on booking (a chain of four), one on
- * loyalty, and a plan whose manifest names the newest booking drill as its member.
+ * Archives what a quarter of drills leaves: four drills of a runbook on booking (a chain of four), one on loyalty, and
+ * a plan whose manifest names the newest booking drill as its member. With `runs`, each bundle holds a real run's
+ * history (the four booking drills the same one); without, region-failover's stand-ins.
  */
-export async function archiveTestRuns(store: EvidenceStore, signer: ArchiveSigner, roster: RosterFiles): Promise<TestArchive> {
+export async function archiveTestRuns(store: EvidenceStore, signer: ArchiveSigner, roster: RosterFiles, runs?: TestRuns): Promise<TestArchive> {
   const booking: EvidenceBundle[] = [];
   const days = ['2026-01-10', '2026-02-10', '2026-03-10', '2026-04-10'];
   for (const [i, day] of days.entries()) {
     const evidence = drillEvidence({
-      runbook: 'region-failover',
-      target: 'booking',
+      ...runbookTarget(runs?.booking, 'region-failover', 'booking'),
       finishedAt: `${day}T03:15:00.000Z`,
       rtoSeconds: 600 + i * 60,
       roster,
@@ -103,8 +125,7 @@ export async function archiveTestRuns(store: EvidenceStore, signer: ArchiveSigne
     booking.push((await archiveRun(store, evidence, signer)).bundle);
   }
   const loyalty = drillEvidence({
-    runbook: 'region-failover',
-    target: 'loyalty',
+    ...runbookTarget(runs?.loyalty, 'region-failover', 'loyalty'),
     finishedAt: '2026-02-11T03:15:00.000Z',
     rtoSeconds: 420,
     roster,
@@ -112,10 +133,18 @@ export async function archiveTestRuns(store: EvidenceStore, signer: ArchiveSigne
   });
   const other = (await archiveRun(store, loyalty, signer)).bundle;
   const planEvidence: RunEvidence = {
-    ...drillEvidence({ runbook: 'evacuate-region', target: 'A', finishedAt: '2026-04-10T03:20:00.000Z', rtoSeconds: 1200, roster, runNumber: 10 }),
-    runId: 'plan/evacuate-region/A',
+    ...drillEvidence({
+      runbook: 'evacuate-region',
+      target: runs?.plan.runId.split('/').at(-1) ?? 'A',
+      finishedAt: '2026-04-10T03:20:00.000Z',
+      rtoSeconds: 1200,
+      roster,
+      runNumber: 10,
+      ...(runs ? { recorded: runs.plan } : {}),
+    }),
+    runId: runs?.plan.runId ?? 'plan/evacuate-region/A',
     kind: 'plan',
-    members: [{ runId: 'region-failover/booking', manifestDigest: digestOfBundle(booking[3]!) }],
+    members: [{ runId: booking[3]!.manifest.runId, manifestDigest: digestOfBundle(booking[3]!) }],
   };
   const plan = (await archiveRun(store, planEvidence, signer)).bundle;
   return { booking, other, plan };

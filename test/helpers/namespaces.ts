@@ -34,6 +34,7 @@ export const testNamespaces = [
   'evidence-archiver',
   'evidence-archiver-trust',
   'evidence-decisions',
+  'evidence-s3',
   'evidence-dev',
   'findings',
   'findings-readiness',
