@@ -146,6 +146,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./workers')).workersCommand,
   },
   {
+    name: 'orchestrator',
+    summary: "The orchestrator's own Temporal clusters: which one is active for the namespace, each standby's replication lag, which workers poll where",
+    load: async () => (await import('./orchestrator')).orchestratorCommand,
+  },
+  {
     name: 'codec-server',
     summary: "Decrypt payloads for the Temporal Web UI and the stock temporal CLI (Temporal's remote codec protocol)",
     load: async () => (await import('./codec-server')).codecServerCommand,

@@ -79,11 +79,26 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
       args: [{ input: { service: 'booking', mode: 'planned', verifyWindowSeconds: 1 }, requestedBy: 'alice' }],
     });
     await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+
+    // Both runs wait at their gates and have replicated: region-b's copy is caught up, and each region's worker polls its own cluster.
+    await replicated(runId);
+    const both = await orchestratorStatus(taskQueue);
+    expect(both.code, both.stderr).toBe(0);
+    const seen = JSON.parse(both.stdout) as OrchestratorStatus;
+    expect(seen.activeCluster).toBe('region-a');
+    expect(seen.clusters.map((c) => [c.name, c.workers?.map((w) => w.identity)])).toEqual([
+      ['region-a', ['lifeboat-worker-region-a']],
+      ['region-b', ['lifeboat-worker-region-b']],
+    ]);
+    expect(seen.clusters[1]!.lag).toMatchObject({ runsChecked: 2, eventsBehind: 0 });
+
     for (const lead of ['bob', 'carol']) expect((await lifeboatInProcess(['approve', runId, '--as', lead], env('region-a'))).code).toBe(0);
     const lagMs = await replicated(exerciseId);
     const drained = await waitForStatus(handle, (s) => s.steps.some((step) => step.name === 'drain' && step.status === 'succeeded'));
 
     await clusters!.kill('region-a');
+    // The region's worker goes with it.
+    workers[0]!.shutdown();
     const failoverAt = Date.now();
     await clusters!.failover('region-b');
     expect(await clusters!.activeCluster('region-b')).toBe('region-b');
@@ -91,12 +106,21 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
     await waitForStatus(onB, (s) => succeededSteps(s) > succeededSteps(drained), 90_000);
     const progressMs = Date.now() - failoverAt;
     const result = (await onB.result()) as RunResult<SwitchResult>;
+    const after = await orchestratorStatus(taskQueue);
+    expect(after.code).toBe(1);
+    const survived = JSON.parse(after.stdout) as OrchestratorStatus;
+    expect(survived.activeCluster).toBe('region-b');
+    expect(survived.clusters.map((c) => [c.name, c.answers])).toEqual([
+      ['region-a', false],
+      ['region-b', true],
+    ]);
+    expect(survived.problems).toEqual([expect.stringMatching(/^cluster region-a \(127\.0\.0\.1:\d+\) does not answer/)]);
     console.info(`replication lag ${lagMs} ms; failover command to progress on region-b ${progressMs} ms`);
 
     expect(result.state).toBe('succeeded');
     // The estate's own counters, not the run's word: one new timeline for booking's database, one fence of A's.
-    const after = await countEffects(estate!.catalog);
-    expect(after.timelines.booking! - before.timelines.booking!).toBe(1);
+    const effects = await countEffects(estate!.catalog);
+    expect(effects.timelines.booking! - before.timelines.booking!).toBe(1);
     expect(fenceReloads(estate!, 'A') - fenceBefore).toBe(1);
     expect(await checkTrafficOneRegion(estate!.catalog, ['booking'])).toEqual([]);
     expect(await estateSnapshot(estate!.catalog)).toMatchObject({
@@ -126,6 +150,19 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
     await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 15_000))]);
   }
 }, 300_000);
+
+/** What `lifeboat orchestrator status --json` prints, as far as these tests read it. */
+interface OrchestratorStatus {
+  activeCluster: string | null;
+  clusters: { name: string; answers: boolean; workers?: { identity: string }[]; lag?: { runsChecked: number; eventsBehind: number } }[];
+  problems: string[];
+}
+
+/** `lifeboat orchestrator status` over both clusters, as an operator lists them in LIFEBOAT_CLUSTERS. */
+function orchestratorStatus(taskQueue: string): Promise<CliResult> {
+  const list = Object.entries(clusters!.addresses).map(([name, address]) => `${name}=${address}`);
+  return lifeboatInProcess(['orchestrator', 'status', '--json'], { LIFEBOAT_CLUSTERS: list.join(','), LIFEBOAT_TASK_QUEUE: taskQueue });
+}
 
 /** Steps that finished, so a count that grows on region-b is the run making progress there. */
 function succeededSteps(status: RunStatus): number {

@@ -1,0 +1,59 @@
+import { commonOptions, type Command } from '../command';
+import { ExitCode, usageError } from '../errors';
+import { clusterList } from '../orchestrator/clusters';
+import { orchestratorProblems } from '../orchestrator/problems';
+import { activeClusterOf, surveyClusters, type ClusterView } from '../orchestrator/survey';
+import { table } from '../render';
+
+const usage = 'lifeboat orchestrator status --cluster NAME=HOST:PORT [--cluster NAME=HOST:PORT ...] [--json]   (or LIFEBOAT_CLUSTERS=NAME=HOST:PORT,...)';
+
+/**
+ * `lifeboat orchestrator status`: the orchestrator's own Temporal clusters when they replicate a global namespace
+ * (docs/production.md, "Surviving the orchestrator's own region"). Which cluster is active, how far each standby's copy
+ * is behind, and which workers poll each cluster; exit 1 with what would keep a failover of the orchestrator from
+ * working (a cluster down, no worker in a region, the clusters disagreeing).
+ */
+export const orchestratorCommand: Command = {
+  name: 'orchestrator',
+  summary: "The orchestrator's own Temporal clusters: which one is active for the namespace, each standby's replication lag, which workers poll where",
+  usage,
+  options: { ...commonOptions, cluster: { type: 'string', multiple: true } },
+  async run(ctx, { positionals, values }) {
+    const [action, ...rest] = positionals;
+    if (action !== 'status') throw usageError(action ? `unknown orchestrator command "${action}"` : 'say what to do: status', `usage: ${usage}`);
+    if (rest.length) throw usageError(`unexpected "${rest.join(' ')}"`, `usage: ${usage}`);
+    const clusters = clusterList(values.cluster as string[] | undefined, ctx.env);
+    const settings = ctx.settings();
+    const views = await surveyClusters(clusters, settings, ctx.taskQueue);
+    const problems = orchestratorProblems(views, settings.namespace);
+    const activeCluster = activeClusterOf(views) ?? null;
+    if (ctx.json) ctx.printJson({ namespace: settings.namespace, taskQueue: ctx.taskQueue, activeCluster, clusters: views, problems });
+    else ctx.print(render(settings.namespace, ctx.taskQueue, activeCluster, views, problems));
+    return problems.length ? ExitCode.refused : ExitCode.ok;
+  },
+};
+
+function render(namespace: string, taskQueue: string, active: string | null, views: ClusterView[], problems: string[]): string {
+  const cells = [['CLUSTER', 'ADDRESS', 'ROLE', 'REPLICATION LAG', `WORKERS ON ${taskQueue}`]];
+  for (const v of views) {
+    if (!v.answers) {
+      cells.push([v.name, v.address, 'DOES NOT ANSWER', '-', '-']);
+      continue;
+    }
+    const role = 'error' in v.namespace ? 'unknown' : v.namespace.activeCluster === v.clusterName ? 'active' : `standby (active: ${v.namespace.activeCluster})`;
+    const lag = !v.lag ? '-' : 'error' in v.lag ? 'unknown' : lagText(v.lag);
+    cells.push([v.name, v.address, role, lag, v.workers.map((w) => w.identity).join(', ') || 'none']);
+  }
+  const lines = [`namespace ${namespace}: ${active ? `active in ${active}` : 'active cluster unknown'}`, '', table(cells)];
+  lines.push(
+    '',
+    ...(problems.length ? problems.map((p) => `PROBLEM: ${p}`) : ['every cluster answers, agrees on the active one, and has a worker polling it']),
+  );
+  return lines.join('\n');
+}
+
+function lagText(lag: { runsChecked: number; runsBehind: number; eventsBehind: number; lagMs: number; truncated: boolean }): string {
+  const runs = `${lag.runsChecked}${lag.truncated ? '+' : ''} open run(s)`;
+  if (lag.eventsBehind === 0) return `caught up (${runs})`;
+  return `${lag.eventsBehind} event(s) behind on ${lag.runsBehind} of ${runs}, oldest ${(lag.lagMs / 1000).toFixed(1)} s ago`;
+}
