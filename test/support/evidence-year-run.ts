@@ -13,7 +13,9 @@ import type { CheckedDecision, VerifyReport } from '../../cli/verify/check';
  * The files one simulated run leaves in its evidence bundle, made by the same code that makes a real run's: a runbook
  * run's status goes through the report model (`buildReport`) and HTML renderer, so its `report.json` is what `lifeboat
  * report --format json` prints. A plan's report is written in the plan report's own type, member rows and forecast
- * included. The history is a short stand-in: the pack reads the report and verify result, and no test here replays it.
+ * included. The history is a short stand-in, not a workflow history: the pack reads the report and the verify result,
+ * and `verifyArchive` checks files, seals and chains, but `lifeboat evidence verify`, which re-checks every decision
+ * from the archived history, names each simulated bundle as one whose decisions cannot be checked again.
  */
 
 /** What the simulation decided about one run: who did what, how it ended, what it measured. */
