@@ -11,6 +11,7 @@ import { CliError, ExitCode, usageError } from '../errors';
 import { readArchiverStatus, renderArchiverStatus } from '../evidence/archiver-status';
 import { decisionRecheckFor } from '../evidence/recheck-decisions';
 import { evidenceStoreFrom, evidenceTrustRoot, timeBound } from '../evidence/options';
+import { writeEvidencePack } from '../evidence/pack';
 import { renderBundleList, renderVerification } from '../evidence/render';
 
 const usage = [
@@ -18,6 +19,7 @@ const usage = [
   'lifeboat evidence get <run-id> --out DIR [--store ...] [--trust-root FILE] [--json]',
   'lifeboat evidence verify [<run-id> | --all] [--store ...] [--trust-root FILE] [--json]',
   'lifeboat evidence status [--json]',
+  'lifeboat evidence pack --since DATE --until DATE --format html|pdf --out FILE [--store ...] [--trust-root FILE] [--targets FILE] [--json]',
 ].join('\n       ');
 
 /**
@@ -25,6 +27,7 @@ const usage = [
  * one out for an auditor, and `verify` checks files, seals, hash chains and every signed decision again from the archived
  * histories (cli/evidence/recheck-decisions.ts), exiting 1 with each thing that does not verify.
  * With the workers' trust root (`--trust-root`, LIFEBOAT_TRUST_ROOT), each bundle's roster must be one its admins sealed.
+ * `pack` assembles a period's evidence pack for an auditor (tests, independence, findings, coverage, integrity).
  */
 export const evidenceCommand: Command = {
   name: 'evidence',
@@ -39,13 +42,17 @@ export const evidenceCommand: Command = {
     out: { type: 'string' },
     all: { type: 'boolean' },
     'trust-root': { type: 'string' },
+    format: { type: 'string' },
+    targets: { type: 'string' },
   },
   async run(ctx, { positionals, values }) {
     const [action, ...rest] = positionals;
-    if (action !== 'list' && action !== 'get' && action !== 'verify' && action !== 'status')
+    if (action !== 'list' && action !== 'get' && action !== 'verify' && action !== 'status' && action !== 'pack')
       throw usageError(action ? `unknown evidence command "${action}"` : 'say what to do: list, get, verify or status', `usage: ${usage}`);
-    if (rest.length > (action === 'status' ? 0 : 1)) throw usageError(`unexpected "${rest.slice(action === 'status' ? 0 : 1).join(' ')}"`, `usage: ${usage}`);
+    const takesNone = action === 'status' || action === 'pack';
+    if (rest.length > (takesNone ? 0 : 1)) throw usageError(`unexpected "${rest.slice(takesNone ? 0 : 1).join(' ')}"`, `usage: ${usage}`);
     if (action === 'status') return status(ctx);
+    if (action === 'pack') return writeEvidencePack(ctx, values, usage);
     const store = evidenceStoreFrom(ctx, values.store as string | undefined);
     if (action === 'list') return list(ctx, store, values);
     const trustRoot = evidenceTrustRoot(values['trust-root'] as string | undefined, ctx.env);
