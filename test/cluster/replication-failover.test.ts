@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { afterEach, beforeEach, expect, test } from 'vitest';
 import { checkTrafficOneRegion } from '../../chaos/invariants/traffic';
-import { countEffects } from '../../chaos/invariants/effects';
+import { countEffects, type EffectCounts } from '../../chaos/invariants/effects';
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { pgLogFile } from '../../estate/postgres-cluster';
 import { approveSignal, type RunResult, type RunStatus } from '../../kit';
@@ -13,7 +15,7 @@ import type { TestNamespace } from '../helpers/namespaces';
 import { decisionStatement, signAs } from '../helpers/signing';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 import { estateSnapshot } from '../runbooks/region-helpers';
-import { startReplicatedClusters, type RegionCluster, type ReplicatedClusters } from '../support/replicated-clusters';
+import { regionClusters, startReplicatedClusters, type RegionCluster, type ReplicatedClusters } from '../support/replicated-clusters';
 
 /**
  * The orchestrator's own region is lost in the middle of a recovery: two Temporal clusters replicate a global
@@ -29,11 +31,12 @@ let clusters: ReplicatedClusters | undefined;
 let estate: TestEstate | undefined;
 const ctx: Partial<Record<RegionCluster, TemporalTestContext>> = {};
 
-beforeAll(async () => {
+// Each test loses region-a for good, so each gets fresh clusters and a fresh estate.
+beforeEach(async () => {
   [clusters, estate] = await Promise.all([startReplicatedClusters(namespace), startTestEstate({ fleetHosts: 4 })]);
-  for (const region of ['region-a', 'region-b'] as const) ctx[region] = await connectToTestServer(namespace, clusters.addresses[region]);
+  for (const region of regionClusters) ctx[region] = await connectToTestServer(namespace, clusters.addresses[region]);
 });
-afterAll(async () => {
+afterEach(async () => {
   for (const id of [runId, exerciseId])
     await ctx['region-b']?.client.workflow
       .getHandle(id)
@@ -48,19 +51,8 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
   const a = ctx['region-a']!;
   const b = ctx['region-b']!;
   const taskQueue = testTaskQueue();
-  const env = (region: RegionCluster) => ({ TEMPORAL_ADDRESS: clusters!.addresses[region], LIFEBOAT_TASK_QUEUE: taskQueue });
-  const targetsPath = join(estate!.dir, 'lifeboat.targets.json');
-  // One worker per region, each polling its own region's cluster on the same task queue.
-  const workers = await Promise.all(
-    (['region-a', 'region-b'] as const).map(async (region) => {
-      const { worker } = await createTestWorker(ctx[region]!, taskQueue, {}, targetsPath, { identity: `lifeboat-worker-${region}` });
-      return worker;
-    }),
-  );
-  // Region-a's worker outlives its cluster, as a worker whose frontend is gone does: its polls fail until it is stopped.
-  const running = workers.map((w) => w.run().catch((err: unknown) => err));
-  const fenceBefore = fenceReloads(estate!, 'A');
-  const before = await countEffects(estate!.catalog);
+  const workers = await regionWorkers(taskQueue);
+  const before = await effectCounts();
   try {
     // A second run waits at its gate with one approval accepted on region-a, to see decisions cross the failover.
     const exercise = await a.client.workflow.start('kitExercise', {
@@ -72,13 +64,7 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
     const bobsApproval = signAs(decisionStatement(gate, 'approve', 'bob', { gate: 'approve' }));
     await a.rawClient.workflow.getHandle(exerciseId).signal(approveSignal, bobsApproval);
     await waitForStatus(exercise, (s) => s.gates[0]?.votes.length === 1);
-
-    const handle = await a.client.workflow.start('regionFailover', {
-      taskQueue,
-      workflowId: runId,
-      args: [{ input: { service: 'booking', mode: 'planned', verifyWindowSeconds: 1 }, requestedBy: 'alice' }],
-    });
-    await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+    const handle = await startFailover(taskQueue);
 
     // Both runs wait at their gates and have replicated: region-b's copy is caught up, and each region's worker polls its own cluster.
     await replicated(runId);
@@ -92,20 +78,10 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
     ]);
     expect(seen.clusters[1]!.lag).toMatchObject({ runsChecked: 2, eventsBehind: 0 });
 
-    for (const lead of ['bob', 'carol']) expect((await lifeboatInProcess(['approve', runId, '--as', lead], env('region-a'))).code).toBe(0);
+    await approveThroughCli(taskQueue);
     const lagMs = await replicated(exerciseId);
-    const drained = await waitForStatus(handle, (s) => s.steps.some((step) => step.name === 'drain' && step.status === 'succeeded'));
+    const result = await loseRegionAAfter('drain', handle, workers, lagMs);
 
-    await clusters!.kill('region-a');
-    // The region's worker goes with it.
-    workers[0]!.shutdown();
-    const failoverAt = Date.now();
-    await clusters!.failover('region-b');
-    expect(await clusters!.activeCluster('region-b')).toBe('region-b');
-    const onB = b.client.workflow.getHandle(runId);
-    await waitForStatus(onB, (s) => succeededSteps(s) > succeededSteps(drained), 90_000);
-    const progressMs = Date.now() - failoverAt;
-    const result = (await onB.result()) as RunResult<SwitchResult>;
     const after = await orchestratorStatus(taskQueue);
     expect(after.code).toBe(1);
     const survived = JSON.parse(after.stdout) as OrchestratorStatus;
@@ -115,20 +91,10 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
       ['region-b', true],
     ]);
     expect(survived.problems).toEqual([expect.stringMatching(/^cluster region-a \(127\.0\.0\.1:\d+\) does not answer/)]);
-    console.info(`replication lag ${lagMs} ms; failover command to progress on region-b ${progressMs} ms`);
 
     expect(result.state).toBe('succeeded');
-    // The estate's own counters, not the run's word: one new timeline for booking's database, one fence of A's.
-    const effects = await countEffects(estate!.catalog);
-    expect(effects.timelines.booking! - before.timelines.booking!).toBe(1);
-    expect(fenceReloads(estate!, 'A') - fenceBefore).toBe(1);
-    expect(await checkTrafficOneRegion(estate!.catalog, ['booking'])).toEqual([]);
-    expect(await estateSnapshot(estate!.catalog)).toMatchObject({
-      active: 'B',
-      A: { role: 'primary', fenced: true, lbServer: 'DRAIN' },
-      B: { role: 'primary', fenced: false, mode: 'normal', lbServer: expect.stringMatching(/^UP/) },
-    });
-    const verified = await lifeboatInProcess(['verify', runId], env('region-b'));
+    await expectEffectsOnce(before);
+    const verified = await lifeboatInProcess(['verify', runId], env('region-b', taskQueue));
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
 
     // Bob's approval, accepted on region-a and replicated, is refused when sent again to region-b, and not counted twice.
@@ -136,20 +102,126 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
     await afterFailover(() => b.rawClient.workflow.getHandle(exerciseId).signal(approveSignal, bobsApproval as SignedDecision));
     const refused = await waitForStatus(onBExercise, (s) => s.refused?.count === 1);
     expect(refused.gates[0]!.votes.map((v) => v.by)).toEqual(['bob']);
-    const carol = await afterFailover(async () => succeed(await lifeboatInProcess(['approve', exerciseId, '--as', 'carol'], env('region-b'))));
+    const carol = await afterFailover(async () => succeed(await lifeboatInProcess(['approve', exerciseId, '--as', 'carol'], env('region-b', taskQueue))));
     expect(carol.code).toBe(0);
     const exerciseResult = (await onBExercise.result()) as RunResult;
     expect(exerciseResult.state).toBe('succeeded');
     expect(exerciseResult.gates[0]!.votes.map((v) => v.by)).toEqual(['bob', 'carol']);
-    const exerciseVerified = await lifeboatInProcess(['verify', exerciseId], env('region-b'));
+    const exerciseVerified = await lifeboatInProcess(['verify', exerciseId], env('region-b', taskQueue));
     expect(exerciseVerified.code, exerciseVerified.stdout + exerciseVerified.stderr).toBe(0);
     expect(exerciseVerified.stdout).toMatch(/replayed, refused by the run: this signed decision was already used/);
   } finally {
-    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-    // Region-a's worker may not finish shutting down with its cluster gone; the process's exit ends it.
-    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 15_000))]);
+    await workers.stop();
   }
 }, 300_000);
+
+test("region-a's orchestrator is lost after promote: region-b's worker finishes the failover without promoting again, and verify passes", async () => {
+  const taskQueue = testTaskQueue();
+  const workers = await regionWorkers(taskQueue);
+  const before = await effectCounts();
+  try {
+    const handle = await startFailover(taskQueue);
+    await approveThroughCli(taskQueue);
+    const result = await loseRegionAAfter('promote', handle, workers, await replicated(runId));
+    expect(result.state).toBe('succeeded');
+    await expectEffectsOnce(before);
+    const verified = await lifeboatInProcess(['verify', runId], env('region-b', taskQueue));
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+  } finally {
+    await workers.stop();
+  }
+}, 300_000);
+
+/** The CLI's environment for one region's cluster, on the test's task queue. */
+function env(region: RegionCluster, taskQueue: string) {
+  return { TEMPORAL_ADDRESS: clusters!.addresses[region], LIFEBOAT_TASK_QUEUE: taskQueue };
+}
+
+interface RegionWorkers {
+  inRegion: Record<RegionCluster, Worker>;
+  stop(): Promise<void>;
+}
+
+/** One worker per region, each polling its own region's cluster on the same task queue. */
+async function regionWorkers(taskQueue: string): Promise<RegionWorkers> {
+  const targetsPath = join(estate!.dir, 'lifeboat.targets.json');
+  const [a, b] = await Promise.all(
+    regionClusters.map(async (region) => (await createTestWorker(ctx[region]!, taskQueue, {}, targetsPath, { identity: `lifeboat-worker-${region}` })).worker),
+  );
+  const workers = [a!, b!];
+  const running = workers.map((w) => w.run().catch((err: unknown) => err));
+  return {
+    inRegion: { 'region-a': a!, 'region-b': b! },
+    async stop() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      // Region-a's worker may not finish shutting down with its cluster gone; the process's exit ends it.
+      await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, 15_000))]);
+    },
+  };
+}
+
+/** A planned failover of booking from A to B, started on region-a, waiting at its gate. */
+async function startFailover(taskQueue: string): Promise<WorkflowHandle> {
+  const handle = await ctx['region-a']!.client.workflow.start('regionFailover', {
+    taskQueue,
+    workflowId: runId,
+    args: [{ input: { service: 'booking', mode: 'planned', verifyWindowSeconds: 1 }, requestedBy: 'alice' }],
+  });
+  await waitForStatus(handle, (s) => s.state === 'waiting-approval');
+  return handle;
+}
+
+/** The two SRE leads approve with `lifeboat approve`, each signing with their own key, on region-a. */
+async function approveThroughCli(taskQueue: string): Promise<void> {
+  for (const lead of ['bob', 'carol']) {
+    const approved = await lifeboatInProcess(['approve', runId, '--as', lead], env('region-a', taskQueue));
+    expect(approved.code, approved.stderr).toBe(0);
+  }
+}
+
+/**
+ * Once the step has succeeded, region-a is lost (its server and PostgreSQL SIGKILLed, its worker with them), the
+ * namespace is failed over to region-b, and the run goes on there. Returns the run's result, read on region-b.
+ */
+async function loseRegionAAfter(stepName: string, handle: WorkflowHandle, workers: RegionWorkers, lagMs: number): Promise<RunResult<SwitchResult>> {
+  const reached = await waitForStatus(handle, (s) => s.steps.some((step) => step.name === stepName && step.status === 'succeeded'));
+  await clusters!.kill('region-a');
+  workers.inRegion['region-a'].shutdown();
+  const failoverAt = Date.now();
+  await clusters!.failover('region-b');
+  expect(await clusters!.activeCluster('region-b')).toBe('region-b');
+  const onB = ctx['region-b']!.client.workflow.getHandle(runId);
+  await waitForStatus(onB, (s) => succeededSteps(s) > succeededSteps(reached), 90_000);
+  const progressMs = Date.now() - failoverAt;
+  const result = (await onB.result()) as RunResult<SwitchResult>;
+  // Measured for the report, never asserted: the lag, the wait, and the steps that ran more than once (at least once).
+  const again = result.steps.filter((s) => (s.attempts ?? 1) > 1).map((s) => `${s.name} x${s.attempts}`);
+  console.info(
+    `lost after ${stepName}: replication lag ${lagMs} ms; failover command to progress on region-b ${progressMs} ms; steps run again: ${again.join(', ') || 'none'}`,
+  );
+  return result;
+}
+
+/** The estate's own counters before a run: timelines and reboots, and the fences A's database took. */
+async function effectCounts(): Promise<{ effects: EffectCounts; fences: number }> {
+  return { effects: await countEffects(estate!.catalog), fences: fenceReloads('A') };
+}
+
+/**
+ * The estate's own counters, not the run's word: one new timeline for booking's database (one promotion), one fence
+ * of A's, and clients sent to B alone (one switch, not undone by a second).
+ */
+async function expectEffectsOnce(before: { effects: EffectCounts; fences: number }): Promise<void> {
+  const after = await countEffects(estate!.catalog);
+  expect(after.timelines.booking! - before.effects.timelines.booking!).toBe(1);
+  expect(fenceReloads('A') - before.fences).toBe(1);
+  expect(await checkTrafficOneRegion(estate!.catalog, ['booking'])).toEqual([]);
+  expect(await estateSnapshot(estate!.catalog)).toMatchObject({
+    active: 'B',
+    A: { role: 'primary', fenced: true, lbServer: 'DRAIN' },
+    B: { role: 'primary', fenced: false, mode: 'normal', lbServer: expect.stringMatching(/^UP/) },
+  });
+}
 
 /** What `lifeboat orchestrator status --json` prints, as far as these tests read it. */
 interface OrchestratorStatus {
@@ -210,7 +282,7 @@ function succeed(result: CliResult): CliResult {
  * How often region's booking database took `default_transaction_read_only = on` from a reload, from PostgreSQL's own
  * log: the fence's effect, counted by the database rather than by the run.
  */
-function fenceReloads(testEstate: TestEstate, region: 'A' | 'B'): number {
-  const log = readFileSync(pgLogFile(testEstate.catalog.services.booking!.regions[region].postgres.dataDir), 'utf8');
+function fenceReloads(region: 'A' | 'B'): number {
+  const log = readFileSync(pgLogFile(estate!.catalog.services.booking!.regions[region].postgres.dataDir), 'utf8');
   return log.match(/parameter "default_transaction_read_only" changed to "on"/g)?.length ?? 0;
 }
