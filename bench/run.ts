@@ -9,6 +9,7 @@ import { lifecycleInterceptorModule } from '../lib/workflow-bundle';
 import { consoleBenchmark } from './console';
 import { detectionBenchmark } from './detection';
 import { estateStartBenchmark } from './estate-start';
+import { evidenceBenchmark } from './evidence';
 import { failoverBenchmark } from './failover';
 import { fleetScaleBenchmark } from './fleet-scale';
 import { floodBenchmark } from './flood';
@@ -36,6 +37,7 @@ const benchmarks: Record<string, Benchmark> = {
   lifecycle: lifecycleBenchmark,
   'estate-start': estateStartBenchmark,
   plan: planBenchmark,
+  evidence: evidenceBenchmark,
 };
 
 async function main(): Promise<void> {
