@@ -9,6 +9,7 @@ import { runbooks } from '../../runbooks';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
 import { evidenceStoreFrom, evidenceTrustRoot, timeBound } from './options';
+import { decisionRecheckFor } from './recheck-decisions';
 
 /** The pack's flags, checked before the archive is opened, so a mistyped flag never costs a read of the archive. */
 interface PackRequest {
@@ -48,6 +49,8 @@ export async function writeEvidencePack(ctx: CliContext, values: Record<string, 
     catalog: catalogRecords(runbooks, plans),
     ...(targets ? { targets } : {}),
     ...(trustRoot ? { trustRoot } : {}),
+    // The same re-check of every decision as evidence verify: the pack never calls verified what that command refuses.
+    recheck: decisionRecheckFor(ctx),
   });
   const html = renderPackHtml(pack, { madeAt: new Date() });
   const out = resolve(request.out);

@@ -1,6 +1,6 @@
 import type { TrustRoot } from '../../roster-seal';
 import type { EvidenceStore } from '../store';
-import { verifyArchive } from '../verify-archive';
+import { verifyArchive, type DecisionRecheck } from '../verify-archive';
 import { readBundleFiles, type ManifestFields, type ReadBundle } from './bundle-files';
 import { coverageOf } from './coverage';
 import { catalogRecordFor, type DefinitionRecord } from './definition-record';
@@ -19,6 +19,11 @@ export interface EvidencePackOptions {
   targets?: readonly string[];
   /** The workers' trust root: each bundle's roster must be one its roster admins sealed. */
   trustRoot?: TrustRoot;
+  /**
+   * Checks every signed decision again from each bundle's archived history, as `lifeboat evidence verify` does (the CLI
+   * passes `decisionRecheckFor`), so the pack and that command agree on what verifies.
+   */
+  recheck?: DecisionRecheck;
 }
 
 /** How many bundles are read at once, as `verifyArchive` does. */
@@ -30,12 +35,16 @@ const parallelReads = 8;
  * seal and chain of the archive checked. The pack is a value: the same archive, period and catalog give an equal pack.
  */
 export async function buildEvidencePack(store: EvidenceStore, options: EvidencePackOptions): Promise<EvidencePack> {
-  const verification = await verifyArchive(store, undefined, options.trustRoot ? { trustRoot: options.trustRoot } : {});
+  const verification = await verifyArchive(store, undefined, {
+    ...(options.trustRoot ? { trustRoot: options.trustRoot } : {}),
+    ...(options.recheck ? { recheck: options.recheck } : {}),
+  });
   const integrity: PackIntegrity = {
     ok: verification.ok,
     bundles: verification.bundles.length,
     chains: verification.chains,
     rostersAnchored: verification.rostersAnchored,
+    decisionsRechecked: verification.decisionsRechecked,
     failures: verification.findings
       .map((f) => ({ key: f.key, check: f.check, message: f.message }))
       .sort((a, b) => compare(a.key, b.key) || compare(a.check, b.check) || compare(a.message, b.message)),

@@ -29,6 +29,8 @@ export interface PackIntegrity {
   chains: number;
   /** Whether each bundle's roster was checked against the workers' trust root (else each roster vouches for itself). */
   rostersAnchored: boolean;
+  /** Whether every signed decision was checked again from the archived histories (else only files, seals and chains). */
+  decisionsRechecked: boolean;
   /** Each thing that does not verify, as `lifeboat evidence verify` names it. */
   failures: { key: string; check: EvidenceCheck; message: string }[];
 }
