@@ -10,7 +10,7 @@ import { sampleRosterPath, repoRoot } from './lib/paths';
 import { CliError, ExitCode } from './cli/errors';
 import { archiveSettingsFromEnv } from './cli/evidence/archive-settings';
 import { createArchiverActivities } from './cli/evidence/archiver-activities';
-import { ArchiverImpostorError, ensureEvidenceArchiver } from './cli/evidence/archiver-start';
+import { ArchiverImpostorError, ensureEvidenceArchiver, watchEvidenceArchiver } from './cli/evidence/archiver-start';
 import { EVIDENCE_ARCHIVER_ID } from './workflows/evidence-archiver';
 import { ensureSearchAttributes } from './lib/search-attributes';
 import { publishArchiveMetrics } from './lib/archive-metrics';
@@ -172,6 +172,7 @@ export async function runWorker(opts: {
   const settings = connectionSettings(env);
   const connection = await NativeConnection.connect(settings.connectionOptions);
   let stopRunMetrics: (() => Promise<void>) | undefined;
+  let stopArchiverWatch: (() => void) | undefined;
   try {
     await ensureSearchAttributes(connection, settings.namespace, settings.connectionOptions.address);
     const taskQueue = opts.taskQueue ?? defaultTaskQueue(env);
@@ -225,10 +226,11 @@ export async function runWorker(opts: {
       targetsPath: opts.targetsPath ?? defaultTargetsPath(undefined, env),
       env,
     });
-    if (env.LIFEBOAT_EVIDENCE_STORE) await startEvidenceArchiver(connection, settings.namespace, taskQueue);
+    if (env.LIFEBOAT_EVIDENCE_STORE) stopArchiverWatch = await startEvidenceArchiver(connection, settings.namespace, taskQueue);
     opts.onReady?.();
     await runWithFactsWorker(worker, factsWorker);
   } finally {
+    stopArchiverWatch?.();
     await stopRunMetrics?.();
     await tracing.shutdown();
     await connection.close();
@@ -236,17 +238,29 @@ export async function runWorker(opts: {
 }
 
 /**
- * Starts the namespace's evidence archiver unless it runs already. When its workflow ID is held by something else, the
- * worker still runs runbooks (a run never waits for its archiving) but says, as an error, that nothing is archived.
+ * Starts the namespace's evidence archiver unless it runs already, then keeps checking (every 30 s) that it still
+ * runs: one an insider terminated is started again, and picks up from what the store holds. When its workflow ID is
+ * held by something else, the worker still runs runbooks (a run never waits for its archiving) but says, as an error,
+ * that nothing is archived. Returns the function that stops the checking.
  */
-async function startEvidenceArchiver(connection: NativeConnection, namespace: string, taskQueue: string): Promise<void> {
+async function startEvidenceArchiver(connection: NativeConnection, namespace: string, taskQueue: string): Promise<() => void> {
+  const logger = Runtime.instance().logger;
+  const impostor = (err: ArchiverImpostorError) => logger.error(`EVIDENCE IS NOT ARCHIVED: ${err.message}`, { workflowId: EVIDENCE_ARCHIVER_ID });
   try {
     const archiver = await ensureEvidenceArchiver({ connection, namespace, taskQueue });
-    Runtime.instance().logger.info('the evidence archiver runs', archiver);
+    logger.info('the evidence archiver runs', archiver);
   } catch (err) {
     if (!(err instanceof ArchiverImpostorError)) throw err;
-    Runtime.instance().logger.error(`EVIDENCE IS NOT ARCHIVED: ${err.message}`, { workflowId: EVIDENCE_ARCHIVER_ID });
+    impostor(err);
   }
+  return watchEvidenceArchiver({
+    connection,
+    namespace,
+    taskQueue,
+    intervalMs: 30_000,
+    onImpostor: impostor,
+    onError: (err) => logger.warn('could not check the evidence archiver', { error: String(err) }),
+  });
 }
 
 export { repoRoot };

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { archiveRun } from '../../lib/evidence/archive';
 import type { ArchivedRun, ArchiverCursor, ClosedRun, EvidenceArchiverActivities } from '../../workflows/evidence-archiver';
 import type { ArchiveSettings } from './archive-settings';
+import { archivedUpTo, bundleOfClosedRun } from './archive-truth';
 import { gatherRunEvidence } from './run-evidence';
 
 const keyword = /^[A-Za-z0-9._/-]+$/;
@@ -12,6 +13,8 @@ const keyword = /^[A-Za-z0-9._/-]+$/;
  */
 export function createArchiverActivities(settings: ArchiveSettings): EvidenceArchiverActivities {
   return {
+    archivedUpTo: () => archivedUpTo(settings.store),
+
     async listClosedRuns(taskQueue: string, cursor: ArchiverCursor, limit: number, settleSeconds: number): Promise<ClosedRun[]> {
       if (!keyword.test(taskQueue)) throw new Error(`task queue ${JSON.stringify(taskQueue)} cannot be put in a visibility query`);
       const since = new Date(cursor.closedAt).toISOString();
@@ -41,6 +44,9 @@ export function createArchiverActivities(settings: ArchiveSettings): EvidenceArc
 
     async archiveClosedRun(run: ClosedRun): Promise<ArchivedRun> {
       const context = Context.current();
+      // Archived already (a reset, a cursor set back, a retry after a crash): the bundle stands as it was sealed.
+      const archived = await bundleOfClosedRun(settings.store, run);
+      if (archived) return archived;
       const heartbeat = () => context.heartbeat();
       const commandEnv = {
         ...settings.env,

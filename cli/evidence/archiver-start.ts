@@ -46,3 +46,40 @@ export async function ensureEvidenceArchiver(opts: {
     );
   return { workflowId, runId: description.runId };
 }
+
+/**
+ * Keeps the namespace's archiver running while this worker runs: every `intervalMs` it checks what holds the
+ * archiver's ID, starts the archiver again when it has ended (an insider terminated it, say; the new one starts from
+ * what the store holds, so the runs that closed meanwhile are archived too), and reports an impostor through
+ * `onImpostor` each time a new one appears. It does not terminate an impostor: the ID may be held by another fleet's
+ * archiver on its own task queue, and two fleets replacing each other's would archive nothing. Returns a stop function.
+ */
+export function watchEvidenceArchiver(
+  opts: Parameters<typeof ensureEvidenceArchiver>[0] & {
+    intervalMs: number;
+    onImpostor: (err: ArchiverImpostorError) => void;
+    onError: (err: unknown) => void;
+  },
+): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let named: string | undefined;
+  const check = async () => {
+    try {
+      await ensureEvidenceArchiver(opts);
+      named = undefined;
+    } catch (err) {
+      if (!(err instanceof ArchiverImpostorError)) opts.onError(err);
+      else if (err.message !== named) {
+        named = err.message;
+        opts.onImpostor(err);
+      }
+    }
+    if (!stopped) timer = setTimeout(() => void check(), opts.intervalMs);
+  };
+  timer = setTimeout(() => void check(), opts.intervalMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}

@@ -70,7 +70,7 @@ export function renderArchiverStatus(status: ArchiverStatus): string {
   const last = status.lastArchived;
   lines.push(
     last
-      ? `last archived: ${last.workflowId} (run ${last.temporalRunId}, closed ${last.closedAt}) at ${last.archivedAt} as ${last.key}`
+      ? `last archived: ${last.workflowId} (run ${last.temporalRunId}, closed ${last.closedAt})${last.archivedAt ? ` at ${last.archivedAt}` : ''} as ${last.key}`
       : 'last archived: none yet',
   );
   const now = status.archiving;
