@@ -133,8 +133,9 @@ function peer(address: string): string[] {
 }
 
 /**
- * Lifeboat's search attributes on the namespace, added on the active cluster; a cluster keeps its own search
- * attribute mapping, so the standby gets them too once the namespace has replicated to it.
+ * Lifeboat's search attributes on the namespace, added on the active cluster. With SQL visibility they are part of
+ * the namespace's config and replicate with it (within about a second here); the standby is then asked for them, which
+ * waits until the namespace has reached it and adds any that did not come.
  */
 async function addSearchAttributes(active: string, standby: string, namespace: string): Promise<void> {
   await withConnection(active, (c) => ensureLifeboatSearchAttributes(c, namespace));
