@@ -62,7 +62,7 @@ export interface DemoArchiving {
 export function demoArchiving(opts: { off: boolean; demoRoster: boolean; trustRootPath: string | undefined; env: NodeJS.ProcessEnv }): DemoArchiving {
   const { env } = opts;
   if (opts.off) return { workerEnv: { LIFEBOAT_EVIDENCE_STORE: undefined }, line: '  evidence:     not archived (--no-evidence)' };
-  const settings = opts.demoRoster ? demoArchiveEnv(env) : env.LIFEBOAT_EVIDENCE_STORE ? pickArchiveEnv(env) : undefined;
+  const settings = opts.demoRoster ? demoArchiveEnv(env) : env.LIFEBOAT_EVIDENCE_STORE ? archiveEnvAsSet(env) : undefined;
   if (!settings)
     return {
       workerEnv: {},
@@ -74,14 +74,15 @@ export function demoArchiving(opts: { off: boolean; demoRoster: boolean; trustRo
     store,
     // The trust root is named so verify checks each bundle's roster against the admins who sealed it.
     line: [
-      `  evidence:     each finished run sealed by ${settings.LIFEBOAT_ARCHIVE_SIGNER} into ${store} (--no-evidence: none)`,
+      `  evidence:     each finished run sealed by ${settings.LIFEBOAT_ARCHIVE_SIGNER} into ${store} (--no-evidence turns it off)`,
       `                npx lifeboat evidence list`,
       `                npx lifeboat evidence verify --all${opts.trustRootPath ? ` --trust-root ${opts.trustRootPath}` : ''}`,
     ].join('\n'),
   };
 }
 
-function pickArchiveEnv(env: NodeJS.ProcessEnv): ArchiveEnv {
+/** The three settings as the environment has them; one left out is empty, and the worker refuses to start, naming it. */
+function archiveEnvAsSet(env: NodeJS.ProcessEnv): ArchiveEnv {
   return {
     LIFEBOAT_EVIDENCE_STORE: env.LIFEBOAT_EVIDENCE_STORE ?? '',
     LIFEBOAT_ARCHIVE_KEY: env.LIFEBOAT_ARCHIVE_KEY ?? '',
