@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEvidenceStore } from '../lib/evidence/open-store';
 import { buildEvidencePack, catalogRecords, renderPackHtml } from '../lib/evidence/pack';
@@ -118,6 +118,9 @@ function section(figures: Figures[]): BenchSection {
       `assemble + HTML + PDF for ${large.runs} runs: ${ms(large.packMs + large.htmlMs + large.pdfMs)} (${small.runs} runs: ${ms(small.packMs + small.htmlMs + small.pdfMs)})`,
       'verify here is the library check the CLI makes (files, seals, hash chains); the simulated histories are stand-ins, so re-checking their decisions is not measured',
       'folder archives on the local disk; an S3 archive adds a round trip per object read',
+      `load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')} on ${cpus().length} cores (the machine is shared: figures move with it)`,
     ],
   };
 }

@@ -43,7 +43,7 @@ test('the simulated year holds what the pack must find: untested runbooks, a sce
 });
 
 test('integrity: every seal and chain of the year verifies against the trust root, and the pack says so', () => {
-  expect(pack.integrity).toMatchObject({ ok: true, bundles: 150, rostersAnchored: true, failures: [] });
+  expect(pack.integrity).toMatchObject({ ok: true, bundles: 150 + year.findingsBundles, rostersAnchored: true, failures: [] });
   expect(pack.totals.tests).toBe(150);
 });
 
@@ -72,6 +72,21 @@ test('every failing drill of the year is a failed test in the pack, with the rea
     expect(found!.why.length, key).toBeGreaterThan(0);
   }
   expect(pack.totals.failed).toBeGreaterThanOrEqual(year.failingDrills.length);
+});
+
+test('findings: each failing drill opened one, the pack lists those closed with their proof and those still open', () => {
+  const ids = (findings: { id: string }[]) => findings.map((f) => f.id).sort();
+  expect(year.findings).toHaveLength(year.failingDrills.filter((key) => !key.startsWith('plan%2F')).length);
+  expect(ids(pack.findings.opened)).toEqual(ids(year.findings));
+  const closed = year.findings.filter((f) => f.state === 'closed');
+  expect(new Set(closed.map((f) => f.closed!.proof.kind))).toEqual(new Set(['passing-drill', 'risk-accepted']));
+  expect(ids(pack.findings.closed)).toEqual(ids(closed));
+  for (const shown of pack.findings.closed) expect(shown.closed?.proof).toEqual(year.findings.find((f) => f.id === shown.id)!.closed!.proof);
+  const open = year.findings.filter((f) => f.state === 'open');
+  expect(open.length).toBeGreaterThan(0);
+  expect(ids(pack.findings.stillOpen)).toEqual(ids(open));
+  // Open since before December: past their 30 days when the year ends.
+  for (const shown of pack.findings.stillOpen) expect(shown.overdue).toBe(Date.parse(shown.deadline) < period.until.getTime());
 });
 
 test('the HTML pack states integrity first and names the gaps; made again from the same archive it differs only in when', async () => {

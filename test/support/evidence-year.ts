@@ -2,14 +2,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planRunbookId, type DrillMode, type Objectives } from '../../kit';
 import { scenarioTags, type ScenarioTag } from '../../kit/trust';
-import { sealBundle } from '../../lib/evidence/bundle';
+import { sealBundle, type RunEvidence } from '../../lib/evidence/bundle';
 import { MANIFEST_FILE, ROSTER_FILE, sha256Of } from '../../lib/evidence/manifest';
 import { ROSTER_SEAL_FILE } from '../../lib/evidence/roster-anchor';
 import type { ArchiveSigner } from '../../lib/evidence/seal';
 import type { EvidenceStore } from '../../lib/evidence/store';
+import { FINDINGS_FILE, type AuditFinding } from '../../lib/findings/record';
 import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { plans } from '../../plans';
 import { runbooks } from '../../runbooks';
+import { YearFindings } from './evidence-year-findings';
 import { runFiles, type SimulatedRun } from './evidence-year-run';
 
 /**
@@ -42,6 +44,10 @@ export interface SimulatedYear {
   violations: { key: string; runId: string; person: string; kind: 'approver-operated' | 'requester-operated' | 'approved-by-policy' }[];
   /** Drills that failed, or succeeded past an objective, by bundle key. */
   failingDrills: string[];
+  /** Findings bundles written besides the runs: one snapshot per runbook and target that had a finding. */
+  findingsBundles: number;
+  /** Every finding of the year as the snapshots hold it: opened by a failing runbook drill, closed or still open. */
+  findings: AuditFinding[];
 }
 
 /** Who tests what, and how often (weights): a plan's runs bring their member runs with them. */
@@ -64,9 +70,10 @@ const requesters = ['alice', 'erin'] as const;
 const approvers = ['bob', 'carol'] as const;
 
 /**
- * Writes `runs` sealed bundles finishing through `year` (2026 unless given) into the store, from `seed`. Roughly one in
- * eight drills fails or misses an objective; every 23rd run is a drill whose policy approved it (a waiver of the people),
- * every 29th has its approver also act as operator, and every 31st its requester; a tenth are real runs.
+ * Writes `runs` sealed run bundles finishing through `year` (2026 unless given) into the store, from `seed`, then one
+ * findings bundle per runbook and target whose drills opened findings (see evidence-year-findings.ts). Roughly one in
+ * eight drills fails or misses an objective; every 23rd run is a drill whose policy approved it (a waiver of the
+ * people), every 29th has its approver also act as operator, and every 31st its requester; a tenth are real runs.
  */
 export async function writeEvidenceYear(
   store: EvidenceStore,
@@ -77,48 +84,63 @@ export async function writeEvidenceYear(
   const yearStart = Date.UTC(year, 0, 1);
   const yearMs = Date.UTC(year + 1, 0, 1) - yearStart;
   const previous = new Map<string, string | null>();
-  const summary: SimulatedYear = { bundles: 0, tested: [], untested: [], scenariosNeverRehearsed: [], violations: [], failingDrills: [] };
+  const summary: SimulatedYear = {
+    bundles: 0,
+    tested: [],
+    untested: [],
+    scenariosNeverRehearsed: [],
+    violations: [],
+    failingDrills: [],
+    findingsBundles: 0,
+    findings: [],
+  };
   const rehearsed = new Set<ScenarioTag>();
   const tested = new Set<string>();
 
+  const findings = new YearFindings();
+
+  /** Seals the evidence as the next link of its runbook and target's chain, and stores it. */
+  const seal = async (evidence: Omit<RunEvidence, 'files' | 'targetsDigest'>, files: Record<string, string>) => {
+    const chain = `${evidence.runbook}\u0000${evidence.target}`;
+    const withRoster: Record<string, string> = { ...files, [ROSTER_FILE]: opts.roster.text };
+    if (opts.roster.sealText) withRoster[ROSTER_SEAL_FILE] = opts.roster.sealText;
+    const bundle = await sealBundle({ ...evidence, files: withRoster, targetsDigest: `sha256:${'0'.repeat(64)}` }, previous.get(chain) ?? null, opts.signer);
+    await store.put(bundle);
+    const digest = sha256Of(bundle.files[MANIFEST_FILE]!);
+    previous.set(chain, digest);
+    return { key: bundle.key, digest };
+  };
+
   const archive = async (run: SimulatedRun): Promise<string> => {
     const runId = run.kind === 'plan' ? `plan/${run.id}/${run.target}` : `${run.id}/${run.target}`;
-    // A plan's run is archived under its plan's runbook id, `plan/evacuate-region`, as the worker archives it.
-    const runbook = run.kind === 'plan' ? planRunbookId(run.id) : run.id;
-    const chain = `${runbook}\u0000${run.target}`;
-    const files: Record<string, string> = { ...runFiles(run), [ROSTER_FILE]: opts.roster.text };
-    if (opts.roster.sealText) files[ROSTER_SEAL_FILE] = opts.roster.sealText;
-    const bundle = await sealBundle(
+    const bundle = await seal(
       {
         runId,
         temporalRunIds: [run.temporalRunId],
         kind: run.kind,
-        runbook,
+        // A plan's run is archived under its plan's runbook id, `plan/evacuate-region`, as the worker archives it.
+        runbook: run.kind === 'plan' ? planRunbookId(run.id) : run.id,
         target: run.target,
         drill: run.drill !== undefined,
         state: run.state,
         startedAt: run.startedAt,
         finishedAt: run.finishedAt,
-        files,
-        targetsDigest: `sha256:${'0'.repeat(64)}`,
         ...(run.members ? { members: run.members.map((m) => ({ runId: m.runId, manifestDigest: m.manifestDigest })) } : {}),
       },
-      previous.get(chain) ?? null,
-      opts.signer,
+      runFiles(run),
     );
-    await store.put(bundle);
-    const digest = sha256Of(bundle.files[MANIFEST_FILE]!);
-    previous.set(chain, digest);
     summary.bundles++;
     tested.add(run.id);
     for (const tag of run.scenarios) rehearsed.add(tag);
-    if (run.drill && (run.state !== 'succeeded' || missedObjective(run))) summary.failingDrills.push(bundle.key);
+    const failing = run.state !== 'succeeded' ? ('drill-failed' as const) : missedObjective(run) ? ('objective-missed' as const) : undefined;
+    if (run.drill && failing) summary.failingDrills.push(bundle.key);
+    findings.observe(run, { key: bundle.key, runId }, failing ? { reason: failing } : undefined);
     if (run.approvers.includes('drill-policy')) summary.violations.push({ key: bundle.key, runId, person: 'nobody', kind: 'approved-by-policy' });
     if (run.operator && run.approvers.includes(run.operator.by))
       summary.violations.push({ key: bundle.key, runId, person: run.operator.by, kind: 'approver-operated' });
     if (run.operator && run.operator.by === run.requestedBy)
       summary.violations.push({ key: bundle.key, runId, person: run.operator.by, kind: 'requester-operated' });
-    return digest;
+    return bundle.digest;
   };
 
   let index = 0;
@@ -148,6 +170,28 @@ export async function writeEvidenceYear(
       await archive(simulatedRun(subject, shape, random, finishedAt, index));
     }
     index++;
+  }
+
+  // Each runbook and target's findings as they stand at the year's last second, archived as the findings workflow
+  // archives them: under `findings/<runbook>`, a manifest of kind runbook until manifests know a findings kind.
+  const at = new Date(Date.UTC(year + 1, 0, 1) - 1000).toISOString();
+  for (const snapshot of findings.snapshots(at)) {
+    await seal(
+      {
+        runId: `findings/${snapshot.runbook}/${snapshot.target}`,
+        temporalRunIds: [`findings-${snapshot.runbook}-${snapshot.target}`],
+        kind: 'runbook',
+        runbook: `findings/${snapshot.runbook}`,
+        target: snapshot.target,
+        drill: false,
+        state: 'running',
+        startedAt: at,
+        finishedAt: at,
+      },
+      { [FINDINGS_FILE]: `${JSON.stringify(snapshot, null, 2)}\n` },
+    );
+    summary.findingsBundles++;
+    summary.findings.push(...snapshot.findings);
   }
 
   const catalog = [...Object.keys(runbooks), ...Object.keys(plans)].sort();
@@ -258,8 +302,9 @@ function seededRandom(seed: number): () => number {
  */
 export async function yearRosterIn(dir: string): Promise<{ signer: ArchiveSigner; roster: YearRoster }> {
   const { privateKeyPath, publicKeyLine } = await generateEd25519KeyPair(join(dir, 'keys'), 'archive');
-  const roster = JSON.parse(readFileSync(join(__dirname, '../../roster.sample.json'), 'utf8')) as { people: unknown[] };
-  roster.people.push({ id: 'archive', name: 'Lifeboat evidence archive', groups: [], keys: [publicKeyLine] });
+  const roster = JSON.parse(readFileSync(join(__dirname, '../../roster.sample.json'), 'utf8')) as { people: { id: string; [field: string]: unknown }[] };
+  // The signer is the sample's people and one more; a sample that already lists an `archive` has it replaced, never doubled.
+  roster.people = [...roster.people.filter((p) => p.id !== 'archive'), { id: 'archive', name: 'Lifeboat evidence archive', groups: [], keys: [publicKeyLine] }];
   const text = `${JSON.stringify(roster, null, 2)}\n`;
   writeFileSync(join(dir, 'roster.json'), text);
   return { signer: { id: 'archive', keyFile: privateKeyPath }, roster: { text } };
