@@ -152,3 +152,29 @@ test('text from the archive is escaped: a name with markup in a report stays tex
   expect(html).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62;');
   expect(html).toContain('No targets file was read');
 });
+
+test('a plan archived without its report fails as a test, and its members.json still counts the services it covered', async () => {
+  const store = openEvidenceStore(join(dir, 'no-report'));
+  const evidence = packRunEvidence({
+    runbook: 'evacuate-region',
+    target: 'B',
+    finishedAt: '2026-10-01T00:00:00.000Z',
+    objectives: { rtoSeconds: 2700, rpoSeconds: 60 },
+    scenarios: ['region-loss', 'switchover'],
+    members: [{ member: 'crew', runbook: 'region-failover', target: 'crew', state: 'succeeded' }],
+    roster: signer.roster,
+    runNumber: 1,
+  });
+  const { 'report.json': _report, ...files } = evidence.files;
+  await archiveRun(store, { ...evidence, files: { ...files, 'report-missing.txt': 'No report: a newer run had started.\n' } }, signer.signer);
+
+  const pack = await buildEvidencePack(store, { ...year, catalog, targets: services });
+  const plan = pack.subjects.find((s) => s.id === 'evacuate-region')!.tests[0]!;
+  expect(plan.result).toBe('fail');
+  expect(plan.why).toContain('its bundle holds no readable report.json, so what it achieved cannot be judged from the archive');
+  expect(plan.objectives).toEqual([
+    { objective: 'rto', targetSeconds: 2700, met: false },
+    { objective: 'rpo', targetSeconds: 60, met: false },
+  ]);
+  expect(pack.coverage.services?.find((s) => s.service === 'crew')?.plans).toEqual(['evacuate-region']);
+});

@@ -67,6 +67,9 @@ export const VerifyFile = z.looseObject({
 });
 export type VerifyFile = z.infer<typeof VerifyFile>;
 
+/** What the pack reads of a plan's `members.json`: each member run, by its workflow ID (`region-failover/booking`). */
+const MembersFile = z.array(z.looseObject({ runId: z.string() }));
+
 /** What the pack reads of `manifest.json`; a manifest of a kind this version does not know (findings) still reads. */
 const ManifestFields = z.looseObject({
   runId: z.string(),
@@ -88,6 +91,8 @@ export interface ReadBundle {
   report: ReportFile | undefined;
   verify: VerifyFile | undefined;
   findings: FindingsSnapshot | undefined;
+  /** A plan's member runs, by workflow ID, from members.json. */
+  memberRuns: string[] | undefined;
 }
 
 function json<T extends z.ZodType>(schema: T, bytes: Uint8Array | undefined): z.output<T> | undefined {
@@ -109,5 +114,6 @@ export function readBundleFiles(stored: StoredBundle): ReadBundle {
     report: json(ReportFile, stored.files['report.json']),
     verify: json(VerifyFile, stored.files['verify.json']),
     findings: json(FindingsSnapshot, stored.files[FINDINGS_FILE]),
+    memberRuns: json(MembersFile, stored.files['members.json'])?.map((m) => m.runId),
   };
 }

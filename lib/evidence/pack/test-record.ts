@@ -32,7 +32,7 @@ export function testRecord(bundle: ReadBundle & { manifest: ManifestFields }, ca
   };
   const forecast = forecastOf(report);
   if (forecast) test.forecast = forecast;
-  const members = membersOf(report);
+  const members = membersOf(report) ?? membersFromRuns(bundle.memberRuns);
   if (members) test.members = members;
   test.why = failures(test, report);
   test.result = test.why.length === 0 ? 'pass' : 'fail';
@@ -86,6 +86,15 @@ function forecastOf(report: ReportFile | undefined): PackForecast | undefined {
   if (f.errorSeconds !== undefined) forecast.errorSeconds = f.errorSeconds;
   if (f.withinRange !== undefined) forecast.withinRange = f.withinRange;
   return forecast;
+}
+
+/** A plan without a readable report still names its members' runs (`runbook/target`) in members.json. */
+function membersFromRuns(runs: string[] | undefined): PackMember[] | undefined {
+  if (!runs || runs.length === 0) return undefined;
+  return [...new Set(runs)].sort().map((runId) => {
+    const cut = runId.indexOf('/');
+    return { member: runId, runbook: runId.slice(0, cut), target: runId.slice(cut + 1), state: 'unknown' };
+  });
 }
 
 function membersOf(report: ReportFile | undefined): PackMember[] | undefined {
