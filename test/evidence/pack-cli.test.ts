@@ -77,7 +77,7 @@ test('evidence pack writes the year as one HTML file, with every seal, chain and
   expect(result.stdout).toContain('integrity: every file, seal and chain link verifies');
   const html = readFileSync(out, 'utf8');
   expect(html).toContain('Integrity: VERIFIED');
-  expect(html).toContain('Every signed decision was checked again from the archived histories.');
+  expect(html).toContain('The check included every signed decision, verified again from the archived histories.');
   expect(html).toContain('Each bundle\u2019s roster was checked against the workers\u2019 trust root.');
   expect(html).toContain('covered by no tested plan: booking, checkin');
 });

@@ -11,7 +11,7 @@ export function integrityVerdict(integrity: PackIntegrity): string {
     ? 'Each bundle\u2019s roster was checked against the workers\u2019 trust root.'
     : 'Rosters were NOT checked against a trust root (give --trust-root): each bundle\u2019s roster vouches for itself.';
   const decisions = integrity.decisionsRechecked
-    ? 'Every signed decision was checked again from the archived histories.'
+    ? 'The check included every signed decision, verified again from the archived histories.'
     : 'Signed decisions were NOT checked again from the archived histories.';
   if (integrity.ok)
     return `<div class="verdict ok"><h2>Integrity: VERIFIED</h2><p>Every file, seal and hash-chain link of the archive verifies: ${esc(checked)}. ${esc(decisions)} ${esc(rosters)}</p></div>`;
