@@ -36,7 +36,8 @@ interface Figures {
  * What the evidence pack costs as the archive grows: a simulated year of sealed runs (test/support/evidence-year.ts)
  * of 100 and of 1,000 bundles in folder archives, and for each the pack's assembly from the archive (every seal and
  * chain checked, every bundle of the period read), its HTML, its PDF through Chromium, and verifying the whole
- * archive as `lifeboat evidence verify --all` checks files, seals and chains. No Temporal server is used.
+ * archive's files, seals and chains as `lifeboat evidence verify --all` does before it re-checks decisions. No Temporal
+ * server is used.
  */
 export async function evidenceBenchmark(ctx: BenchContext): Promise<BenchSection> {
   const dir = mkdtempSync(join(tmpdir(), 'lifeboat-bench-evidence-'));
@@ -116,7 +117,7 @@ function section(figures: Figures[]): BenchSection {
     notes: [
       `archive and pack integrity: ${figures.map((f) => `${f.runs} runs ${f.verified ? 'verified' : 'DID NOT VERIFY'}`).join(', ')}`,
       `assemble + HTML + PDF for ${large.runs} runs: ${ms(large.packMs + large.htmlMs + large.pdfMs)} (${small.runs} runs: ${ms(small.packMs + small.htmlMs + small.pdfMs)})`,
-      'verify here is the library check the CLI makes (files, seals, hash chains); the simulated histories are stand-ins, so re-checking their decisions is not measured',
+      'verify is the archive check (every file, seal and hash chain); `lifeboat evidence verify` also re-checks each decision from its history, which the simulated stand-in histories cannot pass, so that part is not in these figures',
       'folder archives on the local disk; an S3 archive adds a round trip per object read',
       `load average at the end: ${loadavg()
         .map((l) => l.toFixed(1))
