@@ -10,6 +10,7 @@ import { sampleRosterPath, repoRoot } from './lib/paths';
 import { CliError, ExitCode } from './cli/errors';
 import { archiveSettingsFromEnv } from './cli/evidence/archive-settings';
 import { createArchiverActivities } from './cli/evidence/archiver-activities';
+import { createFindingsActivities } from './cli/findings/activities';
 import { ArchiverImpostorError, ensureEvidenceArchiver, watchEvidenceArchiver } from './cli/evidence/archiver-start';
 import { EVIDENCE_ARCHIVER_ID } from './workflows/evidence-archiver';
 import { ensureSearchAttributes } from './lib/search-attributes';
@@ -119,6 +120,8 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
   const activities = {
     ...createActivities({ rosterPath: options.rosterPath, trustRoot, notify: notifyConfigFromEnv(env, log), targetsPath }),
     ...(archive ? createArchiverActivities(archive) : {}),
+    // Findings are sealed into the same archive, so the findings workflows' activities come with it (cli/findings/).
+    ...(archive ? createFindingsActivities(archive) : {}),
     ...options.activities,
   };
   const prebuilt = options.workflowsPath || options.bundleAtStart ? undefined : freshBundlePath();

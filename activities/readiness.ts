@@ -15,6 +15,7 @@ import { createDatabaseActivities } from './database';
 import { createFleetActivities } from './fleet';
 import { createManualBookingActivities } from './manual-booking';
 import { createEstateProbes, type ProbeOutcome } from './readiness-estate';
+import { findingsWithinDeadline } from './findings-probe';
 import { readRoster } from './roster';
 import { MANUAL_BOOKING_SERVICE } from '../runbooks/manual-booking-mode';
 import type { TargetsAccess } from './targets';
@@ -188,6 +189,10 @@ export function createReadinessActivities(deps: { access: TargetsAccess; rosterP
           const listed = deps.access.targets().stations;
           if (Array.isArray(listed) && listed.length > 0) return { ready: true, reason: `${listed.length} stations listed` };
           return { ready: false, reason: 'the targets file lists no stations, so a run must name them by hand' };
+        }
+        case 'findings-within-deadline': {
+          const context = Context.current();
+          return findingsWithinDeadline(context.client, context.info.taskQueue, args.runbook, target);
         }
       }
     },

@@ -144,7 +144,9 @@ export type ReadinessProbe =
   /** The offline ledger of the region booking runs in can be written by the counter staff. */
   | { kind: 'ledger-writable' }
   /** The estate lists the stations to tell when booking goes manual. */
-  | { kind: 'stations-known' };
+  | { kind: 'stations-known' }
+  /** No audit finding of this runbook and target is open past its deadline (lifeboat findings). */
+  | { kind: 'findings-within-deadline' };
 
 /** One readiness check of a runbook, as `lifeboat plan` shows it and `lifeboat readiness` runs it. */
 export interface ReadinessCheckSpec {

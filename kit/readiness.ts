@@ -42,6 +42,17 @@ export const workersCheck: ReadinessCheckSpec = {
   probe: { kind: 'workers-agree' },
 };
 
+/**
+ * The kit's findings check, which every runbook has: an audit finding (a failed drill, a missed objective) left open
+ * past its deadline makes the runbook not ready, naming the finding, until a passing drill or an accepted risk closes it.
+ */
+export const findingsCheck: ReadinessCheckSpec = {
+  name: 'findings',
+  verifies: 'no audit finding of this runbook and target is open past its deadline',
+  fix: 'fix what the finding names, run a drill that passes, then lifeboat finding close <F-n> --proof <drill run id> (or --accept-risk)',
+  probe: { kind: 'findings-within-deadline' },
+};
+
 /** A drill-recency check for a runbook rehearsed at least every `withinDays` days. */
 export function drillCheck(withinDays = defaultDrillWindowDays): ReadinessCheckSpec {
   return {
@@ -52,9 +63,9 @@ export function drillCheck(withinDays = defaultDrillWindowDays): ReadinessCheckS
   };
 }
 
-/** The checks a readiness evaluation runs for a runbook: the kit's approvers and workers checks, then the runbook's own. */
+/** The checks a readiness evaluation runs for a runbook: the kit's approvers and workers checks, the runbook's own, then its findings. */
 export function readinessOf(runbook: RunbookDefinition): ReadinessCheckSpec[] {
-  return [approversCheck, workersCheck, ...(runbook.readiness ?? [])];
+  return [approversCheck, workersCheck, ...(runbook.readiness ?? []), findingsCheck];
 }
 
 /** The target a readiness evaluation uses when none is given: the runbook's usual one. */

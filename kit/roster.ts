@@ -56,12 +56,18 @@ export const Roster = z
       )
       .min(1, 'list at least one person')
       .max(5_000),
+    /** The groups whose members may accept a finding's risk instead of proving its fix (`lifeboat finding close --accept-risk`). */
+    riskAcceptance: z.array(z.string().min(1).max(64)).max(16).optional(),
   })
   .superRefine((roster, ctx) => {
     for (const group of Object.keys(roster.groups)) {
       if (forbiddenGroupNames.has(group))
         ctx.addIssue({ code: 'custom', path: ['groups', group], message: `"${group}" is reserved (a name every object has); choose another group name` });
     }
+    roster.riskAcceptance?.forEach((group, g) => {
+      if (!Object.hasOwn(roster.groups, group))
+        ctx.addIssue({ code: 'custom', path: ['riskAcceptance', g], message: `unknown group "${group}"; declare it under "groups" or fix the spelling` });
+    });
     const seen = new Set<string>();
     const keyOwners = new Map<string, string>();
     roster.people.forEach((person, index) => {

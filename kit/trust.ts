@@ -8,6 +8,7 @@
 // Who may decide: the roster.
 export { RESERVED_ACTORS, Roster, normaliseId, resolveApprovers, rosterDigest } from './roster';
 export { approvalsOf, describeApprovers } from './gate-policy';
+export { operatorsFor } from './authority';
 
 // Signed decisions: what a statement says, and how a run checks one.
 export {

@@ -10,3 +10,5 @@ export { lifeboatStartClaim } from './start-claim';
 export { workerFacts } from './worker-facts';
 export { recoveryPlan } from './recovery-plan';
 export { evidenceArchiver } from './evidence-archiver';
+export { runbookFindings } from './runbook-findings';
+export { findingNumbers } from './finding-numbers';

@@ -1,5 +1,6 @@
 import { ApplicationFailure, proxyActivities, upsertMemo } from '@temporalio/workflow';
 import type { ReadinessActivities } from '../activities/readiness';
+import type { ReadinessFindingsActivities } from '../lib/findings/activity-contracts';
 import { runbooks } from '../runbooks';
 import { ErrorType, type KitActivities } from '../kit';
 import {
@@ -25,6 +26,7 @@ export interface ReadinessRequest {
 
 const probes = proxyActivities<ReadinessActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 2, initialInterval: '1 second' } });
 const { notify } = proxyActivities<KitActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+const { tellFindingsNotReady } = proxyActivities<ReadinessFindingsActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 1 } });
 
 /**
  * Evaluates a runbook's readiness now: every check as a read-only activity, side by side. A check that cannot look
@@ -65,6 +67,9 @@ export async function readinessCheck(request: ReadinessRequest): Promise<Readine
       );
       evaluation.changed = { ...change, notified: receipt };
     }
+    // A runbook that stays not ready too long is an audit finding: the findings workflow checks the streak itself.
+    // Best effort: a worker that keeps no findings (no evidence archive) has no such activity, and readiness goes on.
+    if (!evaluation.ready) await tellFindingsNotReady({ runbook: runbook.id, target, scheduleId: request.schedule }).catch(() => undefined);
   }
   upsertMemo({ readiness: evaluation });
   return evaluation;

@@ -101,6 +101,16 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./evidence')).evidenceCommand,
   },
   {
+    name: 'findings',
+    summary: 'List audit findings (failed drills, missed objectives, long not-ready spells) and whether they are open, overdue or closed',
+    load: async () => (await import('./findings')).findingsCommand,
+  },
+  {
+    name: 'finding',
+    summary: 'Close an audit finding (signed): with a later passing drill as proof, or as an accepted risk',
+    load: async () => (await import('./finding')).findingCommand,
+  },
+  {
     name: 'targets',
     summary: 'Check the targets file: validate it and probe each provider read-only',
     load: async () => (await import('./targets')).targetsCommand,

@@ -4,6 +4,8 @@ import type { ArchivedRun, ArchiverCursor, ClosedRun, EvidenceArchiverActivities
 import type { ArchiveSettings } from './archive-settings';
 import { archivedUpTo, bundleOfClosedRun } from './archive-truth';
 import { gatherRunEvidence } from './run-evidence';
+import { drillEndedSignal } from '../../lib/findings/messages';
+import { tellFindings } from '../findings/tell-findings';
 
 const keyword = /^[A-Za-z0-9._/-]+$/;
 
@@ -57,6 +59,14 @@ export function createArchiverActivities(settings: ArchiveSettings): EvidenceArc
       heartbeat();
       const { bundle, outcome } = await archiveRun(settings.store, evidence, settings.signer);
       context.log.info('archived the evidence of a run', { runId: run.workflowId, temporalRunId: run.temporalRunId, key: bundle.key, outcome });
+      // A drill's end goes to its runbook and target's findings workflow, which checks the run itself before it opens anything.
+      if (evidence.kind === 'runbook' && evidence.drill) {
+        const told = await tellFindings(context.client, context.info.taskQueue, evidence.runbook, evidence.target, drillEndedSignal, {
+          workflowId: run.workflowId,
+          temporalRunId: run.temporalRunId,
+        });
+        if (!told.told) context.log.warn('could not tell the findings workflow that a drill ended', { runId: run.workflowId, problem: told.problem });
+      }
       return { key: bundle.key, outcome };
     },
   };

@@ -38,6 +38,8 @@ export function decisionRecheck(opts: { decode: PayloadDecoder; codecHint: strin
       ...more,
       message: `${key}: ${message}`,
     });
+    // A findings bundle is no run: it holds findings.json and no history (the findings workflow verified each close itself).
+    if (manifest.kind === 'findings') return [];
     const chain = historiesOf(stored);
     if (typeof chain === 'string') return [found(chain)];
     const archived = archivedVerdict(stored);
@@ -51,8 +53,8 @@ export function decisionRecheck(opts: { decode: PayloadDecoder; codecHint: strin
       problems = verified.report.problems.filter((p) => !needsServer(p));
       decisions = verified.report.decisions;
     } catch (err) {
-      if (!(err instanceof CliError)) throw err;
-      problems = [err.message];
+      // A history verify cannot read is a finding, never a crash: a crafted one must not stop the rest being checked.
+      problems = [err instanceof CliError ? err.message : `it cannot be checked: ${(err as Error).message}`];
       decisions = [];
     }
     const findings = problems.map((problem) => found(`the archived history of ${manifest.runId} does not verify: ${problem}`, { file: historyFileOf(stored) }));

@@ -7,7 +7,7 @@ import { sealManifest, type ArchiveSigner } from './seal';
 export interface RunEvidence {
   runId: string;
   temporalRunIds: string[];
-  kind: 'runbook' | 'plan';
+  kind: 'runbook' | 'plan' | 'findings';
   runbook: string;
   target: string;
   drill: boolean;

@@ -34,7 +34,8 @@ export const EvidenceManifest = z.strictObject({
   runId: z.string().min(1).max(400),
   /** Temporal's run IDs, first to last, across the runs a carry-over (continue-as-new) chain made. */
   temporalRunIds: z.array(z.string().min(1).max(200)).min(1).max(1_000),
-  kind: z.enum(['runbook', 'plan']),
+  /** `findings` for a snapshot of a runbook and target's findings (findings.json), chained under `findings/<runbook>`. */
+  kind: z.enum(['runbook', 'plan', 'findings']),
   /** The runbook's id, or the plan's. */
   runbook: z.string().min(1).max(200),
   target: z.string().min(1).max(200),

@@ -187,7 +187,7 @@ test('region-failover: the estate checks pass on a healthy estate, and a stopped
 
 test('every runbook declares its checks, the plan shows them, and readiness without a runbook checks them all', async () => {
   const plan = JSON.parse((await lifeboatInProcess(['plan', 'isolate-vendor-module', '--json'])).stdout) as { readiness: { name: string }[] };
-  expect(plan.readiness.map((c) => c.name)).toEqual(['approvers', 'workers-agree', 'fleet-api', 'last-known-good', 'last-drill']);
+  expect(plan.readiness.map((c) => c.name)).toEqual(['approvers', 'workers-agree', 'fleet-api', 'last-known-good', 'last-drill', 'findings']);
   expect((await lifeboatInProcess(['plan', 'manual-booking-mode'])).stdout).toMatch(
     /Readiness checks[^\n]*\n {2}- approvers — [^\n]*\n[^\n]*\n {2}- workers-agree — [^\n]*\n[^\n]*\n {2}- ledger-writable/,
   );
