@@ -118,21 +118,23 @@ const { archiveClosedRun } = proxyActivities<EvidenceArchiverActivities>({
 });
 
 export async function evidenceArchiver(input: EvidenceArchiverInput): Promise<never> {
-  // The queue it runs on is Temporal's fact; the one its input names is a claim.
+  const fromStore = patched(CURSOR_FROM_STORE_PATCH);
+  const runStart = new Date(workflowInfo().runStartTime).toISOString();
   const state: ArchiverState = {
+    // The queue it runs on is Temporal's fact; the one its input names is a claim.
     taskQueue: workflowInfo().taskQueue,
-    cursor: input.cursor,
-    ...(input.lastArchived ? { lastArchived: input.lastArchived } : {}),
+    // Until the store answers, no further than this run's start: status never shows a forged cursor as progress.
+    cursor: trustedCursor(input.cursor, null, runStart),
+    ...(input.lastArchived && !fromStore ? { lastArchived: input.lastArchived } : {}),
   };
   setHandler(archiveStateQuery, () => state);
   const pollSeconds = within(input.pollSeconds, POLL_SECONDS);
   const settleSeconds = within(input.settleSeconds, SETTLE_SECONDS);
-  if (patched(CURSOR_FROM_STORE_PATCH)) {
+  if (fromStore) {
     const truth = await archivedUpTo();
-    state.cursor = trustedCursor(input.cursor, truth.cursor, new Date(workflowInfo().runStartTime).toISOString());
+    state.cursor = trustedCursor(input.cursor, truth.cursor, runStart);
     const newest = truth.newest;
-    if (!newest) delete state.lastArchived;
-    else {
+    if (newest) {
       const carried = input.lastArchived?.key === newest.key ? input.lastArchived.archivedAt : undefined;
       state.lastArchived = { ...newest, ...(typeof carried === 'string' ? { archivedAt: carried } : {}) };
     }

@@ -46,9 +46,6 @@ export function createArchiverActivities(settings: ArchiveSettings): EvidenceArc
 
     async archiveClosedRun(run: ClosedRun): Promise<ArchivedRun> {
       const context = Context.current();
-      // Archived already (a reset, a cursor set back, a retry after a crash): the bundle stands as it was sealed.
-      const archived = await bundleOfClosedRun(settings.store, run);
-      if (archived) return archived;
       const heartbeat = () => context.heartbeat();
       const commandEnv = {
         ...settings.env,
@@ -57,6 +54,10 @@ export function createArchiverActivities(settings: ArchiveSettings): EvidenceArc
       };
       const evidence = await gatherRunEvidence(context.client, settings, run, commandEnv, heartbeat);
       heartbeat();
+      // Archived already (a reset, a cursor set back, a retry after a crash): the bundle stands as it was sealed. (Looked
+      // for after gathering, so a store that is down fails each attempt no faster than before, and backs off as slowly.)
+      const archived = await bundleOfClosedRun(settings.store, run);
+      if (archived) return archived;
       const { bundle, outcome } = await archiveRun(settings.store, evidence, settings.signer);
       context.log.info('archived the evidence of a run', { runId: run.workflowId, temporalRunId: run.temporalRunId, key: bundle.key, outcome });
       // A drill's end goes to its runbook and target's findings workflow, which checks the run itself before it opens anything.
