@@ -96,3 +96,36 @@ test('an open finding past its deadline makes the runbook not ready, naming it, 
     expect((await findingsCheck(env, target)).check).toMatchObject({ ready: true, reason: 'no open findings' });
   });
 });
+
+test('a runbook its readiness schedule keeps finding not ready opens a not-ready finding, once', async () => {
+  const taskQueue = testTaskQueue();
+  const target = `streak-${taskQueue}`;
+  const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+  // A streak of any length counts here: what is tested is that the schedule's own evaluations, not a claim, open it.
+  const timing = { deadlineSeconds: 30 * 24 * 3600, notReadySeconds: 0 };
+  const worker = await findingsWorker(ctx, taskQueue, bundle, archive.settings(env), timing);
+  const workflowId = findingsWorkflowId('kit-exercise', target);
+  await worker.runUntil(async () => {
+    // Without a worker that answers `lifeboat workers`, kit-exercise is never ready (its workers-agree check).
+    const scheduled = await lifeboatInProcess(['readiness', 'schedule', 'kit-exercise', '--target', target, '--every', '1s', '--as', 'alice'], env);
+    expect(scheduled.stderr).toBe('');
+    try {
+      const [finding] = await eventually('a not-ready finding', async () => {
+        const found = (await listed(env, target)).filter((f) => f.reason === 'not-ready');
+        return found.length > 0 ? found : undefined;
+      });
+      expect(finding!.what).toContain(`kit-exercise on ${target} has been not ready since`);
+      expect(finding!.run).toBeUndefined();
+      // Later evaluations of the same streak open no second one.
+      const evaluations = async () => (await lifeboatInProcess(['readiness', 'history', 'kit-exercise', '--target', target, '--json'], env)).stdout;
+      const seen = await evaluations();
+      await eventually('another evaluation', async () => ((await evaluations()) !== seen ? true : undefined));
+      expect((await listed(env, target)).filter((f) => f.reason === 'not-ready')).toHaveLength(1);
+    } finally {
+      await ctx.client.schedule
+        .getHandle(`readiness/kit-exercise/${target}`)
+        .delete()
+        .catch(() => undefined);
+    }
+  });
+});
