@@ -12,6 +12,7 @@ import { findRunbook } from '../catalog';
 import { commonOptions, type Command } from '../command';
 import type { CliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
+import { orchestratorReadiness } from '../orchestrator/readiness';
 import { checkPlanNow } from '../plan-readiness';
 import { table } from '../render';
 
@@ -90,6 +91,9 @@ async function checkNow(ctx: CliContext, chosen: RunbookDefinition[], target: st
   const services = target ? undefined : servicesOfTargetsFile(ctx.env);
   const requests = chosen.flatMap((runbook) => (target ? [target] : targetsToCheck(runbook, services)).map((t) => ({ runbook: runbook.id, target: t })));
   const evaluations = await Promise.all(requests.map((r) => evaluate(ctx, client, { ...r, ...(requester ? { requester } : {}) })));
+  // With LIFEBOAT_CLUSTERS, whether the orchestrator would survive its own region's loss counts for every runbook.
+  const orchestrator = await orchestratorReadiness(ctx.env, ctx.settings(), ctx.taskQueue);
+  if (orchestrator) for (const e of evaluations) Object.assign(e, { checks: [...e.checks, orchestrator], ready: e.ready && orchestrator.ready });
   const ready = evaluations.every((e) => e.ready);
   if (ctx.json) ctx.printJson(evaluations.length === 1 ? evaluations[0] : { ready, runbooks: evaluations });
   else {

@@ -8,6 +8,7 @@ import { countEffects, type EffectCounts } from '../../chaos/invariants/effects'
 import { startTestEstate, type TestEstate } from '../../estate/testing';
 import { pgLogFile } from '../../estate/postgres-cluster';
 import { approveSignal, type RunResult, type RunStatus } from '../../kit';
+import type { ReadinessCheckResult, ReadinessEvaluation } from '../../kit/trust';
 import type { SwitchResult } from '../../workflows/region-switch-facts';
 import { lifeboatInProcess, type CliResult } from '../helpers/cli';
 import type { TestNamespace } from '../helpers/namespaces';
@@ -79,6 +80,7 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
     await expect
       .poll(async () => (JSON.parse((await orchestratorStatus(taskQueue)).stdout) as OrchestratorStatus).clusters[1]!.lag)
       .toMatchObject({ runsChecked: 2, eventsBehind: 0 });
+    expect(await orchestratorReadinessOf(taskQueue, 'region-a')).toMatchObject({ ready: true });
 
     await approveThroughCli(taskQueue);
     const lagMs = await replicated(exerciseId);
@@ -93,6 +95,11 @@ test("region-a's orchestrator is lost after drain: region-b's worker finishes th
       ['region-b', true],
     ]);
     expect(survived.problems).toEqual([expect.stringMatching(/^cluster region-a \(127\.0\.0\.1:\d+\) does not answer/)]);
+    // Region-a is now the standby, and dead: a runbook is not ready, naming it, although it could run on region-b.
+    expect(await orchestratorReadinessOf(taskQueue, 'region-b')).toMatchObject({
+      ready: false,
+      reason: expect.stringMatching(/^cluster region-a .* does not answer/),
+    });
 
     expect(result.state).toBe('succeeded');
     await expectEffectsOnce(before);
@@ -148,7 +155,9 @@ interface RegionWorkers {
 async function regionWorkers(taskQueue: string): Promise<RegionWorkers> {
   const targetsPath = join(estate!.dir, 'lifeboat.targets.json');
   const [a, b] = await Promise.all(
-    regionClusters.map(async (region) => (await createTestWorker(ctx[region]!, taskQueue, {}, targetsPath, { identity: `lifeboat-worker-${region}` })).worker),
+    regionClusters.map(
+      async (region) => (await createTestWorker(ctx[region]!, taskQueue, {}, targetsPath, { identity: `lifeboat-worker-${region}`, factsWorker: true })).worker,
+    ),
   );
   const workers = [a!, b!];
   const running = workers.map((w) => w.run().catch((err: unknown) => err));
@@ -236,6 +245,22 @@ interface OrchestratorStatus {
 function orchestratorStatus(taskQueue: string): Promise<CliResult> {
   const list = Object.entries(clusters!.addresses).map(([name, address]) => `${name}=${address}`);
   return lifeboatInProcess(['orchestrator', 'status', '--json'], { LIFEBOAT_CLUSTERS: list.join(','), LIFEBOAT_TASK_QUEUE: taskQueue });
+}
+
+/**
+ * `lifeboat readiness region-failover --target booking` against one region's cluster with both clusters named; returns
+ * its orchestrator check, after checking that the runbook's verdict takes it into account.
+ */
+async function orchestratorReadinessOf(taskQueue: string, region: RegionCluster): Promise<ReadinessCheckResult | undefined> {
+  const list = Object.entries(clusters!.addresses).map(([name, address]) => `${name}=${address}`);
+  const result = await lifeboatInProcess(['readiness', 'region-failover', '--target', 'booking', '--json'], {
+    ...env(region, taskQueue),
+    LIFEBOAT_CLUSTERS: list.join(','),
+  });
+  const evaluation = JSON.parse(result.stdout) as ReadinessEvaluation;
+  const check = evaluation.checks.find((c) => c.name === 'orchestrator-replicated');
+  if (check && !check.ready) expect(evaluation.ready).toBe(false);
+  return check;
 }
 
 /** Steps that finished, so a count that grows on region-b is the run making progress there. */
