@@ -104,7 +104,6 @@ test('a runbook its readiness schedule keeps finding not ready opens a not-ready
   // A streak of any length counts here: what is tested is that the schedule's own evaluations, not a claim, open it.
   const timing = { deadlineSeconds: 30 * 24 * 3600, notReadySeconds: 0 };
   const worker = await findingsWorker(ctx, taskQueue, bundle, archive.settings(env), timing);
-  const workflowId = findingsWorkflowId('kit-exercise', target);
   await worker.runUntil(async () => {
     // Without a worker that answers `lifeboat workers`, kit-exercise is never ready (its workers-agree check).
     const scheduled = await lifeboatInProcess(['readiness', 'schedule', 'kit-exercise', '--target', target, '--every', '1s', '--as', 'alice'], env);
