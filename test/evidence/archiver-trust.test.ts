@@ -137,16 +137,26 @@ async function expectTruthfulArchive(taskQueue: string, folder: string, lastRun:
   expect(verified.code).toBe(0);
 }
 
-/** An archiver input of the insider's making: a cursor far in the future, so that no run would ever be listed. */
+/**
+ * An archiver input of the insider's making: a cursor far in the future, so that no run would ever be listed, and a
+ * last archived run that never was, for status to show.
+ */
 function forgedInput(taskQueue: string): EvidenceArchiverInput {
-  return { taskQueue, cursor: { closedAt: future, runIds: [] }, pollSeconds: 1, settleSeconds: 1 };
+  return {
+    taskQueue,
+    cursor: { closedAt: future, runIds: [] },
+    pollSeconds: 1,
+    settleSeconds: 1,
+    lastArchived: { workflowId: 'kit-exercise/never-ran', temporalRunId: 'forged', closedAt: future, key: 'forged', archivedAt: future },
+  };
 }
 
 test('an archiver started by an insider with a cursor far in the future still archives the next run that ends', async () => {
   const taskQueue = testTaskQueue();
   const { worker, store, folder } = await archivingWorker(taskQueue);
   await worker.runUntil(async () => {
-    await archived(store, await runToEnd(taskQueue, `${taskQueue}-a`));
+    const first = await runToEnd(taskQueue, `${taskQueue}-a`);
+    await archived(store, first);
     expect((await temporal(['workflow', 'terminate', '--workflow-id', EVIDENCE_ARCHIVER_ID, '--reason', 'insider'])).code).toBe(0);
     const started = await temporal([
       'workflow',
@@ -161,6 +171,10 @@ test('an archiver started by an insider with a cursor far in the future still ar
       JSON.stringify(forgedInput(taskQueue)),
     ]);
     expect(started.code, started.stderr).toBe(0);
+    // Before another run ends, status shows where the store says archiving got to, not the insider's claims.
+    const before = await statusOnceArchived(taskQueue, first);
+    expect(before.cursor.closedAt).not.toBe(future);
+    expect(before.lastArchived).toMatchObject({ workflowId: `kit-exercise/${taskQueue}-a`, temporalRunId: first });
     const after = await runToEnd(taskQueue, `${taskQueue}-b`);
     await archived(store, after);
     await expectTruthfulArchive(taskQueue, folder, after);
