@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -6,9 +6,10 @@ import { openEvidenceStore } from '../../lib/evidence/open-store';
 import { buildEvidencePack, catalogRecords, renderPackHtml, type EvidencePack } from '../../lib/evidence/pack';
 import { plans } from '../../plans';
 import { runbooks } from '../../runbooks';
-import { archiveSignerIn } from '../helpers/evidence';
-import { testTrustRoot } from '../helpers/roster-seal';
-import { writeEvidenceYear, type SimulatedYear } from '../support/evidence-year';
+import { sealPathFor } from '../../lib/roster-seal-file';
+import { lifeboat } from '../helpers/cli';
+import { sealTestRoster, testTrustRoot } from '../helpers/roster-seal';
+import { writeEvidenceYear, yearRosterIn, type SimulatedYear } from '../support/evidence-year';
 
 /**
  * The evidence pack over a simulated year of sealed drills and real runs (test/support/evidence-year.ts): what an
@@ -26,9 +27,12 @@ const services = ['booking', 'checkin', 'flight-status', 'loyalty'];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lifeboat-pack-year-'));
-  const { signer, roster } = await archiveSignerIn(dir);
+  // The roster the year's recorded runs loaded, sealed by the test roster admins as a deployment's admins seal theirs.
+  const { signer, roster } = yearRosterIn(dir);
+  await sealTestRoster(join(dir, 'roster.json'));
+  const sealText = readFileSync(sealPathFor(join(dir, 'roster.json')), 'utf8');
   base = join(dir, 'archive');
-  year = await writeEvidenceYear(openEvidenceStore(base), { seed: 2026, runs: 150, signer, roster });
+  year = await writeEvidenceYear(openEvidenceStore(base), { seed: 2026, runs: 150, signer, roster: { ...roster, sealText } });
   pack = await buildEvidencePack(openEvidenceStore(base), { ...period, catalog, targets: services, trustRoot: testTrustRoot() });
 });
 
@@ -105,6 +109,22 @@ test('the HTML pack states integrity first and names the gaps; made again from t
   const later = new Date('2027-01-06T10:30:00.000Z');
   const withoutWhen = (text: string, when: Date) => text.split(when.toISOString()).join('MADE-AT');
   expect(withoutWhen(renderPackHtml(again, { madeAt: later }), later)).toBe(withoutWhen(html, madeAt));
+});
+
+test('through the real CLI, evidence verify --all re-checks every decision from the archived histories, and evidence pack exits 0 VERIFIED', async () => {
+  const verified = await lifeboat(['evidence', 'verify', '--all', '--store', base]);
+  expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+  expect(verified.stdout).toContain('decisions: each signed decision checked again');
+  expect(verified.stdout).toContain(`checked: ${150 + year.findingsBundles} bundle(s)`);
+  // One line per bundle, each `ok`: none is named as a bundle whose decisions cannot be checked again.
+  expect(verified.stdout.match(/^ {2}ok {2,}\S/gm)).toHaveLength(150 + year.findingsBundles);
+
+  const out = join(dir, 'pack.html');
+  const packed = await lifeboat(['evidence', 'pack', '--since', '2026-01-01', '--until', '2026-12-31', '--format', 'html', '--out', out, '--store', base]);
+  expect(packed.code, packed.stdout + packed.stderr).toBe(0);
+  expect(packed.stdout).toContain('integrity: every file, seal and chain link verifies');
+  expect(packed.stdout).toContain('tests:     150 ');
+  expect(readFileSync(out, 'utf8')).toContain('VERIFIED');
 });
 
 test("a report edited after sealing to show a better RTO fails the pack's integrity, naming the bundle", async () => {

@@ -13,9 +13,10 @@ import type { CheckedDecision, VerifyReport } from '../../cli/verify/check';
  * The files one simulated run leaves in its evidence bundle, made by the same code that makes a real run's: a runbook
  * run's status goes through the report model (`buildReport`) and HTML renderer, so its `report.json` is what `lifeboat
  * report --format json` prints. A plan's report is written in the plan report's own type, member rows and forecast
- * included. The history is a short stand-in, not a workflow history: the pack reads the report and the verify result,
- * and `verifyArchive` checks files, seals and chains, but `lifeboat evidence verify`, which re-checks every decision
- * from the archived history, names each simulated bundle as one whose decisions cannot be checked again.
+ * included. The history is a real one: a recorded run of the same runbook or plan on the same target under the same
+ * workflow ID, by the same requester (evidence-year-histories.ts), so `lifeboat evidence verify` re-checks its signed
+ * decisions against the bundle's roster. The report and verify.json tell the simulated run's story (its approvers,
+ * operators and RTO), which the recorded run, a start and an abort, does not: the pack reads those two files.
  */
 
 /** What the simulation decided about one run: who did what, how it ended, what it measured. */
@@ -39,6 +40,8 @@ export interface SimulatedRun {
   operator?: { by: string; action: 'retry' | 'skip'; step: string };
   rtoSeconds?: number;
   rpoSeconds?: number;
+  /** The recorded run whose history the bundle carries, and the namespace its signed decisions name. */
+  recorded: { history: string; namespace: string };
   /** For a plan: its member runs, each with its bundle's manifest digest. */
   members?: { member: string; runbook: string; runId: string; target: string; temporalRunId: string; manifestDigest: string; rtoSeconds?: number }[];
 }
@@ -50,7 +53,7 @@ export function runFiles(run: SimulatedRun): Record<string, string> {
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
   const files: Record<string, string> = {
     'verify.json': json(verifyReport(run)),
-    'history.json': json(historyStandIn(run)),
+    'history.json': run.recorded.history,
     [DEFINITION_FILE]: definitionText(definitionRecordOf(run.kind, run)),
   };
   if (run.kind === 'plan') {
@@ -175,7 +178,7 @@ function verifyReport(run: SimulatedRun): VerifyReport {
   if (run.operator) decision(run.operator.by, run.operator.action, 'intervene', run.operator.step, at(run.startedAt, 180));
   return {
     runId: `${run.kind === 'plan' ? 'plan/' : ''}${run.id}/${run.target}`,
-    namespace: 'default',
+    namespace: run.recorded.namespace,
     temporalRunId: run.temporalRunId,
     inputDigest: `sha256:${'1'.repeat(64)}`,
     workflowType: run.kind === 'plan' ? 'recoveryPlan' : run.id,
@@ -186,20 +189,6 @@ function verifyReport(run: SimulatedRun): VerifyReport {
     decisions,
     problems: [],
     ok: true,
-  };
-}
-
-/** The first and last events of a history, as `temporal workflow show -o json` names them. */
-function historyStandIn(run: SimulatedRun): unknown {
-  return {
-    events: [
-      { eventId: '1', eventTime: run.startedAt, eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' },
-      {
-        eventId: '2',
-        eventTime: run.finishedAt,
-        eventType: run.state === 'succeeded' ? 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' : 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED',
-      },
-    ],
   };
 }
 

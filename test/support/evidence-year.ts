@@ -1,17 +1,18 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planRunbookId, type DrillMode, type Objectives } from '../../kit';
-import { scenarioTags, type ScenarioTag } from '../../kit/trust';
+import { Roster, rosterDigest, scenarioTags, type ScenarioTag } from '../../kit/trust';
 import { sealBundle, type RunEvidence } from '../../lib/evidence/bundle';
 import { MANIFEST_FILE, ROSTER_FILE, sha256Of } from '../../lib/evidence/manifest';
 import { ROSTER_SEAL_FILE } from '../../lib/evidence/roster-anchor';
 import type { ArchiveSigner } from '../../lib/evidence/seal';
 import type { EvidenceStore } from '../../lib/evidence/store';
+import { findingsChainRunbook, findingsWorkflowId } from '../../lib/findings/names';
 import { FINDINGS_FILE, type AuditFinding } from '../../lib/findings/record';
-import { generateEd25519KeyPair } from '../../lib/ssh-keys';
 import { plans } from '../../plans';
 import { runbooks } from '../../runbooks';
 import { YearFindings } from './evidence-year-findings';
+import { recordedArchiveSigner, recordedYear } from './evidence-year-histories';
 import { runFiles, type SimulatedRun } from './evidence-year-run';
 
 /**
@@ -79,6 +80,10 @@ export async function writeEvidenceYear(
   store: EvidenceStore,
   opts: { seed: number; runs: number; signer: ArchiveSigner; roster: YearRoster; year?: number },
 ): Promise<SimulatedYear> {
+  // Each history's decisions verify only against the roster its run loaded, and the re-check insists that is the bundle's.
+  const recordedRoster = rosterDigest(Roster.parse(JSON.parse(recordedYear().rosterText)));
+  if (rosterDigest(Roster.parse(JSON.parse(opts.roster.text))) !== recordedRoster)
+    throw new Error(`the year's bundles must carry the roster its recorded runs loaded (${recordedRoster}): use yearRosterIn`);
   const random = seededRandom(opts.seed);
   const year = opts.year ?? 2026;
   const yearStart = Date.UTC(year, 0, 1);
@@ -154,37 +159,32 @@ export async function writeEvidenceYear(
     if (isPlan) {
       const members: NonNullable<SimulatedRun['members']> = [];
       for (const [i, m] of planMembers.entries()) {
-        const memberRun = simulatedRun(
-          { kind: 'runbook', id: m.runbook, target: m.target },
-          shape,
-          random,
-          finishedAt - (planMembers.length - i) * 90_000,
-          index,
-        );
+        const memberRun = simulatedRun({ kind: 'runbook', id: m.runbook, target: m.target }, shape, random, finishedAt - (planMembers.length - i) * 90_000);
         memberRun.state = 'succeeded';
         const manifestDigest = await archive(memberRun);
         members.push({ ...m, runId: `${m.runbook}/${m.target}`, temporalRunId: memberRun.temporalRunId, manifestDigest, ...rto(memberRun) });
       }
-      await archive({ ...simulatedRun(subject, shape, random, finishedAt, index), members });
+      await archive({ ...simulatedRun(subject, shape, random, finishedAt), members });
     } else {
-      await archive(simulatedRun(subject, shape, random, finishedAt, index));
+      await archive(simulatedRun(subject, shape, random, finishedAt));
     }
     index++;
   }
 
-  // Each runbook and target's findings as they stand at the year's last second, archived as the findings workflow
-  // archives them: under `findings/<runbook>`, a manifest of kind runbook until manifests know a findings kind.
+  // Each runbook and target's findings as they stand at the year's last second, sealed as the findings workflow seals
+  // them (cli/findings/sealed-findings.ts): a findings bundle under `findings/<runbook>/<target>`, which holds no run.
   const at = new Date(Date.UTC(year + 1, 0, 1) - 1000).toISOString();
   for (const snapshot of findings.snapshots(at)) {
+    const open = snapshot.findings.filter((f) => f.state === 'open').length;
     await seal(
       {
-        runId: `findings/${snapshot.runbook}/${snapshot.target}`,
+        runId: findingsWorkflowId(snapshot.runbook, snapshot.target),
         temporalRunIds: [`findings-${snapshot.runbook}-${snapshot.target}`],
-        kind: 'runbook',
-        runbook: `findings/${snapshot.runbook}`,
+        kind: 'findings',
+        runbook: findingsChainRunbook(snapshot.runbook),
         target: snapshot.target,
         drill: false,
-        state: 'running',
+        state: `${open} open, ${snapshot.findings.length - open} closed`,
         startedAt: at,
         finishedAt: at,
       },
@@ -237,9 +237,15 @@ function simulatedRun(
   shape: RunShape,
   random: () => number,
   finishedAtMs: number,
-  index: number,
 ): SimulatedRun {
   const definition = subject.kind === 'plan' ? plans[subject.id]! : runbooks[subject.id]!;
+  // The real run of this subject its requester made: the bundle carries its history, under its Temporal run ID.
+  const recorded = recordedYear().runFor(
+    subject.kind === 'plan' ? `plan/${subject.id}/${subject.target}` : `${subject.id}/${subject.target}`,
+    shape.requestedBy,
+  );
+  // A draw once spent on a made-up Temporal run ID, still made so that a seed lays out the same year as it did then.
+  random();
   const objectives: Objectives = { ...definition.objectives };
   const rtoSeconds = Math.round((objectives.rtoSeconds ?? 900) * shape.rtoShare);
   const succeeded = shape.state === 'succeeded';
@@ -252,7 +258,8 @@ function simulatedRun(
     objectives,
     ...(shape.drill ? { drill: shape.drill } : {}),
     state: shape.state,
-    temporalRunId: `sim-${index}-${subject.id}-${subject.target}-${Math.floor(random() * 1e9).toString(16)}`,
+    temporalRunId: recorded.temporalRunId,
+    recorded: { history: recorded.history, namespace: recorded.namespace },
     startedAt: new Date(finishedAtMs - rtoSeconds * 1000).toISOString(),
     finishedAt: new Date(finishedAtMs).toISOString(),
     requestedBy: shape.requestedBy,
@@ -297,15 +304,12 @@ function seededRandom(seed: number): () => number {
 }
 
 /**
- * The sample roster with an archive signer added (a new key, in no group), written to `dir/roster.json`: what a
- * benchmark seals with when no test roster is at hand. It has no roster admins' seal, so verify runs without a trust root.
+ * The roster the recorded runs loaded, written to `dir/roster.json`, and the archive signer it lists (its key copied
+ * under `dir/keys`): what a year is sealed with when no roster admins' seal is at hand, so verify runs without a trust
+ * root. A test that has the test roster admins seals `dir/roster.json` itself.
  */
-export async function yearRosterIn(dir: string): Promise<{ signer: ArchiveSigner; roster: YearRoster }> {
-  const { privateKeyPath, publicKeyLine } = await generateEd25519KeyPair(join(dir, 'keys'), 'archive');
-  const roster = JSON.parse(readFileSync(join(__dirname, '../../roster.sample.json'), 'utf8')) as { people: { id: string; [field: string]: unknown }[] };
-  // The signer is the sample's people and one more; a sample that already lists an `archive` has it replaced, never doubled.
-  roster.people = [...roster.people.filter((p) => p.id !== 'archive'), { id: 'archive', name: 'Lifeboat evidence archive', groups: [], keys: [publicKeyLine] }];
-  const text = `${JSON.stringify(roster, null, 2)}\n`;
+export function yearRosterIn(dir: string): { signer: ArchiveSigner; roster: YearRoster } {
+  const text = recordedYear().rosterText;
   writeFileSync(join(dir, 'roster.json'), text);
-  return { signer: { id: 'archive', keyFile: privateKeyPath }, roster: { text } };
+  return { signer: recordedArchiveSigner(join(dir, 'keys')), roster: { text } };
 }
