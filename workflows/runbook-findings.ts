@@ -6,6 +6,7 @@ import type { FindingsActivities } from '../lib/findings/activity-contracts';
 import { FindingsBook } from '../lib/findings/book';
 import { checkClose } from '../lib/findings/close-check';
 import {
+  type ArchivedClose,
   closeFindingSignal,
   closeFindingUpdate,
   DrillEndedClaim,
@@ -125,9 +126,9 @@ export async function runbookFindings(raw: RunbookFindingsInput): Promise<never>
   setHandler(findingsQuery, () => ({ runbook, target, identity, findings: book.findings, refused, restoredFrom: restored.from }));
 
   /** Seals the findings as they are now; each snapshot's time is later than the one before, so each has its own key. */
-  const seal = async () => {
+  const seal = async (close?: ArchivedClose) => {
     lastSealedAt = Math.max(Date.now(), lastSealedAt + 1);
-    await findings.archiveFindings(book.snapshot(new Date(lastSealedAt).toISOString()), info.workflowId, info.runId);
+    await findings.archiveFindings(book.snapshot(new Date(lastSealedAt).toISOString()), info.workflowId, info.runId, close);
   };
 
   const open = async (issues: Parameters<FindingsBook['open']>[1][]) => {
@@ -185,7 +186,7 @@ export async function runbookFindings(raw: RunbookFindingsInput): Promise<never>
       proof = { kind: 'risk-accepted', by: decision.by, group: verdict.riskGroup!, at, comment: body.comment };
     }
     const closed = book.close(finding.id, { by: decision.by, at, comment: body.comment, proof });
-    await seal();
+    await seal({ finding: finding.id, decision: SignedDecision.parse(message) });
     return closed;
   };
 

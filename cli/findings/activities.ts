@@ -48,7 +48,7 @@ export function createFindingsActivities(
   };
   return {
     readSealedFindings: (runbook, target) => readSealedFindings(settings.store, settings.signer.id, runbook, target),
-    archiveFindings: (snapshot, workflowId, temporalRunId) => archiveFindings(settings, snapshot, workflowId, temporalRunId),
+    archiveFindings: (snapshot, workflowId, temporalRunId, close) => archiveFindings(settings, snapshot, workflowId, temporalRunId, close),
     highestSealedFindingNumber: () => highestSealedFindingNumber(settings.store),
     readDrillOutcome: (runbook, target, claim) => readDrillOutcome(here().client, here().taskQueue, settings.store, runbook, target, claim),
     allocateFindingNumber: () => allocateFindingNumber(here().client, here().taskQueue),

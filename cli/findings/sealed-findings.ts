@@ -6,6 +6,7 @@ import { ROSTER_FILE } from '../../lib/evidence/manifest';
 import { ROSTER_SEAL_FILE } from '../../lib/evidence/roster-anchor';
 import type { EvidenceStore } from '../../lib/evidence/store';
 import { checkBundle } from '../../lib/evidence/verify-bundle';
+import { ArchivedClose, ArchivedCloses, CLOSES_FILE } from '../../lib/findings/messages';
 import { findingsChainRunbook, findingNumber, findingsWorkflowId } from '../../lib/findings/names';
 import { FINDINGS_FILE, FindingsSnapshot } from '../../lib/findings/record';
 import { sealPathFor } from '../../lib/roster-seal-file';
@@ -22,8 +23,11 @@ export async function archiveFindings(
   snapshot: FindingsSnapshot,
   workflowId: string,
   temporalRunId: string,
+  close?: ArchivedClose,
 ): Promise<{ key: string }> {
   const checked = FindingsSnapshot.parse(snapshot);
+  // Each bundle holds every close so far: the bundle before it (this run's link) has the earlier ones.
+  const closes = [...(await closesBefore(settings.store, checked)), ...(close ? [ArchivedClose.parse(close)] : [])];
   const open = checked.findings.filter((f) => f.state === 'open').length;
   const evidence = {
     runId: workflowId,
@@ -37,6 +41,7 @@ export async function archiveFindings(
     finishedAt: checked.at,
     files: {
       [FINDINGS_FILE]: `${JSON.stringify(checked, null, 2)}\n`,
+      [CLOSES_FILE]: `${JSON.stringify(closes, null, 2)}\n`,
       [ROSTER_FILE]: readFileSync(settings.rosterPath),
       ...(existsSync(sealPathFor(settings.rosterPath)) ? { [ROSTER_SEAL_FILE]: readFileSync(sealPathFor(settings.rosterPath)) } : {}),
     },
@@ -74,6 +79,17 @@ export async function readSealedFindings(
   if (!parsed.success || parsed.data.runbook !== runbook || parsed.data.target !== target)
     return refuse(`its ${FINDINGS_FILE} is not a findings/v1 snapshot of ${runbook} on ${target}`);
   return { snapshot: parsed.data, from: newest.key };
+}
+
+/** The closes the newest findings bundle before `snapshot` holds (none before the first). */
+async function closesBefore(store: EvidenceStore, snapshot: FindingsSnapshot): Promise<ArchivedClose[]> {
+  const at = new Date(snapshot.at).toISOString();
+  const before = (await store.list({ runbook: findingsChainRunbook(snapshot.runbook), target: snapshot.target })).filter((a) => a.finishedAt < at).at(-1);
+  const bytes = before ? (await store.get(before.key))?.files[CLOSES_FILE] : undefined;
+  if (!bytes) return [];
+  const parsed = ArchivedCloses.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+  if (!parsed.success) throw new Error(`${before!.key}: ${CLOSES_FILE} is not a list of signed closes`);
+  return parsed.data;
 }
 
 /** The highest finding number in the newest findings bundle of every runbook and target; 0 when there are none. */

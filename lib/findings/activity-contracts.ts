@@ -1,5 +1,5 @@
 import type { DrillIssue } from './drill-findings';
-import type { DrillEndedClaim } from './messages';
+import type { ArchivedClose, DrillEndedClaim } from './messages';
 import type { FindingsSnapshot } from './record';
 
 /** A drill's end as the worker read it from Temporal: a verified drill of this runbook and target, or why it is not one. */
@@ -20,8 +20,8 @@ export type DrillOutcome =
 export interface FindingsActivities {
   /** The findings of the newest sealed findings bundle of this runbook and target, checked; null snapshot when there is none. */
   readSealedFindings(runbook: string, target: string): Promise<{ snapshot: FindingsSnapshot | null; from: string }>;
-  /** Seals a snapshot as the next link of its chain and stores it; returns its key. */
-  archiveFindings(snapshot: FindingsSnapshot, workflowId: string, temporalRunId: string): Promise<{ key: string }>;
+  /** Seals a snapshot (and the signed close that changed it, if one did) as the next link of its chain; returns its key. */
+  archiveFindings(snapshot: FindingsSnapshot, workflowId: string, temporalRunId: string, close?: ArchivedClose): Promise<{ key: string }>;
   /** Reads a claimed drill run from Temporal: one of ours, a drill of this runbook and target, ended, and what it showed. */
   readDrillOutcome(runbook: string, target: string, claim: DrillEndedClaim): Promise<DrillOutcome>;
   /** The next finding number of the namespace, from its numberer (workflows/finding-numbers.ts). */

@@ -37,6 +37,15 @@ export const CloseBody = z.strictObject({
 });
 export type CloseBody = z.infer<typeof CloseBody>;
 
+/**
+ * `closes.json` of a findings bundle: every signed close of the runbook and target's findings so far, as the findings
+ * workflow verified it, so an auditor can check each signature again (`ssh-keygen -Y verify -n lifeboat`) from the archive.
+ */
+export const CLOSES_FILE = 'closes.json';
+export const ArchivedClose = z.strictObject({ finding: z.string().regex(/^F-[0-9]{1,9}$/), decision: SignedDecision });
+export type ArchivedClose = z.infer<typeof ArchivedClose>;
+export const ArchivedCloses = z.array(ArchivedClose).max(10_000);
+
 /** Who the findings workflow is, as a close statement must name it. */
 export interface FindingsIdentity {
   namespace: string;

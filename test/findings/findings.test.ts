@@ -3,7 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { readManifest } from '../../lib/evidence/manifest';
 import type { EvidenceStore } from '../../lib/evidence/store';
-import { findingsQuery } from '../../lib/findings/messages';
+import { ArchivedCloses, CLOSES_FILE, findingsQuery } from '../../lib/findings/messages';
 import { FINDING_NUMBERS_ID, findingsIdentityDigest, findingsWorkflowId } from '../../lib/findings/names';
 import { FINDINGS_FILE, FindingsSnapshot } from '../../lib/findings/record';
 import { EVIDENCE_ARCHIVER_ID } from '../../workflows/evidence-archiver';
@@ -120,6 +120,11 @@ test('a failed drill opens findings; a close without proof, or with a failed dri
       .findings.map((f) => f.state)
       .sort(),
   ).toEqual(['closed', 'open']);
+  // The signed close itself is archived too, for an auditor to check the signature again.
+  const newest = (await archive.store.list({ runbook: 'findings/kit-exercise', target })).at(-1)!;
+  const closes = ArchivedCloses.parse(JSON.parse(new TextDecoder().decode((await archive.store.get(newest.key))!.files[CLOSES_FILE])));
+  const closedId = snapshots.at(-1)!.findings.find((f) => f.state === 'closed')!.id;
+  expect(closes.map((c) => [c.finding, (JSON.parse(c.decision.statement) as { by: string }).by])).toEqual([[closedId, 'bob']]);
   const verified = await lifeboat(['evidence', 'verify', '--all', '--store', `${archive.dir}/archive`]);
   expect(verified.stderr).toBe('');
   expect(verified.code).toBe(0);
