@@ -5,6 +5,7 @@ import { createFleetActivities, type FleetActivities } from './fleet';
 import { createFailoverDrillActivities, type FailoverDrillActivities } from './isolated-drills';
 import type { KitActivities } from '../kit';
 import { createManualBookingActivities, type ManualBookingActivities } from './manual-booking';
+import { createNamespaceFailoverActivities, type NamespaceFailoverActivities } from './namespace-failover';
 import { createNotifyActivities, type NotifyConfig } from './notify';
 import { createPlanForecastActivities, type PlanForecastActivities } from './plan-forecast';
 import { createReadinessActivities, type ReadinessActivities } from './readiness';
@@ -38,7 +39,8 @@ export function createActivities(
   RegionSwitchActivities &
   FailoverDrillActivities &
   ReadinessActivities &
-  PlanForecastActivities {
+  PlanForecastActivities &
+  NamespaceFailoverActivities {
   const access = targetsAccess(deps.targetsPath);
   return {
     ...createBookingActivities(access),
@@ -57,6 +59,8 @@ export function createActivities(
     ...createManualBookingActivities({ access }),
     ...createVendorIsolationActivities(access),
     ...createReadinessActivities({ access, rosterPath: deps.rosterPath }),
+    // The orchestrator's own failover: makes the worker's cluster the active one of a global namespace.
+    ...createNamespaceFailoverActivities(),
   };
 }
 

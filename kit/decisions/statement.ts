@@ -5,7 +5,20 @@ import { z } from 'zod';
  * Every kind of decision that moves a recovery. Each is a signed statement; the kind is part of what is
  * signed, so an approval can never be replayed as a rejection or a skip.
  */
-export const DecisionKind = z.enum(['start', 'approve', 'reject', 'retry', 'skip', 'abort', 'cancel', 'resume', 'resolve', 'task']);
+export const DecisionKind = z.enum([
+  'start',
+  'approve',
+  'reject',
+  'retry',
+  'skip',
+  'abort',
+  'cancel',
+  'resume',
+  'resolve',
+  'task',
+  // Moves the orchestrator's own global namespace to another cluster (kit/orchestrator-failover.ts).
+  'orchestrator-failover',
+]);
 export type DecisionKind = z.infer<typeof DecisionKind>;
 
 /** The namespace of SSH signatures Lifeboat accepts (`ssh-keygen -Y sign -n lifeboat`). */
