@@ -130,7 +130,7 @@ test('a failed drill opens findings; a close without proof, or with a failed dri
   expect(verified.code).toBe(0);
 });
 
-test("an insider's forged signals change nothing: an unsigned close, a close signed by a non-operator, a drill-failed claim for a drill that passed", async () => {
+test("an insider's forged signals change nothing (an unsigned close, a close signed by a non-operator, a drill-failed claim for a drill that passed), nor does restarting the numberer at 1", async () => {
   const taskQueue = testTaskQueue();
   const target = `forged-${taskQueue}`;
   const env = cliEnv(taskQueue);
@@ -182,5 +182,21 @@ test("an insider's forged signals change nothing: an unsigned close, a close sig
     expect(after.findings.find((f) => f.id === finding!.id)!.state).toBe('open');
     const listing = await lifeboatInProcess(['findings', '--runbook', 'kit-exercise', '--target', target], env);
     expect(listing.stdout).toContain('message(s) refused');
+
+    // The insider restarts the finding numberer with a count of 1: it still numbers past what the archive holds.
+    await ctx.client.workflow.getHandle(FINDING_NUMBERS_ID).terminate('an insider resets the count');
+    const restarted = await temporalCli(
+      ['workflow', 'start', '--type', 'findingNumbers', '--task-queue', taskQueue, '--workflow-id', FINDING_NUMBERS_ID, '--input', JSON.stringify({ next: 1 })],
+      ctx.address,
+    );
+    expect(restarted.code).toBe(0);
+    await drill(ctx, taskQueue, target, 'fails');
+    const all = await eventually("the second failed drill's findings", async () => {
+      const listedNow = await listed(env, target);
+      return listedNow.length >= 4 ? listedNow : undefined;
+    });
+    const numbers = all.map((f) => Number(f.id.slice(2)));
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(Math.min(...numbers.slice(2))).toBeGreaterThan(Math.max(...numbers.slice(0, 2)));
   });
 });
