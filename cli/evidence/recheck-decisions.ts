@@ -9,6 +9,7 @@ import type { DecisionRecheck } from '../../lib/evidence/verify-archive';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import type { PayloadDecoder } from '../verify/history-decisions';
+import { PlanDelegations } from './recheck-plans';
 import { verifyRun } from '../verify/verify-run';
 
 type History = temporal.api.history.v1.IHistory;
@@ -25,11 +26,13 @@ type History = temporal.api.history.v1.IHistory;
  *   trust root anchors): a history edited to carry a roster with the insider's key in it is named;
  * - the bundle's `verify.json` (what `lifeboat verify` said when the run was archived) must agree with the re-check.
  *
- * What only Temporal can tell (a delegated start's parent, whether its start statement started another run) is left to
+ * A plan's member's delegation is checked against the plan's own bundle (cli/evidence/recheck-plans.ts). What only
+ * Temporal can tell (the parent of a run no plan started, whether a start statement started another run) is left to
  * `lifeboat verify` against the server; the re-check neither fails a run for it nor claims it checked it.
  */
 export function decisionRecheck(opts: { decode: PayloadDecoder; codecHint: string; namespace: string }): DecisionRecheck {
-  return async (stored, manifest) => {
+  const delegations = new PlanDelegations();
+  const check: DecisionRecheck['check'] = async (stored, manifest) => {
     const { key } = stored.address;
     const found = (message: string, more: Partial<EvidenceFinding> = {}): EvidenceFinding => ({
       key,
@@ -52,6 +55,7 @@ export function decisionRecheck(opts: { decode: PayloadDecoder; codecHint: strin
       const verified = await verifyRun({ workflowId: manifest.runId, chain, namespace, client: undefined, decode: opts.decode, codecHint: opts.codecHint });
       problems = verified.report.problems.filter((p) => !needsServer(p));
       decisions = verified.report.decisions;
+      delegations.note(key, manifest, namespace, verified);
     } catch (err) {
       // A history verify cannot read is a finding, never a crash: a crafted one must not stop the rest being checked.
       problems = [err instanceof CliError ? err.message : `it cannot be checked: ${(err as Error).message}`];
@@ -71,6 +75,7 @@ export function decisionRecheck(opts: { decode: PayloadDecoder; codecHint: strin
       );
     return findings;
   };
+  return { check, settle: () => delegations.settle() };
 }
 
 /** The re-check as the CLI runs it: payloads decoded with the codec keys `lifeboat verify` uses (LIFEBOAT_CODEC_KEYS). */

@@ -25,7 +25,11 @@ export interface ArchiveVerification {
  * is given only bundles whose files, seal and roster already verify, since a history the seal does not cover is
  * evidence of nothing. Never throws: a history it cannot read is a finding.
  */
-export type DecisionRecheck = (stored: StoredBundle, manifest: EvidenceManifest) => Promise<EvidenceFinding[]>;
+export interface DecisionRecheck {
+  check(stored: StoredBundle, manifest: EvidenceManifest): Promise<EvidenceFinding[]>;
+  /** What spans bundles (a plan's members' delegation), once every bundle in scope is checked. One per verification. */
+  settle(): EvidenceFinding[];
+}
 
 /** How many bundles are read at once: enough to hide an object store's latency, few enough to be polite to it. */
 const parallelReads = 8;
@@ -56,7 +60,13 @@ export async function verifyArchive(
     for (const member of read) if (member.digest && named.has(member.digest)) extra.push(...member.findings.filter((f) => f.check === 'decisions'));
   }
   const chains = checkChains(checked);
-  const findings = [...checked.flatMap((b) => b.findings), ...chains.findings, ...checkMembers(checked, byDigest), ...extra];
+  const findings = [
+    ...checked.flatMap((b) => b.findings),
+    ...chains.findings,
+    ...checkMembers(checked, byDigest),
+    ...extra,
+    ...(options.recheck?.settle() ?? []),
+  ];
   const failing = new Set(findings.map((f) => f.key));
   return {
     location: store.location,
@@ -85,7 +95,7 @@ async function checkAll(
   // Each batch's files are let go once checked, so verifying a large archive holds a few bundles in memory, not all.
   const checkOne = async (stored: StoredBundle): Promise<CheckedBundle> => {
     const bundle = checkBundle(stored, trustRoot);
-    if (recheck && bundle.manifest && bundle.findings.length === 0) bundle.findings.push(...(await recheck(stored, bundle.manifest)));
+    if (recheck && bundle.manifest && bundle.findings.length === 0) bundle.findings.push(...(await recheck.check(stored, bundle.manifest)));
     return bundle;
   };
   for (let i = 0; i < addresses.length; i += parallelReads) {

@@ -10,8 +10,12 @@ import { openEvidenceStore } from '../../lib/evidence/open-store';
 import { EvidenceConflictError } from '../../lib/evidence/store';
 import { lifeboat, lifeboatInProcess } from '../helpers/cli';
 import { archiveSignerIn, archiveTestRuns, drillEvidence, impostor, type TestArchive, type TestRuns } from '../helpers/evidence';
-import { recordRuns } from '../helpers/evidence-runs';
-import { connectToTestServer, type TemporalTestContext } from '../helpers/temporal';
+import { recordRun, recordRuns } from '../helpers/evidence-runs';
+import { testTrustRoot } from '../helpers/roster-seal';
+import { planServices, switchEstate } from '../helpers/switch-estate';
+import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
+import { createRosterActivities } from '../../activities/roster';
+import { approveUpdate, type RunResult, type RunStatus } from '../../kit';
 import { generateEd25519KeyPair, signStatement } from '../../lib/ssh-keys';
 import { testKeyFile } from '../helpers/signing';
 
@@ -310,6 +314,100 @@ test('a history whose approval was edited, re-sealed with the archive key, is ca
   );
   expect(result.stderr).toContain('do not verify');
 });
+
+test(
+  "a plan's members' delegations are checked across their bundles: a plan bundle re-sealed with a vote taken out of its gate names each member",
+  { timeout: 180_000 },
+  async () => {
+    const estate = switchEstate();
+    const taskQueue = testTaskQueue();
+    const env = { TEMPORAL_ADDRESS: ctx.address, LIFEBOAT_TASK_QUEUE: taskQueue };
+    const roster = createRosterActivities({ rosterPath: join(dir, 'roster.json'), trustRoot: testTrustRoot() });
+    const { worker } = await createTestWorker(ctx, taskQueue, roster, estate.targetsPath);
+    const planId = 'plan/evacuate-region/A';
+    const recorded = await worker.runUntil(async () => {
+      const plan = await ctx.client.workflow.start('recoveryPlan', {
+        taskQueue,
+        workflowId: planId,
+        args: [{ input: { from: 'A', to: 'B', mode: 'emergency' }, requestedBy: 'alice' }],
+      });
+      await waitForStatus(plan, (s) => s.state === 'waiting-approval', 60_000);
+      for (const by of ['bob', 'carol', 'dave']) await plan.executeUpdate(approveUpdate, { args: [{ by }] });
+      expect(((await plan.result()) as RunResult).state).toBe('succeeded');
+      const members = await Promise.all(planServices.map((s) => recordRun(ctx, `region-failover/${s}`, env)));
+      return { plan: await recordRun(ctx, planId, env), members };
+    });
+    estate.remove();
+
+    const folder = join(dir, 'plan-delegation');
+    const store = openEvidenceStore(folder);
+    const memberBundles = [];
+    for (const member of recorded.members) {
+      const [runbook, target] = member.runId.split('/') as [string, string];
+      const evidence = drillEvidence({
+        runbook,
+        target,
+        finishedAt: '2026-07-01T03:00:00.000Z',
+        rtoSeconds: 300,
+        roster: signer.roster,
+        runNumber: 40,
+        recorded: member,
+      });
+      memberBundles.push((await archiveRun(store, { ...evidence, temporalRunIds: [member.temporalRunId] }, signer.signer)).bundle);
+    }
+    const planEvidence = drillEvidence({
+      runbook: 'evacuate-region',
+      target: 'A',
+      finishedAt: '2026-07-01T03:05:00.000Z',
+      rtoSeconds: 600,
+      roster: signer.roster,
+      runNumber: 41,
+      recorded: recorded.plan,
+    });
+    const planBundle = (
+      await archiveRun(
+        store,
+        {
+          ...planEvidence,
+          kind: 'plan',
+          temporalRunIds: [recorded.plan.temporalRunId],
+          members: memberBundles.map((b) => ({ runId: b.manifest.runId, manifestDigest: sha256Of(b.files['manifest.json']!) })),
+        },
+        signer.signer,
+      )
+    ).bundle;
+    const intact = await verifyAll(folder);
+    expect(intact.code, intact.stdout).toBe(0);
+
+    // The insider holds the archive key: dave's approval is taken out of the plan's gate in its result, and re-sealed.
+    const planFolder = join(folder, planBundle.key);
+    const history = editResult(readFileSync(join(planFolder, 'history.json'), 'utf8'), (status) => {
+      const gate = status.gates.find((g) => g.votes.some((v) => v.by === 'dave'))!;
+      gate.votes = gate.votes.filter((v) => v.by !== 'dave');
+    });
+    await resealWithArchiveKey(planFolder, planBundle.manifest, { 'history.json': history });
+    const tampered = await verifyAll(folder);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).not.toContain(`NOT OK   ${planBundle.key}`);
+    for (const member of memberBundles) {
+      expect(tampered.stdout).toContain(`NOT OK   ${member.key}`);
+      expect(tampered.stdout).toContain(
+        `[decisions] ${member.key}: the delegation of ${member.manifest.runId} from plan run ${planId} (run ${recorded.plan.temporalRunId}) does not hold against the plan's bundle: the approvals it carries`,
+      );
+    }
+  },
+);
+
+/** The history with its closing result (the run's final status) changed by `edit`. */
+function editResult(history: string, edit: (status: RunStatus) => void): string {
+  const json = JSON.parse(history) as { events: { workflowExecutionCompletedEventAttributes?: { result?: { payloads?: { data: string }[] } } }[] };
+  const payload = json.events.at(-1)!.workflowExecutionCompletedEventAttributes!.result!.payloads![0]!;
+  // A run's result is its final status (RunResult extends RunStatus).
+  const result = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8')) as RunStatus;
+  edit(result);
+  payload.data = Buffer.from(JSON.stringify(result)).toString('base64');
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
 
 test('evidence verify says how to call it (no archive named, neither a run nor --all, or both: exit 2) and never passes an archive it cannot find', async () => {
   expect((await lifeboatInProcess(['evidence', 'verify', '--all'], { LIFEBOAT_EVIDENCE_STORE: undefined })).code).toBe(2);

@@ -33,12 +33,7 @@ export async function recordRuns(
   const { worker } = await createTestWorker(ctx, taskQueue, createRosterActivities({ rosterPath: opts.rosterPath, trustRoot: testTrustRoot() }));
   const runs: Record<string, RecordedRun> = {};
   const record = async (runId: string) => {
-    const handle = ctx.client.workflow.getHandle(runId);
-    const { runId: temporalRunId } = await handle.describe();
-    const history = `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`;
-    const verified = await lifeboatInProcess(['verify', runId, '--json'], env);
-    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
-    runs[runId] = { runId, temporalRunId, history, verify: verified.stdout };
+    runs[runId] = await recordRun(ctx, runId, env);
   };
   await worker.runUntil(async () => {
     for (const target of opts.targets) {
@@ -73,4 +68,14 @@ export async function recordRuns(
     }
   });
   return runs;
+}
+
+/** A finished run's history and `lifeboat verify --json`, read as the archiver reads them; verify must pass. */
+export async function recordRun(ctx: TemporalTestContext, runId: string, env: Record<string, string>): Promise<RecordedRun> {
+  const handle = ctx.client.workflow.getHandle(runId);
+  const { runId: temporalRunId } = await handle.describe();
+  const history = `${JSON.stringify(JSON.parse(historyToJSON(await handle.fetchHistory())), null, 2)}\n`;
+  const verified = await lifeboatInProcess(['verify', runId, '--json'], env);
+  expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+  return { runId, temporalRunId, history, verify: verified.stdout };
 }
