@@ -39,7 +39,15 @@ export { SshFormatError, SshReader, concat, equalBytes, sshString, uint32 } from
 export { decodeBase64, encodeBase64 } from './signatures/base64';
 
 // The contract between the kit and the worker's activities.
-export type { ChannelFailure, ClaimStartRequest, ClaimStartResult, NotifyReceipt, RunFacts, ScheduledStartCheck } from './activity-contracts';
+export type {
+  ChannelFailure,
+  ClaimStartRequest,
+  ClaimStartResult,
+  NotifyReceipt,
+  RunFacts,
+  RunLookupActivities,
+  ScheduledStartCheck,
+} from './activity-contracts';
 
 // Views of a definition and of runs: the plan, readiness, objectives and the search attributes runs are listed by.
 export { drillProcedureOf, entriesOf, scenarioTags } from './definition';
@@ -59,3 +67,15 @@ export { recordReadiness } from './metrics';
 export { checkObjectives, drillProblems } from './objectives';
 export type { ObjectiveCheck } from './objectives';
 export { lifeboatSearchAttributes, requestedByAttribute, runSearchAttributes, runbookAttribute, stateAttribute, targetAttribute } from './search-attributes';
+
+// The orchestrator's own failover: a signed decision of sre-leads, checked on the cluster being activated.
+export {
+  FailoverRequest,
+  ORCHESTRATOR_FAILOVER_TYPE,
+  ORCHESTRATOR_NAMESPACE,
+  OrchestratorFailoverInput,
+  checkOrchestratorFailover,
+  orchestratorFailoverAuthority,
+  orchestratorFailoverWorkflowId,
+} from './orchestrator-failover';
+export type { FailoverVerdict, OrchestratorFailoverOutcome } from './orchestrator-failover';

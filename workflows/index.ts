@@ -12,3 +12,4 @@ export { recoveryPlan } from './recovery-plan';
 export { evidenceArchiver } from './evidence-archiver';
 export { runbookFindings } from './runbook-findings';
 export { findingNumbers } from './finding-numbers';
+export { orchestratorFailover } from './orchestrator-failover';
