@@ -3,12 +3,14 @@ import { Client, Connection } from '@temporalio/client';
 import { CodecConfigError, dataConverterFromEnv } from '../lib/codec';
 import { ConnectionConfigError, connectionSettings, taskQueue, type ConnectionSettings } from '../lib/connection';
 import { terminalSafeJson } from '../lib/terminal-text';
+import { clusterCandidates } from './cluster-candidates';
 import { CliError, ExitCode } from './errors';
+import { FollowingConnection, NoClusterAnswers } from './following-connection';
 import { claimedRosterId, cliRosterIds, type NameSource } from './identity';
 
 /** What every command gets: output streams, the environment, and a lazily made Temporal client. */
 export class CliContext {
-  private connection: Connection | undefined;
+  private connection: Connection | FollowingConnection | undefined;
   private clientPromise: Promise<Client> | undefined;
 
   constructor(
@@ -50,15 +52,28 @@ export class CliContext {
     this.clientPromise ??= (async () => {
       const settings = this.settings();
       const dataConverter = this.dataConverter();
+      const candidates = clusterCandidates(settings, this.env);
+      // A history page with large (forged) signals can pass gRPC's default 4 MiB; verify and status must still read it.
+      const connect = (address: string, connectTimeout: number) =>
+        Connection.connect({ ...settings.connectionOptions, address, connectTimeout, channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 } });
       try {
-        // A history page with large (forged) signals can pass gRPC's default 4 MiB; verify and status must still read it.
-        this.connection = await Connection.connect({
-          ...settings.connectionOptions,
-          connectTimeout: 5_000,
-          channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 },
-        });
+        if (candidates.length > 1) {
+          // A cluster per region: follow the one where the namespace is active, saying so on stderr when it is not the first.
+          const following = new FollowingConnection({
+            candidates,
+            namespace: settings.namespace,
+            dial: (address) => connect(address, 3_000),
+            say: (line) => this.io.stderr(`${line}\n`),
+          });
+          this.connection = following;
+          await following.ensureConnected();
+        } else {
+          this.connection = await connect(candidates[0]?.address ?? settings.connectionOptions.address, 5_000);
+        }
       } catch (err) {
-        throw new CliError(`cannot reach Temporal at ${settings.connectionOptions.address} (${settings.source}): ${(err as Error).message}`, {
+        const where = candidates.length > 1 ? `any of ${candidates.map((c) => c.address).join(', ')}` : settings.connectionOptions.address;
+        const why = err instanceof NoClusterAnswers ? err.message : (err as Error).message;
+        throw new CliError(`cannot reach Temporal at ${where} (${settings.source}): ${why}`, {
           code: 'unreachable',
           suggestion: settings.embedded
             ? 'start the embedded server and worker with `npm start` (or `npx lifeboat dev`)'

@@ -7,6 +7,12 @@ export const defaultAddress = 'localhost:7233';
 
 export interface ConnectionSettings {
   connectionOptions: NativeConnectionOptions & { address: string };
+  /**
+   * Every cluster address configured, first the one in `connectionOptions`: `TEMPORAL_ADDRESS=a:7233,b:7233` names a
+   * cluster per region, which the CLI and the console follow to wherever the namespace is active. A worker polls the
+   * first, its own region's.
+   */
+  addresses: string[];
   namespace: string;
   /** Whether this is the embedded default rather than a configured cluster. */
   embedded: boolean;
@@ -44,9 +50,11 @@ export function connectionSettings(env: NodeJS.ProcessEnv = process.env): Connec
     overrideEnvVars,
   });
   const devPort = devPortOf(env);
-  const configured = connectionOptions.address;
+  const listed = addressList(connectionOptions.address);
+  const configured = listed?.[0];
   const settings = (address: string, embedded: boolean, source: string): ConnectionSettings => ({
     connectionOptions: { ...connectionOptions, address },
+    addresses: address === configured ? listed! : [address],
     namespace: namespace ?? 'default',
     embedded,
     source,
@@ -68,6 +76,12 @@ export function connectionSettings(env: NodeJS.ProcessEnv = process.env): Connec
   }
   if (recorded !== undefined) return settings(recorded, true, 'the embedded dev server npm start started');
   return settings(defaultAddress, true, 'the embedded dev server');
+}
+
+/** A comma-separated list of addresses, as TEMPORAL_ADDRESS may give one per region; undefined when there is none. */
+function addressList(text: string | undefined): string[] | undefined {
+  const addresses = [...new Set((text ?? '').split(',').map((a) => a.trim()))].filter((a) => a !== '');
+  return addresses.length > 0 ? addresses : undefined;
 }
 
 /** LIFEBOAT_DEV_PORT as a port number, or undefined when it is not set. */
