@@ -15,6 +15,7 @@ import { fleetScaleBenchmark } from './fleet-scale';
 import { floodBenchmark } from './flood';
 import { kitBenchmark } from './kit';
 import { lifecycleBenchmark } from './lifecycle';
+import { orchestratorBenchmark } from './orchestrator';
 import { planBenchmark } from './plan';
 import { readinessBenchmark } from './readiness';
 import { scaleBenchmark } from './scale';
@@ -38,6 +39,7 @@ const benchmarks: Record<string, Benchmark> = {
   'estate-start': estateStartBenchmark,
   plan: planBenchmark,
   evidence: evidenceBenchmark,
+  orchestrator: orchestratorBenchmark,
 };
 
 async function main(): Promise<void> {

@@ -5,6 +5,7 @@ import { requireTemporalCli } from '../../dev/temporal-binaries';
 import { childEnv } from '../../lib/child-env';
 import { addMissingSearchAttributes } from '../../lib/search-attributes';
 import { ensureLifeboatSearchAttributes } from '../../scripts/temporal-server';
+import { ORCHESTRATOR_NAMESPACE } from '../../kit/trust';
 import { startClusterServer, type ClusterServer } from './cluster-server';
 
 /**
@@ -41,6 +42,11 @@ export const replicationDynamicConfig = {
 export interface ReplicatedClusters {
   /** The global namespace, active in `region-a` when started and replicated to `region-b`. */
   readonly namespace: string;
+  /**
+   * Each cluster's own local namespace, not replicated, where that region's worker decides failovers of the
+   * orchestrator (`lifeboat orchestrator failover`): it answers while the other cluster is dead.
+   */
+  readonly orchestratorNamespace: string;
   /** Each cluster's frontend address. */
   readonly addresses: Record<RegionCluster, string>;
   /** SIGKILLs the cluster's server and its PostgreSQL: the region's orchestrator is lost. */
@@ -61,7 +67,12 @@ export interface ReplicatedClusters {
  * in `region-a` and replicated to `region-b`, with Lifeboat's search attributes. Whatever started is stopped again if a
  * later part fails.
  */
-export async function startReplicatedClusters(namespace: string): Promise<ReplicatedClusters> {
+export async function startReplicatedClusters(
+  namespace: string,
+  options: {
+    /** Dynamic config over {@link replicationDynamicConfig}, by Temporal's key (a bench compares values). */ dynamicConfig?: Record<string, unknown>;
+  } = {},
+): Promise<ReplicatedClusters> {
   const servers: Partial<Record<RegionCluster, ClusterServer>> = {};
   const stopAll = () => Promise.all(Object.values(servers).map((s) => s.stop().catch(() => undefined)));
   try {
@@ -69,7 +80,7 @@ export async function startReplicatedClusters(namespace: string): Promise<Replic
       regionClusters.map(async (name) => {
         servers[name] = await startClusterServer({
           replication: { name, initialFailoverVersion: initialFailoverVersion[name], failoverVersionIncrement },
-          dynamicConfig: replicationDynamicConfig,
+          dynamicConfig: { ...replicationDynamicConfig, ...options.dynamicConfig },
         });
       }),
     );
@@ -98,9 +109,11 @@ export async function startReplicatedClusters(namespace: string): Promise<Replic
       ]),
     );
     await addSearchAttributes(a.address, b.address, namespace);
+    await Promise.all([a.address, b.address].map(registerOrchestratorNamespace));
     const addresses = { 'region-a': a.address, 'region-b': b.address };
     return {
       namespace,
+      orchestratorNamespace: ORCHESTRATOR_NAMESPACE,
       addresses,
       async kill(cluster) {
         await servers[cluster]?.kill();
@@ -126,6 +139,18 @@ export async function startReplicatedClusters(namespace: string): Promise<Replic
     await stopAll();
     throw err;
   }
+}
+
+/** The orchestrator's local namespace on one cluster: registered without --global, so it stays there. */
+async function registerOrchestratorNamespace(address: string): Promise<void> {
+  await retry(`register ${ORCHESTRATOR_NAMESPACE} on ${address}`, async () => {
+    try {
+      await temporal(['operator', 'namespace', 'create', '--address', address, '--namespace', ORCHESTRATOR_NAMESPACE, '--retention', '1d']);
+    } catch (err) {
+      // An attempt that timed out may have registered it: the next one finds it there.
+      if (!/already (exists|registered)/i.test((err as Error).message)) throw err;
+    }
+  });
 }
 
 function peer(address: string): string[] {
