@@ -8,19 +8,27 @@ import type { ArchivedRun, ArchivedTruth, ClosedRun } from '../../workflows/evid
  * input and carried-over state can be written by anyone with namespace access (workflows/evidence-archiver.ts).
  */
 
-/** Where archiving got to: just past the newest bundle, with the Temporal runs archived at that same instant. */
+/**
+ * Where archiving got to: just past the newest bundle of a run or plan, with the Temporal runs archived at that same
+ * instant. Other bundles (a findings workflow's, sealed whenever a finding changes) say nothing of which runs closed,
+ * and counting one would move the cursor past runs that closed before it and were never archived.
+ */
 export async function archivedUpTo(store: EvidenceStore): Promise<ArchivedTruth> {
-  const bundles = await store.list();
-  if (bundles.length === 0) return { cursor: null };
-  const closedAt = bundles.reduce((latest, b) => (b.finishedAt > latest ? b.finishedAt : latest), bundles[0]!.finishedAt);
-  const last = bundles.filter((b) => b.finishedAt === closedAt);
-  // A run's bundle names its Temporal runs first to last; the last is the one whose close the cursor counts.
-  const closedRuns = await Promise.all(last.map(async (b) => ({ address: b, temporalRunId: await lastTemporalRunOf(store, b) })));
-  const runIds = closedRuns.flatMap((r) => (r.temporalRunId ? [r.temporalRunId] : []));
-  const newest = closedRuns.at(-1)!;
+  const newestFirst = (await store.list()).sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : a.finishedAt > b.finishedAt ? -1 : 0));
+  let closedAt: string | undefined;
+  const closed: { address: BundleAddress; temporalRunId: string }[] = [];
+  for (const address of newestFirst) {
+    if (closedAt !== undefined && address.finishedAt !== closedAt) break;
+    const run = await closedRunOf(store, address);
+    if (!run) continue;
+    closedAt = address.finishedAt;
+    closed.push({ address, temporalRunId: run });
+  }
+  const newest = closed[0];
+  if (!newest || closedAt === undefined) return { cursor: null };
   return {
-    cursor: { closedAt, runIds },
-    newest: { workflowId: newest.address.runId, temporalRunId: newest.temporalRunId ?? '', closedAt, key: newest.address.key },
+    cursor: { closedAt, runIds: closed.map((c) => c.temporalRunId) },
+    newest: { workflowId: newest.address.runId, temporalRunId: newest.temporalRunId, closedAt, key: newest.address.key },
   };
 }
 
@@ -33,13 +41,17 @@ export async function bundleOfClosedRun(store: EvidenceStore, run: ClosedRun): P
   const closedAt = new Date(run.closedAt).toISOString();
   for (const address of await store.list({ runId: run.workflowId })) {
     if (address.finishedAt !== closedAt) continue;
-    if ((await lastTemporalRunOf(store, address)) === run.temporalRunId) return { key: address.key, outcome: 'unchanged' };
+    if ((await closedRunOf(store, address)) === run.temporalRunId) return { key: address.key, outcome: 'unchanged' };
   }
   return undefined;
 }
 
-async function lastTemporalRunOf(store: EvidenceStore, address: BundleAddress): Promise<string | undefined> {
+/**
+ * The Temporal run whose close a run's or plan's bundle records: the last its manifest names (first to last, across a
+ * carry-over chain). Undefined for any other bundle, or one whose manifest does not read.
+ */
+async function closedRunOf(store: EvidenceStore, address: BundleAddress): Promise<string | undefined> {
   const bytes = (await store.get(address.key))?.files[MANIFEST_FILE];
   const read = bytes ? readManifest(bytes) : undefined;
-  return read?.ok ? read.manifest.temporalRunIds.at(-1) : undefined;
+  return read?.ok && (read.manifest.kind === 'runbook' || read.manifest.kind === 'plan') ? read.manifest.temporalRunIds.at(-1) : undefined;
 }

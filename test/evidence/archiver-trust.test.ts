@@ -8,12 +8,13 @@ import type { ArchiveSettings } from '../../cli/evidence/archive-settings';
 import { createArchiverActivities } from '../../cli/evidence/archiver-activities';
 import { ensureEvidenceArchiver, watchEvidenceArchiver } from '../../cli/evidence/archiver-start';
 import type { ArchiverStatus } from '../../cli/evidence/archiver-status';
+import { archiveRun } from '../../lib/evidence/archive';
 import { readManifest } from '../../lib/evidence/manifest';
 import { openEvidenceStore } from '../../lib/evidence/open-store';
 import type { EvidenceStore } from '../../lib/evidence/store';
 import { EVIDENCE_ARCHIVER_ID, EVIDENCE_ARCHIVER_TYPE, type EvidenceArchiverInput } from '../../workflows/evidence-archiver';
 import { lifeboat, lifeboatInProcess, temporalCli, type CliResult } from '../helpers/cli';
-import { archiveSignerIn } from '../helpers/evidence';
+import { archiveSignerIn, drillEvidence } from '../helpers/evidence';
 import { testTrustRoot } from '../helpers/roster-seal';
 import { connectToTestServer, createTestWorker, testTaskQueue, waitForStatus, type TemporalTestContext } from '../helpers/temporal';
 
@@ -207,6 +208,16 @@ test('an archiver an insider terminated is started again by the worker, and arch
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain(`the workflow ${EVIDENCE_ARCHIVER_ID} is a ${EVIDENCE_ARCHIVER_TYPE} (terminated), not a running evidence archiver`);
     const whileGone = await runToEnd(taskQueue, `${taskQueue}-b`);
+    // A findings workflow seals its bundle after that run closed: a bundle of no run, which must not move the cursor past it.
+    const findings = drillEvidence({
+      runbook: 'findings/kit-exercise',
+      target: `${taskQueue}-b`,
+      finishedAt: new Date().toISOString(),
+      rtoSeconds: 1,
+      roster: signer.roster,
+      runNumber: 1,
+    });
+    await archiveRun(store, { ...findings, kind: 'findings', runId: `findings/kit-exercise/${taskQueue}-b` }, signer.signer);
 
     // What every archiving worker runs (worker.ts), checking often here.
     const stop = watchEvidenceArchiver({
