@@ -7,6 +7,7 @@ import type { KitActivities } from '../kit';
 import { createManualBookingActivities, type ManualBookingActivities } from './manual-booking';
 import { createNamespaceFailoverActivities, type NamespaceFailoverActivities } from './namespace-failover';
 import { createNotifyActivities, type NotifyConfig } from './notify';
+import { createOrchestratorDrillActivities, type OrchestratorDrillActivities } from './orchestrator-drill';
 import { createPlanForecastActivities, type PlanForecastActivities } from './plan-forecast';
 import { createReadinessActivities, type ReadinessActivities } from './readiness';
 import { createRegionSwitchActivities, type RegionSwitchActivities } from './region-switch';
@@ -40,7 +41,8 @@ export function createActivities(
   FailoverDrillActivities &
   ReadinessActivities &
   PlanForecastActivities &
-  NamespaceFailoverActivities {
+  NamespaceFailoverActivities &
+  OrchestratorDrillActivities {
   const access = targetsAccess(deps.targetsPath);
   return {
     ...createBookingActivities(access),
@@ -61,6 +63,8 @@ export function createActivities(
     ...createReadinessActivities({ access, rosterPath: deps.rosterPath }),
     // The orchestrator's own failover: makes the worker's cluster the active one of a global namespace.
     ...createNamespaceFailoverActivities(),
+    // The orchestrator drill: fails its own namespace over to the other cluster (LIFEBOAT_CLUSTERS) and back.
+    ...createOrchestratorDrillActivities(),
   };
 }
 

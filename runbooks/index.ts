@@ -1,5 +1,6 @@
 import type { RunbookDefinition } from '../kit';
 import { manualBookingMode } from './manual-booking-mode';
+import { orchestratorDrill } from './orchestrator-drill';
 import { pagingCheck } from './paging-check';
 import { regionFailback } from './region-failback';
 import { regionFailover } from './region-failover';
@@ -12,6 +13,7 @@ export const runbooks: Record<string, RunbookDefinition> = {
   [regionFailover.id]: regionFailover,
   [regionFailback.id]: regionFailback,
   [isolateVendorModule.id]: isolateVendorModule,
+  [orchestratorDrill.id]: orchestratorDrill,
 };
 
 export { pagingCheck, regionFailback, regionFailover };

@@ -13,3 +13,4 @@ export { evidenceArchiver } from './evidence-archiver';
 export { runbookFindings } from './runbook-findings';
 export { findingNumbers } from './finding-numbers';
 export { orchestratorFailover } from './orchestrator-failover';
+export { orchestratorDrill } from './orchestrator-drill';
