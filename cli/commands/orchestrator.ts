@@ -1,11 +1,17 @@
 import { commonOptions, type Command } from '../command';
+import type { CliContext } from '../context';
 import { ExitCode, usageError } from '../errors';
 import { clusterList } from '../orchestrator/clusters';
+import { orchestratorNamespaceOf, requestFailover } from '../orchestrator/failover';
+import { renderFailover } from '../orchestrator/failover-render';
 import { orchestratorProblems } from '../orchestrator/problems';
 import { activeClusterOf, surveyClusters, type ClusterView } from '../orchestrator/survey';
 import { table } from '../render';
+import { signingOptions } from '../signing';
 
 const usage = 'lifeboat orchestrator status --cluster NAME=HOST:PORT [--cluster NAME=HOST:PORT ...] [--json]   (or LIFEBOAT_CLUSTERS=NAME=HOST:PORT,...)';
+const failoverUsage =
+  'lifeboat orchestrator failover --to CLUSTER [--as USER] [--key FILE] [--cluster NAME=HOST:PORT ...] [--orchestrator-namespace NS] [--json]';
 
 /**
  * `lifeboat orchestrator status`: the orchestrator's own Temporal clusters when they replicate a global namespace
@@ -17,10 +23,18 @@ export const orchestratorCommand: Command = {
   name: 'orchestrator',
   summary: "The orchestrator's own Temporal clusters: which one is active for the namespace, each standby's replication lag, which workers poll where",
   usage,
-  options: { ...commonOptions, cluster: { type: 'string', multiple: true } },
+  options: {
+    ...commonOptions,
+    ...signingOptions,
+    cluster: { type: 'string', multiple: true },
+    to: { type: 'string' },
+    as: { type: 'string' },
+    'orchestrator-namespace': { type: 'string' },
+  },
   async run(ctx, { positionals, values }) {
     const [action, ...rest] = positionals;
-    if (action !== 'status') throw usageError(action ? `unknown orchestrator command "${action}"` : 'say what to do: status', `usage: ${usage}`);
+    if (action === 'failover') return failover(ctx, rest, values);
+    if (action !== 'status') throw usageError(action ? `unknown orchestrator command "${action}"` : 'say what to do: status or failover', `usage: ${usage}`);
     if (rest.length) throw usageError(`unexpected "${rest.join(' ')}"`, `usage: ${usage}`);
     const clusters = clusterList(values.cluster as string[] | undefined, ctx.env);
     const settings = ctx.settings();
@@ -32,6 +46,26 @@ export const orchestratorCommand: Command = {
     return problems.length ? ExitCode.refused : ExitCode.ok;
   },
 };
+
+/**
+ * `lifeboat orchestrator failover --to CLUSTER`: a signed decision of sre-leads that makes CLUSTER the global
+ * namespace's active cluster, checked and made by CLUSTER's own worker (cli/orchestrator/failover.ts). Exit 0 when the
+ * namespace is active there, 1 when refused (with why), 2 for bad usage.
+ */
+async function failover(ctx: CliContext, rest: string[], values: Record<string, unknown>): Promise<number> {
+  if (rest.length) throw usageError(`unexpected "${rest.join(' ')}"`, `usage: ${failoverUsage}`);
+  const to = values.to as string | undefined;
+  if (!to) throw usageError('--to is required: the cluster to make active, such as --to region-b', `usage: ${failoverUsage}`);
+  const clusters = clusterList(values.cluster as string[] | undefined, ctx.env);
+  const target = clusters.find((c) => c.name === to);
+  if (!target) throw usageError(`--to ${to}: not one of the clusters given (${clusters.map((c) => c.name).join(', ')})`, `usage: ${failoverUsage}`);
+  const namespace = ctx.settings().namespace;
+  const done = await requestFailover(ctx, { target, namespace, localNamespace: orchestratorNamespaceOf(values, ctx.env), values });
+  if (!done) return ExitCode.ok;
+  if (ctx.json) ctx.printJson(done);
+  else ctx.print(renderFailover(done));
+  return ExitCode.ok;
+}
 
 function render(namespace: string, taskQueue: string, active: string | null, views: ClusterView[], problems: string[]): string {
   const cells = [['CLUSTER', 'ADDRESS', 'ROLE', 'REPLICATION LAG', `WORKERS ON ${taskQueue}`]];
