@@ -11,6 +11,7 @@ import { CliError, ExitCode } from './cli/errors';
 import { archiveSettingsFromEnv } from './cli/evidence/archive-settings';
 import { createArchiverActivities } from './cli/evidence/archiver-activities';
 import { createFindingsActivities } from './cli/findings/activities';
+import { orchestratorNamespaceToPoll, runWithOrchestratorWorker } from './cli/orchestrator/failover-worker';
 import { ArchiverImpostorError, ensureEvidenceArchiver, watchEvidenceArchiver } from './cli/evidence/archiver-start';
 import { EVIDENCE_ARCHIVER_ID } from './workflows/evidence-archiver';
 import { ensureSearchAttributes } from './lib/search-attributes';
@@ -229,9 +230,25 @@ export async function runWorker(opts: {
       targetsPath: opts.targetsPath ?? defaultTargetsPath(undefined, env),
       env,
     });
+    // Failovers of the orchestrator itself are decided in this cluster's local namespace (cli/orchestrator/failover.ts),
+    // which answers while the global namespace is not active here; the same workflows, activities and roster serve it.
+    const localNamespace = orchestratorNamespaceToPoll(env);
+    const orchestratorWorker = localNamespace
+      ? await createLifeboatWorker({
+          connection,
+          namespace: localNamespace,
+          taskQueue,
+          rosterPath: opts.rosterPath,
+          trustRoot,
+          identity,
+          ...(opts.targetsPath ? { targetsPath: opts.targetsPath } : {}),
+          tracing: tracing.options,
+          env,
+        })
+      : undefined;
     if (env.LIFEBOAT_EVIDENCE_STORE) stopArchiverWatch = await startEvidenceArchiver(connection, settings.namespace, taskQueue);
     opts.onReady?.();
-    await runWithFactsWorker(worker, factsWorker);
+    await runWithOrchestratorWorker(worker, () => runWithFactsWorker(worker, factsWorker), orchestratorWorker);
   } finally {
     stopArchiverWatch?.();
     await stopRunMetrics?.();
