@@ -24,6 +24,11 @@ export interface FollowOptions {
   retryDelayMs?: number;
   /** How long one cluster may take to say who it is and where the namespace is active. */
   askTimeoutMs?: number;
+  /**
+   * Once a cluster says the namespace is active on itself, how long the others still have to answer (one of them may
+   * know of a later failover). A dead cluster is then not waited for until its connect timeout, on every command.
+   */
+  graceMs?: number;
 }
 
 /** Thrown when none of the clusters answers; each cluster's own error is in the message. */
@@ -132,7 +137,7 @@ export class FollowingConnection implements ConnectionLike {
 
   /** Asks every cluster who it is and where the namespace is active, and picks the one to talk to. */
   private async resolve(): Promise<Link> {
-    const reports = await Promise.all(this.options.candidates.map((c) => this.report(c)));
+    const reports = await this.reports();
     const choice = chooseCluster(reports);
     if (!choice) throw new NoClusterAnswers(reports);
     const address = reports[choice.index]!.candidate.address;
@@ -141,6 +146,28 @@ export class FollowingConnection implements ConnectionLike {
     if (note && (switched || this.chosenAddress === undefined)) this.options.say(note);
     this.chosenAddress = address;
     return { address, connection: await this.connectionTo(address) };
+  }
+
+  /** Every cluster's report, each asked at once; see `graceMs` for how long a slow one is waited for. */
+  private async reports(): Promise<ClusterReport[]> {
+    const { candidates } = this.options;
+    const { graceMs = 1_000 } = this.options;
+    const reports: (ClusterReport | undefined)[] = candidates.map(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    let settle: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    let pending = candidates.length;
+    candidates.forEach((c, i) => {
+      // `report` never rejects: a cluster that fails to answer is a report saying why.
+      void this.report(c).then((report) => {
+        reports[i] = report;
+        if (--pending === 0) settle();
+        else if (report.answers && report.clusterName === report.activeCluster) timer ??= setTimeout(settle, graceMs);
+      });
+    });
+    await settled;
+    clearTimeout(timer);
+    return reports.map((r, i) => r ?? { candidate: candidates[i]!, answers: false, error: `no answer within ${graceMs} ms of the active cluster's` });
   }
 
   private async report(candidate: ClusterCandidate): Promise<ClusterReport> {

@@ -121,7 +121,7 @@ function stubCluster(
   };
 }
 
-function follower(world: World, options: { unreachable?: string[]; followMs?: number } = {}) {
+function follower(world: World, options: { unreachable?: string[]; hanging?: string[]; followMs?: number } = {}) {
   const log = { signals: [] as { cluster: string; request: unknown }[], metadata: [] as unknown[], said: [] as string[], lookups: 0 };
   const addresses: Record<string, string> = { 'a:7233': 'region-a', 'b:7233': 'region-b' };
   const connection = new FollowingConnection({
@@ -132,11 +132,14 @@ function follower(world: World, options: { unreachable?: string[]; followMs?: nu
     namespace: 'orchestrator-dr',
     dial: async (address) => {
       if (options.unreachable?.includes(addresses[address]!)) throw new Error('Failed to connect before the deadline');
+      // A dead host that neither answers nor refuses: the dial fails only at its connect timeout.
+      if (options.hanging?.includes(addresses[address]!)) await new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 5_000));
       return stubCluster(addresses[address]!, world, log);
     },
     say: (line) => log.said.push(line),
     followMs: options.followMs ?? 2_000,
     retryDelayMs: 10,
+    graceMs: 100,
   });
   return { connection, log };
 }
@@ -164,6 +167,12 @@ describe('following the active cluster', () => {
     await connection.workflowService.signalWorkflowExecution(signal);
     expect(log.signals.map((s) => s.cluster)).toEqual(['region-b']);
     expect(log.said[0]).toMatch(/^# followed the active cluster: .* active on region-b \(b:7233\); region-a \(a:7233\) does not answer: Failed to connect/);
+  });
+
+  test('once a cluster says the namespace is active on itself, one that does not answer is waited for only briefly', async () => {
+    const { connection, log } = follower({ active: 'region-b', version: 12, dead: new Set() }, { hanging: ['region-a'] });
+    expect(await connection.activeAddress()).toBe('b:7233');
+    expect(log.said[0]).toMatch(/region-a \(a:7233\) does not answer: no answer within 100 ms/);
   });
 
   test('believes the copy that saw the latest failover when the clusters disagree', async () => {
