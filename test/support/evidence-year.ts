@@ -20,7 +20,9 @@ import { runFiles, type SimulatedRun } from './evidence-year-run';
  * as the worker archives them (each bundle sealed by the archive signer, chained to the one before it for its
  * runbook and target). What it holds follows from a seed and a count alone, so a test and a benchmark can ask for
  * ten runs or a thousand and know what the evidence pack must then say: which runbooks were never tested, which
- * scenarios never rehearsed, where independence broke down.
+ * scenarios never rehearsed, where independence broke down. Each run's bundle carries a real history, a recorded run of
+ * its runbook or plan on its target by its requester (evidence-year-histories.ts), so `lifeboat evidence verify` re-checks
+ * its signed decisions against the bundle's roster and passes; the year must be sealed with that roster (`yearRosterIn`).
  */
 
 /** The roster a bundle carries, and its roster admins' seal when it has one. */
