@@ -3,7 +3,8 @@ import type { CliContext } from '../context';
 import { ExitCode, usageError } from '../errors';
 import { clusterList } from '../orchestrator/clusters';
 import { orchestratorNamespaceOf, requestFailover } from '../orchestrator/failover';
-import { renderFailover } from '../orchestrator/failover-render';
+import { renderFailover, renderFailoverAudit } from '../orchestrator/failover-render';
+import { verifyFailover } from '../orchestrator/failover-verify';
 import { orchestratorProblems } from '../orchestrator/problems';
 import { activeClusterOf, surveyClusters, type ClusterView } from '../orchestrator/survey';
 import { table } from '../render';
@@ -11,7 +12,7 @@ import { signingOptions } from '../signing';
 
 const usage = 'lifeboat orchestrator status --cluster NAME=HOST:PORT [--cluster NAME=HOST:PORT ...] [--json]   (or LIFEBOAT_CLUSTERS=NAME=HOST:PORT,...)';
 const failoverUsage =
-  'lifeboat orchestrator failover --to CLUSTER [--as USER] [--key FILE] [--cluster NAME=HOST:PORT ...] [--orchestrator-namespace NS] [--json]';
+  'lifeboat orchestrator failover --to CLUSTER [--as USER] [--key FILE] [--cluster NAME=HOST:PORT ...] [--orchestrator-namespace NS] [--json]   (or --verify ID: re-check a failover from its history)';
 
 /**
  * `lifeboat orchestrator status`: the orchestrator's own Temporal clusters when they replicate a global namespace
@@ -30,6 +31,7 @@ export const orchestratorCommand: Command = {
     to: { type: 'string' },
     as: { type: 'string' },
     'orchestrator-namespace': { type: 'string' },
+    verify: { type: 'string' },
   },
   async run(ctx, { positionals, values }) {
     const [action, ...rest] = positionals;
@@ -54,13 +56,23 @@ export const orchestratorCommand: Command = {
  */
 async function failover(ctx: CliContext, rest: string[], values: Record<string, unknown>): Promise<number> {
   if (rest.length) throw usageError(`unexpected "${rest.join(' ')}"`, `usage: ${failoverUsage}`);
+  const localNamespace = orchestratorNamespaceOf(values, ctx.env);
+  const audited = values.verify as string | undefined;
+  if (audited !== undefined) {
+    if (values.to !== undefined) throw usageError('--verify re-checks a failover made before; it takes no --to', `usage: ${failoverUsage}`);
+    if (!audited.startsWith('orchestrator-failover/')) throw usageError(`--verify ${audited}: not a failover's run ID (orchestrator-failover/NAMESPACE/NONCE)`);
+    const audit = await verifyFailover(ctx, clusterList(values.cluster as string[] | undefined, ctx.env), localNamespace, audited);
+    if (ctx.json) ctx.printJson(audit);
+    else ctx.print(renderFailoverAudit(audit));
+    return audit.problems.length ? ExitCode.refused : ExitCode.ok;
+  }
   const to = values.to as string | undefined;
   if (!to) throw usageError('--to is required: the cluster to make active, such as --to region-b', `usage: ${failoverUsage}`);
   const clusters = clusterList(values.cluster as string[] | undefined, ctx.env);
   const target = clusters.find((c) => c.name === to);
   if (!target) throw usageError(`--to ${to}: not one of the clusters given (${clusters.map((c) => c.name).join(', ')})`, `usage: ${failoverUsage}`);
   const namespace = ctx.settings().namespace;
-  const done = await requestFailover(ctx, { target, namespace, localNamespace: orchestratorNamespaceOf(values, ctx.env), values });
+  const done = await requestFailover(ctx, { target, namespace, localNamespace, values });
   if (!done) return ExitCode.ok;
   if (ctx.json) ctx.printJson(done);
   else ctx.print(renderFailover(done));

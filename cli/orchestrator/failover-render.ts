@@ -1,3 +1,5 @@
+import { visibleLine } from '../../lib/terminal-text';
+import type { FailoverAudit } from './failover-verify';
 import type { FailoverDone } from './failover';
 
 /**
@@ -18,4 +20,23 @@ export function renderFailover(done: FailoverDone): string {
     "Temporal's description of the namespace:",
     JSON.stringify(outcome.description, null, 2),
   ].join('\n');
+}
+
+/** A failover's history re-checked: the decision, whether it moved the namespace, and what does not hold. */
+export function renderFailoverAudit(audit: FailoverAudit): string {
+  const asked = audit.request ? `fail ${audit.request.namespace} over to ${audit.request.to}` : 'an unreadable request';
+  const decision = audit.verdict.ok
+    ? `signed by ${audit.verdict.decision.by} (key ${audit.verdict.decision.fingerprint}, nonce ${audit.verdict.decision.nonce}): holds`
+    : `refused: ${audit.verdict.reason}`;
+  return (
+    [
+      `${audit.workflowId} on ${audit.cluster} (${audit.status.toLowerCase()}): ${asked}`,
+      `decision ${decision}${audit.rosterDigest ? ` (roster ${audit.rosterDigest})` : ''}`,
+      audit.moved ? 'the run asked Temporal to move the namespace' : 'the run never asked Temporal to move the namespace',
+      ...(audit.problems.length ? audit.problems.map((p) => `PROBLEM: ${p}`) : ['the audit trail holds: the namespace moved only on a verified decision']),
+    ]
+      // A refused statement's reason quotes what its sender wrote: shown, never obeyed by the terminal.
+      .map(visibleLine)
+      .join('\n')
+  );
 }

@@ -78,6 +78,19 @@ test('a failover that is unsigned, wrongly signed, signed outside sre-leads, or 
   });
   expect(forged).toMatch(/failover refused: bad signature/);
 
+  // Re-checked from its history: the forged decision does not hold, and the run never asked for the namespace to move.
+  const audit = await failover(['--verify', forgedStatement.workflowId, '--json']);
+  expect(audit.code, audit.stderr).toBe(0);
+  expect(JSON.parse(audit.stdout)).toMatchObject({ cluster: 'region-b', status: 'FAILED', verdict: { ok: false }, moved: false, problems: [] });
+
+  // Bad usage names the flag, and nothing is started.
+  const noTarget = await failover(['--as', 'bob']);
+  expect(noTarget.code).toBe(2);
+  expect(noTarget.stderr).toMatch(/--to is required/);
+  const unknownTarget = await failover(['--to', 'region-c', '--as', 'bob']);
+  expect(unknownTarget.code).toBe(2);
+  expect(unknownTarget.stderr).toMatch(/--to region-c: not one of the clusters given \(region-a, region-b\)/);
+
   for (const region of regionClusters) expect(await clusters.activeCluster(region)).toBe('region-a');
 }, 60_000);
 
@@ -95,6 +108,16 @@ test("with region-a dead, an sre-lead's signed failover makes region-b active an
     replicationConfig: { activeClusterName: 'region-b', clusters: [{ clusterName: 'region-a' }, { clusterName: 'region-b' }] },
   });
   expect(await clusters.activeCluster('region-b')).toBe('region-b');
+  // Its history is the audit trail: re-checked, the decision holds and the move came after it.
+  const audit = await failover(['--verify', workflowId, '--json']);
+  expect(audit.code, audit.stderr).toBe(0);
+  expect(JSON.parse(audit.stdout)).toMatchObject({
+    cluster: 'region-b',
+    status: 'COMPLETED',
+    verdict: { ok: true, decision: { by: 'bob' } },
+    moved: true,
+    problems: [],
+  });
 
   // The insider starts the same statement again under its ID, once the first run has closed: its nonce is taken.
   const first = await local['region-b']!.rawClient.workflow.getHandle(workflowId).fetchHistory();
