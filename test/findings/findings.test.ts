@@ -74,6 +74,12 @@ test('a failed drill opens findings; a close without proof, or with a failed dri
     expect(failedDrill.evidence).toMatch(/^kit-exercise\//);
     expect(new Set(opened.map((f) => f.id)).size).toBe(2);
     const id = failedDrill.id;
+    // Without --runbook and --target, every findings workflow of the task queue is listed.
+    await eventually(`${id} in the list of every runbook's findings`, async () => {
+      const out = await lifeboatInProcess(['findings', '--open'], env);
+      const row = new RegExp(`^${id}\\s+kit-exercise\\s+${target}\\s+drill-failed\\s+open\\s`, 'm');
+      return out.code === 0 && row.test(out.stdout) ? true : undefined;
+    });
 
     const noProof = await lifeboatInProcess(['finding', 'close', id, '--as', 'bob', '--comment', 'fixed, trust me'], env);
     expect(noProof.code).toBe(1);
