@@ -122,7 +122,7 @@ export async function createLifeboatWorker(options: LifeboatWorkerOptions): Prom
     ...createActivities({ rosterPath: options.rosterPath, trustRoot, notify: notifyConfigFromEnv(env, log), targetsPath }),
     ...(archive ? createArchiverActivities(archive) : {}),
     // Findings are sealed into the same archive, so the findings workflows' activities come with it (cli/findings/).
-    ...(archive ? createFindingsActivities(archive) : {}),
+    ...(archive ? createFindingsActivities(archive, undefined, trustRoot) : {}),
     ...options.activities,
   };
   const prebuilt = options.workflowsPath || options.bundleAtStart ? undefined : freshBundlePath();

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { FindingsActivities, ReadinessFindingsActivities } from '../../lib/findings/activity-contracts';
 import { notReadySignal } from '../../lib/findings/messages';
 import { DEFAULT_FINDING_DEADLINE_DAYS } from '../../lib/findings/names';
+import type { TrustRoot } from '../../lib/roster-seal';
 import type { ArchiveSettings } from '../evidence/archive-settings';
 import { readDrillOutcome } from './drill-outcome';
 import { notReadySince } from './not-ready-since';
@@ -41,13 +42,15 @@ export function findingsTimingFromEnv(env: NodeJS.ProcessEnv): FindingsTiming {
 export function createFindingsActivities(
   settings: ArchiveSettings,
   timing: FindingsTiming = findingsTimingFromEnv(settings.env),
+  /** The workers' trust root: the roster of a findings bundle read back must be one its roster admins sealed. */
+  trustRoot?: TrustRoot,
 ): FindingsActivities & ReadinessFindingsActivities {
   const here = () => {
     const context = Context.current();
     return { client: context.client, taskQueue: context.info.taskQueue };
   };
   return {
-    readSealedFindings: (runbook, target) => readSealedFindings(settings.store, settings.signer.id, runbook, target),
+    readSealedFindings: (runbook, target) => readSealedFindings(settings.store, settings.signer.id, runbook, target, trustRoot),
     archiveFindings: (snapshot, workflowId, temporalRunId, close) => archiveFindings(settings, snapshot, workflowId, temporalRunId, close),
     highestSealedFindingNumber: () => highestSealedFindingNumber(settings.store),
     readDrillOutcome: (runbook, target, claim) => readDrillOutcome(here().client, here().taskQueue, settings.store, runbook, target, claim),

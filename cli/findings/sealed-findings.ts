@@ -9,6 +9,7 @@ import { checkBundle } from '../../lib/evidence/verify-bundle';
 import { ArchivedClose, ArchivedCloses, CLOSES_FILE } from '../../lib/findings/messages';
 import { findingsChainRunbook, findingNumber, findingsWorkflowId } from '../../lib/findings/names';
 import { FINDINGS_FILE, FindingsSnapshot } from '../../lib/findings/record';
+import type { TrustRoot } from '../../lib/roster-seal';
 import { sealPathFor } from '../../lib/roster-seal-file';
 import type { ArchiveSettings } from '../evidence/archive-settings';
 
@@ -53,14 +54,16 @@ export async function archiveFindings(
 
 /**
  * The newest findings snapshot of a runbook and target, after checking its bundle: every file against the manifest,
- * the seal by this worker's archive signer, and a findings bundle of exactly this workflow. One that does not verify
- * is refused (non-retryable, naming what is wrong): the findings workflow must not start from state nobody vouches for.
+ * the seal by this worker's archive signer, its roster one the roster admins sealed (given the trust root), and a
+ * findings bundle of exactly this workflow. One that does not verify is refused (non-retryable, naming what is
+ * wrong): the findings workflow must not start from state nobody vouches for.
  */
 export async function readSealedFindings(
   store: EvidenceStore,
   signerId: string,
   runbook: string,
   target: string,
+  trustRoot?: TrustRoot,
 ): Promise<{ snapshot: FindingsSnapshot | null; from: string }> {
   const newest = (await store.list({ runbook: findingsChainRunbook(runbook), target })).at(-1);
   if (!newest) return { snapshot: null, from: `nothing: ${store.location} holds no findings of ${runbook} on ${target} yet` };
@@ -69,7 +72,7 @@ export async function readSealedFindings(
     throw ApplicationFailure.nonRetryable(`the newest findings bundle ${newest.key} in ${store.location} does not verify: ${problem}`, 'FindingsUnverified');
   };
   if (!stored) return refuse('it was listed but could not be read back');
-  const checked = checkBundle(stored);
+  const checked = checkBundle(stored, trustRoot);
   if (checked.findings.length > 0) return refuse(checked.findings.map((f) => f.message).join('; '));
   const manifest = checked.manifest!;
   if (manifest.kind !== 'findings' || manifest.runId !== findingsWorkflowId(runbook, target))

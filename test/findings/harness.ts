@@ -66,7 +66,7 @@ export async function findingsWorker(
     // The runs load the roster the bundles hold, as a worker's do: evidence verify checks their decisions against it.
     {
       ...createArchiverActivities(settings),
-      ...createFindingsActivities(settings, timing),
+      ...createFindingsActivities(settings, timing, testTrustRoot()),
       ...createRosterActivities({ rosterPath: settings.rosterPath, trustRoot: testTrustRoot() }),
     },
     undefined,
