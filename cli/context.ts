@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import { CodecConfigError, dataConverterFromEnv } from '../lib/codec';
 import { ConnectionConfigError, connectionSettings, taskQueue, type ConnectionSettings } from '../lib/connection';
 import { terminalSafeJson } from '../lib/terminal-text';
@@ -54,21 +54,28 @@ export class CliContext {
       const dataConverter = this.dataConverter();
       const candidates = clusterCandidates(settings, this.env);
       // A history page with large (forged) signals can pass gRPC's default 4 MiB; verify and status must still read it.
-      const connect = (address: string, connectTimeout: number) =>
-        Connection.connect({ ...settings.connectionOptions, address, connectTimeout, channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 } });
+      const options = (address: string): ConnectionOptions => ({
+        ...settings.connectionOptions,
+        address,
+        channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 },
+      });
       try {
         if (candidates.length > 1) {
           // A cluster per region: follow the one where the namespace is active, saying so on stderr when it is not the first.
           const following = new FollowingConnection({
             candidates,
             namespace: settings.namespace,
-            dial: (address) => connect(address, 3_000),
+            // Connected on first use, with few quick tries per call: a cluster that refuses is known dead in a
+            // fraction of a second (not at a connect timeout), and the follower, not gRPC, tries again, on whichever
+            // cluster is active by then.
+            dial: async (address) =>
+              Connection.lazy({ ...options(address), interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3 }))] }),
             say: (line) => this.io.stderr(`${line}\n`),
           });
           this.connection = following;
           await following.ensureConnected();
         } else {
-          this.connection = await connect(candidates[0]?.address ?? settings.connectionOptions.address, 5_000);
+          this.connection = await Connection.connect({ ...options(candidates[0]?.address ?? settings.connectionOptions.address), connectTimeout: 5_000 });
         }
       } catch (err) {
         const where = candidates.length > 1 ? `any of ${candidates.map((c) => c.address).join(', ')}` : settings.connectionOptions.address;

@@ -69,6 +69,8 @@ export class FollowingConnection implements ConnectionLike {
   private readonly dialed = new Map<string, Promise<ClusterConnection>>();
   private readonly context = new AsyncLocalStorage<CallContext>();
   private current: Promise<Link> | undefined;
+  /** Clusters still being asked after a choice was made without them; closed only once they are done. */
+  private readonly asking = new Set<Promise<ClusterReport>>();
   private chosenAddress: string | undefined;
 
   constructor(private readonly options: FollowOptions) {
@@ -100,6 +102,8 @@ export class FollowingConnection implements ConnectionLike {
   }
 
   async close(): Promise<void> {
+    // A connection closed under a call still being retried fails later, outside any caller: let those calls end first.
+    await Promise.all([...this.asking]);
     const open = await Promise.all([...this.dialed.values()].map((d) => d.catch(() => undefined)));
     await Promise.all(open.map((c) => c?.close().catch(() => undefined)));
     this.dialed.clear();
@@ -159,7 +163,10 @@ export class FollowingConnection implements ConnectionLike {
     let pending = candidates.length;
     candidates.forEach((c, i) => {
       // `report` never rejects: a cluster that fails to answer is a report saying why.
-      void this.report(c).then((report) => {
+      const asking = this.report(c);
+      this.asking.add(asking);
+      void asking.then((report) => {
+        this.asking.delete(asking);
         reports[i] = report;
         if (--pending === 0) settle();
         else if (report.answers && report.clusterName === report.activeCluster) timer ??= setTimeout(settle, graceMs);
@@ -175,8 +182,10 @@ export class FollowingConnection implements ConnectionLike {
     try {
       const connection = await this.connectionTo(candidate.address);
       const service = connection.workflowService;
+      // Both asked at once, and both awaited to the end even when one fails: a call still retrying on a connection
+      // closed under it would fail later, outside any caller.
       const [info, described] = await connection.withDeadline(Date.now() + askTimeoutMs, () =>
-        Promise.all([service.getClusterInfo({}), service.describeNamespace({ namespace: this.options.namespace })]),
+        bothOrFirstError(service.getClusterInfo({}), service.describeNamespace({ namespace: this.options.namespace })),
       );
       return {
         candidate,
@@ -219,4 +228,12 @@ export class FollowingConnection implements ConnectionLike {
     }
     return run();
   }
+}
+
+/** Like Promise.all for two promises, but settles only when both have: the first error, else both values. */
+async function bothOrFirstError<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
