@@ -3,7 +3,8 @@ import type { CliContext } from '../context';
 import { ExitCode, usageError } from '../errors';
 import { clusterList } from '../orchestrator/clusters';
 import { orchestratorNamespaceOf, requestFailover } from '../orchestrator/failover';
-import { renderFailover, renderFailoverAudit } from '../orchestrator/failover-render';
+import { renderFailover, renderFailoverAudit, renderFailoverHistory } from '../orchestrator/failover-render';
+import { failoverHistory } from '../orchestrator/failover-history';
 import { verifyFailover } from '../orchestrator/failover-verify';
 import { orchestratorProblems } from '../orchestrator/problems';
 import { activeClusterOf, surveyClusters, type ClusterView } from '../orchestrator/survey';
@@ -43,8 +44,9 @@ export const orchestratorCommand: Command = {
     const views = await surveyClusters(clusters, settings, ctx.taskQueue);
     const problems = orchestratorProblems(views, settings.namespace);
     const activeCluster = activeClusterOf(views) ?? null;
-    if (ctx.json) ctx.printJson({ namespace: settings.namespace, taskQueue: ctx.taskQueue, activeCluster, clusters: views, problems });
-    else ctx.print(render(settings.namespace, ctx.taskQueue, activeCluster, views, problems));
+    const failovers = await failoverHistory(clusters, settings, orchestratorNamespaceOf(values, ctx.env));
+    if (ctx.json) ctx.printJson({ namespace: settings.namespace, taskQueue: ctx.taskQueue, activeCluster, clusters: views, problems, failovers });
+    else ctx.print([render(settings.namespace, ctx.taskQueue, activeCluster, views, problems), '', renderFailoverHistory(failovers)].join('\n'));
     return problems.length ? ExitCode.refused : ExitCode.ok;
   },
 };

@@ -1,4 +1,5 @@
 import { visibleLine } from '../../lib/terminal-text';
+import type { FailoverHistory } from './failover-history';
 import type { FailoverAudit } from './failover-verify';
 import type { FailoverDone } from './failover';
 
@@ -39,4 +40,22 @@ export function renderFailoverAudit(audit: FailoverAudit): string {
       .map(visibleLine)
       .join('\n')
   );
+}
+
+/** The recent failovers of the orchestrator, and each failover Temporal shows that no verified decision made. */
+export function renderFailoverHistory(history: FailoverHistory | { error: string }): string {
+  if ('error' in history) return `failovers: cannot be listed: ${visibleLine(history.error)}`;
+  const lines = [history.recent.length ? 'recent failovers:' : 'recent failovers: none'];
+  for (const run of history.recent) {
+    const what = run.request ? `${run.request.namespace} to ${run.request.to}` : 'an unreadable request';
+    const who = run.verdict.ok ? `by ${run.verdict.decision.by}` : `refused: ${run.verdict.reason}`;
+    lines.push(
+      `  ${run.startedAt} ${what} on ${run.cluster} (${run.status.toLowerCase()}) ${who}${run.problems.length ? `; PROBLEM: ${run.problems.join('; ')}` : ''}`,
+    );
+  }
+  for (const f of history.unverified)
+    lines.push(
+      `UNVERIFIED FAILOVER: Temporal shows a failover at ${f.at ?? 'an unknown time'} (failover version ${f.failoverVersion}) that no verified decision made`,
+    );
+  return lines.map(visibleLine).join('\n');
 }

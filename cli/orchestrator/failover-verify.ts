@@ -19,6 +19,8 @@ export interface FailoverAudit {
   rosterDigest?: string;
   /** Whether the run asked for the namespace's active cluster to change. */
   moved: boolean;
+  /** What the run returned when it completed: the failover version Temporal gave the namespace, and whether it moved. */
+  outcome?: { failoverVersion: string; changed: boolean; at: string | null };
   /** What does not hold: a move with no verified decision, or a move before the decision's nonce was claimed. */
   problems: string[];
 }
@@ -44,17 +46,11 @@ export async function verifyFailover(ctx: CliContext, clusters: ClusterAddress[]
     }
     try {
       const client = new Client({ connection, namespace: localNamespace, ...(dataConverter ? { dataConverter } : {}) });
-      const handle = client.workflow.getHandle(workflowId);
-      let history;
       try {
-        history = await handle.fetchHistory();
+        return { ...(await auditRun(client, workflowId)), cluster: cluster.name };
       } catch (err) {
         misses.push(`${cluster.name} has no run ${workflowId} (${(err as Error).message.slice(0, 200)})`);
-        continue;
       }
-      const status = (await handle.describe()).status.name;
-      const decode = (payloads: temporal.api.common.v1.IPayload[] | null | undefined) => decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
-      return { ...(await audit(history.events ?? [], decode, localNamespace, workflowId)), workflowId, cluster: cluster.name, status };
     } finally {
       await connection.close().catch(() => undefined);
     }
@@ -63,6 +59,15 @@ export async function verifyFailover(ctx: CliContext, clusters: ClusterAddress[]
     code: 'not-found',
     suggestion: 'name every cluster (--cluster or LIFEBOAT_CLUSTERS); a failover runs on the cluster it activated',
   });
+}
+
+/** Re-checks one run of a failover (the newest under the ID, unless `runId` names one) from its history. */
+export async function auditRun(client: Client, workflowId: string, runId?: string): Promise<Omit<FailoverAudit, 'cluster'>> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  const history = await handle.fetchHistory();
+  const status = (await handle.describe()).status.name;
+  const decode = (payloads: temporal.api.common.v1.IPayload[] | null | undefined) => decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
+  return { ...(await audit(history.events ?? [], decode, client.options.namespace, workflowId)), workflowId, status };
 }
 
 async function audit(
@@ -99,7 +104,21 @@ async function audit(
   const claimedAt = await claimedEventId(events, decode);
   if (moved && (claimedAt === undefined || Number(moves[0]!.eventId) < claimedAt))
     problems.push("the namespace was asked to move before the decision's nonce was claimed, so a replay could have moved it too");
-  return { request, verdict, rosterDigest: rosterDigest(roster), moved, problems };
+  const outcome = await outcomeOf(events, decode);
+  return { request, verdict, rosterDigest: rosterDigest(roster), moved, ...(outcome ? { outcome } : {}), problems };
+}
+
+async function outcomeOf(events: HistoryEvent[], decode: (p: temporal.api.common.v1.IPayload[] | null | undefined) => Promise<unknown[]>) {
+  const completed = events.find((e) => e.workflowExecutionCompletedEventAttributes);
+  if (!completed) return undefined;
+  const [value] = await decode(completed.workflowExecutionCompletedEventAttributes?.result?.payloads);
+  const result = value as { failoverVersion?: unknown; changed?: unknown } | undefined;
+  const at = optionalTsToMs(completed.eventTime);
+  return {
+    failoverVersion: String(result?.failoverVersion ?? ''),
+    changed: result?.changed === true,
+    at: at === undefined ? null : new Date(at).toISOString(),
+  };
 }
 
 /** The roster the run's `loadRoster` activity returned, as recorded in its history. */

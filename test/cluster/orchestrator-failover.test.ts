@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { requireTemporalCli } from '../../dev/temporal-binaries';
 import { childEnv } from '../../lib/child-env';
 import { ORCHESTRATOR_NAMESPACE, Statement, statementText, type OrchestratorFailoverOutcome, type SignedDecision } from '../../kit/trust';
+import type { FailoverHistory } from '../../cli/orchestrator/failover-history';
 import { lifeboatInProcess } from '../helpers/cli';
 import type { TestNamespace } from '../helpers/namespaces';
 import { signAs } from '../helpers/signing';
@@ -48,7 +49,7 @@ afterAll(async () => {
   await clusters?.stop();
 });
 
-test('a failover that is unsigned, wrongly signed, signed outside sre-leads, or forged by an insider with the stock temporal CLI is refused, and region-a stays active', async () => {
+test('a failover that is unsigned, wrongly signed, signed outside sre-leads, or forged by an insider with the stock temporal CLI is refused and leaves region-a active; failovers made with the stock CLI instead are named unverified by orchestrator status', async () => {
   // Dave is in the roster, but not in sre-leads.
   const dave = await failover(['--to', 'region-b', '--as', 'dave']);
   expect(dave.code, dave.stderr).toBe(1);
@@ -92,7 +93,19 @@ test('a failover that is unsigned, wrongly signed, signed outside sre-leads, or 
   expect(unknownTarget.stderr).toMatch(/--to region-c: not one of the clusters given \(region-a, region-b\)/);
 
   for (const region of regionClusters) expect(await clusters.activeCluster(region)).toBe('region-a');
-}, 60_000);
+  const before = await failoverHistory();
+  expect(before.unverified).toEqual([]);
+
+  // An operator with Temporal access fails over with the stock CLI, bypassing any decision, and back again:
+  // lifeboat orchestrator status names both failovers as made by no verified decision.
+  await clusters.failover('region-b');
+  await expect.poll(() => clusters.activeCluster('region-a')).toBe('region-b');
+  await clusters.failover('region-a');
+  for (const region of regionClusters) await expect.poll(() => clusters.activeCluster(region)).toBe('region-a');
+  const after = await failoverHistory();
+  expect(after.temporal).toHaveLength(before.temporal.length + 2);
+  expect(after.unverified).toHaveLength(2);
+}, 90_000);
 
 test("with region-a dead, an sre-lead's signed failover makes region-b active and returns Temporal's description; the same statement replayed is refused", async () => {
   await clusters.kill('region-a');
@@ -119,6 +132,12 @@ test("with region-a dead, an sre-lead's signed failover makes region-b active an
     problems: [],
   });
 
+  // Status lists the failover with who decided it, and matches it with the one Temporal shows.
+  const history = await failoverHistory();
+  expect(history.recent[0]).toMatchObject({ workflowId, verdict: { ok: true, decision: { by: 'bob' } }, moved: true });
+  expect(history.temporal.at(-1)).toMatchObject({ failoverVersion: outcome.failoverVersion, decidedBy: { workflowId, by: 'bob' } });
+  expect(history.unverified).toHaveLength(2);
+
   // The insider starts the same statement again under its ID, once the first run has closed: its nonce is taken.
   const first = await local['region-b']!.rawClient.workflow.getHandle(workflowId).fetchHistory();
   const input = first.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
@@ -140,6 +159,17 @@ function failover(args: string[]) {
     TEMPORAL_NAMESPACE: namespace,
     LIFEBOAT_TASK_QUEUE: taskQueue,
   });
+}
+
+/** What `lifeboat orchestrator status --json` says of failovers. */
+async function failoverHistory(): Promise<FailoverHistory> {
+  const list = regionClusters.map((name) => `${name}=${clusters.addresses[name]}`).join(',');
+  const status = await lifeboatInProcess(['orchestrator', 'status', '--json'], {
+    LIFEBOAT_CLUSTERS: list,
+    TEMPORAL_NAMESPACE: namespace,
+    LIFEBOAT_TASK_QUEUE: taskQueue,
+  });
+  return (JSON.parse(status.stdout) as { failovers: FailoverHistory }).failovers;
 }
 
 /** A statement and a signature as files, for `--statement` and `--signature`. */
