@@ -19,7 +19,6 @@ export type {
   Objectives,
   ProcedureEntry,
   RunbookDefinition,
-  ScenarioTag,
   StepRetry,
   StepSpec,
 } from './definition';
