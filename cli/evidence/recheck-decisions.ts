@@ -9,6 +9,7 @@ import type { DecisionRecheck } from '../../lib/evidence/verify-archive';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import type { PayloadDecoder } from '../verify/history-decisions';
+import { recheckFindings } from './recheck-findings';
 import { PlanDelegations } from './recheck-plans';
 import { verifyRun } from '../verify/verify-run';
 
@@ -41,8 +42,8 @@ export function decisionRecheck(opts: { decode: PayloadDecoder; codecHint: strin
       ...more,
       message: `${key}: ${message}`,
     });
-    // A findings bundle is no run: it holds findings.json and no history (the findings workflow verified each close itself).
-    if (manifest.kind === 'findings') return [];
+    // A findings bundle is no run: it holds findings.json and no history; its signed closes are checked again instead.
+    if (manifest.kind === 'findings') return recheckFindings(stored, manifest);
     const chain = historiesOf(stored);
     if (typeof chain === 'string') return [found(chain)];
     const archived = archivedVerdict(stored);

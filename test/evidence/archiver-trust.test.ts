@@ -217,7 +217,9 @@ test('an archiver an insider terminated is started again by the worker, and arch
       roster: signer.roster,
       runNumber: 1,
     });
-    await archiveRun(store, { ...findings, kind: 'findings', runId: `findings/kit-exercise/${taskQueue}-b` }, signer.signer);
+    const snapshot = { lifeboat: 'findings/v1', runbook: 'kit-exercise', target: `${taskQueue}-b`, at: findings.finishedAt, findings: [] };
+    const files = { ...findings.files, 'findings.json': `${JSON.stringify(snapshot)}\n`, 'closes.json': '[]\n' };
+    await archiveRun(store, { ...findings, files, kind: 'findings', runId: `findings/kit-exercise/${taskQueue}-b` }, signer.signer);
 
     // What every archiving worker runs (worker.ts), checking often here.
     const stop = watchEvidenceArchiver({

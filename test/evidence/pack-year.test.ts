@@ -32,7 +32,14 @@ beforeAll(async () => {
   await sealTestRoster(join(dir, 'roster.json'));
   const sealText = readFileSync(sealPathFor(join(dir, 'roster.json')), 'utf8');
   base = join(dir, 'archive');
-  year = await writeEvidenceYear(openEvidenceStore(base), { seed: 2026, runs: 150, signer, roster: { ...roster, sealText } });
+  // The findings bundles' roster (the closers' keys added) is sealed by the same admins.
+  const seal = async (text: string) => {
+    const path = join(dir, 'findings-roster.json');
+    writeFileSync(path, text);
+    await sealTestRoster(path);
+    return readFileSync(sealPathFor(path), 'utf8');
+  };
+  year = await writeEvidenceYear(openEvidenceStore(base), { seed: 2026, runs: 150, signer, roster: { ...roster, sealText, seal } });
   pack = await buildEvidencePack(openEvidenceStore(base), { ...period, catalog, targets: services, trustRoot: testTrustRoot() });
 });
 

@@ -7,10 +7,12 @@ import { MANIFEST_FILE, ROSTER_FILE, sha256Of } from '../../lib/evidence/manifes
 import { ROSTER_SEAL_FILE } from '../../lib/evidence/roster-anchor';
 import type { ArchiveSigner } from '../../lib/evidence/seal';
 import type { EvidenceStore } from '../../lib/evidence/store';
+import { CLOSES_FILE } from '../../lib/findings/messages';
 import { findingsChainRunbook, findingsWorkflowId } from '../../lib/findings/names';
 import { FINDINGS_FILE, type AuditFinding } from '../../lib/findings/record';
 import { plans } from '../../plans';
 import { runbooks } from '../../runbooks';
+import { YearClosers } from './evidence-year-closers';
 import { YearFindings } from './evidence-year-findings';
 import { recordedArchiveSigner, recordedYear } from './evidence-year-histories';
 import { runFiles, type SimulatedRun } from './evidence-year-run';
@@ -29,6 +31,8 @@ import { runFiles, type SimulatedRun } from './evidence-year-run';
 export interface YearRoster {
   text: string;
   sealText?: string;
+  /** Seals another roster text as this one's admins sealed it: the findings bundles' roster, which adds the closers' keys. */
+  seal?: (text: string) => Promise<string>;
 }
 
 /** What the year holds that an evidence pack must report. */
@@ -104,13 +108,15 @@ export async function writeEvidenceYear(
   const rehearsed = new Set<ScenarioTag>();
   const tested = new Set<string>();
 
-  const findings = new YearFindings();
+  // The closes are signed by keys made for the year, which only the findings bundles' roster lists (evidence-year-closers.ts).
+  const closers = await YearClosers.make(opts.roster.text);
+  const findings = new YearFindings(closers);
 
   /** Seals the evidence as the next link of its runbook and target's chain, and stores it. */
-  const seal = async (evidence: Omit<RunEvidence, 'files' | 'targetsDigest'>, files: Record<string, string>) => {
+  const seal = async (evidence: Omit<RunEvidence, 'files' | 'targetsDigest'>, files: Record<string, string>, roster: YearRoster = opts.roster) => {
     const chain = `${evidence.runbook}\u0000${evidence.target}`;
-    const withRoster: Record<string, string> = { ...files, [ROSTER_FILE]: opts.roster.text };
-    if (opts.roster.sealText) withRoster[ROSTER_SEAL_FILE] = opts.roster.sealText;
+    const withRoster: Record<string, string> = { ...files, [ROSTER_FILE]: roster.text };
+    if (roster.sealText) withRoster[ROSTER_SEAL_FILE] = roster.sealText;
     const bundle = await sealBundle({ ...evidence, files: withRoster, targetsDigest: `sha256:${'0'.repeat(64)}` }, previous.get(chain) ?? null, opts.signer);
     await store.put(bundle);
     const digest = sha256Of(bundle.files[MANIFEST_FILE]!);
@@ -176,7 +182,8 @@ export async function writeEvidenceYear(
   // Each runbook and target's findings as they stand at the year's last second, sealed as the findings workflow seals
   // them (cli/findings/sealed-findings.ts): a findings bundle under `findings/<runbook>/<target>`, which holds no run.
   const at = new Date(Date.UTC(year + 1, 0, 1) - 1000).toISOString();
-  for (const snapshot of findings.snapshots(at)) {
+  const findingsRoster: YearRoster = { text: closers.rosterText, ...(opts.roster.seal ? { sealText: await opts.roster.seal(closers.rosterText) } : {}) };
+  for (const { snapshot, closes } of findings.snapshots(at)) {
     const open = snapshot.findings.filter((f) => f.state === 'open').length;
     await seal(
       {
@@ -190,7 +197,8 @@ export async function writeEvidenceYear(
         startedAt: at,
         finishedAt: at,
       },
-      { [FINDINGS_FILE]: `${JSON.stringify(snapshot, null, 2)}\n` },
+      { [FINDINGS_FILE]: `${JSON.stringify(snapshot, null, 2)}\n`, [CLOSES_FILE]: `${JSON.stringify(closes, null, 2)}\n` },
+      findingsRoster,
     );
     summary.findingsBundles++;
     summary.findings.push(...snapshot.findings);
