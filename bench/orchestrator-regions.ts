@@ -29,6 +29,8 @@ export interface BenchRegions {
   status(region: RegionCluster, workflowId: string): Promise<RunStatus>;
   /** Stops one region's worker (its cluster may be gone: the wait is bounded). */
   stopWorker(region: RegionCluster): Promise<void>;
+  /** Starts a fresh worker in a region whose worker was stopped. */
+  startWorker(region: RegionCluster): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,21 +49,25 @@ export async function openBenchRegions(ctx: BenchContext, clusters: ReplicatedCl
   });
   const connections = {} as Record<RegionCluster, Connection>;
   const clients = {} as Record<RegionCluster, Client>;
-  const workers = {} as Record<RegionCluster, { worker: Worker; running: Promise<unknown>; native: NativeConnection }>;
+  const natives = {} as Record<RegionCluster, NativeConnection>;
+  const workers = {} as Record<RegionCluster, { worker: Worker; running: Promise<unknown> }>;
+  const startWorker = async (region: RegionCluster) => {
+    const worker = await Worker.create({
+      connection: natives[region],
+      namespace,
+      taskQueue,
+      identity: workerIdentity(region),
+      workflowBundle: { codePath: ctx.bundlePath },
+      activities,
+    });
+    workers[region] = { worker, running: worker.run().catch((err: unknown) => err) };
+  };
   for (const region of regionClusters) {
     const address = clusters.addresses[region];
     connections[region] = await Connection.connect({ address });
     clients[region] = new Client({ connection: connections[region], namespace });
-    const native = await NativeConnection.connect({ address });
-    const worker = await Worker.create({
-      connection: native,
-      namespace,
-      taskQueue,
-      identity: `lifeboat-worker-${region}`,
-      workflowBundle: { codePath: ctx.bundlePath },
-      activities,
-    });
-    workers[region] = { worker, native, running: worker.run().catch((err: unknown) => err) };
+    natives[region] = await NativeConnection.connect({ address });
+    await startWorker(region);
   }
   const describe = (region: RegionCluster, workflowId: string) =>
     connections[region].withMetadata(localOnly, () => connections[region].workflowService.describeWorkflowExecution({ namespace, execution: { workflowId } }));
@@ -113,14 +119,20 @@ export async function openBenchRegions(ctx: BenchContext, clusters: ReplicatedCl
     },
     status: (region, workflowId) => clients[region].workflow.getHandle(workflowId).query(statusQuery),
     stopWorker,
+    startWorker,
     async close() {
       await Promise.all(regionClusters.map(stopWorker));
       for (const region of regionClusters) {
-        await workers[region].native.close().catch(() => undefined);
+        await natives[region].close().catch(() => undefined);
         await connections[region].close().catch(() => undefined);
       }
     },
   };
+}
+
+/** The identity each region's worker polls with, which the history records on the tasks it completes. */
+export function workerIdentity(region: RegionCluster): string {
+  return `lifeboat-worker-${region}`;
 }
 
 /** Polls `check` every `everyMs` until it is true or `timeoutMs` passes; errors count as false (a cluster settling). */

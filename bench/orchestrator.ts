@@ -3,7 +3,7 @@ import { approveSignal } from '../kit';
 import { replicationLag } from '../cli/orchestrator/replication-lag';
 import { decisionStatement } from '../test/helpers/signing-core';
 import { startReplicatedClusters, type RegionCluster, type ReplicatedClusters } from '../test/support/replicated-clusters';
-import { openBenchRegions, until, type BenchRegions } from './orchestrator-regions';
+import { openBenchRegions, until, workerIdentity, type BenchRegions } from './orchestrator-regions';
 import type { Benchmark, BenchContext } from './section';
 import { median, ms, quantile } from './stats';
 
@@ -230,13 +230,24 @@ async function timedFailover(ctx: BenchContext, regions: BenchRegions, from: Reg
   const acknowledgement = ctx.signing.keys.sign(decisionStatement(status, 'approve', 'erin', { gate }));
   const length = await regions.historyLength(from, id);
   if (!(await until(async () => (await regions.historyLength(to, id)) >= length, 60_000))) throw new Error(`${id} never replicated to ${to}`);
-  const started = performance.now();
-  await regions.clusters.failover(to);
-  const command = performance.now() - started;
-  const signal = () => regions.client(to).workflow.getHandle(id).signal(approveSignal, acknowledgement);
-  if (!(await until(async () => (await signal(), true), 30_000, 250))) throw new Error(`the acknowledgement of ${id} never reached ${to}`);
-  if (!(await until(() => regions.closed(to, id), 180_000, 50))) throw new Error(`${id} did not complete on ${to} within 3 minutes`);
-  return { command, progress: performance.now() - started };
+  // The region being left loses its worker (its cluster stays up), so only the new region's worker can move the run.
+  await regions.stopWorker(from);
+  try {
+    const started = performance.now();
+    await regions.clusters.failover(to);
+    const command = performance.now() - started;
+    const signal = () => regions.client(to).workflow.getHandle(id).signal(approveSignal, acknowledgement);
+    if (!(await until(async () => (await signal(), true), 30_000, 250))) throw new Error(`the acknowledgement of ${id} never reached ${to}`);
+    if (!(await until(() => regions.closed(to, id), 180_000, 50))) throw new Error(`${id} did not complete on ${to} within 3 minutes`);
+    const progress = performance.now() - started;
+    const completedBy = (await regions.client(to).workflow.getHandle(id).fetchHistory()).events
+      ?.flatMap((e) => e.workflowTaskCompletedEventAttributes?.identity ?? [])
+      .at(-1);
+    if (completedBy !== workerIdentity(to)) throw new Error(`${id} was completed by ${completedBy ?? 'no worker'}, not ${workerIdentity(to)}`);
+    return { command, progress };
+  } finally {
+    await regions.startWorker(from);
+  }
 }
 
 /** Calls `call` until it succeeds or `timeoutMs` passes, then throws its last error. */
@@ -364,7 +375,7 @@ function sections(steady: number[], load: Load, loadRunTwice: number, fast: Fail
       ['Temporal Cloud, High Availability namespace (stated)', cloudRto.figure, '', ''],
     ],
     notes: [
-      "each sample: a paging check waits at its gate on the active cluster and has replicated; the namespace is failed over with temporal operator namespace update --active-cluster (asking the new cluster); an on-call engineer's signed acknowledgement is sent to the new cluster, retried while its namespace cache still names the old one; timed until the run completes there (its worker takes the workflow task and runs the all-clear)",
+      "each sample: a paging check waits at its gate on the active cluster and has replicated; the region being left loses its worker (its cluster stays up); the namespace is failed over with temporal operator namespace update --active-cluster (asking the new cluster); an on-call engineer's signed acknowledgement is sent to the new cluster, retried while its namespace cache still names the old one; timed until the run completes there, checked to be by the new region's worker (it takes the workflow task and runs the all-clear)",
       ...[...fast.failed.map((f) => `5s sample failed: ${f}`), ...slow.failed.map((f) => `1m sample failed: ${f}`)],
       'the 5s and 1m clusters are separate pairs started one after the other in this run, otherwise identical',
       `Temporal Cloud's figure is a target for Temporal-initiated failovers in unplanned outages, not a measurement and not for drills in healthy periods; sources: ${cloudRto.sources.join(' and ')} (the second is a build of the docs site's RPO and RTO page, which the failover page links as /cloud/rpo-rto)`,
