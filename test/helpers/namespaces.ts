@@ -38,6 +38,7 @@ export const testNamespaces = [
   'evidence-dev',
   'findings',
   'findings-readiness',
+  'findings-squat',
   'evidence-pack',
 ] as const;
 export type TestNamespace = (typeof testNamespaces)[number];
