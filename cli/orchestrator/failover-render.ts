@@ -24,7 +24,7 @@ export function renderFailover(done: FailoverDone): string {
 }
 
 /** A failover's history re-checked: the decision, whether it moved the namespace, and what does not hold. */
-export function renderFailoverAudit(audit: FailoverAudit): string {
+export function renderFailoverAudit(audit: FailoverAudit & { otherRuns?: FailoverAudit[] }): string {
   const asked = audit.request ? `fail ${audit.request.namespace} over to ${audit.request.to}` : 'an unreadable request';
   const decision = audit.verdict.ok
     ? `signed by ${audit.verdict.decision.by} (key ${audit.verdict.decision.fingerprint}, nonce ${audit.verdict.decision.nonce}): holds`
@@ -34,6 +34,9 @@ export function renderFailoverAudit(audit: FailoverAudit): string {
       `${audit.workflowId} on ${audit.cluster} (${audit.status.toLowerCase()}): ${asked}`,
       `decision ${decision}${audit.rosterDigest ? ` (roster ${audit.rosterDigest})` : ''}`,
       audit.moved ? 'the run asked Temporal to move the namespace' : 'the run never asked Temporal to move the namespace',
+      ...(audit.otherRuns ?? []).map(
+        (r) => `another run under this ID, ${r.runId} (${r.status.toLowerCase()}), ${r.moved ? 'asked Temporal to move the namespace' : 'moved nothing'}`,
+      ),
       ...(audit.problems.length ? audit.problems.map((p) => `PROBLEM: ${p}`) : ['the audit trail holds: the namespace moved only on a verified decision']),
     ]
       // A refused statement's reason quotes what its sender wrote: shown, never obeyed by the terminal.

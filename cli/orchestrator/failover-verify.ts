@@ -10,6 +10,7 @@ import type { ClusterAddress } from './clusters';
 /** What a failover's history shows once re-checked: the decision, whether the namespace was moved, and any problem. */
 export interface FailoverAudit {
   workflowId: string;
+  runId: string;
   cluster: string;
   /** Temporal's status of the run: COMPLETED, FAILED, RUNNING... */
   status: string;
@@ -47,7 +48,9 @@ export async function verifyFailover(ctx: CliContext, clusters: ClusterAddress[]
     try {
       const client = new Client({ connection, namespace: localNamespace, ...(dataConverter ? { dataConverter } : {}) });
       try {
-        return { ...(await auditRun(client, workflowId)), cluster: cluster.name };
+        const newest = { ...(await auditRun(client, workflowId)), cluster: cluster.name };
+        // Awaited here, so the connection closes only once every run is re-checked.
+        return await withOtherRuns(client, newest);
       } catch (err) {
         misses.push(`${cluster.name} has no run ${workflowId} (${(err as Error).message.slice(0, 200)})`);
       }
@@ -61,13 +64,36 @@ export async function verifyFailover(ctx: CliContext, clusters: ClusterAddress[]
   });
 }
 
+/**
+ * An insider may start the same signed failover again under its ID once the first run has closed; the newest run is
+ * then a replay its claim refused. The run that moved the namespace is the one that claimed the statement's nonce
+ * (`lifeboat-start-claim/<nonce>`, whose memo names it): that run is the audit shown, and the newest, if another,
+ * comes as `otherRuns`, its problems counting too.
+ */
+async function withOtherRuns(client: Client, newest: FailoverAudit): Promise<FailoverAudit & { otherRuns: FailoverAudit[] }> {
+  if (newest.moved) return { ...newest, otherRuns: [] };
+  const nonce = newest.workflowId.split('/').at(-1)!;
+  const claim = await client.workflow
+    .getHandle(`lifeboat-start-claim/${nonce}`)
+    .describe()
+    .catch(() => undefined);
+  const holder = typeof claim?.memo?.holder === 'string' ? claim.memo.holder : '';
+  const [claimedBy, claimedRun] = holder.split('@');
+  if (claimedBy !== newest.workflowId || !claimedRun || claimedRun === newest.runId) return { ...newest, otherRuns: [] };
+  const first = { ...(await auditRun(client, newest.workflowId, claimedRun)), cluster: newest.cluster };
+  return { ...first, problems: [...first.problems, ...newest.problems.map((p) => `run ${newest.runId}: ${p}`)], otherRuns: [newest] };
+}
+
 /** Re-checks one run of a failover (the newest under the ID, unless `runId` names one) from its history. */
 export async function auditRun(client: Client, workflowId: string, runId?: string): Promise<Omit<FailoverAudit, 'cluster'>> {
+  // The ID goes into a visibility query below: only the characters a failover's ID is made of.
+  if (!/^orchestrator-failover\/[A-Za-z0-9_.-]{1,256}\/[A-Za-z0-9_-]{16,64}$/.test(workflowId)) throw new Error(`${workflowId} is not a failover's run ID`);
   const handle = client.workflow.getHandle(workflowId, runId);
   const history = await handle.fetchHistory();
-  const status = (await handle.describe()).status.name;
+  const described = await handle.describe();
+  const status = described.status.name;
   const decode = (payloads: temporal.api.common.v1.IPayload[] | null | undefined) => decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
-  return { ...(await audit(history.events ?? [], decode, client.options.namespace, workflowId)), workflowId, status };
+  return { ...(await audit(history.events ?? [], decode, client.options.namespace, workflowId)), workflowId, runId: described.runId, status };
 }
 
 async function audit(
@@ -75,7 +101,7 @@ async function audit(
   decode: (payloads: temporal.api.common.v1.IPayload[] | null | undefined) => Promise<unknown[]>,
   localNamespace: string,
   workflowId: string,
-): Promise<Omit<FailoverAudit, 'workflowId' | 'cluster' | 'status'>> {
+): Promise<Omit<FailoverAudit, 'workflowId' | 'runId' | 'cluster' | 'status'>> {
   const problems: string[] = [];
   const started = events[0];
   const [raw] = await decode(started?.workflowExecutionStartedEventAttributes?.input?.payloads);

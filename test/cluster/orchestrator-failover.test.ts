@@ -148,6 +148,12 @@ test("with region-a dead, an sre-lead's signed failover makes region-b active an
   const again = await failover(['--to', 'region-b', ...statementFiles(sent.decision)]);
   expect(again.code, again.stderr).toBe(1);
   expect(again.stderr).toMatch(/this signed failover was already used/);
+  // Re-checked again, the run that moved the namespace is still the one shown; the replay under its ID moved nothing.
+  const reaudit = await failover(['--verify', workflowId, '--json']);
+  expect(reaudit.code, reaudit.stderr).toBe(0);
+  const reaudited = JSON.parse(reaudit.stdout) as { status: string; moved: boolean; otherRuns: { status: string; moved: boolean }[] };
+  expect(reaudited).toMatchObject({ status: 'COMPLETED', moved: true, problems: [] });
+  expect(reaudited.otherRuns).toEqual([expect.objectContaining({ status: 'FAILED', moved: false })]);
 }, 90_000);
 
 /** `lifeboat orchestrator failover` over both clusters, in the global namespace, as an operator runs it. */
