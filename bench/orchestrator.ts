@@ -24,14 +24,14 @@ const KILL_AFTER = 50;
 
 /**
  * Temporal Cloud's stated objective for a namespace with High Availability, for comparison. The docs site's failover
- * page says Temporal aims to detect an outage and complete a failover within the RTO its RPO/RTO page states; the copy
- * of that page read here (a build of the docs site) gives RPO under 1 minute and RTO under 20 minutes for a cloud
+ * page says Temporal aims to detect an outage and complete a failover within the RTO its RPO/RTO page states; the stored
+ * copy of that page read here gives RPO under 1 minute and RTO under 20 minutes for a cloud
  * region outage with Multi-region or Multi-cloud Replication, for Temporal-initiated failovers in unplanned outages,
  * and not for user-initiated failovers during healthy periods such as DR drills.
  */
 const cloudRto = {
   figure: 'RTO under 20 minutes, RPO under 1 minute (Cloud Region outage, Multi-region Replication)',
-  sources: ['https://docs.temporal.io/cloud/high-availability/failovers.md', 'https://temporal-documentation-acsu7y6d2.preview.thundergun.io/cloud/rpo-rto'],
+  sources: ['https://docs.temporal.io/cloud/high-availability/failovers.md', 'https://docs.temporal.io/cloud/rpo-rto'],
 };
 
 interface FailoverTimes {
@@ -378,7 +378,7 @@ function sections(steady: number[], load: Load, loadRunTwice: number, fast: Fail
       "each sample: a paging check waits at its gate on the active cluster and has replicated; the region being left loses its worker (its cluster stays up); the namespace is failed over with temporal operator namespace update --active-cluster (asking the new cluster); an on-call engineer's signed acknowledgement is sent to the new cluster, retried while its namespace cache still names the old one; timed until the run completes there, checked to be by the new region's worker (it takes the workflow task and runs the all-clear)",
       ...[...fast.failed.map((f) => `5s sample failed: ${f}`), ...slow.failed.map((f) => `1m sample failed: ${f}`)],
       'the 5s and 1m clusters are separate pairs started one after the other in this run, otherwise identical',
-      `Temporal Cloud's figure is a target for Temporal-initiated failovers in unplanned outages, not a measurement and not for drills in healthy periods; sources: ${cloudRto.sources.join(' and ')} (the second is a build of the docs site's RPO and RTO page, which the failover page links as /cloud/rpo-rto)`,
+      `Temporal Cloud's figure is a target for Temporal-initiated failovers in unplanned outages, not a measurement and not for drills in healthy periods; sources: ${cloudRto.sources.join(' and ')} (the second is the RPO and RTO page the failover page links to; its figures were read from a stored copy of it)`,
     ],
   };
   if (typeof lossOrError === 'string') return [lag, failover, { title: 'SIGKILL of region-a', header: ['', ''], rows: [['failed', lossOrError]] }];
