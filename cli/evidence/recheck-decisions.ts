@@ -9,7 +9,7 @@ import type { DecisionRecheck } from '../../lib/evidence/verify-archive';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
 import type { PayloadDecoder } from '../verify/history-decisions';
-import { recheckFindings } from './recheck-findings';
+import { FindingsRecheck } from './recheck-findings';
 import { PlanDelegations } from './recheck-plans';
 import { verifyRun } from '../verify/verify-run';
 
@@ -33,6 +33,7 @@ type History = temporal.api.history.v1.IHistory;
  */
 export function decisionRecheck(opts: { decode: PayloadDecoder; codecHint: string; namespace: string }): DecisionRecheck {
   const delegations = new PlanDelegations();
+  const findingsCloses = new FindingsRecheck();
   const check: DecisionRecheck['check'] = async (stored, manifest) => {
     const { key } = stored.address;
     const found = (message: string, more: Partial<EvidenceFinding> = {}): EvidenceFinding => ({
@@ -43,7 +44,7 @@ export function decisionRecheck(opts: { decode: PayloadDecoder; codecHint: strin
       message: `${key}: ${message}`,
     });
     // A findings bundle is no run: it holds findings.json and no history; its signed closes are checked again instead.
-    if (manifest.kind === 'findings') return recheckFindings(stored, manifest);
+    if (manifest.kind === 'findings') return findingsCloses.note(stored, manifest);
     const chain = historiesOf(stored);
     if (typeof chain === 'string') return [found(chain)];
     const archived = archivedVerdict(stored);
@@ -76,7 +77,7 @@ export function decisionRecheck(opts: { decode: PayloadDecoder; codecHint: strin
       );
     return findings;
   };
-  return { check, settle: () => delegations.settle() };
+  return { check, settle: () => [...delegations.settle(), ...findingsCloses.settle()] };
 }
 
 /** The re-check as the CLI runs it: payloads decoded with the codec keys `lifeboat verify` uses (LIFEBOAT_CODEC_KEYS). */

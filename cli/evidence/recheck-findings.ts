@@ -4,7 +4,7 @@ import { ROSTER_FILE, type EvidenceManifest } from '../../lib/evidence/manifest'
 import type { StoredBundle } from '../../lib/evidence/store';
 import { FindingsBook } from '../../lib/findings/book';
 import { checkClose } from '../../lib/findings/close-check';
-import { ArchivedCloses, CLOSES_FILE, CloseBody } from '../../lib/findings/messages';
+import { type ArchivedClose, ArchivedCloses, CLOSES_FILE, CloseBody } from '../../lib/findings/messages';
 import { findingsIdentityDigest, findingsWorkflowId } from '../../lib/findings/names';
 import { FINDINGS_FILE, FindingsSnapshot, type AuditFinding } from '../../lib/findings/record';
 import { runbooks } from '../../runbooks';
@@ -18,20 +18,69 @@ import { runbooks } from '../../runbooks';
  * records. The archive key seals what a bundle holds, so an insider holding it can re-seal an edited `findings.json`;
  * a person's signature cannot be made that way, so a finding marked closed without one is named here.
  *
+ * Each bundle carries the roster as it was when that bundle was sealed, and every close so far: a close is checked
+ * against the roster of the first bundle of its chain that holds it (when it was made), so an operator who later leaves
+ * the roster does not undo the closes they signed. The checks therefore run once every bundle in scope has been read.
+ *
  * What the archive does not record is taken from the statement itself: the namespace and the findings workflow's first
  * Temporal run ID (an insider who restarts the workflow gives it a new one, and closes signed before stay valid). That a
  * proof drill passed was read from Temporal when the close was made; here only its being the drill the statement names
  * and its ending after the finding opened are checked.
  */
-export function recheckFindings(stored: StoredBundle, manifest: EvidenceManifest): EvidenceFinding[] {
-  const { key } = stored.address;
-  const found = (message: string, more: Partial<EvidenceFinding> = {}): EvidenceFinding => ({
+export class FindingsRecheck {
+  private readonly held: HeldBundle[] = [];
+
+  /** Reads a findings bundle: what cannot be read is named now, the closes are checked in {@link settle}. */
+  note(stored: StoredBundle, manifest: EvidenceManifest): EvidenceFinding[] {
+    const read = readBundle(stored, manifest);
+    if (Array.isArray(read)) return read;
+    this.held.push(read);
+    return [];
+  }
+
+  /** Checks every close of every bundle noted, each against the roster of the first bundle of its chain holding it. */
+  settle(): EvidenceFinding[] {
+    const ordered = [...this.held].sort((a, b) => a.chain.localeCompare(b.chain) || a.finishedAt.localeCompare(b.finishedAt) || a.key.localeCompare(b.key));
+    const firstRoster = new Map<string, Roster>();
+    const findings: EvidenceFinding[] = [];
+    for (const bundle of ordered) {
+      const rosterOf = (close: ArchivedClose) => {
+        const id = `${bundle.chain}\u0000${close.decision.signature}`;
+        if (!firstRoster.has(id)) firstRoster.set(id, bundle.roster);
+        return firstRoster.get(id)!;
+      };
+      findings.push(...checkCloses(bundle, rosterOf));
+    }
+    this.held.length = 0;
+    return findings;
+  }
+}
+
+/** A findings bundle read: its files parsed, its closes still to check. */
+interface HeldBundle {
+  key: string;
+  runId: string;
+  chain: string;
+  finishedAt: string;
+  snapshot: FindingsSnapshot;
+  closes: ArchivedClose[];
+  roster: Roster;
+}
+
+function foundIn(key: string, runId: string) {
+  return (message: string, more: Partial<EvidenceFinding> = {}): EvidenceFinding => ({
     key,
-    runId: manifest.runId,
+    runId,
     check: 'decisions',
     ...more,
     message: `${key}: ${message}`,
   });
+}
+
+/** The bundle's findings, closes and roster, or why they cannot be checked. */
+function readBundle(stored: StoredBundle, manifest: EvidenceManifest): HeldBundle | EvidenceFinding[] {
+  const { key } = stored.address;
+  const found = foundIn(key, manifest.runId);
   const snapshot = parsed(stored, FINDINGS_FILE, FindingsSnapshot);
   if (typeof snapshot === 'string') return [found(snapshot, { file: FINDINGS_FILE })];
   const closes = parsed(stored, CLOSES_FILE, ArchivedCloses);
@@ -42,6 +91,15 @@ export function recheckFindings(stored: StoredBundle, manifest: EvidenceManifest
   const workflowId = findingsWorkflowId(runbook, target);
   if (manifest.runId !== workflowId)
     return [found(`${FINDINGS_FILE} holds the findings of ${runbook} on ${target}, which ${workflowId} keeps, not ${manifest.runId}`, { file: FINDINGS_FILE })];
+  return { key, runId: manifest.runId, chain: `${manifest.runbook}\u0000${manifest.target}`, finishedAt: manifest.finishedAt, snapshot, closes, roster };
+}
+
+/** The closes of one bundle checked, each against `rosterOf` it, and every closed finding shown to have one. */
+function checkCloses(bundle: HeldBundle, rosterOf: (close: ArchivedClose) => Roster): EvidenceFinding[] {
+  const { snapshot, closes } = bundle;
+  const found = foundIn(bundle.key, bundle.runId);
+  const { runbook, target } = snapshot;
+  const workflowId = findingsWorkflowId(runbook, target);
   const definition = runbooks[runbook];
   // Who may close is the runbook's operator role, which only the catalog says; with nothing closed there is nothing to ask it.
   if (closes.length === 0 && snapshot.findings.every((f) => f.state === 'open')) return [];
@@ -70,6 +128,7 @@ export function recheckFindings(stored: StoredBundle, manifest: EvidenceManifest
       continue;
     }
     const statement = statementIdentity(close.decision.statement);
+    const roster = rosterOf(close);
     const verdict = checkClose(close.decision, reopened, {
       identity: { namespace: statement.namespace, workflowId, runId: statement.runId, inputDigest: findingsIdentityDigest(runbook, target) },
       roster,

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { archiveFindings } from '../../cli/findings/sealed-findings';
 import { EvidenceManifest, manifestText, sha256Of } from '../../lib/evidence/manifest';
+import { openEvidenceStore } from '../../lib/evidence/open-store';
 import { sealManifest } from '../../lib/evidence/seal';
 import { FindingsBook } from '../../lib/findings/book';
 import type { ArchivedClose } from '../../lib/findings/messages';
 import { findingsIdentityDigest, findingsWorkflowId } from '../../lib/findings/names';
 import type { FindingsSnapshot } from '../../lib/findings/record';
 import { lifeboatInProcess } from '../helpers/cli';
+import { sealTestRoster } from '../helpers/roster-seal';
 import { signAs, statementOf } from '../helpers/signing';
 import { findingsArchive } from '../findings/harness';
 
@@ -107,4 +109,25 @@ test('a closes.json entry whose statement was altered is caught: its signature n
   const result = await verifyAll(copy);
   expect(result.code).toBe(1);
   expect(result.stdout).toMatch(/\[decisions\] .*the close of F-1 \(by bob\) does not verify: bad signature/);
+});
+
+test('a close stays verified after its signer leaves the roster: it is checked against the roster of the bundle that first holds it', async () => {
+  const copy = join(archive.dir, 'roster-changed');
+  cpSync(join(archive.dir, 'archive'), copy, { recursive: true });
+  // bob, who closed F-1, leaves; the roster admins seal the roster without him, and the next change of the findings carries his close.
+  const roster = JSON.parse(readFileSync(join(archive.dir, 'roster.json'), 'utf8')) as { people: { id: string }[] };
+  roster.people = roster.people.filter((p) => p.id !== 'bob');
+  const rosterPath = join(archive.dir, 'roster-without-bob.json');
+  writeFileSync(rosterPath, `${JSON.stringify(roster, null, 2)}\n`);
+  await sealTestRoster(rosterPath);
+  const snapshot = JSON.parse(readFileSync(join(newest.folder, 'findings.json'), 'utf8')) as FindingsSnapshot;
+  const book = new FindingsBook('kit-exercise', 'booking', snapshot.findings);
+  book.open('F-3', { reason: 'not-ready', what: 'not ready for a day' }, new Date().toISOString(), 30 * 86_400);
+  const settings = { ...archive.settings({}), store: openEvidenceStore(copy), rosterPath };
+  const { key } = await archiveFindings(settings, book.snapshot(new Date(Date.now() + 2_000).toISOString()), workflowId, 'run-1');
+  expect(JSON.parse(readFileSync(join(copy, key, 'closes.json'), 'utf8'))).toHaveLength(1);
+
+  const result = await verifyAll(copy);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
 });
