@@ -496,7 +496,7 @@ test('a rules file with a mistake is refused with its path and the fix', async (
     "error: invalid rules file <rules>:
     ✖ name the alert: "match": {"alertname": "BookingRegionDown", ...}
       → at rules[0].match
-    ✖ a runbook id: one of paging-check, manual-booking-mode, region-failover, region-failback, isolate-vendor-module
+    ✖ a runbook id: one of paging-check, manual-booking-mode, region-failover, region-failback, isolate-vendor-module, orchestrator-drill
       → at rules[0].runbook
     ✖ a duration such as "90s", "2m" or "1h"
       → at rules[0].minInterval

@@ -66,7 +66,12 @@ test('the pack lists each test of the period with its scenarios, objectives, RTO
 
 test('coverage names the runbooks and plans not tested, the scenario never rehearsed and the services no tested plan covers', async () => {
   const pack = await packOf(base);
-  expect(pack.coverage.untested.map((u) => `${u.kind} ${u.id}`)).toEqual(['runbook paging-check', 'runbook region-failback', 'plan return-home']);
+  expect(pack.coverage.untested.map((u) => `${u.kind} ${u.id}`)).toEqual([
+    'runbook orchestrator-drill',
+    'runbook paging-check',
+    'runbook region-failback',
+    'plan return-home',
+  ]);
   expect(pack.coverage.neverRehearsed).toEqual(['cyber']);
   expect(pack.coverage.uncoveredServices).toEqual(['crew', 'flight-status']);
   expect(pack.coverage.services?.find((s) => s.service === 'booking')).toEqual({
@@ -79,7 +84,7 @@ test('coverage names the runbooks and plans not tested, the scenario never rehea
   expect(firstPage(html)).toContain('Integrity: VERIFIED');
   expect(firstPage(html)).toContain('never rehearsed: cyber');
   expect(firstPage(html)).toContain('covered by no tested plan: crew, flight-status');
-  expect(firstPage(html)).toContain('3 not tested (paging-check, region-failback, return-home)');
+  expect(firstPage(html)).toContain('4 not tested (orchestrator-drill, paging-check, region-failback, return-home)');
 });
 
 test('independence lists every run where the requester, approvers and operators were not distinct, or no person approved', async () => {
