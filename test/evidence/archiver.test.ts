@@ -247,8 +247,13 @@ test('with S3 down a run still ends, evidence status and the stuck gauge name it
       expect(await gauge('lifeboat_evidence_archive_attempts')).toBeGreaterThan(1);
 
       await relay.restore();
-      const runIds = await archivedRunIds(store, 2);
-      expect(runIds.flat()).toContain(state.archiving!.temporalRunId);
+      // A store listing can show a bundle before all its objects read back; wait until the stuck run's manifest does.
+      const stuckRun = state.archiving!.temporalRunId;
+      const runIds = await eventually(`the stuck run ${stuckRun} in ${store.location}`, async () => {
+        const ids = (await archivedRunIds(store, 2)).flat();
+        return ids.includes(stuckRun) ? ids : undefined;
+      });
+      expect(runIds).toContain(stuckRun);
       const after = await eventually('status exits 0', async () => {
         const result = await lifeboatInProcess(['evidence', 'status', '--json'], env);
         return result.code === 0 ? result : undefined;
