@@ -1,18 +1,13 @@
 import type { BundleAddress } from '../../lib/evidence/layout';
 import type { ArchiveVerification } from '../../lib/evidence/verify-archive';
+import { table } from '../render';
 
 /** The bundles `lifeboat evidence list` found, one line each, in chain order. */
 export function renderBundleList(location: string, bundles: readonly BundleAddress[]): string {
   if (bundles.length === 0) return `no bundles in ${location} match`;
   const rows = bundles.map((b) => [b.finishedAt, b.runbook, b.target, b.runId, b.key]);
   const header = ['FINISHED', 'RUNBOOK', 'TARGET', 'RUN', 'KEY'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [`archive: ${location}`, line(header), ...rows.map(line)].join('\n');
+  return [`archive: ${location}`, table([header, ...rows])].join('\n');
 }
 
 /** What `lifeboat evidence verify` checked and, when something does not verify, each finding by name. */

@@ -1,5 +1,6 @@
 import type { FindingsView } from '../../lib/findings/messages';
 import type { AuditFinding } from '../../lib/findings/record';
+import { table } from '../render';
 
 /** The findings `lifeboat findings` shows, one line each: the open ones marked OVERDUE once past their deadline. */
 export function renderFindings(findings: readonly AuditFinding[], nowMs: number): string {
@@ -7,13 +8,7 @@ export function renderFindings(findings: readonly AuditFinding[], nowMs: number)
   const state = (f: AuditFinding) => (f.state === 'closed' ? `closed by ${f.closed?.by}` : Date.parse(f.deadline) <= nowMs ? 'OVERDUE' : 'open');
   const rows = findings.map((f) => [f.id, f.runbook, f.target, f.reason, state(f), f.openedAt, f.deadline, f.what]);
   const header = ['ID', 'RUNBOOK', 'TARGET', 'REASON', 'STATE', 'OPENED', 'DEADLINE', 'WHAT'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  return table([header, ...rows]);
 }
 
 /** Refused messages a findings workflow counted, worth a line under the list: someone sent it something forged or stale. */
